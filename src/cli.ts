@@ -1,0 +1,334 @@
+#!/usr/bin/env node
+/**
+ * `codeindex serve | worker | index <path> | search <query> | status | cleanup | stop-redis`.
+ * Results go to stdout; logs, progress and errors go to stderr (stdout is the MCP protocol for serve).
+ */
+import { readFileSync, realpathSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { renderSummary } from './cli/summary.js';
+import { createProgressReporter } from './cli/progress.js';
+import { type ConfigFlags, loadConfig } from './config/load.js';
+import { indexDbPath } from './config/paths.js';
+import type { Config } from './config/schema.js';
+import { resolveAllowedPath } from './discovery/index.js';
+import { CodeindexError, errorMessage, isCodeindexError } from './errors.js';
+import { createLogger, type Logger } from './log.js';
+import { createCodeindexServer } from './mcp/server.js';
+import { JOBS, QUEUES } from './queue/names.js';
+import { ensureSchedules } from './queue/schedules.js';
+import { TaskClient } from './queue/task-client.js';
+import { createRedis } from './redis/connection.js';
+import { resolveRedisUrl, stopEmbeddedRedis } from './redis/embedded.js';
+import { openIndexStore } from './store/index.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const HELP = `codeindex ${VERSION}: a live code index for AI assistants, with indexing as BullMQ jobs
+
+Usage:
+  codeindex serve [--workers N] [--roots DIRS]   MCP server on stdio (+ worker pool, + watcher)
+  codeindex worker [--queues indexing,embeddings,maintenance]
+                                                  a worker process (Celery's -Q); run several
+  codeindex index <path> [--force] [--workers N] [--json]
+                                                  index a repository, show progress, print a summary
+  codeindex search <query> [--kind K] [--limit N] [--json]
+                                                  search symbols in the index
+  codeindex status [--json]                       queues, workers, dead letters, indexed roots
+  codeindex cleanup [--days N] [--dry-run]        drop indexes unused for N days
+  codeindex stop-redis                            stop the private redis-server of the data dir
+
+Common options (each also an environment variable, see README):
+  --redis-url URL     REDIS_URL (default: private redis-server on a unix socket, else 127.0.0.1:6379)
+  --home DIR          CODEINDEX_HOME (data dir)
+  --roots A:B         CODEINDEX_ROOTS (allowed roots)
+  --workers N         CODEINDEX_WORKERS (worker processes to spawn; 0 = use external workers)
+  --batch-size N      CODEINDEX_BATCH_SIZE     --max-file-bytes N   CODEINDEX_MAX_FILE_BYTES
+  --queue-prefix P    CODEINDEX_QUEUE_PREFIX   --log-level L        CODEINDEX_LOG_LEVEL
+  --config FILE       JSON config file (CODEINDEX_CONFIG)
+  --no-watch          do not watch indexed roots (serve)
+  -h, --help          this help
+`;
+
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+  json: { type: 'boolean' },
+  force: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  'no-watch': { type: 'boolean' },
+  queues: { type: 'string' },
+  kind: { type: 'string' },
+  limit: { type: 'string' },
+  days: { type: 'string' },
+  'redis-url': { type: 'string' },
+  home: { type: 'string' },
+  roots: { type: 'string' },
+  workers: { type: 'string' },
+  'batch-size': { type: 'string' },
+  'max-file-bytes': { type: 'string' },
+  'queue-prefix': { type: 'string' },
+  'log-level': { type: 'string' },
+  config: { type: 'string' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+function flagsOf(v: Values): ConfigFlags {
+  return {
+    config: v.config,
+    redisUrl: v['redis-url'],
+    home: v.home,
+    roots: v.roots ? v.roots.split(':').filter(Boolean) : undefined,
+    workers: v.workers,
+    batchSize: v['batch-size'],
+    maxFileBytes: v['max-file-bytes'],
+    queuePrefix: v['queue-prefix'],
+    logLevel: v['log-level'],
+    watch: v['no-watch'] ? false : undefined,
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    process.stderr.write(`codeindex: ${errorMessage(err)}; see codeindex --help\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  if (values.help || !command) {
+    process.stdout.write(HELP);
+    return command || values.help ? 0 : 2;
+  }
+  let cfg: Config;
+  try {
+    cfg = loadConfig(flagsOf(values));
+  } catch (err) {
+    process.stderr.write(`codeindex: ${errorMessage(err)}\n`);
+    return 2;
+  }
+  const log = createLogger('codeindex', cfg.logLevel);
+  switch (command) {
+    case 'serve':
+      return serve(cfg, log);
+    case 'worker': {
+      const { runWorkerProcess } = await import('../workers/worker.js');
+      return runWorkerProcess(values.queues, cfg);
+    }
+    case 'index':
+      return indexCommand(cfg, log, rest[0], values);
+    case 'search':
+      return searchCommand(cfg, rest.join(' '), values);
+    case 'status':
+      return statusCommand(cfg, log, values);
+    case 'cleanup':
+      return cleanupCommand(cfg, values);
+    case 'stop-redis': {
+      const stopped = await stopEmbeddedRedis(cfg.home);
+      process.stdout.write(stopped ? 'stopped the private redis-server\n' : 'no private redis-server was running\n');
+      return 0;
+    }
+    default:
+      process.stderr.write(`codeindex: unknown command ${command}; see codeindex --help\n`);
+      return 2;
+  }
+}
+
+/** `serve`: the MCP server on stdio, plus a supervised worker pool unless --workers 0. */
+async function serve(cfg: Config, log: Logger): Promise<number> {
+  let redisUrl: Promise<string> | null = null;
+  const getRedisUrl = () => {
+    redisUrl ??= resolveRedisUrl(cfg, log).catch((err) => {
+      redisUrl = null;
+      throw err;
+    });
+    return redisUrl;
+  };
+  const { server, ctx, cleanup } = createCodeindexServer({ cfg, log, redisUrl: getRedisUrl, version: VERSION });
+  let pool: import('../workers/supervisor.js').WorkerPool | null = null;
+  try {
+    const url = await getRedisUrl();
+    if (cfg.workers > 0) {
+      const { WorkerPool } = await import('../workers/supervisor.js');
+      pool = new WorkerPool({ cfg, redisUrl: url, count: cfg.workers, queues: [...QUEUES], log });
+    }
+    await ensureSchedules(cfg, await ctx.tasks()).catch((err) => log.warn('could not register schedules', { error: errorMessage(err) }));
+  } catch (err) {
+    // Query tools still answer from SQLite; job tools report the Redis problem per call.
+    log.warn(errorMessage(err));
+  }
+  const transport = new StdioServerTransport();
+  await server.connect(transport);
+  log.info('codeindex MCP server ready on stdio', { workers: cfg.workers });
+  await new Promise<void>((resolve) => {
+    const done = () => resolve();
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+    process.stdin.once('end', done);
+    process.stdin.once('close', done);
+    transport.onclose = done;
+  });
+  const deadline = setTimeout(() => process.exit(0), 15_000);
+  deadline.unref();
+  await pool?.stop(10_000);
+  await cleanup();
+  return 0;
+}
+
+/** `index <path>`: enqueue, follow progress, print the summary; spawns its own workers. */
+async function indexCommand(cfg: Config, log: Logger, pathArg: string | undefined, v: Values): Promise<number> {
+  if (!pathArg) {
+    process.stderr.write('codeindex index: give the folder to index, e.g. codeindex index .\n');
+    return 2;
+  }
+  let root: string;
+  try {
+    const target = realpathSync(pathArg);
+    const roots = cfg.roots.length > 0 ? cfg.roots : [target];
+    root = (await resolveAllowedPath(pathArg, roots, { expect: 'directory' })).realPath;
+  } catch (err) {
+    process.stderr.write(`codeindex index: ${errorMessage(err)}\n`);
+    return isCodeindexError(err) ? 1 : 2;
+  }
+  const started = Date.now();
+  const url = await resolveRedisUrl(cfg, log);
+  const conn = createRedis(url, 'client');
+  conn.on('error', () => {});
+  const tasks = new TaskClient(cfg, conn, url);
+  let pool: import('../workers/supervisor.js').WorkerPool | null = null;
+  if (cfg.workers > 0) {
+    const { WorkerPool } = await import('../workers/supervisor.js');
+    pool = new WorkerPool({ cfg, redisUrl: url, count: cfg.workers, queues: [...QUEUES], log: log.child('pool') });
+  }
+  const progress = createProgressReporter();
+  let exit = 0;
+  try {
+    const taskId = await tasks.enqueue(JOBS.indexRepository, { root, force: Boolean(v.force), priority: 'normal' });
+    process.stderr.write(`task ${taskId}: indexing ${root}${pool ? ` with ${cfg.workers} worker processes` : ' (external workers)'}\n`);
+    let info = await tasks.getTask(taskId);
+    while (!['SUCCESS', 'FAILURE', 'REVOKED'].includes(info.state)) {
+      progress.update(info.state, info.progress);
+      await new Promise((r) => setTimeout(r, 200));
+      info = await tasks.getTask(taskId);
+    }
+    progress.done();
+    if (info.state !== 'SUCCESS') {
+      process.stderr.write(`codeindex index: task ${taskId} ended ${info.state}: ${info.error ?? ''}\n`);
+      exit = 1;
+    } else if (v.json) {
+      process.stdout.write(`${JSON.stringify({ task_id: taskId, ...(info.result as object), wall_ms: Date.now() - started })}\n`);
+    } else {
+      process.stdout.write(`${renderSummary(info.result as Record<string, unknown>, (Date.now() - started) / 1000)}\n`);
+    }
+  } catch (err) {
+    process.stderr.write(`codeindex index: ${errorMessage(err)}\n`);
+    exit = 1;
+  } finally {
+    await pool?.stop(10_000);
+    await tasks.close();
+    conn.disconnect();
+  }
+  return exit;
+}
+
+async function searchCommand(cfg: Config, query: string, v: Values): Promise<number> {
+  if (!query) {
+    process.stderr.write('codeindex search: give a symbol name to look for\n');
+    return 2;
+  }
+  try {
+    const store = openIndexStore(indexDbPath(cfg), { readonly: true });
+    const r = store.searchSymbols({
+      query,
+      limit: Number(v.limit ?? 20),
+      ...(v.kind ? { kind: v.kind as never } : {}),
+    });
+    store.close();
+    if (v.json) process.stdout.write(`${JSON.stringify(r.hits)}\n`);
+    else
+      for (const h of r.hits)
+        process.stdout.write(`${h.path}:${h.line} ${h.kind} ${h.container ? `${h.container}.` : ''}${h.name} — ${h.signature}\n`);
+    return 0;
+  } catch (err) {
+    process.stderr.write(`codeindex search: ${errorMessage(err)}\n`);
+    return 1;
+  }
+}
+
+async function statusCommand(cfg: Config, log: Logger, v: Values): Promise<number> {
+  const out: Record<string, unknown> = {};
+  try {
+    const store = openIndexStore(indexDbPath(cfg), { readonly: true });
+    out.roots = store.rootStatus();
+    store.close();
+  } catch (err) {
+    out.roots = [];
+    out.index_error = errorMessage(err);
+  }
+  try {
+    const url = await resolveRedisUrl(cfg, log);
+    const conn = createRedis(url, 'client');
+    conn.on('error', () => {});
+    const tasks = new TaskClient(cfg, conn, url);
+    try {
+      out.queues = (await tasks.stats()).queues;
+      out.active = await tasks.listTasks({ state: 'active', limit: 20 });
+    } finally {
+      await tasks.close();
+      conn.disconnect();
+    }
+  } catch (err) {
+    out.redis_error = errorMessage(err);
+  }
+  if (v.json) {
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    return 0;
+  }
+  const lines: string[] = [];
+  for (const q of (out.queues ?? []) as { queue: string; counts: Record<string, number>; workers: string[] }[]) {
+    const c = q.counts;
+    lines.push(`${q.queue.padEnd(12)} active ${c.active} waiting ${c.waiting} delayed ${c.delayed} failed ${c.failed} completed ${c.completed}  workers: ${q.workers.join(', ') || '-'}`);
+  }
+  for (const t of (out.active ?? []) as { task_id: string; name: string; worker?: string; progress?: { current: number; total: number } }[]) {
+    lines.push(`  running ${t.task_id} ${t.name}${t.worker ? ` on ${t.worker}` : ''}${t.progress ? ` ${t.progress.current}/${t.progress.total}` : ''}`);
+  }
+  if (out.redis_error) lines.push(`redis: ${out.redis_error}`);
+  for (const r of out.roots as { root: string; files: { indexed: number; skipped: number; failed: number }; symbols: number; lastIndexedAt: number | null }[]) {
+    lines.push(`${r.root}: ${r.files.indexed} files, ${r.symbols} symbols, ${r.files.skipped} skipped, ${r.files.failed} failed, last indexed ${r.lastIndexedAt ? new Date(r.lastIndexedAt).toISOString() : 'never'}`);
+  }
+  if (out.index_error) lines.push(`index: ${out.index_error}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}
+
+async function cleanupCommand(cfg: Config, v: Values): Promise<number> {
+  try {
+    const store = openIndexStore(indexDbPath(cfg));
+    const r = store.cleanup({ days: Number(v.days ?? cfg.cleanupDays), dryRun: Boolean(v['dry-run']) });
+    store.close();
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+    return 0;
+  } catch (err) {
+    process.stderr.write(`codeindex cleanup: ${errorMessage(err)}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Open handles (Redis sockets closing) must not keep a finished command alive.
+    setTimeout(() => process.exit(code), 500).unref();
+  },
+  (err) => {
+    process.stderr.write(`codeindex: ${err instanceof CodeindexError ? err.message : (err as Error)?.stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

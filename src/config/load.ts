@@ -1,0 +1,164 @@
+import { readFileSync } from 'node:fs';
+import { delimiter, resolve } from 'node:path';
+import { z } from 'zod';
+import { CodeindexError } from '../errors.js';
+import { type Config, configSchema, defaultHome } from './schema.js';
+
+/** Flags that map onto settings; everything is optional. */
+export interface ConfigFlags {
+  config?: string | undefined;
+  redisUrl?: string | undefined;
+  home?: string | undefined;
+  roots?: string[] | undefined;
+  workers?: string | number | undefined;
+  batchSize?: string | number | undefined;
+  maxFileBytes?: string | number | undefined;
+  queuePrefix?: string | undefined;
+  logLevel?: string | undefined;
+  watch?: boolean | undefined;
+}
+
+type Raw = Record<string, unknown>;
+
+/** The environment variables we read, and the setting each one feeds. */
+export const ENV_VARS: Readonly<Record<string, string>> = {
+  REDIS_URL: 'redisUrl',
+  CODEINDEX_HOME: 'home',
+  CODEINDEX_ROOTS: 'roots',
+  CODEINDEX_WORKERS: 'workers',
+  CODEINDEX_CONCURRENCY: 'concurrency',
+  CODEINDEX_MAX_FILE_BYTES: 'maxFileBytes',
+  CODEINDEX_BATCH_SIZE: 'batchSize',
+  CODEINDEX_QUEUE_PREFIX: 'queuePrefix',
+  CODEINDEX_LOG_LEVEL: 'logLevel',
+  CODEINDEX_WATCH: 'watch',
+  CODEINDEX_EXCLUDES: 'extraExcludes',
+  CODEINDEX_EMBEDDINGS: 'embeddings.provider',
+  CODEINDEX_EMBEDDINGS_MODEL: 'embeddings.model',
+  CODEINDEX_EMBEDDINGS_URL: 'embeddings.baseUrl',
+  CODEINDEX_EMBEDDINGS_DIMS: 'embeddings.dims',
+  CODEINDEX_EMBEDDINGS_BATCH: 'embeddings.maxBatch',
+  CODEINDEX_RATE_LIMIT_INDEXING: 'rateLimits.indexing',
+  CODEINDEX_RATE_LIMIT_EMBEDDINGS: 'rateLimits.embeddings',
+  CODEINDEX_RATE_LIMIT_MAINTENANCE: 'rateLimits.maintenance',
+  CODEINDEX_RESULT_TTL: 'resultTtlSeconds',
+  CODEINDEX_FAILED_TTL: 'failedTtlSeconds',
+  CODEINDEX_MAX_TASKS_PER_CHILD: 'maxTasksPerChild',
+  CODEINDEX_MAX_MEMORY_PER_CHILD_MB: 'maxMemoryPerChildMb',
+  CODEINDEX_CLEANUP_CRON: 'cleanupCron',
+  CODEINDEX_CLEANUP_DAYS: 'cleanupDays',
+  CODEINDEX_SECRET: 'secret',
+  CODEINDEX_TEST_JOBS: 'testJobs',
+};
+
+const LIST_KEYS = new Set(['roots', 'extraExcludes']);
+
+function setPath(target: Raw, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let obj = target;
+  for (const p of parts.slice(0, -1)) {
+    const next = obj[p];
+    if (typeof next !== 'object' || next === null) obj[p] = {};
+    obj = obj[p] as Raw;
+  }
+  obj[parts.at(-1)!] = value;
+}
+
+function deepMerge(base: Raw, over: Raw): Raw {
+  const out: Raw = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    const b = out[k];
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b)
+        ? deepMerge(b as Raw, v as Raw)
+        : v;
+  }
+  return out;
+}
+
+function fromEnv(env: NodeJS.ProcessEnv): Raw {
+  const out: Raw = {};
+  for (const [name, key] of Object.entries(ENV_VARS)) {
+    const v = env[name];
+    if (v === undefined || v === '') continue;
+    const list = key === 'roots' ? v.split(delimiter) : v.split(',');
+    setPath(out, key, LIST_KEYS.has(key) ? list.map((s) => s.trim()).filter(Boolean) : v);
+  }
+  return out;
+}
+
+function fromFile(path: string): Raw {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+    return parsed as Raw;
+  } catch (err) {
+    throw new CodeindexError(
+      'CONFIG_INVALID',
+      `cannot read config file ${path}: ${(err as Error).message}; fix the JSON or drop --config`,
+    );
+  }
+}
+
+/**
+ * Builds the one frozen Config from defaults < config file < environment < flags.
+ * Throws CodeindexError('CONFIG_INVALID') with one line naming the bad setting.
+ */
+export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const filePath = flags.config ?? env.CODEINDEX_CONFIG;
+  let raw: Raw = { home: env.CODEINDEX_HOME || defaultHome(env) };
+  if (filePath) raw = deepMerge(raw, fromFile(filePath));
+  raw = deepMerge(raw, fromEnv(env));
+  const flagRaw: Raw = {};
+  const flagMap: [keyof ConfigFlags, string][] = [
+    ['redisUrl', 'redisUrl'],
+    ['home', 'home'],
+    ['roots', 'roots'],
+    ['workers', 'workers'],
+    ['batchSize', 'batchSize'],
+    ['maxFileBytes', 'maxFileBytes'],
+    ['queuePrefix', 'queuePrefix'],
+    ['logLevel', 'logLevel'],
+    ['watch', 'watch'],
+  ];
+  for (const [flag, key] of flagMap) if (flags[flag] !== undefined) setPath(flagRaw, key, flags[flag]);
+  raw = deepMerge(raw, flagRaw);
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue?.path.join('.') || 'config';
+    const envName = Object.entries(ENV_VARS).find(([, k]) => k === where)?.[0];
+    throw new CodeindexError(
+      'CONFIG_INVALID',
+      `invalid setting ${where}${envName ? ` (${envName})` : ''}: ${issue?.message ?? 'invalid'}`,
+    );
+  }
+  const cfg = result.data;
+  const out = {
+    ...cfg,
+    home: resolve(cfg.home),
+    roots: cfg.roots.map((r) => resolve(r)),
+  };
+  return deepFreeze(out);
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+/** Serialises a config for a child process (workers inherit the exact resolved settings). */
+export function configToEnv(cfg: Config): string {
+  return JSON.stringify(cfg);
+}
+
+/** Reads a config serialised by `configToEnv`, validating it again. */
+export function configFromEnv(json: string): Config {
+  const parsed = configSchema.safeParse(JSON.parse(json));
+  if (!parsed.success) throw new CodeindexError('CONFIG_INVALID', `bad inherited config: ${z.prettifyError(parsed.error)}`);
+  return deepFreeze(parsed.data);
+}

@@ -1,0 +1,114 @@
+import { availableParallelism, homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+/** A Celery-style rate limit: `100/m`, `10/s`, `3600/h`. */
+export const rateLimitSchema = z
+  .string()
+  .regex(/^\d+\s*\/\s*[smh]$/, 'use the form N/s, N/m or N/h (for example "100/m")');
+
+const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().min(0);
+const bool = z.union([
+  z.boolean(),
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off']))
+    .transform((v) => ['1', 'true', 'yes', 'on'].includes(v)),
+]);
+
+/** Per job-kind retry and time-limit policy. Milliseconds. */
+export const jobPolicySchema = z.object({
+  attempts: positiveInt,
+  backoffMs: nonNegativeInt,
+  backoffMaxMs: nonNegativeInt,
+  softTimeLimitMs: positiveInt,
+  hardTimeLimitMs: positiveInt,
+});
+export type JobPolicy = z.infer<typeof jobPolicySchema>;
+
+const MIN = 60_000;
+const defaultPolicy = (over: Partial<JobPolicy> = {}): JobPolicy => ({
+  attempts: 3,
+  backoffMs: 1000,
+  backoffMaxMs: 60_000,
+  softTimeLimitMs: 25 * MIN,
+  hardTimeLimitMs: 30 * MIN,
+  ...over,
+});
+
+/** Default data dir: $CODEINDEX_HOME, else $XDG_CACHE_HOME/codeindex, else ~/.cache/codeindex. */
+export function defaultHome(env: NodeJS.ProcessEnv): string {
+  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, 'codeindex');
+  return join(homedir(), '.cache', 'codeindex');
+}
+
+/** Every setting, with a default that works on a laptop. */
+export const configSchema = z.object({
+  home: z.string().min(1),
+  /** Unset: embedded private redis-server, then 127.0.0.1:6379. */
+  redisUrl: z.string().url().optional(),
+  /** Allowed roots (absolute after loading). Empty: the client's MCP roots, else the working directory. */
+  roots: z.array(z.string().min(1)).default([]),
+  workers: nonNegativeInt.default(Math.max(1, availableParallelism() - 1)),
+  /** Jobs one worker process runs at once per queue. */
+  concurrency: positiveInt.default(1),
+  maxFileBytes: positiveInt.default(1024 * 1024),
+  batchSize: positiveInt.default(200),
+  queuePrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, dot, dash and underscore only')
+    .default('codeindex'),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  watch: bool.default(true),
+  extraExcludes: z.array(z.string()).default([]),
+  embeddings: z
+    .object({
+      provider: z.enum(['off', 'local', 'openai', 'voyage']).default('local'),
+      model: z.string().optional(),
+      baseUrl: z.string().url().optional(),
+      dims: positiveInt.optional(),
+      maxBatch: positiveInt.optional(),
+    })
+    .default({ provider: 'local' }),
+  rateLimits: z
+    .object({
+      indexing: rateLimitSchema.optional(),
+      embeddings: rateLimitSchema.optional().default('600/m'),
+      maintenance: rateLimitSchema.optional(),
+    })
+    .default({ embeddings: '600/m' }),
+  policies: z
+    .object({
+      repository: jobPolicySchema.default(defaultPolicy({ attempts: 2 })),
+      batch: jobPolicySchema.default(defaultPolicy()),
+      file: jobPolicySchema.default(defaultPolicy({ softTimeLimitMs: 2 * MIN, hardTimeLimitMs: 5 * MIN })),
+      embed: jobPolicySchema.default(defaultPolicy({ attempts: 8, backoffMs: 2000, backoffMaxMs: 5 * MIN })),
+      maintenance: jobPolicySchema.default(defaultPolicy({ attempts: 2 })),
+    })
+    .default({
+      repository: defaultPolicy({ attempts: 2 }),
+      batch: defaultPolicy(),
+      file: defaultPolicy({ softTimeLimitMs: 2 * MIN, hardTimeLimitMs: 5 * MIN }),
+      embed: defaultPolicy({ attempts: 8, backoffMs: 2000, backoffMaxMs: 5 * MIN }),
+      maintenance: defaultPolicy({ attempts: 2 }),
+    }),
+  /** How long finished job records are kept (Celery's result_expires). Seconds. */
+  resultTtlSeconds: positiveInt.default(3600),
+  failedTtlSeconds: positiveInt.default(7 * 24 * 3600),
+  /** Worker recycling (Celery's max_tasks_per_child / max_memory_per_child). 0 = never. */
+  maxTasksPerChild: nonNegativeInt.default(0),
+  maxMemoryPerChildMb: nonNegativeInt.default(0),
+  /** Cron for the periodic cleanup (Celery beat). Empty string disables it. */
+  cleanupCron: z.string().default('17 3 * * *'),
+  cleanupDays: positiveInt.default(7),
+  /** HMAC secret for job payloads; when set, workers reject unsigned or badly signed jobs. */
+  secret: z.string().min(16, 'use at least 16 characters').optional(),
+  /** Enables job kinds that exist only for tests. Never set in production. */
+  testJobs: bool.default(false),
+});
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,40 @@
+/**
+ * The one error type that crosses module boundaries. `code` is stable and machine-readable; the
+ * message is one line that tells the user what to do next.
+ */
+export type CodeindexErrorCode =
+  | 'CONFIG_INVALID'
+  | 'PATH_OUTSIDE_ROOT'
+  | 'PATH_NOT_FOUND'
+  | 'NOT_A_FILE'
+  | 'NOT_A_DIRECTORY'
+  | 'NOT_INDEXED'
+  | 'TASK_NOT_FOUND'
+  | 'TASK_EXPIRED'
+  | 'REDIS_UNAVAILABLE'
+  | 'INVALID_PAYLOAD'
+  | 'FILE_SKIPPED'
+  | 'EMBEDDING_PROVIDER'
+  | 'INTERNAL';
+
+export class CodeindexError extends Error {
+  override readonly name = 'CodeindexError';
+  constructor(
+    readonly code: CodeindexErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** True when `err` is a CodeindexError, optionally with the given code. */
+export function isCodeindexError(err: unknown, code?: CodeindexErrorCode): err is CodeindexError {
+  return err instanceof CodeindexError && (code === undefined || err.code === code);
+}
+
+/** One line for a log or a tool result, whatever was thrown. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message.split('\n')[0] ?? err.name;
+  return String(err).split('\n')[0] ?? 'unknown error';
+}

@@ -1,0 +1,101 @@
+/**
+ * Splits a file into searchable chunks.
+ *
+ * Chunking rule:
+ * - One **header** chunk per file: from the first line to the line before the first symbol chunk
+ *   (module doc, imports, leading constants), extended to the last top-level import when imports
+ *   come later (Rust's `mod x;` often precedes `use`), at most {@link MAX_CHUNK_LINES} lines, trailing
+ *   blank lines dropped; omitted when blank.
+ * - One **symbol** chunk per function, method, constructor, class, struct, interface, trait, enum,
+ *   module and namespace that is not nested inside a function (nested functions stay in their
+ *   parent's chunk). A chunk starts at the symbol's doc comment when it has one.
+ * - A container (class, struct, ...) whose members have chunks of their own covers only the lines
+ *   before its first such member (its head, doc and leading fields), so method text is never
+ *   duplicated in the class chunk.
+ * - A range longer than {@link MAX_CHUNK_LINES} lines is split into windows of that many lines,
+ *   each overlapping the previous one by {@link CHUNK_OVERLAP_LINES} lines.
+ * - Content is the exact source lines joined by `\n`, cut at {@link MAX_CHUNK_CHARS} characters so a
+ *   minified one-line file cannot produce a megabyte chunk; `hash` is the sha256 hex of the content.
+ */
+import { createHash } from 'node:crypto';
+import type { LineIndex } from './line-index.js';
+import type { ExtractedChunk } from './types.js';
+
+export const MAX_CHUNK_LINES = 60;
+export const CHUNK_OVERLAP_LINES = 10;
+export const MAX_CHUNK_CHARS = 8000;
+
+/** A symbol that gets its own chunk; rows are 0-based and inclusive. */
+export interface ChunkCandidate {
+  symbol: string;
+  startRow: number;
+  endRow: number;
+  /** Row of the first member that has its own chunk, or null when there is none. */
+  firstChildRow: number | null;
+}
+
+function makeChunk(
+  source: string,
+  lines: LineIndex,
+  startRow: number,
+  endRow: number,
+  symbol: string | null,
+): ExtractedChunk {
+  let content = source.slice(lines.rowStart(startRow), lines.rowEnd(endRow));
+  if (content.length > MAX_CHUNK_CHARS) content = content.slice(0, MAX_CHUNK_CHARS);
+  return {
+    startLine: startRow + 1,
+    endLine: endRow + 1,
+    symbol,
+    kind: symbol === null ? 'header' : 'symbol',
+    content,
+    hash: createHash('sha256').update(content).digest('hex'),
+  };
+}
+
+/** Appends the windows covering rows `startRow..endRow` (inclusive). */
+function pushWindows(
+  out: ExtractedChunk[],
+  source: string,
+  lines: LineIndex,
+  startRow: number,
+  endRow: number,
+  symbol: string,
+): void {
+  const step = MAX_CHUNK_LINES - CHUNK_OVERLAP_LINES;
+  for (let from = startRow; ; from += step) {
+    const to = Math.min(from + MAX_CHUNK_LINES - 1, endRow);
+    out.push(makeChunk(source, lines, from, to, symbol));
+    if (to >= endRow) break;
+  }
+}
+
+/**
+ * Builds the header chunk and the symbol chunks. `candidates` must be sorted by start row; the
+ * result is in the same order, header first. `lastImportRow` is the 0-based last row of the last
+ * top-level import, or -1.
+ */
+export function buildChunks(
+  source: string,
+  lines: LineIndex,
+  candidates: readonly ChunkCandidate[],
+  lastImportRow: number,
+): ExtractedChunk[] {
+  const chunks: ExtractedChunk[] = [];
+  const firstRow = candidates[0]?.startRow ?? lines.lineCount;
+  let headerEnd = Math.min(Math.max(firstRow - 1, lastImportRow), MAX_CHUNK_LINES - 1, lines.lineCount - 1);
+  while (headerEnd >= 0 && source.slice(lines.rowStart(headerEnd), lines.rowEnd(headerEnd)).trim() === '') {
+    headerEnd--;
+  }
+  if (headerEnd >= 0) {
+    chunks.push(makeChunk(source, lines, 0, headerEnd, null));
+  }
+  for (const candidate of candidates) {
+    let endRow = candidate.endRow;
+    if (candidate.firstChildRow !== null) {
+      endRow = Math.max(candidate.startRow, Math.min(endRow, candidate.firstChildRow - 1));
+    }
+    pushWindows(chunks, source, lines, candidate.startRow, endRow, candidate.symbol);
+  }
+  return chunks;
+}

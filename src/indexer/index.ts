@@ -1,0 +1,9 @@
+/**
+ * Public API of the pure indexer: language detection and per-file extraction. No Redis, SQLite,
+ * MCP or file-system access happens here; callers read files and store the results.
+ */
+export { CHUNK_OVERLAP_LINES, MAX_CHUNK_CHARS, MAX_CHUNK_LINES } from './chunks.js';
+export { createExtractor, type Extractor } from './extractor.js';
+export { detectLanguage, LANGUAGE_EXTENSIONS, loadGrammar } from './languages.js';
+export { tagsQuerySource } from './queries/index.js';
+export * from './types.js';

@@ -1,0 +1,194 @@
+/**
+ * What differs between languages once the query has run: how docs are written, which
+ * declarations count as exported, how a captured kind is refined by context (a Python `def` in a
+ * class is a method), and how an import statement is turned into a source and names.
+ */
+import type { DocStyle } from './text-scan.js';
+import type { LanguageId, SymbolKind } from './types.js';
+
+/** Kind of an enclosing scope: a symbol kind, or `impl` for Rust impl blocks. */
+export type ScopeKind = SymbolKind | 'impl';
+
+/** What the rules may look at for one definition. */
+export interface DefinitionContext {
+  name: string;
+  kind: SymbolKind;
+  /** Declaration text from its keyword prefix up to the name (modifiers, `pub`, `export const`). */
+  head: string;
+  /** Keywords in front of the declaration node on its line (`export`, `declare`, `type`). */
+  prefixWords: readonly string[];
+  /** First line of the declaration, as in the signature. */
+  signature: string;
+  parent: { kind: ScopeKind; exported: boolean } | null;
+}
+
+/** An import statement split into module specifier and names. */
+export interface NormalisedImport {
+  source: string;
+  /** Names derived from the text, or null when they come from `@import.name` captures. */
+  names: string[] | null;
+}
+
+/** Per-language behaviour used by the extractor. */
+export interface LanguageRules {
+  readonly docStyle: DocStyle;
+  /** Python signatures end in `:`, which is dropped like `{` elsewhere. */
+  readonly trimColon: boolean;
+  refineKind(ctx: DefinitionContext): SymbolKind;
+  isExported(ctx: DefinitionContext): boolean;
+  normaliseImport(sourceText: string, statementText: string): NormalisedImport | null;
+}
+
+const FUNCTION_LIKE: ReadonlySet<ScopeKind> = new Set<ScopeKind>(['function', 'method', 'constructor']);
+
+/** True when a scope kind is a function body (its locals are not indexed, its members are not public). */
+export function isFunctionLike(kind: ScopeKind): boolean {
+  return FUNCTION_LIKE.has(kind);
+}
+
+function isCapitalised(name: string): boolean {
+  const first = name.charCodeAt(0);
+  return first >= 65 && first <= 90;
+}
+
+const plainImport = (sourceText: string): NormalisedImport => ({ source: sourceText, names: null });
+
+const JS_RULES: LanguageRules = {
+  docStyle: 'block',
+  trimColon: false,
+  refineKind: ({ kind, name }) => (kind === 'method' && name === 'constructor' ? 'constructor' : kind),
+  isExported: ({ parent, prefixWords, head, name }) => {
+    if (parent === null) return prefixWords.includes('export');
+    if (parent.kind === 'namespace' || parent.kind === 'module') {
+      return parent.exported && prefixWords.includes('export');
+    }
+    if (isFunctionLike(parent.kind)) return false;
+    return parent.exported && !name.startsWith('#') && !/\b(private|protected)\s/.test(head);
+  },
+  normaliseImport: plainImport,
+};
+
+const PYTHON_ENUM_BASES = /\b(Enum|IntEnum|StrEnum|Flag|IntFlag)\b/;
+const PYTHON_INTERFACE_BASES = /\b(Protocol|ABC)\b/;
+
+function isPythonPublic(name: string): boolean {
+  return !name.startsWith('_') || (name.startsWith('__') && name.endsWith('__'));
+}
+
+const PYTHON_RULES: LanguageRules = {
+  docStyle: 'docstring',
+  trimColon: true,
+  refineKind: ({ kind, name, parent, signature }) => {
+    if (kind === 'function' && parent !== null && !isFunctionLike(parent.kind)) {
+      return name === '__init__' ? 'constructor' : 'method';
+    }
+    if (kind === 'class') {
+      const bases = signature.slice(signature.indexOf('('));
+      if (PYTHON_ENUM_BASES.test(bases)) return 'enum';
+      if (PYTHON_INTERFACE_BASES.test(bases)) return 'interface';
+    }
+    if (kind === 'constant' && !/^[A-Z][A-Z0-9_]*$/.test(name)) return 'variable';
+    if (kind === 'field' && parent?.kind === 'enum') return 'constant';
+    return kind;
+  },
+  isExported: ({ parent, name }) => {
+    if (parent === null) return !name.startsWith('_');
+    if (isFunctionLike(parent.kind)) return false;
+    return parent.exported && isPythonPublic(name);
+  },
+  normaliseImport: plainImport,
+};
+
+const GO_RULES: LanguageRules = {
+  docStyle: 'line-go',
+  trimColon: false,
+  refineKind: ({ kind }) => kind,
+  isExported: ({ name, parent }) => isCapitalised(name) && (parent === null || !isFunctionLike(parent.kind)),
+  normaliseImport: (sourceText) => ({ source: sourceText.replace(/^["`]|["`]$/g, ''), names: null }),
+};
+
+/**
+ * Splits a Rust use tree: `std::fmt::{self, Display}` -> `std::fmt` + [self, Display];
+ * `crate::store::Store` -> `crate::store` + [Store]; `a::b as c` -> `a` + [b]; `foo` -> `foo` + [].
+ */
+export function splitRustUse(text: string): NormalisedImport {
+  const compact = text.replace(/\s+/g, ' ').trim();
+  const brace = compact.indexOf('{');
+  if (brace !== -1 && compact.endsWith('}')) {
+    const source = compact.slice(0, brace).replace(/::\s*$/, '');
+    const names: string[] = [];
+    let depth = 0;
+    let current = '';
+    for (const ch of compact.slice(brace + 1, -1)) {
+      if (ch === '{') depth++;
+      if (ch === '}') depth--;
+      if (ch === ',' && depth === 0) {
+        names.push(current);
+        current = '';
+      } else {
+        current += ch;
+      }
+    }
+    names.push(current);
+    return {
+      source,
+      names: names.map((n) => n.replace(/\s+as\s+\w+$/, '').trim()).filter((n) => n !== ''),
+    };
+  }
+  const path = compact.replace(/\s+as\s+\w+$/, '');
+  const cut = path.lastIndexOf('::');
+  if (cut === -1) return { source: path, names: [] };
+  return { source: path.slice(0, cut), names: [path.slice(cut + 2)] };
+}
+
+const RUST_RULES: LanguageRules = {
+  docStyle: 'line-rust',
+  trimColon: false,
+  refineKind: ({ kind, parent }) =>
+    kind === 'function' && parent !== null && (parent.kind === 'impl' || parent.kind === 'trait')
+      ? 'method'
+      : kind,
+  isExported: ({ head, parent }) => {
+    if (parent !== null && (parent.kind === 'trait' || parent.kind === 'enum')) return parent.exported;
+    if (parent !== null && isFunctionLike(parent.kind)) return false;
+    // `pub(crate)` and `pub(super)` are not visible outside the crate.
+    return /(^|\s)pub\s/.test(head);
+  },
+  normaliseImport: (sourceText, statementText) =>
+    statementText.startsWith('extern') ? { source: sourceText, names: [] } : splitRustUse(sourceText),
+};
+
+const JAVA_RULES: LanguageRules = {
+  docStyle: 'block',
+  trimColon: false,
+  refineKind: ({ kind, head }) =>
+    kind === 'field' && /\bstatic\b/.test(head) && /\bfinal\b/.test(head) ? 'constant' : kind,
+  isExported: ({ head, parent }) => {
+    if (parent !== null && (parent.kind === 'interface' || parent.kind === 'enum')) return parent.exported;
+    if (parent !== null && isFunctionLike(parent.kind)) return false;
+    return /\bpublic\b/.test(head);
+  },
+  normaliseImport: (sourceText, statementText) => {
+    const wildcard = /\.\s*\*\s*;?\s*$/.test(statementText);
+    if (wildcard) return { source: `${sourceText}.*`, names: [] };
+    return { source: sourceText, names: [sourceText.slice(sourceText.lastIndexOf('.') + 1)] };
+  },
+};
+
+/** Returns the rules for a language. */
+export function rulesFor(language: LanguageId): LanguageRules {
+  switch (language) {
+    case 'typescript':
+    case 'tsx':
+    case 'javascript':
+      return JS_RULES;
+    case 'python':
+      return PYTHON_RULES;
+    case 'go':
+      return GO_RULES;
+    case 'rust':
+      return RUST_RULES;
+    case 'java':
+      return JAVA_RULES;
+  }
+}

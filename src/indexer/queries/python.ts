@@ -1,0 +1,29 @@
+/**
+ * Tags query for Python. Based on tree-sitter-python 0.25.0 `queries/tags.scm` (module-level
+ * assignments, classes, functions, calls), extended with docstrings, class attributes, `type`
+ * aliases, decorators, inheritance, type annotations and imports. Whether a function is a method,
+ * and whether an assignment is a constant, is decided by the extractor from context and naming.
+ */
+export const PYTHON_QUERY = String.raw`
+(class_definition name: (identifier) @name body: (block . (expression_statement (string) @doc)?)) @definition.class
+(function_definition name: (identifier) @name body: (block . (expression_statement (string) @doc)?)) @definition.function
+(module (expression_statement (assignment left: (identifier) @name) @definition.constant))
+(type_alias_statement left: (type (identifier) @name)) @definition.type
+(class_definition body: (block (expression_statement (assignment left: (identifier) @name) @definition.field)))
+
+(class_definition superclasses: (argument_list (identifier) @reference.inherit))
+(class_definition superclasses: (argument_list (attribute attribute: (identifier) @reference.inherit)))
+(decorator (identifier) @reference.call)
+(decorator (call function: (identifier) @reference.call))
+(call function: (identifier) @reference.call)
+(call function: (attribute attribute: (identifier) @reference.call))
+(type (identifier) @reference.type)
+(generic_type (identifier) @reference.type)
+
+(import_statement name: (dotted_name) @import.source) @import
+(import_statement name: (aliased_import name: (dotted_name) @import.source)) @import
+(import_from_statement module_name: (_) @import.source) @import
+(import_from_statement name: (dotted_name) @import.name)
+(import_from_statement name: (aliased_import name: (dotted_name) @import.name))
+(import_from_statement (wildcard_import) @import.name)
+`;

@@ -1,0 +1,191 @@
+/**
+ * Cheap source-text scans around a declaration: the keywords in front of it, its one-line
+ * signature and its doc comment. They work on the source string and offsets only, so they never
+ * call into tree-sitter and never copy more than a few lines of text.
+ */
+
+/** Limits from the contract in `./types.ts`. */
+export const MAX_SIGNATURE_CHARS = 200;
+export const MAX_DOC_CHARS = 1000;
+
+/** How a language writes documentation comments. */
+export type DocStyle = 'block' | 'line-go' | 'line-rust' | 'docstring';
+
+const MAX_PREFIX_SCAN = 80;
+
+function isWordChar(code: number): boolean {
+  return (
+    (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95
+  );
+}
+
+function isBlank(code: number): boolean {
+  return code === 32 || code === 9;
+}
+
+/** Keywords written in front of a declaration on its own line (`export`, `const`, Go's `type`). */
+export interface KeywordPrefix {
+  /** Offset of the first keyword, or the declaration start when there is none. */
+  start: number;
+  /** The keywords, in source order. */
+  words: string[];
+}
+
+/**
+ * Walks back from `start` over blanks and plain words on the same line. This recovers `export`
+ * (outside the TypeScript declaration node) and Go's `type`/`const`/`var` (outside the spec node)
+ * without a parent-node call; it stops at any punctuation, so `a = 1, b = 2` gives `b` no prefix.
+ */
+export function keywordPrefix(source: string, start: number): KeywordPrefix {
+  const words: string[] = [];
+  let first = start;
+  let i = start;
+  const limit = Math.max(0, start - MAX_PREFIX_SCAN);
+  while (i > limit) {
+    let j = i;
+    while (j > limit && isBlank(source.charCodeAt(j - 1))) j--;
+    let k = j;
+    while (k > limit && isWordChar(source.charCodeAt(k - 1))) k--;
+    if (k === j || j === i) break;
+    // A word glued to something other than a blank or a line start is not a keyword (`a.b`, `x=y`).
+    const before = k > 0 ? source.charCodeAt(k - 1) : 10;
+    if (!(isBlank(before) || before === 10 || before === 13)) break;
+    words.unshift(source.slice(k, j));
+    first = k;
+    i = k;
+  }
+  return { start: first, words };
+}
+
+/**
+ * The first line of a declaration, trimmed, without a trailing `{`, `;`, `,` (or Python's `:`),
+ * at most {@link MAX_SIGNATURE_CHARS} characters. It starts at the declaration's keyword prefix or
+ * at the start of the name's line, whichever is later, so leading annotations/decorators on their
+ * own lines are not the signature.
+ */
+export function signatureText(
+  source: string,
+  declStart: number,
+  declEnd: number,
+  nameLineStart: number,
+  nameLineEnd: number,
+  trimColon: boolean,
+): string {
+  const from = Math.max(declStart, nameLineStart);
+  const to = Math.min(nameLineEnd, declEnd, from + MAX_SIGNATURE_CHARS * 2);
+  let text = source.slice(from, Math.max(from, to)).trim();
+  for (;;) {
+    const last = text.charCodeAt(text.length - 1);
+    // { ; , and (for Python) : end the declaration's head rather than describe it
+    if (last === 123 || last === 59 || last === 44 || (trimColon && last === 58)) {
+      text = text.slice(0, -1).trimEnd();
+    } else {
+      break;
+    }
+  }
+  return text.length > MAX_SIGNATURE_CHARS ? text.slice(0, MAX_SIGNATURE_CHARS) : text;
+}
+
+/** A doc comment found next to a declaration. */
+export interface DocComment {
+  text: string;
+  /** Offset where the comment starts (chunks include it). */
+  start: number;
+}
+
+function capDoc(text: string): string | null {
+  const trimmed = text.trim();
+  if (trimmed === '') return null;
+  return trimmed.length > MAX_DOC_CHARS ? trimmed.slice(0, MAX_DOC_CHARS) : trimmed;
+}
+
+/** Strips `/**`, `*\/` and the leading ` * ` of each line. */
+export function stripBlockComment(raw: string): string | null {
+  const body = raw.replace(/^\/\*\*+/, '').replace(/\*+\/$/, '');
+  const lines = body.split('\n').map((line) => line.replace(/^\s*\*? ?/, '').trimEnd());
+  return capDoc(lines.join('\n'));
+}
+
+/**
+ * The `/** ... *\/` comment that ends right before `declStart`, with at most one line break
+ * between: a blank line separates a file's header comment from its first declaration.
+ */
+function blockDocBefore(source: string, declStart: number): DocComment | null {
+  let i = declStart;
+  let newlines = 0;
+  while (i > 0) {
+    const c = source.charCodeAt(i - 1);
+    if (c === 10) newlines++;
+    if (c === 32 || c === 9 || c === 10 || c === 13) i--;
+    else break;
+  }
+  if (newlines > 1) return null;
+  if (i < 4 || source.charCodeAt(i - 1) !== 47 || source.charCodeAt(i - 2) !== 42) return null;
+  const open = source.lastIndexOf('/*', i - 2);
+  // `/**/` is an empty comment, and `/*` without a second star is not documentation.
+  if (open === -1 || source.charCodeAt(open + 2) !== 42 || open + 4 >= i) return null;
+  const text = stripBlockComment(source.slice(open, i));
+  return text === null ? null : { text, start: open };
+}
+
+/**
+ * Consecutive line comments right above the declaration's line: Go's `//` (no blank line between)
+ * or Rust's `///` (attributes such as `#[derive(...)]` may sit between).
+ */
+function lineDocBefore(source: string, declStart: number, style: 'line-go' | 'line-rust'): DocComment | null {
+  let lineStart = source.lastIndexOf('\n', declStart - 1) + 1;
+  // Something other than blanks before the declaration on its line: not a declaration that can
+  // carry a doc comment of its own (e.g. the second of several on one line).
+  for (let i = lineStart; i < declStart; i++) {
+    if (!isBlank(source.charCodeAt(i))) return null;
+  }
+  const lines: string[] = [];
+  let docStart = -1;
+  while (lineStart > 0) {
+    const prevStart = source.lastIndexOf('\n', lineStart - 2) + 1;
+    const line = source.slice(prevStart, lineStart - 1).trim();
+    if (style === 'line-go') {
+      if (!line.startsWith('//')) break;
+      // `//go:generate` and friends are directives, not documentation.
+      if (!/^\/\/[a-z]+:/.test(line)) lines.push(line.replace(/^\/\/ ?/, ''));
+    } else if (line.startsWith('///') && !line.startsWith('////')) {
+      lines.push(line.replace(/^\/\/\/ ?/, ''));
+    } else if (line.startsWith('#[') && lines.length === 0) {
+      // attribute between the docs and the item
+    } else {
+      break;
+    }
+    if (line.startsWith('//')) docStart = prevStart;
+    lineStart = prevStart;
+  }
+  if (docStart === -1) return null;
+  const text = capDoc(lines.reverse().join('\n'));
+  return text === null ? null : { text, start: docStart };
+}
+
+/** Finds the doc comment written in front of a declaration (all styles except docstrings). */
+export function docCommentBefore(source: string, declStart: number, style: DocStyle): DocComment | null {
+  if (style === 'block') return blockDocBefore(source, declStart);
+  if (style === 'line-go' || style === 'line-rust') return lineDocBefore(source, declStart, style);
+  return null;
+}
+
+/**
+ * Cleans a Python docstring literal: drops the prefix letters and quotes, then removes the common
+ * indentation of the lines after the first (like `inspect.cleandoc`).
+ */
+export function cleanDocstring(literal: string): string | null {
+  const match = /^[rRuUbBfF]*("""|'''|"|')([\s\S]*?)\1?$/.exec(literal);
+  const body = match?.[2] ?? literal;
+  const lines = body.split('\n');
+  let indent = Number.POSITIVE_INFINITY;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    if (line.trim() === '') continue;
+    indent = Math.min(indent, line.length - line.trimStart().length);
+  }
+  const cleaned = lines.map((line, i) =>
+    i === 0 || indent === Number.POSITIVE_INFINITY ? line.trim() : line.slice(indent).trimEnd(),
+  );
+  return capDoc(cleaned.join('\n'));
+}

@@ -1,0 +1,86 @@
+/**
+ * Contracts between the pure indexer (tree-sitter) and its consumers (workers, store).
+ * Lines are 1-based, columns are 0-based (UTF-16 code units are NOT used: columns are tree-sitter
+ * byte-independent character columns as reported by `node.startPosition.column`).
+ */
+
+export const LANGUAGE_IDS = ['typescript', 'tsx', 'javascript', 'python', 'go', 'rust', 'java'] as const;
+export type LanguageId = (typeof LANGUAGE_IDS)[number];
+
+export const SYMBOL_KINDS = [
+  'function',
+  'method',
+  'constructor',
+  'class',
+  'struct',
+  'interface',
+  'trait',
+  'enum',
+  'type',
+  'constant',
+  'variable',
+  'field',
+  'property',
+  'module',
+  'namespace',
+] as const;
+export type SymbolKind = (typeof SYMBOL_KINDS)[number];
+
+export const REF_KINDS = ['call', 'new', 'type', 'inherit', 'import'] as const;
+export type RefKind = (typeof REF_KINDS)[number];
+
+/** A definition found in a file. */
+export interface ExtractedSymbol {
+  name: string;
+  kind: SymbolKind;
+  startLine: number;
+  startCol: number;
+  endLine: number;
+  endCol: number;
+  /** Name of the enclosing class/struct/interface/module/impl, dotted when nested (`Outer.Inner`); null at top level. */
+  container: string | null;
+  /** First line of the declaration, trimmed, at most 200 chars (e.g. `async function fetchUser(id: string): Promise<User>`). */
+  signature: string;
+  /** Doc comment / docstring text with comment markers stripped, at most 1000 chars; null when absent. */
+  doc: string | null;
+  /** True when exported/public at module level (export keyword, capitalised Go name, `pub`, `public`). */
+  exported: boolean;
+}
+
+/** A use of a name: call, instantiation, type reference, inheritance, import. */
+export interface ExtractedRef {
+  name: string;
+  kind: RefKind;
+  line: number;
+  col: number;
+  /** Qualified name of the innermost enclosing definition (`Class.method`), null at top level. */
+  enclosing: string | null;
+}
+
+export interface ExtractedImport {
+  /** Module specifier as written (`./util`, `os.path`, `github.com/x/y`, `std::io`). */
+  source: string;
+  /** Imported names when the syntax lists them (`{a, b}`, `from x import a`), else empty. */
+  names: string[];
+  line: number;
+}
+
+/** A searchable piece of a file: one per function/method/class (split with overlap when large) plus a header chunk. */
+export interface ExtractedChunk {
+  startLine: number;
+  endLine: number;
+  /** Qualified name of the symbol the chunk covers, null for the header chunk. */
+  symbol: string | null;
+  kind: 'header' | 'symbol';
+  content: string;
+  /** sha256 hex of `content`; vectors are keyed by it. */
+  hash: string;
+}
+
+export interface FileExtraction {
+  language: LanguageId;
+  symbols: ExtractedSymbol[];
+  refs: ExtractedRef[];
+  imports: ExtractedImport[];
+  chunks: ExtractedChunk[];
+}

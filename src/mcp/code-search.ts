@@ -1,0 +1,143 @@
+import type { Config } from '../config/schema.js';
+import { createEmbeddingProvider, type EmbeddingProvider, resolveEmbeddingApiKey } from '../embeddings/provider.js';
+import { fuseRankings } from '../embeddings/rrf.js';
+import { createVectorIndexCache, type VectorIndexCache } from '../embeddings/vector-search.js';
+import type { LanguageId } from '../indexer/types.js';
+import type { ChunkHit, IndexStore } from '../store/types.js';
+
+export type SearchMode = 'text' | 'semantic' | 'hybrid';
+
+export interface CodeSearchQuery {
+  query: string;
+  mode: SearchMode;
+  pathPrefix?: string | undefined;
+  language?: LanguageId | undefined;
+  limit: number;
+  offset: number;
+}
+
+export interface CodeSearchResult {
+  hits: ChunkHit[];
+  hasMore: boolean;
+  /** The mode actually used (hybrid falls back to text when there are no vectors yet). */
+  mode: SearchMode;
+  note?: string;
+}
+
+/** The embedding model name for a config (what workers store vectors under). */
+export function embeddingModel(cfg: Config): string {
+  const e = cfg.embeddings;
+  if (e.model) return e.model;
+  return e.provider === 'openai' ? 'text-embedding-3-small' : e.provider === 'voyage' ? 'voyage-code-3' : 'local-hash-v1-512';
+}
+
+/**
+ * Text (FTS5/BM25), semantic (exact cosine over the root's vectors) and hybrid (reciprocal rank
+ * fusion of both) code search. Vectors are loaded once per root and index generation.
+ */
+export function createCodeSearch(cfg: Config, store: () => IndexStore) {
+  let provider: EmbeddingProvider | null = null;
+  const cache: VectorIndexCache = createVectorIndexCache({ load: (root, model) => store().loadVectors(root, model) });
+  const model = embeddingModel(cfg);
+
+  const embedder = (): EmbeddingProvider | null => {
+    const e = cfg.embeddings;
+    if (e.provider === 'off') return null;
+    provider ??= createEmbeddingProvider({
+      provider: e.provider,
+      model,
+      baseUrl: e.baseUrl,
+      apiKey: resolveEmbeddingApiKey(e.provider, process.env),
+      dims: e.dims,
+      maxBatch: e.maxBatch,
+    });
+    return provider;
+  };
+
+  async function semantic(q: CodeSearchQuery, k: number): Promise<{ ids: number[]; scores: Map<number, number> } | null> {
+    const p = embedder();
+    if (!p) return null;
+    const s = store();
+    const roots = s
+      .listRoots()
+      .filter((r) => !q.pathPrefix || q.pathPrefix === r.path || q.pathPrefix.startsWith(`${r.path}/`) || r.path.startsWith(`${q.pathPrefix}/`));
+    const hits: { id: number; score: number }[] = [];
+    let any = false;
+    let qv: Float32Array | undefined;
+    for (const r of roots) {
+      const cov = s.vectorCoverage(r.path, model);
+      if (cov.embedded === 0) continue;
+      any = true;
+      qv ??= (await p.embed([q.query], 'query'))[0];
+      if (!qv) return null;
+      const idx = cache.get(r.path, model, r.generation * 1_000_003 + cov.embedded);
+      hits.push(...idx.search(qv, k));
+    }
+    if (!any) return null;
+    hits.sort((a, b) => b.score - a.score);
+    return { ids: hits.map((h) => h.id), scores: new Map(hits.map((h) => [h.id, h.score])) };
+  }
+
+  return {
+    model,
+    async search(q: CodeSearchQuery): Promise<CodeSearchResult> {
+      const s = store();
+      const want = q.offset + q.limit + 1;
+      const textQuery = { query: q.query, limit: q.mode === 'text' ? q.limit : Math.max(50, want), offset: q.mode === 'text' ? q.offset : 0 };
+      if (q.pathPrefix) Object.assign(textQuery, { pathPrefix: q.pathPrefix });
+      if (q.language) Object.assign(textQuery, { language: q.language });
+      if (q.mode === 'text') {
+        const r = s.searchText(textQuery);
+        return { hits: r.hits, hasMore: r.hasMore, mode: 'text' };
+      }
+      const sem = await semantic(q, Math.max(50, want) * 3);
+      if (!sem) {
+        const r = s.searchText({ ...textQuery, limit: q.limit, offset: q.offset });
+        return {
+          hits: r.hits,
+          hasMore: r.hasMore,
+          mode: 'text',
+          note:
+            cfg.embeddings.provider === 'off'
+              ? 'embeddings are off (CODEINDEX_EMBEDDINGS=off): text results only'
+              : 'no vectors yet for this root (embedding jobs pending): text results only',
+        };
+      }
+      // Semantic candidates must honour the same filters as text search.
+      const candidates = s
+        .chunksByIds(sem.ids.slice(0, Math.max(50, want) * 3))
+        .filter((c) => (!q.pathPrefix || c.path === q.pathPrefix || c.path.startsWith(`${q.pathPrefix}/`)) && (!q.language || c.language === q.language));
+      const semHits: ChunkHit[] = candidates.map((c) => ({
+        chunkId: c.chunkId,
+        path: c.path,
+        language: c.language,
+        startLine: c.startLine,
+        endLine: c.endLine,
+        symbol: c.symbol,
+        score: sem.scores.get(c.chunkId) ?? 0,
+        snippet: snippetOf(c.content, c.startLine),
+      }));
+      if (q.mode === 'semantic') {
+        return { hits: semHits.slice(q.offset, q.offset + q.limit), hasMore: semHits.length > q.offset + q.limit, mode: 'semantic' };
+      }
+      const text = s.searchText(textQuery).hits;
+      const byId = new Map<number, ChunkHit>();
+      for (const h of semHits) byId.set(h.chunkId, h);
+      for (const h of text) byId.set(h.chunkId, h); // text snippets point at the matching lines
+      const fused = fuseRankings([text.map((h) => ({ id: h.chunkId })), semHits.map((h) => ({ id: h.chunkId }))]);
+      const hits = fused.map((f) => ({ ...byId.get(f.id)!, score: Number(f.score.toFixed(6)) }));
+      return { hits: hits.slice(q.offset, q.offset + q.limit), hasMore: hits.length > q.offset + q.limit, mode: 'hybrid' };
+    },
+  };
+}
+
+/** The first lines of a chunk, numbered, as a snippet. */
+function snippetOf(content: string, startLine: number, maxLines = 6): string {
+  return content
+    .split('\n')
+    .slice(0, maxLines)
+    .map((l, i) => `${startLine + i}: ${l.length > 160 ? `${l.slice(0, 159)}…` : l}`)
+    .join('\n');
+}
+
+export type CodeSearch = ReturnType<typeof createCodeSearch>;

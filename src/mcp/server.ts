@@ -1,0 +1,137 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { RootsListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { Redis } from 'ioredis';
+import { indexDbPath } from '../config/paths.js';
+import type { Config } from '../config/schema.js';
+import { CodeindexError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { TaskClient } from '../queue/task-client.js';
+import { createRedis } from '../redis/connection.js';
+import { openIndexStore } from '../store/index.js';
+import type { IndexStore } from '../store/types.js';
+import { createCodeSearch } from './code-search.js';
+import type { ToolContext } from './context.js';
+import { registerCancelTaskTool } from './tools/cancel-task.js';
+import { registerCleanupIndicesTool } from './tools/cleanup-indices.js';
+import { registerFindReferencesTool } from './tools/find-references.js';
+import { registerGetFileOutlineTool } from './tools/get-file-outline.js';
+import { registerIndexFileTool } from './tools/index-file.js';
+import { registerIndexRepositoryTool } from './tools/index-repository.js';
+import { registerIndexStatusTool } from './tools/index-status.js';
+import { registerListTasksTool } from './tools/list-tasks.js';
+import { registerQueueStatsTool } from './tools/queue-stats.js';
+import { registerRetryTaskTool } from './tools/retry-task.js';
+import { registerSearchCodeTool } from './tools/search-code.js';
+import { registerSearchSymbolsTool } from './tools/search-symbols.js';
+import { registerTaskStatusTool } from './tools/task-status.js';
+
+export interface ServerOptions {
+  cfg: Config;
+  log: Logger;
+  /** Resolves the Redis URL on first use (the embedded default may start a redis-server). */
+  redisUrl: () => Promise<string>;
+  version: string;
+  hooks?: Pick<ToolContext, 'onRootIndexed' | 'onRootRemoved' | 'rootNotes'>;
+}
+
+/**
+ * Builds the MCP server with every tool registered. Query tools read SQLite directly (read-only);
+ * job tools go through Redis. Returns the server and a cleanup that closes what it opened.
+ */
+export function createCodeindexServer(opts: ServerOptions): { server: McpServer; ctx: ToolContext; cleanup: () => Promise<void> } {
+  const { cfg, log } = opts;
+  const server = new McpServer(
+    { name: 'codeindex', version: opts.version },
+    {
+      capabilities: { tools: {}, logging: {} },
+      instructions:
+        'codeindex keeps a live index of source code. Call index_repository on a folder once (it returns a task_id; poll task_status), then use search_symbols, get_file_outline, find_references and search_code. index_status shows what is indexed.',
+    },
+  );
+
+  let store: IndexStore | null = null;
+  const getStore = (): IndexStore => {
+    if (store) return store;
+    const path = indexDbPath(cfg);
+    if (!existsSync(path)) {
+      throw new CodeindexError('NOT_INDEXED', 'nothing is indexed yet: call index_repository with the project folder first');
+    }
+    store = openIndexStore(path, { readonly: true });
+    return store;
+  };
+
+  let tasksPromise: Promise<{ client: TaskClient; conn: Redis }> | null = null;
+  const getTasks = async (): Promise<TaskClient> => {
+    tasksPromise ??= (async () => {
+      const url = await opts.redisUrl();
+      const conn = createRedis(url, 'client');
+      conn.on('error', (e) => log.debug('redis error', { error: e.message }));
+      return { client: new TaskClient(cfg, conn, url), conn };
+    })();
+    try {
+      return (await tasksPromise).client;
+    } catch (err) {
+      tasksPromise = null;
+      throw err;
+    }
+  };
+
+  let clientRoots: string[] | null = null;
+  const refreshRoots = async (): Promise<void> => {
+    if (!server.server.getClientCapabilities()?.roots) return;
+    try {
+      const r = await server.server.listRoots(undefined, { timeout: 5000 });
+      clientRoots = r.roots.filter((x) => x.uri.startsWith('file://')).map((x) => fileURLToPath(x.uri));
+    } catch (err) {
+      log.warn('roots/list failed; using configured roots', { error: (err as Error).message });
+      clientRoots = [];
+    }
+  };
+  server.server.setNotificationHandler(RootsListChangedNotificationSchema, async () => {
+    await refreshRoots();
+  });
+
+  const ctx: ToolContext = {
+    cfg,
+    log,
+    store: getStore,
+    tasks: getTasks,
+    async allowedRoots() {
+      if (clientRoots === null) await refreshRoots();
+      const all = [...cfg.roots, ...(clientRoots ?? [])];
+      return all.length > 0 ? [...new Set(all)] : [process.cwd()];
+    },
+    ...opts.hooks,
+  };
+
+  const search = createCodeSearch(cfg, getStore);
+  registerIndexRepositoryTool(server, ctx);
+  registerIndexFileTool(server, ctx);
+  registerTaskStatusTool(server, ctx);
+  registerCancelTaskTool(server, ctx);
+  registerListTasksTool(server, ctx);
+  registerRetryTaskTool(server, ctx);
+  registerQueueStatsTool(server, ctx);
+  registerCleanupIndicesTool(server, ctx);
+  registerSearchSymbolsTool(server, ctx);
+  registerGetFileOutlineTool(server, ctx);
+  registerFindReferencesTool(server, ctx);
+  registerSearchCodeTool(server, ctx, search);
+  registerIndexStatusTool(server, ctx, search);
+
+  return {
+    server,
+    ctx,
+    async cleanup() {
+      if (tasksPromise) {
+        const t = await tasksPromise.catch(() => null);
+        await t?.client.close();
+        t?.conn.disconnect();
+      }
+      store?.close();
+      await server.close().catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { staleChecker, type ToolContext } from '../context.js';
+import { clip, decodeCursor, encodeCursor, runTool, toolResult } from '../results.js';
+import { queryScope } from '../scope.js';
+import { limitIn } from './schemas.js';
+
+const refOut = z.object({
+  name: z.string(),
+  kind: z.string(),
+  path: z.string(),
+  line: z.number(),
+  col: z.number(),
+  enclosing: z.string().nullable(),
+  text: z.string().nullable(),
+  stale: z.boolean().optional(),
+});
+
+/** `find_references`: calls, instantiations, type references and imports of a name. */
+export function registerFindReferencesTool(server: McpServer, ctx: ToolContext): void {
+  server.registerTool(
+    'find_references',
+    {
+      title: 'Find references',
+      description:
+        'Places that call, instantiate, extend, import or type-reference a symbol, each with its enclosing function. Accepts Class.method.',
+      inputSchema: {
+        symbol: z.string().min(1).max(200),
+        path: z.string().optional().describe('Only references under this path'),
+        limit: limitIn(30, 200),
+        cursor: z.string().optional(),
+      },
+      outputSchema: { references: z.array(refOut), next_cursor: z.string().optional() },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async ({ symbol, path, limit, cursor }) =>
+      runTool(async () => {
+        const store = ctx.store();
+        const offset = decodeCursor(cursor);
+        const prefix = await queryScope(ctx, path);
+        const r = store.findReferences({ symbol, limit, offset, ...(prefix ? { pathPrefix: prefix } : {}) });
+        const isStale = staleChecker(store);
+        const references = r.hits.map((h) => ({
+          name: h.name,
+          kind: h.kind,
+          path: h.path,
+          line: h.line,
+          col: h.col,
+          enclosing: h.enclosing,
+          text: h.text ? clip(h.text, 200) : null,
+          ...(isStale(h.path) ? { stale: true } : {}),
+        }));
+        const out: Record<string, unknown> = { references };
+        const lines = references.map(
+          (x) => `${x.path}:${x.line} ${x.kind}${x.enclosing ? ` in ${x.enclosing}` : ''}${x.stale ? ' (stale)' : ''}: ${x.text ?? ''}`,
+        );
+        if (r.hasMore) {
+          out.next_cursor = encodeCursor(offset + limit);
+          lines.push(`(more references: pass cursor "${out.next_cursor}")`);
+        }
+        return toolResult(out, lines.join('\n') || `no references to ${symbol}`);
+      }),
+  );
+}

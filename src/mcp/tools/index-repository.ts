@@ -1,0 +1,61 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { resolveAllowedPath } from '../../discovery/index.js';
+import { JOBS } from '../../queue/names.js';
+import type { ToolContext } from '../context.js';
+import { runTool, toolResult } from '../results.js';
+import { priorityIn, taskOut } from './schemas.js';
+
+/** `index_repository`: returns a task id at once; scanning and parsing run in workers. */
+export function registerIndexRepositoryTool(server: McpServer, ctx: ToolContext): void {
+  server.registerTool(
+    'index_repository',
+    {
+      title: 'Index a repository',
+      description:
+        'Queue indexing of a directory tree (gitignore-aware; unchanged files are skipped unless force). Returns a task_id at once; poll task_status. With wait=true the call returns when the task ends, sending progress notifications if the client asked for them.',
+      inputSchema: {
+        path: z.string().min(1).describe('Directory, absolute or relative to the working directory'),
+        force: z.boolean().default(false).describe('Re-parse every file even if unchanged'),
+        priority: priorityIn.default('normal'),
+        wait: z.boolean().default(false).describe('Wait (up to wait_seconds) for the task to finish'),
+        wait_seconds: z.number().int().min(1).max(3600).default(600),
+      },
+      outputSchema: taskOut.pick({ task_id: true, state: true, progress: true, result: true, error: true }).extend({ root: z.string() }).shape,
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    async ({ path, force, priority, wait, wait_seconds }, extra) =>
+      runTool(async () => {
+        const p = await resolveAllowedPath(path, await ctx.allowedRoots(), { expect: 'directory' });
+        const tasks = await ctx.tasks();
+        const taskId = await tasks.enqueue(JOBS.indexRepository, { root: p.realPath, force, priority });
+        ctx.onRootIndexed?.(p.realPath);
+        if (!wait) {
+          return toolResult(
+            { task_id: taskId, state: 'PENDING', root: p.realPath },
+            `queued indexing of ${p.realPath} as task ${taskId}; call task_status to follow it`,
+          );
+        }
+        const token = extra._meta?.progressToken;
+        const deadline = Date.now() + wait_seconds * 1000;
+        let info = await tasks.getTask(taskId);
+        while (!['SUCCESS', 'FAILURE', 'REVOKED'].includes(info.state) && Date.now() < deadline && !extra.signal.aborted) {
+          if (token !== undefined && info.progress) {
+            await extra
+              .sendNotification({
+                method: 'notifications/progress',
+                params: { progressToken: token, progress: info.progress.current, total: info.progress.total, message: info.progress.status },
+              })
+              .catch(() => {});
+          }
+          await new Promise((r) => setTimeout(r, 250));
+          info = await tasks.getTask(taskId);
+        }
+        const out: Record<string, unknown> = { task_id: taskId, state: info.state, root: p.realPath };
+        if (info.progress) out.progress = info.progress;
+        if (info.result !== undefined) out.result = info.result;
+        if (info.error) out.error = info.error;
+        return toolResult(out, `task ${taskId}: ${info.state}${info.error ? ` (${info.error})` : ''}`);
+      }),
+  );
+}

@@ -1,0 +1,83 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { CodeSearch } from '../code-search.js';
+import type { ToolContext } from '../context.js';
+import { runTool, toolResult } from '../results.js';
+import { queryScope } from '../scope.js';
+
+const rootOut = z.object({
+  root: z.string(),
+  generation: z.number(),
+  last_indexed_at: z.string().nullable(),
+  files: z.object({ indexed: z.number(), skipped: z.number(), failed: z.number() }),
+  skipped_by_reason: z.record(z.string(), z.number()),
+  symbols: z.number(),
+  refs: z.number(),
+  chunks: z.number(),
+  languages: z.record(z.string(), z.number()),
+  failed_files: z.array(z.object({ path: z.string(), error: z.string() })),
+  embeddings: z.object({ model: z.string(), embedded: z.number(), pending: z.number() }).optional(),
+  notes: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** `index_status`: what is indexed, what was skipped and why, and what is pending. */
+export function registerIndexStatusTool(server: McpServer, ctx: ToolContext, search: CodeSearch): void {
+  server.registerTool(
+    'index_status',
+    {
+      title: 'Index status',
+      description:
+        'Indexed roots with file, symbol, reference and chunk counts, skipped files by reason, failed files, last indexed time, embedding coverage and pending jobs.',
+      inputSchema: { path: z.string().optional().describe('A root (default: all indexed roots)') },
+      outputSchema: { roots: z.array(rootOut), pending_jobs: z.number().nullable(), note: z.string().optional() },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async ({ path }) =>
+      runTool(async () => {
+        const store = ctx.store();
+        const prefix = path ? await queryScope(ctx, path) : undefined;
+        const statuses = store.rootStatus(prefix);
+        const roots = statuses.map((s) => {
+          const cov = ctx.cfg.embeddings.provider === 'off' ? null : store.vectorCoverage(s.root, search.model);
+          const notes = ctx.rootNotes?.(s.root);
+          return {
+            root: s.root,
+            generation: s.generation,
+            last_indexed_at: s.lastIndexedAt ? new Date(s.lastIndexedAt).toISOString() : null,
+            files: s.files,
+            skipped_by_reason: s.skippedByReason as Record<string, number>,
+            symbols: s.symbols,
+            refs: s.refs,
+            chunks: s.chunks,
+            languages: s.languages as Record<string, number>,
+            failed_files: s.failedFiles.slice(0, 20),
+            ...(cov ? { embeddings: { model: search.model, ...cov } } : {}),
+            ...(notes && Object.keys(notes).length ? { notes } : {}),
+          };
+        });
+        let pending: number | null = null;
+        let note: string | undefined;
+        try {
+          const stats = await (await ctx.tasks()).stats();
+          pending = stats.queues
+            .filter((q) => q.queue !== 'dead-letter')
+            .reduce((a, q) => a + q.counts.active + q.counts.waiting + q.counts.delayed + q.counts.waiting_children, 0);
+        } catch (err) {
+          note = `job counts unavailable: ${(err as Error).message}`;
+        }
+        const lines = roots.map(
+          (r) =>
+            `${r.root}: ${r.files.indexed} files indexed, ${r.files.skipped} skipped${
+              Object.keys(r.skipped_by_reason).length ? ` (${Object.entries(r.skipped_by_reason).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''
+            }, ${r.files.failed} failed; ${r.symbols} symbols, ${r.refs} refs, ${r.chunks} chunks; last indexed ${r.last_indexed_at ?? 'never'}${
+              r.embeddings ? `; embeddings ${r.embeddings.embedded}/${r.embeddings.embedded + r.embeddings.pending}` : ''
+            }`,
+        );
+        if (pending !== null) lines.push(`pending jobs: ${pending}`);
+        if (note) lines.push(note);
+        const out: Record<string, unknown> = { roots, pending_jobs: pending };
+        if (note) out.note = note;
+        return toolResult(out, lines.join('\n') || 'nothing indexed yet: call index_repository');
+      }),
+  );
+}

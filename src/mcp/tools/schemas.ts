@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { LANGUAGE_IDS, SYMBOL_KINDS } from '../../indexer/types.js';
+import { TASK_STATES } from '../../queue/task-state.js';
+
+/** Shapes shared by several tools' output schemas. */
+export const symbolOut = z.object({
+  name: z.string(),
+  kind: z.string(),
+  path: z.string(),
+  line: z.number(),
+  end_line: z.number(),
+  container: z.string().nullable(),
+  signature: z.string(),
+  language: z.string().optional(),
+  doc: z.string().nullable().optional(),
+  stale: z.boolean().optional(),
+});
+
+export const taskOut = z.object({
+  task_id: z.string(),
+  name: z.string().optional(),
+  queue: z.string().optional(),
+  state: z.enum(TASK_STATES),
+  progress: z.object({ current: z.number(), total: z.number(), status: z.string() }).optional(),
+  result: z.unknown().optional(),
+  error: z.string().optional(),
+  attempts: z.number().optional(),
+  created_at: z.string().optional(),
+  started_at: z.string().optional(),
+  finished_at: z.string().optional(),
+  worker: z.string().optional(),
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const kindIn = z.enum(SYMBOL_KINDS);
+export const languageIn = z.enum(LANGUAGE_IDS);
+export const limitIn = (def: number, max: number) => z.number().int().min(1).max(max).default(def);
+export const priorityIn = z.enum(['high', 'normal', 'low']);

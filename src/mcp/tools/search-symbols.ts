@@ -1,0 +1,73 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { SymbolHit } from '../../store/types.js';
+import { staleChecker, type ToolContext } from '../context.js';
+import { clip, decodeCursor, encodeCursor, runTool, toolResult } from '../results.js';
+import { queryScope } from '../scope.js';
+import { kindIn, languageIn, limitIn, symbolOut } from './schemas.js';
+
+/** Maps a store hit onto the tool's output shape. */
+export function symbolToOut(h: SymbolHit, stale: boolean) {
+  return {
+    name: h.name,
+    kind: h.kind,
+    path: h.path,
+    line: h.line,
+    end_line: h.endLine,
+    container: h.container,
+    signature: clip(h.signature, 200),
+    language: h.language,
+    ...(stale ? { stale: true } : {}),
+  };
+}
+
+/** One line per symbol: `path:line kind Container.name — signature`. */
+export function renderSymbol(s: ReturnType<typeof symbolToOut>): string {
+  return `${s.path}:${s.line} ${s.kind} ${s.container ? `${s.container}.` : ''}${s.name}${s.stale ? ' (stale)' : ''} — ${s.signature}`;
+}
+
+/** `search_symbols`: ranked definitions (exact, prefix, case-insensitive, fuzzy). */
+export function registerSearchSymbolsTool(server: McpServer, ctx: ToolContext): void {
+  server.registerTool(
+    'search_symbols',
+    {
+      title: 'Search symbols',
+      description:
+        'Find definitions by name: exact matches first, then prefix, case-insensitive and camelCase/snake_case-aware fuzzy matches. Filter by kind, language or path prefix.',
+      inputSchema: {
+        query: z.string().min(1).max(200),
+        kind: kindIn.optional(),
+        language: languageIn.optional(),
+        path_prefix: z.string().optional().describe('Only results under this path'),
+        limit: limitIn(20, 100),
+        cursor: z.string().optional().describe('next_cursor from a previous call'),
+      },
+      outputSchema: { symbols: z.array(symbolOut), next_cursor: z.string().optional() },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async ({ query, kind, language, path_prefix, limit, cursor }) =>
+      runTool(async () => {
+        const store = ctx.store();
+        const offset = decodeCursor(cursor);
+        const prefix = await queryScope(ctx, path_prefix);
+        const r = store.searchSymbols({
+          query,
+          limit,
+          offset,
+          ...(kind ? { kind } : {}),
+          ...(language ? { language } : {}),
+          ...(prefix ? { pathPrefix: prefix } : {}),
+        });
+        const isStale = staleChecker(store);
+        const symbols = r.hits.map((h) => symbolToOut(h, isStale(h.path)));
+        const out: Record<string, unknown> = { symbols };
+        const lines = symbols.map(renderSymbol);
+        if (r.hasMore) {
+          out.next_cursor = encodeCursor(offset + limit);
+          lines.push(`(more results: pass cursor "${out.next_cursor}")`);
+        }
+        if (prefix) store.touchQueried(prefix);
+        return toolResult(out, lines.join('\n') || `no symbols match "${query}"`);
+      }),
+  );
+}

@@ -1,0 +1,27 @@
+import type { Config } from '../config/schema.js';
+import { JOBS } from './names.js';
+import { signPayload } from './signing.js';
+import type { TaskClient } from './task-client.js';
+import { jobOptionsFor } from './task-client.js';
+
+/** The id of the periodic cleanup schedule; upserting by id keeps one schedule however many servers start. */
+export const CLEANUP_SCHEDULER_ID = 'cleanup-daily';
+
+/**
+ * Celery beat: registers the periodic cleanup (`cleanupCron`) as a BullMQ job scheduler.
+ * An empty cron removes it.
+ */
+export async function ensureSchedules(cfg: Config, tasks: TaskClient): Promise<void> {
+  const q = tasks.queues.maintenance;
+  if (!cfg.cleanupCron) {
+    await q.removeJobScheduler(CLEANUP_SCHEDULER_ID);
+    return;
+  }
+  const payload = { days: cfg.cleanupDays, dryRun: false };
+  const data: Record<string, unknown> = { ...payload };
+  if (cfg.secret) data._sig = signPayload(cfg.secret, JOBS.cleanup, payload);
+  const o = jobOptionsFor(cfg, JOBS.cleanup);
+  const opts: Record<string, unknown> = {};
+  for (const k of ['attempts', 'backoff', 'removeOnComplete', 'removeOnFail'] as const) if (o[k] !== undefined) opts[k] = o[k];
+  await q.upsertJobScheduler(CLEANUP_SCHEDULER_ID, { pattern: cfg.cleanupCron }, { name: JOBS.cleanup, data, opts });
+}

@@ -1,0 +1,450 @@
+import { randomUUID } from 'node:crypto';
+import { type Job, type JobsOptions, type JobType, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config, JobPolicy } from '../config/schema.js';
+import { CodeindexError } from '../errors.js';
+import { withRedisDeadline } from '../redis/connection.js';
+import { BACKOFF_TYPE } from './backoff.js';
+import {
+  DEAD_LETTER_QUEUE,
+  JOBS,
+  type JobName,
+  PRIORITY,
+  type PriorityName,
+  QUEUE_OF,
+  QUEUES,
+  type QueueName,
+  queueOfTaskId,
+  TASK_ID_PREFIX,
+} from './names.js';
+import { PAYLOADS, type PayloadInput } from './payloads.js';
+import { signPayload } from './signing.js';
+import { REVOKED_MARKER, type TaskState, toTaskState } from './task-state.js';
+
+/** How long we remember that a task id was issued, to tell "expired" from "never existed". */
+const ISSUED_TTL_SECONDS = 30 * 24 * 3600;
+
+export interface TaskProgress {
+  current: number;
+  total: number;
+  status: string;
+}
+
+export interface TaskInfo {
+  task_id: string;
+  name: string;
+  queue: QueueName | 'dead-letter';
+  state: TaskState;
+  progress?: TaskProgress;
+  result?: unknown;
+  error?: string;
+  attempts: number;
+  created_at: string;
+  started_at?: string;
+  finished_at?: string;
+  worker?: string;
+  data?: Record<string, unknown>;
+}
+
+export interface EnqueueOptions {
+  priority?: PriorityName;
+  /** Celery-style countdown. */
+  delayMs?: number;
+  deduplicationId?: string;
+  parent?: { id: string; queue: string };
+}
+
+/** The policy that applies to a job kind. */
+export function policyFor(cfg: Config, name: JobName): JobPolicy {
+  switch (name) {
+    case JOBS.indexRepository:
+      return cfg.policies.repository;
+    case JOBS.indexBatch:
+    case JOBS.removeFiles:
+      return cfg.policies.batch;
+    case JOBS.indexFile:
+      return cfg.policies.file;
+    case JOBS.embedChunks:
+      return cfg.policies.embed;
+    default:
+      return cfg.policies.maintenance;
+  }
+}
+
+/** BullMQ options for a job kind: attempts, capped jittered backoff, result expiry, priority. */
+export function jobOptionsFor(cfg: Config, name: JobName, opts: EnqueueOptions = {}): JobsOptions {
+  const policy = policyFor(cfg, name);
+  const o: JobsOptions = {
+    attempts: policy.attempts,
+    backoff: { type: BACKOFF_TYPE, delay: policy.backoffMs },
+    removeOnComplete: { age: cfg.resultTtlSeconds },
+    removeOnFail: { age: cfg.failedTtlSeconds },
+  };
+  if (opts.priority) o.priority = PRIORITY[opts.priority];
+  if (opts.delayMs) o.delay = opts.delayMs;
+  if (opts.deduplicationId) o.deduplication = { id: opts.deduplicationId, keepLastIfActive: true };
+  if (opts.parent) o.parent = opts.parent;
+  return o;
+}
+
+/** A new task id for a queue (job ids carry their queue). */
+export function newTaskId(queue: QueueName): string {
+  return `${TASK_ID_PREFIX[queue]}${randomUUID().replaceAll('-', '')}`;
+}
+
+/**
+ * Everything a producer needs: enqueue jobs of every kind, read a task's Celery-style state,
+ * cancel, list and count. Used by the MCP server, the CLI and workers (to enqueue children).
+ */
+export class TaskClient {
+  readonly queues: Readonly<Record<QueueName, Queue>>;
+  readonly deadLetter: Queue;
+
+  constructor(
+    readonly cfg: Config,
+    readonly connection: Redis,
+    readonly redisUrl: string,
+  ) {
+    const make = (name: string) => new Queue(name, { connection, prefix: cfg.queuePrefix });
+    this.queues = Object.freeze(Object.fromEntries(QUEUES.map((q) => [q, make(q)])) as Record<QueueName, Queue>);
+    this.deadLetter = make(DEAD_LETTER_QUEUE);
+  }
+
+  private key(...parts: string[]): string {
+    return [this.cfg.queuePrefix, 'ci', ...parts].join(':');
+  }
+
+  /** Validates the payload, signs it when a secret is set, and adds the job. Returns the task id. */
+  async enqueue<N extends JobName>(name: N, input: PayloadInput<N>, opts: EnqueueOptions = {}): Promise<string> {
+    if ((name === JOBS.testSleep || name === JOBS.testFail) && !this.cfg.testJobs) {
+      throw new CodeindexError('INVALID_PAYLOAD', `job kind ${name} exists only with CODEINDEX_TEST_JOBS=1`);
+    }
+    const parsed = PAYLOADS[name].safeParse(input);
+    if (!parsed.success) {
+      throw new CodeindexError('INVALID_PAYLOAD', `bad ${name} payload: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    }
+    const queue = QUEUE_OF[name];
+    const id = newTaskId(queue);
+    const data: Record<string, unknown> = { ...parsed.data };
+    if (this.cfg.secret) data._sig = signPayload(this.cfg.secret, name, parsed.data);
+    const jobOpts = { ...jobOptionsFor(this.cfg, name, opts), jobId: id };
+    return withRedisDeadline(this.redisUrl, async () => {
+      const job = await this.queues[queue].add(name, data, jobOpts);
+      // With deduplication, BullMQ may hand back the job already waiting for this path.
+      const taskId = job.id ?? id;
+      await this.connection.set(this.key('issued', taskId), queue, 'EX', ISSUED_TTL_SECONDS);
+      return taskId;
+    });
+  }
+
+  /** Records issued ids for jobs added by other means (children added in bulk by a worker). */
+  async markIssued(ids: string[], queue: QueueName): Promise<void> {
+    if (ids.length === 0) return;
+    const m = this.connection.multi();
+    for (const id of ids) m.set(this.key('issued', id), queue, 'EX', ISSUED_TTL_SECONDS);
+    await m.exec();
+  }
+
+  private async findJob(taskId: string): Promise<{ job: Job; queue: QueueName | 'dead-letter' }> {
+    const queue = queueOfTaskId(taskId);
+    if (!queue && !taskId.startsWith('dl_')) {
+      throw new CodeindexError(
+        'TASK_NOT_FOUND',
+        `unknown task id ${JSON.stringify(taskId.slice(0, 80))}: use a task_id returned by index_repository or index_file, or call list_tasks`,
+      );
+    }
+    const q = queue ? this.queues[queue] : this.deadLetter;
+    const job = await q.getJob(taskId);
+    if (job) return { job, queue: queue ?? 'dead-letter' };
+    const issued = await this.connection.exists(this.key('issued', taskId));
+    if (issued) {
+      throw new CodeindexError(
+        'TASK_EXPIRED',
+        `task ${taskId} finished and its record expired (results are kept ${this.cfg.resultTtlSeconds}s): check index_status for the index itself`,
+      );
+    }
+    throw new CodeindexError(
+      'TASK_NOT_FOUND',
+      `no task ${taskId} was ever issued here: use a task_id returned by index_repository or index_file, or call list_tasks`,
+    );
+  }
+
+  /** A task's Celery-style state, progress, result and error. */
+  async getTask(taskId: string, opts: { withData?: boolean } = {}): Promise<TaskInfo> {
+    return withRedisDeadline(this.redisUrl, async () => {
+      const { job, queue } = await this.findJob(taskId);
+      const bullState = await job.getState();
+      return this.describe(job, queue, bullState, opts.withData ?? false);
+    });
+  }
+
+  async describe(job: Job, queue: QueueName | 'dead-letter', bullState: string, withData: boolean): Promise<TaskInfo> {
+    let progress = asProgress(job.progress);
+    const ret = job.returnvalue as { revoked?: boolean } | null | undefined;
+    const state = toTaskState({
+      bullState,
+      attemptsMade: job.attemptsMade,
+      hasProgress: progress !== undefined,
+      failedReason: job.failedReason,
+      returnRevoked: Boolean(ret && typeof ret === 'object' && ret.revoked),
+    });
+    if (bullState === 'waiting-children' && job.name === JOBS.indexRepository) {
+      progress = await this.repositoryProgress(job);
+    }
+    const info: TaskInfo = {
+      task_id: job.id ?? '',
+      name: job.name,
+      queue,
+      state,
+      attempts: job.attemptsMade,
+      created_at: new Date(job.timestamp).toISOString(),
+    };
+    if (progress) info.progress = progress;
+    if (job.processedOn) info.started_at = new Date(job.processedOn).toISOString();
+    if (job.finishedOn) info.finished_at = new Date(job.finishedOn).toISOString();
+    if (bullState === 'completed') info.result = job.returnvalue;
+    if (job.failedReason && (bullState === 'failed' || state === 'RETRY')) info.error = job.failedReason.split('\n')[0]!;
+    if (job.processedBy && bullState === 'active') info.worker = job.processedBy;
+    if (withData) {
+      const data: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(job.data ?? {})) if (!k.startsWith('_')) data[k] = v;
+      info.data = data;
+    }
+    return info;
+  }
+
+  /** Progress of a repository job while its batches run: files in finished batches / files to index. */
+  private async repositoryProgress(job: Job): Promise<TaskProgress> {
+    const st = (job.data?._state ?? {}) as { toIndex?: number; batches?: number };
+    const deps = await job.getDependencies({ processed: { count: 10_000 }, ignored: { count: 10_000 } });
+    let current = 0;
+    for (const v of Object.values(deps.processed ?? {})) {
+      const files = (typeof v === 'string' ? safeParse(v) : v) as { files?: number } | null;
+      current += files?.files ?? 0;
+    }
+    const failedBatches = Object.keys(deps.ignored ?? {}).length;
+    const total = st.toIndex ?? 0;
+    const done = Object.keys(deps.processed ?? {}).length;
+    return {
+      current: Math.min(current, total),
+      total,
+      status: `indexing: ${done}/${st.batches ?? '?'} batches done${failedBatches ? `, ${failedBatches} failed` : ''}`,
+    };
+  }
+
+  /**
+   * Cancels a task (Celery's revoke): a waiting job is removed; an active one is aborted through
+   * its signal and ends REVOKED; a repository job's children are cancelled with it.
+   */
+  async cancel(taskId: string): Promise<{ task_id: string; state: TaskState; detail: string }> {
+    return withRedisDeadline(this.redisUrl, async () => {
+      const { job, queue } = await this.findJob(taskId);
+      const bullState = await job.getState();
+      if (bullState === 'completed' || bullState === 'failed') {
+        const info = await this.describe(job, queue, bullState, false);
+        return { task_id: taskId, state: info.state, detail: `already finished (${info.state}); nothing to cancel` };
+      }
+      await this.connection.set(this.key('revoked', taskId), '1', 'EX', 24 * 3600);
+      let cancelledChildren = 0;
+      if (job.name === JOBS.indexRepository) cancelledChildren = await this.cancelChildren(job);
+      if (bullState === 'active') {
+        await this.connection.publish(this.key('cancel'), taskId);
+        return {
+          task_id: taskId,
+          state: 'REVOKED',
+          detail: `abort signalled to the worker${cancelledChildren ? `; ${cancelledChildren} child jobs cancelled` : ''}`,
+        };
+      }
+      if (bullState === 'waiting-children') {
+        return {
+          task_id: taskId,
+          state: 'REVOKED',
+          detail: `${cancelledChildren} child jobs cancelled; the task ends REVOKED when running batches stop`,
+        };
+      }
+      try {
+        await job.remove();
+      } catch {
+        // Became active in the meantime: fall back to the signal.
+        await this.connection.publish(this.key('cancel'), taskId);
+      }
+      return { task_id: taskId, state: 'REVOKED', detail: 'removed before it started' };
+    });
+  }
+
+  private async cancelChildren(parent: Job): Promise<number> {
+    const deps = await parent.getDependencies({ unprocessed: { count: 10_000 } });
+    let n = 0;
+    for (const key of deps.unprocessed ?? []) {
+      const childId = key.split(':').at(-1);
+      if (!childId) continue;
+      await this.connection.set(this.key('revoked', childId), '1', 'EX', 24 * 3600);
+      const child = await this.queues.indexing.getJob(childId);
+      if (!child) continue;
+      const st = await child.getState();
+      if (st === 'active') await this.connection.publish(this.key('cancel'), childId);
+      else {
+        // A removed child leaves its parent's dependencies, so the parent can finish.
+        await child.remove().catch(async () => this.connection.publish(this.key('cancel'), childId));
+      }
+      n++;
+    }
+    return n;
+  }
+
+  /** True when a task (or its parent) was cancelled. Workers check this before and between files. */
+  async isRevoked(...taskIds: (string | undefined)[]): Promise<boolean> {
+    const ids = taskIds.filter((x): x is string => Boolean(x));
+    if (ids.length === 0) return false;
+    const n = await this.connection.exists(...ids.map((id) => this.key('revoked', id)));
+    return n > 0;
+  }
+
+  /** Channel on which cancel requests for active jobs are published. */
+  get cancelChannel(): string {
+    return this.key('cancel');
+  }
+
+  /** Lists jobs by state across queues (Celery's inspect().active() and friends). */
+  async listTasks(opts: { state?: ListState; queue?: QueueName; limit: number }): Promise<TaskInfo[]> {
+    return withRedisDeadline(this.redisUrl, async () => {
+      const out: TaskInfo[] = [];
+      if (opts.state === 'dead') {
+        const jobs = await this.deadLetter.getJobs(['waiting', 'completed', 'failed', 'delayed'], 0, opts.limit - 1);
+        for (const j of jobs) out.push(this.describeDead(j));
+        return out;
+      }
+      const types: JobType[] = opts.state ? STATE_TO_TYPES[opts.state] : ['active', 'waiting', 'prioritized', 'delayed', 'waiting-children', 'failed'];
+      for (const q of opts.queue ? [opts.queue] : QUEUES) {
+        for (const type of types) {
+          if (out.length >= opts.limit) break;
+          const jobs = await this.queues[q].getJobs([type], 0, opts.limit - out.length - 1);
+          for (const j of jobs) out.push(await this.describe(j, q, type === 'prioritized' ? 'waiting' : type, false));
+        }
+      }
+      return out.slice(0, opts.limit);
+    });
+  }
+
+  private describeDead(j: Job): TaskInfo {
+    const d = (j.data ?? {}) as DeadLetterRecord;
+    return {
+      task_id: d.taskId ?? j.id ?? '',
+      name: d.name ?? j.name,
+      queue: 'dead-letter',
+      state: 'FAILURE',
+      error: d.error,
+      attempts: d.attempts ?? 0,
+      created_at: new Date(j.timestamp).toISOString(),
+      data: { original_queue: d.queue, payload: d.payload },
+    };
+  }
+
+  /** Copies an exhausted job to the dead-letter queue (idempotent per task id). */
+  async deadLetterJob(rec: DeadLetterRecord): Promise<void> {
+    await this.deadLetter.add(rec.name, rec, { jobId: `dl_${rec.taskId}`, removeOnComplete: false, removeOnFail: false });
+  }
+
+  /** Re-enqueues a dead-lettered (or failed) task as a new task; returns the new id. */
+  async retryTask(taskId: string): Promise<{ task_id: string; retried_from: string }> {
+    return withRedisDeadline(this.redisUrl, async () => {
+      const dead = await this.deadLetter.getJob(taskId.startsWith('dl_') ? taskId : `dl_${taskId}`);
+      if (dead) {
+        const rec = dead.data as DeadLetterRecord;
+        const newId = await this.enqueue(rec.name as JobName, rec.payload as never, {});
+        await dead.remove();
+        return { task_id: newId, retried_from: rec.taskId };
+      }
+      const { job } = await this.findJob(taskId);
+      const st = await job.getState();
+      if (st !== 'failed') {
+        throw new CodeindexError('INVALID_PAYLOAD', `task ${taskId} is ${st}, not failed: only failed or dead tasks can be retried`);
+      }
+      await job.retry('failed');
+      return { task_id: taskId, retried_from: taskId };
+    });
+  }
+
+  /** Job counts per queue and state, connected workers, and completed/failed per minute. */
+  async stats(): Promise<QueueStats> {
+    return withRedisDeadline(this.redisUrl, async () => {
+      const queues: QueueStats['queues'] = [];
+      for (const q of [...QUEUES, DEAD_LETTER_QUEUE] as const) {
+        const queue = q === DEAD_LETTER_QUEUE ? this.deadLetter : this.queues[q];
+        const counts = await queue.getJobCounts('active', 'waiting', 'prioritized', 'delayed', 'waiting-children', 'completed', 'failed', 'paused');
+        const workers = q === DEAD_LETTER_QUEUE ? [] : await queue.getWorkers();
+        const completed = q === DEAD_LETTER_QUEUE ? { data: [] as string[] } : await queue.getMetrics('completed', 0, 14);
+        const failed = q === DEAD_LETTER_QUEUE ? { data: [] as string[] } : await queue.getMetrics('failed', 0, 14);
+        queues.push({
+          queue: q,
+          counts: {
+            active: counts.active ?? 0,
+            waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+            delayed: counts.delayed ?? 0,
+            waiting_children: counts['waiting-children'] ?? 0,
+            completed: counts.completed ?? 0,
+            failed: counts.failed ?? 0,
+            paused: counts.paused ?? 0,
+          },
+          workers: workers.map((w) => String(w.name ?? w.id ?? '')).filter(Boolean),
+          completed_per_minute: completed.data.map(Number),
+          failed_per_minute: failed.data.map(Number),
+        });
+      }
+      return { queues };
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...Object.values(this.queues), this.deadLetter].map((q) => q.close()));
+  }
+}
+
+export type ListState = 'active' | 'waiting' | 'delayed' | 'failed' | 'completed' | 'dead';
+const STATE_TO_TYPES: Record<Exclude<ListState, 'dead'>, JobType[]> = {
+  active: ['active', 'waiting-children'],
+  waiting: ['waiting', 'prioritized'],
+  delayed: ['delayed'],
+  failed: ['failed'],
+  completed: ['completed'],
+};
+
+export interface DeadLetterRecord {
+  taskId: string;
+  queue: string;
+  name: string;
+  payload: unknown;
+  error: string;
+  stack: string[];
+  attempts: number;
+  failedAt: number;
+}
+
+export interface QueueStats {
+  queues: {
+    queue: string;
+    counts: { active: number; waiting: number; delayed: number; waiting_children: number; completed: number; failed: number; paused: number };
+    workers: string[];
+    /** Newest first, one figure per minute (needs workers started with metrics on). */
+    completed_per_minute: number[];
+    failed_per_minute: number[];
+  }[];
+}
+
+function asProgress(p: unknown): TaskProgress | undefined {
+  if (p && typeof p === 'object' && 'current' in p && 'total' in p) {
+    const o = p as { current: unknown; total: unknown; status?: unknown };
+    return { current: Number(o.current) || 0, total: Number(o.total) || 0, status: String(o.status ?? '') };
+  }
+  return undefined;
+}
+
+function safeParse(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return null;
+  }
+}
+
+export { REVOKED_MARKER };

@@ -1,0 +1,69 @@
+import { existsSync } from 'node:fs';
+import { CodeindexError } from '../errors.js';
+import { joinRootPath } from './paths.js';
+import type { QueryContext } from './query-context.js';
+import type { CleanupOptions, CleanupResult } from './types.js';
+
+const DAY_MS = 86_400_000;
+
+interface RootActivityRow {
+  id: number;
+  path: string;
+  created_at: number;
+  last_indexed_at: number | null;
+  last_queried_at: number | null;
+}
+
+/**
+ * Removes roots that were neither indexed nor queried since the cutoff, or whose directory is
+ * gone; then, in the roots that stay, the rows of files that no longer exist on disk. A real run
+ * also prunes vectors and symbol names nothing refers to any more. `deletedFiles` counts only
+ * files removed from roots that stay (a removed root takes its files with it).
+ */
+export function cleanup(ctx: QueryContext, opts: CleanupOptions): CleanupResult {
+  if (!Number.isFinite(opts.days) || opts.days < 0) {
+    throw new CodeindexError('INVALID_PAYLOAD', `cleanup days must be a number >= 0, got ${opts.days}`);
+  }
+  const now = opts.now ?? ctx.now();
+  const cutoff = now - opts.days * DAY_MS;
+  const roots = ctx.statements
+    .get<RootActivityRow>('SELECT id, path, created_at, last_indexed_at, last_queried_at FROM roots ORDER BY path')
+    .all();
+  const staleRoots: RootActivityRow[] = [];
+  const missingFiles: number[] = [];
+  const filesOf = ctx.statements.get<{ id: number; path: string }>('SELECT id, path FROM files WHERE root_id = ?');
+  for (const root of roots) {
+    const lastActive = Math.max(root.last_indexed_at ?? root.created_at, root.last_queried_at ?? 0);
+    if (lastActive < cutoff || !existsSync(root.path)) {
+      staleRoots.push(root);
+      continue;
+    }
+    for (const f of filesOf.iterate(root.id)) {
+      if (!existsSync(joinRootPath(root.path, f.path))) missingFiles.push(f.id);
+    }
+  }
+  const result: CleanupResult = {
+    deletedRoots: staleRoots.map((r) => r.path),
+    deletedFiles: missingFiles.length,
+    cutoffDate: new Date(cutoff).toISOString(),
+  };
+  if (opts.dryRun) return result;
+
+  const deleteRoot = ctx.statements.get('DELETE FROM roots WHERE id = ?');
+  const deleteFile = ctx.statements.get('DELETE FROM files WHERE id = ?');
+  ctx.db
+    .transaction(() => {
+      for (const r of staleRoots) deleteRoot.run(r.id);
+      for (const id of missingFiles) deleteFile.run(id);
+    })
+    .immediate();
+  result.prunedVectors = ctx.db
+    .transaction(() => {
+      const pruned = ctx.db.prepare('DELETE FROM vectors WHERE hash NOT IN (SELECT hash FROM chunks)').run().changes;
+      ctx.db.prepare('DELETE FROM name_parts WHERE name_key NOT IN (SELECT name_key FROM symbols)').run();
+      ctx.db.prepare('DELETE FROM symbol_names WHERE name NOT IN (SELECT name FROM symbols)').run();
+      return pruned;
+    })
+    .immediate();
+  return result;
+}

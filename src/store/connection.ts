@@ -1,0 +1,52 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { CodeindexError } from '../errors.js';
+
+/** Default wait for another process's write lock. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
+
+/**
+ * Opens a read-write connection: creates the parent directory, WAL (readers never block the
+ * writer and vice versa), NORMAL sync (durable at checkpoints, safe against corruption in WAL),
+ * foreign keys for the cascades, and a busy timeout so concurrent writers queue instead of failing.
+ */
+export function openWritable(dbPath: string, busyTimeoutMs: number): Database.Database {
+  mkdirSync(dirname(dbPath), { recursive: true });
+  const db = new Database(dbPath);
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+    db.pragma('journal_mode = WAL');
+    tune(db);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+/**
+ * Opens a read-only connection for query processes. The database must exist: a query never
+ * creates an empty index as a side effect.
+ */
+export function openReadonly(dbPath: string, busyTimeoutMs: number): Database.Database {
+  if (!existsSync(dbPath)) {
+    throw new CodeindexError('NOT_INDEXED', `no index at ${dbPath} yet: index a repository first (index_repository)`);
+  }
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+    tune(db);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+function tune(db: Database.Database): void {
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('temp_store = MEMORY');
+  db.pragma('cache_size = -32000');
+}

@@ -1,0 +1,5 @@
+/** The SQLite index: open it with {@link openIndexStore}; the contract types live in `./types.js`. */
+export { SCHEMA_VERSION } from './migrations.js';
+export { openIndexStore } from './open.js';
+export type * from './types.js';
+export { SKIP_REASONS } from './types.js';

@@ -1,0 +1,157 @@
+import type Database from 'better-sqlite3';
+import { CodeindexError } from '../errors.js';
+
+/** One schema step. `version` is what `PRAGMA user_version` holds after it ran. */
+export interface Migration {
+  version: number;
+  description: string;
+  up(db: Database.Database): void;
+}
+
+const SCHEMA_V1 = `
+CREATE TABLE roots (
+  id INTEGER PRIMARY KEY,
+  path TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  last_indexed_at INTEGER,
+  last_queried_at INTEGER,
+  generation INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE files (
+  id INTEGER PRIMARY KEY,
+  root_id INTEGER NOT NULL REFERENCES roots(id) ON DELETE CASCADE,
+  path TEXT NOT NULL,
+  language TEXT,
+  size INTEGER NOT NULL,
+  mtime_ms REAL NOT NULL,
+  sha256 TEXT,
+  indexed_at INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('indexed', 'skipped', 'failed')),
+  reason TEXT,
+  error TEXT,
+  symbol_count INTEGER NOT NULL DEFAULT 0,
+  ref_count INTEGER NOT NULL DEFAULT 0,
+  chunk_count INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (root_id, path)
+);
+
+CREATE TABLE symbols (
+  id INTEGER PRIMARY KEY,
+  file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  name_lower TEXT NOT NULL,
+  name_key TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  start_line INTEGER NOT NULL,
+  start_col INTEGER NOT NULL,
+  end_line INTEGER NOT NULL,
+  end_col INTEGER NOT NULL,
+  container TEXT,
+  signature TEXT NOT NULL,
+  doc TEXT,
+  exported INTEGER NOT NULL
+);
+CREATE INDEX symbols_file ON symbols(file_id);
+CREATE INDEX symbols_name_key ON symbols(name_key);
+
+-- Distinct names and the keys of their word-part tails, for word-part and subsequence matching
+-- without scanning symbols. Append-only; cleanup prunes keys no symbol uses any more.
+CREATE TABLE symbol_names (name TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE name_parts (
+  suffix TEXT NOT NULL,
+  name_key TEXT NOT NULL,
+  PRIMARY KEY (suffix, name_key)
+) WITHOUT ROWID;
+
+CREATE TABLE refs (
+  id INTEGER PRIMARY KEY,
+  file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  line INTEGER NOT NULL,
+  col INTEGER NOT NULL,
+  enclosing TEXT
+);
+CREATE INDEX refs_file ON refs(file_id);
+CREATE INDEX refs_name ON refs(name);
+
+CREATE TABLE imports (
+  id INTEGER PRIMARY KEY,
+  file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+  source TEXT NOT NULL,
+  names TEXT NOT NULL,
+  line INTEGER NOT NULL
+);
+CREATE INDEX imports_file ON imports(file_id);
+
+CREATE TABLE chunks (
+  id INTEGER PRIMARY KEY,
+  file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+  start_line INTEGER NOT NULL,
+  end_line INTEGER NOT NULL,
+  symbol TEXT,
+  kind TEXT NOT NULL,
+  content TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX chunks_file ON chunks(file_id);
+
+-- Contentless: the text lives in chunks.content; rowid = chunks.id. 'parts' holds the word parts
+-- of camelCase identifiers so 'retry backoff' finds retryBackoffMax.
+CREATE VIRTUAL TABLE chunks_fts USING fts5(
+  content, parts,
+  content = '', contentless_delete = 1,
+  tokenize = 'unicode61 remove_diacritics 2'
+);
+-- Fires for direct deletes and for ON DELETE CASCADE from files/roots alike.
+CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
+  DELETE FROM chunks_fts WHERE rowid = old.id;
+END;
+
+-- Keyed by chunk content hash + model: unchanged chunks are never embedded twice, across files
+-- and roots. Not tied to chunks by a foreign key; cleanup prunes hashes no chunk has.
+CREATE TABLE vectors (
+  hash TEXT NOT NULL,
+  model TEXT NOT NULL,
+  dims INTEGER NOT NULL,
+  vector BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (hash, model)
+) WITHOUT ROWID;
+`;
+
+/** Every schema version in order. Append new steps; never edit a released one. */
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, description: 'initial schema', up: (db) => db.exec(SCHEMA_V1) },
+];
+
+/** The schema version this code reads and writes. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+
+/** `PRAGMA user_version` of an open database. */
+export function schemaVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * Brings the schema up to date. Each step runs in its own IMMEDIATE transaction and re-reads the
+ * version inside it, so several processes opening a fresh database at once migrate it once.
+ */
+export function migrate(db: Database.Database): void {
+  const current = schemaVersion(db);
+  if (current > SCHEMA_VERSION) {
+    throw new CodeindexError(
+      'INTERNAL',
+      `index ${db.name} has schema v${current}, newer than this codeindex (v${SCHEMA_VERSION}): upgrade codeindex or delete the index`,
+    );
+  }
+  for (const m of MIGRATIONS) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      if (schemaVersion(db) >= m.version) return;
+      m.up(db);
+      db.pragma(`user_version = ${m.version}`);
+    }).immediate();
+  }
+}

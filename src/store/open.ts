@@ -1,0 +1,128 @@
+import { resolve } from 'node:path';
+import type Database from 'better-sqlite3';
+import { CodeindexError } from '../errors.js';
+import { cleanup } from './cleanup.js';
+import { DEFAULT_BUSY_TIMEOUT_MS, openReadonly, openWritable } from './connection.js';
+import { migrate, SCHEMA_VERSION, schemaVersion } from './migrations.js';
+import { normalizeRootPath } from './paths.js';
+import type { QueryContext } from './query-context.js';
+import { findReferences } from './references.js';
+import { getFileState, getFileStates, listRoots, rootStatus } from './roots.js';
+import { createStatementCache } from './statement-cache.js';
+import { fileOutline, searchSymbols } from './symbol-search.js';
+import { searchText } from './text-search.js';
+import type { IndexStore, OpenIndexStoreOptions } from './types.js';
+import { chunksByIds, chunksMissingVectors, loadVectors, upsertVectors, vectorCoverage } from './vectors.js';
+import type { IndexWriter } from './writes.js';
+import { createIndexWriter } from './writes.js';
+
+/** `touchQueried` writes at most this often per root. */
+const TOUCH_INTERVAL_MS = 60_000;
+/** A query process's best-effort `touchQueried` write waits this long for the lock, no longer. */
+const TOUCH_BUSY_TIMEOUT_MS = 250;
+
+/**
+ * Opens (and creates or migrates) the SQLite index at `dbPath`.
+ *
+ * - Read-write (default): creates the file and its directory, runs pending migrations.
+ * - `readonly: true` (query processes): never creates the file — a missing database throws
+ *   `CodeindexError('NOT_INDEXED')`. An older schema is migrated once through a short-lived
+ *   read-write connection. Write methods throw; `touchQueried` still records the query through
+ *   a lazily opened write connection with a short busy timeout and ignores a busy database.
+ */
+export function openIndexStore(dbPath: string, opts: OpenIndexStoreOptions = {}): IndexStore {
+  const path = resolve(dbPath);
+  const busyTimeoutMs = opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  const now = opts.now ?? Date.now;
+  const readonly = opts.readonly === true;
+
+  let db: Database.Database;
+  if (readonly) {
+    db = openReadonly(path, busyTimeoutMs);
+    if (schemaVersion(db) !== SCHEMA_VERSION) {
+      db.close();
+      const rw = openWritable(path, busyTimeoutMs);
+      try {
+        migrate(rw);
+      } finally {
+        rw.close();
+      }
+      db = openReadonly(path, busyTimeoutMs);
+    }
+  } else {
+    db = openWritable(path, busyTimeoutMs);
+    try {
+      migrate(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  const ctx: QueryContext = { db, statements: createStatementCache(db), now };
+  let writer: IndexWriter | undefined;
+  let touchDb: Database.Database | undefined;
+  const lastTouched = new Map<string, number>();
+
+  function writable(): IndexWriter {
+    if (readonly) {
+      throw new CodeindexError('INTERNAL', `index store ${path} was opened read-only; open it read-write to write`);
+    }
+    writer ??= createIndexWriter(db, now);
+    return writer;
+  }
+
+  function writableCtx(): QueryContext {
+    writable();
+    return ctx;
+  }
+
+  function touchConnection(): Database.Database {
+    if (!readonly) return db;
+    touchDb ??= openWritable(path, TOUCH_BUSY_TIMEOUT_MS);
+    return touchDb;
+  }
+
+  return {
+    dbPath: path,
+    readonly,
+    writeBatch: (rootPath, writes, removals) => writable().writeBatch(rootPath, writes, removals),
+    removeFiles: (rootPath, relPaths) => writable().removeFiles(rootPath, relPaths),
+    removeUnder: (rootPath, relDir) => writable().removeUnder(rootPath, relDir),
+    completeGeneration: (rootPath) => writable().completeGeneration(rootPath),
+    removeRoot: (rootPath) => writable().removeRoot(rootPath),
+    touchQueried(rootPath) {
+      const root = normalizeRootPath(rootPath);
+      const at = now();
+      const last = lastTouched.get(root);
+      if (last !== undefined && at - last < TOUCH_INTERVAL_MS) return;
+      lastTouched.set(root, at);
+      try {
+        touchConnection().prepare('UPDATE roots SET last_queried_at = ? WHERE path = ?').run(at, root);
+      } catch (err) {
+        // Best effort: a busy or read-only database must not fail the query that triggered it.
+        const code = (err as { code?: unknown }).code;
+        if (typeof code !== 'string' || !/^SQLITE_(BUSY|READONLY|CANTOPEN|PERM)/.test(code)) throw err;
+      }
+    },
+    listRoots: () => listRoots(ctx),
+    getFileStates: (rootPath) => getFileStates(ctx, rootPath),
+    getFileState: (rootPath, relPath) => getFileState(ctx, rootPath, relPath),
+    searchSymbols: (q) => searchSymbols(ctx, q),
+    fileOutline: (absPath) => fileOutline(ctx, absPath),
+    findReferences: (q) => findReferences(ctx, q),
+    searchText: (q) => searchText(ctx, q),
+    rootStatus: (rootPath) => rootStatus(ctx, rootPath),
+    cleanup: (o) => cleanup(writableCtx(), o),
+    chunksMissingVectors: (rootPath, model, limit) => chunksMissingVectors(ctx, rootPath, model, limit),
+    upsertVectors: (model, dims, rows) => upsertVectors(writableCtx(), model, dims, rows),
+    loadVectors: (rootPath, model) => loadVectors(ctx, rootPath, model),
+    vectorCoverage: (rootPath, model) => vectorCoverage(ctx, rootPath, model),
+    chunksByIds: (ids) => chunksByIds(ctx, ids),
+    close() {
+      touchDb?.close();
+      touchDb = undefined;
+      if (db.open) db.close();
+    },
+  };
+}

@@ -1,0 +1,148 @@
+import type { LanguageId } from '../indexer/types.js';
+import { lineTerms, splitIdentifier } from './identifiers.js';
+import { joinRootPath, scopeFilter } from './paths.js';
+import type { QueryContext } from './query-context.js';
+import { paging, scopeOf } from './query-context.js';
+import type { ChunkHit, TextQuery, TextSearchResult } from './types.js';
+
+const WORD = /[\p{L}\p{N}_$]+/gu;
+const MAX_GROUPS = 16;
+const SNIPPET_CONTEXT = 2;
+const SNIPPET_LINE_WIDTH = 200;
+/** BM25 column weights: the text itself, then the camelCase parts column. */
+const BM25 = 'bm25(chunks_fts, 1.0, 0.6)';
+
+/** A user query compiled to FTS5: `match` is null when it holds no searchable word. */
+export interface CompiledTextQuery {
+  match: string | null;
+  /** Lowercased words and word parts, for choosing the snippet line. */
+  terms: Set<string>;
+}
+
+/**
+ * Compiles free text into a safe FTS5 expression. Nothing the user types is passed through as
+ * syntax: every group (a quoted phrase, or one whitespace-separated term) becomes a quoted phrase
+ * of its word parts, so `retryBackoffMax`, `retry_backoff_max` and `"retry backoff max"` all
+ * match each other; groups are ANDed (a bare `OR` between two groups ORs them, a bare `AND` is
+ * dropped); a trailing `*` on an unquoted term makes its last part a prefix.
+ */
+export function compileTextQuery(input: string): CompiledTextQuery {
+  const terms = new Set<string>();
+  const exprs: string[] = [];
+  let orNext = false;
+  for (const m of input.matchAll(/"([^"]*)"?|\S+/g)) {
+    const quoted = m[1];
+    const raw = m[0];
+    // Bare AND is what groups do anyway; bare OR joins its neighbours. Nothing else is syntax.
+    if (quoted === undefined && raw === 'AND') continue;
+    if (quoted === undefined && raw === 'OR') {
+      orNext = exprs.length > 0;
+      continue;
+    }
+    const text = quoted ?? raw;
+    const words = text.match(WORD) ?? [];
+    const parts = words.flatMap((w) => splitIdentifier(w));
+    if (parts.length === 0) continue;
+    // The same words as the FTS tokenizer sees them when they are not camelCase-split.
+    const whole = words.flatMap((w) =>
+      w
+        .toLowerCase()
+        .split(/[_$]+/)
+        .filter((t) => t.length > 0),
+    );
+    for (const t of [...parts, ...whole]) terms.add(t);
+    const star = quoted === undefined && /[\p{L}\p{N}_$]\*+$/u.test(raw) ? '*' : '';
+    const a = `"${parts.join(' ')}"${star}`;
+    const b = `"${whole.join(' ')}"${star}`;
+    const expr = a === b ? a : `(${a} OR ${b})`;
+    if (orNext) exprs.push(`(${exprs.pop()} OR ${expr})`);
+    else if (exprs.length < MAX_GROUPS) exprs.push(expr);
+    orNext = false;
+  }
+  return { match: exprs.length === 0 ? null : exprs.join(' AND '), terms };
+}
+
+interface ChunkRow {
+  id: number;
+  start_line: number;
+  end_line: number;
+  symbol: string | null;
+  content: string;
+  language: LanguageId;
+  rel: string;
+  root: string;
+  rank: number;
+}
+
+/** Full-text search over chunks, best BM25 first. Never throws on odd input: it finds nothing. */
+export function searchText(ctx: QueryContext, q: TextQuery): TextSearchResult {
+  const { limit, offset } = paging(q.limit, q.offset);
+  const { match, terms } = compileTextQuery(q.query);
+  if (match === null || limit === 0) return { hits: [], hasMore: false };
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (q.language !== undefined) {
+    where.push('f.language = ?');
+    params.push(q.language);
+  }
+  const scope = scopeOf(ctx, q.pathPrefix);
+  if (scope !== null) {
+    const f = scopeFilter(scope);
+    where.push(f.sql);
+    params.push(...f.params);
+  }
+  const sql = `SELECT c.id, c.start_line, c.end_line, c.symbol, c.content, f.language, f.path AS rel, r.path AS root,
+      ${BM25} AS rank
+    FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid
+      JOIN files f ON f.id = c.file_id JOIN roots r ON r.id = f.root_id
+    WHERE chunks_fts MATCH ?${where.map((w) => ` AND ${w}`).join('')}
+    ORDER BY rank LIMIT ? OFFSET ?`;
+  let rows: ChunkRow[];
+  try {
+    rows = ctx.statements.get<ChunkRow>(sql).all(match, ...params, limit + 1, offset);
+  } catch (err) {
+    // compileTextQuery emits only quoted words, so this is a safety net, not a code path.
+    if (err instanceof Error && /fts5/i.test(err.message)) return { hits: [], hasMore: false };
+    throw err;
+  }
+  const hits: ChunkHit[] = rows.slice(0, limit).map((r) => ({
+    chunkId: r.id,
+    path: joinRootPath(r.root, r.rel),
+    language: r.language,
+    startLine: r.start_line,
+    endLine: r.end_line,
+    symbol: r.symbol,
+    score: -r.rank,
+    snippet: makeSnippet(r.content, r.start_line, terms),
+  }));
+  return { hits, hasMore: rows.length > limit };
+}
+
+/**
+ * A few lines around the line that holds the most distinct query terms (the first such line),
+ * each prefixed with its 1-based line number: `  42: const x = retryBackoffMax;`.
+ */
+export function makeSnippet(content: string, startLine: number, terms: ReadonlySet<string>): string {
+  const lines = content.split('\n');
+  let best = 0;
+  let bestScore = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const seen = lineTerms(lines[i]!);
+    let score = 0;
+    for (const t of terms) if (seen.has(t)) score++;
+    if (score > bestScore) {
+      best = i;
+      bestScore = score;
+    }
+  }
+  const from = Math.max(0, best - SNIPPET_CONTEXT);
+  const to = Math.min(lines.length, best + SNIPPET_CONTEXT + 1);
+  const width = String(startLine + to - 1).length;
+  const out: string[] = [];
+  for (let i = from; i < to; i++) {
+    let text = lines[i]!.trimEnd();
+    if (text.length > SNIPPET_LINE_WIDTH) text = `${text.slice(0, SNIPPET_LINE_WIDTH - 1)}…`;
+    out.push(`${String(startLine + i).padStart(width)}: ${text}`);
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,280 @@
+import type { FileExtraction, LanguageId, RefKind, SymbolKind } from '../indexer/types.js';
+
+/** Why a file was not indexed. Stored and counted per root. */
+export const SKIP_REASONS = [
+  'too_large',
+  'binary',
+  'invalid_utf8',
+  'empty',
+  'unsupported_language',
+  'symlink_outside_root',
+  'dangling_symlink',
+  'ignored',
+  'unreadable',
+] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
+export type FileStatus = 'indexed' | 'skipped' | 'failed';
+
+/** What a worker writes for one file. Paths are relative to the root, with `/` separators. */
+export interface FileWrite {
+  path: string;
+  language: LanguageId | null;
+  size: number;
+  mtimeMs: number;
+  sha256: string | null;
+  status: FileStatus;
+  /** For `skipped`. */
+  reason?: SkipReason;
+  /** For `failed`: one line. */
+  error?: string;
+  /** For `indexed`. */
+  extraction?: FileExtraction;
+}
+
+export interface FileState {
+  size: number;
+  mtimeMs: number;
+  sha256: string | null;
+  status: FileStatus;
+}
+
+export interface RootRow {
+  id: number;
+  path: string;
+  createdAt: number;
+  lastIndexedAt: number | null;
+  lastQueriedAt: number | null;
+  /** Monotonic; bumped by `completeGeneration`. */
+  generation: number;
+}
+
+export interface SymbolHit {
+  name: string;
+  kind: SymbolKind;
+  /** Absolute path. */
+  path: string;
+  language: LanguageId;
+  line: number;
+  col: number;
+  endLine: number;
+  container: string | null;
+  signature: string;
+  doc: string | null;
+  /** Higher is better; exact > prefix > case-insensitive > fuzzy. */
+  score: number;
+  /** When the file on disk changed after it was indexed (filled by the caller, not the store). */
+  stale?: boolean;
+}
+
+export interface SymbolQuery {
+  query: string;
+  kind?: SymbolKind;
+  language?: LanguageId;
+  /** Absolute path prefix (a root, a directory, or a file). */
+  pathPrefix?: string;
+  limit: number;
+  offset?: number;
+}
+
+export interface RefHit {
+  name: string;
+  kind: RefKind;
+  path: string;
+  line: number;
+  col: number;
+  enclosing: string | null;
+  /** The source line, trimmed, at most 200 chars. */
+  text: string | null;
+}
+
+export interface RefQuery {
+  symbol: string;
+  pathPrefix?: string;
+  limit: number;
+  offset?: number;
+}
+
+export interface ChunkHit {
+  chunkId: number;
+  path: string;
+  language: LanguageId;
+  startLine: number;
+  endLine: number;
+  symbol: string | null;
+  score: number;
+  /** A few lines around the best match, each prefixed with its line number. */
+  snippet: string;
+}
+
+export interface TextQuery {
+  query: string;
+  pathPrefix?: string;
+  language?: LanguageId;
+  limit: number;
+  offset?: number;
+}
+
+export interface RootStatus {
+  root: string;
+  generation: number;
+  lastIndexedAt: number | null;
+  files: { indexed: number; skipped: number; failed: number };
+  skippedByReason: Partial<Record<SkipReason, number>>;
+  symbols: number;
+  refs: number;
+  chunks: number;
+  languages: Partial<Record<LanguageId, number>>;
+  /** A few failed files with their errors (at most 20). */
+  failedFiles: { path: string; error: string }[];
+}
+
+export interface CleanupResult {
+  deletedRoots: string[];
+  deletedFiles: number;
+  cutoffDate: string;
+  /** Vectors whose chunk content no longer exists anywhere (0 on a dry run). */
+  prunedVectors?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Store API (added by src/store). Everything above is the agreed contract and stays as is.
+// ---------------------------------------------------------------------------------------------
+
+/** Options of `openIndexStore`. */
+export interface OpenIndexStoreOptions {
+  /**
+   * Open for queries only (no writes, no schema creation). A missing database file throws
+   * `CodeindexError('NOT_INDEXED')`; an older schema is migrated once through a short-lived
+   * read-write connection, then the read-only connection is used.
+   */
+  readonly?: boolean;
+  /** How long a statement waits for another process's write lock. Default 10 000 ms. */
+  busyTimeoutMs?: number;
+  /** Clock in epoch ms; injectable for tests. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** What one `writeBatch` call changed. */
+export interface WriteBatchResult {
+  /** File rows written (indexed + skipped + failed). */
+  files: number;
+  /** File rows removed (the `removals` that existed). */
+  removed: number;
+  symbols: number;
+  refs: number;
+  chunks: number;
+}
+
+export interface SymbolSearchResult {
+  hits: SymbolHit[];
+  /** Set only when every match was counted (the last page); absent otherwise. */
+  total?: number;
+  hasMore: boolean;
+}
+
+export interface RefSearchResult {
+  hits: RefHit[];
+  hasMore: boolean;
+}
+
+export interface TextSearchResult {
+  hits: ChunkHit[];
+  hasMore: boolean;
+}
+
+export interface CleanupOptions {
+  /** Roots neither indexed nor queried for this many days are removed. */
+  days: number;
+  /** Report what would be removed without removing it. */
+  dryRun: boolean;
+  /** "Now" in epoch ms; default the store's clock. */
+  now?: number;
+}
+
+/** One stored chunk with its content (for semantic search results). */
+export interface ChunkRecord {
+  chunkId: number;
+  /** Absolute path. */
+  path: string;
+  language: LanguageId;
+  startLine: number;
+  endLine: number;
+  symbol: string | null;
+  kind: 'header' | 'symbol';
+  content: string;
+  hash: string;
+}
+
+/** A chunk whose content has no vector yet for a model (deduplicated by content hash). */
+export interface MissingVectorChunk {
+  hash: string;
+  content: string;
+}
+
+export interface VectorRow {
+  /** Chunk content hash (`ExtractedChunk.hash`). */
+  hash: string;
+  vector: Float32Array;
+}
+
+/** Row i of `matrix` (row-major, `ids.length × dims`, L2-normalised) is the vector of chunk `ids[i]`. */
+export interface LoadedVectorMatrix {
+  ids: number[];
+  matrix: Float32Array;
+  /** 0 when there are no vectors. */
+  dims: number;
+}
+
+/** Distinct chunk contents of a root with and without a vector for one model. */
+export interface VectorCoverage {
+  embedded: number;
+  pending: number;
+}
+
+/**
+ * The SQLite index. Paths passed in as `rootPath`/`pathPrefix`/`absPath` are absolute; paths in
+ * `FileWrite` and `relPaths` are relative to the root with `/` separators. Every query result
+ * carries absolute paths.
+ */
+export interface IndexStore {
+  /** Absolute path of the database file. */
+  readonly dbPath: string;
+  readonly readonly: boolean;
+
+  /** Writes one batch of files in ONE transaction: each file's old rows are replaced. */
+  writeBatch(rootPath: string, writes: FileWrite[], removals?: string[]): WriteBatchResult;
+  /** Removes file rows (and their symbols, refs, chunks). Returns how many existed. */
+  removeFiles(rootPath: string, relPaths: string[]): number;
+  /** Removes every file under a directory (`''` or `'.'` = the whole root). Returns the count. */
+  removeUnder(rootPath: string, relDir: string): number;
+  /** Marks an indexing run complete: bumps `generation`, sets `last_indexed_at`. Returns the new generation. */
+  completeGeneration(rootPath: string): number;
+  /** Records a query against a root; writes at most once per minute per root. Best effort. */
+  touchQueried(rootPath: string): void;
+  listRoots(): RootRow[];
+  /** Removes a root and everything under it. False when it was not indexed. */
+  removeRoot(rootPath: string): boolean;
+
+  getFileStates(rootPath: string): Map<string, FileState>;
+  getFileState(rootPath: string, relPath: string): FileState | null;
+
+  searchSymbols(q: SymbolQuery): SymbolSearchResult;
+  /** Symbols of one file in source order; null when the file is not indexed. */
+  fileOutline(absPath: string): SymbolHit[] | null;
+  findReferences(q: RefQuery): RefSearchResult;
+  searchText(q: TextQuery): TextSearchResult;
+  /** One entry per root (all roots, or the one given; `[]` when it is not indexed). */
+  rootStatus(rootPath?: string): RootStatus[];
+  cleanup(opts: CleanupOptions): CleanupResult;
+
+  chunksMissingVectors(rootPath: string, model: string, limit: number): MissingVectorChunk[];
+  /** Stores vectors (L2-normalised on the way in). Returns rows written. */
+  upsertVectors(model: string, dims: number, rows: VectorRow[]): number;
+  loadVectors(rootPath: string, model: string): LoadedVectorMatrix;
+  vectorCoverage(rootPath: string, model: string): VectorCoverage;
+  /** Chunks by id, in the order given; unknown ids are left out. */
+  chunksByIds(ids: readonly number[]): ChunkRecord[];
+
+  close(): void;
+}

@@ -1,0 +1,153 @@
+import type { LanguageId } from '../indexer/types.js';
+import { CodeindexError } from '../errors.js';
+import { joinRootPath, normalizeRootPath } from './paths.js';
+import type { QueryContext } from './query-context.js';
+import type { ChunkRecord, LoadedVectorMatrix, MissingVectorChunk, VectorCoverage, VectorRow } from './types.js';
+
+const CHUNKS_OF_ROOT = 'chunks c JOIN files f ON f.id = c.file_id JOIN roots r ON r.id = f.root_id';
+
+/** Distinct chunk contents of a root that have no vector for `model` yet, at most `limit`. */
+export function chunksMissingVectors(
+  ctx: QueryContext,
+  rootPath: string,
+  model: string,
+  limit: number,
+): MissingVectorChunk[] {
+  const out: MissingVectorChunk[] = [];
+  if (limit <= 0) return out;
+  const seen = new Set<string>();
+  const rows = ctx.statements
+    .get<MissingVectorChunk>(
+      `SELECT c.hash, c.content FROM ${CHUNKS_OF_ROOT}
+       WHERE r.path = ? AND NOT EXISTS (SELECT 1 FROM vectors v WHERE v.hash = c.hash AND v.model = ?)
+       ORDER BY c.id`,
+    )
+    .iterate(normalizeRootPath(rootPath), model);
+  for (const row of rows) {
+    if (seen.has(row.hash)) continue;
+    seen.add(row.hash);
+    out.push({ hash: row.hash, content: row.content });
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+/** Scaled to unit length (a copy), so cosine similarity is a dot product at query time. */
+function normalized(v: Float32Array): Float32Array {
+  let sum = 0;
+  for (let i = 0; i < v.length; i++) sum += v[i]! * v[i]!;
+  const out = new Float32Array(v);
+  if (sum > 0) {
+    const inv = 1 / Math.sqrt(sum);
+    for (let i = 0; i < out.length; i++) out[i] = out[i]! * inv;
+  }
+  return out;
+}
+
+/** Stores vectors by (content hash, model), replacing old ones, in one transaction. */
+export function upsertVectors(ctx: QueryContext, model: string, dims: number, rows: VectorRow[]): number {
+  if (!Number.isInteger(dims) || dims < 1) {
+    throw new CodeindexError('INVALID_PAYLOAD', `vector dims must be a positive integer, got ${dims}`);
+  }
+  for (const r of rows) {
+    if (r.vector.length !== dims) {
+      throw new CodeindexError(
+        'INVALID_PAYLOAD',
+        `vector for ${r.hash} has ${r.vector.length} dimensions, expected ${dims}`,
+      );
+    }
+  }
+  const insert = ctx.statements.get(
+    `INSERT INTO vectors (hash, model, dims, vector, created_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (hash, model) DO UPDATE SET dims = excluded.dims, vector = excluded.vector,
+       created_at = excluded.created_at`,
+  );
+  const at = ctx.now();
+  ctx.db
+    .transaction(() => {
+      for (const r of rows) {
+        const v = normalized(r.vector);
+        insert.run(r.hash, model, dims, Buffer.from(v.buffer, v.byteOffset, v.byteLength), at);
+      }
+    })
+    .immediate();
+  return rows.length;
+}
+
+/**
+ * Every chunk of a root that has a vector for `model`, as one row-major matrix. Chunks sharing
+ * content share the vector and each get a row. Rows whose dims differ from the first row's (a
+ * model whose output size changed) are left out.
+ */
+export function loadVectors(ctx: QueryContext, rootPath: string, model: string): LoadedVectorMatrix {
+  const rows = ctx.statements
+    .get<{ id: number; dims: number; vector: Buffer }>(
+      `SELECT c.id, v.dims, v.vector FROM ${CHUNKS_OF_ROOT}
+       JOIN vectors v ON v.hash = c.hash AND v.model = ?
+       WHERE r.path = ? ORDER BY c.id`,
+    )
+    .all(model, normalizeRootPath(rootPath));
+  const dims = rows[0]?.dims ?? 0;
+  const usable = rows.filter((r) => r.dims === dims && r.vector.byteLength === dims * 4);
+  const matrix = new Float32Array(usable.length * dims);
+  const bytes = new Uint8Array(matrix.buffer);
+  usable.forEach((r, i) => bytes.set(r.vector, i * dims * 4));
+  return { ids: usable.map((r) => r.id), matrix, dims };
+}
+
+/** How many distinct chunk contents of a root have a vector for `model`, and how many do not. */
+export function vectorCoverage(ctx: QueryContext, rootPath: string, model: string): VectorCoverage {
+  const r = ctx.statements
+    .get<{ total: number; embedded: number }>(
+      `SELECT count(DISTINCT c.hash) AS total, count(DISTINCT v.hash) AS embedded FROM ${CHUNKS_OF_ROOT}
+       LEFT JOIN vectors v ON v.hash = c.hash AND v.model = ?
+       WHERE r.path = ?`,
+    )
+    .get(model, normalizeRootPath(rootPath));
+  const total = r?.total ?? 0;
+  const embedded = r?.embedded ?? 0;
+  return { embedded, pending: total - embedded };
+}
+
+interface ChunkDbRow {
+  id: number;
+  start_line: number;
+  end_line: number;
+  symbol: string | null;
+  kind: 'header' | 'symbol';
+  content: string;
+  hash: string;
+  language: LanguageId;
+  rel: string;
+  root: string;
+}
+
+/** Chunks by id in the order given; ids that no longer exist are left out. */
+export function chunksByIds(ctx: QueryContext, ids: readonly number[]): ChunkRecord[] {
+  if (ids.length === 0) return [];
+  const rows = ctx.statements
+    .get<ChunkDbRow>(
+      `SELECT c.id, c.start_line, c.end_line, c.symbol, c.kind, c.content, c.hash, f.language,
+              f.path AS rel, r.path AS root
+       FROM ${CHUNKS_OF_ROOT} WHERE c.id IN (SELECT value FROM json_each(?))`,
+    )
+    .all(JSON.stringify(ids));
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const out: ChunkRecord[] = [];
+  for (const id of ids) {
+    const r = byId.get(id);
+    if (r === undefined) continue;
+    out.push({
+      chunkId: r.id,
+      path: joinRootPath(r.root, r.rel),
+      language: r.language,
+      startLine: r.start_line,
+      endLine: r.end_line,
+      symbol: r.symbol,
+      kind: r.kind,
+      content: r.content,
+      hash: r.hash,
+    });
+  }
+  return out;
+}

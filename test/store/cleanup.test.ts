@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { openIndexStore } from '../../src/store/index.js';
+import { chunk, indexed, sym, tempDir } from './helpers/fixtures.js';
+
+const tmp = tempDir();
+after(tmp.cleanup);
+const DAY = 86_400_000;
+
+test('cleanup: dry run reports, real run removes stale roots and vanished files', () => {
+  let clock = 100 * DAY;
+  const store = openIndexStore(join(tmp.dir, 'cleanup.db'), { now: () => clock });
+  const live = join(tmp.dir, 'live');
+  const old = join(tmp.dir, 'old');
+  const gone = join(tmp.dir, 'gone');
+  mkdirSync(join(live, 'src'), { recursive: true });
+  mkdirSync(old);
+  writeFileSync(join(live, 'src', 'kept.ts'), 'export const kept = 1;\n');
+
+  store.writeBatch(old, [indexed('a.ts', { symbols: [sym('oldThing')], chunks: [chunk('old thing')] })]);
+  store.completeGeneration(old);
+  store.upsertVectors('m', 2, [{ hash: chunk('old thing').hash, vector: new Float32Array([1, 0]) }]);
+  clock += 20 * DAY;
+  store.writeBatch(live, [
+    indexed('src/kept.ts', { symbols: [sym('kept')] }),
+    indexed('src/deleted.ts', { symbols: [sym('deletedThing')] }),
+  ]);
+  store.writeBatch(gone, [indexed('x.ts')]);
+  clock += 1 * DAY;
+
+  const dry = store.cleanup({ days: 10, dryRun: true });
+  assert.deepEqual(dry.deletedRoots.sort(), [gone, old].sort());
+  assert.equal(dry.deletedFiles, 1);
+  assert.equal(dry.cutoffDate, new Date(clock - 10 * DAY).toISOString());
+  assert.equal(store.listRoots().length, 3, 'dry run deletes nothing');
+  assert.equal(store.searchSymbols({ query: 'deletedThing', limit: 5 }).hits.length, 1);
+
+  // A query keeps a root alive.
+  store.touchQueried(old);
+  const kept = store.cleanup({ days: 10, dryRun: true });
+  assert.deepEqual(kept.deletedRoots, [gone]);
+
+  const real = store.cleanup({ days: 10, dryRun: false, now: clock + 30 * DAY });
+  assert.deepEqual(real.deletedRoots.sort(), [gone, live, old].sort());
+  assert.equal(real.prunedVectors, 1);
+  assert.deepEqual(store.listRoots(), []);
+  store.close();
+});
+
+test('cleanup keeps recent roots and removes only missing files', () => {
+  const store = openIndexStore(join(tmp.dir, 'cleanup2.db'));
+  const root = join(tmp.dir, 'r2');
+  mkdirSync(root);
+  writeFileSync(join(root, 'here.ts'), '');
+  store.writeBatch(root, [indexed('here.ts', { symbols: [sym('here')] }), indexed('gone.ts', { symbols: [sym('gone')] })]);
+  const r = store.cleanup({ days: 30, dryRun: false });
+  assert.deepEqual(r.deletedRoots, []);
+  assert.equal(r.deletedFiles, 1);
+  assert.deepEqual([...store.getFileStates(root).keys()], ['here.ts']);
+  assert.equal(store.searchSymbols({ query: 'gone', limit: 5 }).hits.length, 0);
+  assert.equal(store.searchSymbols({ query: 'here', limit: 5 }).hits.length, 1);
+  assert.throws(() => store.cleanup({ days: -1, dryRun: true }), /days/);
+  store.close();
+});

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { openIndexStore } from '../../src/store/index.js';
+import { chunk, indexed, ref, tempDir } from './helpers/fixtures.js';
+
+const tmp = tempDir();
+after(tmp.cleanup);
+
+test('findReferences: by name or qualified name, with enclosing symbol and line text', () => {
+  const store = openIndexStore(join(tmp.dir, 'refs.db'));
+  const code = ['class Api {', '  load() {', '    const u =   fetchUser(id);  ', '    return u;', '  }', '}'].join('\n');
+  store.writeBatch('/repo', [
+    indexed('b.ts', {
+      refs: [ref('fetchUser', 3, { enclosing: 'Api.load', col: 16 }), ref('other', 4)],
+      chunks: [chunk(code, 1, 'Api', 'symbol'), chunk('  load() {\n    const u =   fetchUser(id);', 2, 'Api.load')],
+    }),
+    indexed('a.ts', { refs: [ref('fetchUser', 7, { kind: 'new' }), ref('fetchUser', 2)] }),
+    indexed('lib/c.ts', { refs: [ref('fetchUser', 1)] }),
+  ]);
+
+  const all = store.findReferences({ symbol: 'fetchUser', limit: 10 });
+  assert.equal(all.hasMore, false);
+  assert.deepEqual(
+    all.hits.map((h) => `${h.path}:${h.line}`),
+    ['/repo/a.ts:2', '/repo/a.ts:7', '/repo/b.ts:3', '/repo/lib/c.ts:1'],
+  );
+  const inB = all.hits[2]!;
+  assert.equal(inB.enclosing, 'Api.load');
+  assert.equal(inB.text, 'const u =   fetchUser(id);');
+  assert.equal(inB.col, 16);
+  assert.equal(all.hits[1]!.kind, 'new');
+  assert.equal(all.hits[0]!.text, null, 'no chunk covers the line');
+
+  assert.equal(store.findReferences({ symbol: 'UserApi.fetchUser', limit: 10 }).hits.length, 4);
+  assert.equal(store.findReferences({ symbol: 'users::fetchUser', limit: 10 }).hits.length, 4);
+  const page = store.findReferences({ symbol: 'fetchUser', limit: 2, offset: 1 });
+  assert.equal(page.hasMore, true);
+  assert.deepEqual(
+    page.hits.map((h) => h.line),
+    [7, 3],
+  );
+  assert.equal(store.findReferences({ symbol: 'fetchUser', limit: 10, pathPrefix: '/repo/lib' }).hits.length, 1);
+  assert.equal(store.findReferences({ symbol: 'nothing', limit: 10 }).hits.length, 0);
+  assert.equal(store.findReferences({ symbol: '', limit: 10 }).hits.length, 0);
+  store.close();
+});

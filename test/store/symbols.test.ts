@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { isCodeindexError } from '../../src/errors.js';
+import type { IndexStore } from '../../src/store/index.js';
+import { openIndexStore } from '../../src/store/index.js';
+import { indexed, sym, tempDir } from './helpers/fixtures.js';
+
+const tmp = tempDir();
+let store: IndexStore;
+
+before(() => {
+  store = openIndexStore(join(tmp.dir, 'symbols.db'));
+  store.writeBatch('/repo', [
+    indexed('src/users.ts', {
+      symbols: [
+        sym('getUser', 'function', { startLine: 10, exported: true }),
+        sym('getUserById', 'function', { startLine: 20 }),
+        sym('getuser', 'variable', { startLine: 30 }),
+        sym('GetUserName', 'method', { startLine: 40, container: 'UserService' }),
+        sym('fetchUser', 'function', { startLine: 50 }),
+        sym('userService', 'variable', { startLine: 60 }),
+        sym('UserService', 'class', { startLine: 1, endLine: 70, exported: true }),
+      ],
+    }),
+    indexed(
+      'py/users.py',
+      {
+        language: 'python',
+        symbols: [sym('get_user', 'function', { startLine: 3 }), sym('get_user_by_id', 'function', { startLine: 9 })],
+      },
+      { language: 'python' },
+    ),
+    indexed('src/deep/nested/path/users.ts', { symbols: [sym('getUser', 'function', { exported: true })] }),
+    indexed('src/other.ts', { symbols: [sym('getUser', 'variable', { exported: false })] }),
+  ]);
+  store.writeBatch('/other-repo', [indexed('x.ts', { symbols: [sym('getUser', 'function')] })]);
+});
+after(() => {
+  store.close();
+  tmp.cleanup();
+});
+
+const names = (q: Parameters<IndexStore['searchSymbols']>[0]) =>
+  store.searchSymbols(q).hits.map((h) => `${h.name}@${h.path}`);
+
+test('ranking: exact > prefix > case-insensitive > snake/camel key > word part > subsequence', () => {
+  const hits = store.searchSymbols({ query: 'getUser', limit: 50, pathPrefix: '/repo' }).hits;
+  const order = hits.map((h) => h.name);
+  // exact matches: exported first, then the shorter path, then the non-exported variable
+  assert.deepEqual(
+    hits.slice(0, 3).map((h) => [h.name, h.path]),
+    [
+      ['getUser', '/repo/src/users.ts'],
+      ['getUser', '/repo/src/deep/nested/path/users.ts'],
+      ['getUser', '/repo/src/other.ts'],
+    ],
+  );
+  assert.equal(order[3], 'getUserById'); // case-sensitive prefix
+  assert.equal(order[4], 'getuser'); // case-insensitive exact
+  assert.equal(order[5], 'GetUserName'); // case-insensitive prefix
+  assert.equal(order[6], 'get_user'); // same key
+  assert.equal(order[7], 'get_user_by_id'); // key prefix
+  const scores = hits.map((h) => h.score);
+  assert.deepEqual(
+    [...scores].sort((a, b) => b - a),
+    scores,
+    'scores never increase',
+  );
+  assert.ok(scores[0]! > scores[3]! && scores[3]! > scores[4]! && scores[4]! > scores[5]!);
+  assert.ok(scores[5]! > scores[6]! && scores[6]! > scores[7]!);
+});
+
+test('snake_case query finds camelCase names and vice versa', () => {
+  assert.ok(names({ query: 'get_user', limit: 20 }).some((n) => n.startsWith('getUser@')));
+  assert.ok(names({ query: 'getUserById', limit: 20 }).some((n) => n.startsWith('get_user_by_id@')));
+});
+
+test('word parts and subsequences match after the key tiers', () => {
+  const hits = store.searchSymbols({ query: 'user', limit: 50, pathPrefix: '/repo' }).hits;
+  const order = hits.map((h) => h.name);
+  // prefix (case-insensitive) first: UserService class, userService variable
+  assert.deepEqual(order.slice(0, 2), ['userService', 'UserService']);
+  assert.ok(order.includes('fetchUser'), 'word part at the end');
+  assert.ok(order.includes('getUserById'), 'word part in the middle');
+  const fetch = hits.find((h) => h.name === 'fetchUser')!;
+  const byId = hits.find((h) => h.name === 'getUserById')!;
+  assert.ok(fetch.score > byId.score, 'a whole trailing word beats a word prefix');
+  assert.ok(hits[1]!.score > fetch.score);
+
+  const usr = store.searchSymbols({ query: 'usr', limit: 50, pathPrefix: '/repo' }).hits;
+  assert.ok(usr.length > 0);
+  assert.ok(usr.some((h) => h.name === 'userService'));
+  assert.ok(usr.some((h) => h.name === 'fetchUser'), 'subsequence anchored at a word start');
+  assert.ok(usr.every((h) => h.score < 45));
+});
+
+test('tie-break: exported, then definition kinds before variables', () => {
+  const hits = store.searchSymbols({ query: 'userservice', limit: 10 }).hits;
+  assert.deepEqual(
+    hits.map((h) => [h.name, h.kind]),
+    [
+      ['UserService', 'class'], // both are case-insensitive exact: the exported class wins
+      ['userService', 'variable'],
+    ],
+  );
+});
+
+test('filters: kind, language, pathPrefix (root, directory, file) and paging', () => {
+  assert.deepEqual(
+    store.searchSymbols({ query: 'getUser', kind: 'variable', limit: 10 }).hits.map((h) => h.name),
+    ['getUser', 'getuser'],
+  );
+  const py = store.searchSymbols({ query: 'getUser', language: 'python', limit: 10 }).hits;
+  assert.deepEqual(
+    py.map((h) => h.name),
+    ['get_user', 'get_user_by_id'],
+  );
+  assert.equal(py[0]?.language, 'python');
+  assert.ok(names({ query: 'getUser', limit: 50, pathPrefix: '/other-repo' }).every((n) => n.includes('/other-repo/')));
+  assert.ok(names({ query: 'getUser', limit: 50, pathPrefix: '/repo/src/deep/' }).length === 1);
+  assert.ok(names({ query: 'getUser', limit: 50, pathPrefix: '/repo/py/users.py' }).length === 2);
+  assert.ok(names({ query: 'getUser', limit: 50, pathPrefix: '/' }).some((n) => n.includes('/other-repo/')));
+  assert.throws(
+    () => store.searchSymbols({ query: 'x', limit: 5, pathPrefix: '/not/indexed' }),
+    (e) => isCodeindexError(e, 'NOT_INDEXED'),
+  );
+
+  const all = store.searchSymbols({ query: 'getUser', limit: 100 });
+  assert.equal(all.hasMore, false);
+  assert.equal(all.total, all.hits.length);
+  const page1 = store.searchSymbols({ query: 'getUser', limit: 3 });
+  const page2 = store.searchSymbols({ query: 'getUser', limit: 3, offset: 3 });
+  assert.equal(page1.hasMore, true);
+  assert.deepEqual(
+    [...page1.hits, ...page2.hits].map((h) => h.path + h.line),
+    all.hits.slice(0, 6).map((h) => h.path + h.line),
+  );
+});
+
+test('odd queries do not throw', () => {
+  for (const q of ['', '   ', '%', '_', '*', '"', "'", '\\', 'a.b.c', '::', 'Foo.', '(', '[a-z]*', '😀']) {
+    assert.doesNotThrow(() => store.searchSymbols({ query: q, limit: 5 }), q);
+  }
+  // qualified query: prefers the member of that container
+  const q = store.searchSymbols({ query: 'UserService.GetUserName', limit: 5 }).hits;
+  assert.equal(q[0]?.name, 'GetUserName');
+});
+
+test('fileOutline: source order with containers; null when not indexed', () => {
+  const outline = store.fileOutline('/repo/src/users.ts');
+  assert.ok(outline);
+  assert.deepEqual(
+    outline.map((h) => [h.name, h.line]),
+    [
+      ['UserService', 1],
+      ['getUser', 10],
+      ['getUserById', 20],
+      ['getuser', 30],
+      ['GetUserName', 40],
+      ['fetchUser', 50],
+      ['userService', 60],
+    ],
+  );
+  assert.equal(outline[4]?.container, 'UserService');
+  assert.equal(outline[0]?.path, '/repo/src/users.ts');
+  assert.equal(store.fileOutline('/repo/src/missing.ts'), null);
+  assert.equal(store.fileOutline('/nowhere/a.ts'), null);
+});

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { IndexStore } from '../../src/store/index.js';
+import { openIndexStore } from '../../src/store/index.js';
+import { compileTextQuery } from '../../src/store/text-search.js';
+import { chunk, indexed, tempDir } from './helpers/fixtures.js';
+
+const tmp = tempDir();
+let store: IndexStore;
+
+const RETRY = [
+  'export function schedule(job: Job) {',
+  '  const delay = computeDelay(job);',
+  '  // cap the wait',
+  '  const wait = Math.min(delay, config.retryBackoffMax);',
+  '  return queue.add(job, { delay: wait });',
+  '}',
+].join('\n');
+const SNAKE = ['def backoff(attempt):', '    return min(2 ** attempt, RETRY_BACKOFF_MAX)'].join('\n');
+const HTML = 'class HTMLParser:\n    pass';
+
+before(() => {
+  store = openIndexStore(join(tmp.dir, 'text.db'));
+  store.writeBatch('/repo', [
+    indexed('src/retry.ts', { chunks: [chunk(RETRY, 10, 'schedule')] }),
+    indexed('py/backoff.py', { language: 'python', chunks: [chunk(SNAKE, 1, 'backoff')] }, { language: 'python' }),
+    indexed('py/html.py', { language: 'python', chunks: [chunk(HTML, 1, 'HTMLParser')] }, { language: 'python' }),
+    indexed('src/noise.ts', { chunks: [chunk('const unrelated = 1;\nlet retry = 0;', 1)] }),
+  ]);
+});
+after(() => {
+  store.close();
+  tmp.cleanup();
+});
+
+const paths = (query: string, extra: object = {}) =>
+  store.searchText({ query, limit: 10, ...extra }).hits.map((h) => h.path);
+
+test('identifiers are searchable by their parts', () => {
+  assert.deepEqual(paths('retryBackoffMax').sort(), ['/repo/py/backoff.py', '/repo/src/retry.ts']);
+  assert.deepEqual(paths('retry backoff').sort(), ['/repo/py/backoff.py', '/repo/src/retry.ts']);
+  assert.deepEqual(paths('backoff_max').sort(), ['/repo/py/backoff.py', '/repo/src/retry.ts']);
+  assert.deepEqual(paths('"backoff max"').sort(), ['/repo/py/backoff.py', '/repo/src/retry.ts']);
+  assert.deepEqual(paths('html parser'), ['/repo/py/html.py']);
+  assert.deepEqual(paths('htmlparser'), ['/repo/py/html.py']);
+  assert.deepEqual(paths('computeDel*'), ['/repo/src/retry.ts']);
+  assert.deepEqual(paths('retry', { language: 'python' }), ['/repo/py/backoff.py']);
+  assert.deepEqual(paths('retry', { pathPrefix: '/repo/src' }).sort(), ['/repo/src/noise.ts', '/repo/src/retry.ts']);
+});
+
+test('hits carry a scored, line-numbered snippet around the best line', () => {
+  const [hit] = store.searchText({ query: 'retryBackoffMax', limit: 1, pathPrefix: '/repo/src/retry.ts' }).hits;
+  assert.ok(hit);
+  assert.equal(hit.symbol, 'schedule');
+  assert.equal(hit.startLine, 10);
+  assert.equal(hit.endLine, 15);
+  assert.ok(hit.score > 0);
+  const lines = hit.snippet.split('\n');
+  assert.equal(lines.length, 5);
+  assert.equal(lines[0], '11:   const delay = computeDelay(job);');
+  assert.equal(lines[2], '13:   const wait = Math.min(delay, config.retryBackoffMax);');
+  assert.match(lines[4]!, /^15: \}$/);
+});
+
+test('hostile queries never throw', () => {
+  const hostile = [
+    '',
+    '   ',
+    '"',
+    '""',
+    '"unbalanced',
+    "it's",
+    '*',
+    '**',
+    '-',
+    '-retry',
+    'NOT retry',
+    'retry AND',
+    'AND OR NOT',
+    '(retry',
+    'retry)',
+    '((()))',
+    'NEAR(retry backoff, 2)',
+    'retry:backoff',
+    'content:retry',
+    '^retry',
+    '{retry}',
+    '\\',
+    '\u0000',
+    'a'.repeat(5000),
+    Array.from({ length: 100 }, (_, i) => `w${i}`).join(' '),
+    '😀 retry',
+    'ＡＢＣ',
+    'x OR y OR',
+    "'; DROP TABLE chunks; --",
+  ];
+  for (const q of hostile) {
+    assert.doesNotThrow(() => store.searchText({ query: q, limit: 5 }), JSON.stringify(q.slice(0, 40)));
+  }
+  assert.equal(store.searchText({ query: 'AND', limit: 5 }).hits.length, 0);
+  assert.deepEqual(paths('-retry AND backoff').sort(), ['/repo/py/backoff.py', '/repo/src/retry.ts']);
+  assert.equal(compileTextQuery('*** ---').match, null);
+  assert.deepEqual(paths('htmlParser OR computeDelay').sort(), ['/repo/py/html.py', '/repo/src/retry.ts']);
+});
+
+test('paging', () => {
+  const all = store.searchText({ query: 'retry', limit: 10 });
+  assert.equal(all.hits.length, 3);
+  assert.equal(all.hasMore, false);
+  const p1 = store.searchText({ query: 'retry', limit: 2 });
+  const p2 = store.searchText({ query: 'retry', limit: 2, offset: 2 });
+  assert.equal(p1.hasMore, true);
+  assert.equal(p2.hasMore, false);
+  assert.deepEqual(
+    [...p1.hits, ...p2.hits].map((h) => h.chunkId),
+    all.hits.map((h) => h.chunkId),
+  );
+  for (let i = 1; i < all.hits.length; i++) assert.ok(all.hits[i - 1]!.score >= all.hits[i]!.score);
+});

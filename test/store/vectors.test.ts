@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { isCodeindexError } from '../../src/errors.js';
+import { openIndexStore } from '../../src/store/index.js';
+import { chunk, indexed, tempDir } from './helpers/fixtures.js';
+
+const tmp = tempDir();
+after(tmp.cleanup);
+
+test('vectors: keyed by content hash + model, shared by identical chunks, survive re-index', () => {
+  const store = openIndexStore(join(tmp.dir, 'vectors.db'));
+  const a = chunk('function a() {}', 1, 'a');
+  const b = chunk('function b() {}', 3, 'b');
+  store.writeBatch('/repo', [indexed('x.ts', { chunks: [a, b] }), indexed('copy.ts', { chunks: [chunk(a.content)] })]);
+
+  assert.deepEqual(store.vectorCoverage('/repo', 'm1'), { embedded: 0, pending: 2 });
+  const missing = store.chunksMissingVectors('/repo', 'm1', 10);
+  assert.deepEqual(missing.map((m) => m.hash).sort(), [a.hash, b.hash].sort());
+  assert.equal(store.chunksMissingVectors('/repo', 'm1', 1).length, 1);
+
+  assert.equal(store.upsertVectors('m1', 2, [{ hash: a.hash, vector: new Float32Array([3, 4]) }]), 1);
+  assert.deepEqual(store.vectorCoverage('/repo', 'm1'), { embedded: 1, pending: 1 });
+  assert.deepEqual(
+    store.chunksMissingVectors('/repo', 'm1', 10).map((m) => m.content),
+    [b.content],
+  );
+  assert.deepEqual(store.vectorCoverage('/repo', 'm2'), { embedded: 0, pending: 2 });
+
+  const loaded = store.loadVectors('/repo', 'm1');
+  assert.equal(loaded.dims, 2);
+  assert.equal(loaded.ids.length, 2, 'both chunks with content a get a row');
+  assert.deepEqual([...loaded.matrix].map((x) => Math.round(x * 1000) / 1000), [0.6, 0.8, 0.6, 0.8]);
+  const records = store.chunksByIds([...loaded.ids].reverse().concat([999_999]));
+  assert.equal(records.length, 2);
+  assert.equal(records[0]?.chunkId, loaded.ids[1]);
+  assert.equal(records[0]?.content, a.content);
+  assert.ok(records.every((r) => r.path.startsWith('/repo/')));
+
+  // Re-indexing unchanged content keeps the vector: nothing becomes pending again.
+  store.writeBatch('/repo', [indexed('x.ts', { chunks: [a, b] })]);
+  assert.deepEqual(store.vectorCoverage('/repo', 'm1'), { embedded: 1, pending: 1 });
+  assert.deepEqual(store.loadVectors('/repo', 'nope'), { ids: [], matrix: new Float32Array(0), dims: 0 });
+
+  assert.throws(
+    () => store.upsertVectors('m1', 3, [{ hash: b.hash, vector: new Float32Array(2) }]),
+    (e) => isCodeindexError(e, 'INVALID_PAYLOAD'),
+  );
+  store.close();
+});

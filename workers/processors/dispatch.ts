@@ -1,0 +1,114 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Job, UnrecoverableError, type Worker } from 'bullmq';
+import type { EmbeddingProvider } from '../../src/embeddings/provider.js';
+import { JOBS, type JobName, QUEUE_OF, type QueueName } from '../../src/queue/names.js';
+import { PAYLOADS, splitEnvelope } from '../../src/queue/payloads.js';
+import { verifyPayload } from '../../src/queue/signing.js';
+import { REVOKED_MARKER } from '../../src/queue/task-state.js';
+import type { ProcessorContext } from './context.js';
+import { processEmbedChunks } from './embed.js';
+import { indexFiles } from './index-files.js';
+import { processIndexRepository } from './repository.js';
+
+/** Signals a soft time limit (Celery's SoftTimeLimitExceeded): partial work is saved, then retried. */
+export class SoftTimeLimitExceeded extends Error {
+  override readonly name = 'SoftTimeLimitExceeded';
+}
+
+export interface DispatchDeps extends ProcessorContext {
+  embedder: () => EmbeddingProvider;
+  worker: () => Worker;
+}
+
+/**
+ * Validates a job (known kind on this queue, signature, payload schema, not revoked) and runs its
+ * processor. Bad input is an UnrecoverableError: never retried. `signal` aborts on cancel or on the
+ * soft time limit; processors stop between files and keep what they did.
+ */
+export async function dispatchJob(
+  queue: QueueName,
+  job: Job,
+  token: string | undefined,
+  signal: AbortSignal,
+  deps: DispatchDeps,
+): Promise<unknown> {
+  const name = job.name as JobName;
+  if (!(name in PAYLOADS) || QUEUE_OF[name] !== queue) {
+    throw new UnrecoverableError(`unknown job kind ${job.name} on queue ${queue}`);
+  }
+  if ((name === JOBS.testSleep || name === JOBS.testFail) && !deps.cfg.testJobs) {
+    throw new UnrecoverableError(`job kind ${name} is disabled (test-only)`);
+  }
+  const { payload, extras } = splitEnvelope(job.data);
+  if (deps.cfg.secret && !verifyPayload(deps.cfg.secret, name, payload, extras._sig)) {
+    throw new UnrecoverableError(`rejected ${name} job ${job.id}: missing or bad payload signature (check CODEINDEX_SECRET)`);
+  }
+  const parsed = PAYLOADS[name].safeParse(payload);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UnrecoverableError(`invalid ${name} payload: ${issue?.path.join('.') || 'data'}: ${issue?.message ?? 'invalid'}`);
+  }
+  if (await deps.tasks.isRevoked(job.id, job.parent?.id)) {
+    throw new UnrecoverableError(`${REVOKED_MARKER} cancelled before it ran`);
+  }
+  const p = parsed.data as never;
+  switch (name) {
+    case JOBS.indexRepository:
+      return processIndexRepository(job, token, p, deps, signal);
+    case JOBS.indexBatch: {
+      const d = parsed.data as { root: string; paths: string[]; force: boolean };
+      const res = await indexFiles(d.root, d.paths, filesDeps(deps), {
+        force: d.force,
+        signal,
+        onProgress: (n) => void job.updateProgress({ current: n, total: d.paths.length, status: 'indexing' }).catch(() => {}),
+      });
+      throwIfAborted(signal, res.notProcessed, d.paths.length);
+      return res;
+    }
+    case JOBS.indexFile: {
+      const d = parsed.data as { root: string; path: string };
+      return indexFiles(d.root, [d.path], filesDeps(deps), { force: false, signal });
+    }
+    case JOBS.removeFiles: {
+      const d = parsed.data as { root: string; paths: string[]; dirs: string[] };
+      let removed = deps.store.removeFiles(d.root, d.paths);
+      for (const dir of d.dirs) removed += deps.store.removeUnder(d.root, dir);
+      return { removed };
+    }
+    case JOBS.embedChunks:
+      return processEmbedChunks(job, p, deps, deps.embedder(), deps.worker(), signal);
+    case JOBS.cleanup: {
+      const d = parsed.data as { days: number; dryRun: boolean };
+      const res = deps.store.cleanup({ days: d.days, dryRun: d.dryRun });
+      return res;
+    }
+    case JOBS.testSleep: {
+      const d = parsed.data as { ms: number; steps: number };
+      for (let i = 0; i < d.steps; i++) {
+        if (signal.aborted) break;
+        await job.updateProgress({ current: i, total: d.steps, status: 'sleeping' });
+        await sleep(d.ms / d.steps, undefined, { signal }).catch(() => {});
+      }
+      throwIfAborted(signal, 0, d.steps);
+      return { slept: d.ms };
+    }
+    case JOBS.testFail: {
+      const d = parsed.data as { message: string; unrecoverable: boolean };
+      throw d.unrecoverable ? new UnrecoverableError(d.message) : new Error(d.message);
+    }
+  }
+}
+
+/** After a processor stopped early: a cancel ends REVOKED (never retried), a soft limit retries. */
+function throwIfAborted(signal: AbortSignal, notProcessed: number, total: number): void {
+  if (!signal.aborted) return;
+  const reason = signal.reason;
+  if (reason instanceof SoftTimeLimitExceeded) {
+    throw new SoftTimeLimitExceeded(`soft time limit exceeded: stopped with ${notProcessed} of ${total} left; work done so far is saved`);
+  }
+  throw new UnrecoverableError(`${REVOKED_MARKER} cancelled; ${notProcessed} of ${total} left undone`);
+}
+
+function filesDeps(deps: DispatchDeps) {
+  return { store: deps.store, extractor: deps.extractor, maxFileBytes: deps.cfg.maxFileBytes };
+}

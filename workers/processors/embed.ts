@@ -1,0 +1,56 @@
+import { type Job, RateLimitError, UnrecoverableError, type Worker } from 'bullmq';
+import { EmbeddingPermanentError, EmbeddingRateLimitError } from '../../src/embeddings/errors.js';
+import type { EmbeddingProvider } from '../../src/embeddings/provider.js';
+import type { PayloadOf } from '../../src/queue/payloads.js';
+import type { ProcessorContext } from './context.js';
+
+/**
+ * Embeds the chunks of a root that have no vector for the model yet, in provider-sized batches.
+ * Vectors are keyed by (chunk hash, model), so unchanged chunks are never embedded twice and a
+ * retried job only does what is left. A 429 pauses the whole queue for `Retry-After` through
+ * BullMQ's rate limiter (this costs no attempt); 5xx and network errors retry with backoff;
+ * permanent errors (bad key, wrong dimensions) fail at once.
+ */
+export async function processEmbedChunks(
+  job: Job,
+  payload: PayloadOf<'embed-chunks'>,
+  ctx: ProcessorContext,
+  provider: EmbeddingProvider,
+  worker: Worker,
+  signal: AbortSignal,
+): Promise<{ embedded: number; model: string }> {
+  if (provider.model !== payload.model) {
+    throw new UnrecoverableError(`job asks for model ${payload.model} but this worker embeds with ${provider.model}`);
+  }
+  let embedded = 0;
+  const total = embedded + ctx.store.vectorCoverage(payload.root, payload.model).pending;
+  for (;;) {
+    if (signal.aborted) break;
+    const todo = ctx.store.chunksMissingVectors(payload.root, payload.model, provider.maxBatch);
+    if (todo.length === 0) break;
+    let vectors: Float32Array[];
+    try {
+      vectors = await provider.embed(
+        todo.map((c) => c.content),
+        'document',
+        signal,
+      );
+    } catch (err) {
+      if (err instanceof EmbeddingRateLimitError) {
+        await worker.rateLimit(err.retryAfterMs ?? 60_000);
+        throw new RateLimitError();
+      }
+      if (err instanceof EmbeddingPermanentError) throw new UnrecoverableError(err.message);
+      throw err;
+    }
+    const dims = vectors[0]?.length ?? 0;
+    ctx.store.upsertVectors(
+      payload.model,
+      dims,
+      todo.map((c, i) => ({ hash: c.hash, vector: vectors[i]! })),
+    );
+    embedded += todo.length;
+    await job.updateProgress({ current: embedded, total: Math.max(total, embedded), status: `embedded ${embedded} chunks` });
+  }
+  return { embedded, model: payload.model };
+}

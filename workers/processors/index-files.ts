@@ -1,0 +1,172 @@
+import { lstatSync, realpathSync } from 'node:fs';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { readSourceFileSync } from '../../src/discovery/index.js';
+import { errorMessage } from '../../src/errors.js';
+import { detectLanguage, type Extractor } from '../../src/indexer/index.js';
+import type { LanguageId } from '../../src/indexer/types.js';
+import type { FileWrite, IndexStore, SkipReason } from '../../src/store/types.js';
+
+/** What indexing a list of files did; summed up into the repository summary. */
+export interface FilesResult {
+  files: number;
+  indexed: number;
+  unchanged: number;
+  removed: number;
+  failed: number;
+  skipped: Partial<Record<SkipReason, number>>;
+  symbols: number;
+  refs: number;
+  chunks: number;
+  languages: Partial<Record<LanguageId, number>>;
+  failedFiles: { path: string; error: string }[];
+  /** Files not looked at because the run was aborted (cancel or soft time limit). */
+  notProcessed: number;
+}
+
+export function emptyFilesResult(): FilesResult {
+  return {
+    files: 0,
+    indexed: 0,
+    unchanged: 0,
+    removed: 0,
+    failed: 0,
+    skipped: {},
+    symbols: 0,
+    refs: 0,
+    chunks: 0,
+    languages: {},
+    failedFiles: [],
+    notProcessed: 0,
+  };
+}
+
+/** Adds `b` into `a` (a Celery chord's reduce step). */
+export function addFilesResult(a: FilesResult, b: Partial<FilesResult>): FilesResult {
+  for (const k of ['files', 'indexed', 'unchanged', 'removed', 'failed', 'symbols', 'refs', 'chunks', 'notProcessed'] as const) {
+    a[k] += b[k] ?? 0;
+  }
+  for (const [r, n] of Object.entries(b.skipped ?? {})) a.skipped[r as SkipReason] = (a.skipped[r as SkipReason] ?? 0) + (n ?? 0);
+  for (const [l, n] of Object.entries(b.languages ?? {}))
+    a.languages[l as LanguageId] = (a.languages[l as LanguageId] ?? 0) + (n ?? 0);
+  for (const f of b.failedFiles ?? []) if (a.failedFiles.length < 20) a.failedFiles.push(f);
+  return a;
+}
+
+export interface IndexFilesDeps {
+  store: IndexStore;
+  extractor: Extractor;
+  maxFileBytes: number;
+}
+
+/** Parsing is synchronous; yield this often so BullMQ can renew the job lock and see a cancel. */
+const YIELD_EVERY_MS = 25;
+
+/**
+ * Reads, parses and extracts each file, then writes all of them in ONE transaction.
+ * Unchanged files (same size and mtime, or same content hash) are skipped unless `force`.
+ * A file that fails never fails the batch: it is recorded with its error. When `signal` aborts,
+ * it stops between files and still writes what it has (the partial result is kept).
+ */
+export async function indexFiles(
+  root: string,
+  relPaths: readonly string[],
+  deps: IndexFilesDeps,
+  opts: { force: boolean; signal?: AbortSignal; onProgress?: (done: number) => void },
+): Promise<FilesResult> {
+  const res = emptyFilesResult();
+  const writes: FileWrite[] = [];
+  const removals: string[] = [];
+  let lastYield = Date.now();
+  let done = 0;
+  for (const rel of relPaths) {
+    if (opts.signal?.aborted) break;
+    done++;
+    res.files++;
+    const abs = `${root}/${rel}`;
+    try {
+      const write = indexOne(root, rel, abs, deps, opts.force, res);
+      if (write === 'removed') removals.push(rel);
+      else if (write) writes.push(write);
+    } catch (err) {
+      res.failed++;
+      const msg = errorMessage(err);
+      if (res.failedFiles.length < 20) res.failedFiles.push({ path: rel, error: msg });
+      writes.push({ path: rel, language: detectLanguage(rel), size: 0, mtimeMs: 0, sha256: null, status: 'failed', error: msg });
+    }
+    if (Date.now() - lastYield > YIELD_EVERY_MS) {
+      opts.onProgress?.(done);
+      await yieldToLoop();
+      lastYield = Date.now();
+    }
+  }
+  res.notProcessed = relPaths.length - done;
+  if (writes.length > 0 || removals.length > 0) {
+    const w = deps.store.writeBatch(root, writes, removals);
+    res.removed += w.removed;
+  }
+  return res;
+}
+
+function indexOne(
+  root: string,
+  rel: string,
+  abs: string,
+  deps: IndexFilesDeps,
+  force: boolean,
+  res: FilesResult,
+): FileWrite | 'removed' | null {
+  const prev = deps.store.getFileState(root, rel);
+  let lst: ReturnType<typeof lstatSync>;
+  try {
+    lst = lstatSync(abs);
+  } catch {
+    if (prev) return 'removed';
+    res.skipped.unreadable = (res.skipped.unreadable ?? 0) + 1;
+    return null;
+  }
+  if (lst.isSymbolicLink()) {
+    // Never follow a link out of the root, even if it changed after the scan.
+    let real: string;
+    try {
+      real = realpathSync(abs);
+    } catch {
+      return skip(res, rel, 'dangling_symlink', lst.size, lst.mtimeMs);
+    }
+    if (real !== root && !real.startsWith(`${root}/`)) return skip(res, rel, 'symlink_outside_root', lst.size, lst.mtimeMs);
+  }
+  if (!force && prev && prev.status !== 'failed' && prev.size === lst.size && prev.mtimeMs === lst.mtimeMs && !lst.isSymbolicLink()) {
+    res.unchanged++;
+    return null;
+  }
+  const language = detectLanguage(rel);
+  if (!language) return skip(res, rel, 'unsupported_language', lst.size, lst.mtimeMs);
+  const read = readSourceFileSync(abs, { maxBytes: deps.maxFileBytes });
+  if (!read.ok) {
+    if (read.code === 'ENOENT') return prev ? 'removed' : null;
+    return skip(res, rel, read.reason, read.size, read.mtimeMs);
+  }
+  if (!force && prev && prev.status === 'indexed' && prev.sha256 === read.sha256) {
+    res.unchanged++;
+    return null;
+  }
+  const extraction = deps.extractor.extractFile(read.text, language);
+  res.indexed++;
+  res.symbols += extraction.symbols.length;
+  res.refs += extraction.refs.length;
+  res.chunks += extraction.chunks.length;
+  res.languages[language] = (res.languages[language] ?? 0) + 1;
+  return {
+    path: rel,
+    language,
+    size: read.size,
+    mtimeMs: read.mtimeMs,
+    sha256: read.sha256,
+    status: 'indexed',
+    extraction,
+  };
+}
+
+function skip(res: FilesResult, rel: string, reason: SkipReason, size: number, mtimeMs: number): FileWrite {
+  res.skipped[reason] = (res.skipped[reason] ?? 0) + 1;
+  return { path: rel, language: detectLanguage(rel), size, mtimeMs, sha256: null, status: 'skipped', reason };
+}

@@ -1,0 +1,184 @@
+import { type Job, WaitingChildrenError } from 'bullmq';
+import { scanRepository } from '../../src/discovery/index.js';
+import { detectLanguage } from '../../src/indexer/index.js';
+import { jobOptionsFor } from '../../src/queue/task-client.js';
+import { JOBS } from '../../src/queue/names.js';
+import type { PayloadOf } from '../../src/queue/payloads.js';
+import type { FileWrite, SkipReason } from '../../src/store/types.js';
+import type { ProcessorContext } from './context.js';
+import { addFilesResult, emptyFilesResult, type FilesResult } from './index-files.js';
+
+/** Step state of a repository job, kept in `job.data._state` between its two runs. */
+interface RepositoryState {
+  step: 'finalize';
+  startedAt: number;
+  scanned: number;
+  toIndex: number;
+  unchanged: number;
+  removed: number;
+  batches: number;
+  scanSkipped: Partial<Record<SkipReason, number>>;
+  dirsIgnored: number;
+}
+
+/** The aggregated result of a repository task (what `task_status` shows as `result`). */
+export interface RepositorySummary {
+  root: string;
+  files_scanned: number;
+  files_indexed: number;
+  files_unchanged: number;
+  files_removed: number;
+  files_failed: number;
+  files_skipped: number;
+  skipped_by_reason: Partial<Record<SkipReason, number>>;
+  symbols: number;
+  refs: number;
+  chunks: number;
+  languages: FilesResult['languages'];
+  failed_files: FilesResult['failedFiles'];
+  failed_batches: number;
+  not_processed: number;
+  generation: number;
+  duration_ms: number;
+}
+
+/**
+ * The repository task runs twice, as one BullMQ job (one task id for the user):
+ * 1. scan: list files, drop unchanged ones (size+mtime), remove deleted ones, record skips, add
+ *    `index-batch` children of ~batchSize files, and wait for them (`moveToWaitingChildren`);
+ * 2. finalize: the chord callback. Sums the children's results, bumps the index generation.
+ * Children use `ignoreDependencyOnFailure`: a batch that exhausts its retries is reported
+ * as failed in the summary instead of failing the whole repository.
+ */
+export async function processIndexRepository(
+  job: Job,
+  token: string | undefined,
+  payload: PayloadOf<'index-repository'>,
+  ctx: ProcessorContext,
+  signal: AbortSignal,
+): Promise<RepositorySummary> {
+  const state = (job.data?._state ?? null) as RepositoryState | null;
+  if (state?.step === 'finalize') return finalize(job, payload, state, ctx);
+
+  const startedAt = Date.now();
+  await job.updateProgress({ current: 0, total: 0, status: 'scanning files' });
+  const scan = await scanRepository(payload.root, {
+    maxFileBytes: ctx.cfg.maxFileBytes,
+    extraExcludes: ctx.cfg.extraExcludes,
+    isSupported: (p) => detectLanguage(p) !== null,
+    signal,
+  });
+  const prev = ctx.store.getFileStates(payload.root);
+  const seen = new Set<string>();
+  const toIndex: string[] = [];
+  let unchanged = 0;
+  for (const f of scan.files) {
+    seen.add(f.path);
+    const p = prev.get(f.path);
+    if (!payload.force && p && p.status !== 'failed' && p.size === f.size && p.mtimeMs === f.mtimeMs) unchanged++;
+    else toIndex.push(f.path);
+  }
+  const skipWrites: FileWrite[] = [];
+  for (const s of scan.skipped) {
+    seen.add(s.path);
+    const p = prev.get(s.path);
+    if (p && p.status === 'skipped' && p.size === (s.size ?? 0) && p.mtimeMs === (s.mtimeMs ?? 0)) continue;
+    skipWrites.push({
+      path: s.path,
+      language: detectLanguage(s.path),
+      size: s.size ?? 0,
+      mtimeMs: s.mtimeMs ?? 0,
+      sha256: null,
+      status: 'skipped',
+      reason: s.reason,
+    });
+  }
+  const removals = [...prev.keys()].filter((p) => !seen.has(p));
+  const written = ctx.store.writeBatch(payload.root, skipWrites, removals);
+
+  const batchSize = ctx.cfg.batchSize;
+  const batches: string[][] = [];
+  for (let i = 0; i < toIndex.length; i += batchSize) batches.push(toIndex.slice(i, i + batchSize));
+  const next: RepositoryState = {
+    step: 'finalize',
+    startedAt,
+    scanned: scan.files.length,
+    toIndex: toIndex.length,
+    unchanged,
+    removed: written.removed,
+    batches: batches.length,
+    scanSkipped: Object.fromEntries(Object.entries(scan.skippedCounts).filter(([, n]) => n > 0)),
+    dirsIgnored: scan.dirsIgnored,
+  };
+  if (batches.length > 0) {
+    const parent = { id: job.id!, queue: job.queueQualifiedName };
+    // Child ids derive from the parent, so a retried scan never adds the same batch twice.
+    const children = batches.map((paths, i) => ({
+      name: JOBS.indexBatch,
+      data: { root: payload.root, paths, force: payload.force },
+      opts: {
+        ...jobOptionsFor(ctx.cfg, JOBS.indexBatch, { priority: payload.priority, parent }),
+        jobId: `${job.id}b${i}`,
+        ignoreDependencyOnFailure: true,
+      },
+    }));
+    await ctx.tasks.queues.indexing.addBulk(children);
+  }
+  await job.updateData({ ...job.data, _state: next });
+  await job.updateProgress({ current: 0, total: toIndex.length, status: `indexing ${toIndex.length} files in ${batches.length} batches` });
+  if (batches.length > 0 && token) {
+    const waiting = await job.moveToWaitingChildren(token);
+    if (waiting) throw new WaitingChildrenError();
+  }
+  return finalize(job, payload, next, ctx);
+}
+
+async function finalize(
+  job: Job,
+  payload: PayloadOf<'index-repository'>,
+  state: RepositoryState,
+  ctx: ProcessorContext,
+): Promise<RepositorySummary> {
+  const total = emptyFilesResult();
+  const values = await job.getChildrenValues<Partial<FilesResult>>();
+  for (const v of Object.values(values)) if (v && typeof v === 'object') addFilesResult(total, v);
+  const ignored = await job.getIgnoredChildrenFailures();
+  const failedBatches = Object.keys(ignored).length;
+  const generation = ctx.store.completeGeneration(payload.root);
+  const skipped: Partial<Record<SkipReason, number>> = { ...state.scanSkipped };
+  for (const [r, n] of Object.entries(total.skipped)) skipped[r as SkipReason] = (skipped[r as SkipReason] ?? 0) + (n ?? 0);
+  const summary: RepositorySummary = {
+    root: payload.root,
+    files_scanned: state.scanned,
+    files_indexed: total.indexed,
+    files_unchanged: state.unchanged + total.unchanged,
+    files_removed: state.removed + total.removed,
+    files_failed: total.failed,
+    files_skipped: Object.values(skipped).reduce((a, b) => a + (b ?? 0), 0),
+    skipped_by_reason: skipped,
+    symbols: total.symbols,
+    refs: total.refs,
+    chunks: total.chunks,
+    languages: total.languages,
+    failed_files: total.failedFiles,
+    failed_batches: failedBatches,
+    not_processed: total.notProcessed,
+    generation,
+    duration_ms: Date.now() - state.startedAt,
+  };
+  await job.updateProgress({ current: state.toIndex, total: state.toIndex, status: 'done' });
+  if (ctx.cfg.embeddings.provider !== 'off' && total.chunks > 0) {
+    await ctx.tasks
+      .enqueue(JOBS.embedChunks, { root: payload.root, model: embeddingModelOf(ctx) }, { priority: 'low' })
+      .catch((err) => ctx.log.warn('could not enqueue embeddings', { error: String(err) }));
+  }
+  return summary;
+}
+
+/** The model name vectors are stored under. */
+export function embeddingModelOf(ctx: Pick<ProcessorContext, 'cfg'>): string {
+  const e = ctx.cfg.embeddings;
+  if (e.model) return e.model;
+  return e.provider === 'openai' ? 'text-embedding-3-small' : e.provider === 'voyage' ? 'voyage-code-3' : 'local-hash-v1-512';
+}
+

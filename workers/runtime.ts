@@ -1,0 +1,213 @@
+import { hostname } from 'node:os';
+import { type Job, MetricsTime, type MinimalJob, UnrecoverableError, Worker } from 'bullmq';
+import type { Config } from '../src/config/schema.js';
+import { indexDbPath } from '../src/config/paths.js';
+import { createEmbeddingProvider, type EmbeddingProvider, resolveEmbeddingApiKey } from '../src/embeddings/provider.js';
+import { errorMessage } from '../src/errors.js';
+import { createExtractor } from '../src/indexer/index.js';
+import type { Logger } from '../src/log.js';
+import { BACKOFF_TYPE, backoffDelay } from '../src/queue/backoff.js';
+import { type JobName, type QueueName } from '../src/queue/names.js';
+import { policyFor, TaskClient } from '../src/queue/task-client.js';
+import { parseRateLimit, REVOKED_MARKER } from '../src/queue/task-state.js';
+import { createRedis } from '../src/redis/connection.js';
+import { openIndexStore } from '../src/store/index.js';
+import { embeddingModelOf } from './processors/repository.js';
+import { dispatchJob, SoftTimeLimitExceeded } from './processors/dispatch.js';
+
+/** Messages a worker process sends its supervisor over IPC. */
+export type WorkerMessage =
+  | { type: 'ready'; pid: number }
+  | { type: 'job-start'; jobId: string; queue: string; hardLimitMs: number }
+  | { type: 'job-end'; jobId: string }
+  | { type: 'recycle'; reason: string };
+
+export interface WorkerRuntimeOptions {
+  cfg: Config;
+  redisUrl: string;
+  queues: QueueName[];
+  log: Logger;
+  /** IPC to a supervisor (when forked by one). */
+  send?: (msg: WorkerMessage) => void;
+  /** Called when the runtime decides to exit (recycling). */
+  onRecycle?: (reason: string) => void;
+}
+
+export interface WorkerRuntime {
+  readonly name: string;
+  close(deadlineMs?: number): Promise<void>;
+}
+
+/**
+ * Everything one worker process runs: a BullMQ Worker per queue it consumes, sharing one SQLite
+ * writer, one tree-sitter extractor and one producer (for child jobs and dead letters).
+ */
+export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<WorkerRuntime> {
+  const { cfg, log } = opts;
+  const name = `${hostname()}:${process.pid}`;
+  const clientConn = createRedis(opts.redisUrl, 'client', { maxRetriesPerRequest: null });
+  clientConn.on('error', (e) => log.debug('redis client error', { error: e.message }));
+  const tasks = new TaskClient(cfg, clientConn, opts.redisUrl);
+  const store = openIndexStore(indexDbPath(cfg));
+  const extractor = createExtractor();
+  let embedder: EmbeddingProvider | undefined;
+  const getEmbedder = () => {
+    if (!embedder) {
+      const e = cfg.embeddings;
+      if (e.provider === 'off') throw new UnrecoverableError('embeddings are off (CODEINDEX_EMBEDDINGS=off)');
+      embedder = createEmbeddingProvider({
+        provider: e.provider,
+        model: embeddingModelOf({ cfg }),
+        baseUrl: e.baseUrl,
+        apiKey: resolveEmbeddingApiKey(e.provider, process.env),
+        dims: e.dims,
+        maxBatch: e.maxBatch,
+      });
+    }
+    return embedder;
+  };
+
+  const controllers = new Map<string, AbortController>();
+  const sub = createRedis(opts.redisUrl, 'worker');
+  sub.on('error', (e) => log.debug('redis subscriber error', { error: e.message }));
+  await sub.subscribe(tasks.cancelChannel);
+  sub.on('message', (_ch, jobId: string) => {
+    const c = controllers.get(jobId);
+    if (c && !c.signal.aborted) {
+      log.info('cancelling active job', { jobId });
+      c.abort(new Error(`${REVOKED_MARKER} cancelled`));
+    }
+  });
+
+  let tasksDone = 0;
+  let recycling = false;
+  const workers: Worker[] = [];
+
+  const recycleIfDue = () => {
+    if (recycling) return;
+    let reason = '';
+    if (cfg.maxTasksPerChild > 0 && tasksDone >= cfg.maxTasksPerChild) reason = `ran ${tasksDone} tasks (max_tasks_per_child)`;
+    const rssMb = process.memoryUsage.rss() / 1024 / 1024;
+    if (cfg.maxMemoryPerChildMb > 0 && rssMb > cfg.maxMemoryPerChildMb)
+      reason = `RSS ${Math.round(rssMb)} MB over ${cfg.maxMemoryPerChildMb} MB (max_memory_per_child)`;
+    if (!reason) return;
+    recycling = true;
+    log.info('recycling worker process', { reason });
+    opts.send?.({ type: 'recycle', reason });
+    opts.onRecycle?.(reason);
+  };
+
+  for (const queue of opts.queues) {
+    let worker: Worker;
+    const processor = async (job: Job, token?: string, bullSignal?: AbortSignal) => {
+      const policy = policyFor(cfg, job.name as JobName);
+      const ctl = new AbortController();
+      controllers.set(job.id!, ctl);
+      const onBullAbort = () => ctl.abort(new Error(`${REVOKED_MARKER} cancelled`));
+      bullSignal?.addEventListener('abort', onBullAbort, { once: true });
+      const soft = setTimeout(
+        () => ctl.abort(new SoftTimeLimitExceeded(`soft time limit of ${policy.softTimeLimitMs} ms exceeded`)),
+        policy.softTimeLimitMs,
+      );
+      opts.send?.({ type: 'job-start', jobId: job.id!, queue, hardLimitMs: policy.hardTimeLimitMs });
+      try {
+        return await dispatchJob(queue, job, token, ctl.signal, {
+          cfg,
+          log,
+          store,
+          extractor,
+          tasks,
+          embedder: getEmbedder,
+          worker: () => worker,
+        });
+      } catch (err) {
+        // An abort surfacing as some other error (e.g. from the scan) still means what it meant.
+        if (ctl.signal.aborted && !(err instanceof UnrecoverableError) && !(err instanceof SoftTimeLimitExceeded)) {
+          const r = ctl.signal.reason;
+          if (r instanceof SoftTimeLimitExceeded) throw r;
+          throw new UnrecoverableError(`${REVOKED_MARKER} cancelled`);
+        }
+        throw err;
+      } finally {
+        clearTimeout(soft);
+        bullSignal?.removeEventListener('abort', onBullAbort);
+        controllers.delete(job.id!);
+        opts.send?.({ type: 'job-end', jobId: job.id! });
+      }
+    };
+    const limit = cfg.rateLimits[queue];
+    worker = new Worker(queue, processor, {
+      connection: createRedis(opts.redisUrl, 'worker'),
+      prefix: cfg.queuePrefix,
+      name,
+      concurrency: cfg.concurrency,
+      // Renewed every lockDuration/2; files are parsed with yields in between, so 60 s is ample.
+      lockDuration: 60_000,
+      stalledInterval: 30_000,
+      maxStalledCount: 1,
+      metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
+      ...(limit ? { limiter: parseRateLimit(limit) } : {}),
+      settings: {
+        backoffStrategy: (attemptsMade: number, type?: string, _err?: Error, job?: MinimalJob) => {
+          const p = policyFor(cfg, (job?.name ?? '') as JobName);
+          if (type !== BACKOFF_TYPE) return p.backoffMs;
+          return backoffDelay(attemptsMade, p.backoffMs, p.backoffMaxMs);
+        },
+      },
+    });
+    worker.on('error', (e) => log.warn('worker error', { queue, error: errorMessage(e) }));
+    worker.on('completed', () => {
+      tasksDone++;
+      recycleIfDue();
+    });
+    worker.on('failed', (job, err) => {
+      tasksDone++;
+      if (job) void deadLetterIfExhausted(tasks, queue, job, err, log);
+      recycleIfDue();
+    });
+    workers.push(worker);
+  }
+  log.info('worker started', { name, queues: opts.queues });
+  opts.send?.({ type: 'ready', pid: process.pid });
+
+  return {
+    name,
+    async close(deadlineMs = 10_000) {
+      const closing = Promise.allSettled(workers.map((w) => w.close()));
+      const timer = new Promise((r) => setTimeout(r, deadlineMs).unref());
+      await Promise.race([closing, timer]);
+      // Past the deadline: abort what still runs; the locks expire and the jobs are retried.
+      for (const c of controllers.values()) c.abort(new Error('worker shutting down'));
+      await Promise.race([closing, new Promise((r) => setTimeout(r, 1000).unref())]);
+      await tasks.close().catch(() => {});
+      sub.disconnect();
+      clientConn.disconnect();
+      store.close();
+    },
+  };
+}
+
+/** Celery's dead letters: a job that exhausted its attempts (or is unrecoverable) is copied aside. */
+async function deadLetterIfExhausted(tasks: TaskClient, queue: string, job: Job, err: Error, log: Logger): Promise<void> {
+  try {
+    const reason = job.failedReason ?? err?.message ?? '';
+    if (reason.startsWith(REVOKED_MARKER)) return;
+    const attempts = job.opts.attempts ?? 1;
+    const unrecoverable = err instanceof UnrecoverableError || err?.name === 'UnrecoverableError';
+    if (job.attemptsMade < attempts && !unrecoverable && !/stalled more than allowable limit/.test(reason)) return;
+    const payload: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(job.data ?? {})) if (!k.startsWith('_')) payload[k] = v;
+    await tasks.deadLetterJob({
+      taskId: job.id!,
+      queue,
+      name: job.name,
+      payload,
+      error: reason.split('\n')[0] ?? '',
+      stack: job.stacktrace ?? [],
+      attempts: job.attemptsMade,
+      failedAt: Date.now(),
+    });
+  } catch (e) {
+    log.warn('could not dead-letter job', { jobId: job.id, error: errorMessage(e) });
+  }
+}

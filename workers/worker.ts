@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+/**
+ * A worker process: `node dist/workers/worker.js --queues indexing,maintenance`.
+ * Forked by the supervisor (config arrives resolved in CODEINDEX_RESOLVED_CONFIG) or run by
+ * `codeindex worker`. Closes gracefully on SIGINT/SIGTERM with a deadline.
+ */
+import { configFromEnv, loadConfig } from '../src/config/load.js';
+import { errorMessage, isCodeindexError } from '../src/errors.js';
+import { createLogger } from '../src/log.js';
+import { QUEUES, type QueueName } from '../src/queue/names.js';
+import { resolveRedisUrl } from '../src/redis/embedded.js';
+import { startWorkerRuntime, type WorkerMessage } from './runtime.js';
+
+/** Parses `--queues a,b` (Celery's -Q). */
+export function parseQueues(spec: string | undefined): QueueName[] {
+  if (!spec) return [...QUEUES];
+  const list = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const q of list) {
+    if (!(QUEUES as readonly string[]).includes(q)) throw new Error(`unknown queue ${q}: use ${QUEUES.join(', ')}`);
+  }
+  return list as QueueName[];
+}
+
+/** Runs a worker until a signal (or recycling) stops it. Returns the exit code. */
+export async function runWorkerProcess(queueSpec: string | undefined, cfgIn?: ReturnType<typeof loadConfig>): Promise<number> {
+  const cfg = cfgIn ?? (process.env.CODEINDEX_RESOLVED_CONFIG ? configFromEnv(process.env.CODEINDEX_RESOLVED_CONFIG) : loadConfig());
+  const log = createLogger(`worker:${process.pid}`, cfg.logLevel);
+  const queues = parseQueues(queueSpec);
+  const redisUrl = await resolveRedisUrl(cfg, log);
+  const send = process.send ? (m: WorkerMessage) => process.send?.(m) : undefined;
+  let stop: (code: number) => void = () => {};
+  const stopped = new Promise<number>((r) => {
+    stop = r;
+  });
+  const runtime = await startWorkerRuntime({
+    cfg,
+    redisUrl,
+    queues,
+    log,
+    ...(send ? { send } : {}),
+    onRecycle: () => stop(0),
+  });
+  const onSignal = (sig: string) => {
+    log.info(`received ${sig}, finishing current jobs`);
+    stop(0);
+  };
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  // The supervisor went away: do not linger as an orphan.
+  process.once('disconnect', () => onSignal('disconnect'));
+  const code = await stopped;
+  await runtime.close(Number(process.env.CODEINDEX_SHUTDOWN_DEADLINE_MS ?? 10_000));
+  return code;
+}
+
+const isMain = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isMain) {
+  const idx = process.argv.indexOf('--queues');
+  const spec = idx >= 0 ? process.argv[idx + 1] : undefined;
+  runWorkerProcess(spec)
+    .then((code) => process.exit(code))
+    .catch((err) => {
+      process.stderr.write(`codeindex worker: ${errorMessage(err)}\n`);
+      process.exit(isCodeindexError(err, 'CONFIG_INVALID') ? 2 : 1);
+    });
+}
