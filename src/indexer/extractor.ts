@@ -8,7 +8,7 @@ import { buildChunks, type ChunkCandidate } from './chunks.js';
 import { isFunctionLike, type LanguageRules, rulesFor, type ScopeKind } from './language-rules.js';
 import { loadGrammar } from './languages.js';
 import { createLineIndex, type LineIndex } from './line-index.js';
-import { tagsQuerySource } from './queries/index.js';
+import { tagsQuerySources } from './queries/index.js';
 import { cleanDocstring, docCommentBefore, keywordPrefix, signatureText } from './text-scan.js';
 import type {
   ExtractedImport,
@@ -33,6 +33,8 @@ export interface Extractor {
 interface LanguageRuntime {
   parser: Parser;
   query: Parser.Query;
+  /** Run with maxStartDepth 1; null when the language has no top-level query. */
+  topLevelQuery: Parser.Query | null;
   roleOf: (captureName: string) => CaptureRole;
   rules: LanguageRules;
 }
@@ -151,6 +153,10 @@ interface RawExtraction {
   skip: Set<number>;
 }
 
+// Pattern indices of the main query are shifted past the top-level query's, so "earliest pattern
+// wins" also orders the two queries (top-level first).
+const TREE_PATTERN_OFFSET = 100_000;
+
 function collect(runtime: LanguageRuntime, tree: Parser.Tree, source: string): RawExtraction {
   const raw: RawExtraction = {
     definitions: [],
@@ -160,8 +166,24 @@ function collect(runtime: LanguageRuntime, tree: Parser.Tree, source: string): R
     importNames: [],
     skip: new Set(),
   };
+  const root = tree.rootNode;
+  if (runtime.topLevelQuery !== null) {
+    collectMatches(runtime, runtime.topLevelQuery.matches(root, { maxStartDepth: 1 }), 0, source, raw);
+  }
+  collectMatches(runtime, runtime.query.matches(root), TREE_PATTERN_OFFSET, source, raw);
+  return raw;
+}
+
+function collectMatches(
+  runtime: LanguageRuntime,
+  matches: Parser.QueryMatch[],
+  patternOffset: number,
+  source: string,
+  raw: RawExtraction,
+): void {
   const { roleOf } = runtime;
-  for (const match of runtime.query.matches(tree.rootNode)) {
+  for (const match of matches) {
+    const pattern = match.pattern + patternOffset;
     let definition: Parser.SyntaxNode | null = null;
     let kind: SymbolKind = 'function';
     let name: Parser.SyntaxNode | null = null;
@@ -193,7 +215,7 @@ function collect(runtime: LanguageRuntime, tree: Parser.Tree, source: string): R
         case 'reference': {
           const start = capture.node.startIndex;
           if (role.capitalisedOnly && !isCapitalisedAt(source, start)) break;
-          raw.refs.push({ kind: role.kind, pattern: match.pattern, start, end: capture.node.endIndex });
+          raw.refs.push({ kind: role.kind, pattern, start, end: capture.node.endIndex });
           break;
         }
         case 'skip':
@@ -218,7 +240,7 @@ function collect(runtime: LanguageRuntime, tree: Parser.Tree, source: string): R
     if (definition !== null && name !== null) {
       raw.definitions.push({
         kind,
-        pattern: match.pattern,
+        pattern,
         start: definition.startIndex,
         end: definition.endIndex,
         nameStart: name.startIndex,
@@ -245,7 +267,6 @@ function collect(runtime: LanguageRuntime, tree: Parser.Tree, source: string): R
       });
     }
   }
-  return raw;
 }
 
 /** Keeps one definition per name node (the earliest pattern wins) and sorts them outermost first. */
@@ -564,9 +585,11 @@ export function createExtractor(): Extractor {
       const grammar = loadGrammar(language);
       const parser = new Parser();
       parser.setLanguage(grammar);
+      const sources = tagsQuerySources(language);
       runtime = {
         parser,
-        query: new Parser.Query(grammar, tagsQuerySource(language)),
+        query: new Parser.Query(grammar, sources.tree),
+        topLevelQuery: sources.topLevel === '' ? null : new Parser.Query(grammar, sources.topLevel),
         roleOf: createCaptureRoleCache(),
         rules: rulesFor(language),
       };

@@ -5,5 +5,5 @@
 export { CHUNK_OVERLAP_LINES, MAX_CHUNK_CHARS, MAX_CHUNK_LINES } from './chunks.js';
 export { createExtractor, type Extractor } from './extractor.js';
 export { detectLanguage, LANGUAGE_EXTENSIONS, loadGrammar } from './languages.js';
-export { tagsQuerySource } from './queries/index.js';
+export { type TagsQuerySources, tagsQuerySources } from './queries/index.js';
 export * from './types.js';

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -90,8 +90,11 @@ export async function startEmbeddedRedis(home: string, log: Logger): Promise<str
       '--pidfile', p.pidFile,
       '--logfile', p.logFile,
     ];
-    const child = spawn('redis-server', args, { stdio: 'ignore', detached: true });
-    child.unref();
+    // With --daemonize the launcher exits once the server forked; waiting for it reaps it.
+    const launched = spawnSync('redis-server', args, { stdio: 'ignore', timeout: 10_000 });
+    if (launched.status !== 0) {
+      throw new CodeindexError('REDIS_UNAVAILABLE', `redis-server failed to start (exit ${launched.status}): see ${p.logFile}, or set REDIS_URL`);
+    }
     for (let i = 0; i < 100; i++) {
       await sleep(50);
       if (await pingOnce({ path: p.socket }, 500)) {

@@ -86,8 +86,10 @@ export function createIndexWriter(db: Database.Database, now: () => number): Ind
     return st.upsertRoot.get(root, now())!.id;
   }
 
-  // No in-memory "seen" cache: another process's cleanup may prune names at any time.
-  function registerName(name: string): void {
+  // Only a per-batch "seen" set (names): across batches another process's cleanup may prune.
+  function registerName(name: string, names: Set<string>): void {
+    if (names.has(name)) return;
+    names.add(name);
     if (st.insertName.run(name).changes === 0) return;
     const key = nameKey(name);
     for (const suffix of nameSuffixes(name)) st.insertNamePart.run(suffix, key);
@@ -99,6 +101,7 @@ export function createIndexWriter(db: Database.Database, now: () => number): Ind
     at: number,
     totals: WriteBatchResult,
     fts: PendingFts[],
+    names: Set<string>,
   ): void {
     const path = checkRelPath(w.path);
     const ex = w.status === 'indexed' ? w.extraction : undefined;
@@ -129,7 +132,7 @@ export function createIndexWriter(db: Database.Database, now: () => number): Ind
       else ids.push(old.id);
     }
     totals.files++;
-    if (ex !== undefined) writeRows(fileId, ex, reusable, fts);
+    if (ex !== undefined) writeRows(fileId, ex, reusable, fts, names);
     for (const ids of reusable.values()) for (const id of ids) st.deleteChunk.run(id);
     if (ex === undefined) return;
     totals.symbols += ex.symbols.length;
@@ -137,10 +140,15 @@ export function createIndexWriter(db: Database.Database, now: () => number): Ind
     totals.chunks += ex.chunks.length;
   }
 
-  function writeRows(fileId: number, ex: FileExtraction, reusable: Map<string, number[]>, fts: PendingFts[]): void {
-
+  function writeRows(
+    fileId: number,
+    ex: FileExtraction,
+    reusable: Map<string, number[]>,
+    fts: PendingFts[],
+    names: Set<string>,
+  ): void {
     for (const s of ex.symbols) {
-      registerName(s.name);
+      registerName(s.name, names);
       st.insertSymbol.run(
         fileId,
         s.name,
@@ -186,7 +194,8 @@ export function createIndexWriter(db: Database.Database, now: () => number): Ind
     // Removals first: a path that is also written in this batch ends up written.
     totals.removed = removeIn(rid, removals);
     const fts: PendingFts[] = [];
-    for (const w of lastWritePerPath(writes)) writeFile(rid, w, at, totals, fts);
+    const names = new Set<string>();
+    for (const w of lastWritePerPath(writes)) writeFile(rid, w, at, totals, fts, names);
     // FTS rows go in last, in one run. FTS5 flushes its pending terms to a new segment whenever
     // a statement opens a savepoint (any upsert/delete with a constraint or trigger does), so
     // interleaving them with the other inserts produced a segment per file and 10x the work.

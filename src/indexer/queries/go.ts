@@ -19,9 +19,6 @@ export const GO_QUERY = String.raw`
 (type_spec name: (type_identifier) @name type: (interface_type)) @definition.interface
 (type_spec name: (type_identifier) @name) @definition.type
 (type_alias name: (type_identifier) @name) @definition.type
-(source_file (const_declaration (const_spec name: (identifier) @name) @definition.constant))
-(source_file (var_declaration (var_spec name: (identifier) @name) @definition.variable))
-(source_file (var_declaration (var_spec_list (var_spec name: (identifier) @name) @definition.variable)))
 (field_declaration_list (field_declaration name: (field_identifier) @name) @definition.field)
 (interface_type (method_elem name: (field_identifier) @name) @definition.method)
 
@@ -41,4 +38,11 @@ export const GO_QUERY = String.raw`
 
 (import_spec path: (interpreted_string_literal) @import.source) @import
 (import_spec name: (package_identifier) @import.name)
+`;
+
+/** Package-level `const`/`var`; run with `maxStartDepth: 1` so function locals never match. */
+export const GO_TOP_LEVEL_QUERY = String.raw`
+(const_declaration (const_spec name: (identifier) @name) @definition.constant)
+(var_declaration (var_spec name: (identifier) @name) @definition.variable)
+(var_declaration (var_spec_list (var_spec name: (identifier) @name) @definition.variable))
 `;

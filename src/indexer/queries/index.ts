@@ -18,31 +18,45 @@
  *   each imported name, `@import.require` on the callee of a CommonJS `require('x')`.
  * - When several patterns capture the same name node, the pattern that comes first in the query
  *   wins, so specific patterns are listed before general ones.
+ *
+ * Each language has two queries: `tree` runs over the whole syntax tree; `topLevel` runs with
+ * `maxStartDepth: 1`, so its patterns only match direct children of the root. Module-level
+ * constants and variables live there: expressing "child of the root" inside the main query needs
+ * a pattern rooted at the root node, which stays in progress for the whole traversal and slows
+ * every step of it.
  */
 import type { LanguageId } from '../types.js';
-import { GO_QUERY } from './go.js';
+import { GO_QUERY, GO_TOP_LEVEL_QUERY } from './go.js';
 import { JAVA_QUERY } from './java.js';
-import { JS_COMMON_QUERY, JS_ONLY_QUERY, JSX_QUERY } from './javascript.js';
-import { PYTHON_QUERY } from './python.js';
-import { RUST_QUERY } from './rust.js';
+import { JS_COMMON_QUERY, JS_ONLY_QUERY, JS_TOP_LEVEL_QUERY, JSX_QUERY } from './javascript.js';
+import { PYTHON_QUERY, PYTHON_TOP_LEVEL_QUERY } from './python.js';
+import { RUST_QUERY, RUST_TOP_LEVEL_QUERY } from './rust.js';
 import { TS_QUERY } from './typescript.js';
 
-/** Returns the full tags query source for a language. */
-export function tagsQuerySource(language: LanguageId): string {
+/** Query sources of one language (see the module comment for why there are two). */
+export interface TagsQuerySources {
+  /** Runs over the whole tree. */
+  readonly tree: string;
+  /** Runs with `maxStartDepth: 1`; empty when the language needs none. */
+  readonly topLevel: string;
+}
+
+/** Returns the tags query sources for a language. */
+export function tagsQuerySources(language: LanguageId): TagsQuerySources {
   switch (language) {
     case 'typescript':
-      return TS_QUERY + JS_COMMON_QUERY;
+      return { tree: TS_QUERY + JS_COMMON_QUERY, topLevel: JS_TOP_LEVEL_QUERY };
     case 'tsx':
-      return TS_QUERY + JS_COMMON_QUERY + JSX_QUERY;
+      return { tree: TS_QUERY + JS_COMMON_QUERY + JSX_QUERY, topLevel: JS_TOP_LEVEL_QUERY };
     case 'javascript':
-      return JS_ONLY_QUERY + JS_COMMON_QUERY + JSX_QUERY;
+      return { tree: JS_ONLY_QUERY + JS_COMMON_QUERY + JSX_QUERY, topLevel: JS_TOP_LEVEL_QUERY };
     case 'python':
-      return PYTHON_QUERY;
+      return { tree: PYTHON_QUERY, topLevel: PYTHON_TOP_LEVEL_QUERY };
     case 'go':
-      return GO_QUERY;
+      return { tree: GO_QUERY, topLevel: GO_TOP_LEVEL_QUERY };
     case 'rust':
-      return RUST_QUERY;
+      return { tree: RUST_QUERY, topLevel: RUST_TOP_LEVEL_QUERY };
     case 'java':
-      return JAVA_QUERY;
+      return { tree: JAVA_QUERY, topLevel: '' };
   }
 }

@@ -7,7 +7,6 @@
 export const PYTHON_QUERY = String.raw`
 (class_definition name: (identifier) @name body: (block . (expression_statement (string) @doc)?)) @definition.class
 (function_definition name: (identifier) @name body: (block . (expression_statement (string) @doc)?)) @definition.function
-(module (expression_statement (assignment left: (identifier) @name) @definition.constant))
 (type_alias_statement left: (type (identifier) @name)) @definition.type
 (class_definition body: (block (expression_statement (assignment left: (identifier) @name) @definition.field)))
 
@@ -26,4 +25,9 @@ export const PYTHON_QUERY = String.raw`
 (import_from_statement name: (dotted_name) @import.name)
 (import_from_statement name: (aliased_import name: (dotted_name) @import.name))
 (import_from_statement (wildcard_import) @import.name)
+`;
+
+/** Module-level assignments; run with `maxStartDepth: 1` so only top-level statements match. */
+export const PYTHON_TOP_LEVEL_QUERY = String.raw`
+(expression_statement (assignment left: (identifier) @name) @definition.constant)
 `;

@@ -17,9 +17,7 @@ export const RUST_QUERY = String.raw`
 (function_signature_item name: (identifier) @name) @definition.method
 (mod_item name: (identifier) @name) @definition.module
 (macro_definition name: (identifier) @name) @definition.function
-(source_file (const_item name: (identifier) @name) @definition.constant)
 (declaration_list (const_item name: (identifier) @name) @definition.constant)
-(source_file (static_item name: (identifier) @name) @definition.variable)
 (declaration_list (static_item name: (identifier) @name) @definition.variable)
 (field_declaration_list (field_declaration name: (field_identifier) @name) @definition.field)
 (impl_item type: [
@@ -46,4 +44,10 @@ export const RUST_QUERY = String.raw`
 
 (use_declaration argument: (_) @import.source) @import
 (extern_crate_declaration name: (identifier) @import.source) @import
+`;
+
+/** Crate-level `const`/`static`; run with `maxStartDepth: 1` (those in impls/mods are in the main query). */
+export const RUST_TOP_LEVEL_QUERY = String.raw`
+(const_item name: (identifier) @name) @definition.constant
+(static_item name: (identifier) @name) @definition.variable
 `;
