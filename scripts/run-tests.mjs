@@ -4,8 +4,8 @@
 //   node scripts/run-tests.mjs store indexer
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import { availableParallelism } from 'node:os';
+import { join, relative } from 'node:path';
 
 const root = join(import.meta.dirname, '..', 'dist', 'test');
 /** @param {string} dir @returns {string[]} */
@@ -32,6 +32,9 @@ const concurrency = Number(process.env.TEST_CONCURRENCY ?? Math.max(2, available
 const r = spawnSync(
   process.execPath,
   ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
-  { stdio: 'inherit', env: { ...process.env, CODEINDEX_LOG_LEVEL: process.env.CODEINDEX_LOG_LEVEL ?? 'warn' } },
+  {
+    stdio: 'inherit',
+    env: { ...process.env, CODEINDEX_LOG_LEVEL: process.env.CODEINDEX_LOG_LEVEL ?? 'warn' },
+  },
 );
 process.exit(r.status ?? 1);

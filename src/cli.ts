@@ -3,11 +3,13 @@
  * `codeindex serve | worker | index <path> | search <query> | status | cleanup | stop-redis`.
  * Results go to stdout; logs, progress and errors go to stderr (stdout is the MCP protocol for serve).
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync, realpathSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { renderSummary } from './cli/summary.js';
 import { createProgressReporter } from './cli/progress.js';
+import { renderSummary } from './cli/summary.js';
 import { type ConfigFlags, loadConfig } from './config/load.js';
 import { indexDbPath } from './config/paths.js';
 import type { Config } from './config/schema.js';
@@ -21,8 +23,11 @@ import { TaskClient } from './queue/task-client.js';
 import { createRedis } from './redis/connection.js';
 import { resolveRedisUrl, stopEmbeddedRedis } from './redis/embedded.js';
 import { openIndexStore } from './store/index.js';
+import type { WatchManager } from './watch/types.js';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 const HELP = `codeindex ${VERSION}: a live code index for AI assistants, with indexing as BullMQ jobs
 
@@ -34,6 +39,7 @@ Usage:
                                                   index a repository, show progress, print a summary
   codeindex search <query> [--kind K] [--limit N] [--json]
                                                   search symbols in the index
+  codeindex watch [path]                          watch a folder and re-index files on save (no MCP)
   codeindex status [--json]                       queues, workers, dead letters, indexed roots
   codeindex cleanup [--days N] [--dry-run]        drop indexes unused for N days
   codeindex stop-redis                            stop the private redis-server of the data dir
@@ -130,9 +136,15 @@ async function main(argv: string[]): Promise<number> {
       return statusCommand(cfg, log, values);
     case 'cleanup':
       return cleanupCommand(cfg, values);
+    case 'watch': {
+      const { runWatchCommand } = await import('./watch/command.js');
+      return runWatchCommand(cfg, log, rest[0] ?? '.');
+    }
     case 'stop-redis': {
       const stopped = await stopEmbeddedRedis(cfg.home);
-      process.stdout.write(stopped ? 'stopped the private redis-server\n' : 'no private redis-server was running\n');
+      process.stdout.write(
+        stopped ? 'stopped the private redis-server\n' : 'no private redis-server was running\n',
+      );
       return 0;
     }
     default:
@@ -151,7 +163,21 @@ async function serve(cfg: Config, log: Logger): Promise<number> {
     });
     return redisUrl;
   };
-  const { server, ctx, cleanup } = createCodeindexServer({ cfg, log, redisUrl: getRedisUrl, version: VERSION });
+  let watcher: WatchManager | null = null;
+  const { server, ctx, cleanup } = createCodeindexServer({
+    cfg,
+    log,
+    redisUrl: getRedisUrl,
+    version: VERSION,
+    hooks: {
+      onRootIndexed: (root) =>
+        void watcher
+          ?.watchRoot(root)
+          .catch((e) => log.warn('cannot watch root', { root, error: errorMessage(e) })),
+      onRootRemoved: (root) => void watcher?.unwatchRoot(root).catch(() => {}),
+      rootNotes: (root) => (watcher ? { watch: watcher.notes(root) } : {}),
+    },
+  });
   let pool: import('../workers/supervisor.js').WorkerPool | null = null;
   try {
     const url = await getRedisUrl();
@@ -159,7 +185,27 @@ async function serve(cfg: Config, log: Logger): Promise<number> {
       const { WorkerPool } = await import('../workers/supervisor.js');
       pool = new WorkerPool({ cfg, redisUrl: url, count: cfg.workers, queues: [...QUEUES], log });
     }
-    await ensureSchedules(cfg, await ctx.tasks()).catch((err) => log.warn('could not register schedules', { error: errorMessage(err) }));
+    await ensureSchedules(cfg, await ctx.tasks()).catch((err) =>
+      log.warn('could not register schedules', { error: errorMessage(err) }),
+    );
+    if (cfg.watch) {
+      const { createWatchManager } = await import('./watch/manager.js');
+      watcher = createWatchManager({
+        cfg,
+        log: log.child('watch'),
+        tasks: await ctx.tasks(),
+        ownerId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+      });
+      // Keep indexed roots fresh from the start (only those this client may touch).
+      const allowed = await ctx.allowedRoots().catch(() => [] as string[]);
+      try {
+        for (const r of ctx.store().listRoots()) {
+          if (allowed.some((a) => r.path === a || r.path.startsWith(`${a}/`))) ctx.onRootIndexed?.(r.path);
+        }
+      } catch {
+        // Nothing indexed yet.
+      }
+    }
   } catch (err) {
     // Query tools still answer from SQLite; job tools report the Redis problem per call.
     log.warn(errorMessage(err));
@@ -177,13 +223,19 @@ async function serve(cfg: Config, log: Logger): Promise<number> {
   });
   const deadline = setTimeout(() => process.exit(0), 15_000);
   deadline.unref();
+  await watcher?.close();
   await pool?.stop(10_000);
   await cleanup();
   return 0;
 }
 
 /** `index <path>`: enqueue, follow progress, print the summary; spawns its own workers. */
-async function indexCommand(cfg: Config, log: Logger, pathArg: string | undefined, v: Values): Promise<number> {
+async function indexCommand(
+  cfg: Config,
+  log: Logger,
+  pathArg: string | undefined,
+  v: Values,
+): Promise<number> {
   if (!pathArg) {
     process.stderr.write('codeindex index: give the folder to index, e.g. codeindex index .\n');
     return 2;
@@ -205,13 +257,25 @@ async function indexCommand(cfg: Config, log: Logger, pathArg: string | undefine
   let pool: import('../workers/supervisor.js').WorkerPool | null = null;
   if (cfg.workers > 0) {
     const { WorkerPool } = await import('../workers/supervisor.js');
-    pool = new WorkerPool({ cfg, redisUrl: url, count: cfg.workers, queues: [...QUEUES], log: log.child('pool') });
+    pool = new WorkerPool({
+      cfg,
+      redisUrl: url,
+      count: cfg.workers,
+      queues: [...QUEUES],
+      log: log.child('pool'),
+    });
   }
   const progress = createProgressReporter();
   let exit = 0;
   try {
-    const taskId = await tasks.enqueue(JOBS.indexRepository, { root, force: Boolean(v.force), priority: 'normal' });
-    process.stderr.write(`task ${taskId}: indexing ${root}${pool ? ` with ${cfg.workers} worker processes` : ' (external workers)'}\n`);
+    const taskId = await tasks.enqueue(JOBS.indexRepository, {
+      root,
+      force: Boolean(v.force),
+      priority: 'normal',
+    });
+    process.stderr.write(
+      `task ${taskId}: indexing ${root}${pool ? ` with ${cfg.workers} worker processes` : ' (external workers)'}\n`,
+    );
     let info = await tasks.getTask(taskId);
     while (!['SUCCESS', 'FAILURE', 'REVOKED'].includes(info.state)) {
       progress.update(info.state, info.progress);
@@ -223,9 +287,13 @@ async function indexCommand(cfg: Config, log: Logger, pathArg: string | undefine
       process.stderr.write(`codeindex index: task ${taskId} ended ${info.state}: ${info.error ?? ''}\n`);
       exit = 1;
     } else if (v.json) {
-      process.stdout.write(`${JSON.stringify({ task_id: taskId, ...(info.result as object), wall_ms: Date.now() - started })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ task_id: taskId, ...(info.result as object), wall_ms: Date.now() - started })}\n`,
+      );
     } else {
-      process.stdout.write(`${renderSummary(info.result as Record<string, unknown>, (Date.now() - started) / 1000)}\n`);
+      process.stdout.write(
+        `${renderSummary(info.result as Record<string, unknown>, (Date.now() - started) / 1000)}\n`,
+      );
     }
   } catch (err) {
     process.stderr.write(`codeindex index: ${errorMessage(err)}\n`);
@@ -254,7 +322,9 @@ async function searchCommand(cfg: Config, query: string, v: Values): Promise<num
     if (v.json) process.stdout.write(`${JSON.stringify(r.hits)}\n`);
     else
       for (const h of r.hits)
-        process.stdout.write(`${h.path}:${h.line} ${h.kind} ${h.container ? `${h.container}.` : ''}${h.name} — ${h.signature}\n`);
+        process.stdout.write(
+          `${h.path}:${h.line} ${h.kind} ${h.container ? `${h.container}.` : ''}${h.name} — ${h.signature}\n`,
+        );
     return 0;
   } catch (err) {
     process.stderr.write(`codeindex search: ${errorMessage(err)}\n`);
@@ -292,16 +362,36 @@ async function statusCommand(cfg: Config, log: Logger, v: Values): Promise<numbe
     return 0;
   }
   const lines: string[] = [];
-  for (const q of (out.queues ?? []) as { queue: string; counts: Record<string, number>; workers: string[] }[]) {
+  for (const q of (out.queues ?? []) as {
+    queue: string;
+    counts: Record<string, number>;
+    workers: string[];
+  }[]) {
     const c = q.counts;
-    lines.push(`${q.queue.padEnd(12)} active ${c.active} waiting ${c.waiting} delayed ${c.delayed} failed ${c.failed} completed ${c.completed}  workers: ${q.workers.join(', ') || '-'}`);
+    lines.push(
+      `${q.queue.padEnd(12)} active ${c.active} waiting ${c.waiting} delayed ${c.delayed} failed ${c.failed} completed ${c.completed}  workers: ${q.workers.join(', ') || '-'}`,
+    );
   }
-  for (const t of (out.active ?? []) as { task_id: string; name: string; worker?: string; progress?: { current: number; total: number } }[]) {
-    lines.push(`  running ${t.task_id} ${t.name}${t.worker ? ` on ${t.worker}` : ''}${t.progress ? ` ${t.progress.current}/${t.progress.total}` : ''}`);
+  for (const t of (out.active ?? []) as {
+    task_id: string;
+    name: string;
+    worker?: string;
+    progress?: { current: number; total: number };
+  }[]) {
+    lines.push(
+      `  running ${t.task_id} ${t.name}${t.worker ? ` on ${t.worker}` : ''}${t.progress ? ` ${t.progress.current}/${t.progress.total}` : ''}`,
+    );
   }
   if (out.redis_error) lines.push(`redis: ${out.redis_error}`);
-  for (const r of out.roots as { root: string; files: { indexed: number; skipped: number; failed: number }; symbols: number; lastIndexedAt: number | null }[]) {
-    lines.push(`${r.root}: ${r.files.indexed} files, ${r.symbols} symbols, ${r.files.skipped} skipped, ${r.files.failed} failed, last indexed ${r.lastIndexedAt ? new Date(r.lastIndexedAt).toISOString() : 'never'}`);
+  for (const r of out.roots as {
+    root: string;
+    files: { indexed: number; skipped: number; failed: number };
+    symbols: number;
+    lastIndexedAt: number | null;
+  }[]) {
+    lines.push(
+      `${r.root}: ${r.files.indexed} files, ${r.symbols} symbols, ${r.files.skipped} skipped, ${r.files.failed} failed, last indexed ${r.lastIndexedAt ? new Date(r.lastIndexedAt).toISOString() : 'never'}`,
+    );
   }
   if (out.index_error) lines.push(`index: ${out.index_error}`);
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -328,7 +418,9 @@ main(process.argv.slice(2)).then(
     setTimeout(() => process.exit(code), 500).unref();
   },
   (err) => {
-    process.stderr.write(`codeindex: ${err instanceof CodeindexError ? err.message : (err as Error)?.stack ?? String(err)}\n`);
+    process.stderr.write(
+      `codeindex: ${err instanceof CodeindexError ? err.message : ((err as Error)?.stack ?? String(err))}\n`,
+    );
     process.exit(1);
   },
 );

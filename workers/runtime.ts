@@ -1,19 +1,23 @@
 import { hostname } from 'node:os';
 import { type Job, MetricsTime, type MinimalJob, UnrecoverableError, Worker } from 'bullmq';
-import type { Config } from '../src/config/schema.js';
 import { indexDbPath } from '../src/config/paths.js';
-import { createEmbeddingProvider, type EmbeddingProvider, resolveEmbeddingApiKey } from '../src/embeddings/provider.js';
+import type { Config } from '../src/config/schema.js';
+import {
+  createEmbeddingProvider,
+  type EmbeddingProvider,
+  resolveEmbeddingApiKey,
+} from '../src/embeddings/provider.js';
 import { errorMessage } from '../src/errors.js';
 import { createExtractor } from '../src/indexer/index.js';
 import type { Logger } from '../src/log.js';
 import { BACKOFF_TYPE, backoffDelay } from '../src/queue/backoff.js';
-import { type JobName, type QueueName } from '../src/queue/names.js';
+import type { JobName, QueueName } from '../src/queue/names.js';
 import { policyFor, TaskClient } from '../src/queue/task-client.js';
 import { parseRateLimit, REVOKED_MARKER } from '../src/queue/task-state.js';
 import { createRedis } from '../src/redis/connection.js';
 import { openIndexStore } from '../src/store/index.js';
-import { embeddingModelOf } from './processors/repository.js';
 import { dispatchJob, SoftTimeLimitExceeded } from './processors/dispatch.js';
+import { embeddingModelOf } from './processors/repository.js';
 
 /** Messages a worker process sends its supervisor over IPC. */
 export type WorkerMessage =
@@ -86,7 +90,8 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
   const recycleIfDue = () => {
     if (recycling) return;
     let reason = '';
-    if (cfg.maxTasksPerChild > 0 && tasksDone >= cfg.maxTasksPerChild) reason = `ran ${tasksDone} tasks (max_tasks_per_child)`;
+    if (cfg.maxTasksPerChild > 0 && tasksDone >= cfg.maxTasksPerChild)
+      reason = `ran ${tasksDone} tasks (max_tasks_per_child)`;
     const rssMb = process.memoryUsage.rss() / 1024 / 1024;
     if (cfg.maxMemoryPerChildMb > 0 && rssMb > cfg.maxMemoryPerChildMb)
       reason = `RSS ${Math.round(rssMb)} MB over ${cfg.maxMemoryPerChildMb} MB (max_memory_per_child)`;
@@ -106,7 +111,8 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
       const onBullAbort = () => ctl.abort(new Error(`${REVOKED_MARKER} cancelled`));
       bullSignal?.addEventListener('abort', onBullAbort, { once: true });
       const soft = setTimeout(
-        () => ctl.abort(new SoftTimeLimitExceeded(`soft time limit of ${policy.softTimeLimitMs} ms exceeded`)),
+        () =>
+          ctl.abort(new SoftTimeLimitExceeded(`soft time limit of ${policy.softTimeLimitMs} ms exceeded`)),
         policy.softTimeLimitMs,
       );
       opts.send?.({ type: 'job-start', jobId: job.id!, queue, hardLimitMs: policy.hardTimeLimitMs });
@@ -122,7 +128,11 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
         });
       } catch (err) {
         // An abort surfacing as some other error (e.g. from the scan) still means what it meant.
-        if (ctl.signal.aborted && !(err instanceof UnrecoverableError) && !(err instanceof SoftTimeLimitExceeded)) {
+        if (
+          ctl.signal.aborted &&
+          !(err instanceof UnrecoverableError) &&
+          !(err instanceof SoftTimeLimitExceeded)
+        ) {
           const r = ctl.signal.reason;
           if (r instanceof SoftTimeLimitExceeded) throw r;
           throw new UnrecoverableError(`${REVOKED_MARKER} cancelled`);
@@ -188,13 +198,20 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
 }
 
 /** Celery's dead letters: a job that exhausted its attempts (or is unrecoverable) is copied aside. */
-async function deadLetterIfExhausted(tasks: TaskClient, queue: string, job: Job, err: Error, log: Logger): Promise<void> {
+async function deadLetterIfExhausted(
+  tasks: TaskClient,
+  queue: string,
+  job: Job,
+  err: Error,
+  log: Logger,
+): Promise<void> {
   try {
     const reason = job.failedReason ?? err?.message ?? '';
     if (reason.startsWith(REVOKED_MARKER)) return;
     const attempts = job.opts.attempts ?? 1;
     const unrecoverable = err instanceof UnrecoverableError || err?.name === 'UnrecoverableError';
-    if (job.attemptsMade < attempts && !unrecoverable && !/stalled more than allowable limit/.test(reason)) return;
+    if (job.attemptsMade < attempts && !unrecoverable && !/stalled more than allowable limit/.test(reason))
+      return;
     const payload: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(job.data ?? {})) if (!k.startsWith('_')) payload[k] = v;
     await tasks.deadLetterJob({

@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Config } from '../src/config/schema.js';
 import { configToEnv } from '../src/config/load.js';
+import type { Config } from '../src/config/schema.js';
 import type { Logger } from '../src/log.js';
 import type { QueueName } from '../src/queue/names.js';
 import type { WorkerMessage } from './runtime.js';
@@ -55,7 +55,11 @@ export class WorkerPool {
 
   /** Pids and current jobs, for status output. */
   status(): PoolStatus[] {
-    return this.slots.map((s) => ({ pid: s.child?.pid ?? null, job: s.job?.id ?? null, restarts: s.restarts }));
+    return this.slots.map((s) => ({
+      pid: s.child?.pid ?? null,
+      job: s.job?.id ?? null,
+      restarts: s.restarts,
+    }));
   }
 
   /** Resolves once every worker has said it is ready (or `timeoutMs` passed). */
@@ -89,7 +93,8 @@ export class WorkerPool {
       if (m.type === 'ready') this.readyPids.add(m.pid);
       else if (m.type === 'job-start') slot.job = { id: m.jobId, deadline: Date.now() + m.hardLimitMs };
       else if (m.type === 'job-end') slot.job = null;
-      else if (m.type === 'recycle') this.opts.log.info('worker recycling', { pid: child.pid, reason: m.reason });
+      else if (m.type === 'recycle')
+        this.opts.log.info('worker recycling', { pid: child.pid, reason: m.reason });
     });
     child.on('exit', (code, sig) => {
       if (child.pid) this.readyPids.delete(child.pid);

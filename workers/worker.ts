@@ -14,16 +14,27 @@ import { startWorkerRuntime, type WorkerMessage } from './runtime.js';
 /** Parses `--queues a,b` (Celery's -Q). */
 export function parseQueues(spec: string | undefined): QueueName[] {
   if (!spec) return [...QUEUES];
-  const list = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const q of list) {
-    if (!(QUEUES as readonly string[]).includes(q)) throw new Error(`unknown queue ${q}: use ${QUEUES.join(', ')}`);
+    if (!(QUEUES as readonly string[]).includes(q))
+      throw new Error(`unknown queue ${q}: use ${QUEUES.join(', ')}`);
   }
   return list as QueueName[];
 }
 
 /** Runs a worker until a signal (or recycling) stops it. Returns the exit code. */
-export async function runWorkerProcess(queueSpec: string | undefined, cfgIn?: ReturnType<typeof loadConfig>): Promise<number> {
-  const cfg = cfgIn ?? (process.env.CODEINDEX_RESOLVED_CONFIG ? configFromEnv(process.env.CODEINDEX_RESOLVED_CONFIG) : loadConfig());
+export async function runWorkerProcess(
+  queueSpec: string | undefined,
+  cfgIn?: ReturnType<typeof loadConfig>,
+): Promise<number> {
+  const cfg =
+    cfgIn ??
+    (process.env.CODEINDEX_RESOLVED_CONFIG
+      ? configFromEnv(process.env.CODEINDEX_RESOLVED_CONFIG)
+      : loadConfig());
   const log = createLogger(`worker:${process.pid}`, cfg.logLevel);
   const queues = parseQueues(queueSpec);
   const redisUrl = await resolveRedisUrl(cfg, log);

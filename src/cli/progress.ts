@@ -12,7 +12,9 @@ export function createProgressReporter(stream: NodeJS.WriteStream = process.stde
         const width = 30;
         const filled = Math.round((width * pct) / 100);
         const cols = Math.min(stream.columns || 100, 120) - 1;
-        stream.write(`\r${`[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${pct}% ${text}`.slice(0, cols).padEnd(cols)}`);
+        stream.write(
+          `\r${`[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${pct}% ${text}`.slice(0, cols).padEnd(cols)}`,
+        );
       } else if (text !== lastLine && Date.now() - lastAt > 1000) {
         stream.write(`${text}\n`);
         lastLine = text;

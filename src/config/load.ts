@@ -91,7 +91,8 @@ function fromEnv(env: NodeJS.ProcessEnv): Raw {
 function fromFile(path: string): Raw {
   try {
     const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new Error('not an object');
     return parsed as Raw;
   } catch (err) {
     throw new CodeindexError(
@@ -159,6 +160,7 @@ export function configToEnv(cfg: Config): string {
 /** Reads a config serialised by `configToEnv`, validating it again. */
 export function configFromEnv(json: string): Config {
   const parsed = configSchema.safeParse(JSON.parse(json));
-  if (!parsed.success) throw new CodeindexError('CONFIG_INVALID', `bad inherited config: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success)
+    throw new CodeindexError('CONFIG_INVALID', `bad inherited config: ${z.prettifyError(parsed.error)}`);
   return deepFreeze(parsed.data);
 }

@@ -1,5 +1,9 @@
 import type { Config } from '../config/schema.js';
-import { createEmbeddingProvider, type EmbeddingProvider, resolveEmbeddingApiKey } from '../embeddings/provider.js';
+import {
+  createEmbeddingProvider,
+  type EmbeddingProvider,
+  resolveEmbeddingApiKey,
+} from '../embeddings/provider.js';
 import { fuseRankings } from '../embeddings/rrf.js';
 import { createVectorIndexCache, type VectorIndexCache } from '../embeddings/vector-search.js';
 import type { LanguageId } from '../indexer/types.js';
@@ -28,7 +32,11 @@ export interface CodeSearchResult {
 export function embeddingModel(cfg: Config): string {
   const e = cfg.embeddings;
   if (e.model) return e.model;
-  return e.provider === 'openai' ? 'text-embedding-3-small' : e.provider === 'voyage' ? 'voyage-code-3' : 'local-hash-v1-512';
+  return e.provider === 'openai'
+    ? 'text-embedding-3-small'
+    : e.provider === 'voyage'
+      ? 'voyage-code-3'
+      : 'local-hash-v1-512';
 }
 
 /**
@@ -37,7 +45,9 @@ export function embeddingModel(cfg: Config): string {
  */
 export function createCodeSearch(cfg: Config, store: () => IndexStore) {
   let provider: EmbeddingProvider | null = null;
-  const cache: VectorIndexCache = createVectorIndexCache({ load: (root, model) => store().loadVectors(root, model) });
+  const cache: VectorIndexCache = createVectorIndexCache({
+    load: (root, model) => store().loadVectors(root, model),
+  });
   const model = embeddingModel(cfg);
 
   const embedder = (): EmbeddingProvider | null => {
@@ -54,13 +64,22 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore) {
     return provider;
   };
 
-  async function semantic(q: CodeSearchQuery, k: number): Promise<{ ids: number[]; scores: Map<number, number> } | null> {
+  async function semantic(
+    q: CodeSearchQuery,
+    k: number,
+  ): Promise<{ ids: number[]; scores: Map<number, number> } | null> {
     const p = embedder();
     if (!p) return null;
     const s = store();
     const roots = s
       .listRoots()
-      .filter((r) => !q.pathPrefix || q.pathPrefix === r.path || q.pathPrefix.startsWith(`${r.path}/`) || r.path.startsWith(`${q.pathPrefix}/`));
+      .filter(
+        (r) =>
+          !q.pathPrefix ||
+          q.pathPrefix === r.path ||
+          q.pathPrefix.startsWith(`${r.path}/`) ||
+          r.path.startsWith(`${q.pathPrefix}/`),
+      );
     const hits: { id: number; score: number }[] = [];
     let any = false;
     let qv: Float32Array | undefined;
@@ -83,7 +102,11 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore) {
     async search(q: CodeSearchQuery): Promise<CodeSearchResult> {
       const s = store();
       const want = q.offset + q.limit + 1;
-      const textQuery = { query: q.query, limit: q.mode === 'text' ? q.limit : Math.max(50, want), offset: q.mode === 'text' ? q.offset : 0 };
+      const textQuery = {
+        query: q.query,
+        limit: q.mode === 'text' ? q.limit : Math.max(50, want),
+        offset: q.mode === 'text' ? q.offset : 0,
+      };
       if (q.pathPrefix) Object.assign(textQuery, { pathPrefix: q.pathPrefix });
       if (q.language) Object.assign(textQuery, { language: q.language });
       if (q.mode === 'text') {
@@ -106,7 +129,11 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore) {
       // Semantic candidates must honour the same filters as text search.
       const candidates = s
         .chunksByIds(sem.ids.slice(0, Math.max(50, want) * 3))
-        .filter((c) => (!q.pathPrefix || c.path === q.pathPrefix || c.path.startsWith(`${q.pathPrefix}/`)) && (!q.language || c.language === q.language));
+        .filter(
+          (c) =>
+            (!q.pathPrefix || c.path === q.pathPrefix || c.path.startsWith(`${q.pathPrefix}/`)) &&
+            (!q.language || c.language === q.language),
+        );
       const semHits: ChunkHit[] = candidates.map((c) => ({
         chunkId: c.chunkId,
         path: c.path,
@@ -118,15 +145,26 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore) {
         snippet: snippetOf(c.content, c.startLine),
       }));
       if (q.mode === 'semantic') {
-        return { hits: semHits.slice(q.offset, q.offset + q.limit), hasMore: semHits.length > q.offset + q.limit, mode: 'semantic' };
+        return {
+          hits: semHits.slice(q.offset, q.offset + q.limit),
+          hasMore: semHits.length > q.offset + q.limit,
+          mode: 'semantic',
+        };
       }
       const text = s.searchText(textQuery).hits;
       const byId = new Map<number, ChunkHit>();
       for (const h of semHits) byId.set(h.chunkId, h);
       for (const h of text) byId.set(h.chunkId, h); // text snippets point at the matching lines
-      const fused = fuseRankings([text.map((h) => ({ id: h.chunkId })), semHits.map((h) => ({ id: h.chunkId }))]);
+      const fused = fuseRankings([
+        text.map((h) => ({ id: h.chunkId })),
+        semHits.map((h) => ({ id: h.chunkId })),
+      ]);
       const hits = fused.map((f) => ({ ...byId.get(f.id)!, score: Number(f.score.toFixed(6)) }));
-      return { hits: hits.slice(q.offset, q.offset + q.limit), hasMore: hits.length > q.offset + q.limit, mode: 'hybrid' };
+      return {
+        hits: hits.slice(q.offset, q.offset + q.limit),
+        hasMore: hits.length > q.offset + q.limit,
+        mode: 'hybrid',
+      };
     },
   };
 }

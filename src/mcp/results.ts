@@ -30,7 +30,11 @@ export function encodeCursor(offset: number): string {
 export function decodeCursor(cursor: string | undefined): number {
   if (!cursor) return 0;
   const m = /^o:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!m) throw new CodeindexError('INVALID_PAYLOAD', 'bad cursor: pass the next_cursor value from the previous answer unchanged');
+  if (!m)
+    throw new CodeindexError(
+      'INVALID_PAYLOAD',
+      'bad cursor: pass the next_cursor value from the previous answer unchanged',
+    );
   return Number(m[1]);
 }
 

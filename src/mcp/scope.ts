@@ -15,7 +15,10 @@ function real(p: string): string {
  * The absolute path prefix a query is limited to: the given `path_prefix` (which must lie inside
  * an allowed root), else the single allowed root, else nothing (all indexed roots).
  */
-export async function queryScope(ctx: ToolContext, pathPrefix: string | undefined): Promise<string | undefined> {
+export async function queryScope(
+  ctx: ToolContext,
+  pathPrefix: string | undefined,
+): Promise<string | undefined> {
   const roots = (await ctx.allowedRoots()).map(real);
   if (pathPrefix) {
     const abs = real(resolve(pathPrefix));

@@ -40,7 +40,11 @@ export interface ServerOptions {
  * Builds the MCP server with every tool registered. Query tools read SQLite directly (read-only);
  * job tools go through Redis. Returns the server and a cleanup that closes what it opened.
  */
-export function createCodeindexServer(opts: ServerOptions): { server: McpServer; ctx: ToolContext; cleanup: () => Promise<void> } {
+export function createCodeindexServer(opts: ServerOptions): {
+  server: McpServer;
+  ctx: ToolContext;
+  cleanup: () => Promise<void>;
+} {
   const { cfg, log } = opts;
   const server = new McpServer(
     { name: 'codeindex', version: opts.version },
@@ -56,7 +60,10 @@ export function createCodeindexServer(opts: ServerOptions): { server: McpServer;
     if (store) return store;
     const path = indexDbPath(cfg);
     if (!existsSync(path)) {
-      throw new CodeindexError('NOT_INDEXED', 'nothing is indexed yet: call index_repository with the project folder first');
+      throw new CodeindexError(
+        'NOT_INDEXED',
+        'nothing is indexed yet: call index_repository with the project folder first',
+      );
     }
     store = openIndexStore(path, { readonly: true });
     return store;

@@ -5,19 +5,40 @@ const absPath = z.string().min(1).startsWith('/', 'must be an absolute path');
 const relPath = z
   .string()
   .min(1)
-  .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'must be relative to the root, without ..');
+  .refine(
+    (p) => !p.startsWith('/') && !p.split('/').includes('..'),
+    'must be relative to the root, without ..',
+  );
 const priority = z.enum(['high', 'normal', 'low']);
 
 /** Zod schema of each job kind's payload; producers and workers both parse with these. */
 export const PAYLOADS = {
-  [JOBS.indexRepository]: z.object({ root: absPath, force: z.boolean().default(false), priority: priority.default('normal') }),
-  [JOBS.indexBatch]: z.object({ root: absPath, paths: z.array(relPath).min(1), force: z.boolean().default(false) }),
+  [JOBS.indexRepository]: z.object({
+    root: absPath,
+    force: z.boolean().default(false),
+    priority: priority.default('normal'),
+  }),
+  [JOBS.indexBatch]: z.object({
+    root: absPath,
+    paths: z.array(relPath).min(1),
+    force: z.boolean().default(false),
+  }),
   [JOBS.indexFile]: z.object({ root: absPath, path: relPath }),
-  [JOBS.removeFiles]: z.object({ root: absPath, paths: z.array(relPath).default([]), dirs: z.array(z.string()).default([]) }),
+  [JOBS.removeFiles]: z.object({
+    root: absPath,
+    paths: z.array(relPath).default([]),
+    dirs: z.array(z.string()).default([]),
+  }),
   [JOBS.embedChunks]: z.object({ root: absPath, model: z.string().min(1) }),
-  [JOBS.cleanup]: z.object({ days: z.number().int().positive().default(7), dryRun: z.boolean().default(false) }),
+  [JOBS.cleanup]: z.object({
+    days: z.number().int().positive().default(7),
+    dryRun: z.boolean().default(false),
+  }),
   [JOBS.testSleep]: z.object({ ms: z.number().int().min(0), steps: z.number().int().positive().default(10) }),
-  [JOBS.testFail]: z.object({ message: z.string().default('test failure'), unrecoverable: z.boolean().default(false) }),
+  [JOBS.testFail]: z.object({
+    message: z.string().default('test failure'),
+    unrecoverable: z.boolean().default(false),
+  }),
 } as const satisfies Record<JobName, z.ZodType>;
 
 export type PayloadOf<N extends JobName> = z.output<(typeof PAYLOADS)[N]>;
@@ -31,7 +52,10 @@ export interface JobEnvelopeExtras {
 }
 
 /** Splits `job.data` into the payload and our bookkeeping keys. */
-export function splitEnvelope(data: unknown): { payload: Record<string, unknown>; extras: JobEnvelopeExtras } {
+export function splitEnvelope(data: unknown): {
+  payload: Record<string, unknown>;
+  extras: JobEnvelopeExtras;
+} {
   const obj = (data && typeof data === 'object' ? data : {}) as Record<string, unknown>;
   const payload: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(obj)) if (!k.startsWith('_')) payload[k] = v;

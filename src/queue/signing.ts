@@ -14,7 +14,9 @@ function canonical(v: unknown): string {
 
 /** HMAC-SHA256 of a job's name and payload (Celery's message signing). */
 export function signPayload(secret: string, name: string, payload: unknown): string {
-  return createHmac('sha256', secret).update(`${name}\n${canonical(payload)}`).digest('hex');
+  return createHmac('sha256', secret)
+    .update(`${name}\n${canonical(payload)}`)
+    .digest('hex');
 }
 
 /** Constant-time check of a payload signature. */

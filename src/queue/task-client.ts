@@ -106,7 +106,9 @@ export class TaskClient {
     readonly redisUrl: string,
   ) {
     const make = (name: string) => new Queue(name, { connection, prefix: cfg.queuePrefix });
-    this.queues = Object.freeze(Object.fromEntries(QUEUES.map((q) => [q, make(q)])) as Record<QueueName, Queue>);
+    this.queues = Object.freeze(
+      Object.fromEntries(QUEUES.map((q) => [q, make(q)])) as Record<QueueName, Queue>,
+    );
     this.deadLetter = make(DEAD_LETTER_QUEUE);
   }
 
@@ -115,13 +117,20 @@ export class TaskClient {
   }
 
   /** Validates the payload, signs it when a secret is set, and adds the job. Returns the task id. */
-  async enqueue<N extends JobName>(name: N, input: PayloadInput<N>, opts: EnqueueOptions = {}): Promise<string> {
+  async enqueue<N extends JobName>(
+    name: N,
+    input: PayloadInput<N>,
+    opts: EnqueueOptions = {},
+  ): Promise<string> {
     if ((name === JOBS.testSleep || name === JOBS.testFail) && !this.cfg.testJobs) {
       throw new CodeindexError('INVALID_PAYLOAD', `job kind ${name} exists only with CODEINDEX_TEST_JOBS=1`);
     }
     const parsed = PAYLOADS[name].safeParse(input);
     if (!parsed.success) {
-      throw new CodeindexError('INVALID_PAYLOAD', `bad ${name} payload: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+      throw new CodeindexError(
+        'INVALID_PAYLOAD',
+        `bad ${name} payload: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+      );
     }
     const queue = QUEUE_OF[name];
     const id = newTaskId(queue);
@@ -178,7 +187,12 @@ export class TaskClient {
     });
   }
 
-  async describe(job: Job, queue: QueueName | 'dead-letter', bullState: string, withData: boolean): Promise<TaskInfo> {
+  async describe(
+    job: Job,
+    queue: QueueName | 'dead-letter',
+    bullState: string,
+    withData: boolean,
+  ): Promise<TaskInfo> {
     let progress = asProgress(job.progress);
     const ret = job.returnvalue as { revoked?: boolean } | null | undefined;
     const state = toTaskState({
@@ -203,7 +217,8 @@ export class TaskClient {
     if (job.processedOn) info.started_at = new Date(job.processedOn).toISOString();
     if (job.finishedOn) info.finished_at = new Date(job.finishedOn).toISOString();
     if (bullState === 'completed') info.result = job.returnvalue;
-    if (job.failedReason && (bullState === 'failed' || state === 'RETRY')) info.error = job.failedReason.split('\n')[0]!;
+    if (job.failedReason && (bullState === 'failed' || state === 'RETRY'))
+      info.error = job.failedReason.split('\n')[0]!;
     if (job.processedBy && bullState === 'active') info.worker = job.processedBy;
     if (withData) {
       const data: Record<string, unknown> = {};
@@ -242,7 +257,11 @@ export class TaskClient {
       const bullState = await job.getState();
       if (bullState === 'completed' || bullState === 'failed') {
         const info = await this.describe(job, queue, bullState, false);
-        return { task_id: taskId, state: info.state, detail: `already finished (${info.state}); nothing to cancel` };
+        return {
+          task_id: taskId,
+          state: info.state,
+          detail: `already finished (${info.state}); nothing to cancel`,
+        };
       }
       await this.connection.set(this.key('revoked', taskId), '1', 'EX', 24 * 3600);
       let cancelledChildren = 0;
@@ -310,16 +329,23 @@ export class TaskClient {
     return withRedisDeadline(this.redisUrl, async () => {
       const out: TaskInfo[] = [];
       if (opts.state === 'dead') {
-        const jobs = await this.deadLetter.getJobs(['waiting', 'completed', 'failed', 'delayed'], 0, opts.limit - 1);
+        const jobs = await this.deadLetter.getJobs(
+          ['waiting', 'completed', 'failed', 'delayed'],
+          0,
+          opts.limit - 1,
+        );
         for (const j of jobs) out.push(this.describeDead(j));
         return out;
       }
-      const types: JobType[] = opts.state ? STATE_TO_TYPES[opts.state] : ['active', 'waiting', 'prioritized', 'delayed', 'waiting-children', 'failed'];
+      const types: JobType[] = opts.state
+        ? STATE_TO_TYPES[opts.state]
+        : ['active', 'waiting', 'prioritized', 'delayed', 'waiting-children', 'failed'];
       for (const q of opts.queue ? [opts.queue] : QUEUES) {
         for (const type of types) {
           if (out.length >= opts.limit) break;
           const jobs = await this.queues[q].getJobs([type], 0, opts.limit - out.length - 1);
-          for (const j of jobs) out.push(await this.describe(j, q, type === 'prioritized' ? 'waiting' : type, false));
+          for (const j of jobs)
+            out.push(await this.describe(j, q, type === 'prioritized' ? 'waiting' : type, false));
         }
       }
       return out.slice(0, opts.limit);
@@ -342,7 +368,11 @@ export class TaskClient {
 
   /** Copies an exhausted job to the dead-letter queue (idempotent per task id). */
   async deadLetterJob(rec: DeadLetterRecord): Promise<void> {
-    await this.deadLetter.add(rec.name, rec, { jobId: `dl_${rec.taskId}`, removeOnComplete: false, removeOnFail: false });
+    await this.deadLetter.add(rec.name, rec, {
+      jobId: `dl_${rec.taskId}`,
+      removeOnComplete: false,
+      removeOnFail: false,
+    });
   }
 
   /** Re-enqueues a dead-lettered (or failed) task as a new task; returns the new id. */
@@ -358,7 +388,10 @@ export class TaskClient {
       const { job } = await this.findJob(taskId);
       const st = await job.getState();
       if (st !== 'failed') {
-        throw new CodeindexError('INVALID_PAYLOAD', `task ${taskId} is ${st}, not failed: only failed or dead tasks can be retried`);
+        throw new CodeindexError(
+          'INVALID_PAYLOAD',
+          `task ${taskId} is ${st}, not failed: only failed or dead tasks can be retried`,
+        );
       }
       await job.retry('failed');
       return { task_id: taskId, retried_from: taskId };
@@ -371,10 +404,21 @@ export class TaskClient {
       const queues: QueueStats['queues'] = [];
       for (const q of [...QUEUES, DEAD_LETTER_QUEUE] as const) {
         const queue = q === DEAD_LETTER_QUEUE ? this.deadLetter : this.queues[q];
-        const counts = await queue.getJobCounts('active', 'waiting', 'prioritized', 'delayed', 'waiting-children', 'completed', 'failed', 'paused');
+        const counts = await queue.getJobCounts(
+          'active',
+          'waiting',
+          'prioritized',
+          'delayed',
+          'waiting-children',
+          'completed',
+          'failed',
+          'paused',
+        );
         const workers = q === DEAD_LETTER_QUEUE ? [] : await queue.getWorkers();
-        const completed = q === DEAD_LETTER_QUEUE ? { data: [] as string[] } : await queue.getMetrics('completed', 0, 14);
-        const failed = q === DEAD_LETTER_QUEUE ? { data: [] as string[] } : await queue.getMetrics('failed', 0, 14);
+        const completed =
+          q === DEAD_LETTER_QUEUE ? { data: [] as string[] } : await queue.getMetrics('completed', 0, 14);
+        const failed =
+          q === DEAD_LETTER_QUEUE ? { data: [] as string[] } : await queue.getMetrics('failed', 0, 14);
         queues.push({
           queue: q,
           counts: {
@@ -423,7 +467,15 @@ export interface DeadLetterRecord {
 export interface QueueStats {
   queues: {
     queue: string;
-    counts: { active: number; waiting: number; delayed: number; waiting_children: number; completed: number; failed: number; paused: number };
+    counts: {
+      active: number;
+      waiting: number;
+      delayed: number;
+      waiting_children: number;
+      completed: number;
+      failed: number;
+      paused: number;
+    };
     workers: string[];
     /** Newest first, one figure per minute (needs workers started with metrics on). */
     completed_per_minute: number[];

@@ -1,5 +1,13 @@
 /** Celery's task states, plus REVOKED for cancelled tasks. */
-export const TASK_STATES = ['PENDING', 'STARTED', 'PROGRESS', 'RETRY', 'SUCCESS', 'FAILURE', 'REVOKED'] as const;
+export const TASK_STATES = [
+  'PENDING',
+  'STARTED',
+  'PROGRESS',
+  'RETRY',
+  'SUCCESS',
+  'FAILURE',
+  'REVOKED',
+] as const;
 export type TaskState = (typeof TASK_STATES)[number];
 
 /** The marker a cancelled job fails or completes with, so its state reads REVOKED. */

@@ -49,7 +49,11 @@ export async function withRedisDeadline<T>(url: string, op: () => Promise<T>, ms
   } catch (err) {
     if (err instanceof CodeindexError) throw err;
     const msg = (err as Error)?.message ?? String(err);
-    if (/ECONNREFUSED|ENOENT|ETIMEDOUT|Connection is closed|max retries|Stream isn't writeable|connect/i.test(msg)) {
+    if (
+      /ECONNREFUSED|ENOENT|ETIMEDOUT|Connection is closed|max retries|Stream isn't writeable|connect/i.test(
+        msg,
+      )
+    ) {
       throw redisUnavailable(url, msg);
     }
     throw err;

@@ -18,7 +18,10 @@ export function embeddedRedisPaths(home: string) {
   };
 }
 
-async function pingOnce(opts: { path: string } | { host: string; port: number }, timeoutMs = 1000): Promise<boolean> {
+async function pingOnce(
+  opts: { path: string } | { host: string; port: number },
+  timeoutMs = 1000,
+): Promise<boolean> {
   const r = new Redis({
     ...opts,
     lazyConnect: true,
@@ -61,7 +64,10 @@ async function withStartLock<T>(lockFile: string, fn: () => Promise<T>): Promise
       await sleep(100);
     }
   }
-  throw new CodeindexError('REDIS_UNAVAILABLE', `could not take ${lockFile}: remove it if no codeindex is starting`);
+  throw new CodeindexError(
+    'REDIS_UNAVAILABLE',
+    `could not take ${lockFile}: remove it if no codeindex is starting`,
+  );
 }
 
 /**
@@ -78,22 +84,36 @@ export async function startEmbeddedRedis(home: string, log: Logger): Promise<str
   return withStartLock(p.lockFile, async () => {
     if (existsSync(p.socket) && (await pingOnce({ path: p.socket }))) return url;
     const args = [
-      '--port', '0',
-      '--unixsocket', p.socket,
-      '--unixsocketperm', '700',
-      '--dir', p.dir,
-      '--appendonly', 'yes',
-      '--appendfsync', 'everysec',
-      '--save', '',
-      '--maxmemory-policy', 'noeviction',
-      '--daemonize', 'yes',
-      '--pidfile', p.pidFile,
-      '--logfile', p.logFile,
+      '--port',
+      '0',
+      '--unixsocket',
+      p.socket,
+      '--unixsocketperm',
+      '700',
+      '--dir',
+      p.dir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--save',
+      '',
+      '--maxmemory-policy',
+      'noeviction',
+      '--daemonize',
+      'yes',
+      '--pidfile',
+      p.pidFile,
+      '--logfile',
+      p.logFile,
     ];
     // With --daemonize the launcher exits once the server forked; waiting for it reaps it.
     const launched = spawnSync('redis-server', args, { stdio: 'ignore', timeout: 10_000 });
     if (launched.status !== 0) {
-      throw new CodeindexError('REDIS_UNAVAILABLE', `redis-server failed to start (exit ${launched.status}): see ${p.logFile}, or set REDIS_URL`);
+      throw new CodeindexError(
+        'REDIS_UNAVAILABLE',
+        `redis-server failed to start (exit ${launched.status}): see ${p.logFile}, or set REDIS_URL`,
+      );
     }
     for (let i = 0; i < 100; i++) {
       await sleep(50);
@@ -113,7 +133,12 @@ export async function startEmbeddedRedis(home: string, log: Logger): Promise<str
 export async function stopEmbeddedRedis(home: string): Promise<boolean> {
   const p = embeddedRedisPaths(home);
   if (!existsSync(p.socket)) return false;
-  const r = new Redis({ path: p.socket, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const r = new Redis({
+    path: p.socket,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   r.on('error', () => {});
   try {
     await r.connect();
@@ -135,7 +160,10 @@ export async function stopEmbeddedRedis(home: string): Promise<boolean> {
  * The Redis a process should use: REDIS_URL when set; else the private server; else
  * 127.0.0.1:6379; else one clear error saying how to get Redis.
  */
-export async function resolveRedisUrl(cfg: { redisUrl?: string | undefined; home: string }, log: Logger): Promise<string> {
+export async function resolveRedisUrl(
+  cfg: { redisUrl?: string | undefined; home: string },
+  log: Logger,
+): Promise<string> {
   if (cfg.redisUrl) return cfg.redisUrl;
   const embedded = await startEmbeddedRedis(cfg.home, log);
   if (embedded) return embedded;

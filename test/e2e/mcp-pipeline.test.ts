@@ -1,8 +1,22 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { callTool, copyFixture, makeTestEnv, startMcpClient, type TestEnv, waitForTask } from '../helpers/env.js';
+import {
+  callTool,
+  copyFixture,
+  makeTestEnv,
+  startMcpClient,
+  type TestEnv,
+  waitForTask,
+} from '../helpers/env.js';
 
-type Sym = { name: string; kind: string; path: string; line: number; end_line: number; container: string | null };
+type Sym = {
+  name: string;
+  kind: string;
+  path: string;
+  line: number;
+  end_line: number;
+  container: string | null;
+};
 
 /**
  * The whole path with real parts: the built server over stdio, a real worker process, real Redis,
@@ -37,7 +51,15 @@ describe('index a repository over MCP, then query it', () => {
     assert.equal(summary.files_scanned, 13);
     assert.equal(summary.files_indexed, 13);
     assert.equal(summary.files_failed, 0);
-    assert.deepEqual(summary.languages, { go: 2, java: 2, javascript: 2, python: 2, rust: 2, tsx: 1, typescript: 2 });
+    assert.deepEqual(summary.languages, {
+      go: 2,
+      java: 2,
+      javascript: 2,
+      python: 2,
+      rust: 2,
+      tsx: 1,
+      typescript: 2,
+    });
     assert.ok(Number(summary.symbols) > 100, `symbols ${summary.symbols}`);
     assert.ok(Number(summary.refs) > 100, `refs ${summary.refs}`);
   });
@@ -45,7 +67,19 @@ describe('index a repository over MCP, then query it', () => {
   test('lists the tools with output schemas and truthful annotations', async () => {
     const { tools } = await mcp.client.listTools();
     const names = tools.map((t) => t.name).sort();
-    for (const n of ['index_file', 'index_repository', 'task_status', 'cancel_task', 'list_tasks', 'cleanup_indices', 'search_symbols', 'get_file_outline', 'find_references', 'search_code', 'index_status']) {
+    for (const n of [
+      'index_file',
+      'index_repository',
+      'task_status',
+      'cancel_task',
+      'list_tasks',
+      'cleanup_indices',
+      'search_symbols',
+      'get_file_outline',
+      'find_references',
+      'search_code',
+      'index_status',
+    ]) {
       assert.ok(names.includes(n), `missing tool ${n}`);
     }
     for (const t of tools) assert.ok(t.outputSchema, `${t.name} has no outputSchema`);
@@ -54,13 +88,29 @@ describe('index a repository over MCP, then query it', () => {
   });
 
   const expectations: [string, string, Partial<Sym>][] = [
-    ['UserRepository', 'typescript', { kind: 'class', path: 'ts/sample.ts', line: 28, end_line: 50, container: null }],
+    [
+      'UserRepository',
+      'typescript',
+      { kind: 'class', path: 'ts/sample.ts', line: 28, end_line: 50, container: null },
+    ],
     ['CardList', 'tsx', { kind: 'class', path: 'ts/component.tsx', line: 31, end_line: 37, container: null }],
     ['Greeter', 'javascript', { kind: 'class', path: 'js/util.js', line: 12, end_line: 32, container: null }],
-    ['AccountService', 'python', { kind: 'class', path: 'python/service.py', line: 27, end_line: 51, container: null }],
-    ['ServeHTTP', 'go', { kind: 'method', path: 'go/server.go', line: 44, end_line: 52, container: 'Server' }],
+    [
+      'AccountService',
+      'python',
+      { kind: 'class', path: 'python/service.py', line: 27, end_line: 51, container: null },
+    ],
+    [
+      'ServeHTTP',
+      'go',
+      { kind: 'method', path: 'go/server.go', line: 44, end_line: 52, container: 'Server' },
+    ],
     ['Lookup', 'rust', { kind: 'trait', path: 'rust/src/lib.rs', line: 23, end_line: 30, container: null }],
-    ['Store', 'java', { kind: 'class', path: 'java/com/example/store/Store.java', line: 10, end_line: 50, container: null }],
+    [
+      'Store',
+      'java',
+      { kind: 'class', path: 'java/com/example/store/Store.java', line: 10, end_line: 50, container: null },
+    ],
   ];
   for (const [name, language, want] of expectations) {
     test(`search_symbols finds ${name} (${language}) first, exactly`, async () => {
@@ -77,7 +127,9 @@ describe('index a repository over MCP, then query it', () => {
   }
 
   test('get_file_outline returns the file symbols in source order with containers', async () => {
-    const r = await callTool<{ symbols: Sym[] }>(mcp.client, 'get_file_outline', { path: `${repo}/python/models.py` });
+    const r = await callTool<{ symbols: Sym[] }>(mcp.client, 'get_file_outline', {
+      path: `${repo}/python/models.py`,
+    });
     assert.deepEqual(
       r.symbols.map((s) => [s.line, s.end_line, s.kind, s.container, s.name]),
       [
@@ -99,7 +151,9 @@ describe('index a repository over MCP, then query it', () => {
   });
 
   test('go outline: struct, fields, methods with receiver containers', async () => {
-    const r = await callTool<{ symbols: Sym[] }>(mcp.client, 'get_file_outline', { path: `${repo}/go/store.go` });
+    const r = await callTool<{ symbols: Sym[] }>(mcp.client, 'get_file_outline', {
+      path: `${repo}/go/store.go`,
+    });
     assert.deepEqual(
       r.symbols.map((s) => [s.line, s.kind, s.container, s.name]),
       [
@@ -116,26 +170,38 @@ describe('index a repository over MCP, then query it', () => {
   test('fuzzy and kind-filtered search', async () => {
     const r = await callTool<{ symbols: Sym[] }>(mcp.client, 'search_symbols', { query: 'normalize_name' });
     assert.equal(r.symbols[0]?.name, 'normalizeName', 'snake_case query finds the camelCase name');
-    const enums = await callTool<{ symbols: Sym[] }>(mcp.client, 'search_symbols', { query: 'Policy', kind: 'enum' });
-    assert.deepEqual(enums.symbols.map((s) => [s.name, s.kind]), [['Policy', 'enum']]);
+    const enums = await callTool<{ symbols: Sym[] }>(mcp.client, 'search_symbols', {
+      query: 'Policy',
+      kind: 'enum',
+    });
+    assert.deepEqual(
+      enums.symbols.map((s) => [s.name, s.kind]),
+      [['Policy', 'enum']],
+    );
   });
 
   test('search results are bounded and paged with a cursor', async () => {
-    const first = await callTool<{ symbols: Sym[]; next_cursor?: string }>(mcp.client, 'search_symbols', { query: 'get', limit: 3 });
+    const first = await callTool<{ symbols: Sym[]; next_cursor?: string }>(mcp.client, 'search_symbols', {
+      query: 'get',
+      limit: 3,
+    });
     assert.equal(first.symbols.length, 3);
     assert.ok(first.next_cursor, 'a cursor for more');
-    const second = await callTool<{ symbols: Sym[] }>(mcp.client, 'search_symbols', { query: 'get', limit: 3, cursor: first.next_cursor });
+    const second = await callTool<{ symbols: Sym[] }>(mcp.client, 'search_symbols', {
+      query: 'get',
+      limit: 3,
+      cursor: first.next_cursor,
+    });
     assert.equal(second.symbols.length, 3);
     const a = new Set(first.symbols.map((s) => `${s.path}:${s.line}:${s.name}`));
-    for (const s of second.symbols) assert.ok(!a.has(`${s.path}:${s.line}:${s.name}`), 'pages do not overlap');
+    for (const s of second.symbols)
+      assert.ok(!a.has(`${s.path}:${s.line}:${s.name}`), 'pages do not overlap');
   });
 
   test('index_status reports the root with counts', async () => {
-    const r = await callTool<{ roots: { root: string; files: { indexed: number }; symbols: number; last_indexed_at: string | null }[] }>(
-      mcp.client,
-      'index_status',
-      {},
-    );
+    const r = await callTool<{
+      roots: { root: string; files: { indexed: number }; symbols: number; last_indexed_at: string | null }[];
+    }>(mcp.client, 'index_status', {});
     const root = r.roots.find((x) => x.root === repo);
     assert.ok(root, JSON.stringify(r));
     assert.equal(root.files.indexed, 13);

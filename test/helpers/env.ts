@@ -82,7 +82,10 @@ export async function deletePrefix(url: string, prefix: string): Promise<void> {
 }
 
 /** An MCP client connected over stdio to `codeindex serve` (the built server, a real process). */
-export async function startMcpClient(env: Record<string, string>, args: string[] = []): Promise<{ client: Client; close(): Promise<void>; stderr: () => string }> {
+export async function startMcpClient(
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<{ client: Client; close(): Promise<void>; stderr: () => string }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, 'serve', ...args],
@@ -107,14 +110,22 @@ export async function startMcpClient(env: Record<string, string>, args: string[]
 }
 
 /** Calls a tool and returns its structured content; fails the test on isError. */
-export async function callTool<T = Record<string, unknown>>(client: Client, name: string, args: Record<string, unknown>): Promise<T> {
+export async function callTool<T = Record<string, unknown>>(
+  client: Client,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<T> {
   const r = await client.callTool({ name, arguments: args });
   if (r.isError) throw new Error(`${name} failed: ${JSON.stringify(r.content)}`);
   return r.structuredContent as T;
 }
 
 /** Calls a tool that must fail; returns its one-line error text. */
-export async function callToolError(client: Client, name: string, args: Record<string, unknown>): Promise<string> {
+export async function callToolError(
+  client: Client,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<string> {
   const r = await client.callTool({ name, arguments: args });
   if (!r.isError) throw new Error(`${name} unexpectedly succeeded: ${JSON.stringify(r.structuredContent)}`);
   const c = (r.content as { type: string; text: string }[])[0];
@@ -122,7 +133,11 @@ export async function callToolError(client: Client, name: string, args: Record<s
 }
 
 /** Polls task_status until the task ends. */
-export async function waitForTask(client: Client, taskId: string, timeoutMs = 60_000): Promise<Record<string, unknown>> {
+export async function waitForTask(
+  client: Client,
+  taskId: string,
+  timeoutMs = 60_000,
+): Promise<Record<string, unknown>> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const s = await callTool(client, 'task_status', { task_id: taskId });
@@ -159,11 +174,30 @@ export async function startPrivateRedis(opts: { appendonly?: boolean } = {}): Pr
   const start = async () => {
     proc = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', opts.appendonly ? 'yes' : 'no', '--save', '', '--maxmemory-policy', 'noeviction'],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--appendonly',
+        opts.appendonly ? 'yes' : 'no',
+        '--save',
+        '',
+        '--maxmemory-policy',
+        'noeviction',
+      ],
       { stdio: 'ignore' },
     );
     for (let i = 0; i < 100; i++) {
-      const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      const r = new Redis({
+        port,
+        host: '127.0.0.1',
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
       r.on('error', () => {});
       try {
         await r.connect();

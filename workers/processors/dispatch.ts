@@ -41,12 +41,16 @@ export async function dispatchJob(
   }
   const { payload, extras } = splitEnvelope(job.data);
   if (deps.cfg.secret && !verifyPayload(deps.cfg.secret, name, payload, extras._sig)) {
-    throw new UnrecoverableError(`rejected ${name} job ${job.id}: missing or bad payload signature (check CODEINDEX_SECRET)`);
+    throw new UnrecoverableError(
+      `rejected ${name} job ${job.id}: missing or bad payload signature (check CODEINDEX_SECRET)`,
+    );
   }
   const parsed = PAYLOADS[name].safeParse(payload);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new UnrecoverableError(`invalid ${name} payload: ${issue?.path.join('.') || 'data'}: ${issue?.message ?? 'invalid'}`);
+    throw new UnrecoverableError(
+      `invalid ${name} payload: ${issue?.path.join('.') || 'data'}: ${issue?.message ?? 'invalid'}`,
+    );
   }
   if (await deps.tasks.isRevoked(job.id, job.parent?.id)) {
     throw new UnrecoverableError(`${REVOKED_MARKER} cancelled before it ran`);
@@ -60,7 +64,8 @@ export async function dispatchJob(
       const res = await indexFiles(d.root, d.paths, filesDeps(deps), {
         force: d.force,
         signal,
-        onProgress: (n) => void job.updateProgress({ current: n, total: d.paths.length, status: 'indexing' }).catch(() => {}),
+        onProgress: (n) =>
+          void job.updateProgress({ current: n, total: d.paths.length, status: 'indexing' }).catch(() => {}),
       });
       throwIfAborted(signal, res.notProcessed, d.paths.length);
       return res;
@@ -104,7 +109,9 @@ function throwIfAborted(signal: AbortSignal, notProcessed: number, total: number
   if (!signal.aborted) return;
   const reason = signal.reason;
   if (reason instanceof SoftTimeLimitExceeded) {
-    throw new SoftTimeLimitExceeded(`soft time limit exceeded: stopped with ${notProcessed} of ${total} left; work done so far is saved`);
+    throw new SoftTimeLimitExceeded(
+      `soft time limit exceeded: stopped with ${notProcessed} of ${total} left; work done so far is saved`,
+    );
   }
   throw new UnrecoverableError(`${REVOKED_MARKER} cancelled; ${notProcessed} of ${total} left undone`);
 }

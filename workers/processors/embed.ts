@@ -20,7 +20,9 @@ export async function processEmbedChunks(
   signal: AbortSignal,
 ): Promise<{ embedded: number; model: string }> {
   if (provider.model !== payload.model) {
-    throw new UnrecoverableError(`job asks for model ${payload.model} but this worker embeds with ${provider.model}`);
+    throw new UnrecoverableError(
+      `job asks for model ${payload.model} but this worker embeds with ${provider.model}`,
+    );
   }
   let embedded = 0;
   const total = embedded + ctx.store.vectorCoverage(payload.root, payload.model).pending;
@@ -50,7 +52,11 @@ export async function processEmbedChunks(
       todo.map((c, i) => ({ hash: c.hash, vector: vectors[i]! })),
     );
     embedded += todo.length;
-    await job.updateProgress({ current: embedded, total: Math.max(total, embedded), status: `embedded ${embedded} chunks` });
+    await job.updateProgress({
+      current: embedded,
+      total: Math.max(total, embedded),
+      status: `embedded ${embedded} chunks`,
+    });
   }
   return { embedded, model: payload.model };
 }

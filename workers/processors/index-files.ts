@@ -42,10 +42,21 @@ export function emptyFilesResult(): FilesResult {
 
 /** Adds `b` into `a` (a Celery chord's reduce step). */
 export function addFilesResult(a: FilesResult, b: Partial<FilesResult>): FilesResult {
-  for (const k of ['files', 'indexed', 'unchanged', 'removed', 'failed', 'symbols', 'refs', 'chunks', 'notProcessed'] as const) {
+  for (const k of [
+    'files',
+    'indexed',
+    'unchanged',
+    'removed',
+    'failed',
+    'symbols',
+    'refs',
+    'chunks',
+    'notProcessed',
+  ] as const) {
     a[k] += b[k] ?? 0;
   }
-  for (const [r, n] of Object.entries(b.skipped ?? {})) a.skipped[r as SkipReason] = (a.skipped[r as SkipReason] ?? 0) + (n ?? 0);
+  for (const [r, n] of Object.entries(b.skipped ?? {}))
+    a.skipped[r as SkipReason] = (a.skipped[r as SkipReason] ?? 0) + (n ?? 0);
   for (const [l, n] of Object.entries(b.languages ?? {}))
     a.languages[l as LanguageId] = (a.languages[l as LanguageId] ?? 0) + (n ?? 0);
   for (const f of b.failedFiles ?? []) if (a.failedFiles.length < 20) a.failedFiles.push(f);
@@ -91,7 +102,15 @@ export async function indexFiles(
       res.failed++;
       const msg = errorMessage(err);
       if (res.failedFiles.length < 20) res.failedFiles.push({ path: rel, error: msg });
-      writes.push({ path: rel, language: detectLanguage(rel), size: 0, mtimeMs: 0, sha256: null, status: 'failed', error: msg });
+      writes.push({
+        path: rel,
+        language: detectLanguage(rel),
+        size: 0,
+        mtimeMs: 0,
+        sha256: null,
+        status: 'failed',
+        error: msg,
+      });
     }
     if (Date.now() - lastYield > YIELD_EVERY_MS) {
       opts.onProgress?.(done);
@@ -132,9 +151,17 @@ function indexOne(
     } catch {
       return skip(res, rel, 'dangling_symlink', lst.size, lst.mtimeMs);
     }
-    if (real !== root && !real.startsWith(`${root}/`)) return skip(res, rel, 'symlink_outside_root', lst.size, lst.mtimeMs);
+    if (real !== root && !real.startsWith(`${root}/`))
+      return skip(res, rel, 'symlink_outside_root', lst.size, lst.mtimeMs);
   }
-  if (!force && prev && prev.status !== 'failed' && prev.size === lst.size && prev.mtimeMs === lst.mtimeMs && !lst.isSymbolicLink()) {
+  if (
+    !force &&
+    prev &&
+    prev.status !== 'failed' &&
+    prev.size === lst.size &&
+    prev.mtimeMs === lst.mtimeMs &&
+    !lst.isSymbolicLink()
+  ) {
     res.unchanged++;
     return null;
   }

@@ -1,9 +1,9 @@
 import { type Job, WaitingChildrenError } from 'bullmq';
 import { scanRepository } from '../../src/discovery/index.js';
 import { detectLanguage } from '../../src/indexer/index.js';
-import { jobOptionsFor } from '../../src/queue/task-client.js';
 import { JOBS } from '../../src/queue/names.js';
 import type { PayloadOf } from '../../src/queue/payloads.js';
+import { jobOptionsFor } from '../../src/queue/task-client.js';
 import type { FileWrite, SkipReason } from '../../src/store/types.js';
 import type { ProcessorContext } from './context.js';
 import { addFilesResult, emptyFilesResult, type FilesResult } from './index-files.js';
@@ -75,7 +75,8 @@ export async function processIndexRepository(
   for (const f of scan.files) {
     seen.add(f.path);
     const p = prev.get(f.path);
-    if (!payload.force && p && p.status !== 'failed' && p.size === f.size && p.mtimeMs === f.mtimeMs) unchanged++;
+    if (!payload.force && p && p.status !== 'failed' && p.size === f.size && p.mtimeMs === f.mtimeMs)
+      unchanged++;
     else toIndex.push(f.path);
   }
   const skipWrites: FileWrite[] = [];
@@ -125,7 +126,11 @@ export async function processIndexRepository(
     await ctx.tasks.queues.indexing.addBulk(children);
   }
   await job.updateData({ ...job.data, _state: next });
-  await job.updateProgress({ current: 0, total: toIndex.length, status: `indexing ${toIndex.length} files in ${batches.length} batches` });
+  await job.updateProgress({
+    current: 0,
+    total: toIndex.length,
+    status: `indexing ${toIndex.length} files in ${batches.length} batches`,
+  });
   if (batches.length > 0 && token) {
     const waiting = await job.moveToWaitingChildren(token);
     if (waiting) throw new WaitingChildrenError();
@@ -146,7 +151,8 @@ async function finalize(
   const failedBatches = Object.keys(ignored).length;
   const generation = ctx.store.completeGeneration(payload.root);
   const skipped: Partial<Record<SkipReason, number>> = { ...state.scanSkipped };
-  for (const [r, n] of Object.entries(total.skipped)) skipped[r as SkipReason] = (skipped[r as SkipReason] ?? 0) + (n ?? 0);
+  for (const [r, n] of Object.entries(total.skipped))
+    skipped[r as SkipReason] = (skipped[r as SkipReason] ?? 0) + (n ?? 0);
   const summary: RepositorySummary = {
     root: payload.root,
     files_scanned: state.scanned,
@@ -179,6 +185,9 @@ async function finalize(
 export function embeddingModelOf(ctx: Pick<ProcessorContext, 'cfg'>): string {
   const e = ctx.cfg.embeddings;
   if (e.model) return e.model;
-  return e.provider === 'openai' ? 'text-embedding-3-small' : e.provider === 'voyage' ? 'voyage-code-3' : 'local-hash-v1-512';
+  return e.provider === 'openai'
+    ? 'text-embedding-3-small'
+    : e.provider === 'voyage'
+      ? 'voyage-code-3'
+      : 'local-hash-v1-512';
 }
-

@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { openIndexStore } from '../../store/index.js';
 import { indexDbPath } from '../../config/paths.js';
+import { openIndexStore } from '../../store/index.js';
 import type { ToolContext } from '../context.js';
 import { runTool, toolResult } from '../results.js';
 
@@ -13,8 +13,15 @@ export function registerCleanupIndicesTool(server: McpServer, ctx: ToolContext):
       title: 'Clean up old indexes',
       description:
         'Remove indexes of roots not indexed or queried for `days`, and rows of files that no longer exist. dry_run reports without deleting.',
-      inputSchema: { days: z.number().int().min(1).max(3650).default(7), dry_run: z.boolean().default(false) },
-      outputSchema: { deleted: z.object({ roots: z.array(z.string()), files: z.number() }), cutoff_date: z.string(), dry_run: z.boolean() },
+      inputSchema: {
+        days: z.number().int().min(1).max(3650).default(7),
+        dry_run: z.boolean().default(false),
+      },
+      outputSchema: {
+        deleted: z.object({ roots: z.array(z.string()), files: z.number() }),
+        cutoff_date: z.string(),
+        dry_run: z.boolean(),
+      },
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },
     async ({ days, dry_run }) =>

@@ -52,7 +52,8 @@ export function registerFindReferencesTool(server: McpServer, ctx: ToolContext):
         }));
         const out: Record<string, unknown> = { references };
         const lines = references.map(
-          (x) => `${x.path}:${x.line} ${x.kind}${x.enclosing ? ` in ${x.enclosing}` : ''}${x.stale ? ' (stale)' : ''}: ${x.text ?? ''}`,
+          (x) =>
+            `${x.path}:${x.line} ${x.kind}${x.enclosing ? ` in ${x.enclosing}` : ''}${x.stale ? ' (stale)' : ''}: ${x.text ?? ''}`,
         );
         if (r.hasMore) {
           out.next_cursor = encodeCursor(offset + limit);

@@ -14,9 +14,15 @@ export function registerGetFileOutlineTool(server: McpServer, ctx: ToolContext):
     'get_file_outline',
     {
       title: 'File outline',
-      description: "A file's definitions in source order, with containers (class -> methods), lines and signatures.",
+      description:
+        "A file's definitions in source order, with containers (class -> methods), lines and signatures.",
       inputSchema: { path: z.string().min(1), limit: z.number().int().min(1).max(2000).default(500) },
-      outputSchema: { path: z.string(), symbols: z.array(symbolOut), truncated: z.boolean(), stale: z.boolean() },
+      outputSchema: {
+        path: z.string(),
+        symbols: z.array(symbolOut),
+        truncated: z.boolean(),
+        stale: z.boolean(),
+      },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async ({ path, limit }) =>
@@ -26,16 +32,23 @@ export function registerGetFileOutlineTool(server: McpServer, ctx: ToolContext):
         const abs = realpathSync(p.realPath);
         const hits = store.fileOutline(abs);
         if (!hits) {
-          throw new CodeindexError('NOT_INDEXED', `${abs} is not indexed: call index_file or index_repository first`);
+          throw new CodeindexError(
+            'NOT_INDEXED',
+            `${abs} is not indexed: call index_file or index_repository first`,
+          );
         }
         const stale = staleChecker(store)(abs);
         const symbols = hits.slice(0, limit).map((h) => symbolToOut(h, false));
         const lines = symbols.map(
-          (s) => `${s.line}-${s.end_line} ${'  '.repeat(s.container ? s.container.split('.').length : 0)}${s.kind} ${s.name} — ${s.signature}`,
+          (s) =>
+            `${s.line}-${s.end_line} ${'  '.repeat(s.container ? s.container.split('.').length : 0)}${s.kind} ${s.name} — ${s.signature}`,
         );
         if (hits.length > limit) lines.push(`(${hits.length - limit} more symbols: raise limit)`);
         if (stale) lines.unshift('(file changed since it was indexed: outline may be stale)');
-        return toolResult({ path: abs, symbols, truncated: hits.length > limit, stale }, lines.join('\n') || 'no symbols');
+        return toolResult(
+          { path: abs, symbols, truncated: hits.length > limit, stale },
+          lines.join('\n') || 'no symbols',
+        );
       }),
   );
 }

@@ -21,8 +21,15 @@ export function registerIndexRepositoryTool(server: McpServer, ctx: ToolContext)
         wait: z.boolean().default(false).describe('Wait (up to wait_seconds) for the task to finish'),
         wait_seconds: z.number().int().min(1).max(3600).default(600),
       },
-      outputSchema: taskOut.pick({ task_id: true, state: true, progress: true, result: true, error: true }).extend({ root: z.string() }).shape,
-      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+      outputSchema: taskOut
+        .pick({ task_id: true, state: true, progress: true, result: true, error: true })
+        .extend({ root: z.string() }).shape,
+      annotations: {
+        readOnlyHint: false,
+        destructiveHint: false,
+        idempotentHint: true,
+        openWorldHint: false,
+      },
     },
     async ({ path, force, priority, wait, wait_seconds }, extra) =>
       runTool(async () => {
@@ -39,12 +46,21 @@ export function registerIndexRepositoryTool(server: McpServer, ctx: ToolContext)
         const token = extra._meta?.progressToken;
         const deadline = Date.now() + wait_seconds * 1000;
         let info = await tasks.getTask(taskId);
-        while (!['SUCCESS', 'FAILURE', 'REVOKED'].includes(info.state) && Date.now() < deadline && !extra.signal.aborted) {
+        while (
+          !['SUCCESS', 'FAILURE', 'REVOKED'].includes(info.state) &&
+          Date.now() < deadline &&
+          !extra.signal.aborted
+        ) {
           if (token !== undefined && info.progress) {
             await extra
               .sendNotification({
                 method: 'notifications/progress',
-                params: { progressToken: token, progress: info.progress.current, total: info.progress.total, message: info.progress.status },
+                params: {
+                  progressToken: token,
+                  progress: info.progress.current,
+                  total: info.progress.total,
+                  message: info.progress.status,
+                },
               })
               .catch(() => {});
           }

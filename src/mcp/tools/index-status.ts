@@ -29,7 +29,11 @@ export function registerIndexStatusTool(server: McpServer, ctx: ToolContext, sea
       description:
         'Indexed roots with file, symbol, reference and chunk counts, skipped files by reason, failed files, last indexed time, embedding coverage and pending jobs.',
       inputSchema: { path: z.string().optional().describe('A root (default: all indexed roots)') },
-      outputSchema: { roots: z.array(rootOut), pending_jobs: z.number().nullable(), note: z.string().optional() },
+      outputSchema: {
+        roots: z.array(rootOut),
+        pending_jobs: z.number().nullable(),
+        note: z.string().optional(),
+      },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async ({ path }) =>
@@ -38,7 +42,8 @@ export function registerIndexStatusTool(server: McpServer, ctx: ToolContext, sea
         const prefix = path ? await queryScope(ctx, path) : undefined;
         const statuses = store.rootStatus(prefix);
         const roots = statuses.map((s) => {
-          const cov = ctx.cfg.embeddings.provider === 'off' ? null : store.vectorCoverage(s.root, search.model);
+          const cov =
+            ctx.cfg.embeddings.provider === 'off' ? null : store.vectorCoverage(s.root, search.model);
           const notes = ctx.rootNotes?.(s.root);
           return {
             root: s.root,
@@ -61,16 +66,25 @@ export function registerIndexStatusTool(server: McpServer, ctx: ToolContext, sea
           const stats = await (await ctx.tasks()).stats();
           pending = stats.queues
             .filter((q) => q.queue !== 'dead-letter')
-            .reduce((a, q) => a + q.counts.active + q.counts.waiting + q.counts.delayed + q.counts.waiting_children, 0);
+            .reduce(
+              (a, q) => a + q.counts.active + q.counts.waiting + q.counts.delayed + q.counts.waiting_children,
+              0,
+            );
         } catch (err) {
           note = `job counts unavailable: ${(err as Error).message}`;
         }
         const lines = roots.map(
           (r) =>
             `${r.root}: ${r.files.indexed} files indexed, ${r.files.skipped} skipped${
-              Object.keys(r.skipped_by_reason).length ? ` (${Object.entries(r.skipped_by_reason).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''
+              Object.keys(r.skipped_by_reason).length
+                ? ` (${Object.entries(r.skipped_by_reason)
+                    .map(([k, v]) => `${k} ${v}`)
+                    .join(', ')})`
+                : ''
             }, ${r.files.failed} failed; ${r.symbols} symbols, ${r.refs} refs, ${r.chunks} chunks; last indexed ${r.last_indexed_at ?? 'never'}${
-              r.embeddings ? `; embeddings ${r.embeddings.embedded}/${r.embeddings.embedded + r.embeddings.pending}` : ''
+              r.embeddings
+                ? `; embeddings ${r.embeddings.embedded}/${r.embeddings.embedded + r.embeddings.pending}`
+                : ''
             }`,
         );
         if (pending !== null) lines.push(`pending jobs: ${pending}`);

@@ -24,7 +24,11 @@ export function registerListTasksTool(server: McpServer, ctx: ToolContext): void
     async ({ state, queue, limit }) =>
       runTool(async () => {
         const tasks = await ctx.tasks();
-        const list = await tasks.listTasks({ ...(state ? { state } : {}), ...(queue ? { queue } : {}), limit: limit + 1 });
+        const list = await tasks.listTasks({
+          ...(state ? { state } : {}),
+          ...(queue ? { queue } : {}),
+          limit: limit + 1,
+        });
         const truncated = list.length > limit;
         const shown = list.slice(0, limit);
         const lines = shown.map(

@@ -9,7 +9,8 @@ export function registerQueueStatsTool(server: McpServer, ctx: ToolContext): voi
     'queue_stats',
     {
       title: 'Queue statistics',
-      description: 'Job counts per queue and state, connected workers, and completed/failed jobs per minute over the last 15 minutes.',
+      description:
+        'Job counts per queue and state, connected workers, and completed/failed jobs per minute over the last 15 minutes.',
       inputSchema: {},
       outputSchema: {
         queues: z.array(

@@ -9,10 +9,16 @@ export function registerRetryTaskTool(server: McpServer, ctx: ToolContext): void
     'retry_task',
     {
       title: 'Retry a task',
-      description: 'Re-run a failed or dead-lettered task (see list_tasks state=dead). Returns the task id to follow.',
+      description:
+        'Re-run a failed or dead-lettered task (see list_tasks state=dead). Returns the task id to follow.',
       inputSchema: { task_id: z.string().min(1).max(200) },
       outputSchema: { task_id: z.string(), retried_from: z.string() },
-      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+      annotations: {
+        readOnlyHint: false,
+        destructiveHint: false,
+        idempotentHint: false,
+        openWorldHint: false,
+      },
     },
     async ({ task_id }) =>
       runTool(async () => {

@@ -33,7 +33,12 @@ export function registerSearchCodeTool(server: McpServer, ctx: ToolContext, sear
         limit: limitIn(10, 50),
         cursor: z.string().optional(),
       },
-      outputSchema: { results: z.array(hitOut), mode: z.string(), next_cursor: z.string().optional(), note: z.string().optional() },
+      outputSchema: {
+        results: z.array(hitOut),
+        mode: z.string(),
+        next_cursor: z.string().optional(),
+        note: z.string().optional(),
+      },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async ({ query, mode, path_prefix, language, limit, cursor }) =>
@@ -56,7 +61,8 @@ export function registerSearchCodeTool(server: McpServer, ctx: ToolContext, sear
         const out: Record<string, unknown> = { results, mode: r.mode };
         if (r.note) out.note = r.note;
         const parts = results.map(
-          (x) => `${x.path}:${x.start_line}-${x.end_line}${x.symbol ? ` ${x.symbol}` : ''}${x.stale ? ' (stale)' : ''}\n${x.snippet}`,
+          (x) =>
+            `${x.path}:${x.start_line}-${x.end_line}${x.symbol ? ` ${x.symbol}` : ''}${x.stale ? ' (stale)' : ''}\n${x.snippet}`,
         );
         if (r.note) parts.unshift(`(${r.note})`);
         if (r.hasMore) {

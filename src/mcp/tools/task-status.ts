@@ -20,7 +20,9 @@ export function registerTaskStatusTool(server: McpServer, ctx: ToolContext): voi
       runTool(async () => {
         const tasks = await ctx.tasks();
         const info = await tasks.getTask(task_id);
-        const prog = info.progress ? ` ${info.progress.current}/${info.progress.total} ${info.progress.status}` : '';
+        const prog = info.progress
+          ? ` ${info.progress.current}/${info.progress.total} ${info.progress.status}`
+          : '';
         const text = `${info.task_id} ${info.name}: ${info.state}${prog}${info.error ? ` error: ${info.error}` : ''}${
           info.result !== undefined ? `\nresult: ${JSON.stringify(info.result).slice(0, 1500)}` : ''
         }`;
