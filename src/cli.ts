@@ -20,7 +20,7 @@ import { createCodeindexServer } from './mcp/server.js';
 import { JOBS, QUEUES } from './queue/names.js';
 import { ensureSchedules } from './queue/schedules.js';
 import { TaskClient } from './queue/task-client.js';
-import { createRedis } from './redis/connection.js';
+import { createRedis, withRedisDeadline } from './redis/connection.js';
 import { resolveRedisUrl, stopEmbeddedRedis } from './redis/embedded.js';
 import { openIndexStore } from './store/index.js';
 import type { WatchManager } from './watch/types.js';
@@ -163,7 +163,7 @@ async function serve(cfg: Config, log: Logger): Promise<number> {
     });
     return redisUrl;
   };
-  let watcher: WatchManager | null = null;
+  let watcher = null as WatchManager | null;
   const { server, ctx, cleanup } = createCodeindexServer({
     cfg,
     log,
@@ -178,14 +178,16 @@ async function serve(cfg: Config, log: Logger): Promise<number> {
       rootNotes: (root) => (watcher ? { watch: watcher.notes(root) } : {}),
     },
   });
-  let pool: import('../workers/supervisor.js').WorkerPool | null = null;
-  try {
+  let pool = null as import('../workers/supervisor.js').WorkerPool | null;
+  // Background start-up: the protocol must answer at once, even while Redis is away.
+  const startBackground = async () => {
     const url = await getRedisUrl();
     if (cfg.workers > 0) {
       const { WorkerPool } = await import('../workers/supervisor.js');
       pool = new WorkerPool({ cfg, redisUrl: url, count: cfg.workers, queues: [...QUEUES], log });
     }
-    await ensureSchedules(cfg, await ctx.tasks()).catch((err) =>
+    const tasks = await ctx.tasks();
+    await withRedisDeadline(url, () => ensureSchedules(cfg, tasks), 10_000).catch((err) =>
       log.warn('could not register schedules', { error: errorMessage(err) }),
     );
     if (cfg.watch) {
@@ -193,7 +195,7 @@ async function serve(cfg: Config, log: Logger): Promise<number> {
       watcher = createWatchManager({
         cfg,
         log: log.child('watch'),
-        tasks: await ctx.tasks(),
+        tasks,
         ownerId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
       });
       // Keep indexed roots fresh from the start (only those this client may touch).
@@ -206,13 +208,12 @@ async function serve(cfg: Config, log: Logger): Promise<number> {
         // Nothing indexed yet.
       }
     }
-  } catch (err) {
-    // Query tools still answer from SQLite; job tools report the Redis problem per call.
-    log.warn(errorMessage(err));
-  }
+  };
   const transport = new StdioServerTransport();
   await server.connect(transport);
   log.info('codeindex MCP server ready on stdio', { workers: cfg.workers });
+  // Query tools answer from SQLite whatever happens here; job tools report Redis problems per call.
+  void startBackground().catch((err) => log.warn(errorMessage(err)));
   await new Promise<void>((resolve) => {
     const done = () => resolve();
     process.once('SIGINT', done);

@@ -50,10 +50,13 @@ CREATE TABLE symbols (
   container TEXT,
   signature TEXT NOT NULL,
   doc TEXT,
-  exported INTEGER NOT NULL
+  exported INTEGER NOT NULL,
+  -- Precomputed tie-break, lower first: not exported, kind rank, path length (see symbolRank).
+  rank INTEGER NOT NULL
 );
 CREATE INDEX symbols_file ON symbols(file_id);
-CREATE INDEX symbols_name_key ON symbols(name_key);
+-- Covering index for symbol search: candidates are scored and ordered without touching the table.
+CREATE INDEX symbols_name_key ON symbols(name_key, name, name_lower, rank, kind, file_id);
 
 -- Distinct names and the keys of their word-part tails, for word-part and subsequence matching
 -- without scanning symbols. Append-only; cleanup prunes keys no symbol uses any more.

@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import type { LanguageId, SymbolKind } from '../indexer/types.js';
 import { nameKey } from './identifiers.js';
-import type { SqlFilter } from './paths.js';
 import { joinRootPath, relativeToRoot, scopeFilter } from './paths.js';
 import type { QueryContext } from './query-context.js';
 import { allRoots, paging, scopeOf } from './query-context.js';
@@ -19,42 +18,214 @@ export const SYMBOL_SCORES = {
   wordPrefix: 45,
   subsequence: 30,
 } as const;
-
-/** Definitions people look for first; variables and fields last. */
-const KIND_RANK: Record<SymbolKind, number> = {
-  class: 0,
-  interface: 0,
-  struct: 0,
-  trait: 0,
-  enum: 0,
-  function: 0,
-  type: 1,
-  method: 1,
-  module: 1,
-  namespace: 1,
-  constructor: 2,
-  constant: 2,
-  property: 3,
-  field: 3,
-  variable: 4,
-};
-const KIND_RANK_SQL = `CASE s.kind ${Object.entries(KIND_RANK)
-  .map(([k, r]) => `WHEN '${k}' THEN ${r}`)
-  .join(' ')} ELSE 5 END`;
+const QUALIFIER_BONUS = 4;
 
 const MAX_CHAR = '\u{10FFFF}';
+/** Prefix matches scanned per query: bounds the cost of one-word queries like `get`. */
+const MAX_PREFIX_CANDIDATES = 3000;
 /** Caps on the fuzzy tiers, so a short query cannot fan out over the whole index. */
 const MAX_WORD_KEYS = 2000;
-const MAX_SUBSEQUENCE_KEYS = 500;
-const MAX_FUZZY_ROWS = 5000;
+const MAX_SUBSEQUENCE_KEYS = 300;
 
-const SELECT_SYMBOL = `s.id, s.name, s.name_key, s.kind, s.start_line, s.start_col, s.end_line, s.container,
-  s.signature, s.doc, s.exported, f.path AS rel, f.language, r.path AS root, ${KIND_RANK_SQL} AS kind_rank`;
+/** A ranked match before its details are read: everything comes from the covering index. */
+interface Candidate {
+  id: number;
+  score: number;
+  rank: number;
+  name: string;
+}
+
+/** The same order as the SQL `ORDER`: score, stored tie-break, name length, name, id. */
+function compareCandidates(a: Candidate, b: Candidate): number {
+  return (
+    b.score - a.score ||
+    a.rank - b.rank ||
+    a.name.length - b.name.length ||
+    (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) ||
+    a.id - b.id
+  );
+}
+
+interface Filters {
+  /** Extra FROM (the files join, only when a filter needs it). */
+  join: string;
+  where: string;
+  params: unknown[];
+}
+
+interface Matcher {
+  name: string;
+  lower: string;
+  key: string;
+  qualifier: string | null;
+}
+
+/** `Outer.Inner.method` / `mod::fn` -> the name to match and the qualifier (lowercased) to prefer. */
+function parseQuery(query: string): Matcher {
+  const q = query.trim();
+  const parts = q.split(/\.|::|#/).filter((p) => p.length > 0);
+  const name = parts.length < 2 ? q : parts[parts.length - 1]!;
+  const qualifier = parts.length < 2 ? null : parts.slice(0, -1).join('.').toLowerCase();
+  return { name, lower: name.toLowerCase(), key: nameKey(name), qualifier };
+}
+
+function filtersOf(ctx: QueryContext, q: SymbolQuery): Filters {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  let join = '';
+  if (q.kind !== undefined) {
+    where.push('s.kind = ?');
+    params.push(q.kind);
+  }
+  if (q.language !== undefined) {
+    join = ' JOIN files f ON f.id = s.file_id';
+    where.push('f.language = ?');
+    params.push(q.language);
+  }
+  const scope = scopeOf(ctx, q.pathPrefix);
+  if (scope !== null) {
+    join = ' JOIN files f ON f.id = s.file_id';
+    const f = scopeFilter(scope);
+    where.push(f.sql);
+    params.push(...f.params);
+  }
+  return { join, where: where.map((w) => ` AND ${w}`).join(''), params };
+}
+
+/** SQL scoring a name/key match; placeholders: name, len, name, lower, len, lower, key. */
+const NAME_SCORE = `CASE WHEN s.name = ? THEN ${SYMBOL_SCORES.exact}
+  WHEN substr(s.name, 1, ?) = ? THEN ${SYMBOL_SCORES.prefix}
+  WHEN s.name_lower = ? THEN ${SYMBOL_SCORES.caseInsensitiveExact}
+  WHEN substr(s.name_lower, 1, ?) = ? THEN ${SYMBOL_SCORES.caseInsensitivePrefix}
+  WHEN s.name_key = ? THEN ${SYMBOL_SCORES.keyExact}
+  ELSE ${SYMBOL_SCORES.keyPrefix} END`;
+
+function nameScoreParams(m: Matcher): unknown[] {
+  return [m.name, [...m.name].length, m.name, m.lower, [...m.lower].length, m.lower, m.key];
+}
+
+/** The container bonus reads the table, so it is only in the SQL of qualified queries. */
+function qualifierSql(m: Matcher): { sql: string; params: unknown[] } {
+  return m.qualifier === null
+    ? { sql: '', params: [] }
+    : { sql: ` + CASE WHEN lower(s.container) = ? THEN ${QUALIFIER_BONUS} ELSE 0 END`, params: [m.qualifier] };
+}
+
+const ORDER = 'ORDER BY score DESC, s.rank, length(s.name), s.name, s.id';
+
+/**
+ * Symbol search in tiers, each read from an index and ranked in SQL by score, then the stored
+ * tie-break (exported, kind, path length), then name length:
+ * - A1: the query's key exactly (`getUser` also finds `get_user`, `GetUser`): exact 100,
+ *   case-insensitive exact 80, same key 60.
+ * - A2: keys starting with it: prefix 90, case-insensitive prefix 70, key prefix 55. At most
+ *   3000 such symbols (alphabetically first keys) are ranked.
+ * - B (only when A cannot fill the page): a word part of the name starts with the query
+ *   (`fetchUser`, `getUserById` for `user`): 50 when the name ends with it, else 45.
+ * - C (same): the query is a subsequence of the name from a word start (`userService` for
+ *   `usr`): 30 to 34, tighter matches higher.
+ * Details (paths, signatures) are read only for the page returned.
+ */
+export function searchSymbols(ctx: QueryContext, q: SymbolQuery): SymbolSearchResult {
+  const { limit, offset } = paging(q.limit, q.offset);
+  const m = parseQuery(q.query);
+  if (m.name.length === 0 || limit === 0) return { hits: [], hasMore: false };
+  const need = offset + limit + 1;
+  const f = filtersOf(ctx, q);
+  const qual = qualifierSql(m);
+  let capped = false;
+
+  const exact = ctx.statements
+    .get<Candidate>(
+      `SELECT s.id, s.rank, s.name, ${NAME_SCORE}${qual.sql} AS score FROM symbols s${f.join}
+       WHERE s.name_key = ?${m.key === '' ? ' AND s.name_lower = ?' : ''}${f.where} ${ORDER} LIMIT ?`,
+    )
+    .all(...nameScoreParams(m), ...qual.params, m.key, ...(m.key === '' ? [m.lower] : []), ...f.params, need);
+  let found = exact;
+
+  // Prefix scores (90/70/55) interleave with exact-key ones (100/80/60): always merge both.
+  if (m.key !== '') {
+    // n: how many prefix matches were ranked (window functions run before the LIMIT).
+    const prefix = ctx.statements
+      .get<Candidate & { n: number }>(
+        `SELECT id, score, rank, name, count(*) OVER () AS n FROM (
+           SELECT s.id, s.rank, s.name, ${NAME_SCORE}${qual.sql} AS score FROM symbols s${f.join}
+           WHERE s.name_key > ? AND s.name_key < ?${f.where} LIMIT ${MAX_PREFIX_CANDIDATES}
+         ) AS s ${ORDER} LIMIT ?`,
+      )
+      .all(...nameScoreParams(m), ...qual.params, m.key, m.key + MAX_CHAR, ...f.params, need);
+    found = found.concat(prefix).sort(compareCandidates).slice(0, need);
+    capped ||= (prefix[0]?.n ?? 0) >= MAX_PREFIX_CANDIDATES;
+  }
+
+  if (found.length < need && m.key.length >= 2) {
+    const keys = fuzzyKeys(ctx, m.key, need - found.length);
+    capped ||= keys.capped;
+    if (keys.scores.size > 0) {
+      const fuzzy = ctx.statements
+        .get<Candidate>(
+          `SELECT s.id, s.rank, s.name, k.value${qual.sql} AS score FROM json_each(?) k
+           JOIN symbols s ON s.name_key = k.key${f.join}
+           WHERE 1${f.where} ${ORDER} LIMIT ?`,
+        )
+        .all(JSON.stringify(Object.fromEntries(keys.scores)), ...qual.params, ...f.params, need - found.length);
+      found = found.concat(fuzzy);
+    }
+  }
+
+  const hasMore = found.length > offset + limit;
+  const page = found.slice(offset, offset + limit);
+  const hits = symbolDetails(ctx, page);
+  return !hasMore && !capped ? { hits, total: found.length, hasMore } : { hits, hasMore };
+}
+
+/**
+ * Keys for tiers B and C from the word-part tails table, with their scores; keys that start with
+ * the query are tier A's and left out. Subsequence matching anchors the first 1-3 characters at
+ * a word start (more for longer queries), which keeps the scan to a small slice of the index.
+ */
+function fuzzyKeys(ctx: QueryContext, key: string, wanted: number): {
+  scores: Map<string, number>;
+  capped: boolean;
+} {
+  const scores = new Map<string, number>();
+  const words = ctx.statements
+    .get<{ suffix: string; name_key: string }>(
+      'SELECT suffix, name_key FROM name_parts WHERE suffix >= ? AND suffix < ? LIMIT ?',
+    )
+    .all(key, key + MAX_CHAR, MAX_WORD_KEYS);
+  let capped = words.length === MAX_WORD_KEYS;
+  for (const w of words) {
+    if (w.name_key.startsWith(key)) continue;
+    const score = w.suffix === key ? SYMBOL_SCORES.wordSuffix : SYMBOL_SCORES.wordPrefix;
+    scores.set(w.name_key, Math.max(scores.get(w.name_key) ?? 0, score));
+  }
+
+  const chars = [...key];
+  // Each word key has at least one symbol (unless filtered out), so C is needed only when B
+  // cannot fill what is left of the page.
+  if (chars.length >= 3 && scores.size < wanted) {
+    const anchorLength = chars.length >= 8 ? 3 : chars.length >= 5 ? 2 : 1;
+    const anchor = chars.slice(0, anchorLength).join('');
+    const pattern = `${anchor}*${chars.slice(anchorLength).join('*')}*`;
+    const seq = ctx.statements
+      .get<{ name_key: string }>(
+        'SELECT name_key FROM name_parts WHERE suffix >= ? AND suffix < ? AND suffix GLOB ? LIMIT ?',
+      )
+      .all(anchor, anchor + MAX_CHAR, pattern, MAX_SUBSEQUENCE_KEYS);
+    capped ||= seq.length === MAX_SUBSEQUENCE_KEYS;
+    for (const { name_key: k } of seq) {
+      if (k.startsWith(key) || scores.has(k)) continue;
+      const extra = [...k].length - chars.length;
+      scores.set(k, SYMBOL_SCORES.subsequence + Math.max(0, 4 - Math.floor(extra / 3)));
+    }
+  }
+  return { scores, capped };
+}
 
 interface SymbolRow {
   id: number;
   name: string;
-  name_key: string;
   kind: SymbolKind;
   start_line: number;
   start_col: number;
@@ -62,15 +233,16 @@ interface SymbolRow {
   container: string | null;
   signature: string;
   doc: string | null;
-  exported: number;
   rel: string;
   language: LanguageId;
   root: string;
-  kind_rank: number;
-  score: number;
 }
 
-function toHit(r: SymbolRow): SymbolHit {
+const SELECT_DETAILS = `SELECT s.id, s.name, s.kind, s.start_line, s.start_col, s.end_line, s.container,
+  s.signature, s.doc, f.path AS rel, f.language, r.path AS root
+  FROM symbols s JOIN files f ON f.id = s.file_id JOIN roots r ON r.id = f.root_id`;
+
+function toHit(r: SymbolRow, score: number): SymbolHit {
   return {
     name: r.name,
     kind: r.kind,
@@ -82,172 +254,23 @@ function toHit(r: SymbolRow): SymbolHit {
     container: r.container,
     signature: r.signature,
     doc: r.doc,
-    score: r.score,
+    score,
   };
 }
 
-/** The tie-break after score: exported, definition kinds, shorter paths, shorter names. */
-function compareRows(a: SymbolRow, b: SymbolRow): number {
-  return (
-    b.score - a.score ||
-    b.exported - a.exported ||
-    a.kind_rank - b.kind_rank ||
-    a.rel.length - b.rel.length ||
-    a.name.length - b.name.length ||
-    (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) ||
-    (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0) ||
-    a.start_line - b.start_line
-  );
-}
-
-function filtersOf(ctx: QueryContext, q: SymbolQuery): SqlFilter {
-  const sql: string[] = [];
-  const params: unknown[] = [];
-  if (q.kind !== undefined) {
-    sql.push('s.kind = ?');
-    params.push(q.kind);
-  }
-  if (q.language !== undefined) {
-    sql.push('f.language = ?');
-    params.push(q.language);
-  }
-  const scope = scopeOf(ctx, q.pathPrefix);
-  if (scope !== null) {
-    const f = scopeFilter(scope);
-    sql.push(f.sql);
-    params.push(...f.params);
-  }
-  return { sql: sql.map((s) => ` AND ${s}`).join(''), params };
-}
-
-/** `Outer.Inner.method` / `mod::fn` -> the name to match and the qualifier (lowercased) to prefer. */
-function parseQuery(query: string): { name: string; qualifier: string | null } {
-  const q = query.trim();
-  const parts = q.split(/\.|::|#/).filter((p) => p.length > 0);
-  if (parts.length < 2) return { name: q, qualifier: null };
-  return { name: parts[parts.length - 1]!, qualifier: parts.slice(0, -1).join('.').toLowerCase() };
-}
-
-/**
- * Symbol search in tiers: (A) keys starting with the query key, scored in SQL as exact >
- * prefix > case-insensitive exact > case-insensitive prefix > key exact (`get_user` for
- * `getUser`) > key prefix; then, only when A cannot fill the page, (B) names with a word part
- * starting with the query (`fetchUser` for `user`) and (C) names whose word-part tail contains
- * the query as a subsequence (`userService` for `usr`). Every tier is index-backed.
- */
-export function searchSymbols(ctx: QueryContext, q: SymbolQuery): SymbolSearchResult {
-  const { limit, offset } = paging(q.limit, q.offset);
-  const { name, qualifier } = parseQuery(q.query);
-  if (name.length === 0 || limit === 0) return { hits: [], hasMore: false };
-  const need = offset + limit + 1;
-  const filters = filtersOf(ctx, q);
-  const key = nameKey(name);
-  const lower = name.toLowerCase();
-
-  const keyCond = key === '' ? "s.name_key = '' AND s.name_lower = ?" : 's.name_key >= ? AND s.name_key < ?';
-  const keyParams = key === '' ? [lower] : [key, key + MAX_CHAR];
-  const tierA = ctx.statements
-    .get<SymbolRow>(
-      `SELECT ${SELECT_SYMBOL},
-         CASE WHEN s.name = ? THEN ${SYMBOL_SCORES.exact}
-              WHEN substr(s.name, 1, ?) = ? THEN ${SYMBOL_SCORES.prefix}
-              WHEN s.name_lower = ? THEN ${SYMBOL_SCORES.caseInsensitiveExact}
-              WHEN substr(s.name_lower, 1, ?) = ? THEN ${SYMBOL_SCORES.caseInsensitivePrefix}
-              WHEN s.name_key = ? THEN ${SYMBOL_SCORES.keyExact}
-              ELSE ${SYMBOL_SCORES.keyPrefix} END
-         + CASE WHEN ? IS NOT NULL AND lower(s.container) = ? THEN 4 ELSE 0 END AS score
-       FROM symbols s JOIN files f ON f.id = s.file_id JOIN roots r ON r.id = f.root_id
-       WHERE ${keyCond}${filters.sql}
-       ORDER BY score DESC, s.exported DESC, kind_rank, length(f.path), length(s.name), s.name, f.path, s.start_line
-       LIMIT ?`,
-    )
-    .all(
-      name,
-      [...name].length,
-      name,
-      lower,
-      [...lower].length,
-      lower,
-      key,
-      qualifier,
-      qualifier,
-      ...keyParams,
-      ...filters.params,
-      need,
-    );
-
-  let rows = tierA;
-  let capped = false;
-  if (tierA.length < need && key.length >= 2) {
-    const seen = new Set<string>();
-    const fuzzy: SymbolRow[] = [];
-    const wordKeys = new Map<string, number>();
-    const partRows = ctx.statements
-      .get<{ suffix: string; name_key: string }>(
-        'SELECT suffix, name_key FROM name_parts WHERE suffix >= ? AND suffix < ? LIMIT ?',
-      )
-      .all(key, key + MAX_CHAR, MAX_WORD_KEYS);
-    capped ||= partRows.length === MAX_WORD_KEYS;
-    for (const p of partRows) {
-      if (p.name_key.startsWith(key)) continue;
-      const score = p.suffix === key ? SYMBOL_SCORES.wordSuffix : SYMBOL_SCORES.wordPrefix;
-      wordKeys.set(p.name_key, Math.max(wordKeys.get(p.name_key) ?? 0, score));
-    }
-    for (const k of wordKeys.keys()) seen.add(k);
-    capped ||= collectByKeys(ctx, wordKeys, filters, qualifier, fuzzy);
-
-    const chars = [...key];
-    if (chars.length >= 3 && tierA.length + fuzzy.length < need) {
-      const first = chars[0]!;
-      const seqKeys = new Map<string, number>();
-      const keyRows = ctx.statements
-        .get<{ name_key: string }>(
-          `SELECT DISTINCT name_key FROM name_parts
-           WHERE suffix >= ? AND suffix < ? AND suffix GLOB ?
-           ORDER BY length(name_key), name_key LIMIT ?`,
-        )
-        .all(first, first + MAX_CHAR, `${chars.join('*')}*`, MAX_SUBSEQUENCE_KEYS);
-      capped ||= keyRows.length === MAX_SUBSEQUENCE_KEYS;
-      for (const { name_key: k } of keyRows) {
-        if (k.startsWith(key) || seen.has(k)) continue;
-        // Tighter matches first: the fewer extra characters, the higher (up to +4).
-        const extra = [...k].length - chars.length;
-        seqKeys.set(k, SYMBOL_SCORES.subsequence + Math.max(0, 4 - Math.floor(extra / 3)));
-      }
-      capped ||= collectByKeys(ctx, seqKeys, filters, qualifier, fuzzy);
-    }
-    fuzzy.sort(compareRows);
-    rows = tierA.concat(fuzzy);
-  }
-
-  const hasMore = rows.length > offset + limit;
-  const hits = rows.slice(offset, offset + limit).map(toHit);
-  return !hasMore && !capped ? { hits, total: rows.length, hasMore } : { hits, hasMore };
-}
-
-/** Appends the symbols of the given keys (scored per key) to `out`; true when capped. */
-function collectByKeys(
-  ctx: QueryContext,
-  keys: Map<string, number>,
-  filters: SqlFilter,
-  qualifier: string | null,
-  out: SymbolRow[],
-): boolean {
-  if (keys.size === 0) return false;
+/** Full hits for ranked candidates, in their order. */
+function symbolDetails(ctx: QueryContext, page: Candidate[]): SymbolHit[] {
+  if (page.length === 0) return [];
   const rows = ctx.statements
-    .get<SymbolRow>(
-      `SELECT ${SELECT_SYMBOL}, 0 AS score
-       FROM symbols s JOIN files f ON f.id = s.file_id JOIN roots r ON r.id = f.root_id
-       WHERE s.name_key IN (SELECT value FROM json_each(?))${filters.sql}
-       LIMIT ?`,
-    )
-    .all(JSON.stringify([...keys.keys()]), ...filters.params, MAX_FUZZY_ROWS);
-  for (const r of rows) {
-    const bonus = qualifier !== null && r.container?.toLowerCase() === qualifier ? 4 : 0;
-    r.score = (keys.get(r.name_key) ?? 0) + bonus;
-    out.push(r);
+    .get<SymbolRow>(`${SELECT_DETAILS} WHERE s.id IN (SELECT value FROM json_each(?))`)
+    .all(JSON.stringify(page.map((c) => c.id)));
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const hits: SymbolHit[] = [];
+  for (const c of page) {
+    const r = byId.get(c.id);
+    if (r !== undefined) hits.push(toHit(r, c.score));
   }
-  return rows.length === MAX_FUZZY_ROWS;
+  return hits;
 }
 
 /** Symbols of one file in source order, or null when the file is not in the index (or was skipped). */
@@ -263,13 +286,9 @@ export function fileOutline(ctx: QueryContext, absPath: string): SymbolHit[] | n
     if (file === undefined) continue;
     if (file.status !== 'indexed') return null;
     return ctx.statements
-      .get<SymbolRow>(
-        `SELECT ${SELECT_SYMBOL}, 0 AS score
-         FROM symbols s JOIN files f ON f.id = s.file_id JOIN roots r ON r.id = f.root_id
-         WHERE s.file_id = ? ORDER BY s.start_line, s.start_col, s.end_line DESC, s.id`,
-      )
+      .get<SymbolRow>(`${SELECT_DETAILS} WHERE s.file_id = ? ORDER BY s.start_line, s.start_col, s.end_line DESC, s.id`)
       .all(file.id)
-      .map(toHit);
+      .map((r) => toHit(r, 0));
   }
   return null;
 }

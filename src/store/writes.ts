@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { CodeindexError } from '../errors.js';
 import { chunkSubTokens, nameKey, nameSuffixes } from './identifiers.js';
 import { checkRelPath, normalizeRootPath } from './paths.js';
+import { symbolRank } from './symbol-rank.js';
 import type { FileExtraction } from '../indexer/types.js';
 import type { FileWrite, WriteBatchResult } from './types.js';
 
@@ -57,8 +58,8 @@ export function createIndexWriter(db: Database.Database, now: () => number): Ind
     ),
     insertSymbol: db.prepare<Params>(
       `INSERT INTO symbols (file_id, name, name_lower, name_key, kind, start_line, start_col, end_line, end_col,
-                            container, signature, doc, exported)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                            container, signature, doc, exported, rank)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     insertName: db.prepare<Params>('INSERT OR IGNORE INTO symbol_names (name) VALUES (?)'),
     insertNamePart: db.prepare<Params>('INSERT OR IGNORE INTO name_parts (suffix, name_key) VALUES (?, ?)'),
@@ -132,7 +133,7 @@ export function createIndexWriter(db: Database.Database, now: () => number): Ind
       else ids.push(old.id);
     }
     totals.files++;
-    if (ex !== undefined) writeRows(fileId, ex, reusable, fts, names);
+    if (ex !== undefined) writeRows(fileId, ex, reusable, fts, names, path.length);
     for (const ids of reusable.values()) for (const id of ids) st.deleteChunk.run(id);
     if (ex === undefined) return;
     totals.symbols += ex.symbols.length;
@@ -146,6 +147,7 @@ export function createIndexWriter(db: Database.Database, now: () => number): Ind
     reusable: Map<string, number[]>,
     fts: PendingFts[],
     names: Set<string>,
+    pathLength: number,
   ): void {
     for (const s of ex.symbols) {
       registerName(s.name, names);
@@ -163,6 +165,7 @@ export function createIndexWriter(db: Database.Database, now: () => number): Ind
         s.signature,
         s.doc,
         s.exported ? 1 : 0,
+        symbolRank(s.exported, s.kind, pathLength),
       );
     }
     for (const r of ex.refs) st.insertRef.run(fileId, r.name, r.kind, r.line, r.col, r.enclosing);

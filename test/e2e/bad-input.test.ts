@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  callTool,
+  callToolError,
+  freePort,
+  makeTestEnv,
+  startMcpClient,
+  type TestEnv,
+  waitForTask,
+} from '../helpers/env.js';
+
+/** Every kind of bad input gets a one-line error or skip reason, and the server keeps serving. */
+describe('bad input over MCP', () => {
+  let env: TestEnv;
+  let repo: string;
+  let outside: string;
+  let mcp: Awaited<ReturnType<typeof startMcpClient>>;
+
+  before(async () => {
+    env = makeTestEnv({ CODEINDEX_MAX_FILE_BYTES: '2048' });
+    repo = join(env.tmp, 'repo');
+    outside = join(env.tmp, 'outside');
+    mkdirSync(join(repo, 'src'), { recursive: true });
+    mkdirSync(outside, { recursive: true });
+    writeFileSync(join(repo, 'src/good.py'), 'def good():\n    return 1\n');
+    writeFileSync(join(repo, 'src/big.py'), `# big\n${'x = 1\n'.repeat(1000)}`);
+    writeFileSync(join(repo, 'src/blob.js'), Buffer.from([0x63, 0x6f, 0x00, 0x01, 0x02, 0x6e, 0x73, 0x74]));
+    writeFileSync(join(repo, 'src/latin1.py'), Buffer.from([0x64, 0x65, 0x66, 0x20, 0xe9, 0xff, 0x28, 0x29, 0x3a, 0x0a]));
+    writeFileSync(join(repo, 'src/empty.ts'), '');
+    writeFileSync(join(outside, 'secret.py'), 'def secret():\n    pass\n');
+    symlinkSync(join(outside, 'secret.py'), join(repo, 'src/escape.py'));
+    symlinkSync(join(repo, 'src/nowhere.py'), join(repo, 'src/dangling.py'));
+    env.env.CODEINDEX_ROOTS = repo;
+    mcp = await startMcpClient(env.env);
+  });
+
+  after(async () => {
+    await mcp?.close();
+    await env?.cleanup();
+  });
+
+  test('skipped files are counted by reason, nothing from outside the root is read', async () => {
+    const started = await callTool(mcp.client, 'index_repository', { path: repo });
+    const done = await waitForTask(mcp.client, String(started.task_id));
+    assert.equal(done.state, 'SUCCESS');
+    const s = done.result as Record<string, unknown>;
+    assert.equal(s.files_indexed, 1, JSON.stringify(s));
+    assert.deepEqual(s.skipped_by_reason, {
+      binary: 1,
+      dangling_symlink: 1,
+      empty: 1,
+      invalid_utf8: 1,
+      symlink_outside_root: 1,
+      too_large: 1,
+    });
+    const r = await callTool<{ symbols: unknown[] }>(mcp.client, 'search_symbols', { query: 'secret' });
+    assert.deepEqual(r.symbols, []);
+    const status = await callTool<{ roots: { skipped_by_reason: Record<string, number> }[] }>(mcp.client, 'index_status', {});
+    assert.equal(status.roots[0]?.skipped_by_reason.binary, 1);
+  });
+
+  test('paths outside the allowed roots are refused, including via .. and symlinks', async () => {
+    for (const p of [outside, join(repo, '..', 'outside'), '/etc']) {
+      const msg = await callToolError(mcp.client, 'index_repository', { path: p });
+      assert.match(msg, /^PATH_OUTSIDE_ROOT: .*outside the allowed roots/);
+      assert.equal(msg.split('\n').length, 1);
+    }
+    const viaLink = await callToolError(mcp.client, 'index_file', { path: join(repo, 'src/escape.py') });
+    assert.match(viaLink, /^PATH_OUTSIDE_ROOT/);
+    const outline = await callToolError(mcp.client, 'get_file_outline', { path: '/etc/passwd' });
+    assert.match(outline, /^PATH_OUTSIDE_ROOT/);
+  });
+
+  test('missing path, directory to index_file, file to index_repository', async () => {
+    assert.match(await callToolError(mcp.client, 'index_file', { path: join(repo, 'src/missing.py') }), /^PATH_NOT_FOUND: /);
+    assert.match(await callToolError(mcp.client, 'index_file', { path: join(repo, 'src') }), /^NOT_A_FILE: .*index_repository/);
+    assert.match(await callToolError(mcp.client, 'index_repository', { path: join(repo, 'src/good.py') }), /^NOT_A_DIRECTORY: /);
+    assert.match(await callToolError(mcp.client, 'index_file', { path: join(repo, 'src/dangling.py') }), /^PATH_NOT_FOUND: /);
+  });
+
+  test('index_file of a binary file ends with a skip reason, not a crash', async () => {
+    const started = await callTool(mcp.client, 'index_file', { path: join(repo, 'src/blob.js') });
+    const done = await waitForTask(mcp.client, String(started.task_id));
+    assert.equal(done.state, 'SUCCESS');
+    const res = done.result as { skipped: Record<string, number>; indexed: number; unchanged: number };
+    // Already recorded as binary by the repository run with the same size+mtime: unchanged.
+    assert.equal(res.indexed, 0);
+    assert.equal((res.skipped.binary ?? 0) + res.unchanged, 1);
+  });
+
+  test('wrong argument types are rejected with a clear message', async () => {
+    const r = await mcp.client.callTool({ name: 'search_symbols', arguments: { query: 42 } });
+    assert.equal(r.isError, true);
+    assert.match(JSON.stringify(r.content), /Invalid arguments for tool search_symbols/);
+    const r2 = await mcp.client.callTool({ name: 'index_repository', arguments: { path: repo, priority: 'urgent' } });
+    assert.equal(r2.isError, true);
+  });
+
+  test('unknown and never-issued task ids say so', async () => {
+    assert.match(await callToolError(mcp.client, 'task_status', { task_id: 'nope' }), /^TASK_NOT_FOUND: unknown task id/);
+    assert.match(
+      await callToolError(mcp.client, 'task_status', { task_id: 'idx_00000000000000000000000000000000' }),
+      /^TASK_NOT_FOUND: no task .* was ever issued/,
+    );
+    assert.match(await callToolError(mcp.client, 'cancel_task', { task_id: 'idx_ffff' }), /^TASK_NOT_FOUND/);
+  });
+
+  test('the server still answers after all of that', async () => {
+    const r = await callTool<{ symbols: { name: string }[] }>(mcp.client, 'search_symbols', { query: 'good' });
+    assert.equal(r.symbols[0]?.name, 'good');
+  });
+
+  test('Redis unreachable: job tools fail with a hint, query tools still answer', async () => {
+    const port = await freePort();
+    const down = await startMcpClient({ ...env.env, REDIS_URL: `redis://127.0.0.1:${port}`, CODEINDEX_WORKERS: '0' });
+    try {
+      const msg = await callToolError(down.client, 'index_repository', { path: repo });
+      assert.match(msg, /^REDIS_UNAVAILABLE: Redis at redis:\/\/127\.0\.0\.1:\d+\/? is unreachable.*REDIS_URL/);
+      assert.match(await callToolError(down.client, 'task_status', { task_id: 'idx_0' }), /^REDIS_UNAVAILABLE/);
+      const r = await callTool<{ symbols: { name: string }[] }>(down.client, 'search_symbols', { query: 'good' });
+      assert.equal(r.symbols[0]?.name, 'good');
+    } finally {
+      await down.close();
+    }
+  });
+});

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { CHUNK_OVERLAP_LINES, createExtractor, MAX_CHUNK_CHARS, MAX_CHUNK_LINES } from '../../src/indexer/index.js';
+import { chunkRows } from './helpers.js';
+
+const extractor = createExtractor();
+
+/** A TypeScript function spanning exactly `lines` lines (line 1 is its head). */
+function bigFunction(lines: number): string {
+  const body = Array.from({ length: lines - 2 }, (_, i) => `  const v${i + 2} = ${i + 2};`);
+  return ['export function big(): void {', ...body, '}'].join('\n');
+}
+
+describe('chunking', () => {
+  it('uses 60-line windows overlapping by 10 lines', () => {
+    assert.equal(MAX_CHUNK_LINES, 60);
+    assert.equal(CHUNK_OVERLAP_LINES, 10);
+  });
+
+  it('splits a large function into overlapping windows that cover it exactly', () => {
+    const source = `import { x } from './x.js';\n\n${bigFunction(150)}\n`;
+    const result = extractor.extractFile(source, 'typescript');
+    // The function spans lines 3..152.
+    assert.deepEqual(chunkRows(result), [
+      ['header', null, 1, 1],
+      ['symbol', 'big', 3, 62],
+      ['symbol', 'big', 53, 112],
+      ['symbol', 'big', 103, 152],
+    ]);
+    const lines = source.split('\n');
+    const second = result.chunks[2];
+    assert.equal(second?.content, lines.slice(52, 112).join('\n'));
+    assert.ok(second?.content.startsWith('  const v51 = 51;'));
+  });
+
+  it('does not split a function of exactly 60 lines', () => {
+    const result = extractor.extractFile(bigFunction(60), 'typescript');
+    assert.deepEqual(chunkRows(result), [['symbol', 'big', 1, 60]]);
+  });
+
+  it('hashes each chunk content with sha256', () => {
+    const result = extractor.extractFile(bigFunction(100), 'typescript');
+    assert.equal(result.chunks.length, 2);
+    for (const chunk of result.chunks) {
+      assert.equal(chunk.hash, createHash('sha256').update(chunk.content).digest('hex'));
+    }
+    assert.notEqual(result.chunks[0]?.hash, result.chunks[1]?.hash);
+  });
+
+  it('keeps nested functions inside their parent chunk', () => {
+    const source = [
+      'def outer():',
+      '    def inner():',
+      '        return 1',
+      '    return inner()',
+      '',
+    ].join('\n');
+    const result = extractor.extractFile(source, 'python');
+    assert.deepEqual(chunkRows(result), [['symbol', 'outer', 1, 4]]);
+  });
+
+  it('starts a symbol chunk at its doc comment and a class chunk stops before its first method', () => {
+    const source = [
+      '/** A thing. */', // 1
+      'class Thing {', // 2
+      '  size = 1;', // 3
+      '', // 4
+      '  /** Grows. */', // 5
+      '  grow() {', // 6
+      '    this.size++;', // 7
+      '  }', // 8
+      '}', // 9
+    ].join('\n');
+    const result = extractor.extractFile(source, 'typescript');
+    assert.deepEqual(chunkRows(result), [
+      ['symbol', 'Thing', 1, 4],
+      ['symbol', 'Thing.grow', 5, 8],
+    ]);
+    assert.equal(result.chunks[0]?.content, '/** A thing. */\nclass Thing {\n  size = 1;\n');
+  });
+
+  it('omits the header chunk when there is nothing before the first symbol', () => {
+    const result = extractor.extractFile('function a() {}\n', 'javascript');
+    assert.deepEqual(chunkRows(result), [['symbol', 'a', 1, 1]]);
+  });
+
+  it('caps chunk content for minified lines', () => {
+    const source = `function f(){${'x=1;'.repeat(10_000)}}`;
+    const result = extractor.extractFile(source, 'javascript');
+    assert.equal(result.chunks.length, 1);
+    assert.equal(result.chunks[0]?.content.length, MAX_CHUNK_CHARS);
+  });
+});

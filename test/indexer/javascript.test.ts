@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  chunkRows,
+  definitionRows,
+  exportedNames,
+  extractFixture,
+  importRows,
+  refRows,
+  symbolNamed,
+} from './helpers.js';
+
+describe('javascript: js/util.js', () => {
+  const result = extractFixture('js/util.js');
+
+  it('detects the language', () => {
+    assert.equal(result.language, 'javascript');
+  });
+
+  it('extracts every definition; locals inside functions are not symbols', () => {
+    assert.deepEqual(definitionRows(result), [
+      ['fs', 'constant', 4, 4, null],
+      ['DEFAULTS', 'constant', 7, 7, null],
+      ['greetCount', 'variable', 9, 9, null],
+      ['Greeter', 'class', 12, 32, null],
+      ['#prefix', 'property', 13, 13, 'Greeter'],
+      ['instances', 'property', 14, 14, 'Greeter'],
+      ['constructor', 'constructor', 16, 20, 'Greeter'],
+      ['greet', 'method', 23, 27, 'Greeter'],
+      ['count', 'method', 29, 31, 'Greeter'],
+      ['readNames', 'function', 37, 40, null],
+      ['main', 'function', 42, 44, null],
+    ]);
+    assert.deepEqual(exportedNames(result), [
+      'Greeter',
+      'Greeter.instances',
+      'Greeter.constructor',
+      'Greeter.greet',
+      'Greeter.count',
+      'readNames',
+      'main',
+    ]);
+  });
+
+  it('extracts references; require() is an import, not a call', () => {
+    assert.deepEqual(refRows(result), [
+      ['joinWords', 'import', 2, null],
+      ['capitalize', 'import', 2, null],
+      ['defaultsDeep', 'import', 3, null],
+      ['EventTarget', 'inherit', 12, 'Greeter'],
+      ['defaultsDeep', 'call', 18, 'Greeter.constructor'],
+      ['joinWords', 'call', 25, 'Greeter.greet'],
+      ['map', 'call', 25, 'Greeter.greet'],
+      ['trim', 'call', 38, 'readNames'],
+      ['readFileSync', 'call', 39, 'readNames'],
+      ['split', 'call', 39, 'readNames'],
+      ['map', 'call', 39, 'readNames'],
+      ['filter', 'call', 39, 'readNames'],
+      ['Greeter', 'new', 43, 'main'],
+      ['greet', 'call', 43, 'main'],
+      ['readNames', 'call', 43, 'main'],
+    ]);
+  });
+
+  it('extracts ES and CommonJS imports', () => {
+    assert.deepEqual(importRows(result), [
+      ['./format.js', ['joinWords', 'capitalize'], 2],
+      ['lodash/defaultsDeep', ['defaultsDeep'], 3],
+      ['node:fs', [], 4],
+    ]);
+  });
+
+  it('extracts docs and signatures', () => {
+    assert.equal(symbolNamed(result, 'readNames').doc, 'Reads names from a file, one per line.');
+    assert.equal(symbolNamed(result, 'Greeter.greet').doc, 'Returns a greeting for every name.');
+    assert.equal(symbolNamed(result, 'Greeter.count').signature, 'get count()');
+    assert.equal(symbolNamed(result, 'main').signature, 'export default function main(file)');
+    assert.equal(symbolNamed(result, 'DEFAULTS').doc, 'Default options for {@link Greeter}.');
+  });
+
+  it('chunks classes up to their first method', () => {
+    assert.deepEqual(chunkRows(result), [
+      ['header', null, 1, 9],
+      ['symbol', 'Greeter', 11, 15],
+      ['symbol', 'Greeter.constructor', 16, 20],
+      ['symbol', 'Greeter.greet', 22, 27],
+      ['symbol', 'Greeter.count', 29, 31],
+      ['symbol', 'readNames', 34, 40],
+      ['symbol', 'main', 42, 44],
+    ]);
+  });
+});
+
+describe('javascript: js/format.js', () => {
+  const result = extractFixture('js/format.js');
+
+  it('keeps the file comment off the first declaration (blank line between)', () => {
+    assert.deepEqual(definitionRows(result), [
+      ['SEPARATOR', 'constant', 5, 5, null],
+      ['joinWords', 'function', 11, 13, null],
+      ['capitalize', 'function', 15, 15, null],
+    ]);
+    assert.equal(symbolNamed(result, 'SEPARATOR').doc, null);
+    assert.equal(symbolNamed(result, 'joinWords').doc, 'Joins words with {@link SEPARATOR}.\n@param {string[]} words');
+  });
+});

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  chunkRows,
+  definitionRows,
+  exportedNames,
+  extractFixture,
+  importRows,
+  refRows,
+  symbolNamed,
+} from './helpers.js';
+
+describe('rust: rust/src/lib.rs', () => {
+  const result = extractFixture('rust/src/lib.rs');
+
+  it('detects the language', () => {
+    assert.equal(result.language, 'rust');
+  });
+
+  it('extracts every definition; impl methods are contained by the impl type', () => {
+    assert.deepEqual(definitionRows(result), [
+      ['store', 'module', 3, 3, null],
+      ['DEFAULT_CAPACITY', 'constant', 9, 9, null],
+      ['HITS', 'variable', 11, 11, null],
+      ['Policy', 'enum', 15, 18, null],
+      ['Lru', 'constant', 16, 16, 'Policy'],
+      ['Fifo', 'constant', 17, 17, 'Policy'],
+      ['Key', 'type', 20, 20, null],
+      ['Lookup', 'trait', 23, 30, null],
+      ['lookup', 'method', 25, 25, 'Lookup'],
+      ['contains', 'method', 27, 29, 'Lookup'],
+      ['Cache', 'struct', 33, 36, null],
+      ['store', 'field', 34, 34, 'Cache'],
+      ['policy', 'field', 35, 35, 'Cache'],
+      ['new', 'method', 39, 41, 'Cache'],
+      ['record_hit', 'method', 43, 45, 'Cache'],
+      ['lookup', 'method', 49, 52, 'Cache'],
+      ['fmt', 'method', 56, 58, 'Cache'],
+      ['default_cache', 'function', 62, 64, null],
+      ['tests', 'module', 66, 72, null],
+      ['check', 'function', 69, 71, 'tests'],
+    ]);
+  });
+
+  it('exports `pub` items (and members of pub traits and enums)', () => {
+    assert.deepEqual(exportedNames(result), [
+      'store',
+      'DEFAULT_CAPACITY',
+      'Policy',
+      'Policy.Lru',
+      'Policy.Fifo',
+      'Key',
+      'Lookup',
+      'Lookup.lookup',
+      'Lookup.contains',
+      'Cache',
+      'Cache.new',
+      'default_cache',
+    ]);
+  });
+
+  it('extracts /// docs across attributes, and signatures', () => {
+    assert.equal(symbolNamed(result, 'Policy').doc, 'How entries are evicted.');
+    assert.equal(symbolNamed(result, 'Lookup.lookup').doc, 'Returns the value for `key`, if any.');
+    assert.equal(symbolNamed(result, 'Cache').doc, 'A cache in front of a [`Store`].');
+    assert.equal(symbolNamed(result, 'Cache.new').doc, null);
+    assert.equal(
+      symbolNamed(result, 'Cache.fmt').signature,
+      "fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result",
+    );
+    assert.equal(symbolNamed(result, 'DEFAULT_CAPACITY').signature, 'pub const DEFAULT_CAPACITY: usize = 128');
+  });
+
+  it('extracts calls, macros, struct literals, trait impls and types', () => {
+    assert.deepEqual(refRows(result), [
+      ['Display', 'import', 5, null],
+      ['Store', 'import', 6, null],
+      ['String', 'type', 20, 'Key'],
+      ['Option', 'type', 25, 'Lookup.lookup'],
+      ['String', 'type', 25, 'Lookup.lookup'],
+      ['lookup', 'call', 28, 'Lookup.contains'],
+      ['is_some', 'call', 28, 'Lookup.contains'],
+      ['Store', 'type', 34, 'Cache.store'],
+      ['Policy', 'type', 35, 'Cache.policy'],
+      ['Cache', 'type', 38, 'Cache'],
+      ['Policy', 'type', 39, 'Cache.new'],
+      ['Self', 'type', 39, 'Cache.new'],
+      ['Cache', 'new', 40, 'Cache.new'],
+      ['Store', 'type', 40, 'Cache.new'],
+      ['new', 'call', 40, 'Cache.new'],
+      ['Lookup', 'inherit', 48, 'Cache'],
+      ['Cache', 'type', 48, 'Cache'],
+      ['Option', 'type', 49, 'Cache.lookup'],
+      ['String', 'type', 49, 'Cache.lookup'],
+      ['record_hit', 'call', 50, 'Cache.lookup'],
+      ['get', 'call', 51, 'Cache.lookup'],
+      ['cloned', 'call', 51, 'Cache.lookup'],
+      ['Display', 'inherit', 55, 'Cache'],
+      ['Cache', 'type', 55, 'Cache'],
+      ['Formatter', 'type', 56, 'Cache.fmt'],
+      ['Result', 'type', 56, 'Cache.fmt'],
+      ['write', 'call', 57, 'Cache.fmt'],
+      ['Cache', 'type', 62, 'default_cache'],
+      ['Cache', 'type', 63, 'default_cache'],
+      ['new', 'call', 63, 'default_cache'],
+      ['assert', 'call', 70, 'tests.check'],
+    ]);
+  });
+
+  it('splits use trees into source and names', () => {
+    assert.deepEqual(importRows(result), [
+      ['std::fmt', ['self', 'Display'], 5],
+      ['crate::store', ['Store'], 6],
+      ['super', ['*'], 67],
+    ]);
+  });
+
+  it('chunks with the header running to the last top-level use', () => {
+    assert.deepEqual(chunkRows(result), [
+      ['header', null, 1, 6],
+      ['symbol', 'store', 3, 3],
+      ['symbol', 'Policy', 13, 18],
+      ['symbol', 'Lookup', 22, 30],
+      ['symbol', 'Cache', 32, 36],
+      ['symbol', 'Cache.new', 39, 41],
+      ['symbol', 'Cache.record_hit', 43, 45],
+      ['symbol', 'Cache.lookup', 49, 52],
+      ['symbol', 'Cache.fmt', 56, 58],
+      ['symbol', 'default_cache', 61, 64],
+      ['symbol', 'tests', 66, 68],
+      ['symbol', 'tests.check', 69, 71],
+    ]);
+  });
+});
+
+describe('rust: rust/src/store.rs', () => {
+  it('defines the Store used by lib.rs', () => {
+    const result = extractFixture('rust/src/store.rs');
+    assert.deepEqual(definitionRows(result), [
+      ['Store', 'struct', 7, 10, null],
+      ['items', 'field', 8, 8, 'Store'],
+      ['capacity', 'field', 9, 9, 'Store'],
+      ['new', 'method', 14, 16, 'Store'],
+      ['get', 'method', 18, 20, 'Store'],
+      ['insert', 'method', 22, 28, 'Store'],
+    ]);
+    assert.deepEqual(importRows(result), [['std::collections', ['HashMap'], 3]]);
+  });
+});
