@@ -151,10 +151,10 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
       prefix: cfg.queuePrefix,
       name,
       concurrency: cfg.concurrency,
-      // Renewed every lockDuration/2; files are parsed with yields in between, so 60 s is ample.
-      lockDuration: 60_000,
-      stalledInterval: 30_000,
-      maxStalledCount: 1,
+      // Renewed every lockDuration/2; files are parsed with yields in between.
+      lockDuration: cfg.lockDurationMs,
+      stalledInterval: cfg.stalledIntervalMs,
+      maxStalledCount: cfg.maxStalledCount,
       metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
       ...(limit ? { limiter: parseRateLimit(limit) } : {}),
       settings: {

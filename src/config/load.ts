@@ -48,6 +48,9 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   CODEINDEX_CLEANUP_CRON: 'cleanupCron',
   CODEINDEX_CLEANUP_DAYS: 'cleanupDays',
   CODEINDEX_SECRET: 'secret',
+  CODEINDEX_LOCK_DURATION_MS: 'lockDurationMs',
+  CODEINDEX_STALLED_INTERVAL_MS: 'stalledIntervalMs',
+  CODEINDEX_MAX_STALLED_COUNT: 'maxStalledCount',
   CODEINDEX_TEST_JOBS: 'testJobs',
 };
 

@@ -98,6 +98,13 @@ export const configSchema = z.object({
   /** How long finished job records are kept (Celery's result_expires). Seconds. */
   resultTtlSeconds: positiveInt.default(3600),
   failedTtlSeconds: positiveInt.default(7 * 24 * 3600),
+  /**
+   * Job locks (Celery's acks_late): a job whose worker stops renewing its lock for this long is
+   * treated as stalled and retried; after `maxStalledCount` stalls it fails (and is dead-lettered).
+   */
+  lockDurationMs: positiveInt.default(60_000),
+  stalledIntervalMs: positiveInt.default(30_000),
+  maxStalledCount: nonNegativeInt.default(1),
   /** Worker recycling (Celery's max_tasks_per_child / max_memory_per_child). 0 = never. */
   maxTasksPerChild: nonNegativeInt.default(0),
   maxMemoryPerChildMb: nonNegativeInt.default(0),

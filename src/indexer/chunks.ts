@@ -21,8 +21,11 @@ import { createHash } from 'node:crypto';
 import type { LineIndex } from './line-index.js';
 import type { ExtractedChunk } from './types.js';
 
+/** Longest chunk, in lines, before a range is split into windows. */
 export const MAX_CHUNK_LINES = 60;
+/** Lines shared by consecutive windows of a split range. */
 export const CHUNK_OVERLAP_LINES = 10;
+/** Chunk content is cut at this many characters (minified code). */
 export const MAX_CHUNK_CHARS = 8000;
 
 /** A symbol that gets its own chunk; rows are 0-based and inclusive. */

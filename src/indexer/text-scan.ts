@@ -4,8 +4,9 @@
  * call into tree-sitter and never copy more than a few lines of text.
  */
 
-/** Limits from the contract in `./types.ts`. */
+/** Signature length limit from the contract in `./types.ts`. */
 export const MAX_SIGNATURE_CHARS = 200;
+/** Doc length limit from the contract in `./types.ts`. */
 export const MAX_DOC_CHARS = 1000;
 
 /** How a language writes documentation comments. */

@@ -166,6 +166,9 @@ export class TaskClient {
     const job = await q.getJob(taskId);
     if (job) return { job, queue: queue ?? 'dead-letter' };
     const issued = await this.connection.exists(this.key('issued', taskId));
+    if (issued && (await this.connection.exists(this.key('revoked', taskId)))) {
+      throw new RevokedTask(taskId);
+    }
     if (issued) {
       throw new CodeindexError(
         'TASK_EXPIRED',
@@ -181,7 +184,17 @@ export class TaskClient {
   /** A task's Celery-style state, progress, result and error. */
   async getTask(taskId: string, opts: { withData?: boolean } = {}): Promise<TaskInfo> {
     return withRedisDeadline(this.redisUrl, async () => {
-      const { job, queue } = await this.findJob(taskId);
+      let found: Awaited<ReturnType<TaskClient['findJob']>>;
+      try {
+        found = await this.findJob(taskId);
+      } catch (err) {
+        // A task cancelled before it started was removed; it still reads REVOKED.
+        if (err instanceof RevokedTask) {
+          return { task_id: taskId, name: '', queue: queueOfTaskId(taskId) ?? 'indexing', state: 'REVOKED', attempts: 0, created_at: '' };
+        }
+        throw err;
+      }
+      const { job, queue } = found;
       const bullState = await job.getState();
       return this.describe(job, queue, bullState, opts.withData ?? false);
     });
@@ -253,7 +266,14 @@ export class TaskClient {
    */
   async cancel(taskId: string): Promise<{ task_id: string; state: TaskState; detail: string }> {
     return withRedisDeadline(this.redisUrl, async () => {
-      const { job, queue } = await this.findJob(taskId);
+      let found: Awaited<ReturnType<TaskClient['findJob']>>;
+      try {
+        found = await this.findJob(taskId);
+      } catch (err) {
+        if (err instanceof RevokedTask) return { task_id: taskId, state: 'REVOKED' as const, detail: 'already cancelled' };
+        throw err;
+      }
+      const { job, queue } = found;
       const bullState = await job.getState();
       if (bullState === 'completed' || bullState === 'failed') {
         const info = await this.describe(job, queue, bullState, false);
@@ -500,3 +520,10 @@ function safeParse(s: string): unknown {
 }
 
 export { REVOKED_MARKER };
+
+/** Internal: a removed task that was cancelled. */
+class RevokedTask extends Error {
+  constructor(readonly taskId: string) {
+    super(`task ${taskId} was cancelled`);
+  }
+}

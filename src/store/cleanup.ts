@@ -27,11 +27,15 @@ export function cleanup(ctx: QueryContext, opts: CleanupOptions): CleanupResult 
   const now = opts.now ?? ctx.now();
   const cutoff = now - opts.days * DAY_MS;
   const roots = ctx.statements
-    .get<RootActivityRow>('SELECT id, path, created_at, last_indexed_at, last_queried_at FROM roots ORDER BY path')
+    .get<RootActivityRow>(
+      'SELECT id, path, created_at, last_indexed_at, last_queried_at FROM roots ORDER BY path',
+    )
     .all();
   const staleRoots: RootActivityRow[] = [];
   const missingFiles: number[] = [];
-  const filesOf = ctx.statements.get<{ id: number; path: string }>('SELECT id, path FROM files WHERE root_id = ?');
+  const filesOf = ctx.statements.get<{ id: number; path: string }>(
+    'SELECT id, path FROM files WHERE root_id = ?',
+  );
   for (const root of roots) {
     const lastActive = Math.max(root.last_indexed_at ?? root.created_at, root.last_queried_at ?? 0);
     if (lastActive < cutoff || !existsSync(root.path)) {
@@ -59,7 +63,9 @@ export function cleanup(ctx: QueryContext, opts: CleanupOptions): CleanupResult 
     .immediate();
   result.prunedVectors = ctx.db
     .transaction(() => {
-      const pruned = ctx.db.prepare('DELETE FROM vectors WHERE hash NOT IN (SELECT hash FROM chunks)').run().changes;
+      const pruned = ctx.db
+        .prepare('DELETE FROM vectors WHERE hash NOT IN (SELECT hash FROM chunks)')
+        .run().changes;
       ctx.db.prepare('DELETE FROM name_parts WHERE name_key NOT IN (SELECT name_key FROM symbols)').run();
       ctx.db.prepare('DELETE FROM symbol_names WHERE name NOT IN (SELECT name FROM symbols)').run();
       return pruned;

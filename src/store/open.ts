@@ -66,7 +66,10 @@ export function openIndexStore(dbPath: string, opts: OpenIndexStoreOptions = {})
 
   function writable(): IndexWriter {
     if (readonly) {
-      throw new CodeindexError('INTERNAL', `index store ${path} was opened read-only; open it read-write to write`);
+      throw new CodeindexError(
+        'INTERNAL',
+        `index store ${path} was opened read-only; open it read-write to write`,
+      );
     }
     writer ??= createIndexWriter(db, now);
     return writer;

@@ -55,7 +55,10 @@ export function relativeToRoot(root: string, absPath: string): string | null {
  * selects that subtree; a directory above roots selects those roots whole. Throws `NOT_INDEXED`
  * when it selects nothing.
  */
-export function resolveScope(roots: readonly { id: number; path: string }[], pathPrefix: string): ScopeEntry[] {
+export function resolveScope(
+  roots: readonly { id: number; path: string }[],
+  pathPrefix: string,
+): ScopeEntry[] {
   const prefix = isAbsolute(pathPrefix) ? resolve(pathPrefix) : pathPrefix;
   const out: ScopeEntry[] = [];
   for (const r of roots) {

@@ -47,7 +47,8 @@ export function getFileStates(ctx: QueryContext, rootPath: string): Map<string, 
     )
     .all(normalizeRootPath(rootPath));
   const out = new Map<string, FileState>();
-  for (const r of rows) out.set(r.path, { size: r.size, mtimeMs: r.mtime_ms, sha256: r.sha256, status: r.status });
+  for (const r of rows)
+    out.set(r.path, { size: r.size, mtimeMs: r.mtime_ms, sha256: r.sha256, status: r.status });
   return out;
 }
 

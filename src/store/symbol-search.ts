@@ -108,7 +108,10 @@ function nameScoreParams(m: Matcher): unknown[] {
 function qualifierSql(m: Matcher): { sql: string; params: unknown[] } {
   return m.qualifier === null
     ? { sql: '', params: [] }
-    : { sql: ` + CASE WHEN lower(s.container) = ? THEN ${QUALIFIER_BONUS} ELSE 0 END`, params: [m.qualifier] };
+    : {
+        sql: ` + CASE WHEN lower(s.container) = ? THEN ${QUALIFIER_BONUS} ELSE 0 END`,
+        params: [m.qualifier],
+      };
 }
 
 const ORDER = 'ORDER BY score DESC, s.rank, length(s.name), s.name, s.id';
@@ -168,7 +171,12 @@ export function searchSymbols(ctx: QueryContext, q: SymbolQuery): SymbolSearchRe
            JOIN symbols s ON s.name_key = k.key${f.join}
            WHERE 1${f.where} ${ORDER} LIMIT ?`,
         )
-        .all(JSON.stringify(Object.fromEntries(keys.scores)), ...qual.params, ...f.params, need - found.length);
+        .all(
+          JSON.stringify(Object.fromEntries(keys.scores)),
+          ...qual.params,
+          ...f.params,
+          need - found.length,
+        );
       found = found.concat(fuzzy);
     }
   }
@@ -184,7 +192,11 @@ export function searchSymbols(ctx: QueryContext, q: SymbolQuery): SymbolSearchRe
  * the query are tier A's and left out. Subsequence matching anchors the first 1-3 characters at
  * a word start (more for longer queries), which keeps the scan to a small slice of the index.
  */
-function fuzzyKeys(ctx: QueryContext, key: string, wanted: number): {
+function fuzzyKeys(
+  ctx: QueryContext,
+  key: string,
+  wanted: number,
+): {
   scores: Map<string, number>;
   capped: boolean;
 } {
@@ -286,7 +298,9 @@ export function fileOutline(ctx: QueryContext, absPath: string): SymbolHit[] | n
     if (file === undefined) continue;
     if (file.status !== 'indexed') return null;
     return ctx.statements
-      .get<SymbolRow>(`${SELECT_DETAILS} WHERE s.file_id = ? ORDER BY s.start_line, s.start_col, s.end_line DESC, s.id`)
+      .get<SymbolRow>(
+        `${SELECT_DETAILS} WHERE s.file_id = ? ORDER BY s.start_line, s.start_col, s.end_line DESC, s.id`,
+      )
       .all(file.id)
       .map((r) => toHit(r, 0));
   }

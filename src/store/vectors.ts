@@ -1,8 +1,14 @@
-import type { LanguageId } from '../indexer/types.js';
 import { CodeindexError } from '../errors.js';
+import type { LanguageId } from '../indexer/types.js';
 import { joinRootPath, normalizeRootPath } from './paths.js';
 import type { QueryContext } from './query-context.js';
-import type { ChunkRecord, LoadedVectorMatrix, MissingVectorChunk, VectorCoverage, VectorRow } from './types.js';
+import type {
+  ChunkRecord,
+  LoadedVectorMatrix,
+  MissingVectorChunk,
+  VectorCoverage,
+  VectorRow,
+} from './types.js';
 
 const CHUNKS_OF_ROOT = 'chunks c JOIN files f ON f.id = c.file_id JOIN roots r ON r.id = f.root_id';
 
@@ -91,7 +97,9 @@ export function loadVectors(ctx: QueryContext, rootPath: string, model: string):
   const usable = rows.filter((r) => r.dims === dims && r.vector.byteLength === dims * 4);
   const matrix = new Float32Array(usable.length * dims);
   const bytes = new Uint8Array(matrix.buffer);
-  usable.forEach((r, i) => bytes.set(r.vector, i * dims * 4));
+  usable.forEach((r, i) => {
+    bytes.set(r.vector, i * dims * 4);
+  });
   return { ids: usable.map((r) => r.id), matrix, dims };
 }
 

@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
 import { CodeindexError } from '../errors.js';
+import type { FileExtraction } from '../indexer/types.js';
 import { chunkSubTokens, nameKey, nameSuffixes } from './identifiers.js';
 import { checkRelPath, normalizeRootPath } from './paths.js';
 import { symbolRank } from './symbol-rank.js';
-import type { FileExtraction } from '../indexer/types.js';
 import type { FileWrite, WriteBatchResult } from './types.js';
 
 /** The write half of the store. Statements are prepared once, when the writer is created. */
@@ -25,7 +25,9 @@ interface PendingFts {
 /** The batch without earlier writes of a path that is written again later in it. */
 function lastWritePerPath(writes: readonly FileWrite[]): FileWrite[] {
   const last = new Map<string, number>();
-  writes.forEach((w, i) => last.set(w.path, i));
+  writes.forEach((w, i) => {
+    last.set(w.path, i);
+  });
   return last.size === writes.length ? [...writes] : writes.filter((w, i) => last.get(w.path) === i);
 }
 
@@ -51,7 +53,9 @@ export function createIndexWriter(db: Database.Database, now: () => number): Ind
     deleteSymbols: db.prepare<Params>('DELETE FROM symbols WHERE file_id = ?'),
     deleteRefs: db.prepare<Params>('DELETE FROM refs WHERE file_id = ?'),
     deleteImports: db.prepare<Params>('DELETE FROM imports WHERE file_id = ?'),
-    oldChunks: db.prepare<Params, { id: number; hash: string }>('SELECT id, hash FROM chunks WHERE file_id = ?'),
+    oldChunks: db.prepare<Params, { id: number; hash: string }>(
+      'SELECT id, hash FROM chunks WHERE file_id = ?',
+    ),
     deleteChunk: db.prepare<Params>('DELETE FROM chunks WHERE id = ?'),
     moveChunk: db.prepare<Params>(
       'UPDATE chunks SET start_line = ?, end_line = ?, symbol = ?, kind = ? WHERE id = ? AND file_id = ?',
@@ -66,7 +70,9 @@ export function createIndexWriter(db: Database.Database, now: () => number): Ind
     insertRef: db.prepare<Params>(
       'INSERT INTO refs (file_id, name, kind, line, col, enclosing) VALUES (?, ?, ?, ?, ?, ?)',
     ),
-    insertImport: db.prepare<Params>('INSERT INTO imports (file_id, source, names, line) VALUES (?, ?, ?, ?)'),
+    insertImport: db.prepare<Params>(
+      'INSERT INTO imports (file_id, source, names, line) VALUES (?, ?, ?, ?)',
+    ),
     insertChunk: db.prepare<Params>(
       `INSERT INTO chunks (file_id, start_line, end_line, symbol, kind, content, hash)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -176,8 +182,15 @@ export function createIndexWriter(db: Database.Database, now: () => number): Ind
         st.moveChunk.run(c.startLine, c.endLine, c.symbol, c.kind, kept, fileId);
         continue;
       }
-      const chunkId = st.insertChunk.run(fileId, c.startLine, c.endLine, c.symbol, c.kind, c.content, c.hash)
-        .lastInsertRowid;
+      const chunkId = st.insertChunk.run(
+        fileId,
+        c.startLine,
+        c.endLine,
+        c.symbol,
+        c.kind,
+        c.content,
+        c.hash,
+      ).lastInsertRowid;
       fts.push({ rowid: chunkId, content: c.content });
     }
   }

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { CHUNK_OVERLAP_LINES, createExtractor, MAX_CHUNK_CHARS, MAX_CHUNK_LINES } from '../../src/indexer/index.js';
+import {
+  CHUNK_OVERLAP_LINES,
+  createExtractor,
+  MAX_CHUNK_CHARS,
+  MAX_CHUNK_LINES,
+} from '../../src/indexer/index.js';
 import { chunkRows } from './helpers.js';
 
 const extractor = createExtractor();
@@ -49,13 +54,9 @@ describe('chunking', () => {
   });
 
   it('keeps nested functions inside their parent chunk', () => {
-    const source = [
-      'def outer():',
-      '    def inner():',
-      '        return 1',
-      '    return inner()',
-      '',
-    ].join('\n');
+    const source = ['def outer():', '    def inner():', '        return 1', '    return inner()', ''].join(
+      '\n',
+    );
     const result = extractor.extractFile(source, 'python');
     assert.deepEqual(chunkRows(result), [['symbol', 'outer', 1, 4]]);
   });

@@ -60,7 +60,10 @@ describe('java: Store.java', () => {
     const get = symbolNamed(result, 'Store.get');
     assert.equal(get.signature, 'public V get(String key)');
     assert.equal(get.doc, null);
-    assert.equal(symbolNamed(result, 'Store.MAX_ENTRIES').signature, 'public static final int MAX_ENTRIES = 10_000');
+    assert.equal(
+      symbolNamed(result, 'Store.MAX_ENTRIES').signature,
+      'public static final int MAX_ENTRIES = 10_000',
+    );
     assert.equal(symbolNamed(result, 'Store').doc, 'A key/value store with change listeners.');
   });
 

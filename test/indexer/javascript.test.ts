@@ -101,6 +101,9 @@ describe('javascript: js/format.js', () => {
       ['capitalize', 'function', 15, 15, null],
     ]);
     assert.equal(symbolNamed(result, 'SEPARATOR').doc, null);
-    assert.equal(symbolNamed(result, 'joinWords').doc, 'Joins words with {@link SEPARATOR}.\n@param {string[]} words');
+    assert.equal(
+      symbolNamed(result, 'joinWords').doc,
+      'Joins words with {@link SEPARATOR}.\n@param {string[]} words',
+    );
   });
 });

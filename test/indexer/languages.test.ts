@@ -38,7 +38,8 @@ describe('grammars and queries', () => {
       const grammar = loadGrammar(language);
       const sources = tagsQuerySources(language);
       assert.doesNotThrow(() => new Parser.Query(grammar, sources.tree), language);
-      if (sources.topLevel !== '') assert.doesNotThrow(() => new Parser.Query(grammar, sources.topLevel), language);
+      if (sources.topLevel !== '')
+        assert.doesNotThrow(() => new Parser.Query(grammar, sources.topLevel), language);
     }
   });
 });

@@ -47,7 +47,8 @@ describe('robustness', () => {
   });
 
   it('keeps what it can from a Python file with a syntax error', () => {
-    const source = 'def good():\n    pass\n\ndef bad():\n    x = = 1\n\nclass Later:\n    def m(self):\n        pass\n';
+    const source =
+      'def good():\n    pass\n\ndef bad():\n    x = = 1\n\nclass Later:\n    def m(self):\n        pass\n';
     const result = extractor.extractFile(source, 'python');
     assert.deepEqual(definitionRows(result), [
       ['good', 'function', 1, 2, null],
@@ -91,7 +92,8 @@ describe('robustness', () => {
   });
 
   it('handles a 1 MB file', () => {
-    const unit = 'def handler_{i}(request):\n    """Handle request {i}."""\n    return process(request, {i})\n\n';
+    const unit =
+      'def handler_{i}(request):\n    """Handle request {i}."""\n    return process(request, {i})\n\n';
     const parts: string[] = [];
     let size = 0;
     for (let i = 0; size < 1_000_000; i++) {
@@ -118,12 +120,12 @@ describe('robustness', () => {
       [
         ['é', 1, 6, 11],
         ['日本', 2, 0, 31],
-        ['ñ', 2, 32, 54],
+        ['ñ', 2, 32, 55],
       ],
     );
     assert.deepEqual(
       result.refs.map((r) => [r.name, r.line, r.col, r.enclosing]),
-      [['日本', 2, 45, 'ñ']],
+      [['日本', 2, 47, 'ñ']],
     );
     // Cross-check against the columns tree-sitter itself reports.
     const parser = new Parser();
@@ -138,13 +140,10 @@ describe('robustness', () => {
     const source = '/** Doc. */\r\nexport function a(): void {\r\n  b();\r\n}\r\n';
     const result = extractor.extractFile(source, 'typescript');
     const a = result.symbols[0];
-    assert.deepEqual([a?.name, a?.startLine, a?.endLine, a?.signature, a?.doc], [
-      'a',
-      2,
-      4,
-      'export function a(): void',
-      'Doc.',
-    ]);
+    assert.deepEqual(
+      [a?.name, a?.startLine, a?.endLine, a?.signature, a?.doc],
+      ['a', 2, 4, 'export function a(): void', 'Doc.'],
+    );
     assert.deepEqual(
       result.refs.map((r) => [r.name, r.line, r.col]),
       [['b', 3, 2]],

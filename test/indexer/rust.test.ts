@@ -68,7 +68,10 @@ describe('rust: rust/src/lib.rs', () => {
       symbolNamed(result, 'Cache.fmt').signature,
       "fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result",
     );
-    assert.equal(symbolNamed(result, 'DEFAULT_CAPACITY').signature, 'pub const DEFAULT_CAPACITY: usize = 128');
+    assert.equal(
+      symbolNamed(result, 'DEFAULT_CAPACITY').signature,
+      'pub const DEFAULT_CAPACITY: usize = 128',
+    );
   });
 
   it('extracts calls, macros, struct literals, trait impls and types', () => {

@@ -69,7 +69,10 @@ describe('tsx: ts/component.tsx', () => {
       ['./models.js', ['User', 'normalizeName'], 2],
     ]);
     assert.equal(symbolNamed(result, 'UserCard').doc, 'Renders a user as a clickable card.');
-    assert.equal(symbolNamed(result, 'UserCard').signature, 'export function UserCard({ user, onSelect }: UserCardProps)');
+    assert.equal(
+      symbolNamed(result, 'UserCard').signature,
+      'export function UserCard({ user, onSelect }: UserCardProps)',
+    );
     assert.deepEqual(chunkRows(result), [
       ['header', null, 1, 2],
       ['symbol', 'UserCardProps', 4, 8],

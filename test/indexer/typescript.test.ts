@@ -47,7 +47,10 @@ describe('typescript: ts/sample.ts', () => {
     const repo = symbolNamed(result, 'UserRepository');
     assert.deepEqual([repo.startCol, repo.endCol], [7, 1]);
     const constant = symbolNamed(result, 'CACHE_TTL_MS');
-    assert.deepEqual([constant.startLine, constant.startCol, constant.endLine, constant.endCol], [8, 13, 8, 34]);
+    assert.deepEqual(
+      [constant.startLine, constant.startCol, constant.endLine, constant.endCol],
+      [8, 13, 8, 34],
+    );
   });
 
   it('marks exported symbols (export keyword; public members of exported containers)', () => {
@@ -73,7 +76,10 @@ describe('typescript: ts/sample.ts', () => {
 
   it('extracts signatures and JSDoc', () => {
     const create = symbolNamed(result, 'createRepository');
-    assert.equal(create.signature, 'export async function createRepository(seed: User): Promise<UserRepository>');
+    assert.equal(
+      create.signature,
+      'export async function createRepository(seed: User): Promise<UserRepository>',
+    );
     assert.equal(create.doc, 'Creates a repository and seeds it with one user.');
     const repo = symbolNamed(result, 'UserRepository');
     assert.equal(repo.signature, 'export class UserRepository implements UserSource');
@@ -86,7 +92,10 @@ describe('typescript: ts/sample.ts', () => {
       "export const describeState = (state: AccountState): string => path.join('state', state)",
     );
     // The file's header comment is separated by imports, so the first constant does not inherit it.
-    assert.equal(symbolNamed(result, 'CACHE_TTL_MS').doc, 'How long cached users stay fresh, in milliseconds.');
+    assert.equal(
+      symbolNamed(result, 'CACHE_TTL_MS').doc,
+      'How long cached users stay fresh, in milliseconds.',
+    );
   });
 
   it('extracts references with their enclosing definition', () => {

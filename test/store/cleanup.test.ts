@@ -54,7 +54,10 @@ test('cleanup keeps recent roots and removes only missing files', () => {
   const root = join(tmp.dir, 'r2');
   mkdirSync(root);
   writeFileSync(join(root, 'here.ts'), '');
-  store.writeBatch(root, [indexed('here.ts', { symbols: [sym('here')] }), indexed('gone.ts', { symbols: [sym('gone')] })]);
+  store.writeBatch(root, [
+    indexed('here.ts', { symbols: [sym('here')] }),
+    indexed('gone.ts', { symbols: [sym('gone')] }),
+  ]);
   const r = store.cleanup({ days: 30, dryRun: false });
   assert.deepEqual(r.deletedRoots, []);
   assert.equal(r.deletedFiles, 1);

@@ -25,7 +25,9 @@ function runWriter(args: string[]): Promise<Window> {
     });
     child.on('error', reject);
     child.on('exit', (code) =>
-      code === 0 && window !== undefined ? resolve(window) : reject(new Error(`writer ${args[2]} exited with ${code}`)),
+      code === 0 && window !== undefined
+        ? resolve(window)
+        : reject(new Error(`writer ${args[2]} exited with ${code}`)),
     );
   });
 }
@@ -38,7 +40,9 @@ test('several processes write the same database at once without losing or duplic
   const FILES = 40;
   // No process creates the schema first: the writers race on the migration too.
   const windows = await Promise.all(
-    Array.from({ length: WRITERS }, (_, i) => runWriter([dbPath, root, String(i), String(BATCHES), String(FILES)])),
+    Array.from({ length: WRITERS }, (_, i) =>
+      runWriter([dbPath, root, String(i), String(BATCHES), String(FILES)]),
+    ),
   );
   // The writers really ran at the same time (their write loops overlap).
   const latestStart = Math.max(...windows.map((w) => w.start));
@@ -54,7 +58,10 @@ test('several processes write the same database at once without losing or duplic
   assert.equal(one('SELECT count(*) FROM symbols'), ownFiles * 3 + 5);
   assert.equal(one('SELECT count(*) FROM refs'), ownFiles * 2 + 5);
   assert.equal(one('SELECT count(*) FROM chunks'), ownFiles + 5);
-  assert.equal(one('SELECT count(*) FROM (SELECT file_id, name FROM symbols GROUP BY 1, 2 HAVING count(*) > 1)'), 0);
+  assert.equal(
+    one('SELECT count(*) FROM (SELECT file_id, name FROM symbols GROUP BY 1, 2 HAVING count(*) > 1)'),
+    0,
+  );
   assert.equal(
     one("SELECT count(*) FROM files WHERE path LIKE 'w%/f0.ts' AND path NOT LIKE 'w_/b29/%'"),
     0,
@@ -70,9 +77,18 @@ test('several processes write the same database at once without losing or duplic
   // Each shared file holds exactly one writer's version, and FTS agrees with the chunks.
   for (let f = 0; f < 5; f++) {
     assert.equal(store.searchSymbols({ query: `shared_f${f}`, limit: 10 }).hits.length, 1);
-    assert.equal(store.searchText({ query: `"shared ${f} from"`, limit: 10, pathPrefix: `${root}/shared` }).hits.length, 1);
+    assert.equal(
+      store.searchText({ query: `"shared ${f} from"`, limit: 10, pathPrefix: `${root}/shared` }).hits.length,
+      1,
+    );
   }
-  assert.equal(store.searchText({ query: 'writer0', limit: 100, pathPrefix: `${root}/w0/b0` }).hits.length, FILES - 1);
-  assert.equal(store.searchText({ query: 'writer0', limit: 100, pathPrefix: `${root}/w0/b29` }).hits.length, FILES);
+  assert.equal(
+    store.searchText({ query: 'writer0', limit: 100, pathPrefix: `${root}/w0/b0` }).hits.length,
+    FILES - 1,
+  );
+  assert.equal(
+    store.searchText({ query: 'writer0', limit: 100, pathPrefix: `${root}/w0/b29` }).hits.length,
+    FILES,
+  );
   store.close();
 });

@@ -59,7 +59,10 @@ test('read-only store reads while a writer writes, and refuses writes', () => {
   assert.equal(reader.searchSymbols({ query: 'first', limit: 5 }).hits.length, 1);
   writer.writeBatch('/repo', [indexed('b.ts', { symbols: [sym('second')] })]);
   assert.equal(reader.searchSymbols({ query: 'second', limit: 5 }).hits.length, 1);
-  assert.throws(() => reader.writeBatch('/repo', []), (err) => isCodeindexError(err, 'INTERNAL'));
+  assert.throws(
+    () => reader.writeBatch('/repo', []),
+    (err) => isCodeindexError(err, 'INTERNAL'),
+  );
   // touchQueried goes through its own best-effort connection.
   reader.touchQueried('/repo');
   assert.equal(typeof writer.listRoots()[0]?.lastQueriedAt, 'number');

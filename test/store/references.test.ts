@@ -9,11 +9,21 @@ after(tmp.cleanup);
 
 test('findReferences: by name or qualified name, with enclosing symbol and line text', () => {
   const store = openIndexStore(join(tmp.dir, 'refs.db'));
-  const code = ['class Api {', '  load() {', '    const u =   fetchUser(id);  ', '    return u;', '  }', '}'].join('\n');
+  const code = [
+    'class Api {',
+    '  load() {',
+    '    const u =   fetchUser(id);  ',
+    '    return u;',
+    '  }',
+    '}',
+  ].join('\n');
   store.writeBatch('/repo', [
     indexed('b.ts', {
       refs: [ref('fetchUser', 3, { enclosing: 'Api.load', col: 16 }), ref('other', 4)],
-      chunks: [chunk(code, 1, 'Api', 'symbol'), chunk('  load() {\n    const u =   fetchUser(id);', 2, 'Api.load')],
+      chunks: [
+        chunk(code, 1, 'Api', 'symbol'),
+        chunk('  load() {\n    const u =   fetchUser(id);', 2, 'Api.load'),
+      ],
     }),
     indexed('a.ts', { refs: [ref('fetchUser', 7, { kind: 'new' }), ref('fetchUser', 2)] }),
     indexed('lib/c.ts', { refs: [ref('fetchUser', 1)] }),
@@ -40,7 +50,10 @@ test('findReferences: by name or qualified name, with enclosing symbol and line 
     page.hits.map((h) => h.line),
     [7, 3],
   );
-  assert.equal(store.findReferences({ symbol: 'fetchUser', limit: 10, pathPrefix: '/repo/lib' }).hits.length, 1);
+  assert.equal(
+    store.findReferences({ symbol: 'fetchUser', limit: 10, pathPrefix: '/repo/lib' }).hits.length,
+    1,
+  );
   assert.equal(store.findReferences({ symbol: 'nothing', limit: 10 }).hits.length, 0);
   assert.equal(store.findReferences({ symbol: '', limit: 10 }).hits.length, 0);
   store.close();

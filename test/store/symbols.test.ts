@@ -27,7 +27,10 @@ before(() => {
       'py/users.py',
       {
         language: 'python',
-        symbols: [sym('get_user', 'function', { startLine: 3 }), sym('get_user_by_id', 'function', { startLine: 9 })],
+        symbols: [
+          sym('get_user', 'function', { startLine: 3 }),
+          sym('get_user_by_id', 'function', { startLine: 9 }),
+        ],
       },
       { language: 'python' },
     ),
@@ -91,7 +94,10 @@ test('word parts and subsequences match after the key tiers', () => {
   const usr = store.searchSymbols({ query: 'usr', limit: 50, pathPrefix: '/repo' }).hits;
   assert.ok(usr.length > 0);
   assert.ok(usr.some((h) => h.name === 'userService'));
-  assert.ok(usr.some((h) => h.name === 'fetchUser'), 'subsequence anchored at a word start');
+  assert.ok(
+    usr.some((h) => h.name === 'fetchUser'),
+    'subsequence anchored at a word start',
+  );
   assert.ok(usr.every((h) => h.score < 45));
 });
 
@@ -117,7 +123,11 @@ test('filters: kind, language, pathPrefix (root, directory, file) and paging', (
     ['get_user', 'get_user_by_id'],
   );
   assert.equal(py[0]?.language, 'python');
-  assert.ok(names({ query: 'getUser', limit: 50, pathPrefix: '/other-repo' }).every((n) => n.includes('/other-repo/')));
+  assert.ok(
+    names({ query: 'getUser', limit: 50, pathPrefix: '/other-repo' }).every((n) =>
+      n.includes('/other-repo/'),
+    ),
+  );
   assert.ok(names({ query: 'getUser', limit: 50, pathPrefix: '/repo/src/deep/' }).length === 1);
   assert.ok(names({ query: 'getUser', limit: 50, pathPrefix: '/repo/py/users.py' }).length === 2);
   assert.ok(names({ query: 'getUser', limit: 50, pathPrefix: '/' }).some((n) => n.includes('/other-repo/')));

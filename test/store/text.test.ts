@@ -24,8 +24,16 @@ before(() => {
   store = openIndexStore(join(tmp.dir, 'text.db'));
   store.writeBatch('/repo', [
     indexed('src/retry.ts', { chunks: [chunk(RETRY, 10, 'schedule')] }),
-    indexed('py/backoff.py', { language: 'python', chunks: [chunk(SNAKE, 1, 'backoff')] }, { language: 'python' }),
-    indexed('py/html.py', { language: 'python', chunks: [chunk(HTML, 1, 'HTMLParser')] }, { language: 'python' }),
+    indexed(
+      'py/backoff.py',
+      { language: 'python', chunks: [chunk(SNAKE, 1, 'backoff')] },
+      { language: 'python' },
+    ),
+    indexed(
+      'py/html.py',
+      { language: 'python', chunks: [chunk(HTML, 1, 'HTMLParser')] },
+      { language: 'python' },
+    ),
     indexed('src/noise.ts', { chunks: [chunk('const unrelated = 1;\nlet retry = 0;', 1)] }),
   ]);
 });
@@ -46,11 +54,18 @@ test('identifiers are searchable by their parts', () => {
   assert.deepEqual(paths('htmlparser'), ['/repo/py/html.py']);
   assert.deepEqual(paths('computeDel*'), ['/repo/src/retry.ts']);
   assert.deepEqual(paths('retry', { language: 'python' }), ['/repo/py/backoff.py']);
-  assert.deepEqual(paths('retry', { pathPrefix: '/repo/src' }).sort(), ['/repo/src/noise.ts', '/repo/src/retry.ts']);
+  assert.deepEqual(paths('retry', { pathPrefix: '/repo/src' }).sort(), [
+    '/repo/src/noise.ts',
+    '/repo/src/retry.ts',
+  ]);
 });
 
 test('hits carry a scored, line-numbered snippet around the best line', () => {
-  const [hit] = store.searchText({ query: 'retryBackoffMax', limit: 1, pathPrefix: '/repo/src/retry.ts' }).hits;
+  const [hit] = store.searchText({
+    query: 'retryBackoffMax',
+    limit: 1,
+    pathPrefix: '/repo/src/retry.ts',
+  }).hits;
   assert.ok(hit);
   assert.equal(hit.symbol, 'schedule');
   assert.equal(hit.startLine, 10);

@@ -12,7 +12,10 @@ test('vectors: keyed by content hash + model, shared by identical chunks, surviv
   const store = openIndexStore(join(tmp.dir, 'vectors.db'));
   const a = chunk('function a() {}', 1, 'a');
   const b = chunk('function b() {}', 3, 'b');
-  store.writeBatch('/repo', [indexed('x.ts', { chunks: [a, b] }), indexed('copy.ts', { chunks: [chunk(a.content)] })]);
+  store.writeBatch('/repo', [
+    indexed('x.ts', { chunks: [a, b] }),
+    indexed('copy.ts', { chunks: [chunk(a.content)] }),
+  ]);
 
   assert.deepEqual(store.vectorCoverage('/repo', 'm1'), { embedded: 0, pending: 2 });
   const missing = store.chunksMissingVectors('/repo', 'm1', 10);
@@ -30,7 +33,10 @@ test('vectors: keyed by content hash + model, shared by identical chunks, surviv
   const loaded = store.loadVectors('/repo', 'm1');
   assert.equal(loaded.dims, 2);
   assert.equal(loaded.ids.length, 2, 'both chunks with content a get a row');
-  assert.deepEqual([...loaded.matrix].map((x) => Math.round(x * 1000) / 1000), [0.6, 0.8, 0.6, 0.8]);
+  assert.deepEqual(
+    [...loaded.matrix].map((x) => Math.round(x * 1000) / 1000),
+    [0.6, 0.8, 0.6, 0.8],
+  );
   const records = store.chunksByIds([...loaded.ids].reverse().concat([999_999]));
   assert.equal(records.length, 2);
   assert.equal(records[0]?.chunkId, loaded.ids[1]);

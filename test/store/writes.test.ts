@@ -58,8 +58,15 @@ test('a changed file replaces its rows: no duplicates, FTS follows', () => {
 test('removals, removeFiles, removeUnder and removeRoot cascade to every table', () => {
   const { dbPath, store } = fresh();
   const withRows = (p: string) =>
-    indexed(p, { symbols: [sym(`s_${p.replace(/\W/g, '_')}`)], refs: [ref('x', 1)], chunks: [chunk(`// ${p}`)] });
-  store.writeBatch('/repo', ['a.ts', 'lib/b.ts', 'lib/c.ts', 'lib/sub/d.ts', 'libx/e.ts', 'z.ts'].map(withRows));
+    indexed(p, {
+      symbols: [sym(`s_${p.replace(/\W/g, '_')}`)],
+      refs: [ref('x', 1)],
+      chunks: [chunk(`// ${p}`)],
+    });
+  store.writeBatch(
+    '/repo',
+    ['a.ts', 'lib/b.ts', 'lib/c.ts', 'lib/sub/d.ts', 'libx/e.ts', 'z.ts'].map(withRows),
+  );
   const r = store.writeBatch('/repo', [], ['a.ts', 'nope.ts']);
   assert.equal(r.removed, 1);
   assert.equal(store.removeFiles('/repo', ['z.ts']), 1);
@@ -69,7 +76,8 @@ test('removals, removeFiles, removeUnder and removeRoot cascade to every table',
   assert.equal(store.removeRoot('/repo'), true);
   assert.equal(store.removeRoot('/repo'), false);
   store.close();
-  for (const t of ['files', 'symbols', 'refs', 'chunks']) assert.equal(count(dbPath, `SELECT count(*) FROM ${t}`), 0, t);
+  for (const t of ['files', 'symbols', 'refs', 'chunks'])
+    assert.equal(count(dbPath, `SELECT count(*) FROM ${t}`), 0, t);
   assert.equal(count(dbPath, "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH 'libx'"), 0);
 });
 
@@ -107,7 +115,12 @@ test('file states, generations and the touchQueried throttle', () => {
   let clock = 1_000_000;
   const { store } = fresh(() => clock);
   store.writeBatch('/repo', [indexed('a.ts', {}, { size: 42, mtimeMs: 123.5, sha256: 'abc' })]);
-  assert.deepEqual(store.getFileState('/repo', 'a.ts'), { size: 42, mtimeMs: 123.5, sha256: 'abc', status: 'indexed' });
+  assert.deepEqual(store.getFileState('/repo', 'a.ts'), {
+    size: 42,
+    mtimeMs: 123.5,
+    sha256: 'abc',
+    status: 'indexed',
+  });
   assert.equal(store.getFileState('/repo', 'b.ts'), null);
   assert.equal(store.getFileStates('/other').size, 0);
 
@@ -131,12 +144,39 @@ test('file states, generations and the touchQueried throttle', () => {
 
 test('bad paths are rejected and the whole batch rolls back', () => {
   const { store } = fresh();
-  assert.throws(() => store.writeBatch('relative/root', []), (e) => isCodeindexError(e, 'INVALID_PAYLOAD'));
+  assert.throws(
+    () => store.writeBatch('relative/root', []),
+    (e) => isCodeindexError(e, 'INVALID_PAYLOAD'),
+  );
   assert.throws(
     () => store.writeBatch('/repo', [indexed('ok.ts', { symbols: [sym('ok')] }), indexed('../escape.ts')]),
     (e) => isCodeindexError(e, 'INVALID_PAYLOAD'),
   );
   assert.equal(store.searchSymbols({ query: 'ok', limit: 5 }).hits.length, 0);
   assert.equal(store.getFileStates('/repo').size, 0);
+  store.close();
+});
+
+test('unchanged chunks keep their row across a rewrite; duplicate paths in a batch keep the last', () => {
+  const { store } = fresh();
+  const keep = chunk('function keep() { return stableMarker; }', 1, 'keep');
+  store.writeBatch('/repo', [
+    indexed('a.ts', { chunks: [keep, chunk('function gone() { return oldMarker; }', 5)] }),
+  ]);
+  const before = store.searchText({ query: 'stableMarker', limit: 5 }).hits[0]?.chunkId;
+  const moved = { ...keep, startLine: 11, endLine: 11 };
+  store.writeBatch('/repo', [
+    indexed('a.ts', { chunks: [chunk('function first() { return firstMarker; }', 1)] }),
+    indexed('a.ts', { chunks: [moved, chunk('function added() { return newMarker; }', 1)] }),
+  ]);
+  const hit = store.searchText({ query: 'stableMarker', limit: 5 }).hits[0];
+  assert.equal(hit?.chunkId, before, 'same chunk row');
+  assert.equal(hit?.startLine, 11, 'its position was updated');
+  assert.equal(store.searchText({ query: 'oldMarker', limit: 5 }).hits.length, 0);
+  assert.equal(store.searchText({ query: 'firstMarker', limit: 5 }).hits.length, 0);
+  assert.equal(store.searchText({ query: 'newMarker', limit: 5 }).hits.length, 1);
+  // A path both removed and written in one batch ends up written.
+  store.writeBatch('/repo', [indexed('b.ts', { symbols: [sym('bee')] })], ['b.ts']);
+  assert.equal(store.searchSymbols({ query: 'bee', limit: 5 }).hits.length, 1);
   store.close();
 });

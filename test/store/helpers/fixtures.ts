@@ -65,7 +65,11 @@ export function extraction(parts: Partial<FileExtraction> = {}): FileExtraction 
 }
 
 /** An indexed file write; size/mtime/sha are derived from the path unless given. */
-export function indexed(path: string, ex: Partial<FileExtraction> = {}, extra: Partial<FileWrite> = {}): FileWrite {
+export function indexed(
+  path: string,
+  ex: Partial<FileExtraction> = {},
+  extra: Partial<FileWrite> = {},
+): FileWrite {
   const e = extraction(ex);
   return {
     path,

@@ -42,7 +42,9 @@ export function runStorePerf(totalSymbols: number, log: (s: string) => void = co
       seed++;
       fill++;
     }
-    log(`filled to ${store.rootStatus('/bench')[0]?.symbols} symbols (${fill} more batches, ${((performance.now() - fillStart) / 1000).toFixed(1)} s)`);
+    log(
+      `filled to ${store.rootStatus('/bench')[0]?.symbols} symbols (${fill} more batches, ${((performance.now() - fillStart) / 1000).toFixed(1)} s)`,
+    );
 
     const queries = syntheticQueries(7, 400);
     for (const q of queries.slice(0, 20)) store.searchSymbols({ query: q, limit: 20 }); // warm up
@@ -60,9 +62,16 @@ export function runStorePerf(totalSymbols: number, log: (s: string) => void = co
     const p50 = pct(0.5);
     const p95 = pct(0.95);
     const max = times[times.length - 1]!;
-    log(`searchSymbols over ${queries.length} queries: p50 ${p50.toFixed(2)} ms, p95 ${p95.toFixed(2)} ms, max ${max.toFixed(2)} ms`);
+    log(
+      `searchSymbols over ${queries.length} queries: p50 ${p50.toFixed(2)} ms, p95 ${p95.toFixed(2)} ms, max ${max.toFixed(2)} ms`,
+    );
     slow.sort((a, b) => b[0] - a[0]);
-    log(`slowest: ${slow.slice(0, 5).map(([ms, q]) => `${q} ${ms.toFixed(1)}ms`).join(', ')}`);
+    log(
+      `slowest: ${slow
+        .slice(0, 5)
+        .map(([ms, q]) => `${q} ${ms.toFixed(1)}ms`)
+        .join(', ')}`,
+    );
 
     const textTimes: number[] = [];
     for (const q of queries.slice(0, 100)) {

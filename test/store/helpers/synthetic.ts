@@ -13,7 +13,16 @@ const WORDS = (
   'init create update delete get set fetch send receive parse format render validate transform convert ' +
   'encode decode hash sign verify compress extract merge split join flush sync async'
 ).split(' ');
-const KINDS: SymbolKind[] = ['function', 'method', 'class', 'variable', 'constant', 'interface', 'field', 'type'];
+const KINDS: SymbolKind[] = [
+  'function',
+  'method',
+  'class',
+  'variable',
+  'constant',
+  'interface',
+  'field',
+  'type',
+];
 
 /** Deterministic PRNG (mulberry32). */
 export function prng(seed: number): () => number {
@@ -39,7 +48,12 @@ export function randomName(rand: () => number): string {
 }
 
 /** `files` synthetic file writes with `symbolsPerFile` symbols, 3x refs and a chunk per 3 symbols. */
-export function syntheticFiles(seed: number, files: number, symbolsPerFile: number, prefix = 'src'): FileWrite[] {
+export function syntheticFiles(
+  seed: number,
+  files: number,
+  symbolsPerFile: number,
+  prefix = 'src',
+): FileWrite[] {
   const rand = prng(seed);
   const out: FileWrite[] = [];
   for (let f = 0; f < files; f++) {
@@ -67,9 +81,19 @@ export function syntheticFiles(seed: number, files: number, symbolsPerFile: numb
         exported: rand() < 0.4,
       });
       for (let r = 0; r < 3; r++) {
-        refs.push({ name: randomName(rand), kind: 'call' as const, line: line + r + 1, col: 4, enclosing: name });
+        refs.push({
+          name: randomName(rand),
+          kind: 'call' as const,
+          line: line + r + 1,
+          col: 4,
+          enclosing: name,
+        });
       }
-      body.push(`function ${name}(a: number) {`, `  return ${randomName(rand)}(a) + ${randomName(rand)}.value;`, '}');
+      body.push(
+        `function ${name}(a: number) {`,
+        `  return ${randomName(rand)}(a) + ${randomName(rand)}.value;`,
+        '}',
+      );
       if (s % 3 === 2 || s === symbolsPerFile - 1) {
         const content = body.join('\n');
         chunks.push({

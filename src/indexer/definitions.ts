@@ -1,0 +1,237 @@
+/**
+ * Turns raw definition captures into symbols: resolves nesting (containers, qualified names),
+ * applies the language rules (kind refinement, exported flag), and finds signatures, docs and the
+ * chunk candidates. Works in one sweep over definitions sorted by start offset.
+ */
+import type { ChunkCandidate } from './chunks.js';
+import { isFunctionLike, type LanguageRules, type ScopeKind } from './language-rules.js';
+import type { LineIndex } from './line-index.js';
+import type { RawContainer, RawDefinition, RawExtraction } from './raw-captures.js';
+import { cleanDocstring, docCommentBefore, keywordPrefix, signatureText } from './text-scan.js';
+import type { ExtractedSymbol } from './types.js';
+
+/** A definition or container while the nesting is resolved. */
+export interface Scope {
+  start: number;
+  end: number;
+  kind: ScopeKind;
+  qualified: string;
+  exported: boolean;
+  insideFunction: boolean;
+  /** Index into the symbols array, -1 for containers that are not symbols. */
+  symbolIndex: number;
+  /** Row where this scope's chunk starts (doc comment included), -1 when it has no chunk. */
+  chunkRow: number;
+  candidate: ChunkCandidate | null;
+}
+
+const CHUNK_KINDS: ReadonlySet<ScopeKind> = new Set<ScopeKind>([
+  'function',
+  'method',
+  'constructor',
+  'class',
+  'struct',
+  'interface',
+  'trait',
+  'enum',
+  'module',
+  'namespace',
+]);
+
+/** Kinds that are locals, not API, when declared inside a function body (or its signature). */
+const LOCAL_KINDS: ReadonlySet<ScopeKind> = new Set<ScopeKind>(['constant', 'variable', 'field', 'property']);
+
+/** Members of these get no chunk of their own: the whole interface or trait is one chunk. */
+const WHOLE_CHUNK_KINDS: ReadonlySet<ScopeKind> = new Set<ScopeKind>(['interface', 'trait']);
+
+const HEAD_CHARS = 300;
+
+/** Keeps one definition per name node (the earliest pattern wins) and sorts them outermost first. */
+function dedupeDefinitions(definitions: RawDefinition[]): RawDefinition[] {
+  definitions.sort((a, b) => a.nameStart - b.nameStart || a.pattern - b.pattern);
+  const kept: RawDefinition[] = [];
+  let lastNameStart = -1;
+  for (const definition of definitions) {
+    if (definition.nameStart === lastNameStart) continue;
+    lastNameStart = definition.nameStart;
+    kept.push(definition);
+  }
+  kept.sort((a, b) => a.start - b.start || b.end - a.end);
+  return kept;
+}
+
+/** Pops scopes that end before `start` (or have exactly this range: a sibling) and returns the parent. */
+function popClosed(stack: Scope[], start: number, end: number): Scope | null {
+  for (;;) {
+    const top = stack[stack.length - 1];
+    if (top === undefined) return null;
+    // Identical ranges are siblings (`int a, b;` declares two fields with one node).
+    if (top.end <= start || (top.start === start && top.end === end)) stack.pop();
+    else return top;
+  }
+}
+
+function docFor(
+  definition: RawDefinition,
+  declStart: number,
+  source: string,
+  rules: LanguageRules,
+): { text: string | null; start: number } {
+  if (rules.docStyle === 'docstring') {
+    if (definition.docStart < 0) return { text: null, start: definition.start };
+    return {
+      text: cleanDocstring(source.slice(definition.docStart, definition.docEnd)),
+      start: definition.start,
+    };
+  }
+  const doc = docCommentBefore(source, declStart, rules.docStyle);
+  return doc === null ? { text: null, start: declStart } : { text: doc.text, start: doc.start };
+}
+
+/** Symbols of one file plus what references and chunking need from the same sweep. */
+export interface ResolvedDefinitions {
+  symbols: ExtractedSymbol[];
+  /** Definitions and containers in start order, for resolving enclosing scopes of references. */
+  scopes: Scope[];
+  candidates: ChunkCandidate[];
+  nameStarts: Set<number>;
+}
+
+/** Resolves raw definitions (and Rust impl containers) into symbols, scopes and chunk candidates. */
+export function resolveDefinitions(
+  raw: RawExtraction,
+  source: string,
+  lines: LineIndex,
+  rules: LanguageRules,
+): ResolvedDefinitions {
+  const definitions = dedupeDefinitions(raw.definitions);
+  const containers = raw.containers.sort((a, b) => a.start - b.start || b.end - a.end);
+  const symbols: ExtractedSymbol[] = [];
+  const scopes: Scope[] = [];
+  const candidates: ChunkCandidate[] = [];
+  const nameStarts = new Set<number>();
+  const stack: Scope[] = [];
+  let c = 0;
+  const openContainer = (container: RawContainer): void => {
+    const parent = popClosed(stack, container.start, container.end);
+    const scope: Scope = {
+      start: container.start,
+      end: container.end,
+      kind: 'impl',
+      qualified: parent === null ? container.name : `${parent.qualified}.${container.name}`,
+      exported: false,
+      insideFunction: parent !== null && (parent.insideFunction || isFunctionLike(parent.kind)),
+      symbolIndex: -1,
+      chunkRow: -1,
+      candidate: null,
+    };
+    stack.push(scope);
+    scopes.push(scope);
+  };
+  for (const definition of definitions) {
+    for (
+      let next = containers[c];
+      next !== undefined && next.start <= definition.start;
+      next = containers[++c]
+    ) {
+      openContainer(next);
+    }
+    const parent = popClosed(stack, definition.start, definition.end);
+    const name = source.slice(definition.nameStart, definition.nameEnd);
+    nameStarts.add(definition.nameStart);
+    const prefix = keywordPrefix(source, definition.start);
+    const nameRow = lines.rowOf(definition.nameStart);
+    const signature = signatureText(
+      source,
+      prefix.start,
+      definition.end,
+      lines.rowStart(nameRow),
+      lines.rowEnd(nameRow),
+      rules.trimColon,
+    );
+    const head = source.slice(
+      Math.max(prefix.start, definition.nameStart - HEAD_CHARS),
+      definition.nameStart,
+    );
+    const context = {
+      name,
+      kind: definition.kind,
+      head,
+      prefixWords: prefix.words,
+      signature,
+      parent: parent === null ? null : { kind: parent.kind, exported: parent.exported },
+    };
+    const kind = rules.refineKind(context);
+    const parentIsFunction = parent !== null && (parent.insideFunction || isFunctionLike(parent.kind));
+    if (parentIsFunction && LOCAL_KINDS.has(kind)) continue;
+    context.kind = kind;
+    const exported = rules.isExported(context);
+    const container = definition.receiver ?? parent?.qualified ?? null;
+    const doc = docFor(definition, prefix.start, source, rules);
+    const startRow = lines.rowOf(definition.start);
+    const endRow = lines.rowOf(definition.end);
+    symbols.push({
+      name,
+      kind,
+      startLine: startRow + 1,
+      startCol: definition.start - lines.rowStart(startRow),
+      endLine: endRow + 1,
+      endCol: definition.end - lines.rowStart(endRow),
+      container,
+      signature,
+      doc: doc.text,
+      exported,
+    });
+    const insideFunction = parentIsFunction;
+    const scope: Scope = {
+      start: definition.start,
+      end: definition.end,
+      kind,
+      qualified: container === null ? name : `${container}.${name}`,
+      exported,
+      insideFunction,
+      symbolIndex: symbols.length - 1,
+      chunkRow: -1,
+      candidate: null,
+    };
+    if (
+      !insideFunction &&
+      CHUNK_KINDS.has(kind) &&
+      !(parent !== null && WHOLE_CHUNK_KINDS.has(parent.kind))
+    ) {
+      const chunkRow = Math.min(startRow, lines.rowOf(doc.start));
+      scope.chunkRow = chunkRow;
+      scope.candidate = { symbol: scope.qualified, startRow: chunkRow, endRow, firstChildRow: null };
+      candidates.push(scope.candidate);
+      // The nearest chunked ancestor stops its chunk where this member's chunk begins.
+      for (let i = stack.length - 1; i >= 0; i--) {
+        const ancestor = stack[i];
+        if (ancestor?.candidate) {
+          if (ancestor.candidate.firstChildRow === null) ancestor.candidate.firstChildRow = chunkRow;
+          break;
+        }
+      }
+    }
+    stack.push(scope);
+    scopes.push(scope);
+  }
+  for (let next = containers[c]; next !== undefined; next = containers[++c]) openContainer(next);
+  return { symbols, scopes, candidates, nameStarts };
+}
+
+/**
+ * Walks positions in increasing order and answers "innermost scope containing this offset".
+ * `scopes` must be sorted by start; queries must come in non-decreasing offset order.
+ */
+export function createEnclosingResolver(scopes: readonly Scope[]): (offset: number) => string | null {
+  const stack: Scope[] = [];
+  let next = 0;
+  return (offset) => {
+    for (let scope = scopes[next]; scope !== undefined && scope.start <= offset; scope = scopes[++next]) {
+      while (stack.length > 0 && (stack[stack.length - 1]?.end ?? 0) <= scope.start) stack.pop();
+      stack.push(scope);
+    }
+    while (stack.length > 0 && (stack[stack.length - 1]?.end ?? 0) <= offset) stack.pop();
+    return stack[stack.length - 1]?.qualified ?? null;
+  };
+}

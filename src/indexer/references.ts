@@ -1,0 +1,158 @@
+/**
+ * References and imports: de-duplicates reference captures, splits import statements into source
+ * and names (imported names also become `import` references), and attaches the enclosing
+ * definition to every reference.
+ */
+import { createEnclosingResolver, type Scope } from './definitions.js';
+import type { LanguageRules } from './language-rules.js';
+import type { LineIndex } from './line-index.js';
+import type { RawExtraction, RawRef } from './raw-captures.js';
+import type { ExtractedImport, ExtractedRef, LanguageId } from './types.js';
+
+// Go's predeclared types are type_identifier nodes; indexing every `string` as a reference would
+// bloat the refs table without helping anyone find anything.
+const GO_BUILTIN_TYPES: ReadonlySet<string> = new Set([
+  'any',
+  'bool',
+  'byte',
+  'comparable',
+  'complex64',
+  'complex128',
+  'error',
+  'float32',
+  'float64',
+  'int',
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'rune',
+  'string',
+  'uint',
+  'uint8',
+  'uint16',
+  'uint32',
+  'uint64',
+  'uintptr',
+]);
+
+/** Keeps one reference per name node (the earliest pattern wins) and drops definition names. */
+export function dedupeRefs(
+  raw: RawExtraction,
+  nameStarts: Set<number>,
+  source: string,
+  language: LanguageId,
+): RawRef[] {
+  raw.refs.sort((a, b) => a.start - b.start || a.pattern - b.pattern);
+  const kept: RawRef[] = [];
+  let last = -1;
+  for (const ref of raw.refs) {
+    if (ref.start === last) continue;
+    last = ref.start;
+    if (nameStarts.has(ref.start) || raw.skip.has(ref.start)) continue;
+    if (language === 'go' && ref.kind === 'type' && GO_BUILTIN_TYPES.has(source.slice(ref.start, ref.end))) {
+      continue;
+    }
+    kept.push(ref);
+  }
+  return kept;
+}
+
+/** Imports of one file, the references they create and where the import block ends. */
+export interface ResolvedImports {
+  imports: ExtractedImport[];
+  importRefs: { name: string; start: number }[];
+  /** 0-based last row of the last import outside any definition, -1 when there is none. */
+  lastTopLevelRow: number;
+}
+
+/** Attaches imported names to their statements and normalises each statement per language. */
+export function resolveImports(
+  raw: RawExtraction,
+  source: string,
+  rules: LanguageRules,
+  lines: LineIndex,
+  scopes: readonly Scope[],
+): ResolvedImports {
+  const statements = raw.imports.sort((a, b) => a.start - b.start);
+  raw.importNames.sort((a, b) => a.start - b.start);
+  let s = 0;
+  for (const name of raw.importNames) {
+    while (s + 1 < statements.length && (statements[s + 1]?.start ?? 0) <= name.start) s++;
+    const statement = statements[s];
+    if (statement !== undefined && statement.start <= name.start && name.start < statement.end) {
+      statement.names.push(name);
+    }
+  }
+  const imports: ExtractedImport[] = [];
+  const importRefs: { name: string; start: number }[] = [];
+  const enclosingOf = createEnclosingResolver(scopes);
+  let lastTopLevelRow = -1;
+  for (const statement of statements) {
+    if (enclosingOf(statement.start) === null) {
+      lastTopLevelRow = Math.max(lastTopLevelRow, lines.rowOf(statement.end));
+    }
+    const statementText = source.slice(statement.start, statement.end);
+    const normalised = rules.normaliseImport(statement.sourceText, statementText);
+    if (normalised === null) continue;
+    let names: string[];
+    if (normalised.names === null) {
+      names = statement.names.map((n) => source.slice(n.start, n.end));
+      statement.names.forEach((n, i) => {
+        importRefs.push({ name: names[i] ?? '', start: n.start });
+      });
+    } else {
+      names = normalised.names;
+      for (const name of names) {
+        const at = statementText.lastIndexOf(name);
+        if (name !== '*' && name !== 'self') {
+          importRefs.push({ name, start: statement.start + Math.max(0, at) });
+        }
+      }
+    }
+    imports.push({ source: normalised.source, names, line: lines.rowOf(statement.start) + 1 });
+  }
+  importRefs.sort((a, b) => a.start - b.start);
+  return { imports, importRefs, lastTopLevelRow };
+}
+
+/** Builds the output references (uses and imported names) with their enclosing definitions. */
+export function resolveRefs(
+  refs: readonly RawRef[],
+  importRefs: readonly { name: string; start: number }[],
+  scopes: readonly Scope[],
+  source: string,
+  lines: LineIndex,
+): ExtractedRef[] {
+  const enclosingOf = createEnclosingResolver(scopes);
+  const out: ExtractedRef[] = [];
+  let i = 0;
+  let j = 0;
+  // Merge the two sorted lists so the enclosing-scope walk sees offsets in order.
+  while (i < refs.length || j < importRefs.length) {
+    const ref = refs[i];
+    const importRef = importRefs[j];
+    if (ref !== undefined && (importRef === undefined || ref.start <= importRef.start)) {
+      const row = lines.rowOf(ref.start);
+      out.push({
+        name: source.slice(ref.start, ref.end),
+        kind: ref.kind,
+        line: row + 1,
+        col: ref.start - lines.rowStart(row),
+        enclosing: enclosingOf(ref.start),
+      });
+      i++;
+    } else if (importRef !== undefined) {
+      const row = lines.rowOf(importRef.start);
+      out.push({
+        name: importRef.name,
+        kind: 'import',
+        line: row + 1,
+        col: importRef.start - lines.rowStart(row),
+        enclosing: enclosingOf(importRef.start),
+      });
+      j++;
+    }
+  }
+  return out;
+}

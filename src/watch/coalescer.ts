@@ -1,0 +1,264 @@
+import { statSync } from 'node:fs';
+
+/** What one flush of the coalescer asks the producer to enqueue. Paths are relative to the root. */
+export interface ChangePlan {
+  /** Saves: one high-priority `index-file` job each, deduplicated per path. */
+  files: string[];
+  /** A storm: `index-batch` jobs of at most `batchSize` paths. */
+  batches: string[][];
+  /** Deleted files and directories: one `remove-files` job, enqueued before the index jobs. */
+  removePaths: string[];
+  removeDirs: string[];
+}
+
+export interface CoalescerOptions {
+  /** Root the relative paths are under (for the post-flush re-check). */
+  root: string;
+  /** Fixed window from the first event to the flush. */
+  windowMs: number;
+  /** More paths than this in one window is a storm: batches instead of single-file jobs. */
+  stormThreshold: number;
+  /** In a storm, flush the rest once no event came for this long... */
+  stormQuietMs: number;
+  /** ...but emit full batches at least this often while events keep coming. */
+  stormMaxWaitMs: number;
+  batchSize: number;
+  /** Enqueues a plan. A rejection puts the plan's paths back and retries after `retryMs`. */
+  submit(plan: ChangePlan): Promise<void>;
+  /** Removing a directory that has files re-added under it: the files indexed under it now. */
+  indexedUnder(relDir: string): string[];
+  retryMs?: number;
+  /** After single-file jobs, re-stat the files this much later (catches writes chokidar throttled). */
+  recheckMs?: number;
+  onSubmitError?(err: unknown): void;
+}
+
+type Pending = 'index' | 'remove';
+
+interface FileStamp {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
+
+function stampOf(abs: string): FileStamp | null {
+  try {
+    const s = statSync(abs);
+    return { size: s.size, mtimeMs: s.mtimeMs, ino: s.ino };
+  } catch {
+    return null;
+  }
+}
+
+function isUnder(rel: string, dir: string): boolean {
+  return dir === '' || rel.startsWith(`${dir}/`);
+}
+
+/**
+ * Collects file events for one root and turns them into job plans. The last event per path wins
+ * (unlink then add = index; add then unlink = remove). A quiet save is flushed `windowMs` after its
+ * first event as single-file jobs; a storm (git checkout, npm install) is held until it calms down
+ * and flushed as full batches, with removals of whole directories kept correct when files come
+ * back under them.
+ */
+export class ChangeCoalescer {
+  private pending = new Map<string, Pending>();
+  private dirs = new Set<string>();
+  private timer: NodeJS.Timeout | null = null;
+  private recheckTimer: NodeJS.Timeout | null = null;
+  private recheck = new Map<string, FileStamp | null>();
+  private storm: { since: number; lastEmit: number; indexed: Set<string> } | null = null;
+  private lastEventAt = 0;
+  private flushing: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(private readonly opts: CoalescerOptions) {}
+
+  /** Changes noticed and not yet handed to the producer. */
+  get size(): number {
+    return this.pending.size + this.dirs.size;
+  }
+
+  get inStorm(): boolean {
+    return this.storm !== null;
+  }
+
+  noteIndex(rel: string): void {
+    this.pending.set(rel, 'index');
+    this.touch();
+  }
+
+  noteRemove(rel: string): void {
+    this.pending.set(rel, 'remove');
+    this.touch();
+  }
+
+  noteRemoveDir(rel: string): void {
+    // Files under it that we were about to index are gone with it (chokidar re-reports any that return).
+    for (const [p, kind] of this.pending) if (kind === 'index' && isUnder(p, rel)) this.pending.set(p, 'remove');
+    this.dirs.add(rel);
+    this.touch();
+  }
+
+  /** Flushes whatever is pending now (used before close and by tests). */
+  async flushNow(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.storm) this.storm.lastEmit = 0;
+    this.lastEventAt = 0;
+    await this.flush(true);
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.recheckTimer) clearTimeout(this.recheckTimer);
+    this.timer = null;
+    this.recheckTimer = null;
+  }
+
+  private touch(): void {
+    if (this.closed) return;
+    this.lastEventAt = Date.now();
+    if (this.storm) {
+      // Trailing quiet period, bounded by the max wait (full batches keep flowing in a long storm).
+      if (this.timer) clearTimeout(this.timer);
+      const sinceEmit = Date.now() - this.storm.lastEmit;
+      const wait = Math.max(0, Math.min(this.opts.stormQuietMs, this.opts.stormMaxWaitMs - sinceEmit));
+      this.arm(wait);
+      return;
+    }
+    if (!this.timer) this.arm(this.opts.windowMs);
+  }
+
+  private arm(ms: number): void {
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.flush(false);
+    }, ms);
+  }
+
+  private async flush(force: boolean): Promise<void> {
+    if (this.flushing) {
+      // One flush at a time keeps job order = event order; come back when it is done.
+      await this.flushing;
+      if (this.size > 0 && !this.timer && !this.closed) this.arm(0);
+      return;
+    }
+    const run = this.flushOnce(force);
+    this.flushing = run;
+    try {
+      await run;
+    } finally {
+      this.flushing = null;
+    }
+  }
+
+  private async flushOnce(force: boolean): Promise<void> {
+    if (this.size === 0) {
+      this.storm = null;
+      return;
+    }
+    const now = Date.now();
+    if (!this.storm && this.size <= this.opts.stormThreshold) {
+      await this.submitSingles();
+      return;
+    }
+    this.storm ??= { since: now, lastEmit: now, indexed: new Set() };
+    const quiet = force || now - this.lastEventAt >= this.opts.stormQuietMs;
+    const indexPaths = [...this.pending].filter(([, k]) => k === 'index').map(([p]) => p);
+    const storm = this.storm;
+    if (!quiet) {
+      // Still raining: emit only full batches, keep the rest (and all removals) for the end.
+      const full = Math.floor(indexPaths.length / this.opts.batchSize) * this.opts.batchSize;
+      const take = indexPaths.slice(0, full);
+      if (take.length > 0) {
+        for (const p of take) this.pending.delete(p);
+        const plan: ChangePlan = { files: [], batches: chunk(take, this.opts.batchSize), removePaths: [], removeDirs: [] };
+        if (await this.trySubmit(plan)) for (const p of take) storm.indexed.add(p);
+      }
+      storm.lastEmit = Date.now();
+      if (!this.timer && !this.closed) this.arm(this.opts.stormQuietMs);
+      return;
+    }
+    // Calm again: removals first, then everything left as batches.
+    const removePaths = [...this.pending].filter(([, k]) => k === 'remove').map(([p]) => p);
+    const removeDirs: string[] = [];
+    for (const d of this.dirs) {
+      const back = [...storm.indexed, ...indexPaths].filter((p) => isUnder(p, d));
+      if (back.length === 0) {
+        removeDirs.push(d);
+        continue;
+      }
+      // Files came back under a removed directory: remove only the ones that did not.
+      const keep = new Set(back);
+      for (const p of this.opts.indexedUnder(d)) if (!keep.has(p) && this.pending.get(p) !== 'index') removePaths.push(p);
+    }
+    this.pending.clear();
+    this.dirs.clear();
+    this.storm = null;
+    const plan: ChangePlan = { files: [], batches: chunk(indexPaths, this.opts.batchSize), removePaths: [...new Set(removePaths)], removeDirs };
+    await this.trySubmit(plan);
+  }
+
+  private async submitSingles(): Promise<void> {
+    const files: string[] = [];
+    const removePaths: string[] = [];
+    for (const [p, k] of this.pending) (k === 'index' ? files : removePaths).push(p);
+    const removeDirs = [...this.dirs];
+    this.pending.clear();
+    this.dirs.clear();
+    // Stamp before enqueueing: a write after this stamp is caught by the re-check below.
+    const stamps = new Map<string, FileStamp | null>();
+    for (const p of files) stamps.set(p, stampOf(`${this.opts.root}/${p}`));
+    if (await this.trySubmit({ files, batches: [], removePaths, removeDirs })) this.scheduleRecheck(stamps);
+  }
+
+  /**
+   * chokidar drops a second `change` for a path within 50 ms of the first; if that second write
+   * landed after our job read the file, the index would keep the older content. Re-stat once.
+   */
+  private scheduleRecheck(stamps: Map<string, FileStamp | null>): void {
+    const ms = this.opts.recheckMs ?? 120;
+    if (stamps.size === 0 || ms <= 0 || this.closed) return;
+    for (const [p, s] of stamps) this.recheck.set(p, s);
+    if (this.recheckTimer) return;
+    this.recheckTimer = setTimeout(() => {
+      this.recheckTimer = null;
+      const due = this.recheck;
+      this.recheck = new Map();
+      for (const [p, before] of due) {
+        if (this.pending.has(p)) continue;
+        const now = stampOf(`${this.opts.root}/${p}`);
+        const same =
+          (now === null && before === null) ||
+          (now !== null && before !== null && now.size === before.size && now.mtimeMs === before.mtimeMs && now.ino === before.ino);
+        if (!same) this.noteIndex(p);
+      }
+    }, ms);
+  }
+
+  /** Submits a plan; on failure puts its paths back and retries later. */
+  private async trySubmit(plan: ChangePlan): Promise<boolean> {
+    try {
+      await this.opts.submit(plan);
+      return true;
+    } catch (err) {
+      this.opts.onSubmitError?.(err);
+      if (this.closed) return false;
+      for (const d of plan.removeDirs) this.dirs.add(d);
+      for (const p of plan.removePaths) if (!this.pending.has(p)) this.pending.set(p, 'remove');
+      for (const p of [...plan.files, ...plan.batches.flat()]) if (!this.pending.has(p)) this.pending.set(p, 'index');
+      if (this.timer) clearTimeout(this.timer);
+      this.arm(this.opts.retryMs ?? 1000);
+      return false;
+    }
+  }
+}
+
+/** Splits a list into chunks of at most `size`. */
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { realpathSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { indexDbPath } from '../config/paths.js';
+import type { Config } from '../config/schema.js';
+import { resolveAllowedPath } from '../discovery/index.js';
+import { errorMessage, isCodeindexError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { JOBS, QUEUES } from '../queue/names.js';
+import { TaskClient } from '../queue/task-client.js';
+import { createRedis } from '../redis/connection.js';
+import { resolveRedisUrl } from '../redis/embedded.js';
+import { openIndexStore } from '../store/index.js';
+import { createWatchManager } from './manager.js';
+
+/** True when the root has an index (finished or in progress). */
+function isIndexed(cfg: Config, root: string): boolean {
+  try {
+    const store = openIndexStore(indexDbPath(cfg), { readonly: true });
+    try {
+      return store.listRoots().some((r) => r.path === root);
+    } finally {
+      store.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `codeindex watch <path>`: keeps one folder's index fresh without MCP. Indexes it first when it
+ * has no index, spawns workers (unless `--workers 0`), then watches until SIGINT/SIGTERM.
+ * Returns the exit code.
+ */
+export async function runWatchCommand(cfg: Config, log: Logger, pathArg: string): Promise<number> {
+  let root: string;
+  try {
+    const target = realpathSync(pathArg);
+    const roots = cfg.roots.length > 0 ? cfg.roots : [target];
+    root = (await resolveAllowedPath(pathArg, roots, { expect: 'directory' })).realPath;
+  } catch (err) {
+    process.stderr.write(`codeindex watch: ${errorMessage(err)}\n`);
+    return isCodeindexError(err) ? 1 : 2;
+  }
+  let url: string;
+  try {
+    url = await resolveRedisUrl(cfg, log);
+  } catch (err) {
+    process.stderr.write(`codeindex watch: ${errorMessage(err)}\n`);
+    return 1;
+  }
+  const conn = createRedis(url, 'client');
+  conn.on('error', () => {});
+  const tasks = new TaskClient(cfg, conn, url);
+  let pool: import('../../workers/supervisor.js').WorkerPool | null = null;
+  if (cfg.workers > 0) {
+    const { WorkerPool } = await import('../../workers/supervisor.js');
+    pool = new WorkerPool({ cfg, redisUrl: url, count: cfg.workers, queues: [...QUEUES], log: log.child('pool') });
+  }
+  const manager = createWatchManager({
+    cfg,
+    log: log.child('watch'),
+    tasks,
+    ownerId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+  });
+  let exit = 0;
+  try {
+    if (!isIndexed(cfg, root)) {
+      const taskId = await tasks.enqueue(JOBS.indexRepository, { root, force: false, priority: 'normal' });
+      process.stderr.write(`task ${taskId}: ${root} has no index yet; indexing it\n`);
+    }
+    await manager.watchRoot(root);
+    const n = manager.notes(root);
+    process.stderr.write(
+      n.watching
+        ? `watching ${root}${pool ? ` with ${cfg.workers} worker processes` : ' (external workers)'}; Ctrl-C to stop\n`
+        : `${root} is watched by ${n.leaseHolder ?? 'another process'}; this process takes over if it stops. Ctrl-C to quit\n`,
+    );
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+  } catch (err) {
+    process.stderr.write(`codeindex watch: ${errorMessage(err)}\n`);
+    exit = 1;
+  } finally {
+    const deadline = setTimeout(() => process.exit(exit), 15_000);
+    deadline.unref();
+    await manager.close();
+    await pool?.stop(10_000);
+    await tasks.close();
+    conn.disconnect();
+  }
+  return exit;
+}

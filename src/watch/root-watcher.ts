@@ -1,0 +1,274 @@
+import type { Stats } from 'node:fs';
+import { type ChokidarOptions, type FSWatcher, watch } from 'chokidar';
+import { createIgnoreMatcher, IGNORE_FILE_NAMES, type IgnoreMatcher } from '../discovery/index.js';
+import { errorMessage } from '../errors.js';
+import { detectLanguage } from '../indexer/index.js';
+import type { Logger } from '../log.js';
+import type { FileState } from '../store/types.js';
+import { type ChangePlan, ChangeCoalescer } from './coalescer.js';
+
+/** Timing knobs; the defaults keep p50 save-to-searchable near 0.1 s. */
+export interface WatchTiming {
+  windowMs: number;
+  stormThreshold: number;
+  stormQuietMs: number;
+  stormMaxWaitMs: number;
+  /** chokidar `atomic`: how long an unlink waits for a matching add (editor atomic saves). */
+  atomicMs: number;
+  /** Polling fallback interval per file. */
+  pollIntervalMs: number;
+  /** Wait after an ignore file changed before re-reading the tree (several often change at once). */
+  rulesSettleMs: number;
+}
+
+export const DEFAULT_TIMING: Readonly<WatchTiming> = Object.freeze({
+  windowMs: 25,
+  stormThreshold: 50,
+  stormQuietMs: 200,
+  stormMaxWaitMs: 1000,
+  atomicMs: 80,
+  pollIntervalMs: 2000,
+  rulesSettleMs: 250,
+});
+
+/** The fix we print when the kernel's inotify budget is exhausted. */
+export const WATCH_LIMIT_FIX =
+  'raise the limit with `sudo sysctl fs.inotify.max_user_watches=524288` (persist it in /etc/sysctl.d/), or add big folders to .codeindexignore';
+
+export interface RootWatcherOptions {
+  root: string;
+  extraExcludes: readonly string[];
+  batchSize: number;
+  log: Logger;
+  timing?: Partial<WatchTiming>;
+  submit(plan: ChangePlan): Promise<void>;
+  /** Indexed files of the root (for catching up on changes made while nobody watched), or null. */
+  indexedFiles(): Map<string, FileState> | null;
+  /** Start in polling mode (tests; or a root on a file system without inotify). */
+  polling?: boolean;
+}
+
+const LIMIT_CODES = new Set(['ENOSPC', 'EMFILE']);
+
+/**
+ * Watches one root with chokidar, using the indexing ignore rules (ignored directories are never
+ * descended into, unsupported files are never watched), and feeds a `ChangeCoalescer`.
+ * On start it compares what it finds with the index and queues the differences, so changes made
+ * while no process watched the root are not lost. Falls back to polling on ENOSPC/EMFILE.
+ */
+export class RootWatcher {
+  readonly root: string;
+  private readonly timing: WatchTiming;
+  private readonly matcher: IgnoreMatcher;
+  private readonly coalescer: ChangeCoalescer;
+  private fsw: FSWatcher | null = null;
+  private generation = 0;
+  private rulesTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private submitErrorLogged = 0;
+  /** Pending `ready` waits, released when the watcher they wait for is closed. */
+  private readonly readyWaiters = new Set<() => void>();
+  mode: 'native' | 'polling';
+  warning: string | undefined;
+
+  constructor(private readonly opts: RootWatcherOptions) {
+    this.root = opts.root.replace(/\/+$/, '') || '/';
+    this.timing = { ...DEFAULT_TIMING, ...opts.timing };
+    this.mode = opts.polling ? 'polling' : 'native';
+    this.matcher = createIgnoreMatcher(this.root, { extraExcludes: opts.extraExcludes });
+    this.coalescer = new ChangeCoalescer({
+      root: this.root,
+      windowMs: this.timing.windowMs,
+      stormThreshold: this.timing.stormThreshold,
+      stormQuietMs: this.timing.stormQuietMs,
+      stormMaxWaitMs: this.timing.stormMaxWaitMs,
+      batchSize: opts.batchSize,
+      submit: (plan) => opts.submit(plan),
+      indexedUnder: (dir) => this.indexedUnder(dir),
+      onSubmitError: (err) => {
+        // One line per 10 s at most while Redis is away; the paths are retried.
+        if (Date.now() - this.submitErrorLogged > 10_000) {
+          this.submitErrorLogged = Date.now();
+          opts.log.warn('could not enqueue re-index jobs; will retry', { root: this.root, error: errorMessage(err) });
+        }
+      },
+    });
+  }
+
+  /** Changes seen and not yet enqueued. */
+  get pendingChanges(): number {
+    return this.coalescer.size;
+  }
+
+  /** Starts chokidar; resolves once the initial scan is done (and the catch-up is queued). */
+  async start(): Promise<void> {
+    await this.open();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.rulesTimer) clearTimeout(this.rulesTimer);
+    // Hand over what we already saw: the next holder would otherwise only find it by catch-up.
+    await this.coalescer.flushNow().catch(() => {});
+    this.coalescer.close();
+    const fsw = this.fsw;
+    this.fsw = null;
+    this.releaseWaiters();
+    await fsw?.close();
+  }
+
+  private releaseWaiters(): void {
+    for (const w of this.readyWaiters) w();
+    this.readyWaiters.clear();
+  }
+
+  /** Reacts to a chokidar error: the watch limit switches this root to polling (once). */
+  handleError(err: unknown): void {
+    const code = (err as { code?: string } | null)?.code;
+    if (code && LIMIT_CODES.has(code)) {
+      if (this.mode === 'polling' || this.closed) return;
+      this.mode = 'polling';
+      this.warning = `file watch limit reached (${code}); polling every ${this.timing.pollIntervalMs / 1000}s instead: ${WATCH_LIMIT_FIX}`;
+      this.opts.log.warn(`cannot watch ${this.root} natively: ${this.warning}`);
+      void this.reopen();
+      return;
+    }
+    this.opts.log.debug('watch error', { root: this.root, error: errorMessage(err) });
+  }
+
+  private async reopen(): Promise<void> {
+    const old = this.fsw;
+    this.fsw = null;
+    this.releaseWaiters();
+    await old?.close().catch(() => {});
+    if (!this.closed) await this.open();
+  }
+
+  private async open(): Promise<void> {
+    const gen = ++this.generation;
+    const baseline = this.opts.indexedFiles();
+    const seen = new Set<string>();
+    let ready = false;
+    const options: ChokidarOptions = {
+      persistent: true,
+      // Without an index to compare with there is nothing to catch up: the repository job does it.
+      ignoreInitial: baseline === null,
+      followSymlinks: false,
+      ignorePermissionErrors: true,
+      atomic: this.mode === 'polling' ? false : this.timing.atomicMs,
+      usePolling: this.mode === 'polling',
+      interval: this.timing.pollIntervalMs,
+      binaryInterval: this.timing.pollIntervalMs,
+      ignored: (p: string, stats?: Stats) => this.isIgnoredPath(p, stats),
+    };
+    const fsw = watch(this.root, options);
+    this.fsw = fsw;
+    const live = () => this.fsw === fsw && gen === this.generation && !this.closed;
+    fsw.on('all', (event, abs, stats) => {
+      if (!live()) return;
+      const rel = this.relOf(abs);
+      if (rel === null) return;
+      if (!ready && event === 'add') {
+        // Initial scan: only what differs from the index is queued.
+        seen.add(rel);
+        const st = baseline?.get(rel);
+        if (st && stats && st.size === stats.size && st.mtimeMs === stats.mtimeMs) return;
+      }
+      this.onEvent(event, rel);
+    });
+    fsw.on('error', (err) => {
+      if (live()) this.handleError(err);
+    });
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.readyWaiters.delete(done);
+        resolve();
+      };
+      this.readyWaiters.add(done);
+      fsw.once('ready', done);
+    });
+    ready = true;
+    if (!live() || baseline === null) return;
+    // Indexed files chokidar did not find are gone (or ignored now).
+    let gone = 0;
+    for (const rel of baseline.keys()) {
+      if (!seen.has(rel)) {
+        this.coalescer.noteRemove(rel);
+        gone++;
+      }
+    }
+    if (gone > 0) this.opts.log.debug('catch-up: files gone since last index', { root: this.root, gone });
+  }
+
+  private onEvent(event: string, rel: string): void {
+    const name = rel.slice(rel.lastIndexOf('/') + 1);
+    if (IGNORE_FILE_NAMES.includes(name) && (event === 'add' || event === 'change' || event === 'unlink')) {
+      this.rulesChanged(rel);
+      return;
+    }
+    switch (event) {
+      case 'add':
+      case 'change':
+        if (detectLanguage(rel) !== null && !this.matcher.isIgnored(rel, false)) this.coalescer.noteIndex(rel);
+        break;
+      case 'unlink':
+        if (detectLanguage(rel) !== null) this.coalescer.noteRemove(rel);
+        break;
+      case 'unlinkDir':
+        this.coalescer.noteRemoveDir(rel);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /**
+   * An ignore file changed: forget its rules and, once the burst settles, re-read the tree with
+   * the new rules. The re-read compares with the index, so newly ignored files leave it and newly
+   * included ones (never watched until now) are indexed.
+   */
+  private rulesChanged(rel: string): void {
+    const dir = this.matcher.ignoreFileDir(rel);
+    if (dir !== undefined) this.matcher.invalidate(dir);
+    if (this.rulesTimer) clearTimeout(this.rulesTimer);
+    this.rulesTimer = setTimeout(() => {
+      this.rulesTimer = null;
+      this.opts.log.info('ignore rules changed; re-reading the tree', { root: this.root, file: rel });
+      void this.coalescer
+        .flushNow()
+        .then(() => this.reopen())
+        .catch((err) => this.opts.log.warn('could not re-read the tree', { root: this.root, error: errorMessage(err) }));
+    }, this.timing.rulesSettleMs);
+  }
+
+  private relOf(abs: string): string | null {
+    if (!abs.startsWith(`${this.root}/`)) return null;
+    return abs.slice(this.root.length + 1);
+  }
+
+  /** chokidar's `ignored`: true stops it from watching (and descending into) the path. */
+  private isIgnoredPath(abs: string, stats?: Stats): boolean {
+    if (abs === this.root) return false;
+    const rel = this.relOf(abs);
+    if (rel === null) return true;
+    try {
+      // Called without stats before chokidar knows the type: ignore only if ignored either way.
+      if (stats === undefined) return this.matcher.isIgnored(rel, true) && this.matcher.isIgnored(rel, false);
+      if (stats.isDirectory()) return this.matcher.isIgnored(rel, true);
+      const name = rel.slice(rel.lastIndexOf('/') + 1);
+      if (IGNORE_FILE_NAMES.includes(name)) return false;
+      if (detectLanguage(rel) === null) return true;
+      return this.matcher.isIgnored(rel, false);
+    } catch {
+      return true;
+    }
+  }
+
+  private indexedUnder(dir: string): string[] {
+    const files = this.opts.indexedFiles();
+    if (!files) return [];
+    const prefix = dir === '' ? '' : `${dir}/`;
+    return [...files.keys()].filter((p) => p.startsWith(prefix));
+  }
+}
