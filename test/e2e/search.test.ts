@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, test } from 'node:test';
+import { callTool, copyFixture, FIXTURES, makeTestEnv, startMcpClient, type TestEnv, waitForTask } from '../helpers/env.js';
+
+type Hit = { path: string; start_line: number; end_line: number; symbol: string | null; score: number; snippet: string };
+type Ref = { name: string; kind: string; path: string; line: number; enclosing: string | null; text: string | null };
+
+/** Mean reciprocal rank of the expected file among the first 10 results. */
+async function mrr(
+  client: Awaited<ReturnType<typeof startMcpClient>>['client'],
+  repo: string,
+  mode: 'text' | 'semantic' | 'hybrid',
+  queries: { query: string; expect: string }[],
+): Promise<number> {
+  let sum = 0;
+  for (const q of queries) {
+    const r = await callTool<{ results: Hit[]; mode: string }>(client, 'search_code', { query: q.query, mode, limit: 10 });
+    assert.equal(r.mode, mode, `mode ${mode} was used for "${q.query}"`);
+    const rank = r.results.findIndex((h) => h.path === join(repo, q.expect));
+    if (rank >= 0) sum += 1 / (rank + 1);
+  }
+  return sum / queries.length;
+}
+
+describe('search_code, find_references and relevance', () => {
+  let env: TestEnv;
+  let langs: string;
+  let rel: string;
+  let mcp: Awaited<ReturnType<typeof startMcpClient>>;
+
+  before(async () => {
+    env = makeTestEnv();
+    langs = copyFixture('langs', env.tmp);
+    rel = copyFixture('relevance', env.tmp);
+    env.env.CODEINDEX_ROOTS = `${langs}:${rel}`;
+    mcp = await startMcpClient(env.env);
+    for (const root of [langs, rel]) {
+      const t = await callTool(mcp.client, 'index_repository', { path: root });
+      assert.equal((await waitForTask(mcp.client, String(t.task_id))).state, 'SUCCESS');
+    }
+    // Embedding jobs run after indexing; wait until every chunk has a vector.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const s = await callTool<{ roots: { root: string; embeddings?: { embedded: number; pending: number } }[] }>(mcp.client, 'index_status', {});
+      const e = s.roots.find((r) => r.root === rel)?.embeddings;
+      if (e && e.pending === 0 && e.embedded > 0) break;
+      if (Date.now() > deadline) throw new Error(`embeddings not done: ${JSON.stringify(s)}`);
+      await sleep(200);
+    }
+  });
+
+  after(async () => {
+    await mcp?.close();
+    await env?.cleanup();
+  });
+
+  test('text search matches identifiers by their parts, with numbered snippets', async () => {
+    const r = await callTool<{ results: Hit[] }>(mcp.client, 'search_code', { query: 'normalize name', mode: 'text', path_prefix: langs });
+    const paths = r.results.map((h) => h.path);
+    assert.ok(paths.includes(join(langs, 'ts/models.ts')), JSON.stringify(paths));
+    const hit = r.results.find((h) => h.path === join(langs, 'ts/models.ts'))!;
+    assert.equal(hit.symbol, 'normalizeName');
+    assert.match(hit.snippet, /^\d+: /m);
+    assert.ok(hit.start_line <= 24 && hit.end_line >= 24);
+  });
+
+  test('hostile queries do not fail', async () => {
+    for (const q of ['"unbalanced', 'a AND OR NOT', '(*)', 'NEAR(', '-', "'; DROP TABLE chunks; --"]) {
+      const r = await mcp.client.callTool({ name: 'search_code', arguments: { query: q, mode: 'text' } });
+      assert.notEqual(r.isError, true, `query ${q}: ${JSON.stringify(r.content)}`);
+    }
+  });
+
+  const refCases: [string, string | undefined, string, string][] = [
+    ['normalizeName', undefined, 'ts/sample.ts', 'UserRepository.save'],
+    ['normalizeName', undefined, 'ts/component.tsx', 'UserCard'],
+    ['joinWords', undefined, 'js/util.js', 'Greeter.greet'],
+    ['make_account', undefined, 'python/service.py', 'AccountService.register'],
+    ['NewStore', undefined, 'go/server.go', 'New'],
+    ['Store', 'rust', 'rust/src/lib.rs', 'Cache.new'],
+    ['Store.get', 'java', 'java/com/example/store/StoreService.java', 'StoreService.copy'],
+  ];
+  for (const [symbol, dir, file, enclosing] of refCases) {
+    test(`find_references ${symbol} -> ${file} in ${enclosing}`, async () => {
+      const r = await callTool<{ references: Ref[] }>(mcp.client, 'find_references', {
+        symbol,
+        ...(dir ? { path: join(langs, dir) } : { path: langs }),
+      });
+      const hit = r.references.find((x) => x.path === join(langs, file) && x.enclosing === enclosing && x.kind !== 'import');
+      assert.ok(hit, `no reference in ${file} within ${enclosing}: ${JSON.stringify(r.references)}`);
+      assert.ok(hit.text && hit.text.length > 0);
+    });
+  }
+
+  test('relevance: MRR of text, semantic (local) and hybrid; hybrid is not worse than text', async () => {
+    const queries = JSON.parse(readFileSync(join(FIXTURES, 'relevance/queries.json'), 'utf8')) as { query: string; expect: string }[];
+    const scores = {
+      text: await mrr(mcp.client, rel, 'text', queries),
+      semantic: await mrr(mcp.client, rel, 'semantic', queries),
+      hybrid: await mrr(mcp.client, rel, 'hybrid', queries),
+    };
+    process.stderr.write(`relevance MRR over ${queries.length} queries: ${JSON.stringify(scores)}\n`);
+    assert.ok(scores.semantic >= 0.5, `semantic MRR ${scores.semantic}`);
+    assert.ok(scores.hybrid >= scores.text, `hybrid ${scores.hybrid} < text ${scores.text}`);
+  });
+});
