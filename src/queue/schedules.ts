@@ -22,7 +22,7 @@ export async function ensureSchedules(cfg: Config, tasks: TaskClient): Promise<v
   if (cfg.secret) data._sig = signPayload(cfg.secret, JOBS.cleanup, payload);
   const o = jobOptionsFor(cfg, JOBS.cleanup);
   const opts: Record<string, unknown> = {};
-  for (const k of ['attempts', 'backoff', 'removeOnComplete', 'removeOnFail'] as const)
+  for (const k of ['attempts', 'backoff', 'removeOnComplete', 'removeOnFail', 'priority'] as const)
     if (o[k] !== undefined) opts[k] = o[k];
   await q.upsertJobScheduler(
     CLEANUP_SCHEDULER_ID,

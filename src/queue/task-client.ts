@@ -80,7 +80,9 @@ export function jobOptionsFor(cfg: Config, name: JobName, opts: EnqueueOptions =
     removeOnComplete: { age: cfg.resultTtlSeconds },
     removeOnFail: { age: cfg.failedTtlSeconds },
   };
-  if (opts.priority) o.priority = PRIORITY[opts.priority];
+  // Always set: BullMQ runs priority-0 jobs before every prioritized one, so "no priority" must
+  // mean normal here, or an unprioritized bulk job would overtake a high-priority save.
+  o.priority = PRIORITY[opts.priority ?? 'normal'];
   if (opts.delayMs) o.delay = opts.delayMs;
   if (opts.deduplicationId) o.deduplication = { id: opts.deduplicationId, keepLastIfActive: true };
   if (opts.parent) o.parent = opts.parent;
@@ -136,7 +138,13 @@ export class TaskClient {
     const id = newTaskId(queue);
     const data: Record<string, unknown> = { ...parsed.data };
     if (this.cfg.secret) data._sig = signPayload(this.cfg.secret, name, parsed.data);
-    const jobOpts = { ...jobOptionsFor(this.cfg, name, opts), jobId: id };
+    // A payload that names its priority (index-repository) runs at that priority itself, not only its batches.
+    const payloadPriority = (parsed.data as { priority?: PriorityName }).priority;
+    const priority = opts.priority ?? payloadPriority;
+    const jobOpts = {
+      ...jobOptionsFor(this.cfg, name, { ...opts, ...(priority ? { priority } : {}) }),
+      jobId: id,
+    };
     return withRedisDeadline(this.redisUrl, async () => {
       const job = await this.queues[queue].add(name, data, jobOpts);
       // With deduplication, BullMQ may hand back the job already waiting for this path.
