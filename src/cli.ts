@@ -164,16 +164,20 @@ async function serve(cfg: Config, log: Logger): Promise<number> {
     return redisUrl;
   };
   let watcher = null as WatchManager | null;
+  const earlyRoots = new Set<string>();
   const { server, ctx, cleanup } = createCodeindexServer({
     cfg,
     log,
     redisUrl: getRedisUrl,
     version: VERSION,
     hooks: {
-      onRootIndexed: (root) =>
+      onRootIndexed: (root) => {
+        // Roots indexed before the watcher exists (background start-up) are watched once it does.
+        if (!watcher) earlyRoots.add(root);
         void watcher
           ?.watchRoot(root)
-          .catch((e) => log.warn('cannot watch root', { root, error: errorMessage(e) })),
+          .catch((e) => log.warn('cannot watch root', { root, error: errorMessage(e) }));
+      },
       onRootRemoved: (root) => void watcher?.unwatchRoot(root).catch(() => {}),
       rootNotes: (root) => (watcher ? { watch: watcher.notes(root) } : {}),
     },
@@ -207,6 +211,8 @@ async function serve(cfg: Config, log: Logger): Promise<number> {
       } catch {
         // Nothing indexed yet.
       }
+      for (const r of earlyRoots) ctx.onRootIndexed?.(r);
+      earlyRoots.clear();
     }
   };
   const transport = new StdioServerTransport();

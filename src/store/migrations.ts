@@ -105,7 +105,7 @@ CREATE INDEX chunks_file ON chunks(file_id);
 CREATE VIRTUAL TABLE chunks_fts USING fts5(
   content, parts,
   content = '', contentless_delete = 1,
-  tokenize = 'unicode61 remove_diacritics 2'
+  tokenize = 'porter unicode61 remove_diacritics 2'
 );
 -- Fires for direct deletes and for ON DELETE CASCADE from files/roots alike.
 CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN

@@ -15,6 +15,12 @@ const BM25 = 'bm25(chunks_fts, 1.0, 0.6)';
 /** A user query compiled to FTS5: `match` is null when it holds no searchable word. */
 export interface CompiledTextQuery {
   match: string | null;
+  /**
+   * The same groups ORed, without stop words: the fallback for natural-language questions
+   * ("where do we retry failed uploads"), where no chunk holds every word. Null when `match`
+   * already is a single group or the user wrote an explicit OR.
+   */
+  any: string | null;
   /** Lowercased words and word parts, for choosing the snippet line. */
   terms: Set<string>;
 }
@@ -29,6 +35,8 @@ export interface CompiledTextQuery {
 export function compileTextQuery(input: string): CompiledTextQuery {
   const terms = new Set<string>();
   const exprs: string[] = [];
+  const loose: string[] = [];
+  let explicitOr = false;
   let orNext = false;
   for (const m of input.matchAll(/"([^"]*)"?|\S+/g)) {
     const quoted = m[1];
@@ -37,6 +45,7 @@ export function compileTextQuery(input: string): CompiledTextQuery {
     if (quoted === undefined && raw === 'AND') continue;
     if (quoted === undefined && raw === 'OR') {
       orNext = exprs.length > 0;
+      explicitOr = true;
       continue;
     }
     const text = quoted ?? raw;
@@ -55,12 +64,24 @@ export function compileTextQuery(input: string): CompiledTextQuery {
     const a = `"${parts.join(' ')}"${star}`;
     const b = `"${whole.join(' ')}"${star}`;
     const expr = a === b ? a : `(${a} OR ${b})`;
+    if (!(quoted === undefined && STOP_WORDS.has(raw.toLowerCase())) && loose.length < MAX_GROUPS) loose.push(expr);
     if (orNext) exprs.push(`(${exprs.pop()} OR ${expr})`);
     else if (exprs.length < MAX_GROUPS) exprs.push(expr);
     orNext = false;
   }
-  return { match: exprs.length === 0 ? null : exprs.join(' AND '), terms };
+  return {
+    match: exprs.length === 0 ? null : exprs.join(' AND '),
+    any: explicitOr || exprs.length < 2 || loose.length === 0 ? null : loose.join(' OR '),
+    terms,
+  };
 }
+
+/** Words that carry no meaning in a question about code; dropped from the OR fallback only. */
+const STOP_WORDS = new Set(
+  'a an and are as at be by can do does for from how i in is it of on or our that the this to we what when where which who why with you'.split(
+    ' ',
+  ),
+);
 
 interface ChunkRow {
   id: number;
@@ -77,7 +98,7 @@ interface ChunkRow {
 /** Full-text search over chunks, best BM25 first. Never throws on odd input: it finds nothing. */
 export function searchText(ctx: QueryContext, q: TextQuery): TextSearchResult {
   const { limit, offset } = paging(q.limit, q.offset);
-  const { match, terms } = compileTextQuery(q.query);
+  const { match, any, terms } = compileTextQuery(q.query);
   if (match === null || limit === 0) return { hits: [], hasMore: false };
   const where: string[] = [];
   const params: unknown[] = [];
@@ -97,13 +118,22 @@ export function searchText(ctx: QueryContext, q: TextQuery): TextSearchResult {
       JOIN files f ON f.id = c.file_id JOIN roots r ON r.id = f.root_id
     WHERE chunks_fts MATCH ?${where.map((w) => ` AND ${w}`).join('')}
     ORDER BY rank LIMIT ? OFFSET ?`;
-  let rows: ChunkRow[];
-  try {
-    rows = ctx.statements.get<ChunkRow>(sql).all(match, ...params, limit + 1, offset);
-  } catch (err) {
-    // compileTextQuery emits only quoted words, so this is a safety net, not a code path.
-    if (err instanceof Error && /fts5/i.test(err.message)) return { hits: [], hasMore: false };
-    throw err;
+  const run = (expr: string, n: number, skip: number): ChunkRow[] => {
+    try {
+      return ctx.statements.get<ChunkRow>(sql).all(expr, ...params, n, skip);
+    } catch (err) {
+      // compileTextQuery emits only quoted words, so this is a safety net, not a code path.
+      if (err instanceof Error && /fts5/i.test(err.message)) return [];
+      throw err;
+    }
+  };
+  let rows = run(match, limit + 1, offset);
+  if (any !== null && rows.length <= limit) {
+    // Chunks holding every word come first; then chunks holding some of them, best BM25 first.
+    const all = run(match, offset + limit + 1, 0);
+    const seen = new Set(all.map((r) => r.id));
+    const more = run(any, offset + limit + 1, 0).filter((r) => !seen.has(r.id));
+    rows = [...all, ...more].slice(offset, offset + limit + 1);
   }
   const hits: ChunkHit[] = rows.slice(0, limit).map((r) => ({
     chunkId: r.id,

@@ -119,7 +119,6 @@ export function createWatchManager(deps: WatchManagerDeps, opts: WatchManagerOpt
 
   return {
     async watchRoot(root: string): Promise<void> {
-      log.debug("TRACE watchRoot", { root, closed, has: entries.has(root) });
       if (closed || entries.has(root)) return;
       const e: RootEntry = {
         root,

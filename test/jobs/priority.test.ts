@@ -51,8 +51,24 @@ describe('priorities', () => {
         const job = await c.tasks.queues.maintenance.getJob(id);
         finished.push({ label, processedOn: job?.processedOn ?? 0 });
       }
-      const order = finished.sort((a, b) => a.processedOn - b.processedOn).map((f) => f.label.split('-')[0]);
-      assert.deepEqual(order, ['high', 'high', 'normal', 'normal', 'normal', 'low', 'low']);
+      const order = finished.sort((a, b) => a.processedOn - b.processedOn).map((f) => f.label);
+      // By priority, and first-in first-out within one priority.
+      assert.deepEqual(order, ['high-1', 'high-2', 'normal-1', 'none-1', 'normal-2', 'low-1', 'low-2']);
+    } finally {
+      await c.close();
+    }
+  });
+
+  test('a repository task runs at the priority its payload names (not only its batches)', async () => {
+    const c = makeClient(env);
+    try {
+      const low = await c.tasks.enqueue('index-repository', { root: env.tmp, priority: 'low' });
+      const dflt = await c.tasks.enqueue('index-repository', { root: env.tmp });
+      const file = await c.tasks.enqueue('index-file', { root: env.tmp, path: 'a.ts' }, { priority: 'high' });
+      const q = c.tasks.queues.indexing;
+      assert.equal((await q.getJob(low))?.opts.priority, PRIORITY.low);
+      assert.equal((await q.getJob(dflt))?.opts.priority, PRIORITY.normal);
+      assert.equal((await q.getJob(file))?.opts.priority, PRIORITY.high);
     } finally {
       await c.close();
     }
