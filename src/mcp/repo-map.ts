@@ -71,7 +71,17 @@ export function pageRank(
   return rank;
 }
 
-const DEF_KINDS_FIRST = new Set(['class', 'struct', 'interface', 'trait', 'enum', 'type', 'function', 'module', 'namespace']);
+const DEF_KINDS_FIRST = new Set([
+  'class',
+  'struct',
+  'interface',
+  'trait',
+  'enum',
+  'type',
+  'function',
+  'module',
+  'namespace',
+]);
 
 /** Builds the map; deterministic for the same input. */
 export function buildRepoMap(input: RepoMapInput): RepoMap {
@@ -122,7 +132,9 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     else for (let i = 0; i < n; i++) personalization[i] = (personalization[i]! + 0.01) / (mass + 0.01 * n);
   }
   const rank = pageRank(n, edges, personalization);
-  const order = [...rank.keys()].sort((a, b) => rank[b]! - rank[a]! || input.files[a]!.path.localeCompare(input.files[b]!.path));
+  const order = [...rank.keys()].sort(
+    (a, b) => rank[b]! - rank[a]! || input.files[a]!.path.localeCompare(input.files[b]!.path),
+  );
 
   const byFile = new Map<number, MapSymbol[]>();
   for (const s of input.symbols) {
@@ -140,7 +152,12 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
   for (const i of order) {
     const f = input.files[i]!;
     const syms = (byFile.get(i) ?? [])
-      .filter((s) => s.container === null || DEF_KINDS_FIRST.has(s.kind) || (refCount.get(`${i}\u0000${s.name}`) ?? 0) > 0)
+      .filter(
+        (s) =>
+          s.container === null ||
+          DEF_KINDS_FIRST.has(s.kind) ||
+          (refCount.get(`${i}\u0000${s.name}`) ?? 0) > 0,
+      )
       .map((s) => ({ s, refs: refCount.get(`${i}\u0000${s.name}`) ?? 0 }))
       .sort((a, b) => b.refs - a.refs || a.s.line - b.s.line);
     const header = `${f.path}:`;

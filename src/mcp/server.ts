@@ -22,6 +22,7 @@ import { registerIndexRepositoryTool } from './tools/index-repository.js';
 import { registerIndexStatusTool } from './tools/index-status.js';
 import { registerListTasksTool } from './tools/list-tasks.js';
 import { registerQueueStatsTool } from './tools/queue-stats.js';
+import { registerRepoMapTool } from './tools/repo-map.js';
 import { registerRetryTaskTool } from './tools/retry-task.js';
 import { registerSearchCodeTool } from './tools/search-code.js';
 import { registerSearchSymbolsTool } from './tools/search-symbols.js';
@@ -127,6 +128,7 @@ export function createCodeindexServer(opts: ServerOptions): {
   registerFindReferencesTool(server, ctx);
   registerSearchCodeTool(server, ctx, search);
   registerIndexStatusTool(server, ctx, search);
+  registerRepoMapTool(server, ctx);
 
   return {
     server,

@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import { CodeindexError } from '../errors.js';
 import { cleanup } from './cleanup.js';
 import { DEFAULT_BUSY_TIMEOUT_MS, openReadonly, openWritable } from './connection.js';
+import { graphData } from './graph.js';
 import { migrate, SCHEMA_VERSION, schemaVersion } from './migrations.js';
 import { normalizeRootPath } from './paths.js';
 import type { QueryContext } from './query-context.js';
@@ -122,6 +123,7 @@ export function openIndexStore(dbPath: string, opts: OpenIndexStoreOptions = {})
     loadVectors: (rootPath, model) => loadVectors(ctx, rootPath, model),
     vectorCoverage: (rootPath, model) => vectorCoverage(ctx, rootPath, model),
     chunksByIds: (ids) => chunksByIds(ctx, ids),
+    graphData: (pathPrefix) => graphData(ctx, pathPrefix),
     close() {
       touchDb?.close();
       touchDb = undefined;

@@ -64,7 +64,8 @@ export function compileTextQuery(input: string): CompiledTextQuery {
     const a = `"${parts.join(' ')}"${star}`;
     const b = `"${whole.join(' ')}"${star}`;
     const expr = a === b ? a : `(${a} OR ${b})`;
-    if (!(quoted === undefined && STOP_WORDS.has(raw.toLowerCase())) && loose.length < MAX_GROUPS) loose.push(expr);
+    if (!(quoted === undefined && STOP_WORDS.has(raw.toLowerCase())) && loose.length < MAX_GROUPS)
+      loose.push(expr);
     if (orNext) exprs.push(`(${exprs.pop()} OR ${expr})`);
     else if (exprs.length < MAX_GROUPS) exprs.push(expr);
     orNext = false;

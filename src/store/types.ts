@@ -276,5 +276,22 @@ export interface IndexStore {
   /** Chunks by id, in the order given; unknown ids are left out. */
   chunksByIds(ids: readonly number[]): ChunkRecord[];
 
+  /** Files, definitions and (distinct, non-import) references under a prefix, for the repo map. */
+  graphData(pathPrefix?: string): GraphData;
+
   close(): void;
+}
+
+/** Input of the repository map: ids tie symbols and refs to files. */
+export interface GraphData {
+  files: { id: number; path: string }[];
+  symbols: {
+    fileId: number;
+    name: string;
+    kind: string;
+    line: number;
+    container: string | null;
+    signature: string;
+  }[];
+  refs: { fileId: number; name: string }[];
 }

@@ -28,7 +28,10 @@ describe('bad input over MCP', () => {
     writeFileSync(join(repo, 'src/good.py'), 'def good():\n    return 1\n');
     writeFileSync(join(repo, 'src/big.py'), `# big\n${'x = 1\n'.repeat(1000)}`);
     writeFileSync(join(repo, 'src/blob.js'), Buffer.from([0x63, 0x6f, 0x00, 0x01, 0x02, 0x6e, 0x73, 0x74]));
-    writeFileSync(join(repo, 'src/latin1.py'), Buffer.from([0x64, 0x65, 0x66, 0x20, 0xe9, 0xff, 0x28, 0x29, 0x3a, 0x0a]));
+    writeFileSync(
+      join(repo, 'src/latin1.py'),
+      Buffer.from([0x64, 0x65, 0x66, 0x20, 0xe9, 0xff, 0x28, 0x29, 0x3a, 0x0a]),
+    );
     writeFileSync(join(repo, 'src/empty.ts'), '');
     writeFileSync(join(outside, 'secret.py'), 'def secret():\n    pass\n');
     symlinkSync(join(outside, 'secret.py'), join(repo, 'src/escape.py'));
@@ -58,7 +61,11 @@ describe('bad input over MCP', () => {
     });
     const r = await callTool<{ symbols: unknown[] }>(mcp.client, 'search_symbols', { query: 'secret' });
     assert.deepEqual(r.symbols, []);
-    const status = await callTool<{ roots: { skipped_by_reason: Record<string, number> }[] }>(mcp.client, 'index_status', {});
+    const status = await callTool<{ roots: { skipped_by_reason: Record<string, number> }[] }>(
+      mcp.client,
+      'index_status',
+      {},
+    );
     assert.equal(status.roots[0]?.skipped_by_reason.binary, 1);
   });
 
@@ -75,10 +82,22 @@ describe('bad input over MCP', () => {
   });
 
   test('missing path, directory to index_file, file to index_repository', async () => {
-    assert.match(await callToolError(mcp.client, 'index_file', { path: join(repo, 'src/missing.py') }), /^PATH_NOT_FOUND: /);
-    assert.match(await callToolError(mcp.client, 'index_file', { path: join(repo, 'src') }), /^NOT_A_FILE: .*index_repository/);
-    assert.match(await callToolError(mcp.client, 'index_repository', { path: join(repo, 'src/good.py') }), /^NOT_A_DIRECTORY: /);
-    assert.match(await callToolError(mcp.client, 'index_file', { path: join(repo, 'src/dangling.py') }), /^PATH_NOT_FOUND: /);
+    assert.match(
+      await callToolError(mcp.client, 'index_file', { path: join(repo, 'src/missing.py') }),
+      /^PATH_NOT_FOUND: /,
+    );
+    assert.match(
+      await callToolError(mcp.client, 'index_file', { path: join(repo, 'src') }),
+      /^NOT_A_FILE: .*index_repository/,
+    );
+    assert.match(
+      await callToolError(mcp.client, 'index_repository', { path: join(repo, 'src/good.py') }),
+      /^NOT_A_DIRECTORY: /,
+    );
+    assert.match(
+      await callToolError(mcp.client, 'index_file', { path: join(repo, 'src/dangling.py') }),
+      /^PATH_NOT_FOUND: /,
+    );
   });
 
   test('index_file of a binary file ends with a skip reason, not a crash', async () => {
@@ -95,12 +114,18 @@ describe('bad input over MCP', () => {
     const r = await mcp.client.callTool({ name: 'search_symbols', arguments: { query: 42 } });
     assert.equal(r.isError, true);
     assert.match(JSON.stringify(r.content), /Invalid arguments for tool search_symbols/);
-    const r2 = await mcp.client.callTool({ name: 'index_repository', arguments: { path: repo, priority: 'urgent' } });
+    const r2 = await mcp.client.callTool({
+      name: 'index_repository',
+      arguments: { path: repo, priority: 'urgent' },
+    });
     assert.equal(r2.isError, true);
   });
 
   test('unknown and never-issued task ids say so', async () => {
-    assert.match(await callToolError(mcp.client, 'task_status', { task_id: 'nope' }), /^TASK_NOT_FOUND: unknown task id/);
+    assert.match(
+      await callToolError(mcp.client, 'task_status', { task_id: 'nope' }),
+      /^TASK_NOT_FOUND: unknown task id/,
+    );
     assert.match(
       await callToolError(mcp.client, 'task_status', { task_id: 'idx_00000000000000000000000000000000' }),
       /^TASK_NOT_FOUND: no task .* was ever issued/,
@@ -109,18 +134,32 @@ describe('bad input over MCP', () => {
   });
 
   test('the server still answers after all of that', async () => {
-    const r = await callTool<{ symbols: { name: string }[] }>(mcp.client, 'search_symbols', { query: 'good' });
+    const r = await callTool<{ symbols: { name: string }[] }>(mcp.client, 'search_symbols', {
+      query: 'good',
+    });
     assert.equal(r.symbols[0]?.name, 'good');
   });
 
   test('Redis unreachable: job tools fail with a hint, query tools still answer', async () => {
     const port = await freePort();
-    const down = await startMcpClient({ ...env.env, REDIS_URL: `redis://127.0.0.1:${port}`, CODEINDEX_WORKERS: '0' });
+    const down = await startMcpClient({
+      ...env.env,
+      REDIS_URL: `redis://127.0.0.1:${port}`,
+      CODEINDEX_WORKERS: '0',
+    });
     try {
       const msg = await callToolError(down.client, 'index_repository', { path: repo });
-      assert.match(msg, /^REDIS_UNAVAILABLE: Redis at redis:\/\/127\.0\.0\.1:\d+\/? is unreachable.*REDIS_URL/);
-      assert.match(await callToolError(down.client, 'task_status', { task_id: 'idx_0' }), /^REDIS_UNAVAILABLE/);
-      const r = await callTool<{ symbols: { name: string }[] }>(down.client, 'search_symbols', { query: 'good' });
+      assert.match(
+        msg,
+        /^REDIS_UNAVAILABLE: Redis at redis:\/\/127\.0\.0\.1:\d+\/? is unreachable.*REDIS_URL/,
+      );
+      assert.match(
+        await callToolError(down.client, 'task_status', { task_id: 'idx_0' }),
+        /^REDIS_UNAVAILABLE/,
+      );
+      const r = await callTool<{ symbols: { name: string }[] }>(down.client, 'search_symbols', {
+        query: 'good',
+      });
       assert.equal(r.symbols[0]?.name, 'good');
     } finally {
       await down.close();

@@ -1,12 +1,34 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import { callTool, copyFixture, FIXTURES, makeTestEnv, startMcpClient, type TestEnv, waitForTask } from '../helpers/env.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  callTool,
+  copyFixture,
+  FIXTURES,
+  makeTestEnv,
+  startMcpClient,
+  type TestEnv,
+  waitForTask,
+} from '../helpers/env.js';
 
-type Hit = { path: string; start_line: number; end_line: number; symbol: string | null; score: number; snippet: string };
-type Ref = { name: string; kind: string; path: string; line: number; enclosing: string | null; text: string | null };
+type Hit = {
+  path: string;
+  start_line: number;
+  end_line: number;
+  symbol: string | null;
+  score: number;
+  snippet: string;
+};
+type Ref = {
+  name: string;
+  kind: string;
+  path: string;
+  line: number;
+  enclosing: string | null;
+  text: string | null;
+};
 
 /** Mean reciprocal rank of the expected file among the first 10 results. */
 async function mrr(
@@ -17,7 +39,11 @@ async function mrr(
 ): Promise<number> {
   let sum = 0;
   for (const q of queries) {
-    const r = await callTool<{ results: Hit[]; mode: string }>(client, 'search_code', { query: q.query, mode, limit: 10 });
+    const r = await callTool<{ results: Hit[]; mode: string }>(client, 'search_code', {
+      query: q.query,
+      mode,
+      limit: 10,
+    });
     assert.equal(r.mode, mode, `mode ${mode} was used for "${q.query}"`);
     const rank = r.results.findIndex((h) => h.path === join(repo, q.expect));
     if (rank >= 0) sum += 1 / (rank + 1);
@@ -44,7 +70,9 @@ describe('search_code, find_references and relevance', () => {
     // Embedding jobs run after indexing; wait until every chunk has a vector.
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const s = await callTool<{ roots: { root: string; embeddings?: { embedded: number; pending: number } }[] }>(mcp.client, 'index_status', {});
+      const s = await callTool<{
+        roots: { root: string; embeddings?: { embedded: number; pending: number } }[];
+      }>(mcp.client, 'index_status', {});
       const e = s.roots.find((r) => r.root === rel)?.embeddings;
       if (e && e.pending === 0 && e.embedded > 0) break;
       if (Date.now() > deadline) throw new Error(`embeddings not done: ${JSON.stringify(s)}`);
@@ -58,7 +86,11 @@ describe('search_code, find_references and relevance', () => {
   });
 
   test('text search matches identifiers by their parts, with numbered snippets', async () => {
-    const r = await callTool<{ results: Hit[] }>(mcp.client, 'search_code', { query: 'normalize name', mode: 'text', path_prefix: langs });
+    const r = await callTool<{ results: Hit[] }>(mcp.client, 'search_code', {
+      query: 'normalize name',
+      mode: 'text',
+      path_prefix: langs,
+    });
     const paths = r.results.map((h) => h.path);
     assert.ok(paths.includes(join(langs, 'ts/models.ts')), JSON.stringify(paths));
     const hit = r.results.find((h) => h.path === join(langs, 'ts/models.ts'))!;
@@ -89,14 +121,19 @@ describe('search_code, find_references and relevance', () => {
         symbol,
         ...(dir ? { path: join(langs, dir) } : { path: langs }),
       });
-      const hit = r.references.find((x) => x.path === join(langs, file) && x.enclosing === enclosing && x.kind !== 'import');
+      const hit = r.references.find(
+        (x) => x.path === join(langs, file) && x.enclosing === enclosing && x.kind !== 'import',
+      );
       assert.ok(hit, `no reference in ${file} within ${enclosing}: ${JSON.stringify(r.references)}`);
       assert.ok(hit.text && hit.text.length > 0);
     });
   }
 
   test('relevance: MRR of text, semantic (local) and hybrid; hybrid is not worse than text', async () => {
-    const queries = JSON.parse(readFileSync(join(FIXTURES, 'relevance/queries.json'), 'utf8')) as { query: string; expect: string }[];
+    const queries = JSON.parse(readFileSync(join(FIXTURES, 'relevance/queries.json'), 'utf8')) as {
+      query: string;
+      expect: string;
+    }[];
     const scores = {
       text: await mrr(mcp.client, rel, 'text', queries),
       semantic: await mrr(mcp.client, rel, 'semantic', queries),
@@ -105,5 +142,42 @@ describe('search_code, find_references and relevance', () => {
     process.stderr.write(`relevance MRR over ${queries.length} queries: ${JSON.stringify(scores)}\n`);
     assert.ok(scores.semantic >= 0.5, `semantic MRR ${scores.semantic}`);
     assert.ok(scores.hybrid >= scores.text, `hybrid ${scores.hybrid} < text ${scores.text}`);
+  });
+
+  test('repo_map ranks referenced files first and stays within its token budget', async () => {
+    type Map = {
+      root: string;
+      files: { path: string; symbols: { name: string }[] }[];
+      tokens: number;
+      truncated: boolean;
+    };
+    const full = await callTool<Map>(mcp.client, 'repo_map', { path: langs, max_tokens: 4000 });
+    assert.equal(full.root, langs);
+    assert.ok(full.files.length >= 10, `files ${full.files.length}`);
+    assert.ok(full.tokens <= 4000);
+    // models.ts defines what sample.ts and component.tsx use; store.go is used by server.go.
+    const order = full.files.map((f) => f.path);
+    assert.ok(order.indexOf('ts/models.ts') < order.indexOf('ts/sample.ts'), order.join(' '));
+    assert.ok(order.indexOf('go/store.go') < order.indexOf('go/server.go'), order.join(' '));
+    for (const budget of [64, 200, 500]) {
+      const small = await mcp.client.callTool({
+        name: 'repo_map',
+        arguments: { path: langs, max_tokens: budget },
+      });
+      const sc = small.structuredContent as Map;
+      assert.ok(sc.tokens <= budget, `tokens ${sc.tokens} > ${budget}`);
+      assert.equal(sc.truncated, true);
+      const text = (small.content as { text: string }[])[0]!.text.replace(
+        /\n\(truncated at \d+ tokens\)$/,
+        '',
+      );
+      assert.ok(Math.ceil(text.length / 4) <= budget + 2, `text ${text.length} chars for ${budget} tokens`);
+    }
+    const focused = await callTool<Map>(mcp.client, 'repo_map', {
+      path: langs,
+      max_tokens: 300,
+      focus: ['python/models.py'],
+    });
+    assert.equal(focused.files[0]?.path, 'python/models.py');
   });
 });

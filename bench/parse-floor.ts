@@ -1,0 +1,132 @@
+/**
+ * The parsing floor: read and tree-sitter-parse exactly the given files, and nothing else, split
+ * across N processes. No tags queries, no extraction, no SQLite, no queue. Children start and load
+ * tree-sitter before the clock starts (like a ready worker pool); the wall time runs from "go" to
+ * the last child's "done". Files are split by size (largest first onto the least loaded child),
+ * which is the best case for the floor.
+ *
+ * As a script (`node dist/bench/parse-floor.js <listfile> [processes]`) it prints JSON.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Parser from 'tree-sitter';
+import { detectLanguage, loadGrammar } from '../src/indexer/index.js';
+import type { LanguageId } from '../src/indexer/types.js';
+
+const SELF = fileURLToPath(import.meta.url);
+
+export interface ParseFloorResult {
+  processes: number;
+  files: number;
+  bytes: number;
+  wallMs: number;
+  /** Per child: files parsed, ms busy. */
+  children: { files: number; ms: number }[];
+  errors: number;
+}
+
+type ToChild = { type: 'go'; files: string[] };
+type FromChild = { type: 'ready' } | { type: 'done'; files: number; bytes: number; ms: number; errors: number };
+
+/** Splits files into `n` lists of about equal total size. */
+export function splitBySize(files: readonly string[], n: number): string[][] {
+  const sized = files.map((f) => ({ f, size: statSync(f).size })).sort((a, b) => b.size - a.size);
+  const parts = Array.from({ length: n }, () => ({ files: [] as string[], size: 0 }));
+  for (const { f, size } of sized) {
+    const min = parts.reduce((a, b) => (b.size < a.size ? b : a));
+    min.files.push(f);
+    min.size += size;
+  }
+  return parts.map((p) => p.files);
+}
+
+/** Reads and parses `absFiles` with `processes` child processes. */
+export async function runParseFloor(absFiles: readonly string[], processes: number): Promise<ParseFloorResult> {
+  const parts = splitBySize(absFiles, processes);
+  const children: ChildProcess[] = parts.map(() =>
+    fork(SELF, ['--child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] }),
+  );
+  const once = (c: ChildProcess, type: FromChild['type']) =>
+    new Promise<FromChild>((resolve, reject) => {
+      const onMsg = (m: FromChild) => {
+        if (m.type === type) {
+          c.off('message', onMsg);
+          resolve(m);
+        }
+      };
+      c.on('message', onMsg);
+      c.once('exit', (code) => reject(new Error(`parse-floor child exited with ${code}`)));
+    });
+  try {
+    await Promise.all(children.map((c) => once(c, 'ready')));
+    const t0 = performance.now();
+    const dones = children.map((c, i) => {
+      const p = once(c, 'done');
+      c.send({ type: 'go', files: parts[i] } satisfies ToChild);
+      return p;
+    });
+    const results = (await Promise.all(dones)) as Extract<FromChild, { type: 'done' }>[];
+    const wallMs = performance.now() - t0;
+    return {
+      processes,
+      files: results.reduce((a, r) => a + r.files, 0),
+      bytes: results.reduce((a, r) => a + r.bytes, 0),
+      wallMs,
+      children: results.map((r) => ({ files: r.files, ms: r.ms })),
+      errors: results.reduce((a, r) => a + r.errors, 0),
+    };
+  } finally {
+    for (const c of children) {
+      c.removeAllListeners('exit');
+      c.kill();
+    }
+  }
+}
+
+function childMain(): void {
+  const parsers = new Map<LanguageId, Parser>();
+  const parserFor = (lang: LanguageId): Parser => {
+    let p = parsers.get(lang);
+    if (!p) {
+      p = new Parser();
+      p.setLanguage(loadGrammar(lang));
+      parsers.set(lang, p);
+    }
+    return p;
+  };
+  process.on('message', (m: ToChild) => {
+    if (m.type !== 'go') return;
+    const t0 = performance.now();
+    let bytes = 0;
+    let errors = 0;
+    for (const f of m.files) {
+      const lang = detectLanguage(f);
+      if (!lang) continue;
+      try {
+        const text = readFileSync(f, 'utf8');
+        bytes += Buffer.byteLength(text);
+        const tree = parserFor(lang).parse(text);
+        if (!tree.rootNode) errors++;
+      } catch {
+        errors++;
+      }
+    }
+    process.send?.({ type: 'done', files: m.files.length, bytes, ms: performance.now() - t0, errors } satisfies FromChild);
+  });
+  process.send?.({ type: 'ready' } satisfies FromChild);
+}
+
+const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];
+if (isMain && process.argv.includes('--child')) childMain();
+else if (isMain) {
+  const list = process.argv[2];
+  if (!list) {
+    process.stderr.write('usage: node dist/bench/parse-floor.js <listfile> [processes]\n');
+    process.exit(2);
+  }
+  const files = readFileSync(list, 'utf8').split('\n').filter(Boolean);
+  runParseFloor(files, Number(process.argv[3] ?? 1)).then((r) => {
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+  });
+}

@@ -1,0 +1,64 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { ToolContext } from '../context.js';
+import { buildRepoMap } from '../repo-map.js';
+import { runTool, toolResult } from '../results.js';
+import { queryScope } from '../scope.js';
+
+/** `repo_map`: the most important files and symbols, ranked by the reference graph, within a budget. */
+export function registerRepoMapTool(server: McpServer, ctx: ToolContext): void {
+  server.registerTool(
+    'repo_map',
+    {
+      title: 'Repository map',
+      description:
+        'A compact map of the most important files and their key definitions, ranked by PageRank over the reference graph (personalised toward `focus`: file paths or symbol names), within max_tokens.',
+      inputSchema: {
+        path: z.string().optional().describe('Root or directory (default: the allowed root)'),
+        max_tokens: z.number().int().min(64).max(16_000).default(1024),
+        focus: z
+          .array(z.string().min(1))
+          .max(20)
+          .optional()
+          .describe('Paths or symbol names to centre the map on'),
+      },
+      outputSchema: {
+        files: z.array(
+          z.object({
+            path: z.string(),
+            rank: z.number(),
+            symbols: z.array(
+              z.object({
+                name: z.string(),
+                kind: z.string(),
+                line: z.number(),
+                signature: z.string(),
+                refs: z.number(),
+              }),
+            ),
+          }),
+        ),
+        root: z.string().nullable(),
+        tokens: z.number(),
+        truncated: z.boolean(),
+      },
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async ({ path, max_tokens, focus }) =>
+      runTool(async () => {
+        const store = ctx.store();
+        const prefix = await queryScope(ctx, path);
+        const data = store.graphData(prefix);
+        // Paths relative to the scope keep the map small; `root` says what they are relative to.
+        if (prefix)
+          for (const f of data.files)
+            if (f.path.startsWith(`${prefix}/`)) f.path = f.path.slice(prefix.length + 1);
+        const map = buildRepoMap({ ...data, maxTokens: max_tokens, ...(focus ? { focus } : {}) });
+        const text = map.truncated ? `${map.text}\n(truncated at ${max_tokens} tokens)` : map.text;
+        return toolResult(
+          { root: prefix ?? null, files: map.files, tokens: map.tokens, truncated: map.truncated },
+          text || 'nothing indexed here',
+        );
+      }),
+  );
+}

@@ -1,0 +1,40 @@
+import { joinRootPath, scopeFilter } from './paths.js';
+import type { QueryContext } from './query-context.js';
+import { scopeOf } from './query-context.js';
+import type { GraphData } from './types.js';
+
+/**
+ * Everything a repository map needs, in three scans: indexed files, their definitions, and their
+ * references by name (non-import refs only). Scoped by an absolute path prefix.
+ */
+export function graphData(ctx: QueryContext, pathPrefix: string | undefined): GraphData {
+  const scope = scopeOf(ctx, pathPrefix);
+  const f = scope === null ? { sql: '1', params: [] as unknown[] } : scopeFilter(scope);
+  const files = ctx.statements
+    .get<{ id: number; rel: string; root: string }>(
+      `SELECT f.id, f.path AS rel, r.path AS root FROM files f JOIN roots r ON r.id = f.root_id
+       WHERE f.status = 'indexed' AND ${f.sql} ORDER BY f.id`,
+    )
+    .all(...f.params)
+    .map((r) => ({ id: r.id, path: joinRootPath(r.root, r.rel) }));
+  const symbols = ctx.statements
+    .get<{
+      fileId: number;
+      name: string;
+      kind: string;
+      line: number;
+      container: string | null;
+      signature: string;
+    }>(
+      `SELECT s.file_id AS fileId, s.name, s.kind, s.start_line AS line, s.container, s.signature
+       FROM symbols s JOIN files f ON f.id = s.file_id WHERE ${f.sql} ORDER BY s.file_id, s.start_line`,
+    )
+    .all(...f.params);
+  const refs = ctx.statements
+    .get<{ fileId: number; name: string }>(
+      `SELECT DISTINCT r.file_id AS fileId, r.name FROM refs r JOIN files f ON f.id = r.file_id
+       WHERE r.kind != 'import' AND ${f.sql}`,
+    )
+    .all(...f.params);
+  return { files, symbols, refs };
+}

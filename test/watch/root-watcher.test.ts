@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { createLogger } from '../../src/log.js';
+import { type ChangePlan, ChangeCoalescer } from '../../src/watch/coalescer.js';
+import { RootWatcher } from '../../src/watch/root-watcher.js';
+import { eventually, put } from './helpers.js';
+
+const log = createLogger('test', 'silent');
+
+describe('RootWatcher (real chokidar, in process)', () => {
+  const dirs: string[] = [];
+  after(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  test('the watch limit (ENOSPC) switches the root to polling, which still sees saves', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'ci-watch-'));
+    dirs.push(root);
+    put(root, 'src/a.ts', 'export const a = 1;\n');
+    const plans: ChangePlan[] = [];
+    const warnings: string[] = [];
+    const w = new RootWatcher({
+      root,
+      extraExcludes: [],
+      batchSize: 200,
+      log: { ...log, warn: (m: string) => warnings.push(m), child: () => log },
+      timing: { pollIntervalMs: 100 },
+      submit: async (p) => void plans.push(p),
+      indexedFiles: () => null,
+    });
+    await w.start();
+    assert.equal(w.mode, 'native');
+    const err = Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' });
+    w.handleError(err);
+    w.handleError(err);
+    assert.equal(w.mode, 'polling');
+    assert.match(w.warning ?? '', /fs\.inotify\.max_user_watches=524288/);
+    assert.equal(warnings.length, 1, 'one warning, however many errors');
+    // Give the polling watcher its first scan, then save.
+    await new Promise((r) => setTimeout(r, 300));
+    put(root, 'src/a.ts', 'export const a = 2;\nexport const b = 3;\n');
+    await eventually('the save seen by polling', async () => plans.some((p) => p.files.includes('src/a.ts')), 5000);
+    await w.close();
+  });
+
+  test('catch-up on start: files changed or deleted while nobody watched are queued', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'ci-watch-'));
+    dirs.push(root);
+    put(root, 'same.ts', 'export const same = 1;\n');
+    put(root, 'changed.ts', 'export const changed = 1;\n');
+    const { statSync } = await import('node:fs');
+    const s = statSync(join(root, 'same.ts'));
+    const indexed = new Map([
+      ['same.ts', { size: s.size, mtimeMs: s.mtimeMs, sha256: null, status: 'indexed' as const }],
+      ['changed.ts', { size: 1, mtimeMs: 1, sha256: null, status: 'indexed' as const }],
+      ['deleted.ts', { size: 1, mtimeMs: 1, sha256: null, status: 'indexed' as const }],
+    ]);
+    const plans: ChangePlan[] = [];
+    const w = new RootWatcher({
+      root,
+      extraExcludes: [],
+      batchSize: 200,
+      log,
+      submit: async (p) => void plans.push(p),
+      indexedFiles: () => indexed as never,
+    });
+    await w.start();
+    await eventually('the catch-up plan', async () => plans.length > 0, 5000);
+    await w.close();
+    assert.deepEqual(plans.flatMap((p) => p.files), ['changed.ts']);
+    assert.deepEqual(plans.flatMap((p) => p.removePaths), ['deleted.ts']);
+  });
+});
+
+describe('ChangeCoalescer', () => {
+  const make = (plans: ChangePlan[], indexed: string[] = []) =>
+    new ChangeCoalescer({
+      root: '/nonexistent',
+      windowMs: 10,
+      stormThreshold: 50,
+      stormQuietMs: 50,
+      stormMaxWaitMs: 500,
+      batchSize: 100,
+      recheckMs: 0,
+      submit: async (p) => void plans.push(p),
+      indexedUnder: (d) => indexed.filter((p) => p.startsWith(`${d}/`)),
+    });
+
+  test('a few events become single-file jobs; the last event per path wins', async () => {
+    const plans: ChangePlan[] = [];
+    const c = make(plans);
+    c.noteIndex('a.ts');
+    c.noteIndex('b.ts');
+    c.noteRemove('b.ts');
+    c.noteRemove('c.ts');
+    c.noteIndex('c.ts');
+    await eventually('a flush', async () => plans.length === 1);
+    assert.deepEqual(plans[0], { files: ['a.ts', 'c.ts'], batches: [], removePaths: ['b.ts'], removeDirs: [] });
+    c.close();
+  });
+
+  test('a storm becomes full batches; a re-populated removed folder keeps its new files', async () => {
+    const plans: ChangePlan[] = [];
+    const c = make(plans, ['gone/x.ts', 'gone/y.ts', 'gone/z.ts']);
+    c.noteRemoveDir('gone');
+    for (let i = 0; i < 1050; i++) c.noteIndex(`f${i}.ts`);
+    c.noteIndex('gone/y.ts');
+    await eventually('the storm to settle', async () => !c.inStorm && c.size === 0 && plans.length > 0);
+    const batches = plans.flatMap((p) => p.batches);
+    assert.ok(batches.length <= 12, `${batches.length} batches`);
+    assert.ok(batches.every((b) => b.length <= 100));
+    assert.equal(new Set(batches.flat()).size, 1051);
+    assert.deepEqual(plans.flatMap((p) => p.files), []);
+    assert.deepEqual(plans.flatMap((p) => p.removeDirs), []);
+    assert.deepEqual(plans.flatMap((p) => p.removePaths).sort(), ['gone/x.ts', 'gone/z.ts']);
+    c.close();
+  });
+
+  test('a failed submit is retried with the same paths', async () => {
+    const plans: ChangePlan[] = [];
+    let fail = true;
+    const c = new ChangeCoalescer({
+      root: '/nonexistent',
+      windowMs: 5,
+      stormThreshold: 50,
+      stormQuietMs: 50,
+      stormMaxWaitMs: 500,
+      batchSize: 100,
+      recheckMs: 0,
+      retryMs: 20,
+      submit: async (p) => {
+        if (fail) {
+          fail = false;
+          throw new Error('redis away');
+        }
+        plans.push(p);
+      },
+      indexedUnder: () => [],
+    });
+    c.noteIndex('a.ts');
+    await eventually('the retry', async () => plans.length === 1);
+    assert.deepEqual(plans[0]?.files, ['a.ts']);
+    c.close();
+  });
+});
