@@ -86,14 +86,14 @@ const DEF_KINDS_FIRST = new Set([
 /** Builds the map; deterministic for the same input. */
 export function buildRepoMap(input: RepoMapInput): RepoMap {
   const idx = new Map<number, number>();
-  input.files.forEach((f, i) => idx.set(f.id, i));
+  for (const [i, f] of input.files.entries()) idx.set(f.id, i);
   const n = input.files.length;
   const definers = new Map<string, Set<number>>();
   for (const s of input.symbols) {
     const i = idx.get(s.fileId);
     if (i === undefined) continue;
-    let set = definers.get(s.name);
-    if (!set) definers.set(s.name, (set = new Set()));
+    const set = definers.get(s.name) ?? new Set<number>();
+    definers.set(s.name, set);
     set.add(i);
   }
   const edges = new Map<number, Map<number, number>>();
@@ -105,8 +105,8 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     for (const to of targets) {
       if (to === from) continue;
       refCount.set(`${to}\u0000${r.name}`, (refCount.get(`${to}\u0000${r.name}`) ?? 0) + 1);
-      let m = edges.get(from);
-      if (!m) edges.set(from, (m = new Map()));
+      const m = edges.get(from) ?? new Map<number, number>();
+      edges.set(from, m);
       // Names defined in many files say little about any one of them.
       m.set(to, (m.get(to) ?? 0) + 1 / targets.size);
     }
@@ -116,12 +116,12 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
   if (focus.length > 0) {
     personalization = new Float64Array(n);
     let mass = 0;
-    input.files.forEach((f, i) => {
+    for (const [i, f] of input.files.entries()) {
       if (focus.some((x) => f.path.includes(x))) {
-        personalization![i] = 1;
+        personalization[i] = 1;
         mass++;
       }
-    });
+    }
     for (const x of focus) {
       for (const i of definers.get(x) ?? []) {
         personalization[i] = (personalization[i] ?? 0) + 1;
@@ -140,8 +140,8 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
   for (const s of input.symbols) {
     const i = idx.get(s.fileId);
     if (i === undefined) continue;
-    let list = byFile.get(i);
-    if (!list) byFile.set(i, (list = []));
+    const list = byFile.get(i) ?? [];
+    byFile.set(i, list);
     list.push(s);
   }
 
