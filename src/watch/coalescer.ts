@@ -95,7 +95,8 @@ export class ChangeCoalescer {
 
   noteRemoveDir(rel: string): void {
     // Files under it that we were about to index are gone with it (chokidar re-reports any that return).
-    for (const [p, kind] of this.pending) if (kind === 'index' && isUnder(p, rel)) this.pending.set(p, 'remove');
+    for (const [p, kind] of this.pending)
+      if (kind === 'index' && isUnder(p, rel)) this.pending.set(p, 'remove');
     this.dirs.add(rel);
     this.touch();
   }
@@ -174,7 +175,12 @@ export class ChangeCoalescer {
       const take = indexPaths.slice(0, full);
       if (take.length > 0) {
         for (const p of take) this.pending.delete(p);
-        const plan: ChangePlan = { files: [], batches: chunk(take, this.opts.batchSize), removePaths: [], removeDirs: [] };
+        const plan: ChangePlan = {
+          files: [],
+          batches: chunk(take, this.opts.batchSize),
+          removePaths: [],
+          removeDirs: [],
+        };
         if (await this.trySubmit(plan)) for (const p of take) storm.indexed.add(p);
       }
       storm.lastEmit = Date.now();
@@ -192,12 +198,18 @@ export class ChangeCoalescer {
       }
       // Files came back under a removed directory: remove only the ones that did not.
       const keep = new Set(back);
-      for (const p of this.opts.indexedUnder(d)) if (!keep.has(p) && this.pending.get(p) !== 'index') removePaths.push(p);
+      for (const p of this.opts.indexedUnder(d))
+        if (!keep.has(p) && this.pending.get(p) !== 'index') removePaths.push(p);
     }
     this.pending.clear();
     this.dirs.clear();
     this.storm = null;
-    const plan: ChangePlan = { files: [], batches: chunk(indexPaths, this.opts.batchSize), removePaths: [...new Set(removePaths)], removeDirs };
+    const plan: ChangePlan = {
+      files: [],
+      batches: chunk(indexPaths, this.opts.batchSize),
+      removePaths: [...new Set(removePaths)],
+      removeDirs,
+    };
     await this.trySubmit(plan);
   }
 
@@ -232,7 +244,11 @@ export class ChangeCoalescer {
         const now = stampOf(`${this.opts.root}/${p}`);
         const same =
           (now === null && before === null) ||
-          (now !== null && before !== null && now.size === before.size && now.mtimeMs === before.mtimeMs && now.ino === before.ino);
+          (now !== null &&
+            before !== null &&
+            now.size === before.size &&
+            now.mtimeMs === before.mtimeMs &&
+            now.ino === before.ino);
         if (!same) this.noteIndex(p);
       }
     }, ms);
@@ -248,7 +264,8 @@ export class ChangeCoalescer {
       if (this.closed) return false;
       for (const d of plan.removeDirs) this.dirs.add(d);
       for (const p of plan.removePaths) if (!this.pending.has(p)) this.pending.set(p, 'remove');
-      for (const p of [...plan.files, ...plan.batches.flat()]) if (!this.pending.has(p)) this.pending.set(p, 'index');
+      for (const p of [...plan.files, ...plan.batches.flat()])
+        if (!this.pending.has(p)) this.pending.set(p, 'index');
       if (this.timer) clearTimeout(this.timer);
       this.arm(this.opts.retryMs ?? 1000);
       return false;

@@ -55,7 +55,13 @@ export async function runWatchCommand(cfg: Config, log: Logger, pathArg: string)
   let pool: import('../../workers/supervisor.js').WorkerPool | null = null;
   if (cfg.workers > 0) {
     const { WorkerPool } = await import('../../workers/supervisor.js');
-    pool = new WorkerPool({ cfg, redisUrl: url, count: cfg.workers, queues: [...QUEUES], log: log.child('pool') });
+    pool = new WorkerPool({
+      cfg,
+      redisUrl: url,
+      count: cfg.workers,
+      queues: [...QUEUES],
+      log: log.child('pool'),
+    });
   }
   const manager = createWatchManager({
     cfg,

@@ -77,7 +77,10 @@ export function createWatchManager(deps: WatchManagerDeps, opts: WatchManagerOpt
       log.debug('watch lease round failed', { root: e.root, error: errorMessage(err) });
       if (e.watcher && Date.now() - e.renewedAt > LEASE_TTL_MS - LEASE_RENEW_MS) {
         // Cannot prove we still hold it: stop before another process may have taken over.
-        log.warn('cannot renew the watch lease (Redis unreachable); pausing this watcher', { root: e.root, error: errorMessage(err) });
+        log.warn('cannot renew the watch lease (Redis unreachable); pausing this watcher', {
+          root: e.root,
+          error: errorMessage(err),
+        });
         await stopWatching(e);
       }
     }

@@ -45,7 +45,11 @@ export class JobProducer {
     for (const path of plan.files) {
       jobs.push(
         this.tasks
-          .enqueue(JOBS.indexFile, { root, path }, { priority: 'high', deduplicationId: fileDedupId(root, path) })
+          .enqueue(
+            JOBS.indexFile,
+            { root, path },
+            { priority: 'high', deduplicationId: fileDedupId(root, path) },
+          )
           .then((id) => this.track(id, 1)),
       );
     }

@@ -5,7 +5,7 @@ import { errorMessage } from '../errors.js';
 import { detectLanguage } from '../indexer/index.js';
 import type { Logger } from '../log.js';
 import type { FileState } from '../store/types.js';
-import { type ChangePlan, ChangeCoalescer } from './coalescer.js';
+import { ChangeCoalescer, type ChangePlan } from './coalescer.js';
 
 /** Timing knobs; the defaults keep p50 save-to-searchable near 0.1 s. */
 export interface WatchTiming {
@@ -89,7 +89,10 @@ export class RootWatcher {
         // One line per 10 s at most while Redis is away; the paths are retried.
         if (Date.now() - this.submitErrorLogged > 10_000) {
           this.submitErrorLogged = Date.now();
-          opts.log.warn('could not enqueue re-index jobs; will retry', { root: this.root, error: errorMessage(err) });
+          opts.log.warn('could not enqueue re-index jobs; will retry', {
+            root: this.root,
+            error: errorMessage(err),
+          });
         }
       },
     });
@@ -210,7 +213,8 @@ export class RootWatcher {
     switch (event) {
       case 'add':
       case 'change':
-        if (detectLanguage(rel) !== null && !this.matcher.isIgnored(rel, false)) this.coalescer.noteIndex(rel);
+        if (detectLanguage(rel) !== null && !this.matcher.isIgnored(rel, false))
+          this.coalescer.noteIndex(rel);
         break;
       case 'unlink':
         if (detectLanguage(rel) !== null) this.coalescer.noteRemove(rel);
@@ -238,7 +242,9 @@ export class RootWatcher {
       void this.coalescer
         .flushNow()
         .then(() => this.reopen())
-        .catch((err) => this.opts.log.warn('could not re-read the tree', { root: this.root, error: errorMessage(err) }));
+        .catch((err) =>
+          this.opts.log.warn('could not re-read the tree', { root: this.root, error: errorMessage(err) }),
+        );
     }, this.timing.rulesSettleMs);
   }
 

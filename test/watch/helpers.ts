@@ -21,7 +21,11 @@ export function put(root: string, rel: string, text: string): void {
 }
 
 /** Polls `check` until it returns a truthy value or the deadline passes (then throws with `what`). */
-export async function eventually<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 15_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | null | undefined | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -31,7 +35,10 @@ export async function eventually<T>(what: string, check: () => Promise<T | null 
     } catch (err) {
       last = err;
     }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > end)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`,
+      );
     await sleep(50);
   }
 }
@@ -51,18 +58,37 @@ export async function outlineNames(client: Client, absPath: string): Promise<str
 
 /** The watcher notes of a root from index_status. */
 export async function watchNotes(client: Client, root: string): Promise<Record<string, unknown> | undefined> {
-  const r = await callTool<{ roots: { root: string; notes?: { watch?: Record<string, unknown> } }[] }>(client, 'index_status', {});
+  const r = await callTool<{ roots: { root: string; notes?: { watch?: Record<string, unknown> } }[] }>(
+    client,
+    'index_status',
+    {},
+  );
   return r.roots.find((x) => x.root === root)?.notes?.watch;
 }
 
 /** Job counts of the indexing queue of a prefix (finished records are kept for an hour). */
-export async function indexingCounts(prefix: string): Promise<{ total: number; open: number; counts: Record<string, number> }> {
+export async function indexingCounts(
+  prefix: string,
+): Promise<{ total: number; open: number; counts: Record<string, number> }> {
   const conn = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
   conn.on('error', () => {});
   const q = new Queue('indexing', { connection: conn, prefix });
   try {
-    const counts = await q.getJobCounts('active', 'waiting', 'prioritized', 'delayed', 'waiting-children', 'completed', 'failed');
-    const open = (counts.active ?? 0) + (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0) + (counts['waiting-children'] ?? 0);
+    const counts = await q.getJobCounts(
+      'active',
+      'waiting',
+      'prioritized',
+      'delayed',
+      'waiting-children',
+      'completed',
+      'failed',
+    );
+    const open =
+      (counts.active ?? 0) +
+      (counts.waiting ?? 0) +
+      (counts.prioritized ?? 0) +
+      (counts.delayed ?? 0) +
+      (counts['waiting-children'] ?? 0);
     return { total: open + (counts.completed ?? 0) + (counts.failed ?? 0), open, counts };
   } finally {
     await q.close();
@@ -76,7 +102,11 @@ export async function indexingJobNames(prefix: string): Promise<string[]> {
   conn.on('error', () => {});
   const q = new Queue('indexing', { connection: conn, prefix });
   try {
-    const jobs = await q.getJobs(['active', 'waiting', 'prioritized', 'delayed', 'waiting-children', 'completed', 'failed'], 0, 100_000);
+    const jobs = await q.getJobs(
+      ['active', 'waiting', 'prioritized', 'delayed', 'waiting-children', 'completed', 'failed'],
+      0,
+      100_000,
+    );
     return jobs.map((j) => j.name);
   } finally {
     await q.close();

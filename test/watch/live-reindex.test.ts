@@ -28,7 +28,10 @@ describe('live re-indexing over MCP', () => {
     const started = await callTool(mcp.client, 'index_repository', { path: repo });
     const done = await waitForTask(mcp.client, String(started.task_id));
     assert.equal(done.state, 'SUCCESS', JSON.stringify(done));
-    await eventually('the watcher to be running', async () => (await watchNotes(mcp.client, repo))?.watching === true);
+    await eventually(
+      'the watcher to be running',
+      async () => (await watchNotes(mcp.client, repo))?.watching === true,
+    );
   });
 
   after(async () => {
@@ -45,13 +48,21 @@ describe('live re-indexing over MCP', () => {
 
   test('a new file becomes searchable', async () => {
     put(repo, 'src/added.ts', ts('addedByWatcher'));
-    const paths = await eventually('addedByWatcher', async () => (await symbolPaths(mcp.client, 'addedByWatcher')).length > 0 && symbolPaths(mcp.client, 'addedByWatcher'));
+    const paths = await eventually(
+      'addedByWatcher',
+      async () =>
+        (await symbolPaths(mcp.client, 'addedByWatcher')).length > 0 &&
+        symbolPaths(mcp.client, 'addedByWatcher'),
+    );
     assert.deepEqual(paths, [join(repo, 'src/added.ts')]);
   });
 
   test('a changed file is re-indexed with its new content', async () => {
     put(repo, 'src/change.ts', ts('beforeChange'));
-    await eventually('beforeChange', async () => (await symbolPaths(mcp.client, 'beforeChange')).length === 1);
+    await eventually(
+      'beforeChange',
+      async () => (await symbolPaths(mcp.client, 'beforeChange')).length === 1,
+    );
     put(repo, 'src/change.ts', `${ts('afterChange')}${ts('secondAfterChange')}`);
     await eventually('the new outline', async () => {
       const names = await outlineNames(mcp.client, join(repo, 'src/change.ts'));
@@ -62,20 +73,32 @@ describe('live re-indexing over MCP', () => {
 
   test('quick successive writes end with the last content', async () => {
     for (let i = 0; i < 8; i++) put(repo, 'src/rapid.ts', ts(`rapidVersion${i}`));
-    await eventually('rapidVersion7', async () => (await outlineNames(mcp.client, join(repo, 'src/rapid.ts')))?.join(',') === 'rapidVersion7');
+    await eventually(
+      'rapidVersion7',
+      async () => (await outlineNames(mcp.client, join(repo, 'src/rapid.ts')))?.join(',') === 'rapidVersion7',
+    );
   });
 
   test('a deleted file leaves the index', async () => {
     put(repo, 'src/doomed.ts', ts('doomedFunction'));
-    await eventually('doomedFunction', async () => (await symbolPaths(mcp.client, 'doomedFunction')).length === 1);
+    await eventually(
+      'doomedFunction',
+      async () => (await symbolPaths(mcp.client, 'doomedFunction')).length === 1,
+    );
     unlinkSync(join(repo, 'src/doomed.ts'));
-    await eventually('doomedFunction to go', async () => (await symbolPaths(mcp.client, 'doomedFunction')).length === 0);
+    await eventually(
+      'doomedFunction to go',
+      async () => (await symbolPaths(mcp.client, 'doomedFunction')).length === 0,
+    );
     assert.equal(await outlineNames(mcp.client, join(repo, 'src/doomed.ts')), null);
   });
 
   test('a rename removes the old path and adds the new one', async () => {
     put(repo, 'src/before-rename.ts', ts('renamedFunction'));
-    await eventually('renamedFunction', async () => (await symbolPaths(mcp.client, 'renamedFunction')).length === 1);
+    await eventually(
+      'renamedFunction',
+      async () => (await symbolPaths(mcp.client, 'renamedFunction')).length === 1,
+    );
     renameSync(join(repo, 'src/before-rename.ts'), join(repo, 'src/after-rename.ts'));
     await eventually('renamedFunction at the new path only', async () => {
       const p = await symbolPaths(mcp.client, 'renamedFunction');
@@ -85,16 +108,25 @@ describe('live re-indexing over MCP', () => {
 
   test('an atomic save (write a temporary file, rename it over the original) is picked up', async () => {
     put(repo, 'src/atomic.ts', ts('atomicBefore'));
-    await eventually('atomicBefore', async () => (await symbolPaths(mcp.client, 'atomicBefore')).length === 1);
+    await eventually(
+      'atomicBefore',
+      async () => (await symbolPaths(mcp.client, 'atomicBefore')).length === 1,
+    );
     const tmp = join(repo, 'src/atomic.ts.tmp-12345');
     writeFileSync(tmp, ts('atomicAfter'));
     renameSync(tmp, join(repo, 'src/atomic.ts'));
-    await eventually('atomicAfter', async () => (await outlineNames(mcp.client, join(repo, 'src/atomic.ts')))?.join(',') === 'atomicAfter');
+    await eventually(
+      'atomicAfter',
+      async () => (await outlineNames(mcp.client, join(repo, 'src/atomic.ts')))?.join(',') === 'atomicAfter',
+    );
     // vim style: move the original away, write a new one, delete the backup.
     renameSync(join(repo, 'src/atomic.ts'), join(repo, 'src/atomic.ts~'));
     writeFileSync(join(repo, 'src/atomic.ts'), ts('atomicVim'));
     unlinkSync(join(repo, 'src/atomic.ts~'));
-    await eventually('atomicVim', async () => (await outlineNames(mcp.client, join(repo, 'src/atomic.ts')))?.join(',') === 'atomicVim');
+    await eventually(
+      'atomicVim',
+      async () => (await outlineNames(mcp.client, join(repo, 'src/atomic.ts')))?.join(',') === 'atomicVim',
+    );
     assert.deepEqual(await symbolPaths(mcp.client, 'atomicAfter'), []);
   });
 
@@ -123,16 +155,23 @@ describe('live re-indexing over MCP', () => {
     put(repo, 'src/secret.local.ts', ts('gitignoredFile'));
     put(repo, 'src/notes.md', '# not code\n');
     put(repo, 'src/sentinel.ts', ts('sentinelAfterIgnored'));
-    await eventually('the sentinel', async () => (await symbolPaths(mcp.client, 'sentinelAfterIgnored')).length === 1);
+    await eventually(
+      'the sentinel',
+      async () => (await symbolPaths(mcp.client, 'sentinelAfterIgnored')).length === 1,
+    );
     await eventually('an idle queue', async () => (await indexingCounts(env.prefix)).open === 0);
     const afterCount = (await indexingCounts(env.prefix)).total;
     assert.equal(afterCount - before, 1, 'only the sentinel made a job');
-    for (const n of ['insideNodeModules', 'insideGenerated', 'gitignoredFile']) assert.deepEqual(await symbolPaths(mcp.client, n), [], n);
+    for (const n of ['insideNodeModules', 'insideGenerated', 'gitignoredFile'])
+      assert.deepEqual(await symbolPaths(mcp.client, n), [], n);
   });
 
   test('editing .gitignore applies the new rules to the index', async () => {
     put(repo, 'src/later-ignored.ts', ts('laterIgnored'));
-    await eventually('laterIgnored', async () => (await symbolPaths(mcp.client, 'laterIgnored')).length === 1);
+    await eventually(
+      'laterIgnored',
+      async () => (await symbolPaths(mcp.client, 'laterIgnored')).length === 1,
+    );
     put(repo, '.gitignore', 'src/later-ignored.ts\n*.local.ts\n');
     // generated/ is no longer ignored: its file joins the index; later-ignored.ts leaves it.
     await eventually('the new rules', async () => {
@@ -141,6 +180,9 @@ describe('live re-indexing over MCP', () => {
       return gone && back;
     });
     put(repo, 'generated/more.ts', ts('generatedLater'));
-    await eventually('generatedLater (the folder is watched now)', async () => (await symbolPaths(mcp.client, 'generatedLater')).length === 1);
+    await eventually(
+      'generatedLater (the folder is watched now)',
+      async () => (await symbolPaths(mcp.client, 'generatedLater')).length === 1,
+    );
   });
 });

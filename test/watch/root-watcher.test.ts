@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { createLogger } from '../../src/log.js';
-import { type ChangePlan, ChangeCoalescer } from '../../src/watch/coalescer.js';
+import { ChangeCoalescer, type ChangePlan } from '../../src/watch/coalescer.js';
 import { RootWatcher } from '../../src/watch/root-watcher.js';
 import { eventually, put } from './helpers.js';
 
@@ -33,7 +33,9 @@ describe('RootWatcher (real chokidar, in process)', () => {
     });
     await w.start();
     assert.equal(w.mode, 'native');
-    const err = Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' });
+    const err = Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), {
+      code: 'ENOSPC',
+    });
     w.handleError(err);
     w.handleError(err);
     assert.equal(w.mode, 'polling');
@@ -42,7 +44,11 @@ describe('RootWatcher (real chokidar, in process)', () => {
     // Give the polling watcher its first scan, then save.
     await new Promise((r) => setTimeout(r, 300));
     put(root, 'src/a.ts', 'export const a = 2;\nexport const b = 3;\n');
-    await eventually('the save seen by polling', async () => plans.some((p) => p.files.includes('src/a.ts')), 5000);
+    await eventually(
+      'the save seen by polling',
+      async () => plans.some((p) => p.files.includes('src/a.ts')),
+      5000,
+    );
     await w.close();
   });
 
@@ -70,8 +76,14 @@ describe('RootWatcher (real chokidar, in process)', () => {
     await w.start();
     await eventually('the catch-up plan', async () => plans.length > 0, 5000);
     await w.close();
-    assert.deepEqual(plans.flatMap((p) => p.files), ['changed.ts']);
-    assert.deepEqual(plans.flatMap((p) => p.removePaths), ['deleted.ts']);
+    assert.deepEqual(
+      plans.flatMap((p) => p.files),
+      ['changed.ts'],
+    );
+    assert.deepEqual(
+      plans.flatMap((p) => p.removePaths),
+      ['deleted.ts'],
+    );
   });
 });
 
@@ -98,7 +110,12 @@ describe('ChangeCoalescer', () => {
     c.noteRemove('c.ts');
     c.noteIndex('c.ts');
     await eventually('a flush', async () => plans.length === 1);
-    assert.deepEqual(plans[0], { files: ['a.ts', 'c.ts'], batches: [], removePaths: ['b.ts'], removeDirs: [] });
+    assert.deepEqual(plans[0], {
+      files: ['a.ts', 'c.ts'],
+      batches: [],
+      removePaths: ['b.ts'],
+      removeDirs: [],
+    });
     c.close();
   });
 
@@ -113,8 +130,14 @@ describe('ChangeCoalescer', () => {
     assert.ok(batches.length <= 12, `${batches.length} batches`);
     assert.ok(batches.every((b) => b.length <= 100));
     assert.equal(new Set(batches.flat()).size, 1051);
-    assert.deepEqual(plans.flatMap((p) => p.files), []);
-    assert.deepEqual(plans.flatMap((p) => p.removeDirs), []);
+    assert.deepEqual(
+      plans.flatMap((p) => p.files),
+      [],
+    );
+    assert.deepEqual(
+      plans.flatMap((p) => p.removeDirs),
+      [],
+    );
     assert.deepEqual(plans.flatMap((p) => p.removePaths).sort(), ['gone/x.ts', 'gone/z.ts']);
     c.close();
   });

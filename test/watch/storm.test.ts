@@ -10,8 +10,15 @@ const DIRS = 50;
 const fileOf = (i: number) => `pkg${i % DIRS}/mod${i}.ts`;
 const body = (name: string) => `export function ${name}(x: number): number {\n  return x * 2;\n}\n`;
 
-async function indexedFiles(client: Awaited<ReturnType<typeof startMcpClient>>['client'], root: string): Promise<number> {
-  const r = await callTool<{ roots: { root: string; files: { indexed: number } }[] }>(client, 'index_status', {});
+async function indexedFiles(
+  client: Awaited<ReturnType<typeof startMcpClient>>['client'],
+  root: string,
+): Promise<number> {
+  const r = await callTool<{ roots: { root: string; files: { indexed: number } }[] }>(
+    client,
+    'index_status',
+    {},
+  );
   return r.roots.find((x) => x.root === root)?.files.indexed ?? -1;
 }
 
@@ -41,12 +48,17 @@ describe('a storm of 5,000 touched files', () => {
   test('5,000 new files settle into the index with few jobs', async (t) => {
     const before = (await indexingCounts(env.prefix)).total;
     for (let i = 0; i < FILES; i++) put(repo, fileOf(i), body(`stormOne${i}`));
-    await eventually('5,001 indexed files', async () => (await indexedFiles(mcp.client, repo)) === FILES + 1, 60_000);
+    await eventually(
+      '5,001 indexed files',
+      async () => (await indexedFiles(mcp.client, repo)) === FILES + 1,
+      60_000,
+    );
     await eventually('an idle queue', async () => (await indexingCounts(env.prefix)).open === 0, 30_000);
     const jobs = (await indexingCounts(env.prefix)).total - before;
     t.diagnostic(`${jobs} jobs for ${FILES} files`);
     assert.ok(jobs <= 100, `${jobs} jobs for ${FILES} files`);
-    for (const i of [0, 1234, 4999]) assert.deepEqual(await symbolPaths(mcp.client, `stormOne${i}`), [join(repo, fileOf(i))]);
+    for (const i of [0, 1234, 4999])
+      assert.deepEqual(await symbolPaths(mcp.client, `stormOne${i}`), [join(repo, fileOf(i))]);
   });
 
   test('rewriting all of them and deleting a folder settles correctly', async (t) => {
@@ -54,10 +66,14 @@ describe('a storm of 5,000 touched files', () => {
     rmSync(join(repo, 'pkg7'), { recursive: true });
     for (let i = 0; i < FILES; i++) if (i % DIRS !== 7) put(repo, fileOf(i), body(`stormTwo${i}`));
     const expected = FILES - FILES / DIRS + 1;
-    await eventually('the rewritten index', async () => {
-      if ((await indexedFiles(mcp.client, repo)) !== expected) return false;
-      return (await symbolPaths(mcp.client, 'stormTwo4999')).length === 1;
-    }, 60_000);
+    await eventually(
+      'the rewritten index',
+      async () => {
+        if ((await indexedFiles(mcp.client, repo)) !== expected) return false;
+        return (await symbolPaths(mcp.client, 'stormTwo4999')).length === 1;
+      },
+      60_000,
+    );
     await eventually('an idle queue', async () => (await indexingCounts(env.prefix)).open === 0, 30_000);
     const jobs = (await indexingCounts(env.prefix)).total - before;
     t.diagnostic(`${jobs} jobs for ${FILES} files`);

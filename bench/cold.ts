@@ -1,0 +1,175 @@
+/**
+ * Cold index, no-op re-index and single-file re-index, with the baselines measured in the same
+ * run on the same files: the parse floor (same number of processes) and universal-ctags.
+ *
+ * Cold time runs from the `index-repository` enqueue (what the `index_repository` tool does)
+ * until the task reports SUCCESS; the end is the worker's own finish stamp, so polling does not
+ * inflate it. Worker start-up happens before the clock (the pool is ready first).
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Corpus } from './corpora.js';
+import { startMemorySampler } from './lib/proc.js';
+import { median, round, summarize, type LatencySummary } from './lib/stats.js';
+import { type BenchSystem, startSystem } from './lib/system.js';
+import { runParseFloor } from './parse-floor.js';
+
+export interface BaselineResult {
+  runs: number[];
+  medianMs: number;
+}
+
+export interface ColdResult {
+  corpus: string;
+  workers: number;
+  files: number;
+  bytes: number;
+  wallMs: number;
+  filesIndexed: number;
+  symbols: number;
+  refs: number;
+  chunks: number;
+  filesPerSec: number;
+  mbPerSec: number;
+  symbolsPerSec: number;
+  parseFloorMs: number;
+  ctagsMs: number;
+  vsParseFloor: number;
+  vsCtags: number;
+  /** Peak RSS per worker process during the cold index (MB). */
+  workerPeakRssMb: number[];
+  noopMs?: number;
+  noopRatio?: number;
+  singleFile?: LatencySummary & { file: string };
+}
+
+/** universal-ctags over exactly the corpus's file list, tags to /dev/null. */
+export function runCtags(corpus: Corpus, runs: number): BaselineResult {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const r = spawnSync('ctags', ['-f', '/dev/null', '-L', corpus.listFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const ms = performance.now() - t0;
+    if (r.status !== 0) throw new Error(`ctags failed: ${r.stderr?.toString().slice(0, 300)}`);
+    times.push(ms);
+  }
+  return { runs: times.map((t) => round(t, 1)), medianMs: median(times) };
+}
+
+export async function measureParseFloor(corpus: Corpus, processes: number, runs: number): Promise<BaselineResult> {
+  const abs = corpus.files.map((f) => join(corpus.root, f));
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) times.push((await runParseFloor(abs, processes)).wallMs);
+  return { runs: times.map((t) => round(t, 1)), medianMs: median(times) };
+}
+
+interface RepoSummary {
+  files_indexed: number;
+  files_unchanged: number;
+  files_failed: number;
+  symbols: number;
+  refs: number;
+  chunks: number;
+}
+
+/** Enqueues an index-repository task and waits for SUCCESS; returns wall ms and the summary. */
+export async function indexRepository(system: BenchSystem, root: string): Promise<{ ms: number; summary: RepoSummary }> {
+  const t0 = Date.now();
+  const id = await system.tasks.enqueue('index-repository', { root, force: false, priority: 'normal' });
+  const { info, endMs } = await system.waitForTask(id, 25);
+  if (info.state !== 'SUCCESS') throw new Error(`index task ended ${info.state}: ${info.error ?? ''}`);
+  return { ms: endMs - t0, summary: info.result as RepoSummary };
+}
+
+const COMMENT: Record<string, string> = { '.py': '#', '.go': '//', '.ts': '//', '.tsx': '//' };
+
+/** A mid-sized file of the corpus (the median by size among those of 2-20 KB). */
+export function pickEditableFile(corpus: Corpus): string {
+  const sized = corpus.files
+    .filter((f) => COMMENT[f.slice(f.lastIndexOf('.'))] !== undefined)
+    .map((f) => ({ f, size: Buffer.byteLength(readFileSync(join(corpus.root, f))) }))
+    .filter((x) => x.size > 2_000 && x.size < 20_000)
+    .sort((a, b) => a.size - b.size);
+  const pick = sized[Math.floor(sized.length / 2)];
+  if (!pick) throw new Error(`no editable file in ${corpus.name}`);
+  return pick.f;
+}
+
+/**
+ * `index-file` → SUCCESS latency after changing the file's content each time (the indexer
+ * skips unchanged content, so each run does the real work). The file is restored afterwards.
+ */
+export async function measureSingleFile(
+  system: BenchSystem,
+  corpus: Corpus,
+  runs: number,
+): Promise<LatencySummary & { file: string }> {
+  const rel = pickEditableFile(corpus);
+  const abs = join(corpus.root, rel);
+  const original = readFileSync(abs);
+  const mark = COMMENT[rel.slice(rel.lastIndexOf('.'))]!;
+  const samples: number[] = [];
+  try {
+    for (let i = 0; i < runs + 2; i++) {
+      writeFileSync(abs, Buffer.concat([original, Buffer.from(`\n${mark} bench edit ${i} ${Date.now()}\n`)]));
+      const t0 = Date.now();
+      const id = await system.tasks.enqueue('index-file', { root: corpus.root, path: rel }, { priority: 'high' });
+      const { info, endMs } = await system.waitForTask(id, 2);
+      if (info.state !== 'SUCCESS') throw new Error(`index-file ended ${info.state}: ${info.error ?? ''}`);
+      if (i >= 2) samples.push(endMs - t0); // the first two warm the worker's grammar and statements
+    }
+  } finally {
+    writeFileSync(abs, original);
+  }
+  return { ...summarize(samples), file: rel };
+}
+
+/** One cold index (fresh data dir, fresh queues) with `workers` processes, then no-op and single-file. */
+export async function measureCold(
+  corpus: Corpus,
+  workers: number,
+  baselines: { parseFloorMs: number; ctagsMs: number },
+  opts: { noop: boolean; singleFileRuns: number },
+): Promise<ColdResult> {
+  const system = await startSystem(workers);
+  try {
+    const pids = () => (system.pool?.status() ?? []).map((s) => s.pid).filter((p): p is number => p !== null);
+    const sampler = startMemorySampler(pids, 100);
+    const cold = await indexRepository(system, corpus.root);
+    const peaks = sampler.stop();
+    const s = cold.summary;
+    if (s.files_failed > 0) process.stderr.write(`bench: ${s.files_failed} files failed in ${corpus.name}\n`);
+    const secs = cold.ms / 1000;
+    const result: ColdResult = {
+      corpus: corpus.name,
+      workers,
+      files: corpus.files.length,
+      bytes: corpus.bytes,
+      wallMs: cold.ms,
+      filesIndexed: s.files_indexed,
+      symbols: s.symbols,
+      refs: s.refs,
+      chunks: s.chunks,
+      filesPerSec: round(s.files_indexed / secs, 0),
+      mbPerSec: round(corpus.bytes / 1e6 / secs, 2),
+      symbolsPerSec: round(s.symbols / secs, 0),
+      parseFloorMs: round(baselines.parseFloorMs, 1),
+      ctagsMs: round(baselines.ctagsMs, 1),
+      vsParseFloor: round(cold.ms / baselines.parseFloorMs, 2),
+      vsCtags: round(cold.ms / baselines.ctagsMs, 2),
+      workerPeakRssMb: [...peaks.values()].map((m) => round(m, 1)),
+    };
+    if (opts.noop) {
+      const noop = await indexRepository(system, corpus.root);
+      if (noop.summary.files_indexed !== 0)
+        process.stderr.write(`bench: no-op re-index re-indexed ${noop.summary.files_indexed} files\n`);
+      result.noopMs = noop.ms;
+      result.noopRatio = round(noop.ms / cold.ms, 3);
+    }
+    if (opts.singleFileRuns > 0) result.singleFile = await measureSingleFile(system, corpus, opts.singleFileRuns);
+    return result;
+  } finally {
+    await system.close();
+  }
+}

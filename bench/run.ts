@@ -1,0 +1,263 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench -- [all|cold|noop|file|query|queue|memory|watch] [--corpus django|go|ts] [--quick]`
+ *
+ * Prints markdown tables (targets from issue 6 next to each figure, with PASS/FAIL) and writes
+ * JSON to `bench/results/<name>.json`. See bench/README.md for what each figure means.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type ColdResult, measureCold, measureParseFloor, runCtags } from './cold.js';
+import { CORPUS_NAMES, type Corpus, type CorpusName, loadCorpus, REPO_ROOT } from './corpora.js';
+import { type MemoryResult, measureMemory } from './memory.js';
+import { measureQueries, type QueryKind, type QueryResult } from './query.js';
+import { measureQueue, type QueueResult } from './queue.js';
+import { round } from './lib/stats.js';
+
+const COMMANDS = ['all', 'cold', 'noop', 'file', 'query', 'queue', 'memory', 'watch'] as const;
+type Command = (typeof COMMANDS)[number];
+
+/** Targets from issue 6 (this 2-core machine). */
+export const TARGETS = {
+  coldVsFloor2w: 2,
+  coldVsCtagsTs2w: 2,
+  noopRatio: 0.1,
+  mcpP95Ms: 15,
+  workerRssMb: 300,
+  serverIdleRssMb: 120,
+} as const;
+
+interface Args {
+  command: Command;
+  corpora: CorpusName[];
+  quick: boolean;
+  rest: string[];
+}
+
+function parseArgs(argv: string[]): Args {
+  const command = (argv[0] && !argv[0].startsWith('--') ? argv[0] : 'all') as Command;
+  if (!COMMANDS.includes(command)) {
+    process.stderr.write(`bench: unknown command ${command}; use ${COMMANDS.join('|')}\n`);
+    process.exit(2);
+  }
+  const i = argv.indexOf('--corpus');
+  const c = i >= 0 ? argv[i + 1] : undefined;
+  if (c !== undefined && !(CORPUS_NAMES as readonly string[]).includes(c)) {
+    process.stderr.write(`bench: unknown corpus ${c}; use ${CORPUS_NAMES.join('|')}\n`);
+    process.exit(2);
+  }
+  const quick = argv.includes('--quick');
+  const corpora: CorpusName[] = c ? [c as CorpusName] : quick ? ['django'] : [...CORPUS_NAMES];
+  return { command, corpora, quick, rest: argv.slice(command === argv[0] ? 1 : 0) };
+}
+
+const mark = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+const s = (ms: number) => (ms / 1000).toFixed(2);
+
+function table(head: string[], rows: (string | number)[][]): string {
+  const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+function coldTable(results: ColdResult[]): string {
+  return table(
+    [
+      'corpus',
+      'workers',
+      'files',
+      'MB',
+      'cold s',
+      'files/s',
+      'MB/s',
+      'symbols/s',
+      'parse floor s',
+      'x floor (2w <= 2)',
+      'ctags s',
+      'x ctags (ts 2w <= 2)',
+      'no-op s',
+      'no-op / cold (<= 10 %)',
+      'worker peak RSS MB (<= 300)',
+    ],
+    results.map((r) => {
+      const floorOk = r.workers === 2 ? ` ${mark(r.vsParseFloor <= TARGETS.coldVsFloor2w)}` : '';
+      const ctagsOk = r.workers === 2 && r.corpus === 'ts' ? ` ${mark(r.vsCtags <= TARGETS.coldVsCtagsTs2w)}` : '';
+      const noop =
+        r.noopRatio === undefined ? '-' : `${(r.noopRatio * 100).toFixed(1)} % ${mark(r.noopRatio <= TARGETS.noopRatio)}`;
+      const peak = Math.max(...r.workerPeakRssMb);
+      return [
+        r.corpus,
+        r.workers,
+        r.files,
+        (r.bytes / 1e6).toFixed(1),
+        s(r.wallMs),
+        r.filesPerSec,
+        r.mbPerSec,
+        r.symbolsPerSec,
+        s(r.parseFloorMs),
+        `${r.vsParseFloor}${floorOk}`,
+        s(r.ctagsMs),
+        `${r.vsCtags}${ctagsOk}`,
+        r.noopMs === undefined ? '-' : s(r.noopMs),
+        noop,
+        `${r.workerPeakRssMb.join(', ')} ${mark(peak <= TARGETS.workerRssMb)}`,
+      ];
+    }),
+  );
+}
+
+function singleFileTable(results: ColdResult[]): string {
+  const rows = results.filter((r) => r.singleFile);
+  return table(
+    ['corpus', 'workers', 'file', 'runs', 'index_file -> SUCCESS p50 ms', 'p95 ms', 'max ms'],
+    rows.map((r) => [r.corpus, r.workers, r.singleFile!.file, r.singleFile!.n, r.singleFile!.p50, r.singleFile!.p95, r.singleFile!.max]),
+  );
+}
+
+function queryTable(q: QueryResult): string {
+  const kinds = Object.keys(q.inProcess) as QueryKind[];
+  return table(
+    ['tool', 'non-empty', 'in-process p50 / p95 / p99 ms', 'MCP stdio p50 / p95 / p99 ms', 'MCP p95 <= 15 ms'],
+    kinds.map((k) => {
+      const a = q.inProcess[k];
+      const b = q.mcp[k];
+      return [k, `${q.nonEmpty[k]}/${q.queriesPerKind}`, `${a.p50} / ${a.p95} / ${a.p99}`, `${b.p50} / ${b.p95} / ${b.p99}`, mark(b.p95 <= TARGETS.mcpP95Ms)];
+    }),
+  );
+}
+
+function queueTable(q: QueueResult): string {
+  return table(
+    ['jobs', 'ours (TaskClient + codeindex worker) jobs/s', 'bare BullMQ jobs/s', 'ours / bare'],
+    [[q.jobs, q.ours.jobsPerSec, q.bare.jobsPerSec, q.ratio]],
+  );
+}
+
+function memoryTable(m: MemoryResult): string {
+  const peak = Math.max(...m.workerPeakRssMb);
+  return table(
+    ['corpus', 'server idle RSS MB (<= 120)', 'server peak RSS MB', 'worker peak RSS MB (<= 300)', 'cold via MCP s (2 workers, 50 ms polling)'],
+    [
+      [
+        m.corpus,
+        `${m.serverIdleRssMb} ${mark(m.serverIdleRssMb <= TARGETS.serverIdleRssMb)}`,
+        m.serverPeakRssMb,
+        `${m.workerPeakRssMb.join(', ')} ${mark(peak <= TARGETS.workerRssMb)}`,
+        s(m.mcpColdWallMs),
+      ],
+    ],
+  );
+}
+
+function log(msg: string): void {
+  process.stderr.write(`bench: ${msg}\n`);
+}
+
+async function runWatch(rest: string[]): Promise<number> {
+  const entry = fileURLToPath(new URL('./watch.js', import.meta.url));
+  if (!existsSync(entry)) {
+    log('dist/bench/watch.js is missing: bench/watch.ts (the live re-index bench) is not written yet');
+    return 1;
+  }
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [entry, ...rest], { stdio: 'inherit' });
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.command === 'watch') return runWatch(args.rest);
+  const { command, quick } = args;
+  const reps = quick
+    ? { baseline: 1, singleFile: 5, queries: 60, queueJobs: 300 }
+    : { baseline: 3, singleFile: 20, queries: 300, queueJobs: 2000 };
+  const out: Record<string, unknown> = {
+    command,
+    quick,
+    startedAt: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memGb: round(totalmem() / 2 ** 30, 1), node: process.version },
+  };
+  const sections: string[] = [];
+  const corpora: Corpus[] = [];
+  for (const name of args.corpora) {
+    log(`loading corpus ${name}`);
+    corpora.push(await loadCorpus(name));
+  }
+  out.corpora = corpora.map((c) => ({ name: c.name, root: c.root, files: c.files.length, bytes: c.bytes, source: c.source }));
+
+  if (command === 'all' || command === 'cold' || command === 'noop' || command === 'file') {
+    const workerCounts = command === 'all' || command === 'cold' ? [1, 2] : [2];
+    const cold: ColdResult[] = [];
+    const baselines: Record<string, unknown> = {};
+    for (const corpus of corpora) {
+      log(`${corpus.name}: ${corpus.files.length} files, ${(corpus.bytes / 1e6).toFixed(1)} MB; ctags x${reps.baseline}`);
+      const ctags = runCtags(corpus, reps.baseline);
+      baselines[`${corpus.name}:ctags`] = ctags;
+      for (const w of workerCounts) {
+        log(`${corpus.name}: parse floor, ${w} processes x${reps.baseline}`);
+        const floor = await measureParseFloor(corpus, w, reps.baseline);
+        baselines[`${corpus.name}:parse-floor:${w}`] = floor;
+        log(`${corpus.name}: cold index, ${w} workers`);
+        const r = await measureCold(
+          corpus,
+          w,
+          { parseFloorMs: floor.medianMs, ctagsMs: ctags.medianMs },
+          {
+            noop: command !== 'file',
+            singleFileRuns: (command === 'all' || command === 'file') && w === 2 ? reps.singleFile : 0,
+          },
+        );
+        log(`${corpus.name}: ${w} workers cold ${s(r.wallMs)} s (x${r.vsParseFloor} floor, x${r.vsCtags} ctags)`);
+        cold.push(r);
+      }
+    }
+    out.baselines = baselines;
+    out.cold = cold;
+    sections.push(`### Cold index (wall: index_repository enqueue -> SUCCESS; baselines = median of ${reps.baseline})\n\n${coldTable(cold)}`);
+    if (cold.some((r) => r.singleFile)) sections.push(`### Single-file re-index\n\n${singleFileTable(cold)}`);
+  }
+
+  if (command === 'all' || command === 'query') {
+    const largest = corpora.reduce((a, b) => (b.files.length > a.files.length ? b : a));
+    log(`query latency on ${largest.name} (${reps.queries} queries per tool; indexing with embeddings first)`);
+    const q = await measureQueries(largest, reps.queries);
+    out.query = q;
+    sections.push(
+      `### Query latency on ${largest.name} (${reps.queries} queries per tool${q.embeddingsReady ? '' : '; embeddings NOT finished, hybrid degraded'})\n\n${queryTable(q)}`,
+    );
+  }
+
+  if (command === 'all' || command === 'queue') {
+    log(`queue overhead, ${reps.queueJobs} no-op jobs each`);
+    const q = await measureQueue(reps.queueJobs);
+    out.queue = q;
+    sections.push(`### Queue overhead (no-op jobs, 1 worker process, 32 enqueues in flight)\n\n${queueTable(q)}`);
+  }
+
+  if (command === 'all' || command === 'memory') {
+    const corpus = corpora.find((c) => c.name === 'ts') ?? corpora[corpora.length - 1]!;
+    log(`memory: codeindex serve idle, then a cold index of ${corpus.name} through MCP`);
+    const m = await measureMemory(corpus, 2);
+    out.memory = m;
+    sections.push(`### Memory (codeindex serve + 2 workers, cold index of ${corpus.name})\n\n${memoryTable(m)}`);
+  }
+
+  out.finishedAt = new Date().toISOString();
+  const dir = join(REPO_ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const name = [command, args.corpora.length === 1 ? args.corpora[0] : null, quick ? 'quick' : null].filter(Boolean).join('-');
+  const file = join(dir, `${name}.json`);
+  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+  process.stdout.write(`\n## codeindex bench: ${command}${quick ? ' (quick)' : ''}\n\n${sections.join('\n\n')}\n\nJSON: ${file}\n`);
+  return 0;
+}
+
+main()
+  .then((code) => process.exit(code))
+  .catch((err) => {
+    process.stderr.write(`bench: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exit(1);
+  });

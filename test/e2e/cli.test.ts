@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { CLI, copyFixture, makeTestEnv, startMcpClient, type TestEnv } from '../helpers/env.js';
+
+function run(args: string[], env: Record<string, string>) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Running (a zombie waiting for a reaper that never comes in some containers counts as gone). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+describe('the command line', () => {
+  let env: TestEnv;
+  let repo: string;
+
+  before(() => {
+    env = makeTestEnv();
+    repo = copyFixture('langs', env.tmp);
+  });
+  after(async () => {
+    // Whatever happened, never leave a private redis-server behind.
+    run(['stop-redis'], env.env);
+    await env.cleanup();
+  });
+
+  test('--help prints usage and exits 0; an unknown command exits 2', () => {
+    const h = run(['--help'], env.env);
+    assert.equal(h.code, 0);
+    assert.match(h.stdout, /codeindex serve/);
+    assert.match(h.stdout, /codeindex index <path>/);
+    const u = run(['frobnicate'], env.env);
+    assert.equal(u.code, 2);
+    assert.match(u.stderr, /unknown command frobnicate/);
+  });
+
+  test('invalid configuration: one clear line naming the setting, exit 2', () => {
+    for (const [name, value, pattern] of [
+      ['CODEINDEX_WORKERS', 'lots', /invalid setting workers \(CODEINDEX_WORKERS\)/],
+      ['CODEINDEX_BATCH_SIZE', '0', /invalid setting batchSize \(CODEINDEX_BATCH_SIZE\)/],
+      ['REDIS_URL', 'not a url', /invalid setting redisUrl \(REDIS_URL\)/],
+      ['CODEINDEX_RATE_LIMIT_EMBEDDINGS', 'fast', /rateLimits\.embeddings.*N\/s, N\/m or N\/h/],
+    ] as const) {
+      const r = run(['status'], { ...env.env, [name]: value });
+      assert.equal(r.code, 2, `${name}=${value}: ${r.stderr}`);
+      assert.match(r.stderr, pattern);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    }
+  });
+
+  test('index with the embedded Redis: summary, reuse, idempotent re-run, then stop-redis leaves nothing', () => {
+    const local = { ...env.env, CODEINDEX_HOME: join(env.tmp, 'embedded-home') };
+    delete (local as Record<string, string | undefined>).REDIS_URL;
+    const first = run(['index', repo, '--workers', '1'], local);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /files: 13 scanned, 13 indexed, 0 unchanged/);
+    assert.match(
+      first.stdout,
+      /languages: go 2, java 2, javascript 2, python 2, rust 2, tsx 1, typescript 2/,
+    );
+    assert.match(first.stdout, /symbols: \d+, references: \d+/);
+    const pidFile = join(local.CODEINDEX_HOME, 'redis/redis.pid');
+    assert.ok(existsSync(join(local.CODEINDEX_HOME, 'redis/redis.sock')), 'private redis socket');
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    assert.ok(alive(pid));
+    const aof = spawnSync(
+      'redis-cli',
+      ['-s', join(local.CODEINDEX_HOME, 'redis/redis.sock'), 'CONFIG', 'GET', 'appendonly'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    if (aof.status === 0) assert.match(aof.stdout, /appendonly\s+yes/);
+
+    const second = run(['index', repo, '--workers', '1', '--json'], local);
+    assert.equal(second.code, 0, second.stderr);
+    const summary = JSON.parse(second.stdout) as Record<string, number>;
+    assert.equal(summary.files_indexed, 0);
+    assert.equal(summary.files_unchanged, 13);
+    assert.equal(Number(readFileSync(pidFile, 'utf8')), pid, 'the same private redis-server was reused');
+
+    const search = run(['search', 'UserRepository'], local);
+    assert.equal(search.code, 0);
+    assert.match(search.stdout.split('\n')[0] ?? '', /ts\/sample\.ts:28 class UserRepository/);
+
+    const stop = run(['stop-redis'], local);
+    assert.equal(stop.code, 0);
+    assert.equal(alive(pid), false, 'no orphaned redis-server');
+  });
+
+  test('index_repository with wait sends MCP progress notifications and returns the summary', async () => {
+    const mcp = await startMcpClient({ ...env.env, CODEINDEX_ROOTS: repo, CODEINDEX_BATCH_SIZE: '2' });
+    try {
+      const seen: { progress: number }[] = [];
+      const r = await mcp.client.callTool(
+        { name: 'index_repository', arguments: { path: repo, wait: true } },
+        undefined,
+        {
+          onprogress: (p) => seen.push(p),
+          timeout: 60_000,
+        },
+      );
+      assert.notEqual(r.isError, true, JSON.stringify(r.content));
+      const sc = r.structuredContent as { state: string; result: { files_indexed: number } };
+      assert.equal(sc.state, 'SUCCESS');
+      assert.equal(sc.result.files_indexed, 13);
+      assert.ok(seen.length >= 1, 'at least one progress notification');
+      assert.ok(seen.every((p) => typeof p.progress === 'number'));
+    } finally {
+      await mcp.close();
+    }
+  });
+});
