@@ -1,7 +1,7 @@
 /**
  * The parsing floor: read and tree-sitter-parse exactly the given files, and nothing else, split
  * across N processes. No tags queries, no extraction, no SQLite, no queue. Children start and load
- * tree-sitter before the clock starts (like a ready worker pool); the wall time runs from "go" to
+ * tree-sitter before the clock starts (like a ready worker pool); the wall time runs from 'go' to
  * the last child's "done". Files are split by size (largest first onto the least loaded child),
  * which is the best case for the floor.
  *
@@ -63,7 +63,7 @@ export async function runParseFloor(absFiles: readonly string[], processes: numb
     const t0 = performance.now();
     const dones = children.map((c, i) => {
       const p = once(c, 'done');
-      c.send({ type: 'go', files: parts[i] } satisfies ToChild);
+      c.send({ type: 'go', files: parts[i] ?? [] } satisfies ToChild);
       return p;
     });
     const results = (await Promise.all(dones)) as Extract<FromChild, { type: 'done' }>[];
