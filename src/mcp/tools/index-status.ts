@@ -16,7 +16,9 @@ const rootOut = z.object({
   chunks: z.number(),
   languages: z.record(z.string(), z.number()),
   failed_files: z.array(z.object({ path: z.string(), error: z.string() })),
-  embeddings: z.object({ model: z.string(), embedded: z.number(), pending: z.number() }).optional(),
+  embeddings: z
+    .object({ model: z.string(), embedded: z.number(), pending: z.number(), failed_jobs: z.number().optional() })
+    .optional(),
   notes: z.record(z.string(), z.unknown()).optional(),
 });
 
