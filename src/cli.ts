@@ -43,6 +43,10 @@ Usage:
   codeindex status [--json]                       queues, workers, dead letters, indexed roots
   codeindex cleanup [--days N] [--dry-run]        drop indexes unused for N days
   codeindex stop-redis                            stop the private redis-server of the data dir
+  codeindex dashboard [--port 5555] [--host H] [--workers N]
+                                                  web dashboard, bull-board, HTTP API, /metrics, MCP over HTTP
+  codeindex serve --http PORT [--host H]          serve also runs that HTTP server next to stdio
+                                                  (a --host other than loopback needs CODEINDEX_DASHBOARD_TOKEN)
 
 Common options (each also an environment variable, see README):
   --redis-url URL     REDIS_URL (default: private redis-server on a unix socket, else 127.0.0.1:6379)
@@ -76,6 +80,10 @@ const OPTIONS = {
   'queue-prefix': { type: 'string' },
   'log-level': { type: 'string' },
   config: { type: 'string' },
+  // HTTP server (dashboard, serve --http): see src/http/.
+  port: { type: 'string' },
+  host: { type: 'string' },
+  http: { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -123,7 +131,7 @@ async function main(argv: string[]): Promise<number> {
   const log = createLogger('codeindex', cfg.logLevel);
   switch (command) {
     case 'serve':
-      return serve(cfg, log);
+      return serve(cfg, log, values);
     case 'worker': {
       const { runWorkerProcess } = await import('../workers/worker.js');
       return runWorkerProcess(values.queues, cfg);
@@ -140,6 +148,10 @@ async function main(argv: string[]): Promise<number> {
       const { runWatchCommand } = await import('./watch/command.js');
       return runWatchCommand(cfg, log, rest[0] ?? '.');
     }
+    case 'dashboard': {
+      const { runDashboardCommand } = await import('./http/command.js');
+      return runDashboardCommand(cfg, log, { port: values.port, host: values.host, version: VERSION });
+    }
     case 'stop-redis': {
       const stopped = await stopEmbeddedRedis(cfg.home);
       process.stdout.write(
@@ -154,7 +166,19 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /** `serve`: the MCP server on stdio, plus a supervised worker pool unless --workers 0. */
-async function serve(cfg: Config, log: Logger): Promise<number> {
+async function serve(cfg: Config, log: Logger, v?: Values): Promise<number> {
+  // --- serve --http <port>: the HTTP server (src/http) next to stdio; flags checked before anything starts.
+  let httpFlags: { port: number; host: string } | null = null;
+  if (v?.http !== undefined) {
+    const { checkHttpFlags } = await import('./http/command.js');
+    const checked = checkHttpFlags('--http', v.http, v.host, 0);
+    if ('error' in checked) {
+      process.stderr.write(`codeindex serve: ${checked.error}\n`);
+      return 2;
+    }
+    httpFlags = checked;
+  }
+  // --- end serve --http
   let redisUrl: Promise<string> | null = null;
   const getRedisUrl = () => {
     redisUrl ??= resolveRedisUrl(cfg, log).catch((err) => {
@@ -218,6 +242,26 @@ async function serve(cfg: Config, log: Logger): Promise<number> {
   const transport = new StdioServerTransport();
   await server.connect(transport);
   log.info('codeindex MCP server ready on stdio', { workers: cfg.workers });
+  // --- serve --http: same Redis, producer, index and watcher hooks as the stdio server.
+  let http: { close(): Promise<void> } | null = null;
+  if (httpFlags) {
+    const { startHttpServer } = await import('./http/server.js');
+    http = await startHttpServer({
+      cfg,
+      log,
+      ...httpFlags,
+      version: VERSION,
+      redisUrl: getRedisUrl,
+      tasks: ctx.tasks,
+      store: ctx.store,
+      hooks: ctx,
+    }).catch((err) => {
+      // stdio keeps serving: the assistant should not lose its tools because a port is taken.
+      log.error(`HTTP server not started: ${errorMessage(err)}`);
+      return null;
+    });
+  }
+  // --- end serve --http
   // Query tools answer from SQLite whatever happens here; job tools report Redis problems per call.
   void startBackground().catch((err) => log.warn(errorMessage(err)));
   await new Promise<void>((resolve) => {
@@ -230,6 +274,7 @@ async function serve(cfg: Config, log: Logger): Promise<number> {
   });
   const deadline = setTimeout(() => process.exit(0), 15_000);
   deadline.unref();
+  await http?.close();
   await watcher?.close();
   await pool?.stop(10_000);
   await cleanup();

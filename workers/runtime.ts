@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { type Job, MetricsTime, type MinimalJob, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, MetricsTime, type MinimalJob, RATE_LIMIT_ERROR, UnrecoverableError, Worker } from 'bullmq';
 import { indexDbPath } from '../src/config/paths.js';
 import type { Config } from '../src/config/schema.js';
 import {
@@ -98,6 +98,9 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
     if (!reason) return;
     recycling = true;
     log.info('recycling worker process', { reason });
+    // Called before BullMQ records the job that just ended: closing now stops the worker from
+    // fetching the next job along with that completion, so a child runs exactly N tasks.
+    for (const w of workers) void w.close().catch(() => {});
     opts.send?.({ type: 'recycle', reason });
     opts.onRecycle?.(reason);
   };
@@ -116,6 +119,8 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
         policy.softTimeLimitMs,
       );
       opts.send?.({ type: 'job-start', jobId: job.id!, queue, hardLimitMs: policy.hardTimeLimitMs });
+      // A run that only parks the job (waiting for children, rate-limited) is not a finished task.
+      let finishedTask = true;
       try {
         return await dispatchJob(queue, job, token, ctl.signal, {
           cfg,
@@ -127,6 +132,7 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
           worker: () => worker,
         });
       } catch (err) {
+        if (isFlowControl(err)) finishedTask = false;
         // An abort surfacing as some other error (e.g. from the scan) still means what it meant.
         if (
           ctl.signal.aborted &&
@@ -143,6 +149,10 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
         bullSignal?.removeEventListener('abort', onBullAbort);
         controllers.delete(job.id!);
         opts.send?.({ type: 'job-end', jobId: job.id! });
+        if (finishedTask) {
+          tasksDone++;
+          recycleIfDue();
+        }
       }
     };
     const limit = cfg.rateLimits[queue];
@@ -166,14 +176,8 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
       },
     });
     worker.on('error', (e) => log.warn('worker error', { queue, error: errorMessage(e) }));
-    worker.on('completed', () => {
-      tasksDone++;
-      recycleIfDue();
-    });
     worker.on('failed', (job, err) => {
-      tasksDone++;
       if (job) void deadLetterIfExhausted(tasks, queue, job, err, log);
-      recycleIfDue();
     });
     workers.push(worker);
   }
@@ -195,6 +199,17 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
       store.close();
     },
   };
+}
+
+/** Errors BullMQ uses to park a job (not a task outcome). */
+function isFlowControl(err: unknown): boolean {
+  const e = err as { name?: string; message?: string } | null;
+  return (
+    e?.name === 'WaitingChildrenError' ||
+    e?.name === 'DelayedError' ||
+    e?.name === 'WaitingError' ||
+    e?.message === RATE_LIMIT_ERROR
+  );
 }
 
 /** Celery's dead letters: a job that exhausted its attempts (or is unrecoverable) is copied aside. */

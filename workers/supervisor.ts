@@ -15,6 +15,8 @@ interface Slot {
   job: { id: string; deadline: number } | null;
   restarts: number;
   startedAt: number;
+  /** Set when the supervisor itself killed the child (hard limit, drill): restart at once. */
+  killedOnPurpose: boolean;
 }
 
 export interface WorkerPoolOptions {
@@ -45,7 +47,7 @@ export class WorkerPool {
 
   constructor(private readonly opts: WorkerPoolOptions) {
     for (let i = 0; i < opts.count; i++) {
-      const slot: Slot = { index: i, child: null, job: null, restarts: 0, startedAt: 0 };
+      const slot: Slot = { index: i, child: null, job: null, restarts: 0, startedAt: 0, killedOnPurpose: false };
       this.slots.push(slot);
       this.spawn(slot);
     }
@@ -102,9 +104,12 @@ export class WorkerPool {
       slot.child = null;
       if (this.stopping) return;
       const quick = Date.now() - slot.startedAt < 5000;
+      const onPurpose = slot.killedOnPurpose;
+      slot.killedOnPurpose = false;
       slot.restarts++;
-      // A crash loop backs off; a recycle (exit 0) or a kill is replaced at once.
-      const delay = quick && code !== 0 ? Math.min(30_000, 500 * 2 ** Math.min(slot.restarts, 6)) : 100;
+      // A crash loop backs off; a recycle (exit 0) or our own kill (hard time limit) is replaced at once.
+      const delay =
+        quick && code !== 0 && !onPurpose ? Math.min(30_000, 500 * 2 ** Math.min(slot.restarts, 6)) : 100;
       this.opts.log.warn('worker exited; restarting', { pid: child.pid, code, signal: sig, inMs: delay });
       setTimeout(() => {
         if (!this.stopping) this.spawn(slot);
@@ -118,6 +123,7 @@ export class WorkerPool {
       if (s.job && s.child && now > s.job.deadline) {
         this.opts.log.warn('hard time limit exceeded; killing worker', { pid: s.child.pid, jobId: s.job.id });
         s.job = null;
+        s.killedOnPurpose = true;
         s.child.kill('SIGKILL');
       }
     }
@@ -127,7 +133,10 @@ export class WorkerPool {
   killOne(index = 0): number | null {
     const s = this.slots[index];
     const pid = s?.child?.pid ?? null;
-    s?.child?.kill('SIGKILL');
+    if (s?.child) {
+      s.killedOnPurpose = true;
+      s.child.kill('SIGKILL');
+    }
     return pid;
   }
 

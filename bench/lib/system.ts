@@ -86,7 +86,10 @@ export async function startSystem(workers: number, sys: SystemEnv = makeSystemEn
     async waitForTask(taskId, pollMs = 20, timeoutMs = 30 * 60_000) {
       const end = Date.now() + timeoutMs;
       for (;;) {
-        const info = await tasks.getTask(taskId);
+        let info = await tasks.getTask(taskId);
+        // TaskClient.getTask reads the job, then its state: a job that completes in between
+        // reads SUCCESS with no result yet. Read it again (known race, reported in issue 6).
+        if (info.state === 'SUCCESS' && info.result == null) info = await tasks.getTask(taskId);
         if (['SUCCESS', 'FAILURE', 'REVOKED'].includes(info.state)) {
           // The worker's own finish stamp: polling granularity does not inflate the figure.
           const endMs = info.finished_at ? Date.parse(info.finished_at) : Date.now();

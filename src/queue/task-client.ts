@@ -202,8 +202,14 @@ export class TaskClient {
         }
         throw err;
       }
-      const { job, queue } = found;
+      const { queue } = found;
+      let { job } = found;
       const bullState = await job.getState();
+      // The job hash and its state are two reads: a job that finished in between is read again,
+      // so state, attempts, result and error always agree (never FAILURE with a stale attempt count).
+      if ((bullState === 'completed' || bullState === 'failed') && !job.finishedOn) {
+        job = (await (queue === 'dead-letter' ? this.deadLetter : this.queues[queue]).getJob(taskId)) ?? job;
+      }
       return this.describe(job, queue, bullState, opts.withData ?? false);
     });
   }

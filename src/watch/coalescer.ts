@@ -30,6 +30,8 @@ export interface CoalescerOptions {
   retryMs?: number;
   /** After single-file jobs, re-stat the files this much later (catches writes chokidar throttled). */
   recheckMs?: number;
+  /** After a storm, enqueue its paths once more this much later (0 = off); unchanged files cost a stat. */
+  verifyMs?: number;
   onSubmitError?(err: unknown): void;
 }
 
@@ -67,6 +69,7 @@ export class ChangeCoalescer {
   private timer: NodeJS.Timeout | null = null;
   private recheckTimer: NodeJS.Timeout | null = null;
   private recheck = new Map<string, FileStamp | null>();
+  private readonly verifyTimers = new Set<NodeJS.Timeout>();
   private storm: { since: number; lastEmit: number; indexed: Set<string> } | null = null;
   private lastEventAt = 0;
   private flushing: Promise<void> | null = null;
@@ -114,6 +117,8 @@ export class ChangeCoalescer {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.recheckTimer) clearTimeout(this.recheckTimer);
+    for (const t of this.verifyTimers) clearTimeout(t);
+    this.verifyTimers.clear();
     this.timer = null;
     this.recheckTimer = null;
   }
@@ -181,7 +186,11 @@ export class ChangeCoalescer {
           removePaths: [],
           removeDirs: [],
         };
-        if (await this.trySubmit(plan)) for (const p of take) storm.indexed.add(p);
+        const stamps = this.stamp(take);
+        if (await this.trySubmit(plan)) {
+          for (const p of take) storm.indexed.add(p);
+          this.scheduleRecheck(stamps);
+        }
       }
       storm.lastEmit = Date.now();
       if (!this.timer && !this.closed) this.arm(this.opts.stormQuietMs);
@@ -210,7 +219,34 @@ export class ChangeCoalescer {
       removePaths: [...new Set(removePaths)],
       removeDirs,
     };
-    await this.trySubmit(plan);
+    const stamps = this.stamp(indexPaths);
+    if (await this.trySubmit(plan)) {
+      this.scheduleRecheck(stamps);
+      this.scheduleVerify([...storm.indexed, ...indexPaths]);
+    }
+  }
+
+  /**
+   * Safety net after a storm: once it has been quiet for a while, every path it touched goes out
+   * once more as batches. Workers skip files whose size and mtime match the index, so this costs
+   * a stat per file, and it repairs whatever a dropped event or a read racing a write left stale.
+   */
+  private scheduleVerify(paths: readonly string[]): void {
+    const ms = this.opts.verifyMs ?? 1500;
+    if (paths.length === 0 || ms <= 0 || this.closed) return;
+    const timer = setTimeout(() => {
+      this.verifyTimers.delete(timer);
+      if (this.closed) return;
+      const todo = paths.filter((p) => !this.pending.has(p));
+      if (todo.length === 0) return;
+      void this.trySubmit({
+        files: [],
+        batches: chunk(todo, this.opts.batchSize),
+        removePaths: [],
+        removeDirs: [],
+      });
+    }, ms);
+    this.verifyTimers.add(timer);
   }
 
   private async submitSingles(): Promise<void> {
@@ -221,14 +257,22 @@ export class ChangeCoalescer {
     this.pending.clear();
     this.dirs.clear();
     // Stamp before enqueueing: a write after this stamp is caught by the re-check below.
-    const stamps = new Map<string, FileStamp | null>();
-    for (const p of files) stamps.set(p, stampOf(`${this.opts.root}/${p}`));
+    const stamps = this.stamp(files);
     if (await this.trySubmit({ files, batches: [], removePaths, removeDirs })) this.scheduleRecheck(stamps);
   }
 
+  /** Size, mtime and inode of each path now, before its job is enqueued. */
+  private stamp(paths: readonly string[]): Map<string, FileStamp | null> {
+    const stamps = new Map<string, FileStamp | null>();
+    if ((this.opts.recheckMs ?? 120) <= 0) return stamps;
+    for (const p of paths) stamps.set(p, stampOf(`${this.opts.root}/${p}`));
+    return stamps;
+  }
+
   /**
-   * chokidar drops a second `change` for a path within 50 ms of the first; if that second write
-   * landed after our job read the file, the index would keep the older content. Re-stat once.
+   * chokidar drops a second `change` for a path within 50 ms of the first (`writeFile` alone is a
+   * truncate and a write); if the second landed after our job read the file, the index would keep
+   * the older (or empty) content. Re-stat once; anything written after the stamp is queued again.
    */
   private scheduleRecheck(stamps: Map<string, FileStamp | null>): void {
     const ms = this.opts.recheckMs ?? 120;

@@ -1,4 +1,4 @@
-import type { Stats } from 'node:fs';
+import { readdirSync, type Stats, statSync } from 'node:fs';
 import { type ChokidarOptions, type FSWatcher, watch } from 'chokidar';
 import { createIgnoreMatcher, IGNORE_FILE_NAMES, type IgnoreMatcher } from '../discovery/index.js';
 import { errorMessage } from '../errors.js';
@@ -19,12 +19,14 @@ export interface WatchTiming {
   pollIntervalMs: number;
   /** Wait after an ignore file changed before re-reading the tree (several often change at once). */
   rulesSettleMs: number;
+  /** Wait after a new directory appears before listing it (see `sweepNewDir`). */
+  sweepDelayMs?: number;
 }
 
 export const DEFAULT_TIMING: Readonly<WatchTiming> = Object.freeze({
   windowMs: 25,
   stormThreshold: 50,
-  stormQuietMs: 200,
+  stormQuietMs: 300,
   stormMaxWaitMs: 1000,
   atomicMs: 80,
   pollIntervalMs: 2000,
@@ -64,6 +66,11 @@ export class RootWatcher {
   private fsw: FSWatcher | null = null;
   private generation = 0;
   private rulesTimer: NodeJS.Timeout | null = null;
+  private readonly sweepTimers = new Set<NodeJS.Timeout>();
+  /** New directories waiting to be listed; a sweep covers its subdirectories too. */
+  private readonly pendingSweeps = new Set<string>();
+  /** When each path last had an add/change event (for the sweep: those are already queued). */
+  private readonly recentEvents = new Map<string, number>();
   private closed = false;
   private submitErrorLogged = 0;
   /** Pending `ready` waits, released when the watcher they wait for is closed. */
@@ -112,6 +119,8 @@ export class RootWatcher {
     if (this.closed) return;
     this.closed = true;
     if (this.rulesTimer) clearTimeout(this.rulesTimer);
+    for (const t of this.sweepTimers) clearTimeout(t);
+    this.sweepTimers.clear();
     // Hand over what we already saw: the next holder would otherwise only find it by catch-up.
     await this.coalescer.flushNow().catch(() => {});
     this.coalescer.close();
@@ -210,6 +219,7 @@ export class RootWatcher {
       this.rulesChanged(rel);
       return;
     }
+    if (event === 'add' || event === 'change') this.recentEvents.set(rel, Date.now());
     switch (event) {
       case 'add':
       case 'change':
@@ -221,6 +231,9 @@ export class RootWatcher {
         break;
       case 'unlinkDir':
         this.coalescer.noteRemoveDir(rel);
+        break;
+      case 'addDir':
+        this.sweepNewDir(rel);
         break;
       default:
         break;
@@ -246,6 +259,53 @@ export class RootWatcher {
           this.opts.log.warn('could not re-read the tree', { root: this.root, error: errorMessage(err) }),
         );
     }, this.timing.rulesSettleMs);
+  }
+
+  /**
+   * A directory created with files in it can race chokidar: files written before its watch on
+   * the new directory exists produce no event. Shortly after `addDir`, list the directory and
+   * queue what is there (workers skip files the index already has unchanged).
+   */
+  private sweepNewDir(rel: string): void {
+    for (const d of this.pendingSweeps) if (rel.startsWith(`${d}/`)) return;
+    this.pendingSweeps.add(rel);
+    const timer = setTimeout(() => {
+      this.sweepTimers.delete(timer);
+      this.pendingSweeps.delete(rel);
+      if (this.closed) return;
+      const now = Date.now();
+      for (const [p, at] of this.recentEvents) if (now - at > 10_000) this.recentEvents.delete(p);
+      const indexed = this.opts.indexedFiles();
+      const walk = (dir: string, depth: number): void => {
+        if (depth > 32) return;
+        let entries: import('node:fs').Dirent[];
+        try {
+          entries = readdirSync(`${this.root}/${dir}`, { withFileTypes: true });
+        } catch {
+          return;
+        }
+        for (const e of entries) {
+          const child = `${dir}/${e.name}`;
+          if (e.isDirectory()) {
+            if (!this.matcher.isIgnored(child, true)) walk(child, depth + 1);
+          } else if (e.isFile() && detectLanguage(child) !== null && !this.matcher.isIgnored(child, false)) {
+            if (this.recentEvents.has(child)) continue;
+            const known = indexed?.get(child);
+            if (known) {
+              try {
+                const st = statSync(`${this.root}/${child}`);
+                if (st.size === known.size && st.mtimeMs === known.mtimeMs) continue;
+              } catch {
+                continue;
+              }
+            }
+            this.coalescer.noteIndex(child);
+          }
+        }
+      };
+      walk(rel, 0);
+    }, this.timing.sweepDelayMs ?? 150);
+    this.sweepTimers.add(timer);
   }
 
   private relOf(abs: string): string | null {

@@ -65,11 +65,16 @@ export function makeClient(env: JobsEnv, redisUrl = env.redisUrl): { tasks: Task
   };
 }
 
-/** A raw BullMQ queue under the env's prefix (to add jobs the way an attacker or old code would). */
+/**
+ * A raw BullMQ queue under the env's prefix (to add jobs the way an attacker or old code would).
+ * BullMQ owns the connection, so `close()` ends it too.
+ */
 export function rawQueue(env: JobsEnv, name: string, redisUrl = env.redisUrl): Queue {
-  const conn = createRedis(redisUrl, 'client', { maxRetriesPerRequest: null });
-  conn.on('error', () => {});
-  return new Queue(name, { connection: conn, prefix: env.cfg.queuePrefix });
+  const u = new URL(redisUrl);
+  return new Queue(name, {
+    connection: { host: u.hostname, port: Number(u.port || 6379) },
+    prefix: env.cfg.queuePrefix,
+  });
 }
 
 export interface SpawnedWorker {

@@ -44,7 +44,7 @@ describe('retries, backoff and dead letters', () => {
     // Two backoffs: attempt 1 waits 200-400 ms, attempt 2 waits 400-800 ms (equal jitter).
     const elapsed = job.finishedOn - t0;
     assert.ok(elapsed >= 600, `3 attempts with backoff took only ${elapsed} ms`);
-    assert.equal(job.stacktrace.length, 3, 'one stack per attempt');
+    assert.equal(job.stacktrace?.length, 3, 'one stack per attempt');
 
     const rec = await waitFor('the dead-letter record', () => deadRecord(id));
     assert.equal(rec.taskId, id);

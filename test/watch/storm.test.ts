@@ -66,14 +66,25 @@ describe('a storm of 5,000 touched files', () => {
     rmSync(join(repo, 'pkg7'), { recursive: true });
     for (let i = 0; i < FILES; i++) if (i % DIRS !== 7) put(repo, fileOf(i), body(`stormTwo${i}`));
     const expected = FILES - FILES / DIRS + 1;
+    let last = '';
     await eventually(
       'the rewritten index',
       async () => {
-        if ((await indexedFiles(mcp.client, repo)) !== expected) return false;
-        return (await symbolPaths(mcp.client, 'stormTwo4999')).length === 1;
+        const n = await indexedFiles(mcp.client, repo);
+        const found = (await symbolPaths(mcp.client, 'stormTwo4999')).length === 1;
+        last = `indexed ${n} of ${expected}, stormTwo4999 ${found ? 'found' : 'missing'}`;
+        return n === expected && found;
       },
       60_000,
-    );
+    ).catch(async (err) => {
+      const c = await indexingCounts(env.prefix);
+      const st = await callTool(mcp.client, 'get_file_outline', { path: join(repo, fileOf(4999)) }).catch(
+        (e) => String(e),
+      );
+      throw new Error(
+        `${(err as Error).message}; last: ${last}; jobs ${JSON.stringify(c.counts)}; outline ${JSON.stringify(st).slice(0, 300)}`,
+      );
+    });
     await eventually('an idle queue', async () => (await indexingCounts(env.prefix)).open === 0, 30_000);
     const jobs = (await indexingCounts(env.prefix)).total - before;
     t.diagnostic(`${jobs} jobs for ${FILES} files`);

@@ -89,12 +89,13 @@ export async function dispatchJob(
     }
     case JOBS.testSleep: {
       const d = parsed.data as { ms: number; steps: number };
-      for (let i = 0; i < d.steps; i++) {
+      let done = 0;
+      for (; done < d.steps; done++) {
         if (signal.aborted) break;
-        await job.updateProgress({ current: i, total: d.steps, status: 'sleeping' });
+        await job.updateProgress({ current: done, total: d.steps, status: 'sleeping' });
         await sleep(d.ms / d.steps, undefined, { signal }).catch(() => {});
       }
-      throwIfAborted(signal, 0, d.steps);
+      throwIfAborted(signal, d.steps - done, d.steps);
       return { slept: d.ms };
     }
     case JOBS.testFail: {

@@ -1,0 +1,205 @@
+import { realpathSync } from 'node:fs';
+import { type Request, type Response, Router } from 'express';
+import { z } from 'zod';
+import { isInside, resolveAllowedPath } from '../discovery/index.js';
+import { createCodeSearch } from '../mcp/code-search.js';
+import { staleChecker } from '../mcp/context.js';
+import { decodeCursor, encodeCursor } from '../mcp/results.js';
+import { kindIn, languageIn, priorityIn } from '../mcp/tools/schemas.js';
+import { symbolToOut } from '../mcp/tools/search-symbols.js';
+import { JOBS } from '../queue/names.js';
+import type { HttpAppDeps } from './deps.js';
+import { describeZodError, sendError } from './errors.js';
+
+const indexBody = z.strictObject({
+  path: z.string().min(1, 'path is required').max(4096),
+  force: z.boolean().default(false),
+  priority: priorityIn.default('normal'),
+});
+const indexFileBody = z.strictObject({
+  path: z.string().min(1, 'path is required').max(4096),
+  priority: priorityIn.default('high'),
+});
+const taskIdParam = z.string().min(1).max(200);
+const limit = (def: number, max: number) => z.coerce.number().int().min(1).max(max).default(def);
+const symbolsQuery = z.object({
+  q: z.string().min(1, 'q (the name to look for) is required').max(200),
+  kind: kindIn.optional(),
+  language: languageIn.optional(),
+  path_prefix: z.string().min(1).optional(),
+  limit: limit(20, 100),
+  cursor: z.string().optional(),
+});
+const codeQuery = z.object({
+  q: z.string().min(1, 'q (the text to look for) is required').max(500),
+  mode: z.enum(['text', 'semantic', 'hybrid']).default('hybrid'),
+  language: languageIn.optional(),
+  path_prefix: z.string().min(1).optional(),
+  limit: limit(10, 50),
+  cursor: z.string().optional(),
+});
+
+/** Parses with zod and answers 400 with the first issue, or returns the data. */
+function parseOr400<T>(schema: z.ZodType<T>, input: unknown, what: string, res: Response): T | undefined {
+  const r = schema.safeParse(input ?? {});
+  if (r.success) return r.data;
+  const hint =
+    what === 'body' && (input === undefined || typeof input !== 'object')
+      ? ' (send JSON with Content-Type: application/json)'
+      : '';
+  sendError(res, 400, 'INVALID_PAYLOAD', `${describeZodError(r.error, what)}${hint}`);
+  return undefined;
+}
+
+function realOrSelf(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+/** Express 5 forwards rejected promises to the error handler; this only narrows the type. */
+type AsyncHandler = (req: Request, res: Response) => Promise<void>;
+const route = (h: AsyncHandler) => h;
+
+/**
+ * The HTTP API for editors and scripts: the same validation, path rules and errors as the MCP
+ * tools (`index_repository`, `index_file`, `task_status`, `cancel_task`, `search_symbols`,
+ * `search_code`), as JSON over HTTP.
+ */
+export function createApiRouter(deps: HttpAppDeps): Router {
+  const r = Router();
+  const search = createCodeSearch(deps.cfg, deps.store);
+
+  /** The query scope: a path_prefix inside the allowed roots, else the single root, else all. */
+  const scope = async (prefix: string | undefined) => {
+    const roots = (await deps.allowedRoots()).map(realOrSelf);
+    if (prefix)
+      return { prefix: (await resolveAllowedPath(prefix, roots, { expect: 'any' })).realPath, roots };
+    return { prefix: roots.length === 1 ? roots[0] : undefined, roots };
+  };
+
+  r.post(
+    '/index',
+    route(async (req, res) => {
+      const body = parseOr400(indexBody, req.body, 'body', res);
+      if (!body) return;
+      const p = await resolveAllowedPath(body.path, await deps.allowedRoots(), { expect: 'directory' });
+      const tasks = await deps.tasks();
+      const taskId = await tasks.enqueue(JOBS.indexRepository, {
+        root: p.realPath,
+        force: body.force,
+        priority: body.priority,
+      });
+      deps.hooks?.onRootIndexed?.(p.realPath);
+      const statusUrl = `/tasks/${encodeURIComponent(taskId)}`;
+      res
+        .status(202)
+        .location(statusUrl)
+        .json({ task_id: taskId, status_url: statusUrl, state: 'PENDING', root: p.realPath });
+    }),
+  );
+
+  r.post(
+    '/index-file',
+    route(async (req, res) => {
+      const body = parseOr400(indexFileBody, req.body, 'body', res);
+      if (!body) return;
+      const p = await resolveAllowedPath(body.path, await deps.allowedRoots(), { expect: 'file' });
+      const tasks = await deps.tasks();
+      const taskId = await tasks.enqueue(
+        JOBS.indexFile,
+        { root: p.root, path: p.relPath },
+        { priority: body.priority },
+      );
+      const statusUrl = `/tasks/${encodeURIComponent(taskId)}`;
+      res
+        .status(202)
+        .location(statusUrl)
+        .json({ task_id: taskId, status_url: statusUrl, state: 'PENDING', path: p.realPath });
+    }),
+  );
+
+  r.get(
+    '/tasks/:id',
+    route(async (req, res) => {
+      const id = parseOr400(taskIdParam, req.params.id, 'task id', res);
+      if (!id) return;
+      res.json(await (await deps.tasks()).getTask(id));
+    }),
+  );
+
+  r.delete(
+    '/tasks/:id',
+    route(async (req, res) => {
+      const id = parseOr400(taskIdParam, req.params.id, 'task id', res);
+      if (!id) return;
+      res.json(await (await deps.tasks()).cancel(id));
+    }),
+  );
+
+  r.get(
+    '/search/symbols',
+    route(async (req, res) => {
+      const q = parseOr400(symbolsQuery, req.query, 'query string', res);
+      if (!q) return;
+      const store = deps.store();
+      const offset = decodeCursor(q.cursor);
+      const { prefix, roots } = await scope(q.path_prefix);
+      const found = store.searchSymbols({
+        query: q.q,
+        limit: q.limit,
+        offset,
+        ...(q.kind ? { kind: q.kind } : {}),
+        ...(q.language ? { language: q.language } : {}),
+        ...(prefix ? { pathPrefix: prefix } : {}),
+      });
+      const isStale = staleChecker(store);
+      const symbols = found.hits
+        .filter((h) => prefix || roots.some((root) => isInside(root, h.path)))
+        .map((h) => symbolToOut(h, isStale(h.path)));
+      res.json({ symbols, ...(found.hasMore ? { next_cursor: encodeCursor(offset + q.limit) } : {}) });
+    }),
+  );
+
+  r.get(
+    '/search/code',
+    route(async (req, res) => {
+      const q = parseOr400(codeQuery, req.query, 'query string', res);
+      if (!q) return;
+      const store = deps.store();
+      const offset = decodeCursor(q.cursor);
+      const { prefix, roots } = await scope(q.path_prefix);
+      const found = await search.search({
+        query: q.q,
+        mode: q.mode,
+        pathPrefix: prefix,
+        language: q.language,
+        limit: q.limit,
+        offset,
+      });
+      const isStale = staleChecker(store);
+      const results = found.hits
+        .filter((h) => prefix || roots.some((root) => isInside(root, h.path)))
+        .map((h) => ({
+          path: h.path,
+          start_line: h.startLine,
+          end_line: h.endLine,
+          symbol: h.symbol,
+          language: h.language,
+          score: h.score,
+          snippet: h.snippet,
+          ...(isStale(h.path) ? { stale: true } : {}),
+        }));
+      res.json({
+        results,
+        mode: found.mode,
+        ...(found.note ? { note: found.note } : {}),
+        ...(found.hasMore ? { next_cursor: encodeCursor(offset + q.limit) } : {}),
+      });
+    }),
+  );
+
+  return r;
+}
