@@ -86,6 +86,7 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
   let tasksDone = 0;
   let recycling = false;
   const workers: Worker[] = [];
+  const lastLogged = new Map<string, number>();
 
   const recycleIfDue = () => {
     if (recycling) return;
@@ -175,7 +176,16 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
         },
       },
     });
-    worker.on('error', (e) => log.warn('worker error', { queue, error: errorMessage(e) }));
+    worker.on('error', (e) => {
+      // While Redis is away every reconnect attempt errors: log each distinct error once per 10 s.
+      const msg = errorMessage(e);
+      const key = `${queue}\n${msg}`;
+      const now = Date.now();
+      if (now - (lastLogged.get(key) ?? 0) < 10_000) return;
+      lastLogged.set(key, now);
+      if (lastLogged.size > 100) lastLogged.clear();
+      log.warn('worker error', { queue, error: msg });
+    });
     worker.on('failed', (job, err) => {
       if (job) void deadLetterIfExhausted(tasks, queue, job, err, log);
     });
@@ -187,18 +197,34 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
   return {
     name,
     async close(deadlineMs = 10_000) {
+      // The whole close fits in the deadline, even with Redis gone (every wait below is bounded):
+      // most of it lets current jobs finish, the last part is for aborting them and letting go.
+      const end = Date.now() + deadlineMs;
+      const left = () => Math.max(0, end - Date.now());
+      const abortGraceMs = Math.min(1000, Math.floor(deadlineMs / 4));
       const closing = Promise.allSettled(workers.map((w) => w.close()));
-      const timer = new Promise((r) => setTimeout(r, deadlineMs).unref());
-      await Promise.race([closing, timer]);
-      // Past the deadline: abort what still runs; the locks expire and the jobs are retried.
+      await within(closing, deadlineMs - abortGraceMs);
+      // Past the grace period: abort what still runs; unfinished jobs' locks expire and they are retried.
       for (const c of controllers.values()) c.abort(new Error('worker shutting down'));
-      await Promise.race([closing, new Promise((r) => setTimeout(r, 1000).unref())]);
-      await tasks.close().catch(() => {});
+      await within(closing, left());
+      await within(
+        tasks.close().catch(() => {}),
+        left(),
+      );
+      // Whatever did not close in time (Redis unreachable) is dropped, so nothing keeps the process alive.
+      for (const w of workers) void w.disconnect().catch(() => {});
       sub.disconnect();
       clientConn.disconnect();
       store.close();
     },
   };
+}
+
+/** Waits for `p`, at most `ms`. */
+async function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise((r) => (timer = setTimeout(r, Math.max(0, ms))))]);
+  clearTimeout(timer);
 }
 
 /** Errors BullMQ uses to park a job (not a task outcome). */

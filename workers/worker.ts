@@ -60,7 +60,13 @@ export async function runWorkerProcess(
   // The supervisor went away: do not linger as an orphan.
   process.once('disconnect', () => onSignal('disconnect'));
   const code = await stopped;
-  await runtime.close(Number(process.env.CODEINDEX_SHUTDOWN_DEADLINE_MS ?? 10_000));
+  const deadlineMs = Number(process.env.CODEINDEX_SHUTDOWN_DEADLINE_MS ?? 10_000);
+  // Backstop: a close that still hangs (a driver ignoring its timeouts) must not outlive the deadline.
+  setTimeout(() => {
+    process.stderr.write(`codeindex worker: shutdown passed its ${deadlineMs} ms deadline; exiting\n`);
+    process.exit(code === 0 ? 1 : code);
+  }, deadlineMs + 500).unref();
+  await runtime.close(deadlineMs);
   return code;
 }
 
