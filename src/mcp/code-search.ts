@@ -49,6 +49,15 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore) {
     load: (root, model) => store().loadVectors(root, model),
   });
   const model = embeddingModel(cfg);
+  // Counting vectors scans the root's chunks; a query needs it only to notice new vectors.
+  const coverageCache = new Map<string, { at: number; embedded: number }>();
+  const embeddedCount = (s: IndexStore, root: string): number => {
+    const hit = coverageCache.get(root);
+    if (hit && Date.now() - hit.at < 2000) return hit.embedded;
+    const embedded = s.vectorCoverage(root, model).embedded;
+    coverageCache.set(root, { at: Date.now(), embedded });
+    return embedded;
+  };
 
   const embedder = (): EmbeddingProvider | null => {
     const e = cfg.embeddings;
@@ -84,12 +93,12 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore) {
     let any = false;
     let qv: Float32Array | undefined;
     for (const r of roots) {
-      const cov = s.vectorCoverage(r.path, model);
-      if (cov.embedded === 0) continue;
+      const embedded = embeddedCount(s, r.path);
+      if (embedded === 0) continue;
       any = true;
       qv ??= (await p.embed([q.query], 'query'))[0];
       if (!qv) return null;
-      const idx = cache.get(r.path, model, r.generation * 1_000_003 + cov.embedded);
+      const idx = cache.get(r.path, model, r.generation * 1_000_003 + embedded);
       hits.push(...idx.search(qv, k));
     }
     if (!any) return null;

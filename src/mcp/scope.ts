@@ -30,5 +30,13 @@ export async function queryScope(
     }
     return abs;
   }
+  // Without a prefix, filtering costs a join per candidate; skip it when every indexed root is
+  // one the client may see anyway (the usual case).
+  try {
+    const indexed = ctx.store().listRoots();
+    if (indexed.every((r) => roots.some((a) => r.path === a || r.path.startsWith(`${a}/`)))) return undefined;
+  } catch {
+    // Not indexed yet: the caller reports that.
+  }
   return roots.length === 1 ? roots[0] : undefined;
 }
