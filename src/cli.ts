@@ -8,6 +8,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { describePool, startLocalPool } from '../workers/local-pool.js';
 import { createProgressReporter } from './cli/progress.js';
 import { renderSummary } from './cli/summary.js';
 import { type ConfigFlags, loadConfig } from './config/load.js';
@@ -17,10 +18,10 @@ import { resolveAllowedPath } from './discovery/index.js';
 import { CodeindexError, errorMessage, isCodeindexError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { createCodeindexServer } from './mcp/server.js';
-import { JOBS, QUEUES } from './queue/names.js';
+import { connectTaskClient } from './queue/connect.js';
+import { JOBS } from './queue/names.js';
 import { ensureSchedules } from './queue/schedules.js';
-import { TaskClient } from './queue/task-client.js';
-import { createRedis, withRedisDeadline } from './redis/connection.js';
+import { withRedisDeadline } from './redis/connection.js';
 import { resolveRedisUrl, stopEmbeddedRedis } from './redis/embedded.js';
 import { openIndexStore } from './store/index.js';
 import type { WatchManager } from './watch/types.js';
@@ -210,10 +211,7 @@ async function serve(cfg: Config, log: Logger, v?: Values): Promise<number> {
   // Background start-up: the protocol must answer at once, even while Redis is away.
   const startBackground = async () => {
     const url = await getRedisUrl();
-    if (cfg.workers > 0) {
-      const { WorkerPool } = await import('../workers/supervisor.js');
-      pool = new WorkerPool({ cfg, redisUrl: url, count: cfg.workers, queues: [...QUEUES], log });
-    }
+    pool = await startLocalPool(cfg, url, log);
     const tasks = await ctx.tasks();
     await withRedisDeadline(url, () => ensureSchedules(cfg, tasks), 10_000).catch((err) =>
       log.warn('could not register schedules', { error: errorMessage(err) }),
@@ -303,20 +301,8 @@ async function indexCommand(
   }
   const started = Date.now();
   const url = await resolveRedisUrl(cfg, log);
-  const conn = createRedis(url, 'client');
-  conn.on('error', () => {});
-  const tasks = new TaskClient(cfg, conn, url);
-  let pool: import('../workers/supervisor.js').WorkerPool | null = null;
-  if (cfg.workers > 0) {
-    const { WorkerPool } = await import('../workers/supervisor.js');
-    pool = new WorkerPool({
-      cfg,
-      redisUrl: url,
-      count: cfg.workers,
-      queues: [...QUEUES],
-      log: log.child('pool'),
-    });
-  }
+  const { tasks, close } = connectTaskClient(cfg, url);
+  const pool = await startLocalPool(cfg, url, log);
   const progress = createProgressReporter();
   let exit = 0;
   try {
@@ -325,9 +311,7 @@ async function indexCommand(
       force: Boolean(v.force),
       priority: 'normal',
     });
-    process.stderr.write(
-      `task ${taskId}: indexing ${root}${pool ? ` with ${cfg.workers} worker processes` : ' (external workers)'}\n`,
-    );
+    process.stderr.write(`task ${taskId}: indexing ${root} with ${describePool(cfg, pool)}\n`);
     let info = await tasks.getTask(taskId);
     while (!['SUCCESS', 'FAILURE', 'REVOKED'].includes(info.state)) {
       progress.update(info.state, info.progress);
@@ -352,8 +336,7 @@ async function indexCommand(
     exit = 1;
   } finally {
     await pool?.stop(10_000);
-    await tasks.close();
-    conn.disconnect();
+    await close();
   }
   return exit;
 }
@@ -396,15 +379,12 @@ async function statusCommand(cfg: Config, log: Logger, v: Values): Promise<numbe
   }
   try {
     const url = await resolveRedisUrl(cfg, log);
-    const conn = createRedis(url, 'client');
-    conn.on('error', () => {});
-    const tasks = new TaskClient(cfg, conn, url);
+    const { tasks, close } = connectTaskClient(cfg, url);
     try {
       out.queues = (await tasks.stats()).queues;
       out.active = await tasks.listTasks({ state: 'active', limit: 20 });
     } finally {
-      await tasks.close();
-      conn.disconnect();
+      await close();
     }
   } catch (err) {
     out.redis_error = errorMessage(err);

@@ -1,7 +1,7 @@
+import { describePool, startLocalPool, untilSignal } from '../../workers/local-pool.js';
 import type { Config } from '../config/schema.js';
 import { errorMessage, isCodeindexError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { QUEUES } from '../queue/names.js';
 import { resolveRedisUrl } from '../redis/embedded.js';
 import { checkBindSecurity } from './security.js';
 import { type RunningHttpServer, startHttpServer, tokenFromEnv } from './server.js';
@@ -60,7 +60,6 @@ export async function runDashboardCommand(
     process.stderr.write(`codeindex dashboard: ${errorMessage(err)}\n`);
     return 1;
   }
-  let pool: import('../../workers/supervisor.js').WorkerPool | null = null;
   let http: RunningHttpServer;
   try {
     http = await startHttpServer({
@@ -75,23 +74,11 @@ export async function runDashboardCommand(
     process.stderr.write(`codeindex dashboard: ${errorMessage(err)}\n`);
     return isCodeindexError(err, 'CONFIG_INVALID') ? 2 : 1;
   }
-  if (cfg.workers > 0) {
-    const { WorkerPool } = await import('../../workers/supervisor.js');
-    pool = new WorkerPool({
-      cfg,
-      redisUrl: url,
-      count: cfg.workers,
-      queues: [...QUEUES],
-      log: log.child('pool'),
-    });
-  }
+  const pool = await startLocalPool(cfg, url, log);
   process.stderr.write(
-    `codeindex dashboard: ${http.url}/ (queues at ${http.url}/queues, MCP at ${http.url}/mcp)${pool ? `, ${cfg.workers} worker processes` : ', external workers'}\n`,
+    `codeindex dashboard: ${http.url}/ (queues at ${http.url}/queues, MCP at ${http.url}/mcp), ${describePool(cfg, pool)}\n`,
   );
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
+  await untilSignal();
   const deadline = setTimeout(() => process.exit(0), 15_000);
   deadline.unref();
   await http.close();

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { describePool, startLocalPool, untilSignal } from '../../workers/local-pool.js';
 import { indexDbPath } from '../config/paths.js';
 import type { Config } from '../config/schema.js';
 import { resolveAllowedPath } from '../discovery/index.js';
 import { errorMessage, isCodeindexError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { JOBS, QUEUES } from '../queue/names.js';
-import { TaskClient } from '../queue/task-client.js';
-import { createRedis } from '../redis/connection.js';
+import { connectTaskClient } from '../queue/connect.js';
+import { JOBS } from '../queue/names.js';
 import { resolveRedisUrl } from '../redis/embedded.js';
 import { openIndexStore } from '../store/index.js';
 import { createWatchManager } from './manager.js';
@@ -49,20 +49,8 @@ export async function runWatchCommand(cfg: Config, log: Logger, pathArg: string)
     process.stderr.write(`codeindex watch: ${errorMessage(err)}\n`);
     return 1;
   }
-  const conn = createRedis(url, 'client');
-  conn.on('error', () => {});
-  const tasks = new TaskClient(cfg, conn, url);
-  let pool: import('../../workers/supervisor.js').WorkerPool | null = null;
-  if (cfg.workers > 0) {
-    const { WorkerPool } = await import('../../workers/supervisor.js');
-    pool = new WorkerPool({
-      cfg,
-      redisUrl: url,
-      count: cfg.workers,
-      queues: [...QUEUES],
-      log: log.child('pool'),
-    });
-  }
+  const { tasks, close } = connectTaskClient(cfg, url);
+  const pool = await startLocalPool(cfg, url, log);
   const manager = createWatchManager({
     cfg,
     log: log.child('watch'),
@@ -79,13 +67,10 @@ export async function runWatchCommand(cfg: Config, log: Logger, pathArg: string)
     const n = manager.notes(root);
     process.stderr.write(
       n.watching
-        ? `watching ${root}${pool ? ` with ${cfg.workers} worker processes` : ' (external workers)'}; Ctrl-C to stop\n`
+        ? `watching ${root} with ${describePool(cfg, pool)}; Ctrl-C to stop\n`
         : `${root} is watched by ${n.leaseHolder ?? 'another process'}; this process takes over if it stops. Ctrl-C to quit\n`,
     );
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve());
-      process.once('SIGTERM', () => resolve());
-    });
+    await untilSignal();
   } catch (err) {
     process.stderr.write(`codeindex watch: ${errorMessage(err)}\n`);
     exit = 1;
@@ -94,8 +79,7 @@ export async function runWatchCommand(cfg: Config, log: Logger, pathArg: string)
     deadline.unref();
     await manager.close();
     await pool?.stop(10_000);
-    await tasks.close();
-    conn.disconnect();
+    await close();
   }
   return exit;
 }
