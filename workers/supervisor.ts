@@ -47,7 +47,14 @@ export class WorkerPool {
 
   constructor(private readonly opts: WorkerPoolOptions) {
     for (let i = 0; i < opts.count; i++) {
-      const slot: Slot = { index: i, child: null, job: null, restarts: 0, startedAt: 0, killedOnPurpose: false };
+      const slot: Slot = {
+        index: i,
+        child: null,
+        job: null,
+        restarts: 0,
+        startedAt: 0,
+        killedOnPurpose: false,
+      };
       this.slots.push(slot);
       this.spawn(slot);
     }

@@ -55,6 +55,8 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
 };
 
 const LIST_KEYS = new Set(['roots', 'extraExcludes']);
+/** Settings where an empty value is a choice, not "unset": `CODEINDEX_CLEANUP_CRON=` disables the schedule. */
+const EMPTY_IS_VALUE = new Set(['cleanupCron']);
 
 function setPath(target: Raw, path: string, value: unknown): void {
   const parts = path.split('.');
@@ -84,7 +86,11 @@ function fromEnv(env: NodeJS.ProcessEnv): Raw {
   const out: Raw = {};
   for (const [name, key] of Object.entries(ENV_VARS)) {
     const v = env[name];
-    if (v === undefined || v === '') continue;
+    if (v === undefined) continue;
+    if (v === '') {
+      if (EMPTY_IS_VALUE.has(key)) setPath(out, key, '');
+      continue;
+    }
     const list = key === 'roots' ? v.split(delimiter) : v.split(',');
     setPath(out, key, LIST_KEYS.has(key) ? list.map((s) => s.trim()).filter(Boolean) : v);
   }

@@ -198,7 +198,14 @@ export class TaskClient {
       } catch (err) {
         // A task cancelled before it started was removed; it still reads REVOKED.
         if (err instanceof RevokedTask) {
-          return { task_id: taskId, name: '', queue: queueOfTaskId(taskId) ?? 'indexing', state: 'REVOKED', attempts: 0, created_at: '' };
+          return {
+            task_id: taskId,
+            name: '',
+            queue: queueOfTaskId(taskId) ?? 'indexing',
+            state: 'REVOKED',
+            attempts: 0,
+            created_at: '',
+          };
         }
         throw err;
       }
@@ -284,7 +291,8 @@ export class TaskClient {
       try {
         found = await this.findJob(taskId);
       } catch (err) {
-        if (err instanceof RevokedTask) return { task_id: taskId, state: 'REVOKED' as const, detail: 'already cancelled' };
+        if (err instanceof RevokedTask)
+          return { task_id: taskId, state: 'REVOKED' as const, detail: 'already cancelled' };
         throw err;
       }
       const { job, queue } = found;
@@ -449,10 +457,10 @@ export class TaskClient {
           'paused',
         );
         const workers = q === DEAD_LETTER_QUEUE ? [] : await queue.getWorkers();
+        const now = Date.now();
         const completed =
-          q === DEAD_LETTER_QUEUE ? { data: [] as string[] } : await queue.getMetrics('completed', 0, 14);
-        const failed =
-          q === DEAD_LETTER_QUEUE ? { data: [] as string[] } : await queue.getMetrics('failed', 0, 14);
+          q === DEAD_LETTER_QUEUE ? [] : perMinute(await queue.getMetrics('completed', 0, 14), now);
+        const failed = q === DEAD_LETTER_QUEUE ? [] : perMinute(await queue.getMetrics('failed', 0, 14), now);
         queues.push({
           queue: q,
           counts: {
@@ -464,9 +472,9 @@ export class TaskClient {
             failed: counts.failed ?? 0,
             paused: counts.paused ?? 0,
           },
-          workers: workers.map((w) => String(w.name ?? w.id ?? '')).filter(Boolean),
-          completed_per_minute: completed.data.map(Number),
-          failed_per_minute: failed.data.map(Number),
+          workers: [...new Set(workers.map(workerNameOf).filter(Boolean))],
+          completed_per_minute: completed,
+          failed_per_minute: failed,
         });
       }
       return { queues };
@@ -515,6 +523,34 @@ export interface QueueStats {
     completed_per_minute: number[];
     failed_per_minute: number[];
   }[];
+}
+
+/**
+ * Per-minute counts, newest (the current minute) first. BullMQ writes a minute's count only when
+ * a job finishes in a later minute, so its list lags: the jobs since its last data point
+ * (`count - prevCount`) belong to the minute of `prevTS`, and minutes without jobs since then are 0.
+ */
+function perMinute(
+  m: { meta: { count: number; prevTS: number; prevCount: number }; data: number[] },
+  now: number,
+  points = 15,
+): number[] {
+  if (!m.meta.prevTS) return m.data.slice(0, points);
+  const idle = Math.max(0, Math.floor(now / 60_000) - Math.floor(m.meta.prevTS / 60_000));
+  const pending = Math.max(0, m.meta.count - m.meta.prevCount);
+  return [...new Array<number>(Math.min(idle, points)).fill(0), pending, ...m.data].slice(0, points);
+}
+
+/**
+ * The worker name (`host:pid`, as in `list_tasks`) of a BullMQ client entry. BullMQ puts the
+ * queue name in `name` and the connection name `<prefix>:<queue>:w:<worker name>` in `rawname`;
+ * each worker holds two connections, hence the dedupe by the caller.
+ */
+function workerNameOf(w: Record<string, unknown>): string {
+  const raw = String(w.rawname ?? '');
+  const i = raw.indexOf(':w:');
+  if (i >= 0) return raw.slice(i + 3);
+  return String(w.addr ?? w.id ?? '');
 }
 
 function asProgress(p: unknown): TaskProgress | undefined {

@@ -77,15 +77,28 @@ describe('at-least-once delivery', () => {
       );
       const { info } = await waitForEnd(c.tasks, id, 90_000);
       assert.equal(info.state, 'SUCCESS', JSON.stringify(info));
-      const s = info.result as { failed_batches: number; files_failed: number; files_indexed: number; files_unchanged: number };
+      const s = info.result as {
+        failed_batches: number;
+        files_failed: number;
+        files_indexed: number;
+        files_unchanged: number;
+      };
       assert.equal(s.failed_batches, 0);
       assert.equal(s.files_failed, 0);
       assert.equal(s.files_indexed + s.files_unchanged, 400, JSON.stringify(s));
       const batch = await c.tasks.queues.indexing.getJob(killed.jobId);
       assert.equal(await batch?.getState(), 'completed');
-      assert.ok((batch?.attemptsStarted ?? 0) >= 2, `killed batch ${killed.jobId} started ${batch?.attemptsStarted} times`);
+      assert.ok(
+        (batch?.attemptsStarted ?? 0) >= 2,
+        `killed batch ${killed.jobId} started ${batch?.attemptsStarted} times`,
+      );
       assert.equal(batch?.stalledCounter, 1, 'it was recovered as a stalled job');
       assert.ok(killed.doneBefore < 20, `killed after ${killed.doneBefore}/20 batches`);
+      // Parsing yields to the event loop, so no live worker ever lost its 2 s lock: only the killed
+      // batch stalled.
+      const all = await c.tasks.queues.indexing.getJobs(['completed']);
+      const stalled = all.filter((j) => j.stalledCounter > 0).map((j) => j.id);
+      assert.deepEqual(stalled, [killed.jobId]);
       return dumpIndex(join(env.home, 'index.db'));
     } finally {
       await c.close();

@@ -40,7 +40,10 @@ export interface JobsEnv extends TestEnv {
   redisUrl: string;
 }
 
-export function makeJobsEnv(config: Record<string, unknown> = {}, extraEnv: Record<string, string> = {}): JobsEnv {
+export function makeJobsEnv(
+  config: Record<string, unknown> = {},
+  extraEnv: Record<string, string> = {},
+): JobsEnv {
   const base = makeTestEnv({ CODEINDEX_TEST_JOBS: '1', CODEINDEX_EMBEDDINGS: 'off', ...extraEnv });
   mkdirSync(base.tmp, { recursive: true });
   const file = join(base.tmp, 'config.json');
@@ -51,7 +54,10 @@ export function makeJobsEnv(config: Record<string, unknown> = {}, extraEnv: Reco
 }
 
 /** A producer for the env's queues (the same class the MCP server uses). */
-export function makeClient(env: JobsEnv, redisUrl = env.redisUrl): { tasks: TaskClient; conn: Redis; close(): Promise<void> } {
+export function makeClient(
+  env: JobsEnv,
+  redisUrl = env.redisUrl,
+): { tasks: TaskClient; conn: Redis; close(): Promise<void> } {
   const conn = createRedis(redisUrl, 'client', { maxRetriesPerRequest: null });
   conn.on('error', () => {});
   const tasks = new TaskClient(env.cfg, conn, redisUrl);
@@ -168,7 +174,9 @@ export async function waitFor<T>(
       last = err;
     }
     if (Date.now() > end)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`,
+      );
     await sleep(everyMs);
   }
 }

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { PRIORITY } from '../../src/queue/names.js';
-import { type JobsEnv, makeClient, makeJobsEnv, type SpawnedWorker, spawnWorker, waitForEnd } from './helpers.js';
+import {
+  type JobsEnv,
+  makeClient,
+  makeJobsEnv,
+  type SpawnedWorker,
+  spawnWorker,
+  waitForEnd,
+} from './helpers.js';
 
 /**
  * Celery priorities on BullMQ: jobs queued while no worker runs are taken high first, then normal,
@@ -38,7 +45,8 @@ describe('priorities', () => {
       const waiting = await c.tasks.queues.maintenance.getJobs(['prioritized', 'waiting']);
       assert.equal(waiting.length, plan.length, 'all jobs wait while no worker runs');
       const byLabel = new Map([...ids].map(([id, l]) => [l, id]));
-      const prio = async (label: string) => (await c.tasks.queues.maintenance.getJob(byLabel.get(label)!))?.opts.priority;
+      const prio = async (label: string) =>
+        (await c.tasks.queues.maintenance.getJob(byLabel.get(label)!))?.opts.priority;
       assert.equal(await prio('high-1'), PRIORITY.high);
       assert.equal(await prio('none-1'), PRIORITY.normal, 'no priority means normal, not BullMQ 0');
       assert.equal(await prio('low-1'), PRIORITY.low);

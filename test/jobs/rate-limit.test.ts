@@ -4,19 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Job } from 'bullmq';
-import {
-  generateRepo,
-  type JobsEnv,
-  makeClient,
-  makeJobsEnv,
-  type SpawnedWorker,
-  spawnWorker,
-  waitFor,
-  waitForEnd,
-} from './helpers.js';
+import { generateRepo, makeClient, makeJobsEnv, spawnWorker, waitFor, waitForEnd } from './helpers.js';
 
 /** An OpenAI-compatible /v1/embeddings endpoint: the first request gets 429 + Retry-After: 1. */
-async function startEmbeddingsServer(): Promise<{ url: string; hits: { at: number; status: number; inputs: number }[]; close(): Promise<void> }> {
+async function startEmbeddingsServer(): Promise<{
+  url: string;
+  hits: { at: number; status: number; inputs: number }[];
+  close(): Promise<void>;
+}> {
   const hits: { at: number; status: number; inputs: number }[] = [];
   const server: Server = createServer((req, res) => {
     const body: Buffer[] = [];
@@ -96,7 +91,17 @@ describe('rate limits', () => {
     const api = await startEmbeddingsServer();
     cleanups.push(() => api.close());
     const env = makeJobsEnv(
-      { policies: { embed: { attempts: 1, backoffMs: 100, backoffMaxMs: 100, softTimeLimitMs: 30_000, hardTimeLimitMs: 60_000 } } },
+      {
+        policies: {
+          embed: {
+            attempts: 1,
+            backoffMs: 100,
+            backoffMaxMs: 100,
+            softTimeLimitMs: 30_000,
+            hardTimeLimitMs: 60_000,
+          },
+        },
+      },
       { CODEINDEX_EMBEDDINGS: 'openai', CODEINDEX_EMBEDDINGS_URL: api.url },
     );
     cleanups.push(() => env.cleanup());
@@ -114,7 +119,14 @@ describe('rate limits', () => {
 
     // The repository's finalize step enqueued the embed-chunks job; follow it.
     const job = await waitFor<Job>('the embed-chunks job', async () => {
-      const jobs = await c.tasks.queues.embeddings.getJobs(['waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed']);
+      const jobs = await c.tasks.queues.embeddings.getJobs([
+        'waiting',
+        'prioritized',
+        'active',
+        'delayed',
+        'completed',
+        'failed',
+      ]);
       return jobs.find((j) => j.name === 'embed-chunks');
     });
     const { info, seen } = await waitForEnd(c.tasks, job.id!);

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { DeadLetterRecord } from '../../src/queue/task-client.js';
-import { type JobsEnv, makeClient, makeJobsEnv, rawQueue, type SpawnedWorker, spawnWorker, waitFor, waitForEnd } from './helpers.js';
+import {
+  type JobsEnv,
+  makeClient,
+  makeJobsEnv,
+  rawQueue,
+  type SpawnedWorker,
+  spawnWorker,
+  waitFor,
+  waitForEnd,
+} from './helpers.js';
 
 /**
  * Celery's autoretry with exponential backoff, then a dead letter: a failing job is retried
@@ -16,7 +25,13 @@ describe('retries, backoff and dead letters', () => {
   before(async () => {
     env = makeJobsEnv({
       policies: {
-        maintenance: { attempts: 3, backoffMs: 400, backoffMaxMs: 800, softTimeLimitMs: 30_000, hardTimeLimitMs: 60_000 },
+        maintenance: {
+          attempts: 3,
+          backoffMs: 400,
+          backoffMaxMs: 800,
+          softTimeLimitMs: 30_000,
+          hardTimeLimitMs: 60_000,
+        },
       },
     });
     client = makeClient(env);
@@ -53,7 +68,10 @@ describe('retries, backoff and dead letters', () => {
     assert.deepEqual(rec.payload, { message: 'boom 42', unrecoverable: false });
     assert.equal(rec.error, 'boom 42');
     assert.equal(rec.attempts, 3);
-    assert.ok(rec.stack.length >= 1 && rec.stack.every((s) => s.includes('Error: boom 42')), JSON.stringify(rec.stack));
+    assert.ok(
+      rec.stack.length >= 1 && rec.stack.every((s) => s.includes('Error: boom 42')),
+      JSON.stringify(rec.stack),
+    );
 
     const dead = await client.tasks.listTasks({ state: 'dead', limit: 50 });
     const listed = dead.find((t) => t.task_id === id);
@@ -90,7 +108,11 @@ describe('retries, backoff and dead letters', () => {
     const q = rawQueue(env, 'maintenance');
     try {
       const id = 'mnt_rawbadpayload0000000000000000';
-      await q.add('test-sleep', { ms: 'soon' }, { jobId: id, attempts: 5, backoff: { type: 'fixed', delay: 50 } });
+      await q.add(
+        'test-sleep',
+        { ms: 'soon' },
+        { jobId: id, attempts: 5, backoff: { type: 'fixed', delay: 50 } },
+      );
       await q.add('no-such-job', { x: 1 }, { jobId: 'mnt_rawunknownkind00000000000000', attempts: 5 });
       for (const [taskId, why] of [
         [id, /invalid test-sleep payload: ms/],
@@ -106,8 +128,18 @@ describe('retries, backoff and dead letters', () => {
         const rec = await waitFor('dead letter', () => deadRecord(taskId));
         assert.equal(rec.attempts, 1);
       }
-      const all = await client.tasks.deadLetter.getJobs(['waiting', 'prioritized', 'completed', 'failed', 'delayed']);
-      assert.equal(all.filter((j) => (j.data as DeadLetterRecord).taskId === id).length, 1, 'dead-lettered once');
+      const all = await client.tasks.deadLetter.getJobs([
+        'waiting',
+        'prioritized',
+        'completed',
+        'failed',
+        'delayed',
+      ]);
+      assert.equal(
+        all.filter((j) => (j.data as DeadLetterRecord).taskId === id).length,
+        1,
+        'dead-lettered once',
+      );
     } finally {
       await q.close();
     }

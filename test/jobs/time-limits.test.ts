@@ -43,12 +43,18 @@ describe('soft time limit', () => {
     assert.ok(seen.includes('RETRY'), seen.join(' '));
     assert.equal(info.attempts, 2);
     // Stopped after ~3 of 100 steps, between steps: the message says how much was left.
-    assert.match(info.error ?? '', /^soft time limit exceeded: stopped with (9[0-9]) of 100 left/);
+    const left = Number(
+      /^soft time limit exceeded: stopped with (\d+) of 100 left/.exec(info.error ?? '')?.[1],
+    );
+    assert.ok(left >= 80 && left < 100, `${info.error}`);
     const job = await c.tasks.queues.maintenance.getJob(id);
     const ran = (job?.finishedOn ?? 0) - (job?.processedOn ?? 0);
     assert.ok(ran < 2000, `the last attempt ran ${ran} ms; a 300 ms soft limit should stop it`);
     assert.equal(job?.stacktrace?.length, 2);
-    assert.ok(job?.stacktrace?.every((s) => s.startsWith('SoftTimeLimitExceeded')), String(job?.stacktrace));
+    assert.ok(
+      job?.stacktrace?.every((s) => s.startsWith('SoftTimeLimitExceeded')),
+      String(job?.stacktrace),
+    );
   });
 
   test('an index batch past its soft limit saves the files it parsed; retries finish the rest', async () => {
@@ -68,7 +74,8 @@ describe('soft time limit', () => {
     const indexedFiles = () => {
       const db = new Database(dbPath, { readonly: true, fileMustExist: true });
       try {
-        return (db.prepare(`SELECT count(*) AS n FROM files WHERE status = 'indexed'`).get() as { n: number }).n;
+        return (db.prepare(`SELECT count(*) AS n FROM files WHERE status = 'indexed'`).get() as { n: number })
+          .n;
       } finally {
         db.close();
       }
@@ -86,7 +93,10 @@ describe('soft time limit', () => {
       20,
     );
     assert.ok(partial.n > 0 && partial.n < 240, `indexed ${partial.n} of 240 after the first attempt`);
-    assert.match(partial.error, /soft time limit exceeded: stopped with \d+ of 240 left; work done so far is saved/);
+    assert.match(
+      partial.error,
+      /soft time limit exceeded: stopped with \d+ of 240 left; work done so far is saved/,
+    );
 
     const { info } = await waitForEnd(c.tasks, id, 60_000);
     assert.equal(info.state, 'SUCCESS', JSON.stringify(info));

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Job, UnrecoverableError, type Worker } from 'bullmq';
 import type { EmbeddingProvider } from '../../src/embeddings/provider.js';
-import { JOBS, type JobName, QUEUE_OF, type QueueName } from '../../src/queue/names.js';
+import { JOBS, type JobName, QUEUE_OF, QUEUES, type QueueName } from '../../src/queue/names.js';
 import { PAYLOADS, splitEnvelope } from '../../src/queue/payloads.js';
 import { verifyPayload } from '../../src/queue/signing.js';
 import { REVOKED_MARKER } from '../../src/queue/task-state.js';
@@ -85,7 +85,8 @@ export async function dispatchJob(
     case JOBS.cleanup: {
       const d = parsed.data as { days: number; dryRun: boolean };
       const res = deps.store.cleanup({ days: d.days, dryRun: d.dryRun });
-      return res;
+      const jobsPruned = d.dryRun ? 0 : await pruneJobRecords(deps);
+      return { ...res, jobsPruned };
     }
     case JOBS.testSleep: {
       const d = parsed.data as { ms: number; steps: number };
@@ -103,6 +104,21 @@ export async function dispatchJob(
       throw d.unrecoverable ? new UnrecoverableError(d.message) : new Error(d.message);
     }
   }
+}
+
+/**
+ * Celery's result_expires for records BullMQ would only drop when another job of the same queue
+ * finishes: completed jobs older than `resultTtlSeconds` and failed ones older than
+ * `failedTtlSeconds`, on every queue. Dead letters are kept until retried.
+ */
+async function pruneJobRecords(deps: DispatchDeps): Promise<number> {
+  let n = 0;
+  for (const q of QUEUES) {
+    const queue = deps.tasks.queues[q];
+    n += (await queue.clean(deps.cfg.resultTtlSeconds * 1000, 10_000, 'completed')).length;
+    n += (await queue.clean(deps.cfg.failedTtlSeconds * 1000, 10_000, 'failed')).length;
+  }
+  return n;
 }
 
 /** After a processor stopped early: a cancel ends REVOKED (never retried), a soft limit retries. */

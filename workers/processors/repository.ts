@@ -124,6 +124,11 @@ export async function processIndexRepository(
       },
     }));
     await ctx.tasks.queues.indexing.addBulk(children);
+    // Batch ids are task ids too: remembered, so a cancelled or expired batch never reads "not found".
+    await ctx.tasks.markIssued(
+      children.map((ch) => ch.opts.jobId),
+      'indexing',
+    );
   }
   await job.updateData({ ...job.data, _state: next });
   await job.updateProgress({
