@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import { embeddingModelName } from '../embeddings/model.js';
 import {
   createEmbeddingProvider,
   type EmbeddingProvider,
@@ -30,13 +31,7 @@ export interface CodeSearchResult {
 
 /** The embedding model name for a config (what workers store vectors under). */
 export function embeddingModel(cfg: Config): string {
-  const e = cfg.embeddings;
-  if (e.model) return e.model;
-  return e.provider === 'openai'
-    ? 'text-embedding-3-small'
-    : e.provider === 'voyage'
-      ? 'voyage-code-3'
-      : 'local-hash-v1-512';
+  return embeddingModelName(cfg.embeddings);
 }
 
 /**

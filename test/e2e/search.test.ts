@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -179,5 +179,27 @@ describe('search_code, find_references and relevance', () => {
       focus: ['python/models.py'],
     });
     assert.equal(focused.files[0]?.path, 'python/models.py');
+  });
+
+  test('a single-file re-index queues embeddings for its new chunks', async () => {
+    const file = join(rel, 'util/geo.py');
+    writeFileSync(
+      file,
+      'def haversine_distance(lat1, lon1, lat2, lon2):\n    """Great-circle distance between two coordinates in kilometres."""\n    return 0.0\n',
+    );
+    const t = await callTool(mcp.client, 'index_file', { path: file });
+    assert.equal((await waitForTask(mcp.client, String(t.task_id))).state, 'SUCCESS');
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const r = await callTool<{ results: Hit[]; mode: string }>(mcp.client, 'search_code', {
+        query: 'distance between coordinates',
+        mode: 'semantic',
+        limit: 3,
+      });
+      if (r.mode === 'semantic' && r.results[0]?.path === file) break;
+      if (Date.now() > deadline)
+        throw new Error(`new chunk never embedded: ${JSON.stringify(r.results.map((h) => h.path))}`);
+      await sleep(200);
+    }
   });
 });

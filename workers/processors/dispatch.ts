@@ -8,7 +8,7 @@ import { REVOKED_MARKER } from '../../src/queue/task-state.js';
 import type { ProcessorContext } from './context.js';
 import { processEmbedChunks } from './embed.js';
 import { indexFiles } from './index-files.js';
-import { processIndexRepository } from './repository.js';
+import { enqueueEmbeddings, processIndexRepository } from './repository.js';
 
 /** Signals a soft time limit (Celery's SoftTimeLimitExceeded): partial work is saved, then retried. */
 export class SoftTimeLimitExceeded extends Error {
@@ -68,11 +68,15 @@ export async function dispatchJob(
           void job.updateProgress({ current: n, total: d.paths.length, status: 'indexing' }).catch(() => {}),
       });
       throwIfAborted(signal, res.notProcessed, d.paths.length);
+      // Batches of a repository run are embedded by its finalize step; watcher batches here.
+      if (!job.parent && res.chunks > 0) await enqueueEmbeddings(deps, d.root);
       return res;
     }
     case JOBS.indexFile: {
       const d = parsed.data as { root: string; path: string };
-      return indexFiles(d.root, [d.path], filesDeps(deps), { force: false, signal });
+      const res = await indexFiles(d.root, [d.path], filesDeps(deps), { force: false, signal });
+      if (res.chunks > 0) await enqueueEmbeddings(deps, d.root);
+      return res;
     }
     case JOBS.removeFiles: {
       const d = parsed.data as { root: string; paths: string[]; dirs: string[] };

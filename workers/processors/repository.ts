@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { type Job, WaitingChildrenError } from 'bullmq';
 import { scanRepository } from '../../src/discovery/index.js';
+import { embeddingModelName } from '../../src/embeddings/model.js';
 import { detectLanguage } from '../../src/indexer/index.js';
 import { JOBS } from '../../src/queue/names.js';
 import type { PayloadOf } from '../../src/queue/payloads.js';
@@ -178,21 +180,29 @@ async function finalize(
     duration_ms: Date.now() - state.startedAt,
   };
   await job.updateProgress({ current: state.toIndex, total: state.toIndex, status: 'done' });
-  if (ctx.cfg.embeddings.provider !== 'off' && total.chunks > 0) {
-    await ctx.tasks
-      .enqueue(JOBS.embedChunks, { root: payload.root, model: embeddingModelOf(ctx) }, { priority: 'low' })
-      .catch((err) => ctx.log.warn('could not enqueue embeddings', { error: String(err) }));
-  }
+  if (total.chunks > 0) await enqueueEmbeddings(ctx, payload.root);
   return summary;
 }
 
 /** The model name vectors are stored under. */
 export function embeddingModelOf(ctx: Pick<ProcessorContext, 'cfg'>): string {
-  const e = ctx.cfg.embeddings;
-  if (e.model) return e.model;
-  return e.provider === 'openai'
-    ? 'text-embedding-3-small'
-    : e.provider === 'voyage'
-      ? 'voyage-code-3'
-      : 'local-hash-v1-512';
+  return embeddingModelName(ctx.cfg.embeddings);
+}
+
+/**
+ * Queues embedding of a root's new chunks (low priority). Deduplicated per root: many saves in a
+ * row make one job, and one more runs after an active one, so no chunk is left without a vector.
+ */
+export async function enqueueEmbeddings(ctx: ProcessorContext, root: string): Promise<void> {
+  if (ctx.cfg.embeddings.provider === 'off') return;
+  await ctx.tasks
+    .enqueue(
+      JOBS.embedChunks,
+      { root, model: embeddingModelOf(ctx) },
+      {
+        priority: 'low',
+        deduplicationId: `embed:${createHash('sha256').update(root).digest('hex').slice(0, 16)}`,
+      },
+    )
+    .catch((err) => ctx.log.warn('could not enqueue embeddings', { error: String(err) }));
 }

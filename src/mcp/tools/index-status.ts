@@ -17,7 +17,12 @@ const rootOut = z.object({
   languages: z.record(z.string(), z.number()),
   failed_files: z.array(z.object({ path: z.string(), error: z.string() })),
   embeddings: z
-    .object({ model: z.string(), embedded: z.number(), pending: z.number(), failed_jobs: z.number().optional() })
+    .object({
+      model: z.string(),
+      embedded: z.number(),
+      pending: z.number(),
+      failed_jobs: z.number().optional(),
+    })
     .optional(),
   notes: z.record(z.string(), z.unknown()).optional(),
 });
