@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Corpus } from './corpora.js';
 import { startMemorySampler } from './lib/proc.js';
-import { median, round, summarize, type LatencySummary } from './lib/stats.js';
+import { type LatencySummary, median, round, summarize } from './lib/stats.js';
 import { type BenchSystem, startSystem } from './lib/system.js';
 import { runParseFloor } from './parse-floor.js';
 
@@ -49,7 +49,9 @@ export function runCtags(corpus: Corpus, runs: number): BaselineResult {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    const r = spawnSync('ctags', ['-f', '/dev/null', '-L', corpus.listFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const r = spawnSync('ctags', ['-f', '/dev/null', '-L', corpus.listFile], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const ms = performance.now() - t0;
     if (r.status !== 0) throw new Error(`ctags failed: ${r.stderr?.toString().slice(0, 300)}`);
     times.push(ms);
@@ -57,7 +59,11 @@ export function runCtags(corpus: Corpus, runs: number): BaselineResult {
   return { runs: times.map((t) => round(t, 1)), medianMs: median(times) };
 }
 
-export async function measureParseFloor(corpus: Corpus, processes: number, runs: number): Promise<BaselineResult> {
+export async function measureParseFloor(
+  corpus: Corpus,
+  processes: number,
+  runs: number,
+): Promise<BaselineResult> {
   const abs = corpus.files.map((f) => join(corpus.root, f));
   const times: number[] = [];
   for (let i = 0; i < runs; i++) times.push((await runParseFloor(abs, processes)).wallMs);
@@ -74,7 +80,10 @@ interface RepoSummary {
 }
 
 /** Enqueues an index-repository task and waits for SUCCESS; returns wall ms and the summary. */
-export async function indexRepository(system: BenchSystem, root: string): Promise<{ ms: number; summary: RepoSummary }> {
+export async function indexRepository(
+  system: BenchSystem,
+  root: string,
+): Promise<{ ms: number; summary: RepoSummary }> {
   const t0 = Date.now();
   const id = await system.tasks.enqueue('index-repository', { root, force: false, priority: 'normal' });
   const { info, endMs } = await system.waitForTask(id, 25);
@@ -114,7 +123,11 @@ export async function measureSingleFile(
     for (let i = 0; i < runs + 2; i++) {
       writeFileSync(abs, Buffer.concat([original, Buffer.from(`\n${mark} bench edit ${i} ${Date.now()}\n`)]));
       const t0 = Date.now();
-      const id = await system.tasks.enqueue('index-file', { root: corpus.root, path: rel }, { priority: 'high' });
+      const id = await system.tasks.enqueue(
+        'index-file',
+        { root: corpus.root, path: rel },
+        { priority: 'high' },
+      );
       const { info, endMs } = await system.waitForTask(id, 2);
       if (info.state !== 'SUCCESS') throw new Error(`index-file ended ${info.state}: ${info.error ?? ''}`);
       if (i >= 2) samples.push(endMs - t0); // the first two warm the worker's grammar and statements
@@ -167,7 +180,8 @@ export async function measureCold(
       result.noopMs = noop.ms;
       result.noopRatio = round(noop.ms / cold.ms, 3);
     }
-    if (opts.singleFileRuns > 0) result.singleFile = await measureSingleFile(system, corpus, opts.singleFileRuns);
+    if (opts.singleFileRuns > 0)
+      result.singleFile = await measureSingleFile(system, corpus, opts.singleFileRuns);
     return result;
   } finally {
     await system.close();

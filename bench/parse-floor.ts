@@ -27,7 +27,9 @@ export interface ParseFloorResult {
 }
 
 type ToChild = { type: 'go'; files: string[] };
-type FromChild = { type: 'ready' } | { type: 'done'; files: number; bytes: number; ms: number; errors: number };
+type FromChild =
+  | { type: 'ready' }
+  | { type: 'done'; files: number; bytes: number; ms: number; errors: number };
 
 /** Splits files into `n` lists of about equal total size. */
 export function splitBySize(files: readonly string[], n: number): string[][] {
@@ -42,7 +44,10 @@ export function splitBySize(files: readonly string[], n: number): string[][] {
 }
 
 /** Reads and parses `absFiles` with `processes` child processes. */
-export async function runParseFloor(absFiles: readonly string[], processes: number): Promise<ParseFloorResult> {
+export async function runParseFloor(
+  absFiles: readonly string[],
+  processes: number,
+): Promise<ParseFloorResult> {
   const parts = splitBySize(absFiles, processes);
   const children: ChildProcess[] = parts.map(() =>
     fork(SELF, ['--child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] }),
@@ -112,7 +117,13 @@ function childMain(): void {
         errors++;
       }
     }
-    process.send?.({ type: 'done', files: m.files.length, bytes, ms: performance.now() - t0, errors } satisfies FromChild);
+    process.send?.({
+      type: 'done',
+      files: m.files.length,
+      bytes,
+      ms: performance.now() - t0,
+      errors,
+    } satisfies FromChild);
   });
   process.send?.({ type: 'ready' } satisfies FromChild);
 }

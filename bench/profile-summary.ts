@@ -26,7 +26,10 @@ interface CpuProfile {
 }
 
 const short = (url: string) =>
-  url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, 'nm:').replace(/^.*\/dist\//, '');
+  url
+    .replace(/^file:\/\//, '')
+    .replace(/^.*\/node_modules\//, 'nm:')
+    .replace(/^.*\/dist\//, '');
 
 /** Area of a frame, from its file and name. */
 export function areaOf(f: CallFrame): string {
@@ -118,7 +121,10 @@ if (isMain) {
     process.stderr.write('usage: node dist/bench/profile-summary.js <file.cpuprofile> [top]\n');
     process.exit(2);
   }
-  const s = summarizeProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, Number(process.argv[3] ?? 30));
+  const s = summarizeProfile(
+    JSON.parse(readFileSync(file, 'utf8')) as CpuProfile,
+    Number(process.argv[3] ?? 30),
+  );
   const out: string[] = [`profile: ${s.totalMs} ms`, '', '| area | self ms | share |', '| --- | --- | --- |'];
   for (const a of s.areas) out.push(`| ${a.area} | ${a.ms} | ${a.pct} |`);
   out.push('', '| function (inclusive) | ms | share |', '| --- | --- | --- |');

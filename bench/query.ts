@@ -62,7 +62,14 @@ function fuzzyVariant(name: string, rand: () => number): string {
   if (ws.length < 2) return name.toLowerCase();
   const r = rand();
   if (r < 0.33) return ws.join('_'); // camelCase → snake_case
-  if (r < 0.66) return ws[0] + ws.slice(1).map((w) => w[0]!.toUpperCase() + w.slice(1)).join(''); // snake → camel
+  if (r < 0.66)
+    return (
+      ws[0] +
+      ws
+        .slice(1)
+        .map((w) => w[0]!.toUpperCase() + w.slice(1))
+        .join('')
+    ); // snake → camel
   return ws.join(''); // all lower, no separators
 }
 
@@ -78,10 +85,14 @@ export function sampleQueries(dbPath: string, root: string, n: number, seed = 42
   const db = new Database(dbPath, { readonly: true });
   try {
     const names = (
-      db.prepare('SELECT DISTINCT name FROM symbols WHERE length(name) >= 4 ORDER BY name').all() as { name: string }[]
+      db.prepare('SELECT DISTINCT name FROM symbols WHERE length(name) >= 4 ORDER BY name').all() as {
+        name: string;
+      }[]
     ).map((r) => r.name);
     const paths = (
-      db.prepare("SELECT path FROM files WHERE status = 'indexed' AND symbol_count > 0 ORDER BY path").all() as {
+      db
+        .prepare("SELECT path FROM files WHERE status = 'indexed' AND symbol_count > 0 ORDER BY path")
+        .all() as {
         path: string;
       }[]
     ).map((r) => `${root}/${r.path}`);

@@ -6,10 +6,10 @@
  */
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { round } from './lib/stats.js';
 import { deletePrefix, makeSystemEnv, REDIS_URL, startSystem } from './lib/system.js';
 
@@ -24,7 +24,11 @@ export interface QueueResult {
   ratio: number;
 }
 
-async function pumpJobs(n: number, add: (i: number) => Promise<unknown>, completed: () => Promise<number>): Promise<number> {
+async function pumpJobs(
+  n: number,
+  add: (i: number) => Promise<unknown>,
+  completed: () => Promise<number>,
+): Promise<number> {
   const t0 = performance.now();
   let next = 0;
   const lane = async () => {

@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ColdResult, measureCold, measureParseFloor, runCtags } from './cold.js';
 import { CORPUS_NAMES, type Corpus, type CorpusName, loadCorpus, REPO_ROOT } from './corpora.js';
+import { round } from './lib/stats.js';
 import { type MemoryResult, measureMemory } from './memory.js';
 import { measureQueries, type QueryKind, type QueryResult } from './query.js';
 import { measureQueue, type QueueResult } from './queue.js';
-import { round } from './lib/stats.js';
 
 const COMMANDS = ['all', 'cold', 'noop', 'file', 'query', 'queue', 'memory', 'watch'] as const;
 type Command = (typeof COMMANDS)[number];
@@ -83,9 +83,12 @@ function coldTable(results: ColdResult[]): string {
     ],
     results.map((r) => {
       const floorOk = r.workers === 2 ? ` ${mark(r.vsParseFloor <= TARGETS.coldVsFloor2w)}` : '';
-      const ctagsOk = r.workers === 2 && r.corpus === 'ts' ? ` ${mark(r.vsCtags <= TARGETS.coldVsCtagsTs2w)}` : '';
+      const ctagsOk =
+        r.workers === 2 && r.corpus === 'ts' ? ` ${mark(r.vsCtags <= TARGETS.coldVsCtagsTs2w)}` : '';
       const noop =
-        r.noopRatio === undefined ? '-' : `${(r.noopRatio * 100).toFixed(1)} % ${mark(r.noopRatio <= TARGETS.noopRatio)}`;
+        r.noopRatio === undefined
+          ? '-'
+          : `${(r.noopRatio * 100).toFixed(1)} % ${mark(r.noopRatio <= TARGETS.noopRatio)}`;
       const peak = Math.max(...r.workerPeakRssMb);
       return [
         r.corpus,
@@ -112,18 +115,38 @@ function singleFileTable(results: ColdResult[]): string {
   const rows = results.filter((r) => r.singleFile);
   return table(
     ['corpus', 'workers', 'file', 'runs', 'index_file -> SUCCESS p50 ms', 'p95 ms', 'max ms'],
-    rows.map((r) => [r.corpus, r.workers, r.singleFile!.file, r.singleFile!.n, r.singleFile!.p50, r.singleFile!.p95, r.singleFile!.max]),
+    rows.map((r) => [
+      r.corpus,
+      r.workers,
+      r.singleFile!.file,
+      r.singleFile!.n,
+      r.singleFile!.p50,
+      r.singleFile!.p95,
+      r.singleFile!.max,
+    ]),
   );
 }
 
 function queryTable(q: QueryResult): string {
   const kinds = Object.keys(q.inProcess) as QueryKind[];
   return table(
-    ['tool', 'non-empty', 'in-process p50 / p95 / p99 ms', 'MCP stdio p50 / p95 / p99 ms', 'MCP p95 <= 15 ms'],
+    [
+      'tool',
+      'non-empty',
+      'in-process p50 / p95 / p99 ms',
+      'MCP stdio p50 / p95 / p99 ms',
+      'MCP p95 <= 15 ms',
+    ],
     kinds.map((k) => {
       const a = q.inProcess[k];
       const b = q.mcp[k];
-      return [k, `${q.nonEmpty[k]}/${q.queriesPerKind}`, `${a.p50} / ${a.p95} / ${a.p99}`, `${b.p50} / ${b.p95} / ${b.p99}`, mark(b.p95 <= TARGETS.mcpP95Ms)];
+      return [
+        k,
+        `${q.nonEmpty[k]}/${q.queriesPerKind}`,
+        `${a.p50} / ${a.p95} / ${a.p99}`,
+        `${b.p50} / ${b.p95} / ${b.p99}`,
+        mark(b.p95 <= TARGETS.mcpP95Ms),
+      ];
     }),
   );
 }
@@ -138,7 +161,13 @@ function queueTable(q: QueueResult): string {
 function memoryTable(m: MemoryResult): string {
   const peak = Math.max(...m.workerPeakRssMb);
   return table(
-    ['corpus', 'server idle RSS MB (<= 120)', 'server peak RSS MB', 'worker peak RSS MB (<= 300)', 'cold via MCP s (2 workers, 50 ms polling)'],
+    [
+      'corpus',
+      'server idle RSS MB (<= 120)',
+      'server peak RSS MB',
+      'worker peak RSS MB (<= 300)',
+      'cold via MCP s (2 workers, 50 ms polling)',
+    ],
     [
       [
         m.corpus,
@@ -178,7 +207,12 @@ async function main(): Promise<number> {
     command,
     quick,
     startedAt: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memGb: round(totalmem() / 2 ** 30, 1), node: process.version },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      memGb: round(totalmem() / 2 ** 30, 1),
+      node: process.version,
+    },
   };
   const sections: string[] = [];
   const corpora: Corpus[] = [];
@@ -186,14 +220,22 @@ async function main(): Promise<number> {
     log(`loading corpus ${name}`);
     corpora.push(await loadCorpus(name));
   }
-  out.corpora = corpora.map((c) => ({ name: c.name, root: c.root, files: c.files.length, bytes: c.bytes, source: c.source }));
+  out.corpora = corpora.map((c) => ({
+    name: c.name,
+    root: c.root,
+    files: c.files.length,
+    bytes: c.bytes,
+    source: c.source,
+  }));
 
   if (command === 'all' || command === 'cold' || command === 'noop' || command === 'file') {
     const workerCounts = command === 'all' || command === 'cold' ? [1, 2] : [2];
     const cold: ColdResult[] = [];
     const baselines: Record<string, unknown> = {};
     for (const corpus of corpora) {
-      log(`${corpus.name}: ${corpus.files.length} files, ${(corpus.bytes / 1e6).toFixed(1)} MB; ctags x${reps.baseline}`);
+      log(
+        `${corpus.name}: ${corpus.files.length} files, ${(corpus.bytes / 1e6).toFixed(1)} MB; ctags x${reps.baseline}`,
+      );
       const ctags = runCtags(corpus, reps.baseline);
       baselines[`${corpus.name}:ctags`] = ctags;
       for (const w of workerCounts) {
@@ -210,19 +252,25 @@ async function main(): Promise<number> {
             singleFileRuns: (command === 'all' || command === 'file') && w === 2 ? reps.singleFile : 0,
           },
         );
-        log(`${corpus.name}: ${w} workers cold ${s(r.wallMs)} s (x${r.vsParseFloor} floor, x${r.vsCtags} ctags)`);
+        log(
+          `${corpus.name}: ${w} workers cold ${s(r.wallMs)} s (x${r.vsParseFloor} floor, x${r.vsCtags} ctags)`,
+        );
         cold.push(r);
       }
     }
     out.baselines = baselines;
     out.cold = cold;
-    sections.push(`### Cold index (wall: index_repository enqueue -> SUCCESS; baselines = median of ${reps.baseline})\n\n${coldTable(cold)}`);
+    sections.push(
+      `### Cold index (wall: index_repository enqueue -> SUCCESS; baselines = median of ${reps.baseline})\n\n${coldTable(cold)}`,
+    );
     if (cold.some((r) => r.singleFile)) sections.push(`### Single-file re-index\n\n${singleFileTable(cold)}`);
   }
 
   if (command === 'all' || command === 'query') {
     const largest = corpora.reduce((a, b) => (b.files.length > a.files.length ? b : a));
-    log(`query latency on ${largest.name} (${reps.queries} queries per tool; indexing with embeddings first)`);
+    log(
+      `query latency on ${largest.name} (${reps.queries} queries per tool; indexing with embeddings first)`,
+    );
     const q = await measureQueries(largest, reps.queries);
     out.query = q;
     sections.push(
@@ -234,7 +282,9 @@ async function main(): Promise<number> {
     log(`queue overhead, ${reps.queueJobs} no-op jobs each`);
     const q = await measureQueue(reps.queueJobs);
     out.queue = q;
-    sections.push(`### Queue overhead (no-op jobs, 1 worker process, 32 enqueues in flight)\n\n${queueTable(q)}`);
+    sections.push(
+      `### Queue overhead (no-op jobs, 1 worker process, 32 enqueues in flight)\n\n${queueTable(q)}`,
+    );
   }
 
   if (command === 'all' || command === 'memory') {
@@ -242,16 +292,22 @@ async function main(): Promise<number> {
     log(`memory: codeindex serve idle, then a cold index of ${corpus.name} through MCP`);
     const m = await measureMemory(corpus, 2);
     out.memory = m;
-    sections.push(`### Memory (codeindex serve + 2 workers, cold index of ${corpus.name})\n\n${memoryTable(m)}`);
+    sections.push(
+      `### Memory (codeindex serve + 2 workers, cold index of ${corpus.name})\n\n${memoryTable(m)}`,
+    );
   }
 
   out.finishedAt = new Date().toISOString();
   const dir = join(REPO_ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const name = [command, args.corpora.length === 1 ? args.corpora[0] : null, quick ? 'quick' : null].filter(Boolean).join('-');
+  const name = [command, args.corpora.length === 1 ? args.corpora[0] : null, quick ? 'quick' : null]
+    .filter(Boolean)
+    .join('-');
   const file = join(dir, `${name}.json`);
   writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
-  process.stdout.write(`\n## codeindex bench: ${command}${quick ? ' (quick)' : ''}\n\n${sections.join('\n\n')}\n\nJSON: ${file}\n`);
+  process.stdout.write(
+    `\n## codeindex bench: ${command}${quick ? ' (quick)' : ''}\n\n${sections.join('\n\n')}\n\nJSON: ${file}\n`,
+  );
   return 0;
 }
 

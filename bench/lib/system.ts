@@ -13,7 +13,7 @@ import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { createLogger } from '../../src/log.js';
 import { QUEUES } from '../../src/queue/names.js';
-import { type TaskInfo, TaskClient } from '../../src/queue/task-client.js';
+import { TaskClient, type TaskInfo } from '../../src/queue/task-client.js';
 import { createRedis } from '../../src/redis/connection.js';
 import { WorkerPool } from '../../workers/supervisor.js';
 
@@ -57,7 +57,11 @@ export interface BenchSystem {
   tasks: TaskClient;
   pool: WorkerPool | null;
   /** Resolves when the task ends; `endMs` is the worker's finish time (epoch ms). */
-  waitForTask(taskId: string, pollMs?: number, timeoutMs?: number): Promise<{ info: TaskInfo; endMs: number }>;
+  waitForTask(
+    taskId: string,
+    pollMs?: number,
+    timeoutMs?: number,
+  ): Promise<{ info: TaskInfo; endMs: number }>;
   /** Stops the workers, closes queues, deletes the Redis keys and the temp dir. */
   close(opts?: { keepHome?: boolean }): Promise<void>;
 }
