@@ -146,10 +146,14 @@ export class TaskClient {
       jobId: id,
     };
     return withRedisDeadline(this.redisUrl, async () => {
-      const job = await this.queues[queue].add(name, data, jobOpts);
+      // The id is ours, so "issued" is recorded in the same round trip as the add.
+      const [job] = await Promise.all([
+        this.queues[queue].add(name, data, jobOpts),
+        this.connection.set(this.key('issued', id), queue, 'EX', ISSUED_TTL_SECONDS),
+      ]);
       // With deduplication, BullMQ may hand back the job already waiting for this path.
       const taskId = job.id ?? id;
-      await this.connection.set(this.key('issued', taskId), queue, 'EX', ISSUED_TTL_SECONDS);
+      if (taskId !== id) await this.connection.set(this.key('issued', taskId), queue, 'EX', ISSUED_TTL_SECONDS);
       return taskId;
     });
   }
