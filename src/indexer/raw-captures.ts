@@ -1,10 +1,11 @@
 /**
- * Runs the tags queries over a syntax tree and records what they captured as plain offsets. Each
- * capture costs a node object and a native call per property, so this is the only place that
- * touches tree-sitter nodes; everything downstream works on numbers and the source string.
+ * Runs the tags queries over a syntax tree and records what they captured as plain offsets. The
+ * queries run through `./query-runner.ts`, which hands back capture names and offsets instead of
+ * node objects; everything here and downstream works on numbers and the source string.
  */
 import type Parser from 'tree-sitter';
 import type { CaptureRole } from './capture-names.js';
+import { createQueryRunner, type RawMatches } from './query-runner.js';
 import type { RefKind, SymbolKind } from './types.js';
 
 /** A definition capture: its node range, name range and optional docstring/receiver. */
@@ -65,6 +66,17 @@ export interface CaptureQueries {
   roleOf: (captureName: string) => CaptureRole;
 }
 
+const runners = new WeakMap<Parser.Query, ReturnType<typeof createQueryRunner>>();
+
+function runQuery(query: Parser.Query, root: Parser.SyntaxNode, maxStartDepth?: number): RawMatches {
+  let run = runners.get(query);
+  if (run === undefined) {
+    run = createQueryRunner(query);
+    runners.set(query, run);
+  }
+  return run(root, maxStartDepth);
+}
+
 /** Runs the top-level query (depth 1) and the whole-tree query and collects their captures. */
 export function collectCaptures(runtime: CaptureQueries, tree: Parser.Tree, source: string): RawExtraction {
   const raw: RawExtraction = {
@@ -77,101 +89,104 @@ export function collectCaptures(runtime: CaptureQueries, tree: Parser.Tree, sour
   };
   const root = tree.rootNode;
   if (runtime.topLevelQuery !== null) {
-    collectMatches(runtime, runtime.topLevelQuery.matches(root, { maxStartDepth: 1 }), 0, source, raw);
+    collectMatches(runtime, runQuery(runtime.topLevelQuery, root, 1), 0, source, raw);
   }
-  collectMatches(runtime, runtime.query.matches(root), TREE_PATTERN_OFFSET, source, raw);
+  collectMatches(runtime, runQuery(runtime.query, root), TREE_PATTERN_OFFSET, source, raw);
   return raw;
 }
 
 function collectMatches(
   runtime: CaptureQueries,
-  matches: Parser.QueryMatch[],
+  matches: RawMatches,
   patternOffset: number,
   source: string,
   raw: RawExtraction,
 ): void {
   const { roleOf } = runtime;
-  for (const match of matches) {
-    const pattern = match.pattern + patternOffset;
-    let definition: Parser.SyntaxNode | null = null;
+  const { patterns, capStart, names, starts, ends } = matches;
+  for (let m = 0; m < patterns.length; m++) {
+    const pattern = (patterns[m] ?? 0) + patternOffset;
+    let definition = -1;
     let kind: SymbolKind = 'function';
-    let name: Parser.SyntaxNode | null = null;
-    let container: Parser.SyntaxNode | null = null;
-    let receiver: Parser.SyntaxNode | null = null;
-    let doc: Parser.SyntaxNode | null = null;
-    let importNode: Parser.SyntaxNode | null = null;
-    let importSource: Parser.SyntaxNode | null = null;
-    let importRequire: Parser.SyntaxNode | null = null;
-    for (const capture of match.captures) {
-      const role = roleOf(capture.name);
+    let name = -1;
+    let container = -1;
+    let receiver = -1;
+    let doc = -1;
+    let importNode = -1;
+    let importSource = -1;
+    let importRequire = -1;
+    const to = capStart[m + 1] ?? 0;
+    for (let c = capStart[m] ?? 0; c < to; c++) {
+      const role = roleOf(names[c] ?? '');
       switch (role.role) {
         case 'definition':
-          definition = capture.node;
+          definition = c;
           kind = role.kind;
           break;
         case 'name':
-          name = capture.node;
+          name = c;
           break;
         case 'container':
-          container = capture.node;
+          container = c;
           break;
         case 'receiver':
-          receiver = capture.node;
+          receiver = c;
           break;
         case 'doc':
-          doc = capture.node;
+          doc = c;
           break;
         case 'reference': {
-          const start = capture.node.startIndex;
+          const start = starts[c] ?? 0;
           if (role.capitalisedOnly && !isCapitalisedAt(source, start)) break;
-          raw.refs.push({ kind: role.kind, pattern, start, end: capture.node.endIndex });
+          raw.refs.push({ kind: role.kind, pattern, start, end: ends[c] ?? 0 });
           break;
         }
         case 'skip':
-          raw.skip.add(capture.node.startIndex);
+          raw.skip.add(starts[c] ?? 0);
           break;
         case 'import':
-          importNode = capture.node;
+          importNode = c;
           break;
         case 'import.source':
-          importSource = capture.node;
+          importSource = c;
           break;
         case 'import.name':
-          raw.importNames.push({ start: capture.node.startIndex, end: capture.node.endIndex });
+          raw.importNames.push({ start: starts[c] ?? 0, end: ends[c] ?? 0 });
           break;
         case 'import.require':
-          importRequire = capture.node;
+          importRequire = c;
           break;
         case 'ignored':
           break;
       }
     }
-    if (definition !== null && name !== null) {
+    const text = (c: number): string => source.slice(starts[c], ends[c]);
+    if (definition >= 0 && name >= 0) {
       raw.definitions.push({
         kind,
         pattern,
-        start: definition.startIndex,
-        end: definition.endIndex,
-        nameStart: name.startIndex,
-        nameEnd: name.endIndex,
-        docStart: doc === null ? -1 : doc.startIndex,
-        docEnd: doc === null ? -1 : doc.endIndex,
-        receiver: receiver === null ? null : receiver.text,
+        start: starts[definition] ?? 0,
+        end: ends[definition] ?? 0,
+        nameStart: starts[name] ?? 0,
+        nameEnd: ends[name] ?? 0,
+        docStart: doc < 0 ? -1 : (starts[doc] ?? 0),
+        docEnd: doc < 0 ? -1 : (ends[doc] ?? 0),
+        receiver: receiver < 0 ? null : text(receiver),
       });
-    } else if (container !== null && name !== null) {
-      raw.containers.push({ start: container.startIndex, end: container.endIndex, name: name.text });
+    } else if (container >= 0 && name >= 0) {
+      raw.containers.push({ start: starts[container] ?? 0, end: ends[container] ?? 0, name: text(name) });
     }
-    if (importNode !== null && importSource !== null) {
-      if (importRequire !== null) {
-        const callee = importRequire.startIndex;
+    if (importNode >= 0 && importSource >= 0) {
+      if (importRequire >= 0) {
+        const callee = starts[importRequire] ?? 0;
         // Only `require(...)` is an import; other calls with a string argument are just calls.
-        if (source.slice(callee, importRequire.endIndex) !== 'require') continue;
+        if (source.slice(callee, ends[importRequire]) !== 'require') continue;
         raw.skip.add(callee);
       }
       raw.imports.push({
-        start: importNode.startIndex,
-        end: importNode.endIndex,
-        sourceText: importSource.text,
+        start: starts[importNode] ?? 0,
+        end: ends[importNode] ?? 0,
+        sourceText: text(importSource),
         names: [],
       });
     }

@@ -8,6 +8,12 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
 /** Page cache per connection. Writers get more: batch inserts touch many index pages at random. */
 const WRITER_CACHE_KIB = 65_536;
 const READER_CACHE_KIB = 32_768;
+/**
+ * WAL pages before a commit checkpoints (SQLite's default is 1000). A cold index rewrites the same
+ * index pages in many consecutive batches; checkpointing every 16 MB instead of every 4 MB copies
+ * each of them back fewer times (about 15 % less commit time on the TS corpus).
+ */
+const WRITER_WAL_AUTOCHECKPOINT_PAGES = 4000;
 
 /**
  * Opens a read-write connection: creates the parent directory, WAL (readers never block the
@@ -20,6 +26,7 @@ export function openWritable(dbPath: string, busyTimeoutMs: number): Database.Da
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
     db.pragma('journal_mode = WAL');
+    db.pragma(`wal_autocheckpoint = ${WRITER_WAL_AUTOCHECKPOINT_PAGES}`);
     tune(db, WRITER_CACHE_KIB);
     return db;
   } catch (err) {

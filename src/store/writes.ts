@@ -18,8 +18,45 @@ export interface IndexWriter {
 type Params = unknown[];
 
 interface PendingFts {
-  rowid: number | bigint;
+  rowid: number;
   content: string;
+  parts: string;
+}
+
+/** Columns per row of the multi-row inserts; the first column of each row is the file id. */
+const SYMBOL_COLS = 14;
+const REF_COLS = 6;
+const IMPORT_COLS = 4;
+const CHUNK_COLS = 8;
+const FTS_COLS = 3;
+/** Rows per multi-row INSERT, largest first; a batch of n rows uses the largest that fits. */
+const ROW_BUCKETS = [64, 16, 4, 1] as const;
+
+/**
+ * One file's rows, built before the write transaction starts (CPU work outside the write lock):
+ * flat parameter arrays with a file-id slot at the start of every row, filled in inside it.
+ */
+interface PreparedFile {
+  write: FileWrite;
+  path: string;
+  ex: FileExtraction | undefined;
+  symbols: unknown[];
+  refs: unknown[];
+  imports: unknown[];
+  /** FTS `parts` column per chunk, same order as `ex.chunks`. */
+  parts: string[];
+}
+
+/** A distinct symbol name of the batch with what `symbol_names`/`name_parts` need. */
+interface PreparedName {
+  name: string;
+  key: string;
+  suffixes: string[];
+}
+
+interface PreparedBatch {
+  files: PreparedFile[];
+  names: PreparedName[];
 }
 
 /** The batch without earlier writes of a path that is written again later in it. */
@@ -29,6 +66,52 @@ function lastWritePerPath(writes: readonly FileWrite[]): FileWrite[] {
     last.set(w.path, i);
   });
   return last.size === writes.length ? [...writes] : writes.filter((w, i) => last.get(w.path) === i);
+}
+
+/** Everything a batch writes that does not need the database: row arrays, name keys, FTS parts. */
+function prepareBatch(writes: readonly FileWrite[]): PreparedBatch {
+  const names = new Map<string, PreparedName>();
+  const files = lastWritePerPath(writes).map((write): PreparedFile => {
+    const path = checkRelPath(write.path);
+    const ex = write.status === 'indexed' ? write.extraction : undefined;
+    const file: PreparedFile = { write, path, ex, symbols: [], refs: [], imports: [], parts: [] };
+    if (ex === undefined) return file;
+    const sym = file.symbols;
+    for (const s of ex.symbols) {
+      let n = names.get(s.name);
+      if (n === undefined) {
+        n = { name: s.name, key: nameKey(s.name), suffixes: nameSuffixes(s.name) };
+        names.set(s.name, n);
+      }
+      sym.push(
+        0,
+        s.name,
+        s.name.toLowerCase(),
+        n.key,
+        s.kind,
+        s.startLine,
+        s.startCol,
+        s.endLine,
+        s.endCol,
+        s.container,
+        s.signature,
+        s.doc,
+        s.exported ? 1 : 0,
+        symbolRank(s.exported, s.kind, path.length),
+      );
+    }
+    const refs = file.refs;
+    for (const r of ex.refs) refs.push(0, r.name, r.kind, r.line, r.col, r.enclosing);
+    for (const i of ex.imports) file.imports.push(0, i.source, JSON.stringify(i.names), i.line);
+    for (const c of ex.chunks) file.parts.push(chunkSubTokens(c.content));
+    return file;
+  });
+  return { files, names: [...names.values()] };
+}
+
+/** Sets the file-id slot (column 0) of every row of a flat parameter array. */
+function fillFileId(params: unknown[], cols: number, fileId: number): void {
+  for (let i = 0; i < params.length; i += cols) params[i] = fileId;
 }
 
 /** Prepares every write statement for `db` and returns the writer. */
@@ -60,24 +143,8 @@ export function createIndexWriter(db: Database.Database, now: () => number): Ind
     moveChunk: db.prepare<Params>(
       'UPDATE chunks SET start_line = ?, end_line = ?, symbol = ?, kind = ? WHERE id = ? AND file_id = ?',
     ),
-    insertSymbol: db.prepare<Params>(
-      `INSERT INTO symbols (file_id, name, name_lower, name_key, kind, start_line, start_col, end_line, end_col,
-                            container, signature, doc, exported, rank)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
     insertName: db.prepare<Params>('INSERT OR IGNORE INTO symbol_names (name) VALUES (?)'),
     insertNamePart: db.prepare<Params>('INSERT OR IGNORE INTO name_parts (suffix, name_key) VALUES (?, ?)'),
-    insertRef: db.prepare<Params>(
-      'INSERT INTO refs (file_id, name, kind, line, col, enclosing) VALUES (?, ?, ?, ?, ?, ?)',
-    ),
-    insertImport: db.prepare<Params>(
-      'INSERT INTO imports (file_id, source, names, line) VALUES (?, ?, ?, ?)',
-    ),
-    insertChunk: db.prepare<Params>(
-      `INSERT INTO chunks (file_id, start_line, end_line, symbol, kind, content, hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    insertFts: db.prepare<Params>('INSERT INTO chunks_fts (rowid, content, parts) VALUES (?, ?, ?)'),
     deleteFile: db.prepare<Params>('DELETE FROM files WHERE root_id = ? AND path = ?'),
     deleteUnder: db.prepare<Params>(
       'DELETE FROM files WHERE root_id = ? AND (path = ? OR (path >= ? AND path < ?))',
@@ -89,29 +156,71 @@ export function createIndexWriter(db: Database.Database, now: () => number): Ind
     deleteRoot: db.prepare<Params>('DELETE FROM roots WHERE path = ?'),
   };
 
+  /** `INSERT INTO <head> VALUES (...), (...)` statements per row bucket, prepared on first use. */
+  function multiInsert(head: string, cols: number): (params: unknown[]) => void {
+    const row = `(${new Array(cols).fill('?').join(', ')})`;
+    const byRows = new Map<number, Database.Statement<Params>>();
+    const stmt = (rows: number): Database.Statement<Params> => {
+      let s = byRows.get(rows);
+      if (s === undefined) {
+        s = db.prepare<Params>(`INSERT INTO ${head} VALUES ${new Array(rows).fill(row).join(', ')}`);
+        byRows.set(rows, s);
+      }
+      return s;
+    };
+    return (params) => {
+      const total = params.length / cols;
+      let done = 0;
+      for (const rows of ROW_BUCKETS) {
+        if (total - done < rows) continue;
+        const s = stmt(rows);
+        while (total - done >= rows) {
+          s.run(params.length === rows * cols ? params : params.slice(done * cols, (done + rows) * cols));
+          done += rows;
+        }
+      }
+    };
+  }
+  const insertSymbols = multiInsert(
+    `symbols (file_id, name, name_lower, name_key, kind, start_line, start_col, end_line, end_col,
+              container, signature, doc, exported, rank)`,
+    SYMBOL_COLS,
+  );
+  const insertRefs = multiInsert('refs (file_id, name, kind, line, col, enclosing)', REF_COLS);
+  const insertImports = multiInsert('imports (file_id, source, names, line)', IMPORT_COLS);
+  const insertChunks = multiInsert(
+    'chunks (id, file_id, start_line, end_line, symbol, kind, content, hash)',
+    CHUNK_COLS,
+  );
+  const insertFts = multiInsert('chunks_fts (rowid, content, parts)', FTS_COLS);
+  const maxChunkId = db.prepare<Params, { id: number | null }>('SELECT max(id) AS id FROM chunks');
+
   function rootId(root: string): number {
     return st.upsertRoot.get(root, now())!.id;
   }
 
-  // Only a per-batch "seen" set (names): across batches another process's cleanup may prune.
-  function registerName(name: string, names: Set<string>): void {
-    if (names.has(name)) return;
-    names.add(name);
-    if (st.insertName.run(name).changes === 0) return;
-    const key = nameKey(name);
-    for (const suffix of nameSuffixes(name)) st.insertNamePart.run(suffix, key);
+  // Names are registered once per batch; across batches another process's cleanup may prune.
+  function registerNames(names: readonly PreparedName[]): void {
+    for (const n of names) {
+      if (st.insertName.run(n.name).changes === 0) continue;
+      for (const suffix of n.suffixes) st.insertNamePart.run(suffix, n.key);
+    }
+  }
+
+  /** Chunk ids are assigned here (max + 1, as SQLite would) so a multi-row insert knows them. */
+  interface ChunkIds {
+    next: number;
   }
 
   function writeFile(
     rid: number,
-    w: FileWrite,
+    file: PreparedFile,
     at: number,
     totals: WriteBatchResult,
     fts: PendingFts[],
-    names: Set<string>,
+    ids: ChunkIds,
   ): void {
-    const path = checkRelPath(w.path);
-    const ex = w.status === 'indexed' ? w.extraction : undefined;
+    const { write: w, ex, path } = file;
     const fileId = st.upsertFile.get(
       rid,
       path,
@@ -139,7 +248,7 @@ export function createIndexWriter(db: Database.Database, now: () => number): Ind
       else ids.push(old.id);
     }
     totals.files++;
-    if (ex !== undefined) writeRows(fileId, ex, reusable, fts, names, path.length);
+    if (ex !== undefined) writeRows(fileId, file, ex, reusable, fts, ids);
     for (const ids of reusable.values()) for (const id of ids) st.deleteChunk.run(id);
     if (ex === undefined) return;
     totals.symbols += ex.symbols.length;
@@ -149,50 +258,31 @@ export function createIndexWriter(db: Database.Database, now: () => number): Ind
 
   function writeRows(
     fileId: number,
+    file: PreparedFile,
     ex: FileExtraction,
     reusable: Map<string, number[]>,
     fts: PendingFts[],
-    names: Set<string>,
-    pathLength: number,
+    ids: ChunkIds,
   ): void {
-    for (const s of ex.symbols) {
-      registerName(s.name, names);
-      st.insertSymbol.run(
-        fileId,
-        s.name,
-        s.name.toLowerCase(),
-        nameKey(s.name),
-        s.kind,
-        s.startLine,
-        s.startCol,
-        s.endLine,
-        s.endCol,
-        s.container,
-        s.signature,
-        s.doc,
-        s.exported ? 1 : 0,
-        symbolRank(s.exported, s.kind, pathLength),
-      );
-    }
-    for (const r of ex.refs) st.insertRef.run(fileId, r.name, r.kind, r.line, r.col, r.enclosing);
-    for (const i of ex.imports) st.insertImport.run(fileId, i.source, JSON.stringify(i.names), i.line);
-    for (const c of ex.chunks) {
+    fillFileId(file.symbols, SYMBOL_COLS, fileId);
+    insertSymbols(file.symbols);
+    fillFileId(file.refs, REF_COLS, fileId);
+    insertRefs(file.refs);
+    fillFileId(file.imports, IMPORT_COLS, fileId);
+    insertImports(file.imports);
+    const chunkRows: unknown[] = [];
+    ex.chunks.forEach((c, i) => {
       const kept = reusable.get(c.hash)?.pop();
       if (kept !== undefined) {
         st.moveChunk.run(c.startLine, c.endLine, c.symbol, c.kind, kept, fileId);
-        continue;
+        return;
       }
-      const chunkId = st.insertChunk.run(
-        fileId,
-        c.startLine,
-        c.endLine,
-        c.symbol,
-        c.kind,
-        c.content,
-        c.hash,
-      ).lastInsertRowid;
-      fts.push({ rowid: chunkId, content: c.content });
-    }
+      if (ids.next < 0) ids.next = (maxChunkId.get()?.id ?? 0) + 1;
+      const chunkId = ids.next++;
+      chunkRows.push(chunkId, fileId, c.startLine, c.endLine, c.symbol, c.kind, c.content, c.hash);
+      fts.push({ rowid: chunkId, content: c.content, parts: file.parts[i] ?? '' });
+    });
+    insertChunks(chunkRows);
   }
 
   function removeIn(rid: number, relPaths: readonly string[]): number {
@@ -203,19 +293,22 @@ export function createIndexWriter(db: Database.Database, now: () => number): Ind
 
   // IMMEDIATE: take the write lock up front. A deferred transaction that upgrades from read to
   // write can fail with SQLITE_BUSY at once instead of waiting out the busy timeout.
-  const batchTx = db.transaction((root: string, writes: FileWrite[], removals: string[]) => {
+  const batchTx = db.transaction((root: string, batch: PreparedBatch, removals: string[]) => {
     const rid = rootId(root);
     const at = now();
     const totals: WriteBatchResult = { files: 0, removed: 0, symbols: 0, refs: 0, chunks: 0 };
     // Removals first: a path that is also written in this batch ends up written.
     totals.removed = removeIn(rid, removals);
+    registerNames(batch.names);
     const fts: PendingFts[] = [];
-    const names = new Set<string>();
-    for (const w of lastWritePerPath(writes)) writeFile(rid, w, at, totals, fts, names);
+    const ids: ChunkIds = { next: -1 };
+    for (const file of batch.files) writeFile(rid, file, at, totals, fts, ids);
     // FTS rows go in last, in one run. FTS5 flushes its pending terms to a new segment whenever
     // a statement opens a savepoint (any upsert/delete with a constraint or trigger does), so
     // interleaving them with the other inserts produced a segment per file and 10x the work.
-    for (const f of fts) st.insertFts.run(f.rowid, f.content, chunkSubTokens(f.content));
+    const ftsRows: unknown[] = [];
+    for (const f of fts) ftsRows.push(f.rowid, f.content, f.parts);
+    insertFts(ftsRows);
     return totals;
   });
 
@@ -242,7 +335,9 @@ export function createIndexWriter(db: Database.Database, now: () => number): Ind
     writeBatch(rootPath, writes, removals = []) {
       const root = normalizeRootPath(rootPath);
       try {
-        return batchTx.immediate(root, writes, removals);
+        // All CPU work (row arrays, identifier splitting) happens before the write lock is taken.
+        const batch = prepareBatch(writes);
+        return batchTx.immediate(root, batch, removals);
       } catch (err) {
         throw wrapWriteError(err, root);
       }

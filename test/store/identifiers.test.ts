@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { chunkSubTokens, nameKey, nameSuffixes, splitIdentifier } from '../../src/store/identifiers.js';
+import { openIndexStore } from '../../src/store/index.js';
+import { chunk, indexed, ref, sym, tempDir } from './helpers/fixtures.js';
+
+// The Unicode-regex definitions the ASCII fast paths must agree with.
+const PART = /\p{Lu}+(?=\p{Lu}\p{Ll})|\p{Lu}?\p{Ll}+|\p{Lu}+|\p{N}+|\p{L}+/gu;
+const CAMEL_WORD = /[\p{L}\p{N}]*(?:\p{Ll}\p{Lu}|\p{Lu}\p{Lu}\p{Ll}|\p{L}\p{N}|\p{N}\p{L})[\p{L}\p{N}]*/gu;
+const refSplit = (name: string): string[] => (name.match(PART) ?? []).map((p) => p.toLowerCase());
+function refSubTokens(content: string): string {
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  for (const m of content.matchAll(CAMEL_WORD)) {
+    if (seen.has(m[0])) continue;
+    seen.add(m[0]);
+    const parts = refSplit(m[0]);
+    if (parts.length > 1) lines.push(parts.join(' '));
+  }
+  return lines.join('\n');
+}
+
+const SAMPLES = [
+  'getUserById',
+  'HTMLParser',
+  'retry_backoff_max',
+  'XMLHttpRequest2Factory',
+  'utf8Decode',
+  'v2',
+  '2fa',
+  'ABC',
+  'abc',
+  'a1b2C3',
+  '$scope',
+  '__proto__',
+  'IOError',
+  'parseURLs',
+  'x',
+  '',
+  'kebab-case-name',
+  'ÄpfelBirne',
+  'naïveSet',
+  'café2Go',
+];
+
+test('splitIdentifier / nameKey / nameSuffixes: ASCII fast path matches the Unicode definition', () => {
+  for (const s of SAMPLES) {
+    assert.deepEqual(splitIdentifier(s), refSplit(s), s);
+    assert.equal(nameKey(s), s.toLowerCase().replace(/[^\p{L}\p{N}$]/gu, ''), s);
+  }
+  assert.deepEqual(nameSuffixes('getUserById'), ['getuserbyid', 'userbyid', 'byid', 'id']);
+});
+
+test('chunkSubTokens: ASCII scanner and cache match the CAMEL_WORD regex', () => {
+  const texts = [
+    SAMPLES.join(' '),
+    'function getUserById(id: number) { return fetchJSON("/users/" + id) ?? HTMLParser.parse(x2y); }',
+    'const retryBackoffMax = 3; // retryBackoffMax again, ABCDef, AbC, aBC, x1, 1x, 12, ab_Cd',
+    'class IOError extends Error {}\nlet é = naïveSet + caféBar;\n',
+    'tail word at end: endsWithCamelCase',
+    'startsWith: camelCase\n\tmixedTabs\r\nwindowsLineEnds2',
+    '',
+  ];
+  for (const t of texts) {
+    assert.equal(chunkSubTokens(t), refSubTokens(t), t);
+    // Second call goes through the word cache.
+    assert.equal(chunkSubTokens(t), refSubTokens(t), t);
+  }
+});
+
+const tmp = tempDir();
+after(tmp.cleanup);
+
+test('multi-row inserts: counts that are not multiples of the row buckets keep every row, in order', () => {
+  const dbPath = join(tmp.dir, 'multi.db');
+  const store = openIndexStore(dbPath);
+  // 85 = 64 + 16 + 4 + 1 rows: every bucket size is used.
+  const n = 85;
+  const symbols = Array.from({ length: n }, (_, i) =>
+    sym(`symbolNumber${i}`, 'function', { startLine: i + 1 }),
+  );
+  const refs = Array.from({ length: n }, (_, i) => ref(`calledName${i}`, i + 1));
+  const chunks = Array.from({ length: n }, (_, i) =>
+    chunk(`function symbolNumber${i}() { uniqueMarker${i}; }`, i + 1),
+  );
+  const r = store.writeBatch('/repo', [
+    indexed('src/a.ts', { symbols, refs, chunks, imports: [{ source: './x', names: ['a'], line: 1 }] }),
+    indexed('src/b.ts', { symbols: [sym('lonelyOne')], chunks: [chunk('const lonelyOne = 1;')] }),
+  ]);
+  assert.deepEqual(r, { files: 2, removed: 0, symbols: n + 1, refs: n, chunks: n + 1 });
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    const names = db.prepare('SELECT name FROM symbols ORDER BY id').pluck().all() as string[];
+    assert.deepEqual(names, [...symbols.map((s) => s.name), 'lonelyOne']);
+    const refNames = db.prepare('SELECT name FROM refs ORDER BY id').pluck().all() as string[];
+    assert.deepEqual(
+      refNames,
+      refs.map((x) => x.name),
+    );
+    // FTS rowids are the chunk ids: every chunk is found by its own marker and its camelCase parts.
+    for (const i of [0, 63, 64, 79, 80, 83, 84]) {
+      const id = db
+        .prepare('SELECT id FROM chunks WHERE content = ?')
+        .pluck()
+        .get(chunks[i]?.content) as number;
+      const hit = db
+        .prepare('SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?')
+        .pluck()
+        .all(`uniqueMarker${i}`) as number[];
+      assert.deepEqual(hit, [id], `chunk ${i}`);
+    }
+    const parts = db
+      .prepare(`SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH '"symbol number"'`)
+      .pluck()
+      .get();
+    assert.equal(parts, n);
+  } finally {
+    db.close();
+  }
+  // A rewrite that drops rows and adds new ones keeps ids unique and the FTS in step.
+  store.writeBatch('/repo', [indexed('src/a.ts', { chunks: [chunk('const replacedMarker = 1;')] })]);
+  assert.equal(store.searchText({ query: 'uniqueMarker3', limit: 5 }).hits.length, 0);
+  assert.equal(store.searchText({ query: 'replaced marker', limit: 5 }).hits.length, 1);
+  assert.equal(store.searchText({ query: 'lonelyOne', limit: 5 }).hits.length, 1);
+  store.close();
+});
