@@ -5,6 +5,7 @@ import { cleanup } from './cleanup.js';
 import { DEFAULT_BUSY_TIMEOUT_MS, openReadonly, openWritable } from './connection.js';
 import { graphData } from './graph.js';
 import { migrate, SCHEMA_VERSION, schemaVersion } from './migrations.js';
+import { optimize } from './optimize.js';
 import { normalizeRootPath } from './paths.js';
 import type { QueryContext } from './query-context.js';
 import { findReferences } from './references.js';
@@ -118,6 +119,7 @@ export function openIndexStore(dbPath: string, opts: OpenIndexStoreOptions = {})
     searchText: (q) => searchText(ctx, q),
     rootStatus: (rootPath) => rootStatus(ctx, rootPath),
     cleanup: (o) => cleanup(writableCtx(), o),
+    optimize: () => optimize(writableCtx()),
     chunksMissingVectors: (rootPath, model, limit) => chunksMissingVectors(ctx, rootPath, model, limit),
     upsertVectors: (model, dims, rows) => upsertVectors(writableCtx(), model, dims, rows),
     loadVectors: (rootPath, model) => loadVectors(ctx, rootPath, model),

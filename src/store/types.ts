@@ -267,6 +267,8 @@ export interface IndexStore {
   /** One entry per root (all roots, or the one given; `[]` when it is not indexed). */
   rootStatus(rootPath?: string): RootStatus[];
   cleanup(opts: CleanupOptions): CleanupResult;
+  /** Planner statistics, WAL checkpoint, and a VACUUM when much of the file is free. */
+  optimize(): OptimizeResult;
 
   chunksMissingVectors(rootPath: string, model: string, limit: number): MissingVectorChunk[];
   /** Stores vectors (L2-normalised on the way in). Returns rows written. */
@@ -294,4 +296,11 @@ export interface GraphData {
     signature: string;
   }[];
   refs: { fileId: number; name: string }[];
+}
+
+/** What `optimize` did. */
+export interface OptimizeResult {
+  pages: number;
+  freePages: number;
+  vacuumed: boolean;
 }

@@ -67,3 +67,29 @@ test('cleanup keeps recent roots and removes only missing files', () => {
   assert.throws(() => store.cleanup({ days: -1, dryRun: true }), /days/);
   store.close();
 });
+
+test('optimize: VACUUM only when much of the file is free; the data survives', () => {
+  const store = openIndexStore(join(tmp.dir, 'optimize.db'));
+  try {
+    const big = 'x'.repeat(2000);
+    const files = Array.from({ length: 300 }, (_, i) =>
+      indexed(`src/f${i}.ts`, { chunks: [chunk(`${big}\nconst v${i} = ${i};`, 1)] }),
+    );
+    store.writeBatch('/opt', files);
+    const first = store.optimize();
+    assert.equal(first.vacuumed, false, 'a full file is not vacuumed');
+    assert.ok(first.pages > 0);
+    store.removeFiles(
+      '/opt',
+      files.slice(0, 280).map((f) => f.path),
+    );
+    const second = store.optimize();
+    assert.ok(second.freePages > 0);
+    assert.equal(second.vacuumed, true, JSON.stringify(second));
+    const third = store.optimize();
+    assert.equal(third.freePages, 0, 'VACUUM returned the free pages');
+    assert.equal(store.rootStatus('/opt')[0]?.files.indexed, 20);
+  } finally {
+    store.close();
+  }
+});

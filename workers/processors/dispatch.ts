@@ -90,7 +90,8 @@ export async function dispatchJob(
       const d = parsed.data as { days: number; dryRun: boolean };
       const res = deps.store.cleanup({ days: d.days, dryRun: d.dryRun });
       const jobsPruned = d.dryRun ? 0 : await pruneJobRecords(deps);
-      return { ...res, jobsPruned };
+      const optimized = d.dryRun ? null : deps.store.optimize();
+      return { ...res, jobsPruned, optimized };
     }
     case JOBS.testSleep: {
       const d = parsed.data as { ms: number; steps: number };
