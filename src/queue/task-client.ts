@@ -153,7 +153,8 @@ export class TaskClient {
       ]);
       // With deduplication, BullMQ may hand back the job already waiting for this path.
       const taskId = job.id ?? id;
-      if (taskId !== id) await this.connection.set(this.key('issued', taskId), queue, 'EX', ISSUED_TTL_SECONDS);
+      if (taskId !== id)
+        await this.connection.set(this.key('issued', taskId), queue, 'EX', ISSUED_TTL_SECONDS);
       return taskId;
     });
   }
