@@ -4,7 +4,7 @@
  * Results go to stdout; logs, progress and errors go to stderr (stdout is the MCP protocol for serve).
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync, realpathSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
@@ -14,7 +14,7 @@ import { renderSummary } from './cli/summary.js';
 import { type ConfigFlags, loadConfig } from './config/load.js';
 import { indexDbPath } from './config/paths.js';
 import type { Config } from './config/schema.js';
-import { resolveAllowedPath } from './discovery/index.js';
+import { resolveCommandDirectory } from './discovery/index.js';
 import { CodeindexError, errorMessage, isCodeindexError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { createCodeindexServer } from './mcp/server.js';
@@ -292,9 +292,7 @@ async function indexCommand(
   }
   let root: string;
   try {
-    const target = realpathSync(pathArg);
-    const roots = cfg.roots.length > 0 ? cfg.roots : [target];
-    root = (await resolveAllowedPath(pathArg, roots, { expect: 'directory' })).realPath;
+    root = await resolveCommandDirectory(pathArg, cfg.roots);
   } catch (err) {
     process.stderr.write(`codeindex index: ${errorMessage(err)}\n`);
     return isCodeindexError(err) ? 1 : 2;

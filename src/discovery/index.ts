@@ -13,6 +13,7 @@ export {
   isInside,
   type PathExpectation,
   resolveAllowedPath,
+  resolveCommandDirectory,
   toRelative,
 } from './paths.js';
 export {

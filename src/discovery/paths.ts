@@ -217,3 +217,15 @@ export async function resolveAllowedPath(
 
   return { absPath, realPath, root, relPath: toRelative(root, realPath) };
 }
+
+/**
+ * The folder a command-line command (`index`, `watch`) acts on. The user at a shell may name any
+ * directory, unless `CODEINDEX_ROOTS` is set: then it must lie inside those roots.
+ */
+export async function resolveCommandDirectory(
+  pathArg: string,
+  configuredRoots: readonly string[],
+): Promise<string> {
+  const roots = configuredRoots.length > 0 ? configuredRoots : [path.resolve(expandHome(pathArg))];
+  return (await resolveAllowedPath(pathArg, roots, { expect: 'directory' })).realPath;
+}

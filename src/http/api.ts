@@ -6,6 +6,7 @@ import { createCodeSearch } from '../mcp/code-search.js';
 import { staleChecker } from '../mcp/context.js';
 import { decodeCursor, encodeCursor } from '../mcp/results.js';
 import { kindIn, languageIn, priorityIn } from '../mcp/tools/schemas.js';
+import { chunkHitToOut } from '../mcp/tools/search-code.js';
 import { symbolToOut } from '../mcp/tools/search-symbols.js';
 import { JOBS } from '../queue/names.js';
 import type { HttpAppDeps } from './deps.js';
@@ -182,16 +183,7 @@ export function createApiRouter(deps: HttpAppDeps): Router {
       const isStale = staleChecker(store);
       const results = found.hits
         .filter((h) => prefix || roots.some((root) => isInside(root, h.path)))
-        .map((h) => ({
-          path: h.path,
-          start_line: h.startLine,
-          end_line: h.endLine,
-          symbol: h.symbol,
-          language: h.language,
-          score: h.score,
-          snippet: h.snippet,
-          ...(isStale(h.path) ? { stale: true } : {}),
-        }));
+        .map((h) => chunkHitToOut(h, isStale(h.path)));
       res.json({
         results,
         mode: found.mode,

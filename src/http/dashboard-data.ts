@@ -3,6 +3,7 @@ import type { Queue } from 'bullmq';
 import { indexDbPath } from '../config/paths.js';
 import { errorMessage } from '../errors.js';
 import { embeddingModel } from '../mcp/code-search.js';
+import { describeRootStatus } from '../mcp/tools/index-status.js';
 import type { QueueStats, TaskInfo } from '../queue/task-client.js';
 import type { HttpAppDeps } from './deps.js';
 
@@ -77,21 +78,15 @@ export async function collectDashboardData(deps: HttpAppDeps): Promise<Dashboard
     if (existsSync(indexDbPath(deps.cfg))) {
       const store = deps.store();
       const model = embeddingModel(deps.cfg);
-      out.roots = store.rootStatus().map((s) => ({
-        root: s.root,
-        generation: s.generation,
-        last_indexed_at: s.lastIndexedAt ? new Date(s.lastIndexedAt).toISOString() : null,
-        files: s.files,
-        skipped_by_reason: s.skippedByReason as Record<string, number>,
-        symbols: s.symbols,
-        refs: s.refs,
-        chunks: s.chunks,
-        languages: s.languages as Record<string, number>,
-        embeddings:
-          deps.cfg.embeddings.provider === 'off' ? null : { model, ...store.vectorCoverage(s.root, model) },
-        watch: watchNotes(deps, s.root),
-        failed_files: s.failedFiles,
-      }));
+      out.roots = store.rootStatus().map((s) => {
+        const d = describeRootStatus(store, s, deps.cfg.embeddings.provider === 'off' ? null : model);
+        return {
+          ...d,
+          embeddings: d.embeddings ?? null,
+          watch: watchNotes(deps, s.root),
+          failed_files: s.failedFiles,
+        };
+      });
     }
   } catch (err) {
     out.index_error = errorMessage(err);

@@ -1,3 +1,5 @@
+import type { GraphData } from '../store/types.js';
+
 /**
  * Repository map: the most important files and symbols within a token budget.
  * Files are ranked by PageRank over the reference graph (file A -> file B when A references a
@@ -5,24 +7,10 @@
  * symbols are ranked by how often other files reference them.
  */
 
-export interface MapSymbol {
-  fileId: number;
-  name: string;
-  kind: string;
-  line: number;
-  container: string | null;
-  signature: string;
-}
+type MapSymbol = GraphData['symbols'][number];
 
-export interface MapRef {
-  fileId: number;
-  name: string;
-}
-
-export interface RepoMapInput {
-  files: { id: number; path: string }[];
-  symbols: MapSymbol[];
-  refs: MapRef[];
+/** The reference graph of a scope (from the store) plus the map's options. */
+export interface RepoMapInput extends GraphData {
   focus?: string[];
   maxTokens: number;
 }

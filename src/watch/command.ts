@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { describePool, startLocalPool, untilSignal } from '../../workers/local-pool.js';
 import { indexDbPath } from '../config/paths.js';
 import type { Config } from '../config/schema.js';
-import { resolveAllowedPath } from '../discovery/index.js';
+import { resolveCommandDirectory } from '../discovery/index.js';
 import { errorMessage, isCodeindexError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { connectTaskClient } from '../queue/connect.js';
@@ -35,9 +34,7 @@ function isIndexed(cfg: Config, root: string): boolean {
 export async function runWatchCommand(cfg: Config, log: Logger, pathArg: string): Promise<number> {
   let root: string;
   try {
-    const target = realpathSync(pathArg);
-    const roots = cfg.roots.length > 0 ? cfg.roots : [target];
-    root = (await resolveAllowedPath(pathArg, roots, { expect: 'directory' })).realPath;
+    root = await resolveCommandDirectory(pathArg, cfg.roots);
   } catch (err) {
     process.stderr.write(`codeindex watch: ${errorMessage(err)}\n`);
     return isCodeindexError(err) ? 1 : 2;

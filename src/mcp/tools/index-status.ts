@@ -1,5 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import type { IndexStore, RootStatus } from '../../store/types.js';
 import type { CodeSearch } from '../code-search.js';
 import type { ToolContext } from '../context.js';
 import { runTool, toolResult } from '../results.js';
@@ -27,6 +28,35 @@ const rootOut = z.object({
   notes: z.record(z.string(), z.unknown()).optional(),
 });
 
+/**
+ * One root's status in the shape `index_status` and the dashboard share: counts, skips by reason,
+ * failures, last indexed time and, when embeddings are on, vector coverage for `model`.
+ */
+export function describeRootStatus(store: IndexStore, s: RootStatus, model: string | null) {
+  return {
+    root: s.root,
+    generation: s.generation,
+    last_indexed_at: s.lastIndexedAt ? new Date(s.lastIndexedAt).toISOString() : null,
+    files: s.files,
+    skipped_by_reason: s.skippedByReason as Record<string, number>,
+    symbols: s.symbols,
+    refs: s.refs,
+    chunks: s.chunks,
+    languages: s.languages as Record<string, number>,
+    failed_files: s.failedFiles.slice(0, 20),
+    ...(model
+      ? {
+          embeddings: { model, ...store.vectorCoverage(s.root, model) } as {
+            model: string;
+            embedded: number;
+            pending: number;
+            failed_jobs?: number;
+          },
+        }
+      : {}),
+  };
+}
+
 /** `index_status`: what is indexed, what was skipped and why, and what is pending. */
 export function registerIndexStatusTool(server: McpServer, ctx: ToolContext, search: CodeSearch): void {
   server.registerTool(
@@ -48,35 +78,35 @@ export function registerIndexStatusTool(server: McpServer, ctx: ToolContext, sea
         const store = ctx.store();
         const prefix = path ? await queryScope(ctx, path) : undefined;
         const statuses = store.rootStatus(prefix);
+        const model = ctx.cfg.embeddings.provider === 'off' ? null : search.model;
         const roots = statuses.map((s) => {
-          const cov =
-            ctx.cfg.embeddings.provider === 'off' ? null : store.vectorCoverage(s.root, search.model);
           const notes = ctx.rootNotes?.(s.root);
           return {
-            root: s.root,
-            generation: s.generation,
-            last_indexed_at: s.lastIndexedAt ? new Date(s.lastIndexedAt).toISOString() : null,
-            files: s.files,
-            skipped_by_reason: s.skippedByReason as Record<string, number>,
-            symbols: s.symbols,
-            refs: s.refs,
-            chunks: s.chunks,
-            languages: s.languages as Record<string, number>,
-            failed_files: s.failedFiles.slice(0, 20),
-            ...(cov ? { embeddings: { model: search.model, ...cov } } : {}),
+            ...describeRootStatus(store, s, model),
             ...(notes && Object.keys(notes).length ? { notes } : {}),
           };
         });
         let pending: number | null = null;
         let note: string | undefined;
         try {
-          const stats = await (await ctx.tasks()).stats();
+          const tasks = await ctx.tasks();
+          const stats = await tasks.stats();
           pending = stats.queues
             .filter((q) => q.queue !== 'dead-letter')
             .reduce(
               (a, q) => a + q.counts.active + q.counts.waiting + q.counts.delayed + q.counts.waiting_children,
               0,
             );
+          // Embedding jobs that exhausted their retries, per root (the dead-letter queue is small).
+          const dead = await tasks.listTasks({ state: 'dead', limit: 200 });
+          for (const r of roots) {
+            if (!r.embeddings) continue;
+            r.embeddings.failed_jobs = dead.filter(
+              (d) =>
+                d.name === 'embed-chunks' &&
+                (d.data?.payload as { root?: string } | undefined)?.root === r.root,
+            ).length;
+          }
         } catch (err) {
           note = `job counts unavailable: ${(err as Error).message}`;
         }

@@ -1,5 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import type { ChunkHit } from '../../store/types.js';
 import type { CodeSearch } from '../code-search.js';
 import { staleChecker, type ToolContext } from '../context.js';
 import { decodeCursor, encodeCursor, runTool, toolResult } from '../results.js';
@@ -16,6 +17,20 @@ const hitOut = z.object({
   snippet: z.string(),
   stale: z.boolean().optional(),
 });
+
+/** Maps a store chunk hit onto the output shape shared by `search_code` and the HTTP API. */
+export function chunkHitToOut(h: ChunkHit, stale: boolean) {
+  return {
+    path: h.path,
+    start_line: h.startLine,
+    end_line: h.endLine,
+    symbol: h.symbol,
+    language: h.language,
+    score: h.score,
+    snippet: h.snippet,
+    ...(stale ? { stale: true } : {}),
+  };
+}
 
 /** `search_code`: ranked chunks by full text, embeddings, or both fused. */
 export function registerSearchCodeTool(server: McpServer, ctx: ToolContext, search: CodeSearch): void {
@@ -48,16 +63,7 @@ export function registerSearchCodeTool(server: McpServer, ctx: ToolContext, sear
         const prefix = await queryScope(ctx, path_prefix);
         const r = await search.search({ query, mode, pathPrefix: prefix, language, limit, offset });
         const isStale = staleChecker(store);
-        const results = r.hits.map((h) => ({
-          path: h.path,
-          start_line: h.startLine,
-          end_line: h.endLine,
-          symbol: h.symbol,
-          language: h.language,
-          score: h.score,
-          snippet: h.snippet,
-          ...(isStale(h.path) ? { stale: true } : {}),
-        }));
+        const results = r.hits.map((h) => chunkHitToOut(h, isStale(h.path)));
         const out: Record<string, unknown> = { results, mode: r.mode };
         if (r.note) out.note = r.note;
         const parts = results.map(
