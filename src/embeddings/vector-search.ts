@@ -1,4 +1,5 @@
 import { CodeindexError } from '../errors.js';
+import { simdTopK } from './simd-search.js';
 
 /** One nearest neighbour: the row number in the matrix and its cosine similarity to the query. */
 export interface TopKHit {
@@ -38,6 +39,8 @@ export function topK(matrix: Float32Array, dims: number, query: Float32Array, k:
   const n = matrix.length / dims;
   const size = Math.min(Math.max(0, Math.floor(k)), n);
   if (size === 0) return [];
+  const fast = simdTopK(matrix, dims, query, size);
+  if (fast) return fast;
 
   // Min-heap of the best `size` rows seen so far; the root is the worst of them.
   const hs = new Float64Array(size);
