@@ -30,8 +30,8 @@ export interface CoalescerOptions {
   retryMs?: number;
   /** After single-file jobs, re-stat the files this much later (catches writes chokidar throttled). */
   recheckMs?: number;
-  /** After a storm, enqueue its paths once more this much later (0 = off); unchanged files cost a stat. */
-  verifyMs?: number;
+  /** Called once a storm's last paths were enqueued (the watcher reconciles the tree later). */
+  onStormSettled?(): void;
   onSubmitError?(err: unknown): void;
 }
 
@@ -69,7 +69,6 @@ export class ChangeCoalescer {
   private timer: NodeJS.Timeout | null = null;
   private recheckTimer: NodeJS.Timeout | null = null;
   private recheck = new Map<string, FileStamp | null>();
-  private readonly verifyTimers = new Set<NodeJS.Timeout>();
   private storm: { since: number; lastEmit: number; indexed: Set<string> } | null = null;
   private lastEventAt = 0;
   private flushing: Promise<void> | null = null;
@@ -117,8 +116,6 @@ export class ChangeCoalescer {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.recheckTimer) clearTimeout(this.recheckTimer);
-    for (const t of this.verifyTimers) clearTimeout(t);
-    this.verifyTimers.clear();
     this.timer = null;
     this.recheckTimer = null;
   }
@@ -222,31 +219,8 @@ export class ChangeCoalescer {
     const stamps = this.stamp(indexPaths);
     if (await this.trySubmit(plan)) {
       this.scheduleRecheck(stamps);
-      this.scheduleVerify([...storm.indexed, ...indexPaths]);
+      this.opts.onStormSettled?.();
     }
-  }
-
-  /**
-   * Safety net after a storm: once it has been quiet for a while, every path it touched goes out
-   * once more as batches. Workers skip files whose size and mtime match the index, so this costs
-   * a stat per file, and it repairs whatever a dropped event or a read racing a write left stale.
-   */
-  private scheduleVerify(paths: readonly string[]): void {
-    const ms = this.opts.verifyMs ?? 1500;
-    if (paths.length === 0 || ms <= 0 || this.closed) return;
-    const timer = setTimeout(() => {
-      this.verifyTimers.delete(timer);
-      if (this.closed) return;
-      const todo = paths.filter((p) => !this.pending.has(p));
-      if (todo.length === 0) return;
-      void this.trySubmit({
-        files: [],
-        batches: chunk(todo, this.opts.batchSize),
-        removePaths: [],
-        removeDirs: [],
-      });
-    }, ms);
-    this.verifyTimers.add(timer);
   }
 
   private async submitSingles(): Promise<void> {

@@ -98,6 +98,11 @@ export function createWatchManager(deps: WatchManagerDeps, opts: WatchManagerOpt
       ...(opts.polling ? { polling: true } : {}),
       submit: (plan) => e.producer.submit(plan),
       indexedFiles: () => indexedFiles(e.root),
+      pendingJobs: () => {
+        // Keep the in-flight count current while the watcher waits for it to drain.
+        void e.producer.refresh().catch(() => {});
+        return e.producer.pendingFiles;
+      },
     });
     e.watcher = w;
     log.info('watching', { root: e.root, owner: ownerId });

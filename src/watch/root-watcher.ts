@@ -21,6 +21,8 @@ export interface WatchTiming {
   rulesSettleMs: number;
   /** Wait after a new directory appears before listing it (see `sweepNewDir`). */
   sweepDelayMs?: number;
+  /** Wait after a storm before checking whether its jobs drained (see `scheduleReconcile`). */
+  reconcileDelayMs?: number;
 }
 
 export const DEFAULT_TIMING: Readonly<WatchTiming> = Object.freeze({
@@ -48,6 +50,8 @@ export interface RootWatcherOptions {
   indexedFiles(): Map<string, FileState> | null;
   /** Start in polling mode (tests; or a root on a file system without inotify). */
   polling?: boolean;
+  /** Files in jobs enqueued for this root and not finished yet (the reconcile waits for 0). */
+  pendingJobs?(): number;
 }
 
 const LIMIT_CODES = new Set(['ENOSPC', 'EMFILE']);
@@ -67,6 +71,7 @@ export class RootWatcher {
   private generation = 0;
   private rulesTimer: NodeJS.Timeout | null = null;
   private readonly sweepTimers = new Set<NodeJS.Timeout>();
+  private reconcileTimer: NodeJS.Timeout | null = null;
   /** New directories waiting to be listed; a sweep covers its subdirectories too. */
   private readonly pendingSweeps = new Set<string>();
   /** When each path last had an add/change event (for the sweep: those are already queued). */
@@ -92,6 +97,7 @@ export class RootWatcher {
       batchSize: opts.batchSize,
       submit: (plan) => opts.submit(plan),
       indexedUnder: (dir) => this.indexedUnder(dir),
+      onStormSettled: () => this.scheduleReconcile(),
       onSubmitError: (err) => {
         // One line per 10 s at most while Redis is away; the paths are retried.
         if (Date.now() - this.submitErrorLogged > 10_000) {
@@ -121,6 +127,8 @@ export class RootWatcher {
     if (this.rulesTimer) clearTimeout(this.rulesTimer);
     for (const t of this.sweepTimers) clearTimeout(t);
     this.sweepTimers.clear();
+    if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
+    this.reconcileTimer = null;
     // Hand over what we already saw: the next holder would otherwise only find it by catch-up.
     await this.coalescer.flushNow().catch(() => {});
     this.coalescer.close();
@@ -275,37 +283,70 @@ export class RootWatcher {
       if (this.closed) return;
       const now = Date.now();
       for (const [p, at] of this.recentEvents) if (now - at > 10_000) this.recentEvents.delete(p);
-      const indexed = this.opts.indexedFiles();
-      const walk = (dir: string, depth: number): void => {
-        if (depth > 32) return;
-        let entries: import('node:fs').Dirent[];
-        try {
-          entries = readdirSync(`${this.root}/${dir}`, { withFileTypes: true });
-        } catch {
-          return;
-        }
-        for (const e of entries) {
-          const child = `${dir}/${e.name}`;
-          if (e.isDirectory()) {
-            if (!this.matcher.isIgnored(child, true)) walk(child, depth + 1);
-          } else if (e.isFile() && detectLanguage(child) !== null && !this.matcher.isIgnored(child, false)) {
-            if (this.recentEvents.has(child)) continue;
-            const known = indexed?.get(child);
-            if (known) {
-              try {
-                const st = statSync(`${this.root}/${child}`);
-                if (st.size === known.size && st.mtimeMs === known.mtimeMs) continue;
-              } catch {
-                continue;
-              }
-            }
-            this.coalescer.noteIndex(child);
-          }
-        }
-      };
-      walk(rel, 0);
+      this.queueChangedUnder(rel, true);
     }, this.timing.sweepDelayMs ?? 150);
     this.sweepTimers.add(timer);
+  }
+
+  /**
+   * Queues every supported, not ignored file under `dir` whose size or mtime differs from the
+   * index (or that the index lacks). `skipRecent` leaves out paths that just had an event.
+   */
+  private queueChangedUnder(dir: string, skipRecent: boolean): number {
+    const indexed = this.opts.indexedFiles();
+    let queued = 0;
+    const walk = (rel: string, depth: number): void => {
+      if (depth > 64 || this.closed) return;
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = readdirSync(rel === '' ? this.root : `${this.root}/${rel}`, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        const child = rel === '' ? e.name : `${rel}/${e.name}`;
+        if (e.isDirectory()) {
+          if (!this.matcher.isIgnored(child, true)) walk(child, depth + 1);
+          continue;
+        }
+        if (!e.isFile() || detectLanguage(child) === null || this.matcher.isIgnored(child, false)) continue;
+        if (skipRecent && this.recentEvents.has(child)) continue;
+        const known = indexed?.get(child);
+        if (known) {
+          try {
+            const st = statSync(`${this.root}/${child}`);
+            if (st.size === known.size && st.mtimeMs === known.mtimeMs) continue;
+          } catch {
+            continue;
+          }
+        }
+        this.coalescer.noteIndex(child);
+        queued++;
+      }
+    };
+    walk(dir, 0);
+    return queued;
+  }
+
+  /**
+   * After a storm, once its jobs have finished, compare the whole tree with the index once.
+   * Under heavy load the kernel can drop file events (inotify queue overflow); this finds what
+   * they would have reported. It waits (up to a minute) for the root's jobs to drain, so files
+   * still being indexed are not queued twice.
+   */
+  private scheduleReconcile(attempt = 0): void {
+    if (this.closed || this.reconcileTimer) return;
+    this.reconcileTimer = setTimeout(() => {
+      this.reconcileTimer = null;
+      if (this.closed) return;
+      if ((this.opts.pendingJobs?.() ?? 0) > 0 || this.coalescer.size > 0) {
+        if (attempt < 60) this.scheduleReconcile(attempt + 1);
+        return;
+      }
+      const queued = this.queueChangedUnder('', false);
+      if (queued > 0)
+        this.opts.log.info('reconcile after storm: files the events missed', { root: this.root, queued });
+    }, this.timing.reconcileDelayMs ?? 1000);
   }
 
   private relOf(abs: string): string | null {
