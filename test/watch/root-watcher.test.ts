@@ -52,6 +52,44 @@ describe('RootWatcher (real chokidar, in process)', () => {
     await w.close();
   });
 
+  test('after a storm drains, the tree is reconciled with the index (events the kernel dropped)', async () => {
+    const { statSync } = await import('node:fs');
+    const root = mkdtempSync(join(tmpdir(), 'ci-watch-'));
+    dirs.push(root);
+    put(root, 'quiet.ts', 'export const quiet = 1;\n');
+    const st = statSync(join(root, 'quiet.ts'));
+    // What the index holds; `quiet.ts` is current at start, so the catch-up queues nothing.
+    const index = new Map([
+      ['quiet.ts', { size: st.size, mtimeMs: st.mtimeMs, sha256: null, status: 'indexed' as const }],
+    ]);
+    const plans: ChangePlan[] = [];
+    let pending = 0;
+    const w = new RootWatcher({
+      root,
+      extraExcludes: [],
+      batchSize: 200,
+      log,
+      timing: { reconcileDelayMs: 100 },
+      submit: async (p) => void plans.push(p),
+      indexedFiles: () => index,
+      pendingJobs: () => pending,
+    });
+    await w.start();
+    assert.equal(plans.length, 0);
+    // The index falls behind without any event for quiet.ts (as if its event had been dropped),
+    // while a storm happens elsewhere and its jobs are still running.
+    index.set('quiet.ts', { ...index.get('quiet.ts')!, mtimeMs: st.mtimeMs - 5000 });
+    pending = 80;
+    for (let i = 0; i < 80; i++) put(root, `storm/f${i}.ts`, `export const f${i} = ${i};\n`);
+    await eventually('the storm batches', async () => plans.some((p) => p.batches.flat().length > 0), 10_000);
+    await new Promise((r) => setTimeout(r, 400));
+    const queuedQuiet = () => plans.some((p) => [...p.files, ...p.batches.flat()].includes('quiet.ts'));
+    assert.equal(queuedQuiet(), false, 'no reconcile while the storm jobs run');
+    pending = 0;
+    await eventually('the reconcile to queue the missed file', async () => queuedQuiet(), 5000);
+    await w.close();
+  });
+
   test('catch-up on start: files changed or deleted while nobody watched are queued', async () => {
     const root = mkdtempSync(join(tmpdir(), 'ci-watch-'));
     dirs.push(root);
