@@ -17,9 +17,9 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
 import { CLI, startMcpServer } from './lib/mcp.js';
 import { percentile, round } from './lib/stats.js';
+import { deletePrefix } from './lib/system.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -54,21 +54,6 @@ function envFor(tmp: string, prefix: string, extra: Record<string, string> = {})
     CODEINDEX_CLEANUP_CRON: '',
     ...extra,
   };
-}
-
-async function deletePrefix(prefix: string): Promise<void> {
-  const r = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  r.on('error', () => {});
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await r.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    r.disconnect();
-  }
 }
 
 async function until<T>(

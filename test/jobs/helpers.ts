@@ -1,7 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -13,6 +12,9 @@ import { TaskClient, type TaskInfo } from '../../src/queue/task-client.js';
 import { createRedis } from '../../src/redis/connection.js';
 import { WorkerPool } from '../../workers/supervisor.js';
 import { makeTestEnv, REPO_ROOT, type TestEnv } from '../helpers/env.js';
+import { waitFor } from '../helpers/wait.js';
+
+export { waitFor };
 
 export const WORKER_ENTRY = join(REPO_ROOT, 'dist/workers/worker.js');
 
@@ -155,30 +157,6 @@ export async function startPool(
   });
   if (!(await pool.ready(20_000))) throw new Error('worker pool not ready in 20 s');
   return pool;
-}
-
-/** Polls `fn` until it returns a truthy value or the deadline passes (then throws with `what`). */
-export async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined | null | false> | T | undefined | null | false,
-  timeoutMs = 20_000,
-  everyMs = 50,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end)
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`,
-      );
-    await sleep(everyMs);
-  }
 }
 
 const FINAL = new Set(['SUCCESS', 'FAILURE', 'REVOKED']);

@@ -1,10 +1,19 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { callTool, testRedisUrl } from '../helpers/env.js';
+import { waitFor } from '../helpers/wait.js';
+
+/** `waitFor` with this suite's 15 s default deadline. */
+export function eventually<T>(
+  what: string,
+  check: () => Promise<T | null | undefined | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
+  return waitFor(what, check, timeoutMs);
+}
 
 export interface Sym {
   name: string;
@@ -18,29 +27,6 @@ export function put(root: string, rel: string, text: string): void {
   const abs = join(root, rel);
   mkdirSync(dirname(abs), { recursive: true });
   writeFileSync(abs, text);
-}
-
-/** Polls `check` until it returns a truthy value or the deadline passes (then throws with `what`). */
-export async function eventually<T>(
-  what: string,
-  check: () => Promise<T | null | undefined | false>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end)
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`,
-      );
-    await sleep(50);
-  }
 }
 
 /** Paths (absolute) where `search_symbols` finds a symbol named exactly `name`. */
