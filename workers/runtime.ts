@@ -54,6 +54,11 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
   const tasks = new TaskClient(cfg, clientConn, opts.redisUrl);
   const store = openIndexStore(indexDbPath(cfg));
   const extractor = createExtractor();
+  // Grammars, queries and JIT before the worker takes jobs: the first batch after start-up is as
+  // fast as any other (~0.3 s saved per worker process on the first repository).
+  if (opts.queues.includes('indexing')) {
+    log.debug('extractor warmed up', { ms: Math.round(extractor.warmUp()) });
+  }
   let embedder: EmbeddingProvider | undefined;
   const getEmbedder = () => {
     if (!embedder) {

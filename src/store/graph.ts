@@ -1,6 +1,7 @@
 import { joinRootPath, scopeFilter } from './paths.js';
 import type { QueryContext } from './query-context.js';
 import { scopeOf } from './query-context.js';
+import { USE_KINDS_MASK } from './ref-sites.js';
 import type { GraphData } from './types.js';
 
 /**
@@ -32,8 +33,8 @@ export function graphData(ctx: QueryContext, pathPrefix: string | undefined): Gr
     .all(...f.params);
   const refs = ctx.statements
     .get<{ fileId: number; name: string }>(
-      `SELECT DISTINCT r.file_id AS fileId, r.name FROM refs r JOIN files f ON f.id = r.file_id
-       WHERE r.kind != 'import' AND ${f.sql}`,
+      `SELECT r.file_id AS fileId, r.name FROM refs r JOIN files f ON f.id = r.file_id
+       WHERE (r.kinds & ${USE_KINDS_MASK}) != 0 AND ${f.sql}`,
     )
     .all(...f.params);
   return { files, symbols, refs };

@@ -124,9 +124,34 @@ CREATE TABLE vectors (
 ) WITHOUT ROWID;
 `;
 
+/**
+ * v2: one refs row per (name, file) instead of one per reference (see `./ref-sites.ts`). Existing
+ * rows are converted in place; `kinds` bits follow REF_KINDS order (call, new, type, inherit,
+ * import).
+ */
+const REFS_V2 = `
+CREATE TABLE refs_v2 (
+  name TEXT NOT NULL,
+  file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+  kinds INTEGER NOT NULL,
+  sites TEXT NOT NULL,
+  PRIMARY KEY (name, file_id)
+) WITHOUT ROWID;
+INSERT INTO refs_v2 (name, file_id, kinds, sites)
+  SELECT name, file_id,
+         max(kind = 'call') | (max(kind = 'new') << 1) | (max(kind = 'type') << 2)
+           | (max(kind = 'inherit') << 3) | (max(kind = 'import') << 4),
+         json_group_array(json_array(line, col, kind, enclosing) ORDER BY line, col)
+  FROM refs GROUP BY name, file_id;
+DROP TABLE refs;
+ALTER TABLE refs_v2 RENAME TO refs;
+CREATE INDEX refs_file ON refs(file_id);
+`;
+
 /** Every schema version in order. Append new steps; never edit a released one. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'initial schema', up: (db) => db.exec(SCHEMA_V1) },
+  { version: 2, description: 'refs: one row per (name, file)', up: (db) => db.exec(REFS_V2) },
 ];
 
 /** The schema version this code reads and writes. */

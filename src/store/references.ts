@@ -1,17 +1,14 @@
-import type { RefKind } from '../indexer/types.js';
 import { joinRootPath, scopeFilter } from './paths.js';
 import type { QueryContext } from './query-context.js';
 import { paging, scopeOf } from './query-context.js';
+import { unpackRefSites } from './ref-sites.js';
 import type { RefQuery, RefSearchResult } from './types.js';
 
 const MAX_LINE_TEXT = 200;
 
 interface RefRow {
   name: string;
-  kind: RefKind;
-  line: number;
-  col: number;
-  enclosing: string | null;
+  sites: string;
   file_id: number;
   rel: string;
   root: string;
@@ -24,8 +21,10 @@ export function refName(symbol: string): string {
 }
 
 /**
- * References to a name, ordered by root, path and position. The source line is read back from
- * the smallest chunk that covers it (chunks carry the file's text), so refs store no text.
+ * References to a name, ordered by root, path and position. Rows are one per (name, file), read in
+ * path order and unpacked until the page is full, so a common name costs what the page needs.
+ * The source line is read back from the smallest chunk that covers it (chunks carry the file's
+ * text), so refs store no text.
  */
 export function findReferences(ctx: QueryContext, q: RefQuery): RefSearchResult {
   const { limit, offset } = paging(q.limit, q.offset);
@@ -35,31 +34,46 @@ export function findReferences(ctx: QueryContext, q: RefQuery): RefSearchResult 
   const filter = scope === null ? { sql: '', params: [] } : scopeFilter(scope);
   const rows = ctx.statements
     .get<RefRow>(
-      `SELECT rf.name, rf.kind, rf.line, rf.col, rf.enclosing, f.id AS file_id, f.path AS rel, r.path AS root
+      `SELECT rf.name, rf.sites, f.id AS file_id, f.path AS rel, r.path AS root
        FROM refs rf JOIN files f ON f.id = rf.file_id JOIN roots r ON r.id = f.root_id
        WHERE rf.name = ?${filter.sql === '' ? '' : ` AND ${filter.sql}`}
-       ORDER BY r.path, f.path, rf.line, rf.col
-       LIMIT ? OFFSET ?`,
+       ORDER BY r.path, f.path`,
     )
-    .all(name, ...filter.params, limit + 1, offset);
-  const hasMore = rows.length > limit;
+    .iterate(name, ...filter.params);
   const lineText = ctx.statements.get<{ start_line: number; content: string }>(
     `SELECT start_line, content FROM chunks
      WHERE file_id = ? AND start_line <= ? AND end_line >= ?
      ORDER BY end_line - start_line LIMIT 1`,
   );
-  const hits = rows.slice(0, limit).map((r) => {
-    const chunk = lineText.get(r.file_id, r.line, r.line);
-    return {
-      name: r.name,
-      kind: r.kind,
-      path: joinRootPath(r.root, r.rel),
-      line: r.line,
-      col: r.col,
-      enclosing: r.enclosing,
-      text: chunk === undefined ? null : lineOf(chunk.content, r.line - chunk.start_line),
-    };
-  });
+  const hits: RefSearchResult['hits'] = [];
+  let skip = offset;
+  let hasMore = false;
+  for (const r of rows) {
+    const sites = unpackRefSites(r.sites);
+    if (skip >= sites.length) {
+      skip -= sites.length;
+      continue;
+    }
+    for (const [line, col, kind, enclosing] of sites.slice(skip)) {
+      if (hits.length === limit) {
+        hasMore = true;
+        break;
+      }
+      const chunk = lineText.get(r.file_id, line, line);
+      hits.push({
+        name: r.name,
+        kind,
+        path: joinRootPath(r.root, r.rel),
+        line,
+        col,
+        enclosing,
+        text: chunk === undefined ? null : lineOf(chunk.content, line - chunk.start_line),
+      });
+    }
+    skip = 0;
+    // Leaving the loop early ends the iteration and resets the statement.
+    if (hasMore) break;
+  }
   return { hits, hasMore };
 }
 

@@ -3,6 +3,7 @@ import { CodeindexError } from '../errors.js';
 import type { FileExtraction } from '../indexer/types.js';
 import { chunkSubTokens, nameKey, nameSuffixes } from './identifiers.js';
 import { checkRelPath, normalizeRootPath } from './paths.js';
+import { packRefs } from './ref-sites.js';
 import { symbolRank } from './symbol-rank.js';
 import type { FileWrite, WriteBatchResult } from './types.js';
 
@@ -25,7 +26,7 @@ interface PendingFts {
 
 /** Columns per row of the multi-row inserts; the first column of each row is the file id. */
 const SYMBOL_COLS = 14;
-const REF_COLS = 6;
+const REF_COLS = 4;
 const IMPORT_COLS = 4;
 const CHUNK_COLS = 8;
 const FTS_COLS = 3;
@@ -101,7 +102,7 @@ function prepareBatch(writes: readonly FileWrite[]): PreparedBatch {
       );
     }
     const refs = file.refs;
-    for (const r of ex.refs) refs.push(0, r.name, r.kind, r.line, r.col, r.enclosing);
+    for (const r of packRefs(ex.refs)) refs.push(0, r.name, r.kinds, r.sites);
     for (const i of ex.imports) file.imports.push(0, i.source, JSON.stringify(i.names), i.line);
     for (const c of ex.chunks) file.parts.push(chunkSubTokens(c.content));
     return file;
@@ -186,7 +187,7 @@ export function createIndexWriter(db: Database.Database, now: () => number): Ind
               container, signature, doc, exported, rank)`,
     SYMBOL_COLS,
   );
-  const insertRefs = multiInsert('refs (file_id, name, kind, line, col, enclosing)', REF_COLS);
+  const insertRefs = multiInsert('refs (file_id, name, kinds, sites)', REF_COLS);
   const insertImports = multiInsert('imports (file_id, source, names, line)', IMPORT_COLS);
   const insertChunks = multiInsert(
     'chunks (id, file_id, start_line, end_line, symbol, kind, content, hash)',

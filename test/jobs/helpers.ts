@@ -256,9 +256,7 @@ export function dumpIndex(dbPath: string): IndexDump {
         `SELECT f.path, s.name, s.kind, s.start_line, s.start_col, s.end_line, s.end_col, s.container, s.signature, s.doc, s.exported
          FROM symbols s JOIN files f ON f.id = s.file_id`,
       ),
-      refs: rows(
-        `SELECT f.path, r.name, r.kind, r.line, r.col, r.enclosing FROM refs r JOIN files f ON f.id = r.file_id`,
-      ),
+      refs: rows(`SELECT f.path, r.name, r.kinds, r.sites FROM refs r JOIN files f ON f.id = r.file_id`),
       chunks: rows(
         `SELECT f.path, c.start_line, c.end_line, c.symbol, c.kind, c.hash FROM chunks c JOIN files f ON f.id = c.file_id`,
       ),

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { openIndexStore } from '../../src/store/index.js';
+import { openIndexStore, SCHEMA_VERSION } from '../../src/store/index.js';
 import { tempDir } from './helpers/fixtures.js';
 
 const tmp = tempDir();
@@ -67,7 +67,7 @@ test('several processes write the same database at once without losing or duplic
     0,
     'removed files stay removed',
   );
-  assert.equal(one('SELECT user_version FROM pragma_user_version'), 1);
+  assert.equal(one('SELECT user_version FROM pragma_user_version'), SCHEMA_VERSION);
   db.close();
 
   const store = openIndexStore(dbPath, { readonly: true });

@@ -94,10 +94,16 @@ test('multi-row inserts: counts that are not multiples of the row buckets keep e
   try {
     const names = db.prepare('SELECT name FROM symbols ORDER BY id').pluck().all() as string[];
     assert.deepEqual(names, [...symbols.map((s) => s.name), 'lonelyOne']);
-    const refNames = db.prepare('SELECT name FROM refs ORDER BY id').pluck().all() as string[];
+    // One refs row per (name, file): every name is there once, with its one site.
+    const refRows = db.prepare('SELECT name, sites FROM refs ORDER BY name').all() as {
+      name: string;
+      sites: string;
+    }[];
     assert.deepEqual(
-      refNames,
-      refs.map((x) => x.name),
+      refRows.map((r) => [r.name, JSON.parse(r.sites)]),
+      refs
+        .map((x) => [x.name, [[x.line, x.col, x.kind, x.enclosing]]])
+        .sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1)),
     );
     // FTS rowids are the chunk ids: every chunk is found by its own marker and its camelCase parts.
     for (const i of [0, 63, 64, 79, 80, 83, 84]) {

@@ -5,6 +5,7 @@ import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { isCodeindexError } from '../../src/errors.js';
 import { openIndexStore, SCHEMA_VERSION } from '../../src/store/index.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
 import { indexed, sym, tempDir } from './helpers/fixtures.js';
 
 const tmp = tempDir();
@@ -86,4 +87,54 @@ test('a newer schema is refused with a clear error', () => {
   raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
   raw.close();
   assert.throws(() => openIndexStore(dbPath), /newer than this codeindex/);
+});
+
+test('v1 -> v2 packs one-row-per-reference refs into (name, file) rows, in position order', () => {
+  const dbPath = join(tmp.dir, 'v1.db');
+  const raw = new Database(dbPath);
+  raw.pragma('journal_mode = WAL');
+  MIGRATIONS[0]!.up(raw);
+  raw.pragma('user_version = 1');
+  raw.exec(`
+    INSERT INTO roots (id, path, created_at) VALUES (1, '/repo', 0);
+    INSERT INTO files (id, root_id, path, language, size, mtime_ms, indexed_at, status, ref_count)
+      VALUES (1, 1, 'a.ts', 'typescript', 10, 1, 0, 'indexed', 4), (2, 1, 'b.ts', 'typescript', 10, 1, 0, 'indexed', 1);
+    INSERT INTO refs (file_id, name, kind, line, col, enclosing) VALUES
+      (1, 'run', 'call', 9, 2, 'main'), (1, 'run', 'import', 1, 9, NULL), (1, 'Task', 'type', 3, 5, NULL),
+      (1, 'run', 'call', 9, 1, 'main'), (2, 'run', 'new', 4, 0, 'B.start');
+  `);
+  raw.close();
+  const store = openIndexStore(dbPath);
+  const refs = store.findReferences({ symbol: 'run', limit: 10 });
+  assert.deepEqual(
+    refs.hits.map((h) => [h.path, h.line, h.col, h.kind, h.enclosing]),
+    [
+      ['/repo/a.ts', 1, 9, 'import', null],
+      ['/repo/a.ts', 9, 1, 'call', 'main'],
+      ['/repo/a.ts', 9, 2, 'call', 'main'],
+      ['/repo/b.ts', 4, 0, 'new', 'B.start'],
+    ],
+  );
+  // Paging walks across the packed rows.
+  const page = store.findReferences({ symbol: 'run', limit: 2, offset: 2 });
+  assert.deepEqual(
+    page.hits.map((h) => [h.path, h.line, h.col]),
+    [
+      ['/repo/a.ts', 9, 2],
+      ['/repo/b.ts', 4, 0],
+    ],
+  );
+  assert.equal(page.hasMore, false);
+  assert.equal(store.findReferences({ symbol: 'run', limit: 3 }).hasMore, true);
+  store.close();
+  const db = new Database(dbPath, { readonly: true });
+  assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+  const rows = db.prepare('SELECT name, file_id, kinds FROM refs ORDER BY name, file_id').raw().all();
+  // kinds bits: call 1, new 2, type 4, inherit 8, import 16.
+  assert.deepEqual(rows, [
+    ['Task', 1, 4],
+    ['run', 1, 17],
+    ['run', 2, 2],
+  ]);
+  db.close();
 });

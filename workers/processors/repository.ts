@@ -72,14 +72,14 @@ export async function processIndexRepository(
   });
   const prev = ctx.store.getFileStates(payload.root);
   const seen = new Set<string>();
-  const toIndex: string[] = [];
+  const toIndex: { path: string; size: number }[] = [];
   let unchanged = 0;
   for (const f of scan.files) {
     seen.add(f.path);
     const p = prev.get(f.path);
     if (!payload.force && p && p.status !== 'failed' && p.size === f.size && p.mtimeMs === f.mtimeMs)
       unchanged++;
-    else toIndex.push(f.path);
+    else toIndex.push(f);
   }
   const skipWrites: FileWrite[] = [];
   for (const s of scan.skipped) {
@@ -99,9 +99,7 @@ export async function processIndexRepository(
   const removals = [...prev.keys()].filter((p) => !seen.has(p));
   const written = ctx.store.writeBatch(payload.root, skipWrites, removals);
 
-  const batchSize = ctx.cfg.batchSize;
-  const batches: string[][] = [];
-  for (let i = 0; i < toIndex.length; i += batchSize) batches.push(toIndex.slice(i, i + batchSize));
+  const batches = byteBalancedBatches(toIndex, ctx.cfg.batchSize);
   const next: RepositoryState = {
     step: 'finalize',
     startedAt,
@@ -182,6 +180,37 @@ async function finalize(
   await job.updateProgress({ current: state.toIndex, total: state.toIndex, status: 'done' });
   if (total.chunks > 0) await enqueueEmbeddings(ctx, payload.root);
   return summary;
+}
+
+/**
+ * Splits files, in scan (path) order, into runs of about equal bytes (parse time grows with size):
+ * ceil(n / batchSize) of them, a run also ending at batchSize files. Equal file counts left one
+ * worker with a package of big files while the other sat idle at the end; mixing files from all
+ * over the tree into byte-balanced batches was slower still (SQLite and the caches lose the
+ * locality of neighbouring files).
+ */
+export function byteBalancedBatches(
+  files: readonly { path: string; size: number }[],
+  batchSize: number,
+): string[][] {
+  const count = Math.ceil(files.length / batchSize);
+  const total = files.reduce((n, f) => n + f.size, 0);
+  const batches: string[][] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  for (const f of files) {
+    // A batch ends at batchSize files, or before the file whose larger half would carry it past
+    // its share (the next 1/count of all bytes).
+    const target = (total * (batches.length + 1)) / count;
+    if (current.length > 0 && (current.length >= batchSize || bytes + f.size / 2 > target)) {
+      batches.push(current);
+      current = [];
+    }
+    current.push(f.path);
+    bytes += f.size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
 }
 
 /** The model name vectors are stored under. */
