@@ -126,8 +126,8 @@ CREATE TABLE vectors (
 
 /**
  * v2: one refs row per (name, file) instead of one per reference (see `./ref-sites.ts`). Existing
- * rows are converted in place; `kinds` bits follow REF_KINDS order (call, new, type, inherit,
- * import).
+ * rows are converted in place; `kinds` bits and kind numbers follow REF_KINDS order (call, new,
+ * type, inherit, import).
  */
 const REFS_V2 = `
 CREATE TABLE refs_v2 (
@@ -141,7 +141,9 @@ INSERT INTO refs_v2 (name, file_id, kinds, sites)
   SELECT name, file_id,
          max(kind = 'call') | (max(kind = 'new') << 1) | (max(kind = 'type') << 2)
            | (max(kind = 'inherit') << 3) | (max(kind = 'import') << 4),
-         json_group_array(json_array(line, col, kind, enclosing) ORDER BY line, col)
+         json_group_array(json_array(line, col,
+           CASE kind WHEN 'call' THEN 0 WHEN 'new' THEN 1 WHEN 'type' THEN 2 WHEN 'inherit' THEN 3 ELSE 4 END,
+           enclosing) ORDER BY line, col)
   FROM refs GROUP BY name, file_id;
 DROP TABLE refs;
 ALTER TABLE refs_v2 RENAME TO refs;

@@ -144,8 +144,6 @@ export function createIndexWriter(db: Database.Database, now: () => number): Ind
     moveChunk: db.prepare<Params>(
       'UPDATE chunks SET start_line = ?, end_line = ?, symbol = ?, kind = ? WHERE id = ? AND file_id = ?',
     ),
-    insertName: db.prepare<Params>('INSERT OR IGNORE INTO symbol_names (name) VALUES (?)'),
-    insertNamePart: db.prepare<Params>('INSERT OR IGNORE INTO name_parts (suffix, name_key) VALUES (?, ?)'),
     deleteFile: db.prepare<Params>('DELETE FROM files WHERE root_id = ? AND path = ?'),
     deleteUnder: db.prepare<Params>(
       'DELETE FROM files WHERE root_id = ? AND (path = ? OR (path >= ? AND path < ?))',
@@ -158,13 +156,13 @@ export function createIndexWriter(db: Database.Database, now: () => number): Ind
   };
 
   /** `INSERT INTO <head> VALUES (...), (...)` statements per row bucket, prepared on first use. */
-  function multiInsert(head: string, cols: number): (params: unknown[]) => void {
+  function multiInsert(head: string, cols: number, verb = 'INSERT'): (params: unknown[]) => void {
     const row = `(${new Array(cols).fill('?').join(', ')})`;
     const byRows = new Map<number, Database.Statement<Params>>();
     const stmt = (rows: number): Database.Statement<Params> => {
       let s = byRows.get(rows);
       if (s === undefined) {
-        s = db.prepare<Params>(`INSERT INTO ${head} VALUES ${new Array(rows).fill(row).join(', ')}`);
+        s = db.prepare<Params>(`${verb} INTO ${head} VALUES ${new Array(rows).fill(row).join(', ')}`);
         byRows.set(rows, s);
       }
       return s;
@@ -200,12 +198,34 @@ export function createIndexWriter(db: Database.Database, now: () => number): Ind
     return st.upsertRoot.get(root, now())!.id;
   }
 
-  // Names are registered once per batch; across batches another process's cleanup may prune.
-  function registerNames(names: readonly PreparedName[]): void {
-    for (const n of names) {
-      if (st.insertName.run(n.name).changes === 0) continue;
-      for (const suffix of n.suffixes) st.insertNamePart.run(suffix, n.key);
+  const insertNameParts = multiInsert('name_parts (suffix, name_key)', 2, 'INSERT OR IGNORE');
+  /** `INSERT OR IGNORE ... RETURNING name` for `rows` names: returns only the names that were new. */
+  const newNamesStmts = new Map<number, Database.Statement<Params, { name: string }>>();
+  const newNames = (batch: readonly PreparedName[]): string[] => {
+    let s = newNamesStmts.get(batch.length);
+    if (s === undefined) {
+      s = db.prepare<Params, { name: string }>(
+        `INSERT OR IGNORE INTO symbol_names (name) VALUES ${new Array(batch.length).fill('(?)').join(', ')} RETURNING name`,
+      );
+      newNamesStmts.set(batch.length, s);
     }
+    return s.all(batch.map((n) => n.name)).map((r) => r.name);
+  };
+
+  // Names are registered once per batch; across batches another process's cleanup may prune.
+  // Only a name new to `symbol_names` gets its suffix keys, so a known name costs one lookup.
+  function registerNames(names: readonly PreparedName[]): void {
+    const byName = new Map(names.map((n) => [n.name, n]));
+    const parts: unknown[] = [];
+    for (let i = 0; i < names.length; ) {
+      const size = ROW_BUCKETS.find((b) => b <= names.length - i) ?? 1;
+      for (const name of newNames(names.slice(i, i + size))) {
+        const n = byName.get(name)!;
+        for (const suffix of n.suffixes) parts.push(suffix, n.key);
+      }
+      i += size;
+    }
+    insertNameParts(parts);
   }
 
   /** Chunk ids are assigned here (max + 1, as SQLite would) so a multi-row insert knows them. */

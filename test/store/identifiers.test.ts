@@ -4,6 +4,7 @@ import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { chunkSubTokens, nameKey, nameSuffixes, splitIdentifier } from '../../src/store/identifiers.js';
 import { openIndexStore } from '../../src/store/index.js';
+import { unpackRefSites } from '../../src/store/ref-sites.js';
 import { chunk, indexed, ref, sym, tempDir } from './helpers/fixtures.js';
 
 // The Unicode-regex definitions the ASCII fast paths must agree with.
@@ -100,7 +101,7 @@ test('multi-row inserts: counts that are not multiples of the row buckets keep e
       sites: string;
     }[];
     assert.deepEqual(
-      refRows.map((r) => [r.name, JSON.parse(r.sites)]),
+      refRows.map((r) => [r.name, unpackRefSites(r.sites)]),
       refs
         .map((x) => [x.name, [[x.line, x.col, x.kind, x.enclosing]]])
         .sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1)),
