@@ -7,6 +7,9 @@ import { runTool, toolResult } from '../results.js';
 import { priorityIn, taskOut } from './schemas.js';
 
 /** `index_repository`: returns a task id at once; scanning and parsing run in workers. */
+/** Pause between the last progress notification and the result (see where it is used). */
+const FINAL_PROGRESS_PAUSE_MS = 30;
+
 export function registerIndexRepositoryTool(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
     'index_repository',
@@ -44,6 +47,20 @@ export function registerIndexRepositoryTool(server: McpServer, ctx: ToolContext)
           );
         }
         const token = extra._meta?.progressToken;
+        const notify = async (progress: NonNullable<typeof info.progress>): Promise<void> => {
+          if (token === undefined) return;
+          await extra
+            .sendNotification({
+              method: 'notifications/progress',
+              params: {
+                progressToken: token,
+                progress: progress.current,
+                total: progress.total,
+                message: progress.status,
+              },
+            })
+            .catch(() => {});
+        };
         const deadline = Date.now() + wait_seconds * 1000;
         let info = await tasks.getTask(taskId);
         while (
@@ -51,21 +68,17 @@ export function registerIndexRepositoryTool(server: McpServer, ctx: ToolContext)
           Date.now() < deadline &&
           !extra.signal.aborted
         ) {
-          if (token !== undefined && info.progress) {
-            await extra
-              .sendNotification({
-                method: 'notifications/progress',
-                params: {
-                  progressToken: token,
-                  progress: info.progress.current,
-                  total: info.progress.total,
-                  message: info.progress.status,
-                },
-              })
-              .catch(() => {});
-          }
+          if (info.progress) await notify(info.progress);
           await new Promise((r) => setTimeout(r, 250));
           info = await tasks.getTask(taskId);
+        }
+        // The last state too: a repository indexed within one poll still reports where it ended.
+        if (token !== undefined && info.progress && info.state !== 'PENDING') {
+          await notify(info.progress);
+          // The SDK client runs notification handlers a tick later than response handlers, and
+          // drops progress for a request that has been answered: a notification that reaches it
+          // in the same read as the response is lost. A short pause keeps them apart.
+          await new Promise((r) => setTimeout(r, FINAL_PROGRESS_PAUSE_MS));
         }
         const out: Record<string, unknown> = { task_id: taskId, state: info.state, root: p.realPath };
         if (info.progress) out.progress = info.progress;
