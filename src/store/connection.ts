@@ -5,8 +5,11 @@ import { CodeindexError } from '../errors.js';
 
 /** Default wait for another process's write lock. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
-/** Page cache per connection. Writers get more: batch inserts touch many index pages at random. */
-const WRITER_CACHE_KIB = 65_536;
+/**
+ * Page cache per connection. A cold index of the 33 MB TypeScript corpus writes as fast with 16 MB
+ * as with 64 MB (pages missed are in the OS cache), and each worker process keeps 48 MB less.
+ */
+const WRITER_CACHE_KIB = 16_384;
 const READER_CACHE_KIB = 32_768;
 /**
  * WAL pages before a commit checkpoints (SQLite's default is 1000). A cold index rewrites the same
