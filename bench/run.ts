@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench -- [all|cold|noop|file|query|queue|memory|watch] [--corpus django|go|ts] [--quick]`
+ * `npm run bench -- [all|cold|noop|file|query|queue|memory|stages|watch] [--corpus django|go|ts] [--quick]`
  *
  * Prints markdown tables (targets from issue 6 next to each figure, with PASS/FAIL) and writes
  * JSON to `bench/results/<name>.json`. See bench/README.md for what each figure means.
@@ -16,8 +16,9 @@ import { round } from './lib/stats.js';
 import { type MemoryResult, measureMemory } from './memory.js';
 import { measureQueries, type QueryKind, type QueryResult } from './query.js';
 import { measureQueue, type QueueResult } from './queue.js';
+import { measureStages, type StageResult } from './stages.js';
 
-const COMMANDS = ['all', 'cold', 'noop', 'file', 'query', 'queue', 'memory', 'watch'] as const;
+const COMMANDS = ['all', 'cold', 'noop', 'file', 'query', 'queue', 'memory', 'stages', 'watch'] as const;
 type Command = (typeof COMMANDS)[number];
 
 /** Targets from issue 6 (this 2-core machine). */
@@ -180,6 +181,29 @@ function memoryTable(m: MemoryResult): string {
   );
 }
 
+function stagesTable(results: StageResult[]): string {
+  const stages = ['read', 'parse', 'query', 'extractRest', 'write'] as const;
+  const label = {
+    read: 'read',
+    parse: 'parse',
+    query: 'tags queries',
+    extractRest: 'extraction (rest)',
+    write: 'SQLite writes',
+  };
+  return table(
+    ['corpus', 'files', ...stages.map((k) => `${label[k]} ms (x parse)`), 'sum / parse'],
+    results.map((r) => [
+      r.corpus,
+      r.files,
+      ...stages.map((k) => `${r.ms[k]} (${r.vsParse[k]})`),
+      round(
+        stages.reduce((a, k) => a + r.vsParse[k], 0),
+        2,
+      ),
+    ]),
+  );
+}
+
 function log(msg: string): void {
   process.stderr.write(`bench: ${msg}\n`);
 }
@@ -264,6 +288,18 @@ async function main(): Promise<number> {
       `### Cold index (wall: index_repository enqueue -> SUCCESS; baselines = median of ${reps.baseline})\n\n${coldTable(cold)}`,
     );
     if (cold.some((r) => r.singleFile)) sections.push(`### Single-file re-index\n\n${singleFileTable(cold)}`);
+  }
+
+  if (command === 'all' || command === 'stages') {
+    const stages: StageResult[] = [];
+    for (const corpus of corpora) {
+      log(`${corpus.name}: stages, one process`);
+      stages.push(await measureStages(corpus));
+    }
+    out.stages = stages;
+    sections.push(
+      `### Where the time goes (one process, one thread; each stage x parse time)\n\n${stagesTable(stages)}`,
+    );
   }
 
   if (command === 'all' || command === 'query') {

@@ -21,12 +21,21 @@ export interface Extractor {
    * Extracts one file. Never throws: syntax errors yield whatever tree-sitter recovered, and an
    * input the parser rejects yields an empty extraction.
    */
-  extractFile(source: string, language: LanguageId): FileExtraction;
+  extractFile(source: string, language: LanguageId, timings?: ExtractTimings): FileExtraction;
   /**
    * Loads every grammar, compiles every query and runs a small sample of each language through
    * the whole extraction, so the first real batch pays no start-up cost. Returns the time taken.
    */
   warmUp(): number;
+}
+
+/** Milliseconds spent per stage, added to by `extractFile` when given (for the benchmarks). */
+export interface ExtractTimings {
+  parse: number;
+  /** The tags queries. */
+  query: number;
+  /** Everything after the queries: definitions, references, imports, chunks. */
+  rest: number;
 }
 
 /** A few lines per language that exercise definitions, references, imports and chunks. */
@@ -89,20 +98,34 @@ function emptyExtraction(language: LanguageId): FileExtraction {
   return { language, symbols: [], refs: [], imports: [], chunks: [] };
 }
 
-function extractWith(runtime: LanguageRuntime, source: string, language: LanguageId): FileExtraction {
+function extractWith(
+  runtime: LanguageRuntime,
+  source: string,
+  language: LanguageId,
+  timings: ExtractTimings | undefined,
+): FileExtraction {
+  const t0 = timings === undefined ? 0 : performance.now();
   const tree = runtime.parser.parse(source);
+  const t1 = timings === undefined ? 0 : performance.now();
   const raw = collectCaptures(runtime, tree, source);
+  const t2 = timings === undefined ? 0 : performance.now();
   const lines = createLineIndex(source);
   const { symbols, scopes, candidates, nameStarts } = resolveDefinitions(raw, source, lines, runtime.rules);
   const refs = dedupeRefs(raw, nameStarts, source, language);
   const { imports, importRefs, lastTopLevelRow } = resolveImports(raw, source, runtime.rules, lines, scopes);
-  return {
+  const out: FileExtraction = {
     language,
     symbols,
     refs: resolveRefs(refs, importRefs, scopes, source, lines),
     imports,
     chunks: buildChunks(source, lines, candidates, lastTopLevelRow),
   };
+  if (timings !== undefined) {
+    timings.parse += t1 - t0;
+    timings.query += t2 - t1;
+    timings.rest += performance.now() - t2;
+  }
+  return out;
 }
 
 /**
@@ -131,12 +154,12 @@ export function createExtractor(): Extractor {
     return runtime;
   };
   return {
-    extractFile(source, language) {
+    extractFile(source, language, timings) {
       // Grammar or query problems are programming errors and should surface, so only the
       // per-file work is guarded.
       const runtime = runtimeFor(language);
       try {
-        return extractWith(runtime, source, language);
+        return extractWith(runtime, source, language, timings);
       } catch {
         return emptyExtraction(language);
       }

@@ -25,3 +25,15 @@ test('warmUp compiles every language once; later extraction gives the same resul
     createExtractor().extractFile(source, 'typescript'),
   );
 });
+
+test('extractFile adds its stage times when given a timings object, and extracts the same', () => {
+  const extractor = createExtractor();
+  const source = 'export class Queue { add(job: Job) { return schedule(job); } }\n';
+  const timings = { parse: 0, query: 0, rest: 0 };
+  const timed = extractor.extractFile(source, 'typescript', timings);
+  assert.deepEqual(timed, extractor.extractFile(source, 'typescript'));
+  assert.ok(timings.parse > 0 && timings.query > 0 && timings.rest > 0, JSON.stringify(timings));
+  const before = { ...timings };
+  extractor.extractFile(source, 'typescript', timings);
+  assert.ok(timings.parse > before.parse && timings.query > before.query && timings.rest > before.rest);
+});
