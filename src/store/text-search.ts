@@ -93,10 +93,21 @@ interface ChunkRow {
   language: LanguageId;
   rel: string;
   root: string;
+}
+
+interface RankedId {
+  id: number;
   rank: number;
 }
 
-/** Full-text search over chunks, best BM25 first. Never throws on odd input: it finds nothing. */
+/**
+ * Full-text search over chunks, best BM25 first. Never throws on odd input: it finds nothing.
+ *
+ * Two steps: rank chunk ids in the FTS index alone, then read the page's chunks. A common word
+ * ("func", "return") matches tens of thousands of chunks, and BM25 has to score all of them;
+ * joining each to its chunk, file and root (and carrying its text through the sort) tripled that
+ * cost, so the joins are made only when a language or path filter needs them.
+ */
 export function searchText(ctx: QueryContext, q: TextQuery): TextSearchResult {
   const { limit, offset } = paging(q.limit, q.offset);
   const { match, any, terms } = compileTextQuery(q.query);
@@ -113,40 +124,65 @@ export function searchText(ctx: QueryContext, q: TextQuery): TextSearchResult {
     where.push(f.sql);
     params.push(...f.params);
   }
-  const sql = `SELECT c.id, c.start_line, c.end_line, c.symbol, c.content, f.language, f.path AS rel, r.path AS root,
-      ${BM25} AS rank
-    FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid
-      JOIN files f ON f.id = c.file_id JOIN roots r ON r.id = f.root_id
-    WHERE chunks_fts MATCH ?${where.map((w) => ` AND ${w}`).join('')}
-    ORDER BY rank LIMIT ? OFFSET ?`;
-  const run = (expr: string, n: number, skip: number): ChunkRow[] => {
+  const sql =
+    where.length === 0
+      ? `SELECT rowid AS id, ${BM25} AS rank FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ? OFFSET ?`
+      : `SELECT c.id, ${BM25} AS rank
+         FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid
+           JOIN files f ON f.id = c.file_id JOIN roots r ON r.id = f.root_id
+         WHERE chunks_fts MATCH ?${where.map((w) => ` AND ${w}`).join('')}
+         ORDER BY rank LIMIT ? OFFSET ?`;
+  const run = (expr: string, n: number, skip: number): RankedId[] => {
     try {
-      return ctx.statements.get<ChunkRow>(sql).all(expr, ...params, n, skip);
+      return ctx.statements.get<RankedId>(sql).all(expr, ...params, n, skip);
     } catch (err) {
       // compileTextQuery emits only quoted words, so this is a safety net, not a code path.
       if (err instanceof Error && /fts5/i.test(err.message)) return [];
       throw err;
     }
   };
-  let rows = run(match, limit + 1, offset);
-  if (any !== null && rows.length <= limit) {
+  let ranked = run(match, limit + 1, offset);
+  if (any !== null && ranked.length <= limit) {
     // Chunks holding every word come first; then chunks holding some of them, best BM25 first.
     const all = run(match, offset + limit + 1, 0);
     const seen = new Set(all.map((r) => r.id));
     const more = run(any, offset + limit + 1, 0).filter((r) => !seen.has(r.id));
-    rows = [...all, ...more].slice(offset, offset + limit + 1);
+    ranked = [...all, ...more].slice(offset, offset + limit + 1);
   }
-  const hits: ChunkHit[] = rows.slice(0, limit).map((r) => ({
-    chunkId: r.id,
-    path: joinRootPath(r.root, r.rel),
-    language: r.language,
-    startLine: r.start_line,
-    endLine: r.end_line,
-    symbol: r.symbol,
-    score: -r.rank,
-    snippet: makeSnippet(r.content, r.start_line, terms),
-  }));
-  return { hits, hasMore: rows.length > limit };
+  const page = ranked.slice(0, limit);
+  const rows = chunkRows(
+    ctx,
+    page.map((r) => r.id),
+  );
+  const hits: ChunkHit[] = [];
+  for (const { id, rank } of page) {
+    const r = rows.get(id);
+    if (r === undefined) continue;
+    hits.push({
+      chunkId: r.id,
+      path: joinRootPath(r.root, r.rel),
+      language: r.language,
+      startLine: r.start_line,
+      endLine: r.end_line,
+      symbol: r.symbol,
+      score: -rank,
+      snippet: makeSnippet(r.content, r.start_line, terms),
+    });
+  }
+  return { hits, hasMore: ranked.length > limit };
+}
+
+/** The chunks of a result page with their file and root, by id. */
+function chunkRows(ctx: QueryContext, ids: readonly number[]): Map<number, ChunkRow> {
+  if (ids.length === 0) return new Map();
+  const rows = ctx.statements
+    .get<ChunkRow>(
+      `SELECT c.id, c.start_line, c.end_line, c.symbol, c.content, f.language, f.path AS rel, r.path AS root
+       FROM chunks c JOIN files f ON f.id = c.file_id JOIN roots r ON r.id = f.root_id
+       WHERE c.id IN (${ids.map(() => '?').join(', ')})`,
+    )
+    .all(...ids);
+  return new Map(rows.map((r) => [r.id, r]));
 }
 
 /**

@@ -138,3 +138,24 @@ test('paging', () => {
   );
   for (let i = 1; i < all.hits.length; i++) assert.ok(all.hits[i - 1]!.score >= all.hits[i]!.score);
 });
+
+test('a filter that keeps everything ranks, pages and scores exactly like no filter', () => {
+  for (const query of ['retry', 'retry backoff', 'job delay', 'backoff_max']) {
+    for (const page of [
+      { limit: 10, offset: 0 },
+      { limit: 1, offset: 0 },
+      { limit: 1, offset: 1 },
+      { limit: 2, offset: 1 },
+    ]) {
+      const plain = store.searchText({ query, ...page });
+      const scoped = store.searchText({ query, ...page, pathPrefix: '/repo' });
+      assert.deepEqual(
+        scoped.hits.map((h) => [h.chunkId, h.path, h.score, h.snippet]),
+        plain.hits.map((h) => [h.chunkId, h.path, h.score, h.snippet]),
+        `${query} ${JSON.stringify(page)}`,
+      );
+      assert.equal(scoped.hasMore, plain.hasMore);
+    }
+  }
+  assert.ok(store.searchText({ query: 'retry', limit: 1 }).hasMore);
+});
