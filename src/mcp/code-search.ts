@@ -138,6 +138,10 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore) {
             (!q.pathPrefix || c.path === q.pathPrefix || c.path.startsWith(`${q.pathPrefix}/`)) &&
             (!q.language || c.language === q.language),
         );
+      // Snippets are made for the page returned, not for every candidate.
+      const contentOf = new Map(candidates.map((c) => [c.chunkId, c.content]));
+      const withSnippet = (h: ChunkHit): ChunkHit =>
+        h.snippet !== '' ? h : { ...h, snippet: snippetOf(contentOf.get(h.chunkId) ?? '', h.startLine) };
       const semHits: ChunkHit[] = candidates.map((c) => ({
         chunkId: c.chunkId,
         path: c.path,
@@ -146,11 +150,11 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore) {
         endLine: c.endLine,
         symbol: c.symbol,
         score: sem.scores.get(c.chunkId) ?? 0,
-        snippet: snippetOf(c.content, c.startLine),
+        snippet: '',
       }));
       if (q.mode === 'semantic') {
         return {
-          hits: semHits.slice(q.offset, q.offset + q.limit),
+          hits: semHits.slice(q.offset, q.offset + q.limit).map(withSnippet),
           hasMore: semHits.length > q.offset + q.limit,
           mode: 'semantic',
         };
@@ -165,7 +169,7 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore) {
       ]);
       const hits = fused.map((f) => ({ ...byId.get(f.id)!, score: Number(f.score.toFixed(6)) }));
       return {
-        hits: hits.slice(q.offset, q.offset + q.limit),
+        hits: hits.slice(q.offset, q.offset + q.limit).map(withSnippet),
         hasMore: hits.length > q.offset + q.limit,
         mode: 'hybrid',
       };

@@ -1,9 +1,9 @@
-import type { LanguageId } from '../indexer/types.js';
 import { lineTerms, splitIdentifier } from './identifiers.js';
-import { joinRootPath, scopeFilter } from './paths.js';
+import { scopeFilter } from './paths.js';
 import type { QueryContext } from './query-context.js';
 import { paging, scopeOf } from './query-context.js';
 import type { ChunkHit, TextQuery, TextSearchResult } from './types.js';
+import { chunksByIds } from './vectors.js';
 
 const WORD = /[\p{L}\p{N}_$]+/gu;
 const MAX_GROUPS = 16;
@@ -84,17 +84,6 @@ const STOP_WORDS = new Set(
   ),
 );
 
-interface ChunkRow {
-  id: number;
-  start_line: number;
-  end_line: number;
-  symbol: string | null;
-  content: string;
-  language: LanguageId;
-  rel: string;
-  root: string;
-}
-
 interface RankedId {
   id: number;
   rank: number;
@@ -150,39 +139,21 @@ export function searchText(ctx: QueryContext, q: TextQuery): TextSearchResult {
     ranked = [...all, ...more].slice(offset, offset + limit + 1);
   }
   const page = ranked.slice(0, limit);
-  const rows = chunkRows(
+  const rankOf = new Map(page.map((r) => [r.id, r.rank]));
+  const hits: ChunkHit[] = chunksByIds(
     ctx,
     page.map((r) => r.id),
-  );
-  const hits: ChunkHit[] = [];
-  for (const { id, rank } of page) {
-    const r = rows.get(id);
-    if (r === undefined) continue;
-    hits.push({
-      chunkId: r.id,
-      path: joinRootPath(r.root, r.rel),
-      language: r.language,
-      startLine: r.start_line,
-      endLine: r.end_line,
-      symbol: r.symbol,
-      score: -rank,
-      snippet: makeSnippet(r.content, r.start_line, terms),
-    });
-  }
+  ).map((c) => ({
+    chunkId: c.chunkId,
+    path: c.path,
+    language: c.language,
+    startLine: c.startLine,
+    endLine: c.endLine,
+    symbol: c.symbol,
+    score: -(rankOf.get(c.chunkId) ?? 0),
+    snippet: makeSnippet(c.content, c.startLine, terms),
+  }));
   return { hits, hasMore: ranked.length > limit };
-}
-
-/** The chunks of a result page with their file and root, by id. */
-function chunkRows(ctx: QueryContext, ids: readonly number[]): Map<number, ChunkRow> {
-  if (ids.length === 0) return new Map();
-  const rows = ctx.statements
-    .get<ChunkRow>(
-      `SELECT c.id, c.start_line, c.end_line, c.symbol, c.content, f.language, f.path AS rel, r.path AS root
-       FROM chunks c JOIN files f ON f.id = c.file_id JOIN roots r ON r.id = f.root_id
-       WHERE c.id IN (${ids.map(() => '?').join(', ')})`,
-    )
-    .all(...ids);
-  return new Map(rows.map((r) => [r.id, r]));
 }
 
 /**
