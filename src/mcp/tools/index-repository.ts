@@ -6,10 +6,10 @@ import type { ToolContext } from '../context.js';
 import { runTool, toolResult } from '../results.js';
 import { priorityIn, taskOut } from './schemas.js';
 
-/** `index_repository`: returns a task id at once; scanning and parsing run in workers. */
 /** Pause between the last progress notification and the result (see where it is used). */
 const FINAL_PROGRESS_PAUSE_MS = 30;
 
+/** `index_repository`: returns a task id at once; scanning and parsing run in workers. */
 export function registerIndexRepositoryTool(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
     'index_repository',
