@@ -5,6 +5,7 @@ import { errorMessage } from '../../src/errors.js';
 import { detectLanguage, type Extractor } from '../../src/indexer/index.js';
 import type { LanguageId } from '../../src/indexer/types.js';
 import type { FileWrite, IndexStore, SkipReason } from '../../src/store/types.js';
+import { noteParsedBytes } from '../native-memory.js';
 
 /** What indexing a list of files did; summed up into the repository summary. */
 export interface FilesResult {
@@ -177,6 +178,7 @@ function indexOne(
     return null;
   }
   const extraction = deps.extractor.extractFile(read.text, language);
+  noteParsedBytes(read.size);
   res.indexed++;
   res.symbols += extraction.symbols.length;
   res.refs += extraction.refs.length;
