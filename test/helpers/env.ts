@@ -170,6 +170,8 @@ export async function startPrivateRedis(opts: { appendonly?: boolean } = {}): Pr
 }> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'ci-redis-'));
+  // Kept across stop/start (restart tests read the AOF back); removed when the test file ends.
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   let proc: ChildProcess | null = null;
   const start = async () => {
     proc = spawn(
