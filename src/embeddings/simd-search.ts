@@ -2,8 +2,8 @@ import { createRequire } from 'node:module';
 
 /** The one function we use from usearch: SIMD brute-force k-NN, no index to build. */
 type ExactSearch = (
-  dataset: Float32Array,
-  queries: Float32Array,
+  dataset: Float32Array | Int8Array,
+  queries: Float32Array | Int8Array,
   dims: number,
   k: number,
   metric: 'ip',
@@ -48,4 +48,37 @@ export function simdTopK(
     out.push({ index: Number(r.keys[i]), score: 1 - r.distances[i]! });
   }
   return out;
+}
+
+/**
+ * An int8 copy of a matrix of unit rows (each component × 127, rounded), a quarter of its size,
+ * for a first, approximate pass: usearch scans it about 3x faster than the float32 matrix
+ * (4.4 ms against 13 ms for 78k × 512 on this 2-core machine). Null when usearch is unavailable.
+ */
+export function quantizeRows(matrix: Float32Array): Int8Array | null {
+  if (!exactSearch) return null;
+  const out = new Int8Array(matrix.length);
+  for (let i = 0; i < matrix.length; i++) out[i] = Math.round(Math.max(-1, Math.min(1, matrix[i]!)) * 127);
+  return out;
+}
+
+/**
+ * Row numbers of the `k` best rows of an int8 matrix by inner product with `query` (scaled to
+ * the int8 range), best first; null when usearch is unavailable. Approximate: callers re-rank
+ * with the float32 rows.
+ */
+export function int8Candidates(
+  rows: Int8Array,
+  dims: number,
+  query: Float32Array,
+  k: number,
+): number[] | null {
+  if (!exactSearch) return null;
+  let max = 0;
+  for (let i = 0; i < query.length; i++) max = Math.max(max, Math.abs(query[i]!));
+  const scale = max > 0 ? 127 / max : 0;
+  const q = new Int8Array(query.length);
+  for (let i = 0; i < query.length; i++) q[i] = Math.round(query[i]! * scale);
+  const r = exactSearch(rows, q, dims, k, 'ip');
+  return Array.from(r.keys, (key) => Number(key));
 }

@@ -1,5 +1,5 @@
 import { CodeindexError } from '../errors.js';
-import { simdTopK } from './simd-search.js';
+import { int8Candidates, quantizeRows, simdTopK } from './simd-search.js';
 
 /** One nearest neighbour: the row number in the matrix and its cosine similarity to the query. */
 export interface TopKHit {
@@ -21,6 +21,49 @@ export function l2Normalize(v: Float32Array): Float32Array {
   return v;
 }
 
+function checkQueryDims(query: Float32Array, dims: number): void {
+  if (query.length !== dims) {
+    throw new CodeindexError(
+      'EMBEDDING_PROVIDER',
+      `query vector has ${query.length} dimensions but the stored vectors have ${dims}; re-embed the index with the configured model`,
+    );
+  }
+}
+
+/** Matrices from this many floats up get an int8 first pass (below it the float32 scan takes ~1 ms). */
+export const INT8_PASS_MIN_FLOATS = 1_000_000;
+
+/**
+ * Top-k in two passes: the best `max(4k, k + 100)` rows of the int8 copy, then exact float32 dot
+ * products of those rows only, best first (equal scores: lower row first). The int8 rounding error
+ * of a score is far below the gap between a true top-k row and the rows past the candidate list,
+ * so the result is the exact top-k (the tests compare it with the full float32 scan). Null when
+ * the int8 pass is unavailable.
+ */
+export function rerankedTopK(
+  matrix: Float32Array,
+  rows8: Int8Array,
+  dims: number,
+  query: Float32Array,
+  k: number,
+): TopKHit[] | null {
+  checkQueryDims(query, dims);
+  const n = matrix.length / dims;
+  const size = Math.min(Math.max(0, Math.floor(k)), n);
+  if (size === 0) return [];
+  const candidates = int8Candidates(rows8, dims, query, Math.min(n, Math.max(4 * size, size + 100)));
+  if (candidates === null) return null;
+  const hits: TopKHit[] = [];
+  for (const row of candidates) {
+    const off = row * dims;
+    let score = 0;
+    for (let j = 0; j < dims; j++) score += matrix[off + j]! * query[j]!;
+    if (!Number.isNaN(score)) hits.push({ index: row, score });
+  }
+  hits.sort((a, b) => b.score - a.score || a.index - b.index);
+  return hits.slice(0, size);
+}
+
 /**
  * Exact top-k by dot product over a row-major `n × dims` matrix of L2-normalised rows (so the
  * score is cosine similarity when `query` is normalised too). One pass with a size-k min-heap:
@@ -30,12 +73,7 @@ export function l2Normalize(v: Float32Array): Float32Array {
 export function topK(matrix: Float32Array, dims: number, query: Float32Array, k: number): TopKHit[] {
   if (!Number.isInteger(dims) || dims < 1) throw new RangeError(`topK: dims must be a positive integer`);
   if (matrix.length % dims !== 0) throw new RangeError(`topK: matrix length is not a multiple of dims`);
-  if (query.length !== dims) {
-    throw new CodeindexError(
-      'EMBEDDING_PROVIDER',
-      `query vector has ${query.length} dimensions but the stored vectors have ${dims}; re-embed the index with the configured model`,
-    );
-  }
+  checkQueryDims(query, dims);
   const n = matrix.length / dims;
   const size = Math.min(Math.max(0, Math.floor(k)), n);
   if (size === 0) return [];
@@ -172,16 +210,18 @@ export function createVectorIndex(
       `stored vectors for ${model} are inconsistent (${size} ids, ${matrix.length} floats, ${dims} dims); re-embed the index`,
     );
   }
+  const rows8 = matrix.length >= INT8_PASS_MIN_FLOATS ? quantizeRows(matrix) : null;
   return Object.freeze({
     rootPath,
     model,
     generation,
     dims,
     size,
-    bytes: matrix.byteLength,
+    bytes: matrix.byteLength + (rows8?.byteLength ?? 0),
     search(query: Float32Array, k: number): VectorHit[] {
       if (size === 0) return [];
-      return topK(matrix, dims, query, k).map((h) => ({ id: ids[h.index]!, score: h.score }));
+      const hits = (rows8 && rerankedTopK(matrix, rows8, dims, query, k)) ?? topK(matrix, dims, query, k);
+      return hits.map((h) => ({ id: ids[h.index]!, score: h.score }));
     },
   });
 }

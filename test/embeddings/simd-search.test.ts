@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { simdSearchAvailable, simdTopK } from '../../src/embeddings/simd-search.js';
-import { topK } from '../../src/embeddings/vector-search.js';
+import { quantizeRows, simdSearchAvailable, simdTopK } from '../../src/embeddings/simd-search.js';
+import {
+  createVectorIndex,
+  INT8_PASS_MIN_FLOATS,
+  rerankedTopK,
+  topK,
+} from '../../src/embeddings/vector-search.js';
 
 function unitMatrix(n: number, dims: number, seed: number): Float32Array {
   let x = seed;
@@ -56,4 +61,46 @@ test('topK takes the SIMD path for large matrices and gives the same answer as t
   assert.equal(viaTopK[0]?.index, 5);
   assert.equal(small[0]?.index, 5);
   assert.ok(Math.abs(viaTopK[0]!.score - 1) < 1e-4);
+});
+
+test('the int8 first pass plus float32 re-rank gives exactly the brute-force top-k', () => {
+  const dims = 128;
+  const n = 10_000; // 1.28M floats: above INT8_PASS_MIN_FLOATS
+  const m = unitMatrix(n, dims, 23);
+  assert.ok(m.length >= INT8_PASS_MIN_FLOATS);
+  const rows8 = quantizeRows(m);
+  assert.ok(rows8, 'usearch native module did not load');
+  const brute = (query: Float32Array) =>
+    Array.from({ length: n }, (_, i) => {
+      let s = 0;
+      for (let j = 0; j < dims; j++) s += m[i * dims + j]! * query[j]!;
+      return { index: i, score: s };
+    }).sort((a, b) => b.score - a.score || a.index - b.index);
+  const queries = [
+    m.slice(0, dims),
+    m.slice(4321 * dims, 4322 * dims).map((v, j) => v + (j % 3 === 0 ? 0.05 : -0.02)),
+    unitMatrix(1, dims, 99),
+  ];
+  for (const query of queries) {
+    for (const k of [1, 10, 150]) {
+      const fast = rerankedTopK(m, rows8, dims, query, k);
+      assert.ok(fast);
+      const exact = brute(query).slice(0, k);
+      assert.deepEqual(
+        fast.map((h) => h.index),
+        exact.map((h) => h.index),
+        `k=${k}`,
+      );
+      for (const [i, h] of fast.entries()) assert.ok(Math.abs(h.score - exact[i]!.score) < 1e-9);
+    }
+  }
+  // A vector index over such a matrix takes this path and finds a row as its own neighbour.
+  const index = createVectorIndex('/r', 'm', 1, {
+    ids: Array.from({ length: n }, (_, i) => i + 1),
+    matrix: m,
+    dims,
+  });
+  assert.equal(index.bytes, m.byteLength + rows8.byteLength);
+  assert.equal(index.search(m.slice(777 * dims, 778 * dims), 3)[0]?.id, 778);
+  assert.throws(() => rerankedTopK(m, rows8, dims, new Float32Array(dims + 1), 3), /dimensions/);
 });
