@@ -159,7 +159,7 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore) {
           mode: 'semantic',
         };
       }
-      const text = s.searchText(textQuery).hits;
+      const text = s.searchText({ ...textQuery, looseBelow: q.offset + q.limit }).hits;
       const byId = new Map<number, ChunkHit>();
       for (const h of semHits) byId.set(h.chunkId, h);
       for (const h of text) byId.set(h.chunkId, h); // text snippets point at the matching lines

@@ -131,7 +131,7 @@ export function searchText(ctx: QueryContext, q: TextQuery): TextSearchResult {
     }
   };
   let ranked = run(match, limit + 1, offset);
-  if (any !== null && ranked.length <= limit) {
+  if (any !== null && ranked.length <= Math.min(limit, q.looseBelow ?? limit)) {
     // Chunks holding every word come first; then chunks holding some of them, best BM25 first.
     const all = run(match, offset + limit + 1, 0);
     const seen = new Set(all.map((r) => r.id));

@@ -113,6 +113,12 @@ export interface TextQuery {
   language?: LanguageId;
   limit: number;
   offset?: number;
+  /**
+   * When at most this many chunks (default: `limit`) hold every word, add chunks that hold some of
+   * them. Hybrid search asks for 50 candidates but needs the partial matches only when fewer than
+   * a page hold every word: the OR query over common words was most of its time.
+   */
+  looseBelow?: number;
 }
 
 export interface RootStatus {

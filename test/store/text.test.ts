@@ -159,3 +159,12 @@ test('a filter that keeps everything ranks, pages and scores exactly like no fil
   }
   assert.ok(store.searchText({ query: 'retry', limit: 1 }).hasMore);
 });
+
+test('looseBelow: partial matches are added only when at most that many chunks hold every word', () => {
+  assert.deepEqual(paths('retry backoff').slice(2), ['/repo/src/noise.ts']);
+  assert.deepEqual(paths('retry backoff', { looseBelow: 2 }).slice(2), ['/repo/src/noise.ts']);
+  assert.deepEqual(paths('retry backoff', { looseBelow: 1 }).sort(), [
+    '/repo/py/backoff.py',
+    '/repo/src/retry.ts',
+  ]);
+});
