@@ -8,6 +8,7 @@ import {
 import { fuseRankings } from '../embeddings/rrf.js';
 import { createVectorIndexCache, type VectorIndexCache } from '../embeddings/vector-search.js';
 import type { LanguageId } from '../indexer/types.js';
+import { chunkHit } from '../store/text-search.js';
 import type { ChunkHit, IndexStore } from '../store/types.js';
 
 export type SearchMode = 'text' | 'semantic' | 'hybrid';
@@ -142,16 +143,7 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore) {
       const contentOf = new Map(candidates.map((c) => [c.chunkId, c.content]));
       const withSnippet = (h: ChunkHit): ChunkHit =>
         h.snippet !== '' ? h : { ...h, snippet: snippetOf(contentOf.get(h.chunkId) ?? '', h.startLine) };
-      const semHits: ChunkHit[] = candidates.map((c) => ({
-        chunkId: c.chunkId,
-        path: c.path,
-        language: c.language,
-        startLine: c.startLine,
-        endLine: c.endLine,
-        symbol: c.symbol,
-        score: sem.scores.get(c.chunkId) ?? 0,
-        snippet: '',
-      }));
+      const semHits = candidates.map((c) => chunkHit(c, sem.scores.get(c.chunkId) ?? 0, ''));
       if (q.mode === 'semantic') {
         return {
           hits: semHits.slice(q.offset, q.offset + q.limit).map(withSnippet),

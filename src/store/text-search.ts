@@ -2,7 +2,7 @@ import { lineTerms, splitIdentifier } from './identifiers.js';
 import { scopeFilter } from './paths.js';
 import type { QueryContext } from './query-context.js';
 import { paging, scopeOf } from './query-context.js';
-import type { ChunkHit, TextQuery, TextSearchResult } from './types.js';
+import type { ChunkHit, ChunkRecord, TextQuery, TextSearchResult } from './types.js';
 import { chunksByIds } from './vectors.js';
 
 const WORD = /[\p{L}\p{N}_$]+/gu;
@@ -140,20 +140,25 @@ export function searchText(ctx: QueryContext, q: TextQuery): TextSearchResult {
   }
   const page = ranked.slice(0, limit);
   const rankOf = new Map(page.map((r) => [r.id, r.rank]));
-  const hits: ChunkHit[] = chunksByIds(
+  const hits = chunksByIds(
     ctx,
     page.map((r) => r.id),
-  ).map((c) => ({
+  ).map((c) => chunkHit(c, -(rankOf.get(c.chunkId) ?? 0), makeSnippet(c.content, c.startLine, terms)));
+  return { hits, hasMore: ranked.length > limit };
+}
+
+/** A search hit for a chunk record, with its score and snippet. */
+export function chunkHit(c: ChunkRecord, score: number, snippet: string): ChunkHit {
+  return {
     chunkId: c.chunkId,
     path: c.path,
     language: c.language,
     startLine: c.startLine,
     endLine: c.endLine,
     symbol: c.symbol,
-    score: -(rankOf.get(c.chunkId) ?? 0),
-    snippet: makeSnippet(c.content, c.startLine, terms),
-  }));
-  return { hits, hasMore: ranked.length > limit };
+    score,
+    snippet,
+  };
 }
 
 /**
