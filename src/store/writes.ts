@@ -155,31 +155,47 @@ export function createIndexWriter(db: Database.Database, now: () => number): Ind
     deleteRoot: db.prepare<Params>('DELETE FROM roots WHERE path = ?'),
   };
 
-  /** `INSERT INTO <head> VALUES (...), (...)` statements per row bucket, prepared on first use. */
-  function multiInsert(head: string, cols: number, verb = 'INSERT'): (params: unknown[]) => void {
+  /**
+   * Runs a multi-row statement over flat parameters (`cols` per row) in runs of ROW_BUCKETS rows,
+   * largest first; `sql` gets the `(?, ...), (?, ...)` list of one run. Statements are prepared
+   * per row count on first use. With `returning`, the rows the statement returns are collected.
+   */
+  function multiRow<R>(
+    sql: (values: string) => string,
+    cols: number,
+    returning = false,
+  ): (params: unknown[]) => R[] {
     const row = `(${new Array(cols).fill('?').join(', ')})`;
-    const byRows = new Map<number, Database.Statement<Params>>();
-    const stmt = (rows: number): Database.Statement<Params> => {
+    const byRows = new Map<number, Database.Statement<Params, R>>();
+    const stmt = (rows: number): Database.Statement<Params, R> => {
       let s = byRows.get(rows);
       if (s === undefined) {
-        s = db.prepare<Params>(`${verb} INTO ${head} VALUES ${new Array(rows).fill(row).join(', ')}`);
+        s = db.prepare<Params, R>(sql(new Array(rows).fill(row).join(', ')));
         byRows.set(rows, s);
       }
       return s;
     };
     return (params) => {
+      const out: R[] = [];
       const total = params.length / cols;
       let done = 0;
       for (const rows of ROW_BUCKETS) {
         if (total - done < rows) continue;
         const s = stmt(rows);
         while (total - done >= rows) {
-          s.run(params.length === rows * cols ? params : params.slice(done * cols, (done + rows) * cols));
+          const run =
+            params.length === rows * cols ? params : params.slice(done * cols, (done + rows) * cols);
+          if (returning) out.push(...s.all(run));
+          else s.run(run);
           done += rows;
         }
       }
+      return out;
     };
   }
+  /** `<verb> INTO <head> VALUES (...), (...)` over flat parameters. */
+  const multiInsert = (head: string, cols: number, verb = 'INSERT') =>
+    multiRow<never>((values) => `${verb} INTO ${head} VALUES ${values}`, cols);
   const insertSymbols = multiInsert(
     `symbols (file_id, name, name_lower, name_key, kind, start_line, start_col, end_line, end_col,
               container, signature, doc, exported, rank)`,
@@ -199,31 +215,21 @@ export function createIndexWriter(db: Database.Database, now: () => number): Ind
   }
 
   const insertNameParts = multiInsert('name_parts (suffix, name_key)', 2, 'INSERT OR IGNORE');
-  /** `INSERT OR IGNORE ... RETURNING name` for `rows` names: returns only the names that were new. */
-  const newNamesStmts = new Map<number, Database.Statement<Params, { name: string }>>();
-  const newNames = (batch: readonly PreparedName[]): string[] => {
-    let s = newNamesStmts.get(batch.length);
-    if (s === undefined) {
-      s = db.prepare<Params, { name: string }>(
-        `INSERT OR IGNORE INTO symbol_names (name) VALUES ${new Array(batch.length).fill('(?)').join(', ')} RETURNING name`,
-      );
-      newNamesStmts.set(batch.length, s);
-    }
-    return s.all(batch.map((n) => n.name)).map((r) => r.name);
-  };
+  /** Inserts names into `symbol_names` and returns only those that were new. */
+  const insertNewNames = multiRow<{ name: string }>(
+    (values) => `INSERT OR IGNORE INTO symbol_names (name) VALUES ${values} RETURNING name`,
+    1,
+    true,
+  );
 
   // Names are registered once per batch; across batches another process's cleanup may prune.
   // Only a name new to `symbol_names` gets its suffix keys, so a known name costs one lookup.
   function registerNames(names: readonly PreparedName[]): void {
     const byName = new Map(names.map((n) => [n.name, n]));
     const parts: unknown[] = [];
-    for (let i = 0; i < names.length; ) {
-      const size = ROW_BUCKETS.find((b) => b <= names.length - i) ?? 1;
-      for (const name of newNames(names.slice(i, i + size))) {
-        const n = byName.get(name)!;
-        for (const suffix of n.suffixes) parts.push(suffix, n.key);
-      }
-      i += size;
+    for (const { name } of insertNewNames(names.map((n) => n.name))) {
+      const n = byName.get(name)!;
+      for (const suffix of n.suffixes) parts.push(suffix, n.key);
     }
     insertNameParts(parts);
   }
