@@ -41,21 +41,20 @@ interface SiteInput {
 
 /** Groups a file's references by name, each group's sites in (line, col) order. */
 export function packRefs(refs: readonly SiteInput[]): PackedRefs[] {
-  const groups = new Map<string, { kinds: number; sites: RefSite[]; sorted: boolean }>();
+  const groups = new Map<string, { kinds: number; sites: RefSite[] }>();
   for (const r of refs) {
     let g = groups.get(r.name);
     if (g === undefined) {
-      g = { kinds: 0, sites: [], sorted: true };
+      g = { kinds: 0, sites: [] };
       groups.set(r.name, g);
     }
-    const last = g.sites[g.sites.length - 1];
-    if (last !== undefined && (last[0] > r.line || (last[0] === r.line && last[1] > r.col))) g.sorted = false;
     g.kinds |= REF_KIND_BIT[r.kind];
     g.sites.push([r.line, r.col, r.kind, r.enclosing]);
   }
   const out: PackedRefs[] = [];
   for (const [name, g] of groups) {
-    if (!g.sorted) g.sites.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    // Sites arrive in position order from the extractor; the (stable) sort makes it a guarantee.
+    g.sites.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     let enclosing: string | null = null;
     const stored = g.sites.map(([line, col, kind, e]): unknown[] => {
       if (e === enclosing) return [line, col, KIND_INDEX[kind]];
