@@ -10,6 +10,7 @@ import { resolveDefinitions } from './definitions.js';
 import { type LanguageRules, rulesFor } from './language-rules.js';
 import { loadGrammar } from './languages.js';
 import { createLineIndex } from './line-index.js';
+import { macroBodyTrees } from './macro-bodies.js';
 import { tagsQuerySources } from './queries/index.js';
 import { type CaptureQueries, collectCaptures } from './raw-captures.js';
 import { dedupeRefs, resolveImports, resolveRefs } from './references.js';
@@ -108,6 +109,11 @@ function extractWith(
   const tree = runtime.parser.parse(source);
   const t1 = timings === undefined ? 0 : performance.now();
   const raw = collectCaptures(runtime, tree, source);
+  if (runtime.rules.macroBodies) {
+    // Rust items inside item-level macros (`cfg_rt! { … }`): parsed on their own, offsets intact.
+    for (const body of macroBodyTrees(runtime.parser, tree, source))
+      collectCaptures(runtime, body, source, raw);
+  }
   const t2 = timings === undefined ? 0 : performance.now();
   const lines = createLineIndex(source);
   const { symbols, scopes, candidates, nameStarts } = resolveDefinitions(raw, source, lines, runtime.rules);

@@ -34,6 +34,8 @@ export interface LanguageRules {
   readonly docStyle: DocStyle;
   /** Python signatures end in `:`, which is dropped like `{` elsewhere. */
   readonly trimColon: boolean;
+  /** Items inside item-level macro bodies are parsed too (Rust: see `./macro-bodies.ts`). */
+  readonly macroBodies?: boolean;
   refineKind(ctx: DefinitionContext): SymbolKind;
   isExported(ctx: DefinitionContext): boolean;
   normaliseImport(sourceText: string, statementText: string): NormalisedImport | null;
@@ -144,6 +146,7 @@ export function splitRustUse(text: string): NormalisedImport {
 const RUST_RULES: LanguageRules = {
   docStyle: 'line-rust',
   trimColon: false,
+  macroBodies: true,
   refineKind: ({ kind, parent }) =>
     kind === 'function' && parent !== null && (parent.kind === 'impl' || parent.kind === 'trait')
       ? 'method'

@@ -78,8 +78,14 @@ function runQuery(query: Parser.Query, root: Parser.SyntaxNode, maxStartDepth?: 
 }
 
 /** Runs the top-level query (depth 1) and the whole-tree query and collects their captures. */
-export function collectCaptures(runtime: CaptureQueries, tree: Parser.Tree, source: string): RawExtraction {
-  const raw: RawExtraction = {
+export function collectCaptures(
+  runtime: CaptureQueries,
+  tree: Parser.Tree,
+  source: string,
+  /** Adds to these captures instead of starting afresh (a second tree over the same source). */
+  into?: RawExtraction,
+): RawExtraction {
+  const raw: RawExtraction = into ?? {
     definitions: [],
     containers: [],
     refs: [],

@@ -150,3 +150,57 @@ describe('rust: rust/src/store.rs', () => {
     assert.deepEqual(importRows(result), [['std::collections', ['HashMap'], 3]]);
   });
 });
+
+describe('rust: items inside item-level macros (rust/src/macros.rs)', () => {
+  const result = extractFixture('rust/src/macros.rs');
+
+  it('finds items in macro bodies, nested macros and cfg_if branches, with their positions', () => {
+    assert.deepEqual(definitionRows(result), [
+      ['cfg_rt', 'function', 4, 6, null],
+      ['JoinHandle', 'struct', 10, 12, null],
+      ['raw', 'field', 11, 11, 'JoinHandle'],
+      ['abort', 'method', 15, 17, 'JoinHandle'],
+      ['bind', 'function', 21, 21, null],
+      ['page_size', 'function', 27, 27, null],
+      ['page_size', 'function', 29, 29, null],
+      ['Runtime', 'struct', 33, 33, null],
+      ['block_on', 'method', 37, 37, 'Runtime'],
+      ['drop_task', 'function', 47, 50, null],
+    ]);
+    assert.equal(symbolNamed(result, 'JoinHandle').doc, 'A handle to a spawned task.');
+    assert.equal(symbolNamed(result, 'JoinHandle').exported, true);
+  });
+
+  it('records references inside macro bodies once each', () => {
+    const rows = refRows(result).filter(([, , line]) => line >= 8 && line <= 31);
+    // Generic parameters count as type uses, and `Listener::new` names `Listener` twice, as
+    // outside macros.
+    assert.deepEqual(rows, [
+      ['cfg_rt', 'call', 8, null],
+      ['Arc', 'type', 11, 'JoinHandle.raw'],
+      ['T', 'type', 11, 'JoinHandle.raw'],
+      ['JoinHandle', 'type', 14, 'JoinHandle'],
+      ['T', 'type', 14, 'JoinHandle'],
+      ['drop_task', 'call', 16, 'JoinHandle.abort'],
+      ['Arc', 'type', 16, 'JoinHandle.abort'],
+      ['clone', 'call', 16, 'JoinHandle.abort'],
+      ['cfg_net', 'call', 20, null],
+      ['Listener', 'type', 21, 'bind'],
+      ['Listener', 'type', 21, 'bind'],
+      ['new', 'call', 21, 'bind'],
+    ]);
+  });
+
+  it('chunks the items found in macro bodies', () => {
+    assert.deepEqual(
+      chunkRows(result).filter(([, , start]) => start >= 8 && start <= 31),
+      [
+        ['symbol', 'JoinHandle', 9, 12],
+        ['symbol', 'JoinHandle.abort', 15, 17],
+        ['symbol', 'bind', 21, 21],
+        ['symbol', 'page_size', 27, 27],
+        ['symbol', 'page_size', 29, 29],
+      ],
+    );
+  });
+});
