@@ -33,6 +33,8 @@ describe('go: go/server.go', () => {
       ['New', 'function', 39, 41, null],
       ['ServeHTTP', 'method', 44, 52, 'Server'],
       ['describe', 'method', 54, 56, 'Server'],
+      ['lineBits', 'constant', 60, 60, null],
+      ['lineMax', 'constant', 60, 60, null],
     ]);
   });
 

@@ -42,7 +42,9 @@ export const GO_QUERY = String.raw`
 
 /** Package-level `const`/`var`; run with `maxStartDepth: 1` so function locals never match. */
 export const GO_TOP_LEVEL_QUERY = String.raw`
-(const_declaration (const_spec name: (identifier) @name) @definition.constant)
+; Without the field name: tree-sitter yields only the first of \`a, b = 1, 2\` for \`name:\` here. The
+; spec's direct identifiers are its names (values sit in an expression_list).
+(const_declaration (const_spec (identifier) @name) @definition.constant)
 (var_declaration (var_spec name: (identifier) @name) @definition.variable)
 (var_declaration (var_spec_list (var_spec name: (identifier) @name) @definition.variable))
 `;
