@@ -161,7 +161,8 @@ export interface VectorHit {
 export interface VectorIndex {
   readonly rootPath: string;
   readonly model: string;
-  readonly generation: number;
+  /** What the vectors were loaded for: an index generation, or any stamp the caller keys them by. */
+  readonly generation: number | string;
   readonly dims: number;
   /** Number of vectors. */
   readonly size: number;
@@ -174,7 +175,7 @@ export interface VectorIndex {
 /** Loads vectors once per (root, model, generation) and keeps them while memory allows. */
 export interface VectorIndexCache {
   /** The index for this generation: cached, or loaded now (replacing any older generation). */
-  get(rootPath: string, model: string, generation: number): VectorIndex;
+  get(rootPath: string, model: string, generation: number | string): VectorIndex;
   /** Drops the cached vectors of a root (all models, or one). */
   invalidate(rootPath: string, model?: string): void;
   clear(): void;
@@ -198,7 +199,7 @@ export interface VectorIndexCacheOptions {
 export function createVectorIndex(
   rootPath: string,
   model: string,
-  generation: number,
+  generation: number | string,
   loaded: LoadedVectors,
 ): VectorIndex {
   const { ids, matrix, dims } = loaded;

@@ -9,9 +9,14 @@ import { fuseRankings } from '../embeddings/rrf.js';
 import { createVectorIndexCache, type VectorIndexCache } from '../embeddings/vector-search.js';
 import type { LanguageId } from '../indexer/types.js';
 import { chunkHit } from '../store/text-search.js';
-import type { ChunkHit, IndexStore } from '../store/types.js';
+import type { ChunkHit, IndexStore, RootRow } from '../store/types.js';
 
 export type SearchMode = 'text' | 'semantic' | 'hybrid';
+
+/** A root's vector matrix is kept this many times its load time while new vectors keep arriving. */
+const RELOAD_SLOWDOWN = 10;
+/** Loads faster than this are repeated whenever something changed. */
+const SLOW_LOAD_MS = 100;
 
 export interface CodeSearchQuery {
   query: string;
@@ -37,7 +42,8 @@ export function embeddingModel(cfg: Config): string {
 
 /**
  * Text (FTS5/BM25), semantic (exact cosine over the root's vectors) and hybrid (reciprocal rank
- * fusion of both) code search. Vectors are loaded once per root and index generation.
+ * fusion of both) code search. Vectors are loaded once per root, index generation and vectors
+ * version (see `vectorIndexFor`).
  */
 export function createCodeSearch(cfg: Config, store: () => IndexStore) {
   let provider: EmbeddingProvider | null = null;
@@ -45,14 +51,28 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore) {
     load: (root, model) => store().loadVectors(root, model),
   });
   const model = embeddingModel(cfg);
-  // Counting vectors scans the root's chunks; a query needs it only to notice new vectors.
-  const coverageCache = new Map<string, { at: number; embedded: number }>();
-  const embeddedCount = (s: IndexStore, root: string): number => {
-    const hit = coverageCache.get(root);
-    if (hit && Date.now() - hit.at < 2000) return hit.embedded;
-    const embedded = s.vectorCoverage(root, model).embedded;
-    coverageCache.set(root, { at: Date.now(), embedded });
-    return embedded;
+  // What each root's matrix was loaded for (its generation, chunks version and the vectors
+  // version) and what loading it cost. While embedding runs, the vectors version moves with every
+  // batch, and the watcher moves the chunks version with every save; reloading on each move would
+  // block the queries of a large root for its whole load time again and again, so a matrix that
+  // holds vectors and took SLOW_LOAD_MS or more to load is kept for ten times its load time before
+  // it is replaced (Go's standard library, 67k chunks, loads in ~1 s: changes show within 10 s).
+  // Smaller roots reload at once. Meanwhile chunks that are gone drop out (`chunksByIds`).
+  const loads = new Map<string, { stamp: string; at: number; ms: number; size: number }>();
+  const vectorIndexFor = (root: RootRow, vectorsVersion: number) => {
+    const stamp = `${root.generation}:${root.chunksVersion}:${vectorsVersion}`;
+    const prev = loads.get(root.path);
+    if (
+      prev !== undefined &&
+      (prev.stamp === stamp ||
+        (prev.size > 0 && prev.ms >= SLOW_LOAD_MS && Date.now() - prev.at < RELOAD_SLOWDOWN * prev.ms))
+    ) {
+      return cache.get(root.path, model, prev.stamp);
+    }
+    const t0 = performance.now();
+    const idx = cache.get(root.path, model, stamp);
+    loads.set(root.path, { stamp, at: Date.now(), ms: performance.now() - t0, size: idx.size });
+    return idx;
   };
 
   const embedder = (): EmbeddingProvider | null => {
@@ -88,13 +108,13 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore) {
     const hits: { id: number; score: number }[] = [];
     let any = false;
     let qv: Float32Array | undefined;
+    const version = s.vectorsVersion();
     for (const r of roots) {
-      const embedded = embeddedCount(s, r.path);
-      if (embedded === 0) continue;
+      const idx = vectorIndexFor(r, version);
+      if (idx.size === 0) continue;
       any = true;
       qv ??= (await p.embed([q.query], 'query'))[0];
       if (!qv) return null;
-      const idx = cache.get(r.path, model, r.generation * 1_000_003 + embedded);
       hits.push(...idx.search(qv, k));
     }
     if (!any) return null;

@@ -3,6 +3,7 @@ import { CodeindexError } from '../errors.js';
 import { joinRootPath } from './paths.js';
 import type { QueryContext } from './query-context.js';
 import type { CleanupOptions, CleanupResult } from './types.js';
+import { BUMP_VECTORS_VERSION } from './vectors.js';
 
 const DAY_MS = 86_400_000;
 
@@ -66,6 +67,7 @@ export function cleanup(ctx: QueryContext, opts: CleanupOptions): CleanupResult 
       const pruned = ctx.db
         .prepare('DELETE FROM vectors WHERE hash NOT IN (SELECT hash FROM chunks)')
         .run().changes;
+      if (pruned > 0) ctx.db.prepare(BUMP_VECTORS_VERSION).run();
       ctx.db.prepare('DELETE FROM name_parts WHERE name_key NOT IN (SELECT name_key FROM symbols)').run();
       ctx.db.prepare('DELETE FROM symbol_names WHERE name NOT IN (SELECT name FROM symbols)').run();
       return pruned;

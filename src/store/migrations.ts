@@ -150,10 +150,41 @@ ALTER TABLE refs_v2 RENAME TO refs;
 CREATE INDEX refs_file ON refs(file_id);
 `;
 
+/**
+ * v3: vectors in a rowid table. As a WITHOUT ROWID table, each 2 KB vector was split between its
+ * b-tree cell (about 1 KB of local payload) and an overflow page, so loading a root's matrix read
+ * every vector from two pages (2.4 s for the 67k vectors of Go's standard library, 1 s now). Plus
+ * a one-row version counter that every vector write bumps and a per-root version of its chunks,
+ * so query processes notice new vectors and changed chunks without counting them.
+ */
+const VECTORS_V3 = `
+CREATE TABLE vectors_v3 (
+  id INTEGER PRIMARY KEY,
+  hash TEXT NOT NULL,
+  model TEXT NOT NULL,
+  dims INTEGER NOT NULL,
+  vector BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (hash, model)
+);
+INSERT INTO vectors_v3 (hash, model, dims, vector, created_at)
+  SELECT hash, model, dims, vector, created_at FROM vectors;
+DROP TABLE vectors;
+ALTER TABLE vectors_v3 RENAME TO vectors;
+ALTER TABLE roots ADD COLUMN chunks_version INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO counters (name, value) VALUES ('vectors', 1);
+`;
+
 /** Every schema version in order. Append new steps; never edit a released one. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'initial schema', up: (db) => db.exec(SCHEMA_V1) },
   { version: 2, description: 'refs: one row per (name, file)', up: (db) => db.exec(REFS_V2) },
+  {
+    version: 3,
+    description: 'vectors: rowid table; vectors version counter',
+    up: (db) => db.exec(VECTORS_V3),
+  },
 ];
 
 /** The schema version this code reads and writes. */

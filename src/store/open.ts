@@ -14,7 +14,14 @@ import { createStatementCache } from './statement-cache.js';
 import { fileOutline, searchSymbols } from './symbol-search.js';
 import { searchText } from './text-search.js';
 import type { IndexStore, OpenIndexStoreOptions } from './types.js';
-import { chunksByIds, chunksMissingVectors, loadVectors, upsertVectors, vectorCoverage } from './vectors.js';
+import {
+  chunksByIds,
+  chunksMissingVectors,
+  loadVectors,
+  upsertVectors,
+  vectorCoverage,
+  vectorsVersion,
+} from './vectors.js';
 import type { IndexWriter } from './writes.js';
 import { createIndexWriter } from './writes.js';
 
@@ -120,7 +127,9 @@ export function openIndexStore(dbPath: string, opts: OpenIndexStoreOptions = {})
     rootStatus: (rootPath) => rootStatus(ctx, rootPath),
     cleanup: (o) => cleanup(writableCtx(), o),
     optimize: () => optimize(writableCtx()),
-    chunksMissingVectors: (rootPath, model, limit) => chunksMissingVectors(ctx, rootPath, model, limit),
+    chunksMissingVectors: (rootPath, model, limit, afterId) =>
+      chunksMissingVectors(ctx, rootPath, model, limit, afterId),
+    vectorsVersion: () => vectorsVersion(ctx),
     upsertVectors: (model, dims, rows) => upsertVectors(writableCtx(), model, dims, rows),
     loadVectors: (rootPath, model) => loadVectors(ctx, rootPath, model),
     vectorCoverage: (rootPath, model) => vectorCoverage(ctx, rootPath, model),

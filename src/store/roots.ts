@@ -12,6 +12,7 @@ interface RootDbRow {
   last_indexed_at: number | null;
   last_queried_at: number | null;
   generation: number;
+  chunks_version: number;
 }
 
 function toRootRow(r: RootDbRow): RootRow {
@@ -22,6 +23,7 @@ function toRootRow(r: RootDbRow): RootRow {
     lastIndexedAt: r.last_indexed_at,
     lastQueriedAt: r.last_queried_at,
     generation: r.generation,
+    chunksVersion: r.chunks_version,
   };
 }
 

@@ -47,6 +47,8 @@ export interface RootRow {
   lastQueriedAt: number | null;
   /** Monotonic; bumped by `completeGeneration`. */
   generation: number;
+  /** Monotonic; bumped by every write that adds, changes or removes the root's files or chunks. */
+  chunksVersion: number;
 }
 
 export interface SymbolHit {
@@ -216,6 +218,8 @@ export interface ChunkRecord {
 export interface MissingVectorChunk {
   hash: string;
   content: string;
+  /** The chunk's id: pass the last one back as `afterId` to continue after it. */
+  chunkId: number;
 }
 
 export interface VectorRow {
@@ -276,7 +280,22 @@ export interface IndexStore {
   /** Planner statistics, WAL checkpoint, and a VACUUM when much of the file is free. */
   optimize(): OptimizeResult;
 
-  chunksMissingVectors(rootPath: string, model: string, limit: number): MissingVectorChunk[];
+  /**
+   * Distinct chunk contents of a root without a vector for `model`, in chunk id order, at most
+   * `limit`; only chunks after `afterId` when given (a caller embedding a root batch by batch
+   * continues where the last batch ended instead of re-checking every chunk before it).
+   */
+  chunksMissingVectors(
+    rootPath: string,
+    model: string,
+    limit: number,
+    afterId?: number,
+  ): MissingVectorChunk[];
+  /**
+   * A number that changes whenever any vector is written or deleted (cheap: one row). Query
+   * processes compare it to know when cached vector matrices are out of date.
+   */
+  vectorsVersion(): number;
   /** Stores vectors (L2-normalised on the way in). Returns rows written. */
   upsertVectors(model: string, dims: number, rows: VectorRow[]): number;
   loadVectors(rootPath: string, model: string): LoadedVectorMatrix;

@@ -18,25 +18,38 @@ export function chunksMissingVectors(
   rootPath: string,
   model: string,
   limit: number,
+  afterId = 0,
 ): MissingVectorChunk[] {
   const out: MissingVectorChunk[] = [];
   if (limit <= 0) return out;
   const seen = new Set<string>();
   const rows = ctx.statements
     .get<MissingVectorChunk>(
-      `SELECT c.hash, c.content FROM ${CHUNKS_OF_ROOT}
-       WHERE r.path = ? AND NOT EXISTS (SELECT 1 FROM vectors v WHERE v.hash = c.hash AND v.model = ?)
+      `SELECT c.hash, c.content, c.id AS chunkId FROM ${CHUNKS_OF_ROOT}
+       WHERE r.path = ? AND c.id > ?
+         AND NOT EXISTS (SELECT 1 FROM vectors v WHERE v.hash = c.hash AND v.model = ?)
        ORDER BY c.id`,
     )
-    .iterate(normalizeRootPath(rootPath), model);
+    .iterate(normalizeRootPath(rootPath), afterId, model);
   for (const row of rows) {
     if (seen.has(row.hash)) continue;
     seen.add(row.hash);
-    out.push({ hash: row.hash, content: row.content });
+    out.push(row);
     if (out.length >= limit) break;
   }
   return out;
 }
+
+/** See `IndexStore.vectorsVersion`: bumped in every transaction that writes or deletes vectors. */
+export function vectorsVersion(ctx: QueryContext): number {
+  return (
+    ctx.statements.get<{ value: number }>("SELECT value FROM counters WHERE name = 'vectors'").get()?.value ??
+    0
+  );
+}
+
+/** Bumps the vectors version; run it inside the transaction that changes vectors. */
+export const BUMP_VECTORS_VERSION = "UPDATE counters SET value = value + 1 WHERE name = 'vectors'";
 
 /** Scaled to unit length (a copy), so cosine similarity is a dot product at query time. */
 function normalized(v: Float32Array): Float32Array {
@@ -68,6 +81,7 @@ export function upsertVectors(ctx: QueryContext, model: string, dims: number, ro
      ON CONFLICT (hash, model) DO UPDATE SET dims = excluded.dims, vector = excluded.vector,
        created_at = excluded.created_at`,
   );
+  const bump = ctx.statements.get(BUMP_VECTORS_VERSION);
   const at = ctx.now();
   ctx.db
     .transaction(() => {
@@ -75,6 +89,7 @@ export function upsertVectors(ctx: QueryContext, model: string, dims: number, ro
         const v = normalized(r.vector);
         insert.run(r.hash, model, dims, Buffer.from(v.buffer, v.byteOffset, v.byteLength), at);
       }
+      if (rows.length > 0) bump.run();
     })
     .immediate();
   return rows.length;

@@ -153,6 +153,9 @@ export function createIndexWriter(db: Database.Database, now: () => number): Ind
       'UPDATE roots SET generation = generation + 1, last_indexed_at = ? WHERE id = ? RETURNING generation',
     ),
     deleteRoot: db.prepare<Params>('DELETE FROM roots WHERE path = ?'),
+    bumpChunksVersion: db.prepare<Params>(
+      'UPDATE roots SET chunks_version = chunks_version + 1 WHERE id = ?',
+    ),
   };
 
   /**
@@ -336,21 +339,30 @@ export function createIndexWriter(db: Database.Database, now: () => number): Ind
     const ftsRows: unknown[] = [];
     for (const f of fts) ftsRows.push(f.rowid, f.content, f.parts);
     insertFts(ftsRows);
+    if (batch.files.length > 0 || totals.removed > 0) st.bumpChunksVersion.run(rid);
     return totals;
   });
 
   const removeTx = db.transaction((root: string, relPaths: string[]) => {
     const rid = st.findRoot.get(root)?.id;
-    return rid === undefined ? 0 : removeIn(rid, relPaths);
+    if (rid === undefined) return 0;
+    const removed = removeIn(rid, relPaths);
+    if (removed > 0) st.bumpChunksVersion.run(rid);
+    return removed;
   });
 
   const removeUnderTx = db.transaction((root: string, relDir: string) => {
     const rid = st.findRoot.get(root)?.id;
     if (rid === undefined) return 0;
     const dir = relDir.replace(/\/+$/, '');
-    if (dir === '' || dir === '.') return st.deleteAllFiles.run(rid).changes;
-    checkRelPath(dir);
-    return st.deleteUnder.run(rid, dir, `${dir}/`, `${dir}0`).changes;
+    let removed: number;
+    if (dir === '' || dir === '.') removed = st.deleteAllFiles.run(rid).changes;
+    else {
+      checkRelPath(dir);
+      removed = st.deleteUnder.run(rid, dir, `${dir}/`, `${dir}0`).changes;
+    }
+    if (removed > 0) st.bumpChunksVersion.run(rid);
+    return removed;
   });
 
   const generationTx = db.transaction((root: string) => {

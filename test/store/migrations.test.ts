@@ -138,3 +138,42 @@ test('v1 -> v2 packs one-row-per-reference refs into (name, file) rows, in posit
   ]);
   db.close();
 });
+
+test('v2 -> v3 moves vectors into a rowid table, keeps them searchable, and starts the vectors version', () => {
+  const dbPath = join(tmp.dir, 'v2.db');
+  const raw = new Database(dbPath);
+  raw.pragma('journal_mode = WAL');
+  MIGRATIONS[0]!.up(raw);
+  MIGRATIONS[1]!.up(raw);
+  raw.pragma('user_version = 2');
+  const vec = (xs: number[]) => Buffer.from(new Float32Array(xs).buffer);
+  raw.exec(`
+    INSERT INTO roots (id, path, created_at) VALUES (1, '/repo', 0);
+    INSERT INTO files (id, root_id, path, language, size, mtime_ms, indexed_at, status, chunk_count)
+      VALUES (1, 1, 'a.ts', 'typescript', 10, 1, 0, 'indexed', 2);
+    INSERT INTO chunks (id, file_id, start_line, end_line, symbol, kind, content, hash) VALUES
+      (7, 1, 1, 2, 'a', 'symbol', 'function a() {}', 'ha'), (8, 1, 3, 4, 'b', 'symbol', 'function b() {}', 'hb');
+  `);
+  raw
+    .prepare('INSERT INTO vectors (hash, model, dims, vector, created_at) VALUES (?, ?, 2, ?, 5)')
+    .run('ha', 'm', vec([1, 0]));
+  raw.close();
+  const store = openIndexStore(dbPath);
+  const loaded = store.loadVectors('/repo', 'm');
+  assert.deepEqual([loaded.ids, [...loaded.matrix], loaded.dims], [[7], [1, 0], 2]);
+  assert.deepEqual(
+    store.chunksMissingVectors('/repo', 'm', 10).map((c) => [c.hash, c.chunkId]),
+    [['hb', 8]],
+  );
+  const before = store.vectorsVersion();
+  assert.ok(before >= 1);
+  store.upsertVectors('m', 2, [{ hash: 'hb', vector: new Float32Array([0, 2]) }]);
+  assert.equal(store.vectorsVersion(), before + 1);
+  assert.deepEqual([...store.loadVectors('/repo', 'm').matrix], [1, 0, 0, 1]);
+  store.close();
+  const db = new Database(dbPath, { readonly: true });
+  assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+  const info = db.prepare("SELECT sql FROM sqlite_schema WHERE name = 'vectors'").pluck().get() as string;
+  assert.match(info, /id INTEGER PRIMARY KEY/);
+  db.close();
+});

@@ -26,9 +26,18 @@ export async function processEmbedChunks(
   }
   let embedded = 0;
   const total = embedded + ctx.store.vectorCoverage(payload.root, payload.model).pending;
+  // Every chunk up to `after` has a vector now (or shares its content with one that has), so each
+  // batch looks only past it: re-checking the whole root per batch made embedding quadratic.
+  // Chunks written meanwhile can get ids below it (SQLite reuses the top ids of deleted rows), so
+  // the job ends only after one pass from the start finds nothing either.
+  let after = 0;
   for (;;) {
     if (signal.aborted) break;
-    const todo = ctx.store.chunksMissingVectors(payload.root, payload.model, provider.maxBatch);
+    let todo = ctx.store.chunksMissingVectors(payload.root, payload.model, provider.maxBatch, after);
+    if (todo.length === 0 && after > 0) {
+      after = 0;
+      todo = ctx.store.chunksMissingVectors(payload.root, payload.model, provider.maxBatch, 0);
+    }
     if (todo.length === 0) break;
     let vectors: Float32Array[];
     try {
@@ -52,6 +61,7 @@ export async function processEmbedChunks(
       todo.map((c, i) => ({ hash: c.hash, vector: vectors[i]! })),
     );
     embedded += todo.length;
+    after = todo[todo.length - 1]!.chunkId;
     await job.updateProgress({
       current: embedded,
       total: Math.max(total, embedded),
