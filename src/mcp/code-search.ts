@@ -8,7 +8,7 @@ import {
 import { fuseRankings } from '../embeddings/rrf.js';
 import { createVectorIndexCache, type VectorIndexCache } from '../embeddings/vector-search.js';
 import type { LanguageId } from '../indexer/types.js';
-import { chunkHit } from '../store/text-search.js';
+import { chunkHit, compileTextQuery, makeSnippet } from '../store/text-search.js';
 import type { ChunkHit, IndexStore, RootRow } from '../store/types.js';
 
 export type SearchMode = 'text' | 'semantic' | 'hybrid';
@@ -171,17 +171,26 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore) {
           mode: 'semantic',
         };
       }
-      const text = s.searchText({ ...textQuery, looseBelow: q.offset + q.limit }).hits;
+      const textResult = s.searchText({ ...textQuery, looseBelow: q.offset + q.limit, snippets: false });
+      const text = textResult.hits;
+      const { terms } = compileTextQuery(q.query);
+      // Text hits get the lines that match the query; semantic-only hits the chunk's first lines.
+      const textSnippet = (h: ChunkHit): ChunkHit => {
+        const content = textResult.contents?.get(h.chunkId);
+        return content === undefined
+          ? withSnippet(h)
+          : { ...h, snippet: makeSnippet(content, h.startLine, terms) };
+      };
       const byId = new Map<number, ChunkHit>();
       for (const h of semHits) byId.set(h.chunkId, h);
-      for (const h of text) byId.set(h.chunkId, h); // text snippets point at the matching lines
+      for (const h of text) byId.set(h.chunkId, h);
       const fused = fuseRankings([
         text.map((h) => ({ id: h.chunkId })),
         semHits.map((h) => ({ id: h.chunkId })),
       ]);
       const hits = fused.map((f) => ({ ...byId.get(f.id)!, score: Number(f.score.toFixed(6)) }));
       return {
-        hits: hits.slice(q.offset, q.offset + q.limit).map(withSnippet),
+        hits: hits.slice(q.offset, q.offset + q.limit).map(textSnippet),
         hasMore: hits.length > q.offset + q.limit,
         mode: 'hybrid',
       };

@@ -21,6 +21,8 @@ export interface CompiledTextQuery {
    * already is a single group or the user wrote an explicit OR.
    */
   any: string | null;
+  /** The groups `any` ORs (empty when `any` is null). */
+  anyGroups: string[];
   /** Lowercased words and word parts, for choosing the snippet line. */
   terms: Set<string>;
 }
@@ -70,9 +72,11 @@ export function compileTextQuery(input: string): CompiledTextQuery {
     else if (exprs.length < MAX_GROUPS) exprs.push(expr);
     orNext = false;
   }
+  const fallback = !(explicitOr || exprs.length < 2 || loose.length === 0);
   return {
     match: exprs.length === 0 ? null : exprs.join(' AND '),
-    any: explicitOr || exprs.length < 2 || loose.length === 0 ? null : loose.join(' OR '),
+    any: fallback ? loose.join(' OR ') : null,
+    anyGroups: fallback ? loose : [],
     terms,
   };
 }
@@ -99,7 +103,7 @@ interface RankedId {
  */
 export function searchText(ctx: QueryContext, q: TextQuery): TextSearchResult {
   const { limit, offset } = paging(q.limit, q.offset);
-  const { match, any, terms } = compileTextQuery(q.query);
+  const { match, anyGroups, terms } = compileTextQuery(q.query);
   if (match === null || limit === 0) return { hits: [], hasMore: false };
   const where: string[] = [];
   const params: unknown[] = [];
@@ -131,20 +135,58 @@ export function searchText(ctx: QueryContext, q: TextQuery): TextSearchResult {
     }
   };
   let ranked = run(match, limit + 1, offset);
-  if (any !== null && ranked.length <= Math.min(limit, q.looseBelow ?? limit)) {
+  const any =
+    anyGroups.length > 0 && ranked.length <= Math.min(limit, q.looseBelow ?? limit)
+      ? rareGroups(ctx, anyGroups)
+      : [];
+  if (any.length > 0) {
     // Chunks holding every word come first; then chunks holding some of them, best BM25 first.
-    const all = run(match, offset + limit + 1, 0);
+    const all = offset === 0 ? ranked : run(match, offset + limit + 1, 0);
     const seen = new Set(all.map((r) => r.id));
-    const more = run(any, offset + limit + 1, 0).filter((r) => !seen.has(r.id));
+    const more = run(any.join(' OR '), offset + limit + 1, 0).filter((r) => !seen.has(r.id));
     ranked = [...all, ...more].slice(offset, offset + limit + 1);
   }
   const page = ranked.slice(0, limit);
   const rankOf = new Map(page.map((r) => [r.id, r.rank]));
-  const hits = chunksByIds(
+  const records = chunksByIds(
     ctx,
     page.map((r) => r.id),
-  ).map((c) => chunkHit(c, -(rankOf.get(c.chunkId) ?? 0), makeSnippet(c.content, c.startLine, terms)));
-  return { hits, hasMore: ranked.length > limit };
+  );
+  const hasMore = ranked.length > limit;
+  if (q.snippets === false) {
+    return {
+      hits: records.map((c) => chunkHit(c, -(rankOf.get(c.chunkId) ?? 0), '')),
+      hasMore,
+      contents: new Map(records.map((c) => [c.chunkId, c.content])),
+    };
+  }
+  const hits = records.map((c) =>
+    chunkHit(c, -(rankOf.get(c.chunkId) ?? 0), makeSnippet(c.content, c.startLine, terms)),
+  );
+  return { hits, hasMore };
+}
+
+/**
+ * Chunks a word must be in at most to take part in the OR fallback. BM25 scores every chunk that
+ * holds any ORed word, so one word like "test" or "error" in a large repository (tens of thousands
+ * of chunks) costs 5-15 ms, while adding little to the ranking: its IDF is low, and the chunks the
+ * fallback is for are found by the rarer words. Repositories with fewer chunks than this never
+ * drop a word.
+ */
+const COMMON_WORD_CHUNKS = 2000;
+
+/** The groups that are in fewer than COMMON_WORD_CHUNKS chunks (counting stops there). */
+function rareGroups(ctx: QueryContext, groups: readonly string[]): string[] {
+  const count = ctx.statements.get<{ n: number }>(
+    'SELECT count(*) AS n FROM (SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)',
+  );
+  return groups.filter((g) => {
+    try {
+      return (count.get(g, COMMON_WORD_CHUNKS)?.n ?? 0) < COMMON_WORD_CHUNKS;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** A search hit for a chunk record, with its score and snippet. */

@@ -121,6 +121,11 @@ export interface TextQuery {
    * a page hold every word: the OR query over common words was most of its time.
    */
   looseBelow?: number;
+  /**
+   * False: hits come with an empty snippet and the result carries each hit's chunk text instead,
+   * for a caller that returns only some of the hits (hybrid search makes snippets for its page).
+   */
+  snippets?: boolean;
 }
 
 export interface RootStatus {
@@ -189,6 +194,8 @@ export interface RefSearchResult {
 export interface TextSearchResult {
   hits: ChunkHit[];
   hasMore: boolean;
+  /** Chunk text by chunk id, when the query asked for `snippets: false`. */
+  contents?: Map<number, string>;
 }
 
 export interface CleanupOptions {
