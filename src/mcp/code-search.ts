@@ -9,7 +9,7 @@ import { fuseRankings } from '../embeddings/rrf.js';
 import { createVectorIndexCache, type VectorIndexCache } from '../embeddings/vector-search.js';
 import type { LanguageId } from '../indexer/types.js';
 import { chunkHit, compileTextQuery, makeSnippet } from '../store/text-search.js';
-import type { ChunkHit, IndexStore, RootRow } from '../store/types.js';
+import type { ChunkHit, ChunkRecord, IndexStore, RootRow } from '../store/types.js';
 
 export type SearchMode = 'text' | 'semantic' | 'hybrid';
 
@@ -151,51 +151,76 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore) {
               : 'no vectors yet for this root (embedding jobs pending): text results only',
         };
       }
-      // Semantic candidates must honour the same filters as text search.
-      const candidates = s
-        .chunksByIds(sem.ids.slice(0, Math.max(50, want) * 3))
-        .filter(
-          (c) =>
-            (!q.pathPrefix || c.path === q.pathPrefix || c.path.startsWith(`${q.pathPrefix}/`)) &&
-            (!q.language || c.language === q.language),
-        );
-      // Snippets are made for the page returned, not for every candidate.
-      const contentOf = new Map(candidates.map((c) => [c.chunkId, c.content]));
-      const withSnippet = (h: ChunkHit): ChunkHit =>
-        h.snippet !== '' ? h : { ...h, snippet: snippetOf(contentOf.get(h.chunkId) ?? '', h.startLine) };
-      const semHits = candidates.map((c) => chunkHit(c, sem.scores.get(c.chunkId) ?? 0, ''));
-      if (q.mode === 'semantic') {
-        return {
-          hits: semHits.slice(q.offset, q.offset + q.limit).map(withSnippet),
-          hasMore: semHits.length > q.offset + q.limit,
-          mode: 'semantic',
-        };
+      // Semantic candidates must honour the same filters as text search (that needs their paths).
+      let semIds = sem.ids.slice(0, Math.max(50, want) * 3);
+      const known = new Map<number, ChunkRecord>();
+      if (q.pathPrefix || q.language) {
+        const kept = s
+          .chunksByIds(semIds)
+          .filter(
+            (c) =>
+              (!q.pathPrefix || c.path === q.pathPrefix || c.path.startsWith(`${q.pathPrefix}/`)) &&
+              (!q.language || c.language === q.language),
+          );
+        for (const c of kept) known.set(c.chunkId, c);
+        semIds = kept.map((c) => c.chunkId);
       }
-      const textResult = s.searchText({ ...textQuery, looseBelow: q.offset + q.limit, snippets: false });
-      const text = textResult.hits;
-      const { terms } = compileTextQuery(q.query);
-      // Text hits get the lines that match the query; semantic-only hits the chunk's first lines.
-      const textSnippet = (h: ChunkHit): ChunkHit => {
-        const content = textResult.contents?.get(h.chunkId);
-        return content === undefined
-          ? withSnippet(h)
-          : { ...h, snippet: makeSnippet(content, h.startLine, terms) };
-      };
-      const byId = new Map<number, ChunkHit>();
-      for (const h of semHits) byId.set(h.chunkId, h);
-      for (const h of text) byId.set(h.chunkId, h);
-      const fused = fuseRankings([
-        text.map((h) => ({ id: h.chunkId })),
-        semHits.map((h) => ({ id: h.chunkId })),
-      ]);
-      const hits = fused.map((f) => ({ ...byId.get(f.id)!, score: Number(f.score.toFixed(6)) }));
-      return {
-        hits: hits.slice(q.offset, q.offset + q.limit).map(textSnippet),
-        hasMore: hits.length > q.offset + q.limit,
-        mode: 'hybrid',
-      };
+      let ranking: { id: number; score: number }[];
+      let textIds = new Set<number>();
+      let terms = new Set<string>();
+      if (q.mode === 'semantic') {
+        ranking = semIds.map((id) => ({ id, score: sem.scores.get(id) ?? 0 }));
+      } else {
+        const text = s.rankText({ ...textQuery, looseBelow: q.offset + q.limit });
+        textIds = new Set(text.ids);
+        terms = compileTextQuery(q.query).terms;
+        ranking = fuseRankings([text.ids.map((id) => ({ id })), semIds.map((id) => ({ id }))]).map((f) => ({
+          id: f.id,
+          score: Number(f.score.toFixed(6)),
+        }));
+      }
+      // Only the returned page is read: text hits get the lines that match the query as their
+      // snippet, semantic-only hits the chunk's first lines.
+      const hits = readPage(s, ranking, q.offset, q.limit, known).map(({ record: c, score }) =>
+        chunkHit(
+          c,
+          score,
+          textIds.has(c.chunkId)
+            ? makeSnippet(c.content, c.startLine, terms)
+            : snippetOf(c.content, c.startLine),
+        ),
+      );
+      return { hits, hasMore: ranking.length > q.offset + q.limit, mode: q.mode };
     },
   };
+}
+
+/**
+ * The chunks of `ranking[offset ..]`, at most `limit`, read in page-sized windows: ids whose
+ * chunk is gone since the ranking was made (a vector matrix kept while files change) are skipped
+ * and the page is filled from the ids after them.
+ */
+function readPage(
+  s: IndexStore,
+  ranking: readonly { id: number; score: number }[],
+  offset: number,
+  limit: number,
+  known: ReadonlyMap<number, ChunkRecord>,
+): { record: ChunkRecord; score: number }[] {
+  const out: { record: ChunkRecord; score: number }[] = [];
+  let at = offset;
+  while (out.length < limit && at < ranking.length) {
+    const window = ranking.slice(at, at + limit - out.length);
+    at += window.length;
+    const read = new Map(
+      s.chunksByIds(window.filter((r) => !known.has(r.id)).map((r) => r.id)).map((c) => [c.chunkId, c]),
+    );
+    for (const r of window) {
+      const record = known.get(r.id) ?? read.get(r.id);
+      if (record !== undefined) out.push({ record, score: r.score });
+    }
+  }
+  return out;
 }
 
 /** The first lines of a chunk, numbered, as a snippet. */

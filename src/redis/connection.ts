@@ -18,10 +18,23 @@ export function createRedis(url: string, role: RedisRole, extra: RedisOptions = 
     lazyConnect: false,
     ...extra,
   };
-  if (url.startsWith('unix://')) {
-    return new Redis({ ...base, path: decodeURIComponent(new URL(url).pathname) });
-  }
-  return new Redis(url, base);
+  const redis = url.startsWith('unix://')
+    ? new Redis({ ...base, path: decodeURIComponent(new URL(url).pathname) })
+    : new Redis(url, base);
+  // Remembered so a command that times out can say why (a wrong password only shows up here).
+  redis.on('error', (err: Error) => lastErrors.set(url, { message: err.message, at: Date.now() }));
+  return redis;
+}
+
+/** The last connection error of any connection to a URL, for the messages of later failures. */
+const lastErrors = new Map<string, { message: string; at: number }>();
+/** How long a connection error explains later failures. */
+const RECENT_ERROR_MS = 30_000;
+const AUTH_ERROR = /WRONGPASS|NOAUTH|NOPERM|invalid password|invalid username-password/i;
+
+function recentError(url: string): string | null {
+  const e = lastErrors.get(url);
+  return e !== undefined && Date.now() - e.at < RECENT_ERROR_MS ? e.message : null;
 }
 
 /** The URL with any password removed, for messages and logs. */
@@ -42,13 +55,24 @@ export function redactRedisUrl(url: string): string {
 export async function withRedisDeadline<T>(url: string, op: () => Promise<T>, ms = 4000): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(redisUnavailable(url, `no answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      const recent = recentError(url);
+      reject(
+        recent !== null && AUTH_ERROR.test(recent)
+          ? redisAuthFailed(url, recent)
+          : redisUnavailable(
+              url,
+              `no answer within ${ms} ms${recent === null ? '' : `; last error: ${recent}`}`,
+            ),
+      );
+    }, ms);
   });
   try {
     return await Promise.race([op(), deadline]);
   } catch (err) {
     if (err instanceof CodeindexError) throw err;
     const msg = (err as Error)?.message ?? String(err);
+    if (AUTH_ERROR.test(msg)) throw redisAuthFailed(url, msg);
     if (
       /ECONNREFUSED|ENOENT|ETIMEDOUT|Connection is closed|max retries|Stream isn't writeable|connect/i.test(
         msg,
@@ -67,5 +91,13 @@ export function redisUnavailable(url: string, detail: string): CodeindexError {
   return new CodeindexError(
     'REDIS_UNAVAILABLE',
     `Redis at ${redactRedisUrl(url)} is unreachable (${detail.split('\n')[0]}): start redis-server or set REDIS_URL; query tools still answer from the index`,
+  );
+}
+
+/** The message for a Redis that answers but rejects our credentials. */
+export function redisAuthFailed(url: string, detail: string): CodeindexError {
+  return new CodeindexError(
+    'REDIS_UNAVAILABLE',
+    `Redis at ${redactRedisUrl(url)} rejected the credentials (${detail.split('\n')[0]}): fix the user and password in REDIS_URL (redis://user:password@host:port); query tools still answer from the index`,
   );
 }

@@ -12,7 +12,7 @@ import { findReferences } from './references.js';
 import { getFileState, getFileStates, listRoots, rootStatus } from './roots.js';
 import { createStatementCache } from './statement-cache.js';
 import { fileOutline, searchSymbols } from './symbol-search.js';
-import { searchText } from './text-search.js';
+import { rankText, searchText } from './text-search.js';
 import type { IndexStore, OpenIndexStoreOptions } from './types.js';
 import {
   chunksByIds,
@@ -124,6 +124,10 @@ export function openIndexStore(dbPath: string, opts: OpenIndexStoreOptions = {})
     fileOutline: (absPath) => fileOutline(ctx, absPath),
     findReferences: (q) => findReferences(ctx, q),
     searchText: (q) => searchText(ctx, q),
+    rankText: (q) => {
+      const r = rankText(ctx, q);
+      return { ids: r.ranked.map((x) => x.id), hasMore: r.hasMore };
+    },
     rootStatus: (rootPath) => rootStatus(ctx, rootPath),
     cleanup: (o) => cleanup(writableCtx(), o),
     optimize: () => optimize(writableCtx()),

@@ -88,7 +88,7 @@ const STOP_WORDS = new Set(
   ),
 );
 
-interface RankedId {
+export interface RankedId {
   id: number;
   rank: number;
 }
@@ -96,15 +96,34 @@ interface RankedId {
 /**
  * Full-text search over chunks, best BM25 first. Never throws on odd input: it finds nothing.
  *
- * Two steps: rank chunk ids in the FTS index alone, then read the page's chunks. A common word
- * ("func", "return") matches tens of thousands of chunks, and BM25 has to score all of them;
- * joining each to its chunk, file and root (and carrying its text through the sort) tripled that
- * cost, so the joins are made only when a language or path filter needs them.
+ * Two steps: rank chunk ids in the FTS index alone (`rankText`), then read the page's chunks. A
+ * common word ("func", "return") matches tens of thousands of chunks, and BM25 has to score all of
+ * them; joining each to its chunk, file and root (and carrying its text through the sort) tripled
+ * that cost, so the joins are made only when a language or path filter needs them.
  */
 export function searchText(ctx: QueryContext, q: TextQuery): TextSearchResult {
+  const { ranked, hasMore, terms } = rankText(ctx, q);
+  const rankOf = new Map(ranked.map((r) => [r.id, r.rank]));
+  const hits = chunksByIds(
+    ctx,
+    ranked.map((r) => r.id),
+  ).map((c) => chunkHit(c, -(rankOf.get(c.chunkId) ?? 0), makeSnippet(c.content, c.startLine, terms)));
+  return { hits, hasMore };
+}
+
+/** Chunk ids of one page of a text search, best first, with their BM25 rank (lower is better). */
+export interface RankedText {
+  ranked: RankedId[];
+  hasMore: boolean;
+  /** The query's words and word parts, for snippets. */
+  terms: Set<string>;
+}
+
+/** The ranking half of `searchText`: chunk ids only, no chunk is read. */
+export function rankText(ctx: QueryContext, q: TextQuery): RankedText {
   const { limit, offset } = paging(q.limit, q.offset);
   const { match, anyGroups, terms } = compileTextQuery(q.query);
-  if (match === null || limit === 0) return { hits: [], hasMore: false };
+  if (match === null || limit === 0) return { ranked: [], hasMore: false, terms };
   const where: string[] = [];
   const params: unknown[] = [];
   if (q.language !== undefined) {
@@ -146,24 +165,7 @@ export function searchText(ctx: QueryContext, q: TextQuery): TextSearchResult {
     const more = run(any.join(' OR '), offset + limit + 1, 0).filter((r) => !seen.has(r.id));
     ranked = [...all, ...more].slice(offset, offset + limit + 1);
   }
-  const page = ranked.slice(0, limit);
-  const rankOf = new Map(page.map((r) => [r.id, r.rank]));
-  const records = chunksByIds(
-    ctx,
-    page.map((r) => r.id),
-  );
-  const hasMore = ranked.length > limit;
-  if (q.snippets === false) {
-    return {
-      hits: records.map((c) => chunkHit(c, -(rankOf.get(c.chunkId) ?? 0), '')),
-      hasMore,
-      contents: new Map(records.map((c) => [c.chunkId, c.content])),
-    };
-  }
-  const hits = records.map((c) =>
-    chunkHit(c, -(rankOf.get(c.chunkId) ?? 0), makeSnippet(c.content, c.startLine, terms)),
-  );
-  return { hits, hasMore };
+  return { ranked: ranked.slice(0, limit), hasMore: ranked.length > limit, terms };
 }
 
 /**

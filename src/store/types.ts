@@ -121,11 +121,6 @@ export interface TextQuery {
    * a page hold every word: the OR query over common words was most of its time.
    */
   looseBelow?: number;
-  /**
-   * False: hits come with an empty snippet and the result carries each hit's chunk text instead,
-   * for a caller that returns only some of the hits (hybrid search makes snippets for its page).
-   */
-  snippets?: boolean;
 }
 
 export interface RootStatus {
@@ -194,8 +189,12 @@ export interface RefSearchResult {
 export interface TextSearchResult {
   hits: ChunkHit[];
   hasMore: boolean;
-  /** Chunk text by chunk id, when the query asked for `snippets: false`. */
-  contents?: Map<number, string>;
+}
+
+/** Chunk ids of one page of a text search, best first (see `IndexStore.rankText`). */
+export interface RankedTextResult {
+  ids: number[];
+  hasMore: boolean;
 }
 
 export interface CleanupOptions {
@@ -281,6 +280,8 @@ export interface IndexStore {
   fileOutline(absPath: string): SymbolHit[] | null;
   findReferences(q: RefQuery): RefSearchResult;
   searchText(q: TextQuery): TextSearchResult;
+  /** The ranking of `searchText` without reading any chunk (hybrid search reads only its page). */
+  rankText(q: TextQuery): RankedTextResult;
   /** One entry per root (all roots, or the one given; `[]` when it is not indexed). */
   rootStatus(rootPath?: string): RootStatus[];
   cleanup(opts: CleanupOptions): CleanupResult;
