@@ -71,7 +71,7 @@ const route = (h: AsyncHandler) => h;
  */
 export function createApiRouter(deps: HttpAppDeps): Router {
   const r = Router();
-  const search = createCodeSearch(deps.cfg, deps.store);
+  const search = createCodeSearch(deps.cfg, deps.store, deps.log);
 
   /** The query scope: a path_prefix inside the allowed roots, else the single root, else all. */
   const scope = async (prefix: string | undefined) => {

@@ -1,3 +1,4 @@
+import { indexDbPath } from '../config/paths.js';
 import type { Config } from '../config/schema.js';
 import { embeddingModelName } from '../embeddings/model.js';
 import {
@@ -6,17 +7,13 @@ import {
   resolveEmbeddingApiKey,
 } from '../embeddings/provider.js';
 import { fuseRankings } from '../embeddings/rrf.js';
-import { createVectorIndexCache, type VectorIndexCache } from '../embeddings/vector-search.js';
+import { createVectorService, type VectorService } from '../embeddings/vector-service.js';
 import type { LanguageId } from '../indexer/types.js';
+import type { Logger } from '../log.js';
 import { chunkHit, compileTextQuery, makeSnippet } from '../store/text-search.js';
-import type { ChunkHit, ChunkRecord, IndexStore, RootRow } from '../store/types.js';
+import type { ChunkHit, ChunkRecord, IndexStore } from '../store/types.js';
 
 export type SearchMode = 'text' | 'semantic' | 'hybrid';
-
-/** A root's vector matrix is kept this many times its load time while new vectors keep arriving. */
-const RELOAD_SLOWDOWN = 10;
-/** Loads faster than this are repeated whenever something changed. */
-const SLOW_LOAD_MS = 100;
 
 export interface CodeSearchQuery {
   query: string;
@@ -42,38 +39,18 @@ export function embeddingModel(cfg: Config): string {
 
 /**
  * Text (FTS5/BM25), semantic (exact cosine over the root's vectors) and hybrid (reciprocal rank
- * fusion of both) code search. Vectors are loaded once per root, index generation and vectors
- * version (see `vectorIndexFor`).
+ * fusion of both) code search. Vector matrices live in a worker thread (`createVectorService`).
  */
-export function createCodeSearch(cfg: Config, store: () => IndexStore) {
+export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Logger) {
   let provider: EmbeddingProvider | null = null;
-  const cache: VectorIndexCache = createVectorIndexCache({
-    load: (root, model) => store().loadVectors(root, model),
-  });
   const model = embeddingModel(cfg);
-  // What each root's matrix was loaded for (its generation, chunks version and the vectors
-  // version) and what loading it cost. While embedding runs, the vectors version moves with every
-  // batch, and the watcher moves the chunks version with every save; reloading on each move would
-  // block the queries of a large root for its whole load time again and again, so a matrix that
-  // holds vectors and took SLOW_LOAD_MS or more to load is kept for ten times its load time before
-  // it is replaced (Go's standard library, 67k chunks, loads in ~1 s: changes show within 10 s).
-  // Smaller roots reload at once. Meanwhile chunks that are gone drop out (`chunksByIds`).
-  const loads = new Map<string, { stamp: string; at: number; ms: number; size: number }>();
-  const vectorIndexFor = (root: RootRow, vectorsVersion: number) => {
-    const stamp = `${root.generation}:${root.chunksVersion}:${vectorsVersion}`;
-    const prev = loads.get(root.path);
-    if (
-      prev !== undefined &&
-      (prev.stamp === stamp ||
-        (prev.size > 0 && prev.ms >= SLOW_LOAD_MS && Date.now() - prev.at < RELOAD_SLOWDOWN * prev.ms))
-    ) {
-      return cache.get(root.path, model, prev.stamp);
-    }
-    const t0 = performance.now();
-    const idx = cache.get(root.path, model, stamp);
-    loads.set(root.path, { stamp, at: Date.now(), ms: performance.now() - t0, size: idx.size });
-    return idx;
-  };
+  // Matrices live in a worker thread: loading one never blocks this thread, and hybrid search
+  // ranks its text half here while the worker scans the vectors.
+  const vectors: VectorService = createVectorService(
+    indexDbPath(cfg),
+    (root, m) => store().loadVectors(root, m),
+    log,
+  );
 
   const embedder = (): EmbeddingProvider | null => {
     const e = cfg.embeddings;
@@ -89,10 +66,15 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore) {
     return provider;
   };
 
-  async function semantic(
+  /**
+   * Starts the semantic half: finds the roots in scope that have vectors (null when none do),
+   * embeds the query and sends it to the vector worker. `result` settles when the worker has
+   * answered, so the caller can do other work meanwhile.
+   */
+  async function startSemantic(
     q: CodeSearchQuery,
     k: number,
-  ): Promise<{ ids: number[]; scores: Map<number, number> } | null> {
+  ): Promise<{ result: Promise<{ ids: number[]; scores: Map<number, number> }> } | null> {
     const p = embedder();
     if (!p) return null;
     const s = store();
@@ -104,22 +86,23 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore) {
           q.pathPrefix === r.path ||
           q.pathPrefix.startsWith(`${r.path}/`) ||
           r.path.startsWith(`${q.pathPrefix}/`),
-      );
-    const hits: { id: number; score: number }[] = [];
-    let any = false;
-    let qv: Float32Array | undefined;
-    const version = s.vectorsVersion();
-    for (const r of roots) {
-      const idx = vectorIndexFor(r, version);
-      if (idx.size === 0) continue;
-      any = true;
-      qv ??= (await p.embed([q.query], 'query'))[0];
-      if (!qv) return null;
-      hits.push(...idx.search(qv, k));
-    }
-    if (!any) return null;
-    hits.sort((a, b) => b.score - a.score);
-    return { ids: hits.map((h) => h.id), scores: new Map(hits.map((h) => [h.id, h.score])) };
+      )
+      .map((r) => ({ path: r.path, generation: r.generation, chunksVersion: r.chunksVersion }));
+    const base = { model, vectorsVersion: s.vectorsVersion() };
+    const sizes = await vectors.sizes({ ...base, roots });
+    const withVectors = roots.filter((_, i) => (sizes[i] ?? 0) > 0);
+    // No query embedding (maybe a paid API call) unless some root has vectors to compare it with.
+    if (withVectors.length === 0) return null;
+    const qv = (await p.embed([q.query], 'query'))[0];
+    if (!qv) return null;
+    // Wrapped: an async function returning the promise itself would wait for it.
+    const result = vectors.search({ ...base, roots: withVectors }, qv, k).then((hits) => ({
+      ids: hits.map((h) => h.id),
+      scores: new Map(hits.map((h) => [h.id, h.score])),
+    }));
+    // Awaited by the caller; this only keeps a failure from counting as unhandled meanwhile.
+    result.catch(() => {});
+    return { result };
   }
 
   return {
@@ -138,7 +121,13 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore) {
         const r = s.searchText(textQuery);
         return { hits: r.hits, hasMore: r.hasMore, mode: 'text' };
       }
-      const sem = await semantic(q, Math.max(50, want) * 3);
+      const semantic = await startSemantic(q, Math.max(50, want) * 3);
+      // The text ranking runs here while the worker scans the vectors.
+      const text =
+        semantic !== null && q.mode === 'hybrid'
+          ? s.rankText({ ...textQuery, looseBelow: q.offset + q.limit })
+          : null;
+      const sem = semantic === null ? null : await semantic.result;
       if (!sem) {
         const r = s.searchText({ ...textQuery, limit: q.limit, offset: q.offset });
         return {
@@ -171,10 +160,10 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore) {
       if (q.mode === 'semantic') {
         ranking = semIds.map((id) => ({ id, score: sem.scores.get(id) ?? 0 }));
       } else {
-        const text = s.rankText({ ...textQuery, looseBelow: q.offset + q.limit });
-        textIds = new Set(text.ids);
+        const textRanked = text?.ids ?? [];
+        textIds = new Set(textRanked);
         terms = compileTextQuery(q.query).terms;
-        ranking = fuseRankings([text.ids.map((id) => ({ id })), semIds.map((id) => ({ id }))]).map((f) => ({
+        ranking = fuseRankings([textRanked.map((id) => ({ id })), semIds.map((id) => ({ id }))]).map((f) => ({
           id: f.id,
           score: Number(f.score.toFixed(6)),
         }));
@@ -192,6 +181,8 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore) {
       );
       return { hits, hasMore: ranking.length > q.offset + q.limit, mode: q.mode };
     },
+    /** Stops the vector worker. */
+    close: () => vectors.close(),
   };
 }
 

@@ -114,7 +114,7 @@ export function createCodeindexServer(opts: ServerOptions): {
     ...opts.hooks,
   };
 
-  const search = createCodeSearch(cfg, getStore);
+  const search = createCodeSearch(cfg, getStore, log);
   registerIndexRepositoryTool(server, ctx);
   registerIndexFileTool(server, ctx);
   registerTaskStatusTool(server, ctx);
@@ -139,6 +139,7 @@ export function createCodeindexServer(opts: ServerOptions): {
         await t?.client.close();
         t?.conn.disconnect();
       }
+      await search.close();
       store?.close();
       await server.close().catch(() => {});
     },

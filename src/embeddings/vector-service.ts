@@ -1,0 +1,202 @@
+/**
+ * Vector search off the main thread. A worker thread holds the vector matrices (loaded from its
+ * own read-only SQLite connection) and answers k-NN queries, so a query process never stops for
+ * a matrix load (about 1 s for the 78k chunks of Go's standard library) and hybrid search ranks
+ * its text half on the main thread while the worker scans the vectors.
+ *
+ * `createVectorCore` is the part that does the work, shared by the worker and the in-thread
+ * fallback used when a worker cannot start.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../log.js';
+import {
+  createVectorIndexCache,
+  type VectorHit,
+  type VectorIndex,
+  type VectorLoader,
+} from './vector-search.js';
+
+/** A root as the vector service needs it: what its matrix is loaded for. */
+export interface VectorRoot {
+  path: string;
+  generation: number;
+  chunksVersion: number;
+}
+
+/** What a request names: the roots to search, the model, and the global vectors version. */
+export interface VectorScope {
+  roots: VectorRoot[];
+  model: string;
+  vectorsVersion: number;
+}
+
+/** A matrix is kept this many times its load time while new vectors or chunks keep arriving. */
+const RELOAD_SLOWDOWN = 10;
+/** Loads faster than this are repeated whenever something changed. */
+const SLOW_LOAD_MS = 100;
+
+/** Matrices per root and model, loaded and reloaded as their roots change. */
+export interface VectorCore {
+  /** Vectors held per root (loading what is out of date). */
+  sizes(scope: VectorScope): number[];
+  /** Best `k` over all roots of the scope, best first. */
+  search(scope: VectorScope, query: Float32Array, k: number): VectorHit[];
+}
+
+/**
+ * The matrices of each root, keyed by what they were loaded for: the root's generation, its
+ * chunks version (bumped by every write to the root) and the vectors version (bumped by every
+ * vector write). While embedding runs, the vectors version moves with every batch, and the watcher
+ * moves the chunks version with every save; reloading on each move would keep a large root's
+ * matrix loading most of the time, so a matrix that holds vectors and took SLOW_LOAD_MS or more
+ * to load is kept for RELOAD_SLOWDOWN times its load time before it is replaced (Go's standard
+ * library loads in ~1 s: changes show within ~10 s). Smaller roots reload at once. Meanwhile
+ * chunks that are gone drop out of results when the caller reads them.
+ */
+export function createVectorCore(load: VectorLoader): VectorCore {
+  const cache = createVectorIndexCache({ load });
+  const loads = new Map<string, { stamp: string; at: number; ms: number; size: number }>();
+  const indexFor = (root: VectorRoot, model: string, vectorsVersion: number): VectorIndex => {
+    const key = `${model}\n${root.path}`;
+    const stamp = `${root.generation}:${root.chunksVersion}:${vectorsVersion}`;
+    const prev = loads.get(key);
+    if (
+      prev !== undefined &&
+      (prev.stamp === stamp ||
+        (prev.size > 0 && prev.ms >= SLOW_LOAD_MS && Date.now() - prev.at < RELOAD_SLOWDOWN * prev.ms))
+    ) {
+      return cache.get(root.path, model, prev.stamp);
+    }
+    const t0 = performance.now();
+    const idx = cache.get(root.path, model, stamp);
+    loads.set(key, { stamp, at: Date.now(), ms: performance.now() - t0, size: idx.size });
+    return idx;
+  };
+  return {
+    sizes: (scope) => scope.roots.map((r) => indexFor(r, scope.model, scope.vectorsVersion).size),
+    search(scope, query, k) {
+      const hits: VectorHit[] = [];
+      for (const r of scope.roots) {
+        const idx = indexFor(r, scope.model, scope.vectorsVersion);
+        if (idx.size > 0) hits.push(...idx.search(query, k));
+      }
+      return hits.sort((a, b) => b.score - a.score);
+    },
+  };
+}
+
+/** Requests from the main thread to the vector worker. */
+export type VectorRequest =
+  | { id: number; op: 'sizes'; scope: VectorScope }
+  | { id: number; op: 'search'; scope: VectorScope; query: Float32Array; k: number };
+
+/** The worker's answer to one request. */
+export type VectorReply =
+  | { id: number; sizes: number[] }
+  | { id: number; hits: VectorHit[] }
+  | { id: number; error: string };
+
+/** The asynchronous face of a VectorCore, in a worker thread or (fallback) in this one. */
+export interface VectorService {
+  sizes(scope: VectorScope): Promise<number[]>;
+  search(scope: VectorScope, query: Float32Array, k: number): Promise<VectorHit[]>;
+  close(): Promise<void>;
+}
+
+/** A request before its id is assigned. */
+type RequestBody = VectorRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
+
+const WORKER_URL = new URL('./vector-worker.js', import.meta.url);
+
+/**
+ * A VectorService backed by a worker thread reading `dbPath`. The worker starts on first use and
+ * never keeps the process alive. If it cannot start or dies, requests in flight fail and later
+ * ones run in this thread on `fallback` (the same code, loading through the caller's store).
+ */
+export function createVectorService(dbPath: string, fallback: VectorLoader, log?: Logger): VectorService {
+  let worker: Worker | null = null;
+  let broken = false;
+  let local: VectorCore | null = null;
+  let nextId = 1;
+  const pending = new Map<number, { resolve: (r: VectorReply) => void; reject: (e: Error) => void }>();
+  const failAll = (err: Error) => {
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  };
+  const start = (): Worker | null => {
+    if (broken) return null;
+    if (worker !== null) return worker;
+    try {
+      const w = new Worker(WORKER_URL, { workerData: { dbPath } });
+      w.on('message', (reply: VectorReply) => {
+        const p = pending.get(reply.id);
+        if (p === undefined) return;
+        pending.delete(reply.id);
+        if (pending.size === 0) w.unref();
+        p.resolve(reply);
+      });
+      w.on('error', (err) => {
+        log?.warn('vector search worker failed; searching vectors in the main thread', {
+          error: err.message,
+        });
+        broken = true;
+        worker = null;
+        failAll(err);
+      });
+      w.on('exit', (code) => {
+        if (worker === w) worker = null;
+        if (pending.size > 0) failAll(new Error(`vector search worker exited with code ${code}`));
+      });
+      // Referenced only while a request waits for its answer (see `ask`), so an idle worker never
+      // keeps the process alive. After the listeners: adding one refs the worker again.
+      w.unref();
+      worker = w;
+      return w;
+    } catch (err) {
+      log?.warn('cannot start the vector search worker; searching vectors in the main thread', {
+        error: (err as Error).message,
+      });
+      broken = true;
+      return null;
+    }
+  };
+  const ask = (msg: RequestBody): Promise<VectorReply> | null => {
+    const w = start();
+    if (w === null) return null;
+    const id = nextId++;
+    return new Promise<VectorReply>((resolve, reject) => {
+      if (pending.size === 0) w.ref();
+      pending.set(id, { resolve, reject });
+      w.postMessage({ ...msg, id });
+    });
+  };
+  const inThread = (): VectorCore => {
+    local ??= createVectorCore(fallback);
+    return local;
+  };
+  const unwrap = <T>(reply: VectorReply, pick: (r: VectorReply) => T | undefined): T => {
+    if ('error' in reply) throw new Error(reply.error);
+    const v = pick(reply);
+    if (v === undefined) throw new Error('vector search worker sent an unexpected reply');
+    return v;
+  };
+  return {
+    async sizes(scope) {
+      const reply = ask({ op: 'sizes', scope });
+      if (reply === null) return inThread().sizes(scope);
+      return unwrap(await reply, (r) => ('sizes' in r ? r.sizes : undefined));
+    },
+    async search(scope, query, k) {
+      const reply = ask({ op: 'search', scope, query, k });
+      if (reply === null) return inThread().search(scope, query, k);
+      return unwrap(await reply, (r) => ('hits' in r ? r.hits : undefined));
+    },
+    async close() {
+      const w = worker;
+      worker = null;
+      broken = true;
+      failAll(new Error('vector search closed'));
+      if (w !== null) await w.terminate();
+    },
+  };
+}
