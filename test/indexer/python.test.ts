@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createExtractor } from '../../src/indexer/index.js';
 import {
   chunkRows,
   definitionRows,
@@ -148,5 +149,47 @@ describe('python: python/models.py', () => {
     // service.py calls make_account across files.
     const service = extractFixture('python/service.py');
     assert.ok(service.refs.some((r) => r.name === 'make_account' && r.kind === 'call'));
+  });
+});
+
+describe('python: module-level assignments inside if/try blocks', () => {
+  const source = [
+    'import sys',
+    '',
+    'try:',
+    '    import colorama',
+    '    HAS_COLORAMA = True',
+    'except ImportError:',
+    '    HAS_COLORAMA = False',
+    'else:',
+    '    COLOR_INIT = colorama.init',
+    'finally:',
+    '    loaded = True',
+    '',
+    "if sys.platform == 'win32':",
+    '    LOCK_EX = 2',
+    "elif sys.platform == 'darwin':",
+    '    LOCK_EX = 3',
+    'else:',
+    '    LOCK_EX = 1',
+    '',
+    'def f():',
+    '    if True:',
+    '        local = 1',
+    '    return local',
+  ].join('\n');
+  const result = createExtractor().extractFile(source, 'python');
+
+  it('are module symbols; assignments in function bodies are not', () => {
+    assert.deepEqual(definitionRows(result), [
+      ['HAS_COLORAMA', 'constant', 5, 5, null],
+      ['HAS_COLORAMA', 'constant', 7, 7, null],
+      ['COLOR_INIT', 'constant', 9, 9, null],
+      ['loaded', 'variable', 11, 11, null],
+      ['LOCK_EX', 'constant', 14, 14, null],
+      ['LOCK_EX', 'constant', 16, 16, null],
+      ['LOCK_EX', 'constant', 18, 18, null],
+      ['f', 'function', 20, 23, null],
+    ]);
   });
 });

@@ -9,6 +9,12 @@ export const PYTHON_QUERY = String.raw`
 (function_definition name: (identifier) @name body: (block . (expression_statement (string) @doc)?)) @definition.function
 (type_alias_statement left: (type (identifier) @name)) @definition.type
 (class_definition body: (block (expression_statement (assignment left: (identifier) @name) @definition.field)))
+; Module-level assignments inside \`if\`/\`elif\`/\`else\` and \`try\`/\`except\`/\`else\`/\`finally\` blocks
+; (\`try: import colorama; HAS_COLORAMA = True except ImportError: HAS_COLORAMA = False\`).
+(module (if_statement consequence: (block (expression_statement (assignment left: (identifier) @name) @definition.constant))))
+(module (if_statement alternative: (_ (block (expression_statement (assignment left: (identifier) @name) @definition.constant)))))
+(module (try_statement (block (expression_statement (assignment left: (identifier) @name) @definition.constant))))
+(module (try_statement (_ (block (expression_statement (assignment left: (identifier) @name) @definition.constant)))))
 
 (class_definition superclasses: (argument_list (identifier) @reference.inherit))
 (class_definition superclasses: (argument_list (attribute attribute: (identifier) @reference.inherit)))
