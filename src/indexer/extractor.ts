@@ -14,6 +14,7 @@ import { macroBodyTrees } from './macro-bodies.js';
 import { tagsQuerySources } from './queries/index.js';
 import { type CaptureQueries, collectCaptures } from './raw-captures.js';
 import { dedupeRefs, resolveImports, resolveRefs } from './references.js';
+import { errorChars } from './syntax-repair.js';
 import { type FileExtraction, LANGUAGE_IDS, type LanguageId } from './types.js';
 
 /** Extracts definitions, references, imports and chunks from source files. */
@@ -106,7 +107,16 @@ function extractWith(
   timings: ExtractTimings | undefined,
 ): FileExtraction {
   const t0 = timings === undefined ? 0 : performance.now();
-  const tree = runtime.parser.parse(source);
+  let tree = runtime.parser.parse(source);
+  if (tree.rootNode.hasError && runtime.rules.repair !== undefined) {
+    // Syntax the grammar does not know (TypeScript variance annotations, ...): parse a repaired
+    // copy with the same offsets and keep whichever tree has less under ERROR nodes.
+    const repaired = runtime.rules.repair(source);
+    if (repaired !== null) {
+      const other = runtime.parser.parse(repaired);
+      if (errorChars(other) < errorChars(tree)) tree = other;
+    }
+  }
   const t1 = timings === undefined ? 0 : performance.now();
   const raw = collectCaptures(runtime, tree, source);
   if (runtime.rules.macroBodies) {

@@ -3,6 +3,7 @@
  * declarations count as exported, how a captured kind is refined by context (a Python `def` in a
  * class is a method), and how an import statement is turned into a source and names.
  */
+import { repairTypeScript } from './syntax-repair.js';
 import type { DocStyle } from './text-scan.js';
 import type { LanguageId, SymbolKind } from './types.js';
 
@@ -36,6 +37,11 @@ export interface LanguageRules {
   readonly trimColon: boolean;
   /** Items inside item-level macro bodies are parsed too (Rust: see `./macro-bodies.ts`). */
   readonly macroBodies?: boolean;
+  /**
+   * Rewrites source the grammar cannot parse into source it can, keeping every offset (see
+   * `./syntax-repair.ts`); tried only when a file parses with errors. Null: nothing to repair.
+   */
+  readonly repair?: (source: string) => string | null;
   refineKind(ctx: DefinitionContext): SymbolKind;
   isExported(ctx: DefinitionContext): boolean;
   normaliseImport(sourceText: string, statementText: string): NormalisedImport | null;
@@ -69,6 +75,9 @@ const JS_RULES: LanguageRules = {
   },
   normaliseImport: plainImport,
 };
+
+const TS_RULES: LanguageRules = { ...JS_RULES, repair: (source) => repairTypeScript(source, false) };
+const TSX_RULES: LanguageRules = { ...JS_RULES, repair: (source) => repairTypeScript(source, true) };
 
 const PYTHON_ENUM_BASES = /\b(Enum|IntEnum|StrEnum|Flag|IntFlag)\b/;
 const PYTHON_INTERFACE_BASES = /\b(Protocol|ABC)\b/;
@@ -182,7 +191,9 @@ const JAVA_RULES: LanguageRules = {
 export function rulesFor(language: LanguageId): LanguageRules {
   switch (language) {
     case 'typescript':
+      return TS_RULES;
     case 'tsx':
+      return TSX_RULES;
     case 'javascript':
       return JS_RULES;
     case 'python':
