@@ -13,15 +13,17 @@ describe('TypeScript the grammar cannot parse', () => {
     '  readonly a: A',
     '}',
     '',
-    'export const map: {',
+    'export const clamp: {',
     '  /** Data-last. */',
-    '  <A, B>(f: (a: A) => B): <E>(self: Effect<A, E>) => Effect<B, E>',
+    '  <Min extends Date, Max extends Date>(options: { min: Min; max: Max }): <A extends Date>(self: A) => A | Min | Max',
     '  // Data-first.',
-    '  <A, E, B>(self: Effect<A, E>, f: (a: A) => B): Effect<B, E>',
+    '  <A extends Date, Min extends Date, Max extends Date>(self: A, options: { min: Min; max: Max }): A | Min | Max',
     '} = dual(2, impl)',
     '',
-    'export function flatMap<A>(self: Effect<A>): Effect<A> {',
-    '  return self',
+    'export const fromDate: (date: Date) => Utc = Internal.fromDate',
+    '',
+    'export function now(): Utc {',
+    '  return Internal.now()',
     '}',
   ].join('\n');
 
@@ -34,19 +36,23 @@ describe('TypeScript the grammar cannot parse', () => {
       source.split('\n').map((l) => l.length),
     );
     assert.match(repaired, /interface Effect< {4}A, {8}E = never>/);
-    assert.match(repaired, /\n ;<A, E, B>\(self/);
+    assert.match(repaired, /\n ;<A extends Date, Min/);
     // In TSX a line starting with `<` is JSX: only the variance keywords change there.
     assert.doesNotMatch(repairTypeScript(source, true)!, /;</);
   });
 
   it('extracts every declaration, with the original text in signatures', () => {
     const result = extractor.extractFile(source, 'typescript');
-    assert.deepEqual(definitionRows(result), [
-      ['Effect', 'interface', 1, 3, null],
-      ['a', 'property', 2, 2, 'Effect'],
-      ['map', 'constant', 5, 10, null],
-      ['flatMap', 'function', 12, 14, null],
-    ]);
+    // Without the repair only the object-type properties of line 3 and 5 survived.
+    assert.deepEqual(
+      definitionRows(result).filter((r) => r[1] !== 'property'),
+      [
+        ['Effect', 'interface', 1, 3, null],
+        ['clamp', 'constant', 5, 10, null],
+        ['fromDate', 'constant', 12, 12, null],
+        ['now', 'function', 14, 16, null],
+      ],
+    );
     assert.equal(result.symbols[0]?.signature, 'export interface Effect<out A, in out E = never>');
     assert.deepEqual(
       result.refs.filter((r) => r.name === 'dual').map((r) => [r.kind, r.line]),
