@@ -107,15 +107,15 @@ function extractWith(
   timings: ExtractTimings | undefined,
 ): FileExtraction {
   const t0 = timings === undefined ? 0 : performance.now();
-  let tree = runtime.parser.parse(source);
-  if (tree.rootNode.hasError && runtime.rules.repair !== undefined) {
-    // Syntax the grammar does not know (TypeScript variance annotations, ...): parse a repaired
-    // copy with the same offsets and keep whichever tree has less under ERROR nodes.
-    const repaired = runtime.rules.repair(source);
-    if (repaired !== null) {
-      const other = runtime.parser.parse(repaired);
-      if (errorChars(other) < errorChars(tree)) tree = other;
-    }
+  // Syntax the grammar does not know (TypeScript variance annotations, ...) is repaired first,
+  // keeping every offset: such files parse cleanly, where the original would send tree-sitter
+  // into slow error recovery. A repaired text that still has errors is checked against the
+  // original, and the tree with less under ERROR nodes is kept.
+  const repaired = runtime.rules.repair?.(source) ?? null;
+  let tree = runtime.parser.parse(repaired ?? source);
+  if (repaired !== null && tree.rootNode.hasError) {
+    const plain = runtime.parser.parse(source);
+    if (errorChars(plain) <= errorChars(tree)) tree = plain;
   }
   const t1 = timings === undefined ? 0 : performance.now();
   const raw = collectCaptures(runtime, tree, source);

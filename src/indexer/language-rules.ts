@@ -39,7 +39,7 @@ export interface LanguageRules {
   readonly macroBodies?: boolean;
   /**
    * Rewrites source the grammar cannot parse into source it can, keeping every offset (see
-   * `./syntax-repair.ts`); tried only when a file parses with errors. Null: nothing to repair.
+   * `./syntax-repair.ts`). Null: nothing to repair.
    */
   readonly repair?: (source: string) => string | null;
   refineKind(ctx: DefinitionContext): SymbolKind;

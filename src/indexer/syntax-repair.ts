@@ -12,8 +12,10 @@
  * The repair rewrites the source without moving a single character: the variance keywords become
  * spaces, and the last indentation character before such a `<` becomes `;`. Offsets, lines and
  * columns stay those of the original, so the repaired tree's captures are sliced from the
- * original text. The extractor uses a repaired tree only when the file did not parse and the
- * repair leaves fewer bytes under ERROR nodes.
+ * original text. When the repair changes anything, the extractor parses the repaired text; if
+ * that still has errors it parses the original too and keeps the tree with less under ERROR
+ * nodes. On the TypeScript corpus 312 of 2,983 files change, 286 of them then parse cleanly, and
+ * parsing is faster than parsing the originals (error recovery over a 0.9 MB file is slow).
  */
 import type Parser from 'tree-sitter';
 

@@ -176,6 +176,9 @@ describe('Redis AUTH through the URL', () => {
     assert.ok(err, 'a wrong password must fail');
     assert.ok(!err.message.includes('wrong-password'), err.message);
     // It says what is wrong, not just that Redis did not answer.
-    assert.match(err.message, /rejected the credentials \((WRONGPASS|NOAUTH)[^)]*\): fix the user and password in REDIS_URL/);
+    assert.match(
+      err.message,
+      /rejected the credentials \((WRONGPASS|NOAUTH)[^)]*\): fix the user and password in REDIS_URL/,
+    );
   });
 });
