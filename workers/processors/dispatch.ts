@@ -61,6 +61,9 @@ export async function dispatchJob(
       return processIndexRepository(job, token, p, deps, signal);
     case JOBS.indexBatch: {
       const d = parsed.data as { root: string; paths: string[]; force: boolean };
+      if (deps.cfg.testJobs && d.paths.some((p) => p.includes(TEST_FAIL_BATCH_MARKER))) {
+        throw new Error(`batch failure injected for a test (a path holds ${TEST_FAIL_BATCH_MARKER})`);
+      }
       const res = await indexFiles(d.root, d.paths, filesDeps(deps), {
         force: d.force,
         signal,
@@ -111,6 +114,12 @@ export async function dispatchJob(
     }
   }
 }
+
+/**
+ * With CODEINDEX_TEST_JOBS=1, an `index-batch` job with a path that contains this fails on every
+ * attempt: how tests make a batch exhaust its retries inside a repository run.
+ */
+export const TEST_FAIL_BATCH_MARKER = '__codeindex_test_fail_batch__';
 
 /**
  * Celery's result_expires for records BullMQ would only drop when another job of the same queue
