@@ -34,6 +34,7 @@ export function cleanup(ctx: QueryContext, opts: CleanupOptions): CleanupResult 
     .all();
   const staleRoots: RootActivityRow[] = [];
   const missingFiles: number[] = [];
+  const shrunkRoots = new Set<number>();
   const filesOf = ctx.statements.get<{ id: number; path: string }>(
     'SELECT id, path FROM files WHERE root_id = ?',
   );
@@ -44,7 +45,10 @@ export function cleanup(ctx: QueryContext, opts: CleanupOptions): CleanupResult 
       continue;
     }
     for (const f of filesOf.iterate(root.id)) {
-      if (!existsSync(joinRootPath(root.path, f.path))) missingFiles.push(f.id);
+      if (!existsSync(joinRootPath(root.path, f.path))) {
+        missingFiles.push(f.id);
+        shrunkRoots.add(root.id);
+      }
     }
   }
   const result: CleanupResult = {
@@ -56,10 +60,13 @@ export function cleanup(ctx: QueryContext, opts: CleanupOptions): CleanupResult 
 
   const deleteRoot = ctx.statements.get('DELETE FROM roots WHERE id = ?');
   const deleteFile = ctx.statements.get('DELETE FROM files WHERE id = ?');
+  const bumpChunks = ctx.statements.get('UPDATE roots SET chunks_version = chunks_version + 1 WHERE id = ?');
   ctx.db
     .transaction(() => {
       for (const r of staleRoots) deleteRoot.run(r.id);
       for (const id of missingFiles) deleteFile.run(id);
+      // Like every write to a root's files: cached vector matrices and counts see the change.
+      for (const id of shrunkRoots) bumpChunks.run(id);
     })
     .immediate();
   result.prunedVectors = ctx.db

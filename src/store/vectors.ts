@@ -118,6 +118,17 @@ export function loadVectors(ctx: QueryContext, rootPath: string, model: string):
   return { ids: usable.map((r) => r.id), matrix, dims };
 }
 
+/**
+ * What a root's vector coverage depends on: its chunks version and the vectors version (null
+ * for an unknown root). Equal stamps mean equal coverage.
+ */
+export function coverageStamp(ctx: QueryContext, rootPath: string): string | null {
+  const r = ctx.statements
+    .get<{ v: number }>('SELECT chunks_version AS v FROM roots WHERE path = ?')
+    .get(normalizeRootPath(rootPath));
+  return r === undefined ? null : `${r.v}:${vectorsVersion(ctx)}`;
+}
+
 /** How many distinct chunk contents of a root have a vector for `model`, and how many do not. */
 export function vectorCoverage(ctx: QueryContext, rootPath: string, model: string): VectorCoverage {
   const r = ctx.statements

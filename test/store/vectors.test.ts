@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { isCodeindexError } from '../../src/errors.js';
@@ -52,5 +53,25 @@ test('vectors: keyed by content hash + model, shared by identical chunks, surviv
     () => store.upsertVectors('m1', 3, [{ hash: b.hash, vector: new Float32Array(2) }]),
     (e) => isCodeindexError(e, 'INVALID_PAYLOAD'),
   );
+  store.close();
+});
+
+test('vector coverage follows writes, new vectors and cleanup (it is remembered between them)', () => {
+  const root = join(tmp.dir, 'cov-root');
+  mkdirSync(root, { recursive: true });
+  writeFileSync(join(root, 'kept.ts'), 'export const kept = 1;\n');
+  const store = openIndexStore(join(tmp.dir, 'coverage.db'));
+  const kept = chunk('export const kept = 1;', 1, 'kept');
+  const gone = chunk('export const gone = 2;', 1, 'gone');
+  store.writeBatch(root, [indexed('kept.ts', { chunks: [kept] }), indexed('gone.ts', { chunks: [gone] })]);
+  assert.deepEqual(store.vectorCoverage(root, 'm'), { embedded: 0, pending: 2 });
+  store.upsertVectors('m', 2, [{ hash: kept.hash, vector: new Float32Array([1, 0]) }]);
+  assert.deepEqual(store.vectorCoverage(root, 'm'), { embedded: 1, pending: 1 });
+  // gone.ts is not on disk: cleanup drops its rows, and the coverage with them.
+  const result = store.cleanup({ days: 365, dryRun: false });
+  assert.equal(result.deletedFiles, 1);
+  assert.deepEqual(store.vectorCoverage(root, 'm'), { embedded: 1, pending: 0 });
+  store.writeBatch(root, [indexed('new.ts', { chunks: [chunk('export const fresh = 3;', 1, 'fresh')] })]);
+  assert.deepEqual(store.vectorCoverage(root, 'm'), { embedded: 1, pending: 1 });
   store.close();
 });
