@@ -168,3 +168,26 @@ test('looseBelow: partial matches are added only when at most that many chunks h
     '/repo/src/retry.ts',
   ]);
 });
+
+test('the OR fallback leaves out words that 2,000 or more chunks hold, and only those', () => {
+  const db = openIndexStore(join(tmp.dir, 'common-words.db'));
+  // 2,000 chunks say "widget"; a few say "frobnicate" or "sprocket"; none say all three.
+  const many = Array.from({ length: 2000 }, (_, i) => chunk(`render widget number ${i}`, i + 1, `w${i}`));
+  db.writeBatch('/big', [
+    indexed('widgets.ts', { chunks: many }),
+    indexed('frob.ts', { chunks: [chunk('function frobnicate(x) { return x; }', 1, 'frobnicate')] }),
+    indexed('sprocket.ts', { chunks: [chunk('const sprocket = 1; // spins', 1, 'sprocket')] }),
+  ]);
+  const paths = (query: string) =>
+    db
+      .searchText({ query, limit: 20 })
+      .hits.map((h) => h.path.slice('/big/'.length))
+      .filter((p, i, all) => all.indexOf(p) === i);
+  // "widget" is dropped from the OR: only the chunks with the rarer words come back.
+  assert.deepEqual(paths('widget frobnicate sprocket').sort(), ['frob.ts', 'sprocket.ts']);
+  // Below the threshold a word stays in the OR.
+  db.removeFiles('/big', ['widgets.ts']);
+  db.writeBatch('/big', [indexed('widgets.ts', { chunks: many.slice(0, 5) })]);
+  assert.deepEqual(paths('widget frobnicate sprocket').sort(), ['frob.ts', 'sprocket.ts', 'widgets.ts']);
+  db.close();
+});
