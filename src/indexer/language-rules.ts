@@ -175,8 +175,14 @@ const JAVA_RULES: LanguageRules = {
   trimColon: false,
   refineKind: ({ kind, head }) =>
     kind === 'field' && /\bstatic\b/.test(head) && /\bfinal\b/.test(head) ? 'constant' : kind,
-  isExported: ({ head, parent }) => {
-    if (parent !== null && (parent.kind === 'interface' || parent.kind === 'enum')) return parent.exported;
+  isExported: ({ head, kind, parent }) => {
+    // Interface members are public unless they say private (Java 9 private methods).
+    if (parent?.kind === 'interface') return parent.exported && !/\bprivate\b/.test(head);
+    // Enum constants are public; an enum's methods and fields only when they say so.
+    if (parent?.kind === 'enum') {
+      const enumConstant = kind === 'constant' && !/\b(private|protected|public|static|final)\b/.test(head);
+      return parent.exported && (enumConstant || /\bpublic\b/.test(head));
+    }
     if (parent !== null && isFunctionLike(parent.kind)) return false;
     return /\bpublic\b/.test(head);
   },

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createExtractor } from '../../src/indexer/index.js';
 import {
   chunkRows,
   definitionRows,
@@ -131,6 +132,35 @@ describe('java: StoreService.java', () => {
       ['requireNonNull', 'StoreService.StoreService'],
       ['get', 'StoreService.copy'],
       ['put', 'StoreService.copy'],
+    ]);
+  });
+});
+
+describe('java: what enum and interface members export', () => {
+  const source = [
+    'public enum Color {',
+    '    RED, GREEN;',
+    '    public static final int COUNT = 2;',
+    '    private static final int SECRET = 3;',
+    '    Color next() { return GREEN; }',
+    '    public Color previous() { return RED; }',
+    '}',
+    'public interface Shape {',
+    '    double area();',
+    '    private double half() { return area() / 2; }',
+    '}',
+  ].join('\n');
+  const result = createExtractor().extractFile(source, 'java');
+
+  it('enum constants and public members; interface members unless private', () => {
+    assert.deepEqual(exportedNames(result), [
+      'Color',
+      'Color.RED',
+      'Color.GREEN',
+      'Color.COUNT',
+      'Color.previous',
+      'Shape',
+      'Shape.area',
     ]);
   });
 });
