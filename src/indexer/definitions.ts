@@ -139,6 +139,17 @@ export function resolveDefinitions(
     const parent = popClosed(stack, definition.start, definition.end);
     const name = source.slice(definition.nameStart, definition.nameEnd);
     nameStarts.add(definition.nameStart);
+    // `app.init = function init() {}`, `const f = function f() {}`: the named function
+    // expression is the definition it is assigned to, not a second symbol inside it.
+    if (
+      parent !== null &&
+      parent.kind === 'function' &&
+      definition.kind === 'function' &&
+      (parent.qualified === name || parent.qualified.endsWith(`.${name}`)) &&
+      lines.rowOf(definition.start) === lines.rowOf(parent.start)
+    ) {
+      continue;
+    }
     const prefix = keywordPrefix(source, definition.start);
     const nameRow = lines.rowOf(definition.nameStart);
     const signature = signatureText(

@@ -66,7 +66,8 @@ const JS_RULES: LanguageRules = {
   trimColon: false,
   refineKind: ({ kind, name }) => (kind === 'method' && name === 'constructor' ? 'constructor' : kind),
   isExported: ({ parent, prefixWords, head, name }) => {
-    if (parent === null) return prefixWords.includes('export');
+    // ES modules say `export`; CommonJS assigns to `exports.x` or `module.exports.x`.
+    if (parent === null) return prefixWords.includes('export') || /(^|\s)(module\.)?exports\.$/.test(head);
     if (parent.kind === 'namespace' || parent.kind === 'module') {
       return parent.exported && prefixWords.includes('export');
     }

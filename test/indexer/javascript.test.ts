@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createExtractor } from '../../src/indexer/index.js';
 import {
   chunkRows,
   definitionRows,
@@ -104,6 +105,40 @@ describe('javascript: js/format.js', () => {
     assert.equal(
       symbolNamed(result, 'joinWords').doc,
       'Joins words with {@link SEPARATOR}.\n@param {string[]} words',
+    );
+  });
+});
+
+describe('javascript: CommonJS exports and named function expressions', () => {
+  const source = [
+    "'use strict';",
+    'var app = {};',
+    'app.init = function init() {',
+    '  return 1;',
+    '};',
+    'exports.render = function (name) {',
+    '  return name;',
+    '};',
+    'module.exports.helper = (x) => x;',
+    'const twice = function twice(x) { return helper(x) * 2; };',
+  ].join('\n');
+  const result = createExtractor().extractFile(source, 'javascript');
+
+  it('one symbol per assigned function; exports.x and module.exports.x are exported', () => {
+    assert.deepEqual(
+      result.symbols.map((s) => [s.name, s.kind, s.startLine, s.container, s.exported]),
+      [
+        ['app', 'variable', 2, null, false],
+        ['init', 'function', 3, null, false],
+        ['render', 'function', 6, null, true],
+        ['helper', 'function', 9, null, true],
+        ['twice', 'function', 10, null, false],
+      ],
+    );
+    // References inside the function expression belong to the assigned name.
+    assert.deepEqual(
+      result.refs.filter((r) => r.name === 'helper').map((r) => [r.kind, r.line, r.enclosing]),
+      [['call', 10, 'twice']],
     );
   });
 });
