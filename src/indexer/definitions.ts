@@ -143,7 +143,7 @@ export function resolveDefinitions(
     // expression is the definition it is assigned to, not a second symbol inside it.
     if (
       parent !== null &&
-      parent.kind === 'function' &&
+      isFunctionLike(parent.kind) &&
       definition.kind === 'function' &&
       (parent.qualified === name || parent.qualified.endsWith(`.${name}`)) &&
       lines.rowOf(definition.start) === lines.rowOf(parent.start)

@@ -167,6 +167,13 @@ function collectMatches(
       }
     }
     const text = (c: number): string => source.slice(starts[c], ends[c]);
+    let receiverText = receiver < 0 ? null : text(receiver);
+    if (receiverText?.includes('.')) {
+      // A JavaScript receiver: `Foo.prototype` names Foo; any other dotted one (`module.exports`)
+      // is no class, and the match is dropped so a plainer pattern for the same name wins.
+      if (!receiverText.endsWith('.prototype')) continue;
+      receiverText = receiverText.slice(0, -'.prototype'.length);
+    }
     if (definition >= 0 && name >= 0) {
       raw.definitions.push({
         kind,
@@ -177,7 +184,7 @@ function collectMatches(
         nameEnd: ends[name] ?? 0,
         docStart: doc < 0 ? -1 : (starts[doc] ?? 0),
         docEnd: doc < 0 ? -1 : (ends[doc] ?? 0),
-        receiver: receiver < 0 ? null : text(receiver),
+        receiver: receiverText,
       });
     } else if (container >= 0 && name >= 0) {
       raw.containers.push({ start: starts[container] ?? 0, end: ends[container] ?? 0, name: text(name) });

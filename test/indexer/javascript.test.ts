@@ -121,10 +121,15 @@ describe('javascript: CommonJS exports and named function expressions', () => {
     '};',
     'module.exports.helper = (x) => x;',
     'const twice = function twice(x) { return helper(x) * 2; };',
+    'function Router() {}',
+    'Router.prototype.route = function route(path) {',
+    '  return twice(path);',
+    '};',
+    'Router.prototype.handle = (req) => req;',
   ].join('\n');
   const result = createExtractor().extractFile(source, 'javascript');
 
-  it('one symbol per assigned function; exports.x and module.exports.x are exported', () => {
+  it('one symbol per assigned function; prototype methods belong to their class; exports.x is exported', () => {
     assert.deepEqual(
       result.symbols.map((s) => [s.name, s.kind, s.startLine, s.container, s.exported]),
       [
@@ -133,7 +138,14 @@ describe('javascript: CommonJS exports and named function expressions', () => {
         ['render', 'function', 6, null, true],
         ['helper', 'function', 9, null, true],
         ['twice', 'function', 10, null, false],
+        ['Router', 'function', 11, null, false],
+        ['route', 'method', 12, 'Router', false],
+        ['handle', 'method', 15, 'Router', false],
       ],
+    );
+    assert.deepEqual(
+      result.refs.filter((r) => r.name === 'twice').map((r) => [r.kind, r.line, r.enclosing]),
+      [['call', 13, 'Router.route']],
     );
     // References inside the function expression belong to the assigned name.
     assert.deepEqual(

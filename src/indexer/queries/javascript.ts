@@ -27,6 +27,10 @@ export const JS_TOP_LEVEL_QUERY = String.raw`
 (variable_declaration (variable_declarator name: (identifier) @name) @definition.variable)
 (export_statement declaration: (variable_declaration (variable_declarator name: (identifier) @name) @definition.variable))
 
+; Prototype methods: Foo.prototype.bar = function () {} is the method bar of Foo. The extractor
+; keeps the match only when the receiver ends in \`.prototype\` (\`module.exports.bar = ...\` is left
+; to the next pattern).
+(expression_statement (assignment_expression left: (member_expression object: (member_expression object: (identifier) property: (property_identifier)) @receiver property: (property_identifier) @name) right: [(arrow_function) (function_expression)]) @definition.method)
 ; CommonJS: exports.foo = function () {}
 (expression_statement (assignment_expression left: (member_expression property: (property_identifier) @name) right: [(arrow_function) (function_expression)]) @definition.function)
 
