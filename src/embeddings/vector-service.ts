@@ -110,8 +110,9 @@ const WORKER_URL = new URL('./vector-worker.js', import.meta.url);
 
 /**
  * A VectorService backed by a worker thread reading `dbPath`. The worker starts on first use and
- * never keeps the process alive. If it cannot start or dies, requests in flight fail and later
- * ones run in this thread on `fallback` (the same code, loading through the caller's store).
+ * never keeps the process alive. If it cannot start or throws, requests in flight fail and later
+ * ones run in this thread on `fallback` (the same code, loading through the caller's store); if it
+ * just exits, the next request starts a new one.
  */
 export function createVectorService(dbPath: string, fallback: VectorLoader, log?: Logger): VectorService {
   let worker: Worker | null = null;
