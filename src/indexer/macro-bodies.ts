@@ -6,10 +6,10 @@
  * on their own with tree-sitter's included ranges, which keeps every offset and position of the
  * original file, so their captures merge with the file's as if the macro were not there.
  *
- * A body is used only when it parses without errors. Otherwise its brace-delimited token trees
- * are tried one level down (the branches of `cfg_if!`); anything else (`lazy_static!`'s `static
- * ref`, `bitflags!`, DSLs) is left as it is today. Nested item-level macros are followed too,
- * within a depth and a byte budget, so no file costs more than a few extra parses.
+ * A body is used only when it parses without errors (`lazy_static!`'s `static ref X: T = …;` does:
+ * the grammar knows it). Otherwise its brace-delimited token trees are tried one level down (the
+ * branches of `cfg_if!`); anything else (`bitflags!`, DSLs) is left alone. Nested item-level macros
+ * are followed too, within a depth and a byte budget, so no file costs more than a few extra parses.
  */
 import type Parser from 'tree-sitter';
 
