@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { CodeindexError } from '../errors.js';
 import { joinRootPath } from './paths.js';
 import type { QueryContext } from './query-context.js';
+import { BUMP_CHUNKS_VERSION } from './roots.js';
 import type { CleanupOptions, CleanupResult } from './types.js';
 import { BUMP_VECTORS_VERSION } from './vectors.js';
 
@@ -60,12 +61,11 @@ export function cleanup(ctx: QueryContext, opts: CleanupOptions): CleanupResult 
 
   const deleteRoot = ctx.statements.get('DELETE FROM roots WHERE id = ?');
   const deleteFile = ctx.statements.get('DELETE FROM files WHERE id = ?');
-  const bumpChunks = ctx.statements.get('UPDATE roots SET chunks_version = chunks_version + 1 WHERE id = ?');
+  const bumpChunks = ctx.statements.get(BUMP_CHUNKS_VERSION);
   ctx.db
     .transaction(() => {
       for (const r of staleRoots) deleteRoot.run(r.id);
       for (const id of missingFiles) deleteFile.run(id);
-      // Like every write to a root's files: cached vector matrices and counts see the change.
       for (const id of shrunkRoots) bumpChunks.run(id);
     })
     .immediate();

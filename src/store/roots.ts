@@ -5,6 +5,12 @@ import type { FileState, FileStatus, RootRow, RootStatus, SkipReason } from './t
 
 const MAX_FAILED_FILES = 20;
 
+/**
+ * Bumps a root's chunks version (parameter: the root id); run it inside every transaction that
+ * adds, changes or removes the root's files, so cached vector matrices and counts see the change.
+ */
+export const BUMP_CHUNKS_VERSION = 'UPDATE roots SET chunks_version = chunks_version + 1 WHERE id = ?';
+
 interface RootDbRow {
   id: number;
   path: string;

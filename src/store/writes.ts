@@ -4,6 +4,7 @@ import type { FileExtraction } from '../indexer/types.js';
 import { chunkSubTokens, nameKey, nameSuffixes } from './identifiers.js';
 import { checkRelPath, normalizeRootPath } from './paths.js';
 import { packRefs } from './ref-sites.js';
+import { BUMP_CHUNKS_VERSION } from './roots.js';
 import { symbolRank } from './symbol-rank.js';
 import type { FileWrite, WriteBatchResult } from './types.js';
 
@@ -153,9 +154,7 @@ export function createIndexWriter(db: Database.Database, now: () => number): Ind
       'UPDATE roots SET generation = generation + 1, last_indexed_at = ? WHERE id = ? RETURNING generation',
     ),
     deleteRoot: db.prepare<Params>('DELETE FROM roots WHERE path = ?'),
-    bumpChunksVersion: db.prepare<Params>(
-      'UPDATE roots SET chunks_version = chunks_version + 1 WHERE id = ?',
-    ),
+    bumpChunksVersion: db.prepare<Params>(BUMP_CHUNKS_VERSION),
   };
 
   /**
