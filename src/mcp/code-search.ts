@@ -10,7 +10,7 @@ import { fuseRankings } from '../embeddings/rrf.js';
 import { createVectorService, type VectorService } from '../embeddings/vector-service.js';
 import type { LanguageId } from '../indexer/types.js';
 import type { Logger } from '../log.js';
-import { chunkHit, compileTextQuery, makeSnippet } from '../store/text-search.js';
+import { chunkHit, makeSnippet } from '../store/text-search.js';
 import type { ChunkHit, ChunkRecord, IndexStore } from '../store/types.js';
 
 export type SearchMode = 'text' | 'semantic' | 'hybrid';
@@ -162,7 +162,7 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
       } else {
         const textRanked = text?.ids ?? [];
         textIds = new Set(textRanked);
-        terms = compileTextQuery(q.query).terms;
+        terms = text?.terms ?? terms;
         ranking = fuseRankings([textRanked.map((id) => ({ id })), semIds.map((id) => ({ id }))]).map((f) => ({
           id: f.id,
           score: Number(f.score.toFixed(6)),

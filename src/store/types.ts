@@ -195,6 +195,8 @@ export interface TextSearchResult {
 export interface RankedTextResult {
   ids: number[];
   hasMore: boolean;
+  /** The query's words and word parts, for snippets (`makeSnippet`). */
+  terms: Set<string>;
 }
 
 export interface CleanupOptions {
