@@ -71,6 +71,8 @@ export class ChangeCoalescer {
   private recheck = new Map<string, FileStamp | null>();
   private storm: { since: number; lastEmit: number; indexed: Set<string> } | null = null;
   private lastEventAt = 0;
+  /** Paths sent as single-file jobs in the current burst (windows with no quiet gap between them). */
+  private burst = { paths: 0, at: 0 };
   private flushing: Promise<void> | null = null;
   private closed = false;
 
@@ -163,7 +165,9 @@ export class ChangeCoalescer {
       return;
     }
     const now = Date.now();
-    if (!this.storm && this.size <= this.opts.stormThreshold) {
+    // A storm that trickles in (a slow disk, a busy machine) fills each short window only partly;
+    // the paths sent as singles in the same burst count towards the threshold too.
+    if (!this.storm && this.size + this.burstPaths(now) <= this.opts.stormThreshold) {
       await this.submitSingles();
       return;
     }
@@ -230,9 +234,20 @@ export class ChangeCoalescer {
     const removeDirs = [...this.dirs];
     this.pending.clear();
     this.dirs.clear();
+    const now = Date.now();
+    this.burst = { paths: this.burstPaths(now) + files.length + removePaths.length + removeDirs.length, at: now };
     // Stamp before enqueueing: a write after this stamp is caught by the re-check below.
     const stamps = this.stamp(files);
     if (await this.trySubmit({ files, batches: [], removePaths, removeDirs })) this.scheduleRecheck(stamps);
+  }
+
+  /**
+   * Paths sent as singles in the burst still going on at `now`: a window opens at its first event
+   * and flushes `windowMs` later, so a first event within `stormQuietMs` of the last singles flush
+   * continues the burst. After a quiet gap it is 0.
+   */
+  private burstPaths(now: number): number {
+    return now - this.burst.at < this.opts.stormQuietMs + this.opts.windowMs ? this.burst.paths : 0;
   }
 
   /** Size, mtime and inode of each path now, before its job is enqueued. */

@@ -180,6 +180,40 @@ describe('ChangeCoalescer', () => {
     c.close();
   });
 
+  test('a storm that trickles in (each window under the threshold) still turns into batches', async () => {
+    const plans: ChangePlan[] = [];
+    const c = make(plans);
+    // 20 paths every 15 ms: every 10 ms window holds fewer than the threshold of 50.
+    for (let g = 0; g < 25; g++) {
+      for (let i = 0; i < 20; i++) c.noteIndex(`t${g * 20 + i}.ts`);
+      await new Promise((r) => setTimeout(r, 15));
+    }
+    await eventually('the storm to settle', async () => !c.inStorm && c.size === 0 && plans.length > 0);
+    const singles = plans.flatMap((p) => p.files);
+    const batched = plans.flatMap((p) => p.batches.flat());
+    assert.ok(singles.length <= 50 + 20, `${singles.length} single-file jobs`);
+    assert.ok(batched.length >= 500 - 70, `${batched.length} batched paths`);
+    assert.equal(new Set([...singles, ...batched]).size, 500);
+    assert.equal(singles.length + batched.length, 500);
+    c.close();
+  });
+
+  test('bursts apart from each other are judged on their own', async () => {
+    const plans: ChangePlan[] = [];
+    const c = make(plans);
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 40; i++) c.noteIndex(`r${round}-${i}.ts`);
+      await eventually('a flush', async () => c.size === 0);
+      await new Promise((r) => setTimeout(r, 120));
+    }
+    assert.equal(plans.flatMap((p) => p.files).length, 120);
+    assert.deepEqual(
+      plans.flatMap((p) => p.batches),
+      [],
+    );
+    c.close();
+  });
+
   test('a failed submit is retried with the same paths', async () => {
     const plans: ChangePlan[] = [];
     let fail = true;
