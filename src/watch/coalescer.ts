@@ -235,7 +235,10 @@ export class ChangeCoalescer {
     this.pending.clear();
     this.dirs.clear();
     const now = Date.now();
-    this.burst = { paths: this.burstPaths(now) + files.length + removePaths.length + removeDirs.length, at: now };
+    this.burst = {
+      paths: this.burstPaths(now) + files.length + removePaths.length + removeDirs.length,
+      at: now,
+    };
     // Stamp before enqueueing: a write after this stamp is caught by the re-check below.
     const stamps = this.stamp(files);
     if (await this.trySubmit({ files, batches: [], removePaths, removeDirs })) this.scheduleRecheck(stamps);
