@@ -8,7 +8,6 @@ const PART = /\p{Lu}+(?=\p{Lu}\p{Ll})|\p{Lu}?\p{Ll}+|\p{Lu}+|\p{N}+|\p{L}+/gu;
 const NOT_KEY_CHAR = /[^\p{L}\p{N}$]/gu;
 const WORD = /[\p{L}\p{N}_$]+/gu;
 /** Words with an inner case or letter/digit boundary; `_` is a separator (the tokenizer splits there too). */
-const CAMEL_WORD = /[\p{L}\p{N}]*(?:\p{Ll}\p{Lu}|\p{Lu}\p{Lu}\p{Ll}|\p{L}\p{N}|\p{N}\p{L})[\p{L}\p{N}]*/gu;
 const MAX_SUFFIXES = 8;
 
 // ASCII-only twins of the patterns above: for a string without code points above U+007F they
@@ -63,11 +62,7 @@ export function chunkSubTokens(content: string): string {
     const line = subTokenLine(word);
     if (line !== '') lines.push(line);
   };
-  if (NON_ASCII.test(content)) {
-    for (const m of content.matchAll(CAMEL_WORD)) add(m[0]);
-  } else {
-    forEachAsciiCamelWord(content, add);
-  }
+  forEachCamelWord(content, add);
   return lines.join('\n');
 }
 
@@ -86,37 +81,93 @@ function subTokenLine(word: string): string {
   return line;
 }
 
-/** 0 = not a letter or digit, 1 = a-z, 2 = A-Z, 3 = 0-9. */
-function asciiClass(code: number): number {
-  if (code >= 97 && code <= 122) return 1;
-  if (code >= 65 && code <= 90) return 2;
-  if (code >= 48 && code <= 57) return 3;
-  return 0;
+/** Character classes of the camel-word scanner. */
+const NONE = 0;
+const LOWER = 1;
+const UPPER = 2;
+const DIGIT = 3;
+/** A letter that is neither upper- nor lower-case (CJK, titlecase, modifier letters). */
+const OTHER_LETTER = 4;
+
+const ASCII_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  if (c >= 97 && c <= 122) ASCII_CLASS[c] = LOWER;
+  else if (c >= 65 && c <= 90) ASCII_CLASS[c] = UPPER;
+  else if (c >= 48 && c <= 57) ASCII_CLASS[c] = DIGIT;
+}
+
+const IS_LU = /^\p{Lu}$/u;
+const IS_LL = /^\p{Ll}$/u;
+const IS_L = /^\p{L}$/u;
+const IS_N = /^\p{N}$/u;
+/** Class per non-ASCII code point seen, so each one meets the Unicode regexes once. */
+const unicodeClasses = new Map<number, number>();
+const UNICODE_CLASS_CACHE_MAX = 65_536;
+
+function unicodeClass(cp: number): number {
+  let k = unicodeClasses.get(cp);
+  if (k === undefined) {
+    const ch = String.fromCodePoint(cp);
+    k = IS_LU.test(ch)
+      ? UPPER
+      : IS_LL.test(ch)
+        ? LOWER
+        : IS_L.test(ch)
+          ? OTHER_LETTER
+          : IS_N.test(ch)
+            ? DIGIT
+            : NONE;
+    if (unicodeClasses.size >= UNICODE_CLASS_CACHE_MAX) unicodeClasses.clear();
+    unicodeClasses.set(cp, k);
+  }
+  return k;
 }
 
 /**
- * What `content.matchAll(CAMEL_WORD)` yields for ASCII-only content, without the regex: every
- * maximal run of letters and digits that holds a lower->upper, upper-upper->lower, letter->digit
- * or digit->letter step (CAMEL_WORD's greedy ends always widen a match to the whole run).
+ * Calls `fn` with what `content.matchAll(CAMEL_WORD)` would yield, CAMEL_WORD being
+ * `[\p{L}\p{N}]*(?:\p{Ll}\p{Lu}|\p{Lu}\p{Lu}\p{Ll}|\p{L}\p{N}|\p{N}\p{L})[\p{L}\p{N}]*` (with the `u`
+ * flag), without the regex: every maximal run of letters and digits that holds a lower->upper,
+ * upper-upper->lower, letter->digit or digit->letter step (the pattern's greedy ends always widen
+ * a match to the whole run). ASCII is classified by table; other code points once each by the
+ * Unicode regexes. The regex took half of the time on the 4 % of a TypeScript corpus's chunk bytes
+ * that hold any non-ASCII character.
  */
-function forEachAsciiCamelWord(content: string, fn: (word: string) => void): void {
+function forEachCamelWord(content: string, fn: (word: string) => void): void {
   const n = content.length;
   let i = 0;
   while (i < n) {
-    let prev = asciiClass(content.charCodeAt(i));
-    if (prev === 0) {
-      i++;
+    let code = content.charCodeAt(i);
+    let width = 1;
+    let k: number;
+    if (code < 128) k = ASCII_CLASS[code] ?? NONE;
+    else {
+      code = content.codePointAt(i) ?? code;
+      width = code > 0xffff ? 2 : 1;
+      k = unicodeClass(code);
+    }
+    if (k === NONE) {
+      i += width;
       continue;
     }
     const start = i;
-    let prev2 = 0;
+    let prev = k;
+    let prev2 = NONE;
     let camel = false;
-    for (i++; i < n; i++) {
-      const k = asciiClass(content.charCodeAt(i));
-      if (k === 0) break;
+    for (i += width; i < n; i += width) {
+      code = content.charCodeAt(i);
+      width = 1;
+      if (code < 128) k = ASCII_CLASS[code] ?? NONE;
+      else {
+        code = content.codePointAt(i) ?? code;
+        width = code > 0xffff ? 2 : 1;
+        k = unicodeClass(code);
+      }
+      if (k === NONE) break;
       if (
         !camel &&
-        ((prev === 1 && k === 2) || (prev2 === 2 && prev === 2 && k === 1) || (prev === 3) !== (k === 3))
+        ((prev === LOWER && k === UPPER) ||
+          (prev2 === UPPER && prev === UPPER && k === LOWER) ||
+          (prev === DIGIT) !== (k === DIGIT))
       ) {
         camel = true;
       }

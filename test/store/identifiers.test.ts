@@ -54,7 +54,7 @@ test('splitIdentifier / nameKey / nameSuffixes: ASCII fast path matches the Unic
   assert.deepEqual(nameSuffixes('getUserById'), ['getuserbyid', 'userbyid', 'byid', 'id']);
 });
 
-test('chunkSubTokens: ASCII scanner and cache match the CAMEL_WORD regex', () => {
+test('chunkSubTokens: the scanner and its caches match the CAMEL_WORD regex, ASCII or not', () => {
   const texts = [
     SAMPLES.join(' '),
     'function getUserById(id: number) { return fetchJSON("/users/" + id) ?? HTMLParser.parse(x2y); }',
@@ -62,6 +62,10 @@ test('chunkSubTokens: ASCII scanner and cache match the CAMEL_WORD regex', () =>
     'class IOError extends Error {}\nlet é = naïveSet + caféBar;\n',
     'tail word at end: endsWithCamelCase',
     'startsWith: camelCase\n\tmixedTabs\r\nwindowsLineEnds2',
+    // Non-ASCII: CJK (letters without case), Arabic-Indic and superscript digits, titlecase,
+    // an astral capital (two UTF-16 units), a lone surrogate, Greek and Cyrillic camelCase.
+    '数据Base 名前2 x٣y a²b ǅemal 𝒜bc a𝒜b \ud800Ab xY\udc00 αβΓδ ДомРабота ÀÉÎõ',
+    '/** Ünïcödé JSDoc → getÜserById, HTTPServerÉtat, naïveSet2 */',
     '',
   ];
   for (const t of texts) {
