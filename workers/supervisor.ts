@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { configToEnv } from '../src/config/load.js';
 import type { Config } from '../src/config/schema.js';
@@ -27,6 +28,17 @@ export interface WorkerPoolOptions {
   log: Logger;
   /** Extra environment for the children (tests). */
   env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Node flags of the worker processes. When the workers fill every core, V8's parallel and
+ * concurrent GC helper threads only take CPU from the sibling workers: a cold index of the
+ * TypeScript corpus with 2 workers on 2 cores took 10.4 s on average with `--single-threaded-gc`
+ * against 12.2 s without (3 runs each, alternating), Go's standard library 17.0 s against 20.2 s.
+ * With a core to spare (the default: one worker fewer than cores), the helpers run on it.
+ */
+export function workerExecArgv(count: number, cores = availableParallelism()): string[] {
+  return count >= cores ? ['--single-threaded-gc'] : [];
 }
 
 export interface PoolStatus {
@@ -92,7 +104,7 @@ export class WorkerPool {
       },
       // stdout of a worker must never reach the MCP protocol stream.
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-      execArgv: [],
+      execArgv: workerExecArgv(this.opts.count),
     });
     child.stdout?.pipe(process.stderr);
     slot.child = child;
