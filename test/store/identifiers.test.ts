@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import Database from 'better-sqlite3';
 import { chunkSubTokens, nameKey, nameSuffixes, splitIdentifier } from '../../src/store/identifiers.js';
 import { openIndexStore } from '../../src/store/index.js';
@@ -136,4 +138,21 @@ test('multi-row inserts: counts that are not multiples of the row buckets keep e
   assert.equal(store.searchText({ query: 'replaced marker', limit: 5 }).hits.length, 1);
   assert.equal(store.searchText({ query: 'lonelyOne', limit: 5 }).hits.length, 1);
   store.close();
+});
+
+test('the word cache of chunkSubTokens does not keep the texts its words were cut from alive', () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  const before = getHeapStatistics().used_heap_size;
+  for (let i = 0; i < 30; i++) {
+    // 2 MB of text per round, unique: a long camelCase word the cache keeps, and a 1 MB one
+    // (minified code) that it must not keep.
+    const text = `${i}${' '.repeat(1024 * 1024)}someLongCamelCaseIdentifierNumber${i}Here; a${i}${'x'.repeat(1024 * 1024)}`;
+    assert.match(chunkSubTokens(text), new RegExp(`^some long camel case identifier number ${i} here$`, 'm'));
+  }
+  gc();
+  const grown = getHeapStatistics().used_heap_size - before;
+  // Keeping the texts would hold 30 x 2 MB; the words themselves are a few KB.
+  assert.ok(grown < 8 * 1024 * 1024, `heap grew by ${Math.round(grown / 1024)} KB`);
 });
