@@ -7,7 +7,6 @@
 const PART = /\p{Lu}+(?=\p{Lu}\p{Ll})|\p{Lu}?\p{Ll}+|\p{Lu}+|\p{N}+|\p{L}+/gu;
 const NOT_KEY_CHAR = /[^\p{L}\p{N}$]/gu;
 const WORD = /[\p{L}\p{N}_$]+/gu;
-/** Words with an inner case or letter/digit boundary; `_` is a separator (the tokenizer splits there too). */
 const MAX_SUFFIXES = 8;
 
 // ASCII-only twins of the patterns above: for a string without code points above U+007F they
@@ -147,47 +146,40 @@ function unicodeClass(cp: number): number {
  */
 function forEachCamelWord(content: string, fn: (word: string) => void): void {
   const n = content.length;
-  let i = 0;
-  while (i < n) {
-    let code = content.charCodeAt(i);
+  let start = -1;
+  let prev = NONE;
+  let prev2 = NONE;
+  let camel = false;
+  for (let i = 0; i <= n; ) {
+    let k = NONE;
     let width = 1;
-    let k: number;
-    if (code < 128) k = ASCII_CLASS[code] ?? NONE;
-    else {
-      code = content.codePointAt(i) ?? code;
-      width = code > 0xffff ? 2 : 1;
-      k = unicodeClass(code);
-    }
-    if (k === NONE) {
-      i += width;
-      continue;
-    }
-    const start = i;
-    let prev = k;
-    let prev2 = NONE;
-    let camel = false;
-    for (i += width; i < n; i += width) {
-      code = content.charCodeAt(i);
-      width = 1;
+    if (i < n) {
+      const code = content.charCodeAt(i);
       if (code < 128) k = ASCII_CLASS[code] ?? NONE;
       else {
-        code = content.codePointAt(i) ?? code;
-        width = code > 0xffff ? 2 : 1;
-        k = unicodeClass(code);
+        const cp = content.codePointAt(i) ?? code;
+        width = cp > 0xffff ? 2 : 1;
+        k = unicodeClass(cp);
       }
-      if (k === NONE) break;
-      if (
-        !camel &&
-        ((prev === LOWER && k === UPPER) ||
-          (prev2 === UPPER && prev === UPPER && k === LOWER) ||
-          (prev === DIGIT) !== (k === DIGIT))
-      ) {
-        camel = true;
-      }
-      prev2 = prev;
-      prev = k;
     }
-    if (camel) fn(content.slice(start, i));
+    if (k === NONE) {
+      // The end of a run of letters and digits (or of the text).
+      if (start >= 0 && camel) fn(content.slice(start, i));
+      start = -1;
+    } else if (start < 0) {
+      start = i;
+      camel = false;
+    } else if (
+      !camel &&
+      ((prev === LOWER && k === UPPER) ||
+        (prev2 === UPPER && prev === UPPER && k === LOWER) ||
+        (prev === DIGIT) !== (k === DIGIT))
+    ) {
+      camel = true;
+    }
+    prev2 = prev;
+    prev = k;
+    i += width;
   }
 }
 
