@@ -71,8 +71,12 @@ export class ChangeCoalescer {
   private recheck = new Map<string, FileStamp | null>();
   private storm: { since: number; lastEmit: number; indexed: Set<string> } | null = null;
   private lastEventAt = 0;
-  /** Paths sent as single-file jobs in the current burst (windows with no quiet gap between them). */
-  private burst = { paths: 0, at: 0 };
+  /**
+   * Distinct paths sent as single-file jobs in the current burst (windows with no quiet gap
+   * between them), and when the last of them went out. Saving the same file again and again is
+   * no storm; thousands of different files are.
+   */
+  private burst = { paths: new Set<string>(), at: 0 };
   private flushing: Promise<void> | null = null;
   private closed = false;
 
@@ -167,7 +171,7 @@ export class ChangeCoalescer {
     const now = Date.now();
     // A storm that trickles in (a slow disk, a busy machine) fills each short window only partly;
     // the paths sent as singles in the same burst count towards the threshold too.
-    if (!this.storm && this.size + this.burstPaths(now) <= this.opts.stormThreshold) {
+    if (!this.storm && this.burstSize(now) <= this.opts.stormThreshold) {
       await this.submitSingles();
       return;
     }
@@ -235,22 +239,33 @@ export class ChangeCoalescer {
     this.pending.clear();
     this.dirs.clear();
     const now = Date.now();
-    this.burst = {
-      paths: this.burstPaths(now) + files.length + removePaths.length + removeDirs.length,
-      at: now,
-    };
+    const sent = this.inBurst(now) ? this.burst.paths : new Set<string>();
+    // Once past the threshold the next window is a storm anyway: the set stays small.
+    for (const p of [...files, ...removePaths, ...removeDirs.map((d) => `${d}/`)])
+      if (sent.size <= this.opts.stormThreshold) sent.add(p);
+    this.burst = { paths: sent, at: now };
     // Stamp before enqueueing: a write after this stamp is caught by the re-check below.
     const stamps = this.stamp(files);
     if (await this.trySubmit({ files, batches: [], removePaths, removeDirs })) this.scheduleRecheck(stamps);
   }
 
   /**
-   * Paths sent as singles in the burst still going on at `now`: a window opens at its first event
-   * and flushes `windowMs` later, so a first event within `stormQuietMs` of the last singles flush
-   * continues the burst. After a quiet gap it is 0.
+   * Whether a flush at `now` continues the burst of the last singles flush: a window opens at its
+   * first event and flushes `windowMs` later, so a first event within `stormQuietMs` of the last
+   * singles flush continues it.
    */
-  private burstPaths(now: number): number {
-    return now - this.burst.at < this.opts.stormQuietMs + this.opts.windowMs ? this.burst.paths : 0;
+  private inBurst(now: number): boolean {
+    return now - this.burst.at < this.opts.stormQuietMs + this.opts.windowMs;
+  }
+
+  /** Distinct paths of the burst so far plus those pending now (directories count once each). */
+  private burstSize(now: number): number {
+    if (!this.inBurst(now)) return this.size;
+    const sent = this.burst.paths;
+    let n = sent.size;
+    for (const p of this.pending.keys()) if (!sent.has(p)) n++;
+    for (const d of this.dirs) if (!sent.has(`${d}/`)) n++;
+    return n;
   }
 
   /** Size, mtime and inode of each path now, before its job is enqueued. */

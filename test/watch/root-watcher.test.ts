@@ -198,6 +198,24 @@ describe('ChangeCoalescer', () => {
     c.close();
   });
 
+  test('saving the same files over and over is no storm, however long it goes on', async () => {
+    const plans: ChangePlan[] = [];
+    const c = make(plans);
+    // 3 files every 15 ms for about 1.5 s: 300 events, one burst, 3 distinct paths.
+    for (let round = 0; round < 100; round++) {
+      for (const f of ['a.ts', 'b.ts', 'c.ts']) c.noteIndex(f);
+      await new Promise((r) => setTimeout(r, 15));
+      assert.equal(c.inStorm, false, `in a storm after ${round + 1} rounds`);
+    }
+    await eventually('a flush', async () => c.size === 0);
+    assert.deepEqual(
+      plans.flatMap((p) => p.batches),
+      [],
+    );
+    assert.deepEqual([...new Set(plans.flatMap((p) => p.files))].sort(), ['a.ts', 'b.ts', 'c.ts']);
+    c.close();
+  });
+
   test('bursts apart from each other are judged on their own', async () => {
     const plans: ChangePlan[] = [];
     const c = make(plans);
