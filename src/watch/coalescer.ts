@@ -165,7 +165,11 @@ export class ChangeCoalescer {
 
   private async flushOnce(force: boolean): Promise<void> {
     if (this.size === 0) {
-      this.storm = null;
+      // A storm whose every path already went out in batches while it went on settles here.
+      if (this.storm) {
+        this.storm = null;
+        this.opts.onStormSettled?.();
+      }
       return;
     }
     const now = Date.now();
@@ -180,9 +184,11 @@ export class ChangeCoalescer {
     const indexPaths = [...this.pending].filter(([, k]) => k === 'index').map(([p]) => p);
     const storm = this.storm;
     if (!quiet) {
-      // Still raining: emit only full batches, keep the rest (and all removals) for the end.
+      // Still raining: emit full batches and keep the rest (and all removals) for the end. A storm
+      // slower than a batch per flush (files trickling in for minutes) gets what it has, so its
+      // files are indexed about once a flush interval rather than only when it ends.
       const full = Math.floor(indexPaths.length / this.opts.batchSize) * this.opts.batchSize;
-      const take = indexPaths.slice(0, full);
+      const take = indexPaths.slice(0, full > 0 ? full : indexPaths.length);
       if (take.length > 0) {
         for (const p of take) this.pending.delete(p);
         const plan: ChangePlan = {

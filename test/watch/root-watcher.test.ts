@@ -198,6 +198,39 @@ describe('ChangeCoalescer', () => {
     c.close();
   });
 
+  test('a slow, long storm has its files indexed while it goes on, not only at its end', async () => {
+    const plans: ChangePlan[] = [];
+    const c = new ChangeCoalescer({
+      root: '/nonexistent',
+      windowMs: 10,
+      stormThreshold: 50,
+      stormQuietMs: 250,
+      stormMaxWaitMs: 300,
+      batchSize: 100,
+      recheckMs: 0,
+      submit: async (p) => void plans.push(p),
+      indexedUnder: () => [],
+    });
+    // 60 new paths at once (a storm), then one more every 25 ms: never quiet, and far from a
+    // full batch of 100 when the first flushes come.
+    for (let i = 0; i < 60; i++) c.noteIndex(`s${i}.ts`);
+    const t0 = Date.now();
+    let batchedEarly = -1;
+    for (let i = 0; Date.now() - t0 < 1200; i++) {
+      c.noteIndex(`late${i}.ts`);
+      await new Promise((r) => setTimeout(r, 25));
+      if (batchedEarly < 0 && Date.now() - t0 >= 700) {
+        batchedEarly = plans.flatMap((p) => p.batches.flat()).length;
+      }
+    }
+    await eventually('the storm to settle', async () => !c.inStorm && c.size === 0);
+    assert.ok(batchedEarly >= 60, `${batchedEarly} paths batched in the storm's first 700 ms`);
+    const all = plans.flatMap((p) => [...p.files, ...p.batches.flat()]);
+    assert.equal(new Set(all).size, all.length);
+    assert.ok(all.includes('s0.ts') && all.includes('late0.ts'));
+    c.close();
+  });
+
   test('saving the same files over and over is no storm, however long it goes on', async () => {
     const plans: ChangePlan[] = [];
     const c = make(plans);
