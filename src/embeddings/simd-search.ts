@@ -11,10 +11,11 @@ type ExactSearch = (
 ) => { keys: BigUint64Array; distances: Float32Array };
 
 /**
- * Threads per search. usearch's default (0) starts a pool of one thread per core for every call;
- * for a single query on this 2-core machine that was slower, most of all in the tail (int8 scan of
- * 78k x 512: p50 5.3-5.5 ms, p95 8-9 ms with 2 threads; p50 4.4-5.1 ms, p95 5.1-5.5 ms with one),
- * and hybrid search ranks its text half on another thread at the same time.
+ * Threads per search. usearch's default (0) starts a pool of one thread per core for every call.
+ * For a single query on this 2-core machine one thread scanned faster, most of all in the tail
+ * (int8 scan of 78k x 512 alone: p50 5.3-5.5 ms, p95 8-9 ms with 2 threads; p50 4.4-5.1 ms, p95
+ * 5.1-5.5 ms with one), and hybrid search ranks its text half on another thread meanwhile. In the
+ * whole semantic search path the two were within noise of each other.
  */
 const SEARCH_THREADS = 1;
 
