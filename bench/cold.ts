@@ -13,7 +13,7 @@ import type { Corpus } from './corpora.js';
 import { startMemorySampler } from './lib/proc.js';
 import { type LatencySummary, median, round, summarize } from './lib/stats.js';
 import { type BenchSystem, startSystem } from './lib/system.js';
-import { runParseFloor } from './parse-floor.js';
+import { type FloorParser, runParseFloor } from './parse-floor.js';
 
 export interface BaselineResult {
   runs: number[];
@@ -33,7 +33,12 @@ export interface ColdResult {
   filesPerSec: number;
   mbPerSec: number;
   symbolsPerSec: number;
+  /** The floor: the faster of the two parse floors below. */
   parseFloorMs: number;
+  /** Parse floor with the native parse (absent when the addon is not built). */
+  nativeParseFloorMs?: number;
+  /** Parse floor with node-tree-sitter's parse. */
+  nodeParseFloorMs: number;
   ctagsMs: number;
   vsParseFloor: number;
   vsCtags: number;
@@ -63,10 +68,11 @@ export async function measureParseFloor(
   corpus: Corpus,
   processes: number,
   runs: number,
+  parser: FloorParser,
 ): Promise<BaselineResult> {
   const abs = corpus.files.map((f) => join(corpus.root, f));
   const times: number[] = [];
-  for (let i = 0; i < runs; i++) times.push((await runParseFloor(abs, processes)).wallMs);
+  for (let i = 0; i < runs; i++) times.push((await runParseFloor(abs, processes, parser)).wallMs);
   return { runs: times.map((t) => round(t, 1)), medianMs: median(times) };
 }
 
@@ -142,7 +148,7 @@ export async function measureSingleFile(
 export async function measureCold(
   corpus: Corpus,
   workers: number,
-  baselines: { parseFloorMs: number; ctagsMs: number },
+  baselines: { nativeParseFloorMs?: number; nodeParseFloorMs: number; ctagsMs: number },
   opts: { noop: boolean; singleFileRuns: number },
 ): Promise<ColdResult> {
   const system = await startSystem(workers);
@@ -154,6 +160,10 @@ export async function measureCold(
     const s = cold.summary;
     if (s.files_failed > 0) process.stderr.write(`bench: ${s.files_failed} files failed in ${corpus.name}\n`);
     const secs = cold.ms / 1000;
+    const floorMs = Math.min(
+      baselines.nodeParseFloorMs,
+      baselines.nativeParseFloorMs ?? Number.POSITIVE_INFINITY,
+    );
     const result: ColdResult = {
       corpus: corpus.name,
       workers,
@@ -167,9 +177,13 @@ export async function measureCold(
       filesPerSec: round(s.files_indexed / secs, 0),
       mbPerSec: round(corpus.bytes / 1e6 / secs, 2),
       symbolsPerSec: round(s.symbols / secs, 0),
-      parseFloorMs: round(baselines.parseFloorMs, 1),
+      parseFloorMs: round(floorMs, 1),
+      ...(baselines.nativeParseFloorMs === undefined
+        ? {}
+        : { nativeParseFloorMs: round(baselines.nativeParseFloorMs, 1) }),
+      nodeParseFloorMs: round(baselines.nodeParseFloorMs, 1),
       ctagsMs: round(baselines.ctagsMs, 1),
-      vsParseFloor: round(cold.ms / baselines.parseFloorMs, 2),
+      vsParseFloor: round(cold.ms / floorMs, 2),
       vsCtags: round(cold.ms / baselines.ctagsMs, 2),
       workerPeakRssMb: [...peaks.values()].map((m) => round(m, 1)),
     };

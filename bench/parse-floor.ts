@@ -5,19 +5,30 @@
  * the last child's "done". Files are split by size (largest first onto the least loaded child),
  * which is the best case for the floor.
  *
- * As a script (`node dist/bench/parse-floor.js <listfile> [processes]`) it prints JSON.
+ * Two parsers, the same tree-sitter runtime and grammars: `native` (the native extractor's
+ * parse-only call, `src/indexer/native.ts`: the whole file handed to tree-sitter as one UTF-16
+ * buffer) and `node` (node-tree-sitter's `parser.parse(text)`, which feeds the text through a JS
+ * callback chunk by chunk and is about 20 % slower). The bench takes the faster of the two as the
+ * floor, so building the addon cannot flatter the ratio.
+ *
+ * As a script (`node dist/bench/parse-floor.js <listfile> [processes] [native|node]`) it prints JSON.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Parser from 'tree-sitter';
-import { detectLanguage, loadGrammar } from '../src/indexer/index.js';
-import type { LanguageId } from '../src/indexer/types.js';
+import { detectLanguage, loadGrammar, tagsQuerySources } from '../src/indexer/index.js';
+import { createNativeRuntime, type NativeRuntime, nativeParse } from '../src/indexer/native.js';
+import { LANGUAGE_IDS, type LanguageId } from '../src/indexer/types.js';
+
+/** Which parse the floor runs. */
+export type FloorParser = 'native' | 'node';
 
 const SELF = fileURLToPath(import.meta.url);
 
 export interface ParseFloorResult {
   processes: number;
+  parser: FloorParser;
   files: number;
   bytes: number;
   wallMs: number;
@@ -47,10 +58,11 @@ export function splitBySize(files: readonly string[], n: number): string[][] {
 export async function runParseFloor(
   absFiles: readonly string[],
   processes: number,
+  parser: FloorParser = 'node',
 ): Promise<ParseFloorResult> {
   const parts = splitBySize(absFiles, processes);
   const children: ChildProcess[] = parts.map(() =>
-    fork(SELF, ['--child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] }),
+    fork(SELF, ['--child', parser], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] }),
   );
   const once = (c: ChildProcess, type: FromChild['type']) =>
     new Promise<FromChild>((resolve, reject) => {
@@ -75,6 +87,7 @@ export async function runParseFloor(
     const wallMs = performance.now() - t0;
     return {
       processes,
+      parser,
       files: results.reduce((a, r) => a + r.files, 0),
       bytes: results.reduce((a, r) => a + r.bytes, 0),
       wallMs,
@@ -89,7 +102,7 @@ export async function runParseFloor(
   }
 }
 
-function childMain(): void {
+function childMain(parser: FloorParser): void {
   const parsers = new Map<LanguageId, Parser>();
   const parserFor = (lang: LanguageId): Parser => {
     let p = parsers.get(lang);
@@ -100,6 +113,27 @@ function childMain(): void {
     }
     return p;
   };
+  const natives = new Map<LanguageId, NativeRuntime>();
+  const nativeFor = (lang: LanguageId): NativeRuntime => {
+    let r = natives.get(lang);
+    if (!r) {
+      const sources = tagsQuerySources(lang);
+      const created = createNativeRuntime(loadGrammar(lang), sources.tree, sources.topLevel);
+      if (created === null) throw new Error('the native extractor is not available');
+      r = created;
+      natives.set(lang, r);
+    }
+    return r;
+  };
+  const parse = (lang: LanguageId, text: string): void => {
+    if (parser === 'native') nativeParse(nativeFor(lang), text);
+    else if (!parserFor(lang).parse(text).rootNode) throw new Error('no tree');
+  };
+  // Parsers (and native runtimes) are set up before 'ready', like a warm worker's.
+  for (const lang of LANGUAGE_IDS) {
+    if (parser === 'native') nativeFor(lang);
+    else parserFor(lang);
+  }
   process.on('message', (m: ToChild) => {
     if (m.type !== 'go') return;
     const t0 = performance.now();
@@ -111,8 +145,7 @@ function childMain(): void {
       try {
         const text = readFileSync(f, 'utf8');
         bytes += Buffer.byteLength(text);
-        const tree = parserFor(lang).parse(text);
-        if (!tree.rootNode) errors++;
+        parse(lang, text);
       } catch {
         errors++;
       }
@@ -129,7 +162,8 @@ function childMain(): void {
 }
 
 const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];
-if (isMain && process.argv.includes('--child')) childMain();
+if (isMain && process.argv.includes('--child'))
+  childMain(process.argv.includes('native') ? 'native' : 'node');
 else if (isMain) {
   const list = process.argv[2];
   if (!list) {
@@ -137,7 +171,8 @@ else if (isMain) {
     process.exit(2);
   }
   const files = readFileSync(list, 'utf8').split('\n').filter(Boolean);
-  runParseFloor(files, Number(process.argv[3] ?? 1)).then((r) => {
+  const parser: FloorParser = process.argv[4] === 'native' ? 'native' : 'node';
+  runParseFloor(files, Number(process.argv[3] ?? 1), parser).then((r) => {
     process.stdout.write(`${JSON.stringify(r)}\n`);
   });
 }

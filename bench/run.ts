@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nativeStatus } from '../src/indexer/native.js';
 import { type ColdResult, measureCold, measureParseFloor, runCtags } from './cold.js';
 import { CORPUS_NAMES, type Corpus, type CorpusName, loadCorpus, REPO_ROOT } from './corpora.js';
 import { round } from './lib/stats.js';
@@ -74,7 +75,7 @@ function coldTable(results: ColdResult[]): string {
       'files/s',
       'MB/s',
       'symbols/s',
-      'parse floor s',
+      'parse floor s (native / node-tree-sitter)',
       'x floor (2w <= 2)',
       'ctags s',
       'x ctags (ts 2w <= 2)',
@@ -100,7 +101,7 @@ function coldTable(results: ColdResult[]): string {
         r.filesPerSec,
         r.mbPerSec,
         r.symbolsPerSec,
-        s(r.parseFloorMs),
+        `${r.nativeParseFloorMs === undefined ? '-' : s(r.nativeParseFloorMs)} / ${s(r.nodeParseFloorMs)}`,
         `${r.vsParseFloor}${floorOk}`,
         s(r.ctagsMs),
         `${r.vsCtags}${ctagsOk}`,
@@ -237,8 +238,11 @@ async function main(): Promise<number> {
       memGb: round(totalmem() / 2 ** 30, 1),
       node: process.version,
     },
+    nativeExtractor: nativeStatus(),
   };
   const sections: string[] = [];
+  const native = nativeStatus();
+  log(native.loaded ? 'native extractor: loaded' : `native extractor: not in use (${native.reason})`);
   const corpora: Corpus[] = [];
   for (const name of args.corpora) {
     log(`loading corpus ${name}`);
@@ -264,13 +268,21 @@ async function main(): Promise<number> {
       baselines[`${corpus.name}:ctags`] = ctags;
       for (const w of workerCounts) {
         log(`${corpus.name}: parse floor, ${w} processes x${reps.baseline}`);
-        const floor = await measureParseFloor(corpus, w, reps.baseline);
-        baselines[`${corpus.name}:parse-floor:${w}`] = floor;
+        const nodeFloor = await measureParseFloor(corpus, w, reps.baseline, 'node');
+        baselines[`${corpus.name}:parse-floor:${w}`] = nodeFloor;
+        const nativeFloor = nativeStatus().loaded
+          ? await measureParseFloor(corpus, w, reps.baseline, 'native')
+          : undefined;
+        if (nativeFloor !== undefined) baselines[`${corpus.name}:parse-floor-native:${w}`] = nativeFloor;
         log(`${corpus.name}: cold index, ${w} workers`);
         const r = await measureCold(
           corpus,
           w,
-          { parseFloorMs: floor.medianMs, ctagsMs: ctags.medianMs },
+          {
+            nodeParseFloorMs: nodeFloor.medianMs,
+            ...(nativeFloor === undefined ? {} : { nativeParseFloorMs: nativeFloor.medianMs }),
+            ctagsMs: ctags.medianMs,
+          },
           {
             noop: command !== 'file',
             singleFileRuns: (command === 'all' || command === 'file') && w === 2 ? reps.singleFile : 0,

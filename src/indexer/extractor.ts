@@ -10,9 +10,16 @@ import { resolveDefinitions } from './definitions.js';
 import { type LanguageRules, rulesFor } from './language-rules.js';
 import { loadGrammar } from './languages.js';
 import { createLineIndex } from './line-index.js';
-import { macroBodyTrees } from './macro-bodies.js';
+import { macroBodyTrees, mayHaveItemMacros } from './macro-bodies.js';
+import { createNativeRuntime, type NativeRuntime, nativeExtract } from './native.js';
 import { tagsQuerySources } from './queries/index.js';
-import { type CaptureQueries, collectCaptures } from './raw-captures.js';
+import {
+  type CaptureQueries,
+  collectCaptures,
+  collectQueryMatches,
+  emptyRawExtraction,
+  type RawExtraction,
+} from './raw-captures.js';
 import { dedupeRefs, resolveImports, resolveRefs } from './references.js';
 import { errorChars } from './syntax-repair.js';
 import { type FileExtraction, LANGUAGE_IDS, type LanguageId } from './types.js';
@@ -29,6 +36,14 @@ export interface Extractor {
    * the whole extraction, so the first real batch pays no start-up cost. Returns the time taken.
    */
   warmUp(): number;
+}
+
+export interface ExtractorOptions {
+  /**
+   * Use the native extractor when it is built and loads (default true). False: node-tree-sitter
+   * only (the tests compare the two).
+   */
+  native?: boolean;
 }
 
 /** Milliseconds spent per stage, added to by `extractFile` when given (for the benchmarks). */
@@ -94,6 +109,8 @@ const WARM_UP_RUNS = 20;
 interface LanguageRuntime extends CaptureQueries {
   parser: Parser;
   rules: LanguageRules;
+  /** The native extractor for this language; null when it is not available. */
+  native: NativeRuntime | null;
 }
 
 function emptyExtraction(language: LanguageId): FileExtraction {
@@ -112,17 +129,32 @@ function extractWith(
   // into slow error recovery. A repaired text that still has errors is checked against the
   // original, and the tree with less under ERROR nodes is kept.
   const repaired = runtime.rules.repair?.(source) ?? null;
-  let tree = runtime.parser.parse(repaired ?? source);
-  if (repaired !== null && tree.rootNode.hasError) {
-    const plain = runtime.parser.parse(source);
-    if (errorChars(plain) <= errorChars(tree)) tree = plain;
-  }
-  const t1 = timings === undefined ? 0 : performance.now();
-  const raw = collectCaptures(runtime, tree, source);
-  if (runtime.rules.macroBodies) {
-    // Rust items inside item-level macros (`cfg_rt! { … }`): parsed on their own, offsets intact.
-    for (const body of macroBodyTrees(runtime.parser, tree, source))
-      collectCaptures(runtime, body, source, raw);
+  let raw: RawExtraction;
+  let parseMs = 0;
+  // Rust item macros need the tree itself (their bodies are parsed again): JS path.
+  if (runtime.native !== null && !(runtime.rules.macroBodies && mayHaveItemMacros(source))) {
+    // Parse and queries are one native call, which reports the parse's share.
+    const {
+      top,
+      tree,
+      parseMs: nativeParseMs,
+    } = nativeExtract(runtime.native, repaired ?? source, repaired === null ? null : source);
+    parseMs = nativeParseMs;
+    raw = emptyRawExtraction();
+    collectQueryMatches(runtime, top, tree, source, raw);
+  } else {
+    let tree = runtime.parser.parse(repaired ?? source);
+    if (repaired !== null && tree.rootNode.hasError) {
+      const plain = runtime.parser.parse(source);
+      if (errorChars(plain) <= errorChars(tree)) tree = plain;
+    }
+    if (timings !== undefined) parseMs = performance.now() - t0;
+    raw = collectCaptures(runtime, tree, source);
+    if (runtime.rules.macroBodies) {
+      // Rust items inside item-level macros (`cfg_rt! { … }`): parsed on their own, offsets intact.
+      for (const body of macroBodyTrees(runtime.parser, tree, source))
+        collectCaptures(runtime, body, source, raw);
+    }
   }
   const t2 = timings === undefined ? 0 : performance.now();
   const lines = createLineIndex(source);
@@ -137,8 +169,8 @@ function extractWith(
     chunks: buildChunks(source, lines, candidates, lastTopLevelRow),
   };
   if (timings !== undefined) {
-    timings.parse += t1 - t0;
-    timings.query += t2 - t1;
+    timings.parse += parseMs;
+    timings.query += t2 - t0 - parseMs;
     timings.rest += performance.now() - t2;
   }
   return out;
@@ -149,7 +181,8 @@ function extractWith(
  * first use: compiling a query costs tens of milliseconds, parsing a typical file much less.
  * Not safe for concurrent use from several threads (one per worker process is the intent).
  */
-export function createExtractor(): Extractor {
+export function createExtractor(options: ExtractorOptions = {}): Extractor {
+  const useNative = options.native ?? true;
   const runtimes = new Map<LanguageId, LanguageRuntime>();
   const runtimeFor = (language: LanguageId): LanguageRuntime => {
     let runtime = runtimes.get(language);
@@ -164,6 +197,7 @@ export function createExtractor(): Extractor {
         topLevelQuery: sources.topLevel === '' ? null : new Parser.Query(grammar, sources.topLevel),
         roleOf: createCaptureRoleCache(),
         rules: rulesFor(language),
+        native: useNative ? createNativeRuntime(grammar, sources.tree, sources.topLevel) : null,
       };
       runtimes.set(language, runtime);
     }

@@ -25,9 +25,14 @@ interface Pending {
   depth: number;
 }
 
+/** Whether a Rust source has a line that looks like an item-level macro with a body. */
+export function mayHaveItemMacros(source: string): boolean {
+  return ITEM_MACRO_LINE.test(source);
+}
+
 /** Trees of the item-level macro bodies of a Rust file that parse as Rust (none when there are none). */
 export function macroBodyTrees(parser: Parser, tree: Parser.Tree, source: string): Parser.Tree[] {
-  if (!ITEM_MACRO_LINE.test(source)) return [];
+  if (!mayHaveItemMacros(source)) return [];
   const pending: Pending[] = [];
   collectItemMacros(tree.rootNode, 0, pending);
   const out: Parser.Tree[] = [];

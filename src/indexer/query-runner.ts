@@ -1,7 +1,8 @@
 /**
- * Runs a tags query and returns its matches as plain offsets: for match i, `patterns[i]`, and its
- * captures `capStart[i]..capStart[i+1]` in `names` / `starts` / `ends` (UTF-16 string offsets, as
- * `node.startIndex` / `node.endIndex` report them).
+ * Runs a tags query and returns its matches as plain numbers: for match i, `patterns[i]`, and its
+ * captures `capStart[i]..capStart[i+1]` in `captures` (capture ids: indices into the query's
+ * `captureNames`) / `starts` / `ends` (UTF-16 string offsets, as `node.startIndex` /
+ * `node.endIndex` report them). The native extractor (`./native.ts`) hands back the same shape.
  *
  * Two implementations:
  * - public: `Query.matches()`, then `startIndex` / `endIndex` of every captured node. The binding
@@ -20,12 +21,51 @@ import Parser from 'tree-sitter';
 
 /** Matches of one query run, flattened. */
 export interface RawMatches {
-  patterns: number[];
+  patterns: ArrayLike<number>;
   /** Capture range of match i: capStart[i] .. capStart[i + 1]; length = matches + 1. */
+  capStart: ArrayLike<number>;
+  /** Capture ids: positions in `names`. */
+  captures: ArrayLike<number>;
+  starts: ArrayLike<number>;
+  ends: ArrayLike<number>;
+  /** Capture id -> capture name (one table per query, shared by all its runs). */
+  names: readonly string[];
+}
+
+/** The flat arrays the JS paths fill. */
+interface MatchLists extends RawMatches {
+  patterns: number[];
   capStart: number[];
-  names: string[];
+  captures: number[];
   starts: number[];
   ends: number[];
+}
+
+/** A query's capture names in the order the JS paths first met them (the binding has no list). */
+interface CaptureTable {
+  ids: Map<string, number>;
+  names: string[];
+}
+
+const captureTables = new WeakMap<Parser.Query, CaptureTable>();
+
+function captureTableOf(query: Parser.Query): CaptureTable {
+  let table = captureTables.get(query);
+  if (table === undefined) {
+    table = { ids: new Map(), names: [] };
+    captureTables.set(query, table);
+  }
+  return table;
+}
+
+function idOf(table: CaptureTable, name: string): number {
+  let id = table.ids.get(name);
+  if (id === undefined) {
+    id = table.names.length;
+    table.names.push(name);
+    table.ids.set(name, id);
+  }
+  return id;
 }
 
 const NO_LIMIT = 0xffffffff;
@@ -77,21 +117,22 @@ export function setFastQueryPath(enabled: boolean): void {
   fastPathAllowed = enabled;
 }
 
-function emptyMatches(): RawMatches {
-  return { patterns: [], capStart: [0], names: [], starts: [], ends: [] };
+function emptyMatches(table: CaptureTable): MatchLists {
+  return { patterns: [], capStart: [0], captures: [], starts: [], ends: [], names: table.names };
 }
 
-function publicMatches(query: Parser.Query, root: Parser.SyntaxNode, maxStartDepth: number): RawMatches {
-  const out = emptyMatches();
+function publicMatches(query: Parser.Query, root: Parser.SyntaxNode, maxStartDepth: number): MatchLists {
+  const ids = captureTableOf(query);
+  const out = emptyMatches(ids);
   const matches = maxStartDepth === NO_LIMIT ? query.matches(root) : query.matches(root, { maxStartDepth });
   for (const match of matches) {
     out.patterns.push(match.pattern);
     for (const capture of match.captures) {
-      out.names.push(capture.name);
+      out.captures.push(idOf(ids, capture.name));
       out.starts.push(capture.node.startIndex);
       out.ends.push(capture.node.endIndex);
     }
-    out.capStart.push(out.names.length);
+    out.capStart.push(out.captures.length);
   }
   return out;
 }
@@ -102,7 +143,7 @@ function fastMatches(
   query: Parser.Query,
   root: Parser.SyntaxNode,
   maxStartDepth: number,
-): RawMatches {
+): MatchLists {
   const tree = root.tree;
   // marshalNode(root): the native side reads the node to run the query on from the buffer.
   const rootFields = root as unknown as Record<number, number>;
@@ -127,7 +168,8 @@ function fastMatches(
       throw new Error('unexpected node in query result');
     }
   }
-  const out = emptyMatches();
+  const ids = captureTableOf(query);
+  const out = emptyMatches(ids);
   const predicates = (query as unknown as { predicates: readonly (readonly unknown[])[] }).predicates;
   let i = 0;
   let node = 0;
@@ -142,24 +184,24 @@ function fastMatches(
       const at = node++ * FIELDS_PER_NODE;
       buffer = api.binding.nodeTransferArray;
       for (let k = 0; k < FIELDS_PER_NODE; k++) buffer[k] = fields[at + k] ?? 0;
-      out.names.push(name);
+      out.captures.push(idOf(ids, name));
       // Field 2 is the node's start byte; the binding's offsets are UTF-16 units (bytes / 2).
       out.starts.push(Math.floor((fields[at + 2] ?? 0) / 2));
       out.ends.push(api.endIndex(tree));
     }
-    out.capStart.push(out.names.length);
+    out.capStart.push(out.captures.length);
   }
   if (node !== nodes.length) throw new Error('query result node count mismatch');
   return out;
 }
 
-function sameMatches(a: RawMatches, b: RawMatches): boolean {
+function sameMatches(a: MatchLists, b: MatchLists): boolean {
   const eq = (x: readonly unknown[], y: readonly unknown[]) =>
     x.length === y.length && x.every((v, i) => v === y[i]);
   return (
     eq(a.patterns, b.patterns) &&
     eq(a.capStart, b.capStart) &&
-    eq(a.names, b.names) &&
+    eq(a.captures, b.captures) &&
     eq(a.starts, b.starts) &&
     eq(a.ends, b.ends)
   );

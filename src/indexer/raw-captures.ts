@@ -1,7 +1,8 @@
 /**
  * Runs the tags queries over a syntax tree and records what they captured as plain offsets. The
- * queries run through `./query-runner.ts`, which hands back capture names and offsets instead of
- * node objects; everything here and downstream works on numbers and the source string.
+ * queries run through `./query-runner.ts` (or all at once in `./native.ts`), which hand back
+ * capture ids and offsets instead of node objects; everything here and downstream works on
+ * numbers and the source string.
  */
 import type Parser from 'tree-sitter';
 import type { CaptureRole } from './capture-names.js';
@@ -66,6 +67,23 @@ export interface CaptureQueries {
   roleOf: (captureName: string) => CaptureRole;
 }
 
+/** Capture roles by capture id, per capture-name table (filled as ids are first seen). */
+const roleTables = new WeakMap<readonly string[], CaptureRole[]>();
+
+function rolesFor(names: readonly string[]): CaptureRole[] {
+  let roles = roleTables.get(names);
+  if (roles === undefined) {
+    roles = [];
+    roleTables.set(names, roles);
+  }
+  return roles;
+}
+
+/** A fresh, empty extraction to collect captures into. */
+export function emptyRawExtraction(): RawExtraction {
+  return { definitions: [], containers: [], refs: [], imports: [], importNames: [], skip: new Set() };
+}
+
 const runners = new WeakMap<Parser.Query, ReturnType<typeof createQueryRunner>>();
 
 function runQuery(query: Parser.Query, root: Parser.SyntaxNode, maxStartDepth?: number): RawMatches {
@@ -85,31 +103,35 @@ export function collectCaptures(
   /** Adds to these captures instead of starting afresh (a second tree over the same source). */
   into?: RawExtraction,
 ): RawExtraction {
-  const raw: RawExtraction = into ?? {
-    definitions: [],
-    containers: [],
-    refs: [],
-    imports: [],
-    importNames: [],
-    skip: new Set(),
-  };
+  const raw: RawExtraction = into ?? emptyRawExtraction();
   const root = tree.rootNode;
-  if (runtime.topLevelQuery !== null) {
-    collectMatches(runtime, runQuery(runtime.topLevelQuery, root, 1), 0, source, raw);
-  }
-  collectMatches(runtime, runQuery(runtime.query, root), TREE_PATTERN_OFFSET, source, raw);
+  const top = runtime.topLevelQuery === null ? null : runQuery(runtime.topLevelQuery, root, 1);
+  collectQueryMatches(runtime, top, runQuery(runtime.query, root), source, raw);
   return raw;
 }
 
+/** Adds the matches of the top-level query (when the language has one) and the tree query. */
+export function collectQueryMatches(
+  runtime: Pick<CaptureQueries, 'roleOf'>,
+  top: RawMatches | null,
+  tree: RawMatches,
+  source: string,
+  raw: RawExtraction,
+): void {
+  if (top !== null) collectMatches(runtime, top, 0, source, raw);
+  collectMatches(runtime, tree, TREE_PATTERN_OFFSET, source, raw);
+}
+
 function collectMatches(
-  runtime: CaptureQueries,
+  runtime: Pick<CaptureQueries, 'roleOf'>,
   matches: RawMatches,
   patternOffset: number,
   source: string,
   raw: RawExtraction,
 ): void {
   const { roleOf } = runtime;
-  const { patterns, capStart, names, starts, ends } = matches;
+  const { patterns, capStart, captures, starts, ends, names } = matches;
+  const roles = rolesFor(names);
   for (let m = 0; m < patterns.length; m++) {
     const pattern = (patterns[m] ?? 0) + patternOffset;
     let definition = -1;
@@ -123,7 +145,12 @@ function collectMatches(
     let importRequire = -1;
     const to = capStart[m + 1] ?? 0;
     for (let c = capStart[m] ?? 0; c < to; c++) {
-      const role = roleOf(names[c] ?? '');
+      const id = captures[c] ?? 0;
+      let role = roles[id];
+      if (role === undefined) {
+        role = roleOf(names[id] ?? '');
+        roles[id] = role;
+      }
       switch (role.role) {
         case 'definition':
           definition = c;
