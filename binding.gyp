@@ -1,7 +1,7 @@
 {
   # The native extractor (native/extract.c). It compiles the tree-sitter runtime that the
   # `tree-sitter` npm package vendors, so both run the same version. Built by
-  # scripts/build-native.mjs on `npm install` / `npm ci`; see docs/native.md.
+  # scripts/build-native.mjs on `npm install` / `npm ci`; see the README.
   "targets": [
     {
       "target_name": "codeindex_native",
