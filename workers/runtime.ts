@@ -9,6 +9,7 @@ import {
 } from '../src/embeddings/provider.js';
 import { errorMessage } from '../src/errors.js';
 import { createExtractor } from '../src/indexer/index.js';
+import { nativeStatus } from '../src/indexer/native.js';
 import type { Logger } from '../src/log.js';
 import { BACKOFF_TYPE, backoffDelay } from '../src/queue/backoff.js';
 import type { JobName, QueueName } from '../src/queue/names.js';
@@ -58,6 +59,13 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
   // fast as any other (~0.3 s saved per worker process on the first repository).
   if (opts.queues.includes('indexing')) {
     log.debug('extractor warmed up', { ms: Math.round(extractor.warmUp()) });
+    const native = nativeStatus();
+    // Same results either way; without the addon a cold index takes longer, which is worth a line.
+    if (!native.loaded && native.reason !== 'disabled by CODEINDEX_NATIVE') {
+      log.warn('native extractor not in use; indexing through node-tree-sitter (slower)', {
+        reason: native.reason,
+      });
+    }
   }
   let embedder: EmbeddingProvider | undefined;
   const getEmbedder = () => {

@@ -1,8 +1,8 @@
 /**
  * Runs a tags query and returns its matches as plain numbers: for match i, `patterns[i]`, and its
- * captures `capStart[i]..capStart[i+1]` in `captures` (capture ids: indices into the query's
- * `captureNames`) / `starts` / `ends` (UTF-16 string offsets, as `node.startIndex` /
- * `node.endIndex` report them). The native extractor (`./native.ts`) hands back the same shape.
+ * captures `capStart[i]..capStart[i+1]` in `captures` (capture ids: positions in `names`) /
+ * `starts` / `ends` (UTF-16 string offsets, as `node.startIndex` / `node.endIndex` report them).
+ * The native extractor (`./native.ts`) hands back the same shape.
  *
  * Two implementations:
  * - public: `Query.matches()`, then `startIndex` / `endIndex` of every captured node. The binding
