@@ -29,6 +29,28 @@ test('creates the schema from empty, with WAL and the parent directory', () => {
   db.close();
 });
 
+test('a new database gets 8 KB pages; an existing one keeps the page size it was made with', () => {
+  const fresh = join(tmp.dir, 'fresh-pages.db');
+  openIndexStore(fresh).close();
+  const a = new Database(fresh, { readonly: true });
+  assert.equal(a.pragma('page_size', { simple: true }), 8192);
+  a.close();
+
+  const old = join(tmp.dir, 'old-pages.db');
+  const raw = new Database(old);
+  raw.pragma('page_size = 4096');
+  raw.pragma('journal_mode = WAL');
+  raw.exec('CREATE TABLE keep (x)');
+  raw.close();
+  const store = openIndexStore(old);
+  store.writeBatch('/repo', [indexed('a.ts', { symbols: [sym('alpha')] })]);
+  assert.equal(store.searchSymbols({ query: 'alpha', limit: 5 }).hits.length, 1);
+  store.close();
+  const b = new Database(old, { readonly: true });
+  assert.equal(b.pragma('page_size', { simple: true }), 4096);
+  b.close();
+});
+
 test('re-opening is idempotent and keeps data', () => {
   const dbPath = join(tmp.dir, 'reopen.db');
   const a = openIndexStore(dbPath);
