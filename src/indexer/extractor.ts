@@ -94,6 +94,8 @@ export const WARM_UP_SAMPLES: Readonly<Record<LanguageId, string>> = {
     'pub struct S { a: i32 }',
     'impl S { pub fn m(&self) -> io::Result<()> { Ok(()) } }',
     'pub const C: i32 = 1;',
+    // An item macro: such files take the node-tree-sitter path, so it is warmed up too.
+    'cfg_x! { pub fn w() {} }',
   ].join('\n'),
   java: [
     'package p;',
@@ -106,11 +108,24 @@ export const WARM_UP_SAMPLES: Readonly<Record<LanguageId, string>> = {
 const WARM_UP_RUNS = 20;
 
 /** Parser, compiled query and rules for one language, built on first use and then reused. */
-interface LanguageRuntime extends CaptureQueries {
-  parser: Parser;
+interface LanguageRuntime {
   rules: LanguageRules;
+  roleOf: CaptureQueries['roleOf'];
   /** The native extractor for this language; null when it is not available. */
   native: NativeRuntime | null;
+  /**
+   * node-tree-sitter's parser and compiled queries, built on first use: with the native extractor
+   * only Rust files with item macros need them, and compiling the queries twice per language
+   * would double a worker's warm-up.
+   */
+  js: () => CaptureQueries & { parser: Parser };
+}
+
+/** A grammar or query that does not load: a programming error, never hidden as an empty file. */
+class GrammarSetupError extends Error {
+  constructor(language: LanguageId, cause: unknown) {
+    super(`tree-sitter setup for ${language} failed: ${(cause as Error)?.message ?? cause}`, { cause });
+  }
 }
 
 function emptyExtraction(language: LanguageId): FileExtraction {
@@ -143,17 +158,17 @@ function extractWith(
     raw = emptyRawExtraction();
     collectQueryMatches(runtime, top, tree, source, raw);
   } else {
-    let tree = runtime.parser.parse(repaired ?? source);
+    const js = runtime.js();
+    let tree = js.parser.parse(repaired ?? source);
     if (repaired !== null && tree.rootNode.hasError) {
-      const plain = runtime.parser.parse(source);
+      const plain = js.parser.parse(source);
       if (errorChars(plain) <= errorChars(tree)) tree = plain;
     }
     if (timings !== undefined) parseMs = performance.now() - t0;
-    raw = collectCaptures(runtime, tree, source);
+    raw = collectCaptures(js, tree, source);
     if (runtime.rules.macroBodies) {
       // Rust items inside item-level macros (`cfg_rt! { … }`): parsed on their own, offsets intact.
-      for (const body of macroBodyTrees(runtime.parser, tree, source))
-        collectCaptures(runtime, body, source, raw);
+      for (const body of macroBodyTrees(js.parser, tree, source)) collectCaptures(js, body, source, raw);
     }
   }
   const t2 = timings === undefined ? 0 : performance.now();
@@ -188,17 +203,30 @@ export function createExtractor(options: ExtractorOptions = {}): Extractor {
     let runtime = runtimes.get(language);
     if (runtime === undefined) {
       const grammar = loadGrammar(language);
-      const parser = new Parser();
-      parser.setLanguage(grammar);
       const sources = tagsQuerySources(language);
-      runtime = {
-        parser,
-        query: new Parser.Query(grammar, sources.tree),
-        topLevelQuery: sources.topLevel === '' ? null : new Parser.Query(grammar, sources.topLevel),
-        roleOf: createCaptureRoleCache(),
-        rules: rulesFor(language),
-        native: useNative ? createNativeRuntime(grammar, sources.tree, sources.topLevel) : null,
+      const roleOf = createCaptureRoleCache();
+      let js: (CaptureQueries & { parser: Parser }) | undefined;
+      const buildJs = () => {
+        if (js === undefined) {
+          try {
+            const parser = new Parser();
+            parser.setLanguage(grammar);
+            js = {
+              parser,
+              query: new Parser.Query(grammar, sources.tree),
+              topLevelQuery: sources.topLevel === '' ? null : new Parser.Query(grammar, sources.topLevel),
+              roleOf,
+            };
+          } catch (err) {
+            throw new GrammarSetupError(language, err);
+          }
+        }
+        return js;
       };
+      const native = useNative ? createNativeRuntime(grammar, sources.tree, sources.topLevel) : null;
+      // Without the native extractor every file needs them: compiled now, so problems surface here.
+      if (native === null) buildJs();
+      runtime = { rules: rulesFor(language), roleOf, native, js: buildJs };
       runtimes.set(language, runtime);
     }
     return runtime;
@@ -210,7 +238,8 @@ export function createExtractor(options: ExtractorOptions = {}): Extractor {
       const runtime = runtimeFor(language);
       try {
         return extractWith(runtime, source, language, timings);
-      } catch {
+      } catch (err) {
+        if (err instanceof GrammarSetupError) throw err;
         return emptyExtraction(language);
       }
     },
