@@ -45,7 +45,9 @@ export function areaOf(f: CallFrame): string {
   }
   // The native extractor's calls: the time inside them is tree-sitter's parse and query cursor.
   if (u.includes('/src/indexer/native.')) {
-    return /Runtime/.test(n) ? 'native extractor setup (query compile)' : 'native extractor (parse + queries)';
+    return /Runtime/.test(n)
+      ? 'native extractor setup (query compile)'
+      : 'native extractor (parse + queries)';
   }
   if (u.includes('better-sqlite3')) return 'SQLite (better-sqlite3 calls)';
   if (u.includes('/src/store/')) return 'our store JS (row building, statements)';
