@@ -50,6 +50,9 @@ typedef struct {
   TSQuery *top_query; /* NULL when the language has no top-level query */
 } Runtime;
 
+/* Marks the externals createRuntime() returns, so no other external is taken for a runtime. */
+static const napi_type_tag RUNTIME_TAG = {0x636f6465696e6465ULL, 0x78206e6174697665ULL};
+
 typedef struct {
   uint32_t *data;
   size_t len;
@@ -229,13 +232,16 @@ static napi_value create_runtime(napi_env env, napi_callback_info info) {
     throw_last(env, "napi_create_external");
     return NULL;
   }
+  CHECK(env, napi_type_tag_object(env, out, &RUNTIME_TAG));
   return out;
 }
 
 static Runtime *runtime_arg(napi_env env, napi_value value) {
   napi_valuetype type;
   void *ptr = NULL;
+  bool tagged = false;
   if (napi_typeof(env, value, &type) != napi_ok || type != napi_external ||
+      napi_check_object_type_tag(env, value, &RUNTIME_TAG, &tagged) != napi_ok || !tagged ||
       napi_get_value_external(env, value, &ptr) != napi_ok || ptr == NULL) {
     napi_throw_type_error(env, NULL, "expected a runtime from createRuntime()");
     return NULL;

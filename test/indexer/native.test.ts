@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createExtractor, detectLanguage, loadGrammar, tagsQuerySources } from '../../src/indexer/index.js';
-import { createNativeRuntime, nativeExtract, nativeParse, nativeStatus } from '../../src/indexer/native.js';
+import {
+  createNativeRuntime,
+  type NativeRuntime,
+  nativeExtract,
+  nativeParse,
+  nativeStatus,
+} from '../../src/indexer/native.js';
 import type { LanguageId } from '../../src/indexer/types.js';
 import { FIXTURES } from './helpers.js';
 
@@ -113,6 +119,9 @@ describe('native extractor', () => {
     assert.equal(nativeParse(rt, 'def f(:\n'), true, 'a tree with errors');
     assert.equal(nativeParse(rt, 'def f():\n    pass\n'), false);
     assert.throws(() => nativeParse(rt, 42 as unknown as string), /expected a string/);
+    // Any other external (here the grammar's own) is refused, not read as a runtime.
+    const foreign = { ...rt, handle: (grammar as unknown as { language: NativeRuntime['handle'] }).language };
+    assert.throws(() => nativeParse(foreign, 'x = 1'), /expected a runtime from createRuntime/);
     const { top, tree } = nativeExtract(rt, 'def f():\n    pass\n', null);
     assert.ok(top !== null);
     assert.ok(tree.patterns.length > 0);
