@@ -5,7 +5,7 @@
  * and as `npm run build:native`.
  *
  * A failed build does not fail the install: codeindex then extracts through node-tree-sitter's
- * query API, with the same results and about 15 % more time per cold index, and says so on
+ * query API, with the same results and roughly 10-15 % more CPU per cold index, and says so on
  * stderr. With CI=true or CODEINDEX_NATIVE_REQUIRED=1 a failed build is an error, so a CI run
  * never measures or tests the fallback by accident. CODEINDEX_NATIVE=0 skips the build.
  */
