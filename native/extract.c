@@ -15,12 +15,13 @@
  * Exports:
  *   createRuntime(language, treeQuery, topLevelQuery) -> runtime (external)
  *   captureNames(runtime, which) -> string[]          which: 0 tree query, 1 top-level query
- *   extract(runtime, text, original) -> [top | null, tree, usedOriginal, parseMs]
+ *   extract(runtime, text, original, timeoutMs) -> [top | null, tree, usedOriginal, parseMs]
  *     Parses `text`; when `original` is a string and the tree of `text` has errors, parses
  *     `original` too and keeps the tree with fewer bytes under ERROR nodes (the syntax repair).
  *     Each query's result is a Uint32Array: [M, C, pattern x M, capStart x (M + 1),
  *     captureId x C, start x C, end x C]. parseMs: time spent parsing (for the stage figures).
- *   parse(runtime, text) -> boolean (hasError); the parse alone, for the parse floor.
+ *   parse(runtime, text, timeoutMs) -> boolean (hasError); the parse alone, for the parse floor.
+ *   With timeoutMs > 0, parses and queries that run past it are cancelled: error code PARSE_TIMEOUT.
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -272,10 +273,35 @@ static napi_value capture_names(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/* Parses UTF-16 text; NULL after throwing. */
-static TSTree *parse_utf16(napi_env env, Runtime *rt, napi_value text) {
+/* The text being parsed, handed to tree-sitter in one piece. */
+typedef struct {
+  const char *bytes;
+  uint32_t length;
+} Utf16Text;
+
+static const char *read_text(void *payload, uint32_t byte_index, TSPoint position, uint32_t *bytes_read) {
+  (void)position;
+  const Utf16Text *text = payload;
+  if (byte_index >= text->length) {
+    *bytes_read = 0;
+    return "";
+  }
+  *bytes_read = text->length - byte_index;
+  return text->bytes + byte_index;
+}
+
+/* Cancels the parse once the deadline (monotonic ns) has passed; checked every 100 parser steps. */
+static bool past_deadline(TSParseState *state) {
+  return now_ns() > *(const double *)state->payload;
+}
+
+/*
+ * Parses UTF-16 text; NULL after throwing. With a deadline (monotonic ns, 0: none) the parse is
+ * cancelled once it has passed, and the error thrown has code PARSE_TIMEOUT.
+ */
+static TSTree *parse_utf16(napi_env env, Runtime *rt, napi_value value, double deadline) {
   size_t len = 0;
-  uint16_t *buf = utf16_arg(env, text, &len);
+  uint16_t *buf = utf16_arg(env, value, &len);
   if (buf == NULL) return NULL;
   if (len > UINT32_MAX / 2) {
     free(buf);
@@ -283,11 +309,35 @@ static TSTree *parse_utf16(napi_env env, Runtime *rt, napi_value text) {
     return NULL;
   }
   ts_parser_reset(rt->parser);
-  TSTree *tree = ts_parser_parse_string_encoding(rt->parser, NULL, (const char *)buf, (uint32_t)(len * 2),
-                                                 TSInputEncodingUTF16LE);
+  Utf16Text text = {(const char *)buf, (uint32_t)(len * 2)};
+  TSInput input = {&text, read_text, TSInputEncodingUTF16LE, NULL};
+  TSParseOptions options = {&deadline, deadline > 0 ? past_deadline : NULL};
+  TSTree *tree = ts_parser_parse_with_options(rt->parser, NULL, input, options);
   free(buf);
-  if (tree == NULL) napi_throw_error(env, NULL, "tree-sitter returned no tree");
+  if (tree == NULL) {
+    /* A cancelled parse would otherwise be resumed by the next one. */
+    ts_parser_reset(rt->parser);
+    if (deadline > 0 && now_ns() > deadline) {
+      napi_throw_error(env, "PARSE_TIMEOUT", "parsing took past the deadline");
+    } else {
+      napi_throw_error(env, NULL, "tree-sitter returned no tree");
+    }
+  }
   return tree;
+}
+
+/* An optional timeout argument in milliseconds (0: none); false after throwing. */
+static bool timeout_arg(napi_env env, size_t argc, napi_value *argv, size_t at, double *out) {
+  *out = 0;
+  if (argc <= at) return true;
+  napi_valuetype type;
+  if (napi_typeof(env, argv[at], &type) != napi_ok) return false;
+  if (type == napi_undefined || type == napi_null) return true;
+  if (type != napi_number || napi_get_value_double(env, argv[at], out) != napi_ok || !(*out >= 0)) {
+    napi_throw_type_error(env, NULL, "timeoutMs must be a number >= 0");
+    return false;
+  }
+  return true;
 }
 
 /* Bytes under the outermost ERROR nodes, walking only subtrees that hold errors. */
@@ -312,9 +362,23 @@ static uint32_t error_bytes(TSNode root) {
 }
 
 /* Runs one query over the tree; the result layout is described at the top of the file. */
-static napi_value run_query(napi_env env, Runtime *rt, TSQuery *query, TSNode root, uint32_t max_start_depth) {
+static napi_value run_query(napi_env env, Runtime *rt, TSQuery *query, TSNode root, uint32_t max_start_depth,
+                            double deadline) {
   Vec patterns = {0}, cap_start = {0}, ids = {0}, starts = {0}, ends = {0};
   ts_query_cursor_set_max_start_depth(rt->cursor, max_start_depth);
+  /*
+   * The query cursor has its own quadratic case (deeply nested trees: 20,000 nested brackets take
+   * 0.7 s, 300,000 minutes), so it shares the parse's deadline. Its timeout (deprecated in 0.25 in
+   * favour of a progress callback, which would cost a node lookup per step) ends the matches
+   * early; the deadline check after the loop turns that into an error.
+   */
+  if (deadline > 0) {
+    double left_us = (deadline - now_ns()) / 1e3;
+    if (left_us < 1) left_us = 1;
+    ts_query_cursor_set_timeout_micros(rt->cursor, (uint64_t)left_us);
+  } else {
+    ts_query_cursor_set_timeout_micros(rt->cursor, 0);
+  }
   ts_query_cursor_exec(rt->cursor, query, root);
   TSQueryMatch match;
   int ok = vec_push(&cap_start, 0);
@@ -328,7 +392,9 @@ static napi_value run_query(napi_env env, Runtime *rt, TSQuery *query, TSNode ro
     ok = ok && vec_push(&cap_start, (uint32_t)ids.len);
   }
   napi_value out = NULL;
-  if (ok) {
+  if (ok && deadline > 0 && now_ns() > deadline) {
+    napi_throw_error(env, "PARSE_TIMEOUT", "running the tags queries took past the deadline");
+  } else if (ok) {
     size_t m = patterns.len, c = ids.len;
     size_t total = 2 + m + (m + 1) + 3 * c;
     void *raw = NULL;
@@ -363,19 +429,23 @@ static napi_value run_query(napi_env env, Runtime *rt, TSQuery *query, TSNode ro
 }
 
 static napi_value extract(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   Runtime *rt = argc < 2 ? NULL : runtime_arg(env, argv[0]);
   if (rt == NULL) return NULL;
+  double timeout_ms = 0;
+  if (!timeout_arg(env, argc, argv, 3, &timeout_ms)) return NULL;
   double t0 = now_ns();
-  TSTree *tree = parse_utf16(env, rt, argv[1]);
+  /* One budget for the whole file: its parses and both queries. */
+  double deadline = timeout_ms > 0 ? t0 + timeout_ms * 1e6 : 0;
+  TSTree *tree = parse_utf16(env, rt, argv[1], deadline);
   if (tree == NULL) return NULL;
   bool used_original = false;
   napi_valuetype original_type = napi_undefined;
   if (argc > 2) napi_typeof(env, argv[2], &original_type);
   if (original_type == napi_string && ts_node_has_error(ts_tree_root_node(tree))) {
-    TSTree *plain = parse_utf16(env, rt, argv[2]);
+    TSTree *plain = parse_utf16(env, rt, argv[2], deadline);
     if (plain == NULL) {
       ts_tree_delete(tree);
       return NULL;
@@ -392,7 +462,7 @@ static napi_value extract(napi_env env, napi_callback_info info) {
   TSNode root = ts_tree_root_node(tree);
   napi_value top = NULL, whole = NULL, flag, ms, out;
   if (rt->top_query != NULL) {
-    top = run_query(env, rt, rt->top_query, root, 1);
+    top = run_query(env, rt, rt->top_query, root, 1, deadline);
     if (top == NULL) {
       ts_tree_delete(tree);
       return NULL;
@@ -402,7 +472,7 @@ static napi_value extract(napi_env env, napi_callback_info info) {
     throw_last(env, "napi_get_null");
     return NULL;
   }
-  whole = run_query(env, rt, rt->tree_query, root, UINT32_MAX);
+  whole = run_query(env, rt, rt->tree_query, root, UINT32_MAX, deadline);
   ts_tree_delete(tree);
   if (whole == NULL) return NULL;
   CHECK(env, napi_get_boolean(env, used_original, &flag));
@@ -416,12 +486,14 @@ static napi_value extract(napi_env env, napi_callback_info info) {
 }
 
 static napi_value parse_only(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 3;
+  napi_value argv[3];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   Runtime *rt = argc < 2 ? NULL : runtime_arg(env, argv[0]);
   if (rt == NULL) return NULL;
-  TSTree *tree = parse_utf16(env, rt, argv[1]);
+  double timeout_ms = 0;
+  if (!timeout_arg(env, argc, argv, 2, &timeout_ms)) return NULL;
+  TSTree *tree = parse_utf16(env, rt, argv[1], timeout_ms > 0 ? now_ns() + timeout_ms * 1e6 : 0);
   if (tree == NULL) return NULL;
   bool has_error = ts_node_has_error(ts_tree_root_node(tree));
   ts_tree_delete(tree);

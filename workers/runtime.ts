@@ -54,7 +54,7 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
   clientConn.on('error', (e) => log.debug('redis client error', { error: e.message }));
   const tasks = new TaskClient(cfg, clientConn, opts.redisUrl);
   const store = openIndexStore(indexDbPath(cfg));
-  const extractor = createExtractor();
+  const extractor = createExtractor({ parseTimeoutMs: cfg.parseTimeoutMs });
   // Grammars, queries and JIT before the worker takes jobs: the first batch after start-up is as
   // fast as any other (~0.3 s saved per worker process on the first repository).
   if (opts.queues.includes('indexing')) {

@@ -28,6 +28,7 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   CODEINDEX_WORKERS: 'workers',
   CODEINDEX_CONCURRENCY: 'concurrency',
   CODEINDEX_MAX_FILE_BYTES: 'maxFileBytes',
+  CODEINDEX_PARSE_TIMEOUT_MS: 'parseTimeoutMs',
   CODEINDEX_BATCH_SIZE: 'batchSize',
   CODEINDEX_QUEUE_PREFIX: 'queuePrefix',
   CODEINDEX_LOG_LEVEL: 'logLevel',

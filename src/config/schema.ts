@@ -56,6 +56,11 @@ export const configSchema = z.object({
   /** Jobs one worker process runs at once per queue. */
   concurrency: positiveInt.default(1),
   maxFileBytes: positiveInt.default(1024 * 1024),
+  /**
+   * Longest one file's parse may take in a worker (ms). tree-sitter's error recovery is quadratic
+   * on some broken inputs; such a file is recorded as failed instead of holding its batch.
+   */
+  parseTimeoutMs: positiveInt.default(10_000),
   batchSize: positiveInt.default(200),
   queuePrefix: z
     .string()

@@ -11,13 +11,14 @@ import { type LanguageRules, rulesFor } from './language-rules.js';
 import { loadGrammar } from './languages.js';
 import { createLineIndex } from './line-index.js';
 import { macroBodyTrees, mayHaveItemMacros } from './macro-bodies.js';
-import { createNativeRuntime, type NativeRuntime, nativeExtract } from './native.js';
+import { createNativeRuntime, isNativeParseTimeout, type NativeRuntime, nativeExtract } from './native.js';
 import { tagsQuerySources } from './queries/index.js';
 import {
   type CaptureQueries,
   collectCaptures,
   collectQueryMatches,
   emptyRawExtraction,
+  QueryDeadlineError,
   type RawExtraction,
 } from './raw-captures.js';
 import { dedupeRefs, resolveImports, resolveRefs } from './references.js';
@@ -27,8 +28,9 @@ import { type FileExtraction, LANGUAGE_IDS, type LanguageId } from './types.js';
 /** Extracts definitions, references, imports and chunks from source files. */
 export interface Extractor {
   /**
-   * Extracts one file. Never throws: syntax errors yield whatever tree-sitter recovered, and an
-   * input the parser rejects yields an empty extraction.
+   * Extracts one file. Syntax errors yield whatever tree-sitter recovered, and an input the
+   * parser rejects yields an empty extraction. Throws only `ParseTimeoutError` (a parse past
+   * `parseTimeoutMs`) and errors setting up a grammar.
    */
   extractFile(source: string, language: LanguageId, timings?: ExtractTimings): FileExtraction;
   /**
@@ -44,6 +46,23 @@ export interface ExtractorOptions {
    * only (the tests compare the two).
    */
   native?: boolean;
+  /**
+   * Longest a file's parse may take, in ms (0, the default: no limit). tree-sitter's error
+   * recovery is quadratic on some broken inputs (300,000 unclosed brackets take minutes), so
+   * workers set one: a parse past it is cancelled and `extractFile` throws `ParseTimeoutError`.
+   */
+  parseTimeoutMs?: number;
+}
+
+/** A file whose parse ran past the extractor's `parseTimeoutMs`. */
+export class ParseTimeoutError extends Error {
+  readonly code = 'PARSE_TIMEOUT';
+  constructor(readonly timeoutMs: number) {
+    super(
+      `tree-sitter took longer than ${timeoutMs} ms on this file (parse and tags queries; it is very slow on ` +
+        'some syntax, such as thousands of nested or unclosed brackets); exclude the file or raise CODEINDEX_PARSE_TIMEOUT_MS',
+    );
+  }
 }
 
 /** Milliseconds spent per stage, added to by `extractFile` when given (for the benchmarks). */
@@ -121,6 +140,15 @@ interface LanguageRuntime {
   js: () => CaptureQueries & { parser: Parser };
 }
 
+/** node-tree-sitter's parse under the parser's timeout (set in `runtimeFor`). */
+function parseOrTimeOut(parser: Parser, text: string, timeoutMs: number): Parser.Tree {
+  const tree = parser.parse(text) as Parser.Tree | null;
+  if (tree) return tree;
+  // A cancelled parse would otherwise be resumed by the next one.
+  parser.reset();
+  throw new ParseTimeoutError(timeoutMs);
+}
+
 /** A grammar or query that does not load: a programming error, never hidden as an empty file. */
 class GrammarSetupError extends Error {
   constructor(language: LanguageId, cause: unknown) {
@@ -137,6 +165,7 @@ function extractWith(
   source: string,
   language: LanguageId,
   timings: ExtractTimings | undefined,
+  parseTimeoutMs: number,
 ): FileExtraction {
   const t0 = timings === undefined ? 0 : performance.now();
   // Syntax the grammar does not know (TypeScript variance annotations, ...) is repaired first,
@@ -149,26 +178,39 @@ function extractWith(
   // Rust item macros need the tree itself (their bodies are parsed again): JS path.
   if (runtime.native !== null && !(runtime.rules.macroBodies && mayHaveItemMacros(source))) {
     // Parse and queries are one native call, which reports the parse's share.
-    const {
-      top,
-      tree,
-      parseMs: nativeParseMs,
-    } = nativeExtract(runtime.native, repaired ?? source, repaired === null ? null : source);
-    parseMs = nativeParseMs;
+    let result: ReturnType<typeof nativeExtract>;
+    try {
+      result = nativeExtract(
+        runtime.native,
+        repaired ?? source,
+        repaired === null ? null : source,
+        parseTimeoutMs,
+      );
+    } catch (err) {
+      throw isNativeParseTimeout(err) ? new ParseTimeoutError(parseTimeoutMs) : err;
+    }
+    const { top, tree } = result;
+    parseMs = result.parseMs;
     raw = emptyRawExtraction();
     collectQueryMatches(runtime, top, tree, source, raw);
   } else {
     const js = runtime.js();
-    let tree = js.parser.parse(repaired ?? source);
+    const deadline = parseTimeoutMs > 0 ? performance.now() + parseTimeoutMs : 0;
+    let tree = parseOrTimeOut(js.parser, repaired ?? source, parseTimeoutMs);
     if (repaired !== null && tree.rootNode.hasError) {
-      const plain = js.parser.parse(source);
+      const plain = parseOrTimeOut(js.parser, source, parseTimeoutMs);
       if (errorChars(plain) <= errorChars(tree)) tree = plain;
     }
     if (timings !== undefined) parseMs = performance.now() - t0;
-    raw = collectCaptures(js, tree, source);
-    if (runtime.rules.macroBodies) {
-      // Rust items inside item-level macros (`cfg_rt! { … }`): parsed on their own, offsets intact.
-      for (const body of macroBodyTrees(js.parser, tree, source)) collectCaptures(js, body, source, raw);
+    try {
+      raw = collectCaptures(js, tree, source, undefined, deadline);
+      if (runtime.rules.macroBodies) {
+        // Rust items inside item-level macros (`cfg_rt! { … }`): parsed on their own, offsets intact.
+        for (const body of macroBodyTrees(js.parser, tree, source))
+          collectCaptures(js, body, source, raw, deadline);
+      }
+    } catch (err) {
+      throw err instanceof QueryDeadlineError ? new ParseTimeoutError(parseTimeoutMs) : err;
     }
   }
   const t2 = timings === undefined ? 0 : performance.now();
@@ -198,6 +240,7 @@ function extractWith(
  */
 export function createExtractor(options: ExtractorOptions = {}): Extractor {
   const useNative = options.native ?? true;
+  const parseTimeoutMs = Math.max(0, options.parseTimeoutMs ?? 0);
   const runtimes = new Map<LanguageId, LanguageRuntime>();
   const runtimeFor = (language: LanguageId): LanguageRuntime => {
     let runtime = runtimes.get(language);
@@ -211,6 +254,8 @@ export function createExtractor(options: ExtractorOptions = {}): Extractor {
           try {
             const parser = new Parser();
             parser.setLanguage(grammar);
+            // Whole microseconds; 0 leaves the parse unbounded.
+            parser.setTimeoutMicros(Math.min(0xffffffff, Math.round(parseTimeoutMs * 1000)));
             js = {
               parser,
               query: new Parser.Query(grammar, sources.tree),
@@ -237,9 +282,10 @@ export function createExtractor(options: ExtractorOptions = {}): Extractor {
       // per-file work is guarded.
       const runtime = runtimeFor(language);
       try {
-        return extractWith(runtime, source, language, timings);
+        return extractWith(runtime, source, language, timings, parseTimeoutMs);
       } catch (err) {
-        if (err instanceof GrammarSetupError) throw err;
+        // Both are worth a line in the index (a failed file with its reason), not an empty file.
+        if (err instanceof GrammarSetupError || err instanceof ParseTimeoutError) throw err;
         return emptyExtraction(language);
       }
     },

@@ -3,7 +3,7 @@
  * MCP or file-system access happens here; callers read files and store the results.
  */
 export { CHUNK_OVERLAP_LINES, MAX_CHUNK_CHARS, MAX_CHUNK_LINES } from './chunks.js';
-export { createExtractor, type Extractor } from './extractor.js';
+export { createExtractor, type Extractor, type ExtractorOptions, ParseTimeoutError } from './extractor.js';
 export { detectLanguage, LANGUAGE_EXTENSIONS, loadGrammar } from './languages.js';
 export { type TagsQuerySources, tagsQuerySources } from './queries/index.js';
 export * from './types.js';

@@ -43,7 +43,14 @@ export function macroBodyTrees(parser: Parser, tree: Parser.Tree, source: string
     const to = tokenTree.endIndex - 1;
     if (to <= from || to - from > budget) continue;
     budget -= to - from;
-    const body = parser.parse(source, undefined, { includedRanges: [interiorRange(tokenTree)] });
+    const body = parser.parse(source, undefined, {
+      includedRanges: [interiorRange(tokenTree)],
+    }) as Parser.Tree | null;
+    if (body === null) {
+      // Past the parser's timeout: this body is left out, and the parser starts afresh.
+      parser.reset();
+      continue;
+    }
     if (!body.rootNode.hasError) {
       out.push(body);
       if (depth + 1 < MAX_DEPTH) collectItemMacros(body.rootNode, depth + 1, pending);

@@ -26,8 +26,9 @@ interface NativeBinding {
     runtime: NativeHandle,
     text: string,
     original: string | null,
+    timeoutMs: number,
   ): [Uint32Array | null, Uint32Array, boolean, number];
-  parse(runtime: NativeHandle, text: string): boolean;
+  parse(runtime: NativeHandle, text: string, timeoutMs?: number): boolean;
 }
 
 /** Whether the native extractor is in use in this process, and why not when it is not. */
@@ -140,15 +141,18 @@ function unpack(data: Uint32Array, names: readonly string[]): RawMatches {
  * Parses `text` and runs both queries. With `original` (the text before a syntax repair), a
  * repaired text that still has errors is compared with the original, and the tree with fewer
  * characters under ERROR nodes is the one queried. `parseMs`: the parse's share of the call.
+ * A parse that runs past `timeoutMs` (> 0) is cancelled and throws an error with code
+ * `PARSE_TIMEOUT`.
  */
 export function nativeExtract(
   runtime: NativeRuntime,
   text: string,
   original: string | null,
+  timeoutMs = 0,
 ): { top: RawMatches | null; tree: RawMatches; parseMs: number } {
   const api = loadNative();
   if (api === null) throw new Error('native extractor not loaded');
-  const [top, tree, , parseMs] = api.extract(runtime.handle, text, original);
+  const [top, tree, , parseMs] = api.extract(runtime.handle, text, original, timeoutMs);
   return {
     top: top === null ? null : unpack(top, runtime.topNames),
     tree: unpack(tree, runtime.treeNames),
@@ -157,8 +161,13 @@ export function nativeExtract(
 }
 
 /** Parses only (for the parse floor); returns whether the tree has errors. */
-export function nativeParse(runtime: NativeRuntime, text: string): boolean {
+export function nativeParse(runtime: NativeRuntime, text: string, timeoutMs = 0): boolean {
   const api = loadNative();
   if (api === null) throw new Error('native extractor not loaded');
-  return api.parse(runtime.handle, text);
+  return api.parse(runtime.handle, text, timeoutMs);
+}
+
+/** Whether an error is a parse cancelled by its time budget (native `PARSE_TIMEOUT`). */
+export function isNativeParseTimeout(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'PARSE_TIMEOUT';
 }

@@ -121,10 +121,17 @@ function emptyMatches(table: CaptureTable): MatchLists {
   return { patterns: [], capStart: [0], captures: [], starts: [], ends: [], names: table.names };
 }
 
-function publicMatches(query: Parser.Query, root: Parser.SyntaxNode, maxStartDepth: number): MatchLists {
+function publicMatches(
+  query: Parser.Query,
+  root: Parser.SyntaxNode,
+  maxStartDepth: number,
+  timeoutMicros: number,
+): MatchLists {
   const ids = captureTableOf(query);
   const out = emptyMatches(ids);
-  const matches = maxStartDepth === NO_LIMIT ? query.matches(root) : query.matches(root, { maxStartDepth });
+  // `timeoutMicros` is in the binding (index.js), not in its type declarations.
+  const options = { maxStartDepth, timeoutMicros } as Parser.QueryOptions;
+  const matches = query.matches(root, options);
   for (const match of matches) {
     out.patterns.push(match.pattern);
     for (const capture of match.captures) {
@@ -143,13 +150,26 @@ function fastMatches(
   query: Parser.Query,
   root: Parser.SyntaxNode,
   maxStartDepth: number,
+  timeoutMicros: number,
 ): MatchLists {
   const tree = root.tree;
   // marshalNode(root): the native side reads the node to run the query on from the buffer.
   const rootFields = root as unknown as Record<number, number>;
   let buffer = api.binding.nodeTransferArray;
   for (let i = 0; i < FIELDS_PER_NODE; i++) buffer[i] = rootFields[i] ?? 0;
-  const [returned, nodes] = api.rawMatches.call(query, tree, 0, 0, 0, 0, 0, 0, NO_LIMIT, maxStartDepth, 0);
+  const [returned, nodes] = api.rawMatches.call(
+    query,
+    tree,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    NO_LIMIT,
+    maxStartDepth,
+    timeoutMicros,
+  );
   // The buffer may have been replaced by a bigger one; the endIndex calls below overwrite it.
   buffer = api.binding.nodeTransferArray;
   const fields = new Uint32Array(nodes.length * FIELDS_PER_NODE);
@@ -210,22 +230,23 @@ function sameMatches(a: MatchLists, b: MatchLists): boolean {
 /** One query's runner: checks the fast path on its first runs, then uses whichever is valid. */
 export function createQueryRunner(
   query: Parser.Query,
-): (root: Parser.SyntaxNode, maxStartDepth?: number) => RawMatches {
+): (root: Parser.SyntaxNode, maxStartDepth?: number, timeoutMicros?: number) => RawMatches {
   let checksLeft = SELF_CHECK_RUNS;
   let fastOk = true;
-  return (root, maxStartDepth = NO_LIMIT) => {
+  // timeoutMicros > 0 ends the matches early once it has passed (callers check the clock).
+  return (root, maxStartDepth = NO_LIMIT, timeoutMicros = 0) => {
     if (fastOk && fastPathAllowed) {
       if (internals === undefined) internals = loadInternals();
       if (internals !== null) {
         try {
-          const fast = fastMatches(internals, query, root, maxStartDepth);
+          const fast = fastMatches(internals, query, root, maxStartDepth, timeoutMicros);
           if (checksLeft <= 0) {
             queryPathRuns.fast++;
             return fast;
           }
           // Only a run that found something counts as a check.
           if (fast.patterns.length > 0) checksLeft--;
-          const reference = publicMatches(query, root, maxStartDepth);
+          const reference = publicMatches(query, root, maxStartDepth, timeoutMicros);
           if (sameMatches(fast, reference)) return reference;
           fastOk = false;
           return reference;
@@ -237,6 +258,6 @@ export function createQueryRunner(
       }
     }
     queryPathRuns.public++;
-    return publicMatches(query, root, maxStartDepth);
+    return publicMatches(query, root, maxStartDepth, timeoutMicros);
   };
 }

@@ -86,13 +86,26 @@ export function emptyRawExtraction(): RawExtraction {
 
 const runners = new WeakMap<Parser.Query, ReturnType<typeof createQueryRunner>>();
 
-function runQuery(query: Parser.Query, root: Parser.SyntaxNode, maxStartDepth?: number): RawMatches {
+/** Thrown when the queries ran past the caller's deadline (their results would be partial). */
+export class QueryDeadlineError extends Error {}
+
+function runQuery(
+  query: Parser.Query,
+  root: Parser.SyntaxNode,
+  maxStartDepth: number | undefined,
+  deadline: number,
+): RawMatches {
   let run = runners.get(query);
   if (run === undefined) {
     run = createQueryRunner(query);
     runners.set(query, run);
   }
-  return run(root, maxStartDepth);
+  if (deadline <= 0) return run(root, maxStartDepth);
+  const left = deadline - performance.now();
+  if (left <= 0) throw new QueryDeadlineError();
+  const matches = run(root, maxStartDepth, Math.max(1, Math.round(left * 1000)));
+  if (performance.now() > deadline) throw new QueryDeadlineError();
+  return matches;
 }
 
 /** Runs the top-level query (depth 1) and the whole-tree query and collects their captures. */
@@ -102,11 +115,13 @@ export function collectCaptures(
   source: string,
   /** Adds to these captures instead of starting afresh (a second tree over the same source). */
   into?: RawExtraction,
+  /** `performance.now()` time after which the queries stop and QueryDeadlineError is thrown; 0: none. */
+  deadline = 0,
 ): RawExtraction {
   const raw: RawExtraction = into ?? emptyRawExtraction();
   const root = tree.rootNode;
-  const top = runtime.topLevelQuery === null ? null : runQuery(runtime.topLevelQuery, root, 1);
-  collectQueryMatches(runtime, top, runQuery(runtime.query, root), source, raw);
+  const top = runtime.topLevelQuery === null ? null : runQuery(runtime.topLevelQuery, root, 1, deadline);
+  collectQueryMatches(runtime, top, runQuery(runtime.query, root, undefined, deadline), source, raw);
   return raw;
 }
 
