@@ -12,6 +12,11 @@
  * - A container (class, struct, ...) whose members have chunks of their own covers only the lines
  *   before its first such member (its head, doc and leading fields), so method text is never
  *   duplicated in the class chunk.
+ * - One **code** chunk per stretch of lines that no header or symbol chunk covers and that has a
+ *   word in it: top-level statements after the header (a script's `if __name__ == "__main__":`,
+ *   `module.exports = { … }`, Go `var` blocks, test tables), fields between a class's methods,
+ *   and whatever follows the 60 header lines. Stretches of blank lines and lone brackets are left
+ *   out. So every line with a word in it is in some chunk, and full-text search finds it.
  * - A range longer than {@link MAX_CHUNK_LINES} lines is split into windows of that many lines,
  *   each overlapping the previous one by {@link CHUNK_OVERLAP_LINES} lines.
  * - Content is the exact source lines joined by `\n`, cut at {@link MAX_CHUNK_CHARS} characters so a
@@ -43,6 +48,7 @@ function makeChunk(
   startRow: number,
   endRow: number,
   symbol: string | null,
+  kind: ExtractedChunk['kind'] = symbol === null ? 'header' : 'symbol',
 ): ExtractedChunk {
   let content = source.slice(lines.rowStart(startRow), lines.rowEnd(endRow));
   if (content.length > MAX_CHUNK_CHARS) content = content.slice(0, MAX_CHUNK_CHARS);
@@ -50,7 +56,7 @@ function makeChunk(
     startLine: startRow + 1,
     endLine: endRow + 1,
     symbol,
-    kind: symbol === null ? 'header' : 'symbol',
+    kind,
     content,
     hash: createHash('sha256').update(content).digest('hex'),
   };
@@ -63,20 +69,61 @@ function pushWindows(
   lines: LineIndex,
   startRow: number,
   endRow: number,
-  symbol: string,
+  symbol: string | null,
+  kind?: ExtractedChunk['kind'],
 ): void {
   const step = MAX_CHUNK_LINES - CHUNK_OVERLAP_LINES;
   for (let from = startRow; ; from += step) {
     const to = Math.min(from + MAX_CHUNK_LINES - 1, endRow);
-    out.push(makeChunk(source, lines, from, to, symbol));
+    out.push(makeChunk(source, lines, from, to, symbol, kind));
     if (to >= endRow) break;
   }
 }
 
+/** A letter, digit or underscore: a stretch without one (blank lines, `}`, `)];`) is not worth a chunk. */
+const WORDY = /[\p{L}\p{N}_]/u;
+
+/** A decorator, annotation or attribute line: `@staticmethod`, `@Override`, `#[derive(Debug)]`. */
+const DECORATOR_LINE = /^\s*(?:@|#\[|#!\[)/;
+
 /**
- * Builds the header chunk and the symbol chunks. `candidates` must be sorted by start row; the
- * result is in the same order, header first. `lastImportRow` is the 0-based last row of the last
- * top-level import, or -1.
+ * Adds code chunks for the stretches of rows that no chunk in `chunks` covers. The decorators
+ * right above a symbol chunk (`@Override`, `#[test]`) are not made into chunks of their own: a
+ * class with twenty annotated methods would get twenty one-line chunks.
+ */
+function pushUncovered(
+  out: ExtractedChunk[],
+  source: string,
+  lines: LineIndex,
+  chunks: readonly ExtractedChunk[],
+): void {
+  const ranges = chunks.map((c) => [c.startLine - 1, c.endLine - 1] as const).sort((a, b) => a[0] - b[0]);
+  const text = (row: number) => source.slice(lines.rowStart(row), lines.rowEnd(row));
+  let next = 0;
+  const gap = (from: number, to: number, beforeChunk: boolean): void => {
+    // Trim blank rows at both ends; nothing is pushed for a stretch without a word.
+    while (from <= to && text(from).trim() === '') from++;
+    const last = to;
+    while (to >= from && text(to).trim() === '') to--;
+    if (from > to || !WORDY.test(source.slice(lines.rowStart(from), lines.rowEnd(to)))) return;
+    if (beforeChunk && to === last) {
+      let row = from;
+      while (row <= to && DECORATOR_LINE.test(text(row))) row++;
+      if (row > to) return;
+    }
+    pushWindows(out, source, lines, from, to, null, 'code');
+  };
+  for (const [start, end] of ranges) {
+    if (start > next) gap(next, start - 1, true);
+    next = Math.max(next, end + 1);
+  }
+  if (next <= lines.lineCount - 1) gap(next, lines.lineCount - 1, false);
+}
+
+/**
+ * Builds the header chunk, the symbol chunks and the code chunks between them. `candidates` must
+ * be sorted by start row; the result is in file order (by start line), header first.
+ * `lastImportRow` is the 0-based last row of the last top-level import, or -1.
  */
 export function buildChunks(
   source: string,
@@ -100,5 +147,9 @@ export function buildChunks(
     }
     pushWindows(chunks, source, lines, candidate.startRow, endRow, candidate.symbol);
   }
-  return chunks;
+  const code: ExtractedChunk[] = [];
+  pushUncovered(code, source, lines, chunks);
+  if (code.length === 0) return chunks;
+  // In file order (a stable sort keeps the header first and a symbol's windows in order).
+  return [...chunks, ...code].sort((a, b) => a.startLine - b.startLine);
 }

@@ -69,9 +69,9 @@ export interface ExtractedImport {
 export interface ExtractedChunk {
   startLine: number;
   endLine: number;
-  /** Qualified name of the symbol the chunk covers, null for the header chunk. */
+  /** Qualified name of the symbol the chunk covers; null for header and code chunks. */
   symbol: string | null;
-  kind: 'header' | 'symbol';
+  kind: 'header' | 'symbol' | 'code';
   content: string;
   /** sha256 hex of `content`; vectors are keyed by it. */
   hash: string;

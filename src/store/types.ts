@@ -217,7 +217,7 @@ export interface ChunkRecord {
   startLine: number;
   endLine: number;
   symbol: string | null;
-  kind: 'header' | 'symbol';
+  kind: 'header' | 'symbol' | 'code';
   content: string;
   hash: string;
 }

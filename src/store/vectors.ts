@@ -148,7 +148,7 @@ interface ChunkDbRow {
   start_line: number;
   end_line: number;
   symbol: string | null;
-  kind: 'header' | 'symbol';
+  kind: 'header' | 'symbol' | 'code';
   content: string;
   hash: string;
   language: LanguageId;

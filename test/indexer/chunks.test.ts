@@ -86,6 +86,56 @@ describe('chunking', () => {
     assert.deepEqual(chunkRows(result), [['symbol', 'a', 1, 1]]);
   });
 
+  it('puts every line with a word in some chunk: a script without definitions is windowed whole', () => {
+    const source = Array.from({ length: 200 }, (_, i) => `step${i + 1}();`).join('\n');
+    const result = extractor.extractFile(source, 'javascript');
+    assert.deepEqual(chunkRows(result), [
+      ['header', null, 1, 60],
+      ['code', null, 61, 120],
+      ['code', null, 111, 170],
+      ['code', null, 161, 200],
+    ]);
+    const text = result.chunks.map((c) => c.content).join('\n');
+    for (let i = 1; i <= 200; i++) assert.ok(text.includes(`step${i}();`), `step${i}`);
+  });
+
+  it('chunks top-level code between and after definitions, but not brackets, blanks or decorators', () => {
+    const source = [
+      'import os', // 1
+      '', // 2
+      'def first():', // 3
+      '    return 1', // 4
+      '', // 5
+      'RETRIES = int(os.environ.get("RETRIES", "3"))', // 6
+      '', // 7
+      'class Box:', // 8
+      '    size = 1', // 9
+      '', // 10
+      '    @staticmethod', // 11
+      '    def make():', // 12
+      '        return Box()', // 13
+      '', // 14
+      'if __name__ == "__main__":', // 15
+      '    first()', // 16
+      '',
+    ].join('\n');
+    const result = extractor.extractFile(source, 'python');
+    assert.deepEqual(chunkRows(result), [
+      ['header', null, 1, 1],
+      ['symbol', 'first', 3, 4],
+      ['code', null, 6, 6],
+      ['symbol', 'Box', 8, 11],
+      ['symbol', 'Box.make', 12, 13],
+      ['code', null, 15, 16],
+    ]);
+    assert.equal(result.chunks[5]?.content, 'if __name__ == "__main__":\n    first()');
+    const go = extractor.extractFile('package p\n\nfunc f() {\n}\n\n)\n}\n', 'go');
+    assert.deepEqual(chunkRows(go), [
+      ['header', null, 1, 1],
+      ['symbol', 'f', 3, 4],
+    ]);
+  });
+
   it('caps chunk content for minified lines', () => {
     const source = `function f(){${'x=1;'.repeat(10_000)}}`;
     const result = extractor.extractFile(source, 'javascript');

@@ -102,10 +102,12 @@ describe('go: go/server.go', () => {
     assert.deepEqual(chunkRows(result), [
       ['header', null, 1, 22],
       ['symbol', 'Getter', 24, 27],
+      ['code', null, 29, 29],
       ['symbol', 'Server', 31, 36],
       ['symbol', 'New', 38, 41],
       ['symbol', 'Server.ServeHTTP', 43, 52],
       ['symbol', 'Server.describe', 54, 56],
+      ['code', null, 58, 61],
     ]);
   });
 });

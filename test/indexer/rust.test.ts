@@ -125,12 +125,17 @@ describe('rust: rust/src/lib.rs', () => {
     assert.deepEqual(chunkRows(result), [
       ['header', null, 1, 6],
       ['symbol', 'store', 3, 3],
+      ['code', null, 8, 11],
       ['symbol', 'Policy', 13, 18],
+      ['code', null, 20, 20],
       ['symbol', 'Lookup', 22, 30],
       ['symbol', 'Cache', 32, 36],
+      ['code', null, 38, 38],
       ['symbol', 'Cache.new', 39, 41],
       ['symbol', 'Cache.record_hit', 43, 45],
+      ['code', null, 46, 48],
       ['symbol', 'Cache.lookup', 49, 52],
+      ['code', null, 53, 55],
       ['symbol', 'Cache.fmt', 56, 58],
       ['symbol', 'default_cache', 61, 64],
       ['symbol', 'tests', 66, 68],
@@ -200,7 +205,7 @@ describe('rust: items inside item-level macros (fixtures/rust-macros/macros.rs)'
 
   it('chunks the items found in macro bodies', () => {
     assert.deepEqual(
-      chunkRows(result).filter(([, , start]) => start >= 8 && start <= 31),
+      chunkRows(result).filter(([kind, , start]) => kind === 'symbol' && start >= 8 && start <= 31),
       [
         ['symbol', 'JoinHandle', 9, 12],
         ['symbol', 'JoinHandle.abort', 15, 17],

@@ -76,6 +76,7 @@ describe('tsx: ts/component.tsx', () => {
     assert.deepEqual(chunkRows(result), [
       ['header', null, 1, 2],
       ['symbol', 'UserCardProps', 4, 8],
+      ['code', null, 10, 12],
       ['symbol', 'UserCard', 14, 25],
       ['symbol', 'Badge', 27, 29],
       ['symbol', 'CardList', 31, 33],

@@ -145,6 +145,7 @@ describe('typescript: ts/sample.ts', () => {
     assert.deepEqual(chunkRows(result), [
       ['header', null, 1, 10],
       ['symbol', 'UserSource', 12, 16],
+      ['code', null, 18, 18],
       ['symbol', 'CacheMode', 20, 23],
       ['symbol', 'UserRepository', 25, 32],
       ['symbol', 'UserRepository.constructor', 33, 33],
