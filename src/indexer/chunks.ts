@@ -15,8 +15,9 @@
  * - One **code** chunk per stretch of lines that no header or symbol chunk covers and that has a
  *   word in it: top-level statements after the header (a script's `if __name__ == "__main__":`,
  *   `module.exports = { … }`, Go `var` blocks, test tables), fields between a class's methods,
- *   and whatever follows the 60 header lines. Stretches of blank lines and lone brackets are left
- *   out. So every line with a word in it is in some chunk, and full-text search finds it.
+ *   and whatever follows the 60 header lines. Stretches of only blank lines, brackets and
+ *   decorators are left out. So every other line with a word in it is in some chunk, and
+ *   full-text search finds it.
  * - A range longer than {@link MAX_CHUNK_LINES} lines is split into windows of that many lines,
  *   each overlapping the previous one by {@link CHUNK_OVERLAP_LINES} lines.
  * - Content is the exact source lines joined by `\n`, cut at {@link MAX_CHUNK_CHARS} characters so a
@@ -88,8 +89,8 @@ const DECORATOR_LINE = /^\s*(?:@|#\[|#!\[)/;
 
 /**
  * Adds code chunks for the stretches of rows that no chunk in `chunks` covers. The decorators
- * right above a symbol chunk (`@Override`, `#[test]`) are not made into chunks of their own: a
- * class with twenty annotated methods would get twenty one-line chunks.
+ * above a symbol chunk (`@Override`, `#[test]`) are not made into chunks of their own: a class
+ * with twenty annotated methods would get twenty one-line chunks.
  */
 function pushUncovered(
   out: ExtractedChunk[],
@@ -100,24 +101,23 @@ function pushUncovered(
   const ranges = chunks.map((c) => [c.startLine - 1, c.endLine - 1] as const).sort((a, b) => a[0] - b[0]);
   const text = (row: number) => source.slice(lines.rowStart(row), lines.rowEnd(row));
   let next = 0;
-  const gap = (from: number, to: number, beforeChunk: boolean): void => {
-    // Trim blank rows at both ends; nothing is pushed for a stretch without a word.
+  const gap = (from: number, to: number): void => {
+    // Trim blank rows at both ends. A stretch is worth a chunk when one of its lines has a word
+    // and is not a decorator: `}` and `@Injectable()` between two classes are not.
     while (from <= to && text(from).trim() === '') from++;
-    const last = to;
     while (to >= from && text(to).trim() === '') to--;
-    if (from > to || !WORDY.test(source.slice(lines.rowStart(from), lines.rowEnd(to)))) return;
-    if (beforeChunk && to === last) {
-      let row = from;
-      while (row <= to && DECORATOR_LINE.test(text(row))) row++;
-      if (row > to) return;
+    let worth = false;
+    for (let row = from; row <= to && !worth; row++) {
+      const line = text(row);
+      worth = WORDY.test(line) && !DECORATOR_LINE.test(line);
     }
-    pushWindows(out, source, lines, from, to, null, 'code');
+    if (worth) pushWindows(out, source, lines, from, to, null, 'code');
   };
   for (const [start, end] of ranges) {
-    if (start > next) gap(next, start - 1, true);
+    if (start > next) gap(next, start - 1);
     next = Math.max(next, end + 1);
   }
-  if (next <= lines.lineCount - 1) gap(next, lines.lineCount - 1, false);
+  if (next <= lines.lineCount - 1) gap(next, lines.lineCount - 1);
 }
 
 /**

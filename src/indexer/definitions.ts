@@ -41,6 +41,16 @@ const CHUNK_KINDS: ReadonlySet<ScopeKind> = new Set<ScopeKind>([
 /** Kinds that are locals, not API, when declared inside a function body (or its signature). */
 const LOCAL_KINDS: ReadonlySet<ScopeKind> = new Set<ScopeKind>(['constant', 'variable', 'field', 'property']);
 
+/**
+ * Module-level kinds that get a chunk of their own when they span several lines (`export const
+ * map: { … } = dual(…)`, a Go `var handlers = map[string]…{ … }`, a multi-line type alias); on one
+ * line they stay in the header or code chunk around them, so a run of one-line constants is one
+ * chunk, not one each.
+ */
+const MULTILINE_CHUNK_KINDS: ReadonlySet<ScopeKind> = new Set<ScopeKind>(['constant', 'variable', 'type']);
+/** Scopes whose direct members count as module level. */
+const MODULE_KINDS: ReadonlySet<ScopeKind> = new Set<ScopeKind>(['module', 'namespace']);
+
 /** Members of these get no chunk of their own: the whole interface or trait is one chunk. */
 const WHOLE_CHUNK_KINDS: ReadonlySet<ScopeKind> = new Set<ScopeKind>(['interface', 'trait']);
 
@@ -205,11 +215,12 @@ export function resolveDefinitions(
       chunkRow: -1,
       candidate: null,
     };
-    if (
-      !insideFunction &&
-      CHUNK_KINDS.has(kind) &&
-      !(parent !== null && WHOLE_CHUNK_KINDS.has(parent.kind))
-    ) {
+    const chunked =
+      CHUNK_KINDS.has(kind) ||
+      (MULTILINE_CHUNK_KINDS.has(kind) &&
+        endRow > startRow &&
+        (parent === null || MODULE_KINDS.has(parent.kind)));
+    if (!insideFunction && chunked && !(parent !== null && WHOLE_CHUNK_KINDS.has(parent.kind))) {
       const chunkRow = Math.min(startRow, lines.rowOf(doc.start));
       scope.chunkRow = chunkRow;
       scope.candidate = { symbol: scope.qualified, startRow: chunkRow, endRow, firstChildRow: null };

@@ -136,6 +136,31 @@ describe('chunking', () => {
     ]);
   });
 
+  it('gives a module-level constant its own chunk when it spans lines; one-liners stay together', () => {
+    const source = [
+      "import { dual } from './dual';", // 1
+      'export const A = 1;', // 2
+      'export const B = 2;', // 3
+      '', // 4
+      'export const map: {', // 5
+      '  <A, B>(f: (a: A) => B): (self: A[]) => B[]', // 6
+      '} = dual(2, (self, f) => self.map(f));', // 7
+      '', // 8
+      'export class Service {}', // 9
+      '', // 10
+      '@Injectable()', // 11
+      'export class Other {}', // 12
+      '',
+    ].join('\n');
+    const result = extractor.extractFile(source, 'typescript');
+    assert.deepEqual(chunkRows(result), [
+      ['header', null, 1, 3],
+      ['symbol', 'map', 5, 7],
+      ['symbol', 'Service', 9, 9],
+      ['symbol', 'Other', 12, 12],
+    ]);
+  });
+
   it('caps chunk content for minified lines', () => {
     const source = `function f(){${'x=1;'.repeat(10_000)}}`;
     const result = extractor.extractFile(source, 'javascript');
