@@ -9,6 +9,26 @@ import { chunk, indexed, tempDir } from './helpers/fixtures.js';
 const tmp = tempDir();
 after(tmp.cleanup);
 
+test('code chunks are searched as text only: never embedded, never counted as pending, never loaded', () => {
+  const store = openIndexStore(join(tmp.dir, 'vectors-code.db'));
+  const sym = chunk('function a() {}', 1, 'a');
+  const code = chunk('main();', 3, null, 'code');
+  store.writeBatch('/repo', [indexed('x.ts', { chunks: [sym, code] })]);
+  assert.deepEqual(
+    store.chunksMissingVectors('/repo', 'm', 10).map((m) => m.hash),
+    [sym.hash],
+  );
+  assert.deepEqual(store.vectorCoverage('/repo', 'm'), { embedded: 0, pending: 1 });
+  store.upsertVectors('m', 2, [
+    { hash: sym.hash, vector: new Float32Array([1, 0]) },
+    // Even with a vector for its content (an identical symbol chunk elsewhere), a code chunk is not a row.
+    { hash: code.hash, vector: new Float32Array([0, 1]) },
+  ]);
+  assert.deepEqual(store.vectorCoverage('/repo', 'm'), { embedded: 1, pending: 0 });
+  assert.equal(store.loadVectors('/repo', 'm').ids.length, 1);
+  store.close();
+});
+
 test('vectors: keyed by content hash + model, shared by identical chunks, survive re-index', () => {
   const store = openIndexStore(join(tmp.dir, 'vectors.db'));
   const a = chunk('function a() {}', 1, 'a');

@@ -48,7 +48,7 @@ export function chunk(
   content: string,
   startLine = 1,
   symbol: string | null = null,
-  kind: 'header' | 'symbol' = symbol === null ? 'header' : 'symbol',
+  kind: 'header' | 'symbol' | 'code' = symbol === null ? 'header' : 'symbol',
 ): ExtractedChunk {
   return {
     startLine,
