@@ -39,7 +39,7 @@ export function registerSearchCodeTool(server: McpServer, ctx: ToolContext, sear
     {
       title: 'Search code',
       description:
-        'Search code chunks (one per function/class, plus file headers). mode=text uses BM25 full text (identifiers match by parts: retryBackoffMax ~ "retry backoff"); semantic uses embeddings; hybrid (default) fuses both.',
+        'Search code chunks (one per function, class and multi-line constant, plus file headers and the top-level code between them). mode=text uses BM25 full text (identifiers match by parts: retryBackoffMax ~ "retry backoff"); semantic uses embeddings; hybrid (default) fuses both.',
       inputSchema: {
         query: z.string().min(1).max(500),
         mode: z.enum(['text', 'semantic', 'hybrid']).default('hybrid'),
