@@ -5,11 +5,18 @@ import type { OptimizeResult } from './types.js';
 const VACUUM_FREE_SHARE = 0.25;
 
 /**
- * Periodic upkeep: refresh the query planner's statistics (`PRAGMA optimize`), fold the WAL back
- * into the database, and VACUUM when deletions left much of the file empty.
+ * Periodic upkeep: merge the full-text index into one segment, refresh the query planner's
+ * statistics (`PRAGMA optimize`), fold the WAL back into the database, and VACUUM when deletions
+ * left much of the file empty.
+ *
+ * Every batch commit leaves the FTS5 index a new segment, which its automerge folds together only
+ * partly; a query reads each segment's posting lists. On Go's standard library (95k chunks) the
+ * merge took 0.43 s and text search p50 went from 1.46-1.51 ms to 0.94-0.96 ms (p95 9.8-11.1 ->
+ * 9.4 ms).
  */
 export function optimize(ctx: QueryContext): OptimizeResult {
   const { db } = ctx;
+  db.exec("INSERT INTO chunks_fts(chunks_fts) VALUES('optimize')");
   db.pragma('optimize');
   const pages = Number(db.pragma('page_count', { simple: true }));
   const free = Number(db.pragma('freelist_count', { simple: true }));

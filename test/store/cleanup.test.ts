@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { openIndexStore } from '../../src/store/index.js';
 import { chunk, indexed, sym, tempDir } from './helpers/fixtures.js';
 
@@ -66,6 +67,29 @@ test('cleanup keeps recent roots and removes only missing files', () => {
   assert.equal(store.searchSymbols({ query: 'here', limit: 5 }).hits.length, 1);
   assert.throws(() => store.cleanup({ days: -1, dryRun: true }), /days/);
   store.close();
+});
+
+test('optimize merges the full-text index left in pieces by many batches; search still finds every chunk', () => {
+  const store = openIndexStore(join(tmp.dir, 'fts-merge.db'));
+  try {
+    // One batch per file: each commit leaves the FTS index a segment of its own.
+    for (let i = 0; i < 40; i++) {
+      store.writeBatch('/fts', [
+        indexed(`src/f${i}.ts`, { chunks: [chunk(`function retryBackoff${i}() {}`, 1)] }),
+      ]);
+    }
+    const raw = new Database(join(tmp.dir, 'fts-merge.db'), { readonly: true });
+    const dataRows = () =>
+      (raw.prepare('SELECT count(*) AS n FROM chunks_fts_data').get() as { n: number }).n;
+    const before = dataRows();
+    store.optimize();
+    const after = dataRows();
+    raw.close();
+    assert.ok(after * 3 <= before, `${before} -> ${after} rows in chunks_fts_data`);
+    assert.equal(store.searchText({ query: 'retry backoff', limit: 50 }).hits.length, 40);
+  } finally {
+    store.close();
+  }
 });
 
 test('optimize: VACUUM only when much of the file is free; the data survives', () => {
