@@ -9,7 +9,7 @@ import {
 } from '../src/embeddings/provider.js';
 import { errorMessage } from '../src/errors.js';
 import { createExtractor } from '../src/indexer/index.js';
-import { nativeStatus } from '../src/indexer/native.js';
+import { NATIVE_DISABLED_REASON, nativeStatus } from '../src/indexer/native.js';
 import type { Logger } from '../src/log.js';
 import { BACKOFF_TYPE, backoffDelay } from '../src/queue/backoff.js';
 import type { JobName, QueueName } from '../src/queue/names.js';
@@ -61,7 +61,7 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
     log.debug('extractor warmed up', { ms: Math.round(extractor.warmUp()) });
     const native = nativeStatus();
     // Same results either way; without the addon a cold index takes longer, which is worth a line.
-    if (!native.loaded && native.reason !== 'disabled by CODEINDEX_NATIVE') {
+    if (!native.loaded && native.reason !== NATIVE_DISABLED_REASON) {
       log.warn('native extractor not in use; indexing through node-tree-sitter (slower)', {
         reason: native.reason,
       });

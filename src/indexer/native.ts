@@ -40,6 +40,8 @@ export interface NativeStatus {
 }
 
 const ADDON = 'build/Release/codeindex_native.node';
+/** `NativeStatus.reason` when CODEINDEX_NATIVE turned the addon off on purpose. */
+export const NATIVE_DISABLED_REASON = 'disabled by CODEINDEX_NATIVE';
 
 let binding: NativeBinding | null | undefined;
 let status: NativeStatus = { loaded: false, reason: 'not loaded yet' };
@@ -66,7 +68,7 @@ export function loadNative(): NativeBinding | null {
   if (binding !== undefined) return binding;
   binding = null;
   if (disabledBySetting()) {
-    status = { loaded: false, reason: 'disabled by CODEINDEX_NATIVE' };
+    status = { loaded: false, reason: NATIVE_DISABLED_REASON };
     return binding;
   }
   const path = addonPath();
@@ -141,8 +143,8 @@ function unpack(data: Uint32Array, names: readonly string[]): RawMatches {
  * Parses `text` and runs both queries. With `original` (the text before a syntax repair), a
  * repaired text that still has errors is compared with the original, and the tree with fewer
  * characters under ERROR nodes is the one queried. `parseMs`: the parse's share of the call.
- * A parse that runs past `timeoutMs` (> 0) is cancelled and throws an error with code
- * `PARSE_TIMEOUT`.
+ * Parses and queries that run past `timeoutMs` (> 0, one budget for the whole call) are
+ * cancelled, and the call throws an error with code `PARSE_TIMEOUT`.
  */
 export function nativeExtract(
   runtime: NativeRuntime,

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { createExtractor, detectLanguage, loadGrammar, tagsQuerySources } from '../../src/indexer/index.js';
 import {
   createNativeRuntime,
+  NATIVE_DISABLED_REASON,
   type NativeRuntime,
   nativeExtract,
   nativeParse,
@@ -29,9 +30,7 @@ function sourceFiles(dir: string, limit: number, out: string[] = []): string[] {
 }
 
 /** Turned off for this run on purpose (the tests that need the addon are skipped, not failed). */
-const OFF = ['0', 'false', 'off'].includes((process.env.CODEINDEX_NATIVE ?? '').toLowerCase())
-  ? 'CODEINDEX_NATIVE=0'
-  : false;
+const OFF = nativeStatus().reason === NATIVE_DISABLED_REASON ? 'CODEINDEX_NATIVE=0' : false;
 
 const native = createExtractor();
 const js = createExtractor({ native: false });
