@@ -183,33 +183,46 @@ async function finalize(
 }
 
 /**
- * Splits files, in scan (path) order, into runs of about equal bytes (parse time grows with size):
- * ceil(n / batchSize) of them, a run also ending at batchSize files. Equal file counts left one
- * worker with a package of big files while the other sat idle at the end; mixing files from all
- * over the tree into byte-balanced batches was slower still (SQLite and the caches lose the
- * locality of neighbouring files).
+ * Splits files, in scan (path) order, into runs of about equal bytes (parse time grows with size).
+ * Each run gets a byte budget: the bytes of an average full batch (all bytes / ceil(n /
+ * batchSize)), and a run ends at batchSize files or before the file whose larger half would carry
+ * it past its budget. The budget is per run, not a cumulative share, so runs that end early at
+ * batchSize small files never make later runs fatter: with cumulative shares, Django's first two
+ * runs (200 small files each, 0.8 MB) left 2.2 MB to the third, which one worker parsed while the
+ * other sat idle.
+ *
+ * Near the end the budget shrinks to half of what is left (never below half the full budget),
+ * so the last runs are small and the workers finish close together instead of one of them
+ * parsing a full batch alone. Equal file counts left one worker with a package of big files while
+ * the other sat idle at the end; mixing files from all over the tree into byte-balanced batches
+ * was slower still (SQLite and the caches lose the locality of neighbouring files). A change set
+ * of at most batchSize files is one run.
  */
 export function byteBalancedBatches(
   files: readonly { path: string; size: number }[],
   batchSize: number,
 ): string[][] {
-  const count = Math.ceil(files.length / batchSize);
-  const total = files.reduce((n, f) => n + f.size, 0);
+  if (files.length === 0) return [];
+  if (files.length <= batchSize) return [files.map((f) => f.path)];
+  let left = files.reduce((n, f) => n + f.size, 0);
+  const full = left / Math.ceil(files.length / batchSize);
+  const budgetFor = (remaining: number) => Math.min(full, Math.max(remaining / 2, full / 2));
   const batches: string[][] = [];
   let current: string[] = [];
   let bytes = 0;
+  let budget = budgetFor(left);
   for (const f of files) {
-    // A batch ends at batchSize files, or before the file whose larger half would carry it past
-    // its share (the next 1/count of all bytes).
-    const target = (total * (batches.length + 1)) / count;
-    if (current.length > 0 && (current.length >= batchSize || bytes + f.size / 2 > target)) {
+    if (current.length > 0 && (current.length >= batchSize || bytes + f.size / 2 > budget)) {
       batches.push(current);
+      left -= bytes;
       current = [];
+      bytes = 0;
+      budget = budgetFor(left);
     }
     current.push(f.path);
     bytes += f.size;
   }
-  if (current.length > 0) batches.push(current);
+  batches.push(current);
   return batches;
 }
 
