@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Corpus } from './corpora.js';
-import { startMemorySampler } from './lib/proc.js';
+import { cpuSnapshot, startMemorySampler } from './lib/proc.js';
 import { type LatencySummary, median, round, summarize } from './lib/stats.js';
 import { type BenchSystem, startSystem } from './lib/system.js';
 import { type FloorParser, runParseFloor } from './parse-floor.js';
@@ -18,6 +18,8 @@ import { type FloorParser, runParseFloor } from './parse-floor.js';
 export interface BaselineResult {
   runs: number[];
   medianMs: number;
+  /** CPU ms (user + system, all processes) of the run with the median wall time, when measured. */
+  cpuMs?: number;
 }
 
 export interface ColdResult {
@@ -35,6 +37,15 @@ export interface ColdResult {
   symbolsPerSec: number;
   /** The floor: the faster of the two parse floors below. */
   parseFloorMs: number;
+  /** CPU time of that floor's processes (user + system). */
+  parseFloorCpuMs: number;
+  /**
+   * CPU time the worker processes used from the enqueue to SUCCESS (user + system, from
+   * /proc/<pid>/stat). Unlike wall time it hardly moves when the machine is busy with other work,
+   * so `vsParseFloorCpu` is the steadier figure for comparing two versions of the code.
+   */
+  workerCpuMs: number;
+  vsParseFloorCpu: number;
   /** Parse floor with the native parse (absent when the addon is not built). */
   nativeParseFloorMs?: number;
   /** Parse floor with node-tree-sitter's parse. */
@@ -71,9 +82,14 @@ export async function measureParseFloor(
   parser: FloorParser,
 ): Promise<BaselineResult> {
   const abs = corpus.files.map((f) => join(corpus.root, f));
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) times.push((await runParseFloor(abs, processes, parser)).wallMs);
-  return { runs: times.map((t) => round(t, 1)), medianMs: median(times) };
+  const results: { wallMs: number; cpuMs: number }[] = [];
+  for (let i = 0; i < runs; i++) results.push(await runParseFloor(abs, processes, parser));
+  const byWall = [...results].sort((a, b) => a.wallMs - b.wallMs);
+  return {
+    runs: results.map((r) => round(r.wallMs, 1)),
+    medianMs: median(results.map((r) => r.wallMs)),
+    cpuMs: round(byWall[Math.floor((byWall.length - 1) / 2)]?.cpuMs ?? 0, 1),
+  };
 }
 
 interface RepoSummary {
@@ -148,22 +164,32 @@ export async function measureSingleFile(
 export async function measureCold(
   corpus: Corpus,
   workers: number,
-  baselines: { nativeParseFloorMs?: number; nodeParseFloorMs: number; ctagsMs: number },
+  baselines: {
+    nativeParseFloorMs?: number;
+    nativeParseFloorCpuMs?: number;
+    nodeParseFloorMs: number;
+    nodeParseFloorCpuMs: number;
+    ctagsMs: number;
+  },
   opts: { noop: boolean; singleFileRuns: number },
 ): Promise<ColdResult> {
   const system = await startSystem(workers);
   try {
     const pids = () => (system.pool?.status() ?? []).map((s) => s.pid).filter((p): p is number => p !== null);
     const sampler = startMemorySampler(pids, 100);
+    const cpuBefore = cpuSnapshot(pids());
     const cold = await indexRepository(system, corpus.root);
+    const cpuAfter = cpuSnapshot(pids());
     const peaks = sampler.stop();
+    let workerCpuMs = 0;
+    for (const [pid, ms] of cpuAfter) workerCpuMs += ms - (cpuBefore.get(pid) ?? 0);
     const s = cold.summary;
     if (s.files_failed > 0) process.stderr.write(`bench: ${s.files_failed} files failed in ${corpus.name}\n`);
     const secs = cold.ms / 1000;
-    const floorMs = Math.min(
-      baselines.nodeParseFloorMs,
-      baselines.nativeParseFloorMs ?? Number.POSITIVE_INFINITY,
-    );
+    const nativeFaster =
+      baselines.nativeParseFloorMs !== undefined && baselines.nativeParseFloorMs < baselines.nodeParseFloorMs;
+    const floorMs = nativeFaster ? baselines.nativeParseFloorMs! : baselines.nodeParseFloorMs;
+    const floorCpuMs = nativeFaster ? baselines.nativeParseFloorCpuMs! : baselines.nodeParseFloorCpuMs;
     const result: ColdResult = {
       corpus: corpus.name,
       workers,
@@ -178,6 +204,9 @@ export async function measureCold(
       mbPerSec: round(corpus.bytes / 1e6 / secs, 2),
       symbolsPerSec: round(s.symbols / secs, 0),
       parseFloorMs: round(floorMs, 1),
+      parseFloorCpuMs: round(floorCpuMs, 1),
+      workerCpuMs: round(workerCpuMs, 1),
+      vsParseFloorCpu: round(workerCpuMs / floorCpuMs, 2),
       ...(baselines.nativeParseFloorMs === undefined
         ? {}
         : { nativeParseFloorMs: round(baselines.nativeParseFloorMs, 1) }),

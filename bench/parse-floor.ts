@@ -32,15 +32,17 @@ export interface ParseFloorResult {
   files: number;
   bytes: number;
   wallMs: number;
-  /** Per child: files parsed, ms busy. */
-  children: { files: number; ms: number }[];
+  /** User + system CPU time of all children between 'go' and 'done'. */
+  cpuMs: number;
+  /** Per child: files parsed, ms busy, CPU ms. */
+  children: { files: number; ms: number; cpuMs: number }[];
   errors: number;
 }
 
 type ToChild = { type: 'go'; files: string[] };
 type FromChild =
   | { type: 'ready' }
-  | { type: 'done'; files: number; bytes: number; ms: number; errors: number };
+  | { type: 'done'; files: number; bytes: number; ms: number; cpuMs: number; errors: number };
 
 /** Splits files into `n` lists of about equal total size. */
 export function splitBySize(files: readonly string[], n: number): string[][] {
@@ -91,7 +93,8 @@ export async function runParseFloor(
       files: results.reduce((a, r) => a + r.files, 0),
       bytes: results.reduce((a, r) => a + r.bytes, 0),
       wallMs,
-      children: results.map((r) => ({ files: r.files, ms: r.ms })),
+      cpuMs: results.reduce((a, r) => a + r.cpuMs, 0),
+      children: results.map((r) => ({ files: r.files, ms: r.ms, cpuMs: r.cpuMs })),
       errors: results.reduce((a, r) => a + r.errors, 0),
     };
   } finally {
@@ -137,6 +140,7 @@ function childMain(parser: FloorParser): void {
   process.on('message', (m: ToChild) => {
     if (m.type !== 'go') return;
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     let bytes = 0;
     let errors = 0;
     for (const f of m.files) {
@@ -155,6 +159,10 @@ function childMain(parser: FloorParser): void {
       files: m.files.length,
       bytes,
       ms: performance.now() - t0,
+      cpuMs: (() => {
+        const cpu = process.cpuUsage(cpu0);
+        return (cpu.user + cpu.system) / 1000;
+      })(),
       errors,
     } satisfies FromChild);
   });

@@ -77,6 +77,7 @@ function coldTable(results: ColdResult[]): string {
       'symbols/s',
       'parse floor s (native / node-tree-sitter)',
       'x floor (2w <= 2)',
+      'CPU s: workers / floor (x)',
       'ctags s',
       'x ctags (ts 2w <= 2)',
       'no-op s',
@@ -103,6 +104,7 @@ function coldTable(results: ColdResult[]): string {
         r.symbolsPerSec,
         `${r.nativeParseFloorMs === undefined ? '-' : s(r.nativeParseFloorMs)} / ${s(r.nodeParseFloorMs)}`,
         `${r.vsParseFloor}${floorOk}`,
+        `${s(r.workerCpuMs)} / ${s(r.parseFloorCpuMs)} (${r.vsParseFloorCpu})`,
         s(r.ctagsMs),
         `${r.vsCtags}${ctagsOk}`,
         r.noopMs === undefined ? '-' : s(r.noopMs),
@@ -280,7 +282,10 @@ async function main(): Promise<number> {
           w,
           {
             nodeParseFloorMs: nodeFloor.medianMs,
-            ...(nativeFloor === undefined ? {} : { nativeParseFloorMs: nativeFloor.medianMs }),
+            nodeParseFloorCpuMs: nodeFloor.cpuMs ?? 0,
+            ...(nativeFloor === undefined
+              ? {}
+              : { nativeParseFloorMs: nativeFloor.medianMs, nativeParseFloorCpuMs: nativeFloor.cpuMs ?? 0 }),
             ctagsMs: ctags.medianMs,
           },
           {
@@ -289,7 +294,7 @@ async function main(): Promise<number> {
           },
         );
         log(
-          `${corpus.name}: ${w} workers cold ${s(r.wallMs)} s (x${r.vsParseFloor} floor, x${r.vsCtags} ctags)`,
+          `${corpus.name}: ${w} workers cold ${s(r.wallMs)} s (x${r.vsParseFloor} floor, x${r.vsCtags} ctags; CPU x${r.vsParseFloorCpu} floor)`,
         );
         cold.push(r);
       }

@@ -1,4 +1,5 @@
-/** Process memory sampling from /proc (Linux): RSS now, peak RSS (VmHWM), and child pids. */
+/** Process sampling from /proc (Linux): RSS now, peak RSS (VmHWM), CPU time, and child pids. */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** `VmRSS` and `VmHWM` of a process in MB, or null when it is gone. */
@@ -10,6 +11,43 @@ export function memoryOf(pid: number): { rssMb: number; hwmMb: number } | null {
   } catch {
     return null;
   }
+}
+
+let clockTicks: number | undefined;
+
+/** Clock ticks per second of /proc/<pid>/stat's times (`getconf CLK_TCK`, 100 on Linux). */
+function ticksPerSecond(): number {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  return clockTicks;
+}
+
+/** User + system CPU time a process has used so far, in ms, or null when it is gone. */
+export function cpuMsOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? (ticks * 1000) / ticksPerSecond() : null;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU ms used so far by each of `pids` that is alive. */
+export function cpuSnapshot(pids: readonly number[]): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const pid of pids) {
+    const ms = cpuMsOf(pid);
+    if (ms !== null) out.set(pid, ms);
+  }
+  return out;
 }
 
 /** Direct children of a process (from /proc/<pid>/task/<tid>/children). */
