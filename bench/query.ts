@@ -16,7 +16,7 @@ import { indexRepository } from './cold.js';
 import type { Corpus } from './corpora.js';
 import { startMcpServer } from './lib/mcp.js';
 import { type LatencySummary, summarize } from './lib/stats.js';
-import { makeSystemEnv, startSystem } from './lib/system.js';
+import { deletePrefix, makeSystemEnv, startSystem } from './lib/system.js';
 
 export type QueryKind = 'search_symbols' | 'get_file_outline' | 'search_code:text' | 'search_code:hybrid';
 
@@ -213,6 +213,8 @@ export async function measureQueries(corpus: Corpus, n: number): Promise<QueryRe
       }
     } finally {
       await server.close();
+      // The server's queues write their `<prefix>:<queue>:meta` keys again after system.close().
+      await deletePrefix(sys.prefix);
     }
     return { corpus: corpus.name, queriesPerKind: n, embeddingsReady, inProcess, mcp, nonEmpty };
   } finally {
