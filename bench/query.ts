@@ -6,7 +6,6 @@
  * words from identifiers for full-text and hybrid search.
  */
 import { rmSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { loadConfig } from '../src/config/load.js';
 import { indexDbPath } from '../src/config/paths.js';
@@ -16,7 +15,7 @@ import { indexRepository } from './cold.js';
 import type { Corpus } from './corpora.js';
 import { startMcpServer } from './lib/mcp.js';
 import { type LatencySummary, summarize } from './lib/stats.js';
-import { deletePrefix, makeSystemEnv, startSystem } from './lib/system.js';
+import { deletePrefix, makeSystemEnv, startSystem, waitForQueueIdle } from './lib/system.js';
 
 export type QueryKind = 'search_symbols' | 'get_file_outline' | 'search_code:text' | 'search_code:hybrid';
 
@@ -131,30 +130,13 @@ async function measure(
   return { summary: summarize(samples), nonEmpty };
 }
 
-/** Waits until the embeddings queue has nothing left to do (for hybrid search). */
-async function waitForEmbeddings(
-  counts: () => Promise<Record<string, number>>,
-  timeoutMs: number,
-): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  let idle = 0;
-  while (Date.now() < end) {
-    const c = await counts();
-    const pending = (c.active ?? 0) + (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.delayed ?? 0);
-    idle = pending === 0 ? idle + 1 : 0;
-    if (idle >= 3) return true;
-    await sleep(500);
-  }
-  return false;
-}
-
 export async function measureQueries(corpus: Corpus, n: number): Promise<QueryResult> {
   const sys = makeSystemEnv({ CODEINDEX_EMBEDDINGS: 'local' });
   const system = await startSystem(2, sys);
   let embeddingsReady = false;
   try {
     await indexRepository(system, corpus.root);
-    embeddingsReady = await waitForEmbeddings(
+    embeddingsReady = await waitForQueueIdle(
       () =>
         system.tasks.queues.embeddings.getJobCounts('active', 'waiting', 'prioritized', 'delayed') as Promise<
           Record<string, number>

@@ -113,6 +113,27 @@ export async function startSystem(workers: number, sys: SystemEnv = makeSystemEn
   };
 }
 
+/**
+ * Waits until a queue has nothing left to do (three idle polls in a row, `pollMs` apart); false
+ * after `timeoutMs`.
+ */
+export async function waitForQueueIdle(
+  counts: () => Promise<Record<string, number>>,
+  timeoutMs: number,
+  pollMs = 500,
+): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  let idle = 0;
+  while (Date.now() < end) {
+    const c = await counts();
+    const pending = (c.active ?? 0) + (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.delayed ?? 0);
+    idle = pending === 0 ? idle + 1 : 0;
+    if (idle >= 3) return true;
+    await sleep(pollMs);
+  }
+  return false;
+}
+
 /** Removes every Redis key of a queue prefix (the shared Redis itself is never touched otherwise). */
 export async function deletePrefix(prefix: string): Promise<void> {
   const r = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: true });

@@ -11,6 +11,7 @@ export const JOBS = {
   removeFiles: 'remove-files',
   embedChunks: 'embed-chunks',
   cleanup: 'cleanup',
+  optimizeIndex: 'optimize-index',
   testSleep: 'test-sleep',
   testFail: 'test-fail',
 } as const;
@@ -24,6 +25,7 @@ export const QUEUE_OF: Readonly<Record<JobName, QueueName>> = {
   'remove-files': 'indexing',
   'embed-chunks': 'embeddings',
   cleanup: 'maintenance',
+  'optimize-index': 'maintenance',
   'test-sleep': 'maintenance',
   'test-fail': 'maintenance',
 };

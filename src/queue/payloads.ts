@@ -34,6 +34,7 @@ export const PAYLOADS = {
     days: z.number().int().positive().default(7),
     dryRun: z.boolean().default(false),
   }),
+  [JOBS.optimizeIndex]: z.object({}),
   [JOBS.testSleep]: z.object({ ms: z.number().int().min(0), steps: z.number().int().positive().default(10) }),
   [JOBS.testFail]: z.object({
     message: z.string().default('test failure'),

@@ -96,6 +96,8 @@ export async function dispatchJob(
       const optimized = d.dryRun ? null : deps.store.optimize();
       return { ...res, jobsPruned, optimized };
     }
+    case JOBS.optimizeIndex:
+      return deps.store.optimize();
     case JOBS.testSleep: {
       const d = parsed.data as { ms: number; steps: number };
       let done = 0;

@@ -179,7 +179,23 @@ async function finalize(
   };
   await job.updateProgress({ current: state.toIndex, total: state.toIndex, status: 'done' });
   if (total.chunks > 0) await enqueueEmbeddings(ctx, payload.root);
+  if (total.indexed >= ctx.cfg.batchSize) await enqueueOptimize(ctx);
   return summary;
+}
+
+/**
+ * After a run that indexed at least a batch worth of files, one low-priority maintenance job folds
+ * the index together (`store.optimize()`: merges the full-text index into one segment, refreshes
+ * the planner's statistics and checkpoints the WAL), so that searches right after a large index
+ * do not read a segment per batch, and the first small write after it (a save in the editor)
+ * does not pay for checkpointing the whole run's WAL. It runs after the run's SUCCESS, outside
+ * the run's time, like the daily cleanup that does the same. One job at a time: the same
+ * deduplication id while one is waiting.
+ */
+async function enqueueOptimize(ctx: ProcessorContext): Promise<void> {
+  await ctx.tasks
+    .enqueue(JOBS.optimizeIndex, {}, { priority: 'low', deduplicationId: 'optimize-index' })
+    .catch((err) => ctx.log.warn('could not enqueue the index optimize job', { error: String(err) }));
 }
 
 /**
