@@ -189,8 +189,9 @@ async function finalize(
  * the planner's statistics and checkpoints the WAL), so that searches right after a large index
  * do not read a segment per batch, and the first small write after it (a save in the editor)
  * does not pay for checkpointing the whole run's WAL. It runs after the run's SUCCESS, outside
- * the run's time, like the daily cleanup that does the same. One job at a time: the same
- * deduplication id while one is waiting.
+ * the run's time, like the daily cleanup that does the same. One job at a time: while one is
+ * waiting or running, another run's request is dropped (the next large run or the daily cleanup
+ * merges what came after).
  */
 async function enqueueOptimize(ctx: ProcessorContext): Promise<void> {
   await ctx.tasks
