@@ -133,7 +133,7 @@ export function openIndexStore(dbPath: string, opts: OpenIndexStoreOptions = {})
     },
     rootStatus: (rootPath) => rootStatus(ctx, rootPath),
     cleanup: (o) => cleanup(writableCtx(), o),
-    optimize: () => optimize(writableCtx()),
+    optimize: (opts) => optimize(writableCtx(), opts),
     chunksMissingVectors: (rootPath, model, limit, afterId) =>
       chunksMissingVectors(ctx, rootPath, model, limit, afterId),
     vectorsVersion: () => vectorsVersion(ctx),

@@ -287,8 +287,8 @@ export interface IndexStore {
   /** One entry per root (all roots, or the one given; `[]` when it is not indexed). */
   rootStatus(rootPath?: string): RootStatus[];
   cleanup(opts: CleanupOptions): CleanupResult;
-  /** Planner statistics, WAL checkpoint, and a VACUUM when much of the file is free. */
-  optimize(): OptimizeResult;
+  /** FTS merge, planner statistics, WAL checkpoint, and a VACUUM when much of the file is free. */
+  optimize(opts?: OptimizeOptions): OptimizeResult;
 
   /**
    * Distinct chunk contents of a root without a vector for `model`, in chunk id order, at most
@@ -331,6 +331,14 @@ export interface GraphData {
     signature: string;
   }[];
   refs: { fileId: number; name: string }[];
+}
+
+export interface OptimizeOptions {
+  /**
+   * VACUUM when a quarter of the file is free (default true). It rewrites the whole file under the
+   * write lock, so the upkeep right after an indexing run leaves it to the nightly cleanup.
+   */
+  vacuum?: boolean;
 }
 
 /** What `optimize` did. */

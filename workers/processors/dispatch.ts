@@ -97,7 +97,8 @@ export async function dispatchJob(
       return { ...res, jobsPruned, optimized };
     }
     case JOBS.optimizeIndex:
-      return deps.store.optimize();
+      // No VACUUM here: it would hold the write lock for a rewrite of the whole file.
+      return deps.store.optimize({ vacuum: false });
     case JOBS.testSleep: {
       const d = parsed.data as { ms: number; steps: number };
       let done = 0;
