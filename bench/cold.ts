@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Corpus } from './corpora.js';
 import { cpuSnapshot, startMemorySampler } from './lib/proc.js';
-import { type LatencySummary, median, round, summarize } from './lib/stats.js';
+import { type LatencySummary, median, medianBy, round, summarize } from './lib/stats.js';
 import { type BenchSystem, startSystem, waitForQueueIdle } from './lib/system.js';
 import { type FloorParser, runParseFloor } from './parse-floor.js';
 
@@ -73,9 +73,8 @@ export interface ColdResult {
  * them (the no-op ratio taken against the median wall).
  */
 export function medianColdRun(runs: readonly ColdResult[]): ColdResult {
-  if (runs.length === 0) throw new Error('no cold runs');
-  const byWall = [...runs].sort((a, b) => a.wallMs - b.wallMs);
-  const mid = byWall[Math.floor((byWall.length - 1) / 2)]!;
+  const mid = medianBy(runs, (r) => r.wallMs);
+  if (mid === undefined) throw new Error('no cold runs');
   const highest = runs.reduce((a, b) =>
     Math.max(...b.workerPeakRssMb) > Math.max(...a.workerPeakRssMb) ? b : a,
   );
@@ -121,11 +120,11 @@ export async function measureParseFloor(
   const abs = corpus.files.map((f) => join(corpus.root, f));
   const results: { wallMs: number; cpuMs: number }[] = [];
   for (let i = 0; i < runs; i++) results.push(await runParseFloor(abs, processes, parser));
-  const byWall = [...results].sort((a, b) => a.wallMs - b.wallMs);
+  const mid = medianBy(results, (r) => r.wallMs);
   return {
     runs: results.map((r) => round(r.wallMs, 1)),
-    medianMs: median(results.map((r) => r.wallMs)),
-    cpuMs: round(byWall[Math.floor((byWall.length - 1) / 2)]?.cpuMs ?? 0, 1),
+    medianMs: mid?.wallMs ?? Number.NaN,
+    cpuMs: round(mid?.cpuMs ?? 0, 1),
   };
 }
 
@@ -256,17 +255,7 @@ export async function measureCold(
     };
     // The optimize job a large run queues runs after SUCCESS; the next figures start after it, as
     // a user's next re-index would.
-    await waitForQueueIdle(
-      () =>
-        system.tasks.queues.maintenance.getJobCounts(
-          'active',
-          'waiting',
-          'prioritized',
-          'delayed',
-        ) as Promise<Record<string, number>>,
-      120_000,
-      50,
-    );
+    await waitForQueueIdle(system.tasks.queues.maintenance, 120_000, 50);
     const optimized = (await system.tasks.queues.maintenance.getJobs(['completed'], 0, 20)).find(
       (j) => j.name === 'optimize-index',
     );

@@ -154,15 +154,13 @@ function childMain(parser: FloorParser): void {
         errors++;
       }
     }
+    const cpu = process.cpuUsage(cpu0);
     process.send?.({
       type: 'done',
       files: m.files.length,
       bytes,
       ms: performance.now() - t0,
-      cpuMs: (() => {
-        const cpu = process.cpuUsage(cpu0);
-        return (cpu.user + cpu.system) / 1000;
-      })(),
+      cpuMs: (cpu.user + cpu.system) / 1000,
       errors,
     } satisfies FromChild);
   });

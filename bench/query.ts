@@ -136,13 +136,7 @@ export async function measureQueries(corpus: Corpus, n: number): Promise<QueryRe
   let embeddingsReady = false;
   try {
     await indexRepository(system, corpus.root);
-    embeddingsReady = await waitForQueueIdle(
-      () =>
-        system.tasks.queues.embeddings.getJobCounts('active', 'waiting', 'prioritized', 'delayed') as Promise<
-          Record<string, number>
-        >,
-      15 * 60_000,
-    );
+    embeddingsReady = await waitForQueueIdle(system.tasks.queues.embeddings, 15 * 60_000);
   } finally {
     await system.close({ keepHome: true });
   }

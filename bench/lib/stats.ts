@@ -12,6 +12,12 @@ export function median(values: readonly number[]): number {
   return percentile(values, 50);
 }
 
+/** The item whose `key` is the median (the same nearest rank as `median`); undefined when empty. */
+export function medianBy<T>(items: readonly T[], key: (item: T) => number): T | undefined {
+  const sorted = [...items].sort((a, b) => key(a) - key(b));
+  return sorted[Math.max(0, Math.ceil(sorted.length / 2) - 1)];
+}
+
 /** Rounds to `digits` decimals (for JSON and tables). */
 export function round(x: number, digits = 2): number {
   const f = 10 ** digits;

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
@@ -117,15 +118,11 @@ export async function startSystem(workers: number, sys: SystemEnv = makeSystemEn
  * Waits until a queue has nothing left to do (three idle polls in a row, `pollMs` apart); false
  * after `timeoutMs`.
  */
-export async function waitForQueueIdle(
-  counts: () => Promise<Record<string, number>>,
-  timeoutMs: number,
-  pollMs = 500,
-): Promise<boolean> {
+export async function waitForQueueIdle(queue: Queue, timeoutMs: number, pollMs = 500): Promise<boolean> {
   const end = Date.now() + timeoutMs;
   let idle = 0;
   while (Date.now() < end) {
-    const c = await counts();
+    const c = await queue.getJobCounts('active', 'waiting', 'prioritized', 'delayed');
     const pending = (c.active ?? 0) + (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.delayed ?? 0);
     idle = pending === 0 ? idle + 1 : 0;
     if (idle >= 3) return true;
