@@ -1,9 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Request, RequestHandler, Response } from 'express';
 import { errorMessage } from '../errors.js';
 import { createCodeindexServer } from '../mcp/server.js';
+import { TaskEventRelay } from '../mcp/tasks/events.js';
 import { type HttpAppDeps, pickHooks } from './deps.js';
 
 interface McpSession {
@@ -34,6 +35,12 @@ function withoutClientRoots<T extends { params: { capabilities: Record<string, u
  */
 export function createMcpEndpoint(deps: HttpAppDeps): { handler: RequestHandler; close(): Promise<void> } {
   const sessions = new Map<string, McpSession>();
+  // MCP Tasks: with a token, a caller sees the tasks created under it (from any session, also
+  // after a restart); without one, those of its session. One queue-event relay for all sessions.
+  const taskOwner = deps.token
+    ? `token:${createHash('sha256').update(`codeindex-mcp-tasks:${deps.token}`).digest('hex')}`
+    : undefined;
+  const taskEvents = new TaskEventRelay(deps.cfg, deps.redisUrl, deps.log.child('mcp'));
 
   const startSession = async (req: Request, res: Response): Promise<void> => {
     const { server, cleanup } = createCodeindexServer({
@@ -42,6 +49,8 @@ export function createMcpEndpoint(deps: HttpAppDeps): { handler: RequestHandler;
       redisUrl: deps.redisUrl,
       version: deps.version,
       hooks: pickHooks(deps.hooks),
+      ...(taskOwner ? { taskOwner } : {}),
+      taskEvents,
     });
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
@@ -94,6 +103,7 @@ export function createMcpEndpoint(deps: HttpAppDeps): { handler: RequestHandler;
       sessions.clear();
       await Promise.allSettled(all.map((s) => s.transport.close()));
       await Promise.allSettled(all.map((s) => s.cleanup()));
+      await taskEvents.close();
     },
   };
 }

@@ -13,6 +13,11 @@ import { openIndexStore } from '../store/index.js';
 import type { IndexStore } from '../store/types.js';
 import { createCodeSearch } from './code-search.js';
 import type { ToolContext } from './context.js';
+import { TaskEventRelay } from './tasks/events.js';
+import { notifyTaskEnds } from './tasks/notify.js';
+import { routeTaskToolCalls } from './tasks/route.js';
+import { QueueTaskStore } from './tasks/store.js';
+import type { TaskTools } from './tasks/tools.js';
 import { registerCancelTaskTool } from './tools/cancel-task.js';
 import { registerCleanupIndicesTool } from './tools/cleanup-indices.js';
 import { registerFindReferencesTool } from './tools/find-references.js';
@@ -35,6 +40,10 @@ export interface ServerOptions {
   redisUrl: () => Promise<string>;
   version: string;
   hooks?: Pick<ToolContext, 'onRootIndexed' | 'onRootRemoved' | 'rootNotes'>;
+  /** MCP Tasks: whose tasks this server's client sees (HTTP with a token); else its session, else `local`. */
+  taskOwner?: string;
+  /** Queue events shared by the servers of one process (HTTP sessions); else the server has its own. */
+  taskEvents?: TaskEventRelay;
 }
 
 /**
@@ -47,10 +56,25 @@ export function createCodeindexServer(opts: ServerOptions): {
   cleanup: () => Promise<void>;
 } {
   const { cfg, log } = opts;
+  // MCP Tasks (see src/mcp/tasks): the job tools' tasks are their BullMQ jobs.
+  const taskTools: TaskTools = new Map();
+  const taskEvents = opts.taskEvents ?? new TaskEventRelay(cfg, opts.redisUrl, log);
+  const taskStore = new QueueTaskStore({
+    cfg,
+    tasks: () => getTasks(),
+    tools: taskTools,
+    owner: (sessionId) => opts.taskOwner ?? (sessionId ? `session:${sessionId}` : 'local'),
+    onUse: () => taskEvents.start(),
+  });
   const server = new McpServer(
     { name: 'codeindex', version: opts.version },
     {
-      capabilities: { tools: {}, logging: {} },
+      capabilities: {
+        tools: {},
+        logging: {},
+        tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } },
+      },
+      taskStore,
       instructions:
         'codeindex keeps a live index of source code. Call index_repository on a folder once (it returns a task_id; poll task_status), then use search_symbols, get_file_outline, find_references and search_code. index_status shows what is indexed.',
     },
@@ -115,25 +139,29 @@ export function createCodeindexServer(opts: ServerOptions): {
   };
 
   const search = createCodeSearch(cfg, getStore, log);
-  registerIndexRepositoryTool(server, ctx);
-  registerIndexFileTool(server, ctx);
+  registerIndexRepositoryTool(server, ctx, taskTools);
+  registerIndexFileTool(server, ctx, taskTools);
   registerTaskStatusTool(server, ctx);
   registerCancelTaskTool(server, ctx);
   registerListTasksTool(server, ctx);
   registerRetryTaskTool(server, ctx);
   registerQueueStatsTool(server, ctx);
-  registerCleanupIndicesTool(server, ctx);
+  registerCleanupIndicesTool(server, ctx, taskTools);
   registerSearchSymbolsTool(server, ctx);
   registerGetFileOutlineTool(server, ctx);
   registerFindReferencesTool(server, ctx);
   registerSearchCodeTool(server, ctx, search);
   registerIndexStatusTool(server, ctx, search);
   registerRepoMapTool(server, ctx);
+  routeTaskToolCalls(server, taskTools, taskStore);
+  const stopTaskNotifications = notifyTaskEnds(server, taskStore, taskEvents, log);
 
   return {
     server,
     ctx,
     async cleanup() {
+      stopTaskNotifications();
+      if (!opts.taskEvents) await taskEvents.close();
       if (tasksPromise) {
         const t = await tasksPromise.catch(() => null);
         await t?.client.close();

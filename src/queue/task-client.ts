@@ -52,6 +52,8 @@ export interface EnqueueOptions {
   delayMs?: number;
   deduplicationId?: string;
   parent?: { id: string; queue: string };
+  /** Keep the result this long after the job completes, instead of `resultTtlSeconds` (MCP task ttl). */
+  resultTtlSeconds?: number;
 }
 
 /** The policy that applies to a job kind. */
@@ -77,7 +79,7 @@ export function jobOptionsFor(cfg: Config, name: JobName, opts: EnqueueOptions =
   const o: JobsOptions = {
     attempts: policy.attempts,
     backoff: { type: BACKOFF_TYPE, delay: policy.backoffMs },
-    removeOnComplete: { age: cfg.resultTtlSeconds },
+    removeOnComplete: { age: opts.resultTtlSeconds ?? cfg.resultTtlSeconds },
     removeOnFail: { age: cfg.failedTtlSeconds },
   };
   // Always set: BullMQ runs priority-0 jobs before every prioritized one, so "no priority" must

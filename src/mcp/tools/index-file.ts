@@ -2,23 +2,79 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { resolveAllowedPath } from '../../discovery/index.js';
 import { JOBS } from '../../queue/names.js';
+import type { TaskInfo } from '../../queue/task-client.js';
 import type { ToolContext } from '../context.js';
 import { runTool, toolResult } from '../results.js';
+import type { TaskTools } from '../tasks/tools.js';
 import { priorityIn, taskOut } from './schemas.js';
 
+const inputSchema = {
+  path: z.string().min(1).describe('File path, absolute or relative to the working directory'),
+  priority: priorityIn.default('high'),
+};
+
+/** What the worker returns for one file (a subset of its files result). */
+const fileResult = z
+  .object({
+    indexed: z.number(),
+    unchanged: z.number(),
+    failed: z.number(),
+    skipped: z.record(z.string(), z.number()),
+    symbols: z.number(),
+    failedFiles: z.array(z.object({ path: z.string(), error: z.string() })),
+  })
+  .partial();
+
+/** One line on what happened to the file. */
+function describeOutcome(path: string, r: z.infer<typeof fileResult>): string {
+  if (r.failed) return `${path}: failed (${r.failedFiles?.[0]?.error ?? 'parse error'})`;
+  const skipped = Object.keys(r.skipped ?? {})[0];
+  if (skipped) return `${path}: skipped (${skipped})`;
+  if (r.unchanged) return `${path}: unchanged since it was last indexed`;
+  return `${path}: indexed, ${r.symbols ?? 0} symbols`;
+}
+
+/** The file's outcome as the answer of an MCP task (`tasks/result`). */
+function fileOutcome(info: TaskInfo, path: string) {
+  const parsed = fileResult.safeParse(info.result);
+  const r = parsed.success ? parsed.data : {};
+  return toolResult(
+    { task_id: info.task_id, state: info.state, path, result: info.result },
+    describeOutcome(path, r),
+  );
+}
+
 /** `index_file`: (re)index one file, ahead of bulk work by default. */
-export function registerIndexFileTool(server: McpServer, ctx: ToolContext): void {
+export function registerIndexFileTool(server: McpServer, ctx: ToolContext, taskTools?: TaskTools): void {
+  const enqueue = async (path: string, priority: z.infer<typeof priorityIn>, resultTtlSeconds?: number) => {
+    const p = await resolveAllowedPath(path, await ctx.allowedRoots(), { expect: 'file' });
+    const tasks = await ctx.tasks();
+    const taskId = await tasks.enqueue(
+      JOBS.indexFile,
+      { root: p.root, path: p.relPath },
+      { priority, ...(resultTtlSeconds ? { resultTtlSeconds } : {}) },
+    );
+    return { taskId, realPath: p.realPath };
+  };
+  taskTools?.set('index_file', {
+    inputSchema,
+    pollIntervalMs: 250,
+    async start(args, { resultTtlSeconds }) {
+      const a = z.object(inputSchema).parse(args);
+      const { taskId, realPath } = await enqueue(a.path, a.priority, resultTtlSeconds);
+      return { taskId, meta: { path: realPath } };
+    },
+    result: (info, meta) => fileOutcome(info, meta.path ?? ''),
+  });
   server.registerTool(
     'index_file',
     {
       title: 'Index one file',
       description:
-        'Queue a re-index of one source file (high priority by default, so it runs before bulk jobs). Returns a task_id for task_status.',
-      inputSchema: {
-        path: z.string().min(1).describe('File path, absolute or relative to the working directory'),
-        priority: priorityIn.default('high'),
-      },
-      outputSchema: taskOut.pick({ task_id: true, state: true }).extend({ path: z.string() }).shape,
+        'Queue a re-index of one source file (high priority by default, so it runs before bulk jobs). Returns a task_id for task_status. Also runs as an MCP task; its result is the file outcome.',
+      inputSchema,
+      outputSchema: taskOut.pick({ task_id: true, state: true, result: true }).extend({ path: z.string() })
+        .shape,
       annotations: {
         readOnlyHint: false,
         destructiveHint: false,
@@ -28,12 +84,10 @@ export function registerIndexFileTool(server: McpServer, ctx: ToolContext): void
     },
     async ({ path, priority }) =>
       runTool(async () => {
-        const p = await resolveAllowedPath(path, await ctx.allowedRoots(), { expect: 'file' });
-        const tasks = await ctx.tasks();
-        const taskId = await tasks.enqueue(JOBS.indexFile, { root: p.root, path: p.relPath }, { priority });
+        const { taskId, realPath } = await enqueue(path, priority);
         return toolResult(
-          { task_id: taskId, state: 'PENDING', path: p.realPath },
-          `queued ${p.realPath} as task ${taskId}`,
+          { task_id: taskId, state: 'PENDING', path: realPath },
+          `queued ${realPath} as task ${taskId}`,
         );
       }),
   );

@@ -2,28 +2,65 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { resolveAllowedPath } from '../../discovery/index.js';
 import { JOBS } from '../../queue/names.js';
+import type { TaskInfo } from '../../queue/task-client.js';
 import type { ToolContext } from '../context.js';
 import { runTool, toolResult } from '../results.js';
+import type { TaskTools } from '../tasks/tools.js';
 import { priorityIn, taskOut } from './schemas.js';
 
 /** Pause between the last progress notification and the result (see where it is used). */
 const FINAL_PROGRESS_PAUSE_MS = 30;
 
-/** `index_repository`: returns a task id at once; scanning and parsing run in workers. */
-export function registerIndexRepositoryTool(server: McpServer, ctx: ToolContext): void {
+/** The answer for a task that ended, or stopped being waited for (`wait: true`, and `tasks/result`). */
+function repositoryOutcome(info: TaskInfo, root: string) {
+  const out: Record<string, unknown> = { task_id: info.task_id, state: info.state, root };
+  if (info.progress) out.progress = info.progress;
+  if (info.result !== undefined) out.result = info.result;
+  if (info.error) out.error = info.error;
+  return toolResult(out, `task ${info.task_id}: ${info.state}${info.error ? ` (${info.error})` : ''}`);
+}
+
+const inputSchema = {
+  path: z.string().min(1).describe('Directory, absolute or relative to the working directory'),
+  force: z.boolean().default(false).describe('Re-parse every file even if unchanged'),
+  priority: priorityIn.default('normal'),
+  wait: z.boolean().default(false).describe('Wait (up to wait_seconds) for the task to finish'),
+  wait_seconds: z.number().int().min(1).max(3600).default(600),
+};
+
+/**
+ * `index_repository`: returns a task id at once; scanning and parsing run in workers. As an MCP
+ * task (`taskTools`), `tasks/result` answers what `wait: true` answers.
+ */
+export function registerIndexRepositoryTool(
+  server: McpServer,
+  ctx: ToolContext,
+  taskTools?: TaskTools,
+): void {
+  taskTools?.set('index_repository', {
+    inputSchema,
+    pollIntervalMs: 1000,
+    async start(args, { resultTtlSeconds }) {
+      const a = z.object(inputSchema).parse(args);
+      const p = await resolveAllowedPath(a.path, await ctx.allowedRoots(), { expect: 'directory' });
+      const tasks = await ctx.tasks();
+      const taskId = await tasks.enqueue(
+        JOBS.indexRepository,
+        { root: p.realPath, force: a.force, priority: a.priority },
+        { resultTtlSeconds },
+      );
+      ctx.onRootIndexed?.(p.realPath);
+      return { taskId, meta: { root: p.realPath } };
+    },
+    result: (info, meta) => repositoryOutcome(info, meta.root ?? ''),
+  });
   server.registerTool(
     'index_repository',
     {
       title: 'Index a repository',
       description:
-        'Queue indexing of a directory tree (gitignore-aware; unchanged files are skipped unless force). Returns a task_id at once; poll task_status. With wait=true the call returns when the task ends, sending progress notifications if the client asked for them.',
-      inputSchema: {
-        path: z.string().min(1).describe('Directory, absolute or relative to the working directory'),
-        force: z.boolean().default(false).describe('Re-parse every file even if unchanged'),
-        priority: priorityIn.default('normal'),
-        wait: z.boolean().default(false).describe('Wait (up to wait_seconds) for the task to finish'),
-        wait_seconds: z.number().int().min(1).max(3600).default(600),
-      },
+        'Queue indexing of a directory tree (gitignore-aware; unchanged files are skipped unless force). Returns a task_id at once; poll task_status. With wait=true the call returns when the task ends, sending progress notifications if the client asked for them. Also runs as an MCP task (tasks/get, tasks/result).',
+      inputSchema,
       outputSchema: taskOut
         .pick({ task_id: true, state: true, progress: true, result: true, error: true })
         .extend({ root: z.string() }).shape,
@@ -80,11 +117,7 @@ export function registerIndexRepositoryTool(server: McpServer, ctx: ToolContext)
           // in the same read as the response is lost. A short pause keeps them apart.
           await new Promise((r) => setTimeout(r, FINAL_PROGRESS_PAUSE_MS));
         }
-        const out: Record<string, unknown> = { task_id: taskId, state: info.state, root: p.realPath };
-        if (info.progress) out.progress = info.progress;
-        if (info.result !== undefined) out.result = info.result;
-        if (info.error) out.error = info.error;
-        return toolResult(out, `task ${taskId}: ${info.state}${info.error ? ` (${info.error})` : ''}`);
+        return repositoryOutcome(info, p.realPath);
       }),
   );
 }

@@ -1,0 +1,84 @@
+import { QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../../config/schema.js';
+import { errorMessage } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { QUEUE_OF, TASK_ID_PREFIX } from '../../queue/names.js';
+import { createRedis } from '../../redis/connection.js';
+
+/** The queues of the job tools' jobs (index-repository, index-file, cleanup). */
+const TASK_QUEUES = [...new Set([QUEUE_OF['index-repository'], QUEUE_OF['index-file'], QUEUE_OF.cleanup])];
+/** Ids of jobs a tool call created; batches (`<id>b<n>`) and other children never are protocol tasks. */
+const TOOL_TASK_ID = new RegExp(`^(${TASK_QUEUES.map((q) => TASK_ID_PREFIX[q]).join('|')})[0-9a-f]{32}$`);
+
+/** Called with the id of a job that just ended (completed, failed or removed). */
+export type TaskEndListener = (taskId: string) => void;
+
+/**
+ * Relays BullMQ queue events to MCP servers: whichever process ran or cancelled the job, every
+ * server sharing the Redis hears that it ended, so it can send `notifications/tasks/status` to its
+ * client. One relay per process (the HTTP endpoint shares one among its sessions); it starts on
+ * first use and holds one Redis connection per queue.
+ */
+export class TaskEventRelay {
+  private readonly listeners = new Set<TaskEndListener>();
+  private started: Promise<void> | null = null;
+  private readonly events: QueueEvents[] = [];
+  private conn: Redis | null = null;
+
+  constructor(
+    private readonly cfg: Config,
+    private readonly redisUrl: () => Promise<string>,
+    private readonly log: Logger,
+  ) {}
+
+  /** Listens until the returned function is called. */
+  subscribe(listener: TaskEndListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Starts listening to the queues; resolves once it listens (never rejects: without events, tasks
+   * still work, clients just poll). Idempotent; a failed start is retried on the next call.
+   */
+  start(): Promise<void> {
+    this.started ??= this.listen().catch((err) => {
+      this.log.warn('task status notifications are off: cannot listen to queue events', {
+        error: errorMessage(err),
+      });
+      this.started = null;
+    });
+    return this.started;
+  }
+
+  private async listen(): Promise<void> {
+    const url = await this.redisUrl();
+    // QueueEvents blocks on XREAD: a connection without a per-request retry limit, which it duplicates.
+    this.conn ??= createRedis(url, 'worker');
+    this.conn.on('error', (e) => this.log.debug('redis error (queue events)', { error: e.message }));
+    for (const q of TASK_QUEUES) {
+      const ev = new QueueEvents(q, { connection: this.conn, prefix: this.cfg.queuePrefix });
+      ev.on('error', (e) => this.log.debug('queue events error', { queue: q, error: errorMessage(e) }));
+      const ended = ({ jobId }: { jobId: string }) => {
+        if (!TOOL_TASK_ID.test(jobId)) return;
+        for (const l of this.listeners) l(jobId);
+      };
+      ev.on('completed', ended);
+      ev.on('failed', ended);
+      ev.on('removed', ended);
+      this.events.push(ev);
+      await ev.waitUntilReady();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+    await this.started;
+    await Promise.allSettled(this.events.map((e) => e.close()));
+    this.events.length = 0;
+    this.conn?.disconnect();
+    this.conn = null;
+    this.started = null;
+  }
+}
