@@ -1,4 +1,5 @@
-import { readdirSync, type Stats, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, type Stats, statSync } from 'node:fs';
 import { type ChokidarOptions, type FSWatcher, watch } from 'chokidar';
 import { createIgnoreMatcher, IGNORE_FILE_NAMES, type IgnoreMatcher } from '../discovery/index.js';
 import { errorMessage } from '../errors.js';
@@ -78,6 +79,8 @@ export class RootWatcher {
   private readonly recentEvents = new Map<string, number>();
   private closed = false;
   private submitErrorLogged = 0;
+  /** Content hash of each ignore file as last read (null: absent), to tell real rule changes. */
+  private readonly ruleContents = new Map<string, string | null>();
   /** Pending `ready` waits, released when the watcher they wait for is closed. */
   private readonly readyWaiters = new Set<() => void>();
   mode: 'native' | 'polling';
@@ -114,6 +117,11 @@ export class RootWatcher {
   /** Changes seen and not yet enqueued. */
   get pendingChanges(): number {
     return this.coalescer.size;
+  }
+
+  /** How many times the tree was read: 1 after start, one more per ignore-rules change or fallback. */
+  get treeReads(): number {
+    return this.generation;
   }
 
   /** Starts chokidar; resolves once the initial scan is done (and the catch-up is queued). */
@@ -189,6 +197,18 @@ export class RootWatcher {
       if (!live()) return;
       const rel = this.relOf(abs);
       if (rel === null) return;
+      if (isIgnoreFile(rel) && (event === 'add' || event === 'change' || event === 'unlink')) {
+        // The initial scan reads the rules it finds (they are in force already): no change. Later
+        // events count only when the content differs, so a touch or a rewrite with the same bytes
+        // does not re-read the whole tree.
+        const before = this.ruleContents.get(rel);
+        const now = event === 'unlink' ? null : this.ruleHash(rel);
+        this.ruleContents.set(rel, now);
+        if (!ready && event === 'add') return;
+        if (before !== undefined && before === now) return;
+        this.rulesChanged(rel);
+        return;
+      }
       if (!ready && event === 'add') {
         // Initial scan: only what differs from the index is queued.
         seen.add(rel);
@@ -222,11 +242,6 @@ export class RootWatcher {
   }
 
   private onEvent(event: string, rel: string): void {
-    const name = rel.slice(rel.lastIndexOf('/') + 1);
-    if (IGNORE_FILE_NAMES.includes(name) && (event === 'add' || event === 'change' || event === 'unlink')) {
-      this.rulesChanged(rel);
-      return;
-    }
     if (event === 'add' || event === 'change') this.recentEvents.set(rel, Date.now());
     switch (event) {
       case 'add':
@@ -245,6 +260,15 @@ export class RootWatcher {
         break;
       default:
         break;
+    }
+  }
+
+  /** A hash of an ignore file's bytes; null when it cannot be read (gone, or not a file). */
+  private ruleHash(rel: string): string | null {
+    try {
+      return createHash('sha1').update(readFileSync(`${this.root}/${rel}`)).digest('hex');
+    } catch {
+      return null;
     }
   }
 
@@ -378,4 +402,8 @@ export class RootWatcher {
     const prefix = dir === '' ? '' : `${dir}/`;
     return [...files.keys()].filter((p) => p.startsWith(prefix));
   }
+}
+
+function isIgnoreFile(rel: string): boolean {
+  return IGNORE_FILE_NAMES.includes(rel.slice(rel.lastIndexOf('/') + 1));
 }

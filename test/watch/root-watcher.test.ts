@@ -125,6 +125,67 @@ describe('RootWatcher (real chokidar, in process)', () => {
   });
 });
 
+describe('RootWatcher and ignore files', () => {
+  const dirs: string[] = [];
+  after(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  /** A watched root with a .gitignore, indexed and current, so the start queues nothing. */
+  async function indexedRoot() {
+    const { statSync } = await import('node:fs');
+    const root = mkdtempSync(join(tmpdir(), 'ci-watch-'));
+    dirs.push(root);
+    put(root, '.gitignore', 'gen/\n');
+    put(root, 'src/a.ts', 'export const a = 1;\n');
+    put(root, 'gen/out.ts', 'export const out = 1;\n');
+    const st = statSync(join(root, 'src/a.ts'));
+    const indexed = new Map([
+      ['src/a.ts', { size: st.size, mtimeMs: st.mtimeMs, sha256: null, status: 'indexed' as const }],
+    ]);
+    const plans: ChangePlan[] = [];
+    const w = new RootWatcher({
+      root,
+      extraExcludes: [],
+      batchSize: 200,
+      log,
+      timing: { rulesSettleMs: 20 },
+      submit: async (p) => void plans.push(p),
+      indexedFiles: () => indexed as never,
+    });
+    await w.start();
+    return { root, w, plans };
+  }
+
+  const quiet = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  test('starting on an indexed root reads the tree once: the initial .gitignore is no rules change', async () => {
+    const { w, plans } = await indexedRoot();
+    // Long enough for many settle-and-reopen rounds if the initial add counted as a change.
+    await quiet(1500);
+    assert.equal(w.treeReads, 1, `the tree was read ${w.treeReads} times while nothing changed`);
+    assert.deepEqual(plans, []);
+    await w.close();
+  });
+
+  test('a .gitignore saved with the same content is no rules change; a real edit re-reads once', async () => {
+    const { root, w, plans } = await indexedRoot();
+    put(root, '.gitignore', 'gen/\n');
+    await quiet(600);
+    assert.equal(w.treeReads, 1, 'same bytes rewritten: no re-read');
+    put(root, '.gitignore', '# nothing ignored now\n');
+    await eventually('the re-read with the new rules', async () => w.treeReads >= 2, 5000);
+    await eventually(
+      'gen/out.ts queued once it is no longer ignored',
+      async () => plans.some((p) => [...p.files, ...p.batches.flat()].includes('gen/out.ts')),
+      5000,
+    );
+    await quiet(600);
+    assert.equal(w.treeReads, 2, `one edit, ${w.treeReads - 1} re-reads`);
+    await w.close();
+  });
+});
+
 describe('ChangeCoalescer', () => {
   const make = (plans: ChangePlan[], indexed: string[] = []) =>
     new ChangeCoalescer({
