@@ -266,7 +266,9 @@ export class RootWatcher {
   /** A hash of an ignore file's bytes; null when it cannot be read (gone, or not a file). */
   private ruleHash(rel: string): string | null {
     try {
-      return createHash('sha1').update(readFileSync(`${this.root}/${rel}`)).digest('hex');
+      return createHash('sha1')
+        .update(readFileSync(`${this.root}/${rel}`))
+        .digest('hex');
     } catch {
       return null;
     }
