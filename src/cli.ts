@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { describePool, startLocalPool } from '../workers/local-pool.js';
 import { createProgressReporter } from './cli/progress.js';
 import { renderSummary } from './cli/summary.js';
@@ -18,6 +17,7 @@ import { resolveCommandDirectory } from './discovery/index.js';
 import { CodeindexError, errorMessage, isCodeindexError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { createCodeindexServer } from './mcp/server.js';
+import { StdioLineTransport } from './mcp/stdio-transport.js';
 import { connectTaskClient } from './queue/connect.js';
 import { JOBS } from './queue/names.js';
 import { ensureSchedules } from './queue/schedules.js';
@@ -237,7 +237,7 @@ async function serve(cfg: Config, log: Logger, v?: Values): Promise<number> {
       earlyRoots.clear();
     }
   };
-  const transport = new StdioServerTransport();
+  const transport = new StdioLineTransport({ log });
   await server.connect(transport);
   log.info('codeindex MCP server ready on stdio', { workers: cfg.workers });
   // --- serve --http: same Redis, producer, index and watcher hooks as the stdio server.
