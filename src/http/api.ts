@@ -5,6 +5,7 @@ import { isInside, resolveAllowedPath } from '../discovery/index.js';
 import { createCodeSearch } from '../mcp/code-search.js';
 import { staleChecker } from '../mcp/context.js';
 import { decodeCursor, encodeCursor } from '../mcp/results.js';
+import { confineToRoots } from '../mcp/scope.js';
 import { kindIn, languageIn, priorityIn } from '../mcp/tools/schemas.js';
 import { chunkHitToOut } from '../mcp/tools/search-code.js';
 import { symbolToOut } from '../mcp/tools/search-symbols.js';
@@ -73,12 +74,15 @@ export function createApiRouter(deps: HttpAppDeps): Router {
   const r = Router();
   const search = createCodeSearch(deps.cfg, deps.store, deps.log);
 
-  /** The query scope: a path_prefix inside the allowed roots, else the single root, else all. */
+  /**
+   * The query scope: a path_prefix inside the allowed roots, else the allowed roots (undefined
+   * when every indexed root is one of them). Projects of other clients never show up.
+   */
   const scope = async (prefix: string | undefined) => {
     const roots = (await deps.allowedRoots()).map(realOrSelf);
     if (prefix)
-      return { prefix: (await resolveAllowedPath(prefix, roots, { expect: 'any' })).realPath, roots };
-    return { prefix: roots.length === 1 ? roots[0] : undefined, roots };
+      return { prefix: [(await resolveAllowedPath(prefix, roots, { expect: 'any' })).realPath], roots };
+    return { prefix: confineToRoots(roots, deps.store, undefined), roots };
   };
 
   r.post(

@@ -11,14 +11,16 @@ import { createVectorService, type VectorService } from '../embeddings/vector-se
 import type { LanguageId } from '../indexer/types.js';
 import type { Logger } from '../log.js';
 import { chunkHit, makeSnippet } from '../store/text-search.js';
-import type { ChunkHit, ChunkRecord, IndexStore } from '../store/types.js';
+import type { ChunkHit, ChunkRecord, IndexStore, PathScope } from '../store/types.js';
+import { isUnder, rootInScope } from './scope.js';
 
 export type SearchMode = 'text' | 'semantic' | 'hybrid';
 
 export interface CodeSearchQuery {
   query: string;
   mode: SearchMode;
-  pathPrefix?: string | undefined;
+  /** One absolute path prefix or several (their union); undefined: every indexed root. */
+  pathPrefix?: PathScope | undefined;
   language?: LanguageId | undefined;
   limit: number;
   offset: number;
@@ -78,15 +80,10 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
     const p = embedder();
     if (!p) return null;
     const s = store();
+    const prefixes = scopeList(q.pathPrefix);
     const roots = s
       .listRoots()
-      .filter(
-        (r) =>
-          !q.pathPrefix ||
-          q.pathPrefix === r.path ||
-          q.pathPrefix.startsWith(`${r.path}/`) ||
-          r.path.startsWith(`${q.pathPrefix}/`),
-      )
+      .filter((r) => rootInScope(r.path, prefixes))
       .map((r) => ({ path: r.path, generation: r.generation, chunksVersion: r.chunksVersion }));
     const base = { model, vectorsVersion: s.vectorsVersion() };
     const sizes = await vectors.sizes({ ...base, roots });
@@ -143,12 +140,13 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
       // Semantic candidates must honour the same filters as text search (that needs their paths).
       let semIds = sem.ids.slice(0, Math.max(50, want) * 3);
       const known = new Map<number, ChunkRecord>();
-      if (q.pathPrefix || q.language) {
+      const prefixes = scopeList(q.pathPrefix);
+      if (prefixes || q.language) {
         const kept = s
           .chunksByIds(semIds)
           .filter(
             (c) =>
-              (!q.pathPrefix || c.path === q.pathPrefix || c.path.startsWith(`${q.pathPrefix}/`)) &&
+              (!prefixes || prefixes.some((p) => isUnder(p, c.path))) &&
               (!q.language || c.language === q.language),
           );
         for (const c of kept) known.set(c.chunkId, c);
@@ -212,6 +210,11 @@ function readPage(
     }
   }
   return out;
+}
+
+/** A scope as a list (undefined: everything). */
+function scopeList(scope: PathScope | undefined): readonly string[] | undefined {
+  return scope === undefined ? undefined : typeof scope === 'string' ? [scope] : scope;
 }
 
 /** The first lines of a chunk, numbered, as a snippet. */

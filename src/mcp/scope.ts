@@ -1,6 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CodeindexError } from '../errors.js';
+import type { IndexStore } from '../store/types.js';
 import type { ToolContext } from './context.js';
 
 function real(p: string): string {
@@ -11,32 +12,62 @@ function real(p: string): string {
   }
 }
 
+/** True when `path` is `dir` or lies below it. */
+export function isUnder(dir: string, path: string): boolean {
+  return path === dir || path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
+}
+
 /**
- * The absolute path prefix a query is limited to: the given `path_prefix` (which must lie inside
- * an allowed root), else the single allowed root, else nothing (all indexed roots).
+ * What a query may look at: the given `path_prefix` (which must lie inside an allowed root) as a
+ * one-element list; else the allowed roots; else undefined when every indexed root lies inside an
+ * allowed root anyway (no filter needed, the usual case). A data dir can hold projects of other
+ * clients: their files must never show up in this client's results.
  */
 export async function queryScope(
-  ctx: ToolContext,
+  ctx: Pick<ToolContext, 'allowedRoots' | 'store'>,
   pathPrefix: string | undefined,
-): Promise<string | undefined> {
-  const roots = (await ctx.allowedRoots()).map(real);
+): Promise<string[] | undefined> {
+  return confineToRoots(await ctx.allowedRoots(), ctx.store, pathPrefix);
+}
+
+/** `queryScope` for a caller that has its allowed roots and store at hand (the HTTP API). */
+export function confineToRoots(
+  allowedRoots: readonly string[],
+  store: () => IndexStore,
+  pathPrefix: string | undefined,
+): string[] | undefined {
+  const roots = allowedRoots.map(real);
   if (pathPrefix) {
     const abs = real(resolve(pathPrefix));
-    if (!roots.some((r) => abs === r || abs.startsWith(`${r}/`))) {
+    if (!roots.some((r) => isUnder(r, abs))) {
       throw new CodeindexError(
         'PATH_OUTSIDE_ROOT',
         `${abs} is outside the allowed roots (${roots.join(', ')}): add it to CODEINDEX_ROOTS or open the client in that folder`,
       );
     }
-    return abs;
+    return [abs];
   }
   // Without a prefix, filtering costs a join per candidate; skip it when every indexed root is
-  // one the client may see anyway (the usual case).
+  // one the client may see anyway.
   try {
-    const indexed = ctx.store().listRoots();
-    if (indexed.every((r) => roots.some((a) => r.path === a || r.path.startsWith(`${a}/`)))) return undefined;
+    // An empty index keeps the roots as the scope, so the query says NOT_INDEXED.
+    const indexed = store().listRoots();
+    if (indexed.length > 0 && indexed.every((r) => roots.some((a) => isUnder(a, r.path)))) return undefined;
   } catch {
-    // Not indexed yet: the caller reports that.
+    // Not indexed yet: the query reports that.
   }
-  return roots.length === 1 ? roots[0] : undefined;
+  return roots;
+}
+
+/**
+ * The one directory a scope names, for callers that show paths relative to it (the repo map) or
+ * record which root was queried; undefined for a union of several.
+ */
+export function singleScope(scope: readonly string[] | undefined): string | undefined {
+  return scope?.length === 1 ? scope[0] : undefined;
+}
+
+/** Whether an indexed root and a scope overlap (the root holds, or lies inside, a scope entry). */
+export function rootInScope(root: string, scope: readonly string[] | undefined): boolean {
+  return scope === undefined || scope.some((p) => isUnder(p, root) || isUnder(root, p));
 }

@@ -2,13 +2,13 @@ import { joinRootPath, scopeFilter } from './paths.js';
 import type { QueryContext } from './query-context.js';
 import { scopeOf } from './query-context.js';
 import { USE_KINDS_MASK } from './ref-sites.js';
-import type { GraphData } from './types.js';
+import type { GraphData, PathScope } from './types.js';
 
 /**
  * Everything a repository map needs, in three scans: indexed files, their definitions, and their
  * references by name (non-import refs only). Scoped by an absolute path prefix.
  */
-export function graphData(ctx: QueryContext, pathPrefix: string | undefined): GraphData {
+export function graphData(ctx: QueryContext, pathPrefix: PathScope | undefined): GraphData {
   const scope = scopeOf(ctx, pathPrefix);
   const f = scope === null ? { sql: '1', params: [] as unknown[] } : scopeFilter(scope);
   const files = ctx.statements

@@ -1,7 +1,9 @@
 import type Database from 'better-sqlite3';
+import { CodeindexError } from '../errors.js';
 import type { ScopeEntry } from './paths.js';
 import { resolveScope } from './paths.js';
 import type { StatementCache } from './statement-cache.js';
+import type { PathScope } from './types.js';
 
 /** What the query modules share: the connection, its statement cache, the clock. */
 export interface QueryContext {
@@ -15,9 +17,29 @@ export function allRoots(ctx: QueryContext): { id: number; path: string }[] {
   return ctx.statements.get<{ id: number; path: string }>('SELECT id, path FROM roots ORDER BY path').all();
 }
 
-/** The scope of an optional absolute path prefix (null = everything). */
-export function scopeOf(ctx: QueryContext, pathPrefix: string | undefined): ScopeEntry[] | null {
-  return pathPrefix === undefined ? null : resolveScope(allRoots(ctx), pathPrefix);
+/**
+ * The scope of an optional absolute path prefix, or of several (null = everything). With several,
+ * those that select nothing indexed are left out; `NOT_INDEXED` when none selects anything.
+ */
+export function scopeOf(ctx: QueryContext, pathPrefix: PathScope | undefined): ScopeEntry[] | null {
+  if (pathPrefix === undefined) return null;
+  const roots = allRoots(ctx);
+  if (typeof pathPrefix === 'string') return resolveScope(roots, pathPrefix);
+  const out: ScopeEntry[] = [];
+  for (const p of pathPrefix) {
+    try {
+      out.push(...resolveScope(roots, p));
+    } catch (err) {
+      if (!(err instanceof CodeindexError) || err.code !== 'NOT_INDEXED') throw err;
+    }
+  }
+  if (out.length === 0) {
+    throw new CodeindexError(
+      'NOT_INDEXED',
+      `nothing is indexed under ${pathPrefix.join(', ') || 'the allowed roots'}: call index_repository with the project folder first`,
+    );
+  }
+  return out;
 }
 
 /** Clamps a caller's limit/offset to sane integers. */

@@ -69,12 +69,18 @@ export interface SymbolHit {
   stale?: boolean;
 }
 
+/**
+ * Where a query looks: one absolute path prefix, or several whose union it searches (the roots a
+ * client may see when the index holds other projects too). An empty list selects nothing.
+ */
+export type PathScope = string | readonly string[];
+
 export interface SymbolQuery {
   query: string;
   kind?: SymbolKind;
   language?: LanguageId;
-  /** Absolute path prefix (a root, a directory, or a file). */
-  pathPrefix?: string;
+  /** Absolute path prefix (a root, a directory, or a file), or several (their union). */
+  pathPrefix?: PathScope;
   limit: number;
   offset?: number;
 }
@@ -92,7 +98,7 @@ export interface RefHit {
 
 export interface RefQuery {
   symbol: string;
-  pathPrefix?: string;
+  pathPrefix?: PathScope;
   limit: number;
   offset?: number;
 }
@@ -111,7 +117,7 @@ export interface ChunkHit {
 
 export interface TextQuery {
   query: string;
-  pathPrefix?: string;
+  pathPrefix?: PathScope;
   language?: LanguageId;
   limit: number;
   offset?: number;
@@ -314,7 +320,7 @@ export interface IndexStore {
   chunksByIds(ids: readonly number[]): ChunkRecord[];
 
   /** Files, definitions and (distinct, non-import) references under a prefix, for the repo map. */
-  graphData(pathPrefix?: string): GraphData;
+  graphData(pathPrefix?: PathScope): GraphData;
 
   close(): void;
 }

@@ -37,8 +37,8 @@ export function registerFindReferencesTool(server: McpServer, ctx: ToolContext):
       runTool(async () => {
         const store = ctx.store();
         const offset = decodeCursor(cursor);
-        const prefix = await queryScope(ctx, path);
-        const r = store.findReferences({ symbol, limit, offset, ...(prefix ? { pathPrefix: prefix } : {}) });
+        const scope = await queryScope(ctx, path);
+        const r = store.findReferences({ symbol, limit, offset, ...(scope ? { pathPrefix: scope } : {}) });
         const isStale = staleChecker(store);
         const references = r.hits.map((h) => ({
           name: h.name,

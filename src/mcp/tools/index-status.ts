@@ -4,7 +4,7 @@ import type { IndexStore, RootStatus } from '../../store/types.js';
 import type { CodeSearch } from '../code-search.js';
 import type { ToolContext } from '../context.js';
 import { runTool, toolResult } from '../results.js';
-import { queryScope } from '../scope.js';
+import { queryScope, rootInScope } from '../scope.js';
 
 const rootOut = z.object({
   root: z.string(),
@@ -76,8 +76,11 @@ export function registerIndexStatusTool(server: McpServer, ctx: ToolContext, sea
     async ({ path }) =>
       runTool(async () => {
         const store = ctx.store();
-        const prefix = path ? await queryScope(ctx, path) : undefined;
-        const statuses = store.rootStatus(prefix);
+        // Only roots this client may see: a path names one of them; without one, all it may see.
+        const scope = await queryScope(ctx, path);
+        const statuses = store
+          .rootStatus(path ? scope?.[0] : undefined)
+          .filter((s) => path !== undefined || rootInScope(s.root, scope));
         const model = ctx.cfg.embeddings.provider === 'off' ? null : search.model;
         const roots = statuses.map((s) => {
           const notes = ctx.rootNotes?.(s.root);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ToolContext } from '../context.js';
 import { buildRepoMap } from '../repo-map.js';
 import { runTool, toolResult } from '../results.js';
-import { queryScope } from '../scope.js';
+import { queryScope, singleScope } from '../scope.js';
 
 /** `repo_map`: the most important files and symbols, ranked by the reference graph, within a budget. */
 export function registerRepoMapTool(server: McpServer, ctx: ToolContext): void {
@@ -47,8 +47,9 @@ export function registerRepoMapTool(server: McpServer, ctx: ToolContext): void {
     async ({ path, max_tokens, focus }) =>
       runTool(async () => {
         const store = ctx.store();
-        const prefix = await queryScope(ctx, path);
-        const data = store.graphData(prefix);
+        const scope = await queryScope(ctx, path);
+        const data = store.graphData(scope);
+        const prefix = singleScope(scope);
         // Paths relative to the scope keep the map small; `root` says what they are relative to.
         if (prefix)
           for (const f of data.files)

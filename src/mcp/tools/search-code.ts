@@ -60,8 +60,8 @@ export function registerSearchCodeTool(server: McpServer, ctx: ToolContext, sear
       runTool(async () => {
         const store = ctx.store();
         const offset = decodeCursor(cursor);
-        const prefix = await queryScope(ctx, path_prefix);
-        const r = await search.search({ query, mode, pathPrefix: prefix, language, limit, offset });
+        const scope = await queryScope(ctx, path_prefix);
+        const r = await search.search({ query, mode, pathPrefix: scope, language, limit, offset });
         const isStale = staleChecker(store);
         const results = r.hits.map((h) => chunkHitToOut(h, isStale(h.path)));
         const out: Record<string, unknown> = { results, mode: r.mode };

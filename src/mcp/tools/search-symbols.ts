@@ -49,14 +49,14 @@ export function registerSearchSymbolsTool(server: McpServer, ctx: ToolContext): 
       runTool(async () => {
         const store = ctx.store();
         const offset = decodeCursor(cursor);
-        const prefix = await queryScope(ctx, path_prefix);
+        const scope = await queryScope(ctx, path_prefix);
         const r = store.searchSymbols({
           query,
           limit,
           offset,
           ...(kind ? { kind } : {}),
           ...(language ? { language } : {}),
-          ...(prefix ? { pathPrefix: prefix } : {}),
+          ...(scope ? { pathPrefix: scope } : {}),
         });
         const isStale = staleChecker(store);
         const symbols = r.hits.map((h) => symbolToOut(h, isStale(h.path)));
@@ -66,7 +66,8 @@ export function registerSearchSymbolsTool(server: McpServer, ctx: ToolContext): 
           out.next_cursor = encodeCursor(offset + limit);
           lines.push(`(more results: pass cursor "${out.next_cursor}")`);
         }
-        if (prefix) store.touchQueried(prefix);
+        // Roots queried recently are kept by the cleanup (only paths that are roots are recorded).
+        for (const r of scope ?? (await ctx.allowedRoots())) store.touchQueried(r);
         return toolResult(out, lines.join('\n') || `no symbols match "${query}"`);
       }),
   );
