@@ -53,6 +53,7 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   CODEINDEX_STALLED_INTERVAL_MS: 'stalledIntervalMs',
   CODEINDEX_MAX_STALLED_COUNT: 'maxStalledCount',
   CODEINDEX_TEST_JOBS: 'testJobs',
+  CODEINDEX_REDIS_IDLE_TIMEOUT: 'redisIdleSeconds',
 };
 
 const LIST_KEYS = new Set(['roots', 'extraExcludes']);

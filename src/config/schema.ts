@@ -50,6 +50,12 @@ export const configSchema = z.object({
   home: z.string().min(1),
   /** Unset: embedded private redis-server, then 127.0.0.1:6379. */
   redisUrl: z.string().url().optional(),
+  /**
+   * The private redis-server (no redisUrl) stops after this many seconds without any client, like
+   * a build daemon's max idle time; the next codeindex start brings it back. 0 = never for
+   * idleness (it still stops when its data dir is removed).
+   */
+  redisIdleSeconds: nonNegativeInt.default(1800),
   /** Allowed roots (absolute after loading). Empty: the client's MCP roots, else the working directory. */
   roots: z.array(z.string().min(1)).default([]),
   workers: nonNegativeInt.default(Math.max(1, availableParallelism() - 1)),

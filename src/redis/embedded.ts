@@ -1,10 +1,12 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { CodeindexError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { guardRunning } from './guard.js';
 
 /** Where the private redis-server of a data dir lives. */
 export function embeddedRedisPaths(home: string) {
@@ -15,6 +17,7 @@ export function embeddedRedisPaths(home: string) {
     pidFile: join(dir, 'redis.pid'),
     logFile: join(dir, 'redis.log'),
     lockFile: join(dir, 'start.lock'),
+    guardPidFile: join(dir, 'guard.pid'),
   };
 }
 
@@ -45,6 +48,54 @@ function hasRedisServer(): boolean {
   return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
+/** When the private server stops itself; see `guardRedis`. */
+export interface EmbeddedRedisOptions {
+  /** Seconds without any client before it stops; 0 = only when its directory is removed. */
+  idleSeconds?: number;
+  /** How often the guard looks (ms); default: a fifth of the idle time, 0.25 s to 5 s. */
+  guardCheckMs?: number;
+}
+
+/** Default `idleSeconds`: half an hour, after which the next codeindex start brings it back. */
+export const DEFAULT_REDIS_IDLE_SECONDS = 1800;
+
+/**
+ * Starts the guard that stops the server when its directory disappears or it sits idle, unless
+ * one already runs. Detached, so it outlives the process that started the server, as the server does.
+ */
+function ensureGuard(
+  p: ReturnType<typeof embeddedRedisPaths>,
+  idleSeconds: number,
+  checkMs: number | undefined,
+  log: Logger,
+): void {
+  if (guardRunning(p.guardPidFile)) return;
+  try {
+    const main = fileURLToPath(new URL('./guard-main.js', import.meta.url));
+    const child = spawn(
+      process.execPath,
+      [
+        main,
+        p.socket,
+        p.dir,
+        String(idleSeconds * 1000),
+        p.guardPidFile,
+        ...(checkMs ? [String(checkMs)] : []),
+      ],
+      {
+        detached: true,
+        stdio: 'ignore',
+      },
+    );
+    child.on('error', (err) =>
+      log.warn('could not start the private redis-server guard', { error: err.message }),
+    );
+    child.unref();
+  } catch (err) {
+    log.warn('could not start the private redis-server guard', { error: (err as Error).message });
+  }
+}
+
 /** Takes an exclusive start lock so two processes never start two servers on one socket. */
 async function withStartLock<T>(lockFile: string, fn: () => Promise<T>): Promise<T> {
   for (let i = 0; i < 100; i++) {
@@ -73,16 +124,29 @@ async function withStartLock<T>(lockFile: string, fn: () => Promise<T>): Promise
 /**
  * Starts (or reuses) the private redis-server for a data dir: unix socket only, AOF on,
  * `noeviction` (BullMQ must never lose keys). It outlives the process that started it so several
- * servers and workers share it; `stopEmbeddedRedis` ends it.
+ * servers and workers share it; `stopEmbeddedRedis` ends it, and so does its guard when the data
+ * dir is removed or nothing has used it for `idleSeconds`.
  */
-export async function startEmbeddedRedis(home: string, log: Logger): Promise<string | null> {
+export async function startEmbeddedRedis(
+  home: string,
+  log: Logger,
+  opts: EmbeddedRedisOptions = {},
+): Promise<string | null> {
   const p = embeddedRedisPaths(home);
+  const idleSeconds = opts.idleSeconds ?? DEFAULT_REDIS_IDLE_SECONDS;
   mkdirSync(p.dir, { recursive: true, mode: 0o700 });
   const url = `unix://${p.socket}`;
-  if (existsSync(p.socket) && (await pingOnce({ path: p.socket }))) return url;
+  if (existsSync(p.socket) && (await pingOnce({ path: p.socket }))) {
+    // A server started before guards existed, or whose guard was killed, gets one now.
+    ensureGuard(p, idleSeconds, opts.guardCheckMs, log);
+    return url;
+  }
   if (!hasRedisServer()) return null;
   return withStartLock(p.lockFile, async () => {
-    if (existsSync(p.socket) && (await pingOnce({ path: p.socket }))) return url;
+    if (existsSync(p.socket) && (await pingOnce({ path: p.socket }))) {
+      ensureGuard(p, idleSeconds, opts.guardCheckMs, log);
+      return url;
+    }
     const args = [
       '--port',
       '0',
@@ -118,7 +182,8 @@ export async function startEmbeddedRedis(home: string, log: Logger): Promise<str
     for (let i = 0; i < 100; i++) {
       await sleep(50);
       if (await pingOnce({ path: p.socket }, 500)) {
-        log.info('started private redis-server', { socket: p.socket });
+        log.info('started private redis-server', { socket: p.socket, idleSeconds });
+        ensureGuard(p, idleSeconds, opts.guardCheckMs, log);
         return url;
       }
     }
@@ -161,11 +226,15 @@ export async function stopEmbeddedRedis(home: string): Promise<boolean> {
  * 127.0.0.1:6379; else one clear error saying how to get Redis.
  */
 export async function resolveRedisUrl(
-  cfg: { redisUrl?: string | undefined; home: string },
+  cfg: { redisUrl?: string | undefined; home: string; redisIdleSeconds?: number },
   log: Logger,
 ): Promise<string> {
   if (cfg.redisUrl) return cfg.redisUrl;
-  const embedded = await startEmbeddedRedis(cfg.home, log);
+  const embedded = await startEmbeddedRedis(
+    cfg.home,
+    log,
+    cfg.redisIdleSeconds === undefined ? {} : { idleSeconds: cfg.redisIdleSeconds },
+  );
   if (embedded) return embedded;
   if (await pingOnce({ host: '127.0.0.1', port: 6379 })) return 'redis://127.0.0.1:6379';
   throw new CodeindexError(
