@@ -25,6 +25,8 @@ export class TaskEventRelay {
   private started: Promise<void> | null = null;
   private readonly events: QueueEvents[] = [];
   private conn: Redis | null = null;
+  /** Final: a closed relay never listens again (a start still in flight stops at its next step). */
+  private closed = false;
 
   constructor(
     private readonly cfg: Config,
@@ -43,6 +45,7 @@ export class TaskEventRelay {
    * still work, clients just poll). Idempotent; a failed start is retried on the next call.
    */
   start(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     this.started ??= this.listen().catch((err) => {
       this.log.warn('task status notifications are off: cannot listen to queue events', {
         error: errorMessage(err),
@@ -54,6 +57,7 @@ export class TaskEventRelay {
 
   private async listen(): Promise<void> {
     const url = await this.redisUrl();
+    if (this.closed) return;
     // QueueEvents blocks on XREAD: a connection without a per-request retry limit, which it duplicates.
     this.conn ??= createRedis(url, 'worker');
     this.conn.on('error', (e) => this.log.debug('redis error (queue events)', { error: e.message }));
@@ -68,17 +72,17 @@ export class TaskEventRelay {
       ev.on('failed', ended);
       ev.on('removed', ended);
       this.events.push(ev);
-      await ev.waitUntilReady();
     }
+    await Promise.all(this.events.map((e) => e.waitUntilReady()));
   }
 
+  /** Stops listening; never waits for a start that cannot reach Redis. */
   async close(): Promise<void> {
+    this.closed = true;
     this.listeners.clear();
-    await this.started;
     await Promise.allSettled(this.events.map((e) => e.close()));
     this.events.length = 0;
     this.conn?.disconnect();
     this.conn = null;
-    this.started = null;
   }
 }

@@ -5,6 +5,7 @@ import type {
 } from '@modelcontextprotocol/sdk/experimental/tasks/interfaces.js';
 import type { CallToolResult, Request, RequestId, Result, Task } from '@modelcontextprotocol/sdk/types.js';
 import type { Config } from '../../config/schema.js';
+import { withRedisDeadline } from '../../redis/connection.js';
 import { CodeindexError, isCodeindexError } from '../../errors.js';
 import type { TaskClient, TaskInfo } from '../../queue/task-client.js';
 import { type ProtocolTaskRecord, ProtocolTaskRecords } from './records.js';
@@ -16,6 +17,8 @@ export const MIN_TASK_TTL_MS = 1000;
 /** How long `tasks/cancel` waits for the worker to stop before it answers with an error. */
 const CANCEL_WAIT_MS = 60_000;
 const CANCEL_POLL_MS = 100;
+/** How long a task-augmented call waits for queue events to be heard before it queues the job. */
+const PREPARE_WAIT_MS = 3000;
 /** Tasks per `tasks/list` page. */
 export const TASK_PAGE_SIZE = 20;
 
@@ -43,7 +46,7 @@ export interface AdoptedTask {
  * answers for any task, also after the one that created it restarted.
  */
 export class QueueTaskStore implements TaskStore {
-  private recordsPromise: Promise<ProtocolTaskRecords> | null = null;
+  private recordsPromise: Promise<{ records: ProtocolTaskRecords; redisUrl: string }> | null = null;
 
   constructor(private readonly deps: QueueTaskStoreDeps) {}
 
@@ -54,34 +57,39 @@ export class QueueTaskStore implements TaskStore {
     return Math.min(max, Math.max(MIN_TASK_TTL_MS, Math.round(requested)));
   }
 
-  /** Call before queueing a task's job, so its end is heard even when it ends at once. */
+  /**
+   * Call before queueing a task's job, so its end is heard even when it ends at once. Waits a
+   * bounded time: with Redis away, the enqueue that follows reports it (REDIS_UNAVAILABLE).
+   */
   async prepare(): Promise<void> {
-    await this.deps.onUse?.();
+    const listening = this.deps.onUse?.();
+    if (listening) await Promise.race([listening, sleep(PREPARE_WAIT_MS, undefined, { ref: false })]);
   }
 
-  private async records(): Promise<ProtocolTaskRecords> {
+  /** Runs `op` on the records with the same deadline and REDIS_UNAVAILABLE message as the task tools. */
+  private async withRecords<T>(op: (records: ProtocolTaskRecords) => Promise<T>): Promise<T> {
     void this.deps.onUse?.();
-    this.recordsPromise ??= this.deps
-      .tasks()
-      .then(
-        (t) =>
-          new ProtocolTaskRecords(
-            t.connection,
-            this.deps.cfg.queuePrefix,
-            this.deps.cfg.resultTtlSeconds * 1000,
-          ),
-      );
+    this.recordsPromise ??= this.deps.tasks().then((t) => ({
+      records: new ProtocolTaskRecords(
+        t.connection,
+        this.deps.cfg.queuePrefix,
+        this.deps.cfg.resultTtlSeconds * 1000,
+      ),
+      redisUrl: t.redisUrl,
+    }));
+    let r: { records: ProtocolTaskRecords; redisUrl: string };
     try {
-      return await this.recordsPromise;
+      r = await this.recordsPromise;
     } catch (err) {
       this.recordsPromise = null;
       throw err;
     }
+    return withRedisDeadline(r.redisUrl, () => op(r.records));
   }
 
   /** The record when the task exists and belongs to the caller; null otherwise (the same answer). */
   private async visible(taskId: string, sessionId: string | undefined): Promise<ProtocolTaskRecord | null> {
-    const rec = await (await this.records()).get(taskId);
+    const rec = await this.withRecords((r) => r.get(taskId));
     return rec && rec.owner === this.deps.owner(sessionId) ? rec : null;
   }
 
@@ -118,7 +126,7 @@ export class QueueTaskStore implements TaskStore {
       createdAt: Date.now(),
       meta: adopted.meta ?? {},
     };
-    await (await this.records()).save(rec);
+    await this.withRecords((r) => r.save(rec));
     const info = await this.info(rec.taskId);
     return toProtocolTask(
       info ?? {
@@ -195,7 +203,7 @@ export class QueueTaskStore implements TaskStore {
   }
 
   async listTasks(cursor?: string, sessionId?: string): Promise<{ tasks: Task[]; nextCursor?: string }> {
-    const page = await (await this.records()).page(this.deps.owner(sessionId), cursor, TASK_PAGE_SIZE);
+    const page = await this.withRecords((r) => r.page(this.deps.owner(sessionId), cursor, TASK_PAGE_SIZE));
     const tasks = (await Promise.all(page.ids.map((id) => this.getTask(id, sessionId)))).filter(
       (t): t is Task => t !== null,
     );
