@@ -5,9 +5,9 @@ import type {
 } from '@modelcontextprotocol/sdk/experimental/tasks/interfaces.js';
 import type { CallToolResult, Request, RequestId, Result, Task } from '@modelcontextprotocol/sdk/types.js';
 import type { Config } from '../../config/schema.js';
-import { withRedisDeadline } from '../../redis/connection.js';
 import { CodeindexError, isCodeindexError } from '../../errors.js';
 import type { TaskClient, TaskInfo } from '../../queue/task-client.js';
+import { withRedisDeadline } from '../../redis/connection.js';
 import { type ProtocolTaskRecord, ProtocolTaskRecords } from './records.js';
 import { toProtocolTask } from './status.js';
 import type { TaskTools } from './tools.js';
