@@ -288,6 +288,16 @@ describe('MCP Tasks over stdio, backed by the queue', () => {
     const file = join(repo, 'ts', readdirSync(join(repo, 'ts'))[0]!);
     const t = await createTask(second.client, 'index_file', { path: file }, 1000);
     assert.equal(t.ttl, 1000);
+    const c = makeClient(env);
+    try {
+      const job = await c.tasks.queues.indexing.getJob(t.taskId);
+      assert.deepEqual(job?.opts.removeOnComplete, { age: 1 }, 'the ttl is the result expiry of the job');
+    } finally {
+      await c.close();
+    }
+    // Asked for more than the result ttl, a task gets the result ttl.
+    const long = await createTask(second.client, 'index_file', { path: file }, 10 * 24 * 3600 * 1000);
+    assert.equal(long.ttl, env.cfg.resultTtlSeconds * 1000);
     const gone = await waitFor('the task to expire', async () => {
       try {
         await second.client.experimental.tasks.getTask(t.taskId);
