@@ -177,3 +177,26 @@ test('fileOutline: source order with containers; null when not indexed', () => {
   assert.equal(store.fileOutline('/repo/src/missing.ts'), null);
   assert.equal(store.fileOutline('/nowhere/a.ts'), null);
 });
+
+test('several path prefixes search their union; prefixes with nothing indexed are left out', () => {
+  store.writeBatch('/third', [indexed('t.ts', { symbols: [sym('getUser', 'function')] })]);
+  const paths = (pathPrefix: readonly string[]) =>
+    store
+      .searchSymbols({ query: 'getUser', limit: 50, pathPrefix })
+      .hits.filter((h) => h.name === 'getUser')
+      .map((h) => h.path)
+      .sort();
+  assert.deepEqual(paths(['/repo/src/deep', '/other-repo', '/not-indexed']), [
+    '/other-repo/x.ts',
+    '/repo/src/deep/nested/path/users.ts',
+  ]);
+  assert.ok(!paths(['/repo', '/other-repo']).includes('/third/t.ts'));
+  assert.throws(
+    () => store.searchSymbols({ query: 'getUser', limit: 5, pathPrefix: ['/nowhere', '/else'] }),
+    (e) => isCodeindexError(e, 'NOT_INDEXED'),
+  );
+  assert.throws(
+    () => store.searchSymbols({ query: 'getUser', limit: 5, pathPrefix: [] }),
+    (e) => isCodeindexError(e, 'NOT_INDEXED'),
+  );
+});
