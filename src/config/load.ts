@@ -39,6 +39,7 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   CODEINDEX_EMBEDDINGS_URL: 'embeddings.baseUrl',
   CODEINDEX_EMBEDDINGS_DIMS: 'embeddings.dims',
   CODEINDEX_EMBEDDINGS_BATCH: 'embeddings.maxBatch',
+  CODEINDEX_EMBED_MODEL_DIR: 'embeddings.modelDir',
   CODEINDEX_RATE_LIMIT_INDEXING: 'rateLimits.indexing',
   CODEINDEX_RATE_LIMIT_EMBEDDINGS: 'rateLimits.embeddings',
   CODEINDEX_RATE_LIMIT_MAINTENANCE: 'rateLimits.maintenance',

@@ -82,6 +82,8 @@ export const configSchema = z.object({
       baseUrl: z.string().url().optional(),
       dims: positiveInt.optional(),
       maxBatch: positiveInt.optional(),
+      /** A Hugging Face-style ONNX model directory the `local` provider runs instead of USE-lite. */
+      modelDir: z.string().min(1).optional(),
     })
     .default({ provider: 'local' }),
   rateLimits: z

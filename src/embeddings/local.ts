@@ -8,8 +8,8 @@ import { l2Normalize } from './vector-search.js';
  *
  * Offline, deterministic, no model download. It is a hashed bag of words tuned for code, so it
  * matches vocabulary, not meaning: "retry upload with backoff" finds `uploadWithRetry(…, backoff)`,
- * but not `resend(…)` with a delay loop. Remote providers do semantics; this is the default that
- * works on a laptop and lifts hybrid search above plain full-text on natural-language queries.
+ * but not `resend(…)` with a delay loop. It is an explicit choice (`embeddings.model: local-hash`)
+ * for machines where the neural default is too slow; it is not semantic (see `isSemanticModel`).
  *
  * For each text:
  * 1. Identifiers and words (`[\p{L}_$][\p{L}\p{N}_$]*`) are split into sub-tokens at `_`, `$`,
@@ -211,17 +211,19 @@ function undouble(w: string): string {
 }
 
 /**
- * The default provider: {@link embedLexical} behind the provider interface. `cfg.dims` (default
- * 512) or a model name `local-hash-v1-<dims>` sets the width; `baseUrl` and `apiKey` are ignored.
+ * The hashed bag of words ({@link embedLexical}) behind the provider interface, the `local`
+ * provider's explicit choice `local-hash`. `cfg.dims` (default 512) or a model name
+ * `local-hash-v1-<dims>` sets the width; `baseUrl` and `apiKey` are ignored.
  */
-export function createLocalEmbeddingProvider(cfg: EmbeddingProviderConfig): EmbeddingProvider {
-  const requested = cfg.model?.trim();
+export function createHashEmbeddingProvider(cfg: EmbeddingProviderConfig): EmbeddingProvider {
+  const alias = cfg.model?.trim();
+  const requested = alias === 'local-hash' ? undefined : alias;
   let modelDims: number | undefined;
   if (requested) {
     const m = /^local-hash-v1-(\d+)$/.exec(requested);
     if (!m) {
       throw new EmbeddingPermanentError(
-        `unknown local embeddings model "${requested}": use ${LOCAL_MODEL_PREFIX}<dims> (e.g. ${LOCAL_MODEL_PREFIX}${LOCAL_DEFAULT_DIMS}) or leave embeddings.model unset`,
+        `unknown local embeddings model "${requested}": use ${LOCAL_MODEL_PREFIX}<dims> (e.g. ${LOCAL_MODEL_PREFIX}${LOCAL_DEFAULT_DIMS})`,
         { provider: 'local' },
       );
     }

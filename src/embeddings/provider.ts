@@ -1,5 +1,5 @@
 import { EmbeddingPermanentError, type EmbeddingProviderId } from './errors.js';
-import { createLocalEmbeddingProvider } from './local.js';
+import { createLocalEmbeddingProvider } from './local-models.js';
 import { createOpenAIEmbeddingProvider } from './openai.js';
 import { createVoyageEmbeddingProvider } from './voyage.js';
 
@@ -28,6 +28,13 @@ export interface EmbeddingProvider {
   /** Largest number of texts sent in one request; `embed` splits larger inputs itself. */
   readonly maxBatch: number;
   embed(texts: string[], inputType: EmbeddingInputType, signal?: AbortSignal): Promise<Float32Array[]>;
+  /**
+   * The text a chunk is embedded as, when the provider wants more than its content (neural local
+   * models: the symbol's name as words, the content cut short). Unset: the content.
+   */
+  documentText?(chunk: { symbol?: string | null | undefined; content: string }): string;
+  /** Stops what the provider runs in the background (a model thread). */
+  close?(): Promise<void>;
 }
 
 /**
@@ -39,7 +46,7 @@ export interface EmbeddingProvider {
  */
 export interface EmbeddingProviderConfig {
   provider: EmbeddingProviderId;
-  /** Defaults: `local-hash-v1-512`, `text-embedding-3-small`, `voyage-code-3`. */
+  /** Defaults: `use-lite-v1` (or `onnx:<modelDir>`), `text-embedding-3-small`, `voyage-code-3`. */
   model?: string | undefined;
   /** Defaults: `https://api.openai.com/v1`, `https://api.voyageai.com/v1`; `/embeddings` is appended. */
   baseUrl?: string | undefined;

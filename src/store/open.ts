@@ -18,6 +18,7 @@ import {
   chunksByIds,
   chunksMissingVectors,
   coverageStamp,
+  dropOtherModelVectors,
   loadVectors,
   upsertVectors,
   vectorCoverage,
@@ -150,6 +151,7 @@ export function openIndexStore(dbPath: string, opts: OpenIndexStoreOptions = {})
       if (stamp !== null) coverageMemo.set(key, { stamp, coverage });
       return { ...coverage };
     },
+    dropOtherModelVectors: (rootPath, model) => dropOtherModelVectors(writableCtx(), rootPath, model),
     chunksByIds: (ids) => chunksByIds(ctx, ids),
     graphData: (pathPrefix) => graphData(ctx, pathPrefix),
     close() {

@@ -232,6 +232,8 @@ export interface ChunkRecord {
 export interface MissingVectorChunk {
   hash: string;
   content: string;
+  /** The chunk's symbol (qualified name), null for header chunks. */
+  symbol: string | null;
   /** The chunk's id: pass the last one back as `afterId` to continue after it. */
   chunkId: number;
 }
@@ -316,6 +318,8 @@ export interface IndexStore {
   upsertVectors(model: string, dims: number, rows: VectorRow[]): number;
   loadVectors(rootPath: string, model: string): LoadedVectorMatrix;
   vectorCoverage(rootPath: string, model: string): VectorCoverage;
+  /** Drops other models' vectors of a root once `model` covers it fully (a model change). */
+  dropOtherModelVectors(rootPath: string, model: string): number;
   /** Chunks by id, in the order given; unknown ids are left out. */
   chunksByIds(ids: readonly number[]): ChunkRecord[];
 

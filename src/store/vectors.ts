@@ -32,7 +32,7 @@ export function chunksMissingVectors(
   const seen = new Set<string>();
   const rows = ctx.statements
     .get<MissingVectorChunk>(
-      `SELECT c.hash, c.content, c.id AS chunkId FROM ${CHUNKS_OF_ROOT}
+      `SELECT c.hash, c.content, c.symbol, c.id AS chunkId FROM ${CHUNKS_OF_ROOT}
        WHERE r.path = ? AND c.id > ? AND ${EMBEDDED_KINDS}
          AND NOT EXISTS (SELECT 1 FROM vectors v WHERE v.hash = c.hash AND v.model = ?)
        ORDER BY c.id`,
@@ -148,6 +148,26 @@ export function vectorCoverage(ctx: QueryContext, rootPath: string, model: strin
   const total = r?.total ?? 0;
   const embedded = r?.embedded ?? 0;
   return { embedded, pending: total - embedded };
+}
+
+/**
+ * Deletes the vectors of models other than `model` for a root's chunk contents, once `model`
+ * covers them all (a model change: the old vectors served nothing new meanwhile). Returns rows
+ * deleted; 0 while the root still has chunks without a `model` vector.
+ */
+export function dropOtherModelVectors(ctx: QueryContext, rootPath: string, model: string): number {
+  if (vectorCoverage(ctx, rootPath, model).pending > 0) return 0;
+  const del = ctx.statements.get(
+    `DELETE FROM vectors WHERE model <> ? AND hash IN (SELECT c.hash FROM ${CHUNKS_OF_ROOT} WHERE r.path = ?)`,
+  );
+  const bump = ctx.statements.get(BUMP_VECTORS_VERSION);
+  return ctx.db
+    .transaction(() => {
+      const n = del.run(model, normalizeRootPath(rootPath)).changes;
+      if (n > 0) bump.run();
+      return n;
+    })
+    .immediate();
 }
 
 interface ChunkDbRow {

@@ -11,7 +11,10 @@ import { chunk, indexed, tempDir } from '../store/helpers/fixtures.js';
 const tmp = tempDir('codeindex-code-search-');
 after(tmp.cleanup);
 
-const cfg = loadConfig({}, { CODEINDEX_HOME: tmp.dir, CODEINDEX_EMBEDDINGS: 'local' });
+const cfg = loadConfig(
+  {},
+  { CODEINDEX_HOME: tmp.dir, CODEINDEX_EMBEDDINGS: 'local', CODEINDEX_EMBEDDINGS_MODEL: 'local-hash' },
+);
 const model = embeddingModel(cfg);
 const provider = createEmbeddingProvider({ provider: 'local', model });
 

@@ -42,6 +42,8 @@ export function makeTestEnv(extra: Record<string, string> = {}): TestEnv {
     CODEINDEX_WORKERS: '1',
     CODEINDEX_LOG_LEVEL: process.env.CODEINDEX_TEST_LOG_LEVEL ?? 'warn',
     CODEINDEX_EMBEDDINGS: 'local',
+    // The hashed model: instant and deterministic; tests of the neural models set their own.
+    CODEINDEX_EMBEDDINGS_MODEL: 'local-hash',
     CODEINDEX_CLEANUP_CRON: '',
     ...extra,
   };

@@ -9,7 +9,9 @@ import type { ProcessorContext } from './context.js';
  * Vectors are keyed by (chunk hash, model), so unchanged chunks are never embedded twice and a
  * retried job only does what is left. A 429 pauses the whole queue for `Retry-After` through
  * BullMQ's rate limiter (this costs no attempt); 5xx and network errors retry with backoff;
- * permanent errors (bad key, wrong dimensions) fail at once.
+ * permanent errors (bad key, wrong dimensions) fail at once. A neural local model runs in a worker
+ * thread (the job's lock renewals keep running) on each chunk's `documentText`. When the root is
+ * fully covered, vectors of other models (a previous configuration) are dropped.
  */
 export async function processEmbedChunks(
   job: Job,
@@ -42,7 +44,7 @@ export async function processEmbedChunks(
     let vectors: Float32Array[];
     try {
       vectors = await provider.embed(
-        todo.map((c) => c.content),
+        todo.map((c) => (provider.documentText ? provider.documentText(c) : c.content)),
         'document',
         signal,
       );
@@ -68,5 +70,8 @@ export async function processEmbedChunks(
       status: `embedded ${embedded} chunks`,
     });
   }
+  // A model change re-embeds in the background while search uses what exists; once the root is
+  // covered, the old model's vectors are dead weight.
+  if (!signal.aborted) ctx.store.dropOtherModelVectors(payload.root, payload.model);
   return { embedded, model: payload.model };
 }

@@ -1,5 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import { coverageReport, formatEta } from '../../embeddings/coverage.js';
 import type { IndexStore, RootStatus } from '../../store/types.js';
 import type { CodeSearch } from '../code-search.js';
 import type { ToolContext } from '../context.js';
@@ -23,6 +24,10 @@ const rootOut = z.object({
       embedded: z.number(),
       pending: z.number(),
       failed_jobs: z.number().optional(),
+      /** Share of chunk contents with a vector (search uses those while the rest are embedded). */
+      coverage: z.number().optional(),
+      /** Seconds to full coverage at the running embed job's pace; null when none is running. */
+      eta_seconds: z.number().nullable().optional(),
     })
     .optional(),
   notes: z.record(z.string(), z.unknown()).optional(),
@@ -51,6 +56,8 @@ export function describeRootStatus(store: IndexStore, s: RootStatus, model: stri
             embedded: number;
             pending: number;
             failed_jobs?: number;
+            coverage?: number;
+            eta_seconds?: number | null;
           },
         }
       : {}),
@@ -102,8 +109,24 @@ export function registerIndexStatusTool(server: McpServer, ctx: ToolContext, sea
             );
           // Embedding jobs that exhausted their retries, per root (the dead-letter queue is small).
           const dead = await tasks.listTasks({ state: 'dead', limit: 200 });
+          const active = await tasks.listTasks({ state: 'active', queue: 'embeddings', limit: 50 });
           for (const r of roots) {
             if (!r.embeddings) continue;
+            const job = active.find(
+              (a) =>
+                a.name === 'embed-chunks' &&
+                (a.data?.payload as { root?: string } | undefined)?.root === r.root,
+            );
+            Object.assign(
+              r.embeddings,
+              coverageReport(
+                r.embeddings,
+                job?.started_at
+                  ? { current: job.progress?.current ?? 0, startedAt: Date.parse(job.started_at) }
+                  : null,
+                Date.now(),
+              ),
+            );
             r.embeddings.failed_jobs = dead.filter(
               (d) =>
                 d.name === 'embed-chunks' &&
@@ -123,7 +146,11 @@ export function registerIndexStatusTool(server: McpServer, ctx: ToolContext, sea
                 : ''
             }, ${r.files.failed} failed; ${r.symbols} symbols, ${r.refs} refs, ${r.chunks} chunks; last indexed ${r.last_indexed_at ?? 'never'}${
               r.embeddings
-                ? `; embeddings ${r.embeddings.embedded}/${r.embeddings.embedded + r.embeddings.pending}`
+                ? `; embeddings ${r.embeddings.embedded}/${r.embeddings.embedded + r.embeddings.pending}${
+                    r.embeddings.pending > 0 && r.embeddings.eta_seconds
+                      ? ` (~${formatEta(r.embeddings.eta_seconds)} left)`
+                      : ''
+                  }`
                 : ''
             }`,
         );

@@ -1,0 +1,121 @@
+import { Worker } from 'node:worker_threads';
+import { DEFAULT_EMBED_TEXT_CHARS, embeddingDocumentText, embeddingQueryText } from './embed-text.js';
+import { EmbeddingPermanentError, EmbeddingTransientError } from './errors.js';
+import type { ModelSpec } from './model-backend.js';
+import type { ModelThreadReply, ModelThreadRequest } from './model-thread.js';
+import type { EmbeddingInputType, EmbeddingProvider } from './provider.js';
+
+/** Texts sent to the model in one batch: bounds the model's memory, lets the job renew its lock. */
+export const NEURAL_DEFAULT_MAX_BATCH = 16;
+
+/** Settings of a neural provider. */
+export interface NeuralProviderOptions {
+  model: string;
+  dims: number;
+  spec: ModelSpec;
+  maxBatch?: number | undefined;
+  maxChars?: number | undefined;
+}
+
+const THREAD_URL = new URL('./model-thread.js', import.meta.url);
+
+/**
+ * A provider whose model runs in a worker thread of this process (loaded on the first batch).
+ * Documents are embedded as {@link embeddingDocumentText} (name, signature, doc, first lines, as
+ * words), queries as {@link embeddingQueryText}. Each call's texts are sorted by length and sent in
+ * batches of `maxBatch`, so short texts are not padded to long ones; the vectors come back in
+ * input order. The thread is referenced only while a batch is out, so an idle model never keeps
+ * the process alive. A model that cannot load fails with {@link EmbeddingPermanentError}; a
+ * thread that dies is restarted on the next call.
+ */
+export function createNeuralProvider(opts: NeuralProviderOptions): EmbeddingProvider {
+  const maxBatch = opts.maxBatch ?? NEURAL_DEFAULT_MAX_BATCH;
+  const maxChars = opts.maxChars ?? DEFAULT_EMBED_TEXT_CHARS;
+  let worker: Worker | null = null;
+  let nextId = 1;
+  const pending = new Map<number, { resolve: (v: Float32Array[]) => void; reject: (e: Error) => void }>();
+  const failAll = (err: Error) => {
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  };
+  const start = (): Worker => {
+    if (worker !== null) return worker;
+    const w = new Worker(THREAD_URL, { workerData: { spec: opts.spec } });
+    w.on('message', (reply: ModelThreadReply) => {
+      const p = pending.get(reply.id);
+      if (p === undefined) return;
+      pending.delete(reply.id);
+      if (pending.size === 0) w.unref();
+      if ('vectors' in reply) p.resolve(reply.vectors);
+      else if (reply.permanent)
+        p.reject(
+          new EmbeddingPermanentError(`embedding model ${opts.model}: ${reply.error}`, { provider: 'local' }),
+        );
+      else
+        p.reject(
+          new EmbeddingTransientError(`embedding model ${opts.model}: ${reply.error}`, { provider: 'local' }),
+        );
+    });
+    w.on('error', (err) => {
+      if (worker === w) worker = null;
+      failAll(
+        new EmbeddingTransientError(`embedding model thread failed: ${err.message}`, { provider: 'local' }),
+      );
+    });
+    w.on('exit', (code) => {
+      if (worker === w) worker = null;
+      if (pending.size > 0) {
+        failAll(
+          new EmbeddingTransientError(`embedding model thread exited with code ${code}`, {
+            provider: 'local',
+          }),
+        );
+      }
+    });
+    w.unref();
+    worker = w;
+    return w;
+  };
+  const embedBatch = (texts: string[]): Promise<Float32Array[]> =>
+    new Promise((resolve, reject) => {
+      const w = start();
+      const id = nextId++;
+      if (pending.size === 0) w.ref();
+      pending.set(id, { resolve, reject });
+      const req: ModelThreadRequest = { id, texts };
+      w.postMessage(req);
+    });
+
+  return Object.freeze({
+    id: 'local' as const,
+    model: opts.model,
+    dims: opts.dims,
+    maxBatch,
+    documentText: (chunk: { symbol?: string | null | undefined; content: string }) =>
+      embeddingDocumentText(chunk, maxChars),
+    async embed(texts: string[], inputType: EmbeddingInputType, signal?: AbortSignal) {
+      // Documents arrive as documentText already; a query is rewritten here.
+      const prepared =
+        inputType === 'query'
+          ? texts.map((t) => embeddingQueryText(t, maxChars))
+          : texts.map((t) => t.slice(0, maxChars));
+      const order = prepared.map((_, i) => i).sort((a, b) => prepared[a]!.length - prepared[b]!.length);
+      const out = new Array<Float32Array>(texts.length);
+      for (let start = 0; start < order.length; start += maxBatch) {
+        signal?.throwIfAborted();
+        const idx = order.slice(start, start + maxBatch);
+        const vectors = await embedBatch(idx.map((i) => prepared[i]!));
+        idx.forEach((i, j) => {
+          out[i] = vectors[j]!;
+        });
+      }
+      return out;
+    },
+    async close() {
+      const w = worker;
+      worker = null;
+      failAll(new EmbeddingTransientError('embedding model closed', { provider: 'local' }));
+      if (w !== null) await w.terminate();
+    },
+  });
+}
