@@ -32,3 +32,23 @@ export function formatEta(seconds: number): string {
   const min = Math.round(seconds / 60);
   return min < 60 ? `${min} min` : `${Math.floor(min / 60)} h ${min % 60} min`;
 }
+
+/**
+ * The note a semantic or hybrid answer carries while some of its roots' chunks have no vector
+ * yet (first indexing, or re-embedding after a model change): those chunks are found by text only.
+ */
+export function partialCoverageNote(
+  coverage: (root: string) => { embedded: number; pending: number },
+  roots: readonly string[],
+): string | undefined {
+  let embedded = 0;
+  let pending = 0;
+  for (const r of roots) {
+    const c = coverage(r);
+    embedded += c.embedded;
+    pending += c.pending;
+  }
+  if (pending === 0) return undefined;
+  const pct = Math.floor((100 * embedded) / (embedded + pending));
+  return `embeddings cover ${embedded} of ${embedded + pending} chunks (${pct} %); the rest are still being embedded and are found by text only`;
+}

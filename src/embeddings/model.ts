@@ -25,7 +25,8 @@ export function embeddingModelName(e: {
   dims?: number | undefined;
   modelDir?: string | undefined;
 }): string {
-  if (e.model === LOCAL_HASH_ALIAS) return `${LOCAL_MODEL_PREFIX}${e.dims ?? LOCAL_DEFAULT_DIMS}`;
+  if (e.provider === 'local' && e.model === LOCAL_HASH_ALIAS)
+    return `${LOCAL_MODEL_PREFIX}${e.dims ?? LOCAL_DEFAULT_DIMS}`;
   if (e.model) return e.model;
   if (e.provider === 'openai') return OPENAI_DEFAULT_MODEL;
   if (e.provider === 'voyage') return VOYAGE_DEFAULT_MODEL;

@@ -1,5 +1,6 @@
 import { indexDbPath } from '../config/paths.js';
 import type { Config } from '../config/schema.js';
+import { partialCoverageNote } from '../embeddings/coverage.js';
 import { embeddingModelName } from '../embeddings/model.js';
 import {
   createEmbeddingProvider,
@@ -76,7 +77,10 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
   async function startSemantic(
     q: CodeSearchQuery,
     k: number,
-  ): Promise<{ result: Promise<{ ids: number[]; scores: Map<number, number> }> } | null> {
+  ): Promise<{
+    result: Promise<{ ids: number[]; scores: Map<number, number> }>;
+    note?: string | undefined;
+  } | null> {
     const p = embedder();
     if (!p) return null;
     const s = store();
@@ -99,7 +103,11 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
     }));
     // Awaited by the caller; this only keeps a failure from counting as unhandled meanwhile.
     result.catch(() => {});
-    return { result };
+    const note = partialCoverageNote(
+      (root) => s.vectorCoverage(root, model),
+      withVectors.map((r) => r.path),
+    );
+    return { result, note };
   }
 
   return {
@@ -177,7 +185,12 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
             : snippetOf(c.content, c.startLine),
         ),
       );
-      return { hits, hasMore: ranking.length > q.offset + q.limit, mode: q.mode };
+      return {
+        hits,
+        hasMore: ranking.length > q.offset + q.limit,
+        mode: q.mode,
+        ...(semantic?.note ? { note: semantic.note } : {}),
+      };
     },
     /** Stops the vector worker. */
     close: () => vectors.close(),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { loadConfig } from '../../src/config/load.js';
+import { indexDbPath } from '../../src/config/paths.js';
 import { createEmbeddingProvider } from '../../src/embeddings/provider.js';
 import { createCodeSearch, embeddingModel } from '../../src/mcp/code-search.js';
 import { openIndexStore } from '../../src/store/index.js';
@@ -102,5 +103,47 @@ test('chunksMissingVectors continues after a chunk id; roots carry a chunks vers
   assert.ok(next[0]!.chunkId > first[1]!.chunkId);
   store.removeFiles('/p', ['a.ts']);
   assert.ok(store.listRoots().find((r) => r.path === '/p')!.chunksVersion > v1);
+  store.close();
+});
+
+test('partial coverage is said; a new model re-embeds beside the old one, whose vectors go once the root is covered', async () => {
+  const store = openIndexStore(indexDbPath(cfg));
+  const search = createCodeSearch(cfg, () => store);
+  const a = chunk('function uploadFile(path) { return put(path); }', 1, 'uploadFile');
+  const b = chunk('function downloadFile(url) { return get(url); }', 1, 'downloadFile');
+  store.writeBatch('/cov', [indexed('a.ts', { chunks: [a] })]);
+  await embedMissing(store, '/cov');
+  store.writeBatch('/cov', [indexed('b.ts', { chunks: [b] })]);
+  const partial = await search.search({
+    query: 'upload a file',
+    mode: 'hybrid',
+    limit: 5,
+    offset: 0,
+    pathPrefix: '/cov',
+  });
+  assert.equal(partial.mode, 'hybrid');
+  assert.match(partial.note ?? '', /embeddings cover 1 of 2 chunks \(50 %\)/);
+
+  // Old model vectors stay while the new model's coverage is incomplete.
+  const old = 'old-model';
+  store.upsertVectors(old, 2, [
+    { hash: a.hash, vector: new Float32Array([1, 0]) },
+    { hash: b.hash, vector: new Float32Array([0, 1]) },
+  ]);
+  assert.equal(store.dropOtherModelVectors('/cov', model), 0);
+  assert.deepEqual(store.vectorCoverage('/cov', old), { embedded: 2, pending: 0 });
+  await embedMissing(store, '/cov');
+  const full = await search.search({
+    query: 'upload a file',
+    mode: 'hybrid',
+    limit: 5,
+    offset: 0,
+    pathPrefix: '/cov',
+  });
+  assert.equal(full.note, undefined);
+  assert.equal(store.dropOtherModelVectors('/cov', model), 2);
+  assert.deepEqual(store.vectorCoverage('/cov', old), { embedded: 0, pending: 2 });
+  assert.deepEqual(store.vectorCoverage('/cov', model), { embedded: 2, pending: 0 });
+  await search.close();
   store.close();
 });

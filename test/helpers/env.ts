@@ -43,7 +43,9 @@ export function makeTestEnv(extra: Record<string, string> = {}): TestEnv {
     CODEINDEX_LOG_LEVEL: process.env.CODEINDEX_TEST_LOG_LEVEL ?? 'warn',
     CODEINDEX_EMBEDDINGS: 'local',
     // The hashed model: instant and deterministic; tests of the neural models set their own.
-    CODEINDEX_EMBEDDINGS_MODEL: 'local-hash',
+    ...(extra.CODEINDEX_EMBEDDINGS === undefined || extra.CODEINDEX_EMBEDDINGS === 'local'
+      ? { CODEINDEX_EMBEDDINGS_MODEL: 'local-hash' }
+      : {}),
     CODEINDEX_CLEANUP_CRON: '',
     ...extra,
   };
