@@ -180,7 +180,14 @@ export function resolveDefinitions(
       head,
       prefixWords: prefix.words,
       signature,
-      parent: parent === null ? null : { kind: parent.kind, exported: parent.exported },
+      parent:
+        parent === null
+          ? null
+          : {
+              kind: parent.kind,
+              exported: parent.exported,
+              name: parent.qualified.slice(parent.qualified.lastIndexOf('.') + 1),
+            },
     };
     const kind = rules.refineKind(context);
     const parentIsFunction = parent !== null && (parent.insideFunction || isFunctionLike(parent.kind));

@@ -121,6 +121,33 @@ export const WARM_UP_SAMPLES: Readonly<Record<LanguageId, string>> = {
     'import java.util.List;',
     'public class C extends B implements I { int f; void m() { List.of(new C()); } }',
   ].join('\n'),
+  c: [
+    '#include <stdio.h>',
+    'struct s { int a; };',
+    'static int f(struct s *p) { return printf("%d", p->a); }',
+  ].join('\n'),
+  cpp: [
+    '#include <vector>',
+    'namespace n {',
+    'class C : public B { public: int m() const; };',
+    'int C::m() const { return f(new C()); }',
+    '}',
+  ].join('\n'),
+  csharp: [
+    'using System;',
+    'namespace N {',
+    '  public class C : B { public int M() { return F(new C()); } }',
+    '}',
+  ].join('\n'),
+  ruby: ["require 'json'", 'module M', '  class C < B', '    def m(a) = JSON.parse(a)', '  end', 'end'].join(
+    '\n',
+  ),
+  php: ['<?php', 'use A\\B;', 'class C extends B { public function m() { return f(new C()); } }'].join('\n'),
+  kotlin: ['import a.B', 'class C : B() {', '    fun m(): Int = f(C())', '}'].join('\n'),
+  swift: ['import Foundation', 'class C: B {', '    func m() -> Int { return f(C()) }', '}'].join('\n'),
+  scala: ['import a.B', 'class C extends B {', '  def m(): Int = f(new C())', '}'].join('\n'),
+  bash: ['source ./lib.sh', 'X=1', 'f() {', '  echo "$X"', '}'].join('\n'),
+  lua: ['local m = require("m")', 'local M = {}', 'function M.f(a) return m.g(a) end', 'return M'].join('\n'),
 };
 
 /** Runs of each sample in `warmUp`: enough for V8 to optimise the hot extraction functions. */
@@ -130,6 +157,7 @@ const WARM_UP_RUNS = 20;
 interface LanguageRuntime {
   rules: LanguageRules;
   roleOf: CaptureQueries['roleOf'];
+  importCallees: CaptureQueries['importCallees'];
   /** The native extractor for this language; null when it is not available. */
   native: NativeRuntime | null;
   /**
@@ -248,6 +276,7 @@ export function createExtractor(options: ExtractorOptions = {}): Extractor {
       const grammar = loadGrammar(language);
       const sources = tagsQuerySources(language);
       const roleOf = createCaptureRoleCache();
+      const rules = rulesFor(language);
       let js: (CaptureQueries & { parser: Parser }) | undefined;
       const buildJs = () => {
         if (js === undefined) {
@@ -261,6 +290,7 @@ export function createExtractor(options: ExtractorOptions = {}): Extractor {
               query: new Parser.Query(grammar, sources.tree),
               topLevelQuery: sources.topLevel === '' ? null : new Parser.Query(grammar, sources.topLevel),
               roleOf,
+              importCallees: rules.importCallees,
             };
           } catch (err) {
             throw new GrammarSetupError(language, err);
@@ -271,7 +301,7 @@ export function createExtractor(options: ExtractorOptions = {}): Extractor {
       const native = useNative ? createNativeRuntime(grammar, sources.tree, sources.topLevel) : null;
       // Without the native extractor every file needs them: compiled now, so problems surface here.
       if (native === null) buildJs();
-      runtime = { rules: rulesFor(language), roleOf, native, js: buildJs };
+      runtime = { rules, roleOf, importCallees: rules.importCallees, native, js: buildJs };
       runtimes.set(language, runtime);
     }
     return runtime;

@@ -4,6 +4,14 @@
  */
 export { CHUNK_OVERLAP_LINES, MAX_CHUNK_CHARS, MAX_CHUNK_LINES } from './chunks.js';
 export { createExtractor, type Extractor, type ExtractorOptions, ParseTimeoutError } from './extractor.js';
-export { detectLanguage, LANGUAGE_EXTENSIONS, loadGrammar } from './languages.js';
+export {
+  detectLanguage,
+  isCandidateSource,
+  isCppHeader,
+  LANGUAGE_EXTENSIONS,
+  languageFromShebang,
+  loadGrammar,
+  mayBeScript,
+} from './languages.js';
 export { type TagsQuerySources, tagsQuerySources } from './queries/index.js';
 export * from './types.js';

@@ -3,6 +3,8 @@
  * declarations count as exported, how a captured kind is refined by context (a Python `def` in a
  * class is a method), and how an import statement is turned into a source and names.
  */
+
+import { MORE_RULES } from './more-language-rules.js';
 import { repairTypeScript } from './syntax-repair.js';
 import type { DocStyle } from './text-scan.js';
 import type { LanguageId, SymbolKind } from './types.js';
@@ -20,7 +22,8 @@ export interface DefinitionContext {
   prefixWords: readonly string[];
   /** First line of the declaration, as in the signature. */
   signature: string;
-  parent: { kind: ScopeKind; exported: boolean } | null;
+  /** The enclosing scope; `name` is the last part of its qualified name. */
+  parent: { kind: ScopeKind; exported: boolean; name: string } | null;
 }
 
 /** An import statement split into module specifier and names. */
@@ -42,6 +45,8 @@ export interface LanguageRules {
    * `./syntax-repair.ts`). Null: nothing to repair.
    */
   readonly repair?: (source: string) => string | null;
+  /** Callees whose call with a string is an import (`@import.require` captures). */
+  readonly importCallees: ReadonlySet<string>;
   refineKind(ctx: DefinitionContext): SymbolKind;
   isExported(ctx: DefinitionContext): boolean;
   normaliseImport(sourceText: string, statementText: string): NormalisedImport | null;
@@ -61,9 +66,12 @@ function isCapitalised(name: string): boolean {
 
 const plainImport = (sourceText: string): NormalisedImport => ({ source: sourceText, names: null });
 
+const NO_IMPORT_CALLEES: ReadonlySet<string> = new Set();
+
 const JS_RULES: LanguageRules = {
   docStyle: 'block',
   trimColon: false,
+  importCallees: new Set(['require']),
   refineKind: ({ kind, name }) => (kind === 'method' && name === 'constructor' ? 'constructor' : kind),
   isExported: ({ parent, prefixWords, head, name }) => {
     // ES modules say `export`; CommonJS assigns to `exports.x` or `module.exports.x`.
@@ -90,6 +98,7 @@ function isPythonPublic(name: string): boolean {
 const PYTHON_RULES: LanguageRules = {
   docStyle: 'docstring',
   trimColon: true,
+  importCallees: NO_IMPORT_CALLEES,
   refineKind: ({ kind, name, parent, signature }) => {
     if (kind === 'function' && parent !== null && !isFunctionLike(parent.kind)) {
       return name === '__init__' ? 'constructor' : 'method';
@@ -114,6 +123,7 @@ const PYTHON_RULES: LanguageRules = {
 const GO_RULES: LanguageRules = {
   docStyle: 'line-go',
   trimColon: false,
+  importCallees: NO_IMPORT_CALLEES,
   refineKind: ({ kind }) => kind,
   isExported: ({ name, parent }) => isCapitalised(name) && (parent === null || !isFunctionLike(parent.kind)),
   normaliseImport: (sourceText) => ({ source: sourceText.replace(/^["`]|["`]$/g, ''), names: null }),
@@ -156,6 +166,7 @@ export function splitRustUse(text: string): NormalisedImport {
 const RUST_RULES: LanguageRules = {
   docStyle: 'line-rust',
   trimColon: false,
+  importCallees: NO_IMPORT_CALLEES,
   macroBodies: true,
   refineKind: ({ kind, parent }) =>
     kind === 'function' && parent !== null && (parent.kind === 'impl' || parent.kind === 'trait')
@@ -174,6 +185,7 @@ const RUST_RULES: LanguageRules = {
 const JAVA_RULES: LanguageRules = {
   docStyle: 'block',
   trimColon: false,
+  importCallees: NO_IMPORT_CALLEES,
   refineKind: ({ kind, head }) =>
     kind === 'field' && /\bstatic\b/.test(head) && /\bfinal\b/.test(head) ? 'constant' : kind,
   isExported: ({ head, kind, parent }) => {
@@ -197,6 +209,17 @@ const JAVA_RULES: LanguageRules = {
 /** Returns the rules for a language. */
 export function rulesFor(language: LanguageId): LanguageRules {
   switch (language) {
+    case 'c':
+    case 'cpp':
+    case 'csharp':
+    case 'ruby':
+    case 'php':
+    case 'kotlin':
+    case 'swift':
+    case 'scala':
+    case 'bash':
+    case 'lua':
+      return MORE_RULES[language];
     case 'typescript':
       return TS_RULES;
     case 'tsx':

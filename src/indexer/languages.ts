@@ -1,9 +1,10 @@
 /**
- * Language registry: which file extensions map to which language, and how each tree-sitter grammar
- * is loaded.
+ * Language registry: which file names and extensions map to which language, how a file's first
+ * line (a shebang) or content decides when the name does not, and how each tree-sitter grammar is
+ * loaded.
  */
 import { createRequire } from 'node:module';
-import { extname } from 'node:path';
+import { basename, dirname, extname } from 'node:path';
 import type Parser from 'tree-sitter';
 import type { LanguageId } from './types.js';
 
@@ -16,7 +17,32 @@ export const LANGUAGE_EXTENSIONS: Readonly<Record<LanguageId, readonly string[]>
   go: ['.go'],
   rust: ['.rs'],
   java: ['.java'],
+  // `.h` is C unless its content says C++ (see `detectLanguage`).
+  c: ['.c', '.h'],
+  cpp: ['.cc', '.cpp', '.cxx', '.c++', '.hh', '.hpp', '.hxx', '.h++', '.ipp', '.tpp', '.inl'],
+  csharp: ['.cs'],
+  ruby: ['.rb', '.rake', '.gemspec', '.ru'],
+  php: ['.php', '.phtml'],
+  kotlin: ['.kt', '.kts'],
+  swift: ['.swift'],
+  scala: ['.scala', '.sc'],
+  bash: ['.sh', '.bash'],
+  lua: ['.lua', '.rockspec'],
 });
+
+/** Extensionless (or dot) file names with a fixed language. */
+const FILE_NAMES: ReadonlyMap<string, LanguageId> = new Map<string, LanguageId>([
+  ['Rakefile', 'ruby'],
+  ['Gemfile', 'ruby'],
+  ['Guardfile', 'ruby'],
+  ['Capfile', 'ruby'],
+  ['Vagrantfile', 'ruby'],
+  ['Podfile', 'ruby'],
+  ['Brewfile', 'ruby'],
+  ['.bashrc', 'bash'],
+  ['.bash_profile', 'bash'],
+  ['.profile', 'bash'],
+]);
 
 const EXTENSION_TO_LANGUAGE: ReadonlyMap<string, LanguageId> = new Map(
   (Object.entries(LANGUAGE_EXTENSIONS) as [LanguageId, readonly string[]][]).flatMap(([id, exts]) =>
@@ -24,19 +50,100 @@ const EXTENSION_TO_LANGUAGE: ReadonlyMap<string, LanguageId> = new Map(
   ),
 );
 
+/** Interpreter named by a shebang (`#!/usr/bin/env -S python3 -u`, `#!/bin/bash`) -> language. */
+const INTERPRETERS: readonly [RegExp, LanguageId][] = [
+  [/^python[0-9.]*$/, 'python'],
+  [/^(node|nodejs|deno|bun)$/, 'javascript'],
+  [/^(ts-node|tsx)$/, 'typescript'],
+  [/^(bash|sh|dash|ksh|zsh|ash)$/, 'bash'],
+  [/^(ruby|jruby|rake)[0-9.]*$/, 'ruby'],
+  [/^php[0-9.]*$/, 'php'],
+  [/^(lua|luajit)[0-9.]*$/, 'lua'],
+  [/^(kotlin|kotlinc|kscript)$/, 'kotlin'],
+  [/^(scala|amm)$/, 'scala'],
+  [/^swift$/, 'swift'],
+];
+
+/** Language named by a shebang line, or null. */
+export function languageFromShebang(firstLine: string): LanguageId | null {
+  if (!firstLine.startsWith('#!')) return null;
+  const words = firstLine.slice(2).trim().split(/\s+/);
+  let program = basename(words[0] ?? '');
+  // `env` runs the next word that is not an option or a variable assignment.
+  if (program === 'env') program = words.slice(1).find((w) => !w.startsWith('-') && !w.includes('=')) ?? '';
+  program = basename(program);
+  for (const [pattern, language] of INTERPRETERS) if (pattern.test(program)) return language;
+  return null;
+}
+
 /**
- * Detects the language of a file from its extension (case-insensitive).
- *
- * @param path - a file path or name; only its extension is looked at.
- * @returns the language, or null when the extension is not supported.
+ * C++ constructs that a C header never has outside an `#ifdef __cplusplus` block: classes,
+ * namespaces, templates, access labels, `std::`.
  */
-export function detectLanguage(path: string): LanguageId | null {
-  return EXTENSION_TO_LANGUAGE.get(extname(path).toLowerCase()) ?? null;
+const CPP_HEADER_SIGNS =
+  /^\s*(class\s+\w+\s*[:{;]|class\s+\w+\s*$|namespace\s+[\w:]*\s*\{|template\s*<|(public|private|protected)\s*:|using\s+namespace\s)|\bstd::\w/m;
+
+/** True when a `.h` file's text is C++ (the `#ifdef __cplusplus` blocks of C headers are ignored). */
+export function isCppHeader(text: string): boolean {
+  const withoutCppGuards = text.replace(
+    /#\s*if(def)?\s+(defined\s*\(?\s*)?__cplusplus[\s\S]*?#\s*endif/g,
+    '',
+  );
+  return CPP_HEADER_SIGNS.test(withoutCppGuards);
+}
+
+/**
+ * Detects the language of a file from its name and extension (case-insensitive), and, when the
+ * text is given, from its content: a shebang for extensionless scripts, C++ constructs in `.h`.
+ *
+ * @param path - a file path or name.
+ * @param text - the file's content, when read.
+ * @returns the language, or null when the file is not a supported source file.
+ */
+export function detectLanguage(path: string, text?: string): LanguageId | null {
+  const name = basename(path);
+  const byName = FILE_NAMES.get(name);
+  if (byName !== undefined) return byName;
+  const ext = extname(name).toLowerCase();
+  const byExtension = EXTENSION_TO_LANGUAGE.get(ext) ?? null;
+  if (text === undefined) return byExtension;
+  if (ext === '.h') return isCppHeader(text) ? 'cpp' : 'c';
+  if (byExtension !== null) return byExtension;
+  if (ext !== '' || !text.startsWith('#!')) return null;
+  const newline = text.indexOf('\n');
+  return languageFromShebang(newline === -1 ? text : text.slice(0, newline));
+}
+
+/**
+ * True when the file may be source whose language only its content tells: an extensionless name
+ * (`bin/deploy`, `scripts/setup`) that could start with a shebang. Such files are read; those
+ * without a known interpreter are skipped as `unsupported_language`.
+ */
+export function mayBeScript(path: string): boolean {
+  const name = basename(path);
+  return name !== '' && !name.includes('.') && dirname(path) !== name;
+}
+
+/** True when a file is indexed or may be once read (`detectLanguage` or `mayBeScript`). */
+export function isCandidateSource(path: string): boolean {
+  return detectLanguage(path) !== null || mayBeScript(path);
 }
 
 // Grammar packages are CommonJS native addons; createRequire loads them lazily so a worker that only
-// sees Python files never loads (or pays the memory for) the other six grammars.
+// sees Python files never loads (or pays the memory for) the other grammars.
 const requireGrammar = createRequire(import.meta.url);
+
+/**
+ * Loads a grammar package published as an ES module with top-level await (which `require` cannot
+ * load): its native binding is what the module exports, found the way the module finds it, with
+ * the package's own `node-gyp-build`.
+ */
+function loadEsmGrammar(pkg: string): Parser.Language {
+  const manifest = requireGrammar.resolve(`${pkg}/package.json`);
+  const requireFromPackage = createRequire(manifest);
+  const nodeGypBuild = requireFromPackage('node-gyp-build') as (dir: string) => Parser.Language;
+  return nodeGypBuild(dirname(manifest));
+}
 
 /**
  * Loads the tree-sitter grammar for a language. The grammar packages cache their own module, so
@@ -58,5 +165,25 @@ export function loadGrammar(language: LanguageId): Parser.Language {
       return requireGrammar('tree-sitter-rust') as Parser.Language;
     case 'java':
       return requireGrammar('tree-sitter-java') as Parser.Language;
+    case 'c':
+      return requireGrammar('tree-sitter-c') as Parser.Language;
+    case 'cpp':
+      return requireGrammar('tree-sitter-cpp') as Parser.Language;
+    case 'csharp':
+      return loadEsmGrammar('tree-sitter-c-sharp');
+    case 'ruby':
+      return requireGrammar('tree-sitter-ruby') as Parser.Language;
+    case 'php':
+      return (requireGrammar('tree-sitter-php') as { php: Parser.Language }).php;
+    case 'kotlin':
+      return requireGrammar('@tree-sitter-grammars/tree-sitter-kotlin') as Parser.Language;
+    case 'swift':
+      return requireGrammar('tree-sitter-swift') as Parser.Language;
+    case 'scala':
+      return requireGrammar('tree-sitter-scala') as Parser.Language;
+    case 'bash':
+      return requireGrammar('tree-sitter-bash') as Parser.Language;
+    case 'lua':
+      return loadEsmGrammar('@tree-sitter-grammars/tree-sitter-lua');
   }
 }

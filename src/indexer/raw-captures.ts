@@ -65,6 +65,11 @@ export interface CaptureQueries {
   /** Run with maxStartDepth 1; null when the language has no top-level query. */
   topLevelQuery: Parser.Query | null;
   roleOf: (captureName: string) => CaptureRole;
+  /**
+   * Callees whose call with a string argument is an import (`require` in JavaScript; Ruby's
+   * `require_relative`, shell `source` and `.`, Lua's `dofile`); see `@import.require`.
+   */
+  importCallees: ReadonlySet<string>;
 }
 
 /** Capture roles by capture id, per capture-name table (filled as ids are first seen). */
@@ -127,7 +132,7 @@ export function collectCaptures(
 
 /** Adds the matches of the top-level query (when the language has one) and the tree query. */
 export function collectQueryMatches(
-  runtime: Pick<CaptureQueries, 'roleOf'>,
+  runtime: Pick<CaptureQueries, 'roleOf' | 'importCallees'>,
   top: RawMatches | null,
   tree: RawMatches,
   source: string,
@@ -138,13 +143,13 @@ export function collectQueryMatches(
 }
 
 function collectMatches(
-  runtime: Pick<CaptureQueries, 'roleOf'>,
+  runtime: Pick<CaptureQueries, 'roleOf' | 'importCallees'>,
   matches: RawMatches,
   patternOffset: number,
   source: string,
   raw: RawExtraction,
 ): void {
-  const { roleOf } = runtime;
+  const { roleOf, importCallees } = runtime;
   const { patterns, capStart, captures, starts, ends, names } = matches;
   const roles = rolesFor(names);
   for (let m = 0; m < patterns.length; m++) {
@@ -234,8 +239,9 @@ function collectMatches(
     if (importNode >= 0 && importSource >= 0) {
       if (importRequire >= 0) {
         const callee = starts[importRequire] ?? 0;
-        // Only `require(...)` is an import; other calls with a string argument are just calls.
-        if (source.slice(callee, ends[importRequire]) !== 'require') continue;
+        // Only `require(...)` (and the language's like) is an import; other calls with a string
+        // argument are just calls.
+        if (!importCallees.has(source.slice(callee, ends[importRequire]))) continue;
         raw.skip.add(callee);
       }
       raw.imports.push({

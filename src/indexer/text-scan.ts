@@ -9,8 +9,14 @@ export const MAX_SIGNATURE_CHARS = 200;
 /** Doc length limit from the contract in `./types.ts`. */
 export const MAX_DOC_CHARS = 1000;
 
-/** How a language writes documentation comments. */
-export type DocStyle = 'block' | 'line-go' | 'line-rust' | 'docstring';
+/**
+ * How a language writes documentation comments: `block` is `/** … *\/`; `line-go` and
+ * `line-rust` are `//` and `///` runs; `c` is any `/* … *\/` or a `//` run (C, C++, C#, Swift);
+ * `hash` is a `#` run (Ruby, shell); `lua` is a `--` run; `docstring` is Python's.
+ */
+export type DocStyle = 'block' | 'line-go' | 'line-rust' | 'c' | 'hash' | 'lua' | 'docstring';
+
+type LineStyle = 'line-go' | 'line-rust' | 'c' | 'hash' | 'lua';
 
 const MAX_PREFIX_SCAN = 80;
 
@@ -102,7 +108,7 @@ function capDoc(text: string): string | null {
 
 /** Strips `/**`, `*\/` and the leading ` * ` of each line. */
 export function stripBlockComment(raw: string): string | null {
-  const body = raw.replace(/^\/\*\*+/, '').replace(/\*+\/$/, '');
+  const body = raw.replace(/^\/\*+!?/, '').replace(/\*+\/$/, '');
   const lines = body.split('\n').map((line) => line.replace(/^\s*\*? ?/, '').trimEnd());
   return capDoc(lines.join('\n'));
 }
@@ -111,7 +117,7 @@ export function stripBlockComment(raw: string): string | null {
  * The `/** ... *\/` comment that ends right before `declStart`, with at most one line break
  * between: a blank line separates a file's header comment from its first declaration.
  */
-function blockDocBefore(source: string, declStart: number): DocComment | null {
+function blockDocBefore(source: string, declStart: number, anyBlock = false): DocComment | null {
   let i = declStart;
   let newlines = 0;
   while (i > 0) {
@@ -123,17 +129,20 @@ function blockDocBefore(source: string, declStart: number): DocComment | null {
   if (newlines > 1) return null;
   if (i < 4 || source.charCodeAt(i - 1) !== 47 || source.charCodeAt(i - 2) !== 42) return null;
   const open = source.lastIndexOf('/*', i - 2);
-  // `/**/` is an empty comment, and `/*` without a second star is not documentation.
-  if (open === -1 || source.charCodeAt(open + 2) !== 42 || open + 4 >= i) return null;
+  // `/**/` is an empty comment, and `/*` without a second star is not documentation (except in C,
+  // where plain block comments document most declarations).
+  if (open === -1 || open + 4 >= i) return null;
+  if (!anyBlock && source.charCodeAt(open + 2) !== 42) return null;
   const text = stripBlockComment(source.slice(open, i));
   return text === null ? null : { text, start: open };
 }
 
 /**
- * Consecutive line comments right above the declaration's line: Go's `//` (no blank line between)
- * or Rust's `///` (attributes such as `#[derive(...)]` may sit between).
+ * Consecutive line comments right above the declaration's line: Go's `//` (no blank line between),
+ * Rust's `///` (attributes such as `#[derive(...)]` may sit between), `//` or `///` in C-like
+ * languages, `#` in Ruby and shell, `--` or `---` in Lua.
  */
-function lineDocBefore(source: string, declStart: number, style: 'line-go' | 'line-rust'): DocComment | null {
+function lineDocBefore(source: string, declStart: number, style: LineStyle): DocComment | null {
   let lineStart = source.lastIndexOf('\n', declStart - 1) + 1;
   // Something other than blanks before the declaration on its line: not a declaration that can
   // carry a doc comment of its own (e.g. the second of several on one line).
@@ -149,6 +158,11 @@ function lineDocBefore(source: string, declStart: number, style: 'line-go' | 'li
       if (!line.startsWith('//')) break;
       // `//go:generate` and friends are directives, not documentation.
       if (!/^\/\/[a-z]+:/.test(line)) lines.push(line.replace(/^\/\/ ?/, ''));
+    } else if (style === 'c' || style === 'hash' || style === 'lua') {
+      const marker = style === 'c' ? '//' : style === 'hash' ? '#' : '--';
+      // A shebang or a Ruby/Python encoding line is not documentation.
+      if (!line.startsWith(marker) || line.startsWith('#!')) break;
+      lines.push(line.replace(/^(\/\/+|#+|-{2,}) ?/, ''));
     } else if (line.startsWith('///') && !line.startsWith('////')) {
       lines.push(line.replace(/^\/\/\/ ?/, ''));
     } else if (line.startsWith('#[') && lines.length === 0) {
@@ -156,7 +170,7 @@ function lineDocBefore(source: string, declStart: number, style: 'line-go' | 'li
     } else {
       break;
     }
-    if (line.startsWith('//')) docStart = prevStart;
+    if (!(style === 'line-rust' && line.startsWith('#['))) docStart = prevStart;
     lineStart = prevStart;
   }
   if (docStart === -1) return null;
@@ -167,8 +181,10 @@ function lineDocBefore(source: string, declStart: number, style: 'line-go' | 'li
 /** Finds the doc comment written in front of a declaration (all styles except docstrings). */
 export function docCommentBefore(source: string, declStart: number, style: DocStyle): DocComment | null {
   if (style === 'block') return blockDocBefore(source, declStart);
-  if (style === 'line-go' || style === 'line-rust') return lineDocBefore(source, declStart, style);
-  return null;
+  if (style === 'docstring') return null;
+  if (style === 'c')
+    return blockDocBefore(source, declStart, true) ?? lineDocBefore(source, declStart, style);
+  return lineDocBefore(source, declStart, style);
 }
 
 /**

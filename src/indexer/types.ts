@@ -4,7 +4,25 @@
  * byte-independent character columns as reported by `node.startPosition.column`).
  */
 
-export const LANGUAGE_IDS = ['typescript', 'tsx', 'javascript', 'python', 'go', 'rust', 'java'] as const;
+export const LANGUAGE_IDS = [
+  'typescript',
+  'tsx',
+  'javascript',
+  'python',
+  'go',
+  'rust',
+  'java',
+  'c',
+  'cpp',
+  'csharp',
+  'ruby',
+  'php',
+  'kotlin',
+  'swift',
+  'scala',
+  'bash',
+  'lua',
+] as const;
 export type LanguageId = (typeof LANGUAGE_IDS)[number];
 
 export const SYMBOL_KINDS = [

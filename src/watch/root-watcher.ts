@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, type Stats, statSync } from 'node:fs';
 import { type ChokidarOptions, type FSWatcher, watch } from 'chokidar';
 import { createIgnoreMatcher, IGNORE_FILE_NAMES, type IgnoreMatcher } from '../discovery/index.js';
 import { errorMessage } from '../errors.js';
-import { detectLanguage } from '../indexer/index.js';
+import { isCandidateSource } from '../indexer/index.js';
 import type { Logger } from '../log.js';
 import type { FileState } from '../store/types.js';
 import { ChangeCoalescer, type ChangePlan } from './coalescer.js';
@@ -246,11 +246,10 @@ export class RootWatcher {
     switch (event) {
       case 'add':
       case 'change':
-        if (detectLanguage(rel) !== null && !this.matcher.isIgnored(rel, false))
-          this.coalescer.noteIndex(rel);
+        if (isCandidateSource(rel) && !this.matcher.isIgnored(rel, false)) this.coalescer.noteIndex(rel);
         break;
       case 'unlink':
-        if (detectLanguage(rel) !== null) this.coalescer.noteRemove(rel);
+        if (isCandidateSource(rel)) this.coalescer.noteRemove(rel);
         break;
       case 'unlinkDir':
         this.coalescer.noteRemoveDir(rel);
@@ -335,7 +334,7 @@ export class RootWatcher {
           if (!this.matcher.isIgnored(child, true)) walk(child, depth + 1);
           continue;
         }
-        if (!e.isFile() || detectLanguage(child) === null || this.matcher.isIgnored(child, false)) continue;
+        if (!e.isFile() || !isCandidateSource(child) || this.matcher.isIgnored(child, false)) continue;
         if (skipRecent && this.recentEvents.has(child)) continue;
         const known = indexed?.get(child);
         if (known) {
@@ -391,7 +390,7 @@ export class RootWatcher {
       if (stats.isDirectory()) return this.matcher.isIgnored(rel, true);
       const name = rel.slice(rel.lastIndexOf('/') + 1);
       if (IGNORE_FILE_NAMES.includes(name)) return false;
-      if (detectLanguage(rel) === null) return true;
+      if (!isCandidateSource(rel)) return true;
       return this.matcher.isIgnored(rel, false);
     } catch {
       return true;

@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { detectLanguage, LANGUAGE_IDS, loadGrammar, tagsQuerySources } from '../../src/indexer/index.js';
+import {
+  detectLanguage,
+  isCandidateSource,
+  isCppHeader,
+  LANGUAGE_IDS,
+  languageFromShebang,
+  loadGrammar,
+  mayBeScript,
+  tagsQuerySources,
+} from '../../src/indexer/index.js';
 
 describe('detectLanguage', () => {
   it('maps every supported extension', () => {
@@ -20,14 +29,83 @@ describe('detectLanguage', () => {
       ['src/com/x/A.java', 'java'],
       ['UPPER.TS', 'typescript'],
       ['a.d.ts', 'typescript'],
+      ['src/list.c', 'c'],
+      ['include/list.h', 'c'],
+      ['a.cc', 'cpp'],
+      ['a.cpp', 'cpp'],
+      ['a.hpp', 'cpp'],
+      ['A.cs', 'csharp'],
+      ['a.rb', 'ruby'],
+      ['tasks/db.rake', 'ruby'],
+      ['x.gemspec', 'ruby'],
+      ['Rakefile', 'ruby'],
+      ['sub/Gemfile', 'ruby'],
+      ['a.php', 'php'],
+      ['A.kt', 'kotlin'],
+      ['build.gradle.kts', 'kotlin'],
+      ['A.swift', 'swift'],
+      ['A.scala', 'scala'],
+      ['a.sh', 'bash'],
+      ['a.bash', 'bash'],
+      ['a.lua', 'lua'],
     ];
     for (const [path, expected] of cases) assert.equal(detectLanguage(path), expected, path);
   });
 
   it('returns null for unsupported or missing extensions', () => {
-    for (const path of ['README.md', 'Makefile', 'a.c', 'a.ts.bak', '.gitignore', 'dir.ts/file', '']) {
+    for (const path of ['README.md', 'Makefile', 'a.ts.bak', '.gitignore', 'dir.ts/file', 'Dockerfile', '']) {
       assert.equal(detectLanguage(path), null, path);
     }
+  });
+});
+
+describe('detectLanguage with the file content', () => {
+  it('reads the interpreter from a shebang of an extensionless script', () => {
+    const cases: [string, string | null][] = [
+      ['#!/usr/bin/env python3\nimport os\n', 'python'],
+      ['#!/usr/bin/python2.7 -u\n', 'python'],
+      ['#!/usr/bin/env node\n', 'javascript'],
+      ['#!/bin/bash\nset -e\n', 'bash'],
+      ['#!/bin/sh\n', 'bash'],
+      ['#!/usr/bin/env -S ruby -w\n', 'ruby'],
+      ['#!/usr/bin/env php\n<?php\n', 'php'],
+      ['#!/usr/bin/env lua5.4\n', 'lua'],
+      ['#!/usr/bin/env perl\n', null],
+      ['no shebang\n', null],
+    ];
+    for (const [text, expected] of cases) assert.equal(detectLanguage('bin/tool', text), expected, text);
+    // A shebang does not override an extension, and files with other extensions stay unsupported.
+    assert.equal(detectLanguage('tool.rb', '#!/bin/bash\n'), 'ruby');
+    assert.equal(detectLanguage('notes.txt', '#!/bin/bash\n'), null);
+  });
+
+  it('tells C++ headers from C headers', () => {
+    assert.equal(
+      detectLanguage('a.h', '#ifndef A_H\n#define A_H\nstruct a { int x; };\nint f(void);\n#endif\n'),
+      'c',
+    );
+    // The C++ guard of a C header is not C++.
+    assert.equal(
+      detectLanguage(
+        'a.h',
+        '#ifdef __cplusplus\nextern "C" {\n#endif\nint f(void);\n#ifdef __cplusplus\n}\n#endif\n',
+      ),
+      'c',
+    );
+    assert.equal(
+      detectLanguage('a.h', '#pragma once\nnamespace geo {\nclass Shape {\npublic:\n  int n;\n};\n}\n'),
+      'cpp',
+    );
+    assert.equal(detectLanguage('a.h', 'template <typename T>\nT max_of(T a, T b);\n'), 'cpp');
+    assert.equal(isCppHeader('std::string name(void);'), true);
+  });
+
+  it('lets extensionless names through as candidates only', () => {
+    assert.equal(mayBeScript('bin/deploy'), true);
+    assert.equal(mayBeScript('README.md'), false);
+    assert.equal(isCandidateSource('bin/deploy'), true);
+    assert.equal(isCandidateSource('a.txt'), false);
+    assert.equal(languageFromShebang('#!/usr/bin/env FOO=1 bash'), 'bash');
   });
 });
 

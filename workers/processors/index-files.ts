@@ -2,7 +2,7 @@ import { lstatSync, realpathSync } from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { readSourceFileSync } from '../../src/discovery/index.js';
 import { errorMessage } from '../../src/errors.js';
-import { detectLanguage, type Extractor } from '../../src/indexer/index.js';
+import { detectLanguage, type Extractor, isCandidateSource } from '../../src/indexer/index.js';
 import type { LanguageId } from '../../src/indexer/types.js';
 import type { FileWrite, IndexStore, SkipReason } from '../../src/store/types.js';
 import { noteParsedBytes } from '../native-memory.js';
@@ -166,13 +166,15 @@ function indexOne(
     res.unchanged++;
     return null;
   }
-  const language = detectLanguage(rel);
-  if (!language) return skip(res, rel, 'unsupported_language', lst.size, lst.mtimeMs);
+  if (!isCandidateSource(rel)) return skip(res, rel, 'unsupported_language', lst.size, lst.mtimeMs);
   const read = readSourceFileSync(abs, { maxBytes: deps.maxFileBytes });
   if (!read.ok) {
     if (read.code === 'ENOENT') return prev ? 'removed' : null;
     return skip(res, rel, read.reason, read.size, read.mtimeMs);
   }
+  // The content decides for scripts without an extension (shebang) and for `.h` (C or C++).
+  const language = detectLanguage(rel, read.text);
+  if (!language) return skip(res, rel, 'unsupported_language', read.size, read.mtimeMs);
   if (!force && prev && prev.status === 'indexed' && prev.sha256 === read.sha256) {
     res.unchanged++;
     return null;

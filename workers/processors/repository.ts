@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Job, WaitingChildrenError } from 'bullmq';
 import { scanRepository } from '../../src/discovery/index.js';
 import { embeddingModelName } from '../../src/embeddings/model.js';
-import { detectLanguage } from '../../src/indexer/index.js';
+import { detectLanguage, isCandidateSource } from '../../src/indexer/index.js';
 import { JOBS } from '../../src/queue/names.js';
 import type { PayloadOf } from '../../src/queue/payloads.js';
 import { jobOptionsFor } from '../../src/queue/task-client.js';
@@ -67,7 +67,7 @@ export async function processIndexRepository(
   const scan = await scanRepository(payload.root, {
     maxFileBytes: ctx.cfg.maxFileBytes,
     extraExcludes: ctx.cfg.extraExcludes,
-    isSupported: (p) => detectLanguage(p) !== null,
+    isSupported: isCandidateSource,
     signal,
   });
   const prev = ctx.store.getFileStates(payload.root);

@@ -26,11 +26,20 @@
  * every step of it.
  */
 import type { LanguageId } from '../types.js';
+import { BASH_QUERY } from './bash.js';
+import { C_QUERY, CPP_QUERY } from './c.js';
+import { CSHARP_QUERY } from './csharp.js';
 import { GO_QUERY, GO_TOP_LEVEL_QUERY } from './go.js';
 import { JAVA_QUERY } from './java.js';
 import { JS_COMMON_QUERY, JS_ONLY_QUERY, JS_TOP_LEVEL_QUERY, JSX_QUERY } from './javascript.js';
+import { KOTLIN_QUERY } from './kotlin.js';
+import { LUA_QUERY, LUA_TOP_LEVEL_QUERY } from './lua.js';
+import { PHP_QUERY } from './php.js';
 import { PYTHON_QUERY, PYTHON_TOP_LEVEL_QUERY } from './python.js';
+import { RUBY_QUERY } from './ruby.js';
 import { RUST_QUERY, RUST_TOP_LEVEL_QUERY } from './rust.js';
+import { SCALA_QUERY } from './scala.js';
+import { SWIFT_QUERY } from './swift.js';
 import { TS_QUERY } from './typescript.js';
 
 /** Query sources of one language (see the module comment for why there are two). */
@@ -58,5 +67,25 @@ export function tagsQuerySources(language: LanguageId): TagsQuerySources {
       return { tree: RUST_QUERY, topLevel: RUST_TOP_LEVEL_QUERY };
     case 'java':
       return { tree: JAVA_QUERY, topLevel: '' };
+    case 'c':
+      return { tree: C_QUERY, topLevel: '' };
+    case 'cpp':
+      return { tree: CPP_QUERY, topLevel: '' };
+    case 'csharp':
+      return { tree: CSHARP_QUERY, topLevel: '' };
+    case 'ruby':
+      return { tree: RUBY_QUERY, topLevel: '' };
+    case 'php':
+      return { tree: PHP_QUERY, topLevel: '' };
+    case 'kotlin':
+      return { tree: KOTLIN_QUERY, topLevel: '' };
+    case 'swift':
+      return { tree: SWIFT_QUERY, topLevel: '' };
+    case 'scala':
+      return { tree: SCALA_QUERY, topLevel: '' };
+    case 'bash':
+      return { tree: BASH_QUERY, topLevel: '' };
+    case 'lua':
+      return { tree: LUA_QUERY, topLevel: LUA_TOP_LEVEL_QUERY };
   }
 }

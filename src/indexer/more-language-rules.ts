@@ -1,0 +1,214 @@
+/**
+ * Language rules (see `./language-rules.ts`) for C, C++, C#, Ruby, PHP, Kotlin, Swift, Scala,
+ * Bash and Lua.
+ */
+import type { DefinitionContext, LanguageRules, NormalisedImport, ScopeKind } from './language-rules.js';
+import type { SymbolKind } from './types.js';
+
+const NONE: ReadonlySet<string> = new Set();
+
+const FUNCTION_LIKE: ReadonlySet<ScopeKind> = new Set<ScopeKind>(['function', 'method', 'constructor']);
+/** Scopes whose functions are methods. */
+const TYPE_SCOPES: ReadonlySet<ScopeKind> = new Set<ScopeKind>([
+  'class',
+  'struct',
+  'interface',
+  'trait',
+  'enum',
+  'impl',
+  'module',
+]);
+
+function inFunction(ctx: DefinitionContext): boolean {
+  return ctx.parent !== null && FUNCTION_LIKE.has(ctx.parent.kind);
+}
+
+/** A function directly inside a type is a method; one named like its type is its constructor. */
+function methodsInTypes(ctx: DefinitionContext, constructorNames: readonly string[] = []): SymbolKind {
+  const { kind, parent, name } = ctx;
+  if ((kind === 'function' || kind === 'method') && parent !== null && TYPE_SCOPES.has(parent.kind)) {
+    if (name === parent.name || constructorNames.includes(name)) return 'constructor';
+    return 'method';
+  }
+  return kind;
+}
+
+/** `<stdio.h>`, `"list.h"`, `'lib.sh'` -> the path inside. */
+function unquote(text: string): string {
+  return text.replace(/^["'<`]|["'>`]$/g, '');
+}
+
+const quotedImport = (sourceText: string): NormalisedImport => ({ source: unquote(sourceText), names: [] });
+
+/** `a.b.C` -> `a.b.C` + [C]; `a.b.*` -> `a.b.*` + []. */
+function dottedImport(sourceText: string, statementText: string): NormalisedImport {
+  const path = sourceText.trim();
+  if (/\.\s*\*\s*;?\s*$/.test(statementText) && !path.endsWith('*'))
+    return { source: `${path}.*`, names: [] };
+  if (path.endsWith('*')) return { source: path, names: [] };
+  return { source: path, names: [path.slice(path.lastIndexOf('.') + 1)] };
+}
+
+const C_RULES: LanguageRules = {
+  docStyle: 'c',
+  trimColon: false,
+  importCallees: NONE,
+  refineKind: (ctx) => methodsInTypes(ctx),
+  isExported: (ctx) => {
+    if (ctx.parent === null || ctx.parent.kind === 'namespace') return !/\bstatic\b/.test(ctx.head);
+    if (inFunction(ctx)) return false;
+    return ctx.parent.exported && !/\b(private|protected)\b/.test(ctx.head);
+  },
+  normaliseImport: (sourceText, statementText) =>
+    statementText.startsWith('using') ? { source: sourceText, names: [] } : quotedImport(sourceText),
+};
+
+const CSHARP_RULES: LanguageRules = {
+  docStyle: 'c',
+  trimColon: false,
+  importCallees: NONE,
+  refineKind: (ctx) =>
+    ctx.kind === 'field' && /\bconst\b/.test(ctx.head) ? 'constant' : methodsInTypes(ctx),
+  isExported: ({ parent, head, kind }) => {
+    if (kind === 'namespace') return true;
+    if (parent === null || parent.kind === 'namespace') return /\bpublic\b/.test(head);
+    if (parent.kind === 'interface' || parent.kind === 'enum') return parent.exported;
+    if (FUNCTION_LIKE.has(parent.kind)) return false;
+    return parent.exported && /\bpublic\b/.test(head);
+  },
+  normaliseImport: (sourceText) => ({ source: sourceText, names: [] }),
+};
+
+const RUBY_RULES: LanguageRules = {
+  docStyle: 'hash',
+  trimColon: false,
+  importCallees: new Set(['require', 'require_relative', 'load']),
+  refineKind: ({ kind, name, parent }) => {
+    if (kind !== 'method') return kind;
+    if (parent === null) return 'function';
+    return name === 'initialize' ? 'constructor' : 'method';
+  },
+  isExported: (ctx) => ctx.parent === null || (ctx.parent.exported && !inFunction(ctx)),
+  normaliseImport: (sourceText) => ({ source: sourceText, names: [] }),
+};
+
+const PHP_RULES: LanguageRules = {
+  docStyle: 'block',
+  trimColon: false,
+  importCallees: NONE,
+  refineKind: (ctx) => (ctx.kind === 'method' && ctx.name === '__construct' ? 'constructor' : ctx.kind),
+  isExported: (ctx) => {
+    const { parent, head } = ctx;
+    if (parent === null || parent.kind === 'namespace') return true;
+    if (inFunction(ctx)) return false;
+    return parent.exported && !/\b(private|protected)\b/.test(head);
+  },
+  normaliseImport: (sourceText, statementText) => {
+    const path = sourceText.replace(/^\\/, '');
+    // `use A\{B, C}`: the names come from the group's captures.
+    if (statementText.includes('{')) return { source: path, names: null };
+    const cut = path.lastIndexOf('\\');
+    return { source: path, names: [cut === -1 ? path : path.slice(cut + 1)] };
+  },
+};
+
+/** Kotlin, Swift and Scala: `private`/`fileprivate`/`internal` hide a declaration. */
+function jvmStyleExported(hidden: RegExp): LanguageRules['isExported'] {
+  return (ctx) => {
+    if (hidden.test(ctx.head)) return false;
+    // Members of a Swift extension are as visible as the extended type, which is not known here.
+    if (ctx.parent === null || ctx.parent.kind === 'namespace' || ctx.parent.kind === 'impl') return true;
+    if (inFunction(ctx)) return false;
+    return ctx.parent.exported;
+  };
+}
+
+const KOTLIN_RULES: LanguageRules = {
+  docStyle: 'block',
+  trimColon: false,
+  importCallees: NONE,
+  refineKind: (ctx) => {
+    if (ctx.kind === 'property' && /\bconst\b/.test(ctx.head)) return 'constant';
+    return methodsInTypes(ctx, ['constructor']);
+  },
+  isExported: jvmStyleExported(/\b(private|internal)\s/),
+  normaliseImport: (sourceText, statementText) =>
+    dottedImport(sourceText, statementText.replace(/\s+as\s+\w+\s*$/, '')),
+};
+
+const SWIFT_RULES: LanguageRules = {
+  docStyle: 'c',
+  trimColon: false,
+  importCallees: NONE,
+  refineKind: (ctx) => methodsInTypes(ctx, ['init']),
+  isExported: jvmStyleExported(/\b(private|fileprivate)\s/),
+  normaliseImport: (sourceText) => ({ source: sourceText, names: [] }),
+};
+
+/** `import a.b.{C, D => E}` -> `a.b` + [C, D]; `import a.b.C` -> `a.b` + [C]; `a.b._` -> `a.b` + []. */
+export function splitScalaImport(statementText: string): NormalisedImport {
+  const body = statementText
+    .replace(/^\s*import\s+/, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const brace = body.indexOf('{');
+  if (brace !== -1) {
+    const source = body.slice(0, brace).replace(/\.\s*$/, '');
+    const names = body
+      .slice(brace + 1, body.lastIndexOf('}') === -1 ? undefined : body.lastIndexOf('}'))
+      .split(',')
+      .map((n) => n.replace(/\s*(=>|as)\s*.*$/, '').trim())
+      .filter((n) => n !== '' && n !== '_' && n !== '*');
+    return { source, names };
+  }
+  const cut = body.lastIndexOf('.');
+  if (cut === -1) return { source: body, names: [] };
+  const last = body.slice(cut + 1);
+  const source = body.slice(0, cut);
+  return last === '_' || last === '*' ? { source, names: [] } : { source, names: [last] };
+}
+
+const SCALA_RULES: LanguageRules = {
+  docStyle: 'block',
+  trimColon: false,
+  importCallees: NONE,
+  refineKind: (ctx) => {
+    const { kind, parent } = ctx;
+    if (kind === 'constant' && parent !== null && parent.kind === 'class') return 'field';
+    return methodsInTypes(ctx, ['this']);
+  },
+  isExported: jvmStyleExported(/\b(private|protected)\b/),
+  normaliseImport: (_sourceText, statementText) => splitScalaImport(statementText),
+};
+
+const BASH_RULES: LanguageRules = {
+  docStyle: 'hash',
+  trimColon: false,
+  importCallees: new Set(['source', '.']),
+  refineKind: ({ kind }) => kind,
+  isExported: ({ parent }) => parent === null,
+  normaliseImport: quotedImport,
+};
+
+const LUA_RULES: LanguageRules = {
+  docStyle: 'lua',
+  trimColon: false,
+  importCallees: new Set(['require', 'dofile']),
+  refineKind: ({ kind }) => kind,
+  isExported: ({ parent, head }) => parent === null && !/(^|\s)local\s/.test(head),
+  normaliseImport: (sourceText) => ({ source: sourceText, names: [] }),
+};
+
+/** Rules of the languages in this module. */
+export const MORE_RULES = {
+  c: C_RULES,
+  cpp: C_RULES,
+  csharp: CSHARP_RULES,
+  ruby: RUBY_RULES,
+  php: PHP_RULES,
+  kotlin: KOTLIN_RULES,
+  swift: SWIFT_RULES,
+  scala: SCALA_RULES,
+  bash: BASH_RULES,
+  lua: LUA_RULES,
+} as const satisfies Record<string, LanguageRules>;

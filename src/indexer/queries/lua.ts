@@ -1,0 +1,30 @@
+/**
+ * Tags query for Lua. Based on @tree-sitter-grammars/tree-sitter-lua 0.4.1 `queries/tags.scm`
+ * (functions, methods, calls), extended with local functions, functions assigned to variables and
+ * table fields (`M.run = function() end`), module tables and their fields, globals and
+ * `require`/`dofile` imports. `Queue.new` and `Queue:push` name the table as their container.
+ */
+export const LUA_QUERY = String.raw`
+(function_declaration name: (dot_index_expression table: (identifier) @receiver field: (identifier) @name)) @definition.function
+(function_declaration name: (method_index_expression table: (identifier) @receiver method: (identifier) @name)) @definition.method
+(function_declaration name: (identifier) @name) @definition.function
+(field name: (identifier) @name value: (function_definition)) @definition.function
+
+(function_call name: (identifier) @import.require arguments: (arguments . (string content: (string_content) @import.source))) @import
+(function_call name: (identifier) @reference.call)
+(function_call name: (dot_index_expression field: (identifier) @reference.call))
+(function_call name: (method_index_expression method: (identifier) @reference.call))
+`;
+
+/**
+ * Module-level functions assigned to names, tables and variables; run with `maxStartDepth: 1` so
+ * function locals never match. Function values come first: the first pattern on a name wins.
+ */
+export const LUA_TOP_LEVEL_QUERY = String.raw`
+(variable_declaration (assignment_statement (variable_list . name: (identifier) @name) (expression_list . value: (function_definition))) @definition.function)
+(assignment_statement (variable_list . name: (identifier) @name) (expression_list . value: (function_definition))) @definition.function
+(assignment_statement (variable_list . name: (dot_index_expression table: (identifier) @receiver field: (identifier) @name)) (expression_list . value: (function_definition))) @definition.function
+(variable_declaration (assignment_statement (variable_list . name: (identifier) @name)) @definition.variable)
+(assignment_statement (variable_list . name: (identifier) @name)) @definition.variable
+(assignment_statement (variable_list . name: (dot_index_expression table: (identifier) @receiver field: (identifier) @name))) @definition.field
+`;

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  definitionRows,
+  exportedNames,
+  extractFixture,
+  importRows,
+  refRows,
+  symbolNamed,
+} from './helpers.js';
+
+describe('c: c/list.c', () => {
+  const result = extractFixture('c/list.c');
+
+  it('detects the language', () => {
+    assert.equal(result.language, 'c');
+  });
+
+  it('extracts functions, prototypes, macros, structs, unions, enums, typedefs, members and globals', () => {
+    assert.deepEqual(definitionRows(result), [
+      ['MAX_ITEMS', 'constant', 4, 5, null],
+      ['SQUARE', 'function', 5, 6, null],
+      ['node', 'struct', 8, 11, null],
+      ['value', 'field', 9, 9, 'node'],
+      ['next', 'field', 10, 10, 'node'],
+      ['node_t', 'type', 13, 13, null],
+      ['compare_fn', 'type', 14, 14, null],
+      ['color', 'enum', 16, 16, null],
+      ['RED', 'constant', 16, 16, 'color'],
+      ['GREEN', 'constant', 16, 16, 'color'],
+      ['value', 'struct', 18, 18, null],
+      ['i', 'field', 18, 18, 'value'],
+      ['d', 'field', 18, 18, 'value'],
+      ['counter', 'variable', 20, 20, null],
+      ['names', 'variable', 21, 21, null],
+      ['shared', 'variable', 22, 22, null],
+      ['list_push', 'function', 25, 31, null],
+      ['make', 'function', 33, 33, null],
+      ['declared_only', 'function', 34, 34, null],
+    ]);
+  });
+
+  it('marks what is visible outside the file', () => {
+    const hidden = result.symbols
+      .map((s) => (s.container === null ? s.name : `${s.container}.${s.name}`))
+      .filter((name) => !exportedNames(result).includes(name));
+    assert.deepEqual(hidden, ['counter', 'make']);
+  });
+
+  it('reads signatures and doc comments', () => {
+    assert.equal(symbolNamed(result, 'node').signature, 'struct node');
+    assert.equal(symbolNamed(result, 'node').doc, 'A node of the list.');
+    assert.equal(symbolNamed(result, 'list_push').signature, 'int list_push(struct node **head, int value)');
+    assert.equal(symbolNamed(result, 'list_push').doc, 'Adds a node.');
+    assert.equal(symbolNamed(result, 'names').signature, 'const char *names[] = {"a", "b"}');
+    assert.equal(symbolNamed(result, 'names').doc, null);
+  });
+
+  it('extracts references with their enclosing definition', () => {
+    assert.deepEqual(refRows(result), [
+      ['node', 'type', 10, 'node.next'],
+      ['node', 'type', 13, 'node_t'],
+      ['node', 'type', 25, 'list_push'],
+      ['node_t', 'type', 27, 'list_push'],
+      ['malloc', 'call', 27, 'list_push'],
+      ['SQUARE', 'call', 28, 'list_push'],
+      ['printf', 'call', 29, 'list_push'],
+      ['helper', 'call', 30, 'list_push'],
+    ]);
+  });
+
+  it('extracts imports', () => {
+    assert.deepEqual(importRows(result), [
+      ['stdio.h', [], 1],
+      ['list.h', [], 2],
+    ]);
+  });
+});

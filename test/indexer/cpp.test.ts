@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  definitionRows,
+  exportedNames,
+  extractFixture,
+  importRows,
+  refRows,
+  symbolNamed,
+} from './helpers.js';
+
+describe('cpp: cpp/shape.cpp', () => {
+  const result = extractFixture('cpp/shape.cpp');
+
+  it('detects the language', () => {
+    assert.equal(result.language, 'cpp');
+  });
+
+  it('extracts namespaces, classes, members, templates, aliases and out-of-line methods (the class is the container)', () => {
+    assert.deepEqual(definitionRows(result), [
+      ['geo', 'namespace', 4, 30, null],
+      ['Shape', 'class', 7, 15, 'geo'],
+      ['Shape', 'constructor', 9, 9, 'geo.Shape'],
+      ['~Shape', 'method', 10, 10, 'geo.Shape'],
+      ['area', 'method', 11, 11, 'geo.Shape'],
+      ['count', 'field', 12, 12, 'geo.Shape'],
+      ['sides_', 'field', 14, 14, 'geo.Shape'],
+      ['Point', 'struct', 17, 17, 'geo'],
+      ['x', 'field', 17, 17, 'geo.Point'],
+      ['y', 'field', 17, 17, 'geo.Point'],
+      ['max_of', 'function', 20, 20, 'geo'],
+      ['Kind', 'enum', 22, 22, 'geo'],
+      ['Circle', 'constant', 22, 22, 'geo.Kind'],
+      ['Square', 'constant', 22, 22, 'geo.Kind'],
+      ['Points', 'type', 24, 24, 'geo'],
+      ['area', 'method', 26, 26, 'Shape'],
+      ['Shape', 'method', 28, 28, 'Shape'],
+      ['main', 'function', 32, 32, null],
+    ]);
+  });
+
+  it('marks what is visible outside the file', () => {
+    const hidden = result.symbols
+      .map((s) => (s.container === null ? s.name : `${s.container}.${s.name}`))
+      .filter((name) => !exportedNames(result).includes(name));
+    assert.deepEqual(hidden, []);
+  });
+
+  it('reads signatures and doc comments', () => {
+    assert.equal(symbolNamed(result, 'geo.Shape').signature, 'class Shape : public Base');
+    assert.equal(symbolNamed(result, 'geo.Shape').doc, 'A shape with an area.');
+    assert.equal(
+      symbolNamed(result, 'Shape.area').signature,
+      'double Shape::area() const { return compute(sides_); }',
+    );
+    assert.equal(symbolNamed(result, 'Shape.area').doc, null);
+    assert.equal(symbolNamed(result, 'geo.Points').signature, 'using Points = std::vector<Point>');
+    assert.equal(symbolNamed(result, 'geo.Points').doc, null);
+  });
+
+  it('extracts references with their enclosing definition', () => {
+    assert.deepEqual(refRows(result), [
+      ['Base', 'inherit', 7, 'geo.Shape'],
+      ['T', 'type', 20, 'geo.max_of'],
+      ['T', 'type', 20, 'geo.max_of'],
+      ['T', 'type', 20, 'geo.max_of'],
+      ['vector', 'type', 24, 'geo.Points'],
+      ['Point', 'type', 24, 'geo.Points'],
+      ['compute', 'call', 26, 'Shape.area'],
+      ['Point', 'new', 28, 'Shape.Shape'],
+      ['sort', 'call', 28, 'Shape.Shape'],
+      ['begin', 'call', 28, 'Shape.Shape'],
+      ['end', 'call', 28, 'Shape.Shape'],
+      ['Shape', 'type', 32, 'main'],
+    ]);
+  });
+
+  it('extracts imports', () => {
+    assert.deepEqual(importRows(result), [
+      ['vector', [], 1],
+      ['shape.hpp', [], 2],
+    ]);
+  });
+});

@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  definitionRows,
+  exportedNames,
+  extractFixture,
+  importRows,
+  refRows,
+  symbolNamed,
+} from './helpers.js';
+
+describe('kotlin: kotlin/Order.kt', () => {
+  const result = extractFixture('kotlin/Order.kt');
+
+  it('detects the language', () => {
+    assert.equal(result.language, 'kotlin');
+  });
+
+  it('extracts classes, objects, interfaces, enums, functions, extension functions and properties', () => {
+    assert.deepEqual(definitionRows(result), [
+      ['Order', 'class', 7, 18, null],
+      ['id', 'property', 7, 7, 'Order'],
+      ['total', 'property', 7, 7, 'Order'],
+      ['lines', 'property', 8, 8, 'Order'],
+      ['add', 'method', 10, 12, 'Order'],
+      ['MAX', 'constant', 15, 15, 'Order'],
+      ['empty', 'method', 16, 16, 'Order'],
+      ['Repository', 'interface', 20, 22, null],
+      ['find', 'method', 21, 21, 'Repository'],
+      ['Registry', 'class', 24, 26, null],
+      ['items', 'property', 25, 25, 'Registry'],
+      ['Status', 'enum', 28, 31, null],
+      ['OPEN', 'constant', 29, 29, 'Status'],
+      ['CLOSED', 'constant', 30, 30, 'Status'],
+      ['Orders', 'type', 33, 33, null],
+      ['describe', 'function', 35, 35, 'Order'],
+      ['defaultOrder', 'property', 37, 37, null],
+    ]);
+  });
+
+  it('marks what is visible outside the file', () => {
+    const hidden = result.symbols
+      .map((s) => (s.container === null ? s.name : `${s.container}.${s.name}`))
+      .filter((name) => !exportedNames(result).includes(name));
+    assert.deepEqual(hidden, []);
+  });
+
+  it('reads signatures and doc comments', () => {
+    assert.equal(
+      symbolNamed(result, 'Order').signature,
+      'data class Order(val id: String, var total: Int) : Entity(), Comparable<Order>',
+    );
+    assert.equal(symbolNamed(result, 'Order').doc, 'An order.');
+    assert.equal(symbolNamed(result, 'Order.add').signature, 'fun add(line: Line): Boolean');
+    assert.equal(symbolNamed(result, 'Order.add').doc, null);
+    assert.equal(symbolNamed(result, 'Order.MAX').signature, 'const val MAX = 10');
+    assert.equal(symbolNamed(result, 'Order.MAX').doc, null);
+    assert.equal(
+      symbolNamed(result, 'Order.describe').signature,
+      'fun Order.describe(): String = "order $id"',
+    );
+    assert.equal(symbolNamed(result, 'Order.describe').doc, null);
+  });
+
+  it('extracts references with their enclosing definition', () => {
+    assert.deepEqual(refRows(result), [
+      ['max', 'import', 3, null],
+      ['String', 'type', 7, 'Order.id'],
+      ['Int', 'type', 7, 'Order.total'],
+      ['Entity', 'inherit', 7, 'Order'],
+      ['Comparable', 'inherit', 7, 'Order'],
+      ['Order', 'type', 7, 'Order'],
+      ['mutableListOf', 'call', 8, 'Order.lines'],
+      ['Line', 'type', 8, 'Order.lines'],
+      ['Line', 'type', 10, 'Order.add'],
+      ['Boolean', 'type', 10, 'Order.add'],
+      ['add', 'call', 11, 'Order.add'],
+      ['Order', 'call', 16, 'Order.empty'],
+      ['String', 'type', 21, 'Repository.find'],
+      ['T', 'type', 21, 'Repository.find'],
+      ['HashMap', 'call', 25, 'Registry.items'],
+      ['String', 'type', 25, 'Registry.items'],
+      ['Order', 'type', 25, 'Registry.items'],
+      ['List', 'type', 33, 'Orders'],
+      ['Order', 'type', 33, 'Orders'],
+      ['Order', 'type', 35, 'Order.describe'],
+      ['String', 'type', 35, 'Order.describe'],
+      ['Order', 'call', 37, 'defaultOrder'],
+      ['max', 'call', 37, 'defaultOrder'],
+    ]);
+  });
+
+  it('extracts imports', () => {
+    assert.deepEqual(importRows(result), [
+      ['kotlin.math.max', ['max'], 3],
+      ['com.example.util.*', [], 4],
+    ]);
+  });
+});

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  definitionRows,
+  exportedNames,
+  extractFixture,
+  importRows,
+  refRows,
+  symbolNamed,
+} from './helpers.js';
+
+describe('lua: lua/queue.lua', () => {
+  const result = extractFixture('lua/queue.lua');
+
+  it('detects the language', () => {
+    assert.equal(result.language, 'lua');
+  });
+
+  it('extracts functions, methods, table fields and module-level variables', () => {
+    assert.deepEqual(definitionRows(result), [
+      ['json', 'variable', 1, 1, null],
+      ['util', 'variable', 2, 2, null],
+      ['Queue', 'variable', 5, 5, null],
+      ['__index', 'field', 6, 6, 'Queue'],
+      ['new', 'function', 9, 13, 'Queue'],
+      ['push', 'method', 15, 17, 'Queue'],
+      ['helper', 'function', 19, 19, null],
+      ['global_fn', 'function', 21, 21, null],
+      ['M', 'variable', 23, 23, null],
+      ['version', 'field', 24, 24, 'M'],
+      ['run', 'function', 25, 25, 'M'],
+    ]);
+  });
+
+  it('marks what is visible outside the file', () => {
+    const hidden = result.symbols
+      .map((s) => (s.container === null ? s.name : `${s.container}.${s.name}`))
+      .filter((name) => !exportedNames(result).includes(name));
+    assert.deepEqual(hidden, ['json', 'util', 'Queue', 'helper']);
+  });
+
+  it('reads signatures and doc comments', () => {
+    assert.equal(symbolNamed(result, 'Queue').signature, 'local Queue = {}');
+    assert.equal(symbolNamed(result, 'Queue').doc, 'A queue.');
+    assert.equal(symbolNamed(result, 'Queue.new').signature, 'function Queue.new(name)');
+    assert.equal(symbolNamed(result, 'Queue.new').doc, 'Creates a queue.');
+    assert.equal(symbolNamed(result, 'Queue.push').signature, 'function Queue:push(item)');
+    assert.equal(symbolNamed(result, 'Queue.push').doc, null);
+    assert.equal(symbolNamed(result, 'helper').signature, 'local function helper(x) return x * 2 end');
+    assert.equal(symbolNamed(result, 'helper').doc, null);
+  });
+
+  it('extracts references with their enclosing definition', () => {
+    assert.deepEqual(refRows(result), [
+      ['setmetatable', 'call', 10, 'Queue.new'],
+      ['insert', 'call', 16, 'Queue.push'],
+      ['run', 'call', 25, 'M.run'],
+    ]);
+  });
+
+  it('extracts imports', () => {
+    assert.deepEqual(importRows(result), [
+      ['json', [], 1],
+      ['util', [], 2],
+    ]);
+  });
+});

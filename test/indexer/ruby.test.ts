@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  definitionRows,
+  exportedNames,
+  extractFixture,
+  importRows,
+  refRows,
+  symbolNamed,
+} from './helpers.js';
+
+describe('ruby: ruby/order.rb', () => {
+  const result = extractFixture('ruby/order.rb');
+
+  it('detects the language', () => {
+    assert.equal(result.language, 'ruby');
+  });
+
+  it('extracts modules, classes, constants, methods, singleton methods and top-level functions', () => {
+    assert.deepEqual(definitionRows(result), [
+      ['Shop', 'module', 4, 34, null],
+      ['Order', 'class', 6, 33, 'Shop'],
+      ['MAX', 'constant', 9, 9, 'Shop.Order'],
+      ['initialize', 'constructor', 11, 14, 'Shop.Order'],
+      ['add', 'method', 17, 20, 'Shop.Order'],
+      ['build', 'method', 22, 24, 'Shop.Order'],
+      ['parse', 'method', 27, 27, 'Shop.Order'],
+      ['validate!', 'method', 32, 32, 'Shop.Order'],
+      ['top_level_helper', 'function', 36, 36, null],
+    ]);
+  });
+
+  it('marks what is visible outside the file', () => {
+    const hidden = result.symbols
+      .map((s) => (s.container === null ? s.name : `${s.container}.${s.name}`))
+      .filter((name) => !exportedNames(result).includes(name));
+    assert.deepEqual(hidden, []);
+  });
+
+  it('reads signatures and doc comments', () => {
+    assert.equal(symbolNamed(result, 'Shop.Order').signature, 'class Order < Base');
+    assert.equal(symbolNamed(result, 'Shop.Order').doc, 'An order in the shop.');
+    assert.equal(symbolNamed(result, 'Shop.Order.add').signature, 'def add(line)');
+    assert.equal(symbolNamed(result, 'Shop.Order.add').doc, 'Adds a line.');
+    assert.equal(symbolNamed(result, 'Shop.Order.build').signature, 'def self.build(attrs)');
+    assert.equal(symbolNamed(result, 'Shop.Order.build').doc, null);
+  });
+
+  it('extracts references with their enclosing definition', () => {
+    assert.deepEqual(refRows(result), [
+      ['Base', 'inherit', 6, 'Shop.Order'],
+      ['include', 'call', 7, 'Shop.Order'],
+      ['attr_reader', 'call', 8, 'Shop.Order'],
+      ['validate!', 'call', 19, 'Shop.Order.add'],
+      ['new', 'call', 23, 'Shop.Order.build'],
+      ['JSON', 'type', 27, 'Shop.Order.parse'],
+      ['parse', 'call', 27, 'Shop.Order.parse'],
+    ]);
+  });
+
+  it('extracts imports', () => {
+    assert.deepEqual(importRows(result), [
+      ['json', [], 1],
+      ['base', [], 2],
+    ]);
+  });
+});
