@@ -20,7 +20,7 @@ type Sym = {
 
 /**
  * The whole path with real parts: the built server over stdio, a real worker process, real Redis,
- * real SQLite, real tree-sitter, on the seven-language fixture repository.
+ * real SQLite, real tree-sitter, on the mixed fixture repository (seventeen languages).
  */
 describe('index a repository over MCP, then query it', () => {
   let env: TestEnv;
@@ -48,15 +48,27 @@ describe('index a repository over MCP, then query it', () => {
 
   test('the summary counts files, symbols and languages', () => {
     assert.equal(summary.root, repo);
-    assert.equal(summary.files_scanned, 13);
-    assert.equal(summary.files_indexed, 13);
+    // The extensionless `scripts/release-notes` is a candidate too (scanned); its shebang makes it
+    // Python (indexed). The fixtures' README.md is the only file left out.
+    assert.equal(summary.files_scanned, 24);
+    assert.equal(summary.files_indexed, 24);
     assert.equal(summary.files_failed, 0);
     assert.deepEqual(summary.languages, {
+      bash: 1,
+      c: 1,
+      cpp: 1,
+      csharp: 1,
       go: 2,
       java: 2,
       javascript: 2,
-      python: 2,
+      kotlin: 1,
+      lua: 1,
+      php: 1,
+      python: 3,
+      ruby: 1,
       rust: 2,
+      scala: 1,
+      swift: 1,
       tsx: 1,
       typescript: 2,
     });
@@ -180,6 +192,33 @@ describe('index a repository over MCP, then query it', () => {
     );
   });
 
+  test('finds definitions in the further languages and in a script known by its shebang', async () => {
+    const cases: [string, string, string, string, string | null][] = [
+      ['release_notes', 'python', 'scripts/release-notes', 'function', null],
+      ['list_push', 'c', 'c/list.c', 'function', null],
+      ['max_of', 'cpp', 'cpp/shape.cpp', 'function', 'geo'],
+      ['Total', 'csharp', 'csharp/Order.cs', 'method', 'Shop.Orders.Order'],
+      ['validate!', 'ruby', 'ruby/order.rb', 'method', 'Shop.Order'],
+      ['getName', 'php', 'php/User.php', 'method', 'User'],
+      ['describe', 'kotlin', 'kotlin/Order.kt', 'function', 'Order'],
+      ['scaled', 'swift', 'swift/Shapes.swift', 'method', 'Circle'],
+      ['compare', 'scala', 'scala/Order.scala', 'method', 'Order'],
+      ['log', 'bash', 'bash/build.sh', 'function', null],
+      ['push', 'lua', 'lua/queue.lua', 'method', 'Queue'],
+    ];
+    for (const [query, language, path, kind, container] of cases) {
+      const r = await callTool<{ symbols: Sym[] }>(mcp.client, 'search_symbols', {
+        query,
+        language,
+        limit: 5,
+      });
+      const hit = r.symbols.find((s) => s.name === query && s.path.endsWith(`/${path}`));
+      assert.ok(hit, `${query} in ${path}: ${JSON.stringify(r.symbols)}`);
+      assert.equal(hit.kind, kind, query);
+      assert.equal(hit.container, container, query);
+    }
+  });
+
   test('search results are bounded and paged with a cursor', async () => {
     const first = await callTool<{ symbols: Sym[]; next_cursor?: string }>(mcp.client, 'search_symbols', {
       query: 'get',
@@ -204,7 +243,7 @@ describe('index a repository over MCP, then query it', () => {
     }>(mcp.client, 'index_status', {});
     const root = r.roots.find((x) => x.root === repo);
     assert.ok(root, JSON.stringify(r));
-    assert.equal(root.files.indexed, 13);
+    assert.equal(root.files.indexed, 24);
     assert.equal(root.symbols, summary.symbols);
     assert.ok(root.last_indexed_at);
   });
@@ -214,6 +253,6 @@ describe('index a repository over MCP, then query it', () => {
     const done = await waitForTask(mcp.client, String(started.task_id));
     const s = done.result as Record<string, number>;
     assert.equal(s.files_indexed, 0);
-    assert.equal(s.files_unchanged, 13);
+    assert.equal(s.files_unchanged, 24);
   });
 });
