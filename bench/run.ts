@@ -19,7 +19,18 @@ import { measureQueries, type QueryKind, type QueryResult } from './query.js';
 import { measureQueue, type QueueResult } from './queue.js';
 import { measureStages, type StageResult } from './stages.js';
 
-const COMMANDS = ['all', 'cold', 'noop', 'file', 'query', 'queue', 'memory', 'stages', 'watch'] as const;
+const COMMANDS = [
+  'all',
+  'cold',
+  'noop',
+  'file',
+  'query',
+  'queue',
+  'memory',
+  'stages',
+  'watch',
+  'embed',
+] as const;
 type Command = (typeof COMMANDS)[number];
 
 /** Targets from issue 6 (this 2-core machine). */
@@ -225,9 +236,19 @@ async function runWatch(rest: string[]): Promise<number> {
   });
 }
 
+/** Runs another bench entry point (`dist/bench/<file>`) as a child process. */
+function runScript(file: string, rest: string[]): Promise<number> {
+  const entry = fileURLToPath(new URL(`./${file}`, import.meta.url));
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [entry, ...rest], { stdio: 'inherit' });
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+}
+
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   if (args.command === 'watch') return runWatch(args.rest);
+  if (args.command === 'embed') return runScript('embed.js', args.rest);
   const { command, quick } = args;
   const reps = quick
     ? { baseline: 1, singleFile: 5, queries: 60, queueJobs: 300 }

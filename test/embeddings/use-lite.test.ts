@@ -21,14 +21,26 @@ describe('the neural default (USE-lite from the npm package, in a model thread)'
     assert.deepEqual([...blank!], new Array(512).fill(0));
   });
 
-  test('documents are read as words: name, then content, cut short', () => {
+  test('documents are read as words: name, signature and doc; the body only without a doc', () => {
     assert.equal(wordsOf('parseHTTPResponse get_object_or_404'), 'parse HTTP Response get object or 404');
-    const text = embeddingDocumentText(
-      { symbol: 'Paginator.get_page', content: `def get_page(self, number):\n${'x '.repeat(500)}` },
+    const documented = embeddingDocumentText({
+      symbol: 'Paginator.get_page',
+      content: `@property\ndef get_page(self, number):\n    """Return a valid page."""\n    # even if the number is not\n    return self.page(number)`,
+    });
+    assert.equal(
+      documented,
+      'Paginator.get page. def get page(self, number): Return a valid page. even if the number is not',
+    );
+    const bare = embeddingDocumentText({
+      symbol: 'add',
+      content: `function add(a, b) {\n  return a + b;\n}`,
+    });
+    assert.equal(bare, 'add. function add(a, b) { return a + b; }');
+    const long = embeddingDocumentText(
+      { symbol: null, content: `def f():\n    """${'word '.repeat(200)}"""` },
       100,
     );
-    assert.ok(text.startsWith('Paginator.get page. def get page(self, number): x x'), text);
-    assert.equal(text.length, 100);
+    assert.equal(long.length, 100);
   });
 
   test('ranks by meaning: MRR over the snippet questions (both sets) >= 0.6; same vectors in any batch order', async () => {
