@@ -397,3 +397,49 @@ describe('OpenAI-compatible provider', () => {
     }
   });
 });
+
+describe('local OpenAI-compatible servers (Ollama, llama.cpp server, LM Studio) from the configuration', () => {
+  test('CODEINDEX_EMBEDDINGS=openai with a local URL and model, no key: the wire format they speak', async () => {
+    const { loadConfig } = await import('../../src/config/load.js');
+    const { embeddingModelName, isSemanticModel } = await import('../../src/embeddings/model.js');
+    const { resolveEmbeddingApiKey } = await import('../../src/embeddings/provider.js');
+    // llama.cpp's server leaves out `object` and `usage` and does not normalise; the others add them.
+    const server = await startFakeServer((req) => {
+      const body = req.body as { model: string; input: string[] };
+      if (req.url !== '/v1/embeddings') return { status: 404, json: { error: 'no route' } };
+      return {
+        json: {
+          model: body.model,
+          data: body.input.map((t, index) => ({ index, embedding: fakeVector(t, 6).map((x) => x * 3) })),
+        },
+      };
+    });
+    try {
+      const cfg = loadConfig(
+        {},
+        {
+          CODEINDEX_HOME: '/tmp/codeindex-unused',
+          CODEINDEX_EMBEDDINGS: 'openai',
+          CODEINDEX_EMBEDDINGS_URL: server.baseUrl,
+          CODEINDEX_EMBEDDINGS_MODEL: 'nomic-embed-text',
+        },
+      );
+      const model = embeddingModelName(cfg.embeddings);
+      assert.equal(model, 'nomic-embed-text');
+      assert.equal(isSemanticModel(model), true);
+      const p = createEmbeddingProvider({
+        provider: 'openai',
+        model,
+        baseUrl: cfg.embeddings.baseUrl,
+        apiKey: resolveEmbeddingApiKey('openai', {}),
+      });
+      const [v] = await p.embed(['def slugify(value)'], 'document');
+      assert.equal(v!.length, 6);
+      assert.ok(sameDirection(v!, fakeVector('def slugify(value)', 6)));
+      assert.equal(server.requests[0]?.headers.authorization, undefined);
+      assert.equal((server.requests[0]?.body as { model: string }).model, 'nomic-embed-text');
+    } finally {
+      await server.close();
+    }
+  });
+});
