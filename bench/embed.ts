@@ -151,7 +151,9 @@ async function main(): Promise<number> {
         slice.map((c) => documentText(p, c)),
         'document',
       );
-      slice.forEach((c, j) => cache.set(c.hash, vs[j]!));
+      slice.forEach((c, j) => {
+        cache.set(c.hash, vs[j]!);
+      });
       if (i % 1024 === 0 && i > 0) {
         log(`${model}: ${i}/${todo.length} (${((i / (performance.now() - t0)) * 1000).toFixed(1)}/s)`);
         writeCache(cachePath, cache);

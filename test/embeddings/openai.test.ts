@@ -437,7 +437,7 @@ describe('local OpenAI-compatible servers (Ollama, llama.cpp server, LM Studio) 
       assert.equal(v!.length, 6);
       assert.ok(sameDirection(v!, fakeVector('def slugify(value)', 6)));
       assert.equal(server.requests[0]?.headers.authorization, undefined);
-      assert.equal((server.requests[0]?.body as { model: string }).model, 'nomic-embed-text');
+      assert.equal((server.requests[0]!.body as { model: string }).model, 'nomic-embed-text');
     } finally {
       await server.close();
     }
