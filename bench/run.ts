@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench -- [all|cold|noop|file|query|queue|memory|stages|watch] [--corpus django|go|ts] [--quick]`
+ * `npm run bench -- [all|cold|noop|file|query|queue|memory|stages|watch|recall] [--corpus django|go|ts] [--quick]`
  *
  * Prints markdown tables (targets from issue 6 next to each figure, with PASS/FAIL) and writes
  * JSON to `bench/results/<name>.json`. See bench/README.md for what each figure means.
@@ -17,6 +17,7 @@ import { round } from './lib/stats.js';
 import { type MemoryResult, measureMemory } from './memory.js';
 import { measureQueries, type QueryKind, type QueryResult } from './query.js';
 import { measureQueue, type QueueResult } from './queue.js';
+import { runRecall } from './recall-report.js';
 import { measureStages, type StageResult } from './stages.js';
 
 const COMMANDS = [
@@ -30,6 +31,7 @@ const COMMANDS = [
   'stages',
   'watch',
   'embed',
+  'recall',
 ] as const;
 type Command = (typeof COMMANDS)[number];
 
@@ -249,6 +251,7 @@ async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   if (args.command === 'watch') return runWatch(args.rest);
   if (args.command === 'embed') return runScript('embed.js', args.rest);
+  if (args.command === 'recall') return runRecall(args.rest);
   const { command, quick } = args;
   const reps = quick
     ? { baseline: 1, singleFile: 5, queries: 60, queueJobs: 300 }

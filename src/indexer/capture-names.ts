@@ -16,6 +16,7 @@ type SimpleRole =
   | 'name'
   | 'container'
   | 'receiver'
+  | 'callee'
   | 'doc'
   | 'skip'
   | 'import'
@@ -27,6 +28,7 @@ const SIMPLE_ROLES: ReadonlySet<string> = new Set<SimpleRole>([
   'name',
   'container',
   'receiver',
+  'callee',
   'doc',
   'skip',
   'import',

@@ -150,6 +150,8 @@ export const WARM_UP_SAMPLES: Readonly<Record<LanguageId, string>> = {
   lua: ['local m = require("m")', 'local M = {}', 'function M.f(a) return m.g(a) end', 'return M'].join('\n'),
 };
 
+const NO_CALLEES: ReadonlySet<string> = new Set();
+
 /** Runs of each sample in `warmUp`: enough for V8 to optimise the hot extraction functions. */
 const WARM_UP_RUNS = 20;
 
@@ -158,6 +160,7 @@ interface LanguageRuntime {
   rules: LanguageRules;
   roleOf: CaptureQueries['roleOf'];
   importCallees: CaptureQueries['importCallees'];
+  definitionCallees: CaptureQueries['definitionCallees'];
   /** The native extractor for this language; null when it is not available. */
   native: NativeRuntime | null;
   /**
@@ -291,6 +294,7 @@ export function createExtractor(options: ExtractorOptions = {}): Extractor {
               topLevelQuery: sources.topLevel === '' ? null : new Parser.Query(grammar, sources.topLevel),
               roleOf,
               importCallees: rules.importCallees,
+              definitionCallees: rules.definitionCallees ?? NO_CALLEES,
             };
           } catch (err) {
             throw new GrammarSetupError(language, err);
@@ -301,7 +305,14 @@ export function createExtractor(options: ExtractorOptions = {}): Extractor {
       const native = useNative ? createNativeRuntime(grammar, sources.tree, sources.topLevel) : null;
       // Without the native extractor every file needs them: compiled now, so problems surface here.
       if (native === null) buildJs();
-      runtime = { rules, roleOf, importCallees: rules.importCallees, native, js: buildJs };
+      runtime = {
+        rules,
+        roleOf,
+        importCallees: rules.importCallees,
+        definitionCallees: rules.definitionCallees ?? NO_CALLEES,
+        native,
+        js: buildJs,
+      };
       runtimes.set(language, runtime);
     }
     return runtime;

@@ -47,6 +47,8 @@ export interface LanguageRules {
   readonly repair?: (source: string) => string | null;
   /** Callees whose call with a string is an import (`@import.require` captures). */
   readonly importCallees: ReadonlySet<string>;
+  /** Callees whose call defines a name (`@callee` captures); absent: none. */
+  readonly definitionCallees?: ReadonlySet<string>;
   refineKind(ctx: DefinitionContext): SymbolKind;
   isExported(ctx: DefinitionContext): boolean;
   normaliseImport(sourceText: string, statementText: string): NormalisedImport | null;

@@ -85,8 +85,9 @@ const CPP_HEADER_SIGNS =
 
 /** True when a `.h` file's text is C++ (the `#ifdef __cplusplus` blocks of C headers are ignored). */
 export function isCppHeader(text: string): boolean {
+  // Only plain guards: `#if __cplusplus >= 201703L` around a whole header is C++ itself.
   const withoutCppGuards = text.replace(
-    /#\s*if(def)?\s+(defined\s*\(?\s*)?__cplusplus[\s\S]*?#\s*endif/g,
+    /#[ \t]*if(def[ \t]+__cplusplus|[ \t]+defined[ \t]*\(?[ \t]*__cplusplus[ \t]*\)?)[ \t]*\r?\n[\s\S]*?#[ \t]*endif/g,
     '',
   );
   return CPP_HEADER_SIGNS.test(withoutCppGuards);

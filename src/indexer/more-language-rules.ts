@@ -96,6 +96,7 @@ const PHP_RULES: LanguageRules = {
   docStyle: 'block',
   trimColon: false,
   importCallees: NONE,
+  definitionCallees: new Set(['define']),
   refineKind: (ctx) => (ctx.kind === 'method' && ctx.name === '__construct' ? 'constructor' : ctx.kind),
   isExported: (ctx) => {
     const { parent, head } = ctx;

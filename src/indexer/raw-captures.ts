@@ -70,6 +70,8 @@ export interface CaptureQueries {
    * `require_relative`, shell `source` and `.`, Lua's `dofile`); see `@import.require`.
    */
   importCallees: ReadonlySet<string>;
+  /** Callees whose call defines its string argument (PHP's `define`); see `@callee`. */
+  definitionCallees: ReadonlySet<string>;
 }
 
 /** Capture roles by capture id, per capture-name table (filled as ids are first seen). */
@@ -132,7 +134,7 @@ export function collectCaptures(
 
 /** Adds the matches of the top-level query (when the language has one) and the tree query. */
 export function collectQueryMatches(
-  runtime: Pick<CaptureQueries, 'roleOf' | 'importCallees'>,
+  runtime: Pick<CaptureQueries, 'roleOf' | 'importCallees' | 'definitionCallees'>,
   top: RawMatches | null,
   tree: RawMatches,
   source: string,
@@ -143,13 +145,13 @@ export function collectQueryMatches(
 }
 
 function collectMatches(
-  runtime: Pick<CaptureQueries, 'roleOf' | 'importCallees'>,
+  runtime: Pick<CaptureQueries, 'roleOf' | 'importCallees' | 'definitionCallees'>,
   matches: RawMatches,
   patternOffset: number,
   source: string,
   raw: RawExtraction,
 ): void {
-  const { roleOf, importCallees } = runtime;
+  const { roleOf, importCallees, definitionCallees } = runtime;
   const { patterns, capStart, captures, starts, ends, names } = matches;
   const roles = rolesFor(names);
   for (let m = 0; m < patterns.length; m++) {
@@ -159,6 +161,7 @@ function collectMatches(
     let name = -1;
     let container = -1;
     let receiver = -1;
+    let callee = -1;
     let doc = -1;
     let importNode = -1;
     let importSource = -1;
@@ -184,6 +187,9 @@ function collectMatches(
           break;
         case 'receiver':
           receiver = c;
+          break;
+        case 'callee':
+          callee = c;
           break;
         case 'doc':
           doc = c;
@@ -221,6 +227,8 @@ function collectMatches(
       if (!receiverText.endsWith('.prototype')) continue;
       receiverText = receiverText.slice(0, -'.prototype'.length);
     }
+    // A definition made by a call (`define('X', 1)`) only when the callee is one that defines.
+    if (callee >= 0 && !definitionCallees.has(text(callee))) definition = -1;
     if (definition >= 0 && name >= 0) {
       raw.definitions.push({
         kind,

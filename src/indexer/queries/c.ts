@@ -20,15 +20,19 @@ const C_COMMON = String.raw`
 (union_specifier name: (type_identifier) @name body: (field_declaration_list)) @definition.struct
 (enum_specifier name: (type_identifier) @name body: (enumerator_list)) @definition.enum
 (enumerator name: (identifier) @name) @definition.constant
-(field_declaration_list (field_declaration declarator: (field_identifier) @name) @definition.field)
-(field_declaration_list (field_declaration declarator: (pointer_declarator declarator: (field_identifier) @name)) @definition.field)
-(field_declaration_list (field_declaration declarator: (pointer_declarator declarator: (pointer_declarator declarator: (field_identifier) @name))) @definition.field)
-(field_declaration_list (field_declaration declarator: (array_declarator declarator: (field_identifier) @name)) @definition.field)
-(field_declaration_list (field_declaration declarator: (function_declarator declarator: (parenthesized_declarator (pointer_declarator declarator: (field_identifier) @name)))) @definition.field)
+(field_declaration declarator: (field_identifier) @name) @definition.field
+(field_declaration declarator: (pointer_declarator declarator: (field_identifier) @name)) @definition.field
+(field_declaration declarator: (pointer_declarator declarator: (pointer_declarator declarator: (field_identifier) @name))) @definition.field
+(field_declaration declarator: (array_declarator declarator: (field_identifier) @name)) @definition.field
+(field_declaration declarator: (pointer_declarator declarator: (array_declarator declarator: (field_identifier) @name))) @definition.field
+(field_declaration declarator: (array_declarator declarator: (array_declarator declarator: (field_identifier) @name))) @definition.field
+(field_declaration declarator: (function_declarator declarator: (parenthesized_declarator (pointer_declarator declarator: (field_identifier) @name)))) @definition.field
 (type_definition declarator: (type_identifier) @name) @definition.type
 (type_definition declarator: (pointer_declarator declarator: (type_identifier) @name)) @definition.type
 (type_definition declarator: (array_declarator declarator: (type_identifier) @name)) @definition.type
 (type_definition declarator: (function_declarator declarator: (type_identifier) @name)) @definition.type
+; \`typedef void (APIENTRYP PFNPROC)(int)\`: a calling-convention macro the grammar cannot place.
+(type_definition declarator: (function_declarator declarator: (parenthesized_declarator (type_identifier) @name .))) @definition.type
 (type_definition declarator: (function_declarator declarator: (parenthesized_declarator (pointer_declarator declarator: (type_identifier) @name)))) @definition.type
 (type_definition declarator: (pointer_declarator declarator: (function_declarator declarator: (parenthesized_declarator (pointer_declarator declarator: (type_identifier) @name))))) @definition.type
 (preproc_def name: (identifier) @name) @definition.constant
@@ -80,9 +84,14 @@ export const CPP_QUERY = String.raw`
 (class_specifier name: (template_type name: (type_identifier) @name) body: (field_declaration_list)) @definition.class
 (struct_specifier name: (template_type name: (type_identifier) @name) body: (field_declaration_list)) @definition.struct
 (namespace_definition name: (namespace_identifier) @name) @definition.namespace
-(namespace_definition name: (nested_namespace_specifier) @name) @definition.namespace
+; \`namespace a::b::c {}\`: c is the namespace its members live in; a and b are definitions of their
+; own (one identifier long, so they contain nothing).
+(namespace_definition name: (nested_namespace_specifier (namespace_identifier) (namespace_identifier) @name .)) @definition.namespace
+(namespace_definition name: (nested_namespace_specifier (nested_namespace_specifier (namespace_identifier) (namespace_identifier) @name .))) @definition.namespace
+(namespace_definition name: (nested_namespace_specifier (nested_namespace_specifier (nested_namespace_specifier (namespace_identifier) (namespace_identifier) @name .)))) @definition.namespace
+(nested_namespace_specifier . (namespace_identifier) @name @definition.namespace)
 (alias_declaration name: (type_identifier) @name) @definition.type
-(field_declaration_list (field_declaration declarator: (reference_declarator (field_identifier) @name)) @definition.field)
+(field_declaration declarator: (reference_declarator (field_identifier) @name)) @definition.field
 (declaration declarator: (reference_declarator (identifier) @name)) @definition.variable
 (declaration declarator: (init_declarator declarator: (reference_declarator (identifier) @name))) @definition.variable
 

@@ -10,6 +10,8 @@
  *
  * Capture convention (interpreted by `../capture-names.ts`):
  * - `@definition.<kind>` on a definition node with `@name` on its name; `<kind>` is a SymbolKind.
+ * - `@callee` in a definition pattern: the match defines only when the callee's text is one of the
+ *   language's `definitionCallees` (PHP's `define('X', 1)`).
  * - `@container` (with `@name`) on a scope that names its members without being a symbol itself
  *   (Rust `impl` blocks); `@receiver` on a Go method's receiver type; `@doc` on a Python docstring.
  * - `@reference.<kind>` on the name node of a use; `<kind>` is a RefKind. A `.component` suffix keeps

@@ -16,6 +16,7 @@ export const PHP_QUERY = String.raw`
 (const_declaration (const_element (name) @name)) @definition.constant
 (property_declaration (property_element name: (variable_name (name) @name))) @definition.property
 (property_promotion_parameter name: (variable_name (name) @name)) @definition.property
+(function_call_expression function: (name) @callee arguments: (arguments . (argument (string (string_content) @name)))) @definition.constant
 
 (base_clause (name) @reference.inherit)
 (base_clause (qualified_name (name) @reference.inherit))

@@ -1,0 +1,37 @@
+/**
+ * `npm run bench -- recall [--fetch]`: prints the per-language recall table (see `./recall.ts`)
+ * and writes `bench/results/recall.json`.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from './corpora.js';
+import { fetchRecallSources, measureRecall } from './recall.js';
+
+/** Target from issue 18: definition recall against universal-ctags, per language. */
+export const RECALL_TARGET = 0.97;
+
+export async function runRecall(rest: string[]): Promise<number> {
+  if (rest.includes('--fetch')) fetchRecallSources();
+  const results = measureRecall();
+  const rows = results.map((r) => {
+    const missed = Object.entries(r.missedByKind)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ');
+    const recall = r.recall === null ? 'n/a (no ctags parser)' : r.recall.toFixed(3);
+    const mark = r.recall === null ? '' : r.recall >= RECALL_TARGET ? 'PASS' : 'FAIL';
+    return `| ${r.language} | ${r.files} | ${(r.bytes / 1e6).toFixed(2)} | ${r.ctagsDefinitions} | ${r.found} | ${recall} | ${mark} | ${r.indexSymbols} | ${missed} |`;
+  });
+  const table = [
+    `| language | files | MB | ctags definitions | found | recall (>= ${RECALL_TARGET}) | | index symbols | most missed kinds |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+  const dir = join(REPO_ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'recall.json');
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`\n## codeindex bench: recall against universal-ctags\n\n${table}\n\nJSON: ${file}\n`);
+  return 0;
+}

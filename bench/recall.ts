@@ -1,0 +1,267 @@
+/**
+ * `npm run bench -- recall [--fetch]`: definition recall against universal-ctags, per language.
+ *
+ * For each language, real source found on this machine or in npm tarballs (`--fetch` runs
+ * `npm pack` into `.bench-cache/recall-src/` for the ones not there yet) is run through ctags
+ * (`--language-force`, default kinds minus those listed in `EXCLUDED_KINDS`) and through the
+ * extractor. A ctags definition counts as found when the extractor reports a symbol of the same
+ * name in the same file (as many times as ctags reports it). Swift and Scala have no ctags parser
+ * here, so they have no figure.
+ *
+ * Sources (see README of bench/): C from tree-sitter's runtime sources (node_modules) and
+ * /usr/include; C++ from react-native's and react-native-windows' C++; C# from
+ * react-native-windows; Ruby from react-native's CocoaPods scripts and redis-tools' examples;
+ * PHP from the Google App Engine PHP SDK under /usr/lib/google-cloud-sdk; Kotlin from
+ * react-native (Android) and expo-modules-core; Bash from react-native's and perf's scripts;
+ * Lua from bullmq's Redis scripts.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createExtractor, detectLanguage, type LanguageId } from '../src/indexer/index.js';
+import { CACHE, REPO_ROOT } from './corpora.js';
+
+/** npm tarballs the sources come from (pinned, so the figures are repeatable). */
+const PACKAGES = ['react-native@0.81.0', 'expo-modules-core@58.2.0', 'react-native-windows@0.79.0'];
+const SRC = join(CACHE, 'recall-src');
+const pkgDir = (spec: string) => join(SRC, spec.replace('@', '-'), 'package');
+
+/** At most this many files per language (spread over the roots), so the run takes seconds. */
+const MAX_FILES = 400;
+
+interface LanguageSet {
+  language: LanguageId;
+  ctags: string | null;
+  roots: string[];
+  extensions: string[];
+  /** Roots that were looked at while writing the queries (the rest were not). */
+  tunedOn: string;
+}
+
+const SETS: LanguageSet[] = [
+  {
+    language: 'c',
+    ctags: 'C',
+    roots: [join(REPO_ROOT, 'node_modules/tree-sitter/vendor/tree-sitter/lib/src'), '/usr/include'],
+    extensions: ['.c', '.h'],
+    tunedOn: 'none',
+  },
+  {
+    language: 'cpp',
+    ctags: 'C++',
+    roots: [
+      join(pkgDir('react-native@0.81.0'), 'ReactCommon'),
+      join(pkgDir('react-native-windows@0.79.0'), 'Microsoft.ReactNative'),
+    ],
+    extensions: ['.cpp', '.h'],
+    tunedOn: 'none',
+  },
+  {
+    language: 'csharp',
+    ctags: 'C#',
+    roots: [pkgDir('react-native-windows@0.79.0'), '/usr/lib/node_modules/npm/node_modules/node-gyp/lib'],
+    extensions: ['.cs'],
+    tunedOn: 'none',
+  },
+  {
+    language: 'ruby',
+    ctags: 'Ruby',
+    roots: [pkgDir('react-native@0.81.0'), '/usr/share/doc/redis-tools/examples'],
+    extensions: ['.rb'],
+    tunedOn: 'none',
+  },
+  {
+    language: 'php',
+    ctags: 'PHP',
+    roots: ['/usr/lib/google-cloud-sdk/platform/google_appengine/php/sdk'],
+    extensions: ['.php'],
+    tunedOn: 'none',
+  },
+  {
+    language: 'kotlin',
+    ctags: 'Kotlin',
+    roots: [pkgDir('react-native@0.81.0'), pkgDir('expo-modules-core@58.2.0')],
+    extensions: ['.kt'],
+    tunedOn: 'none',
+  },
+  {
+    language: 'swift',
+    ctags: null,
+    roots: [pkgDir('expo-modules-core@58.2.0')],
+    extensions: ['.swift'],
+    tunedOn: 'none',
+  },
+  {
+    language: 'bash',
+    ctags: 'Sh',
+    roots: [pkgDir('react-native@0.81.0'), '/usr/lib/perf-core/tests/shell', '/usr/share/doc/git/contrib'],
+    extensions: ['.sh'],
+    tunedOn: 'none',
+  },
+  {
+    language: 'lua',
+    ctags: 'Lua',
+    roots: [join(REPO_ROOT, 'node_modules/bullmq/dist/cjs/commands')],
+    extensions: ['.lua'],
+    tunedOn: 'none',
+  },
+];
+
+/**
+ * Left out of the comparison: variables ctags reports inside functions (locals, which the index
+ * leaves out in every language), and ctags kinds that are not definitions in the index's sense:
+ * Ruby's `library` is a `require` and
+ * PHP's `alias` a `use` (both imports here), Kotlin's `package` a package clause, shell
+ * here-documents and sourced `script`s are not symbols. Names ctags makes up for anonymous
+ * structs (`__anon…`) and Kotlin lambdas (`<lambda>`), and the parameters it reports inside
+ * lambdas, are left out too.
+ */
+const EXCLUDED_KINDS: Readonly<Record<string, readonly string[]>> = {
+  Ruby: ['library'],
+  PHP: ['alias'],
+  Kotlin: ['package'],
+  Sh: ['heredoc', 'script'],
+};
+
+function listFiles(root: string, extensions: readonly string[], out: string[], limit: number): void {
+  if (!existsSync(root) || out.length >= limit) return;
+  const entries = readdirSync(root, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+  for (const e of entries) {
+    if (out.length >= limit) return;
+    const p = join(root, e.name);
+    if (e.isDirectory()) {
+      if (e.name !== 'node_modules' && !e.name.startsWith('.')) listFiles(p, extensions, out, limit);
+    } else if (e.isFile() && extensions.some((x) => e.name.endsWith(x)) && statSync(p).size < 1_000_000) {
+      out.push(p);
+    }
+  }
+}
+
+/** Files of one set whose detected language is the set's (a `.h` of C++ is not C). */
+function filesOf(set: LanguageSet): string[] {
+  const files: string[] = [];
+  const perRoot = Math.ceil(MAX_FILES / set.roots.length);
+  for (const root of set.roots) {
+    const found: string[] = [];
+    listFiles(root, set.extensions, found, perRoot * 3);
+    files.push(
+      ...found.filter((f) => detectLanguage(f, readFileSync(f, 'utf8')) === set.language).slice(0, perRoot),
+    );
+  }
+  return files;
+}
+
+interface CtagsTag {
+  name: string;
+  path: string;
+  kind: string;
+  scope?: string;
+  scopeKind?: string;
+}
+
+/** Kinds ctags gives variables; inside a function they are locals, which the index leaves out. */
+const VARIABLE_KINDS: ReadonlySet<string> = new Set(['constant', 'variable', 'local']);
+const FUNCTION_SCOPES: ReadonlySet<string> = new Set(['function', 'method']);
+
+function ctagsTags(set: LanguageSet, files: string[]): CtagsTag[] {
+  if (set.ctags === null) return [];
+  const list = join(CACHE, `recall-${set.language}.list`);
+  writeFileSync(list, `${files.join('\n')}\n`);
+  const r = spawnSync(
+    'ctags',
+    ['--output-format=json', '--fields=+K', `--language-force=${set.ctags}`, '-f', '-', '-L', list],
+    { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 },
+  );
+  if (r.status !== 0) throw new Error(`ctags failed: ${r.stderr.slice(0, 300)}`);
+  const excluded = EXCLUDED_KINDS[set.ctags] ?? [];
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as CtagsTag & { _type: string })
+    .filter(
+      (t) =>
+        t._type === 'tag' &&
+        !excluded.includes(t.kind) &&
+        !t.name.startsWith('__anon') &&
+        !t.name.startsWith('<') &&
+        !(t.scope ?? '').includes('<lambda>') &&
+        !(VARIABLE_KINDS.has(t.kind) && FUNCTION_SCOPES.has(t.scopeKind ?? '')),
+    );
+}
+
+/** Recall of one language, with the kinds ctags found most often that the index missed. */
+export interface RecallResult {
+  language: LanguageId;
+  files: number;
+  bytes: number;
+  ctagsDefinitions: number;
+  found: number;
+  recall: number | null;
+  indexSymbols: number;
+  missedByKind: Record<string, number>;
+  missedExamples: string[];
+}
+
+export function measureRecall(): RecallResult[] {
+  const extractor = createExtractor();
+  const results: RecallResult[] = [];
+  for (const set of SETS) {
+    const files = filesOf(set);
+    const tags = ctagsTags(set, files);
+    const names = new Map<string, Map<string, number>>();
+    let bytes = 0;
+    let indexSymbols = 0;
+    for (const f of files) {
+      const text = readFileSync(f, 'utf8');
+      bytes += Buffer.byteLength(text);
+      const counts = new Map<string, number>();
+      for (const s of extractor.extractFile(text, set.language).symbols) {
+        counts.set(s.name, (counts.get(s.name) ?? 0) + 1);
+        indexSymbols++;
+      }
+      names.set(f, counts);
+    }
+    let found = 0;
+    const missedByKind: Record<string, number> = {};
+    const missedExamples: string[] = [];
+    for (const t of tags) {
+      const counts = names.get(t.path);
+      const n = counts?.get(t.name) ?? 0;
+      if (counts !== undefined && n > 0) {
+        counts.set(t.name, n - 1);
+        found++;
+      } else {
+        missedByKind[t.kind] = (missedByKind[t.kind] ?? 0) + 1;
+        if (missedExamples.length < Number(process.env.RECALL_EXAMPLES ?? 8))
+          missedExamples.push(`${t.kind} ${t.name} (${t.path})`);
+      }
+    }
+    results.push({
+      language: set.language,
+      files: files.length,
+      bytes,
+      ctagsDefinitions: tags.length,
+      found,
+      recall: set.ctags === null ? null : tags.length === 0 ? 1 : found / tags.length,
+      indexSymbols,
+      missedByKind,
+      missedExamples,
+    });
+  }
+  return results;
+}
+
+/** Fetches the npm tarballs the sources come from into `.bench-cache/recall-src/`. */
+export function fetchRecallSources(): void {
+  mkdirSync(SRC, { recursive: true });
+  for (const spec of PACKAGES) {
+    const dir = join(SRC, spec.replace('@', '-'));
+    if (existsSync(join(dir, 'package'))) continue;
+    const packed = spawnSync('npm', ['pack', spec, '--silent'], { cwd: SRC, encoding: 'utf8' });
+    if (packed.status !== 0) throw new Error(`npm pack ${spec} failed: ${packed.stderr.slice(0, 300)}`);
+    mkdirSync(dir, { recursive: true });
+    const tgz = packed.stdout.trim().split('\n').pop() ?? '';
+    const untar = spawnSync('tar', ['xzf', join(SRC, tgz), '-C', dir]);
+    if (untar.status !== 0) throw new Error(`tar ${tgz} failed`);
+  }
+}
