@@ -157,6 +157,17 @@ interface CtagsTag {
   kind: string;
   scope?: string;
   scopeKind?: string;
+  line?: number;
+}
+
+/**
+ * ctags' C# parser reports the parameter of an operator declaration
+ * (`public static explicit operator bool(ReactContext context)`) as a field; those are no
+ * definitions, so C# fields on a line that declares an operator are left out.
+ */
+function isCtagsMistake(tag: CtagsTag, language: string | null, lines: (path: string) => string[]): boolean {
+  if (language !== 'C#' || tag.kind !== 'field' || tag.line === undefined) return false;
+  return /\boperator\b/.test(lines(tag.path)[tag.line - 1] ?? '');
 }
 
 /** Kinds ctags gives variables; inside a function they are locals, which the index leaves out. */
@@ -169,11 +180,20 @@ function ctagsTags(set: LanguageSet, files: string[]): CtagsTag[] {
   writeFileSync(list, `${files.join('\n')}\n`);
   const r = spawnSync(
     'ctags',
-    ['--output-format=json', '--fields=+K', `--language-force=${set.ctags}`, '-f', '-', '-L', list],
+    ['--output-format=json', '--fields=+Kn', `--language-force=${set.ctags}`, '-f', '-', '-L', list],
     { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 },
   );
   if (r.status !== 0) throw new Error(`ctags failed: ${r.stderr.slice(0, 300)}`);
   const excluded = EXCLUDED_KINDS[set.ctags] ?? [];
+  const cache = new Map<string, string[]>();
+  const lines = (path: string): string[] => {
+    let l = cache.get(path);
+    if (l === undefined) {
+      l = readFileSync(path, 'utf8').split('\n');
+      cache.set(path, l);
+    }
+    return l;
+  };
   return r.stdout
     .split('\n')
     .filter((l) => l.startsWith('{'))
@@ -185,7 +205,8 @@ function ctagsTags(set: LanguageSet, files: string[]): CtagsTag[] {
         !t.name.startsWith('__anon') &&
         !t.name.startsWith('<') &&
         !(t.scope ?? '').includes('<lambda>') &&
-        !(VARIABLE_KINDS.has(t.kind) && FUNCTION_SCOPES.has(t.scopeKind ?? '')),
+        !(VARIABLE_KINDS.has(t.kind) && FUNCTION_SCOPES.has(t.scopeKind ?? '')) &&
+        !isCtagsMistake(t, set.ctags, lines),
     );
 }
 

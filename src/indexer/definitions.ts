@@ -147,7 +147,8 @@ export function resolveDefinitions(
       openContainer(next);
     }
     const parent = popClosed(stack, definition.start, definition.end);
-    const name = source.slice(definition.nameStart, definition.nameEnd);
+    const written = source.slice(definition.nameStart, definition.nameEnd);
+    const name = rules.definitionName === undefined ? written : rules.definitionName(written);
     nameStarts.add(definition.nameStart);
     // `app.init = function init() {}`, `const f = function f() {}`: the named function
     // expression is the definition it is assigned to, not a second symbol inside it.

@@ -49,6 +49,8 @@ export interface LanguageRules {
   readonly importCallees: ReadonlySet<string>;
   /** Callees whose call defines a name (`@callee` captures); absent: none. */
   readonly definitionCallees?: ReadonlySet<string>;
+  /** The name of a definition whose name node is not its name (Kotlin's `companion`); absent: as written. */
+  readonly definitionName?: (written: string) => string;
   refineKind(ctx: DefinitionContext): SymbolKind;
   isExported(ctx: DefinitionContext): boolean;
   normaliseImport(sourceText: string, statementText: string): NormalisedImport | null;

@@ -2,6 +2,8 @@
  * Language rules (see `./language-rules.ts`) for C, C++, C#, Ruby, PHP, Kotlin, Swift, Scala,
  * Bash and Lua.
  */
+
+import { repairKotlin } from './kotlin-repair.js';
 import type { DefinitionContext, LanguageRules, NormalisedImport, ScopeKind } from './language-rules.js';
 import type { SymbolKind } from './types.js';
 
@@ -128,6 +130,8 @@ const KOTLIN_RULES: LanguageRules = {
   docStyle: 'block',
   trimColon: false,
   importCallees: NONE,
+  repair: repairKotlin,
+  definitionName: (written) => (written === 'companion' ? 'Companion' : written),
   refineKind: (ctx) => {
     if (ctx.kind === 'property' && /\bconst\b/.test(ctx.head)) return 'constant';
     return methodsInTypes(ctx, ['constructor']);

@@ -16,15 +16,16 @@ describe('kotlin: kotlin/Order.kt', () => {
     assert.equal(result.language, 'kotlin');
   });
 
-  it('extracts classes, objects, interfaces, enums, functions, extension functions and properties', () => {
+  it('extracts classes, companion objects, interfaces, enums, functions, extension functions and properties; a constructor on the line after the class name is repaired', () => {
     assert.deepEqual(definitionRows(result), [
       ['Order', 'class', 7, 18, null],
       ['id', 'property', 7, 7, 'Order'],
       ['total', 'property', 7, 7, 'Order'],
       ['lines', 'property', 8, 8, 'Order'],
       ['add', 'method', 10, 12, 'Order'],
-      ['MAX', 'constant', 15, 15, 'Order'],
-      ['empty', 'method', 16, 16, 'Order'],
+      ['Companion', 'class', 14, 17, 'Order'],
+      ['MAX', 'constant', 15, 15, 'Order.Companion'],
+      ['empty', 'method', 16, 16, 'Order.Companion'],
       ['Repository', 'interface', 20, 22, null],
       ['find', 'method', 21, 21, 'Repository'],
       ['Registry', 'class', 24, 26, null],
@@ -35,6 +36,9 @@ describe('kotlin: kotlin/Order.kt', () => {
       ['Orders', 'type', 33, 33, null],
       ['describe', 'function', 35, 35, 'Order'],
       ['defaultOrder', 'property', 37, 37, null],
+      ['Page', 'class', 40, 43, null],
+      ['id', 'property', 41, 41, 'Page'],
+      ['pageId', 'method', 42, 42, 'Page'],
     ]);
   });
 
@@ -42,7 +46,7 @@ describe('kotlin: kotlin/Order.kt', () => {
     const hidden = result.symbols
       .map((s) => (s.container === null ? s.name : `${s.container}.${s.name}`))
       .filter((name) => !exportedNames(result).includes(name));
-    assert.deepEqual(hidden, []);
+    assert.deepEqual(hidden, ['Page.id']);
   });
 
   it('reads signatures and doc comments', () => {
@@ -53,13 +57,18 @@ describe('kotlin: kotlin/Order.kt', () => {
     assert.equal(symbolNamed(result, 'Order').doc, 'An order.');
     assert.equal(symbolNamed(result, 'Order.add').signature, 'fun add(line: Line): Boolean');
     assert.equal(symbolNamed(result, 'Order.add').doc, null);
-    assert.equal(symbolNamed(result, 'Order.MAX').signature, 'const val MAX = 10');
-    assert.equal(symbolNamed(result, 'Order.MAX').doc, null);
+    assert.equal(symbolNamed(result, 'Order.Companion.MAX').signature, 'const val MAX = 10');
+    assert.equal(symbolNamed(result, 'Order.Companion.MAX').doc, null);
     assert.equal(
       symbolNamed(result, 'Order.describe').signature,
       'fun Order.describe(): String = "order $id"',
     );
     assert.equal(symbolNamed(result, 'Order.describe').doc, null);
+    assert.equal(symbolNamed(result, 'Page').signature, 'class Page');
+    assert.equal(
+      symbolNamed(result, 'Page').doc,
+      'A page; its constructor is on the next line, with a modifier.',
+    );
   });
 
   it('extracts references with their enclosing definition', () => {
@@ -75,7 +84,7 @@ describe('kotlin: kotlin/Order.kt', () => {
       ['Line', 'type', 10, 'Order.add'],
       ['Boolean', 'type', 10, 'Order.add'],
       ['add', 'call', 11, 'Order.add'],
-      ['Order', 'call', 16, 'Order.empty'],
+      ['Order', 'call', 16, 'Order.Companion.empty'],
       ['String', 'type', 21, 'Repository.find'],
       ['T', 'type', 21, 'Repository.find'],
       ['HashMap', 'call', 25, 'Registry.items'],
@@ -87,6 +96,8 @@ describe('kotlin: kotlin/Order.kt', () => {
       ['String', 'type', 35, 'Order.describe'],
       ['Order', 'call', 37, 'defaultOrder'],
       ['max', 'call', 37, 'defaultOrder'],
+      ['Int', 'type', 41, 'Page.id'],
+      ['Int', 'type', 42, 'Page.pageId'],
     ]);
   });
 

@@ -10,6 +10,8 @@ export const KOTLIN_QUERY = String.raw`
 (class_declaration name: (identifier) @name) @definition.class
 (object_declaration name: (identifier) @name) @definition.class
 (companion_object name: (identifier) @name) @definition.class
+; An unnamed companion is called \`Companion\` (the rules rename the keyword).
+(companion_object !name "companion" @name) @definition.class
 (enum_entry (identifier) @name) @definition.constant
 (function_declaration (user_type . (identifier) @receiver) . name: (identifier) @name) @definition.function
 (function_declaration (nullable_type (user_type . (identifier) @receiver)) . name: (identifier) @name) @definition.function
