@@ -41,7 +41,13 @@ export function registerCleanupIndicesTool(server: McpServer, ctx: ToolContext, 
       );
       return { taskId, meta: { dry_run: String(a.dry_run) } };
     },
-    result: (info, meta) => cleanupReport(info.result as CleanupResult, meta.dry_run === 'true'),
+    result(info, meta) {
+      const r = info.result as CleanupResult;
+      const dryRun = meta.dry_run === 'true';
+      // The job ran in a worker: the server that fetches its result stops watching what it removed.
+      for (const root of dryRun ? [] : r.deletedRoots) ctx.onRootRemoved?.(root);
+      return cleanupReport(r, dryRun);
+    },
   });
   server.registerTool(
     'cleanup_indices',
