@@ -82,7 +82,7 @@ function writeCache(path: string, cache: VectorCache): void {
 }
 
 function documentText(p: EmbeddingProvider, c: CorpusChunk): string {
-  return p.documentText ? p.documentText(c) : c.content;
+  return p.documentText ? p.documentText({ ...c, path: c.file }) : c.content;
 }
 
 /** Mean reciprocal rank of the answer file among files ordered by their best chunk. */

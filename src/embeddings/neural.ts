@@ -91,8 +91,11 @@ export function createNeuralProvider(opts: NeuralProviderOptions): EmbeddingProv
     model: opts.model,
     dims: opts.dims,
     maxBatch,
-    documentText: (chunk: { symbol?: string | null | undefined; content: string }) =>
-      embeddingDocumentText(chunk, maxChars),
+    documentText: (chunk: {
+      symbol?: string | null | undefined;
+      content: string;
+      path?: string | undefined;
+    }) => embeddingDocumentText(chunk, maxChars),
     async embed(texts: string[], inputType: EmbeddingInputType, signal?: AbortSignal) {
       // Documents arrive as documentText already; a query is rewritten here.
       const prepared =

@@ -32,7 +32,11 @@ export interface EmbeddingProvider {
    * The text a chunk is embedded as, when the provider wants more than its content (neural local
    * models: the symbol's name as words, the content cut short). Unset: the content.
    */
-  documentText?(chunk: { symbol?: string | null | undefined; content: string }): string;
+  documentText?(chunk: {
+    symbol?: string | null | undefined;
+    content: string;
+    path?: string | undefined;
+  }): string;
   /** Stops what the provider runs in the background (a model thread). */
   close?(): Promise<void>;
 }

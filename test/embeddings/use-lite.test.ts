@@ -36,6 +36,12 @@ describe('the neural default (USE-lite from the npm package, in a model thread)'
       content: `function add(a, b) {\n  return a + b;\n}`,
     });
     assert.equal(bare, 'add. function add(a, b) { return a + b; }');
+    const withPath = embeddingDocumentText({
+      path: 'django/core/paginator.py',
+      symbol: 'add',
+      content: 'def add(a, b):\n    return a + b',
+    });
+    assert.equal(withPath, 'django core paginator: add. def add(a, b): return a + b');
     const long = embeddingDocumentText(
       { symbol: null, content: `def f():\n    """${'word '.repeat(200)}"""` },
       100,
