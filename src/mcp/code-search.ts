@@ -1,18 +1,19 @@
 import { indexDbPath } from '../config/paths.js';
+import ignore from 'ignore';
 import type { Config } from '../config/schema.js';
 import { partialCoverageNote } from '../embeddings/coverage.js';
-import { embeddingModelName } from '../embeddings/model.js';
+import { embeddingModelName, isSemanticModel } from '../embeddings/model.js';
 import {
   createEmbeddingProvider,
   type EmbeddingProvider,
   resolveEmbeddingApiKey,
 } from '../embeddings/provider.js';
-import { fuseRankings } from '../embeddings/rrf.js';
 import { createVectorService, type VectorService } from '../embeddings/vector-service.js';
 import type { LanguageId } from '../indexer/types.js';
 import type { Logger } from '../log.js';
 import { chunkHit, makeSnippet } from '../store/text-search.js';
-import type { ChunkHit, ChunkRecord, IndexStore, PathScope } from '../store/types.js';
+import type { ChunkHit, ChunkRecord, IndexStore, PathScope, RootRow } from '../store/types.js';
+import { groupByFile, mainLanguagesOf, normaliseOrdered, readIntent, scoreCandidate } from './rerank.js';
 import { isUnder, rootInScope } from './scope.js';
 
 export type SearchMode = 'text' | 'semantic' | 'hybrid';
@@ -20,6 +21,12 @@ export type SearchMode = 'text' | 'semantic' | 'hybrid';
 export interface CodeSearchQuery {
   query: string;
   mode: SearchMode;
+  /** `file`: one entry per file with its best chunks; `chunk` (default here): ranked chunks. */
+  groupBy?: 'file' | 'chunk' | undefined;
+  /** Rank tests, fixtures, examples and benchmarks like source. */
+  includeTests?: boolean | undefined;
+  /** Gitignore-style globs over root-relative paths whose files are left out. */
+  exclude?: readonly string[] | undefined;
   /** One absolute path prefix or several (their union); undefined: every indexed root. */
   pathPrefix?: PathScope | undefined;
   language?: LanguageId | undefined;
@@ -27,13 +34,31 @@ export interface CodeSearchQuery {
   offset: number;
 }
 
-export interface CodeSearchResult {
+/** One file of a grouped result: its score and its best chunks. */
+export interface FileHit {
+  path: string;
+  score: number;
   hits: ChunkHit[];
+}
+
+export interface CodeSearchResult {
+  /** The chunks in rank order (grouped: every file's chunks, file by file). */
+  hits: ChunkHit[];
+  /** Set when grouped by file. */
+  files?: FileHit[];
   hasMore: boolean;
   /** The mode actually used (hybrid falls back to text when there are no vectors yet). */
   mode: SearchMode;
   note?: string;
 }
+
+/** Candidates re-ranked per search: at least, and at most. */
+const MIN_POOL = 100;
+const MAX_POOL = 400;
+/** Share of the semantic half in hybrid scores (text holds the rest). */
+const SEMANTIC_WEIGHT = 0.3;
+/** Chunks shown per file when grouped by file. */
+const CHUNKS_PER_FILE = 3;
 
 /** The embedding model name for a config (what workers store vectors under). */
 export function embeddingModel(cfg: Config): string {
@@ -110,86 +135,130 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
     return { result, note };
   }
 
+  /** The main languages of the roots in scope, cached per root generation. */
+  const mainLanguageCache = new Map<
+    string,
+    { generation: number; counts: Partial<Record<LanguageId, number>> }
+  >();
+  function mainLanguages(s: IndexStore, roots: readonly RootRow[]): Set<LanguageId> {
+    const counts: Partial<Record<LanguageId, number>> = {};
+    for (const r of roots) {
+      let e = mainLanguageCache.get(r.path);
+      if (e === undefined || e.generation !== r.generation) {
+        e = { generation: r.generation, counts: s.rootStatus(r.path)[0]?.languages ?? {} };
+        mainLanguageCache.set(r.path, e);
+      }
+      for (const [l, n] of Object.entries(e.counts) as [LanguageId, number][])
+        counts[l] = (counts[l] ?? 0) + n;
+    }
+    return mainLanguagesOf(counts);
+  }
+
   return {
     model,
     async search(q: CodeSearchQuery): Promise<CodeSearchResult> {
       const s = store();
+      const byFile = (q.groupBy ?? 'chunk') === 'file';
       const want = q.offset + q.limit + 1;
-      const textQuery = {
-        query: q.query,
-        limit: q.mode === 'text' ? q.limit : Math.max(50, want),
-        offset: q.mode === 'text' ? q.offset : 0,
-      };
+      // Candidates are re-ranked (file role, path and name evidence, fusion), so the pool is wider
+      // than the page; grouped by file, several chunks of one file share a slot.
+      const pool = Math.min(MAX_POOL, Math.max(MIN_POOL, want * (byFile ? 6 : 3)));
+      // The hashed bag of words only echoes the text half's words and demoted its right answers,
+      // so hybrid is text alone under it.
+      const hashed = !isSemanticModel(model);
+      let mode = q.mode;
+      let note: string | undefined;
+      if (mode === 'hybrid' && hashed) {
+        mode = 'text';
+        note = `hybrid uses text ranking only: the embedding model ${model} is a hashed bag of words`;
+      }
+      const textQuery = { query: q.query, limit: pool, offset: 0, looseBelow: pool };
       if (q.pathPrefix) Object.assign(textQuery, { pathPrefix: q.pathPrefix });
       if (q.language) Object.assign(textQuery, { language: q.language });
-      if (q.mode === 'text') {
-        const r = s.searchText(textQuery);
-        return { hits: r.hits, hasMore: r.hasMore, mode: 'text' };
-      }
-      const semantic = await startSemantic(q, Math.max(50, want) * 3);
-      // The text ranking runs here while the worker scans the vectors.
-      const text =
-        semantic !== null && q.mode === 'hybrid'
-          ? s.rankText({ ...textQuery, looseBelow: q.offset + q.limit })
-          : null;
+      const semantic = mode === 'text' ? null : await startSemantic(q, pool * 2);
+      const text = mode === 'semantic' && semantic !== null ? null : s.rankText(textQuery);
       const sem = semantic === null ? null : await semantic.result;
-      if (!sem) {
-        const r = s.searchText({ ...textQuery, limit: q.limit, offset: q.offset });
-        return {
-          hits: r.hits,
-          hasMore: r.hasMore,
-          mode: 'text',
-          note:
-            cfg.embeddings.provider === 'off'
-              ? 'embeddings are off (CODEINDEX_EMBEDDINGS=off): text results only'
-              : 'no vectors yet for this root (embedding jobs pending): text results only',
-        };
+      if (sem === null && mode !== 'text') {
+        mode = 'text';
+        note =
+          cfg.embeddings.provider === 'off'
+            ? 'embeddings are off (CODEINDEX_EMBEDDINGS=off): text results only'
+            : 'no vectors yet for this root (embedding jobs pending): text results only';
+      } else if (semantic?.note) note = semantic.note;
+      const textScore = new Map<number, number>();
+      if (text !== null && mode !== 'semantic') {
+        const norm = normaliseOrdered(text.bm25);
+        text.ids.forEach((id, i) => textScore.set(id, norm[i] ?? 0));
       }
-      // Semantic candidates must honour the same filters as text search (that needs their paths).
-      let semIds = sem.ids.slice(0, Math.max(50, want) * 3);
-      const known = new Map<number, ChunkRecord>();
+      const semScore = new Map<number, number>();
+      if (sem !== null) {
+        const ids = sem.ids.slice(0, pool * 2);
+        const raw = ids.map((id) => sem.scores.get(id) ?? 0);
+        // Cosines crowd near each other: spread the candidates between the worst and the best.
+        const lo = Math.min(...raw);
+        const hi = Math.max(...raw);
+        ids.forEach((id, i) => semScore.set(id, hi > lo ? ((raw[i] ?? lo) - lo) / (hi - lo) : 1));
+      }
+      const ids = [...new Set([...textScore.keys(), ...semScore.keys()])];
       const prefixes = scopeList(q.pathPrefix);
-      if (prefixes || q.language) {
-        const kept = s
-          .chunksByIds(semIds)
-          .filter(
-            (c) =>
-              (!prefixes || prefixes.some((p) => isUnder(p, c.path))) &&
-              (!q.language || c.language === q.language),
-          );
-        for (const c of kept) known.set(c.chunkId, c);
-        semIds = kept.map((c) => c.chunkId);
+      const rootsInScope = s.listRoots().filter((r) => rootInScope(r.path, prefixes));
+      const exclude = q.exclude !== undefined && q.exclude.length > 0 ? compileGlobs(q.exclude) : null;
+      const intent = readIntent(q.query, {
+        includeTests: q.includeTests ?? false,
+        mainLanguages: q.language ? new Set() : mainLanguages(s, rootsInScope),
+        semanticWeight: mode === 'semantic' ? 1 : mode === 'text' ? 0 : SEMANTIC_WEIGHT,
+      });
+      const terms = text?.terms ?? new Set<string>();
+      const scored: { item: ChunkRecord; path: string; score: number }[] = [];
+      for (const c of s.chunksByIds(ids)) {
+        // Semantic candidates must honour the same filters as text search.
+        if (prefixes && !prefixes.some((p) => isUnder(p, c.path))) continue;
+        if (q.language && c.language !== q.language) continue;
+        const rel = relativeTo(rootsInScope, c.path);
+        if (exclude?.(rel)) continue;
+        const score = scoreCandidate(
+          {
+            id: c.chunkId,
+            relativePath: rel,
+            path: c.path,
+            language: c.language,
+            symbol: c.symbol,
+            text: textScore.get(c.chunkId) ?? 0,
+            semantic: semScore.get(c.chunkId) ?? 0,
+          },
+          intent,
+        );
+        if (score > 0) scored.push({ item: c, path: c.path, score: Number(score.toFixed(6)) });
       }
-      let ranking: { id: number; score: number }[];
-      let textIds = new Set<number>();
-      let terms = new Set<string>();
-      if (q.mode === 'semantic') {
-        ranking = semIds.map((id) => ({ id, score: sem.scores.get(id) ?? 0 }));
-      } else {
-        const textRanked = text?.ids ?? [];
-        textIds = new Set(textRanked);
-        terms = text?.terms ?? terms;
-        ranking = fuseRankings([textRanked.map((id) => ({ id })), semIds.map((id) => ({ id }))]).map((f) => ({
-          id: f.id,
-          score: Number(f.score.toFixed(6)),
-        }));
-      }
-      // Only the returned page is read: text hits get the lines that match the query as their
-      // snippet, semantic-only hits the chunk's first lines.
-      const hits = readPage(s, ranking, q.offset, q.limit, known).map(({ record: c, score }) =>
+      const hitOf = (c: ChunkRecord, score: number): ChunkHit =>
         chunkHit(
           c,
           score,
-          textIds.has(c.chunkId)
+          textScore.has(c.chunkId)
             ? makeSnippet(c.content, c.startLine, terms)
             : snippetOf(c.content, c.startLine),
-        ),
-      );
+        );
+      if (byFile) {
+        const groups = groupByFile(scored, CHUNKS_PER_FILE);
+        const page = groups.slice(q.offset, q.offset + q.limit);
+        return {
+          hits: page.flatMap((g) => g.chunks.map((x) => hitOf(x.item, x.score))),
+          files: page.map((g) => ({
+            path: g.path,
+            score: Number(g.score.toFixed(6)),
+            hits: g.chunks.map((x) => hitOf(x.item, x.score)),
+          })),
+          hasMore: groups.length > q.offset + q.limit || (text?.hasMore ?? false),
+          mode,
+          ...(note ? { note } : {}),
+        };
+      }
+      scored.sort((a, b) => b.score - a.score);
       return {
-        hits,
-        hasMore: ranking.length > q.offset + q.limit,
-        mode: q.mode,
-        ...(semantic?.note ? { note: semantic.note } : {}),
+        hits: scored.slice(q.offset, q.offset + q.limit).map((x) => hitOf(x.item, x.score)),
+        hasMore: scored.length > q.offset + q.limit || (text?.hasMore ?? false),
+        mode,
+        ...(note ? { note } : {}),
       };
     },
     /** Stops the vector worker. */
@@ -197,32 +266,24 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
   };
 }
 
-/**
- * The chunks of `ranking[offset ..]`, at most `limit`, read in page-sized windows: ids whose
- * chunk is gone since the ranking was made (a vector matrix kept while files change) are skipped
- * and the page is filled from the ids after them.
- */
-function readPage(
-  s: IndexStore,
-  ranking: readonly { id: number; score: number }[],
-  offset: number,
-  limit: number,
-  known: ReadonlyMap<number, ChunkRecord>,
-): { record: ChunkRecord; score: number }[] {
-  const out: { record: ChunkRecord; score: number }[] = [];
-  let at = offset;
-  while (out.length < limit && at < ranking.length) {
-    const window = ranking.slice(at, at + limit - out.length);
-    at += window.length;
-    const read = new Map(
-      s.chunksByIds(window.filter((r) => !known.has(r.id)).map((r) => r.id)).map((c) => [c.chunkId, c]),
-    );
-    for (const r of window) {
-      const record = known.get(r.id) ?? read.get(r.id);
-      if (record !== undefined) out.push({ record, score: r.score });
+/** A path relative to the deepest root that holds it, `/`-separated (the path itself if none). */
+function relativeTo(roots: readonly RootRow[], path: string): string {
+  let best = '';
+  for (const r of roots) if (isUnder(r.path, path) && r.path.length > best.length) best = r.path;
+  return (best === '' ? path : path.slice(best.length)).replace(/\\/g, '/').replace(/^\/+/, '');
+}
+
+/** A matcher for gitignore-style globs (`tests/**`, `*.pb.go`), tried on root-relative paths. */
+function compileGlobs(globs: readonly string[]): (relativePath: string) => boolean {
+  const ig = ignore().add([...globs]);
+  return (p) => {
+    try {
+      return p !== '' && ig.ignores(p);
+    } catch {
+      // `ignore` refuses paths that are not relative (a file outside every root): keep it.
+      return false;
     }
-  }
-  return out;
+  };
 }
 
 /** A scope as a list (undefined: everything). */

@@ -130,7 +130,12 @@ export function openIndexStore(dbPath: string, opts: OpenIndexStoreOptions = {})
     searchText: (q) => searchText(ctx, q),
     rankText: (q) => {
       const r = rankText(ctx, q);
-      return { ids: r.ranked.map((x) => x.id), hasMore: r.hasMore, terms: r.terms };
+      return {
+        ids: r.ranked.map((x) => x.id),
+        bm25: r.ranked.map((x) => -x.rank),
+        hasMore: r.hasMore,
+        terms: r.terms,
+      };
     },
     rootStatus: (rootPath) => rootStatus(ctx, rootPath),
     cleanup: (o) => cleanup(writableCtx(), o),

@@ -200,6 +200,8 @@ export interface TextSearchResult {
 /** Chunk ids of one page of a text search, best first (see `IndexStore.rankText`). */
 export interface RankedTextResult {
   ids: number[];
+  /** Each id's BM25 score (higher is better; words-ANDed matches come before OR-fallback ones). */
+  bm25: number[];
   hasMore: boolean;
   /** The query's words and word parts, for snippets (`makeSnippet`). */
   terms: Set<string>;

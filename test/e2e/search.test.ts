@@ -30,7 +30,7 @@ type Ref = {
   text: string | null;
 };
 
-/** Mean reciprocal rank of the expected file among the first 10 results. */
+/** Mean reciprocal rank of the expected file among the first 10 files. */
 async function mrr(
   client: Awaited<ReturnType<typeof startMcpClient>>['client'],
   repo: string,
@@ -39,13 +39,21 @@ async function mrr(
 ): Promise<number> {
   let sum = 0;
   for (const q of queries) {
-    const r = await callTool<{ results: Hit[]; mode: string }>(client, 'search_code', {
-      query: q.query,
-      mode,
-      limit: 10,
-    });
-    assert.equal(r.mode, mode, `mode ${mode} was used for "${q.query}"`);
-    const rank = r.results.findIndex((h) => h.path === join(repo, q.expect));
+    const r = await callTool<{ files: { path: string }[]; mode: string; note?: string }>(
+      client,
+      'search_code',
+      {
+        query: q.query,
+        mode,
+        limit: 10,
+        path_prefix: repo,
+      },
+    );
+    // The test server embeds with the hashed bag of words, under which hybrid is text alone.
+    const used = mode === 'hybrid' ? 'text' : mode;
+    assert.equal(r.mode, used, `mode ${used} was used for "${q.query}"`);
+    if (mode === 'hybrid') assert.match(r.note ?? '', /hashed bag of words/);
+    const rank = r.files.findIndex((h) => h.path === join(repo, q.expect));
     if (rank >= 0) sum += 1 / (rank + 1);
   }
   return sum / queries.length;
@@ -97,6 +105,31 @@ describe('search_code, find_references and relevance', () => {
     assert.equal(hit.symbol, 'normalizeName');
     assert.match(hit.snippet, /^\d+: /m);
     assert.ok(hit.start_line <= 24 && hit.end_line >= 24);
+  });
+
+  test('group_by file (the default) gives one entry per file with its chunks inside; chunk mode ranks chunks', async () => {
+    type Grouped = { files: { path: string; results: Hit[] }[]; results: Hit[] };
+    const byFile = await callTool<Grouped>(mcp.client, 'search_code', {
+      query: 'normalize name',
+      mode: 'text',
+      path_prefix: langs,
+    });
+    const paths = byFile.files.map((f) => f.path);
+    assert.equal(new Set(paths).size, paths.length, `a file listed twice: ${paths.join(' ')}`);
+    assert.ok(paths.includes(join(langs, 'ts/models.ts')), paths.join(' '));
+    for (const f of byFile.files) {
+      assert.ok(f.results.length >= 1 && f.results.length <= 3);
+      for (const h of f.results) assert.equal(h.path, f.path);
+    }
+    const byChunk = await mcp.client.callTool({
+      name: 'search_code',
+      arguments: { query: 'normalize name', mode: 'text', path_prefix: langs, group_by: 'chunk' },
+    });
+    const sc = byChunk.structuredContent as { files?: unknown; results: Hit[] };
+    assert.equal(sc.files, undefined);
+    assert.ok(sc.results.length >= 1);
+    const text = (byChunk.content as { type: string; text: string }[])[0]!.text;
+    assert.match(text, /models\.ts:\d+-\d+ normalizeName/);
   });
 
   test('hostile queries do not fail', async () => {

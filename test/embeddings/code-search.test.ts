@@ -46,7 +46,7 @@ test('semantic search sees chunks that reuse an existing vector, and new vectors
   const parse = chunk('function parseHeaderLine(line) { return line.split(":"); }', 1, 'parseHeaderLine');
   store.writeBatch('/repo', [indexed('a.ts', { chunks: [retry] })]);
 
-  const none = await search.search({ query: 'retry with backoff', mode: 'hybrid', limit: 5, offset: 0 });
+  const none = await search.search({ query: 'retry with backoff', mode: 'semantic', limit: 5, offset: 0 });
   assert.equal(none.mode, 'text', 'no vectors yet: text results with a note');
   assert.match(none.note ?? '', /no vectors yet/);
 
@@ -114,14 +114,15 @@ test('partial coverage is said; a new model re-embeds beside the old one, whose 
   store.writeBatch('/cov', [indexed('a.ts', { chunks: [a] })]);
   await embedMissing(store, '/cov');
   store.writeBatch('/cov', [indexed('b.ts', { chunks: [b] })]);
+  // Semantic: under the hashed bag of words hybrid is text alone (see the test below).
   const partial = await search.search({
     query: 'upload a file',
-    mode: 'hybrid',
+    mode: 'semantic',
     limit: 5,
     offset: 0,
     pathPrefix: '/cov',
   });
-  assert.equal(partial.mode, 'hybrid');
+  assert.equal(partial.mode, 'semantic');
   assert.match(partial.note ?? '', /embeddings cover 1 of 2 chunks \(50 %\)/);
 
   // Old model vectors stay while the new model's coverage is incomplete.
@@ -135,7 +136,7 @@ test('partial coverage is said; a new model re-embeds beside the old one, whose 
   await embedMissing(store, '/cov');
   const full = await search.search({
     query: 'upload a file',
-    mode: 'hybrid',
+    mode: 'semantic',
     limit: 5,
     offset: 0,
     pathPrefix: '/cov',

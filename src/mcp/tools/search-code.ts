@@ -39,10 +39,13 @@ export function registerSearchCodeTool(server: McpServer, ctx: ToolContext, sear
     {
       title: 'Search code',
       description:
-        'Search code chunks (one per function, class and multi-line constant, plus file headers and the top-level code between them). mode=text uses BM25 full text (identifiers match by parts: retryBackoffMax ~ "retry backoff"); semantic uses embeddings; hybrid (default) fuses both.',
+        'Search code chunks (one per function, class and multi-line constant, plus file headers and the top-level code between them). mode=text uses BM25 full text (identifiers match by parts: retryBackoffMax ~ "retry backoff"); semantic uses embeddings; hybrid (default) fuses both. group_by=file (default) returns one entry per file with its best chunks; chunk returns ranked chunks. Tests, fixtures, examples, benchmarks, generated, vendored and docs files rank after source unless the query names them (test, example...) or include_tests is set; exclude takes gitignore-style globs over root-relative paths.',
       inputSchema: {
         query: z.string().min(1).max(500),
         mode: z.enum(['text', 'semantic', 'hybrid']).default('hybrid'),
+        group_by: z.enum(['file', 'chunk']).default('file'),
+        include_tests: z.boolean().default(false),
+        exclude: z.array(z.string().min(1).max(200)).max(20).optional(),
         path_prefix: z.string().optional(),
         language: languageIn.optional(),
         limit: limitIn(10, 50),
@@ -50,26 +53,53 @@ export function registerSearchCodeTool(server: McpServer, ctx: ToolContext, sear
       },
       outputSchema: {
         results: z.array(hitOut),
+        files: z
+          .array(z.object({ path: z.string(), score: z.number(), results: z.array(hitOut) }))
+          .optional(),
         mode: z.string(),
         next_cursor: z.string().optional(),
         note: z.string().optional(),
       },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    async ({ query, mode, path_prefix, language, limit, cursor }) =>
+    async ({ query, mode, group_by, include_tests, exclude, path_prefix, language, limit, cursor }) =>
       runTool(async () => {
         const store = ctx.store();
         const offset = decodeCursor(cursor);
         const scope = await queryScope(ctx, path_prefix);
-        const r = await search.search({ query, mode, pathPrefix: scope, language, limit, offset });
+        const r = await search.search({
+          query,
+          mode,
+          groupBy: group_by,
+          includeTests: include_tests,
+          exclude,
+          pathPrefix: scope,
+          language,
+          limit,
+          offset,
+        });
         const isStale = staleChecker(store);
         const results = r.hits.map((h) => chunkHitToOut(h, isStale(h.path)));
         const out: Record<string, unknown> = { results, mode: r.mode };
         if (r.note) out.note = r.note;
-        const parts = results.map(
-          (x) =>
-            `${x.path}:${x.start_line}-${x.end_line}${x.symbol ? ` ${x.symbol}` : ''}${x.stale ? ' (stale)' : ''}\n${x.snippet}`,
-        );
+        const chunkText = (x: ReturnType<typeof chunkHitToOut>) =>
+          `${x.path}:${x.start_line}-${x.end_line}${x.symbol ? ` ${x.symbol}` : ''}${x.stale ? ' (stale)' : ''}\n${x.snippet}`;
+        let parts = results.map(chunkText);
+        if (r.files !== undefined) {
+          const files = r.files.map((f) => ({
+            path: f.path,
+            score: f.score,
+            results: f.hits.map((h) => chunkHitToOut(h, isStale(h.path))),
+          }));
+          out.files = files;
+          // One block per file: its path once, then each chunk's lines and snippet.
+          parts = files.map(
+            (f) =>
+              `${f.path}${f.results[0]?.stale ? ' (stale)' : ''}\n${f.results
+                .map((x) => `  ${x.start_line}-${x.end_line}${x.symbol ? ` ${x.symbol}` : ''}\n${x.snippet}`)
+                .join('\n')}`,
+          );
+        }
         if (r.note) parts.unshift(`(${r.note})`);
         if (r.hasMore) {
           out.next_cursor = encodeCursor(offset + limit);
