@@ -1,5 +1,5 @@
-import { indexDbPath } from '../config/paths.js';
 import ignore from 'ignore';
+import { indexDbPath } from '../config/paths.js';
 import type { Config } from '../config/schema.js';
 import { partialCoverageNote } from '../embeddings/coverage.js';
 import { embeddingModelName, isSemanticModel } from '../embeddings/model.js';
@@ -188,7 +188,7 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
       const textScore = new Map<number, number>();
       if (text !== null && mode !== 'semantic') {
         const norm = normaliseOrdered(text.bm25);
-        text.ids.forEach((id, i) => textScore.set(id, norm[i] ?? 0));
+        for (const [i, id] of text.ids.entries()) textScore.set(id, norm[i] ?? 0);
       }
       const semScore = new Map<number, number>();
       if (sem !== null) {
@@ -197,7 +197,8 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
         // Cosines crowd near each other: spread the candidates between the worst and the best.
         const lo = Math.min(...raw);
         const hi = Math.max(...raw);
-        ids.forEach((id, i) => semScore.set(id, hi > lo ? ((raw[i] ?? lo) - lo) / (hi - lo) : 1));
+        for (const [i, id] of ids.entries())
+          semScore.set(id, hi > lo ? ((raw[i] ?? lo) - lo) / (hi - lo) : 1);
       }
       const ids = [...new Set([...textScore.keys(), ...semScore.keys()])];
       const prefixes = scopeList(q.pathPrefix);
