@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import Parser from 'tree-sitter';
 import { detectLanguage, loadGrammar, tagsQuerySources } from '../src/indexer/index.js';
 import { createNativeRuntime, type NativeRuntime, nativeParse } from '../src/indexer/native.js';
-import { LANGUAGE_IDS, type LanguageId } from '../src/indexer/types.js';
+import { CODE_LANGUAGE_IDS, type CodeLanguageId, isTextLanguage } from '../src/indexer/types.js';
 
 /** Which parse the floor runs. */
 export type FloorParser = 'native' | 'node';
@@ -106,8 +106,8 @@ export async function runParseFloor(
 }
 
 function childMain(parser: FloorParser): void {
-  const parsers = new Map<LanguageId, Parser>();
-  const parserFor = (lang: LanguageId): Parser => {
+  const parsers = new Map<CodeLanguageId, Parser>();
+  const parserFor = (lang: CodeLanguageId): Parser => {
     let p = parsers.get(lang);
     if (!p) {
       p = new Parser();
@@ -116,8 +116,8 @@ function childMain(parser: FloorParser): void {
     }
     return p;
   };
-  const natives = new Map<LanguageId, NativeRuntime>();
-  const nativeFor = (lang: LanguageId): NativeRuntime => {
+  const natives = new Map<CodeLanguageId, NativeRuntime>();
+  const nativeFor = (lang: CodeLanguageId): NativeRuntime => {
     let r = natives.get(lang);
     if (!r) {
       const sources = tagsQuerySources(lang);
@@ -128,12 +128,12 @@ function childMain(parser: FloorParser): void {
     }
     return r;
   };
-  const parse = (lang: LanguageId, text: string): void => {
+  const parse = (lang: CodeLanguageId, text: string): void => {
     if (parser === 'native') nativeParse(nativeFor(lang), text);
     else if (!parserFor(lang).parse(text).rootNode) throw new Error('no tree');
   };
   // Parsers (and native runtimes) are set up before 'ready', like a warm worker's.
-  for (const lang of LANGUAGE_IDS) {
+  for (const lang of CODE_LANGUAGE_IDS) {
     if (parser === 'native') nativeFor(lang);
     else parserFor(lang);
   }
@@ -145,7 +145,8 @@ function childMain(parser: FloorParser): void {
     let errors = 0;
     for (const f of m.files) {
       const lang = detectLanguage(f);
-      if (!lang) continue;
+      // Text-only files have no parse (the index only chunks them).
+      if (!lang || isTextLanguage(lang)) continue;
       try {
         const text = readFileSync(f, 'utf8');
         bytes += Buffer.byteLength(text);

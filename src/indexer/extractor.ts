@@ -23,7 +23,14 @@ import {
 } from './raw-captures.js';
 import { dedupeRefs, resolveImports, resolveRefs } from './references.js';
 import { errorChars } from './syntax-repair.js';
-import { type FileExtraction, LANGUAGE_IDS, type LanguageId } from './types.js';
+import { buildTextChunks } from './text-chunks.js';
+import {
+  CODE_LANGUAGE_IDS,
+  type CodeLanguageId,
+  type FileExtraction,
+  isTextLanguage,
+  type LanguageId,
+} from './types.js';
 
 /** Extracts definitions, references, imports and chunks from source files. */
 export interface Extractor {
@@ -75,7 +82,7 @@ export interface ExtractTimings {
 }
 
 /** A few lines per language that exercise definitions, references, imports and chunks. */
-export const WARM_UP_SAMPLES: Readonly<Record<LanguageId, string>> = {
+export const WARM_UP_SAMPLES: Readonly<Record<CodeLanguageId, string>> = {
   typescript: [
     "import { b } from './b';",
     'export interface I { x: number }',
@@ -272,8 +279,8 @@ function extractWith(
 export function createExtractor(options: ExtractorOptions = {}): Extractor {
   const useNative = options.native ?? true;
   const parseTimeoutMs = Math.max(0, options.parseTimeoutMs ?? 0);
-  const runtimes = new Map<LanguageId, LanguageRuntime>();
-  const runtimeFor = (language: LanguageId): LanguageRuntime => {
+  const runtimes = new Map<CodeLanguageId, LanguageRuntime>();
+  const runtimeFor = (language: CodeLanguageId): LanguageRuntime => {
     let runtime = runtimes.get(language);
     if (runtime === undefined) {
       const grammar = loadGrammar(language);
@@ -319,6 +326,10 @@ export function createExtractor(options: ExtractorOptions = {}): Extractor {
   };
   return {
     extractFile(source, language, timings) {
+      // Text-only formats have no grammar: chunks for full-text search only.
+      if (isTextLanguage(language)) {
+        return { language, symbols: [], refs: [], imports: [], chunks: buildTextChunks(source, language) };
+      }
       // Grammar or query problems are programming errors and should surface, so only the
       // per-file work is guarded.
       const runtime = runtimeFor(language);
@@ -333,7 +344,7 @@ export function createExtractor(options: ExtractorOptions = {}): Extractor {
     warmUp() {
       const t0 = performance.now();
       for (let i = 0; i < WARM_UP_RUNS; i++) {
-        for (const language of LANGUAGE_IDS) this.extractFile(WARM_UP_SAMPLES[language], language);
+        for (const language of CODE_LANGUAGE_IDS) this.extractFile(WARM_UP_SAMPLES[language], language);
       }
       return performance.now() - t0;
     },

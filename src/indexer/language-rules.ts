@@ -7,7 +7,7 @@
 import { MORE_RULES } from './more-language-rules.js';
 import { repairTypeScript } from './syntax-repair.js';
 import type { DocStyle } from './text-scan.js';
-import type { LanguageId, SymbolKind } from './types.js';
+import type { CodeLanguageId, SymbolKind } from './types.js';
 
 /** Kind of an enclosing scope: a symbol kind, or `impl` for Rust impl blocks. */
 export type ScopeKind = SymbolKind | 'impl';
@@ -211,7 +211,7 @@ const JAVA_RULES: LanguageRules = {
 };
 
 /** Returns the rules for a language. */
-export function rulesFor(language: LanguageId): LanguageRules {
+export function rulesFor(language: CodeLanguageId): LanguageRules {
   switch (language) {
     case 'c':
     case 'cpp':

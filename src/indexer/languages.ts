@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { basename, dirname, extname } from 'node:path';
 import type Parser from 'tree-sitter';
-import type { LanguageId } from './types.js';
+import type { CodeLanguageId, LanguageId } from './types.js';
 
 /** File extensions (lower case, with the dot) recognised for each language. */
 export const LANGUAGE_EXTENSIONS: Readonly<Record<LanguageId, readonly string[]>> = Object.freeze({
@@ -28,6 +28,17 @@ export const LANGUAGE_EXTENSIONS: Readonly<Record<LanguageId, readonly string[]>
   scala: ['.scala', '.sc'],
   bash: ['.sh', '.bash'],
   lua: ['.lua', '.rockspec'],
+  markdown: ['.md', '.markdown'],
+  restructuredtext: ['.rst'],
+  yaml: ['.yaml', '.yml'],
+  toml: ['.toml'],
+  json: ['.json'],
+  sql: ['.sql'],
+  dockerfile: ['.dockerfile'],
+  // Only the documented templates: a real `.env` holds secrets and is never read.
+  dotenv: [],
+  html: ['.html', '.htm'],
+  css: ['.css'],
 });
 
 /** Extensionless (or dot) file names with a fixed language. */
@@ -42,6 +53,12 @@ const FILE_NAMES: ReadonlyMap<string, LanguageId> = new Map<string, LanguageId>(
   ['.bashrc', 'bash'],
   ['.bash_profile', 'bash'],
   ['.profile', 'bash'],
+  ['Dockerfile', 'dockerfile'],
+  ['Containerfile', 'dockerfile'],
+  ['.env.example', 'dotenv'],
+  ['.env.sample', 'dotenv'],
+  ['.env.template', 'dotenv'],
+  ['.env.dist', 'dotenv'],
 ]);
 
 const EXTENSION_TO_LANGUAGE: ReadonlyMap<string, LanguageId> = new Map(
@@ -105,6 +122,8 @@ export function detectLanguage(path: string, text?: string): LanguageId | null {
   const name = basename(path);
   const byName = FILE_NAMES.get(name);
   if (byName !== undefined) return byName;
+  // `Dockerfile.dev`, `api.Dockerfile`.
+  if (name.startsWith('Dockerfile.')) return 'dockerfile';
   const ext = extname(name).toLowerCase();
   const byExtension = EXTENSION_TO_LANGUAGE.get(ext) ?? null;
   if (text === undefined) return byExtension;
@@ -150,7 +169,7 @@ function loadEsmGrammar(pkg: string): Parser.Language {
  * Loads the tree-sitter grammar for a language. The grammar packages cache their own module, so
  * repeated calls are cheap; callers that parse many files should still keep one Parser per language.
  */
-export function loadGrammar(language: LanguageId): Parser.Language {
+export function loadGrammar(language: CodeLanguageId): Parser.Language {
   switch (language) {
     case 'typescript':
       return (requireGrammar('tree-sitter-typescript') as { typescript: Parser.Language }).typescript;

@@ -4,7 +4,8 @@
  * byte-independent character columns as reported by `node.startPosition.column`).
  */
 
-export const LANGUAGE_IDS = [
+/** Languages parsed with a tree-sitter grammar: symbols, references, imports and chunks. */
+export const CODE_LANGUAGE_IDS = [
   'typescript',
   'tsx',
   'javascript',
@@ -23,7 +24,30 @@ export const LANGUAGE_IDS = [
   'bash',
   'lua',
 ] as const;
-export type LanguageId = (typeof LANGUAGE_IDS)[number];
+export type CodeLanguageId = (typeof CODE_LANGUAGE_IDS)[number];
+
+/** Text-only formats: chunked for full-text search, no symbols (see `./text-chunks.ts`). */
+export const TEXT_LANGUAGE_IDS = [
+  'markdown',
+  'restructuredtext',
+  'yaml',
+  'toml',
+  'json',
+  'sql',
+  'dockerfile',
+  'dotenv',
+  'html',
+  'css',
+] as const;
+export type TextLanguageId = (typeof TEXT_LANGUAGE_IDS)[number];
+
+export const LANGUAGE_IDS = [...CODE_LANGUAGE_IDS, ...TEXT_LANGUAGE_IDS] as const;
+export type LanguageId = CodeLanguageId | TextLanguageId;
+
+/** True for the text-only formats. */
+export function isTextLanguage(language: LanguageId): language is TextLanguageId {
+  return (TEXT_LANGUAGE_IDS as readonly string[]).includes(language);
+}
 
 export const SYMBOL_KINDS = [
   'function',

@@ -49,28 +49,33 @@ describe('index a repository over MCP, then query it', () => {
   test('the summary counts files, symbols and languages', () => {
     assert.equal(summary.root, repo);
     // The extensionless `scripts/release-notes` is a candidate too (scanned); its shebang makes it
-    // Python (indexed). The fixtures' README.md is the only file left out.
-    assert.equal(summary.files_scanned, 24);
-    assert.equal(summary.files_indexed, 24);
+    // Python (indexed). Five text-only files are indexed for full-text search.
+    assert.equal(summary.files_scanned, 29);
+    assert.equal(summary.files_indexed, 29);
     assert.equal(summary.files_failed, 0);
     assert.deepEqual(summary.languages, {
       bash: 1,
       c: 1,
       cpp: 1,
       csharp: 1,
+      dockerfile: 1,
+      dotenv: 1,
       go: 2,
       java: 2,
       javascript: 2,
       kotlin: 1,
       lua: 1,
+      markdown: 1,
       php: 1,
       python: 3,
       ruby: 1,
       rust: 2,
       scala: 1,
+      sql: 1,
       swift: 1,
       tsx: 1,
       typescript: 2,
+      yaml: 1,
     });
     assert.ok(Number(summary.symbols) > 100, `symbols ${summary.symbols}`);
     assert.ok(Number(summary.refs) > 100, `refs ${summary.refs}`);
@@ -219,6 +224,36 @@ describe('index a repository over MCP, then query it', () => {
     }
   });
 
+  test('text-only files are found by search_code, with language and path filters, and have no symbols', async () => {
+    type Hit = { path: string; language: string; start_line: number };
+    const search = (args: Record<string, unknown>) =>
+      callTool<{ results: Hit[] }>(mcp.client, 'search_code', { mode: 'text', limit: 5, ...args });
+    const sql = await search({ query: 'releases_published_at', language: 'sql' });
+    assert.ok(
+      sql.results.some((r) => r.path.endsWith('/db/schema.sql')),
+      JSON.stringify(sql),
+    );
+    const yaml = await search({ query: 'retention_days', path_prefix: `${repo}/config` });
+    assert.ok(
+      yaml.results.some((r) => r.path.endsWith('/config/app.yaml')),
+      JSON.stringify(yaml),
+    );
+    const md = await search({ query: 'fixture repository', language: 'markdown' });
+    assert.ok(
+      md.results.some((r) => r.path.endsWith('/README.md')),
+      JSON.stringify(md),
+    );
+    const docker = await search({ query: 'ENTRYPOINT release', language: 'dockerfile' });
+    assert.equal(docker.results.length, 1, JSON.stringify(docker));
+    // The language filter keeps other files out.
+    const none = await search({ query: 'retention_days', language: 'sql' });
+    assert.equal(none.results.length, 0, JSON.stringify(none));
+    const symbols = await callTool<{ symbols: Sym[] }>(mcp.client, 'search_symbols', {
+      query: 'retention_days',
+    });
+    assert.equal(symbols.symbols.length, 0);
+  });
+
   test('search results are bounded and paged with a cursor', async () => {
     const first = await callTool<{ symbols: Sym[]; next_cursor?: string }>(mcp.client, 'search_symbols', {
       query: 'get',
@@ -243,7 +278,7 @@ describe('index a repository over MCP, then query it', () => {
     }>(mcp.client, 'index_status', {});
     const root = r.roots.find((x) => x.root === repo);
     assert.ok(root, JSON.stringify(r));
-    assert.equal(root.files.indexed, 24);
+    assert.equal(root.files.indexed, 29);
     assert.equal(root.symbols, summary.symbols);
     assert.ok(root.last_indexed_at);
   });
@@ -253,6 +288,6 @@ describe('index a repository over MCP, then query it', () => {
     const done = await waitForTask(mcp.client, String(started.task_id));
     const s = done.result as Record<string, number>;
     assert.equal(s.files_indexed, 0);
-    assert.equal(s.files_unchanged, 24);
+    assert.equal(s.files_unchanged, 29);
   });
 });

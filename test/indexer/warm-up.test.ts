@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WARM_UP_SAMPLES } from '../../src/indexer/extractor.js';
 import { createExtractor } from '../../src/indexer/index.js';
-import { LANGUAGE_IDS } from '../../src/indexer/types.js';
+import { CODE_LANGUAGE_IDS } from '../../src/indexer/types.js';
 
 test('every warm-up sample goes through the whole extraction (symbols, refs, imports, chunks)', () => {
   const extractor = createExtractor();
-  for (const language of LANGUAGE_IDS) {
+  for (const language of CODE_LANGUAGE_IDS) {
     const ex = extractor.extractFile(WARM_UP_SAMPLES[language], language);
     assert.ok(ex.symbols.length >= 1, `${language}: no symbols`);
     assert.ok(ex.refs.length >= 1, `${language}: no refs`);

@@ -27,7 +27,7 @@
  * a pattern rooted at the root node, which stays in progress for the whole traversal and slows
  * every step of it.
  */
-import type { LanguageId } from '../types.js';
+import type { CodeLanguageId } from '../types.js';
 import { BASH_QUERY } from './bash.js';
 import { C_QUERY, CPP_QUERY } from './c.js';
 import { CSHARP_QUERY } from './csharp.js';
@@ -53,7 +53,7 @@ export interface TagsQuerySources {
 }
 
 /** Returns the tags query sources for a language. */
-export function tagsQuerySources(language: LanguageId): TagsQuerySources {
+export function tagsQuerySources(language: CodeLanguageId): TagsQuerySources {
   switch (language) {
     case 'typescript':
       return { tree: TS_QUERY + JS_COMMON_QUERY, topLevel: JS_TOP_LEVEL_QUERY };
