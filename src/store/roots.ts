@@ -105,6 +105,7 @@ export function rootStatus(ctx: QueryContext, rootPath?: string): RootStatus[] {
       lastIndexedAt: root.last_indexed_at,
       files: { indexed: 0, skipped: 0, failed: 0 },
       skippedByReason: {},
+      skippedByLanguage: {},
       symbols: 0,
       refs: 0,
       chunks: 0,
@@ -118,6 +119,9 @@ export function rootStatus(ctx: QueryContext, rootPath?: string): RootStatus[] {
       s.chunks += g.chunks;
       if (g.status === 'skipped' && g.reason !== null) {
         s.skippedByReason[g.reason] = (s.skippedByReason[g.reason] ?? 0) + g.files;
+        const byReason = s.skippedByLanguage[g.language ?? 'other'] ?? {};
+        byReason[g.reason] = (byReason[g.reason] ?? 0) + g.files;
+        s.skippedByLanguage[g.language ?? 'other'] = byReason;
       }
       if (g.status === 'indexed' && g.language !== null) {
         s.languages[g.language] = (s.languages[g.language] ?? 0) + g.files;

@@ -135,6 +135,11 @@ export interface RootStatus {
   lastIndexedAt: number | null;
   files: { indexed: number; skipped: number; failed: number };
   skippedByReason: Partial<Record<SkipReason, number>>;
+  /**
+   * Skipped files per language and reason (`other` when the language is not known, such as an
+   * extensionless file without a shebang).
+   */
+  skippedByLanguage: Record<string, Partial<Record<SkipReason, number>>>;
   symbols: number;
   refs: number;
   chunks: number;

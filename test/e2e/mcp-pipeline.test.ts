@@ -49,8 +49,9 @@ describe('index a repository over MCP, then query it', () => {
   test('the summary counts files, symbols and languages', () => {
     assert.equal(summary.root, repo);
     // The extensionless `scripts/release-notes` is a candidate too (scanned); its shebang makes it
-    // Python (indexed). Five text-only files are indexed for full-text search.
-    assert.equal(summary.files_scanned, 29);
+    // Python (indexed); `scripts/NOTICE` has no shebang (skipped). Five text-only files are
+    // indexed for full-text search.
+    assert.equal(summary.files_scanned, 30);
     assert.equal(summary.files_indexed, 29);
     assert.equal(summary.files_failed, 0);
     assert.deepEqual(summary.languages, {
@@ -274,11 +275,24 @@ describe('index a repository over MCP, then query it', () => {
 
   test('index_status reports the root with counts', async () => {
     const r = await callTool<{
-      roots: { root: string; files: { indexed: number }; symbols: number; last_indexed_at: string | null }[];
+      roots: {
+        root: string;
+        files: { indexed: number; skipped: number };
+        symbols: number;
+        last_indexed_at: string | null;
+        languages: Record<string, number>;
+        skipped_by_reason: Record<string, number>;
+        skipped_by_language: Record<string, Record<string, number>>;
+      }[];
     }>(mcp.client, 'index_status', {});
     const root = r.roots.find((x) => x.root === repo);
     assert.ok(root, JSON.stringify(r));
     assert.equal(root.files.indexed, 29);
+    assert.equal(root.files.skipped, 1);
+    assert.deepEqual(root.skipped_by_reason, { unsupported_language: 1 });
+    assert.deepEqual(root.skipped_by_language, { other: { unsupported_language: 1 } });
+    assert.equal(root.languages.kotlin, 1);
+    assert.equal(root.languages.markdown, 1);
     assert.equal(root.symbols, summary.symbols);
     assert.ok(root.last_indexed_at);
   });
@@ -288,6 +302,6 @@ describe('index a repository over MCP, then query it', () => {
     const done = await waitForTask(mcp.client, String(started.task_id));
     const s = done.result as Record<string, number>;
     assert.equal(s.files_indexed, 0);
-    assert.equal(s.files_unchanged, 29);
+    assert.equal(s.files_unchanged, 30);
   });
 });

@@ -88,7 +88,7 @@ test('skipped and failed files are recorded and counted by reason', () => {
     indexed('p.py', { language: 'python', symbols: [sym('p')] }),
     skipped('big.bin', 'too_large'),
     skipped('img.png', 'binary'),
-    skipped('huge.ts', 'too_large'),
+    { ...skipped('huge.ts', 'too_large'), language: 'typescript' },
     failed('bad.py', 'parse error at 3:1'),
   ]);
   const [s] = store.rootStatus('/repo');
@@ -96,6 +96,7 @@ test('skipped and failed files are recorded and counted by reason', () => {
   assert.equal(s.root, '/repo');
   assert.deepEqual(s.files, { indexed: 2, skipped: 3, failed: 1 });
   assert.deepEqual(s.skippedByReason, { too_large: 2, binary: 1 });
+  assert.deepEqual(s.skippedByLanguage, { other: { too_large: 1, binary: 1 }, typescript: { too_large: 1 } });
   assert.deepEqual(s.languages, { typescript: 1, python: 1 });
   assert.equal(s.symbols, 3);
   assert.equal(s.refs, 1);

@@ -13,6 +13,8 @@ const rootOut = z.object({
   last_indexed_at: z.string().nullable(),
   files: z.object({ indexed: z.number(), skipped: z.number(), failed: z.number() }),
   skipped_by_reason: z.record(z.string(), z.number()),
+  /** Skipped files per language (`other`: not known) and reason. */
+  skipped_by_language: z.record(z.string(), z.record(z.string(), z.number())),
   symbols: z.number(),
   refs: z.number(),
   chunks: z.number(),
@@ -44,6 +46,7 @@ export function describeRootStatus(store: IndexStore, s: RootStatus, model: stri
     last_indexed_at: s.lastIndexedAt ? new Date(s.lastIndexedAt).toISOString() : null,
     files: s.files,
     skipped_by_reason: s.skippedByReason as Record<string, number>,
+    skipped_by_language: s.skippedByLanguage as Record<string, Record<string, number>>,
     symbols: s.symbols,
     refs: s.refs,
     chunks: s.chunks,
