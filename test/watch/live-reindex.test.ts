@@ -153,7 +153,7 @@ describe('live re-indexing over MCP', () => {
     put(repo, 'node_modules/pkg/index.js', 'export function insideNodeModules() {}\n');
     put(repo, 'generated/out.ts', ts('insideGenerated'));
     put(repo, 'src/secret.local.ts', ts('gitignoredFile'));
-    put(repo, 'src/notes.md', '# not code\n');
+    put(repo, 'src/notes.txt', 'not code, not a text format that is indexed\n');
     put(repo, 'src/sentinel.ts', ts('sentinelAfterIgnored'));
     await eventually(
       'the sentinel',
