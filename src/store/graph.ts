@@ -5,19 +5,20 @@ import { USE_KINDS_MASK } from './ref-sites.js';
 import type { GraphData, PathScope } from './types.js';
 
 /**
- * Everything a repository map needs, in three scans: indexed files, their definitions, and their
+ * Everything a repository map needs, in three scans: indexed files (with their language and
+ * root-relative path, which the map uses to tell source from tests), their definitions, and their
  * references by name (non-import refs only). Scoped by an absolute path prefix.
  */
 export function graphData(ctx: QueryContext, pathPrefix: PathScope | undefined): GraphData {
   const scope = scopeOf(ctx, pathPrefix);
   const f = scope === null ? { sql: '1', params: [] as unknown[] } : scopeFilter(scope);
   const files = ctx.statements
-    .get<{ id: number; rel: string; root: string }>(
-      `SELECT f.id, f.path AS rel, r.path AS root FROM files f JOIN roots r ON r.id = f.root_id
+    .get<{ id: number; rel: string; root: string; language: string | null }>(
+      `SELECT f.id, f.path AS rel, r.path AS root, f.language FROM files f JOIN roots r ON r.id = f.root_id
        WHERE f.status = 'indexed' AND ${f.sql} ORDER BY f.id`,
     )
     .all(...f.params)
-    .map((r) => ({ id: r.id, path: joinRootPath(r.root, r.rel) }));
+    .map((r) => ({ id: r.id, path: joinRootPath(r.root, r.rel), rel: r.rel, language: r.language }));
   const symbols = ctx.statements
     .get<{
       fileId: number;

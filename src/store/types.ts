@@ -340,7 +340,8 @@ export interface IndexStore {
 
 /** Input of the repository map: ids tie symbols and refs to files. */
 export interface GraphData {
-  files: { id: number; path: string }[];
+  /** `rel` is relative to the file's root; `language` is the indexer's language id. */
+  files: { id: number; path: string; rel: string; language: string | null }[];
   symbols: {
     fileId: number;
     name: string;

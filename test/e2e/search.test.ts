@@ -199,7 +199,9 @@ describe('search_code, find_references and relevance', () => {
       });
       const sc = small.structuredContent as Map;
       assert.ok(sc.tokens <= budget, `tokens ${sc.tokens} > ${budget}`);
-      assert.equal(sc.truncated, true);
+      // A small budget cannot list the whole fixture; a larger one may.
+      if (budget === 64) assert.equal(sc.truncated, true);
+      if (!sc.truncated) assert.equal(sc.files.length, full.files.length);
       const text = (small.content as { text: string }[])[0]!.text.replace(
         /\n\(truncated at \d+ tokens\)$/,
         '',

@@ -21,6 +21,10 @@ export function registerRepoMapTool(server: McpServer, ctx: ToolContext): void {
           .max(20)
           .optional()
           .describe('Paths or symbol names to centre the map on'),
+        include_tests: z
+          .boolean()
+          .default(false)
+          .describe('Also map tests, fixtures, examples, benchmarks, generated and vendored files'),
       },
       outputSchema: {
         files: z.array(
@@ -44,7 +48,7 @@ export function registerRepoMapTool(server: McpServer, ctx: ToolContext): void {
       },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    async ({ path, max_tokens, focus }) =>
+    async ({ path, max_tokens, focus, include_tests }) =>
       runTool(async () => {
         const store = ctx.store();
         const scope = await queryScope(ctx, path);
@@ -54,7 +58,12 @@ export function registerRepoMapTool(server: McpServer, ctx: ToolContext): void {
         if (prefix)
           for (const f of data.files)
             if (f.path.startsWith(`${prefix}/`)) f.path = f.path.slice(prefix.length + 1);
-        const map = buildRepoMap({ ...data, maxTokens: max_tokens, ...(focus ? { focus } : {}) });
+        const map = buildRepoMap({
+          ...data,
+          maxTokens: max_tokens,
+          includeAll: include_tests,
+          ...(focus ? { focus } : {}),
+        });
         const text = map.truncated ? `${map.text}\n(truncated at ${max_tokens} tokens)` : map.text;
         return toolResult(
           { root: prefix ?? null, files: map.files, tokens: map.tokens, truncated: map.truncated },
