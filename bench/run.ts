@@ -18,6 +18,7 @@ import { type MemoryResult, measureMemory } from './memory.js';
 import { measureQueries, type QueryKind, type QueryResult } from './query.js';
 import { measureQueue, type QueueResult } from './queue.js';
 import { runRecall } from './recall-report.js';
+import { loadSets, relevanceTable, runRelevanceSet } from './relevance.js';
 import { measureStages, type StageResult } from './stages.js';
 
 const COMMANDS = [
@@ -32,6 +33,7 @@ const COMMANDS = [
   'watch',
   'embed',
   'recall',
+  'relevance',
 ] as const;
 type Command = (typeof COMMANDS)[number];
 
@@ -247,11 +249,31 @@ function runScript(file: string, rest: string[]): Promise<number> {
   });
 }
 
+/** `relevance [--semantic] [--set name] [--tuning (held-out sets left out)]`: MRR by file per question set (bench/relevance.ts). */
+async function runRelevance(rest: readonly string[]): Promise<number> {
+  const i = rest.indexOf('--set');
+  const only = i >= 0 ? rest[i + 1] : undefined;
+  const results = [];
+  for (const set of loadSets()) {
+    if (only !== undefined && set.name !== only) continue;
+    if (rest.includes('--tuning') && set.heldOut) continue;
+    results.push(await runRelevanceSet(set, rest.includes('--semantic')));
+  }
+  process.stdout.write(`${relevanceTable(results)}\n`);
+  mkdirSync(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
+  writeFileSync(
+    join(REPO_ROOT, 'bench', 'results', 'relevance.json'),
+    `${JSON.stringify(results, null, 2)}\n`,
+  );
+  return 0;
+}
+
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   if (args.command === 'watch') return runWatch(args.rest);
   if (args.command === 'embed') return runScript('embed.js', args.rest);
   if (args.command === 'recall') return runRecall(args.rest);
+  if (args.command === 'relevance') return runRelevance(args.rest);
   const { command, quick } = args;
   const reps = quick
     ? { baseline: 1, singleFile: 5, queries: 60, queueJobs: 300 }

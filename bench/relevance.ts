@@ -1,0 +1,222 @@
+/**
+ * `npm run bench -- relevance [--semantic]`: MRR, hit@1 and hit@5 by file of `search_code` (text,
+ * semantic, hybrid, grouped by file) against a no-index BM25 over whole files, on the question sets
+ * in `bench/relevance/*.json`. Each set names its corpus root and version, and lists questions
+ * written in a user's words with every file that answers them (established by reading the code).
+ *
+ * Indexing is in-process (scan, extract, write; no queue): the figures are about ranking. Semantic
+ * and hybrid need vectors: with `--semantic` every chunk is embedded with the configured provider
+ * (the `local` default is slow on 2 cores); without it they are reported as n/a.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config/load.js';
+import { indexDbPath } from '../src/config/paths.js';
+import { scanRepository } from '../src/discovery/index.js';
+import { createEmbeddingProvider } from '../src/embeddings/provider.js';
+import { createExtractor, detectLanguage } from '../src/indexer/index.js';
+import { createCodeSearch, embeddingModel, type SearchMode } from '../src/mcp/code-search.js';
+import { splitIdentifier } from '../src/store/identifiers.js';
+import { openIndexStore } from '../src/store/index.js';
+import type { FileWrite } from '../src/store/types.js';
+import { REPO_ROOT } from './corpora.js';
+import { round } from './lib/stats.js';
+
+/** One question set. */
+export interface RelevanceSet {
+  name: string;
+  language: string;
+  /** Absolute corpus root (a Debian package's directory, Go's tree, an npm package). */
+  root: string;
+  /** The corpus version the answers refer to. */
+  version: string;
+  /** Untouched while ranking was tuned: reported separately. */
+  heldOut: boolean;
+  questions: { q: string; files: string[] }[];
+}
+
+export interface SetScores {
+  mrr: number;
+  hit1: number;
+  hit5: number;
+}
+
+export interface RelevanceResult {
+  set: string;
+  heldOut: boolean;
+  files: number;
+  chunks: number;
+  scores: Record<string, SetScores | null>;
+}
+
+/** Reads every set under bench/relevance/. */
+export function loadSets(): RelevanceSet[] {
+  const dir = join(REPO_ROOT, 'bench', 'relevance');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as RelevanceSet);
+}
+
+/** Scores of ranked file lists against the acceptable files of each question. */
+export function scoreRankings(rankings: readonly string[][], answers: readonly string[][]): SetScores {
+  let mrr = 0;
+  let hit1 = 0;
+  let hit5 = 0;
+  rankings.forEach((ranked, i) => {
+    const ok = new Set(answers[i]);
+    const at = ranked.slice(0, 10).findIndex((p) => ok.has(p));
+    if (at >= 0) mrr += 1 / (at + 1);
+    if (at === 0) hit1++;
+    if (at >= 0 && at < 5) hit5++;
+  });
+  const n = Math.max(1, rankings.length);
+  return { mrr: round(mrr / n, 3), hit1: round(hit1 / n, 3), hit5: round(hit5 / n, 3) };
+}
+
+const STOP = new Set(
+  'a an and are as at be by can do does for from how i in is it of on or our that the this to we what when where which who why with you'.split(
+    ' ',
+  ),
+);
+
+/** Lowercased words and identifier parts: the same tokens for documents and queries. */
+function tokens(text: string): string[] {
+  const out: string[] = [];
+  for (const w of text.match(/[\p{L}\p{N}_]+/gu) ?? []) {
+    const parts = splitIdentifier(w);
+    for (const p of parts) out.push(p);
+    const lower = w.toLowerCase();
+    if (parts.length > 1) out.push(lower);
+  }
+  return out;
+}
+
+/**
+ * Plain Okapi BM25 (k1 = 1.2, b = 0.75) over whole files: the path and the content are one
+ * document. The baseline an index must beat.
+ */
+export function wholeFileBm25(docs: readonly { path: string; text: string }[]) {
+  const tf = docs.map((d) => {
+    const m = new Map<string, number>();
+    for (const t of tokens(`${d.path} ${d.text}`)) m.set(t, (m.get(t) ?? 0) + 1);
+    return m;
+  });
+  const len = tf.map((m) => [...m.values()].reduce((a, b) => a + b, 0));
+  const avg = len.reduce((a, b) => a + b, 0) / Math.max(1, docs.length);
+  const df = new Map<string, number>();
+  for (const m of tf) for (const t of m.keys()) df.set(t, (df.get(t) ?? 0) + 1);
+  const n = docs.length;
+  return (query: string, k = 10): string[] => {
+    const q = [...new Set(tokens(query).filter((t) => !STOP.has(t)))];
+    const scored = tf.map((m, i) => {
+      let s = 0;
+      for (const t of q) {
+        const f = m.get(t);
+        if (!f) continue;
+        const d = df.get(t) ?? 0;
+        const idf = Math.log(1 + (n - d + 0.5) / (d + 0.5));
+        s += (idf * f * 2.2) / (f + 1.2 * (0.25 + (0.75 * (len[i] ?? 0)) / avg));
+      }
+      return { path: docs[i]!.path, s };
+    });
+    return scored
+      .filter((x) => x.s > 0)
+      .sort((a, b) => b.s - a.s)
+      .slice(0, k)
+      .map((x) => x.path);
+  };
+}
+
+/** Indexes a set's corpus into a fresh store and answers its questions in every mode. */
+export async function runRelevanceSet(set: RelevanceSet, semantic: boolean): Promise<RelevanceResult> {
+  const home = mkdtempSync(join(tmpdir(), 'codeindex-relevance-'));
+  try {
+    const env: Record<string, string> = { CODEINDEX_HOME: home };
+    if (!semantic) env.CODEINDEX_EMBEDDINGS = 'off';
+    const cfg = loadConfig({}, { ...process.env, ...env });
+    const store = openIndexStore(indexDbPath(cfg));
+    const extractor = createExtractor();
+    const scan = await scanRepository(set.root, {
+      isSupported: (p) => detectLanguage(p) !== null,
+      maxFileBytes: cfg.maxFileBytes,
+    });
+    const docs: { path: string; text: string }[] = [];
+    const writes: FileWrite[] = [];
+    for (const f of scan.files) {
+      const language = detectLanguage(f.path);
+      if (language === null) continue;
+      const text = readFileSync(join(set.root, f.path), 'utf8');
+      docs.push({ path: f.path, text });
+      writes.push({
+        path: f.path,
+        language,
+        size: f.size,
+        mtimeMs: f.mtimeMs,
+        sha256: null,
+        status: 'indexed',
+        extraction: extractor.extractFile(text, language),
+      });
+    }
+    store.writeBatch(set.root, writes);
+    const chunks = writes.reduce((a, w) => a + (w.extraction?.chunks.length ?? 0), 0);
+    if (semantic) {
+      const model = embeddingModel(cfg);
+      const provider = createEmbeddingProvider({ provider: 'local', model });
+      for (;;) {
+        const todo = store.chunksMissingVectors(set.root, model, 256);
+        if (todo.length === 0) break;
+        const v = await provider.embed(
+          todo.map((c) => c.content),
+          'document',
+        );
+        store.upsertVectors(
+          model,
+          v[0]!.length,
+          todo.map((c, i) => ({ hash: c.hash, vector: v[i]! })),
+        );
+      }
+    }
+    const search = createCodeSearch(cfg, () => store);
+    const answers = set.questions.map((x) => x.files);
+    const scores: Record<string, SetScores | null> = {};
+    const prefix = set.root.endsWith('/') ? set.root : `${set.root}/`;
+    for (const mode of ['text', 'semantic', 'hybrid'] as SearchMode[]) {
+      const rankings: string[][] = [];
+      let used = mode;
+      for (const x of set.questions) {
+        const r = await search.search({ query: x.q, mode, groupBy: 'file', limit: 10, offset: 0 });
+        used = r.mode;
+        // Without grouping (older builds), files in the order their first chunk appears.
+        const paths = r.files?.map((f) => f.path) ?? [...new Set(r.hits.map((h) => h.path))];
+        rankings.push(paths.map((p) => p.slice(prefix.length)));
+      }
+      scores[mode] = used === mode ? scoreRankings(rankings, answers) : null;
+    }
+    const bm25 = wholeFileBm25(docs);
+    scores.bm25_files = scoreRankings(
+      set.questions.map((x) => bm25(x.q)),
+      answers,
+    );
+    await search.close();
+    store.close();
+    return { set: set.name, heldOut: set.heldOut, files: docs.length, chunks, scores };
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+/** A markdown table of the results. */
+export function relevanceTable(results: readonly RelevanceResult[]): string {
+  const cell = (s: SetScores | null | undefined) => (s ? `${s.mrr} / ${s.hit1} / ${s.hit5}` : 'n/a');
+  const rows = results.map(
+    (r) =>
+      `| ${r.set}${r.heldOut ? ' (held out)' : ''} | ${r.files} / ${r.chunks} | ${cell(r.scores.text)} | ${cell(r.scores.semantic)} | ${cell(r.scores.hybrid)} | ${cell(r.scores.bm25_files)} |`,
+  );
+  return [
+    '| set | files / chunks | text MRR / hit@1 / hit@5 | semantic | hybrid | BM25 whole files |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+}
