@@ -19,7 +19,12 @@ const refs = [];
 const walk = (d) => {
   for (const name of readdirSync(d).sort()) {
     const p = join(d, name);
-    const st = statSync(p);
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      continue; // a dangling symlink
+    }
     if (st.isDirectory()) {
       if (name !== 'node_modules' && !name.startsWith('.')) walk(p);
       continue;

@@ -111,7 +111,12 @@ const TRIVIAL = new Set([
  * How much one use of `name` says about the file defining it (after aider's repo map):
  * long specific names x10, `_private` x0.1, defined in more than 5 files x0.1, trivial x0.1.
  */
-export function identifierWeight(name: string, definerCount: number, focused: boolean): number {
+export function identifierWeight(
+  name: string,
+  definerCount: number,
+  focused: boolean,
+  memberOnly = false,
+): number {
   let w = 1;
   const bare = name.replace(/^_+/, '');
   const specific = /[a-z][A-Z]|[a-z]_[a-z]/.test(bare) || /^[A-Z][a-z]+[A-Z]/.test(bare);
@@ -120,6 +125,8 @@ export function identifierWeight(name: string, definerCount: number, focused: bo
   if (/^__.*__$/.test(name) || TRIVIAL.has(name) || name.length <= 2) w *= 0.1;
   else if (name.startsWith('_')) w *= 0.1;
   if (definerCount > 5) w *= 0.1;
+  // `x.items()`, `w.format()`: a one-word method name rarely means this definition.
+  if (memberOnly && /^[a-z]+$/.test(name)) w *= 0.1;
   return w;
 }
 
@@ -148,11 +155,13 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
 
   // definers: family + name -> files defining it (top-level or member).
   const definers = new Map<string, Set<number>>();
+  const topLevel = new Set<string>();
   const byFile = new Map<number, MapSymbol[]>();
   for (const s of input.symbols) {
     const i = idx.get(s.fileId);
     if (i === undefined) continue;
     const key = `${family[i]}\u0000${s.name}`;
+    if (s.container === null) topLevel.add(key);
     const set = definers.get(key) ?? new Set<number>();
     definers.set(key, set);
     set.add(i);
@@ -180,7 +189,8 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     const targets = definers.get(defKey);
     if (!targets) continue;
     const name = defKey.slice(defKey.indexOf('\u0000') + 1);
-    const w0 = identifierWeight(name, targets.size, focusNames.has(name)) * Math.sqrt(count);
+    const w0 =
+      identifierWeight(name, targets.size, focusNames.has(name), !topLevel.has(defKey)) * Math.sqrt(count);
     for (const to of targets) {
       if (to === from) continue;
       const w = w0 / targets.size;
