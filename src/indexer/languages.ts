@@ -39,6 +39,7 @@ export const LANGUAGE_EXTENSIONS: Readonly<Record<LanguageId, readonly string[]>
   dotenv: [],
   html: ['.html', '.htm'],
   css: ['.css'],
+  groovy: ['.groovy', '.gradle'],
 });
 
 /** Extensionless (or dot) file names with a fixed language. */
@@ -53,6 +54,7 @@ const FILE_NAMES: ReadonlyMap<string, LanguageId> = new Map<string, LanguageId>(
   ['.bashrc', 'bash'],
   ['.bash_profile', 'bash'],
   ['.profile', 'bash'],
+  ['Jenkinsfile', 'groovy'],
   ['Dockerfile', 'dockerfile'],
   ['Containerfile', 'dockerfile'],
   ['.env.example', 'dotenv'],

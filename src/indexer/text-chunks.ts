@@ -1,6 +1,7 @@
 /**
  * Chunks of text-only files (Markdown, reStructuredText, YAML, TOML, JSON, SQL, Dockerfile,
- * `.env.example`, HTML, CSS): no grammar, no symbols, only pieces for full-text search.
+ * `.env.example`, HTML, CSS, and Groovy: Jenkinsfile, Gradle scripts): no grammar, no symbols, only
+ * pieces for full-text search.
  *
  * - Markdown and reStructuredText are cut at headings (outside fenced code), one chunk per
  *   section.

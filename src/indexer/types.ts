@@ -38,6 +38,8 @@ export const TEXT_LANGUAGE_IDS = [
   'dotenv',
   'html',
   'css',
+  // No Groovy grammar is installed: Jenkinsfiles and Gradle scripts are searchable as text.
+  'groovy',
 ] as const;
 export type TextLanguageId = (typeof TEXT_LANGUAGE_IDS)[number];
 

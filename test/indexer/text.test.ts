@@ -20,6 +20,8 @@ describe('text-only files', () => {
       ['.env.example', 'dotenv'],
       ['public/index.html', 'html'],
       ['style.css', 'css'],
+      ['Jenkinsfile', 'groovy'],
+      ['build.gradle', 'groovy'],
       ['.env', null],
       ['.env.local', null],
     ];
