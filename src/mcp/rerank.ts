@@ -45,6 +45,11 @@ const CLASS_PRIOR: Record<PathClass, number> = {
   vendored: 0.35,
   docs: 0.5,
 };
+/**
+ * Declaration files (`.d.ts`) repeat every name and doc comment of the code they describe, but
+ * hold none of its logic: the implementation is the file to open.
+ */
+const DECLARATION_PRIOR = 0.6;
 /** Non-main-language files keep this share of their score (ports and bindings come after). */
 const OTHER_LANGUAGE_PRIOR = 0.7;
 /** Per query word found in the path, and the cap on that bonus. */
@@ -124,6 +129,7 @@ export function scoreCandidate(c: Candidate, intent: RankIntent): number {
   score += Math.min(PATH_BONUS_CAP, PATH_WORD_BONUS * pathWords) * score;
   if (c.symbol)
     score += Math.min(SYMBOL_BONUS_CAP, SYMBOL_WORD_BONUS * overlap(intent.words, c.symbol)) * score;
+  if (/\.d\.[cm]?ts$/.test(c.relativePath)) score *= DECLARATION_PRIOR;
   const cls = classifyPath(c.relativePath);
   if (!intent.wanted.has(cls)) score *= CLASS_PRIOR[cls];
   if (intent.mainLanguages.size > 0 && !intent.mainLanguages.has(c.language)) score *= OTHER_LANGUAGE_PRIOR;
@@ -143,6 +149,9 @@ export function normaliseOrdered(scores: readonly number[]): number[] {
   }
   return out;
 }
+
+/** Share of a file's second and third chunks added to its score (more makes big files win). */
+const NEXT_CHUNK_SHARE = 0.3;
 
 /** A file and its best chunks, for results grouped by file. */
 export interface FileGroup<T> {
@@ -168,7 +177,7 @@ export function groupByFile<T>(
       byPath.set(s.path, g);
     }
     const n = g.chunks.length;
-    g.score += n === 0 ? s.score : n < 3 ? s.score * 0.15 : 0;
+    g.score += n === 0 ? s.score : n < 3 ? s.score * NEXT_CHUNK_SHARE : 0;
     if (n < perFile) g.chunks.push({ item: s.item, score: s.score });
   }
   return [...byPath.values()].sort((a, b) => b.score - a.score);
