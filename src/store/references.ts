@@ -1,3 +1,4 @@
+import { isSecondaryPath } from '../indexer/path-class.js';
 import { joinRootPath, scopeFilter } from './paths.js';
 import type { QueryContext } from './query-context.js';
 import { paging, scopeOf } from './query-context.js';
@@ -12,6 +13,7 @@ interface RefRow {
   file_id: number;
   rel: string;
   root: string;
+  language: string | null;
 }
 
 /** `Class.method`, `pkg::fn`, `Class#method` -> `method`: refs are stored by their last name part. */
@@ -21,8 +23,10 @@ export function refName(symbol: string): string {
 }
 
 /**
- * References to a name, ordered by root, path and position. Rows are one per (name, file), read in
- * path order and unpacked until the page is full, so a common name costs what the page needs.
+ * References to a name, most relevant files first: files in a language that defines the name
+ * (the container's, for `Class.method`) before others, source before tests, fixtures, examples
+ * and the like, then root, path and position. Rows are one per (name, file), ordered in memory
+ * (their packed sites are not unpacked for that) and unpacked until the page is full.
  * The source line is read back from the smallest chunk that covers it (chunks carry the file's
  * text), so refs store no text.
  */
@@ -34,12 +38,29 @@ export function findReferences(ctx: QueryContext, q: RefQuery): RefSearchResult 
   const filter = scope === null ? { sql: '', params: [] } : scopeFilter(scope);
   const rows = ctx.statements
     .get<RefRow>(
-      `SELECT rf.name, rf.sites, f.id AS file_id, f.path AS rel, r.path AS root
+      `SELECT rf.name, rf.sites, f.id AS file_id, f.path AS rel, r.path AS root, f.language
        FROM refs rf JOIN files f ON f.id = rf.file_id JOIN roots r ON r.id = f.root_id
        WHERE rf.name = ?${filter.sql === '' ? '' : ` AND ${filter.sql}`}
        ORDER BY r.path, f.path`,
     )
-    .iterate(name, ...filter.params);
+    .all(name, ...filter.params)
+    .filter((r) => q.language === undefined || r.language === q.language);
+  const container = containerOf(q.symbol);
+  const defLanguages = new Set(
+    ctx.statements
+      .get<{ language: string | null }>(
+        container === null
+          ? `SELECT DISTINCT f.language FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.name = ?`
+          : `SELECT DISTINCT f.language FROM symbols s JOIN files f ON f.id = s.file_id
+             WHERE s.name = ? AND (s.container = ? OR s.container LIKE ?)`,
+      )
+      .all(...(container === null ? [name] : [name, container, `%.${container}`]))
+      .map((l) => l.language),
+  );
+  const tier = (r: RefRow): number =>
+    (defLanguages.size > 0 && !defLanguages.has(r.language) ? 2 : 0) + (isSecondaryPath(r.rel) ? 1 : 0);
+  // Stable sort: within a tier the SQL's root and path order stands.
+  rows.sort((a, b) => tier(a) - tier(b));
   const lineText = ctx.statements.get<{ start_line: number; content: string }>(
     `SELECT start_line, content FROM chunks
      WHERE file_id = ? AND start_line <= ? AND end_line >= ?
@@ -71,10 +92,15 @@ export function findReferences(ctx: QueryContext, q: RefQuery): RefSearchResult 
       });
     }
     skip = 0;
-    // Leaving the loop early ends the iteration and resets the statement.
     if (hasMore) break;
   }
   return { hits, hasMore };
+}
+
+/** `Queue.add` -> `Queue`, `a.b.C.m` -> `C`; null for a bare name. */
+function containerOf(symbol: string): string | null {
+  const parts = symbol.trim().split(/\.|::|#/);
+  return parts.length < 2 ? null : (parts[parts.length - 2] ?? '').trim() || null;
 }
 
 /** Line `index` (0-based) of `content`, trimmed and capped; null when out of range. */

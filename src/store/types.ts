@@ -99,6 +99,8 @@ export interface RefHit {
 export interface RefQuery {
   symbol: string;
   pathPrefix?: PathScope;
+  /** Only references in files of this language. */
+  language?: string;
   limit: number;
   offset?: number;
 }

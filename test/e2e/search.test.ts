@@ -162,6 +162,26 @@ describe('search_code, find_references and relevance', () => {
     });
   }
 
+  test('find_references: a language filter keeps only that language', async () => {
+    const all = await callTool<{ references: Ref[] }>(mcp.client, 'find_references', {
+      symbol: 'Store',
+      path: langs,
+      limit: 200,
+    });
+    const rust = await callTool<{ references: Ref[] }>(mcp.client, 'find_references', {
+      symbol: 'Store',
+      path: langs,
+      language: 'rust',
+      limit: 200,
+    });
+    assert.ok(rust.references.length > 0);
+    assert.ok(all.references.length > rust.references.length, `${all.references.length} refs in all`);
+    assert.ok(
+      rust.references.every((x) => x.path.endsWith('.rs')),
+      JSON.stringify(rust.references),
+    );
+  });
+
   test('relevance: MRR of text, semantic (local) and hybrid; hybrid is not worse than text', async () => {
     const queries = JSON.parse(readFileSync(join(FIXTURES, 'relevance/queries.json'), 'utf8')) as {
       query: string;

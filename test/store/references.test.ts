@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { openIndexStore } from '../../src/store/index.js';
-import { chunk, indexed, ref, tempDir } from './helpers/fixtures.js';
+import { chunk, indexed, ref, sym, tempDir } from './helpers/fixtures.js';
 
 const tmp = tempDir();
 after(tmp.cleanup);
@@ -56,5 +56,40 @@ test('findReferences: by name or qualified name, with enclosing symbol and line 
   );
   assert.equal(store.findReferences({ symbol: 'nothing', limit: 10 }).hits.length, 0);
   assert.equal(store.findReferences({ symbol: '', limit: 10 }).hits.length, 0);
+  store.close();
+});
+
+test('findReferences: the defining language and source files first, a language filter', () => {
+  const store = openIndexStore(join(tmp.dir, 'refs-rank.db'));
+  store.writeBatch('/repo', [
+    indexed('a/backoffs.rs', { language: 'rust', refs: [ref('calculate', 3)] }),
+    indexed('src/backoffs.ts', {
+      symbols: [sym('calculate', 'method', { container: 'Backoffs' })],
+      refs: [ref('calculate', 9)],
+    }),
+    indexed('src/worker.ts', { refs: [ref('calculate', 4)] }),
+    indexed('tests/backoffs.test.ts', { refs: [ref('calculate', 2)] }),
+    indexed('lib/backoffs.py', {
+      language: 'python',
+      symbols: [sym('calculate', 'method', { container: 'Other' })],
+    }),
+  ]);
+  const order = (symbol: string, language?: string) =>
+    store
+      .findReferences({ symbol, limit: 10, ...(language ? { language } : {}) })
+      .hits.map((h) => h.path.slice('/repo/'.length));
+  // Backoffs.calculate is defined in TypeScript: the Rust port comes last, tests after source.
+  assert.deepEqual(order('Backoffs.calculate'), [
+    'src/backoffs.ts',
+    'src/worker.ts',
+    'tests/backoffs.test.ts',
+    'a/backoffs.rs',
+  ]);
+  assert.deepEqual(order('calculate', 'rust'), ['a/backoffs.rs']);
+  const paged = store.findReferences({ symbol: 'Backoffs.calculate', limit: 2, offset: 2 });
+  assert.deepEqual(
+    paged.hits.map((h) => h.path),
+    ['/repo/tests/backoffs.test.ts', '/repo/a/backoffs.rs'],
+  );
   store.close();
 });

@@ -23,22 +23,34 @@ export function registerFindReferencesTool(server: McpServer, ctx: ToolContext):
     {
       title: 'Find references',
       description:
-        'Places that call, instantiate, extend, import or type-reference a symbol, each with its enclosing function. Accepts Class.method.',
+        'Places that call, instantiate, extend, import or type-reference a symbol, each with its enclosing function, files in the defining language and source before tests first. Accepts Class.method; `language` narrows to one language.',
       inputSchema: {
         symbol: z.string().min(1).max(200),
         path: z.string().optional().describe('Only references under this path'),
+        language: z
+          .string()
+          .min(1)
+          .max(40)
+          .optional()
+          .describe('Only references in files of this language (typescript, python, go, ...)'),
         limit: limitIn(30, 200),
         cursor: z.string().optional(),
       },
       outputSchema: { references: z.array(refOut), next_cursor: z.string().optional() },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    async ({ symbol, path, limit, cursor }) =>
+    async ({ symbol, path, language, limit, cursor }) =>
       runTool(async () => {
         const store = ctx.store();
         const offset = decodeCursor(cursor);
         const scope = await queryScope(ctx, path);
-        const r = store.findReferences({ symbol, limit, offset, ...(scope ? { pathPrefix: scope } : {}) });
+        const r = store.findReferences({
+          symbol,
+          limit,
+          offset,
+          ...(scope ? { pathPrefix: scope } : {}),
+          ...(language ? { language } : {}),
+        });
         const isStale = staleChecker(store);
         const references = r.hits.map((h) => ({
           name: h.name,
