@@ -143,8 +143,11 @@ const CONTAINER_KINDS = new Set([
 
 /** Builds the map; deterministic for the same input. */
 export function buildRepoMap(input: RepoMapInput): RepoMap {
+  const rels = new Set(input.files.map((f) => f.rel));
   const files = input.files.filter(
-    (f) => input.includeAll === true || (classifyPath(f.rel) === 'source' && !isDocLike(f.rel)),
+    (f) =>
+      input.includeAll === true ||
+      (classifyPath(f.rel) === 'source' && !isDocLike(f.rel) && !describesMappedCode(f.rel, rels)),
   );
   const idx = new Map<number, number>();
   for (const [i, f] of files.entries()) idx.set(f.id, i);
@@ -286,7 +289,14 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
   return { ...best, truncated };
 }
 
-/** Docs and type stubs describe code that is mapped elsewhere. */
+/** `x.d.ts` next to `x.js`/`x.ts` (a published package) says again what the code says. */
+function describesMappedCode(rel: string, rels: Set<string>): boolean {
+  if (!rel.endsWith('.d.ts')) return false;
+  const base = rel.slice(0, -'.d.ts'.length);
+  return rels.has(`${base}.js`) || rels.has(`${base}.ts`) || rels.has(`${base}.mjs`);
+}
+
+/** Docs describe code that is mapped elsewhere. */
 function isDocLike(rel: string): boolean {
   return /\.(md|rst|txt)$/i.test(rel);
 }

@@ -62,6 +62,19 @@ test('repo_map: same-language resolution, tests left out, core classes first', (
     map.text,
     /^src\/job\.ts:\n {2}1: export class JobRecord\n {2}⋮\n {4}3: moveToFailed\(err: Error\)/m,
   );
+  const withTypes = graph({
+    ...SOURCES,
+    'src/job.d.ts': [
+      'typescript',
+      'export declare class JobRecord {\n  moveToFailed(err: Error): Error;\n}\n',
+    ],
+  });
+  const typed = buildRepoMap({ ...withTypes, maxTokens: 1024 });
+  assert.deepEqual(
+    typed.files.map((f) => f.path),
+    paths,
+    'a .d.ts next to its code is left out',
+  );
   const all = buildRepoMap({ ...graph(SOURCES), maxTokens: 1024, includeAll: true });
   assert.ok(all.files.some((f) => f.path === 'tests/worker.test.ts'));
 });
