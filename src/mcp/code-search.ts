@@ -53,7 +53,7 @@ export interface CodeSearchResult {
 }
 
 /** Candidates re-ranked per search: at least, and at most. */
-const MIN_POOL = 100;
+const MIN_POOL = 50;
 const MAX_POOL = 400;
 /** Share of the semantic half in hybrid scores (text holds the rest). */
 const SEMANTIC_WEIGHT = 0.3;
