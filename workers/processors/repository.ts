@@ -5,6 +5,7 @@ import { embeddingModelName } from '../../src/embeddings/model.js';
 import { detectLanguage, isCandidateSource } from '../../src/indexer/index.js';
 import { JOBS } from '../../src/queue/names.js';
 import type { PayloadOf } from '../../src/queue/payloads.js';
+import { signPayload } from '../../src/queue/signing.js';
 import { jobOptionsFor } from '../../src/queue/task-client.js';
 import type { FileWrite, SkipReason } from '../../src/store/types.js';
 import type { ProcessorContext } from './context.js';
@@ -116,7 +117,7 @@ export async function processIndexRepository(
     // Child ids derive from the parent, so a retried scan never adds the same batch twice.
     const children = batches.map((paths, i) => ({
       name: JOBS.indexBatch,
-      data: { root: payload.root, paths, force: payload.force },
+      data: signedData(ctx.cfg.secret, JOBS.indexBatch, { root: payload.root, paths, force: payload.force }),
       opts: {
         ...jobOptionsFor(ctx.cfg, JOBS.indexBatch, { priority: payload.priority, parent }),
         jobId: `${job.id}b${i}`,
@@ -264,4 +265,16 @@ export async function enqueueEmbeddings(ctx: ProcessorContext, root: string): Pr
       },
     )
     .catch((err) => ctx.log.warn('could not enqueue embeddings', { error: String(err) }));
+}
+
+/**
+ * A child job's data, carrying its HMAC when a secret is set: workers reject unsigned jobs then,
+ * so a batch added without one would be dropped and its files never indexed.
+ */
+function signedData<T extends Record<string, unknown>>(
+  secret: string | undefined,
+  name: string,
+  payload: T,
+): T & { _sig?: string } {
+  return secret ? { ...payload, _sig: signPayload(secret, name, payload) } : payload;
 }
