@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { describePool, startLocalPool } from '../workers/local-pool.js';
 import { createProgressReporter } from './cli/progress.js';
 import { renderSummary } from './cli/summary.js';
+import { checkEnv } from './config/env-check.js';
 import { type ConfigFlags, loadConfig } from './config/load.js';
 import { indexDbPath } from './config/paths.js';
 import type { Config } from './config/schema.js';
@@ -121,6 +122,12 @@ async function main(argv: string[]): Promise<number> {
   if (values.help || !command) {
     process.stdout.write(HELP);
     return command || values.help ? 0 : 2;
+  }
+  const envCheck = checkEnv(process.env);
+  for (const w of envCheck.warnings) process.stderr.write(`${w}\n`);
+  if (envCheck.fatal) {
+    process.stderr.write(`codeindex: ${envCheck.fatal}\n`);
+    return 2;
   }
   let cfg: Config;
   try {
