@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { openIndexStore } from '../../src/store/index.js';
 import { writeTinyModel } from '../embeddings/onnx-fixture.js';
 import {
   callTool,
@@ -69,5 +70,35 @@ describe('an ONNX model directory, end to end (CODEINDEX_EMBED_MODEL_DIR)', () =
     assert.equal(r.mode, 'semantic');
     assert.ok(r.results.length > 0);
     assert.equal(r.note, undefined);
+  });
+
+  test('changing the model: an unchanged re-index re-embeds with the new model, then the old vectors go', async () => {
+    await mcp.close();
+    // Back to the hashed model: files are unchanged, so only the embedding job has work.
+    const hashEnv: Record<string, string> = { ...env.env, CODEINDEX_EMBEDDINGS_MODEL: 'local-hash' };
+    delete hashEnv.CODEINDEX_EMBED_MODEL_DIR;
+    mcp = await startMcpClient(hashEnv);
+    const t = await callTool(mcp.client, 'index_repository', { path: repo });
+    assert.equal((await waitForTask(mcp.client, String(t.task_id))).state, 'SUCCESS');
+    const deadline = Date.now() + 60_000;
+    let e: Embeddings | undefined;
+    for (;;) {
+      const s = await callTool<Status>(mcp.client, 'index_status', {});
+      e = s.roots.find((r) => r.root === repo)?.embeddings;
+      if (e && e.pending === 0 && e.embedded > 0) break;
+      if (Date.now() > deadline) throw new Error(`re-embedding not done: ${JSON.stringify(s)}`);
+      await sleep(200);
+    }
+    assert.equal(e.model, 'local-hash-v1-512');
+    const store = openIndexStore(join(env.home, 'index.db'), { readonly: true });
+    try {
+      // The job drops the old model's vectors right after its last batch.
+      const until = Date.now() + 10_000;
+      while (store.vectorCoverage(repo, `onnx:${modelDir}`).embedded > 0 && Date.now() < until)
+        await sleep(100);
+      assert.equal(store.vectorCoverage(repo, `onnx:${modelDir}`).embedded, 0);
+    } finally {
+      store.close();
+    }
   });
 });

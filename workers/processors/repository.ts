@@ -179,7 +179,13 @@ async function finalize(
     duration_ms: Date.now() - state.startedAt,
   };
   await job.updateProgress({ current: state.toIndex, total: state.toIndex, status: 'done' });
-  if (total.chunks > 0) await enqueueEmbeddings(ctx, payload.root);
+  // Also when nothing changed but chunks lack vectors: the model was changed since the last run.
+  if (
+    ctx.cfg.embeddings.provider !== 'off' &&
+    (total.chunks > 0 || ctx.store.vectorCoverage(payload.root, embeddingModelOf(ctx)).pending > 0)
+  ) {
+    await enqueueEmbeddings(ctx, payload.root);
+  }
   if (total.indexed >= ctx.cfg.batchSize) await enqueueOptimize(ctx);
   return summary;
 }
