@@ -336,6 +336,14 @@ async function indexCommand(
         `${renderSummary(info.result as Record<string, unknown>, (Date.now() - started) / 1000)}\n`,
       );
     }
+    // An index with failed batches is incomplete: scripts must not read it as a clean run.
+    const failedBatches = Number((info.result as { failed_batches?: unknown } | null)?.failed_batches ?? 0);
+    if (info.state === 'SUCCESS' && failedBatches > 0) {
+      process.stderr.write(
+        `codeindex index: incomplete: ${failedBatches} batch(es) failed (list_tasks state=dead shows why); fix the cause and run index again\n`,
+      );
+      exit = 1;
+    }
   } catch (err) {
     process.stderr.write(`codeindex index: ${errorMessage(err)}\n`);
     exit = 1;
