@@ -32,6 +32,7 @@ const COMMANDS = [
   'stages',
   'watch',
   'embed',
+  'embed-live',
   'recall',
   'relevance',
 ] as const;
@@ -272,6 +273,7 @@ async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   if (args.command === 'watch') return runWatch(args.rest);
   if (args.command === 'embed') return runScript('embed.js', args.rest);
+  if (args.command === 'embed-live') return runScript('embed-live.js', args.rest);
   if (args.command === 'recall') return runRecall(args.rest);
   if (args.command === 'relevance') return runRelevance(args.rest);
   const { command, quick } = args;

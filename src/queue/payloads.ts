@@ -29,7 +29,15 @@ export const PAYLOADS = {
     paths: z.array(relPath).default([]),
     dirs: z.array(z.string()).default([]),
   }),
-  [JOBS.embedChunks]: z.object({ root: absPath, model: z.string().min(1) }),
+  [JOBS.embedChunks]: z
+    .object({
+      root: absPath,
+      model: z.string().min(1),
+      /** This job's share of the root: chunks whose id is `shard` modulo `shards`. */
+      shard: z.number().int().min(0).default(0),
+      shards: z.number().int().min(1).max(64).default(1),
+    })
+    .refine((p) => p.shard < p.shards, { message: 'shard must be below shards' }),
   [JOBS.cleanup]: z.object({
     days: z.number().int().positive().default(7),
     dryRun: z.boolean().default(false),

@@ -140,8 +140,8 @@ export function openIndexStore(dbPath: string, opts: OpenIndexStoreOptions = {})
     rootStatus: (rootPath) => rootStatus(ctx, rootPath),
     cleanup: (o) => cleanup(writableCtx(), o),
     optimize: (opts) => optimize(writableCtx(), opts),
-    chunksMissingVectors: (rootPath, model, limit, afterId) =>
-      chunksMissingVectors(ctx, rootPath, model, limit, afterId),
+    chunksMissingVectors: (rootPath, model, limit, afterId, shard) =>
+      chunksMissingVectors(ctx, rootPath, model, limit, afterId, shard),
     vectorsVersion: () => vectorsVersion(ctx),
     upsertVectors: (model, dims, rows) => upsertVectors(writableCtx(), model, dims, rows),
     loadVectors: (rootPath, model) => loadVectors(ctx, rootPath, model),

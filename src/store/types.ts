@@ -264,6 +264,12 @@ export interface LoadedVectorMatrix {
 }
 
 /** Distinct chunk contents of a root with and without a vector for one model. */
+/** One of `count` embedding jobs of a root: it takes the chunks whose id is `index` modulo `count`. */
+export interface EmbedShard {
+  index: number;
+  count: number;
+}
+
 export interface VectorCoverage {
   embedded: number;
   pending: number;
@@ -312,13 +318,15 @@ export interface IndexStore {
   /**
    * Distinct chunk contents of a root without a vector for `model`, in chunk id order, at most
    * `limit`; only chunks after `afterId` when given (a caller embedding a root batch by batch
-   * continues where the last batch ended instead of re-checking every chunk before it).
+   * continues where the last batch ended instead of re-checking every chunk before it). With
+   * `shard`, only chunks whose id is `index` modulo `count` (several embedding jobs share a root).
    */
   chunksMissingVectors(
     rootPath: string,
     model: string,
     limit: number,
     afterId?: number,
+    shard?: EmbedShard,
   ): MissingVectorChunk[];
   /**
    * A number that changes whenever any vector is written or deleted (cheap: one row). Query

@@ -4,6 +4,7 @@ import { joinRootPath, normalizeRootPath } from './paths.js';
 import type { QueryContext } from './query-context.js';
 import type {
   ChunkRecord,
+  EmbedShard,
   LoadedVectorMatrix,
   MissingVectorChunk,
   VectorCoverage,
@@ -26,6 +27,7 @@ export function chunksMissingVectors(
   model: string,
   limit: number,
   afterId = 0,
+  shard: EmbedShard = { index: 0, count: 1 },
 ): MissingVectorChunk[] {
   const out: MissingVectorChunk[] = [];
   if (limit <= 0) return out;
@@ -33,11 +35,11 @@ export function chunksMissingVectors(
   const rows = ctx.statements
     .get<MissingVectorChunk>(
       `SELECT c.hash, c.content, c.symbol, f.path, c.id AS chunkId FROM ${CHUNKS_OF_ROOT}
-       WHERE r.path = ? AND c.id > ? AND ${EMBEDDED_KINDS}
+       WHERE r.path = ? AND c.id > ? AND c.id % ? = ? AND ${EMBEDDED_KINDS}
          AND NOT EXISTS (SELECT 1 FROM vectors v WHERE v.hash = c.hash AND v.model = ?)
        ORDER BY c.id`,
     )
-    .iterate(normalizeRootPath(rootPath), afterId, model);
+    .iterate(normalizeRootPath(rootPath), afterId, shard.count, shard.index, model);
   for (const row of rows) {
     if (seen.has(row.hash)) continue;
     seen.add(row.hash);

@@ -95,3 +95,20 @@ test('vector coverage follows writes, new vectors and cleanup (it is remembered 
   assert.deepEqual(store.vectorCoverage(root, 'm'), { embedded: 1, pending: 1 });
   store.close();
 });
+
+test('chunksMissingVectors with a shard takes the chunks whose id is the index modulo the count', () => {
+  const store = openIndexStore(join(tmp.dir, 'vectors-shards.db'));
+  const chunks = [1, 2, 3, 4, 5, 6].map((i) => chunk(`function s${i}() { return ${i}; }`, i * 2, `s${i}`));
+  store.writeBatch('/repo', [indexed('s.ts', { chunks })]);
+  const all = store.chunksMissingVectors('/repo', 'm', 100);
+  assert.equal(all.length, 6);
+  const even = store.chunksMissingVectors('/repo', 'm', 100, 0, { index: 0, count: 2 });
+  const odd = store.chunksMissingVectors('/repo', 'm', 100, 0, { index: 1, count: 2 });
+  assert.ok(even.every((c) => c.chunkId % 2 === 0) && odd.every((c) => c.chunkId % 2 === 1));
+  assert.deepEqual(
+    [...even, ...odd].map((c) => c.chunkId).sort((a, b) => a - b),
+    all.map((c) => c.chunkId),
+  );
+  assert.equal(even.length, 3);
+  store.close();
+});

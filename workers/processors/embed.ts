@@ -5,7 +5,8 @@ import type { PayloadOf } from '../../src/queue/payloads.js';
 import type { ProcessorContext } from './context.js';
 
 /**
- * Embeds the chunks of a root that have no vector for the model yet, in provider-sized batches.
+ * Embeds the chunks of a root that have no vector for the model yet, in provider-sized batches;
+ * with `shards` > 1 only this job's share (see `enqueueEmbeddings`).
  * Vectors are keyed by (chunk hash, model), so unchanged chunks are never embedded twice and a
  * retried job only does what is left. A 429 pauses the whole queue for `Retry-After` through
  * BullMQ's rate limiter (this costs no attempt); 5xx and network errors retry with backoff;
@@ -27,7 +28,9 @@ export async function processEmbedChunks(
     );
   }
   let embedded = 0;
-  const total = embedded + ctx.store.vectorCoverage(payload.root, payload.model).pending;
+  const shard = { index: payload.shard, count: payload.shards };
+  const pendingAtStart = ctx.store.vectorCoverage(payload.root, payload.model).pending;
+  const total = Math.ceil(pendingAtStart / shard.count);
   // Every chunk up to `after` has a vector now (or shares its content with one that has), so each
   // batch looks only past it: re-checking the whole root per batch made embedding quadratic.
   // Chunks written meanwhile can get ids below it (SQLite reuses the top ids of deleted rows), so
@@ -35,10 +38,10 @@ export async function processEmbedChunks(
   let after = 0;
   for (;;) {
     if (signal.aborted) break;
-    let todo = ctx.store.chunksMissingVectors(payload.root, payload.model, provider.maxBatch, after);
+    let todo = ctx.store.chunksMissingVectors(payload.root, payload.model, provider.maxBatch, after, shard);
     if (todo.length === 0 && after > 0) {
       after = 0;
-      todo = ctx.store.chunksMissingVectors(payload.root, payload.model, provider.maxBatch, 0);
+      todo = ctx.store.chunksMissingVectors(payload.root, payload.model, provider.maxBatch, 0, shard);
     }
     if (todo.length === 0) break;
     let vectors: Float32Array[];
@@ -71,7 +74,8 @@ export async function processEmbedChunks(
     });
   }
   // A model change re-embeds in the background while search uses what exists; once the root is
-  // covered, the old model's vectors are dead weight.
+  // covered (by every shard's job), the old model's vectors are dead weight.
+  // (It does nothing while another shard's chunks still lack vectors.)
   if (!signal.aborted) ctx.store.dropOtherModelVectors(payload.root, payload.model);
   return { embedded, model: payload.model };
 }

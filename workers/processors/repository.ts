@@ -255,22 +255,43 @@ export function embeddingModelOf(ctx: Pick<ProcessorContext, 'cfg'>): string {
   return embeddingModelName(ctx.cfg.embeddings);
 }
 
+/** Most embedding jobs one root is split into. */
+const MAX_EMBED_SHARDS = 8;
+
 /**
- * Queues embedding of a root's new chunks (low priority). Deduplicated per root: many saves in a
- * row make one job, and one more runs after an active one, so no chunk is left without a vector.
+ * How many jobs a root's embedding is split into: one per worker process serving the embeddings
+ * queue (on any host), as BullMQ sees them connected. A model runs one batch at a time per
+ * process, so one job per root would leave the other workers idle. 1 when Redis will not list
+ * clients (some hosted Redis deny CLIENT LIST).
+ */
+async function embedShards(ctx: ProcessorContext): Promise<number> {
+  try {
+    const n = await ctx.tasks.queues.embeddings.getWorkersCount();
+    return Math.min(MAX_EMBED_SHARDS, Math.max(1, n));
+  } catch {
+    return 1;
+  }
+}
+
+/**
+ * Queues embedding of a root's new chunks (low priority), split into one job per embedding
+ * worker. Deduplicated per root and shard: many saves in a row make one job each, and one more
+ * runs after an active one, so no chunk is left without a vector.
  */
 export async function enqueueEmbeddings(ctx: ProcessorContext, root: string): Promise<void> {
   if (ctx.cfg.embeddings.provider === 'off') return;
-  await ctx.tasks
-    .enqueue(
-      JOBS.embedChunks,
-      { root, model: embeddingModelOf(ctx) },
-      {
-        priority: 'low',
-        deduplicationId: `embed:${createHash('sha256').update(root).digest('hex').slice(0, 16)}`,
-      },
-    )
-    .catch((err) => ctx.log.warn('could not enqueue embeddings', { error: String(err) }));
+  const shards = await embedShards(ctx);
+  const key = createHash('sha256').update(root).digest('hex').slice(0, 16);
+  const model = embeddingModelOf(ctx);
+  for (let shard = 0; shard < shards; shard++) {
+    await ctx.tasks
+      .enqueue(
+        JOBS.embedChunks,
+        { root, model, shard, shards },
+        { priority: 'low', deduplicationId: `embed:${key}:${shard}/${shards}` },
+      )
+      .catch((err) => ctx.log.warn('could not enqueue embeddings', { error: String(err) }));
+  }
 }
 
 /**

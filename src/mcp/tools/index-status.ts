@@ -115,17 +115,22 @@ export function registerIndexStatusTool(server: McpServer, ctx: ToolContext, sea
           const active = await tasks.listTasks({ state: 'active', queue: 'embeddings', limit: 50 });
           for (const r of roots) {
             if (!r.embeddings) continue;
-            const job = active.find(
+            // A root's embedding runs as one job per embedding worker: their progress adds up.
+            const jobs = active.filter(
               (a) =>
                 a.name === 'embed-chunks' &&
+                a.started_at &&
                 (a.data?.payload as { root?: string } | undefined)?.root === r.root,
             );
             Object.assign(
               r.embeddings,
               coverageReport(
                 r.embeddings,
-                job?.started_at
-                  ? { current: job.progress?.current ?? 0, startedAt: Date.parse(job.started_at) }
+                jobs.length
+                  ? {
+                      current: jobs.reduce((n, j) => n + (j.progress?.current ?? 0), 0),
+                      startedAt: Math.min(...jobs.map((j) => Date.parse(j.started_at!))),
+                    }
                   : null,
                 Date.now(),
               ),
