@@ -324,7 +324,9 @@ async function indexCommand(
       info = await tasks.getTask(taskId);
     }
     progress.done();
-    if (info.state !== 'SUCCESS') {
+    // A run that left batches unindexed ends FAILURE with what it did index as its result.
+    const partial = info.state === 'FAILURE' && info.result != null;
+    if (info.state !== 'SUCCESS' && !partial) {
       process.stderr.write(`codeindex index: task ${taskId} ended ${info.state}: ${info.error ?? ''}\n`);
       exit = 1;
     } else if (v.json) {
@@ -337,11 +339,8 @@ async function indexCommand(
       );
     }
     // An index with failed batches is incomplete: scripts must not read it as a clean run.
-    const failedBatches = Number((info.result as { failed_batches?: unknown } | null)?.failed_batches ?? 0);
-    if (info.state === 'SUCCESS' && failedBatches > 0) {
-      process.stderr.write(
-        `codeindex index: incomplete: ${failedBatches} batch(es) failed (list_tasks state=dead shows why); fix the cause and run index again\n`,
-      );
+    if (partial) {
+      process.stderr.write(`codeindex index: ${info.error ?? 'incomplete'}\n`);
       exit = 1;
     }
   } catch (err) {

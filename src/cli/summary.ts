@@ -13,7 +13,12 @@ export function renderSummary(s: Record<string, unknown>, seconds: number): stri
   if (langs.length) lines.push(`  languages: ${langs.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   const failed = (s.failed_files ?? []) as { path: string; error: string }[];
   for (const f of failed.slice(0, 10)) lines.push(`  failed: ${f.path}: ${f.error}`);
-  if (n('failed_batches')) lines.push(`  failed batches: ${n('failed_batches')} (see list_tasks state=dead)`);
+  if (n('failed_batches'))
+    lines.push(
+      `  failed batches: ${n('failed_batches')}, ${n('files_not_indexed')} files not indexed (see list_tasks state=dead)`,
+    );
+  const errors = (s.first_errors ?? []) as { batch: string; first_file: string | null; error: string }[];
+  for (const e of errors) lines.push(`  batch ${e.batch} (${e.first_file ?? 'no files'}, ...): ${e.error}`);
   lines.push(`  time: ${seconds.toFixed(2)} s`);
   return lines.join('\n');
 }

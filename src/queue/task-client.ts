@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { type Job, type JobsOptions, type JobType, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config, JobPolicy } from '../config/schema.js';
@@ -96,6 +96,17 @@ export function newTaskId(queue: QueueName): string {
   return `${TASK_ID_PREFIX[queue]}${randomUUID().replaceAll('-', '')}`;
 }
 
+/** What the last repository run of a root could not index (see `TaskClient.recordRootFailures`). */
+export interface RootFailures {
+  task_id: string;
+  at: string;
+  failed_batches: number;
+  batches: number;
+  files_not_indexed: number;
+  /** The first few failed batches: how many files, the first of them, and the one-line reason. */
+  first_errors: { batch: string; files: number; first_file: string | null; error: string }[];
+}
+
 /**
  * Everything a producer needs: enqueue jobs of every kind, read a task's Celery-style state,
  * cancel, list and count. Used by the MCP server, the CLI and workers (to enqueue children).
@@ -118,6 +129,34 @@ export class TaskClient {
 
   private key(...parts: string[]): string {
     return [this.cfg.queuePrefix, 'ci', ...parts].join(':');
+  }
+
+  private rootFailuresKey(root: string): string {
+    return this.key('root-failures', createHash('sha256').update(root).digest('hex').slice(0, 32));
+  }
+
+  /**
+   * Remembers that the last repository run of `root` left batches unindexed (kept in Redis, not in
+   * the index: a full disk is a common cause). `index_status` shows it until a complete run clears it.
+   */
+  async recordRootFailures(root: string, failures: RootFailures): Promise<void> {
+    await this.connection.set(this.rootFailuresKey(root), JSON.stringify(failures));
+  }
+
+  /** A repository run of `root` indexed everything it meant to: earlier failures are fixed. */
+  async clearRootFailures(root: string): Promise<void> {
+    await this.connection.del(this.rootFailuresKey(root));
+  }
+
+  /** The recorded failures of each root that has some. */
+  async rootFailures(roots: readonly string[]): Promise<Map<string, RootFailures>> {
+    const out = new Map<string, RootFailures>();
+    if (roots.length === 0) return out;
+    const values = await this.connection.mget(...roots.map((r) => this.rootFailuresKey(r)));
+    values.forEach((v, i) => {
+      if (v) out.set(roots[i]!, JSON.parse(v) as RootFailures);
+    });
+    return out;
   }
 
   /** Validates the payload, signs it when a secret is set, and adds the job. Returns the task id. */
@@ -258,6 +297,8 @@ export class TaskClient {
     if (job.processedOn) info.started_at = new Date(job.processedOn).toISOString();
     if (job.finishedOn) info.finished_at = new Date(job.finishedOn).toISOString();
     if (bullState === 'completed') info.result = job.returnvalue;
+    // A repository run that left batches unindexed fails, with what it did get done as its result.
+    else if (bullState === 'failed' && job.data?._summary) info.result = job.data._summary;
     if (job.failedReason && (bullState === 'failed' || state === 'RETRY'))
       info.error = job.failedReason.split('\n')[0]!;
     if (job.processedBy && bullState === 'active') info.worker = job.processedBy;

@@ -17,8 +17,8 @@ import {
 
 /**
  * A batch that exhausts its retries inside a repository run (Celery: a chord header task that
- * fails for good). The run still ends SUCCESS with the batch counted in `failed_batches`, the
- * other batches' files are indexed, and the failed batch is dead-lettered with its paths, so
+ * fails for good). The run ends FAILURE, with its partial summary as the result (the batch counted
+ * in `failed_batches`, `partial: true`), the other batches' files are indexed, and the failed batch is dead-lettered with its paths, so
  * retry_task can run it again once the cause is fixed. Nothing is silently lost.
  */
 describe('a batch that exhausts its retries inside a repository run', () => {
@@ -55,11 +55,18 @@ describe('a batch that exhausts its retries inside a repository run', () => {
     await env?.cleanup();
   });
 
-  test('the run succeeds, reports the failed batch, indexes the rest, and dead-letters the batch', async () => {
+  test('the run fails with its partial summary, indexes the rest, and dead-letters the batch', async () => {
     const id = await client.tasks.enqueue('index-repository', { root: repo });
     const { info } = await waitForEnd(client.tasks, id, 60_000);
-    assert.equal(info.state, 'SUCCESS', info.error ?? '');
-    const summary = info.result as { files_scanned: number; files_indexed: number; failed_batches: number };
+    assert.equal(info.state, 'FAILURE');
+    assert.match(info.error ?? '', /^incomplete: 1 of \d+ batches failed for good/);
+    const summary = info.result as {
+      files_scanned: number;
+      files_indexed: number;
+      failed_batches: number;
+      partial: boolean;
+    };
+    assert.equal(summary.partial, true);
     assert.equal(summary.files_scanned, 6);
     assert.equal(summary.failed_batches, 1);
 

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { type Job, WaitingChildrenError } from 'bullmq';
+import { type Job, UnrecoverableError, WaitingChildrenError } from 'bullmq';
 import { scanRepository } from '../../src/discovery/index.js';
 import { embeddingModelName } from '../../src/embeddings/model.js';
 import { detectLanguage, isCandidateSource } from '../../src/indexer/index.js';
 import { JOBS } from '../../src/queue/names.js';
 import type { PayloadOf } from '../../src/queue/payloads.js';
 import { signPayload } from '../../src/queue/signing.js';
-import { jobOptionsFor } from '../../src/queue/task-client.js';
+import { jobOptionsFor, type RootFailures } from '../../src/queue/task-client.js';
 import type { FileWrite, SkipReason } from '../../src/store/types.js';
 import type { ProcessorContext } from './context.js';
 import { addFilesResult, emptyFilesResult, type FilesResult } from './index-files.js';
@@ -40,6 +40,11 @@ export interface RepositorySummary {
   languages: FilesResult['languages'];
   failed_files: FilesResult['failedFiles'];
   failed_batches: number;
+  /** Set when batches failed for good: the task ends FAILURE with this summary as its result. */
+  partial?: true;
+  /** Files in the failed batches (not indexed by this run). */
+  files_not_indexed?: number;
+  first_errors?: RootFailures['first_errors'];
   not_processed: number;
   generation: number;
   duration_ms: number;
@@ -50,8 +55,10 @@ export interface RepositorySummary {
  * 1. scan: list files, drop unchanged ones (size+mtime), remove deleted ones, record skips, add
  *    `index-batch` children of ~batchSize files, and wait for them (`moveToWaitingChildren`);
  * 2. finalize: the chord callback. Sums the children's results, bumps the index generation.
- * Children use `ignoreDependencyOnFailure`: a batch that exhausts its retries is reported
- * as failed in the summary instead of failing the whole repository.
+ * Children use `ignoreDependencyOnFailure`: a batch that exhausts its retries does not stop the
+ * others; finalize then records what it did get done and fails the task (FAILURE, never SUCCESS
+ * with files missing), with the partial summary as its result and the failures remembered for
+ * `index_status` until a complete run.
  */
 export async function processIndexRepository(
   job: Job,
@@ -178,7 +185,17 @@ async function finalize(
     generation,
     duration_ms: Date.now() - state.startedAt,
   };
-  await job.updateProgress({ current: state.toIndex, total: state.toIndex, status: 'done' });
+  const failures = failedBatches > 0 ? await describeFailures(job, ignored, state.batches, ctx) : null;
+  if (failures) {
+    summary.partial = true;
+    summary.files_not_indexed = failures.files_not_indexed;
+    summary.first_errors = failures.first_errors;
+  }
+  await job.updateProgress({
+    current: state.toIndex - (failures?.files_not_indexed ?? 0),
+    total: state.toIndex,
+    status: failures ? `incomplete: ${failedBatches} of ${state.batches} batches failed` : 'done',
+  });
   // Also when nothing changed but chunks lack vectors: the model was changed since the last run.
   if (
     ctx.cfg.embeddings.provider !== 'off' &&
@@ -187,7 +204,53 @@ async function finalize(
     await enqueueEmbeddings(ctx, payload.root);
   }
   if (total.indexed >= ctx.cfg.batchSize) await enqueueOptimize(ctx);
-  return summary;
+  if (!failures) {
+    await ctx.tasks.clearRootFailures(payload.root);
+    return summary;
+  }
+  await ctx.tasks.recordRootFailures(payload.root, failures);
+  await job.updateData({ ...job.data, _summary: summary });
+  const first = failures.first_errors[0];
+  throw new UnrecoverableError(
+    `incomplete: ${failedBatches} of ${state.batches} batches failed for good, ${failures.files_not_indexed} files not indexed` +
+      (first ? ` (first: ${first.first_file ?? first.batch}: ${first.error})` : '') +
+      '; fix the cause and index again (index_status lists the failures; list_tasks state=dead has each batch)',
+  );
+}
+
+/** How many first errors a summary and `index_status` carry. */
+const FIRST_ERRORS = 5;
+
+/** The failed batches of a run: files they held, and the first few reasons (one line each). */
+async function describeFailures(
+  job: Job,
+  ignored: Record<string, string>,
+  batches: number,
+  ctx: ProcessorContext,
+): Promise<RootFailures> {
+  let files = 0;
+  const first: RootFailures['first_errors'] = [];
+  for (const [key, reason] of Object.entries(ignored)) {
+    const id = key.slice(key.lastIndexOf(':') + 1);
+    const child = await ctx.tasks.queues.indexing.getJob(id).catch(() => undefined);
+    const paths = ((child?.data as { paths?: string[] } | undefined)?.paths ?? []) as string[];
+    files += paths.length;
+    if (first.length < FIRST_ERRORS)
+      first.push({
+        batch: id,
+        files: paths.length,
+        first_file: paths[0] ?? null,
+        error: String(reason).split('\n')[0]!.slice(0, 300),
+      });
+  }
+  return {
+    task_id: job.id ?? '',
+    at: new Date().toISOString(),
+    failed_batches: Object.keys(ignored).length,
+    batches,
+    files_not_indexed: files,
+    first_errors: first,
+  };
 }
 
 /**

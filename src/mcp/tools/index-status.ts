@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { coverageReport, formatEta } from '../../embeddings/coverage.js';
+import type { RootFailures } from '../../queue/task-client.js';
 import type { IndexStore, RootStatus } from '../../store/types.js';
 import type { CodeSearch } from '../code-search.js';
 import type { ToolContext } from '../context.js';
@@ -30,6 +31,24 @@ const rootOut = z.object({
       coverage: z.number().optional(),
       /** Seconds to full coverage at the running embed job's pace; null when none is running. */
       eta_seconds: z.number().nullable().optional(),
+    })
+    .optional(),
+  /** Batches the last repository run could not index; cleared by the next complete run. */
+  incomplete: z
+    .object({
+      task_id: z.string(),
+      at: z.string(),
+      failed_batches: z.number(),
+      batches: z.number(),
+      files_not_indexed: z.number(),
+      first_errors: z.array(
+        z.object({
+          batch: z.string(),
+          files: z.number(),
+          first_file: z.string().nullable(),
+          error: z.string(),
+        }),
+      ),
     })
     .optional(),
   notes: z.record(z.string(), z.unknown()).optional(),
@@ -92,7 +111,10 @@ export function registerIndexStatusTool(server: McpServer, ctx: ToolContext, sea
           .rootStatus(path ? scope?.[0] : undefined)
           .filter((s) => path !== undefined || rootInScope(s.root, scope));
         const model = ctx.cfg.embeddings.provider === 'off' ? null : search.model;
-        const roots = statuses.map((s) => {
+        const roots: (ReturnType<typeof describeRootStatus> & {
+          incomplete?: RootFailures;
+          notes?: Record<string, unknown>;
+        })[] = statuses.map((s) => {
           const notes = ctx.rootNotes?.(s.root);
           return {
             ...describeRootStatus(store, s, model),
@@ -103,6 +125,11 @@ export function registerIndexStatusTool(server: McpServer, ctx: ToolContext, sea
         let note: string | undefined;
         try {
           const tasks = await ctx.tasks();
+          const failures = await tasks.rootFailures(roots.map((r) => r.root));
+          for (const r of roots) {
+            const f = failures.get(r.root);
+            if (f) r.incomplete = f;
+          }
           const stats = await tasks.stats();
           pending = stats.queues
             .filter((q) => q.queue !== 'dead-letter')
@@ -159,6 +186,10 @@ export function registerIndexStatusTool(server: McpServer, ctx: ToolContext, sea
                       ? ` (~${formatEta(r.embeddings.eta_seconds)} left)`
                       : ''
                   }`
+                : ''
+            }${
+              r.incomplete
+                ? `; INCOMPLETE: the run of ${r.incomplete.at} left ${r.incomplete.files_not_indexed} files in ${r.incomplete.failed_batches} failed batches (first: ${r.incomplete.first_errors[0]?.error ?? '?'}); fix the cause and index again`
                 : ''
             }`,
         );
