@@ -50,6 +50,7 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   CODEINDEX_CLEANUP_CRON: 'cleanupCron',
   CODEINDEX_CLEANUP_DAYS: 'cleanupDays',
   CODEINDEX_SECRET: 'secret',
+  CODEINDEX_SIGNED_JOB_MAX_AGE: 'signedJobMaxAgeSeconds',
   CODEINDEX_LOCK_DURATION_MS: 'lockDurationMs',
   CODEINDEX_STALLED_INTERVAL_MS: 'stalledIntervalMs',
   CODEINDEX_MAX_STALLED_COUNT: 'maxStalledCount',

@@ -126,6 +126,8 @@ export const configSchema = z.object({
   cleanupDays: positiveInt.default(7),
   /** HMAC secret for job payloads; when set, workers reject unsigned or badly signed jobs. */
   secret: z.string().min(16, 'use at least 16 characters').optional(),
+  /** With a secret: a signed job issued longer ago than this is rejected as a replay (7 days). */
+  signedJobMaxAgeSeconds: positiveInt.default(7 * 24 * 3600),
   /** Enables job kinds that exist only for tests. Never set in production. */
   testJobs: bool.default(false),
 });

@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { JOBS } from './names.js';
-import { signPayload } from './signing.js';
+import { signJobData } from './signing.js';
 import type { TaskClient } from './task-client.js';
 import { jobOptionsFor } from './task-client.js';
 
@@ -18,8 +18,19 @@ export async function ensureSchedules(cfg: Config, tasks: TaskClient): Promise<v
     return;
   }
   const payload = { days: cfg.cleanupDays, dryRun: false };
-  const data: Record<string, unknown> = { ...payload };
-  if (cfg.secret) data._sig = signPayload(cfg.secret, JOBS.cleanup, payload);
+  let data: Record<string, unknown> = { ...payload };
+  // Jobs of a schedule get ids BullMQ chooses: the signature is bound to the schedule instead.
+  if (cfg.secret)
+    data = signJobData(
+      cfg.secret,
+      {
+        prefix: cfg.queuePrefix,
+        queue: 'maintenance',
+        name: JOBS.cleanup,
+        id: `scheduler:${CLEANUP_SCHEDULER_ID}`,
+      },
+      data,
+    );
   const o = jobOptionsFor(cfg, JOBS.cleanup);
   const opts: Record<string, unknown> = {};
   for (const k of ['attempts', 'backoff', 'removeOnComplete', 'removeOnFail', 'priority'] as const)

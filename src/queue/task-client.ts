@@ -18,7 +18,7 @@ import {
   TASK_ID_PREFIX,
 } from './names.js';
 import { PAYLOADS, type PayloadInput } from './payloads.js';
-import { signPayload } from './signing.js';
+import { identityOf, resignJobData, signJobData } from './signing.js';
 import { REVOKED_MARKER, type TaskState, toTaskState } from './task-state.js';
 
 /** How long we remember that a task id was issued, to tell "expired" from "never existed". */
@@ -177,8 +177,9 @@ export class TaskClient {
     }
     const queue = QUEUE_OF[name];
     const id = newTaskId(queue);
-    const data: Record<string, unknown> = { ...parsed.data };
-    if (this.cfg.secret) data._sig = signPayload(this.cfg.secret, name, parsed.data);
+    let data: Record<string, unknown> = { ...parsed.data };
+    if (this.cfg.secret)
+      data = signJobData(this.cfg.secret, { prefix: this.cfg.queuePrefix, queue, name, id }, data);
     // A payload that names its priority (index-repository) runs at that priority itself, not only its batches.
     const payloadPriority = (parsed.data as { priority?: PriorityName }).priority;
     const priority = opts.priority ?? payloadPriority;
@@ -483,6 +484,18 @@ export class TaskClient {
           `task ${taskId} is ${st}, not failed: only failed or dead tasks can be retried`,
         );
       }
+      // Issued anew: a signed job keeps its signature valid past the replay limit.
+      if (this.cfg.secret)
+        await job.updateData(
+          resignJobData(
+            this.cfg.secret,
+            identityOf(this.cfg.queuePrefix, queueOfTaskId(taskId) ?? 'indexing', job),
+            job.data,
+            {
+              fresh: true,
+            },
+          ),
+        );
       await job.retry('failed');
       return { task_id: taskId, retried_from: taskId };
     });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { after, describe, test } from 'node:test';
-import { signPayload } from '../../src/queue/signing.js';
+import { type JobIdentity, signJobData } from '../../src/queue/signing.js';
 import { callTool, startMcpClient, waitForTask } from '../helpers/env.js';
 import {
   type JobsEnv,
@@ -147,7 +147,7 @@ describe('signed payloads', () => {
     await env?.cleanup();
   });
 
-  test('unsigned, tampered and wrongly keyed jobs are rejected as unrecoverable; signed ones run', async () => {
+  test('unsigned, tampered, wrongly keyed, copied, changed-state and expired jobs are rejected as unrecoverable; signed ones run', async () => {
     env = makeJobsEnv(
       {
         policies: {
@@ -171,43 +171,61 @@ describe('signed payloads', () => {
       assert.match(String(stored?.data._sig), /^[0-9a-f]{64}$/, 'the producer signs');
 
       const payload = { ms: 5, steps: 1 };
-      const cases: [string, Record<string, unknown>, boolean][] = [
-        ['mnt_unsigned000000000000000000000', { ...payload }, false],
+      const who = (id: string, name = 'test-sleep'): JobIdentity => ({
+        prefix: env.cfg.queuePrefix,
+        queue: 'maintenance',
+        name,
+        id,
+      });
+      const sign = (id: string, data: Record<string, unknown>, key = secret, name = 'test-sleep') =>
+        signJobData(key, who(id, name), data);
+      const cases: [string, Record<string, unknown>, RegExp | null][] = [
+        ['mnt_unsigned000000000000000000000', { ...payload }, /missing payload signature/],
         [
           'mnt_tampered000000000000000000000',
-          { ms: 6, steps: 1, _sig: signPayload(secret, 'test-sleep', payload) },
-          false,
+          { ...sign('mnt_tampered000000000000000000000', payload), ms: 6 },
+          /bad payload signature/,
         ],
         [
           'mnt_otherkey000000000000000000000',
-          { ...payload, _sig: signPayload('another-secret-of-32-characters!', 'test-sleep', payload) },
-          false,
+          sign('mnt_otherkey000000000000000000000', payload, 'another-secret-of-32-characters!'),
+          /bad payload signature/,
         ],
         // Same payload, signed for another job kind: the name is part of the signature.
         [
           'mnt_otherkind00000000000000000000',
-          { ...payload, _sig: signPayload(secret, 'test-fail', payload) },
-          false,
+          sign('mnt_otherkind00000000000000000000', payload, secret, 'test-fail'),
+          /bad payload signature/,
         ],
+        // A valid job's data copied under another id: the id is part of the signature.
+        ['mnt_copied0000000000000000000000', { ...stored!.data }, /bad payload signature/],
+        // Step state changed without a new signature.
         [
-          'mnt_rawsigned00000000000000000000',
-          { ...payload, _sig: signPayload(secret, 'test-sleep', payload) },
-          true,
+          'mnt_state00000000000000000000000',
+          { ...sign('mnt_state00000000000000000000000', payload), _state: { step: 'finalize' } },
+          /bad payload signature/,
         ],
+        // Signed long ago: a replay past the age limit.
+        [
+          'mnt_old0000000000000000000000000',
+          sign('mnt_old0000000000000000000000000', { ...payload, _iat: Date.now() - 8 * 24 * 3600 * 1000 }),
+          /past the 168 h limit/,
+        ],
+        ['mnt_rawsigned00000000000000000000', sign('mnt_rawsigned00000000000000000000', payload), null],
       ];
       for (const [id, data] of cases) await q.add('test-sleep', data, { jobId: id, attempts: 3 });
 
       assert.equal((await waitForEnd(c.tasks, signed)).info.state, 'SUCCESS');
-      for (const [id, , ok] of cases) {
+      for (const [id, , why] of cases) {
         const job = await waitFor(`job ${id} to finish`, async () => {
           const j = await q.getJob(id);
           return j?.finishedOn ? j : null;
         });
-        if (ok) {
+        if (!why) {
           assert.equal(await job.getState(), 'completed', `${id}: ${job.failedReason}`);
         } else {
           assert.equal(await job.getState(), 'failed', id);
-          assert.match(job.failedReason, /missing or bad payload signature/, id);
+          assert.match(job.failedReason, why, id);
           assert.equal(job.attemptsMade, 1, `${id} is not retried`);
         }
       }

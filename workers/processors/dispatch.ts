@@ -3,7 +3,7 @@ import { type Job, UnrecoverableError, type Worker } from 'bullmq';
 import type { EmbeddingProvider } from '../../src/embeddings/provider.js';
 import { JOBS, type JobName, QUEUE_OF, QUEUES, type QueueName } from '../../src/queue/names.js';
 import { PAYLOADS, splitEnvelope } from '../../src/queue/payloads.js';
-import { verifyPayload } from '../../src/queue/signing.js';
+import { checkJobSignature, identityOf } from '../../src/queue/signing.js';
 import { REVOKED_MARKER } from '../../src/queue/task-state.js';
 import type { ProcessorContext } from './context.js';
 import { processEmbedChunks } from './embed.js';
@@ -40,10 +40,14 @@ export async function dispatchJob(
     throw new UnrecoverableError(`job kind ${name} is disabled (test-only)`);
   }
   const { payload, extras } = splitEnvelope(job.data);
-  if (deps.cfg.secret && !verifyPayload(deps.cfg.secret, name, payload, extras._sig)) {
-    throw new UnrecoverableError(
-      `rejected ${name} job ${job.id}: missing or bad payload signature (check CODEINDEX_SECRET)`,
+  if (deps.cfg.secret) {
+    const why = checkJobSignature(
+      deps.cfg.secret,
+      identityOf(deps.cfg.queuePrefix, queue, job),
+      (job.data ?? {}) as Record<string, unknown>,
+      deps.cfg.signedJobMaxAgeSeconds * 1000,
     );
+    if (why) throw new UnrecoverableError(`rejected ${name} job ${job.id}: ${why} (check CODEINDEX_SECRET)`);
   }
   const parsed = PAYLOADS[name].safeParse(payload);
   if (!parsed.success) {

@@ -3,9 +3,9 @@ import { type Job, UnrecoverableError, WaitingChildrenError } from 'bullmq';
 import { scanRepository } from '../../src/discovery/index.js';
 import { embeddingModelName } from '../../src/embeddings/model.js';
 import { detectLanguage, isCandidateSource } from '../../src/indexer/index.js';
-import { JOBS } from '../../src/queue/names.js';
+import { JOBS, QUEUE_OF } from '../../src/queue/names.js';
 import type { PayloadOf } from '../../src/queue/payloads.js';
-import { signPayload } from '../../src/queue/signing.js';
+import { identityOf, resignJobData, signJobData } from '../../src/queue/signing.js';
 import { jobOptionsFor, type RootFailures } from '../../src/queue/task-client.js';
 import type { FileWrite, SkipReason } from '../../src/store/types.js';
 import type { ProcessorContext } from './context.js';
@@ -124,7 +124,7 @@ export async function processIndexRepository(
     // Child ids derive from the parent, so a retried scan never adds the same batch twice.
     const children = batches.map((paths, i) => ({
       name: JOBS.indexBatch,
-      data: signedData(ctx.cfg.secret, JOBS.indexBatch, { root: payload.root, paths, force: payload.force }),
+      data: signedData(ctx, `${job.id}b${i}`, { root: payload.root, paths, force: payload.force }),
       opts: {
         ...jobOptionsFor(ctx.cfg, JOBS.indexBatch, { priority: payload.priority, parent }),
         jobId: `${job.id}b${i}`,
@@ -138,7 +138,12 @@ export async function processIndexRepository(
       'indexing',
     );
   }
-  await job.updateData({ ...job.data, _state: next });
+  await job.updateData(
+    resignJobData(ctx.cfg.secret, identityOf(ctx.cfg.queuePrefix, QUEUE_OF[JOBS.indexRepository], job), {
+      ...job.data,
+      _state: next,
+    }),
+  );
   await job.updateProgress({
     current: 0,
     total: toIndex.length,
@@ -209,7 +214,12 @@ async function finalize(
     return summary;
   }
   await ctx.tasks.recordRootFailures(payload.root, failures);
-  await job.updateData({ ...job.data, _summary: summary });
+  await job.updateData(
+    resignJobData(ctx.cfg.secret, identityOf(ctx.cfg.queuePrefix, QUEUE_OF[JOBS.indexRepository], job), {
+      ...job.data,
+      _summary: summary,
+    }),
+  );
   const first = failures.first_errors[0];
   throw new UnrecoverableError(
     `incomplete: ${failedBatches} of ${state.batches} batches failed for good, ${failures.files_not_indexed} files not indexed` +
@@ -358,13 +368,19 @@ export async function enqueueEmbeddings(ctx: ProcessorContext, root: string): Pr
 }
 
 /**
- * A child job's data, carrying its HMAC when a secret is set: workers reject unsigned jobs then,
- * so a batch added without one would be dropped and its files never indexed.
+ * A batch's data, signed for its id when a secret is set: workers reject unsigned jobs then, so a
+ * batch added without a signature would be dropped and its files never indexed.
  */
-function signedData<T extends Record<string, unknown>>(
-  secret: string | undefined,
-  name: string,
-  payload: T,
-): T & { _sig?: string } {
-  return secret ? { ...payload, _sig: signPayload(secret, name, payload) } : payload;
+function signedData(
+  ctx: ProcessorContext,
+  id: string,
+  payload: Record<string, unknown>,
+): Record<string, unknown> {
+  return ctx.cfg.secret
+    ? signJobData(
+        ctx.cfg.secret,
+        { prefix: ctx.cfg.queuePrefix, queue: 'indexing', name: JOBS.indexBatch, id },
+        payload,
+      )
+    : payload;
 }
