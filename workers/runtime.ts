@@ -11,6 +11,7 @@ import { errorMessage } from '../src/errors.js';
 import { createExtractor } from '../src/indexer/index.js';
 import { NATIVE_DISABLED_REASON, nativeStatus } from '../src/indexer/native.js';
 import type { Logger } from '../src/log.js';
+import { RootGuard } from '../src/queue/allowed-roots.js';
 import { BACKOFF_TYPE, backoffDelay } from '../src/queue/backoff.js';
 import type { JobName, QueueName } from '../src/queue/names.js';
 import { policyFor, TaskClient } from '../src/queue/task-client.js';
@@ -55,6 +56,7 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
   const tasks = new TaskClient(cfg, clientConn, opts.redisUrl);
   const store = openIndexStore(indexDbPath(cfg));
   const extractor = createExtractor({ parseTimeoutMs: cfg.parseTimeoutMs });
+  const roots = new RootGuard(cfg, () => store.listRoots().map((r) => r.path));
   // Grammars, queries and JIT before the worker takes jobs: the first batch after start-up is as
   // fast as any other (~0.3 s saved per worker process on the first repository).
   if (opts.queues.includes('indexing')) {
@@ -144,6 +146,7 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
           tasks,
           embedder: getEmbedder,
           worker: () => worker,
+          roots,
         });
       } catch (err) {
         if (isFlowControl(err)) finishedTask = false;
@@ -200,6 +203,8 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
       log.warn('worker error', { queue, error: msg });
     });
     worker.on('failed', (job, err) => {
+      // A refused job (signature, root) is worth a line for the operator: someone put it there.
+      if (err?.message?.startsWith('rejected ')) log.warn(err.message, { queue });
       if (job) void deadLetterIfExhausted(tasks, queue, job, err, log);
     });
     workers.push(worker);

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Config, JobPolicy } from '../config/schema.js';
 import { CodeindexError } from '../errors.js';
 import { withRedisDeadline } from '../redis/connection.js';
+import { registerAllowedRoot } from './allowed-roots.js';
 import { BACKOFF_TYPE } from './backoff.js';
 import {
   DEAD_LETTER_QUEUE,
@@ -177,6 +178,9 @@ export class TaskClient {
     }
     const queue = QUEUE_OF[name];
     const id = newTaskId(queue);
+    // Workers read only under roots a producer of this data dir registered (or configured ones).
+    const root = (parsed.data as { root?: unknown }).root;
+    if (typeof root === 'string') registerAllowedRoot(this.cfg, root);
     let data: Record<string, unknown> = { ...parsed.data };
     if (this.cfg.secret)
       data = signJobData(this.cfg.secret, { prefix: this.cfg.queuePrefix, queue, name, id }, data);

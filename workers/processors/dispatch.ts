@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Job, UnrecoverableError, type Worker } from 'bullmq';
 import type { EmbeddingProvider } from '../../src/embeddings/provider.js';
+import type { RootGuard } from '../../src/queue/allowed-roots.js';
 import { JOBS, type JobName, QUEUE_OF, QUEUES, type QueueName } from '../../src/queue/names.js';
 import { PAYLOADS, splitEnvelope } from '../../src/queue/payloads.js';
 import { checkJobSignature, identityOf } from '../../src/queue/signing.js';
@@ -18,6 +19,8 @@ export class SoftTimeLimitExceeded extends Error {
 export interface DispatchDeps extends ProcessorContext {
   embedder: () => EmbeddingProvider;
   worker: () => Worker;
+  /** The roots this installation allows jobs to read (see `RootGuard`). */
+  roots: RootGuard;
 }
 
 /**
@@ -58,6 +61,12 @@ export async function dispatchJob(
   }
   if (await deps.tasks.isRevoked(job.id, job.parent?.id)) {
     throw new UnrecoverableError(`${REVOKED_MARKER} cancelled before it ran`);
+  }
+  // Secret or not, a worker reads only under roots this installation allows.
+  const root = (parsed.data as { root?: unknown }).root;
+  if (typeof root === 'string') {
+    const why = deps.roots.check(root);
+    if (why) throw new UnrecoverableError(`rejected ${name} job ${job.id}: ${why}`);
   }
   const p = parsed.data as never;
   switch (name) {

@@ -90,13 +90,19 @@ export async function indexFiles(
   const removals: string[] = [];
   let lastYield = Date.now();
   let done = 0;
+  let realRoot = root;
+  try {
+    realRoot = realpathSync.native(root);
+  } catch {
+    // A root that is gone: each file reads as removed below.
+  }
   for (const rel of relPaths) {
     if (opts.signal?.aborted) break;
     done++;
     res.files++;
     const abs = `${root}/${rel}`;
     try {
-      const write = indexOne(root, rel, abs, deps, opts.force, res);
+      const write = indexOne(root, realRoot, rel, abs, deps, opts.force, res);
       if (write === 'removed') removals.push(rel);
       else if (write) writes.push(write);
     } catch (err) {
@@ -129,6 +135,7 @@ export async function indexFiles(
 
 function indexOne(
   root: string,
+  realRoot: string,
   rel: string,
   abs: string,
   deps: IndexFilesDeps,
@@ -144,17 +151,16 @@ function indexOne(
     res.skipped.unreadable = (res.skipped.unreadable ?? 0) + 1;
     return null;
   }
-  if (lst.isSymbolicLink()) {
-    // Never follow a link out of the root, even if it changed after the scan.
-    let real: string;
-    try {
-      real = realpathSync(abs);
-    } catch {
-      return skip(res, rel, 'dangling_symlink', lst.size, lst.mtimeMs);
-    }
-    if (real !== root && !real.startsWith(`${root}/`))
-      return skip(res, rel, 'symlink_outside_root', lst.size, lst.mtimeMs);
+  // Never read out of the root: not through a link to the file, nor through a linked directory on
+  // its path (a job can name any path under the root), even if either changed after the scan.
+  let real: string;
+  try {
+    real = realpathSync.native(abs);
+  } catch {
+    return skip(res, rel, 'dangling_symlink', lst.size, lst.mtimeMs);
   }
+  if (real !== realRoot && !real.startsWith(`${realRoot}/`))
+    return skip(res, rel, 'symlink_outside_root', lst.size, lst.mtimeMs);
   if (
     !force &&
     prev &&
