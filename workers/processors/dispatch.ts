@@ -42,7 +42,7 @@ export async function dispatchJob(
   if ((name === JOBS.testSleep || name === JOBS.testFail) && !deps.cfg.testJobs) {
     throw new UnrecoverableError(`job kind ${name} is disabled (test-only)`);
   }
-  const { payload, extras } = splitEnvelope(job.data);
+  const { payload } = splitEnvelope(job.data);
   if (deps.cfg.secret) {
     const why = checkJobSignature(
       deps.cfg.secret,
