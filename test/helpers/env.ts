@@ -170,6 +170,8 @@ export async function startPrivateRedis(opts: { appendonly?: boolean } = {}): Pr
   port: number;
   dir: string;
   stop(): Promise<void>;
+  /** SIGKILL: no shutdown, no final AOF write (what an OOM kill or a power cut does). */
+  kill(): Promise<void>;
   start(): Promise<void>;
 }> {
   const port = await freePort();
@@ -228,6 +230,14 @@ export async function startPrivateRedis(opts: { appendonly?: boolean } = {}): Pr
       await new Promise<void>((resolve) => {
         p.once('exit', () => resolve());
         p.kill('SIGTERM');
+      });
+    },
+    async kill() {
+      const p = proc;
+      if (!p || p.exitCode !== null) return;
+      await new Promise<void>((resolve) => {
+        p.once('exit', () => resolve());
+        p.kill('SIGKILL');
       });
     },
     start,
