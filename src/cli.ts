@@ -4,7 +4,7 @@
  * Results go to stdout; logs, progress and errors go to stderr (stdout is the MCP protocol for serve).
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { describePool, startLocalPool } from '../workers/local-pool.js';
@@ -19,11 +19,13 @@ import { CodeindexError, errorMessage, isCodeindexError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { createCodeindexServer } from './mcp/server.js';
 import { StdioLineTransport } from './mcp/stdio-transport.js';
+import { allowedRootsFile } from './queue/allowed-roots.js';
 import { connectTaskClient } from './queue/connect.js';
 import { JOBS } from './queue/names.js';
 import { ensureSchedules } from './queue/schedules.js';
 import { withRedisDeadline } from './redis/connection.js';
 import { resolveRedisUrl, stopEmbeddedRedis } from './redis/embedded.js';
+import { integrityProblems, quarantineIndex, rootsOfDamaged } from './store/corruption.js';
 import { openIndexStore } from './store/index.js';
 import type { WatchManager } from './watch/types.js';
 
@@ -45,6 +47,8 @@ Usage:
   codeindex status [--json]                       queues, workers, dead letters, indexed roots
   codeindex cleanup [--days N] [--dry-run]        drop indexes unused for N days
   codeindex stop-redis                            stop the private redis-server of the data dir
+  codeindex doctor [--repair]                     check the index file and Redis; --repair sets a
+                                                  damaged index aside and rebuilds it
   codeindex dashboard [--port 5555] [--host H] [--workers N]
                                                   web dashboard, bull-board, HTTP API, /metrics, MCP over HTTP
   codeindex serve --http PORT [--host H]          serve also runs that HTTP server next to stdio
@@ -67,6 +71,7 @@ const OPTIONS = {
   version: { type: 'boolean', short: 'v' },
   json: { type: 'boolean' },
   force: { type: 'boolean' },
+  repair: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   'no-watch': { type: 'boolean' },
   queues: { type: 'string' },
@@ -160,6 +165,8 @@ async function main(argv: string[]): Promise<number> {
       const { runDashboardCommand } = await import('./http/command.js');
       return runDashboardCommand(cfg, log, { port: values.port, host: values.host, version: VERSION });
     }
+    case 'doctor':
+      return doctorCommand(cfg, log, values);
     case 'stop-redis': {
       const stopped = await stopEmbeddedRedis(cfg.home);
       process.stdout.write(
@@ -440,6 +447,68 @@ async function statusCommand(cfg: Config, log: Logger, v: Values): Promise<numbe
   if (out.index_error) lines.push(`index: ${out.index_error}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
+}
+
+/**
+ * `codeindex doctor [--repair]`: the index file's integrity (`PRAGMA integrity_check`, every page)
+ * and whether Redis answers. With `--repair`, a damaged index is moved aside
+ * (`index.db.corrupt-<time>`) and its roots are indexed again here. Exit 1 while a problem remains.
+ */
+async function doctorCommand(cfg: Config, log: Logger, v: Values): Promise<number> {
+  let problems = 0;
+  const path = indexDbPath(cfg);
+  if (!existsSync(path)) {
+    process.stdout.write(`index: none yet at ${path}\n`);
+  } else {
+    const t0 = Date.now();
+    const issues = integrityProblems(path);
+    const mb = (statSync(path).size / 1e6).toFixed(1);
+    if (issues.length === 0) {
+      process.stdout.write(`index: ok (${path}, ${mb} MB, checked in ${Date.now() - t0} ms)\n`);
+    } else {
+      problems++;
+      let roots = rootsOfDamaged(path);
+      if (roots.length === 0 && existsSync(allowedRootsFile(cfg)))
+        roots = readFileSync(allowedRootsFile(cfg), 'utf8')
+          .split('\n')
+          .filter((l) => l.startsWith('/'));
+      roots = [...new Set(roots)].filter((r) => existsSync(r));
+      process.stdout.write(
+        `index: DAMAGED (${path}): ${issues[0]}${issues.length > 1 ? ` (+${issues.length - 1} more)` : ''}\n`,
+      );
+      if (!v.repair) {
+        process.stdout.write(
+          `  run codeindex doctor --repair to move it aside and index its ${roots.length} root(s) again\n`,
+        );
+      } else {
+        const moved = quarantineIndex(path, 0);
+        process.stdout.write(`  moved to ${moved ?? '(already moved by another process)'}\n`);
+        let failed = 0;
+        for (const root of roots) {
+          process.stdout.write(`  indexing ${root} again\n`);
+          if ((await indexCommand(cfg, log, root, { ...v, force: true, json: false })) !== 0) failed++;
+        }
+        if (failed === 0) problems--;
+      }
+    }
+  }
+  try {
+    const url = await resolveRedisUrl(cfg, log);
+    const { tasks, close } = connectTaskClient(cfg, url);
+    try {
+      const stats = await tasks.stats();
+      const workers = new Set(stats.queues.flatMap((q) => q.workers)).size;
+      process.stdout.write(
+        `redis: ok (${url.replace(/\/\/[^@]*@/, '//')}; ${workers} worker(s) connected)\n`,
+      );
+    } finally {
+      await close();
+    }
+  } catch (err) {
+    problems++;
+    process.stdout.write(`redis: ${errorMessage(err)}\n`);
+  }
+  return problems > 0 ? 1 : 0;
 }
 
 async function cleanupCommand(cfg: Config, v: Values): Promise<number> {

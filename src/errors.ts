@@ -9,6 +9,7 @@ export type CodeindexErrorCode =
   | 'NOT_A_FILE'
   | 'NOT_A_DIRECTORY'
   | 'NOT_INDEXED'
+  | 'INDEX_CORRUPT'
   | 'TASK_NOT_FOUND'
   | 'TASK_EXPIRED'
   | 'REDIS_UNAVAILABLE'

@@ -11,12 +11,13 @@ import { errorMessage } from '../src/errors.js';
 import { createExtractor } from '../src/indexer/index.js';
 import { NATIVE_DISABLED_REASON, nativeStatus } from '../src/indexer/native.js';
 import type { Logger } from '../src/log.js';
-import { RootGuard } from '../src/queue/allowed-roots.js';
+import { allowedRootsFile, RootGuard } from '../src/queue/allowed-roots.js';
 import { BACKOFF_TYPE, backoffDelay } from '../src/queue/backoff.js';
-import type { JobName, QueueName } from '../src/queue/names.js';
+import { JOBS, type JobName, type QueueName } from '../src/queue/names.js';
 import { policyFor, TaskClient } from '../src/queue/task-client.js';
 import { parseRateLimit, REVOKED_MARKER } from '../src/queue/task-state.js';
 import { createRedis } from '../src/redis/connection.js';
+import { guardedStore } from '../src/store/guarded.js';
 import { openIndexStore } from '../src/store/index.js';
 import { dispatchJob, SoftTimeLimitExceeded } from './processors/dispatch.js';
 import { embeddingModelOf } from './processors/repository.js';
@@ -54,7 +55,24 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
   const clientConn = createRedis(opts.redisUrl, 'client', { maxRetriesPerRequest: null });
   clientConn.on('error', (e) => log.debug('redis client error', { error: e.message }));
   const tasks = new TaskClient(cfg, clientConn, opts.redisUrl);
-  const store = openIndexStore(indexDbPath(cfg));
+  // A damaged index file is set aside and its roots are queued for indexing again (guardedStore);
+  // the job that met it fails with INDEX_CORRUPT and is retried on the new file.
+  const store = guardedStore(indexDbPath(cfg), () => openIndexStore(indexDbPath(cfg)), {
+    allowedRootsFile: allowedRootsFile(cfg),
+    log: (m) => log.warn(m),
+    rebuild: (roots) => {
+      for (const root of roots)
+        void tasks
+          .enqueue(JOBS.indexRepository, { root, force: true, priority: 'normal' })
+          .catch((e) => log.warn('could not queue a rebuild', { root, error: String(e) }));
+    },
+  });
+  try {
+    // Opens (creates, migrates) the index now, so a damaged one is dealt with before any job.
+    store.listRoots();
+  } catch (err) {
+    log.warn('index not usable at start', { error: errorMessage(err) });
+  }
   const extractor = createExtractor({ parseTimeoutMs: cfg.parseTimeoutMs });
   const roots = new RootGuard(cfg, () => store.listRoots().map((r) => r.path));
   // Grammars, queries and JIT before the worker takes jobs: the first batch after start-up is as

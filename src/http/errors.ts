@@ -13,6 +13,7 @@ const STATUS_OF: Readonly<Record<CodeindexErrorCode, number>> = {
   NOT_A_FILE: 400,
   NOT_A_DIRECTORY: 400,
   NOT_INDEXED: 409,
+  INDEX_CORRUPT: 503,
   TASK_NOT_FOUND: 404,
   TASK_EXPIRED: 410,
   REDIS_UNAVAILABLE: 503,

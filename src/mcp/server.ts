@@ -7,8 +7,12 @@ import { indexDbPath } from '../config/paths.js';
 import type { Config } from '../config/schema.js';
 import { CodeindexError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { allowedRootsFile } from '../queue/allowed-roots.js';
+import { JOBS } from '../queue/names.js';
 import { TaskClient } from '../queue/task-client.js';
 import { createRedis } from '../redis/connection.js';
+import { rebuildingError, recentQuarantine } from '../store/corruption.js';
+import { guardedStore } from '../store/guarded.js';
 import { openIndexStore } from '../store/index.js';
 import type { IndexStore } from '../store/types.js';
 import { createCodeSearch } from './code-search.js';
@@ -85,12 +89,27 @@ export function createCodeindexServer(opts: ServerOptions): {
     if (store) return store;
     const path = indexDbPath(cfg);
     if (!existsSync(path)) {
+      const moved = recentQuarantine(path);
+      if (moved) throw rebuildingError(moved);
       throw new CodeindexError(
         'NOT_INDEXED',
         'nothing is indexed yet: call index_repository with the project folder first',
       );
     }
-    store = openIndexStore(path, { readonly: true });
+    // A damaged file is set aside and its roots are indexed again (see guardedStore).
+    store = guardedStore(path, () => openIndexStore(path, { readonly: true }), {
+      allowedRootsFile: allowedRootsFile(cfg),
+      log: (m) => log.warn(m),
+      rebuild: (roots) => {
+        store = null;
+        void getTasks()
+          .then(async (t) => {
+            for (const root of roots)
+              await t.enqueue(JOBS.indexRepository, { root, force: true, priority: 'normal' });
+          })
+          .catch((e) => log.warn('could not queue the rebuild of a damaged index', { error: String(e) }));
+      },
+    });
     return store;
   };
 
