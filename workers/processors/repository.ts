@@ -167,6 +167,9 @@ async function finalize(
   for (const v of Object.values(values)) if (v && typeof v === 'object') addFilesResult(total, v);
   const ignored = await job.getIgnoredChildrenFailures();
   const failedBatches = Object.keys(ignored).length;
+  const failures = failedBatches > 0 ? await describeFailures(job, ignored, state.batches, ctx) : null;
+  // Recorded before the index is written to: a full disk must not hide that the run is incomplete.
+  if (failures) await ctx.tasks.recordRootFailures(payload.root, failures);
   const generation = ctx.store.completeGeneration(payload.root);
   const skipped: Partial<Record<SkipReason, number>> = { ...state.scanSkipped };
   for (const [r, n] of Object.entries(total.skipped))
@@ -190,7 +193,6 @@ async function finalize(
     generation,
     duration_ms: Date.now() - state.startedAt,
   };
-  const failures = failedBatches > 0 ? await describeFailures(job, ignored, state.batches, ctx) : null;
   if (failures) {
     summary.partial = true;
     summary.files_not_indexed = failures.files_not_indexed;
@@ -213,7 +215,6 @@ async function finalize(
     await ctx.tasks.clearRootFailures(payload.root);
     return summary;
   }
-  await ctx.tasks.recordRootFailures(payload.root, failures);
   await job.updateData(
     resignJobData(ctx.cfg.secret, identityOf(ctx.cfg.queuePrefix, QUEUE_OF[JOBS.indexRepository], job), {
       ...job.data,
