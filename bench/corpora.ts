@@ -82,6 +82,42 @@ function ensureDjango(): string {
   return root;
 }
 
+/**
+ * Where a question set's or a recall set's code comes from, fetched into the cache on first use:
+ * a Debian package (`apt-get download` + `dpkg -x`), an npm package at a pinned version (`npm
+ * pack` + `tar`), or a directory of Go's source tree (`golang-1.19-src`). `path` is inside it.
+ */
+export type CorpusSource = { deb: string; path: string } | { npm: string; path: string } | { go: string };
+
+/** The absolute root of a source, fetched and extracted when missing. */
+export function ensureSource(src: CorpusSource): string {
+  mkdirSync(CACHE, { recursive: true });
+  if ('go' in src) return join(ensureGo(), src.go);
+  if ('deb' in src) {
+    const dir = join(CACHE, 'deb', src.deb);
+    if (!existsSync(join(dir, '.complete'))) {
+      const debs = join(CACHE, 'deb', '.debs');
+      mkdirSync(debs, { recursive: true });
+      process.stderr.write(`bench: fetching ${src.deb} (apt-get download)\n`);
+      sh('apt-get', ['download', src.deb], debs);
+      const deb = readdirSync(debs).find((f) => f.startsWith(`${src.deb}_`) && f.endsWith('.deb'));
+      if (!deb) throw new Error(`apt-get download ${src.deb} produced no .deb`);
+      sh('dpkg', ['-x', join(debs, deb), dir]);
+      writeFileSync(join(dir, '.complete'), deb);
+    }
+    return join(dir, src.path);
+  }
+  const dir = join(CACHE, 'npm', src.npm.replace(/^@/, '').replace(/[/@]/g, '-'));
+  if (!existsSync(join(dir, '.complete'))) {
+    mkdirSync(dir, { recursive: true });
+    process.stderr.write(`bench: fetching ${src.npm} (npm pack)\n`);
+    const tgz = sh('npm', ['pack', '--silent', src.npm], dir).trim().split('\n').at(-1)!;
+    sh('tar', ['xzf', join(dir, tgz), '-C', dir]);
+    writeFileSync(join(dir, '.complete'), tgz);
+  }
+  return join(dir, src.path);
+}
+
 function ensureGo(): string {
   const root = join(CACHE, 'go-src');
   if (existsSync(root)) return root;

@@ -19,7 +19,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createExtractor, detectLanguage, type LanguageId } from '../src/indexer/index.js';
-import { CACHE, REPO_ROOT } from './corpora.js';
+import { CACHE, type CorpusSource, ensureSource, REPO_ROOT } from './corpora.js';
 
 /** npm tarballs the sources come from (pinned, so the figures are repeatable). */
 const PACKAGES = ['react-native@0.81.0', 'expo-modules-core@58.2.0', 'react-native-windows@0.79.0'];
@@ -32,7 +32,7 @@ const MAX_FILES = 400;
 interface LanguageSet {
   language: LanguageId;
   ctags: string | null;
-  roots: string[];
+  roots: (string | CorpusSource)[];
   extensions: string[];
   /** Roots that were looked at while writing the queries (the rest were not). */
   tunedOn: string;
@@ -44,7 +44,7 @@ const SETS: LanguageSet[] = [
   {
     language: 'python',
     ctags: 'Python',
-    roots: ['/work/corpora/python3-django/usr/lib/python3/dist-packages/django'],
+    roots: [{ deb: 'python3-django', path: 'usr/lib/python3/dist-packages/django' }],
     extensions: ['.py'],
     tunedOn: 'django',
   },
@@ -150,7 +150,8 @@ function listFiles(root: string, extensions: readonly string[], out: string[], l
 function filesOf(set: LanguageSet): string[] {
   const files: string[] = [];
   const perRoot = Math.ceil(MAX_FILES / set.roots.length);
-  for (const root of set.roots) {
+  for (const r of set.roots) {
+    const root = typeof r === 'string' ? r : ensureSource(r);
     const found: string[] = [];
     listFiles(root, set.extensions, found, perRoot * 3);
     files.push(

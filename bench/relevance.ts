@@ -20,14 +20,16 @@ import { createCodeSearch, embeddingModel, type SearchMode } from '../src/mcp/co
 import { splitIdentifier } from '../src/store/identifiers.js';
 import { openIndexStore } from '../src/store/index.js';
 import type { FileWrite } from '../src/store/types.js';
-import { REPO_ROOT } from './corpora.js';
+import { type CorpusSource, ensureSource, REPO_ROOT } from './corpora.js';
 import { round } from './lib/stats.js';
 
 /** One question set. */
 export interface RelevanceSet {
   name: string;
   language: string;
-  /** Absolute corpus root (a Debian package's directory, Go's tree, an npm package). */
+  /** Where the code comes from (fetched into `.bench-cache/` on first use). */
+  source: CorpusSource;
+  /** The absolute root, filled in from `source` by {@link loadSets}. */
   root: string;
   /** The corpus version the answers refer to. */
   version: string;
@@ -56,7 +58,10 @@ export function loadSets(): RelevanceSet[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()
-    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as RelevanceSet);
+    .map((f) => {
+      const set = JSON.parse(readFileSync(join(dir, f), 'utf8')) as RelevanceSet;
+      return { ...set, root: ensureSource(set.source) };
+    });
 }
 
 /** Scores of ranked file lists against the acceptable files of each question. */
