@@ -135,7 +135,11 @@ export function wholeFileBm25(docs: readonly { path: string; text: string }[]) {
 }
 
 /** Indexes a set's corpus into a fresh store and answers its questions in every mode. */
-export async function runRelevanceSet(set: RelevanceSet, semantic: boolean): Promise<RelevanceResult> {
+export async function runRelevanceSet(
+  set: RelevanceSet,
+  semantic: boolean,
+  verbose = false,
+): Promise<RelevanceResult> {
   const home = mkdtempSync(join(tmpdir(), 'codeindex-relevance-'));
   try {
     const env: Record<string, string> = { CODEINDEX_HOME: home };
@@ -172,8 +176,9 @@ export async function runRelevanceSet(set: RelevanceSet, semantic: boolean): Pro
       for (;;) {
         const todo = store.chunksMissingVectors(set.root, model, 256);
         if (todo.length === 0) break;
+        // What a worker embeds: the provider's document text (path, name, signature, doc).
         const v = await provider.embed(
-          todo.map((c) => c.content),
+          todo.map((c) => (provider.documentText ? provider.documentText(c) : c.content)),
           'document',
         );
         store.upsertVectors(
@@ -187,8 +192,10 @@ export async function runRelevanceSet(set: RelevanceSet, semantic: boolean): Pro
     const answers = set.questions.map((x) => x.files);
     const scores: Record<string, SetScores | null> = {};
     const prefix = set.root.endsWith('/') ? set.root : `${set.root}/`;
+    let textRankings: string[][] = [];
     for (const mode of ['text', 'semantic', 'hybrid'] as SearchMode[]) {
       const rankings: string[][] = [];
+      if (mode === 'text') textRankings = rankings;
       let used = mode;
       for (const x of set.questions) {
         const r = await search.search({ query: x.q, mode, groupBy: 'file', limit: 10, offset: 0 });
@@ -200,10 +207,17 @@ export async function runRelevanceSet(set: RelevanceSet, semantic: boolean): Pro
       scores[mode] = used === mode ? scoreRankings(rankings, answers) : null;
     }
     const bm25 = wholeFileBm25(docs);
-    scores.bm25_files = scoreRankings(
-      set.questions.map((x) => bm25(x.q)),
-      answers,
-    );
+    const bm25Rankings = set.questions.map((x) => bm25(x.q));
+    scores.bm25_files = scoreRankings(bm25Rankings, answers);
+    if (verbose) {
+      // Per question: rank of the first answering file (0 = not in the top 10) in text and BM25.
+      for (const [i, x] of set.questions.entries()) {
+        const rankIn = (r: string[]) => r.slice(0, 10).findIndex((p) => x.files.includes(p)) + 1;
+        process.stderr.write(
+          `${set.name} | text ${rankIn(textRankings[i] ?? [])} | bm25 ${rankIn(bm25Rankings[i]!)} | ${x.q} | text top 3: ${(textRankings[i] ?? []).slice(0, 3).join(', ')}\n`,
+        );
+      }
+    }
     await search.close();
     store.close();
     return { set: set.name, heldOut: set.heldOut, files: docs.length, chunks, scores };

@@ -250,7 +250,7 @@ function runScript(file: string, rest: string[]): Promise<number> {
   });
 }
 
-/** `relevance [--semantic] [--set name] [--tuning (held-out sets left out)]`: MRR by file per question set (bench/relevance.ts). */
+/** `relevance [--semantic] [--set name] [--tuning (held-out sets left out)] [--verbose (per question, on stderr)]`: MRR by file per question set (bench/relevance.ts). */
 async function runRelevance(rest: readonly string[]): Promise<number> {
   const i = rest.indexOf('--set');
   const only = i >= 0 ? rest[i + 1] : undefined;
@@ -258,7 +258,7 @@ async function runRelevance(rest: readonly string[]): Promise<number> {
   for (const set of loadSets()) {
     if (only !== undefined && set.name !== only) continue;
     if (rest.includes('--tuning') && set.heldOut) continue;
-    results.push(await runRelevanceSet(set, rest.includes('--semantic')));
+    results.push(await runRelevanceSet(set, rest.includes('--semantic'), rest.includes('--verbose')));
   }
   process.stdout.write(`${relevanceTable(results)}\n`);
   mkdirSync(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
