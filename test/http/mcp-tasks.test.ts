@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
   type CallToolResult,
   CallToolResultSchema,
@@ -10,44 +9,11 @@ import {
   type Task,
   TaskStatusNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import { copyFixture, freePort, startMcpClient } from '../helpers/env.js';
+import { copyFixture } from '../helpers/env.js';
+import { connectHttp, startServe } from '../helpers/http-mcp.js';
 import { type JobsEnv, makeJobsEnv, type SpawnedWorker, spawnWorker, waitFor } from '../jobs/helpers.js';
 
 const TOKEN = 'tasks-test-token-0123456789abcdef';
-type Serve = Awaited<ReturnType<typeof startMcpClient>> & { url: string };
-
-/** `serve --http` without workers (the test runs one), up once /healthz answers. */
-async function startServe(env: Record<string, string>): Promise<Serve> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const s = await startMcpClient(env, ['--http', String(port), '--workers', '0']);
-  const headers: Record<string, string> = env.CODEINDEX_DASHBOARD_TOKEN
-    ? { authorization: `Bearer ${TOKEN}` }
-    : {};
-  await waitFor(
-    `serve --http on ${port}`,
-    () =>
-      fetch(`${url}/healthz`, { headers }).then(
-        // 503 without workers is fine: it listens.
-        (r) => r.status !== 401,
-        () => false,
-      ),
-    15_000,
-    100,
-  ).catch(async (err: unknown) => {
-    await s.close();
-    throw err;
-  });
-  return { ...s, url };
-}
-
-async function connectHttp(url: string, token?: string): Promise<Client> {
-  const client = new Client({ name: 'codeindex-tasks-http-test', version: '0.0.0' });
-  const requestInit: RequestInit = token ? { headers: { authorization: `Bearer ${token}` } } : {};
-  await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit }));
-  return client;
-}
-
 async function createTask(client: Client, name: string, args: Record<string, unknown>): Promise<Task> {
   const stream = client.experimental.tasks.callToolStream({ name, arguments: args }, undefined, { task: {} });
   const first = await stream.next();
