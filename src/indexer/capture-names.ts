@@ -17,6 +17,7 @@ type SimpleRole =
   | 'container'
   | 'receiver'
   | 'callee'
+  | 'body'
   | 'doc'
   | 'skip'
   | 'import'
@@ -29,6 +30,7 @@ const SIMPLE_ROLES: ReadonlySet<string> = new Set<SimpleRole>([
   'container',
   'receiver',
   'callee',
+  'body',
   'doc',
   'skip',
   'import',

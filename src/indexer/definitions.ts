@@ -95,7 +95,7 @@ function docFor(
     };
   }
   const doc = docCommentBefore(source, declStart, rules.docStyle);
-  return doc === null ? { text: null, start: declStart } : { text: doc.text, start: doc.start };
+  return doc === null ? { text: null, start: declStart } : { text: doc.text || null, start: doc.start };
 }
 
 /** Symbols of one file plus what references and chunking need from the same sweep. */
@@ -147,7 +147,13 @@ export function resolveDefinitions(
       openContainer(next);
     }
     const parent = popClosed(stack, definition.start, definition.end);
-    const written = source.slice(definition.nameStart, definition.nameEnd);
+    let written = source.slice(definition.nameStart, definition.nameEnd);
+    let namePrefix: string | null = null;
+    if (rules.qualifiedNames === true && written.includes('.')) {
+      const cut = written.lastIndexOf('.');
+      namePrefix = written.slice(0, cut);
+      written = written.slice(cut + 1);
+    }
     const name = rules.definitionName === undefined ? written : rules.definitionName(written);
     nameStarts.add(definition.nameStart);
     // `app.init = function init() {}`, `const f = function f() {}`: the named function
@@ -195,7 +201,11 @@ export function resolveDefinitions(
     if (parentIsFunction && LOCAL_KINDS.has(kind)) continue;
     context.kind = kind;
     const exported = rules.isExported(context);
-    const container = definition.receiver ?? parent?.qualified ?? null;
+    const container =
+      definition.receiver ??
+      (namePrefix === null ? null : parent === null ? namePrefix : `${parent.qualified}.${namePrefix}`) ??
+      parent?.qualified ??
+      null;
     const doc = docFor(definition, prefix.start, source, rules);
     const startRow = lines.rowOf(definition.start);
     const endRow = lines.rowOf(definition.end);

@@ -155,6 +155,10 @@ export const WARM_UP_SAMPLES: Readonly<Record<CodeLanguageId, string>> = {
   scala: ['import a.B', 'class C extends B {', '  def m(): Int = f(new C())', '}'].join('\n'),
   bash: ['source ./lib.sh', 'X=1', 'f() {', '  echo "$X"', '}'].join('\n'),
   lua: ['local m = require("m")', 'local M = {}', 'function M.f(a) return m.g(a) end', 'return M'].join('\n'),
+  elixir: ['defmodule A.B do', '  alias A.C', '  def f(x) when is_integer(x), do: C.g(x) |> h()', 'end'].join(
+    '\n',
+  ),
+  dart: ["import 'a.dart';", 'class C extends B {', '  int m(int a) { return f(C(a)); }', '}'].join('\n'),
 };
 
 const NO_CALLEES: ReadonlySet<string> = new Set();
@@ -254,7 +258,7 @@ function extractWith(
   const t2 = timings === undefined ? 0 : performance.now();
   const lines = createLineIndex(source);
   const { symbols, scopes, candidates, nameStarts } = resolveDefinitions(raw, source, lines, runtime.rules);
-  const refs = dedupeRefs(raw, nameStarts, source, language);
+  const refs = dedupeRefs(raw, nameStarts, source, language, runtime.rules);
   const { imports, importRefs, lastTopLevelRow } = resolveImports(raw, source, runtime.rules, lines, scopes);
   const out: FileExtraction = {
     language,

@@ -49,6 +49,15 @@ export interface LanguageRules {
   readonly importCallees: ReadonlySet<string>;
   /** Callees whose call defines a name (`@callee` captures); absent: none. */
   readonly definitionCallees?: ReadonlySet<string>;
+  /**
+   * A dotted definition name (Elixir's `defmodule MyApp.Queue`) is its last part, in a container
+   * made of the rest (`MyApp`) under the enclosing scope.
+   */
+  readonly qualifiedNames?: boolean;
+  /** Callees that are keywords of the language (Elixir's `def`, `if`), never call references. */
+  readonly ignoredCalls?: ReadonlySet<string>;
+  /** Built-in type names (Dart's `int`, `String`), never type references: they would bloat the refs. */
+  readonly ignoredTypes?: ReadonlySet<string>;
   /** The name of a definition whose name node is not its name (Kotlin's `companion`); absent: as written. */
   readonly definitionName?: (written: string) => string;
   refineKind(ctx: DefinitionContext): SymbolKind;
@@ -223,6 +232,8 @@ export function rulesFor(language: CodeLanguageId): LanguageRules {
     case 'scala':
     case 'bash':
     case 'lua':
+    case 'elixir':
+    case 'dart':
       return MORE_RULES[language];
     case 'typescript':
       return TS_RULES;

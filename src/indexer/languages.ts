@@ -28,6 +28,8 @@ export const LANGUAGE_EXTENSIONS: Readonly<Record<LanguageId, readonly string[]>
   scala: ['.scala', '.sc'],
   bash: ['.sh', '.bash'],
   lua: ['.lua', '.rockspec'],
+  elixir: ['.ex', '.exs'],
+  dart: ['.dart'],
   markdown: ['.md', '.markdown'],
   restructuredtext: ['.rst'],
   yaml: ['.yaml', '.yml'],
@@ -81,6 +83,8 @@ const INTERPRETERS: readonly [RegExp, LanguageId][] = [
   [/^(kotlin|kotlinc|kscript)$/, 'kotlin'],
   [/^(scala|amm)$/, 'scala'],
   [/^swift$/, 'swift'],
+  [/^(elixir|iex)$/, 'elixir'],
+  [/^dart$/, 'dart'],
 ];
 
 /** Language named by a shebang line, or null. */
@@ -207,5 +211,9 @@ export function loadGrammar(language: CodeLanguageId): Parser.Language {
       return requireGrammar('tree-sitter-bash') as Parser.Language;
     case 'lua':
       return loadEsmGrammar('@tree-sitter-grammars/tree-sitter-lua');
+    case 'elixir':
+      return requireGrammar('tree-sitter-elixir') as Parser.Language;
+    case 'dart':
+      return requireGrammar('@sengac/tree-sitter-dart') as Parser.Language;
   }
 }

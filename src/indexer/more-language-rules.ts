@@ -1,6 +1,6 @@
 /**
  * Language rules (see `./language-rules.ts`) for C, C++, C#, Ruby, PHP, Kotlin, Swift, Scala,
- * Bash and Lua.
+ * Bash, Lua, Elixir and Dart.
  */
 
 import { repairKotlin } from './kotlin-repair.js';
@@ -204,6 +204,103 @@ const LUA_RULES: LanguageRules = {
   normaliseImport: (sourceText) => ({ source: sourceText, names: [] }),
 };
 
+/** Elixir's definition macros and module attributes, by what they define. */
+const ELIXIR_DEFINERS: Readonly<Record<string, SymbolKind>> = {
+  defmodule: 'module',
+  defprotocol: 'interface',
+  defimpl: 'module',
+  def: 'function',
+  defp: 'function',
+  defmacro: 'function',
+  defmacrop: 'function',
+  defdelegate: 'function',
+  defguard: 'function',
+  defguardp: 'function',
+  defn: 'function',
+  defnp: 'function',
+  type: 'type',
+  typep: 'type',
+  opaque: 'type',
+  callback: 'function',
+  macrocallback: 'function',
+};
+
+/** The definer written in front of a name (`def `, `defmodule `, `@type `). */
+function elixirDefiner(head: string): string {
+  return /(\w+)\s*$/.exec(head)?.[1] ?? '';
+}
+
+/** Special forms and Kernel macros that read like calls but are syntax (from the grammar's tags query). */
+const ELIXIR_KEYWORDS: ReadonlySet<string> = new Set([
+  ...Object.keys(ELIXIR_DEFINERS),
+  'defstruct',
+  'defexception',
+  'defoverridable',
+  'alias',
+  'import',
+  'require',
+  'use',
+  'case',
+  'cond',
+  'else',
+  'for',
+  'if',
+  'unless',
+  'with',
+  'quote',
+  'unquote',
+  'unquote_splicing',
+  'raise',
+  'reraise',
+  'receive',
+  'super',
+  'throw',
+  'try',
+  'fn',
+]);
+
+const ELIXIR_RULES: LanguageRules = {
+  docStyle: 'elixir',
+  trimColon: false,
+  importCallees: new Set(['alias', 'import', 'require', 'use']),
+  definitionCallees: new Set(Object.keys(ELIXIR_DEFINERS)),
+  ignoredCalls: ELIXIR_KEYWORDS,
+  qualifiedNames: true,
+  refineKind: ({ head, kind }) => ELIXIR_DEFINERS[elixirDefiner(head)] ?? kind,
+  isExported: (ctx) =>
+    !inFunction(ctx) && !/^(defp|defmacrop|defguardp|defnp|typep)$/.test(elixirDefiner(ctx.head)),
+  normaliseImport: (sourceText, statementText) => {
+    // `alias A.{B, C}`: the names come from the tuple's captures.
+    if (statementText.includes('{')) return { source: sourceText, names: null };
+    // `alias A.B` makes `B` available; `import`, `require` and `use` name the module itself.
+    if (!/^alias\b/.test(statementText) || /\bas:/.test(statementText))
+      return { source: sourceText, names: [] };
+    return { source: sourceText, names: [sourceText.slice(sourceText.lastIndexOf('.') + 1)] };
+  },
+};
+
+const DART_RULES: LanguageRules = {
+  docStyle: 'c',
+  trimColon: false,
+  importCallees: NONE,
+  ignoredTypes: new Set(['int', 'double', 'num', 'bool', 'String', 'dynamic', 'Object', 'Never', 'Null']),
+  refineKind: (ctx) => {
+    const { kind, head, parent } = ctx;
+    if (kind === 'field' && /\bconst\b/.test(head)) return 'constant';
+    if (kind === 'field' && parent === null) return 'variable';
+    if (kind === 'constructor') return kind;
+    return methodsInTypes(ctx);
+  },
+  // Library-private names start with `_`.
+  isExported: (ctx) =>
+    !ctx.name.startsWith('_') && !inFunction(ctx) && (ctx.parent === null || ctx.parent.exported),
+  normaliseImport: (sourceText, statementText) => ({
+    source: unquote(sourceText),
+    // `show A, B` names what is imported; `hide` and plain imports bring the whole library.
+    names: /\bshow\b/.test(statementText) && !/\bhide\b/.test(statementText) ? null : [],
+  }),
+};
+
 /** Rules of the languages in this module. */
 export const MORE_RULES = {
   c: C_RULES,
@@ -216,4 +313,6 @@ export const MORE_RULES = {
   scala: SCALA_RULES,
   bash: BASH_RULES,
   lua: LUA_RULES,
+  elixir: ELIXIR_RULES,
+  dart: DART_RULES,
 } as const satisfies Record<string, LanguageRules>;

@@ -162,6 +162,7 @@ function collectMatches(
     let container = -1;
     let receiver = -1;
     let callee = -1;
+    let body = -1;
     let doc = -1;
     let importNode = -1;
     let importSource = -1;
@@ -191,6 +192,9 @@ function collectMatches(
         case 'callee':
           callee = c;
           break;
+        case 'body':
+          body = c;
+          break;
         case 'doc':
           doc = c;
           break;
@@ -211,6 +215,8 @@ function collectMatches(
           break;
         case 'import.name':
           raw.importNames.push({ start: starts[c] ?? 0, end: ends[c] ?? 0 });
+          // The name becomes an `import` reference; a general pattern must not count it twice.
+          raw.skip.add(starts[c] ?? 0);
           break;
         case 'import.require':
           importRequire = c;
@@ -234,7 +240,8 @@ function collectMatches(
         kind,
         pattern,
         start: starts[definition] ?? 0,
-        end: ends[definition] ?? 0,
+        // A body beside the definition node (Dart's signature + function_body) belongs to it.
+        end: Math.max(ends[definition] ?? 0, body < 0 ? 0 : (ends[body] ?? 0)),
         nameStart: starts[name] ?? 0,
         nameEnd: ends[name] ?? 0,
         docStart: doc < 0 ? -1 : (starts[doc] ?? 0),
@@ -251,6 +258,8 @@ function collectMatches(
         // argument are just calls.
         if (!importCallees.has(source.slice(callee, ends[importRequire]))) continue;
         raw.skip.add(callee);
+        // A module named by the call (Elixir's `alias A.B`) is the import, not also a use.
+        raw.skip.add(starts[importSource] ?? 0);
       }
       raw.imports.push({
         start: starts[importNode] ?? 0,

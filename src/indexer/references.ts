@@ -42,7 +42,10 @@ export function dedupeRefs(
   nameStarts: Set<number>,
   source: string,
   language: LanguageId,
+  /** Keywords and built-ins of the language that are never references (see `LanguageRules`). */
+  ignored: { ignoredCalls?: ReadonlySet<string>; ignoredTypes?: ReadonlySet<string> } = {},
 ): RawRef[] {
+  const { ignoredCalls, ignoredTypes } = ignored;
   raw.refs.sort((a, b) => a.start - b.start || a.pattern - b.pattern);
   const kept: RawRef[] = [];
   let last = -1;
@@ -51,6 +54,20 @@ export function dedupeRefs(
     last = ref.start;
     if (nameStarts.has(ref.start) || raw.skip.has(ref.start)) continue;
     if (language === 'go' && ref.kind === 'type' && GO_BUILTIN_TYPES.has(source.slice(ref.start, ref.end))) {
+      continue;
+    }
+    if (
+      ignoredCalls !== undefined &&
+      ref.kind === 'call' &&
+      ignoredCalls.has(source.slice(ref.start, ref.end))
+    ) {
+      continue;
+    }
+    if (
+      ignoredTypes !== undefined &&
+      ref.kind === 'type' &&
+      ignoredTypes.has(source.slice(ref.start, ref.end))
+    ) {
       continue;
     }
     kept.push(ref);
@@ -133,12 +150,16 @@ export function resolveRefs(
     const ref = refs[i];
     const importRef = importRefs[j];
     if (ref !== undefined && (importRef === undefined || ref.start <= importRef.start)) {
-      const row = lines.rowOf(ref.start);
+      // A dotted name node (Elixir's `MyApp.Job`) is stored by its last part, as queries look it up.
+      const text = source.slice(ref.start, ref.end);
+      const dot = text.lastIndexOf('.');
+      const start = dot === -1 ? ref.start : ref.start + dot + 1;
+      const row = lines.rowOf(start);
       out.push({
-        name: source.slice(ref.start, ref.end),
+        name: dot === -1 ? text : text.slice(dot + 1),
         kind: ref.kind,
         line: row + 1,
-        col: ref.start - lines.rowStart(row),
+        col: start - lines.rowStart(row),
         enclosing: enclosingOf(ref.start),
       });
       i++;

@@ -12,9 +12,10 @@ export const MAX_DOC_CHARS = 1000;
 /**
  * How a language writes documentation comments: `block` is `/** … *\/`; `line-go` and
  * `line-rust` are `//` and `///` runs; `c` is any `/* … *\/` or a `//` run (C, C++, C#, Swift);
- * `hash` is a `#` run (Ruby, shell); `lua` is a `--` run; `docstring` is Python's.
+ * `hash` is a `#` run (Ruby, shell); `lua` is a `--` run; `docstring` is Python's; `elixir` is
+ * a `@doc` attribute (a string or a heredoc) above the definition, else a `#` run.
  */
-export type DocStyle = 'block' | 'line-go' | 'line-rust' | 'c' | 'hash' | 'lua' | 'docstring';
+export type DocStyle = 'block' | 'line-go' | 'line-rust' | 'c' | 'hash' | 'lua' | 'docstring' | 'elixir';
 
 type LineStyle = 'line-go' | 'line-rust' | 'c' | 'hash' | 'lua';
 
@@ -178,9 +179,73 @@ function lineDocBefore(source: string, declStart: number, style: LineStyle): Doc
   return text === null ? null : { text, start: docStart };
 }
 
-/** Finds the doc comment written in front of a declaration (all styles except docstrings). */
+/** Attributes that may sit between an Elixir `@doc` and its definition. */
+const ELIXIR_BETWEEN = /^@(spec|impl|deprecated|since|decorate|dialyzer|compile)\b/;
+
+/**
+ * Elixir's `@doc "text"` or `@doc """` heredoc above a definition (`@spec` and `@impl` lines may
+ * sit between), or a `#` comment run when there is none. `@doc false` hides the definition's doc.
+ */
+function elixirDocBefore(source: string, declStart: number): DocComment | null {
+  let lineStart = source.lastIndexOf('\n', declStart - 1) + 1;
+  for (let i = lineStart; i < declStart; i++) if (!isBlank(source.charCodeAt(i))) return null;
+  const firstLine = lineStart;
+  let scanStart = lineStart;
+  while (lineStart > 0) {
+    const prevStart = source.lastIndexOf('\n', lineStart - 2) + 1;
+    const line = source.slice(prevStart, lineStart - 1).trim();
+    if (ELIXIR_BETWEEN.test(line)) {
+      lineStart = prevStart;
+      scanStart = prevStart;
+      continue;
+    }
+    const single = /^@doc\s+(~[sS])?"((?:[^"\\]|\\.)*)"$/.exec(line);
+    if (single) {
+      const text = capDoc((single[2] ?? '').replace(/\\(.)/g, '$1').trim());
+      return text === null ? null : { text, start: prevStart };
+    }
+    if (/^@doc\s+false$/.test(line)) return null;
+    if (line === '"""' || line === "'''") {
+      // The heredoc's opening line: `@doc """` (or `~S"""`).
+      const body: string[] = [];
+      let at = prevStart;
+      while (at > 0) {
+        const openStart = source.lastIndexOf('\n', at - 2) + 1;
+        const open = source.slice(openStart, at - 1).trim();
+        if (/^@doc\s+(~[sS])?("""|''')$/.test(open)) {
+          const text = capDoc(dedent(body.reverse()).join('\n').trim());
+          return text === null ? null : { text, start: openStart };
+        }
+        if (/("""|''')$/.test(open)) return null;
+        body.push(source.slice(openStart, at - 1));
+        at = openStart;
+      }
+      return null;
+    }
+    break;
+  }
+  const comment = lineDocBefore(source, scanStart, 'hash');
+  // No doc, but `@spec`/`@impl` lines above: they start the definition's text (an empty doc).
+  if (comment === null && scanStart < firstLine) return { text: '', start: scanStart };
+  return comment;
+}
+
+/** Removes the indentation common to the non-blank lines. */
+function dedent(lines: string[]): string[] {
+  let indent = Number.POSITIVE_INFINITY;
+  for (const line of lines) {
+    if (line.trim() !== '') indent = Math.min(indent, line.length - line.trimStart().length);
+  }
+  return indent === Number.POSITIVE_INFINITY ? lines : lines.map((line) => line.slice(indent).trimEnd());
+}
+
+/**
+ * Finds the doc comment written in front of a declaration (all styles except docstrings). An
+ * empty text means no doc, but attributes above the declaration that belong to it from `start`.
+ */
 export function docCommentBefore(source: string, declStart: number, style: DocStyle): DocComment | null {
   if (style === 'block') return blockDocBefore(source, declStart);
+  if (style === 'elixir') return elixirDocBefore(source, declStart);
   if (style === 'docstring') return null;
   if (style === 'c')
     return blockDocBefore(source, declStart, true) ?? lineDocBefore(source, declStart, style);

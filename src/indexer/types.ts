@@ -23,6 +23,8 @@ export const CODE_LANGUAGE_IDS = [
   'scala',
   'bash',
   'lua',
+  'elixir',
+  'dart',
 ] as const;
 export type CodeLanguageId = (typeof CODE_LANGUAGE_IDS)[number];
 

@@ -63,7 +63,7 @@ describe('the command line', () => {
     delete (local as Record<string, string | undefined>).REDIS_URL;
     const first = run(['index', repo, '--workers', '1'], local);
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stdout, /files: 30 scanned, 29 indexed, 0 unchanged/);
+    assert.match(first.stdout, /files: 32 scanned, 31 indexed, 0 unchanged/);
     // Languages in the order the batches reported them, which may vary.
     const languages = /languages: (.*)\n/.exec(first.stdout)?.[1]?.split(', ').sort();
     assert.deepEqual(languages, [
@@ -71,8 +71,10 @@ describe('the command line', () => {
       'c 1',
       'cpp 1',
       'csharp 1',
+      'dart 1',
       'dockerfile 1',
       'dotenv 1',
+      'elixir 1',
       'go 2',
       'java 2',
       'javascript 2',
@@ -108,7 +110,7 @@ describe('the command line', () => {
     assert.equal(second.code, 0, second.stderr);
     const summary = JSON.parse(second.stdout) as Record<string, number>;
     assert.equal(summary.files_indexed, 0);
-    assert.equal(summary.files_unchanged, 30);
+    assert.equal(summary.files_unchanged, 32);
     assert.equal(Number(readFileSync(pidFile, 'utf8')), pid, 'the same private redis-server was reused');
 
     const search = run(['search', 'UserRepository'], local);
@@ -135,7 +137,7 @@ describe('the command line', () => {
       assert.notEqual(r.isError, true, JSON.stringify(r.content));
       const sc = r.structuredContent as { state: string; result: { files_indexed: number } };
       assert.equal(sc.state, 'SUCCESS');
-      assert.equal(sc.result.files_indexed, 29);
+      assert.equal(sc.result.files_indexed, 31);
       assert.ok(seen.length >= 1, `no progress notification (task ended ${sc.state})`);
       assert.ok(seen.every((p) => typeof p.progress === 'number'));
     } finally {

@@ -51,15 +51,17 @@ describe('index a repository over MCP, then query it', () => {
     // The extensionless `scripts/release-notes` is a candidate too (scanned); its shebang makes it
     // Python (indexed); `scripts/NOTICE` has no shebang (skipped). Five text-only files are
     // indexed for full-text search.
-    assert.equal(summary.files_scanned, 30);
-    assert.equal(summary.files_indexed, 29);
+    assert.equal(summary.files_scanned, 32);
+    assert.equal(summary.files_indexed, 31);
     assert.equal(summary.files_failed, 0);
     assert.deepEqual(summary.languages, {
       bash: 1,
       c: 1,
       cpp: 1,
       csharp: 1,
+      dart: 1,
       dockerfile: 1,
+      elixir: 1,
       dotenv: 1,
       go: 2,
       java: 2,
@@ -211,6 +213,8 @@ describe('index a repository over MCP, then query it', () => {
       ['compare', 'scala', 'scala/Order.scala', 'method', 'Order'],
       ['log', 'bash', 'bash/build.sh', 'function', null],
       ['push', 'lua', 'lua/queue.lua', 'method', 'Queue'],
+      ['push', 'elixir', 'elixir/queue.ex', 'function', 'Jobs.Queue'],
+      ['add', 'dart', 'dart/queue.dart', 'method', 'Queue'],
     ];
     for (const [query, language, path, kind, container] of cases) {
       const r = await callTool<{ symbols: Sym[] }>(mcp.client, 'search_symbols', {
@@ -287,7 +291,7 @@ describe('index a repository over MCP, then query it', () => {
     }>(mcp.client, 'index_status', {});
     const root = r.roots.find((x) => x.root === repo);
     assert.ok(root, JSON.stringify(r));
-    assert.equal(root.files.indexed, 29);
+    assert.equal(root.files.indexed, 31);
     assert.equal(root.files.skipped, 1);
     assert.deepEqual(root.skipped_by_reason, { unsupported_language: 1 });
     assert.deepEqual(root.skipped_by_language, { other: { unsupported_language: 1 } });
@@ -302,6 +306,6 @@ describe('index a repository over MCP, then query it', () => {
     const done = await waitForTask(mcp.client, String(started.task_id));
     const s = done.result as Record<string, number>;
     assert.equal(s.files_indexed, 0);
-    assert.equal(s.files_unchanged, 30);
+    assert.equal(s.files_unchanged, 32);
   });
 });

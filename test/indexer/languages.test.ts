@@ -48,6 +48,9 @@ describe('detectLanguage', () => {
       ['a.sh', 'bash'],
       ['a.bash', 'bash'],
       ['a.lua', 'lua'],
+      ['lib/queue.ex', 'elixir'],
+      ['test/queue_test.exs', 'elixir'],
+      ['lib/queue.dart', 'dart'],
     ];
     for (const [path, expected] of cases) assert.equal(detectLanguage(path), expected, path);
   });

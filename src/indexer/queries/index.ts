@@ -13,7 +13,8 @@
  * - `@callee` in a definition pattern: the match defines only when the callee's text is one of the
  *   language's `definitionCallees` (PHP's `define('X', 1)`).
  * - `@container` (with `@name`) on a scope that names its members without being a symbol itself
- *   (Rust `impl` blocks); `@receiver` on a Go method's receiver type; `@doc` on a Python docstring.
+ *   (Rust `impl` blocks); `@receiver` on a Go method's receiver type; `@doc` on a Python docstring;
+ *   `@body` on a body written beside its definition node (Dart), which the definition then spans.
  * - `@reference.<kind>` on the name node of a use; `<kind>` is a RefKind. A `.component` suffix keeps
  *   only capitalised names. `@skip` marks names that are never references (type parameters).
  * - `@import` on an import statement, `@import.source` on its module specifier, `@import.name` on
@@ -31,6 +32,8 @@ import type { CodeLanguageId } from '../types.js';
 import { BASH_QUERY } from './bash.js';
 import { C_QUERY, CPP_QUERY } from './c.js';
 import { CSHARP_QUERY } from './csharp.js';
+import { DART_QUERY, DART_TOP_LEVEL_QUERY } from './dart.js';
+import { ELIXIR_QUERY } from './elixir.js';
 import { GO_QUERY, GO_TOP_LEVEL_QUERY } from './go.js';
 import { JAVA_QUERY } from './java.js';
 import { JS_COMMON_QUERY, JS_ONLY_QUERY, JS_TOP_LEVEL_QUERY, JSX_QUERY } from './javascript.js';
@@ -89,5 +92,9 @@ export function tagsQuerySources(language: CodeLanguageId): TagsQuerySources {
       return { tree: BASH_QUERY, topLevel: '' };
     case 'lua':
       return { tree: LUA_QUERY, topLevel: LUA_TOP_LEVEL_QUERY };
+    case 'elixir':
+      return { tree: ELIXIR_QUERY, topLevel: '' };
+    case 'dart':
+      return { tree: DART_QUERY, topLevel: DART_TOP_LEVEL_QUERY };
   }
 }
