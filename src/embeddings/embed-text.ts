@@ -36,12 +36,28 @@ const COMMENT_LINE = /^(?:#|\/\/|\/\*|\*|--|;;)/;
  * only when it has no docstring or comment, the first {@link BODY_CHARS_WITHOUT_DOC} characters of
  * its body. Code bodies dilute a sentence encoder's vector: on the Django question set, signature
  * and doc alone raised MRR by file from 0.58 to 0.78 and made embedding 20 % faster. Cut at
- * `maxChars`. Queries go through {@link embeddingQueryText}.
+ * `maxChars`. A later window of a long definition (its `context` holds the definition's signature
+ * and doc) is embedded as that signature and doc, then the first characters of its own body.
+ * Queries go through {@link embeddingQueryText}.
  */
 export function embeddingDocumentText(
-  chunk: { symbol?: string | null | undefined; content: string; path?: string | undefined },
+  chunk: {
+    symbol?: string | null | undefined;
+    context?: string | undefined;
+    content: string;
+    path?: string | undefined;
+  },
   maxChars: number = DEFAULT_EMBED_TEXT_CHARS,
 ): string {
+  const head = `${chunk.path ? `${pathWords(chunk.path)}: ` : ''}${chunk.symbol ? `${wordsOf(chunk.symbol)}. ` : ''}`;
+  // A later window of a long definition: what the definition is (its signature and doc, from the
+  // context), then the start of this window's body.
+  const cut = chunk.context === undefined ? -1 : chunk.context.indexOf('\n');
+  if (cut !== -1) {
+    const described = chunk.context!.slice(cut + 1).replace(/\s+/g, ' ');
+    const body = chunk.content.slice(0, BODY_CHARS_WITHOUT_DOC);
+    return `${head}${wordsOf(`${described} ${body.replace(/["'#/*]{2,}|["'#*]/g, ' ')}`)}`.slice(0, maxChars);
+  }
   // Only a bounded prefix is read (chunks run up to 8000 characters).
   const lines = chunk.content.slice(0, maxChars * 8).split('\n');
   const sigEnd = lines.slice(0, 12).findIndex((l) => SIGNATURE_END.test(l));
@@ -67,7 +83,6 @@ export function embeddingDocumentText(
     if (doc.join(' ').length > maxChars) break;
   }
   const body = doc.length > 0 ? doc.join(' ') : rest.join(' ').slice(0, BODY_CHARS_WITHOUT_DOC);
-  const head = `${chunk.path ? `${pathWords(chunk.path)}: ` : ''}${chunk.symbol ? `${wordsOf(chunk.symbol)}. ` : ''}`;
   return `${head}${wordsOf(`${signature} ${body.replace(/["'#/*]{2,}|["'#*]/g, ' ')}`)}`.slice(0, maxChars);
 }
 

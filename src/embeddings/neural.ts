@@ -93,6 +93,7 @@ export function createNeuralProvider(opts: NeuralProviderOptions): EmbeddingProv
     maxBatch,
     documentText: (chunk: {
       symbol?: string | null | undefined;
+      context?: string | undefined;
       content: string;
       path?: string | undefined;
     }) => embeddingDocumentText(chunk, maxChars),

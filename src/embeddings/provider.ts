@@ -34,6 +34,7 @@ export interface EmbeddingProvider {
    */
   documentText?(chunk: {
     symbol?: string | null | undefined;
+    context?: string | undefined;
     content: string;
     path?: string | undefined;
   }): string;

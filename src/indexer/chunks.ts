@@ -18,8 +18,16 @@
  *   and whatever follows the 60 header lines. Stretches of only blank lines, brackets and
  *   decorators are left out. So every other line with a word in it is in some chunk, and
  *   full-text search finds it.
- * - A range longer than {@link MAX_CHUNK_LINES} lines is split into windows of that many lines,
- *   each overlapping the previous one by {@link CHUNK_OVERLAP_LINES} lines.
+ * - A range longer than {@link MAX_CHUNK_LINES} lines is split into windows of at most that many
+ *   lines, each overlapping the previous one by {@link CHUNK_OVERLAP_LINES} lines. A window ends
+ *   where the next line starts a statement at the range's body level (its indentation is no
+ *   deeper than the body's first line), or else at a blank line, looking back up to
+ *   {@link WINDOW_SLACK_LINES} lines from the limit: a window does not stop in the middle of an
+ *   `if` block when a statement boundary is near.
+ * - Every symbol chunk carries `context`: its qualified name (the container chain its text does
+ *   not show), and for a long definition's second and later windows also the definition's
+ *   signature and doc. It is searched and embedded with the chunk, so a window from the middle of
+ *   a 200-line method is still found by the method's name and purpose.
  * - Content is the exact source lines joined by `\n`, cut at {@link MAX_CHUNK_CHARS} characters so a
  *   minified one-line file cannot produce a megabyte chunk; `hash` is the sha256 hex of the content.
  */
@@ -34,6 +42,11 @@ export const CHUNK_OVERLAP_LINES = 10;
 /** Chunk content is cut at this many characters (minified code). */
 export const MAX_CHUNK_CHARS = 8000;
 
+/** Lines a window may end before {@link MAX_CHUNK_LINES} to end at a statement boundary. */
+export const WINDOW_SLACK_LINES = 20;
+/** Characters of a definition's doc carried by its later windows. */
+const CONTEXT_DOC_CHARS = 400;
+
 /** A symbol that gets its own chunk; rows are 0-based and inclusive. */
 export interface ChunkCandidate {
   symbol: string;
@@ -41,6 +54,8 @@ export interface ChunkCandidate {
   endRow: number;
   /** Row of the first member that has its own chunk, or null when there is none. */
   firstChildRow: number | null;
+  signature: string;
+  doc: string | null;
 }
 
 function makeChunk(
@@ -50,17 +65,55 @@ function makeChunk(
   endRow: number,
   symbol: string | null,
   kind: ExtractedChunk['kind'] = symbol === null ? 'header' : 'symbol',
+  context = '',
 ): ExtractedChunk {
   let content = source.slice(lines.rowStart(startRow), lines.rowEnd(endRow));
   if (content.length > MAX_CHUNK_CHARS) content = content.slice(0, MAX_CHUNK_CHARS);
+  const hash = createHash('sha256').update(content);
+  // Content alone when there is no context, so header and code chunks keep their vectors' keys.
+  if (context !== '') hash.update('\0').update(context);
   return {
     startLine: startRow + 1,
     endLine: endRow + 1,
     symbol,
     kind,
     content,
-    hash: createHash('sha256').update(content).digest('hex'),
+    context,
+    hash: hash.digest('hex'),
   };
+}
+
+/** Width of a row's leading whitespace (a tab counts as one), or -1 for a blank row. */
+function indentOf(source: string, lines: LineIndex, row: number): number {
+  const start = lines.rowStart(row);
+  const end = lines.rowEnd(row);
+  let i = start;
+  while (i < end && (source.charCodeAt(i) === 32 || source.charCodeAt(i) === 9)) i++;
+  return i === end || source.charCodeAt(i) === 13 ? -1 : i - start;
+}
+
+/**
+ * The last row of a window that starts at `from`: the limit when the range ends within it, else
+ * the latest row within {@link WINDOW_SLACK_LINES} of the limit after which a statement at the
+ * body's level begins, else the latest blank row there, else the limit.
+ */
+function windowEnd(
+  source: string,
+  lines: LineIndex,
+  from: number,
+  endRow: number,
+  bodyIndent: number,
+): number {
+  const limit = from + MAX_CHUNK_LINES - 1;
+  if (limit >= endRow) return endRow;
+  const earliest = Math.max(from + CHUNK_OVERLAP_LINES + 1, limit - WINDOW_SLACK_LINES);
+  let blank = -1;
+  for (let row = limit; row >= earliest; row--) {
+    const next = indentOf(source, lines, row + 1);
+    if (bodyIndent >= 0 && next >= 0 && next <= bodyIndent && indentOf(source, lines, row) !== -1) return row;
+    if (blank === -1 && indentOf(source, lines, row) === -1) blank = row;
+  }
+  return blank === -1 ? limit : blank;
 }
 
 /** Appends the windows covering rows `startRow..endRow` (inclusive). */
@@ -72,12 +125,27 @@ function pushWindows(
   endRow: number,
   symbol: string | null,
   kind?: ExtractedChunk['kind'],
+  candidate?: ChunkCandidate,
 ): void {
-  const step = MAX_CHUNK_LINES - CHUNK_OVERLAP_LINES;
-  for (let from = startRow; ; from += step) {
-    const to = Math.min(from + MAX_CHUNK_LINES - 1, endRow);
-    out.push(makeChunk(source, lines, from, to, symbol, kind));
+  // The body's level: the indentation of the first non-blank row after the range's first.
+  let bodyIndent = -1;
+  for (let row = startRow + 1; row <= Math.min(endRow, startRow + MAX_CHUNK_LINES) && bodyIndent < 0; row++) {
+    bodyIndent = indentOf(source, lines, row);
+  }
+  const firstContext = symbol ?? '';
+  let laterContext: string | undefined;
+  for (let from = startRow; ; ) {
+    const to = windowEnd(source, lines, from, endRow, bodyIndent);
+    let context = firstContext;
+    if (from > startRow && candidate !== undefined) {
+      laterContext ??= [symbol, candidate.signature, candidate.doc?.slice(0, CONTEXT_DOC_CHARS)]
+        .filter((part) => part)
+        .join('\n');
+      context = laterContext;
+    }
+    out.push(makeChunk(source, lines, from, to, symbol, kind, context));
     if (to >= endRow) break;
+    from = to + 1 - CHUNK_OVERLAP_LINES;
   }
 }
 
@@ -145,7 +213,7 @@ export function buildChunks(
     if (candidate.firstChildRow !== null) {
       endRow = Math.max(candidate.startRow, Math.min(endRow, candidate.firstChildRow - 1));
     }
-    pushWindows(chunks, source, lines, candidate.startRow, endRow, candidate.symbol);
+    pushWindows(chunks, source, lines, candidate.startRow, endRow, candidate.symbol, undefined, candidate);
   }
   const code: ExtractedChunk[] = [];
   pushUncovered(code, source, lines, chunks);

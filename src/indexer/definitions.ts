@@ -241,7 +241,14 @@ export function resolveDefinitions(
     if (!insideFunction && chunked && !(parent !== null && WHOLE_CHUNK_KINDS.has(parent.kind))) {
       const chunkRow = Math.min(startRow, lines.rowOf(doc.start));
       scope.chunkRow = chunkRow;
-      scope.candidate = { symbol: scope.qualified, startRow: chunkRow, endRow, firstChildRow: null };
+      scope.candidate = {
+        symbol: scope.qualified,
+        startRow: chunkRow,
+        endRow,
+        firstChildRow: null,
+        signature,
+        doc: doc.text,
+      };
       candidates.push(scope.candidate);
       // The nearest chunked ancestor stops its chunk where this member's chunk begins.
       for (let i = stack.length - 1; i >= 0; i--) {

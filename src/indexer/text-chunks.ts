@@ -90,6 +90,7 @@ function chunkOf(lines: readonly string[], startRow: number, endRow: number): Ex
     symbol: null,
     kind: 'code',
     content,
+    context: '',
     hash: createHash('sha256').update(content).digest('hex'),
   };
 }

@@ -119,7 +119,13 @@ export interface ExtractedChunk {
   symbol: string | null;
   kind: 'header' | 'symbol' | 'code';
   content: string;
-  /** sha256 hex of `content`; vectors are keyed by it. */
+  /**
+   * What the chunk is part of, when its text does not say it: a symbol chunk's qualified name,
+   * and for the second and later windows of a long definition also its signature and doc.
+   * Searched with the chunk and embedded with it; empty for header and code chunks.
+   */
+  context: string;
+  /** sha256 hex of `content` and `context`; vectors are keyed by it. */
   hash: string;
 }
 

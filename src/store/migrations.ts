@@ -176,6 +176,17 @@ CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT RO
 INSERT INTO counters (name, value) VALUES ('vectors', 1);
 `;
 
+/**
+ * v4: chunks carry their context (qualified name; signature and doc for a long definition's later
+ * windows), searched and embedded with them. Chunks written before have none and their hashes
+ * cover the content only, so every indexed file is marked as changed: the next run or watcher
+ * pass re-extracts it (the old rows keep answering until then).
+ */
+const CHUNK_CONTEXT_V4 = `
+ALTER TABLE chunks ADD COLUMN context TEXT NOT NULL DEFAULT '';
+UPDATE files SET mtime_ms = -1, sha256 = '' WHERE status = 'indexed';
+`;
+
 /** Every schema version in order. Append new steps; never edit a released one. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'initial schema', up: (db) => db.exec(SCHEMA_V1) },
@@ -185,6 +196,7 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'vectors: rowid table; vectors version counter',
     up: (db) => db.exec(VECTORS_V3),
   },
+  { version: 4, description: 'chunks: context', up: (db) => db.exec(CHUNK_CONTEXT_V4) },
 ];
 
 /** The schema version this code reads and writes. */

@@ -243,6 +243,8 @@ export interface MissingVectorChunk {
   content: string;
   /** The chunk's symbol (qualified name), null for header chunks. */
   symbol: string | null;
+  /** See `ExtractedChunk.context`. */
+  context: string;
   /** The chunk's file, relative to its root (of the first chunk with this content). */
   path: string;
   /** The chunk's id: pass the last one back as `afterId` to continue after it. */

@@ -34,7 +34,7 @@ export function chunksMissingVectors(
   const seen = new Set<string>();
   const rows = ctx.statements
     .get<MissingVectorChunk>(
-      `SELECT c.hash, c.content, c.symbol, f.path, c.id AS chunkId FROM ${CHUNKS_OF_ROOT}
+      `SELECT c.hash, c.content, c.symbol, c.context, f.path, c.id AS chunkId FROM ${CHUNKS_OF_ROOT}
        WHERE r.path = ? AND c.id > ? AND c.id % ? = ? AND ${EMBEDDED_KINDS}
          AND NOT EXISTS (SELECT 1 FROM vectors v WHERE v.hash = c.hash AND v.model = ?)
        ORDER BY c.id`,

@@ -44,13 +44,64 @@ describe('chunking', () => {
     assert.deepEqual(chunkRows(result), [['symbol', 'big', 1, 60]]);
   });
 
-  it('hashes each chunk content with sha256', () => {
-    const result = extractor.extractFile(bigFunction(100), 'typescript');
-    assert.equal(result.chunks.length, 2);
+  it('hashes each chunk content and context with sha256; content alone when there is no context', () => {
+    const result = extractor.extractFile(`import { x } from './x.js';\n${bigFunction(100)}`, 'typescript');
+    assert.equal(result.chunks.length, 3);
     for (const chunk of result.chunks) {
-      assert.equal(chunk.hash, createHash('sha256').update(chunk.content).digest('hex'));
+      const hash = createHash('sha256').update(chunk.content);
+      if (chunk.context !== '') hash.update('\0').update(chunk.context);
+      assert.equal(chunk.hash, hash.digest('hex'));
     }
-    assert.notEqual(result.chunks[0]?.hash, result.chunks[1]?.hash);
+    assert.equal(result.chunks[0]?.context, '');
+    assert.notEqual(result.chunks[1]?.hash, result.chunks[2]?.hash);
+  });
+
+  it('gives every symbol chunk its qualified name, and later windows the signature and doc', () => {
+    const body = Array.from({ length: 90 }, (_, i) => `        x${i} = self.step(${i})`);
+    const source = [
+      'class Scheduler:',
+      '    def run_due(self, now):',
+      '        """Runs every periodic task whose time has come."""',
+      ...body,
+      '        return now',
+      '',
+    ].join('\n');
+    const result = extractor.extractFile(source, 'python');
+    const windows = result.chunks.filter((c) => c.symbol === 'Scheduler.run_due');
+    assert.equal(windows.length, 2);
+    assert.equal(windows[0]?.context, 'Scheduler.run_due');
+    assert.equal(
+      windows[1]?.context,
+      'Scheduler.run_due\ndef run_due(self, now)\nRuns every periodic task whose time has come.',
+    );
+    assert.equal(result.chunks.find((c) => c.symbol === 'Scheduler')?.context, 'Scheduler');
+  });
+
+  it('ends a window where a statement at the body level starts, not inside a block', () => {
+    // Line 1 is the head; the body is blocks of 12 lines, each an `if` with 10 nested lines.
+    const block = (n: number) => [
+      `  if (flag${n}) {`,
+      ...Array.from({ length: 10 }, (_, i) => `    total += ${n * 100 + i};`),
+      '  }',
+    ];
+    const body = Array.from({ length: 10 }, (_, n) => block(n)).flat();
+    const source = [
+      'export function sum(flag0: boolean): number {',
+      '  let total = 0;',
+      ...body,
+      '  return total;',
+      '}',
+    ].join('\n');
+    const result = extractor.extractFile(source, 'typescript');
+    const lines = source.split('\n');
+    // Blocks start at lines 3, 15, 27, 39, 51, 63: the first window stops before the block that
+    // would cross line 60 (line 51 starts one), not at line 60 in its middle.
+    assert.equal(result.chunks[0]?.endLine, 50);
+    for (const c of result.chunks.slice(0, -1)) {
+      assert.match(lines[c.endLine] ?? '', /^ {2}(if|return)/, `window ending at line ${c.endLine}`);
+      assert.ok(c.endLine - c.startLine + 1 <= MAX_CHUNK_LINES);
+    }
+    assert.equal(result.chunks.at(-1)?.endLine, lines.length);
   });
 
   it('keeps nested functions inside their parent chunk', () => {

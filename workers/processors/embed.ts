@@ -47,7 +47,14 @@ export async function processEmbedChunks(
     let vectors: Float32Array[];
     try {
       vectors = await provider.embed(
-        todo.map((c) => (provider.documentText ? provider.documentText(c) : c.content)),
+        // Providers without their own document text read the chunk after its context.
+        todo.map((c) =>
+          provider.documentText
+            ? provider.documentText(c)
+            : c.context === ''
+              ? c.content
+              : `${c.context}\n${c.content}`,
+        ),
         'document',
         signal,
       );

@@ -54,6 +54,7 @@ export function chunk(
     startLine,
     endLine: startLine + content.split('\n').length - 1,
     symbol,
+    context: '',
     kind,
     content,
     hash: createHash('sha256').update(content).digest('hex'),

@@ -101,6 +101,7 @@ export function syntheticFiles(
           endLine: line + body.length - 1,
           symbol: name,
           kind: 'symbol' as const,
+          context: '',
           content,
           hash: createHash('sha256').update(content).digest('hex'),
         });
