@@ -16,6 +16,7 @@ type SimpleRole =
   | 'name'
   | 'container'
   | 'receiver'
+  | 'ref.receiver'
   | 'callee'
   | 'body'
   | 'doc'
@@ -29,6 +30,7 @@ const SIMPLE_ROLES: ReadonlySet<string> = new Set<SimpleRole>([
   'name',
   'container',
   'receiver',
+  'ref.receiver',
   'callee',
   'body',
   'doc',

@@ -35,6 +35,9 @@ export interface RawRef {
   pattern: number;
   start: number;
   end: number;
+  /** Where the object a call is made on is written (`this`, `Queue`, `job`); -1 when none. */
+  receiverStart: number;
+  receiverEnd: number;
 }
 
 /** An import statement with its specifier text and the ranges of its imported names. */
@@ -161,6 +164,8 @@ function collectMatches(
     let name = -1;
     let container = -1;
     let receiver = -1;
+    let refReceiver = -1;
+    const refsBefore = raw.refs.length;
     let callee = -1;
     let body = -1;
     let doc = -1;
@@ -189,6 +194,9 @@ function collectMatches(
         case 'receiver':
           receiver = c;
           break;
+        case 'ref.receiver':
+          refReceiver = c;
+          break;
         case 'callee':
           callee = c;
           break;
@@ -201,7 +209,14 @@ function collectMatches(
         case 'reference': {
           const start = starts[c] ?? 0;
           if (role.capitalisedOnly && !isCapitalisedAt(source, start)) break;
-          raw.refs.push({ kind: role.kind, pattern, start, end: ends[c] ?? 0 });
+          raw.refs.push({
+            kind: role.kind,
+            pattern,
+            start,
+            end: ends[c] ?? 0,
+            receiverStart: -1,
+            receiverEnd: -1,
+          });
           break;
         }
         case 'skip':
@@ -223,6 +238,13 @@ function collectMatches(
           break;
         case 'ignored':
           break;
+      }
+    }
+    if (refReceiver >= 0) {
+      for (let r = refsBefore; r < raw.refs.length; r++) {
+        const ref = raw.refs[r]!;
+        ref.receiverStart = starts[refReceiver] ?? 0;
+        ref.receiverEnd = ends[refReceiver] ?? 0;
       }
     }
     const text = (c: number): string => source.slice(starts[c], ends[c]);

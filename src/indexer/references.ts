@@ -134,6 +134,27 @@ export function resolveImports(
 }
 
 /** Builds the output references (uses and imported names) with their enclosing definitions. */
+/** Receivers that are the enclosing class's instance or the class itself. */
+const SELF_RECEIVERS: ReadonlySet<string> = new Set(['this', 'self', 'Self', 'cls', '@', 'static']);
+
+/**
+ * The class a call's receiver names, from its text alone: the enclosing definition's container for
+ * `this`/`self`/`cls` (`Queue.add` -> `Queue`), a capitalised plain name as itself (static access,
+ * an imported class); null for anything else (a variable, a call, a chain), whose type is unknown.
+ */
+export function receiverClass(text: string, enclosing: string | null): string | null {
+  if (SELF_RECEIVERS.has(text)) {
+    if (enclosing === null) return null;
+    const cut = enclosing.lastIndexOf('.');
+    if (cut === -1) return null;
+    const container = enclosing.slice(0, cut);
+    return container.slice(container.lastIndexOf('.') + 1) || null;
+  }
+  const code = text.charCodeAt(0);
+  if (code >= 65 && code <= 90 && /^[A-Za-z_$][\w$]*$/.test(text)) return text;
+  return null;
+}
+
 export function resolveRefs(
   refs: readonly RawRef[],
   importRefs: readonly { name: string; start: number }[],
@@ -155,13 +176,19 @@ export function resolveRefs(
       const dot = text.lastIndexOf('.');
       const start = dot === -1 ? ref.start : ref.start + dot + 1;
       const row = lines.rowOf(start);
-      out.push({
+      const enclosing = enclosingOf(ref.start);
+      const site: ExtractedRef = {
         name: dot === -1 ? text : text.slice(dot + 1),
         kind: ref.kind,
         line: row + 1,
         col: start - lines.rowStart(row),
-        enclosing: enclosingOf(ref.start),
-      });
+        enclosing,
+      };
+      if (ref.receiverStart >= 0) {
+        const receiver = receiverClass(source.slice(ref.receiverStart, ref.receiverEnd), enclosing);
+        if (receiver !== null) site.receiver = receiver;
+      }
+      out.push(site);
       i++;
     } else if (importRef !== undefined) {
       const row = lines.rowOf(importRef.start);

@@ -101,6 +101,12 @@ export interface ExtractedRef {
   col: number;
   /** Qualified name of the innermost enclosing definition (`Class.method`), null at top level. */
   enclosing: string | null;
+  /**
+   * For a call made on an object: the class the receiver names, when the text alone tells it
+   * (`this`/`self`/`cls` -> the enclosing class; a capitalised name -> itself, as in
+   * `Backoffs.calculate`); null or absent when it does not (`job.add()`, `a.b().c()`).
+   */
+  receiver?: string | null;
 }
 
 export interface ExtractedImport {

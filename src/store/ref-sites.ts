@@ -1,8 +1,9 @@
 /**
  * References are stored one row per (name, file): `kinds` is a bitmask of the reference kinds in
  * that file, `sites` a JSON list of its sites in position order, each `[line, col, kind]` or
- * `[line, col, kind, enclosing]`: `kind` is the index in REF_KINDS, and a 3-element site has the
- * enclosing definition of the site before it (null for the first). A cold index of a 3,000-file
+ * `[line, col, kind, enclosing]` or `[line, col, kind, enclosing, receiver]`: `kind` is the index
+ * in REF_KINDS, a 3-element site has the enclosing definition of the site before it (null for
+ * the first), and `receiver` is the class a call's receiver names (see `ExtractedRef.receiver`). A cold index of a 3,000-file
  * TypeScript corpus has ~4 references per (name, file) pair, so this is a quarter of the B-tree
  * inserts of a row per reference, lookups by name read one row per file, and the table is half
  * the size of one with kind names and every enclosing name spelled out.
@@ -18,7 +19,13 @@ export const REF_KIND_BIT: Readonly<Record<RefKind, number>> = Object.fromEntrie
 export const USE_KINDS_MASK = REF_KINDS.reduce((m, k) => (k === 'import' ? m : m | REF_KIND_BIT[k]), 0);
 
 /** One reference site, decoded. */
-export type RefSite = [line: number, col: number, kind: RefKind, enclosing: string | null];
+export type RefSite = [
+  line: number,
+  col: number,
+  kind: RefKind,
+  enclosing: string | null,
+  receiver: string | null,
+];
 
 const KIND_INDEX: Readonly<Record<RefKind, number>> = Object.fromEntries(
   REF_KINDS.map((k, i) => [k, i]),
@@ -37,6 +44,7 @@ interface SiteInput {
   line: number;
   col: number;
   enclosing: string | null;
+  receiver?: string | null;
 }
 
 /** Groups a file's references by name, each group's sites in (line, col) order. */
@@ -49,14 +57,18 @@ export function packRefs(refs: readonly SiteInput[]): PackedRefs[] {
       groups.set(r.name, g);
     }
     g.kinds |= REF_KIND_BIT[r.kind];
-    g.sites.push([r.line, r.col, r.kind, r.enclosing]);
+    g.sites.push([r.line, r.col, r.kind, r.enclosing, r.receiver ?? null]);
   }
   const out: PackedRefs[] = [];
   for (const [name, g] of groups) {
     // Sites arrive in position order from the extractor; the (stable) sort makes it a guarantee.
     g.sites.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     let enclosing: string | null = null;
-    const stored = g.sites.map(([line, col, kind, e]): unknown[] => {
+    const stored = g.sites.map(([line, col, kind, e, receiver]): unknown[] => {
+      if (receiver !== null) {
+        enclosing = e;
+        return [line, col, KIND_INDEX[kind], e, receiver];
+      }
       if (e === enclosing) return [line, col, KIND_INDEX[kind]];
       enclosing = e;
       return [line, col, KIND_INDEX[kind], e];
@@ -85,7 +97,8 @@ export function unpackRefSites(sites: string): RefSite[] {
       if (s[3] !== null && typeof s[3] !== 'string') continue;
       enclosing = s[3];
     }
-    out.push([s[0], s[1], kind, enclosing]);
+    const receiver = typeof s[4] === 'string' ? s[4] : null;
+    out.push([s[0], s[1], kind, enclosing, receiver]);
   }
   return out;
 }

@@ -2,7 +2,7 @@ import { isSecondaryPath } from '../indexer/path-class.js';
 import { joinRootPath, scopeFilter } from './paths.js';
 import type { QueryContext } from './query-context.js';
 import { paging, scopeOf } from './query-context.js';
-import { unpackRefSites } from './ref-sites.js';
+import { REF_KIND_BIT, type RefSite, unpackRefSites } from './ref-sites.js';
 import type { RefQuery, RefSearchResult } from './types.js';
 
 const MAX_LINE_TEXT = 200;
@@ -57,8 +57,26 @@ export function findReferences(ctx: QueryContext, q: RefQuery): RefSearchResult 
       .all(...(container === null ? [name] : [name, container, `%.${container}`]))
       .map((l) => l.language),
   );
+  // `Class.method`: a call whose receiver names another class (`Other.method()`, `self.method()`
+  // in another class) is not a use; one on this class or a subclass comes first; one whose
+  // receiver's type is unknown (`job.method()`) is kept after those.
+  const accepted = container === null ? null : classAndSubclasses(ctx, container);
+  const sitesOf = new Map<RefRow, RefSite[]>();
+  const sitesFor = (r: RefRow): RefSite[] => {
+    let sites = sitesOf.get(r);
+    if (sites === undefined) {
+      sites = unpackRefSites(r.sites);
+      if (accepted !== null) sites = sites.filter((s) => s[4] === null || accepted.has(s[4]));
+      sitesOf.set(r, sites);
+    }
+    return sites;
+  };
+  const resolvedTier = (r: RefRow): number =>
+    accepted === null || sitesFor(r).some((s) => s[4] !== null) ? 0 : 1;
   const tier = (r: RefRow): number =>
-    (defLanguages.size > 0 && !defLanguages.has(r.language) ? 2 : 0) + (isSecondaryPath(r.rel) ? 1 : 0);
+    (defLanguages.size > 0 && !defLanguages.has(r.language) ? 4 : 0) +
+    (isSecondaryPath(r.rel) ? 2 : 0) +
+    resolvedTier(r);
   // Stable sort: within a tier the SQL's root and path order stands.
   rows.sort((a, b) => tier(a) - tier(b));
   const lineText = ctx.statements.get<{ start_line: number; content: string }>(
@@ -70,7 +88,7 @@ export function findReferences(ctx: QueryContext, q: RefQuery): RefSearchResult 
   let skip = offset;
   let hasMore = false;
   for (const r of rows) {
-    const sites = unpackRefSites(r.sites);
+    const sites = sitesFor(r);
     if (skip >= sites.length) {
       skip -= sites.length;
       continue;
@@ -95,6 +113,38 @@ export function findReferences(ctx: QueryContext, q: RefQuery): RefSearchResult 
     if (hasMore) break;
   }
   return { hits, hasMore };
+}
+
+/** Levels of subclasses followed from a class (`B extends A`, `C extends B`). */
+const SUBCLASS_DEPTH = 3;
+
+/**
+ * A class's name and the names of the classes that extend or implement it, as the index's
+ * `inherit` references tell (the enclosing definition of each is the subclass), a few levels down.
+ */
+function classAndSubclasses(ctx: QueryContext, name: string): Set<string> {
+  const out = new Set([name]);
+  const lookup = ctx.statements.get<{ sites: string }>(
+    `SELECT sites FROM refs WHERE name = ? AND kinds & ${REF_KIND_BIT.inherit} != 0`,
+  );
+  let level = [name];
+  for (let depth = 0; depth < SUBCLASS_DEPTH && level.length > 0; depth++) {
+    const next: string[] = [];
+    for (const parent of level) {
+      for (const row of lookup.all(parent)) {
+        for (const [, , kind, enclosing] of unpackRefSites(row.sites)) {
+          if (kind !== 'inherit' || enclosing === null) continue;
+          const child = enclosing.slice(enclosing.lastIndexOf('.') + 1);
+          if (!out.has(child)) {
+            out.add(child);
+            next.push(child);
+          }
+        }
+      }
+    }
+    level = next;
+  }
+  return out;
 }
 
 /** `Queue.add` -> `Queue`, `a.b.C.m` -> `C`; null for a bare name. */

@@ -50,6 +50,7 @@ describe('javascript: js/util.js', () => {
       ['defaultsDeep', 'import', 3, null],
       ['EventTarget', 'inherit', 12, 'Greeter'],
       ['defaultsDeep', 'call', 18, 'Greeter.constructor'],
+      ['Greeter', 'type', 19, 'Greeter.constructor'],
       ['joinWords', 'call', 25, 'Greeter.greet'],
       ['map', 'call', 25, 'Greeter.greet'],
       ['trim', 'call', 38, 'readNames'],

@@ -112,6 +112,8 @@ describe('typescript: ts/sample.ts', () => {
       ['User', 'type', 30, 'UserRepository.users'],
       ['Listener', 'type', 31, 'UserRepository.listeners'],
       ['CacheMode', 'type', 33, 'UserRepository.constructor'],
+      // `CacheMode.ReadThrough`: a static member use is a use of the enum.
+      ['CacheMode', 'type', 33, 'UserRepository.constructor'],
       ['Promise', 'type', 36, 'UserRepository.load'],
       ['User', 'type', 36, 'UserRepository.load'],
       ['get', 'call', 38, 'UserRepository.load'],
@@ -126,6 +128,7 @@ describe('typescript: ts/sample.ts', () => {
       ['Promise', 'type', 53, 'createRepository'],
       ['UserRepository', 'type', 53, 'createRepository'],
       ['UserRepository', 'new', 54, 'createRepository'],
+      ['CacheMode', 'type', 54, 'createRepository'],
       ['save', 'call', 55, 'createRepository'],
       ['AccountState', 'type', 59, 'describeState'],
       ['join', 'call', 59, 'describeState'],

@@ -109,7 +109,7 @@ test('multi-row inserts: counts that are not multiples of the row buckets keep e
     assert.deepEqual(
       refRows.map((r) => [r.name, unpackRefSites(r.sites)]),
       refs
-        .map((x) => [x.name, [[x.line, x.col, x.kind, x.enclosing]]])
+        .map((x) => [x.name, [[x.line, x.col, x.kind, x.enclosing, x.receiver ?? null]]])
         .sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1)),
     );
     // FTS rowids are the chunk ids: every chunk is found by its own marker and its camelCase parts.

@@ -27,13 +27,13 @@ test('packRefs groups by name, sorts sites, and unpackRefSites gives every site 
     [20, 4, 0, null],
   ]);
   assert.deepEqual(unpackRefSites(run.sites), [
-    [1, 9, 'import', null],
-    [9, 1, 'call', 'main'],
-    [9, 2, 'call', 'main'],
-    [12, 0, 'new', 'Worker.start'],
-    [20, 4, 'call', null],
+    [1, 9, 'import', null, null],
+    [9, 1, 'call', 'main', null],
+    [9, 2, 'call', 'main', null],
+    [12, 0, 'new', 'Worker.start', null],
+    [20, 4, 'call', null, null],
   ]);
-  assert.deepEqual(unpackRefSites(packed[1]!.sites), [[3, 5, 'type', null]]);
+  assert.deepEqual(unpackRefSites(packed[1]!.sites), [[3, 5, 'type', null, null]]);
 });
 
 test('USE_KINDS_MASK tells a file that uses a name from one that only imports it', () => {
@@ -45,8 +45,13 @@ test('USE_KINDS_MASK tells a file that uses a name from one that only imports it
 test('unpackRefSites drops what is not well-formed instead of throwing', () => {
   assert.deepEqual(unpackRefSites('not json'), []);
   assert.deepEqual(unpackRefSites('{"a":1}'), []);
-  assert.deepEqual(unpackRefSites('[[1,2,99],[1,"x",0],[4,5,2,7],[6,7,0,"f"],[8,9,1]]'), [
-    [6, 7, 'call', 'f'],
-    [8, 9, 'new', 'f'],
-  ]);
+  assert.deepEqual(
+    unpackRefSites('[[1,2,99],[1,"x",0],[4,5,2,7],[6,7,0,"f"],[8,9,1],[9,1,0,"f",3],[9,2,0,"f","Job"]]'),
+    [
+      [6, 7, 'call', 'f', null],
+      [8, 9, 'new', 'f', null],
+      [9, 1, 'call', 'f', null],
+      [9, 2, 'call', 'f', 'Job'],
+    ],
+  );
 });

@@ -27,7 +27,10 @@ export const JAVA_QUERY = String.raw`
 (type_list (generic_type (type_identifier) @reference.inherit))
 (object_creation_expression type: (type_identifier) @reference.new)
 (object_creation_expression type: (generic_type (type_identifier) @reference.new))
+(method_invocation object: (_) @ref.receiver name: (identifier) @reference.call)
 (method_invocation name: (identifier) @reference.call)
+(method_invocation object: (identifier) @reference.type.component)
+(field_access object: (identifier) @reference.type.component)
 (marker_annotation name: (identifier) @reference.type)
 (annotation name: (identifier) @reference.type)
 (type_identifier) @reference.type

@@ -55,7 +55,8 @@ export const JS_COMMON_QUERY = String.raw`
 (new_expression constructor: (identifier) @reference.new)
 (new_expression constructor: (member_expression property: (property_identifier) @reference.new))
 (call_expression function: (identifier) @reference.call)
-(call_expression function: (member_expression property: [(property_identifier) (private_property_identifier)] @reference.call))
+(call_expression function: (member_expression object: (_) @ref.receiver property: [(property_identifier) (private_property_identifier)] @reference.call))
+(member_expression object: (identifier) @reference.type.component)
 
 (import_statement source: (string (string_fragment) @import.source)) @import
 (import_clause (identifier) @import.name)

@@ -21,7 +21,8 @@ export const PYTHON_QUERY = String.raw`
 (decorator (identifier) @reference.call)
 (decorator (call function: (identifier) @reference.call))
 (call function: (identifier) @reference.call)
-(call function: (attribute attribute: (identifier) @reference.call))
+(call function: (attribute object: (_) @ref.receiver attribute: (identifier) @reference.call))
+(attribute object: (identifier) @reference.type.component)
 (type (identifier) @reference.type)
 (generic_type (identifier) @reference.type)
 

@@ -35,8 +35,8 @@ export const RUST_QUERY = String.raw`
 (struct_expression name: (type_identifier) @reference.new)
 (struct_expression name: (scoped_type_identifier name: (type_identifier) @reference.new))
 (call_expression function: (identifier) @reference.call)
-(call_expression function: (field_expression field: (field_identifier) @reference.call))
-(call_expression function: (scoped_identifier name: (identifier) @reference.call))
+(call_expression function: (field_expression value: (_) @ref.receiver field: (field_identifier) @reference.call))
+(call_expression function: (scoped_identifier path: (_) @ref.receiver name: (identifier) @reference.call))
 (macro_invocation macro: (identifier) @reference.call)
 ; Type::function(): the path is a type when capitalised (module paths are lower case).
 (call_expression function: (scoped_identifier path: (identifier) @reference.type.component))
