@@ -16,6 +16,7 @@ type SimpleRole =
   | 'name'
   | 'container'
   | 'receiver'
+  | 'receiver.path'
   | 'ref.receiver'
   | 'callee'
   | 'body'
@@ -30,6 +31,7 @@ const SIMPLE_ROLES: ReadonlySet<string> = new Set<SimpleRole>([
   'name',
   'container',
   'receiver',
+  'receiver.path',
   'ref.receiver',
   'callee',
   'body',

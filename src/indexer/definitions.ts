@@ -187,6 +187,7 @@ export function resolveDefinitions(
       head,
       prefixWords: prefix.words,
       signature,
+      callee: definition.callee,
       parent:
         parent === null
           ? null
@@ -197,6 +198,7 @@ export function resolveDefinitions(
             },
     };
     const kind = rules.refineKind(context);
+    if (kind === null) continue;
     const parentIsFunction = parent !== null && (parent.insideFunction || isFunctionLike(parent.kind));
     if (parentIsFunction && LOCAL_KINDS.has(kind)) continue;
     context.kind = kind;

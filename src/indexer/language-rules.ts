@@ -22,6 +22,8 @@ export interface DefinitionContext {
   prefixWords: readonly string[];
   /** First line of the declaration, as in the signature. */
   signature: string;
+  /** The callee of a definition made by a call (`attr_reader :name`, `define('X', 1)`), else null. */
+  callee: string | null;
   /** The enclosing scope; `name` is the last part of its qualified name. */
   parent: { kind: ScopeKind; exported: boolean; name: string } | null;
 }
@@ -60,7 +62,8 @@ export interface LanguageRules {
   readonly ignoredTypes?: ReadonlySet<string>;
   /** The name of a definition whose name node is not its name (Kotlin's `companion`); absent: as written. */
   readonly definitionName?: (written: string) => string;
-  refineKind(ctx: DefinitionContext): SymbolKind;
+  /** The kind of a captured definition in its context; null: not a definition after all. */
+  refineKind(ctx: DefinitionContext): SymbolKind | null;
   isExported(ctx: DefinitionContext): boolean;
   normaliseImport(sourceText: string, statementText: string): NormalisedImport | null;
 }

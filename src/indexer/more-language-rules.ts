@@ -3,6 +3,8 @@
  * Bash, Lua, Elixir and Dart.
  */
 
+import { repairBash } from './bash-repair.js';
+import { repairC } from './c-repair.js';
 import { repairKotlin } from './kotlin-repair.js';
 import type { DefinitionContext, LanguageRules, NormalisedImport, ScopeKind } from './language-rules.js';
 import type { SymbolKind } from './types.js';
@@ -54,6 +56,7 @@ function dottedImport(sourceText: string, statementText: string): NormalisedImpo
 const C_RULES: LanguageRules = {
   docStyle: 'c',
   trimColon: false,
+  repair: repairC,
   importCallees: NONE,
   refineKind: (ctx) => methodsInTypes(ctx),
   isExported: (ctx) => {
@@ -81,11 +84,21 @@ const CSHARP_RULES: LanguageRules = {
   normaliseImport: (sourceText) => ({ source: sourceText, names: [] }),
 };
 
+/** Ruby calls that define: accessors (every symbol argument) and `alias_method` (the first). */
+const RUBY_DEFINERS = new Set(['attr_reader', 'attr_writer', 'attr_accessor', 'attr', 'alias_method']);
+
 const RUBY_RULES: LanguageRules = {
   docStyle: 'hash',
   trimColon: false,
   importCallees: new Set(['require', 'require_relative', 'load']),
-  refineKind: ({ kind, name, parent }) => {
+  definitionCallees: RUBY_DEFINERS,
+  // `attr_reader :name`, `alias :new :old`: the symbol's name.
+  definitionName: (written) => (written.startsWith(':') ? written.slice(1) : written),
+  refineKind: ({ kind, name, parent, callee }) => {
+    // The query marks a call's first symbol `property` and each later one `field`: `alias_method
+    // :new, :old` defines the new name only, `attr_reader :a, :b` every name.
+    if (callee === 'alias_method') return kind === 'property' ? 'method' : null;
+    if (callee !== null) return 'property';
     if (kind !== 'method') return kind;
     if (parent === null) return 'function';
     return name === 'initialize' ? 'constructor' : 'method';
@@ -189,6 +202,9 @@ const SCALA_RULES: LanguageRules = {
 const BASH_RULES: LanguageRules = {
   docStyle: 'hash',
   trimColon: false,
+  repair: repairBash,
+  // `[ … ]` (read as a command once repaired) and the no-op `:` are builtins, no use of anything.
+  ignoredCalls: new Set(['[', ':']),
   importCallees: new Set(['source', '.']),
   refineKind: ({ kind }) => kind,
   isExported: ({ parent }) => parent === null,

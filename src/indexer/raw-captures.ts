@@ -20,6 +20,8 @@ export interface RawDefinition {
   docStart: number;
   docEnd: number;
   receiver: string | null;
+  /** The callee of a definition made by a call (`attr_reader :name`), else null. */
+  callee: string | null;
 }
 
 /** A scope that names members without being a symbol (Rust impl block). */
@@ -164,6 +166,8 @@ function collectMatches(
     let name = -1;
     let container = -1;
     let receiver = -1;
+    // `@receiver.path`: a dotted receiver (Lua's `Date.Format`) is the container path as written.
+    let receiverIsPath = false;
     let refReceiver = -1;
     const refsBefore = raw.refs.length;
     let callee = -1;
@@ -193,6 +197,10 @@ function collectMatches(
           break;
         case 'receiver':
           receiver = c;
+          break;
+        case 'receiver.path':
+          receiver = c;
+          receiverIsPath = true;
           break;
         case 'ref.receiver':
           refReceiver = c;
@@ -249,7 +257,7 @@ function collectMatches(
     }
     const text = (c: number): string => source.slice(starts[c], ends[c]);
     let receiverText = receiver < 0 ? null : text(receiver);
-    if (receiverText?.includes('.')) {
+    if (!receiverIsPath && receiverText?.includes('.')) {
       // A JavaScript receiver: `Foo.prototype` names Foo; any other dotted one (`module.exports`)
       // is no class, and the match is dropped so a plainer pattern for the same name wins.
       if (!receiverText.endsWith('.prototype')) continue;
@@ -269,6 +277,7 @@ function collectMatches(
         docStart: doc < 0 ? -1 : (starts[doc] ?? 0),
         docEnd: doc < 0 ? -1 : (ends[doc] ?? 0),
         receiver: receiverText,
+        callee: callee >= 0 ? text(callee) : null,
       });
     } else if (container >= 0 && name >= 0) {
       raw.containers.push({ start: starts[container] ?? 0, end: ends[container] ?? 0, name: text(name) });

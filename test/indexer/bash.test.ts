@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createExtractor } from '../../src/indexer/index.js';
 import {
   definitionRows,
   exportedNames,
@@ -59,5 +60,42 @@ describe('bash: bash/build.sh', () => {
       ['./lib.sh', [], 3],
       ['$HOME/.env', [], 4],
     ]);
+  });
+});
+
+describe('bash: a test the grammar cannot parse does not hide the functions around it', () => {
+  const source = [
+    'findDirectory()',
+    '{',
+    '  local L OP=$1',
+    '  for L in "$@"; do',
+    '    [ "$OP" "$L" ] || continue',
+    '    printf %s "$L"',
+    '  done',
+    '}',
+    '',
+    'running() { [ -f "$1" ] && echo yes; }',
+    'case $a in [yY]) start ;; esac',
+    '',
+  ].join('\n');
+  const result = createExtractor().extractFile(source, 'bash');
+
+  it('finds both functions and no locals', () => {
+    assert.deepEqual(definitionRows(result), [
+      ['findDirectory', 'function', 1, 8, null],
+      ['running', 'function', 10, 10, null],
+    ]);
+  });
+
+  it('keeps real calls and reads no repaired bracket as one', () => {
+    assert.deepEqual(
+      refRows(result).map(([name, kind, line]) => [name, kind, line]),
+      [
+        ['continue', 'call', 5],
+        ['printf', 'call', 6],
+        ['echo', 'call', 10],
+        ['start', 'call', 11],
+      ],
+    );
   });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createExtractor } from '../../src/indexer/index.js';
 import {
   definitionRows,
   exportedNames,
@@ -73,6 +74,38 @@ describe('c: c/list.c', () => {
     assert.deepEqual(importRows(result), [
       ['stdio.h', [], 1],
       ['list.h', [], 2],
+    ]);
+  });
+});
+
+describe('c: function-pointer members and macros with comments', () => {
+  const source = [
+    'struct api_routines {',
+    '  void * (*aggregate_context)(void *ctx, int n);',
+    '  int (*bind_count)(void *stmt);',
+    '};',
+    '#define RB_HEAD(name, type)        \\',
+    'struct name {                      \\',
+    '  struct type *rbh_root; /* root */ \\',
+    '}',
+    '',
+    '#define RB_INIT(root) do {         \\',
+    '  (root)->rbh_root = 0;            \\',
+    '} while (/* CONSTCOND */ 0)',
+    'int after_macros(void) { return 0; }',
+    '',
+  ].join('\n');
+  const result = createExtractor().extractFile(source, 'c');
+
+  it('finds members returning pointers, and macros whose continued lines hold comments', () => {
+    assert.deepEqual(definitionRows(result), [
+      ['api_routines', 'struct', 1, 4, null],
+      ['aggregate_context', 'field', 2, 2, 'api_routines'],
+      ['bind_count', 'field', 3, 3, 'api_routines'],
+      // A macro's node ends after its line break, on the next line.
+      ['RB_HEAD', 'function', 5, 9, null],
+      ['RB_INIT', 'function', 10, 13, null],
+      ['after_macros', 'function', 13, 13, null],
     ]);
   });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createExtractor } from '../../src/indexer/index.js';
 import {
   definitionRows,
   exportedNames,
@@ -80,5 +81,28 @@ describe('cpp: cpp/shape.cpp', () => {
       ['vector', [], 1],
       ['shape.hpp', [], 2],
     ]);
+  });
+});
+
+describe('cpp: methods defined under a nested qualified name', () => {
+  const source = [
+    'web::json::value::value() : m(0) {}',
+    'web::json::value web::json::value::number(double v) { return value(); }',
+    'const web::json::value& web::json::object::at(int i) const { return v; }',
+    'bool web::json::value::operator==(const value& o) const { return true; }',
+    '',
+  ].join('\n');
+  const result = createExtractor().extractFile(source, 'cpp');
+
+  it('takes the innermost scope as the container at any depth', () => {
+    assert.deepEqual(
+      definitionRows(result).map(([name, , line, , container]) => [name, line, container]),
+      [
+        ['value', 1, 'value'],
+        ['number', 2, 'value'],
+        ['at', 3, 'object'],
+        ['operator==', 4, 'value'],
+      ],
+    );
   });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createExtractor } from '../../src/indexer/index.js';
 import {
   definitionRows,
   exportedNames,
@@ -63,5 +64,30 @@ describe('lua: lua/queue.lua', () => {
       ['json', [], 1],
       ['util', [], 2],
     ]);
+  });
+});
+
+describe('lua: functions on nested tables', () => {
+  const source = [
+    'local Date = {}',
+    'Date.Format = {}',
+    'function Date.Format:parse(str)',
+    '  return str',
+    'end',
+    'function Date.Interval.new(n) return n end',
+    'M.util.trim = function(s) return s end',
+    '',
+  ].join('\n');
+  const result = createExtractor().extractFile(source, 'lua');
+
+  it('names the table path as the container', () => {
+    assert.deepEqual(
+      definitionRows(result).filter(([, kind]) => kind === 'function' || kind === 'method'),
+      [
+        ['parse', 'method', 3, 5, 'Date.Format'],
+        ['new', 'function', 6, 6, 'Date.Interval'],
+        ['trim', 'function', 7, 7, 'M.util'],
+      ],
+    );
   });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createExtractor } from '../../src/indexer/index.js';
 import {
   definitionRows,
   exportedNames,
@@ -20,6 +21,8 @@ describe('ruby: ruby/order.rb', () => {
     assert.deepEqual(definitionRows(result), [
       ['Shop', 'module', 4, 34, null],
       ['Order', 'class', 6, 33, 'Shop'],
+      ['id', 'property', 8, 8, 'Shop.Order'],
+      ['lines', 'property', 8, 8, 'Shop.Order'],
       ['MAX', 'constant', 9, 9, 'Shop.Order'],
       ['initialize', 'constructor', 11, 14, 'Shop.Order'],
       ['add', 'method', 17, 20, 'Shop.Order'],
@@ -63,5 +66,44 @@ describe('ruby: ruby/order.rb', () => {
       ['json', [], 1],
       ['base', [], 2],
     ]);
+  });
+});
+
+describe('ruby: accessors and aliases', () => {
+  const source = [
+    'class Conn',
+    '  attr_accessor :host, :port',
+    '  attr_writer :timeout',
+    '  alias_method :open, :connect',
+    '  alias close disconnect',
+    '  alias :reset :disconnect',
+    '  def connect; end',
+    'end',
+    '',
+  ].join('\n');
+  const result = createExtractor().extractFile(source, 'ruby');
+
+  it('makes every accessor symbol a property and only the new name of an alias a method', () => {
+    assert.deepEqual(definitionRows(result), [
+      ['Conn', 'class', 1, 8, null],
+      ['host', 'property', 2, 2, 'Conn'],
+      ['port', 'property', 2, 2, 'Conn'],
+      ['timeout', 'property', 3, 3, 'Conn'],
+      ['open', 'method', 4, 4, 'Conn'],
+      ['close', 'method', 5, 5, 'Conn'],
+      ['reset', 'method', 6, 6, 'Conn'],
+      ['connect', 'method', 7, 7, 'Conn'],
+    ]);
+  });
+
+  it('leaves the accessor calls enclosed by the class, not by what they define', () => {
+    assert.deepEqual(
+      refRows(result).filter(([name]) => name.startsWith('attr') || name === 'alias_method'),
+      [
+        ['attr_accessor', 'call', 2, 'Conn'],
+        ['attr_writer', 'call', 3, 'Conn'],
+        ['alias_method', 'call', 4, 'Conn'],
+      ],
+    );
   });
 });

@@ -13,7 +13,9 @@
  * - `@callee` in a definition pattern: the match defines only when the callee's text is one of the
  *   language's `definitionCallees` (PHP's `define('X', 1)`).
  * - `@container` (with `@name`) on a scope that names its members without being a symbol itself
- *   (Rust `impl` blocks); `@receiver` on a Go method's receiver type; `@doc` on a Python docstring;
+ *   (Rust `impl` blocks); `@receiver` on a Go method's receiver type (a dotted one is dropped, but
+ *   `Foo.prototype`), `@receiver.path` on a dotted receiver kept as the container path (Lua's
+ *   `Date.Format:parse`), `@ref.receiver` on the object of a member call; `@doc` on a Python docstring;
  *   `@body` on a body written beside its definition node (Dart), which the definition then spans.
  * - `@reference.<kind>` on the name node of a use; `<kind>` is a RefKind. A `.component` suffix keeps
  *   only capitalised names. `@skip` marks names that are never references (type parameters).

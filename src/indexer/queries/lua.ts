@@ -2,11 +2,14 @@
  * Tags query for Lua. Based on @tree-sitter-grammars/tree-sitter-lua 0.4.1 `queries/tags.scm`
  * (functions, methods, calls), extended with local functions, functions assigned to variables and
  * table fields (`M.run = function() end`), module tables and their fields, globals and
- * `require`/`dofile` imports. `Queue.new` and `Queue:push` name the table as their container.
+ * `require`/`dofile` imports. `Queue.new` and `Queue:push` name the table as their container, `Date.Format:parse` the
+ * path `Date.Format`.
  */
 export const LUA_QUERY = String.raw`
 (function_declaration name: (dot_index_expression table: (identifier) @receiver field: (identifier) @name)) @definition.function
 (function_declaration name: (method_index_expression table: (identifier) @receiver method: (identifier) @name)) @definition.method
+(function_declaration name: (dot_index_expression table: (dot_index_expression) @receiver.path field: (identifier) @name)) @definition.function
+(function_declaration name: (method_index_expression table: (dot_index_expression) @receiver.path method: (identifier) @name)) @definition.method
 (function_declaration name: (identifier) @name) @definition.function
 (field name: (identifier) @name value: (function_definition)) @definition.function
 
@@ -24,6 +27,7 @@ export const LUA_TOP_LEVEL_QUERY = String.raw`
 (variable_declaration (assignment_statement (variable_list . name: (identifier) @name) (expression_list . value: (function_definition))) @definition.function)
 (assignment_statement (variable_list . name: (identifier) @name) (expression_list . value: (function_definition))) @definition.function
 (assignment_statement (variable_list . name: (dot_index_expression table: (identifier) @receiver field: (identifier) @name)) (expression_list . value: (function_definition))) @definition.function
+(assignment_statement (variable_list . name: (dot_index_expression table: (dot_index_expression) @receiver.path field: (identifier) @name)) (expression_list . value: (function_definition))) @definition.function
 (variable_declaration (assignment_statement (variable_list . name: (identifier) @name)) @definition.variable)
 (assignment_statement (variable_list . name: (identifier) @name)) @definition.variable
 (assignment_statement (variable_list . name: (dot_index_expression table: (identifier) @receiver field: (identifier) @name))) @definition.field

@@ -1,6 +1,7 @@
 /**
  * Tags query for Ruby. Based on tree-sitter-ruby 0.23.1 `queries/tags.scm` (classes, modules,
- * methods, singleton methods, calls), extended with constants, `attr_*` accessors, `alias`,
+ * methods, singleton methods, calls), extended with constants, `attr_*` accessors (each symbol a
+ * property), `alias` and `alias_method` (the new name a method),
  * inheritance, constant receivers as type references and `require`/`require_relative` imports. Whether a call
  * is an accessor or an import is decided from the callee's name (no query predicates: the native
  * runner does not evaluate them).
@@ -13,6 +14,8 @@ export const RUBY_QUERY = String.raw`
 (method name: (_) @name) @definition.method
 (singleton_method name: (_) @name) @definition.method
 (alias name: (_) @name) @definition.method
+(call method: (identifier) @callee arguments: (argument_list . (simple_symbol) @name @definition.property))
+(call method: (identifier) @callee arguments: (argument_list (simple_symbol) (simple_symbol) @name @definition.field))
 (assignment left: (constant) @name) @definition.constant
 (assignment left: (scope_resolution name: (constant) @name)) @definition.constant
 
