@@ -8,7 +8,7 @@
 
 /** A `#define` line and the lines its trailing backslashes continue it onto. */
 const CONTINUED_DEFINE = /^[ \t]*#[ \t]*define\b(?:[^\n]*\\\r?\n)+[^\n]*/gm;
-const BLOCK_COMMENT = /\/\*[^]*?\*\//g;
+const BLOCK_COMMENT = /\/\*[\s\S]*?\*\//g;
 
 /** The repaired text, or null when no continued macro holds a block comment. */
 export function repairC(source: string): string | null {
