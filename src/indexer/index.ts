@@ -4,6 +4,7 @@
  */
 export { CHUNK_OVERLAP_LINES, MAX_CHUNK_CHARS, MAX_CHUNK_LINES } from './chunks.js';
 export { createExtractor, type Extractor, type ExtractorOptions, ParseTimeoutError } from './extractor.js';
+export { EXTRACTOR_VERSION } from './extractor-version.js';
 export {
   detectLanguage,
   isCandidateSource,

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { CodeindexError } from '../errors.js';
+import { EXTRACTOR_VERSION } from '../indexer/extractor-version.js';
 
 /** One schema step. `version` is what `PRAGMA user_version` holds after it ran. */
 export interface Migration {
@@ -187,6 +188,14 @@ ALTER TABLE chunks ADD COLUMN context TEXT NOT NULL DEFAULT '';
 UPDATE files SET mtime_ms = -1, sha256 = '' WHERE status = 'indexed';
 `;
 
+/**
+ * v5: a key/value table for facts about the whole index; the first is the extractor version the
+ * files were extracted with (see {@link syncExtractorVersion}).
+ */
+const META_V5 = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+`;
+
 /** Every schema version in order. Append new steps; never edit a released one. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'initial schema', up: (db) => db.exec(SCHEMA_V1) },
@@ -197,6 +206,7 @@ export const MIGRATIONS: readonly Migration[] = [
     up: (db) => db.exec(VECTORS_V3),
   },
   { version: 4, description: 'chunks: context', up: (db) => db.exec(CHUNK_CONTEXT_V4) },
+  { version: 5, description: 'meta: extractor version', up: (db) => db.exec(META_V5) },
 ];
 
 /** The schema version this code reads and writes. */
@@ -227,4 +237,33 @@ export function migrate(db: Database.Database): void {
       db.pragma(`user_version = ${m.version}`);
     }).immediate();
   }
+  syncExtractorVersion(db);
+}
+
+const EXTRACTOR_KEY = 'extractor_version';
+
+/** The extractor version an index's files were extracted with; 0 when it has none recorded. */
+export function storedExtractorVersion(db: Database.Database): number {
+  if (schemaVersion(db) < 5) return 0;
+  const row = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(EXTRACTOR_KEY);
+  return typeof row === 'string' ? Number(row) || 0 : 0;
+}
+
+/**
+ * When the index was extracted by an older extractor (its queries or rules changed what is taken
+ * from unchanged source), every file is marked as changed, so the next run or watcher pass
+ * extracts it again: a fix to a language reaches indexes made before it, and files once skipped
+ * as unsupported are looked at again. The old rows keep answering until then. The version only
+ * moves up: an older codeindex sharing the index does not mark it again.
+ */
+export function syncExtractorVersion(db: Database.Database): void {
+  if (storedExtractorVersion(db) >= EXTRACTOR_VERSION) return;
+  db.transaction(() => {
+    if (storedExtractorVersion(db) >= EXTRACTOR_VERSION) return;
+    db.exec(`UPDATE files SET mtime_ms = -1, sha256 = CASE WHEN status = 'indexed' THEN '' ELSE sha256 END`);
+    db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(
+      EXTRACTOR_KEY,
+      String(EXTRACTOR_VERSION),
+    );
+  }).immediate();
 }

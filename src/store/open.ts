@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import { CodeindexError } from '../errors.js';
+import { EXTRACTOR_VERSION } from '../indexer/extractor-version.js';
 import { cleanup } from './cleanup.js';
 import { DEFAULT_BUSY_TIMEOUT_MS, openReadonly, openWritable } from './connection.js';
 import { graphData } from './graph.js';
-import { migrate, SCHEMA_VERSION, schemaVersion } from './migrations.js';
+import { migrate, SCHEMA_VERSION, schemaVersion, storedExtractorVersion } from './migrations.js';
 import { optimize } from './optimize.js';
 import { normalizeRootPath } from './paths.js';
 import type { QueryContext } from './query-context.js';
@@ -50,7 +51,7 @@ export function openIndexStore(dbPath: string, opts: OpenIndexStoreOptions = {})
   let db: Database.Database;
   if (readonly) {
     db = openReadonly(path, busyTimeoutMs);
-    if (schemaVersion(db) !== SCHEMA_VERSION) {
+    if (schemaVersion(db) !== SCHEMA_VERSION || storedExtractorVersion(db) < EXTRACTOR_VERSION) {
       db.close();
       const rw = openWritable(path, busyTimeoutMs);
       try {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { isCodeindexError } from '../../src/errors.js';
+import { EXTRACTOR_VERSION } from '../../src/indexer/extractor-version.js';
 import { openIndexStore, SCHEMA_VERSION } from '../../src/store/index.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { indexed, sym, tempDir } from './helpers/fixtures.js';
@@ -198,4 +199,49 @@ test('v2 -> v3 moves vectors into a rowid table, keeps them searchable, and star
   const info = db.prepare("SELECT sql FROM sqlite_schema WHERE name = 'vectors'").pluck().get() as string;
   assert.match(info, /id INTEGER PRIMARY KEY/);
   db.close();
+});
+
+test('an index extracted by an older extractor marks every file as changed once, on a read-write or a read-only open', () => {
+  for (const readonly of [false, true]) {
+    const dbPath = join(tmp.dir, `extractor-${readonly}.db`);
+    openIndexStore(dbPath).close();
+    const raw = new Database(dbPath);
+    raw.exec(`
+      INSERT INTO roots (id, path, created_at) VALUES (1, '/repo', 0);
+      INSERT INTO files (id, root_id, path, language, size, mtime_ms, sha256, indexed_at, status, chunk_count)
+        VALUES (1, 1, 'a.rb', 'ruby', 10, 5, 'abc', 0, 'indexed', 1),
+               (2, 1, 'b.ex', NULL, 10, 5, NULL, 0, 'skipped', 0);
+    `);
+    const files = () => raw.prepare('SELECT path, mtime_ms, sha256 FROM files ORDER BY id').all();
+    const recorded = () =>
+      raw.prepare("SELECT value FROM meta WHERE key = 'extractor_version'").pluck().get();
+    // A fresh index records the version it is extracted with, and marks nothing.
+    assert.equal(recorded(), String(EXTRACTOR_VERSION));
+    raw
+      .prepare("UPDATE meta SET value = ? WHERE key = 'extractor_version'")
+      .run(String(EXTRACTOR_VERSION - 1));
+    openIndexStore(dbPath, { readonly }).close();
+    assert.deepEqual(files(), [
+      { path: 'a.rb', mtime_ms: -1, sha256: '' },
+      { path: 'b.ex', mtime_ms: -1, sha256: null },
+    ]);
+    assert.equal(recorded(), String(EXTRACTOR_VERSION));
+    // Re-indexed since: opening again marks nothing.
+    raw.exec('UPDATE files SET mtime_ms = 7');
+    openIndexStore(dbPath, { readonly }).close();
+    assert.deepEqual(
+      files().map((f) => (f as { mtime_ms: number }).mtime_ms),
+      [7, 7],
+    );
+    // A newer extractor's index is left alone by this one.
+    raw
+      .prepare("UPDATE meta SET value = ? WHERE key = 'extractor_version'")
+      .run(String(EXTRACTOR_VERSION + 1));
+    openIndexStore(dbPath, { readonly }).close();
+    assert.deepEqual(
+      files().map((f) => (f as { mtime_ms: number }).mtime_ms),
+      [7, 7],
+    );
+    raw.close();
+  }
 });

@@ -1,0 +1,12 @@
+/**
+ * The version of what the extractor takes from a file. Bump it with any change to the queries,
+ * the language rules or the chunker that changes the output for source that did not change: an
+ * index records the version its files were extracted with, and one made by an older extractor
+ * marks every file as changed when it is opened (`syncExtractorVersion` in the store), so the
+ * next run re-extracts it.
+ *
+ * 1: everything before the version was recorded. 2: Lua functions on nested tables, Ruby
+ * accessors and `alias_method`, C function-pointer members and macros with comments, C++
+ * methods under deep qualified names, shell `[ … ]` tests, call receivers.
+ */
+export const EXTRACTOR_VERSION = 2;
