@@ -50,6 +50,8 @@ export interface RelevanceResult {
   files: number;
   chunks: number;
   scores: Record<string, SetScores | null>;
+  /** Hybrid by the semantic half's share, for each `--weights` value. */
+  weightScores: Record<string, SetScores>;
 }
 
 /** Reads every set under bench/relevance/. */
@@ -139,6 +141,7 @@ export async function runRelevanceSet(
   set: RelevanceSet,
   semantic: boolean,
   verbose = false,
+  weights: readonly number[] = [],
 ): Promise<RelevanceResult> {
   const home = mkdtempSync(join(tmpdir(), 'codeindex-relevance-'));
   try {
@@ -206,6 +209,25 @@ export async function runRelevanceSet(
       }
       scores[mode] = used === mode ? scoreRankings(rankings, answers) : null;
     }
+    // `--weights a,b,…`: hybrid again with each share of the semantic half, on the same vectors.
+    const weightScores: Record<string, SetScores> = {};
+    if (scores.hybrid !== null && scores.hybrid !== undefined) {
+      for (const w of weights) {
+        const rankings: string[][] = [];
+        for (const x of set.questions) {
+          const r = await search.search({
+            query: x.q,
+            mode: 'hybrid',
+            groupBy: 'file',
+            limit: 10,
+            offset: 0,
+            semanticWeight: w,
+          });
+          rankings.push((r.files ?? []).map((f) => f.path.slice(prefix.length)));
+        }
+        weightScores[String(w)] = scoreRankings(rankings, answers);
+      }
+    }
     const bm25 = wholeFileBm25(docs);
     const bm25Rankings = set.questions.map((x) => bm25(x.q));
     scores.bm25_files = scoreRankings(bm25Rankings, answers);
@@ -220,7 +242,7 @@ export async function runRelevanceSet(
     }
     await search.close();
     store.close();
-    return { set: set.name, heldOut: set.heldOut, files: docs.length, chunks, scores };
+    return { set: set.name, heldOut: set.heldOut, files: docs.length, chunks, scores, weightScores };
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
@@ -237,5 +259,19 @@ export function relevanceTable(results: readonly RelevanceResult[]): string {
     '| set | files / chunks | text MRR / hit@1 / hit@5 | semantic | hybrid | BM25 whole files |',
     '| --- | --- | --- | --- | --- | --- |',
     ...rows,
+  ].join('\n');
+}
+
+/** MRR of hybrid per set for each semantic share tried with `--weights` (empty when none were). */
+export function weightTable(results: readonly RelevanceResult[]): string {
+  const weights = [...new Set(results.flatMap((r) => Object.keys(r.weightScores)))];
+  if (weights.length === 0) return '';
+  return [
+    `| set | text | ${weights.map((w) => `hybrid w=${w}`).join(' | ')} |`,
+    `| --- | --- | ${weights.map(() => '---').join(' | ')} |`,
+    ...results.map(
+      (r) =>
+        `| ${r.set}${r.heldOut ? ' (held out)' : ''} | ${r.scores.text?.mrr ?? 'n/a'} | ${weights.map((w) => r.weightScores[w]?.mrr ?? 'n/a').join(' | ')} |`,
+    ),
   ].join('\n');
 }

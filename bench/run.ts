@@ -18,7 +18,7 @@ import { type MemoryResult, measureMemory } from './memory.js';
 import { measureQueries, type QueryKind, type QueryResult } from './query.js';
 import { measureQueue, type QueueResult } from './queue.js';
 import { runRecall } from './recall-report.js';
-import { loadSets, relevanceTable, runRelevanceSet } from './relevance.js';
+import { loadSets, relevanceTable, runRelevanceSet, weightTable } from './relevance.js';
 import { measureStages, type StageResult } from './stages.js';
 
 const COMMANDS = [
@@ -250,17 +250,29 @@ function runScript(file: string, rest: string[]): Promise<number> {
   });
 }
 
-/** `relevance [--semantic] [--set name] [--tuning (held-out sets left out)] [--verbose (per question, on stderr)]`: MRR by file per question set (bench/relevance.ts). */
+/** `relevance [--semantic] [--set name] [--tuning (held-out sets left out)] [--verbose (per question, on stderr)] [--weights 0.1,0.3 (hybrid with each semantic share)]`: MRR by file per question set (bench/relevance.ts). */
 async function runRelevance(rest: readonly string[]): Promise<number> {
   const i = rest.indexOf('--set');
   const only = i >= 0 ? rest[i + 1] : undefined;
+  const w = rest.indexOf('--weights');
+  const weights =
+    w >= 0
+      ? (rest[w + 1] ?? '')
+          .split(',')
+          .map(Number)
+          .filter((x) => x >= 0 && x <= 1)
+      : [];
   const results = [];
   for (const set of loadSets()) {
     if (only !== undefined && set.name !== only) continue;
     if (rest.includes('--tuning') && set.heldOut) continue;
-    results.push(await runRelevanceSet(set, rest.includes('--semantic'), rest.includes('--verbose')));
+    results.push(
+      await runRelevanceSet(set, rest.includes('--semantic'), rest.includes('--verbose'), weights),
+    );
   }
   process.stdout.write(`${relevanceTable(results)}\n`);
+  const byWeight = weightTable(results);
+  if (byWeight !== '') process.stdout.write(`\n${byWeight}\n`);
   mkdirSync(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
   writeFileSync(
     join(REPO_ROOT, 'bench', 'results', 'relevance.json'),

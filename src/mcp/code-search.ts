@@ -32,6 +32,8 @@ export interface CodeSearchQuery {
   language?: LanguageId | undefined;
   limit: number;
   offset: number;
+  /** Hybrid only: the semantic half's share (default {@link SEMANTIC_WEIGHT}); for benchmarks. */
+  semanticWeight?: number | undefined;
 }
 
 /** One file of a grouped result: its score and its best chunks. */
@@ -56,7 +58,7 @@ export interface CodeSearchResult {
 const MIN_POOL = 50;
 const MAX_POOL = 400;
 /** Share of the semantic half in hybrid scores (text holds the rest). */
-const SEMANTIC_WEIGHT = 0.3;
+export const SEMANTIC_WEIGHT = 0.3;
 /** Chunks shown per file when grouped by file. */
 const CHUNKS_PER_FILE = 3;
 
@@ -207,7 +209,7 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
       const intent = readIntent(q.query, {
         includeTests: q.includeTests ?? false,
         mainLanguages: q.language ? new Set() : mainLanguages(s, rootsInScope),
-        semanticWeight: mode === 'semantic' ? 1 : mode === 'text' ? 0 : SEMANTIC_WEIGHT,
+        semanticWeight: mode === 'semantic' ? 1 : mode === 'text' ? 0 : (q.semanticWeight ?? SEMANTIC_WEIGHT),
       });
       const terms = text?.terms ?? new Set<string>();
       const scored: { item: ChunkRecord; path: string; score: number }[] = [];
