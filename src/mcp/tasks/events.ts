@@ -62,7 +62,11 @@ export class TaskEventRelay {
     this.conn ??= createRedis(url, 'worker');
     this.conn.on('error', (e) => this.log.debug('redis error (queue events)', { error: e.message }));
     for (const q of TASK_QUEUES) {
-      const ev = new QueueEvents(q, { connection: this.conn, prefix: this.cfg.queuePrefix });
+      // From the stream's current last entry, not BullMQ's default `$`: `$` is sent again on every
+      // blocking read that timed out, so an event written between two reads would be missed.
+      const lastEventId = await lastStreamId(this.conn, `${this.cfg.queuePrefix}:${q}:events`);
+      if (this.closed) return;
+      const ev = new QueueEvents(q, { connection: this.conn, prefix: this.cfg.queuePrefix, lastEventId });
       ev.on('error', (e) => this.log.debug('queue events error', { queue: q, error: errorMessage(e) }));
       const ended = ({ jobId }: { jobId: string }) => {
         if (!TOOL_TASK_ID.test(jobId)) return;
@@ -85,4 +89,10 @@ export class TaskEventRelay {
     this.conn?.disconnect();
     this.conn = null;
   }
+}
+
+/** The id of a stream's last entry; `0-0` (everything from its first entry) when it has none. */
+async function lastStreamId(conn: Redis, key: string): Promise<string> {
+  const last = (await conn.xrevrange(key, '+', '-', 'COUNT', 1)) as [string, string[]][];
+  return last[0]?.[0] ?? '0-0';
 }
