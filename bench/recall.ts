@@ -202,10 +202,7 @@ function listFiles(root: string, extensions: readonly string[], out: string[], l
   }
 }
 
-/**
- * Files of one sample whose detected language is the set's (a `.h` of C++ is not C). A file is
- * taken once, however many roots hold it.
- */
+/** Files of one sample whose detected language is the set's (a `.h` of C++ is not C). */
 function filesOf(set: LanguageSet, sample: Sample): string[] {
   const roots = sample === 'tuned' ? set.roots : set.heldOut;
   const extensions = sample === 'tuned' ? set.extensions : (set.heldOutExtensions ?? set.extensions);
@@ -325,88 +322,86 @@ function measureOne(
   set: LanguageSet,
   sample: Sample,
 ): RecallResult {
-  {
-    const files = filesOf(set, sample);
-    const tags = ctagsTags(set, files);
-    const names = new Map<string, Map<string, number>>();
-    // Every name extracted per file (`names` counts down as ctags tags are matched).
-    const extractedNames = new Map<string, Set<string>>();
-    // Line ranges of the functions found per file: ctags' Lua parser has no scopes, so a Lua tag
-    // inside a function (`local function cmp`, `fn = function_arg(...)`) is a local, left out.
-    const functionBodies = new Map<string, [number, number][]>();
-    let bytes = 0;
-    let indexSymbols = 0;
-    for (const f of files) {
-      const text = readFileSync(f, 'utf8');
-      bytes += Buffer.byteLength(text);
-      const counts = new Map<string, number>();
-      const bodies: [number, number][] = [];
-      for (const s of extractor.extractFile(text, set.language).symbols) {
-        counts.set(s.name, (counts.get(s.name) ?? 0) + 1);
-        indexSymbols++;
-        if (s.kind === 'function' || s.kind === 'method') bodies.push([s.startLine, s.endLine]);
-      }
-      functionBodies.set(f, bodies);
-      names.set(f, counts);
-      extractedNames.set(f, new Set(counts.keys()));
+  const files = filesOf(set, sample);
+  const tags = ctagsTags(set, files);
+  const names = new Map<string, Map<string, number>>();
+  // Every name extracted per file (`names` counts down as ctags tags are matched).
+  const extractedNames = new Map<string, Set<string>>();
+  // Line ranges of the functions found per file: ctags' Lua parser has no scopes, so a Lua tag
+  // inside a function (`local function cmp`, `fn = function_arg(...)`) is a local, left out.
+  const functionBodies = new Map<string, [number, number][]>();
+  let bytes = 0;
+  let indexSymbols = 0;
+  for (const f of files) {
+    const text = readFileSync(f, 'utf8');
+    bytes += Buffer.byteLength(text);
+    const counts = new Map<string, number>();
+    const bodies: [number, number][] = [];
+    for (const s of extractor.extractFile(text, set.language).symbols) {
+      counts.set(s.name, (counts.get(s.name) ?? 0) + 1);
+      indexSymbols++;
+      if (s.kind === 'function' || s.kind === 'method') bodies.push([s.startLine, s.endLine]);
     }
-    // The first pass warmed up the grammar and the JIT; the fastest of three more is kept (the
-    // machine is shared, so one pass is noisy).
-    const texts = files.map((f) => readFileSync(f, 'utf8'));
-    let bestMs = Number.POSITIVE_INFINITY;
-    for (let run = 0; run < 3; run++) {
-      const t0 = performance.now();
-      for (const text of texts) extractor.extractFile(text, set.language);
-      bestMs = Math.min(bestMs, performance.now() - t0);
+    functionBodies.set(f, bodies);
+    names.set(f, counts);
+    extractedNames.set(f, new Set(counts.keys()));
+  }
+  // The first pass warmed up the grammar and the JIT; the fastest of three more is kept (the
+  // machine is shared, so one pass is noisy).
+  const texts = files.map((f) => readFileSync(f, 'utf8'));
+  let bestMs = Number.POSITIVE_INFINITY;
+  for (let run = 0; run < 3; run++) {
+    const t0 = performance.now();
+    for (const text of texts) extractor.extractFile(text, set.language);
+    bestMs = Math.min(bestMs, performance.now() - t0);
+  }
+  const msPerMb = bestMs / (bytes / 1e6);
+  let found = 0;
+  const missedByKind: Record<string, number> = {};
+  const missedExamples: string[] = [];
+  const insideFunction = (t: CtagsTag): boolean =>
+    t.line !== undefined &&
+    (functionBodies.get(t.path) ?? []).some(([start, end]) => t.line! > start && t.line! <= end);
+  let localTags = 0;
+  for (const t of tags) {
+    if (set.language === 'lua' && insideFunction(t)) {
+      localTags++;
+      continue;
     }
-    const msPerMb = bestMs / (bytes / 1e6);
-    let found = 0;
-    const missedByKind: Record<string, number> = {};
-    const missedExamples: string[] = [];
-    const insideFunction = (t: CtagsTag): boolean =>
-      t.line !== undefined &&
-      (functionBodies.get(t.path) ?? []).some(([start, end]) => t.line! > start && t.line! <= end);
-    let localTags = 0;
-    for (const t of tags) {
-      if (set.language === 'lua' && insideFunction(t)) {
-        localTags++;
+    const counts = names.get(t.path);
+    const name = indexName(t, set.language);
+    const n = counts?.get(name) ?? 0;
+    if (set.language === 'ruby' && t.kind === 'accessor' && t.name.endsWith('=')) {
+      // ctags reports `attr_accessor :x` as `x` and `x=`; the index has one property `x`.
+      const reader = t.name.slice(0, -1);
+      if (counts?.has(reader) === true || (extractedNames.get(t.path)?.has(reader) ?? false)) {
+        found++;
         continue;
       }
-      const counts = names.get(t.path);
-      const name = indexName(t, set.language);
-      const n = counts?.get(name) ?? 0;
-      if (set.language === 'ruby' && t.kind === 'accessor' && t.name.endsWith('=')) {
-        // ctags reports `attr_accessor :x` as `x` and `x=`; the index has one property `x`.
-        const reader = t.name.slice(0, -1);
-        if (counts?.has(reader) === true || (extractedNames.get(t.path)?.has(reader) ?? false)) {
-          found++;
-          continue;
-        }
-      }
-      if (counts !== undefined && n > 0) {
-        counts.set(name, n - 1);
-        found++;
-      } else {
-        missedByKind[t.kind] = (missedByKind[t.kind] ?? 0) + 1;
-        if (missedExamples.length < Number(process.env.RECALL_EXAMPLES ?? 8))
-          missedExamples.push(`${t.kind} ${t.name} (${t.path})`);
-      }
     }
-    return {
-      language: set.language,
-      sample,
-      files: files.length,
-      bytes,
-      ctagsDefinitions: tags.length - localTags,
-      found,
-      recall: set.ctags === null ? null : tags.length === localTags ? 1 : found / (tags.length - localTags),
-      indexSymbols,
-      msPerMb,
-      perByteVsPython: 0,
-      missedByKind,
-      missedExamples,
-    };
+    if (counts !== undefined && n > 0) {
+      counts.set(name, n - 1);
+      found++;
+    } else {
+      missedByKind[t.kind] = (missedByKind[t.kind] ?? 0) + 1;
+      if (missedExamples.length < Number(process.env.RECALL_EXAMPLES ?? 8))
+        missedExamples.push(`${t.kind} ${t.name} (${t.path})`);
+    }
   }
+  return {
+    language: set.language,
+    sample,
+    files: files.length,
+    bytes,
+    ctagsDefinitions: tags.length - localTags,
+    found,
+    recall: set.ctags === null ? null : tags.length === localTags ? 1 : found / (tags.length - localTags),
+    indexSymbols,
+    msPerMb,
+    perByteVsPython: 0,
+    missedByKind,
+    missedExamples,
+  };
 }
 
 /** Fetches the npm tarballs the sources come from into `.bench-cache/recall-src/`. */
