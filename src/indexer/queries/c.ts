@@ -65,48 +65,29 @@ const C_COMMON = String.raw`
 export const C_QUERY = C_COMMON;
 
 /**
- * C++: classes, namespaces, methods, templates and the rest on top of the shared patterns. A
- * method defined outside its class (`Shape::area`, `web::json::value::parse`, also returning a
- * pointer or a reference, also a destructor or an operator) has one pattern per nesting depth of
- * its qualified name, up to four; the innermost scope is the `@receiver`.
+ * Out-of-class method definitions: `Shape::area` up to `a::b::c::D::m` (the innermost scope is
+ * the `@receiver`), returning a value, a pointer or a reference, named by an identifier, a
+ * destructor or an operator: one pattern per combination, since a query cannot nest recursively.
  */
-export const CPP_QUERY = String.raw`
-(function_definition declarator: (function_declarator declarator: (qualified_identifier scope: (_) @receiver name: (identifier) @name))) @definition.method
-(function_definition declarator: (function_declarator declarator: (qualified_identifier scope: (_) @receiver name: (destructor_name) @name))) @definition.method
-(function_definition declarator: (function_declarator declarator: (qualified_identifier scope: (_) @receiver name: (operator_name) @name))) @definition.method
-(function_definition declarator: (function_declarator declarator: (qualified_identifier name: (qualified_identifier scope: (_) @receiver name: (identifier) @name)))) @definition.method
-(function_definition declarator: (function_declarator declarator: (qualified_identifier name: (qualified_identifier scope: (_) @receiver name: (destructor_name) @name)))) @definition.method
-(function_definition declarator: (function_declarator declarator: (qualified_identifier name: (qualified_identifier scope: (_) @receiver name: (operator_name) @name)))) @definition.method
-(function_definition declarator: (function_declarator declarator: (qualified_identifier name: (qualified_identifier name: (qualified_identifier scope: (_) @receiver name: (identifier) @name))))) @definition.method
-(function_definition declarator: (function_declarator declarator: (qualified_identifier name: (qualified_identifier name: (qualified_identifier scope: (_) @receiver name: (destructor_name) @name))))) @definition.method
-(function_definition declarator: (function_declarator declarator: (qualified_identifier name: (qualified_identifier name: (qualified_identifier scope: (_) @receiver name: (operator_name) @name))))) @definition.method
-(function_definition declarator: (function_declarator declarator: (qualified_identifier name: (qualified_identifier name: (qualified_identifier name: (qualified_identifier scope: (_) @receiver name: (identifier) @name)))))) @definition.method
-(function_definition declarator: (function_declarator declarator: (qualified_identifier name: (qualified_identifier name: (qualified_identifier name: (qualified_identifier scope: (_) @receiver name: (destructor_name) @name)))))) @definition.method
-(function_definition declarator: (function_declarator declarator: (qualified_identifier name: (qualified_identifier name: (qualified_identifier name: (qualified_identifier scope: (_) @receiver name: (operator_name) @name)))))) @definition.method
-(function_definition declarator: (pointer_declarator declarator: (function_declarator declarator: (qualified_identifier scope: (_) @receiver name: (identifier) @name)))) @definition.method
-(function_definition declarator: (pointer_declarator declarator: (function_declarator declarator: (qualified_identifier scope: (_) @receiver name: (destructor_name) @name)))) @definition.method
-(function_definition declarator: (pointer_declarator declarator: (function_declarator declarator: (qualified_identifier scope: (_) @receiver name: (operator_name) @name)))) @definition.method
-(function_definition declarator: (pointer_declarator declarator: (function_declarator declarator: (qualified_identifier name: (qualified_identifier scope: (_) @receiver name: (identifier) @name))))) @definition.method
-(function_definition declarator: (pointer_declarator declarator: (function_declarator declarator: (qualified_identifier name: (qualified_identifier scope: (_) @receiver name: (destructor_name) @name))))) @definition.method
-(function_definition declarator: (pointer_declarator declarator: (function_declarator declarator: (qualified_identifier name: (qualified_identifier scope: (_) @receiver name: (operator_name) @name))))) @definition.method
-(function_definition declarator: (pointer_declarator declarator: (function_declarator declarator: (qualified_identifier name: (qualified_identifier name: (qualified_identifier scope: (_) @receiver name: (identifier) @name)))))) @definition.method
-(function_definition declarator: (pointer_declarator declarator: (function_declarator declarator: (qualified_identifier name: (qualified_identifier name: (qualified_identifier scope: (_) @receiver name: (destructor_name) @name)))))) @definition.method
-(function_definition declarator: (pointer_declarator declarator: (function_declarator declarator: (qualified_identifier name: (qualified_identifier name: (qualified_identifier scope: (_) @receiver name: (operator_name) @name)))))) @definition.method
-(function_definition declarator: (pointer_declarator declarator: (function_declarator declarator: (qualified_identifier name: (qualified_identifier name: (qualified_identifier name: (qualified_identifier scope: (_) @receiver name: (identifier) @name))))))) @definition.method
-(function_definition declarator: (pointer_declarator declarator: (function_declarator declarator: (qualified_identifier name: (qualified_identifier name: (qualified_identifier name: (qualified_identifier scope: (_) @receiver name: (destructor_name) @name))))))) @definition.method
-(function_definition declarator: (pointer_declarator declarator: (function_declarator declarator: (qualified_identifier name: (qualified_identifier name: (qualified_identifier name: (qualified_identifier scope: (_) @receiver name: (operator_name) @name))))))) @definition.method
-(function_definition declarator: (reference_declarator (function_declarator declarator: (qualified_identifier scope: (_) @receiver name: (identifier) @name)))) @definition.method
-(function_definition declarator: (reference_declarator (function_declarator declarator: (qualified_identifier scope: (_) @receiver name: (destructor_name) @name)))) @definition.method
-(function_definition declarator: (reference_declarator (function_declarator declarator: (qualified_identifier scope: (_) @receiver name: (operator_name) @name)))) @definition.method
-(function_definition declarator: (reference_declarator (function_declarator declarator: (qualified_identifier name: (qualified_identifier scope: (_) @receiver name: (identifier) @name))))) @definition.method
-(function_definition declarator: (reference_declarator (function_declarator declarator: (qualified_identifier name: (qualified_identifier scope: (_) @receiver name: (destructor_name) @name))))) @definition.method
-(function_definition declarator: (reference_declarator (function_declarator declarator: (qualified_identifier name: (qualified_identifier scope: (_) @receiver name: (operator_name) @name))))) @definition.method
-(function_definition declarator: (reference_declarator (function_declarator declarator: (qualified_identifier name: (qualified_identifier name: (qualified_identifier scope: (_) @receiver name: (identifier) @name)))))) @definition.method
-(function_definition declarator: (reference_declarator (function_declarator declarator: (qualified_identifier name: (qualified_identifier name: (qualified_identifier scope: (_) @receiver name: (destructor_name) @name)))))) @definition.method
-(function_definition declarator: (reference_declarator (function_declarator declarator: (qualified_identifier name: (qualified_identifier name: (qualified_identifier scope: (_) @receiver name: (operator_name) @name)))))) @definition.method
-(function_definition declarator: (reference_declarator (function_declarator declarator: (qualified_identifier name: (qualified_identifier name: (qualified_identifier name: (qualified_identifier scope: (_) @receiver name: (identifier) @name))))))) @definition.method
-(function_definition declarator: (reference_declarator (function_declarator declarator: (qualified_identifier name: (qualified_identifier name: (qualified_identifier name: (qualified_identifier scope: (_) @receiver name: (destructor_name) @name))))))) @definition.method
-(function_definition declarator: (reference_declarator (function_declarator declarator: (qualified_identifier name: (qualified_identifier name: (qualified_identifier name: (qualified_identifier scope: (_) @receiver name: (operator_name) @name))))))) @definition.method
+function qualifiedMethodPatterns(): string {
+  const out: string[] = [];
+  for (const wrap of ['', 'pointer_declarator declarator: ', 'reference_declarator ']) {
+    for (let depth = 1; depth <= 4; depth++) {
+      for (const name of ['identifier', 'destructor_name', 'operator_name']) {
+        let qualified = `(qualified_identifier scope: (_) @receiver name: (${name}) @name)`;
+        for (let d = 1; d < depth; d++) qualified = `(qualified_identifier name: ${qualified})`;
+        const declarator = `(function_declarator declarator: ${qualified})`;
+        out.push(
+          `(function_definition declarator: ${wrap === '' ? declarator : `(${wrap}${declarator})`}) @definition.method`,
+        );
+      }
+    }
+  }
+  return out.join('\n');
+}
+
+/** C++ patterns after the out-of-class methods. */
+const CPP_REST = String.raw`
 (function_definition declarator: (function_declarator declarator: (field_identifier) @name)) @definition.method
 (function_definition declarator: (pointer_declarator declarator: (function_declarator declarator: (field_identifier) @name))) @definition.method
 (function_definition declarator: (reference_declarator (function_declarator declarator: (field_identifier) @name))) @definition.method
@@ -144,3 +125,11 @@ export const CPP_QUERY = String.raw`
 (call_expression function: (field_expression field: (template_method name: (field_identifier) @reference.call)))
 (using_declaration "namespace" (_) @import.source) @import
 ${C_COMMON}`;
+
+/**
+ * C++: classes, namespaces, methods, templates and the rest on top of the shared patterns. A
+ * method defined outside its class (`Shape::area`, `web::json::value::parse`, also returning a
+ * pointer or a reference, also a destructor or an operator) has one pattern per nesting depth of
+ * its qualified name, up to four; the innermost scope is the `@receiver`.
+ */
+export const CPP_QUERY = `\n${qualifiedMethodPatterns()}${CPP_REST}`;
