@@ -325,8 +325,6 @@ function measureOne(
   const files = filesOf(set, sample);
   const tags = ctagsTags(set, files);
   const names = new Map<string, Map<string, number>>();
-  // Every name extracted per file (`names` counts down as ctags tags are matched).
-  const extractedNames = new Map<string, Set<string>>();
   // Line ranges of the functions found per file: ctags' Lua parser has no scopes, so a Lua tag
   // inside a function (`local function cmp`, `fn = function_arg(...)`) is a local, left out.
   const functionBodies = new Map<string, [number, number][]>();
@@ -344,7 +342,6 @@ function measureOne(
     }
     functionBodies.set(f, bodies);
     names.set(f, counts);
-    extractedNames.set(f, new Set(counts.keys()));
   }
   // The first pass warmed up the grammar and the JIT; the fastest of three more is kept (the
   // machine is shared, so one pass is noisy).
@@ -372,9 +369,9 @@ function measureOne(
     const name = indexName(t, set.language);
     const n = counts?.get(name) ?? 0;
     if (set.language === 'ruby' && t.kind === 'accessor' && t.name.endsWith('=')) {
-      // ctags reports `attr_accessor :x` as `x` and `x=`; the index has one property `x`.
-      const reader = t.name.slice(0, -1);
-      if (counts?.has(reader) === true || (extractedNames.get(t.path)?.has(reader) ?? false)) {
+      // ctags reports `attr_accessor :x` as `x` and `x=`; the index has one property `x`
+      // (`counts` keeps a name's key when its count reaches 0).
+      if (counts?.has(t.name.slice(0, -1)) === true) {
         found++;
         continue;
       }

@@ -150,9 +150,7 @@ export function receiverClass(text: string, enclosing: string | null): string | 
     const container = enclosing.slice(0, cut);
     return container.slice(container.lastIndexOf('.') + 1) || null;
   }
-  const code = text.charCodeAt(0);
-  if (code >= 65 && code <= 90 && /^[A-Za-z_$][\w$]*$/.test(text)) return text;
-  return null;
+  return /^[A-Z][\w$]*$/.test(text) ? text : null;
 }
 
 export function resolveRefs(
