@@ -195,38 +195,37 @@ export async function runRelevanceSet(
     const answers = set.questions.map((x) => x.files);
     const scores: Record<string, SetScores | null> = {};
     const prefix = set.root.endsWith('/') ? set.root : `${set.root}/`;
-    let textRankings: string[][] = [];
-    for (const mode of ['text', 'semantic', 'hybrid'] as SearchMode[]) {
+    // Every question's answering files in rank order, and the mode the search really used.
+    const rankAll = async (mode: SearchMode, semanticWeight?: number) => {
       const rankings: string[][] = [];
-      if (mode === 'text') textRankings = rankings;
       let used = mode;
       for (const x of set.questions) {
-        const r = await search.search({ query: x.q, mode, groupBy: 'file', limit: 10, offset: 0 });
+        const r = await search.search({
+          query: x.q,
+          mode,
+          groupBy: 'file',
+          limit: 10,
+          offset: 0,
+          ...(semanticWeight === undefined ? {} : { semanticWeight }),
+        });
         used = r.mode;
         // Without grouping (older builds), files in the order their first chunk appears.
         const paths = r.files?.map((f) => f.path) ?? [...new Set(r.hits.map((h) => h.path))];
         rankings.push(paths.map((p) => p.slice(prefix.length)));
       }
+      return { rankings, used };
+    };
+    let textRankings: string[][] = [];
+    for (const mode of ['text', 'semantic', 'hybrid'] as SearchMode[]) {
+      const { rankings, used } = await rankAll(mode);
+      if (mode === 'text') textRankings = rankings;
       scores[mode] = used === mode ? scoreRankings(rankings, answers) : null;
     }
     // `--weights a,b,…`: hybrid again with each share of the semantic half, on the same vectors.
     const weightScores: Record<string, SetScores> = {};
     if (scores.hybrid !== null && scores.hybrid !== undefined) {
-      for (const w of weights) {
-        const rankings: string[][] = [];
-        for (const x of set.questions) {
-          const r = await search.search({
-            query: x.q,
-            mode: 'hybrid',
-            groupBy: 'file',
-            limit: 10,
-            offset: 0,
-            semanticWeight: w,
-          });
-          rankings.push((r.files ?? []).map((f) => f.path.slice(prefix.length)));
-        }
-        weightScores[String(w)] = scoreRankings(rankings, answers);
-      }
+      for (const w of weights)
+        weightScores[String(w)] = scoreRankings((await rankAll('hybrid', w)).rankings, answers);
     }
     const bm25 = wholeFileBm25(docs);
     const bm25Rankings = set.questions.map((x) => bm25(x.q));
