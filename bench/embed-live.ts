@@ -53,7 +53,7 @@ async function main(): Promise<void> {
       const end = Date.now() + timeoutMs;
       let last = 0;
       for (;;) {
-        const c = store.vectorCoverage(corpus.root, model);
+        const c = await store.vectorCoverage(corpus.root, model);
         if (c.pending === 0 && c.embedded > 0) return { at: Date.now(), embedded: c.embedded };
         if (Date.now() - last > 30_000) {
           log(`coverage ${c.embedded}/${c.embedded + c.pending}`);
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     } finally {
       writeFileSync(abs, original);
     }
-    store.close();
+    await store.close();
     const peaks = sampler.stop();
     const result = {
       corpus: corpus.name,

@@ -159,8 +159,9 @@ export async function measureQueries(corpus: Corpus, n: number): Promise<QueryRe
     try {
       for (const [kind, list] of kinds) {
         const run = async (q: string): Promise<number> => {
-          if (kind === 'search_symbols') return store.searchSymbols({ query: q, limit: 20 }).hits.length;
-          if (kind === 'get_file_outline') return store.fileOutline(q)?.length ?? 0;
+          if (kind === 'search_symbols')
+            return (await store.searchSymbols({ query: q, limit: 20 })).hits.length;
+          if (kind === 'get_file_outline') return (await store.fileOutline(q))?.length ?? 0;
           const mode = kind === 'search_code:text' ? 'text' : 'hybrid';
           return (await search.search({ query: q, mode, limit: 10, offset: 0 })).hits.length;
         };
@@ -169,7 +170,7 @@ export async function measureQueries(corpus: Corpus, n: number): Promise<QueryRe
         nonEmpty[kind] = m.nonEmpty;
       }
     } finally {
-      store.close();
+      await store.close();
     }
 
     // Over MCP stdio: a real server process, tool defaults.

@@ -171,20 +171,20 @@ export async function runRelevanceSet(
         extraction: extractor.extractFile(text, language),
       });
     }
-    store.writeBatch(set.root, writes);
+    await store.writeBatch(set.root, writes);
     const chunks = writes.reduce((a, w) => a + (w.extraction?.chunks.length ?? 0), 0);
     if (semantic) {
       const model = embeddingModel(cfg);
       const provider = createEmbeddingProvider({ provider: 'local', model });
       for (;;) {
-        const todo = store.chunksMissingVectors(set.root, model, 256);
+        const todo = await store.chunksMissingVectors(set.root, model, 256);
         if (todo.length === 0) break;
         // What a worker embeds: the provider's document text (path, name, signature, doc).
         const v = await provider.embed(
           todo.map((c) => (provider.documentText ? provider.documentText(c) : c.content)),
           'document',
         );
-        store.upsertVectors(
+        await store.upsertVectors(
           model,
           v[0]!.length,
           todo.map((c, i) => ({ hash: c.hash, vector: v[i]! })),
@@ -240,7 +240,7 @@ export async function runRelevanceSet(
       }
     }
     await search.close();
-    store.close();
+    await store.close();
     return { set: set.name, heldOut: set.heldOut, files: docs.length, chunks, scores, weightScores };
   } finally {
     rmSync(home, { recursive: true, force: true });

@@ -67,9 +67,9 @@ export async function measureStages(corpus: Corpus, batchSize = 200): Promise<St
   const store = openIndexStore(join(dir, 'index.db'));
   t = performance.now();
   for (let i = 0; i < writes.length; i += batchSize)
-    store.writeBatch(corpus.root, writes.slice(i, i + batchSize));
+    await store.writeBatch(corpus.root, writes.slice(i, i + batchSize));
   const write = performance.now() - t;
-  store.close();
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 
   const ms = { read, parse, query, extractRest: Math.max(0, rest), write };

@@ -241,7 +241,7 @@ async function serve(cfg: Config, log: Logger, v?: Values): Promise<number> {
       // Keep indexed roots fresh from the start (only those this client may touch).
       const allowed = await ctx.allowedRoots().catch(() => [] as string[]);
       try {
-        for (const r of ctx.store().listRoots()) {
+        for (const r of await ctx.store().listRoots()) {
           if (allowed.some((a) => r.path === a || r.path.startsWith(`${a}/`))) ctx.onRootIndexed?.(r.path);
         }
       } catch {
@@ -367,12 +367,12 @@ async function searchCommand(cfg: Config, query: string, v: Values): Promise<num
   }
   try {
     const store = openIndexStore(indexDbPath(cfg), { readonly: true });
-    const r = store.searchSymbols({
+    const r = await store.searchSymbols({
       query,
       limit: Number(v.limit ?? 20),
       ...(v.kind ? { kind: v.kind as never } : {}),
     });
-    store.close();
+    await store.close();
     if (v.json) process.stdout.write(`${JSON.stringify(r.hits)}\n`);
     else
       for (const h of r.hits)
@@ -390,8 +390,8 @@ async function statusCommand(cfg: Config, log: Logger, v: Values): Promise<numbe
   const out: Record<string, unknown> = {};
   try {
     const store = openIndexStore(indexDbPath(cfg), { readonly: true });
-    out.roots = store.rootStatus();
-    store.close();
+    out.roots = await store.rootStatus();
+    await store.close();
   } catch (err) {
     out.roots = [];
     out.index_error = errorMessage(err);
@@ -514,8 +514,8 @@ async function doctorCommand(cfg: Config, log: Logger, v: Values): Promise<numbe
 async function cleanupCommand(cfg: Config, v: Values): Promise<number> {
   try {
     const store = openIndexStore(indexDbPath(cfg));
-    const r = store.cleanup({ days: Number(v.days ?? cfg.cleanupDays), dryRun: Boolean(v['dry-run']) });
-    store.close();
+    const r = await store.cleanup({ days: Number(v.days ?? cfg.cleanupDays), dryRun: Boolean(v['dry-run']) });
+    await store.close();
     process.stdout.write(`${JSON.stringify(r)}\n`);
     return 0;
   } catch (err) {

@@ -69,12 +69,12 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
   });
   try {
     // Opens (creates, migrates) the index now, so a damaged one is dealt with before any job.
-    store.listRoots();
+    await store.listRoots();
   } catch (err) {
     log.warn('index not usable at start', { error: errorMessage(err) });
   }
   const extractor = createExtractor({ parseTimeoutMs: cfg.parseTimeoutMs });
-  const roots = new RootGuard(cfg, () => store.listRoots().map((r) => r.path));
+  const roots = new RootGuard(cfg, async () => (await store.listRoots()).map((r) => r.path));
   // Grammars, queries and JIT before the worker takes jobs: the first batch after start-up is as
   // fast as any other (~0.3 s saved per worker process on the first repository).
   if (opts.queues.includes('indexing')) {
@@ -251,7 +251,7 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
       for (const w of workers) void w.disconnect().catch(() => {});
       sub.disconnect();
       clientConn.disconnect();
-      store.close();
+      await store.close();
     },
   };
 }

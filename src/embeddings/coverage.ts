@@ -37,14 +37,14 @@ export function formatEta(seconds: number): string {
  * The note a semantic or hybrid answer carries while some of its roots' chunks have no vector
  * yet (first indexing, or re-embedding after a model change): those chunks are found by text only.
  */
-export function partialCoverageNote(
-  coverage: (root: string) => { embedded: number; pending: number },
+export async function partialCoverageNote(
+  coverage: (root: string) => Promise<{ embedded: number; pending: number }>,
   roots: readonly string[],
-): string | undefined {
+): Promise<string | undefined> {
   let embedded = 0;
   let pending = 0;
   for (const r of roots) {
-    const c = coverage(r);
+    const c = await coverage(r);
     embedded += c.embedded;
     pending += c.pending;
   }

@@ -148,8 +148,8 @@ export interface LoadedVectors {
   dims: number;
 }
 
-/** Loads all vectors of one root and model. Injected: the SQLite store owns the data. */
-export type VectorLoader = (rootPath: string, model: string) => LoadedVectors;
+/** Loads all vectors of one root and model. Injected: the index store owns the data. */
+export type VectorLoader = (rootPath: string, model: string) => Promise<LoadedVectors>;
 
 /** A hit mapped back to the stored id (a chunk id). */
 export interface VectorHit {
@@ -175,7 +175,7 @@ export interface VectorIndex {
 /** Loads vectors once per (root, model, generation) and keeps them while memory allows. */
 export interface VectorIndexCache {
   /** The index for this generation: cached, or loaded now (replacing any older generation). */
-  get(rootPath: string, model: string, generation: number | string): VectorIndex;
+  get(rootPath: string, model: string, generation: number | string): Promise<VectorIndex>;
   /** Drops the cached vectors of a root (all models, or one). */
   invalidate(rootPath: string, model?: string): void;
   clear(): void;
@@ -244,7 +244,7 @@ export function createVectorIndexCache(options: VectorIndexCacheOptions): Vector
   };
 
   return {
-    get(rootPath, model, generation) {
+    async get(rootPath, model, generation) {
       const key = keyOf(rootPath, model);
       const hit = entries.get(key);
       entries.delete(key);
@@ -252,7 +252,7 @@ export function createVectorIndexCache(options: VectorIndexCacheOptions): Vector
         entries.set(key, hit);
         return hit;
       }
-      const index = createVectorIndex(rootPath, model, generation, load(rootPath, model));
+      const index = createVectorIndex(rootPath, model, generation, await load(rootPath, model));
       entries.set(key, index);
       for (const [k] of entries) {
         if (entries.size <= 1 || totalBytes() <= maxBytes) break;

@@ -38,9 +38,9 @@ const SLOW_LOAD_MS = 100;
 /** Matrices per root and model, loaded and reloaded as their roots change. */
 export interface VectorCore {
   /** Vectors held per root (loading what is out of date). */
-  sizes(scope: VectorScope): number[];
+  sizes(scope: VectorScope): Promise<number[]>;
   /** Best `k` over all roots of the scope, best first. */
-  search(scope: VectorScope, query: Float32Array, k: number): VectorHit[];
+  search(scope: VectorScope, query: Float32Array, k: number): Promise<VectorHit[]>;
 }
 
 /**
@@ -56,7 +56,7 @@ export interface VectorCore {
 export function createVectorCore(load: VectorLoader): VectorCore {
   const cache = createVectorIndexCache({ load });
   const loads = new Map<string, { stamp: string; at: number; ms: number; size: number }>();
-  const indexFor = (root: VectorRoot, model: string, vectorsVersion: number): VectorIndex => {
+  const indexFor = async (root: VectorRoot, model: string, vectorsVersion: number): Promise<VectorIndex> => {
     const key = `${model}\n${root.path}`;
     const stamp = `${root.generation}:${root.chunksVersion}:${vectorsVersion}`;
     const prev = loads.get(key);
@@ -68,16 +68,20 @@ export function createVectorCore(load: VectorLoader): VectorCore {
       return cache.get(root.path, model, prev.stamp);
     }
     const t0 = performance.now();
-    const idx = cache.get(root.path, model, stamp);
+    const idx = await cache.get(root.path, model, stamp);
     loads.set(key, { stamp, at: Date.now(), ms: performance.now() - t0, size: idx.size });
     return idx;
   };
   return {
-    sizes: (scope) => scope.roots.map((r) => indexFor(r, scope.model, scope.vectorsVersion).size),
-    search(scope, query, k) {
+    async sizes(scope) {
+      const sizes: number[] = [];
+      for (const r of scope.roots) sizes.push((await indexFor(r, scope.model, scope.vectorsVersion)).size);
+      return sizes;
+    },
+    async search(scope, query, k) {
       const hits: VectorHit[] = [];
       for (const r of scope.roots) {
-        const idx = indexFor(r, scope.model, scope.vectorsVersion);
+        const idx = await indexFor(r, scope.model, scope.vectorsVersion);
         if (idx.size > 0) hits.push(...idx.search(query, k));
       }
       return hits.sort((a, b) => b.score - a.score);

@@ -14,15 +14,21 @@ const core = createVectorCore((root, model) => {
   return store.loadVectors(root, model);
 });
 
-parentPort?.on('message', (req: VectorRequest) => {
-  let reply: VectorReply;
+async function answer(req: VectorRequest): Promise<VectorReply> {
   try {
-    reply =
-      req.op === 'sizes'
-        ? { id: req.id, sizes: core.sizes(req.scope) }
-        : { id: req.id, hits: core.search(req.scope, req.query, req.k) };
+    return req.op === 'sizes'
+      ? { id: req.id, sizes: await core.sizes(req.scope) }
+      : { id: req.id, hits: await core.search(req.scope, req.query, req.k) };
   } catch (err) {
-    reply = { id: req.id, error: err instanceof Error ? err.message : String(err) };
+    return { id: req.id, error: err instanceof Error ? err.message : String(err) };
   }
-  parentPort?.postMessage(reply);
+}
+
+// One request at a time, in arrival order, as before loading became asynchronous: two requests
+// never load the same matrix twice.
+let queue: Promise<void> = Promise.resolve();
+parentPort?.on('message', (req: VectorRequest) => {
+  queue = queue.then(async () => {
+    parentPort?.postMessage(await answer(req));
+  });
 });

@@ -82,7 +82,7 @@ export function createApiRouter(deps: HttpAppDeps): Router {
     const roots = (await deps.allowedRoots()).map(realOrSelf);
     if (prefix)
       return { prefix: [(await resolveAllowedPath(prefix, roots, { expect: 'any' })).realPath], roots };
-    return { prefix: confineToRoots(roots, deps.store, undefined), roots };
+    return { prefix: await confineToRoots(roots, deps.store, undefined), roots };
   };
 
   r.post(
@@ -152,7 +152,7 @@ export function createApiRouter(deps: HttpAppDeps): Router {
       const store = deps.store();
       const offset = decodeCursor(q.cursor);
       const { prefix, roots } = await scope(q.path_prefix);
-      const found = store.searchSymbols({
+      const found = await store.searchSymbols({
         query: q.q,
         limit: q.limit,
         offset,
@@ -160,7 +160,10 @@ export function createApiRouter(deps: HttpAppDeps): Router {
         ...(q.language ? { language: q.language } : {}),
         ...(prefix ? { pathPrefix: prefix } : {}),
       });
-      const isStale = staleChecker(store);
+      const isStale = await staleChecker(
+        store,
+        found.hits.map((h) => h.path),
+      );
       const symbols = found.hits
         .filter((h) => prefix || roots.some((root) => isInside(root, h.path)))
         .map((h) => symbolToOut(h, isStale(h.path)));
@@ -184,7 +187,10 @@ export function createApiRouter(deps: HttpAppDeps): Router {
         limit: q.limit,
         offset,
       });
-      const isStale = staleChecker(store);
+      const isStale = await staleChecker(
+        store,
+        found.hits.map((h) => h.path),
+      );
       const results = found.hits
         .filter((h) => prefix || roots.some((root) => isInside(root, h.path)))
         .map((h) => chunkHitToOut(h, isStale(h.path)));

@@ -78,15 +78,17 @@ export async function collectDashboardData(deps: HttpAppDeps): Promise<Dashboard
     if (existsSync(indexDbPath(deps.cfg))) {
       const store = deps.store();
       const model = embeddingModel(deps.cfg);
-      out.roots = store.rootStatus().map((s) => {
-        const d = describeRootStatus(store, s, deps.cfg.embeddings.provider === 'off' ? null : model);
-        return {
+      const roots: DashboardRoot[] = [];
+      for (const s of await store.rootStatus()) {
+        const d = await describeRootStatus(store, s, deps.cfg.embeddings.provider === 'off' ? null : model);
+        roots.push({
           ...d,
           embeddings: d.embeddings ?? null,
           watch: watchNotes(deps, s.root),
           failed_files: s.failedFiles,
-        };
-      });
+        });
+      }
+      out.roots = roots;
     }
   } catch (err) {
     out.index_error = errorMessage(err);

@@ -42,7 +42,7 @@ export async function checkHealth(deps: HttpAppDeps): Promise<HealthReport> {
     // No index yet is a healthy state: the first index_repository creates it.
     if (!existsSync(indexDbPath(deps.cfg))) return { ok: true, roots: 0, note: 'nothing indexed yet' };
     try {
-      return { ok: true, roots: deps.store().listRoots().length };
+      return { ok: true, roots: (await deps.store().listRoots()).length };
     } catch (err) {
       return { ok: false, error: errorMessage(err) };
     }

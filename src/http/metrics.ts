@@ -184,12 +184,12 @@ export function createMetrics(deps: HttpAppDeps) {
     );
   }
 
-  function refreshIndex(): void {
+  async function refreshIndex(): Promise<void> {
     for (const g of [files, skipped, symbols, refs, chunks, vectors, lastIndexed]) g.reset();
     if (!existsSync(indexDbPath(deps.cfg))) return;
     const store = deps.store();
     const model = embeddingModel(deps.cfg);
-    for (const s of store.rootStatus()) {
+    for (const s of await store.rootStatus()) {
       const root = s.root;
       files.set({ root, status: 'indexed' }, s.files.indexed);
       files.set({ root, status: 'skipped' }, s.files.skipped);
@@ -200,7 +200,7 @@ export function createMetrics(deps: HttpAppDeps) {
       chunks.set({ root }, s.chunks);
       if (s.lastIndexedAt) lastIndexed.set({ root }, s.lastIndexedAt / 1000);
       if (deps.cfg.embeddings.provider !== 'off') {
-        const cov = store.vectorCoverage(root, model);
+        const cov = await store.vectorCoverage(root, model);
         vectors.set({ root, state: 'embedded' }, cov.embedded);
         vectors.set({ root, state: 'pending' }, cov.pending);
       }
@@ -217,7 +217,7 @@ export function createMetrics(deps: HttpAppDeps) {
       deps.log.debug('metrics: queue figures unavailable', { error: errorMessage(err) });
     }
     try {
-      refreshIndex();
+      await refreshIndex();
       up.set({ source: 'sqlite' }, 1);
     } catch (err) {
       up.set({ source: 'sqlite' }, 0);

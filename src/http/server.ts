@@ -132,7 +132,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
         await t.client.close();
         t.conn.disconnect();
       }
-      (ownedStore as IndexStore | null)?.close();
+      await (ownedStore as IndexStore | null)?.close();
     },
   };
 }

@@ -118,11 +118,10 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
     if (!p) return null;
     const s = store();
     const prefixes = scopeList(q.pathPrefix);
-    const roots = s
-      .listRoots()
+    const roots = (await s.listRoots())
       .filter((r) => rootInScope(r.path, prefixes))
       .map((r) => ({ path: r.path, generation: r.generation, chunksVersion: r.chunksVersion }));
-    const base = { model, vectorsVersion: s.vectorsVersion() };
+    const base = { model, vectorsVersion: await s.vectorsVersion() };
     const sizes = await vectors.sizes({ ...base, roots });
     const withVectors = roots.filter((_, i) => (sizes[i] ?? 0) > 0);
     // No query embedding (maybe a paid API call) unless some root has vectors to compare it with.
@@ -136,7 +135,7 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
     }));
     // Awaited by the caller; this only keeps a failure from counting as unhandled meanwhile.
     result.catch(() => {});
-    const note = partialCoverageNote(
+    const note = await partialCoverageNote(
       (root) => s.vectorCoverage(root, model),
       withVectors.map((r) => r.path),
     );
@@ -148,12 +147,12 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
     string,
     { generation: number; counts: Partial<Record<LanguageId, number>> }
   >();
-  function mainLanguages(s: IndexStore, roots: readonly RootRow[]): Set<LanguageId> {
+  async function mainLanguages(s: IndexStore, roots: readonly RootRow[]): Promise<Set<LanguageId>> {
     const counts: Partial<Record<LanguageId, number>> = {};
     for (const r of roots) {
       let e = mainLanguageCache.get(r.path);
       if (e === undefined || e.generation !== r.generation) {
-        e = { generation: r.generation, counts: s.rootStatus(r.path)[0]?.languages ?? {} };
+        e = { generation: r.generation, counts: (await s.rootStatus(r.path))[0]?.languages ?? {} };
         mainLanguageCache.set(r.path, e);
       }
       for (const [l, n] of Object.entries(e.counts) as [LanguageId, number][])
@@ -184,7 +183,7 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
       if (q.pathPrefix) Object.assign(textQuery, { pathPrefix: q.pathPrefix });
       if (q.language) Object.assign(textQuery, { language: q.language });
       const semantic = mode === 'text' ? null : await startSemantic(q, pool * 2);
-      const text = mode === 'semantic' && semantic !== null ? null : s.rankText(textQuery);
+      const text = mode === 'semantic' && semantic !== null ? null : await s.rankText(textQuery);
       const sem = semantic === null ? null : await semantic.result;
       if (sem === null && mode !== 'text') {
         mode = 'text';
@@ -210,16 +209,16 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
       }
       const ids = [...new Set([...textScore.keys(), ...semScore.keys()])];
       const prefixes = scopeList(q.pathPrefix);
-      const rootsInScope = s.listRoots().filter((r) => rootInScope(r.path, prefixes));
+      const rootsInScope = (await s.listRoots()).filter((r) => rootInScope(r.path, prefixes));
       const exclude = q.exclude !== undefined && q.exclude.length > 0 ? compileGlobs(q.exclude) : null;
       const intent = readIntent(q.query, {
         includeTests: q.includeTests ?? false,
-        mainLanguages: q.language ? new Set() : mainLanguages(s, rootsInScope),
+        mainLanguages: q.language ? new Set() : await mainLanguages(s, rootsInScope),
         semanticWeight: mode === 'semantic' ? 1 : mode === 'text' ? 0 : (q.semanticWeight ?? SEMANTIC_WEIGHT),
       });
       const terms = text?.terms ?? new Set<string>();
       const scored: { item: ChunkRecord; path: string; score: number }[] = [];
-      for (const c of s.chunksByIds(ids)) {
+      for (const c of await s.chunksByIds(ids)) {
         // Semantic candidates must honour the same filters as text search.
         if (prefixes && !prefixes.some((p) => isUnder(p, c.path))) continue;
         if (q.language && c.language !== q.language) continue;

@@ -23,27 +23,35 @@ export interface ToolContext {
 }
 
 /**
- * Whether the file changed on disk after it was indexed (`stale: true` in results).
- * A missing file is stale too. Looks at each distinct path once.
+ * Whether each of `paths` changed on disk after it was indexed (`stale: true` in results), as a
+ * lookup over those paths (any other path is not stale). A missing file is stale too. Looks at
+ * each distinct path once.
  */
-export function staleChecker(store: IndexStore) {
-  const cache = new Map<string, boolean>();
-  const roots = store.listRoots().map((r) => r.path);
-  return (absPath: string): boolean => {
-    const hit = cache.get(absPath);
-    if (hit !== undefined) return hit;
-    let stale = false;
-    const root = roots.filter((r) => absPath.startsWith(`${r}/`)).sort((a, b) => b.length - a.length)[0];
-    if (root) {
-      const st = store.getFileState(root, absPath.slice(root.length + 1));
-      try {
-        const s = statSync(absPath);
-        stale = !st || st.size !== s.size || st.mtimeMs !== s.mtimeMs;
-      } catch {
-        stale = true;
-      }
-    }
-    cache.set(absPath, stale);
-    return stale;
-  };
+export async function staleChecker(
+  store: IndexStore,
+  paths: Iterable<string>,
+): Promise<(absPath: string) => boolean> {
+  const distinct = [...new Set(paths)];
+  const stale = new Set<string>();
+  if (distinct.length > 0) {
+    const roots = (await store.listRoots()).map((r) => r.path);
+    await Promise.all(
+      distinct.map(async (absPath) => {
+        if (await isStale(store, roots, absPath)) stale.add(absPath);
+      }),
+    );
+  }
+  return (absPath) => stale.has(absPath);
+}
+
+async function isStale(store: IndexStore, roots: readonly string[], absPath: string): Promise<boolean> {
+  const root = roots.filter((r) => absPath.startsWith(`${r}/`)).sort((a, b) => b.length - a.length)[0];
+  if (!root) return false;
+  const st = await store.getFileState(root, absPath.slice(root.length + 1));
+  try {
+    const s = statSync(absPath);
+    return !st || st.size !== s.size || st.mtimeMs !== s.mtimeMs;
+  } catch {
+    return true;
+  }
 }

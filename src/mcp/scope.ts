@@ -31,11 +31,11 @@ export async function queryScope(
 }
 
 /** `queryScope` for a caller that has its allowed roots and store at hand (the HTTP API). */
-export function confineToRoots(
+export async function confineToRoots(
   allowedRoots: readonly string[],
   store: () => IndexStore,
   pathPrefix: string | undefined,
-): string[] | undefined {
+): Promise<string[] | undefined> {
   const roots = allowedRoots.map(real);
   if (pathPrefix) {
     const abs = real(resolve(pathPrefix));
@@ -51,7 +51,7 @@ export function confineToRoots(
   // one the client may see anyway.
   try {
     // An empty index keeps the roots as the scope, so the query says NOT_INDEXED.
-    const indexed = store().listRoots();
+    const indexed = await store().listRoots();
     if (indexed.length > 0 && indexed.every((r) => roots.some((a) => isUnder(a, r.path)))) return undefined;
   } catch {
     // Not indexed yet: the query reports that.

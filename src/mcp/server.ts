@@ -187,7 +187,7 @@ export function createCodeindexServer(opts: ServerOptions): {
         t?.conn.disconnect();
       }
       await search.close();
-      store?.close();
+      await store?.close();
       await server.close().catch(() => {});
     },
   };

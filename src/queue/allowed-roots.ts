@@ -62,17 +62,17 @@ export class RootGuard {
 
   constructor(
     private readonly cfg: Pick<Config, 'home' | 'roots'>,
-    private readonly indexedRoots: () => string[],
+    private readonly indexedRoots: () => Promise<string[]>,
   ) {
     this.configured = cfg.roots.map(real);
   }
 
   /** Null when `root` lies inside an allowed root, else the one-line reason to refuse the job. */
-  check(root: string): string | null {
+  async check(root: string): Promise<string | null> {
     const r = real(root);
     const inside = (roots: readonly string[]) => roots.some((a) => isInside(a, r));
     if (inside(this.configured) || inside(this.registered())) return null;
-    if (inside(this.indexedRoots().map(real))) return null;
+    if (inside((await this.indexedRoots()).map(real))) return null;
     return `root ${root} is not allowed here: it is not in CODEINDEX_ROOTS, not registered by a codeindex server or command of this data dir, and not indexed (a job put into Redis by something else?)`;
   }
 

@@ -25,22 +25,25 @@ export function guardedStore(
   dbPath: string,
   open: () => IndexStore,
   opts: { rebuild: RebuildRoots; allowedRootsFile?: string; log?: (msg: string) => void },
-): IndexStore & { reopen(): void } {
+): IndexStore & { reopen(): Promise<void> } {
   let current: IndexStore | null = null;
   let ino = 0;
 
-  const drop = () => {
+  /** Forgets the open store at once; its (SQLite: synchronous) close is done when this settles. */
+  const drop = async (): Promise<void> => {
+    const closing = current;
+    current = null;
     try {
-      current?.close();
+      await closing?.close();
     } catch {
       // A damaged file may refuse even to close cleanly.
     }
-    current = null;
   };
 
   const damaged = (err: unknown): never => {
     const seen = ino || fileIdentity(dbPath);
-    drop();
+    // better-sqlite3 closes inside the call, so the file is closed before it is moved.
+    void drop();
     const movedTo = quarantineIndex(dbPath, seen);
     if (movedTo) {
       let roots = rootsOfDamaged(movedTo);
@@ -62,7 +65,7 @@ export function guardedStore(
   };
 
   const store = (): IndexStore => {
-    if (current && fileIdentity(dbPath) !== ino) drop();
+    if (current && fileIdentity(dbPath) !== ino) void drop();
     if (!current) {
       try {
         current = open();
@@ -78,7 +81,7 @@ export function guardedStore(
   const target = {
     reopen: drop,
     close: drop,
-  } as unknown as IndexStore & { reopen(): void };
+  } as unknown as IndexStore & { reopen(): Promise<void> };
   return new Proxy(target, {
     get(t, key) {
       if (key === 'reopen' || key === 'close') return Reflect.get(t, key);
@@ -86,9 +89,11 @@ export function guardedStore(
       const s = store();
       const v = Reflect.get(s, key);
       if (typeof v !== 'function') return v;
-      return (...args: unknown[]) => {
+      // Every store method returns a promise: a failure is a rejection, whether the method threw
+      // or its promise rejected.
+      return async (...args: unknown[]) => {
         try {
-          return (v as (...a: unknown[]) => unknown).apply(s, args);
+          return await (v as (...a: unknown[]) => Promise<unknown>).apply(s, args);
         } catch (err) {
           if (isCorruptionError(err)) damaged(err);
           throw duringRebuild(err);

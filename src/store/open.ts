@@ -103,12 +103,12 @@ export function openIndexStore(dbPath: string, opts: OpenIndexStoreOptions = {})
   return {
     dbPath: path,
     readonly,
-    writeBatch: (rootPath, writes, removals) => writable().writeBatch(rootPath, writes, removals),
-    removeFiles: (rootPath, relPaths) => writable().removeFiles(rootPath, relPaths),
-    removeUnder: (rootPath, relDir) => writable().removeUnder(rootPath, relDir),
-    completeGeneration: (rootPath) => writable().completeGeneration(rootPath),
-    removeRoot: (rootPath) => writable().removeRoot(rootPath),
-    touchQueried(rootPath) {
+    writeBatch: async (rootPath, writes, removals) => writable().writeBatch(rootPath, writes, removals),
+    removeFiles: async (rootPath, relPaths) => writable().removeFiles(rootPath, relPaths),
+    removeUnder: async (rootPath, relDir) => writable().removeUnder(rootPath, relDir),
+    completeGeneration: async (rootPath) => writable().completeGeneration(rootPath),
+    removeRoot: async (rootPath) => writable().removeRoot(rootPath),
+    async touchQueried(rootPath) {
       const root = normalizeRootPath(rootPath);
       const at = now();
       const last = lastTouched.get(root);
@@ -122,14 +122,14 @@ export function openIndexStore(dbPath: string, opts: OpenIndexStoreOptions = {})
         if (typeof code !== 'string' || !/^SQLITE_(BUSY|READONLY|CANTOPEN|PERM)/.test(code)) throw err;
       }
     },
-    listRoots: () => listRoots(ctx),
-    getFileStates: (rootPath) => getFileStates(ctx, rootPath),
-    getFileState: (rootPath, relPath) => getFileState(ctx, rootPath, relPath),
-    searchSymbols: (q) => searchSymbols(ctx, q),
-    fileOutline: (absPath) => fileOutline(ctx, absPath),
-    findReferences: (q) => findReferences(ctx, q),
-    searchText: (q) => searchText(ctx, q),
-    rankText: (q) => {
+    listRoots: async () => listRoots(ctx),
+    getFileStates: async (rootPath) => getFileStates(ctx, rootPath),
+    getFileState: async (rootPath, relPath) => getFileState(ctx, rootPath, relPath),
+    searchSymbols: async (q) => searchSymbols(ctx, q),
+    fileOutline: async (absPath) => fileOutline(ctx, absPath),
+    findReferences: async (q) => findReferences(ctx, q),
+    searchText: async (q) => searchText(ctx, q),
+    rankText: async (q) => {
       const r = rankText(ctx, q);
       return {
         ids: r.ranked.map((x) => x.id),
@@ -138,15 +138,15 @@ export function openIndexStore(dbPath: string, opts: OpenIndexStoreOptions = {})
         terms: r.terms,
       };
     },
-    rootStatus: (rootPath) => rootStatus(ctx, rootPath),
-    cleanup: (o) => cleanup(writableCtx(), o),
-    optimize: (opts) => optimize(writableCtx(), opts),
-    chunksMissingVectors: (rootPath, model, limit, afterId, shard) =>
+    rootStatus: async (rootPath) => rootStatus(ctx, rootPath),
+    cleanup: async (o) => cleanup(writableCtx(), o),
+    optimize: async (opts) => optimize(writableCtx(), opts),
+    chunksMissingVectors: async (rootPath, model, limit, afterId, shard) =>
       chunksMissingVectors(ctx, rootPath, model, limit, afterId, shard),
-    vectorsVersion: () => vectorsVersion(ctx),
-    upsertVectors: (model, dims, rows) => upsertVectors(writableCtx(), model, dims, rows),
-    loadVectors: (rootPath, model) => loadVectors(ctx, rootPath, model),
-    vectorCoverage(rootPath, model) {
+    vectorsVersion: async () => vectorsVersion(ctx),
+    upsertVectors: async (model, dims, rows) => upsertVectors(writableCtx(), model, dims, rows),
+    loadVectors: async (rootPath, model) => loadVectors(ctx, rootPath, model),
+    async vectorCoverage(rootPath, model) {
       // Counting joins every chunk of the root with the vectors (~0.5 s for Go's standard
       // library); metrics scrapes and index_status ask often, the answer changes rarely.
       const stamp = coverageStamp(ctx, rootPath);
@@ -157,10 +157,10 @@ export function openIndexStore(dbPath: string, opts: OpenIndexStoreOptions = {})
       if (stamp !== null) coverageMemo.set(key, { stamp, coverage });
       return { ...coverage };
     },
-    dropOtherModelVectors: (rootPath, model) => dropOtherModelVectors(writableCtx(), rootPath, model),
-    chunksByIds: (ids) => chunksByIds(ctx, ids),
-    graphData: (pathPrefix) => graphData(ctx, pathPrefix),
-    close() {
+    dropOtherModelVectors: async (rootPath, model) => dropOtherModelVectors(writableCtx(), rootPath, model),
+    chunksByIds: async (ids) => chunksByIds(ctx, ids),
+    graphData: async (pathPrefix) => graphData(ctx, pathPrefix),
+    async close() {
       touchDb?.close();
       touchDb = undefined;
       if (db.open) db.close();

@@ -278,9 +278,11 @@ export interface VectorCoverage {
 }
 
 /**
- * The SQLite index. Paths passed in as `rootPath`/`pathPrefix`/`absPath` are absolute; paths in
- * `FileWrite` and `relPaths` are relative to the root with `/` separators. Every query result
- * carries absolute paths.
+ * The index, whatever engine holds it. Every method that reads or writes returns a promise, so an
+ * engine that talks to a server fits behind the same interface as the embedded SQLite one (which
+ * does its work synchronously and resolves). Paths passed in as `rootPath`/`pathPrefix`/`absPath`
+ * are absolute; paths in `FileWrite` and `relPaths` are relative to the root with `/` separators.
+ * Every query result carries absolute paths.
  */
 export interface IndexStore {
   /** Absolute path of the database file. */
@@ -288,34 +290,34 @@ export interface IndexStore {
   readonly readonly: boolean;
 
   /** Writes one batch of files in ONE transaction: each file's old rows are replaced. */
-  writeBatch(rootPath: string, writes: FileWrite[], removals?: string[]): WriteBatchResult;
+  writeBatch(rootPath: string, writes: FileWrite[], removals?: string[]): Promise<WriteBatchResult>;
   /** Removes file rows (and their symbols, refs, chunks). Returns how many existed. */
-  removeFiles(rootPath: string, relPaths: string[]): number;
+  removeFiles(rootPath: string, relPaths: string[]): Promise<number>;
   /** Removes every file under a directory (`''` or `'.'` = the whole root). Returns the count. */
-  removeUnder(rootPath: string, relDir: string): number;
+  removeUnder(rootPath: string, relDir: string): Promise<number>;
   /** Marks an indexing run complete: bumps `generation`, sets `last_indexed_at`. Returns the new generation. */
-  completeGeneration(rootPath: string): number;
+  completeGeneration(rootPath: string): Promise<number>;
   /** Records a query against a root; writes at most once per minute per root. Best effort. */
-  touchQueried(rootPath: string): void;
-  listRoots(): RootRow[];
+  touchQueried(rootPath: string): Promise<void>;
+  listRoots(): Promise<RootRow[]>;
   /** Removes a root and everything under it. False when it was not indexed. */
-  removeRoot(rootPath: string): boolean;
+  removeRoot(rootPath: string): Promise<boolean>;
 
-  getFileStates(rootPath: string): Map<string, FileState>;
-  getFileState(rootPath: string, relPath: string): FileState | null;
+  getFileStates(rootPath: string): Promise<Map<string, FileState>>;
+  getFileState(rootPath: string, relPath: string): Promise<FileState | null>;
 
-  searchSymbols(q: SymbolQuery): SymbolSearchResult;
+  searchSymbols(q: SymbolQuery): Promise<SymbolSearchResult>;
   /** Symbols of one file in source order; null when the file is not indexed. */
-  fileOutline(absPath: string): SymbolHit[] | null;
-  findReferences(q: RefQuery): RefSearchResult;
-  searchText(q: TextQuery): TextSearchResult;
+  fileOutline(absPath: string): Promise<SymbolHit[] | null>;
+  findReferences(q: RefQuery): Promise<RefSearchResult>;
+  searchText(q: TextQuery): Promise<TextSearchResult>;
   /** The ranking of `searchText` without reading any chunk (hybrid search reads only its page). */
-  rankText(q: TextQuery): RankedTextResult;
+  rankText(q: TextQuery): Promise<RankedTextResult>;
   /** One entry per root (all roots, or the one given; `[]` when it is not indexed). */
-  rootStatus(rootPath?: string): RootStatus[];
-  cleanup(opts: CleanupOptions): CleanupResult;
+  rootStatus(rootPath?: string): Promise<RootStatus[]>;
+  cleanup(opts: CleanupOptions): Promise<CleanupResult>;
   /** FTS merge, planner statistics, WAL checkpoint, and a VACUUM when much of the file is free. */
-  optimize(opts?: OptimizeOptions): OptimizeResult;
+  optimize(opts?: OptimizeOptions): Promise<OptimizeResult>;
 
   /**
    * Distinct chunk contents of a root without a vector for `model`, in chunk id order, at most
@@ -329,25 +331,25 @@ export interface IndexStore {
     limit: number,
     afterId?: number,
     shard?: EmbedShard,
-  ): MissingVectorChunk[];
+  ): Promise<MissingVectorChunk[]>;
   /**
    * A number that changes whenever any vector is written or deleted (cheap: one row). Query
    * processes compare it to know when cached vector matrices are out of date.
    */
-  vectorsVersion(): number;
+  vectorsVersion(): Promise<number>;
   /** Stores vectors (L2-normalised on the way in). Returns rows written. */
-  upsertVectors(model: string, dims: number, rows: VectorRow[]): number;
-  loadVectors(rootPath: string, model: string): LoadedVectorMatrix;
-  vectorCoverage(rootPath: string, model: string): VectorCoverage;
+  upsertVectors(model: string, dims: number, rows: VectorRow[]): Promise<number>;
+  loadVectors(rootPath: string, model: string): Promise<LoadedVectorMatrix>;
+  vectorCoverage(rootPath: string, model: string): Promise<VectorCoverage>;
   /** Drops other models' vectors of a root once `model` covers it fully (a model change). */
-  dropOtherModelVectors(rootPath: string, model: string): number;
+  dropOtherModelVectors(rootPath: string, model: string): Promise<number>;
   /** Chunks by id, in the order given; unknown ids are left out. */
-  chunksByIds(ids: readonly number[]): ChunkRecord[];
+  chunksByIds(ids: readonly number[]): Promise<ChunkRecord[]>;
 
   /** Files, definitions and (distinct, non-import) references under a prefix, for the repo map. */
-  graphData(pathPrefix?: PathScope): GraphData;
+  graphData(pathPrefix?: PathScope): Promise<GraphData>;
 
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** Input of the repository map: ids tie symbols and refs to files. */

@@ -26,7 +26,7 @@ export interface CoalescerOptions {
   /** Enqueues a plan. A rejection puts the plan's paths back and retries after `retryMs`. */
   submit(plan: ChangePlan): Promise<void>;
   /** Removing a directory that has files re-added under it: the files indexed under it now. */
-  indexedUnder(relDir: string): string[];
+  indexedUnder(relDir: string): Promise<string[]>;
   retryMs?: number;
   /** After single-file jobs, re-stat the files this much later (catches writes chokidar throttled). */
   recheckMs?: number;
@@ -207,10 +207,16 @@ export class ChangeCoalescer {
       if (!this.timer && !this.closed) this.arm(this.opts.stormQuietMs);
       return;
     }
-    // Calm again: removals first, then everything left as batches.
-    const removePaths = [...this.pending].filter(([, k]) => k === 'remove').map(([p]) => p);
+    // Calm again: removals first, then everything left as batches. The storm's paths are taken
+    // before the index is read, so events that arrive meanwhile start the next round.
+    const taken = new Map(this.pending);
+    const takenDirs = [...this.dirs];
+    this.pending.clear();
+    this.dirs.clear();
+    this.storm = null;
+    const removePaths = [...taken].filter(([, k]) => k === 'remove').map(([p]) => p);
     const removeDirs: string[] = [];
-    for (const d of this.dirs) {
+    for (const d of takenDirs) {
       const back = [...storm.indexed, ...indexPaths].filter((p) => isUnder(p, d));
       if (back.length === 0) {
         removeDirs.push(d);
@@ -218,12 +224,10 @@ export class ChangeCoalescer {
       }
       // Files came back under a removed directory: remove only the ones that did not.
       const keep = new Set(back);
-      for (const p of this.opts.indexedUnder(d))
-        if (!keep.has(p) && this.pending.get(p) !== 'index') removePaths.push(p);
+      // An index that cannot be read is an empty one: the next reconcile finds what is left.
+      const indexed = await this.opts.indexedUnder(d).catch((): string[] => []);
+      for (const p of indexed) if (!keep.has(p) && taken.get(p) !== 'index') removePaths.push(p);
     }
-    this.pending.clear();
-    this.dirs.clear();
-    this.storm = null;
     const plan: ChangePlan = {
       files: [],
       batches: chunk(indexPaths, this.opts.batchSize),

@@ -13,13 +13,13 @@ import { openIndexStore } from '../store/index.js';
 import { createWatchManager } from './manager.js';
 
 /** True when the root has an index (finished or in progress). */
-function isIndexed(cfg: Config, root: string): boolean {
+async function isIndexed(cfg: Config, root: string): Promise<boolean> {
   try {
     const store = openIndexStore(indexDbPath(cfg), { readonly: true });
     try {
-      return store.listRoots().some((r) => r.path === root);
+      return (await store.listRoots()).some((r) => r.path === root);
     } finally {
-      store.close();
+      await store.close();
     }
   } catch {
     return false;
@@ -56,7 +56,7 @@ export async function runWatchCommand(cfg: Config, log: Logger, pathArg: string)
   });
   let exit = 0;
   try {
-    if (!isIndexed(cfg, root)) {
+    if (!(await isIndexed(cfg, root))) {
       const taskId = await tasks.enqueue(JOBS.indexRepository, { root, force: false, priority: 'normal' });
       process.stderr.write(`task ${taskId}: ${root} has no index yet; indexing it\n`);
     }

@@ -40,12 +40,12 @@ export function createWatchManager(deps: WatchManagerDeps, opts: WatchManagerOpt
   let closed = false;
 
   /** Indexed files of a root, or null when the root has never finished indexing. */
-  function indexedFiles(root: string): Map<string, FileState> | null {
+  async function indexedFiles(root: string): Promise<Map<string, FileState> | null> {
     try {
       store ??= openIndexStore(indexDbPath(cfg), { readonly: true });
-      const row = store.listRoots().find((r) => r.path === root);
+      const row = (await store.listRoots()).find((r) => r.path === root);
       if (!row || row.lastIndexedAt === null) return null;
-      return store.getFileStates(root);
+      return await store.getFileStates(root);
     } catch {
       return null;
     }
@@ -168,8 +168,9 @@ export function createWatchManager(deps: WatchManagerDeps, opts: WatchManagerOpt
       const all = [...entries.values()];
       entries.clear();
       await Promise.allSettled(all.map((e) => unwatch(e)));
-      store?.close();
+      const s = store;
       store = null;
+      await s?.close();
     },
   };
 }

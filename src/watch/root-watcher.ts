@@ -48,7 +48,7 @@ export interface RootWatcherOptions {
   timing?: Partial<WatchTiming>;
   submit(plan: ChangePlan): Promise<void>;
   /** Indexed files of the root (for catching up on changes made while nobody watched), or null. */
-  indexedFiles(): Map<string, FileState> | null;
+  indexedFiles(): Promise<Map<string, FileState> | null>;
   /** Start in polling mode (tests; or a root on a file system without inotify). */
   polling?: boolean;
   /** Files in jobs enqueued for this root and not finished yet (the reconcile waits for 0). */
@@ -174,8 +174,9 @@ export class RootWatcher {
   }
 
   private async open(): Promise<void> {
+    const baseline = await this.opts.indexedFiles();
+    if (this.closed) return;
     const gen = ++this.generation;
-    const baseline = this.opts.indexedFiles();
     const seen = new Set<string>();
     let ready = false;
     const options: ChokidarOptions = {
@@ -308,7 +309,7 @@ export class RootWatcher {
       if (this.closed) return;
       const now = Date.now();
       for (const [p, at] of this.recentEvents) if (now - at > 10_000) this.recentEvents.delete(p);
-      this.queueChangedUnder(rel, true);
+      void this.queueChangedUnder(rel, true);
     }, this.timing.sweepDelayMs ?? 150);
     this.sweepTimers.add(timer);
   }
@@ -317,8 +318,8 @@ export class RootWatcher {
    * Queues every supported, not ignored file under `dir` whose size or mtime differs from the
    * index (or that the index lacks). `skipRecent` leaves out paths that just had an event.
    */
-  private queueChangedUnder(dir: string, skipRecent: boolean): number {
-    const indexed = this.opts.indexedFiles();
+  private async queueChangedUnder(dir: string, skipRecent: boolean): Promise<number> {
+    const indexed = await this.opts.indexedFiles();
     let queued = 0;
     const walk = (rel: string, depth: number): void => {
       if (depth > 64 || this.closed) return;
@@ -368,9 +369,10 @@ export class RootWatcher {
         if (attempt < 60) this.scheduleReconcile(attempt + 1);
         return;
       }
-      const queued = this.queueChangedUnder('', false);
-      if (queued > 0)
-        this.opts.log.info('reconcile after storm: files the events missed', { root: this.root, queued });
+      void this.queueChangedUnder('', false).then((queued) => {
+        if (queued > 0)
+          this.opts.log.info('reconcile after storm: files the events missed', { root: this.root, queued });
+      });
     }, this.timing.reconcileDelayMs ?? 1000);
   }
 
@@ -397,8 +399,8 @@ export class RootWatcher {
     }
   }
 
-  private indexedUnder(dir: string): string[] {
-    const files = this.opts.indexedFiles();
+  private async indexedUnder(dir: string): Promise<string[]> {
+    const files = await this.opts.indexedFiles();
     if (!files) return [];
     const prefix = dir === '' ? '' : `${dir}/`;
     return [...files.keys()].filter((p) => p.startsWith(prefix));

@@ -40,16 +40,15 @@ async function finished(q: Queue, id: string): Promise<Job> {
 }
 
 /** Every symbol name in the index (nothing from outside may be there). */
-function indexedNames(env: JobsEnv): string[] {
+async function indexedNames(env: JobsEnv): Promise<string[]> {
   const store = openIndexStore(indexDbPath(env.cfg), { readonly: true });
   try {
-    return store
-      .searchSymbols({ query: 'drill', limit: 50 })
-      .hits.concat(store.searchSymbols({ query: 'outside', limit: 50 }).hits)
+    return (await store.searchSymbols({ query: 'drill', limit: 50 })).hits
+      .concat((await store.searchSymbols({ query: 'outside', limit: 50 })).hits)
       .map((h) => h.name)
       .sort();
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -145,7 +144,7 @@ describe('drill: forged, tampered and replayed jobs', () => {
       assert.equal(job.attemptsMade, 1, `${id} is refused, not retried`);
     }
     assert.match(w.stderr(), /rejected index-file job idx_forged/);
-    assert.deepEqual(indexedNames(env), ['drillMain']);
+    assert.deepEqual(await indexedNames(env), ['drillMain']);
   });
 
   test('without a secret: a job naming a root outside the allowed ones reads nothing, even through a symlink', async () => {
@@ -204,15 +203,15 @@ describe('drill: forged, tampered and replayed jobs', () => {
     );
     const escaped = await finished(q, 'idx_escapefile0000000000000000000');
     assert.equal(await escaped.getState(), 'completed', escaped.failedReason);
-    assert.deepEqual(indexedNames(env), ['drillMain']);
+    assert.deepEqual(await indexedNames(env), ['drillMain']);
     const store = openIndexStore(indexDbPath(env.cfg), { readonly: true });
     try {
       assert.deepEqual(
-        store.listRoots().map((r) => r.path),
+        (await store.listRoots()).map((r) => r.path),
         [repo],
       );
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

@@ -94,11 +94,11 @@ describe('an ONNX model directory, end to end (CODEINDEX_EMBED_MODEL_DIR)', () =
     try {
       // The job drops the old model's vectors right after its last batch.
       const until = Date.now() + 10_000;
-      while (store.vectorCoverage(repo, `onnx:${modelDir}`).embedded > 0 && Date.now() < until)
+      while ((await store.vectorCoverage(repo, `onnx:${modelDir}`)).embedded > 0 && Date.now() < until)
         await sleep(100);
-      assert.equal(store.vectorCoverage(repo, `onnx:${modelDir}`).embedded, 0);
+      assert.equal((await store.vectorCoverage(repo, `onnx:${modelDir}`)).embedded, 0);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

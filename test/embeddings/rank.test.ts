@@ -14,7 +14,7 @@ let search: CodeSearch;
 
 // A small repository: the source of a retry countdown, a test dense in the same words, a port of
 // the source in another language, and a docs page.
-before(() => {
+before(async () => {
   store = openIndexStore(join(tmp.dir, 'index.db'));
   search = createCodeSearch(cfg, () => store);
   const src = chunk(
@@ -43,7 +43,7 @@ before(() => {
     1,
     'showRetryCountdown',
   );
-  store.writeBatch('/repo', [
+  await store.writeBatch('/repo', [
     indexed('src/retry.ts', { chunks: [src, src2] }),
     indexed('src/a.ts', { chunks: [chunk('export const a = 1;', 1, 'a')] }),
     indexed('src/b.ts', { chunks: [chunk('export const b = 2;', 1, 'b')] }),
@@ -55,7 +55,7 @@ before(() => {
 });
 after(async () => {
   await search.close();
-  store.close();
+  await store.close();
   tmp.cleanup();
 });
 

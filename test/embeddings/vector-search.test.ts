@@ -111,16 +111,16 @@ describe('VectorIndexCache', () => {
     dims,
   });
 
-  test('loads once per (root, model, generation) and maps rows to ids', () => {
+  test('loads once per (root, model, generation) and maps rows to ids', async () => {
     const calls: string[] = [];
     const cache = createVectorIndexCache({
-      load: (root, model) => {
+      load: async (root, model) => {
         calls.push(`${root}|${model}`);
         return vectors(20, 8);
       },
     });
-    const a = cache.get('/repo', 'm1', 1);
-    assert.equal(cache.get('/repo', 'm1', 1), a);
+    const a = await cache.get('/repo', 'm1', 1);
+    assert.equal(await cache.get('/repo', 'm1', 1), a);
     assert.deepEqual(calls, ['/repo|m1']);
     const q = randomMatrix(1, 8, 99);
     const hits = a.search(q, 3);
@@ -131,10 +131,10 @@ describe('VectorIndexCache', () => {
       topK(randomMatrix(20, 8, 20), 8, q, 3).map((h) => h.index),
     );
 
-    cache.get('/repo', 'm2', 1);
-    cache.get('/other', 'm1', 1);
+    await cache.get('/repo', 'm2', 1);
+    await cache.get('/other', 'm1', 1);
     assert.equal(calls.length, 3);
-    const b = cache.get('/repo', 'm1', 2);
+    const b = await cache.get('/repo', 'm1', 2);
     assert.notEqual(b, a);
     assert.equal(b.generation, 2);
     assert.equal(calls.length, 4);
@@ -142,52 +142,54 @@ describe('VectorIndexCache', () => {
 
     cache.invalidate('/repo');
     assert.equal(cache.size, 1);
-    cache.get('/repo', 'm1', 2);
+    await cache.get('/repo', 'm1', 2);
     assert.equal(calls.length, 5);
     cache.clear();
     assert.equal(cache.size, 0);
   });
 
-  test('evicts least recently used entries above maxBytes, keeping the newest', () => {
+  test('evicts least recently used entries above maxBytes, keeping the newest', async () => {
     const loads: string[] = [];
     const cache = createVectorIndexCache({
-      load: (root) => {
+      load: async (root) => {
         loads.push(root);
         return vectors(100, 10); // 4000 bytes each
       },
       maxBytes: 10_000,
     });
-    cache.get('/a', 'm', 1);
-    cache.get('/b', 'm', 1);
-    cache.get('/a', 'm', 1); // /a is now the most recent
-    cache.get('/c', 'm', 1); // 12 000 bytes: /b goes
+    await cache.get('/a', 'm', 1);
+    await cache.get('/b', 'm', 1);
+    await cache.get('/a', 'm', 1); // /a is now the most recent
+    await cache.get('/c', 'm', 1); // 12 000 bytes: /b goes
     assert.equal(cache.size, 2);
     assert.equal(cache.bytes, 8000);
-    cache.get('/a', 'm', 1);
-    cache.get('/c', 'm', 1);
+    await cache.get('/a', 'm', 1);
+    await cache.get('/c', 'm', 1);
     assert.deepEqual(loads, ['/a', '/b', '/c']);
-    cache.get('/b', 'm', 1);
+    await cache.get('/b', 'm', 1);
     assert.deepEqual(loads, ['/a', '/b', '/c', '/b']);
     let reloaded = 0;
     const probe = createVectorIndexCache({
-      load: () => {
+      load: async () => {
         reloaded++;
         return vectors(100, 10);
       },
       maxBytes: 1,
     });
-    probe.get('/a', 'm', 1);
-    probe.get('/a', 'm', 1);
+    await probe.get('/a', 'm', 1);
+    await probe.get('/a', 'm', 1);
     assert.equal(reloaded, 1, 'an entry larger than maxBytes is still kept while it is the only one');
   });
 
-  test('an empty index searches to nothing; inconsistent shapes are refused', () => {
-    const cache = createVectorIndexCache({ load: () => ({ ids: [], matrix: new Float32Array(0), dims: 0 }) });
-    assert.deepEqual(cache.get('/r', 'm', 1).search(new Float32Array(8), 5), []);
-    const bad = createVectorIndexCache({
-      load: () => ({ ids: [1, 2], matrix: new Float32Array(5), dims: 2 }),
+  test('an empty index searches to nothing; inconsistent shapes are refused', async () => {
+    const cache = createVectorIndexCache({
+      load: async () => ({ ids: [], matrix: new Float32Array(0), dims: 0 }),
     });
-    assert.throws(
+    assert.deepEqual((await cache.get('/r', 'm', 1)).search(new Float32Array(8), 5), []);
+    const bad = createVectorIndexCache({
+      load: async () => ({ ids: [1, 2], matrix: new Float32Array(5), dims: 2 }),
+    });
+    await assert.rejects(
       () => bad.get('/r', 'm', 1),
       (e: unknown) => isCodeindexError(e),
     );

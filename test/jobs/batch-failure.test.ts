@@ -90,16 +90,15 @@ describe('a batch that exhausts its retries inside a repository run', () => {
     assert.equal(summary.files_indexed, 6 - failedPaths.length);
     const store = openIndexStore(indexDbPath(env.cfg), { readonly: true });
     try {
-      const indexed = store
-        .searchSymbols({ query: 'Fn', limit: 50 })
-        .hits.map((h) => h.path.slice(repo.length + 1))
+      const indexed = (await store.searchSymbols({ query: 'Fn', limit: 50 })).hits
+        .map((h) => h.path.slice(repo.length + 1))
         .sort();
       const expected = ['alpha.ts', 'beta.ts', 'delta.ts', 'gamma.ts', 'omega.ts'].filter(
         (f) => !failedPaths.includes(f),
       );
       assert.deepEqual(indexed, expected);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

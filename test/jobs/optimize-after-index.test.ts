@@ -80,10 +80,10 @@ describe('optimize after a repository run', () => {
 
     const store = openIndexStore(indexDbPath(env.cfg), { readonly: true });
     try {
-      const hits = store.searchText({ query: 'retry count', limit: 10 }).hits;
+      const hits = (await store.searchText({ query: 'retry count', limit: 10 })).hits;
       assert.equal(new Set(hits.map((h) => h.path)).size, 5, JSON.stringify(hits.map((h) => h.path)));
     } finally {
-      store.close();
+      await store.close();
     }
   });
 

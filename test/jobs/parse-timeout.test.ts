@@ -48,8 +48,8 @@ test('a file past the parse budget is a failed file, not a stuck batch', async (
   }
   const store = openIndexStore(join(env.home, 'index.db'), { readonly: true });
   try {
-    assert.equal(store.searchSymbols({ query: 'good_function', limit: 5 }).hits.length, 1);
+    assert.equal((await store.searchSymbols({ query: 'good_function', limit: 5 })).hits.length, 1);
   } finally {
-    store.close();
+    await store.close();
   }
 });

@@ -48,13 +48,12 @@ describe('a repository run with a job secret', () => {
     assert.equal(summary.files_indexed, 5, JSON.stringify(summary));
     const store = openIndexStore(indexDbPath(env.cfg), { readonly: true });
     try {
-      const indexed = store
-        .searchSymbols({ query: 'Fn', limit: 50 })
-        .hits.map((h) => h.path.slice(repo.length + 1))
+      const indexed = (await store.searchSymbols({ query: 'Fn', limit: 50 })).hits
+        .map((h) => h.path.slice(repo.length + 1))
         .sort();
       assert.deepEqual(indexed, ['alpha.ts', 'beta.ts', 'delta.ts', 'gamma.ts', 'omega.ts']);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

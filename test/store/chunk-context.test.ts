@@ -38,18 +38,18 @@ function write(path: string, text: string): FileWrite {
   };
 }
 
-test('a later window of a long method is found by the method name and embedded with its purpose', () => {
+test('a later window of a long method is found by the method name and embedded with its purpose', async () => {
   const store = openIndexStore(join(tmp.dir, 'context.db'));
   try {
-    store.writeBatch('/repo', [write('jobs/scheduler.py', SOURCE)]);
+    await store.writeBatch('/repo', [write('jobs/scheduler.py', SOURCE)]);
     // `lease_deadline` is only in the method's last window; `requeue_stalled_jobs` only in its first.
-    const hits = store.searchText({ query: 'requeue_stalled_jobs lease_deadline', limit: 5 }).hits;
+    const hits = (await store.searchText({ query: 'requeue_stalled_jobs lease_deadline', limit: 5 })).hits;
     assert.ok(hits.length > 0, 'no hit');
     assert.equal(hits[0]?.symbol, 'Scheduler.requeue_stalled_jobs');
     assert.ok((hits[0]?.startLine ?? 0) > 3, `the later window ranks first, got line ${hits[0]?.startLine}`);
-    const later = store
-      .chunksMissingVectors('/repo', 'm', 10)
-      .find((c) => c.symbol === 'Scheduler.requeue_stalled_jobs' && !c.content.includes('def '));
+    const later = (await store.chunksMissingVectors('/repo', 'm', 10)).find(
+      (c) => c.symbol === 'Scheduler.requeue_stalled_jobs' && !c.content.includes('def '),
+    );
     assert.ok(later, 'the later window is waiting for a vector');
     assert.match(
       later.context,
@@ -61,11 +61,11 @@ test('a later window of a long method is found by the method name and embedded w
       /^jobs scheduler: Scheduler\.requeue stalled jobs\. def requeue stalled jobs\(self, now\) Moves jobs whose lock expired/,
     );
   } finally {
-    store.close();
+    await store.close();
   }
 });
 
-test('v3 -> v4 adds chunk context and marks every indexed file as changed, so the next run re-extracts it', () => {
+test('v3 -> v4 adds chunk context and marks every indexed file as changed, so the next run re-extracts it', async () => {
   const dbPath = join(tmp.dir, 'v3.db');
   const raw = new Database(dbPath);
   raw.pragma('journal_mode = WAL');
@@ -80,7 +80,7 @@ test('v3 -> v4 adds chunk context and marks every indexed file as changed, so th
       VALUES (7, 1, 1, 2, 'a', 'symbol', 'def a(): pass', 'ha');
   `);
   raw.close();
-  openIndexStore(dbPath).close();
+  await openIndexStore(dbPath).close();
   const db = new Database(dbPath, { readonly: true });
   try {
     assert.deepEqual(db.prepare('SELECT context FROM chunks WHERE id = 7').pluck().all(), ['']);

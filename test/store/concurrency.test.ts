@@ -71,24 +71,25 @@ test('several processes write the same database at once without losing or duplic
   db.close();
 
   const store = openIndexStore(dbPath, { readonly: true });
-  const [status] = store.rootStatus(root);
+  const [status] = await store.rootStatus(root);
   assert.equal(status?.files.indexed, ownFiles + 5);
   assert.equal(status?.symbols, ownFiles * 3 + 5);
   // Each shared file holds exactly one writer's version, and FTS agrees with the chunks.
   for (let f = 0; f < 5; f++) {
-    assert.equal(store.searchSymbols({ query: `shared_f${f}`, limit: 10 }).hits.length, 1);
+    assert.equal((await store.searchSymbols({ query: `shared_f${f}`, limit: 10 })).hits.length, 1);
     assert.equal(
-      store.searchText({ query: `"shared ${f} from"`, limit: 10, pathPrefix: `${root}/shared` }).hits.length,
+      (await store.searchText({ query: `"shared ${f} from"`, limit: 10, pathPrefix: `${root}/shared` })).hits
+        .length,
       1,
     );
   }
   assert.equal(
-    store.searchText({ query: 'writer0', limit: 100, pathPrefix: `${root}/w0/b0` }).hits.length,
+    (await store.searchText({ query: 'writer0', limit: 100, pathPrefix: `${root}/w0/b0` })).hits.length,
     FILES - 1,
   );
   assert.equal(
-    store.searchText({ query: 'writer0', limit: 100, pathPrefix: `${root}/w0/b29` }).hits.length,
+    (await store.searchText({ query: 'writer0', limit: 100, pathPrefix: `${root}/w0/b29` })).hits.length,
     FILES,
   );
-  store.close();
+  await store.close();
 });

@@ -80,7 +80,7 @@ test('chunkSubTokens: the scanner and its caches match the CAMEL_WORD regex, ASC
 const tmp = tempDir();
 after(tmp.cleanup);
 
-test('multi-row inserts: counts that are not multiples of the row buckets keep every row, in order', () => {
+test('multi-row inserts: counts that are not multiples of the row buckets keep every row, in order', async () => {
   const dbPath = join(tmp.dir, 'multi.db');
   const store = openIndexStore(dbPath);
   // 85 = 64 + 16 + 4 + 1 rows: every bucket size is used.
@@ -92,7 +92,7 @@ test('multi-row inserts: counts that are not multiples of the row buckets keep e
   const chunks = Array.from({ length: n }, (_, i) =>
     chunk(`function symbolNumber${i}() { uniqueMarker${i}; }`, i + 1),
   );
-  const r = store.writeBatch('/repo', [
+  const r = await store.writeBatch('/repo', [
     indexed('src/a.ts', { symbols, refs, chunks, imports: [{ source: './x', names: ['a'], line: 1 }] }),
     indexed('src/b.ts', { symbols: [sym('lonelyOne')], chunks: [chunk('const lonelyOne = 1;')] }),
   ]);
@@ -133,11 +133,11 @@ test('multi-row inserts: counts that are not multiples of the row buckets keep e
     db.close();
   }
   // A rewrite that drops rows and adds new ones keeps ids unique and the FTS in step.
-  store.writeBatch('/repo', [indexed('src/a.ts', { chunks: [chunk('const replacedMarker = 1;')] })]);
-  assert.equal(store.searchText({ query: 'uniqueMarker3', limit: 5 }).hits.length, 0);
-  assert.equal(store.searchText({ query: 'replaced marker', limit: 5 }).hits.length, 1);
-  assert.equal(store.searchText({ query: 'lonelyOne', limit: 5 }).hits.length, 1);
-  store.close();
+  await store.writeBatch('/repo', [indexed('src/a.ts', { chunks: [chunk('const replacedMarker = 1;')] })]);
+  assert.equal((await store.searchText({ query: 'uniqueMarker3', limit: 5 })).hits.length, 0);
+  assert.equal((await store.searchText({ query: 'replaced marker', limit: 5 })).hits.length, 1);
+  assert.equal((await store.searchText({ query: 'lonelyOne', limit: 5 })).hits.length, 1);
+  await store.close();
 });
 
 test('the word cache of chunkSubTokens does not keep the texts its words were cut from alive', () => {

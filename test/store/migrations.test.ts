@@ -12,10 +12,10 @@ import { indexed, sym, tempDir } from './helpers/fixtures.js';
 const tmp = tempDir();
 after(tmp.cleanup);
 
-test('creates the schema from empty, with WAL and the parent directory', () => {
+test('creates the schema from empty, with WAL and the parent directory', async () => {
   const dbPath = join(tmp.dir, 'nested', 'dir', 'index.db');
   const store = openIndexStore(dbPath);
-  store.close();
+  await store.close();
   assert.ok(existsSync(dbPath));
   const db = new Database(dbPath, { readonly: true });
   assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
@@ -30,9 +30,9 @@ test('creates the schema from empty, with WAL and the parent directory', () => {
   db.close();
 });
 
-test('a new database gets 8 KB pages; an existing one keeps the page size it was made with', () => {
+test('a new database gets 8 KB pages; an existing one keeps the page size it was made with', async () => {
   const fresh = join(tmp.dir, 'fresh-pages.db');
-  openIndexStore(fresh).close();
+  await openIndexStore(fresh).close();
   const a = new Database(fresh, { readonly: true });
   assert.equal(a.pragma('page_size', { simple: true }), 8192);
   a.close();
@@ -44,25 +44,25 @@ test('a new database gets 8 KB pages; an existing one keeps the page size it was
   raw.exec('CREATE TABLE keep (x)');
   raw.close();
   const store = openIndexStore(old);
-  store.writeBatch('/repo', [indexed('a.ts', { symbols: [sym('alpha')] })]);
-  assert.equal(store.searchSymbols({ query: 'alpha', limit: 5 }).hits.length, 1);
-  store.close();
+  await store.writeBatch('/repo', [indexed('a.ts', { symbols: [sym('alpha')] })]);
+  assert.equal((await store.searchSymbols({ query: 'alpha', limit: 5 })).hits.length, 1);
+  await store.close();
   const b = new Database(old, { readonly: true });
   assert.equal(b.pragma('page_size', { simple: true }), 4096);
   b.close();
 });
 
-test('re-opening is idempotent and keeps data', () => {
+test('re-opening is idempotent and keeps data', async () => {
   const dbPath = join(tmp.dir, 'reopen.db');
   const a = openIndexStore(dbPath);
-  a.writeBatch('/repo', [indexed('a.ts', { symbols: [sym('alpha')] })]);
-  a.close();
+  await a.writeBatch('/repo', [indexed('a.ts', { symbols: [sym('alpha')] })]);
+  await a.close();
   const b = openIndexStore(dbPath);
   const c = openIndexStore(dbPath);
-  assert.equal(b.searchSymbols({ query: 'alpha', limit: 5 }).hits.length, 1);
-  assert.equal(c.listRoots().length, 1);
-  b.close();
-  c.close();
+  assert.equal((await b.searchSymbols({ query: 'alpha', limit: 5 })).hits.length, 1);
+  assert.equal((await c.listRoots()).length, 1);
+  await b.close();
+  await c.close();
 });
 
 test('read-only open of a missing database is NOT_INDEXED and creates nothing', () => {
@@ -74,34 +74,34 @@ test('read-only open of a missing database is NOT_INDEXED and creates nothing', 
   assert.equal(existsSync(dbPath), false);
 });
 
-test('read-only store reads while a writer writes, and refuses writes', () => {
+test('read-only store reads while a writer writes, and refuses writes', async () => {
   const dbPath = join(tmp.dir, 'ro.db');
   const writer = openIndexStore(dbPath);
-  writer.writeBatch('/repo', [indexed('a.ts', { symbols: [sym('first')] })]);
+  await writer.writeBatch('/repo', [indexed('a.ts', { symbols: [sym('first')] })]);
   const reader = openIndexStore(dbPath, { readonly: true });
   assert.equal(reader.readonly, true);
-  assert.equal(reader.searchSymbols({ query: 'first', limit: 5 }).hits.length, 1);
-  writer.writeBatch('/repo', [indexed('b.ts', { symbols: [sym('second')] })]);
-  assert.equal(reader.searchSymbols({ query: 'second', limit: 5 }).hits.length, 1);
-  assert.throws(
+  assert.equal((await reader.searchSymbols({ query: 'first', limit: 5 })).hits.length, 1);
+  await writer.writeBatch('/repo', [indexed('b.ts', { symbols: [sym('second')] })]);
+  assert.equal((await reader.searchSymbols({ query: 'second', limit: 5 })).hits.length, 1);
+  await assert.rejects(
     () => reader.writeBatch('/repo', []),
     (err) => isCodeindexError(err, 'INTERNAL'),
   );
   // touchQueried goes through its own best-effort connection.
-  reader.touchQueried('/repo');
-  assert.equal(typeof writer.listRoots()[0]?.lastQueriedAt, 'number');
-  reader.close();
-  writer.close();
+  await reader.touchQueried('/repo');
+  assert.equal(typeof (await writer.listRoots())[0]?.lastQueriedAt, 'number');
+  await reader.close();
+  await writer.close();
 });
 
-test('read-only open migrates an older schema once', () => {
+test('read-only open migrates an older schema once', async () => {
   const dbPath = join(tmp.dir, 'old.db');
   const raw = new Database(dbPath);
   raw.pragma('journal_mode = WAL');
   raw.close();
   const reader = openIndexStore(dbPath, { readonly: true });
-  assert.deepEqual(reader.listRoots(), []);
-  reader.close();
+  assert.deepEqual(await reader.listRoots(), []);
+  await reader.close();
 });
 
 test('a newer schema is refused with a clear error', () => {
@@ -112,7 +112,7 @@ test('a newer schema is refused with a clear error', () => {
   assert.throws(() => openIndexStore(dbPath), /newer than this codeindex/);
 });
 
-test('v1 -> v2 packs one-row-per-reference refs into (name, file) rows, in position order', () => {
+test('v1 -> v2 packs one-row-per-reference refs into (name, file) rows, in position order', async () => {
   const dbPath = join(tmp.dir, 'v1.db');
   const raw = new Database(dbPath);
   raw.pragma('journal_mode = WAL');
@@ -128,7 +128,7 @@ test('v1 -> v2 packs one-row-per-reference refs into (name, file) rows, in posit
   `);
   raw.close();
   const store = openIndexStore(dbPath);
-  const refs = store.findReferences({ symbol: 'run', limit: 10 });
+  const refs = await store.findReferences({ symbol: 'run', limit: 10 });
   assert.deepEqual(
     refs.hits.map((h) => [h.path, h.line, h.col, h.kind, h.enclosing]),
     [
@@ -139,7 +139,7 @@ test('v1 -> v2 packs one-row-per-reference refs into (name, file) rows, in posit
     ],
   );
   // Paging walks across the packed rows.
-  const page = store.findReferences({ symbol: 'run', limit: 2, offset: 2 });
+  const page = await store.findReferences({ symbol: 'run', limit: 2, offset: 2 });
   assert.deepEqual(
     page.hits.map((h) => [h.path, h.line, h.col]),
     [
@@ -148,8 +148,8 @@ test('v1 -> v2 packs one-row-per-reference refs into (name, file) rows, in posit
     ],
   );
   assert.equal(page.hasMore, false);
-  assert.equal(store.findReferences({ symbol: 'run', limit: 3 }).hasMore, true);
-  store.close();
+  assert.equal((await store.findReferences({ symbol: 'run', limit: 3 })).hasMore, true);
+  await store.close();
   const db = new Database(dbPath, { readonly: true });
   assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
   const rows = db.prepare('SELECT name, file_id, kinds FROM refs ORDER BY name, file_id').raw().all();
@@ -162,7 +162,7 @@ test('v1 -> v2 packs one-row-per-reference refs into (name, file) rows, in posit
   db.close();
 });
 
-test('v2 -> v3 moves vectors into a rowid table, keeps them searchable, and starts the vectors version', () => {
+test('v2 -> v3 moves vectors into a rowid table, keeps them searchable, and starts the vectors version', async () => {
   const dbPath = join(tmp.dir, 'v2.db');
   const raw = new Database(dbPath);
   raw.pragma('journal_mode = WAL');
@@ -182,18 +182,18 @@ test('v2 -> v3 moves vectors into a rowid table, keeps them searchable, and star
     .run('ha', 'm', vec([1, 0]));
   raw.close();
   const store = openIndexStore(dbPath);
-  const loaded = store.loadVectors('/repo', 'm');
+  const loaded = await store.loadVectors('/repo', 'm');
   assert.deepEqual([loaded.ids, [...loaded.matrix], loaded.dims], [[7], [1, 0], 2]);
   assert.deepEqual(
-    store.chunksMissingVectors('/repo', 'm', 10).map((c) => [c.hash, c.chunkId]),
+    (await store.chunksMissingVectors('/repo', 'm', 10)).map((c) => [c.hash, c.chunkId]),
     [['hb', 8]],
   );
-  const before = store.vectorsVersion();
+  const before = await store.vectorsVersion();
   assert.ok(before >= 1);
-  store.upsertVectors('m', 2, [{ hash: 'hb', vector: new Float32Array([0, 2]) }]);
-  assert.equal(store.vectorsVersion(), before + 1);
-  assert.deepEqual([...store.loadVectors('/repo', 'm').matrix], [1, 0, 0, 1]);
-  store.close();
+  await store.upsertVectors('m', 2, [{ hash: 'hb', vector: new Float32Array([0, 2]) }]);
+  assert.equal(await store.vectorsVersion(), before + 1);
+  assert.deepEqual([...(await store.loadVectors('/repo', 'm')).matrix], [1, 0, 0, 1]);
+  await store.close();
   const db = new Database(dbPath, { readonly: true });
   assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
   const info = db.prepare("SELECT sql FROM sqlite_schema WHERE name = 'vectors'").pluck().get() as string;
@@ -201,10 +201,10 @@ test('v2 -> v3 moves vectors into a rowid table, keeps them searchable, and star
   db.close();
 });
 
-test('an index extracted by an older extractor marks every file as changed once, on a read-write or a read-only open', () => {
+test('an index extracted by an older extractor marks every file as changed once, on a read-write or a read-only open', async () => {
   for (const readonly of [false, true]) {
     const dbPath = join(tmp.dir, `extractor-${readonly}.db`);
-    openIndexStore(dbPath).close();
+    await openIndexStore(dbPath).close();
     const raw = new Database(dbPath);
     raw.exec(`
       INSERT INTO roots (id, path, created_at) VALUES (1, '/repo', 0);
@@ -220,7 +220,7 @@ test('an index extracted by an older extractor marks every file as changed once,
     raw
       .prepare("UPDATE meta SET value = ? WHERE key = 'extractor_version'")
       .run(String(EXTRACTOR_VERSION - 1));
-    openIndexStore(dbPath, { readonly }).close();
+    await openIndexStore(dbPath, { readonly }).close();
     assert.deepEqual(files(), [
       { path: 'a.rb', mtime_ms: -1, sha256: '' },
       { path: 'b.ex', mtime_ms: -1, sha256: null },
@@ -228,7 +228,7 @@ test('an index extracted by an older extractor marks every file as changed once,
     assert.equal(recorded(), String(EXTRACTOR_VERSION));
     // Re-indexed since: opening again marks nothing.
     raw.exec('UPDATE files SET mtime_ms = 7');
-    openIndexStore(dbPath, { readonly }).close();
+    await openIndexStore(dbPath, { readonly }).close();
     assert.deepEqual(
       files().map((f) => (f as { mtime_ms: number }).mtime_ms),
       [7, 7],
@@ -237,7 +237,7 @@ test('an index extracted by an older extractor marks every file as changed once,
     raw
       .prepare("UPDATE meta SET value = ? WHERE key = 'extractor_version'")
       .run(String(EXTRACTOR_VERSION + 1));
-    openIndexStore(dbPath, { readonly }).close();
+    await openIndexStore(dbPath, { readonly }).close();
     assert.deepEqual(
       files().map((f) => (f as { mtime_ms: number }).mtime_ms),
       [7, 7],

@@ -6,9 +6,9 @@ import { runStorePerf } from './helpers/perf.js';
 // Bounds are loose on purpose: they catch an accidental full scan, not a slow CI machine.
 test('store performance smoke: 100k-symbol batch and symbol search at 100k symbols', {
   timeout: 120_000,
-}, () => {
+}, async () => {
   const lines: string[] = [];
-  const r = runStorePerf(100_000, (s) => lines.push(s));
+  const r = await runStorePerf(100_000, (s) => lines.push(s));
   for (const l of lines) console.error(`  ${l}`);
   assert.ok(r.rowsPerSec > 20_000, `write throughput ${r.rowsPerSec} rows/s`);
   assert.ok(r.p95 < 50, `searchSymbols p95 ${r.p95.toFixed(1)} ms`);

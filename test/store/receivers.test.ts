@@ -71,27 +71,27 @@ const TS = [
   '',
 ].join('\n');
 
-before(() => {
+before(async () => {
   store = openIndexStore(join(tmp.dir, 'receivers.db'));
-  store.writeBatch('/repo', [
+  await store.writeBatch('/repo', [
     write('a_main.py', 'python', MAIN),
     write('b_helper.py', 'python', 'def helper(x):\n    return x.add(5)\n'),
     write('z_queue.py', 'python', QUEUE),
     write('worker.ts', 'typescript', TS),
   ]);
 });
-after(() => {
-  store.close();
+after(async () => {
+  await store.close();
   tmp.cleanup();
 });
 
-const sites = (symbol: string, language?: string) =>
-  store
-    .findReferences({ symbol, limit: 50, ...(language ? { language } : {}) })
-    .hits.map((h) => `${h.path.slice('/repo/'.length)}:${h.line} ${h.kind} in ${h.enclosing}`);
+const sites = async (symbol: string, language?: string) =>
+  (await store.findReferences({ symbol, limit: 50, ...(language ? { language } : {}) })).hits.map(
+    (h) => `${h.path.slice('/repo/'.length)}:${h.line} ${h.kind} in ${h.enclosing}`,
+  );
 
-test('Class.method keeps calls on the class, its subclasses and unknown receivers; calls on another class go', () => {
-  assert.deepEqual(sites('Queue.add', 'python'), [
+test('Class.method keeps calls on the class, its subclasses and unknown receivers; calls on another class go', async () => {
+  assert.deepEqual(await sites('Queue.add', 'python'), [
     // Files with a call whose receiver names Queue (or a subclass) first, in path order; then
     // files whose calls are all on receivers of unknown type.
     'a_main.py:4 call in main',
@@ -100,25 +100,25 @@ test('Class.method keeps calls on the class, its subclasses and unknown receiver
     'z_queue.py:11 call in PriorityQueue.push',
     'b_helper.py:2 call in helper',
   ]);
-  assert.deepEqual(sites('Cache.add', 'python'), [
+  assert.deepEqual(await sites('Cache.add', 'python'), [
     'a_main.py:4 call in main',
     'a_main.py:5 call in main',
     'z_queue.py:19 call in Cache.put',
     'b_helper.py:2 call in helper',
   ]);
   // A bare name is not narrowed: every call of `add`, in every language.
-  assert.equal(sites('add').length, 10);
+  assert.equal((await sites('add')).length, 10);
 });
 
-test('this.method() in TypeScript resolves to the enclosing class; a static member use is a use of the class', () => {
-  assert.deepEqual(sites('Worker.add', 'typescript'), [
+test('this.method() in TypeScript resolves to the enclosing class; a static member use is a use of the class', async () => {
+  assert.deepEqual(await sites('Worker.add', 'typescript'), [
     'worker.ts:5 call in Worker.run',
     'worker.ts:6 call in Worker.run',
   ]);
-  assert.deepEqual(sites('Queue.add', 'typescript'), [
+  assert.deepEqual(await sites('Queue.add', 'typescript'), [
     'worker.ts:6 call in Worker.run',
     'worker.ts:7 call in Worker.run',
   ]);
-  assert.deepEqual(sites('Backoffs'), ['a_main.py:7 type in main']);
-  assert.ok(sites('Queue', 'typescript').includes('worker.ts:7 type in Worker.run'));
+  assert.deepEqual(await sites('Backoffs'), ['a_main.py:7 type in main']);
+  assert.ok((await sites('Queue', 'typescript')).includes('worker.ts:7 type in Worker.run'));
 });

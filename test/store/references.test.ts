@@ -7,7 +7,7 @@ import { chunk, indexed, ref, sym, tempDir } from './helpers/fixtures.js';
 const tmp = tempDir();
 after(tmp.cleanup);
 
-test('findReferences: by name or qualified name, with enclosing symbol and line text', () => {
+test('findReferences: by name or qualified name, with enclosing symbol and line text', async () => {
   const store = openIndexStore(join(tmp.dir, 'refs.db'));
   const code = [
     'class Api {',
@@ -17,7 +17,7 @@ test('findReferences: by name or qualified name, with enclosing symbol and line 
     '  }',
     '}',
   ].join('\n');
-  store.writeBatch('/repo', [
+  await store.writeBatch('/repo', [
     indexed('b.ts', {
       refs: [ref('fetchUser', 3, { enclosing: 'Api.load', col: 16 }), ref('other', 4)],
       chunks: [
@@ -29,7 +29,7 @@ test('findReferences: by name or qualified name, with enclosing symbol and line 
     indexed('lib/c.ts', { refs: [ref('fetchUser', 1)] }),
   ]);
 
-  const all = store.findReferences({ symbol: 'fetchUser', limit: 10 });
+  const all = await store.findReferences({ symbol: 'fetchUser', limit: 10 });
   assert.equal(all.hasMore, false);
   assert.deepEqual(
     all.hits.map((h) => `${h.path}:${h.line}`),
@@ -42,26 +42,26 @@ test('findReferences: by name or qualified name, with enclosing symbol and line 
   assert.equal(all.hits[1]!.kind, 'new');
   assert.equal(all.hits[0]!.text, null, 'no chunk covers the line');
 
-  assert.equal(store.findReferences({ symbol: 'UserApi.fetchUser', limit: 10 }).hits.length, 4);
-  assert.equal(store.findReferences({ symbol: 'users::fetchUser', limit: 10 }).hits.length, 4);
-  const page = store.findReferences({ symbol: 'fetchUser', limit: 2, offset: 1 });
+  assert.equal((await store.findReferences({ symbol: 'UserApi.fetchUser', limit: 10 })).hits.length, 4);
+  assert.equal((await store.findReferences({ symbol: 'users::fetchUser', limit: 10 })).hits.length, 4);
+  const page = await store.findReferences({ symbol: 'fetchUser', limit: 2, offset: 1 });
   assert.equal(page.hasMore, true);
   assert.deepEqual(
     page.hits.map((h) => h.line),
     [7, 3],
   );
   assert.equal(
-    store.findReferences({ symbol: 'fetchUser', limit: 10, pathPrefix: '/repo/lib' }).hits.length,
+    (await store.findReferences({ symbol: 'fetchUser', limit: 10, pathPrefix: '/repo/lib' })).hits.length,
     1,
   );
-  assert.equal(store.findReferences({ symbol: 'nothing', limit: 10 }).hits.length, 0);
-  assert.equal(store.findReferences({ symbol: '', limit: 10 }).hits.length, 0);
-  store.close();
+  assert.equal((await store.findReferences({ symbol: 'nothing', limit: 10 })).hits.length, 0);
+  assert.equal((await store.findReferences({ symbol: '', limit: 10 })).hits.length, 0);
+  await store.close();
 });
 
-test('findReferences: the defining language and source files first, a language filter', () => {
+test('findReferences: the defining language and source files first, a language filter', async () => {
   const store = openIndexStore(join(tmp.dir, 'refs-rank.db'));
-  store.writeBatch('/repo', [
+  await store.writeBatch('/repo', [
     indexed('a/backoffs.rs', { language: 'rust', refs: [ref('calculate', 3)] }),
     indexed('src/backoffs.ts', {
       symbols: [sym('calculate', 'method', { container: 'Backoffs' })],
@@ -74,22 +74,22 @@ test('findReferences: the defining language and source files first, a language f
       symbols: [sym('calculate', 'method', { container: 'Other' })],
     }),
   ]);
-  const order = (symbol: string, language?: string) =>
-    store
-      .findReferences({ symbol, limit: 10, ...(language ? { language } : {}) })
-      .hits.map((h) => h.path.slice('/repo/'.length));
+  const order = async (symbol: string, language?: string) =>
+    (await store.findReferences({ symbol, limit: 10, ...(language ? { language } : {}) })).hits.map((h) =>
+      h.path.slice('/repo/'.length),
+    );
   // Backoffs.calculate is defined in TypeScript: the Rust port comes last, tests after source.
-  assert.deepEqual(order('Backoffs.calculate'), [
+  assert.deepEqual(await order('Backoffs.calculate'), [
     'src/backoffs.ts',
     'src/worker.ts',
     'tests/backoffs.test.ts',
     'a/backoffs.rs',
   ]);
-  assert.deepEqual(order('calculate', 'rust'), ['a/backoffs.rs']);
-  const paged = store.findReferences({ symbol: 'Backoffs.calculate', limit: 2, offset: 2 });
+  assert.deepEqual(await order('calculate', 'rust'), ['a/backoffs.rs']);
+  const paged = await store.findReferences({ symbol: 'Backoffs.calculate', limit: 2, offset: 2 });
   assert.deepEqual(
     paged.hits.map((h) => h.path),
     ['/repo/tests/backoffs.test.ts', '/repo/a/backoffs.rs'],
   );
-  store.close();
+  await store.close();
 });

@@ -9,9 +9,9 @@ import { indexed, sym, tempDir } from './helpers/fixtures.js';
 const tmp = tempDir();
 let store: IndexStore;
 
-before(() => {
+before(async () => {
   store = openIndexStore(join(tmp.dir, 'symbols.db'));
-  store.writeBatch('/repo', [
+  await store.writeBatch('/repo', [
     indexed('src/users.ts', {
       symbols: [
         sym('getUser', 'function', { startLine: 10, exported: true }),
@@ -37,18 +37,18 @@ before(() => {
     indexed('src/deep/nested/path/users.ts', { symbols: [sym('getUser', 'function', { exported: true })] }),
     indexed('src/other.ts', { symbols: [sym('getUser', 'variable', { exported: false })] }),
   ]);
-  store.writeBatch('/other-repo', [indexed('x.ts', { symbols: [sym('getUser', 'function')] })]);
+  await store.writeBatch('/other-repo', [indexed('x.ts', { symbols: [sym('getUser', 'function')] })]);
 });
-after(() => {
-  store.close();
+after(async () => {
+  await store.close();
   tmp.cleanup();
 });
 
-const names = (q: Parameters<IndexStore['searchSymbols']>[0]) =>
-  store.searchSymbols(q).hits.map((h) => `${h.name}@${h.path}`);
+const names = async (q: Parameters<IndexStore['searchSymbols']>[0]) =>
+  (await store.searchSymbols(q)).hits.map((h) => `${h.name}@${h.path}`);
 
-test('ranking: exact > prefix > case-insensitive > snake/camel key > word part > subsequence', () => {
-  const hits = store.searchSymbols({ query: 'getUser', limit: 50, pathPrefix: '/repo' }).hits;
+test('ranking: exact > prefix > case-insensitive > snake/camel key > word part > subsequence', async () => {
+  const hits = (await store.searchSymbols({ query: 'getUser', limit: 50, pathPrefix: '/repo' })).hits;
   const order = hits.map((h) => h.name);
   // exact matches: exported first, then the shorter path, then the non-exported variable
   assert.deepEqual(
@@ -74,13 +74,13 @@ test('ranking: exact > prefix > case-insensitive > snake/camel key > word part >
   assert.ok(scores[5]! > scores[6]! && scores[6]! > scores[7]!);
 });
 
-test('snake_case query finds camelCase names and vice versa', () => {
-  assert.ok(names({ query: 'get_user', limit: 20 }).some((n) => n.startsWith('getUser@')));
-  assert.ok(names({ query: 'getUserById', limit: 20 }).some((n) => n.startsWith('get_user_by_id@')));
+test('snake_case query finds camelCase names and vice versa', async () => {
+  assert.ok((await names({ query: 'get_user', limit: 20 })).some((n) => n.startsWith('getUser@')));
+  assert.ok((await names({ query: 'getUserById', limit: 20 })).some((n) => n.startsWith('get_user_by_id@')));
 });
 
-test('word parts and subsequences match after the key tiers', () => {
-  const hits = store.searchSymbols({ query: 'user', limit: 50, pathPrefix: '/repo' }).hits;
+test('word parts and subsequences match after the key tiers', async () => {
+  const hits = (await store.searchSymbols({ query: 'user', limit: 50, pathPrefix: '/repo' })).hits;
   const order = hits.map((h) => h.name);
   // prefix (case-insensitive) first: UserService class, userService variable
   assert.deepEqual(order.slice(0, 2), ['userService', 'UserService']);
@@ -91,7 +91,7 @@ test('word parts and subsequences match after the key tiers', () => {
   assert.ok(fetch.score > byId.score, 'a whole trailing word beats a word prefix');
   assert.ok(hits[1]!.score > fetch.score);
 
-  const usr = store.searchSymbols({ query: 'usr', limit: 50, pathPrefix: '/repo' }).hits;
+  const usr = (await store.searchSymbols({ query: 'usr', limit: 50, pathPrefix: '/repo' })).hits;
   assert.ok(usr.length > 0);
   assert.ok(usr.some((h) => h.name === 'userService'));
   assert.ok(
@@ -101,8 +101,8 @@ test('word parts and subsequences match after the key tiers', () => {
   assert.ok(usr.every((h) => h.score < 45));
 });
 
-test('tie-break: exported, then definition kinds before variables', () => {
-  const hits = store.searchSymbols({ query: 'userservice', limit: 10 }).hits;
+test('tie-break: exported, then definition kinds before variables', async () => {
+  const hits = (await store.searchSymbols({ query: 'userservice', limit: 10 })).hits;
   assert.deepEqual(
     hits.map((h) => [h.name, h.kind]),
     [
@@ -112,35 +112,37 @@ test('tie-break: exported, then definition kinds before variables', () => {
   );
 });
 
-test('filters: kind, language, pathPrefix (root, directory, file) and paging', () => {
+test('filters: kind, language, pathPrefix (root, directory, file) and paging', async () => {
   assert.deepEqual(
-    store.searchSymbols({ query: 'getUser', kind: 'variable', limit: 10 }).hits.map((h) => h.name),
+    (await store.searchSymbols({ query: 'getUser', kind: 'variable', limit: 10 })).hits.map((h) => h.name),
     ['getUser', 'getuser'],
   );
-  const py = store.searchSymbols({ query: 'getUser', language: 'python', limit: 10 }).hits;
+  const py = (await store.searchSymbols({ query: 'getUser', language: 'python', limit: 10 })).hits;
   assert.deepEqual(
     py.map((h) => h.name),
     ['get_user', 'get_user_by_id'],
   );
   assert.equal(py[0]?.language, 'python');
   assert.ok(
-    names({ query: 'getUser', limit: 50, pathPrefix: '/other-repo' }).every((n) =>
+    (await names({ query: 'getUser', limit: 50, pathPrefix: '/other-repo' })).every((n) =>
       n.includes('/other-repo/'),
     ),
   );
-  assert.ok(names({ query: 'getUser', limit: 50, pathPrefix: '/repo/src/deep/' }).length === 1);
-  assert.ok(names({ query: 'getUser', limit: 50, pathPrefix: '/repo/py/users.py' }).length === 2);
-  assert.ok(names({ query: 'getUser', limit: 50, pathPrefix: '/' }).some((n) => n.includes('/other-repo/')));
-  assert.throws(
+  assert.ok((await names({ query: 'getUser', limit: 50, pathPrefix: '/repo/src/deep/' })).length === 1);
+  assert.ok((await names({ query: 'getUser', limit: 50, pathPrefix: '/repo/py/users.py' })).length === 2);
+  assert.ok(
+    (await names({ query: 'getUser', limit: 50, pathPrefix: '/' })).some((n) => n.includes('/other-repo/')),
+  );
+  await assert.rejects(
     () => store.searchSymbols({ query: 'x', limit: 5, pathPrefix: '/not/indexed' }),
     (e) => isCodeindexError(e, 'NOT_INDEXED'),
   );
 
-  const all = store.searchSymbols({ query: 'getUser', limit: 100 });
+  const all = await store.searchSymbols({ query: 'getUser', limit: 100 });
   assert.equal(all.hasMore, false);
   assert.equal(all.total, all.hits.length);
-  const page1 = store.searchSymbols({ query: 'getUser', limit: 3 });
-  const page2 = store.searchSymbols({ query: 'getUser', limit: 3, offset: 3 });
+  const page1 = await store.searchSymbols({ query: 'getUser', limit: 3 });
+  const page2 = await store.searchSymbols({ query: 'getUser', limit: 3, offset: 3 });
   assert.equal(page1.hasMore, true);
   assert.deepEqual(
     [...page1.hits, ...page2.hits].map((h) => h.path + h.line),
@@ -148,17 +150,17 @@ test('filters: kind, language, pathPrefix (root, directory, file) and paging', (
   );
 });
 
-test('odd queries do not throw', () => {
+test('odd queries do not throw', async () => {
   for (const q of ['', '   ', '%', '_', '*', '"', "'", '\\', 'a.b.c', '::', 'Foo.', '(', '[a-z]*', '😀']) {
-    assert.doesNotThrow(() => store.searchSymbols({ query: q, limit: 5 }), q);
+    await assert.doesNotReject(() => store.searchSymbols({ query: q, limit: 5 }), q);
   }
   // qualified query: prefers the member of that container
-  const q = store.searchSymbols({ query: 'UserService.GetUserName', limit: 5 }).hits;
+  const q = (await store.searchSymbols({ query: 'UserService.GetUserName', limit: 5 })).hits;
   assert.equal(q[0]?.name, 'GetUserName');
 });
 
-test('fileOutline: source order with containers; null when not indexed', () => {
-  const outline = store.fileOutline('/repo/src/users.ts');
+test('fileOutline: source order with containers; null when not indexed', async () => {
+  const outline = await store.fileOutline('/repo/src/users.ts');
   assert.ok(outline);
   assert.deepEqual(
     outline.map((h) => [h.name, h.line]),
@@ -174,28 +176,27 @@ test('fileOutline: source order with containers; null when not indexed', () => {
   );
   assert.equal(outline[4]?.container, 'UserService');
   assert.equal(outline[0]?.path, '/repo/src/users.ts');
-  assert.equal(store.fileOutline('/repo/src/missing.ts'), null);
-  assert.equal(store.fileOutline('/nowhere/a.ts'), null);
+  assert.equal(await store.fileOutline('/repo/src/missing.ts'), null);
+  assert.equal(await store.fileOutline('/nowhere/a.ts'), null);
 });
 
-test('several path prefixes search their union; prefixes with nothing indexed are left out', () => {
-  store.writeBatch('/third', [indexed('t.ts', { symbols: [sym('getUser', 'function')] })]);
-  const paths = (pathPrefix: readonly string[]) =>
-    store
-      .searchSymbols({ query: 'getUser', limit: 50, pathPrefix })
-      .hits.filter((h) => h.name === 'getUser')
+test('several path prefixes search their union; prefixes with nothing indexed are left out', async () => {
+  await store.writeBatch('/third', [indexed('t.ts', { symbols: [sym('getUser', 'function')] })]);
+  const paths = async (pathPrefix: readonly string[]) =>
+    (await store.searchSymbols({ query: 'getUser', limit: 50, pathPrefix })).hits
+      .filter((h) => h.name === 'getUser')
       .map((h) => h.path)
       .sort();
-  assert.deepEqual(paths(['/repo/src/deep', '/other-repo', '/not-indexed']), [
+  assert.deepEqual(await paths(['/repo/src/deep', '/other-repo', '/not-indexed']), [
     '/other-repo/x.ts',
     '/repo/src/deep/nested/path/users.ts',
   ]);
-  assert.ok(!paths(['/repo', '/other-repo']).includes('/third/t.ts'));
-  assert.throws(
+  assert.ok(!(await paths(['/repo', '/other-repo'])).includes('/third/t.ts'));
+  await assert.rejects(
     () => store.searchSymbols({ query: 'getUser', limit: 5, pathPrefix: ['/nowhere', '/else'] }),
     (e) => isCodeindexError(e, 'NOT_INDEXED'),
   );
-  assert.throws(
+  await assert.rejects(
     () => store.searchSymbols({ query: 'getUser', limit: 5, pathPrefix: [] }),
     (e) => isCodeindexError(e, 'NOT_INDEXED'),
   );

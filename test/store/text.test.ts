@@ -20,9 +20,9 @@ const RETRY = [
 const SNAKE = ['def backoff(attempt):', '    return min(2 ** attempt, RETRY_BACKOFF_MAX)'].join('\n');
 const HTML = 'class HTMLParser:\n    pass';
 
-before(() => {
+before(async () => {
   store = openIndexStore(join(tmp.dir, 'text.db'));
-  store.writeBatch('/repo', [
+  await store.writeBatch('/repo', [
     indexed('src/retry.ts', { chunks: [chunk(RETRY, 10, 'schedule')] }),
     indexed(
       'py/backoff.py',
@@ -37,38 +37,40 @@ before(() => {
     indexed('src/noise.ts', { chunks: [chunk('const unrelated = 1;\nlet retry = 0;', 1)] }),
   ]);
 });
-after(() => {
-  store.close();
+after(async () => {
+  await store.close();
   tmp.cleanup();
 });
 
-const paths = (query: string, extra: object = {}) =>
-  store.searchText({ query, limit: 10, ...extra }).hits.map((h) => h.path);
+const paths = async (query: string, extra: object = {}) =>
+  (await store.searchText({ query, limit: 10, ...extra })).hits.map((h) => h.path);
 
-test('identifiers are searchable by their parts', () => {
-  assert.deepEqual(paths('retryBackoffMax').sort(), ['/repo/py/backoff.py', '/repo/src/retry.ts']);
+test('identifiers are searchable by their parts', async () => {
+  assert.deepEqual((await paths('retryBackoffMax')).sort(), ['/repo/py/backoff.py', '/repo/src/retry.ts']);
   // Chunks with every word first; then, as a fallback for questions, chunks with some of them.
-  const loose = paths('retry backoff');
+  const loose = await paths('retry backoff');
   assert.deepEqual(loose.slice(0, 2).sort(), ['/repo/py/backoff.py', '/repo/src/retry.ts']);
   assert.deepEqual(loose.slice(2), ['/repo/src/noise.ts']);
-  assert.deepEqual(paths('backoff_max').sort(), ['/repo/py/backoff.py', '/repo/src/retry.ts']);
-  assert.deepEqual(paths('"backoff max"').sort(), ['/repo/py/backoff.py', '/repo/src/retry.ts']);
-  assert.deepEqual(paths('html parser'), ['/repo/py/html.py']);
-  assert.deepEqual(paths('htmlparser'), ['/repo/py/html.py']);
-  assert.deepEqual(paths('computeDel*'), ['/repo/src/retry.ts']);
-  assert.deepEqual(paths('retry', { language: 'python' }), ['/repo/py/backoff.py']);
-  assert.deepEqual(paths('retry', { pathPrefix: '/repo/src' }).sort(), [
+  assert.deepEqual((await paths('backoff_max')).sort(), ['/repo/py/backoff.py', '/repo/src/retry.ts']);
+  assert.deepEqual((await paths('"backoff max"')).sort(), ['/repo/py/backoff.py', '/repo/src/retry.ts']);
+  assert.deepEqual(await paths('html parser'), ['/repo/py/html.py']);
+  assert.deepEqual(await paths('htmlparser'), ['/repo/py/html.py']);
+  assert.deepEqual(await paths('computeDel*'), ['/repo/src/retry.ts']);
+  assert.deepEqual(await paths('retry', { language: 'python' }), ['/repo/py/backoff.py']);
+  assert.deepEqual((await paths('retry', { pathPrefix: '/repo/src' })).sort(), [
     '/repo/src/noise.ts',
     '/repo/src/retry.ts',
   ]);
 });
 
-test('hits carry a scored, line-numbered snippet around the best line', () => {
-  const [hit] = store.searchText({
-    query: 'retryBackoffMax',
-    limit: 1,
-    pathPrefix: '/repo/src/retry.ts',
-  }).hits;
+test('hits carry a scored, line-numbered snippet around the best line', async () => {
+  const [hit] = (
+    await store.searchText({
+      query: 'retryBackoffMax',
+      limit: 1,
+      pathPrefix: '/repo/src/retry.ts',
+    })
+  ).hits;
   assert.ok(hit);
   assert.equal(hit.symbol, 'schedule');
   assert.equal(hit.startLine, 10);
@@ -81,7 +83,7 @@ test('hits carry a scored, line-numbered snippet around the best line', () => {
   assert.match(lines[4]!, /^15: \}$/);
 });
 
-test('hostile queries never throw', () => {
+test('hostile queries never throw', async () => {
   const hostile = [
     '',
     '   ',
@@ -114,22 +116,28 @@ test('hostile queries never throw', () => {
     "'; DROP TABLE chunks; --",
   ];
   for (const q of hostile) {
-    assert.doesNotThrow(() => store.searchText({ query: q, limit: 5 }), JSON.stringify(q.slice(0, 40)));
+    await assert.doesNotReject(
+      () => store.searchText({ query: q, limit: 5 }),
+      JSON.stringify(q.slice(0, 40)),
+    );
   }
-  assert.equal(store.searchText({ query: 'AND', limit: 5 }).hits.length, 0);
-  const both = paths('-retry AND backoff');
+  assert.equal((await store.searchText({ query: 'AND', limit: 5 })).hits.length, 0);
+  const both = await paths('-retry AND backoff');
   assert.deepEqual(both.slice(0, 2).sort(), ['/repo/py/backoff.py', '/repo/src/retry.ts']);
   assert.deepEqual(both.slice(2), ['/repo/src/noise.ts']);
   assert.equal(compileTextQuery('*** ---').match, null);
-  assert.deepEqual(paths('htmlParser OR computeDelay').sort(), ['/repo/py/html.py', '/repo/src/retry.ts']);
+  assert.deepEqual((await paths('htmlParser OR computeDelay')).sort(), [
+    '/repo/py/html.py',
+    '/repo/src/retry.ts',
+  ]);
 });
 
-test('paging', () => {
-  const all = store.searchText({ query: 'retry', limit: 10 });
+test('paging', async () => {
+  const all = await store.searchText({ query: 'retry', limit: 10 });
   assert.equal(all.hits.length, 3);
   assert.equal(all.hasMore, false);
-  const p1 = store.searchText({ query: 'retry', limit: 2 });
-  const p2 = store.searchText({ query: 'retry', limit: 2, offset: 2 });
+  const p1 = await store.searchText({ query: 'retry', limit: 2 });
+  const p2 = await store.searchText({ query: 'retry', limit: 2, offset: 2 });
   assert.equal(p1.hasMore, true);
   assert.equal(p2.hasMore, false);
   assert.deepEqual(
@@ -139,7 +147,7 @@ test('paging', () => {
   for (let i = 1; i < all.hits.length; i++) assert.ok(all.hits[i - 1]!.score >= all.hits[i]!.score);
 });
 
-test('a filter that keeps everything ranks, pages and scores exactly like no filter', () => {
+test('a filter that keeps everything ranks, pages and scores exactly like no filter', async () => {
   for (const query of ['retry', 'retry backoff', 'job delay', 'backoff_max']) {
     for (const page of [
       { limit: 10, offset: 0 },
@@ -147,8 +155,8 @@ test('a filter that keeps everything ranks, pages and scores exactly like no fil
       { limit: 1, offset: 1 },
       { limit: 2, offset: 1 },
     ]) {
-      const plain = store.searchText({ query, ...page });
-      const scoped = store.searchText({ query, ...page, pathPrefix: '/repo' });
+      const plain = await store.searchText({ query, ...page });
+      const scoped = await store.searchText({ query, ...page, pathPrefix: '/repo' });
       assert.deepEqual(
         scoped.hits.map((h) => [h.chunkId, h.path, h.score, h.snippet]),
         plain.hits.map((h) => [h.chunkId, h.path, h.score, h.snippet]),
@@ -157,37 +165,40 @@ test('a filter that keeps everything ranks, pages and scores exactly like no fil
       assert.equal(scoped.hasMore, plain.hasMore);
     }
   }
-  assert.ok(store.searchText({ query: 'retry', limit: 1 }).hasMore);
+  assert.ok((await store.searchText({ query: 'retry', limit: 1 })).hasMore);
 });
 
-test('looseBelow: partial matches are added only when at most that many chunks hold every word', () => {
-  assert.deepEqual(paths('retry backoff').slice(2), ['/repo/src/noise.ts']);
-  assert.deepEqual(paths('retry backoff', { looseBelow: 2 }).slice(2), ['/repo/src/noise.ts']);
-  assert.deepEqual(paths('retry backoff', { looseBelow: 1 }).sort(), [
+test('looseBelow: partial matches are added only when at most that many chunks hold every word', async () => {
+  assert.deepEqual((await paths('retry backoff')).slice(2), ['/repo/src/noise.ts']);
+  assert.deepEqual((await paths('retry backoff', { looseBelow: 2 })).slice(2), ['/repo/src/noise.ts']);
+  assert.deepEqual((await paths('retry backoff', { looseBelow: 1 })).sort(), [
     '/repo/py/backoff.py',
     '/repo/src/retry.ts',
   ]);
 });
 
-test('the OR fallback leaves out words that 2,000 or more chunks hold, and only those', () => {
+test('the OR fallback leaves out words that 2,000 or more chunks hold, and only those', async () => {
   const db = openIndexStore(join(tmp.dir, 'common-words.db'));
   // 2,000 chunks say "widget"; a few say "frobnicate" or "sprocket"; none say all three.
   const many = Array.from({ length: 2000 }, (_, i) => chunk(`render widget number ${i}`, i + 1, `w${i}`));
-  db.writeBatch('/big', [
+  await db.writeBatch('/big', [
     indexed('widgets.ts', { chunks: many }),
     indexed('frob.ts', { chunks: [chunk('function frobnicate(x) { return x; }', 1, 'frobnicate')] }),
     indexed('sprocket.ts', { chunks: [chunk('const sprocket = 1; // spins', 1, 'sprocket')] }),
   ]);
-  const paths = (query: string) =>
-    db
-      .searchText({ query, limit: 20 })
-      .hits.map((h) => h.path.slice('/big/'.length))
+  const paths = async (query: string) =>
+    (await db.searchText({ query, limit: 20 })).hits
+      .map((h) => h.path.slice('/big/'.length))
       .filter((p, i, all) => all.indexOf(p) === i);
   // "widget" is dropped from the OR: only the chunks with the rarer words come back.
-  assert.deepEqual(paths('widget frobnicate sprocket').sort(), ['frob.ts', 'sprocket.ts']);
+  assert.deepEqual((await paths('widget frobnicate sprocket')).sort(), ['frob.ts', 'sprocket.ts']);
   // Below the threshold a word stays in the OR.
-  db.removeFiles('/big', ['widgets.ts']);
-  db.writeBatch('/big', [indexed('widgets.ts', { chunks: many.slice(0, 5) })]);
-  assert.deepEqual(paths('widget frobnicate sprocket').sort(), ['frob.ts', 'sprocket.ts', 'widgets.ts']);
-  db.close();
+  await db.removeFiles('/big', ['widgets.ts']);
+  await db.writeBatch('/big', [indexed('widgets.ts', { chunks: many.slice(0, 5) })]);
+  assert.deepEqual((await paths('widget frobnicate sprocket')).sort(), [
+    'frob.ts',
+    'sprocket.ts',
+    'widgets.ts',
+  ]);
+  await db.close();
 });

@@ -9,106 +9,115 @@ import { chunk, indexed, tempDir } from './helpers/fixtures.js';
 const tmp = tempDir();
 after(tmp.cleanup);
 
-test('code chunks are searched as text only: never embedded, never counted as pending, never loaded', () => {
+test('code chunks are searched as text only: never embedded, never counted as pending, never loaded', async () => {
   const store = openIndexStore(join(tmp.dir, 'vectors-code.db'));
   const sym = chunk('function a() {}', 1, 'a');
   const code = chunk('main();', 3, null, 'code');
-  store.writeBatch('/repo', [indexed('x.ts', { chunks: [sym, code] })]);
+  await store.writeBatch('/repo', [indexed('x.ts', { chunks: [sym, code] })]);
   assert.deepEqual(
-    store.chunksMissingVectors('/repo', 'm', 10).map((m) => m.hash),
+    (await store.chunksMissingVectors('/repo', 'm', 10)).map((m) => m.hash),
     [sym.hash],
   );
-  assert.deepEqual(store.vectorCoverage('/repo', 'm'), { embedded: 0, pending: 1 });
-  store.upsertVectors('m', 2, [
+  assert.deepEqual(await store.vectorCoverage('/repo', 'm'), { embedded: 0, pending: 1 });
+  await store.upsertVectors('m', 2, [
     { hash: sym.hash, vector: new Float32Array([1, 0]) },
     // Even with a vector for its content (an identical symbol chunk elsewhere), a code chunk is not a row.
     { hash: code.hash, vector: new Float32Array([0, 1]) },
   ]);
-  assert.deepEqual(store.vectorCoverage('/repo', 'm'), { embedded: 1, pending: 0 });
-  assert.equal(store.loadVectors('/repo', 'm').ids.length, 1);
-  store.close();
+  assert.deepEqual(await store.vectorCoverage('/repo', 'm'), { embedded: 1, pending: 0 });
+  assert.equal((await store.loadVectors('/repo', 'm')).ids.length, 1);
+  await store.close();
 });
 
-test('vectors: keyed by content hash + model, shared by identical chunks, survive re-index', () => {
+test('vectors: keyed by content hash + model, shared by identical chunks, survive re-index', async () => {
   const store = openIndexStore(join(tmp.dir, 'vectors.db'));
   const a = chunk('function a() {}', 1, 'a');
   const b = chunk('function b() {}', 3, 'b');
-  store.writeBatch('/repo', [
+  await store.writeBatch('/repo', [
     indexed('x.ts', { chunks: [a, b] }),
     indexed('copy.ts', { chunks: [chunk(a.content)] }),
   ]);
 
-  assert.deepEqual(store.vectorCoverage('/repo', 'm1'), { embedded: 0, pending: 2 });
-  const missing = store.chunksMissingVectors('/repo', 'm1', 10);
+  assert.deepEqual(await store.vectorCoverage('/repo', 'm1'), { embedded: 0, pending: 2 });
+  const missing = await store.chunksMissingVectors('/repo', 'm1', 10);
   assert.deepEqual(missing.map((m) => m.hash).sort(), [a.hash, b.hash].sort());
-  assert.equal(store.chunksMissingVectors('/repo', 'm1', 1).length, 1);
+  assert.equal((await store.chunksMissingVectors('/repo', 'm1', 1)).length, 1);
 
-  assert.equal(store.upsertVectors('m1', 2, [{ hash: a.hash, vector: new Float32Array([3, 4]) }]), 1);
-  assert.deepEqual(store.vectorCoverage('/repo', 'm1'), { embedded: 1, pending: 1 });
+  assert.equal(await store.upsertVectors('m1', 2, [{ hash: a.hash, vector: new Float32Array([3, 4]) }]), 1);
+  assert.deepEqual(await store.vectorCoverage('/repo', 'm1'), { embedded: 1, pending: 1 });
   assert.deepEqual(
-    store.chunksMissingVectors('/repo', 'm1', 10).map((m) => m.content),
+    (await store.chunksMissingVectors('/repo', 'm1', 10)).map((m) => m.content),
     [b.content],
   );
-  assert.deepEqual(store.vectorCoverage('/repo', 'm2'), { embedded: 0, pending: 2 });
+  assert.deepEqual(await store.vectorCoverage('/repo', 'm2'), { embedded: 0, pending: 2 });
 
-  const loaded = store.loadVectors('/repo', 'm1');
+  const loaded = await store.loadVectors('/repo', 'm1');
   assert.equal(loaded.dims, 2);
   assert.equal(loaded.ids.length, 2, 'both chunks with content a get a row');
   assert.deepEqual(
     [...loaded.matrix].map((x) => Math.round(x * 1000) / 1000),
     [0.6, 0.8, 0.6, 0.8],
   );
-  const records = store.chunksByIds([...loaded.ids].reverse().concat([999_999]));
+  const records = await store.chunksByIds([...loaded.ids].reverse().concat([999_999]));
   assert.equal(records.length, 2);
   assert.equal(records[0]?.chunkId, loaded.ids[1]);
   assert.equal(records[0]?.content, a.content);
   assert.ok(records.every((r) => r.path.startsWith('/repo/')));
 
   // Re-indexing unchanged content keeps the vector: nothing becomes pending again.
-  store.writeBatch('/repo', [indexed('x.ts', { chunks: [a, b] })]);
-  assert.deepEqual(store.vectorCoverage('/repo', 'm1'), { embedded: 1, pending: 1 });
-  assert.deepEqual(store.loadVectors('/repo', 'nope'), { ids: [], matrix: new Float32Array(0), dims: 0 });
+  await store.writeBatch('/repo', [indexed('x.ts', { chunks: [a, b] })]);
+  assert.deepEqual(await store.vectorCoverage('/repo', 'm1'), { embedded: 1, pending: 1 });
+  assert.deepEqual(await store.loadVectors('/repo', 'nope'), {
+    ids: [],
+    matrix: new Float32Array(0),
+    dims: 0,
+  });
 
-  assert.throws(
+  await assert.rejects(
     () => store.upsertVectors('m1', 3, [{ hash: b.hash, vector: new Float32Array(2) }]),
     (e) => isCodeindexError(e, 'INVALID_PAYLOAD'),
   );
-  store.close();
+  await store.close();
 });
 
-test('vector coverage follows writes, new vectors and cleanup (it is remembered between them)', () => {
+test('vector coverage follows writes, new vectors and cleanup (it is remembered between them)', async () => {
   const root = join(tmp.dir, 'cov-root');
   mkdirSync(root, { recursive: true });
   writeFileSync(join(root, 'kept.ts'), 'export const kept = 1;\n');
   const store = openIndexStore(join(tmp.dir, 'coverage.db'));
   const kept = chunk('export const kept = 1;', 1, 'kept');
   const gone = chunk('export const gone = 2;', 1, 'gone');
-  store.writeBatch(root, [indexed('kept.ts', { chunks: [kept] }), indexed('gone.ts', { chunks: [gone] })]);
-  assert.deepEqual(store.vectorCoverage(root, 'm'), { embedded: 0, pending: 2 });
-  store.upsertVectors('m', 2, [{ hash: kept.hash, vector: new Float32Array([1, 0]) }]);
-  assert.deepEqual(store.vectorCoverage(root, 'm'), { embedded: 1, pending: 1 });
+  await store.writeBatch(root, [
+    indexed('kept.ts', { chunks: [kept] }),
+    indexed('gone.ts', { chunks: [gone] }),
+  ]);
+  assert.deepEqual(await store.vectorCoverage(root, 'm'), { embedded: 0, pending: 2 });
+  await store.upsertVectors('m', 2, [{ hash: kept.hash, vector: new Float32Array([1, 0]) }]);
+  assert.deepEqual(await store.vectorCoverage(root, 'm'), { embedded: 1, pending: 1 });
   // gone.ts is not on disk: cleanup drops its rows, and the coverage with them.
-  const result = store.cleanup({ days: 365, dryRun: false });
+  const result = await store.cleanup({ days: 365, dryRun: false });
   assert.equal(result.deletedFiles, 1);
-  assert.deepEqual(store.vectorCoverage(root, 'm'), { embedded: 1, pending: 0 });
-  store.writeBatch(root, [indexed('new.ts', { chunks: [chunk('export const fresh = 3;', 1, 'fresh')] })]);
-  assert.deepEqual(store.vectorCoverage(root, 'm'), { embedded: 1, pending: 1 });
-  store.close();
+  assert.deepEqual(await store.vectorCoverage(root, 'm'), { embedded: 1, pending: 0 });
+  await store.writeBatch(root, [
+    indexed('new.ts', { chunks: [chunk('export const fresh = 3;', 1, 'fresh')] }),
+  ]);
+  assert.deepEqual(await store.vectorCoverage(root, 'm'), { embedded: 1, pending: 1 });
+  await store.close();
 });
 
-test('chunksMissingVectors with a shard takes the chunks whose id is the index modulo the count', () => {
+test('chunksMissingVectors with a shard takes the chunks whose id is the index modulo the count', async () => {
   const store = openIndexStore(join(tmp.dir, 'vectors-shards.db'));
   const chunks = [1, 2, 3, 4, 5, 6].map((i) => chunk(`function s${i}() { return ${i}; }`, i * 2, `s${i}`));
-  store.writeBatch('/repo', [indexed('s.ts', { chunks })]);
-  const all = store.chunksMissingVectors('/repo', 'm', 100);
+  await store.writeBatch('/repo', [indexed('s.ts', { chunks })]);
+  const all = await store.chunksMissingVectors('/repo', 'm', 100);
   assert.equal(all.length, 6);
-  const even = store.chunksMissingVectors('/repo', 'm', 100, 0, { index: 0, count: 2 });
-  const odd = store.chunksMissingVectors('/repo', 'm', 100, 0, { index: 1, count: 2 });
+  const even = await store.chunksMissingVectors('/repo', 'm', 100, 0, { index: 0, count: 2 });
+  const odd = await store.chunksMissingVectors('/repo', 'm', 100, 0, { index: 1, count: 2 });
   assert.ok(even.every((c) => c.chunkId % 2 === 0) && odd.every((c) => c.chunkId % 2 === 1));
   assert.deepEqual(
     [...even, ...odd].map((c) => c.chunkId).sort((a, b) => a - b),
     all.map((c) => c.chunkId),
   );
   assert.equal(even.length, 3);
-  store.close();
+  await store.close();
 });

@@ -22,7 +22,7 @@ const count = (dbPath: string, sql: string): number => {
   }
 };
 
-test('a changed file replaces its rows: no duplicates, FTS follows', () => {
+test('a changed file replaces its rows: no duplicates, FTS follows', async () => {
   const { dbPath, store } = fresh();
   const v1 = indexed('src/a.ts', {
     symbols: [sym('oldName'), sym('kept', 'class')],
@@ -30,7 +30,7 @@ test('a changed file replaces its rows: no duplicates, FTS follows', () => {
     imports: [{ source: './x', names: ['a'], line: 1 }],
     chunks: [chunk('function oldName() { return legacyMarker; }')],
   });
-  const r1 = store.writeBatch('/repo', [v1, indexed('src/b.ts', { symbols: [sym('other')] })]);
+  const r1 = await store.writeBatch('/repo', [v1, indexed('src/b.ts', { symbols: [sym('other')] })]);
   assert.deepEqual(r1, { files: 2, removed: 0, symbols: 3, refs: 1, chunks: 1 });
 
   const v2 = indexed('src/a.ts', {
@@ -38,24 +38,24 @@ test('a changed file replaces its rows: no duplicates, FTS follows', () => {
     refs: [ref('callNew', 3)],
     chunks: [chunk('function newName() { return freshMarker; }')],
   });
-  store.writeBatch('/repo', [v2]);
-  store.writeBatch('/repo', [v2]);
+  await store.writeBatch('/repo', [v2]);
+  await store.writeBatch('/repo', [v2]);
 
-  assert.equal(store.searchSymbols({ query: 'oldName', limit: 10 }).hits.length, 0);
-  assert.equal(store.searchSymbols({ query: 'newName', limit: 10 }).hits.length, 1);
-  assert.equal(store.searchSymbols({ query: 'kept', limit: 10 }).hits.length, 1);
-  assert.equal(store.findReferences({ symbol: 'callOld', limit: 10 }).hits.length, 0);
-  assert.equal(store.findReferences({ symbol: 'callNew', limit: 10 }).hits.length, 1);
-  assert.equal(store.searchText({ query: 'legacyMarker', limit: 10 }).hits.length, 0);
-  assert.equal(store.searchText({ query: 'freshMarker', limit: 10 }).hits.length, 1);
-  store.close();
+  assert.equal((await store.searchSymbols({ query: 'oldName', limit: 10 })).hits.length, 0);
+  assert.equal((await store.searchSymbols({ query: 'newName', limit: 10 })).hits.length, 1);
+  assert.equal((await store.searchSymbols({ query: 'kept', limit: 10 })).hits.length, 1);
+  assert.equal((await store.findReferences({ symbol: 'callOld', limit: 10 })).hits.length, 0);
+  assert.equal((await store.findReferences({ symbol: 'callNew', limit: 10 })).hits.length, 1);
+  assert.equal((await store.searchText({ query: 'legacyMarker', limit: 10 })).hits.length, 0);
+  assert.equal((await store.searchText({ query: 'freshMarker', limit: 10 })).hits.length, 1);
+  await store.close();
   assert.equal(count(dbPath, 'SELECT count(*) FROM files'), 2);
   assert.equal(count(dbPath, 'SELECT count(*) FROM symbols'), 3);
   assert.equal(count(dbPath, 'SELECT count(*) FROM imports'), 0);
   assert.equal(count(dbPath, 'SELECT count(*) FROM chunks'), 1);
 });
 
-test('removals, removeFiles, removeUnder and removeRoot cascade to every table', () => {
+test('removals, removeFiles, removeUnder and removeRoot cascade to every table', async () => {
   const { dbPath, store } = fresh();
   const withRows = (p: string) =>
     indexed(p, {
@@ -63,27 +63,27 @@ test('removals, removeFiles, removeUnder and removeRoot cascade to every table',
       refs: [ref('x', 1)],
       chunks: [chunk(`// ${p}`)],
     });
-  store.writeBatch(
+  await store.writeBatch(
     '/repo',
     ['a.ts', 'lib/b.ts', 'lib/c.ts', 'lib/sub/d.ts', 'libx/e.ts', 'z.ts'].map(withRows),
   );
-  const r = store.writeBatch('/repo', [], ['a.ts', 'nope.ts']);
+  const r = await store.writeBatch('/repo', [], ['a.ts', 'nope.ts']);
   assert.equal(r.removed, 1);
-  assert.equal(store.removeFiles('/repo', ['z.ts']), 1);
-  assert.equal(store.removeUnder('/repo', 'lib/'), 3);
-  assert.deepEqual([...store.getFileStates('/repo').keys()], ['libx/e.ts']);
-  assert.equal(store.removeUnder('/unknown', 'lib'), 0);
-  assert.equal(store.removeRoot('/repo'), true);
-  assert.equal(store.removeRoot('/repo'), false);
-  store.close();
+  assert.equal(await store.removeFiles('/repo', ['z.ts']), 1);
+  assert.equal(await store.removeUnder('/repo', 'lib/'), 3);
+  assert.deepEqual([...(await store.getFileStates('/repo')).keys()], ['libx/e.ts']);
+  assert.equal(await store.removeUnder('/unknown', 'lib'), 0);
+  assert.equal(await store.removeRoot('/repo'), true);
+  assert.equal(await store.removeRoot('/repo'), false);
+  await store.close();
   for (const t of ['files', 'symbols', 'refs', 'chunks'])
     assert.equal(count(dbPath, `SELECT count(*) FROM ${t}`), 0, t);
   assert.equal(count(dbPath, "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH 'libx'"), 0);
 });
 
-test('skipped and failed files are recorded and counted by reason', () => {
+test('skipped and failed files are recorded and counted by reason', async () => {
   const { store } = fresh();
-  store.writeBatch('/repo/', [
+  await store.writeBatch('/repo/', [
     indexed('a.ts', { symbols: [sym('a'), sym('b')], refs: [ref('c', 1)], chunks: [chunk('a b')] }),
     indexed('p.py', { language: 'python', symbols: [sym('p')] }),
     skipped('big.bin', 'too_large'),
@@ -91,7 +91,7 @@ test('skipped and failed files are recorded and counted by reason', () => {
     { ...skipped('huge.ts', 'too_large'), language: 'typescript' },
     failed('bad.py', 'parse error at 3:1'),
   ]);
-  const [s] = store.rootStatus('/repo');
+  const [s] = await store.rootStatus('/repo');
   assert.ok(s);
   assert.equal(s.root, '/repo');
   assert.deepEqual(s.files, { indexed: 2, skipped: 3, failed: 1 });
@@ -102,82 +102,82 @@ test('skipped and failed files are recorded and counted by reason', () => {
   assert.equal(s.refs, 1);
   assert.equal(s.chunks, 1);
   assert.deepEqual(s.failedFiles, [{ path: 'bad.py', error: 'parse error at 3:1' }]);
-  assert.deepEqual(store.rootStatus('/elsewhere'), []);
-  assert.equal(store.rootStatus().length, 1);
+  assert.deepEqual(await store.rootStatus('/elsewhere'), []);
+  assert.equal((await store.rootStatus()).length, 1);
 
   // A file that becomes skipped loses its symbols.
-  store.writeBatch('/repo', [skipped('a.ts', 'too_large')]);
-  assert.equal(store.searchSymbols({ query: 'a', limit: 5 }).hits.length, 0);
-  assert.equal(store.fileOutline('/repo/a.ts'), null);
-  store.close();
+  await store.writeBatch('/repo', [skipped('a.ts', 'too_large')]);
+  assert.equal((await store.searchSymbols({ query: 'a', limit: 5 })).hits.length, 0);
+  assert.equal(await store.fileOutline('/repo/a.ts'), null);
+  await store.close();
 });
 
-test('file states, generations and the touchQueried throttle', () => {
+test('file states, generations and the touchQueried throttle', async () => {
   let clock = 1_000_000;
   const { store } = fresh(() => clock);
-  store.writeBatch('/repo', [indexed('a.ts', {}, { size: 42, mtimeMs: 123.5, sha256: 'abc' })]);
-  assert.deepEqual(store.getFileState('/repo', 'a.ts'), {
+  await store.writeBatch('/repo', [indexed('a.ts', {}, { size: 42, mtimeMs: 123.5, sha256: 'abc' })]);
+  assert.deepEqual(await store.getFileState('/repo', 'a.ts'), {
     size: 42,
     mtimeMs: 123.5,
     sha256: 'abc',
     status: 'indexed',
   });
-  assert.equal(store.getFileState('/repo', 'b.ts'), null);
-  assert.equal(store.getFileStates('/other').size, 0);
+  assert.equal(await store.getFileState('/repo', 'b.ts'), null);
+  assert.equal((await store.getFileStates('/other')).size, 0);
 
-  assert.equal(store.listRoots()[0]?.generation, 0);
-  assert.equal(store.completeGeneration('/repo'), 1);
+  assert.equal((await store.listRoots())[0]?.generation, 0);
+  assert.equal(await store.completeGeneration('/repo'), 1);
   clock += 10;
-  assert.equal(store.completeGeneration('/repo'), 2);
-  assert.equal(store.listRoots()[0]?.lastIndexedAt, clock);
+  assert.equal(await store.completeGeneration('/repo'), 2);
+  assert.equal((await store.listRoots())[0]?.lastIndexedAt, clock);
 
-  store.touchQueried('/repo');
-  assert.equal(store.listRoots()[0]?.lastQueriedAt, clock);
+  await store.touchQueried('/repo');
+  assert.equal((await store.listRoots())[0]?.lastQueriedAt, clock);
   const first = clock;
   clock += 30_000;
-  store.touchQueried('/repo');
-  assert.equal(store.listRoots()[0]?.lastQueriedAt, first, 'throttled within a minute');
+  await store.touchQueried('/repo');
+  assert.equal((await store.listRoots())[0]?.lastQueriedAt, first, 'throttled within a minute');
   clock += 31_000;
-  store.touchQueried('/repo');
-  assert.equal(store.listRoots()[0]?.lastQueriedAt, clock);
-  store.close();
+  await store.touchQueried('/repo');
+  assert.equal((await store.listRoots())[0]?.lastQueriedAt, clock);
+  await store.close();
 });
 
-test('bad paths are rejected and the whole batch rolls back', () => {
+test('bad paths are rejected and the whole batch rolls back', async () => {
   const { store } = fresh();
-  assert.throws(
+  await assert.rejects(
     () => store.writeBatch('relative/root', []),
     (e) => isCodeindexError(e, 'INVALID_PAYLOAD'),
   );
-  assert.throws(
+  await assert.rejects(
     () => store.writeBatch('/repo', [indexed('ok.ts', { symbols: [sym('ok')] }), indexed('../escape.ts')]),
     (e) => isCodeindexError(e, 'INVALID_PAYLOAD'),
   );
-  assert.equal(store.searchSymbols({ query: 'ok', limit: 5 }).hits.length, 0);
-  assert.equal(store.getFileStates('/repo').size, 0);
-  store.close();
+  assert.equal((await store.searchSymbols({ query: 'ok', limit: 5 })).hits.length, 0);
+  assert.equal((await store.getFileStates('/repo')).size, 0);
+  await store.close();
 });
 
-test('unchanged chunks keep their row across a rewrite; duplicate paths in a batch keep the last', () => {
+test('unchanged chunks keep their row across a rewrite; duplicate paths in a batch keep the last', async () => {
   const { store } = fresh();
   const keep = chunk('function keep() { return stableMarker; }', 1, 'keep');
-  store.writeBatch('/repo', [
+  await store.writeBatch('/repo', [
     indexed('a.ts', { chunks: [keep, chunk('function gone() { return oldMarker; }', 5)] }),
   ]);
-  const before = store.searchText({ query: 'stableMarker', limit: 5 }).hits[0]?.chunkId;
+  const before = (await store.searchText({ query: 'stableMarker', limit: 5 })).hits[0]?.chunkId;
   const moved = { ...keep, startLine: 11, endLine: 11 };
-  store.writeBatch('/repo', [
+  await store.writeBatch('/repo', [
     indexed('a.ts', { chunks: [chunk('function first() { return firstMarker; }', 1)] }),
     indexed('a.ts', { chunks: [moved, chunk('function added() { return newMarker; }', 1)] }),
   ]);
-  const hit = store.searchText({ query: 'stableMarker', limit: 5 }).hits[0];
+  const hit = (await store.searchText({ query: 'stableMarker', limit: 5 })).hits[0];
   assert.equal(hit?.chunkId, before, 'same chunk row');
   assert.equal(hit?.startLine, 11, 'its position was updated');
-  assert.equal(store.searchText({ query: 'oldMarker', limit: 5 }).hits.length, 0);
-  assert.equal(store.searchText({ query: 'firstMarker', limit: 5 }).hits.length, 0);
-  assert.equal(store.searchText({ query: 'newMarker', limit: 5 }).hits.length, 1);
+  assert.equal((await store.searchText({ query: 'oldMarker', limit: 5 })).hits.length, 0);
+  assert.equal((await store.searchText({ query: 'firstMarker', limit: 5 })).hits.length, 0);
+  assert.equal((await store.searchText({ query: 'newMarker', limit: 5 })).hits.length, 1);
   // A path both removed and written in one batch ends up written.
-  store.writeBatch('/repo', [indexed('b.ts', { symbols: [sym('bee')] })], ['b.ts']);
-  assert.equal(store.searchSymbols({ query: 'bee', limit: 5 }).hits.length, 1);
-  store.close();
+  await store.writeBatch('/repo', [indexed('b.ts', { symbols: [sym('bee')] })], ['b.ts']);
+  assert.equal((await store.searchSymbols({ query: 'bee', limit: 5 })).hits.length, 1);
+  await store.close();
 });

@@ -29,7 +29,7 @@ describe('RootWatcher (real chokidar, in process)', () => {
       log: { ...log, warn: (m: string) => warnings.push(m), child: () => log },
       timing: { pollIntervalMs: 100 },
       submit: async (p) => void plans.push(p),
-      indexedFiles: () => null,
+      indexedFiles: async () => null,
     });
     await w.start();
     assert.equal(w.mode, 'native');
@@ -71,7 +71,7 @@ describe('RootWatcher (real chokidar, in process)', () => {
       log,
       timing: { reconcileDelayMs: 100 },
       submit: async (p) => void plans.push(p),
-      indexedFiles: () => index,
+      indexedFiles: async () => index,
       pendingJobs: () => pending,
     });
     await w.start();
@@ -109,7 +109,7 @@ describe('RootWatcher (real chokidar, in process)', () => {
       batchSize: 200,
       log,
       submit: async (p) => void plans.push(p),
-      indexedFiles: () => indexed as never,
+      indexedFiles: async () => indexed as never,
     });
     await w.start();
     await eventually('the catch-up plan', async () => plans.length > 0, 5000);
@@ -151,7 +151,7 @@ describe('RootWatcher and ignore files', () => {
       log,
       timing: { rulesSettleMs: 20 },
       submit: async (p) => void plans.push(p),
-      indexedFiles: () => indexed as never,
+      indexedFiles: async () => indexed as never,
     });
     await w.start();
     return { root, w, plans };
@@ -197,7 +197,7 @@ describe('ChangeCoalescer', () => {
       batchSize: 100,
       recheckMs: 0,
       submit: async (p) => void plans.push(p),
-      indexedUnder: (d) => indexed.filter((p) => p.startsWith(`${d}/`)),
+      indexedUnder: async (d) => indexed.filter((p) => p.startsWith(`${d}/`)),
     });
 
   test('a few events become single-file jobs; the last event per path wins', async () => {
@@ -270,7 +270,7 @@ describe('ChangeCoalescer', () => {
       batchSize: 100,
       recheckMs: 0,
       submit: async (p) => void plans.push(p),
-      indexedUnder: () => [],
+      indexedUnder: async () => [],
     });
     // 60 new paths at once (a storm), then one more every 25 ms: never quiet, and far from a
     // full batch of 100 when the first flushes come.
@@ -345,7 +345,7 @@ describe('ChangeCoalescer', () => {
         }
         plans.push(p);
       },
-      indexedUnder: () => [],
+      indexedUnder: async () => [],
     });
     c.noteIndex('a.ts');
     await eventually('the retry', async () => plans.length === 1);

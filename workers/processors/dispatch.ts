@@ -65,7 +65,7 @@ export async function dispatchJob(
   // Secret or not, a worker reads only under roots this installation allows.
   const root = (parsed.data as { root?: unknown }).root;
   if (typeof root === 'string') {
-    const why = deps.roots.check(root);
+    const why = await deps.roots.check(root);
     if (why) throw new UnrecoverableError(`rejected ${name} job ${job.id}: ${why}`);
   }
   const p = parsed.data as never;
@@ -96,22 +96,22 @@ export async function dispatchJob(
     }
     case JOBS.removeFiles: {
       const d = parsed.data as { root: string; paths: string[]; dirs: string[] };
-      let removed = deps.store.removeFiles(d.root, d.paths);
-      for (const dir of d.dirs) removed += deps.store.removeUnder(d.root, dir);
+      let removed = await deps.store.removeFiles(d.root, d.paths);
+      for (const dir of d.dirs) removed += await deps.store.removeUnder(d.root, dir);
       return { removed };
     }
     case JOBS.embedChunks:
       return processEmbedChunks(job, p, deps, deps.embedder(), deps.worker(), signal);
     case JOBS.cleanup: {
       const d = parsed.data as { days: number; dryRun: boolean };
-      const res = deps.store.cleanup({ days: d.days, dryRun: d.dryRun });
+      const res = await deps.store.cleanup({ days: d.days, dryRun: d.dryRun });
       const jobsPruned = d.dryRun ? 0 : await pruneJobRecords(deps);
-      const optimized = d.dryRun ? null : deps.store.optimize();
+      const optimized = d.dryRun ? null : await deps.store.optimize();
       return { ...res, jobsPruned, optimized };
     }
     case JOBS.optimizeIndex:
       // No VACUUM here: it would hold the write lock for a rewrite of the whole file.
-      return deps.store.optimize({ vacuum: false });
+      return await deps.store.optimize({ vacuum: false });
     case JOBS.testSleep: {
       const d = parsed.data as { ms: number; steps: number };
       let done = 0;

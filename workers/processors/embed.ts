@@ -29,7 +29,7 @@ export async function processEmbedChunks(
   }
   let embedded = 0;
   const shard = { index: payload.shard, count: payload.shards };
-  const pendingAtStart = ctx.store.vectorCoverage(payload.root, payload.model).pending;
+  const pendingAtStart = (await ctx.store.vectorCoverage(payload.root, payload.model)).pending;
   const total = Math.ceil(pendingAtStart / shard.count);
   // Every chunk up to `after` has a vector now (or shares its content with one that has), so each
   // batch looks only past it: re-checking the whole root per batch made embedding quadratic.
@@ -38,10 +38,16 @@ export async function processEmbedChunks(
   let after = 0;
   for (;;) {
     if (signal.aborted) break;
-    let todo = ctx.store.chunksMissingVectors(payload.root, payload.model, provider.maxBatch, after, shard);
+    let todo = await ctx.store.chunksMissingVectors(
+      payload.root,
+      payload.model,
+      provider.maxBatch,
+      after,
+      shard,
+    );
     if (todo.length === 0 && after > 0) {
       after = 0;
-      todo = ctx.store.chunksMissingVectors(payload.root, payload.model, provider.maxBatch, 0, shard);
+      todo = await ctx.store.chunksMissingVectors(payload.root, payload.model, provider.maxBatch, 0, shard);
     }
     if (todo.length === 0) break;
     let vectors: Float32Array[];
@@ -67,7 +73,7 @@ export async function processEmbedChunks(
       throw err;
     }
     const dims = vectors[0]?.length ?? 0;
-    ctx.store.upsertVectors(
+    await ctx.store.upsertVectors(
       payload.model,
       dims,
       todo.map((c, i) => ({ hash: c.hash, vector: vectors[i]! })),
@@ -83,6 +89,6 @@ export async function processEmbedChunks(
   // A model change re-embeds in the background while search uses what exists; once the root is
   // covered (by every shard's job), the old model's vectors are dead weight.
   // (It does nothing while another shard's chunks still lack vectors.)
-  if (!signal.aborted) ctx.store.dropOtherModelVectors(payload.root, payload.model);
+  if (!signal.aborted) await ctx.store.dropOtherModelVectors(payload.root, payload.model);
   return { embedded, model: payload.model };
 }

@@ -102,7 +102,7 @@ export async function indexFiles(
     res.files++;
     const abs = `${root}/${rel}`;
     try {
-      const write = indexOne(root, realRoot, rel, abs, deps, opts.force, res);
+      const write = await indexOne(root, realRoot, rel, abs, deps, opts.force, res);
       if (write === 'removed') removals.push(rel);
       else if (write) writes.push(write);
     } catch (err) {
@@ -127,13 +127,13 @@ export async function indexFiles(
   }
   res.notProcessed = relPaths.length - done;
   if (writes.length > 0 || removals.length > 0) {
-    const w = deps.store.writeBatch(root, writes, removals);
+    const w = await deps.store.writeBatch(root, writes, removals);
     res.removed += w.removed;
   }
   return res;
 }
 
-function indexOne(
+async function indexOne(
   root: string,
   realRoot: string,
   rel: string,
@@ -141,8 +141,8 @@ function indexOne(
   deps: IndexFilesDeps,
   force: boolean,
   res: FilesResult,
-): FileWrite | 'removed' | null {
-  const prev = deps.store.getFileState(root, rel);
+): Promise<FileWrite | 'removed' | null> {
+  const prev = await deps.store.getFileState(root, rel);
   let lst: ReturnType<typeof lstatSync>;
   try {
     lst = lstatSync(abs);

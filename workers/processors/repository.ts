@@ -78,7 +78,7 @@ export async function processIndexRepository(
     isSupported: isCandidateSource,
     signal,
   });
-  const prev = ctx.store.getFileStates(payload.root);
+  const prev = await ctx.store.getFileStates(payload.root);
   const seen = new Set<string>();
   const toIndex: { path: string; size: number }[] = [];
   let unchanged = 0;
@@ -105,7 +105,7 @@ export async function processIndexRepository(
     });
   }
   const removals = [...prev.keys()].filter((p) => !seen.has(p));
-  const written = ctx.store.writeBatch(payload.root, skipWrites, removals);
+  const written = await ctx.store.writeBatch(payload.root, skipWrites, removals);
 
   const batches = byteBalancedBatches(toIndex, ctx.cfg.batchSize);
   const next: RepositoryState = {
@@ -170,7 +170,7 @@ async function finalize(
   const failures = failedBatches > 0 ? await describeFailures(job, ignored, state.batches, ctx) : null;
   // Recorded before the index is written to: a full disk must not hide that the run is incomplete.
   if (failures) await ctx.tasks.recordRootFailures(payload.root, failures);
-  const generation = ctx.store.completeGeneration(payload.root);
+  const generation = await ctx.store.completeGeneration(payload.root);
   const skipped: Partial<Record<SkipReason, number>> = { ...state.scanSkipped };
   for (const [r, n] of Object.entries(total.skipped))
     skipped[r as SkipReason] = (skipped[r as SkipReason] ?? 0) + (n ?? 0);
@@ -206,7 +206,7 @@ async function finalize(
   // Also when nothing changed but chunks lack vectors: the model was changed since the last run.
   if (
     ctx.cfg.embeddings.provider !== 'off' &&
-    (total.chunks > 0 || ctx.store.vectorCoverage(payload.root, embeddingModelOf(ctx)).pending > 0)
+    (total.chunks > 0 || (await ctx.store.vectorCoverage(payload.root, embeddingModelOf(ctx))).pending > 0)
   ) {
     await enqueueEmbeddings(ctx, payload.root);
   }

@@ -69,11 +69,11 @@ export function registerCleanupIndicesTool(server: McpServer, ctx: ToolContext, 
         // The query connection is read-only; cleanup is a short write of its own.
         const writer = openIndexStore(indexDbPath(ctx.cfg));
         try {
-          const r = writer.cleanup({ days, dryRun: dry_run });
+          const r = await writer.cleanup({ days, dryRun: dry_run });
           for (const root of dry_run ? [] : r.deletedRoots) ctx.onRootRemoved?.(root);
           return cleanupReport(r, dry_run);
         } finally {
-          writer.close();
+          await writer.close();
         }
       }),
   );

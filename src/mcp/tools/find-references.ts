@@ -44,14 +44,17 @@ export function registerFindReferencesTool(server: McpServer, ctx: ToolContext):
         const store = ctx.store();
         const offset = decodeCursor(cursor);
         const scope = await queryScope(ctx, path);
-        const r = store.findReferences({
+        const r = await store.findReferences({
           symbol,
           limit,
           offset,
           ...(scope ? { pathPrefix: scope } : {}),
           ...(language ? { language } : {}),
         });
-        const isStale = staleChecker(store);
+        const isStale = await staleChecker(
+          store,
+          r.hits.map((h) => h.path),
+        );
         const references = r.hits.map((h) => ({
           name: h.name,
           kind: h.kind,

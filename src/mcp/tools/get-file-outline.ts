@@ -30,14 +30,14 @@ export function registerGetFileOutlineTool(server: McpServer, ctx: ToolContext):
         const p = await resolveAllowedPath(path, await ctx.allowedRoots(), { expect: 'file' });
         const store = ctx.store();
         const abs = realpathSync(p.realPath);
-        const hits = store.fileOutline(abs);
+        const hits = await store.fileOutline(abs);
         if (!hits) {
           throw new CodeindexError(
             'NOT_INDEXED',
             `${abs} is not indexed: call index_file or index_repository first`,
           );
         }
-        const stale = staleChecker(store)(abs);
+        const stale = (await staleChecker(store, [abs]))(abs);
         const symbols = hits.slice(0, limit).map((h) => symbolToOut(h, false));
         const lines = symbols.map(
           (s) =>

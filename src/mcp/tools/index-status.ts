@@ -58,7 +58,8 @@ const rootOut = z.object({
  * One root's status in the shape `index_status` and the dashboard share: counts, skips by reason,
  * failures, last indexed time and, when embeddings are on, vector coverage for `model`.
  */
-export function describeRootStatus(store: IndexStore, s: RootStatus, model: string | null) {
+export async function describeRootStatus(store: IndexStore, s: RootStatus, model: string | null) {
+  const coverage = model ? await store.vectorCoverage(s.root, model) : null;
   return {
     root: s.root,
     generation: s.generation,
@@ -71,9 +72,9 @@ export function describeRootStatus(store: IndexStore, s: RootStatus, model: stri
     chunks: s.chunks,
     languages: s.languages as Record<string, number>,
     failed_files: s.failedFiles.slice(0, 20),
-    ...(model
+    ...(model && coverage
       ? {
-          embeddings: { model, ...store.vectorCoverage(s.root, model) } as {
+          embeddings: { model, ...coverage } as {
             model: string;
             embedded: number;
             pending: number;
@@ -107,20 +108,21 @@ export function registerIndexStatusTool(server: McpServer, ctx: ToolContext, sea
         const store = ctx.store();
         // Only roots this client may see: a path names one of them; without one, all it may see.
         const scope = await queryScope(ctx, path);
-        const statuses = store
-          .rootStatus(path ? scope?.[0] : undefined)
-          .filter((s) => path !== undefined || rootInScope(s.root, scope));
+        const statuses = (await store.rootStatus(path ? scope?.[0] : undefined)).filter(
+          (s) => path !== undefined || rootInScope(s.root, scope),
+        );
         const model = ctx.cfg.embeddings.provider === 'off' ? null : search.model;
-        const roots: (ReturnType<typeof describeRootStatus> & {
+        const roots: (Awaited<ReturnType<typeof describeRootStatus>> & {
           incomplete?: RootFailures;
           notes?: Record<string, unknown>;
-        })[] = statuses.map((s) => {
+        })[] = [];
+        for (const s of statuses) {
           const notes = ctx.rootNotes?.(s.root);
-          return {
-            ...describeRootStatus(store, s, model),
+          roots.push({
+            ...(await describeRootStatus(store, s, model)),
             ...(notes && Object.keys(notes).length ? { notes } : {}),
-          };
-        });
+          });
+        }
         let pending: number | null = null;
         let note: string | undefined;
         try {

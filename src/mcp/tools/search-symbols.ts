@@ -50,7 +50,7 @@ export function registerSearchSymbolsTool(server: McpServer, ctx: ToolContext): 
         const store = ctx.store();
         const offset = decodeCursor(cursor);
         const scope = await queryScope(ctx, path_prefix);
-        const r = store.searchSymbols({
+        const r = await store.searchSymbols({
           query,
           limit,
           offset,
@@ -58,7 +58,10 @@ export function registerSearchSymbolsTool(server: McpServer, ctx: ToolContext): 
           ...(language ? { language } : {}),
           ...(scope ? { pathPrefix: scope } : {}),
         });
-        const isStale = staleChecker(store);
+        const isStale = await staleChecker(
+          store,
+          r.hits.map((h) => h.path),
+        );
         const symbols = r.hits.map((h) => symbolToOut(h, isStale(h.path)));
         const out: Record<string, unknown> = { symbols };
         const lines = symbols.map(renderSymbol);
@@ -67,7 +70,7 @@ export function registerSearchSymbolsTool(server: McpServer, ctx: ToolContext): 
           lines.push(`(more results: pass cursor "${out.next_cursor}")`);
         }
         // Roots queried recently are kept by the cleanup (only paths that are roots are recorded).
-        for (const r of scope ?? (await ctx.allowedRoots())) store.touchQueried(r);
+        for (const r of scope ?? (await ctx.allowedRoots())) await store.touchQueried(r);
         return toolResult(out, lines.join('\n') || `no symbols match "${query}"`);
       }),
   );

@@ -37,8 +37,8 @@ if (dbPath !== undefined && root !== undefined && id !== undefined) {
     }
     // Remove one file of the previous batch, so removals interleave with inserts.
     const removals = b > 0 ? [`w${id}/b${b - 1}/f0.ts`] : [];
-    store.writeBatch(root, writes, removals);
+    await store.writeBatch(root, writes, removals);
   }
-  store.close();
+  await store.close();
   process.send?.({ start, end: Date.now() });
 }

@@ -9,7 +9,7 @@ import { tempDir } from './fixtures.js';
 import { syntheticFiles, syntheticQueries } from './synthetic.js';
 
 /** Runs the benchmark and returns the numbers. */
-export function runStorePerf(totalSymbols: number, log: (s: string) => void = console.log) {
+export async function runStorePerf(totalSymbols: number, log: (s: string) => void = console.log) {
   const tmp = tempDir('codeindex-perf-');
   const store = openIndexStore(join(tmp.dir, 'perf.db'));
   try {
@@ -21,7 +21,7 @@ export function runStorePerf(totalSymbols: number, log: (s: string) => void = co
       return n + 1 + e.symbols.length + e.refs.length + e.imports.length + e.chunks.length;
     }, 0);
     const t0 = performance.now();
-    const res = store.writeBatch('/bench', first);
+    const res = await store.writeBatch('/bench', first);
     const writeMs = performance.now() - t0;
     const rowsPerSec = Math.round((rows / writeMs) * 1000);
     log(
@@ -30,7 +30,7 @@ export function runStorePerf(totalSymbols: number, log: (s: string) => void = co
     );
     // Re-writing the same files (replace path: delete + insert).
     const t1 = performance.now();
-    store.writeBatch('/bench', first);
+    await store.writeBatch('/bench', first);
     const rewriteMs = performance.now() - t1;
     log(`rewrite same batch: ${rewriteMs.toFixed(0)} ms = ${Math.round((rows / rewriteMs) * 1000)} rows/s`);
 
@@ -38,21 +38,21 @@ export function runStorePerf(totalSymbols: number, log: (s: string) => void = co
     let fill = 0;
     const fillStart = performance.now();
     while (res.symbols * 1 + (seed - 2) * batchFiles * perFile < totalSymbols) {
-      store.writeBatch('/bench', syntheticFiles(seed, batchFiles, perFile, `p${seed}`));
+      await store.writeBatch('/bench', syntheticFiles(seed, batchFiles, perFile, `p${seed}`));
       seed++;
       fill++;
     }
     log(
-      `filled to ${store.rootStatus('/bench')[0]?.symbols} symbols (${fill} more batches, ${((performance.now() - fillStart) / 1000).toFixed(1)} s)`,
+      `filled to ${(await store.rootStatus('/bench'))[0]?.symbols} symbols (${fill} more batches, ${((performance.now() - fillStart) / 1000).toFixed(1)} s)`,
     );
 
     const queries = syntheticQueries(7, 400);
-    for (const q of queries.slice(0, 20)) store.searchSymbols({ query: q, limit: 20 }); // warm up
+    for (const q of queries.slice(0, 20)) await store.searchSymbols({ query: q, limit: 20 }); // warm up
     const times: number[] = [];
     const slow: [number, string][] = [];
     for (const q of queries) {
       const s = performance.now();
-      store.searchSymbols({ query: q, limit: 20 });
+      await store.searchSymbols({ query: q, limit: 20 });
       const ms = performance.now() - s;
       times.push(ms);
       slow.push([ms, q]);
@@ -76,7 +76,7 @@ export function runStorePerf(totalSymbols: number, log: (s: string) => void = co
     const textTimes: number[] = [];
     for (const q of queries.slice(0, 100)) {
       const s = performance.now();
-      store.searchText({ query: q, limit: 20 });
+      await store.searchText({ query: q, limit: 20 });
       textTimes.push(performance.now() - s);
     }
     textTimes.sort((a, b) => a - b);
@@ -84,17 +84,17 @@ export function runStorePerf(totalSymbols: number, log: (s: string) => void = co
     const refTimes: number[] = [];
     for (const q of queries.slice(0, 100)) {
       const s = performance.now();
-      store.findReferences({ symbol: q, limit: 50 });
+      await store.findReferences({ symbol: q, limit: 50 });
       refTimes.push(performance.now() - s);
     }
     refTimes.sort((a, b) => a - b);
     log(`findReferences p50 ${refTimes[50]!.toFixed(2)} ms, p95 ${refTimes[95]!.toFixed(2)} ms`);
     return { rowsPerSec, writeMs, p50, p95, max };
   } finally {
-    store.close();
+    await store.close();
     tmp.cleanup();
   }
 }
 
 const total = Number(process.argv[2]);
-if (process.argv[1]?.endsWith('perf.js') && Number.isFinite(total) && total > 0) runStorePerf(total);
+if (process.argv[1]?.endsWith('perf.js') && Number.isFinite(total) && total > 0) await runStorePerf(total);
