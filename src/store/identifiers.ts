@@ -66,6 +66,20 @@ export function chunkSubTokens(content: string): string {
 }
 
 /**
+ * What a chunk's full text holds besides its content: the word parts of its identifiers (see
+ * {@link chunkSubTokens}) and the first two lines of its context (name and signature), whole and
+ * split. Not the context's doc: repeated in every window of a long definition, it made files with
+ * long functions outrank the answer (bench relevance, python-click 0.884 -> 0.870).
+ */
+export function chunkSearchParts(content: string, context: string): string {
+  if (context === '') return chunkSubTokens(content);
+  const nl = context.indexOf('\n');
+  const end = nl === -1 ? -1 : context.indexOf('\n', nl + 1);
+  const searched = end === -1 ? context : context.slice(0, end);
+  return `${searched}\n${chunkSubTokens(`${searched}\n${content}`)}`;
+}
+
+/**
  * A copy of a string that shares no memory with the one it was cut from. V8 keeps a slice of 13
  * or more characters as a view of its parent, so a cache key sliced from a chunk keeps the whole
  * source file alive: the word cache below held up to the whole corpus read so far, and one worker

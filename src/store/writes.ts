@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { CodeindexError } from '../errors.js';
 import type { FileExtraction } from '../indexer/types.js';
-import { chunkSubTokens, nameKey, nameSuffixes } from './identifiers.js';
+import { chunkSearchParts, nameKey, nameSuffixes } from './identifiers.js';
 import { checkRelPath, normalizeRootPath } from './paths.js';
 import { packRefs } from './ref-sites.js';
 import { BUMP_CHUNKS_VERSION } from './roots.js';
@@ -105,19 +105,7 @@ function prepareBatch(writes: readonly FileWrite[]): PreparedBatch {
     const refs = file.refs;
     for (const r of packRefs(ex.refs)) refs.push(0, r.name, r.kinds, r.sites);
     for (const i of ex.imports) file.imports.push(0, i.source, JSON.stringify(i.names), i.line);
-    // The context's name and signature are searched with the chunk, whole in the parts column
-    // and split. Not its doc: repeated in every window of a long definition, it made files with
-    // long functions outrank the answer (bench relevance, python-click 0.884 -> 0.870).
-    for (const c of ex.chunks) {
-      if (c.context === '') {
-        file.parts.push(chunkSubTokens(c.content));
-        continue;
-      }
-      const nl = c.context.indexOf('\n');
-      const end = nl === -1 ? -1 : c.context.indexOf('\n', nl + 1);
-      const searched = end === -1 ? c.context : c.context.slice(0, end);
-      file.parts.push(`${searched}\n${chunkSubTokens(`${searched}\n${c.content}`)}`);
-    }
+    for (const c of ex.chunks) file.parts.push(chunkSearchParts(c.content, c.context));
     return file;
   });
   return { files, names: [...names.values()] };
