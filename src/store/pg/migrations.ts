@@ -1,0 +1,269 @@
+import type { Pool, PoolClient } from 'pg';
+import { CodeindexError } from '../../errors.js';
+
+/** One schema step, run in its own transaction. */
+export interface PgMigration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+/**
+ * The text search configuration of chunk search: SQLite's FTS5 uses `porter unicode61` (Porter
+ * stemming, no stop words), so this is the English Snowball stemmer without a stop-word list over
+ * the default parser. The parser does not split camelCase: documents carry the word parts of their
+ * identifiers themselves (see `./search-text.ts`).
+ */
+const TEXT_SEARCH = `
+CREATE TEXT SEARCH DICTIONARY codeindex_stem (TEMPLATE = snowball, LANGUAGE = english);
+CREATE TEXT SEARCH CONFIGURATION codeindex (COPY = simple);
+ALTER TEXT SEARCH CONFIGURATION codeindex
+  ALTER MAPPING FOR asciiword, word, numword, asciihword, hword, numhword,
+    hword_asciipart, hword_part, hword_numpart
+  WITH codeindex_stem;
+`;
+
+/**
+ * v1: the tables of the SQLite index at its schema v5 (`../migrations.ts`), in PostgreSQL types.
+ * Times are epoch milliseconds (BIGINT); `mtime_ms` keeps sub-millisecond precision. Text columns
+ * that are searched by prefix (`name_key`, `suffix`) use the C collation, so a B-tree serves
+ * `LIKE 'abc%'`. Chunks carry their full-text document as a `tsvector` (GIN) instead of a separate
+ * FTS table; vectors are little-endian float32 arrays in `bytea`, usable without extensions.
+ */
+const SCHEMA_V1 = `
+${TEXT_SEARCH}
+
+CREATE TABLE roots (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  path TEXT NOT NULL UNIQUE,
+  created_at BIGINT NOT NULL,
+  last_indexed_at BIGINT,
+  last_queried_at BIGINT,
+  generation BIGINT NOT NULL DEFAULT 0,
+  chunks_version BIGINT NOT NULL DEFAULT 0
+);
+
+CREATE TABLE files (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  root_id BIGINT NOT NULL REFERENCES roots(id) ON DELETE CASCADE,
+  path TEXT NOT NULL,
+  language TEXT,
+  size BIGINT NOT NULL,
+  mtime_ms DOUBLE PRECISION NOT NULL,
+  sha256 TEXT,
+  indexed_at BIGINT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('indexed', 'skipped', 'failed')),
+  reason TEXT,
+  error TEXT,
+  symbol_count INTEGER NOT NULL DEFAULT 0,
+  ref_count INTEGER NOT NULL DEFAULT 0,
+  chunk_count INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (root_id, path)
+);
+
+CREATE TABLE symbols (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  file_id BIGINT NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  name_lower TEXT NOT NULL,
+  name_key TEXT COLLATE "C" NOT NULL,
+  kind TEXT NOT NULL,
+  start_line INTEGER NOT NULL,
+  start_col INTEGER NOT NULL,
+  end_line INTEGER NOT NULL,
+  end_col INTEGER NOT NULL,
+  container TEXT,
+  signature TEXT NOT NULL,
+  doc TEXT,
+  exported BOOLEAN NOT NULL,
+  -- Precomputed tie-break, lower first: not exported, kind rank, path length (see symbolRank).
+  rank INTEGER NOT NULL
+);
+CREATE INDEX symbols_file ON symbols (file_id);
+-- Symbol search scores and orders candidates from the index alone.
+CREATE INDEX symbols_name_key ON symbols (name_key) INCLUDE (name, name_lower, rank, kind, file_id);
+
+-- Distinct names and the keys of their word-part tails (see nameSuffixes), as in SQLite.
+CREATE TABLE symbol_names (name TEXT PRIMARY KEY);
+CREATE TABLE name_parts (
+  suffix TEXT COLLATE "C" NOT NULL,
+  name_key TEXT COLLATE "C" NOT NULL,
+  PRIMARY KEY (suffix, name_key)
+);
+
+-- One row per (name, file): kinds is a bitmask, sites the packed positions (see ref-sites.ts).
+CREATE TABLE refs (
+  name TEXT NOT NULL,
+  file_id BIGINT NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+  kinds INTEGER NOT NULL,
+  sites TEXT NOT NULL,
+  PRIMARY KEY (name, file_id)
+);
+CREATE INDEX refs_file ON refs (file_id);
+
+CREATE TABLE imports (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  file_id BIGINT NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+  source TEXT NOT NULL,
+  names TEXT NOT NULL,
+  line INTEGER NOT NULL
+);
+CREATE INDEX imports_file ON imports (file_id);
+
+CREATE TABLE chunks (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  file_id BIGINT NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+  start_line INTEGER NOT NULL,
+  end_line INTEGER NOT NULL,
+  symbol TEXT,
+  kind TEXT NOT NULL,
+  content TEXT NOT NULL,
+  context TEXT NOT NULL DEFAULT '',
+  hash TEXT NOT NULL,
+  -- to_tsvector('codeindex', chunkDocument(...)): the content and its identifiers' word parts.
+  document TSVECTOR NOT NULL
+);
+CREATE INDEX chunks_file ON chunks (file_id);
+CREATE INDEX chunks_hash ON chunks (hash);
+CREATE INDEX chunks_document ON chunks USING GIN (document);
+
+-- Keyed by chunk content hash + model, never cascaded: cleanup prunes hashes no chunk has.
+CREATE TABLE vectors (
+  id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  hash TEXT NOT NULL,
+  model TEXT NOT NULL,
+  dims INTEGER NOT NULL,
+  vector BYTEA NOT NULL,
+  created_at BIGINT NOT NULL,
+  UNIQUE (hash, model)
+);
+
+CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
+INSERT INTO counters (name, value) VALUES ('vectors', 1);
+
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+/** Every schema version in order. Append new steps; never edit a released one. */
+export const PG_MIGRATIONS: readonly PgMigration[] = [
+  { version: 1, description: 'initial schema (SQLite schema v5)', sql: SCHEMA_V1 },
+];
+
+/** The PostgreSQL schema version this code reads and writes. */
+export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1]?.version ?? 0;
+
+/**
+ * The advisory lock every process takes to migrate: 'codeindx' as a big-endian 64-bit integer.
+ * Passed as text: it does not fit a JavaScript number exactly.
+ */
+export const MIGRATION_LOCK_KEY = '7165064345437955192';
+
+/** What one {@link migratePg} call did. */
+export interface PgMigrateResult {
+  /** Versions this call applied (empty when another process had already done it). */
+  applied: number[];
+  /** The schema version afterwards. */
+  version: number;
+  /** Whether `pg_trgm` is installed and symbol names have their trigram index. */
+  trigram: boolean;
+}
+
+/**
+ * Brings the schema of the connected database up to date. The whole run holds a session-level
+ * advisory lock, so processes that start together migrate once: the others wait, then find
+ * nothing to do. Each step commits with its version row, so a step that fails leaves the
+ * version before it. A database with a newer schema is refused.
+ *
+ * Optional extensions come after the versioned steps, on every run (cheap when done): `pg_trgm`
+ * and a trigram index on symbol keys, for fuzzy names, when the server has the extension and the
+ * role may create it. Without it everything else works.
+ *
+ * `steps` is for tests; the schema is {@link PG_MIGRATIONS}.
+ */
+export async function migratePg(
+  pool: Pool,
+  steps: readonly PgMigration[] = PG_MIGRATIONS,
+): Promise<PgMigrateResult> {
+  const client = await pool.connect();
+  let failed = false;
+  try {
+    await client.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    try {
+      return await migrateLocked(client, steps);
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    }
+  } catch (err) {
+    failed = true;
+    throw err;
+  } finally {
+    // After a failure the connection is closed rather than reused: that also ends its session and
+    // so releases the lock, whatever state the failure left it in.
+    client.release(failed);
+  }
+}
+
+async function migrateLocked(client: PoolClient, steps: readonly PgMigration[]): Promise<PgMigrateResult> {
+  await client.query(`CREATE TABLE IF NOT EXISTS codeindex_migrations (
+    version INTEGER PRIMARY KEY,
+    description TEXT NOT NULL,
+    applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+  )`);
+  const current = await pgSchemaVersion(client);
+  const latest = steps[steps.length - 1]?.version ?? 0;
+  if (current > latest) {
+    throw new CodeindexError(
+      'INTERNAL',
+      `the PostgreSQL index has schema v${current}, newer than this codeindex (v${latest}): upgrade codeindex`,
+    );
+  }
+  const applied: number[] = [];
+  for (const m of steps) {
+    if (m.version <= current) continue;
+    await client.query('BEGIN');
+    try {
+      await client.query(m.sql);
+      await client.query('INSERT INTO codeindex_migrations (version, description) VALUES ($1, $2)', [
+        m.version,
+        m.description,
+      ]);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw new CodeindexError(
+        'INTERNAL',
+        `PostgreSQL schema step v${m.version} (${m.description}) failed: ${(err as Error).message}`,
+      );
+    }
+    applied.push(m.version);
+  }
+  const trigram = await ensureTrigram(client);
+  return { applied, version: await pgSchemaVersion(client), trigram };
+}
+
+/** The highest applied version; 0 for a database without codeindex tables. */
+export async function pgSchemaVersion(client: PoolClient | Pool): Promise<number> {
+  const exists = await client.query<{ t: string | null }>(
+    "SELECT to_regclass('codeindex_migrations')::text AS t",
+  );
+  if (exists.rows[0]?.t == null) return 0;
+  const r = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM codeindex_migrations');
+  return r.rows[0]?.v ?? 0;
+}
+
+/** Creates `pg_trgm` and the trigram index on symbol keys when possible; whether they exist. */
+async function ensureTrigram(client: PoolClient): Promise<boolean> {
+  const available = await client.query("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'");
+  if (available.rowCount === 0) return false;
+  try {
+    await client.query('CREATE EXTENSION IF NOT EXISTS pg_trgm');
+    await client.query(
+      'CREATE INDEX IF NOT EXISTS symbols_name_key_trgm ON symbols USING GIN (name_key gin_trgm_ops)',
+    );
+    return true;
+  } catch {
+    // Installed on the server but not creatable by this role (pg_trgm is trusted from
+    // PostgreSQL 13 on, so this means a role without CREATE on the database): no fuzzy index.
+    return false;
+  }
+}

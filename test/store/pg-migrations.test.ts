@@ -1,0 +1,219 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { Pool } from 'pg';
+import { isCodeindexError } from '../../src/errors.js';
+import {
+  MIGRATION_LOCK_KEY,
+  migratePg,
+  PG_MIGRATIONS,
+  PG_SCHEMA_VERSION,
+  pgSchemaVersion,
+} from '../../src/store/pg/migrations.js';
+import { chunkDocument } from '../../src/store/pg/search-text.js';
+import { createTestDatabase, type TestDatabase } from './helpers/pg.js';
+
+// Created before the tests are declared: whether they run depends on it.
+const db: TestDatabase | null = await createTestDatabase();
+const pools: Pool[] = [];
+const poolFor = (url: string) => {
+  const p = new Pool({ connectionString: url, max: 2 });
+  pools.push(p);
+  return p;
+};
+
+// On a server of its own (in CI: the one .ci/run starts); dropped at the end.
+describe('PostgreSQL schema and migrations', {
+  skip: db === null ? 'no PostgreSQL at 127.0.0.1:5432 (set CODEINDEX_TEST_PG_URL)' : false,
+}, () => {
+  after(async () => {
+    await Promise.all(pools.map((p) => p.end()));
+    await db?.drop();
+  });
+
+  it('two processes migrating a new database together: one applies every step, the other waits and finds nothing to do', async () => {
+    const url = db!.url;
+    const [a, b] = await Promise.all([migratePg(poolFor(url)), migratePg(poolFor(url))]);
+    const all = [...a.applied, ...b.applied].sort((x, y) => x - y);
+    assert.deepEqual(
+      all,
+      Array.from({ length: PG_SCHEMA_VERSION }, (_, i) => i + 1),
+      'each step applied exactly once',
+    );
+    assert.ok(a.applied.length === 0 || b.applied.length === 0, 'one migrator did all the work');
+    assert.equal(a.version, PG_SCHEMA_VERSION);
+    assert.equal(b.version, PG_SCHEMA_VERSION);
+
+    const pool = poolFor(url);
+    assert.equal(await pgSchemaVersion(pool), PG_SCHEMA_VERSION);
+    const rows = await pool.query<{ version: number }>(
+      'SELECT version FROM codeindex_migrations ORDER BY version',
+    );
+    assert.deepEqual(
+      rows.rows.map((r) => r.version),
+      all,
+    );
+    // A later start: nothing to apply, and the lock was released by both.
+    assert.deepEqual((await migratePg(pool)).applied, []);
+    const held = await pool.query(
+      `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    );
+    assert.equal(held.rowCount, 0, 'no advisory lock left behind');
+  });
+
+  it('the schema mirrors the SQLite index: tables, cascades, and the search indexes', async () => {
+    const pool = poolFor(db!.url);
+    await migratePg(pool);
+    const tables = (
+      await pool.query<{ t: string }>(
+        "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1",
+      )
+    ).rows.map((r) => r.t);
+    for (const t of [
+      'roots',
+      'files',
+      'symbols',
+      'symbol_names',
+      'name_parts',
+      'refs',
+      'imports',
+      'chunks',
+      'vectors',
+      'counters',
+      'meta',
+    ])
+      assert.ok(tables.includes(t), `missing table ${t}`);
+    const indexes = (
+      await pool.query<{ i: string }>("SELECT indexname AS i FROM pg_indexes WHERE schemaname = 'public'")
+    ).rows.map((r) => r.i);
+    for (const i of ['symbols_name_key', 'chunks_document', 'refs_file', 'chunks_file'])
+      assert.ok(indexes.includes(i), i);
+    const trgm = await pool.query("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'");
+    if (trgm.rowCount) {
+      assert.ok(indexes.includes('symbols_name_key_trgm'), 'trigram index when pg_trgm is there');
+      assert.ok((await migratePg(pool)).trigram);
+    }
+
+    // Removing a root removes everything under it, as in SQLite.
+    const root = await pool.query<{ id: string }>(
+      "INSERT INTO roots (path, created_at) VALUES ('/repo', 1) RETURNING id",
+    );
+    const rootId = root.rows[0]!.id;
+    const file = await pool.query<{ id: string }>(
+      `INSERT INTO files (root_id, path, language, size, mtime_ms, sha256, indexed_at, status)
+       VALUES ($1, 'src/retry.ts', 'typescript', 10, 1700000000000.5, 'abc', 2, 'indexed') RETURNING id`,
+      [rootId],
+    );
+    const fileId = file.rows[0]!.id;
+    await pool.query(
+      `INSERT INTO symbols (file_id, name, name_lower, name_key, kind, start_line, start_col, end_line, end_col,
+         signature, exported, rank)
+       VALUES ($1, 'retryBackoffMax', 'retrybackoffmax', 'retrybackoffmax', 'function', 1, 0, 3, 1, 'f()', true, 0)`,
+      [fileId],
+    );
+    await pool.query("INSERT INTO refs (name, file_id, kinds, sites) VALUES ('sleep', $1, 1, '[[2,4,0]]')", [
+      fileId,
+    ]);
+    await pool.query(
+      "INSERT INTO vectors (hash, model, dims, vector, created_at) VALUES ('h', 'm', 2, $1, 1)",
+      [Buffer.from(new Float32Array([0.6, 0.8]).buffer)],
+    );
+    const mtime = await pool.query<{ m: number }>('SELECT mtime_ms AS m FROM files');
+    assert.equal(mtime.rows[0]!.m, 1700000000000.5, 'mtime keeps sub-millisecond precision');
+    const v = await pool.query<{ vector: Buffer }>('SELECT vector FROM vectors');
+    const back = v.rows[0]!.vector;
+    assert.deepEqual(
+      [...new Float32Array(back.buffer, back.byteOffset, back.byteLength / 4)],
+      [Math.fround(0.6), Math.fround(0.8)],
+    );
+    await pool.query('DELETE FROM roots WHERE id = $1', [rootId]);
+    for (const t of ['files', 'symbols', 'refs']) {
+      assert.equal((await pool.query(`SELECT 1 FROM ${t}`)).rowCount, 0, `${t} cascaded`);
+    }
+    assert.equal((await pool.query('SELECT 1 FROM vectors')).rowCount, 1, 'vectors are not tied to chunks');
+  });
+
+  it('chunk documents: identifiers are found by their parts, stemmed, whatever punctuation joins them', async () => {
+    const pool = poolFor(db!.url);
+    await migratePg(pool);
+    const content = [
+      'export function computeDelay(retryBackoffMax: number) {',
+      '  return this.retryBackoff * HTMLParser.parse(src/foo.ts) + max_retries;',
+      '}',
+    ].join('\n');
+    const matches = async (query: string): Promise<boolean> => {
+      const r = await pool.query<{ hit: boolean }>(
+        "SELECT to_tsvector('codeindex', $1) @@ plainto_tsquery('codeindex', $2) AS hit",
+        [chunkDocument(content, ''), query],
+      );
+      return r.rows[0]!.hit;
+    };
+    for (const q of [
+      'retry backoff',
+      'backoff max',
+      'html parser',
+      'compute delay',
+      'foo',
+      'retries',
+      'retry',
+      'parsing',
+      'computeDelay',
+    ])
+      assert.ok(await matches(q), q);
+    assert.equal(await matches('jitter'), false);
+    // `the` and `for` are words like any other (FTS5's porter tokenizer drops none either).
+    const stop = await pool.query<{ v: string }>("SELECT to_tsvector('codeindex', 'for the win')::text AS v");
+    assert.match(stop.rows[0]!.v, /'for'/);
+    assert.match(stop.rows[0]!.v, /'the'/);
+    // The context's name and signature are searched with the chunk.
+    const withContext = await pool.query<{ hit: boolean }>(
+      "SELECT to_tsvector('codeindex', $1) @@ plainto_tsquery('codeindex', 'user service') AS hit",
+      [chunkDocument('  return 1;', 'UserService.getName\ngetName(): string\nA doc line')],
+    );
+    assert.ok(withContext.rows[0]!.hit);
+  });
+
+  it('a failing step is rolled back and leaves the version before it; a newer schema is refused', async () => {
+    const pool = poolFor(db!.url);
+    await migratePg(pool);
+    const broken = [
+      ...PG_MIGRATIONS,
+      {
+        version: PG_SCHEMA_VERSION + 1,
+        description: 'fails half way',
+        sql: 'CREATE TABLE half (x int); SELECT 1/0',
+      },
+    ];
+    await assert.rejects(
+      migratePg(pool, broken),
+      (e) => isCodeindexError(e, 'INTERNAL') && /fails half way.*division by zero/.test(String(e)),
+    );
+    assert.equal(await pgSchemaVersion(pool), PG_SCHEMA_VERSION);
+    assert.equal(
+      (await pool.query("SELECT to_regclass('half') AS t")).rows[0].t,
+      null,
+      'the step left nothing',
+    );
+
+    await pool.query(
+      "INSERT INTO codeindex_migrations (version, description) VALUES ($1, 'from the future')",
+      [PG_SCHEMA_VERSION + 1],
+    );
+    await assert.rejects(
+      migratePg(pool),
+      (e) => isCodeindexError(e, 'INTERNAL') && /newer than this/.test(String(e)),
+    );
+    await pool.query('DELETE FROM codeindex_migrations WHERE version = $1', [PG_SCHEMA_VERSION + 1]);
+    // Failures released the lock on the way out: another session gets it at once.
+    const c = await pool.connect();
+    try {
+      const probe = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [
+        MIGRATION_LOCK_KEY,
+      ]);
+      assert.equal(probe.rows[0]!.ok, true);
+      await c.query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    } finally {
+      c.release();
+    }
+  });
+});
