@@ -126,6 +126,16 @@ describe('PostgreSQL schema and migrations', {
       [...new Float32Array(back.buffer, back.byteOffset, back.byteLength / 4)],
       [Math.fround(0.6), Math.fround(0.8)],
     );
+    if (trgm.rowCount) {
+      // A misspelt name finds the symbol through the trigram index's operator.
+      const fuzzy = await pool.query<{ name: string }>('SELECT name FROM symbols WHERE name_key % $1', [
+        'retrybakofmax',
+      ]);
+      assert.deepEqual(
+        fuzzy.rows.map((r) => r.name),
+        ['retryBackoffMax'],
+      );
+    }
     await pool.query('DELETE FROM roots WHERE id = $1', [rootId]);
     for (const t of ['files', 'symbols', 'refs']) {
       assert.equal((await pool.query(`SELECT 1 FROM ${t}`)).rowCount, 0, `${t} cascaded`);
