@@ -197,8 +197,11 @@ export async function migratePg(
     failed = true;
     throw err;
   } finally {
-    // After a failure the connection is closed rather than reused: that also ends its session and
-    // so releases the lock, whatever state the failure left it in.
+    if (failed) {
+      // Closed rather than reused: that also ends its session and so releases the lock, whatever
+      // state the failure left it in. An error the server sends while it closes means nothing.
+      client.on('error', () => {});
+    }
     client.release(failed);
   }
 }

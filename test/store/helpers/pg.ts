@@ -34,6 +34,13 @@ export async function createTestDatabase(): Promise<TestDatabase | null> {
     url: url.toString(),
     async drop() {
       try {
+        // Connections the test closed may still be on their way out: give them a moment, so FORCE
+        // does not send an error to a client that is closing.
+        for (let i = 0; i < 50; i++) {
+          const open = await admin.query('SELECT 1 FROM pg_stat_activity WHERE datname = $1', [name]);
+          if (open.rowCount === 0) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
         await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       } finally {
         await admin.end();
