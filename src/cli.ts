@@ -22,7 +22,9 @@ import { StdioLineTransport } from './mcp/stdio-transport.js';
 import { allowedRootsFile } from './queue/allowed-roots.js';
 import { connectTaskClient } from './queue/connect.js';
 import { JOBS } from './queue/names.js';
+import { formatCount, formatEta, formatRate } from './queue/progress-rate.js';
 import { ensureSchedules } from './queue/schedules.js';
+import type { TaskInfo, TaskProgress } from './queue/task-client.js';
 import { withRedisDeadline } from './redis/connection.js';
 import { resolveRedisUrl, stopEmbeddedRedis } from './redis/embedded.js';
 import { integrityProblems, quarantineIndex, rootsOfDamaged } from './store/corruption.js';
@@ -423,14 +425,9 @@ async function statusCommand(cfg: Config, log: Logger, v: Values): Promise<numbe
       `${q.queue.padEnd(12)} active ${c.active} waiting ${c.waiting} delayed ${c.delayed} failed ${c.failed} completed ${c.completed}  workers: ${q.workers.join(', ') || '-'}`,
     );
   }
-  for (const t of (out.active ?? []) as {
-    task_id: string;
-    name: string;
-    worker?: string;
-    progress?: { current: number; total: number };
-  }[]) {
+  for (const t of (out.active ?? []) as TaskInfo[]) {
     lines.push(
-      `  running ${t.task_id} ${t.name}${t.worker ? ` on ${t.worker}` : ''}${t.progress ? ` ${t.progress.current}/${t.progress.total}` : ''}`,
+      `  running ${t.task_id} ${t.name}${t.worker ? ` on ${t.worker}` : ''}${t.progress ? ` ${runningProgress(t.progress)}` : ''}`,
     );
   }
   if (out.redis_error) lines.push(`redis: ${out.redis_error}`);
@@ -447,6 +444,14 @@ async function statusCommand(cfg: Config, log: Logger, v: Values): Promise<numbe
   if (out.index_error) lines.push(`index: ${out.index_error}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
+}
+
+/** `1,234/5,678 · 41 files/s · ETA 2m00s` for `status`: the rate is the run's average so far. */
+function runningProgress(p: TaskProgress): string {
+  const head = `${formatCount(p.current)}/${formatCount(p.total)}`;
+  return p.rate === undefined
+    ? head
+    : `${head} · ${formatRate(p.rate)} · ${formatEta(p.eta_seconds ?? null)}`;
 }
 
 /**
