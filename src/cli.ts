@@ -356,6 +356,8 @@ async function indexCommand(
     process.stderr.write(`codeindex index: ${errorMessage(err)}\n`);
     exit = 1;
   } finally {
+    // Also after an error: the bar's redraw timer must not write over the message.
+    progress.done();
     await pool?.stop(10_000);
     await close();
   }
