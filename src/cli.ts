@@ -332,7 +332,7 @@ async function indexCommand(
       await new Promise((r) => setTimeout(r, 200));
       info = await tasks.getTask(taskId);
     }
-    progress.done();
+    progress.done(info.state, info.progress);
     // A run that left batches unindexed ends FAILURE with what it did index as its result.
     const partial = info.state === 'FAILURE' && info.result != null;
     if (info.state !== 'SUCCESS' && !partial) {

@@ -98,12 +98,22 @@ export function createProgressReporter(
         timer.unref();
       }
     },
-    /** Stops redrawing and ends the bar's line. Safe to call more than once. */
-    done(): void {
+    /**
+     * Stops redrawing and ends the bar's line, drawn a last time with the final state when given
+     * (on a TTY: plain lines are followed by the summary). Safe to call more than once.
+     */
+    done(finalState?: string, p?: TaskProgress): void {
       if (closed) return;
       closed = true;
       if (timer) clearInterval(timer);
-      if (stream.isTTY && drawn) stream.write('\n');
+      if (!stream.isTTY) return;
+      if (finalState !== undefined) {
+        state = finalState;
+        progress = p;
+        if (p) rates.add(now(), p.current, p.total);
+        draw();
+      }
+      if (drawn) stream.write('\n');
     },
   };
 }

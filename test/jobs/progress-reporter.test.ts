@@ -52,9 +52,14 @@ describe('the CLI progress reporter', () => {
       await waitFor('three redraws without an update', () => out.chunks.length >= before + 3);
       assert.match(out.chunks.at(-1) ?? '', / 1,234\/5,678 files · 95 files\/s · ETA 47s · /);
     } finally {
-      bar.done();
+      clock = 14_000;
+      bar.done('SUCCESS', { current: 5678, total: 5678, status: 'done' });
     }
-    assert.ok(out.text.endsWith('\n'), 'done() ends the line');
+    assert.match(
+      out.chunks.at(-2) ?? '',
+      /^\r\[#{30}\] 100% SUCCESS 5,678\/5,678 files · 406 files\/s · ETA 0s · done/,
+    );
+    assert.equal(out.chunks.at(-1), '\n', 'done() ends the line');
     const after = out.chunks.length;
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(out.chunks.length, after, 'no redraw after done()');
