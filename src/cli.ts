@@ -22,7 +22,9 @@ import { StdioLineTransport } from './mcp/stdio-transport.js';
 import { allowedRootsFile } from './queue/allowed-roots.js';
 import { connectTaskClient } from './queue/connect.js';
 import { JOBS } from './queue/names.js';
+import { formatCount, formatEta, formatRate } from './queue/progress-rate.js';
 import { ensureSchedules } from './queue/schedules.js';
+import type { TaskInfo, TaskProgress } from './queue/task-client.js';
 import { withRedisDeadline } from './redis/connection.js';
 import { resolveRedisUrl, stopEmbeddedRedis } from './redis/embedded.js';
 import { integrityProblems, quarantineIndex, rootsOfDamaged } from './store/corruption.js';
@@ -330,7 +332,7 @@ async function indexCommand(
       await new Promise((r) => setTimeout(r, 200));
       info = await tasks.getTask(taskId);
     }
-    progress.done();
+    progress.done(info.state, info.progress);
     // A run that left batches unindexed ends FAILURE with what it did index as its result.
     const partial = info.state === 'FAILURE' && info.result != null;
     if (info.state !== 'SUCCESS' && !partial) {
@@ -354,6 +356,8 @@ async function indexCommand(
     process.stderr.write(`codeindex index: ${errorMessage(err)}\n`);
     exit = 1;
   } finally {
+    // Also after an error: the bar's redraw timer must not write over the message.
+    progress.done();
     await pool?.stop(10_000);
     await close();
   }
@@ -423,14 +427,9 @@ async function statusCommand(cfg: Config, log: Logger, v: Values): Promise<numbe
       `${q.queue.padEnd(12)} active ${c.active} waiting ${c.waiting} delayed ${c.delayed} failed ${c.failed} completed ${c.completed}  workers: ${q.workers.join(', ') || '-'}`,
     );
   }
-  for (const t of (out.active ?? []) as {
-    task_id: string;
-    name: string;
-    worker?: string;
-    progress?: { current: number; total: number };
-  }[]) {
+  for (const t of (out.active ?? []) as TaskInfo[]) {
     lines.push(
-      `  running ${t.task_id} ${t.name}${t.worker ? ` on ${t.worker}` : ''}${t.progress ? ` ${t.progress.current}/${t.progress.total}` : ''}`,
+      `  running ${t.task_id} ${t.name}${t.worker ? ` on ${t.worker}` : ''}${t.progress ? ` ${runningProgress(t.progress)}` : ''}`,
     );
   }
   if (out.redis_error) lines.push(`redis: ${out.redis_error}`);
@@ -447,6 +446,14 @@ async function statusCommand(cfg: Config, log: Logger, v: Values): Promise<numbe
   if (out.index_error) lines.push(`index: ${out.index_error}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
+}
+
+/** `1,234/5,678 · 41 files/s · ETA 2m00s` for `status`: the rate is the run's average so far. */
+function runningProgress(p: TaskProgress): string {
+  const head = `${formatCount(p.current)}/${formatCount(p.total)}`;
+  return p.rate === undefined
+    ? head
+    : `${head} · ${formatRate(p.rate)} · ${formatEta(p.eta_seconds ?? null)}`;
 }
 
 /**

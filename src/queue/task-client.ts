@@ -19,6 +19,7 @@ import {
   TASK_ID_PREFIX,
 } from './names.js';
 import { PAYLOADS, type PayloadInput } from './payloads.js';
+import { averageRate, etaSeconds } from './progress-rate.js';
 import { identityOf, resignJobData, signJobData } from './signing.js';
 import { REVOKED_MARKER, type TaskState, toTaskState } from './task-state.js';
 
@@ -29,6 +30,14 @@ export interface TaskProgress {
   current: number;
   total: number;
   status: string;
+  /**
+   * Units (files, for indexing) per second, averaged over the run so far: `current` over the time
+   * since the run started (a repository task: since its scan began), up to its end once it ended.
+   * Null before any progress. Set when the task has started.
+   */
+  rate?: number | null;
+  /** Seconds left at `rate` (0 once succeeded); null when unknown, or the task ended otherwise. */
+  eta_seconds?: number | null;
 }
 
 export interface TaskInfo {
@@ -287,9 +296,14 @@ export class TaskClient {
       failedReason: job.failedReason,
       returnRevoked: Boolean(ret && typeof ret === 'object' && ret.revoked),
     });
-    if (bullState === 'waiting-children' && job.name === JOBS.indexRepository) {
-      progress = await this.repositoryProgress(job);
+    if (job.name === JOBS.indexRepository) {
+      const step = (job.data?._state as { step?: string } | undefined)?.step;
+      // While finalize runs, the job's own progress still reads 0/N from before the batches:
+      // the batches' count is the truth until finalize writes its own.
+      if (bullState === 'waiting-children' || (bullState === 'active' && step === 'finalize'))
+        progress = await this.repositoryProgress(job);
     }
+    if (progress) progress = withRunRate(progress, state, runStartOf(job), job.finishedOn);
     const info: TaskInfo = {
       task_id: job.id ?? '',
       name: job.name,
@@ -616,6 +630,32 @@ function workerNameOf(w: Record<string, unknown>): string {
   const i = raw.indexOf(':w:');
   if (i >= 0) return raw.slice(i + 3);
   return String(w.addr ?? w.id ?? '');
+}
+
+/**
+ * When the run started: a repository task's scan start (BullMQ's `processedOn` moves to the
+ * finalize step when the job runs again), else when the job was last taken by a worker.
+ */
+function runStartOf(job: Job): number | undefined {
+  const scanStart = Number((job.data?._state as { startedAt?: unknown } | undefined)?.startedAt);
+  return scanStart > 0 ? scanStart : job.processedOn || undefined;
+}
+
+/** Adds the whole-run average rate and the ETA at that rate to a started task's progress. */
+function withRunRate(
+  p: TaskProgress,
+  state: TaskState,
+  startedAt: number | undefined,
+  finishedAt: number | undefined,
+): TaskProgress {
+  if (!startedAt) return p;
+  const rate = averageRate(p.current, startedAt, finishedAt ?? Date.now());
+  const ended = state === 'SUCCESS' || state === 'FAILURE' || state === 'REVOKED';
+  return {
+    ...p,
+    rate: rate === null ? null : Math.round(rate * 10) / 10,
+    eta_seconds: state === 'SUCCESS' ? 0 : ended ? null : etaSeconds(rate, p.current, p.total),
+  };
 }
 
 function asProgress(p: unknown): TaskProgress | undefined {

@@ -47,10 +47,16 @@ async function open(env: JobsEnv, transport: Transport): Promise<Mcp> {
 
 /** Fields of a repository summary that differ between two runs over the same files. */
 function stable(structured: unknown): Record<string, unknown> {
-  const s = structured as { task_id?: string; result?: Record<string, unknown> };
-  const { task_id: _id, ...rest } = s;
+  const s = structured as {
+    task_id?: string;
+    progress?: Record<string, unknown>;
+    result?: Record<string, unknown>;
+  };
+  const { task_id: _id, progress, ...rest } = s;
   const { duration_ms: _d, generation: _g, ...result } = s.result ?? {};
-  return { ...rest, result };
+  // The rate is a timing too, like duration_ms.
+  const { rate: _r, ...steady } = progress ?? {};
+  return { ...rest, ...(progress ? { progress: steady } : {}), result };
 }
 
 /** Runs a tool call as a task through the SDK's stream API; returns every message it yielded. */
@@ -257,7 +263,7 @@ for (const transport of ['stdio', 'http'] as const)
         'batches to run',
         async () => {
           const s = await third.client.experimental.tasks.getTask(t.taskId);
-          return /^\d+\/300 files$/.test(s.statusMessage ?? '') ? s : null;
+          return /^\d+\/300 files · (-|[\d,.]+) files\/s · ETA \S+$/.test(s.statusMessage ?? '') ? s : null;
         },
         30_000,
         20,

@@ -36,6 +36,14 @@ describe('MCP task status from the job state', () => {
     });
     assert.equal(statusMessage(progress(312, 739, 'indexing: 3/8 batches done')), '312/739 files');
     assert.equal(statusMessage(progress(0, 0, 'scanning files')), 'scanning files');
+    assert.equal(
+      statusMessage({
+        ...base,
+        state: 'PROGRESS',
+        progress: { current: 312, total: 739, status: 'indexing', rate: 41.6, eta_seconds: 11 },
+      }),
+      '312/739 files · 42 files/s · ETA 11s',
+    );
     assert.equal(statusMessage({ ...base, state: 'RETRY', error: 'disk full' }), 'retrying after: disk full');
     assert.equal(
       statusMessage({ ...base, state: 'FAILURE', error: 'PATH_NOT_FOUND: gone' }),

@@ -1,4 +1,5 @@
 import type { Task } from '@modelcontextprotocol/sdk/types.js';
+import { formatEta, formatRate } from '../../queue/progress-rate.js';
 import type { TaskInfo } from '../../queue/task-client.js';
 import type { TaskState } from '../../queue/task-state.js';
 import type { ProtocolTaskRecord } from './records.js';
@@ -17,7 +18,10 @@ export function protocolStatus(state: TaskState): Task['status'] {
   }
 }
 
-/** A short line on where a task is: `312/739 files` while it runs, the error when it failed. */
+/**
+ * A short line on where a task is: `312/739 files · 41 files/s · ETA 11s` while it runs, the error
+ * when it failed.
+ */
 export function statusMessage(info: TaskInfo): string | undefined {
   switch (info.state) {
     case 'PENDING':
@@ -27,7 +31,12 @@ export function statusMessage(info: TaskInfo): string | undefined {
     case 'PROGRESS': {
       const p = info.progress;
       if (!p) return 'running';
-      return p.total > 0 ? `${p.current}/${p.total} files` : p.status || 'running';
+      if (p.total <= 0) return p.status || 'running';
+      const files = `${p.current}/${p.total} files`;
+      // The run's average so far (see TaskProgress.rate): the protocol's tasks/get has no window.
+      return p.rate === undefined
+        ? files
+        : `${files} · ${formatRate(p.rate)} · ${formatEta(p.eta_seconds ?? null)}`;
     }
     case 'RETRY':
       return info.error ? `retrying after: ${info.error}` : 'retrying';

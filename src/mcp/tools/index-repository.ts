@@ -4,6 +4,7 @@ import { resolveAllowedPath } from '../../discovery/index.js';
 import { JOBS } from '../../queue/names.js';
 import type { TaskInfo } from '../../queue/task-client.js';
 import type { ToolContext } from '../context.js';
+import { ProgressNotifier } from '../progress-notifier.js';
 import { runTool, toolResult } from '../results.js';
 import type { TaskTools } from '../tasks/tools.js';
 import { priorityIn, taskOut } from './schemas.js';
@@ -84,34 +85,36 @@ export function registerIndexRepositoryTool(
           );
         }
         const token = extra._meta?.progressToken;
-        const notify = async (progress: NonNullable<typeof info.progress>): Promise<void> => {
-          if (token === undefined) return;
-          await extra
-            .sendNotification({
-              method: 'notifications/progress',
-              params: {
-                progressToken: token,
-                progress: progress.current,
-                total: progress.total,
-                message: progress.status,
-              },
-            })
-            .catch(() => {});
-        };
+        // Rate and ETA in the message; re-sent at least once a second, at most four times.
+        const notifier =
+          token === undefined
+            ? undefined
+            : new ProgressNotifier((n) =>
+                extra
+                  .sendNotification({
+                    method: 'notifications/progress',
+                    params: { progressToken: token, ...n },
+                  })
+                  .catch(() => {}),
+              );
         const deadline = Date.now() + wait_seconds * 1000;
         let info = await tasks.getTask(taskId);
-        while (
-          !['SUCCESS', 'FAILURE', 'REVOKED'].includes(info.state) &&
-          Date.now() < deadline &&
-          !extra.signal.aborted
-        ) {
-          if (info.progress) await notify(info.progress);
-          await new Promise((r) => setTimeout(r, 250));
-          info = await tasks.getTask(taskId);
+        try {
+          while (
+            !['SUCCESS', 'FAILURE', 'REVOKED'].includes(info.state) &&
+            Date.now() < deadline &&
+            !extra.signal.aborted
+          ) {
+            await notifier?.offer(info);
+            await new Promise((r) => setTimeout(r, 250));
+            info = await tasks.getTask(taskId);
+          }
+        } finally {
+          notifier?.close();
         }
         // The last state too: a repository indexed within one poll still reports where it ended.
-        if (token !== undefined && info.progress && info.state !== 'PENDING') {
-          await notify(info.progress);
+        if (notifier && info.progress && info.state !== 'PENDING') {
+          await notifier.flush(info);
           // The SDK client runs notification handlers a tick later than response handlers, and
           // drops progress for a request that has been answered: a notification that reaches it
           // in the same read as the response is lost. A short pause keeps them apart.

@@ -21,7 +21,25 @@ export const taskOut = z.object({
   name: z.string().optional(),
   queue: z.string().optional(),
   state: z.enum(TASK_STATES),
-  progress: z.object({ current: z.number(), total: z.number(), status: z.string() }).optional(),
+  progress: z
+    .object({
+      current: z.number(),
+      total: z.number(),
+      status: z.string(),
+      rate: z
+        .number()
+        .nullable()
+        .optional()
+        .describe(
+          'Files (units of current) per second, averaged over the run so far; null before any progress',
+        ),
+      eta_seconds: z
+        .number()
+        .nullable()
+        .optional()
+        .describe('Seconds left at that rate; 0 once succeeded, null when unknown'),
+    })
+    .optional(),
   result: z.unknown().optional(),
   error: z.string().optional(),
   attempts: z.number().optional(),
