@@ -10,7 +10,8 @@ import type { TaskInfo, TaskProgress } from '../queue/task-client.js';
 /** The parameters of one `notifications/progress`, without the token. */
 export interface ProgressNotice {
   progress: number;
-  total: number;
+  /** Left out while the total is not known yet (queued, scanning). */
+  total?: number;
   message: string;
 }
 
@@ -67,9 +68,11 @@ export class ProgressNotifier {
   }
 
   /** A newly polled state: sent now when it changed and the last send is `minGapMs` old, or is due anyway. */
-  async offer(info: TaskInfo): Promise<void> {
-    const p = info.progress;
-    if (!p) return;
+  async offer(polled: TaskInfo): Promise<void> {
+    // A task still waiting for a worker has no progress yet; saying so keeps a client that resets
+    // its request timeout on progress waiting behind a long queue.
+    const p = polled.progress ?? waitingProgress(polled.state);
+    const info = { ...polled, progress: p };
     this.latest = info;
     this.rates.add(this.now(), p.current, p.total);
     if (!this.timer) {
@@ -112,7 +115,8 @@ export class ProgressNotifier {
       this.lastSentAt = this.now();
       await this.send({
         progress: p.current,
-        total: p.total,
+        // No total while it is unknown: 0 of 0 would read as done.
+        ...(p.total > 0 ? { total: p.total } : {}),
         message: progressMessage(info.state, p, orRunAverage(this.rates.estimate(this.now()), p)),
       });
     });
@@ -123,6 +127,15 @@ export class ProgressNotifier {
       });
     return this.chain;
   }
+}
+
+/** What a task without progress is doing: waiting in its queue, or about to report. */
+function waitingProgress(state: TaskInfo['state']): TaskProgress {
+  return {
+    current: 0,
+    total: 0,
+    status: state === 'PENDING' ? 'queued: waiting for a worker' : state.toLowerCase(),
+  };
 }
 
 function keyOf(info: TaskInfo): string {

@@ -193,4 +193,33 @@ describe('MCP progress notifications', () => {
       n.close();
     }
   });
+
+  test('a task waiting for a worker is reported as queued, without a total, every second', async () => {
+    const sent: ProgressNotice[] = [];
+    let clock = 0;
+    const n = new ProgressNotifier(
+      async (x) => {
+        sent.push(x);
+      },
+      { now: () => clock, heartbeatMs: 1000, minGapMs: 250 },
+    );
+    const { progress: _none, ...queued } = task('PENDING', 0);
+    try {
+      await n.offer(queued);
+      assert.deepEqual(sent, [{ progress: 0, message: 'queued: waiting for a worker' }]);
+      clock = 500;
+      await n.offer(queued);
+      assert.equal(sent.length, 1, 'unchanged within the second');
+      clock = 1200;
+      await n.offer(queued);
+      assert.equal(sent.length, 2, 'again after a second');
+      // Picked up: the real progress follows, with its total.
+      clock = 1500;
+      await n.offer(task('PROGRESS', 0));
+      assert.equal(sent.length, 3);
+      assert.equal(sent[2]?.total, 5678);
+    } finally {
+      n.close();
+    }
+  });
 });

@@ -83,9 +83,12 @@ describe('rate limits', () => {
     const span = starts.at(-1)! - starts[0]!;
     // Windows of 1 s with 2 jobs each: jobs 5 and 6 can not start before the third window.
     assert.ok(span >= 1900, `6 jobs at 2/s started within ${span} ms`);
-    // No window ever let more than 2 start within one second.
+    // No window ever let more than 2 start within one second. `processedOn` is the worker's clock
+    // when it asked for the job, not the limiter's window in Redis: on a loaded machine the two
+    // drift by tens of ms (895 ms was seen), so 800 ms is the bound (unlimited, all 6 start in a
+    // few ms).
     for (let i = 2; i < starts.length; i++)
-      assert.ok(starts[i]! - starts[i - 2]! >= 900, `3 starts within ${starts[i]! - starts[i - 2]!} ms`);
+      assert.ok(starts[i]! - starts[i - 2]! >= 800, `3 starts within ${starts[i]! - starts[i - 2]!} ms`);
   });
 
   test('a provider 429 with Retry-After pauses the queue and costs no attempt', async () => {
