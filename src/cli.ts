@@ -45,6 +45,8 @@ Usage:
                                                   index a repository, show progress, print a summary
   codeindex search <query> [--kind K] [--limit N] [--json]
                                                   search symbols in the index
+  codeindex search --code <words> [--mode text|semantic|hybrid] [--limit N] [--json]
+                                                  search code by words or a question (files, best first)
   codeindex watch [path]                          watch a folder and re-index files on save (no MCP)
   codeindex status [--json]                       queues, workers, dead letters, indexed roots
   codeindex cleanup [--days N] [--dry-run]        drop indexes unused for N days
@@ -79,6 +81,8 @@ const OPTIONS = {
   queues: { type: 'string' },
   kind: { type: 'string' },
   limit: { type: 'string' },
+  code: { type: 'boolean' },
+  mode: { type: 'string' },
   days: { type: 'string' },
   'redis-url': { type: 'string' },
   home: { type: 'string' },
@@ -154,7 +158,7 @@ async function main(argv: string[]): Promise<number> {
     case 'index':
       return indexCommand(cfg, log, rest[0], values);
     case 'search':
-      return searchCommand(cfg, rest.join(' '), values);
+      return searchCommand(cfg, rest.join(' '), values, log);
     case 'status':
       return statusCommand(cfg, log, values);
     case 'cleanup':
@@ -364,11 +368,14 @@ async function indexCommand(
   return exit;
 }
 
-async function searchCommand(cfg: Config, query: string, v: Values): Promise<number> {
+async function searchCommand(cfg: Config, query: string, v: Values, log: Logger): Promise<number> {
   if (!query) {
-    process.stderr.write('codeindex search: give a symbol name to look for\n');
+    process.stderr.write(
+      `codeindex search: give ${v.code ? 'words or a question' : 'a symbol name'} to look for\n`,
+    );
     return 2;
   }
+  if (v.code) return codeSearchCommand(cfg, query, v, log);
   try {
     const store = openIndexStore(indexDbPath(cfg), { readonly: true });
     const r = await store.searchSymbols({
@@ -383,10 +390,55 @@ async function searchCommand(cfg: Config, query: string, v: Values): Promise<num
         process.stdout.write(
           `${h.path}:${h.line} ${h.kind} ${h.container ? `${h.container}.` : ''}${h.name} — ${h.signature}\n`,
         );
+    if (r.hits.length === 0 && !v.json)
+      process.stderr.write(
+        `codeindex search: no symbol matches "${query}"; to search code by words or a question: codeindex search --code "${query}"\n`,
+      );
     return 0;
   } catch (err) {
     process.stderr.write(`codeindex search: ${errorMessage(err)}\n`);
     return 1;
+  }
+}
+
+/** `search --code`: what the search_code tool answers, one file per entry with its best chunks. */
+async function codeSearchCommand(cfg: Config, query: string, v: Values, log: Logger): Promise<number> {
+  const mode = v.mode ?? 'hybrid';
+  if (mode !== 'text' && mode !== 'semantic' && mode !== 'hybrid') {
+    process.stderr.write(`codeindex search: --mode is text, semantic or hybrid, not ${mode}\n`);
+    return 2;
+  }
+  const limit = Number(v.limit ?? 10);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+    process.stderr.write(`codeindex search: --limit is a whole number from 1 to 100, not ${v.limit}\n`);
+    return 2;
+  }
+  const { createCodeSearch } = await import('./mcp/code-search.js');
+  let store: ReturnType<typeof openIndexStore> | null = null;
+  let search: ReturnType<typeof createCodeSearch> | null = null;
+  try {
+    const s = openIndexStore(indexDbPath(cfg), { readonly: true });
+    store = s;
+    search = createCodeSearch(cfg, () => s, log);
+    const r = await search.search({ query, mode, groupBy: 'file', limit, offset: 0 });
+    if (v.json) process.stdout.write(`${JSON.stringify({ mode: r.mode, note: r.note, files: r.files })}\n`);
+    else {
+      for (const f of r.files ?? []) {
+        process.stdout.write(`${f.path}  (${f.score})\n`);
+        const best = f.hits[0];
+        if (best) process.stdout.write(`${best.snippet.replace(/^/gm, '    ')}\n`);
+      }
+      if (r.note) process.stderr.write(`codeindex search: ${r.note}\n`);
+      if ((r.files ?? []).length === 0)
+        process.stderr.write(`codeindex search: no code matches "${query}"\n`);
+    }
+    return 0;
+  } catch (err) {
+    process.stderr.write(`codeindex search: ${errorMessage(err)}\n`);
+    return 1;
+  } finally {
+    await search?.close();
+    await store?.close();
   }
 }
 

@@ -116,6 +116,23 @@ describe('the command line', () => {
     const search = run(['search', 'UserRepository'], local);
     assert.equal(search.code, 0);
     assert.match(search.stdout.split('\n')[0] ?? '', /ts\/sample\.ts:28 class UserRepository/);
+    // A question finds no symbol: the hint names the code search, which finds the file.
+    const question = run(['search', 'where are users kept in the repository'], local);
+    assert.equal(question.code, 0);
+    assert.equal(question.stdout, '');
+    assert.match(question.stderr, /no symbol matches .* codeindex search --code/);
+    const code = run(['search', '--code', '--mode', 'text', '--json', 'UserRepository find by id'], local);
+    assert.equal(code.code, 0, code.stderr);
+    const found = JSON.parse(code.stdout) as { mode: string; files: { path: string; hits: unknown[] }[] };
+    assert.equal(found.mode, 'text');
+    assert.ok(found.files.length > 0);
+    assert.match(found.files[0]?.path ?? '', /\/ts\/sample\.ts$/);
+    assert.ok(found.files[0]!.hits.length >= 1);
+    const plain = run(['search', '--code', '--mode', 'text', '--limit', '2', 'UserRepository'], local);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stdout.split('\n')[0] ?? '', /ts\/sample\.ts {2}\(\d/);
+    assert.match(plain.stdout, /\n {4}\d+: /, 'the best chunk is shown under its file');
+    assert.equal(run(['search', '--code', '--mode', 'fuzzy', 'x'], local).code, 2);
 
     const stop = run(['stop-redis'], local);
     assert.equal(stop.code, 0);
