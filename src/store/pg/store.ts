@@ -1,0 +1,148 @@
+import pg from 'pg';
+import { CodeindexError } from '../../errors.js';
+import { normalizeRootPath } from '../paths.js';
+import type { IndexStore } from '../types.js';
+import { changed, type PgContext } from './context.js';
+import { migratePg } from './migrations.js';
+import { getFileStatePg, getFileStatesPg, listRootsPg, rootStatusPg } from './roots.js';
+import { createPgWriter, type PgWriter } from './writes.js';
+
+/** `touchQueried` writes at most this often per root (as the SQLite engine). */
+const TOUCH_INTERVAL_MS = 60_000;
+const INT8_OID = 20;
+
+/** Options of {@link openPgStore}. */
+export interface OpenPgStoreOptions {
+  /** Queries only: write methods throw (`touchQueried` still records queries). */
+  readonly?: boolean;
+  /** Connections in the pool. Default 4. */
+  maxConnections?: number;
+  /** Clock in epoch ms; injectable for tests. Default `Date.now`. */
+  now?: () => number;
+}
+
+/**
+ * BIGINT columns (ids, epoch-ms times, counts) as JavaScript numbers instead of strings: every
+ * value the index stores is far below 2^53. Set on this pool only, not on `pg` globally.
+ */
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8_OID && format !== 'binary') return (v: string) => Number(v);
+    // biome-ignore lint/suspicious/noExplicitAny: pg's overloads take the format as a union here.
+    return pg.types.getTypeParser(oid, format as any);
+  },
+};
+
+/** The URL without its password, for messages and `dbPath`. */
+function redacted(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparsable url)';
+  }
+}
+
+/**
+ * Opens the PostgreSQL index at `url` (`postgres://user@host:port/db`). Nothing connects until
+ * the first call, which also brings the schema up to date (`migratePg`, once per store).
+ * `dbPath` is the URL without its password.
+ */
+export function openPgStore(url: string, opts: OpenPgStoreOptions = {}): IndexStore {
+  const pool = new pg.Pool({ connectionString: url, max: opts.maxConnections ?? 4, types });
+  // An idle connection the server drops (restart, idle timeout) must not crash the process: the
+  // next query gets a new one.
+  pool.on('error', () => {});
+  const now = opts.now ?? Date.now;
+  const readonly = opts.readonly === true;
+  const ctx: PgContext = { pool, now, trigram: false };
+  const writer: PgWriter = createPgWriter(ctx);
+  let migrated: Promise<void> | undefined;
+  const lastTouched = new Map<string, number>();
+  let closed = false;
+
+  function ready(): Promise<void> {
+    migrated ??= migratePg(pool).then(
+      (r) => {
+        ctx.trigram = r.trigram;
+      },
+      (err: unknown) => {
+        migrated = undefined;
+        throw err;
+      },
+    );
+    return migrated;
+  }
+
+  async function writable(): Promise<PgWriter> {
+    if (readonly) {
+      throw new CodeindexError(
+        'INTERNAL',
+        `index store ${redacted(url)} was opened read-only; open it read-write to write`,
+      );
+    }
+    await ready();
+    return writer;
+  }
+
+  const notYet = (method: string) => async (): Promise<never> => {
+    throw new CodeindexError('INTERNAL', `${method} is not implemented by the PostgreSQL index yet`);
+  };
+
+  return {
+    dbPath: redacted(url),
+    readonly,
+    writeBatch: async (rootPath, writes, removals) =>
+      (await writable()).writeBatch(rootPath, writes, removals),
+    removeFiles: async (rootPath, relPaths) => (await writable()).removeFiles(rootPath, relPaths),
+    removeUnder: async (rootPath, relDir) => (await writable()).removeUnder(rootPath, relDir),
+    completeGeneration: async (rootPath) => (await writable()).completeGeneration(rootPath),
+    removeRoot: async (rootPath) => (await writable()).removeRoot(rootPath),
+    async touchQueried(rootPath) {
+      const root = normalizeRootPath(rootPath);
+      const at = now();
+      const last = lastTouched.get(root);
+      if (last !== undefined && at - last < TOUCH_INTERVAL_MS) return;
+      lastTouched.set(root, at);
+      await ready();
+      await changed(pool, 'UPDATE roots SET last_queried_at = ? WHERE path = ?', [at, root]);
+    },
+    listRoots: async () => {
+      await ready();
+      return listRootsPg(pool);
+    },
+    getFileStates: async (rootPath) => {
+      await ready();
+      return getFileStatesPg(pool, rootPath);
+    },
+    getFileState: async (rootPath, relPath) => {
+      await ready();
+      return getFileStatePg(pool, rootPath, relPath);
+    },
+    rootStatus: async (rootPath) => {
+      await ready();
+      return rootStatusPg(pool, rootPath);
+    },
+    searchSymbols: notYet('searchSymbols'),
+    fileOutline: notYet('fileOutline'),
+    findReferences: notYet('findReferences'),
+    searchText: notYet('searchText'),
+    rankText: notYet('rankText'),
+    cleanup: notYet('cleanup'),
+    optimize: notYet('optimize'),
+    chunksMissingVectors: notYet('chunksMissingVectors'),
+    vectorsVersion: notYet('vectorsVersion'),
+    upsertVectors: notYet('upsertVectors'),
+    loadVectors: notYet('loadVectors'),
+    vectorCoverage: notYet('vectorCoverage'),
+    dropOtherModelVectors: notYet('dropOtherModelVectors'),
+    chunksByIds: notYet('chunksByIds'),
+    graphData: notYet('graphData'),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}

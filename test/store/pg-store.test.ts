@@ -1,0 +1,296 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Pool } from 'pg';
+import { isCodeindexError } from '../../src/errors.js';
+import { openIndexStore } from '../../src/store/index.js';
+import { openPgStore } from '../../src/store/pg/store.js';
+import type { FileWrite, IndexStore, RootRow } from '../../src/store/types.js';
+import { chunk, indexed, ref, sym, tempDir } from './helpers/fixtures.js';
+import { createTestDatabase, type TestDatabase } from './helpers/pg.js';
+import { extractTree, FIXTURES_DIR, syntheticBatch } from './helpers/pg-corpus.js';
+
+// Created before the tests are declared: whether they run depends on it.
+const db: TestDatabase | null = await createTestDatabase();
+const skip = db === null ? 'no PostgreSQL at 127.0.0.1:5432 (set CODEINDEX_TEST_PG_URL)' : false;
+
+const T0 = 1_700_000_000_000;
+const SYN = '/repo/synthetic';
+const REAL = join(FIXTURES_DIR, 'relevance');
+const LANGS = join(FIXTURES_DIR, 'langs');
+
+// Both suites share the database; it is dropped once they are done.
+after(async () => {
+  await db?.drop();
+});
+
+/** A clock both engines share, so their timestamps agree. */
+const clock = () => T0;
+
+describe('PostgreSQL store: same answers as the SQLite store', { skip }, () => {
+  const tmp = tempDir('codeindex-pgdiff-');
+  let lite: IndexStore;
+  let pg: IndexStore;
+  const both = async <T>(fn: (s: IndexStore) => Promise<T>): Promise<[T, T]> => [
+    await fn(lite),
+    await fn(pg),
+  ];
+
+  before(async () => {
+    lite = openIndexStore(join(tmp.dir, 'diff.db'), { now: clock });
+    pg = openPgStore(db!.url, { now: clock });
+    const real = extractTree(REAL);
+    const langs = extractTree(LANGS);
+    for (const s of [lite, pg]) {
+      await s.writeBatch(SYN, syntheticBatch());
+      await s.writeBatch(REAL, real.slice(0, 6));
+      await s.writeBatch(REAL, real.slice(6));
+      await s.writeBatch(LANGS, langs);
+      // A second pass over one file with an edit, a removal and a path written twice.
+      await s.writeBatch(
+        SYN,
+        [
+          indexed('src/extra.ts', { symbols: [sym('draftHelper')] }),
+          indexed('src/extra.ts', {
+            symbols: [sym('finalHelper', 'function', { exported: true })],
+            refs: [ref('fetchUser', 2, { enclosing: 'finalHelper' })],
+            chunks: [chunk('export function finalHelper() {\n  return fetchUser(1);\n}', 1, 'finalHelper')],
+          }),
+        ],
+        ['vendor/big.js'],
+      );
+      await s.completeGeneration(SYN);
+      await s.completeGeneration(REAL);
+    }
+  });
+
+  after(async () => {
+    await lite?.close();
+    await pg?.close();
+    tmp.cleanup();
+  });
+
+  it('writes report the same counts', async () => {
+    const batch = syntheticBatch().slice(0, 2);
+    const [a, b] = await both((s) => s.writeBatch('/repo/counts', batch, ['nothing/here.ts']));
+    assert.deepEqual(b, a);
+    assert.equal(a.files, 2);
+    assert.ok(a.symbols > 0 && a.refs > 0 && a.chunks > 0);
+    const [ra, rb] = await both((s) => s.removeRoot('/repo/counts'));
+    assert.equal(ra, true);
+    assert.equal(rb, true);
+  });
+
+  it('listRoots, getFileStates and getFileState agree', async () => {
+    // Root ids are the engines' own (SQLite reuses the id of a removed last row; a sequence never does).
+    const withoutId = ({ id: _id, ...rest }: RootRow) => rest;
+    const [ra, rb] = await both((s) => s.listRoots());
+    assert.deepEqual(rb.map(withoutId), ra.map(withoutId));
+    assert.deepEqual(
+      ra.map((r) => r.path),
+      [LANGS, REAL, SYN].sort(),
+    );
+    for (const root of [SYN, REAL, LANGS, '/repo/unknown']) {
+      const [a, b] = await both((s) => s.getFileStates(root));
+      assert.deepEqual([...b.entries()].sort(), [...a.entries()].sort(), root);
+    }
+    const [fa, fb] = await both((s) => s.getFileState(SYN, 'src/extra.ts'));
+    assert.deepEqual(fb, fa);
+    assert.equal(fa?.status, 'indexed');
+    const [na, nb] = await both((s) => s.getFileState(SYN, 'vendor/big.js'));
+    assert.equal(na, null);
+    assert.equal(nb, null);
+  });
+
+  it('rootStatus agrees for every root, one root and an unknown root', async () => {
+    const [a, b] = await both((s) => s.rootStatus());
+    assert.deepEqual(b, a);
+    assert.equal(a.length, 3);
+    const syn = a.find((r) => r.root === SYN)!;
+    assert.deepEqual(syn.files, { indexed: 4, skipped: 1, failed: 1 });
+    assert.deepEqual(syn.failedFiles, [{ path: 'broken.py', error: 'parse timeout after 5000 ms' }]);
+    assert.equal(syn.generation, 1);
+    const real = a.find((r) => r.root === REAL)!;
+    assert.ok(real.symbols > 20, `real extraction produced symbols: ${real.symbols}`);
+    for (const root of [REAL, '/repo/unknown']) {
+      const [x, y] = await both((s) => s.rootStatus(root));
+      assert.deepEqual(y, x);
+    }
+  });
+
+  it('removeUnder and removeFiles remove the same files and leave the same state', async () => {
+    const batch: FileWrite[] = [
+      indexed('a/one.ts', { symbols: [sym('one')] }),
+      indexed('a/b/two.ts', { symbols: [sym('two')] }),
+      indexed('a-sibling.ts', { symbols: [sym('sibling')] }),
+      indexed('ab/three.ts', { symbols: [sym('three')] }),
+    ];
+    const root = '/repo/removals';
+    await both((s) => s.writeBatch(root, batch));
+    const [ua, ub] = await both((s) => s.removeUnder(root, 'a/'));
+    assert.equal(ua, 2);
+    assert.equal(ub, 2);
+    const [fa, fb] = await both((s) => s.removeFiles(root, ['ab/three.ts', 'missing.ts']));
+    assert.equal(fa, 1);
+    assert.equal(fb, 1);
+    const [sa, sb] = await both((s) => s.getFileStates(root));
+    assert.deepEqual([...sb.keys()], ['a-sibling.ts']);
+    assert.deepEqual([...sb.keys()], [...sa.keys()]);
+    const [xa, xb] = await both((s) => s.rootStatus(root));
+    assert.deepEqual(xb, xa);
+    await both((s) => s.removeRoot(root));
+  });
+});
+
+describe('PostgreSQL store: write semantics', { skip }, () => {
+  let store: IndexStore;
+  let pool: Pool;
+  let t = T0;
+  const ROOT = '/repo/semantics';
+  const chunkRows = async (path: string) =>
+    (
+      await pool.query<{ id: string; hash: string; start_line: number }>(
+        `SELECT c.id, c.hash, c.start_line FROM chunks c JOIN files f ON f.id = c.file_id
+         WHERE f.path = $1 ORDER BY c.start_line`,
+        [path],
+      )
+    ).rows;
+  const count = async (sql: string, params: unknown[] = []) =>
+    Number((await pool.query<{ n: string }>(sql, params)).rows[0]!.n);
+
+  before(async () => {
+    store = openPgStore(db!.url, { now: () => t });
+    pool = new Pool({ connectionString: db!.url, max: 1 });
+  });
+  after(async () => {
+    await store?.close();
+    await pool?.end();
+  });
+
+  it('re-indexing keeps the ids of unchanged chunks and replaces changed ones', async () => {
+    const kept = chunk('function stays() { return 1; }', 1, 'stays');
+    await store.writeBatch(ROOT, [
+      indexed('src/a.ts', {
+        symbols: [sym('stays'), sym('goes')],
+        chunks: [kept, chunk('function goes() { return oldMarker; }', 5, 'goes')],
+      }),
+    ]);
+    const before1 = await chunkRows('src/a.ts');
+    assert.equal(before1.length, 2);
+    const movedKept = { ...kept, startLine: 3, endLine: 3 };
+    const r = await store.writeBatch(ROOT, [
+      indexed('src/a.ts', {
+        symbols: [sym('stays', 'function', { startLine: 3 })],
+        chunks: [movedKept, chunk('function arrives() { return newMarker; }', 9, 'arrives')],
+      }),
+    ]);
+    assert.deepEqual(r, { files: 1, removed: 0, symbols: 1, refs: 0, chunks: 2 });
+    const after1 = await chunkRows('src/a.ts');
+    assert.equal(after1.length, 2);
+    assert.equal(
+      after1[0]!.id,
+      before1.find((c) => c.hash === kept.hash)!.id,
+      'unchanged chunk keeps its id',
+    );
+    assert.equal(after1[0]!.start_line, 3, 'and moves to its new lines');
+    assert.ok(!before1.some((c) => c.id === after1[1]!.id), 'a changed chunk gets a new id');
+    assert.equal(await count("SELECT count(*) AS n FROM symbols WHERE name = 'goes'"), 0);
+    // The document follows the content: the old chunk's words are gone, the new ones found.
+    assert.equal(
+      await count("SELECT count(*) AS n FROM chunks WHERE document @@ to_tsquery('codeindex', 'oldMarker')"),
+      0,
+    );
+    assert.equal(
+      await count("SELECT count(*) AS n FROM chunks WHERE document @@ to_tsquery('codeindex', 'newmarker')"),
+      1,
+    );
+    // camelCase parts are searchable too (weight B).
+    assert.equal(
+      await count("SELECT count(*) AS n FROM chunks WHERE document @@ to_tsquery('codeindex', 'arrive')"),
+      1,
+    );
+  });
+
+  it('the last write of a path in a batch wins, and removals come first', async () => {
+    const r = await store.writeBatch(
+      ROOT,
+      [
+        indexed('src/b.ts', { symbols: [sym('firstVersion')] }),
+        indexed('src/b.ts', { symbols: [sym('secondVersion')], chunks: [chunk('secondVersion()')] }),
+      ],
+      ['src/b.ts'],
+    );
+    assert.deepEqual(r, { files: 1, removed: 0, symbols: 1, refs: 0, chunks: 1 });
+    assert.equal(await count("SELECT count(*) AS n FROM symbols WHERE name = 'firstVersion'"), 0);
+    assert.equal(await count("SELECT count(*) AS n FROM symbols WHERE name = 'secondVersion'"), 1);
+    const again = await store.writeBatch(
+      ROOT,
+      [indexed('src/b.ts', { symbols: [sym('third')] })],
+      ['src/b.ts'],
+    );
+    assert.equal(again.removed, 1, 'the removal of an existing path is counted');
+    assert.equal((await store.getFileState(ROOT, 'src/b.ts'))?.status, 'indexed');
+  });
+
+  it('removal cascades to symbols, refs, imports and chunks and bumps the chunks version', async () => {
+    await store.writeBatch(ROOT, [
+      indexed('gone/c.ts', {
+        symbols: [sym('cSym')],
+        refs: [ref('cRef', 1)],
+        imports: [{ source: 'x', names: ['y'], line: 1 }],
+        chunks: [chunk('cSym(cRef)')],
+      }),
+    ]);
+    const version = (await store.listRoots()).find((x) => x.path === ROOT)!.chunksVersion;
+    assert.equal(await store.removeFiles(ROOT, ['gone/c.ts']), 1);
+    assert.equal((await store.listRoots()).find((x) => x.path === ROOT)!.chunksVersion, version + 1);
+    for (const table of ['symbols', 'refs', 'imports', 'chunks']) {
+      assert.equal(
+        await count(`SELECT count(*) AS n FROM ${table} WHERE file_id NOT IN (SELECT id FROM files)`),
+        0,
+        table,
+      );
+    }
+    assert.equal(await count("SELECT count(*) AS n FROM refs WHERE name = 'cRef'"), 0);
+    assert.equal(await store.removeFiles(ROOT, ['gone/c.ts']), 0);
+    assert.equal(await store.removeFiles('/repo/never', ['x.ts']), 0);
+  });
+
+  it('a bad path rolls the whole batch back', async () => {
+    const before2 = await count('SELECT count(*) AS n FROM files');
+    await assert.rejects(
+      store.writeBatch(ROOT, [indexed('ok.ts'), indexed('../escape.ts')]),
+      (err: unknown) => isCodeindexError(err, 'INVALID_PAYLOAD'),
+    );
+    assert.equal(await count('SELECT count(*) AS n FROM files'), before2);
+  });
+
+  it('generations, touchQueried throttling and removeRoot', async () => {
+    t = T0 + 1000;
+    assert.equal(await store.completeGeneration(ROOT), 1);
+    assert.equal(await store.completeGeneration(ROOT), 2);
+    await store.touchQueried(ROOT);
+    let row = (await store.listRoots()).find((x) => x.path === ROOT)!;
+    assert.equal(row.lastIndexedAt, T0 + 1000);
+    assert.equal(row.lastQueriedAt, T0 + 1000);
+    t += 30_000;
+    await store.touchQueried(ROOT);
+    row = (await store.listRoots()).find((x) => x.path === ROOT)!;
+    assert.equal(row.lastQueriedAt, T0 + 1000, 'at most once a minute');
+    t += 60_000;
+    await store.touchQueried(ROOT);
+    row = (await store.listRoots()).find((x) => x.path === ROOT)!;
+    assert.equal(row.lastQueriedAt, t);
+    assert.equal(await store.removeRoot(ROOT), true);
+    assert.equal(await store.removeRoot(ROOT), false);
+    assert.deepEqual(await store.rootStatus(ROOT), []);
+    assert.equal(
+      await count('SELECT count(*) AS n FROM chunks WHERE file_id NOT IN (SELECT id FROM files)'),
+      0,
+    );
+    assert.equal(
+      await count('SELECT count(*) AS n FROM files WHERE root_id NOT IN (SELECT id FROM roots)'),
+      0,
+    );
+  });
+});
