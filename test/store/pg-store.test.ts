@@ -118,6 +118,134 @@ describe('PostgreSQL store: same answers as the SQLite store', { skip }, () => {
     }
   });
 
+  /** Symbol names of the real extraction, every few, plus their prefixes and lowercased forms. */
+  const realQueries = (): string[] => {
+    const names = [
+      ...new Set(
+        [...extractTree(REAL), ...extractTree(LANGS)].flatMap(
+          (w) => w.extraction?.symbols.map((x) => x.name) ?? [],
+        ),
+      ),
+    ].sort();
+    const picked = names.filter((_, i) => i % 5 === 0);
+    return [...picked, ...picked.map((n) => n.slice(0, 3)), ...picked.map((n) => n.toLowerCase())];
+  };
+
+  it('searchSymbols returns the same hits, scores and totals for every tier and filter', async () => {
+    const queries = [
+      'getUserById',
+      'getuserbyid',
+      'get_user',
+      'GetUser',
+      'user',
+      'User',
+      'usr',
+      'usrsvc',
+      'UserService.getUserById',
+      'BaseService.find',
+      'fetch',
+      'USER_LIMIT',
+      'byid',
+      'id',
+      'x',
+      '',
+      ...realQueries(),
+    ];
+    let compared = 0;
+    let nonEmpty = 0;
+    for (const query of queries) {
+      for (const extra of [
+        {},
+        { kind: 'function' as const },
+        { language: 'python' as const },
+        { pathPrefix: SYN },
+        { pathPrefix: [REAL, `${LANGS}/go`] },
+        { offset: 2, limit: 3 },
+      ]) {
+        const q = { query, limit: 10, ...extra };
+        const [a, b] = await both((s) => s.searchSymbols(q));
+        assert.deepEqual(b, a, JSON.stringify(q));
+        compared++;
+        if (a.hits.length > 0) nonEmpty++;
+      }
+    }
+    assert.ok(nonEmpty > compared / 3, `most queries find something: ${nonEmpty}/${compared}`);
+    const [a] = await both((s) => s.searchSymbols({ query: 'usr', limit: 10, pathPrefix: SYN }));
+    assert.ok(
+      a.hits.some((h) => h.name === 'UserService'),
+      'the subsequence tier is exercised',
+    );
+    const [u] = await both((s) => s.searchSymbols({ query: 'user', limit: 10, pathPrefix: SYN }));
+    assert.ok(
+      u.hits.some((h) => h.name === 'getUserById' && h.score === 45),
+      'the word-part tier is exercised',
+    );
+  });
+
+  it('fileOutline agrees for indexed, skipped, unknown and nested paths', async () => {
+    const paths = [
+      `${SYN}/src/user/service.ts`,
+      `${SYN}/assets/logo.png`,
+      `${SYN}/nope.ts`,
+      '/elsewhere/x.ts',
+      SYN,
+      ...extractTree(REAL).map((w) => join(REAL, w.path)),
+      ...extractTree(LANGS).map((w) => join(LANGS, w.path)),
+    ];
+    let outlines = 0;
+    for (const p of paths) {
+      const [a, b] = await both((s) => s.fileOutline(p));
+      assert.deepEqual(b, a, p);
+      if (a !== null && a.length > 0) outlines++;
+    }
+    assert.ok(outlines > 10, `outlines compared: ${outlines}`);
+  });
+
+  it('findReferences returns the same sites, order, line text and paging', async () => {
+    const names = [
+      ...new Set(
+        [...extractTree(REAL), ...extractTree(LANGS)].flatMap(
+          (w) => w.extraction?.refs.map((r) => r.name) ?? [],
+        ),
+      ),
+    ]
+      .sort()
+      .filter((_, i) => i % 4 === 0);
+    const queries = [
+      'getUserById',
+      'UserService.getUserById',
+      'BaseService.getUserById',
+      'fetchUser',
+      'nothing',
+      ...names,
+    ];
+    let withText = 0;
+    for (const symbol of queries) {
+      for (const extra of [{}, { pathPrefix: SYN }, { language: 'python' }, { offset: 1, limit: 2 }]) {
+        const q = { symbol, limit: 20, ...extra };
+        const [a, b] = await both((s) => s.findReferences(q));
+        assert.deepEqual(b, a, JSON.stringify(q));
+        withText += a.hits.filter((h) => h.text !== null).length;
+      }
+    }
+    assert.ok(withText > 20, `hits with line text: ${withText}`);
+    const [r] = await both((s) => s.findReferences({ symbol: 'getUserById', limit: 20 }));
+    assert.ok(r.hits.length >= 4);
+  });
+
+  it('a path prefix outside every root is NOT_INDEXED in both', async () => {
+    for (const s of [lite, pg]) {
+      await assert.rejects(
+        s.searchSymbols({ query: 'user', limit: 5, pathPrefix: '/nowhere' }),
+        (err: unknown) => isCodeindexError(err, 'NOT_INDEXED'),
+      );
+      await assert.rejects(
+        s.findReferences({ symbol: 'user', limit: 5, pathPrefix: '/nowhere' }),
+        (err: unknown) => isCodeindexError(err, 'NOT_INDEXED'),
+      );
+    }
+  });
+
   it('removeUnder and removeFiles remove the same files and leave the same state', async () => {
     const batch: FileWrite[] = [
       indexed('a/one.ts', { symbols: [sym('one')] }),

@@ -4,7 +4,9 @@ import { normalizeRootPath } from '../paths.js';
 import type { IndexStore } from '../types.js';
 import { changed, type PgContext } from './context.js';
 import { migratePg } from './migrations.js';
+import { findReferencesPg } from './references.js';
 import { getFileStatePg, getFileStatesPg, listRootsPg, rootStatusPg } from './roots.js';
+import { fileOutlinePg, searchSymbolsPg } from './symbols.js';
 import { createPgWriter, type PgWriter } from './writes.js';
 
 /** `touchQueried` writes at most this often per root (as the SQLite engine). */
@@ -124,9 +126,18 @@ export function openPgStore(url: string, opts: OpenPgStoreOptions = {}): IndexSt
       await ready();
       return rootStatusPg(pool, rootPath);
     },
-    searchSymbols: notYet('searchSymbols'),
-    fileOutline: notYet('fileOutline'),
-    findReferences: notYet('findReferences'),
+    searchSymbols: async (q) => {
+      await ready();
+      return searchSymbolsPg(pool, q);
+    },
+    fileOutline: async (absPath) => {
+      await ready();
+      return fileOutlinePg(pool, absPath);
+    },
+    findReferences: async (q) => {
+      await ready();
+      return findReferencesPg(pool, q);
+    },
     searchText: notYet('searchText'),
     rankText: notYet('rankText'),
     cleanup: notYet('cleanup'),
