@@ -7,6 +7,7 @@ import { migratePg } from './migrations.js';
 import { findReferencesPg } from './references.js';
 import { getFileStatePg, getFileStatesPg, listRootsPg, rootStatusPg } from './roots.js';
 import { fileOutlinePg, searchSymbolsPg } from './symbols.js';
+import { chunksByIdsPg, rankTextPg, searchTextPg } from './text.js';
 import { createPgWriter, type PgWriter } from './writes.js';
 
 /** `touchQueried` writes at most this often per root (as the SQLite engine). */
@@ -138,8 +139,20 @@ export function openPgStore(url: string, opts: OpenPgStoreOptions = {}): IndexSt
       await ready();
       return findReferencesPg(pool, q);
     },
-    searchText: notYet('searchText'),
-    rankText: notYet('rankText'),
+    searchText: async (q) => {
+      await ready();
+      return searchTextPg(pool, q);
+    },
+    rankText: async (q) => {
+      await ready();
+      const r = await rankTextPg(pool, q);
+      return {
+        ids: r.ranked.map((x) => x.id),
+        bm25: r.ranked.map((x) => -x.rank),
+        hasMore: r.hasMore,
+        terms: r.terms,
+      };
+    },
     cleanup: notYet('cleanup'),
     optimize: notYet('optimize'),
     chunksMissingVectors: notYet('chunksMissingVectors'),
@@ -148,7 +161,10 @@ export function openPgStore(url: string, opts: OpenPgStoreOptions = {}): IndexSt
     loadVectors: notYet('loadVectors'),
     vectorCoverage: notYet('vectorCoverage'),
     dropOtherModelVectors: notYet('dropOtherModelVectors'),
-    chunksByIds: notYet('chunksByIds'),
+    chunksByIds: async (ids) => {
+      await ready();
+      return chunksByIdsPg(pool, ids);
+    },
     graphData: notYet('graphData'),
     async close() {
       if (closed) return;
