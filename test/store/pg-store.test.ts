@@ -6,7 +6,7 @@ import { Pool } from 'pg';
 import { isCodeindexError } from '../../src/errors.js';
 import { openIndexStore } from '../../src/store/index.js';
 import { openPgStore } from '../../src/store/pg/store.js';
-import type { FileWrite, IndexStore, RootRow } from '../../src/store/types.js';
+import type { FileWrite, GraphData, IndexStore, RootRow } from '../../src/store/types.js';
 import { chunk, indexed, ref, sym, tempDir } from './helpers/fixtures.js';
 import { createTestDatabase, type TestDatabase } from './helpers/pg.js';
 import { extractTree, FIXTURES_DIR, syntheticBatch } from './helpers/pg-corpus.js';
@@ -388,6 +388,89 @@ describe('PostgreSQL store: same answers as the SQLite store', { skip }, () => {
     }
   });
 
+  /** A deterministic vector per content hash. */
+  const vectorOf = (hash: string, dims: number): Float32Array =>
+    Float32Array.from({ length: dims }, (_, i) => ((hash.charCodeAt(i % hash.length) * (i + 1)) % 17) - 8);
+  const noId = <T extends { chunkId: number }>({ chunkId: _c, ...rest }: T) => rest;
+
+  it('vectors: missing chunks, upserts, coverage, loading and model changes agree', async () => {
+    const model = 'test-model';
+    for (const shard of [undefined, { index: 1, count: 2 }]) {
+      const [a, b] = await both((s) => s.chunksMissingVectors(REAL, model, 1000, 0, shard));
+      assert.deepEqual(b.map(noId), a.map(noId));
+      assert.ok(a.length > 5, `chunks to embed: ${a.length}`);
+    }
+    const [va0, vb0] = await both((s) => s.vectorsVersion());
+    const [missingA, missingB] = await both((s) => s.chunksMissingVectors(REAL, model, 1000));
+    // Half now, in two calls (the second continues after the first's last id), half later.
+    const [firstA, firstB] = await both((s) => s.chunksMissingVectors(REAL, model, 3));
+    const [nextA, nextB] = await both((s) =>
+      s.chunksMissingVectors(REAL, model, 3, (s === lite ? firstA : firstB).at(-1)!.chunkId),
+    );
+    assert.deepEqual(nextB.map(noId), nextA.map(noId));
+    assert.deepEqual(nextA.map(noId), missingA.slice(3, 6).map(noId));
+    const half = missingA.slice(0, Math.floor(missingA.length / 2));
+    const rows = half.map((c) => ({ hash: c.hash, vector: vectorOf(c.hash, 8) }));
+    const [wa, wb] = await both((s) => s.upsertVectors(model, 8, rows));
+    assert.equal(wa, rows.length);
+    assert.equal(wb, rows.length);
+    const [va1, vb1] = await both((s) => s.vectorsVersion());
+    assert.ok(va1 > va0 && vb1 > vb0, 'the vectors version moves on a write');
+    const [ca, cb] = await both((s) => s.vectorCoverage(REAL, model));
+    assert.deepEqual(cb, ca);
+    assert.deepEqual(ca, { embedded: rows.length, pending: missingA.length - rows.length });
+    assert.equal(missingB.length, missingA.length);
+
+    const [la, lb] = await both((s) => s.loadVectors(REAL, model));
+    assert.equal(lb.dims, la.dims);
+    assert.equal(la.dims, 8);
+    assert.equal(lb.ids.length, la.ids.length);
+    const rowsByKey = async (s: IndexStore, m: typeof la) => {
+      const chunks = await s.chunksByIds(m.ids);
+      return new Map(chunks.map((c, i) => [key(c), [...m.matrix.subarray(i * m.dims, (i + 1) * m.dims)]]));
+    };
+    const [ka, kb] = [await rowsByKey(lite, la), await rowsByKey(pg, lb)];
+    assert.deepEqual([...kb.keys()].sort(), [...ka.keys()].sort());
+    for (const [k, v] of ka) assert.deepEqual(kb.get(k), v, k);
+    const first = [...ka.values()][0]!;
+    assert.ok(Math.abs(first.reduce((x, y) => x + y * y, 0) - 1) < 1e-5, 'stored L2-normalised');
+
+    await assert.rejects(
+      pg.upsertVectors(model, 8, [{ hash: 'x', vector: new Float32Array(3) }]),
+      (err: unknown) => isCodeindexError(err, 'INVALID_PAYLOAD'),
+    );
+    // A model change: the old model's vectors go only once the new one covers the root.
+    const [da, db0] = await both((s) => s.dropOtherModelVectors(REAL, 'new-model'));
+    assert.equal(da, 0);
+    assert.equal(db0, 0);
+    const all = missingA.map((c) => ({ hash: c.hash, vector: vectorOf(c.hash, 4) }));
+    await both((s) => s.upsertVectors('new-model', 4, all));
+    const [dropA, dropB] = await both((s) => s.dropOtherModelVectors(REAL, 'new-model'));
+    assert.equal(dropA, rows.length);
+    assert.equal(dropB, dropA);
+    const [ea, eb] = await both((s) => s.loadVectors(REAL, model));
+    assert.equal(ea.ids.length, 0);
+    assert.equal(eb.ids.length, 0);
+  });
+
+  it('graphData returns the same files, definitions and references', async () => {
+    for (const prefix of [undefined, REAL, [SYN, `${LANGS}/ts`]]) {
+      const [a, b] = await both((s) => s.graphData(prefix));
+      const norm = (g: GraphData) => {
+        const pathOf = new Map(g.files.map((f) => [f.id, f.path]));
+        return {
+          files: g.files.map(({ id: _id, ...f }) => f).sort((x, y) => x.path.localeCompare(y.path)),
+          symbols: g.symbols
+            .map(({ fileId, ...x }) => ({ path: pathOf.get(fileId) ?? `?${fileId}`, ...x }))
+            .sort((x, y) => x.path.localeCompare(y.path) || x.line - y.line || x.name.localeCompare(y.name)),
+          refs: g.refs.map((r) => `${pathOf.get(r.fileId) ?? `?${r.fileId}`}#${r.name}`).sort(),
+        };
+      };
+      assert.deepEqual(norm(b), norm(a), JSON.stringify(prefix));
+      if (prefix === REAL) assert.ok(a.symbols.length > 20 && a.refs.length > 20);
+    }
+  });
+
   it('removeUnder and removeFiles remove the same files and leave the same state', async () => {
     const batch: FileWrite[] = [
       indexed('a/one.ts', { symbols: [sym('one')] }),
@@ -409,6 +492,31 @@ describe('PostgreSQL store: same answers as the SQLite store', { skip }, () => {
     const [xa, xb] = await both((s) => s.rootStatus(root));
     assert.deepEqual(xb, xa);
     await both((s) => s.removeRoot(root));
+  });
+
+  it('optimize runs; cleanup removes the same roots and files (last: it removes the synthetic roots)', async () => {
+    const o = await pg.optimize();
+    assert.equal(o.vacuumed, true);
+    assert.ok(o.pages > 0);
+    assert.equal((await pg.optimize({ vacuum: false })).vacuumed, false);
+    const [dryA, dryB] = await both((s) => s.cleanup({ days: 30, dryRun: true }));
+    assert.deepEqual(dryB, dryA);
+    assert.ok(dryA.deletedRoots.includes(SYN), 'a root whose directory does not exist is stale');
+    assert.ok(!dryA.deletedRoots.includes(REAL));
+    const [ra, rb] = await both((s) => s.cleanup({ days: 30, dryRun: false }));
+    assert.deepEqual(rb, ra);
+    const [la, lb] = await both((s) => s.listRoots());
+    assert.deepEqual(
+      lb.map((r) => r.path),
+      la.map((r) => r.path),
+    );
+    assert.deepEqual(
+      la.map((r) => r.path),
+      [LANGS, REAL].sort(),
+    );
+    await assert.rejects(pg.cleanup({ days: -1, dryRun: true }), (err: unknown) =>
+      isCodeindexError(err, 'INVALID_PAYLOAD'),
+    );
   });
 });
 

@@ -3,11 +3,20 @@ import { CodeindexError } from '../../errors.js';
 import { normalizeRootPath } from '../paths.js';
 import type { IndexStore } from '../types.js';
 import { changed, type PgContext } from './context.js';
+import { cleanupPg, graphDataPg, optimizePg } from './maintenance.js';
 import { migratePg } from './migrations.js';
 import { findReferencesPg } from './references.js';
 import { getFileStatePg, getFileStatesPg, listRootsPg, rootStatusPg } from './roots.js';
 import { fileOutlinePg, searchSymbolsPg } from './symbols.js';
 import { chunksByIdsPg, rankTextPg, searchTextPg } from './text.js';
+import {
+  chunksMissingVectorsPg,
+  dropOtherModelVectorsPg,
+  loadVectorsPg,
+  upsertVectorsPg,
+  vectorCoveragePg,
+  vectorsVersionPg,
+} from './vectors.js';
 import { createPgWriter, type PgWriter } from './writes.js';
 
 /** `touchQueried` writes at most this often per root (as the SQLite engine). */
@@ -89,10 +98,6 @@ export function openPgStore(url: string, opts: OpenPgStoreOptions = {}): IndexSt
     return writer;
   }
 
-  const notYet = (method: string) => async (): Promise<never> => {
-    throw new CodeindexError('INTERNAL', `${method} is not implemented by the PostgreSQL index yet`);
-  };
-
   return {
     dbPath: redacted(url),
     readonly,
@@ -153,19 +158,46 @@ export function openPgStore(url: string, opts: OpenPgStoreOptions = {}): IndexSt
         terms: r.terms,
       };
     },
-    cleanup: notYet('cleanup'),
-    optimize: notYet('optimize'),
-    chunksMissingVectors: notYet('chunksMissingVectors'),
-    vectorsVersion: notYet('vectorsVersion'),
-    upsertVectors: notYet('upsertVectors'),
-    loadVectors: notYet('loadVectors'),
-    vectorCoverage: notYet('vectorCoverage'),
-    dropOtherModelVectors: notYet('dropOtherModelVectors'),
+    cleanup: async (o) => {
+      await writable();
+      return cleanupPg(ctx, o);
+    },
+    optimize: async (o) => {
+      await writable();
+      return optimizePg(ctx, o);
+    },
+    chunksMissingVectors: async (rootPath, model, limit, afterId, shard) => {
+      await ready();
+      return chunksMissingVectorsPg(pool, rootPath, model, limit, afterId, shard);
+    },
+    vectorsVersion: async () => {
+      await ready();
+      return vectorsVersionPg(pool);
+    },
+    upsertVectors: async (model, dims, rows) => {
+      await writable();
+      return upsertVectorsPg(ctx, model, dims, rows);
+    },
+    loadVectors: async (rootPath, model) => {
+      await ready();
+      return loadVectorsPg(pool, rootPath, model);
+    },
+    vectorCoverage: async (rootPath, model) => {
+      await ready();
+      return vectorCoveragePg(pool, rootPath, model);
+    },
+    dropOtherModelVectors: async (rootPath, model) => {
+      await writable();
+      return dropOtherModelVectorsPg(ctx, rootPath, model);
+    },
     chunksByIds: async (ids) => {
       await ready();
       return chunksByIdsPg(pool, ids);
     },
-    graphData: notYet('graphData'),
+    graphData: async (pathPrefix) => {
+      await ready();
+      return graphDataPg(pool, pathPrefix);
+    },
     async close() {
       if (closed) return;
       closed = true;
