@@ -643,6 +643,66 @@ describe('PostgreSQL store: write semantics', { skip }, () => {
     assert.equal(await count('SELECT count(*) AS n FROM files'), before2);
   });
 
+  it('a read-only store answers queries and refuses writes', async () => {
+    await store.writeBatch(ROOT, [indexed('ro.ts', { symbols: [sym('readOnlyProbe')] })]);
+    const ro = openPgStore(db!.url, { readonly: true });
+    try {
+      assert.equal(ro.readonly, true);
+      assert.ok(!ro.dbPath.includes('password'));
+      const r = await ro.searchSymbols({ query: 'readOnlyProbe', limit: 5 });
+      assert.deepEqual(
+        r.hits.map((h) => h.path),
+        [`${ROOT}/ro.ts`],
+      );
+      await assert.rejects(ro.writeBatch(ROOT, [indexed('x.ts')]), (err: unknown) =>
+        isCodeindexError(err, 'INTERNAL'),
+      );
+      await assert.rejects(ro.removeRoot(ROOT), (err: unknown) => isCodeindexError(err, 'INTERNAL'));
+    } finally {
+      await ro.close();
+      await ro.close();
+    }
+  });
+
+  it('concurrent writers of overlapping names and paths all commit', async () => {
+    const writers = [0, 1, 2].map(() => openPgStore(db!.url, { maxConnections: 2 }));
+    try {
+      const shared = ['alphaShared', 'betaShared', 'gammaShared', 'deltaShared'];
+      const batches = writers.map((_, w) =>
+        Array.from({ length: 20 }, (_, i) =>
+          indexed(`conc/f${(i + w * 7) % 30}.ts`, {
+            symbols: (w % 2 === 0 ? shared : [...shared].reverse()).map((n, k) => sym(`${n}${k}`)),
+            chunks: [chunk(`writer ${w} file ${i}`)],
+          }),
+        ),
+      );
+      const results = await Promise.all(writers.map((s, w) => s.writeBatch(ROOT, batches[w]!)));
+      assert.deepEqual(
+        results.map((r) => r.files),
+        [20, 20, 20],
+      );
+      const states = await store.getFileStates(ROOT);
+      assert.equal([...states.keys()].filter((p) => p.startsWith('conc/')).length, 30);
+      const names = new Set(
+        batches.flatMap((b) => b.flatMap((w) => w.extraction!.symbols.map((x) => x.name))),
+      );
+      assert.equal(names.size, 8);
+      assert.equal(
+        await count("SELECT count(*) AS n FROM symbol_names WHERE name LIKE '%Shared%'"),
+        names.size,
+      );
+      assert.equal(
+        await count(
+          "SELECT count(*) AS n FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.path LIKE 'conc/%'",
+        ),
+        30 * 4,
+        'each file holds the symbols of exactly one write',
+      );
+    } finally {
+      await Promise.all(writers.map((s) => s.close()));
+    }
+  });
+
   it('generations, touchQueried throttling and removeRoot', async () => {
     t = T0 + 1000;
     assert.equal(await store.completeGeneration(ROOT), 1);

@@ -106,7 +106,9 @@ async function upsertFiles(
   at: number,
 ): Promise<Map<string, number>> {
   const cols = emptyColumns(11);
-  for (const { write: w, ex, path } of files) {
+  // In path order, so concurrent batches that share paths lock their rows in the same order.
+  const byPath = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  for (const { write: w, ex, path } of byPath) {
     const row = [
       path,
       ex?.language ?? w.language,
@@ -292,6 +294,25 @@ async function removeIn(client: PoolClient, rootId: number, relPaths: readonly s
   ]);
 }
 
+/** SQLSTATEs after which the whole transaction can simply run again. */
+const RETRYABLE = new Set(['40P01', '40001']);
+const WRITE_ATTEMPTS = 3;
+
+/**
+ * Runs a write transaction again when the server aborted it as a deadlock victim or a
+ * serialization failure (rows are locked in sorted order, so this is a safety net).
+ */
+async function retryDeadlock<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (attempt >= WRITE_ATTEMPTS || typeof code !== 'string' || !RETRYABLE.has(code)) throw err;
+    }
+  }
+}
+
 /** The write half of the PostgreSQL store; every method is one transaction. */
 export interface PgWriter {
   writeBatch(rootPath: string, writes: FileWrite[], removals?: string[]): Promise<WriteBatchResult>;
@@ -307,19 +328,21 @@ export function createPgWriter(ctx: PgContext): PgWriter {
       const root = normalizeRootPath(rootPath);
       // CPU work (row arrays, identifier splitting) before the transaction starts.
       const batch = prepareBatch(writes);
-      return inTransaction(ctx.pool, async (client) => {
-        const at = ctx.now();
-        const rootId = await upsertRoot(client, root, at);
-        const totals: WriteBatchResult = { files: 0, removed: 0, symbols: 0, refs: 0, chunks: 0 };
-        // Removals first: a path that is also written in this batch ends up written.
-        totals.removed = await removeIn(client, rootId, removals);
-        await registerNames(client, batch.names);
-        if (batch.files.length > 0) await writeFiles(client, rootId, batch, at, totals);
-        if (batch.files.length > 0 || totals.removed > 0) {
-          await changed(client, BUMP_CHUNKS_VERSION_PG, [rootId]);
-        }
-        return totals;
-      });
+      return retryDeadlock(() =>
+        inTransaction(ctx.pool, async (client) => {
+          const at = ctx.now();
+          const rootId = await upsertRoot(client, root, at);
+          const totals: WriteBatchResult = { files: 0, removed: 0, symbols: 0, refs: 0, chunks: 0 };
+          // Removals first: a path that is also written in this batch ends up written.
+          totals.removed = await removeIn(client, rootId, removals);
+          await registerNames(client, batch.names);
+          if (batch.files.length > 0) await writeFiles(client, rootId, batch, at, totals);
+          if (batch.files.length > 0 || totals.removed > 0) {
+            await changed(client, BUMP_CHUNKS_VERSION_PG, [rootId]);
+          }
+          return totals;
+        }),
+      );
     },
     async removeFiles(rootPath, relPaths) {
       const root = normalizeRootPath(rootPath);
