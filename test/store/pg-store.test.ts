@@ -418,6 +418,8 @@ describe('PostgreSQL store: same answers as the SQLite store', { skip }, () => {
     assert.ok(va1 > va0 && vb1 > vb0, 'the vectors version moves on a write');
     const [ca, cb] = await both((s) => s.vectorCoverage(REAL, model));
     assert.deepEqual(cb, ca);
+    // Memoised until the chunks or the vectors change.
+    assert.deepEqual(await pg.vectorCoverage(REAL, model), cb);
     assert.deepEqual(ca, { embedded: rows.length, pending: missingA.length - rows.length });
     assert.equal(missingB.length, missingA.length);
 
@@ -445,6 +447,9 @@ describe('PostgreSQL store: same answers as the SQLite store', { skip }, () => {
     assert.equal(db0, 0);
     const all = missingA.map((c) => ({ hash: c.hash, vector: vectorOf(c.hash, 4) }));
     await both((s) => s.upsertVectors('new-model', 4, all));
+    const [cnA, cnB] = await both((s) => s.vectorCoverage(REAL, 'new-model'));
+    assert.deepEqual(cnB, { embedded: missingA.length, pending: 0 });
+    assert.deepEqual(cnB, cnA);
     const [dropA, dropB] = await both((s) => s.dropOtherModelVectors(REAL, 'new-model'));
     assert.equal(dropA, rows.length);
     assert.equal(dropB, dropA);

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { CodeindexError } from '../../errors.js';
 import { normalizeRootPath } from '../paths.js';
-import type { IndexStore } from '../types.js';
+import type { IndexStore, VectorCoverage } from '../types.js';
 import { changed, type PgContext } from './context.js';
 import { cleanupPg, graphDataPg, optimizePg } from './maintenance.js';
 import { migratePg } from './migrations.js';
@@ -11,6 +11,7 @@ import { fileOutlinePg, searchSymbolsPg } from './symbols.js';
 import { chunksByIdsPg, rankTextPg, searchTextPg } from './text.js';
 import {
   chunksMissingVectorsPg,
+  coverageStampPg,
   dropOtherModelVectorsPg,
   loadVectorsPg,
   upsertVectorsPg,
@@ -73,6 +74,7 @@ export function openPgStore(url: string, opts: OpenPgStoreOptions = {}): IndexSt
   let migrated: Promise<void> | undefined;
   const lastTouched = new Map<string, number>();
   let closed = false;
+  const coverageMemo = new Map<string, { stamp: string; coverage: VectorCoverage }>();
 
   function ready(): Promise<void> {
     migrated ??= migratePg(pool).then(
@@ -182,9 +184,17 @@ export function openPgStore(url: string, opts: OpenPgStoreOptions = {}): IndexSt
       await ready();
       return loadVectorsPg(pool, rootPath, model);
     },
-    vectorCoverage: async (rootPath, model) => {
+    async vectorCoverage(rootPath, model) {
       await ready();
-      return vectorCoveragePg(pool, rootPath, model);
+      // Counting joins every chunk of the root with the vectors; metrics scrapes and index_status
+      // ask often and the answer changes rarely (as the SQLite engine, memoised per stamp).
+      const stamp = await coverageStampPg(pool, rootPath);
+      const key = `${model}\n${rootPath}`;
+      const hit = coverageMemo.get(key);
+      if (stamp !== null && hit?.stamp === stamp) return { ...hit.coverage };
+      const coverage = await vectorCoveragePg(pool, rootPath, model);
+      if (stamp !== null) coverageMemo.set(key, { stamp, coverage });
+      return { ...coverage };
     },
     dropOtherModelVectors: async (rootPath, model) => {
       await writable();

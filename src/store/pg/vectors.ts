@@ -141,3 +141,17 @@ export async function dropOtherModelVectorsPg(
     return n;
   });
 }
+
+/**
+ * What a root's vector coverage depends on: its chunks version and the vectors version, read in
+ * one query (null for an unknown root). Equal stamps mean equal coverage.
+ */
+export async function coverageStampPg(db: Queryable, rootPath: string): Promise<string | null> {
+  const [r] = await rowsOf<{ v: number; vectors: number }>(
+    db,
+    `SELECT chunks_version AS v, (SELECT value FROM counters WHERE name = 'vectors') AS vectors
+     FROM roots WHERE path = ?`,
+    [normalizeRootPath(rootPath)],
+  );
+  return r === undefined ? null : `${r.v}:${r.vectors}`;
+}
