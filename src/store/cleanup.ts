@@ -8,7 +8,22 @@ import { BUMP_VECTORS_VERSION } from './vectors.js';
 
 const DAY_MS = 86_400_000;
 
-interface RootActivityRow {
+/** The epoch-ms cutoff of a cleanup run; throws on a bad `days`. */
+export function cleanupCutoff(opts: CleanupOptions, now: number): number {
+  if (!Number.isFinite(opts.days) || opts.days < 0) {
+    throw new CodeindexError('INVALID_PAYLOAD', `cleanup days must be a number >= 0, got ${opts.days}`);
+  }
+  return (opts.now ?? now) - opts.days * DAY_MS;
+}
+
+/** A root neither indexed nor queried since the cutoff, or whose directory is gone. */
+export function isStaleRoot(root: RootActivityRow, cutoff: number): boolean {
+  const lastActive = Math.max(root.last_indexed_at ?? root.created_at, root.last_queried_at ?? 0);
+  return lastActive < cutoff || !existsSync(root.path);
+}
+
+/** What the cleanup reads of a root. */
+export interface RootActivityRow {
   id: number;
   path: string;
   created_at: number;
@@ -23,11 +38,7 @@ interface RootActivityRow {
  * files removed from roots that stay (a removed root takes its files with it).
  */
 export function cleanup(ctx: QueryContext, opts: CleanupOptions): CleanupResult {
-  if (!Number.isFinite(opts.days) || opts.days < 0) {
-    throw new CodeindexError('INVALID_PAYLOAD', `cleanup days must be a number >= 0, got ${opts.days}`);
-  }
-  const now = opts.now ?? ctx.now();
-  const cutoff = now - opts.days * DAY_MS;
+  const cutoff = cleanupCutoff(opts, ctx.now());
   const roots = ctx.statements
     .get<RootActivityRow>(
       'SELECT id, path, created_at, last_indexed_at, last_queried_at FROM roots ORDER BY path',
@@ -40,8 +51,7 @@ export function cleanup(ctx: QueryContext, opts: CleanupOptions): CleanupResult 
     'SELECT id, path FROM files WHERE root_id = ?',
   );
   for (const root of roots) {
-    const lastActive = Math.max(root.last_indexed_at ?? root.created_at, root.last_queried_at ?? 0);
-    if (lastActive < cutoff || !existsSync(root.path)) {
+    if (isStaleRoot(root, cutoff)) {
       staleRoots.push(root);
       continue;
     }

@@ -23,7 +23,14 @@ export function allRoots(ctx: QueryContext): { id: number; path: string }[] {
  */
 export function scopeOf(ctx: QueryContext, pathPrefix: PathScope | undefined): ScopeEntry[] | null {
   if (pathPrefix === undefined) return null;
-  const roots = allRoots(ctx);
+  return scopeInRoots(allRoots(ctx), pathPrefix);
+}
+
+/** {@link scopeOf} over a list of roots already read (any engine). */
+export function scopeInRoots(
+  roots: readonly { id: number; path: string }[],
+  pathPrefix: PathScope,
+): ScopeEntry[] {
   if (typeof pathPrefix === 'string') return resolveScope(roots, pathPrefix);
   const out: ScopeEntry[] = [];
   for (const p of pathPrefix) {

@@ -3,11 +3,11 @@ import { joinRootPath, scopeFilter } from './paths.js';
 import type { QueryContext } from './query-context.js';
 import { paging, scopeOf } from './query-context.js';
 import { REF_KIND_BIT, type RefSite, unpackRefSites } from './ref-sites.js';
-import type { RefQuery, RefSearchResult } from './types.js';
+import type { RefHit, RefQuery, RefSearchResult } from './types.js';
 
 const MAX_LINE_TEXT = 200;
 
-interface RefRow {
+interface RefRow extends RefRowLike {
   name: string;
   sites: string;
   file_id: number;
@@ -61,62 +61,98 @@ export function findReferences(ctx: QueryContext, q: RefQuery): RefSearchResult 
   // in another class) is not a use; one on this class or a subclass comes first; one whose
   // receiver's type is unknown (`job.method()`) is kept after those.
   const accepted = container === null ? null : classAndSubclasses(ctx, container);
-  const sitesOf = new Map<RefRow, RefSite[]>();
-  const sitesFor = (r: RefRow): RefSite[] => {
-    let sites = sitesOf.get(r);
-    if (sites === undefined) {
-      sites = unpackRefSites(r.sites);
-      if (accepted !== null) sites = sites.filter((s) => s[4] === null || accepted.has(s[4]));
-      sitesOf.set(r, sites);
-    }
-    return sites;
-  };
-  const resolvedTier = (r: RefRow): number =>
-    accepted === null || sitesFor(r).some((s) => s[4] !== null) ? 0 : 1;
-  const tier = (r: RefRow): number =>
-    (defLanguages.size > 0 && !defLanguages.has(r.language) ? 4 : 0) +
-    (isSecondaryPath(r.rel) ? 2 : 0) +
-    resolvedTier(r);
-  // Stable sort: within a tier the SQL's root and path order stands.
-  rows.sort((a, b) => tier(a) - tier(b));
   const lineText = ctx.statements.get<{ start_line: number; content: string }>(
     `SELECT start_line, content FROM chunks
      WHERE file_id = ? AND start_line <= ? AND end_line >= ?
      ORDER BY end_line - start_line LIMIT 1`,
   );
-  const hits: RefSearchResult['hits'] = [];
+  const { picked, hasMore } = pageRefSites(rankRefRows(rows, defLanguages, accepted), offset, limit);
+  const hits = picked.map(({ row, site }) => {
+    const chunk = lineText.get(row.file_id, site[0], site[0]);
+    return refHit(row, site, chunk === undefined ? null : lineOf(chunk.content, site[0] - chunk.start_line));
+  });
+  return { hits, hasMore };
+}
+
+/** What the ordering and paging of references need of a refs row (any engine). */
+export interface RefRowLike {
+  name: string;
+  sites: string;
+  file_id: number;
+  rel: string;
+  root: string;
+  language: string | null;
+}
+
+/**
+ * Rows in relevance order with their sites unpacked (and, for `Class.method`, filtered to the
+ * accepted receivers): files in a language that defines the name first, source before tests,
+ * resolved receivers before unknown ones; within a tier the input (root, path) order stands.
+ */
+export function rankRefRows<R extends RefRowLike>(
+  rows: readonly R[],
+  defLanguages: ReadonlySet<string | null>,
+  accepted: ReadonlySet<string> | null,
+): RankedRefRow<R>[] {
+  const ranked = rows.map((row) => {
+    // Unpacked on first use: without a receiver filter only the rows up to the page are read.
+    let unpacked: RefSite[] | undefined;
+    const sites = (): RefSite[] => {
+      if (unpacked === undefined) {
+        unpacked = unpackRefSites(row.sites);
+        if (accepted !== null) unpacked = unpacked.filter((s) => s[4] === null || accepted.has(s[4]));
+      }
+      return unpacked;
+    };
+    const resolvedTier = accepted === null || sites().some((s) => s[4] !== null) ? 0 : 1;
+    const tier =
+      (defLanguages.size > 0 && !defLanguages.has(row.language) ? 4 : 0) +
+      (isSecondaryPath(row.rel) ? 2 : 0) +
+      resolvedTier;
+    return { row, sites, tier };
+  });
+  // Stable sort: within a tier the SQL's root and path order stands.
+  ranked.sort((a, b) => a.tier - b.tier);
+  return ranked.map(({ row, sites }) => ({ row, sites }));
+}
+
+/** A refs row in relevance order and its sites (unpacked when first asked for). */
+export interface RankedRefRow<R> {
+  row: R;
+  sites: () => RefSite[];
+}
+
+/** The sites of one page (`offset`, `limit`) over ranked rows, and whether more follow. */
+export function pageRefSites<R>(
+  ranked: readonly RankedRefRow<R>[],
+  offset: number,
+  limit: number,
+): { picked: { row: R; site: RefSite }[]; hasMore: boolean } {
+  const picked: { row: R; site: RefSite }[] = [];
   let skip = offset;
-  let hasMore = false;
-  for (const r of rows) {
-    const sites = sitesFor(r);
+  for (const { row, sites: sitesOf } of ranked) {
+    const sites = sitesOf();
     if (skip >= sites.length) {
       skip -= sites.length;
       continue;
     }
-    for (const [line, col, kind, enclosing] of sites.slice(skip)) {
-      if (hits.length === limit) {
-        hasMore = true;
-        break;
-      }
-      const chunk = lineText.get(r.file_id, line, line);
-      hits.push({
-        name: r.name,
-        kind,
-        path: joinRootPath(r.root, r.rel),
-        line,
-        col,
-        enclosing,
-        text: chunk === undefined ? null : lineOf(chunk.content, line - chunk.start_line),
-      });
+    for (const site of sites.slice(skip)) {
+      if (picked.length === limit) return { picked, hasMore: true };
+      picked.push({ row, site });
     }
     skip = 0;
-    if (hasMore) break;
   }
-  return { hits, hasMore };
+  return { picked, hasMore: false };
+}
+
+/** A reference hit of a row's site with its line text. */
+export function refHit(row: RefRowLike, site: RefSite, text: string | null): RefHit {
+  const [line, col, kind, enclosing] = site;
+  return { name: row.name, kind, path: joinRootPath(row.root, row.rel), line, col, enclosing, text };
 }
 
 /** Levels of subclasses followed from a class (`B extends A`, `C extends B`). */
-const SUBCLASS_DEPTH = 3;
+export const SUBCLASS_DEPTH = 3;
 
 /**
  * A class's name and the names of the classes that extend or implement it, as the index's
@@ -131,14 +167,10 @@ function classAndSubclasses(ctx: QueryContext, name: string): Set<string> {
   for (let depth = 0; depth < SUBCLASS_DEPTH && level.length > 0; depth++) {
     const next: string[] = [];
     for (const parent of level) {
-      for (const row of lookup.all(parent)) {
-        for (const [, , kind, enclosing] of unpackRefSites(row.sites)) {
-          if (kind !== 'inherit' || enclosing === null) continue;
-          const child = enclosing.slice(enclosing.lastIndexOf('.') + 1);
-          if (!out.has(child)) {
-            out.add(child);
-            next.push(child);
-          }
+      for (const child of subclassNames(lookup.all(parent).map((r) => r.sites))) {
+        if (!out.has(child)) {
+          out.add(child);
+          next.push(child);
         }
       }
     }
@@ -147,14 +179,26 @@ function classAndSubclasses(ctx: QueryContext, name: string): Set<string> {
   return out;
 }
 
+/** The classes that `inherit` sites (of rows found by a parent's name) name as subclasses. */
+export function subclassNames(sitesOfRows: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const sites of sitesOfRows) {
+    for (const [, , kind, enclosing] of unpackRefSites(sites)) {
+      if (kind !== 'inherit' || enclosing === null) continue;
+      out.push(enclosing.slice(enclosing.lastIndexOf('.') + 1));
+    }
+  }
+  return out;
+}
+
 /** `Queue.add` -> `Queue`, `a.b.C.m` -> `C`; null for a bare name. */
-function containerOf(symbol: string): string | null {
+export function containerOf(symbol: string): string | null {
   const parts = symbol.trim().split(/\.|::|#/);
   return parts.length < 2 ? null : (parts[parts.length - 2] ?? '').trim() || null;
 }
 
 /** Line `index` (0-based) of `content`, trimmed and capped; null when out of range. */
-function lineOf(content: string, index: number): string | null {
+export function lineOf(content: string, index: number): string | null {
   let start = 0;
   for (let i = 0; i < index; i++) {
     const nl = content.indexOf('\n', start);

@@ -18,17 +18,17 @@ export const SYMBOL_SCORES = {
   wordPrefix: 45,
   subsequence: 30,
 } as const;
-const QUALIFIER_BONUS = 4;
+export const QUALIFIER_BONUS = 4;
 
-const MAX_CHAR = '\u{10FFFF}';
+export const MAX_CHAR = '\u{10FFFF}';
 /** Prefix matches scanned per query: bounds the cost of one-word queries like `get`. */
-const MAX_PREFIX_CANDIDATES = 3000;
+export const MAX_PREFIX_CANDIDATES = 3000;
 /** Caps on the fuzzy tiers, so a short query cannot fan out over the whole index. */
-const MAX_WORD_KEYS = 2000;
-const MAX_SUBSEQUENCE_KEYS = 300;
+export const MAX_WORD_KEYS = 2000;
+export const MAX_SUBSEQUENCE_KEYS = 300;
 
 /** A ranked match before its details are read: everything comes from the covering index. */
-interface Candidate {
+export interface Candidate {
   id: number;
   score: number;
   rank: number;
@@ -36,7 +36,7 @@ interface Candidate {
 }
 
 /** The same order as the SQL `ORDER`: score, stored tie-break, name length, name, id. */
-function compareCandidates(a: Candidate, b: Candidate): number {
+export function compareCandidates(a: Candidate, b: Candidate): number {
   return (
     b.score - a.score ||
     a.rank - b.rank ||
@@ -53,7 +53,7 @@ interface Filters {
   params: unknown[];
 }
 
-interface Matcher {
+export interface Matcher {
   name: string;
   lower: string;
   key: string;
@@ -61,7 +61,7 @@ interface Matcher {
 }
 
 /** `Outer.Inner.method` / `mod::fn` -> the name to match and the qualifier (lowercased) to prefer. */
-function parseQuery(query: string): Matcher {
+export function parseQuery(query: string): Matcher {
   const q = query.trim();
   const parts = q.split(/\.|::|#/).filter((p) => p.length > 0);
   const name = parts.length < 2 ? q : parts[parts.length - 1]!;
@@ -200,42 +200,70 @@ function fuzzyKeys(
   scores: Map<string, number>;
   capped: boolean;
 } {
-  const scores = new Map<string, number>();
   const words = ctx.statements
     .get<{ suffix: string; name_key: string }>(
       'SELECT suffix, name_key FROM name_parts WHERE suffix >= ? AND suffix < ? LIMIT ?',
     )
     .all(key, key + MAX_CHAR, MAX_WORD_KEYS);
+  const scores = wordPartScores(key, words);
   let capped = words.length === MAX_WORD_KEYS;
+
+  // Each word key has at least one symbol (unless filtered out), so C is needed only when B
+  // cannot fill what is left of the page.
+  const sub = scores.size < wanted ? subsequenceAnchor(key) : null;
+  if (sub !== null) {
+    const pattern = `${sub.anchor}*${sub.rest.join('*')}*`;
+    const seq = ctx.statements
+      .get<{ name_key: string }>(
+        'SELECT name_key FROM name_parts WHERE suffix >= ? AND suffix < ? AND suffix GLOB ? LIMIT ?',
+      )
+      .all(sub.anchor, sub.anchor + MAX_CHAR, pattern, MAX_SUBSEQUENCE_KEYS);
+    capped ||= seq.length === MAX_SUBSEQUENCE_KEYS;
+    addSubsequenceScores(scores, key, seq);
+  }
+  return { scores, capped };
+}
+
+/** Tier B scores of the `name_parts` rows whose suffix starts with `key` (tier A keys left out). */
+export function wordPartScores(
+  key: string,
+  words: readonly { suffix: string; name_key: string }[],
+): Map<string, number> {
+  const scores = new Map<string, number>();
   for (const w of words) {
     if (w.name_key.startsWith(key)) continue;
     const score = w.suffix === key ? SYMBOL_SCORES.wordSuffix : SYMBOL_SCORES.wordPrefix;
     scores.set(w.name_key, Math.max(scores.get(w.name_key) ?? 0, score));
   }
-
-  const chars = [...key];
-  // Each word key has at least one symbol (unless filtered out), so C is needed only when B
-  // cannot fill what is left of the page.
-  if (chars.length >= 3 && scores.size < wanted) {
-    const anchorLength = chars.length >= 8 ? 3 : chars.length >= 5 ? 2 : 1;
-    const anchor = chars.slice(0, anchorLength).join('');
-    const pattern = `${anchor}*${chars.slice(anchorLength).join('*')}*`;
-    const seq = ctx.statements
-      .get<{ name_key: string }>(
-        'SELECT name_key FROM name_parts WHERE suffix >= ? AND suffix < ? AND suffix GLOB ? LIMIT ?',
-      )
-      .all(anchor, anchor + MAX_CHAR, pattern, MAX_SUBSEQUENCE_KEYS);
-    capped ||= seq.length === MAX_SUBSEQUENCE_KEYS;
-    for (const { name_key: k } of seq) {
-      if (k.startsWith(key) || scores.has(k)) continue;
-      const extra = [...k].length - chars.length;
-      scores.set(k, SYMBOL_SCORES.subsequence + Math.max(0, 4 - Math.floor(extra / 3)));
-    }
-  }
-  return { scores, capped };
+  return scores;
 }
 
-interface SymbolRow {
+/**
+ * Tier C's scan: the first 1-3 characters of the key (more for longer keys) anchored at a word
+ * start, then the other characters in order with anything between. Null for keys under 3 chars.
+ */
+export function subsequenceAnchor(key: string): { anchor: string; rest: string[] } | null {
+  const chars = [...key];
+  if (chars.length < 3) return null;
+  const anchorLength = chars.length >= 8 ? 3 : chars.length >= 5 ? 2 : 1;
+  return { anchor: chars.slice(0, anchorLength).join(''), rest: chars.slice(anchorLength) };
+}
+
+/** Adds tier C scores (30-34, tighter matches higher) for keys tiers A and B have not taken. */
+export function addSubsequenceScores(
+  scores: Map<string, number>,
+  key: string,
+  seq: readonly { name_key: string }[],
+): void {
+  const length = [...key].length;
+  for (const { name_key: k } of seq) {
+    if (k.startsWith(key) || scores.has(k)) continue;
+    const extra = [...k].length - length;
+    scores.set(k, SYMBOL_SCORES.subsequence + Math.max(0, 4 - Math.floor(extra / 3)));
+  }
+}
+
+export interface SymbolRow {
   id: number;
   name: string;
   kind: SymbolKind;
@@ -254,7 +282,7 @@ const SELECT_DETAILS = `SELECT s.id, s.name, s.kind, s.start_line, s.start_col, 
   s.signature, s.doc, f.path AS rel, f.language, r.path AS root
   FROM symbols s JOIN files f ON f.id = s.file_id JOIN roots r ON r.id = f.root_id`;
 
-function toHit(r: SymbolRow, score: number): SymbolHit {
+export function toHit(r: SymbolRow, score: number): SymbolHit {
   return {
     name: r.name,
     kind: r.kind,

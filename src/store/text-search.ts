@@ -27,26 +27,45 @@ export interface CompiledTextQuery {
   terms: Set<string>;
 }
 
+/** One group of a text query: a quoted phrase or a whitespace-separated term, as words. */
+export interface TextGroup {
+  /** Lowercased word parts (`retryBackoff` -> retry, backoff). */
+  parts: string[];
+  /** The words as a tokenizer that does not split camelCase sees them (`retrybackoff`). */
+  whole: string[];
+  /** A trailing `*` on an unquoted term: the last word is a prefix. */
+  star: boolean;
+}
+
+/** A user query as groups, before it is written in an engine's query syntax. */
+export interface ParsedTextQuery {
+  /** Clauses that must all hold; each clause holds when any of its groups does (explicit `OR`). */
+  all: TextGroup[][];
+  /** The OR fallback's groups (stop words left out); empty when there is no fallback. */
+  any: TextGroup[];
+  /** Lowercased words and word parts, for choosing the snippet line. */
+  terms: Set<string>;
+}
+
 /**
- * Compiles free text into a safe FTS5 expression. Nothing the user types is passed through as
- * syntax: every group (a quoted phrase, or one whitespace-separated term) becomes a quoted phrase
- * of its word parts, so `retryBackoffMax`, `retry_backoff_max` and `"retry backoff max"` all
- * match each other; groups are ANDed (a bare `OR` between two groups ORs them, a bare `AND` is
- * dropped); a trailing `*` on an unquoted term makes its last part a prefix.
+ * Parses free text into groups. Nothing the user types is syntax except a bare `OR` between two
+ * groups (ORs them) and a bare `AND` (dropped: groups are ANDed anyway); a trailing `*` on an
+ * unquoted term makes its last part a prefix. The OR fallback is for natural-language questions
+ * ("where do we retry failed uploads"), where no chunk holds every word; there is none when the
+ * query is a single group or the user wrote an explicit OR.
  */
-export function compileTextQuery(input: string): CompiledTextQuery {
+export function parseTextQuery(input: string): ParsedTextQuery {
   const terms = new Set<string>();
-  const exprs: string[] = [];
-  const loose: string[] = [];
+  const all: TextGroup[][] = [];
+  const loose: TextGroup[] = [];
   let explicitOr = false;
   let orNext = false;
   for (const m of input.matchAll(/"([^"]*)"?|\S+/g)) {
     const quoted = m[1];
     const raw = m[0];
-    // Bare AND is what groups do anyway; bare OR joins its neighbours. Nothing else is syntax.
     if (quoted === undefined && raw === 'AND') continue;
     if (quoted === undefined && raw === 'OR') {
-      orNext = exprs.length > 0;
+      orNext = all.length > 0;
       explicitOr = true;
       continue;
     }
@@ -62,21 +81,39 @@ export function compileTextQuery(input: string): CompiledTextQuery {
         .filter((t) => t.length > 0),
     );
     for (const t of [...parts, ...whole]) terms.add(t);
-    const star = quoted === undefined && /[\p{L}\p{N}_$]\*+$/u.test(raw) ? '*' : '';
-    const a = `"${parts.join(' ')}"${star}`;
-    const b = `"${whole.join(' ')}"${star}`;
-    const expr = a === b ? a : `(${a} OR ${b})`;
+    const star = quoted === undefined && /[\p{L}\p{N}_$]\*+$/u.test(raw);
+    const group: TextGroup = { parts, whole, star };
     if (!(quoted === undefined && STOP_WORDS.has(raw.toLowerCase())) && loose.length < MAX_GROUPS)
-      loose.push(expr);
-    if (orNext) exprs.push(`(${exprs.pop()} OR ${expr})`);
-    else if (exprs.length < MAX_GROUPS) exprs.push(expr);
+      loose.push(group);
+    if (orNext) all[all.length - 1]!.push(group);
+    else if (all.length < MAX_GROUPS) all.push([group]);
     orNext = false;
   }
-  const fallback = !(explicitOr || exprs.length < 2 || loose.length === 0);
+  const fallback = !(explicitOr || all.length < 2 || loose.length === 0);
+  return { all, any: fallback ? loose : [], terms };
+}
+
+/** One group in FTS5 syntax: a quoted phrase of its parts, or of its whole words. */
+function fts5Group(g: TextGroup): string {
+  const star = g.star ? '*' : '';
+  const a = `"${g.parts.join(' ')}"${star}`;
+  const b = `"${g.whole.join(' ')}"${star}`;
+  return a === b ? a : `(${a} OR ${b})`;
+}
+
+/**
+ * Compiles free text into a safe FTS5 expression (see {@link parseTextQuery}): every group
+ * becomes a quoted phrase of its word parts, so `retryBackoffMax`, `retry_backoff_max` and
+ * `"retry backoff max"` all match each other.
+ */
+export function compileTextQuery(input: string): CompiledTextQuery {
+  const { all, any, terms } = parseTextQuery(input);
+  const exprs = all.map((clause) => clause.map(fts5Group).reduce((acc, e) => `(${acc} OR ${e})`));
+  const anyGroups = any.map(fts5Group);
   return {
     match: exprs.length === 0 ? null : exprs.join(' AND '),
-    any: fallback ? loose.join(' OR ') : null,
-    anyGroups: fallback ? loose : [],
+    any: anyGroups.length === 0 ? null : anyGroups.join(' OR '),
+    anyGroups,
     terms,
   };
 }

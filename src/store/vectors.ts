@@ -18,7 +18,7 @@ const CHUNKS_OF_ROOT = 'chunks c JOIN files f ON f.id = c.file_id JOIN roots r O
  * vector scan of Go's standard library 6 % longer for rows that rarely answer a question by
  * meaning, and hybrid search's p95 is bound by that scan.
  */
-const EMBEDDED_KINDS = "c.kind IN ('header', 'symbol')";
+export const EMBEDDED_KINDS = "c.kind IN ('header', 'symbol')";
 
 /** Distinct chunk contents of a root that have no vector for `model` yet, at most `limit`. */
 export function chunksMissingVectors(
@@ -61,7 +61,7 @@ export function vectorsVersion(ctx: QueryContext): number {
 export const BUMP_VECTORS_VERSION = "UPDATE counters SET value = value + 1 WHERE name = 'vectors'";
 
 /** Scaled to unit length (a copy), so cosine similarity is a dot product at query time. */
-function normalized(v: Float32Array): Float32Array {
+export function normalized(v: Float32Array): Float32Array {
   let sum = 0;
   for (let i = 0; i < v.length; i++) sum += v[i]! * v[i]!;
   const out = new Float32Array(v);

@@ -26,9 +26,9 @@ interface PendingFts {
 }
 
 /** Columns per row of the multi-row inserts; the first column of each row is the file id. */
-const SYMBOL_COLS = 14;
-const REF_COLS = 4;
-const IMPORT_COLS = 4;
+export const SYMBOL_COLS = 14;
+export const REF_COLS = 4;
+export const IMPORT_COLS = 4;
 const CHUNK_COLS = 9;
 const FTS_COLS = 3;
 /** Rows per multi-row INSERT, largest first; a batch of n rows uses the largest that fits. */
@@ -38,7 +38,7 @@ const ROW_BUCKETS = [64, 16, 4, 1] as const;
  * One file's rows, built before the write transaction starts (CPU work outside the write lock):
  * flat parameter arrays with a file-id slot at the start of every row, filled in inside it.
  */
-interface PreparedFile {
+export interface PreparedFile {
   write: FileWrite;
   path: string;
   ex: FileExtraction | undefined;
@@ -50,13 +50,13 @@ interface PreparedFile {
 }
 
 /** A distinct symbol name of the batch with what `symbol_names`/`name_parts` need. */
-interface PreparedName {
+export interface PreparedName {
   name: string;
   key: string;
   suffixes: string[];
 }
 
-interface PreparedBatch {
+export interface PreparedBatch {
   files: PreparedFile[];
   names: PreparedName[];
 }
@@ -71,7 +71,7 @@ function lastWritePerPath(writes: readonly FileWrite[]): FileWrite[] {
 }
 
 /** Everything a batch writes that does not need the database: row arrays, name keys, FTS parts. */
-function prepareBatch(writes: readonly FileWrite[]): PreparedBatch {
+export function prepareBatch(writes: readonly FileWrite[]): PreparedBatch {
   const names = new Map<string, PreparedName>();
   const files = lastWritePerPath(writes).map((write): PreparedFile => {
     const path = checkRelPath(write.path);

@@ -144,9 +144,22 @@ INSERT INTO counters (name, value) VALUES ('vectors', 1);
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 
+/**
+ * v2: paths and symbol names compare byte-wise (the C collation), as SQLite's BINARY does
+ * whatever the database's default collation: scope filters select a directory with the range
+ * `[dir/, dir0)`, and results are ordered by path and name the same way in both engines.
+ */
+const SCHEMA_V2 = `
+ALTER TABLE roots ALTER COLUMN path TYPE TEXT COLLATE "C";
+ALTER TABLE files ALTER COLUMN path TYPE TEXT COLLATE "C";
+ALTER TABLE symbols ALTER COLUMN name TYPE TEXT COLLATE "C";
+ALTER TABLE symbols ALTER COLUMN name_lower TYPE TEXT COLLATE "C";
+`;
+
 /** Every schema version in order. Append new steps; never edit a released one. */
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 1, description: 'initial schema (SQLite schema v5)', sql: SCHEMA_V1 },
+  { version: 2, description: 'byte-wise collation of paths and symbol names', sql: SCHEMA_V2 },
 ];
 
 /** The PostgreSQL schema version this code reads and writes. */

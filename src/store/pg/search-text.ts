@@ -21,3 +21,14 @@ export function plainWords(text: string): string {
 export function chunkDocument(content: string, context: string): string {
   return `${plainWords(content)}\n${plainWords(chunkSearchParts(content, context))}`;
 }
+
+/**
+ * The two weighted halves of a chunk's `document`: its content (weight A) and its search parts
+ * (weight B), as plain words. Stored as
+ * `setweight(to_tsvector('codeindex', content), 'A') || setweight(to_tsvector('codeindex', parts), 'B')`,
+ * so ranking can weigh them as FTS5's `bm25(chunks_fts, 1.0, 0.6)` weighs its two columns, and a
+ * phrase never spans the end of the content and the start of the parts.
+ */
+export function chunkDocumentColumns(content: string, context: string): { content: string; parts: string } {
+  return { content: plainWords(content), parts: plainWords(chunkSearchParts(content, context)) };
+}

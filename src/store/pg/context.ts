@@ -1,0 +1,61 @@
+import type { Pool, PoolClient, QueryResultRow } from 'pg';
+
+/** A pool or one of its clients (inside a transaction): both run queries. */
+export type Queryable = Pool | PoolClient;
+
+/** What the PostgreSQL query modules share: the pool, the clock, the optional features. */
+export interface PgContext {
+  pool: Pool;
+  now: () => number;
+  /** Whether `pg_trgm` and its index on symbol keys exist (see `migratePg`). */
+  trigram: boolean;
+}
+
+/**
+ * `?` placeholders numbered as `$1, $2, ...`, so SQL fragments shared with the SQLite engine
+ * (`scopeFilter`) compose with the rest. The SQL of this engine holds no `?` of its own.
+ */
+export function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+/** Runs SQL written with `?` placeholders; returns its rows. */
+export async function rowsOf<R extends QueryResultRow>(
+  db: Queryable,
+  sql: string,
+  params: readonly unknown[] = [],
+): Promise<R[]> {
+  return (await db.query<R>(numbered(sql), params as unknown[])).rows;
+}
+
+/** Runs SQL written with `?` placeholders; returns how many rows it changed. */
+export async function changed(db: Queryable, sql: string, params: readonly unknown[] = []): Promise<number> {
+  return (await db.query(numbered(sql), params as unknown[])).rowCount ?? 0;
+}
+
+/** Runs `fn` in one transaction on one connection: committed when it resolves, rolled back when not. */
+export async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    try {
+      const out = await fn(client);
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw err;
+    }
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** `{id, path}` of every root, by path (roots are few, so they are read per query). */
+export async function allRootsPg(db: Queryable): Promise<{ id: number; path: string }[]> {
+  return rowsOf(db, 'SELECT id, path FROM roots ORDER BY path');
+}

@@ -1,0 +1,131 @@
+import { existsSync } from 'node:fs';
+import { cleanupCutoff, isStaleRoot, type RootActivityRow } from '../cleanup.js';
+import { joinRootPath, scopeFilter } from '../paths.js';
+import { USE_KINDS_MASK } from '../ref-sites.js';
+import type {
+  CleanupOptions,
+  CleanupResult,
+  GraphData,
+  OptimizeOptions,
+  OptimizeResult,
+  PathScope,
+} from '../types.js';
+import { BUMP_VECTORS_VERSION } from '../vectors.js';
+import { changed, inTransaction, type PgContext, type Queryable, rowsOf } from './context.js';
+import { BUMP_CHUNKS_VERSION_PG } from './roots.js';
+import { scopeOfPg } from './scope.js';
+
+/** Files, definitions and (non-import) references under a prefix, as `graphData` of SQLite. */
+export async function graphDataPg(db: Queryable, pathPrefix: PathScope | undefined): Promise<GraphData> {
+  const scope = await scopeOfPg(db, pathPrefix);
+  const f = scope === null ? { sql: 'true', params: [] as unknown[] } : scopeFilter(scope);
+  const files = (
+    await rowsOf<{ id: number; rel: string; root: string; language: string | null }>(
+      db,
+      `SELECT f.id, f.path AS rel, r.path AS root, f.language FROM files f JOIN roots r ON r.id = f.root_id
+       WHERE f.status = 'indexed' AND ${f.sql} ORDER BY f.id`,
+      f.params,
+    )
+  ).map((r) => ({ id: r.id, path: joinRootPath(r.root, r.rel), rel: r.rel, language: r.language }));
+  const symbols = await rowsOf<GraphData['symbols'][number]>(
+    db,
+    `SELECT s.file_id AS "fileId", s.name, s.kind, s.start_line AS line, s.container, s.signature
+     FROM symbols s JOIN files f ON f.id = s.file_id WHERE ${f.sql} ORDER BY s.file_id, s.start_line, s.id`,
+    f.params,
+  );
+  const refs = await rowsOf<GraphData['refs'][number]>(
+    db,
+    `SELECT r.file_id AS "fileId", r.name FROM refs r JOIN files f ON f.id = r.file_id
+     WHERE (r.kinds & ${USE_KINDS_MASK}) != 0 AND ${f.sql}`,
+    f.params,
+  );
+  return { files, symbols, refs };
+}
+
+/**
+ * Removes stale roots and the rows of files gone from disk, then (a real run) vectors and symbol
+ * names nothing refers to any more, as `cleanup` of the SQLite engine.
+ */
+export async function cleanupPg(ctx: PgContext, opts: CleanupOptions): Promise<CleanupResult> {
+  const cutoff = cleanupCutoff(opts, ctx.now());
+  const roots = await rowsOf<RootActivityRow>(
+    ctx.pool,
+    'SELECT id, path, created_at, last_indexed_at, last_queried_at FROM roots ORDER BY path',
+  );
+  const staleRoots: RootActivityRow[] = [];
+  const missingFiles: number[] = [];
+  const shrunkRoots = new Set<number>();
+  for (const root of roots) {
+    if (isStaleRoot(root, cutoff)) {
+      staleRoots.push(root);
+      continue;
+    }
+    for (const f of await rowsOf<{ id: number; path: string }>(
+      ctx.pool,
+      'SELECT id, path FROM files WHERE root_id = ?',
+      [root.id],
+    )) {
+      if (!existsSync(joinRootPath(root.path, f.path))) {
+        missingFiles.push(f.id);
+        shrunkRoots.add(root.id);
+      }
+    }
+  }
+  const result: CleanupResult = {
+    deletedRoots: staleRoots.map((r) => r.path),
+    deletedFiles: missingFiles.length,
+    cutoffDate: new Date(cutoff).toISOString(),
+  };
+  if (opts.dryRun) return result;
+  await inTransaction(ctx.pool, async (client) => {
+    await changed(client, 'DELETE FROM roots WHERE id = ANY(?::bigint[])', [staleRoots.map((r) => r.id)]);
+    await changed(client, 'DELETE FROM files WHERE id = ANY(?::bigint[])', [missingFiles]);
+    for (const id of shrunkRoots) await changed(client, BUMP_CHUNKS_VERSION_PG, [id]);
+  });
+  result.prunedVectors = await inTransaction(ctx.pool, async (client) => {
+    const pruned = await changed(
+      client,
+      'DELETE FROM vectors v WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.hash = v.hash)',
+    );
+    if (pruned > 0) await changed(client, BUMP_VECTORS_VERSION);
+    await changed(
+      client,
+      'DELETE FROM name_parts p WHERE NOT EXISTS (SELECT 1 FROM symbols s WHERE s.name_key = p.name_key)',
+    );
+    await changed(
+      client,
+      'DELETE FROM symbol_names n WHERE NOT EXISTS (SELECT 1 FROM symbols s WHERE s.name = n.name)',
+    );
+    return pruned;
+  });
+  return result;
+}
+
+/** The index's tables (VACUUM runs per table, outside a transaction). */
+const TABLES = [
+  'roots',
+  'files',
+  'symbols',
+  'symbol_names',
+  'name_parts',
+  'refs',
+  'imports',
+  'chunks',
+  'vectors',
+];
+
+/**
+ * Planner statistics (ANALYZE) and, unless `vacuum: false`, a plain VACUUM of the index's tables:
+ * it marks dead rows' space reusable without the exclusive lock VACUUM FULL takes (autovacuum does
+ * the same on its own schedule). `pages` is the database size in blocks; PostgreSQL has no free
+ * page count like SQLite's freelist, so `freePages` is 0.
+ */
+export async function optimizePg(ctx: PgContext, opts: OptimizeOptions = {}): Promise<OptimizeResult> {
+  const vacuumed = opts.vacuum !== false;
+  await ctx.pool.query(`${vacuumed ? 'VACUUM (ANALYZE)' : 'ANALYZE'} ${TABLES.join(', ')}`);
+  const [r] = await rowsOf<{ pages: number }>(
+    ctx.pool,
+    "SELECT pg_database_size(current_database()) / current_setting('block_size')::bigint AS pages",
+  );
+  return { pages: r?.pages ?? 0, freePages: 0, vacuumed };
+}

@@ -1,0 +1,104 @@
+import { scopeFilter } from '../paths.js';
+import { paging } from '../query-context.js';
+import { REF_KIND_BIT } from '../ref-sites.js';
+import {
+  containerOf,
+  lineOf,
+  pageRefSites,
+  type RefRowLike,
+  rankRefRows,
+  refHit,
+  refName,
+  SUBCLASS_DEPTH,
+  subclassNames,
+} from '../references.js';
+import type { RefQuery, RefSearchResult } from '../types.js';
+import { type Queryable, rowsOf } from './context.js';
+import { scopeOfPg } from './scope.js';
+
+/**
+ * References to a name, as `findReferences` of the SQLite engine: the same rows in (root, path)
+ * order, the same relevance tiers and paging (shared), and each line's text from the smallest
+ * chunk covering it, read for the whole page in one query.
+ */
+export async function findReferencesPg(db: Queryable, q: RefQuery): Promise<RefSearchResult> {
+  const { limit, offset } = paging(q.limit, q.offset);
+  const name = refName(q.symbol);
+  if (name.length === 0 || limit === 0) return { hits: [], hasMore: false };
+  const scope = await scopeOfPg(db, q.pathPrefix);
+  const filter = scope === null ? { sql: '', params: [] } : scopeFilter(scope);
+  const rows = (
+    await rowsOf<RefRowLike>(
+      db,
+      `SELECT rf.name, rf.sites, f.id AS file_id, f.path AS rel, r.path AS root, f.language
+       FROM refs rf JOIN files f ON f.id = rf.file_id JOIN roots r ON r.id = f.root_id
+       WHERE rf.name = ?${filter.sql === '' ? '' : ` AND ${filter.sql}`}
+       ORDER BY r.path, f.path`,
+      [name, ...filter.params],
+    )
+  ).filter((r) => q.language === undefined || r.language === q.language);
+  const container = containerOf(q.symbol);
+  const defLanguages = new Set(
+    (
+      await rowsOf<{ language: string | null }>(
+        db,
+        container === null
+          ? 'SELECT DISTINCT f.language FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.name = ?'
+          : `SELECT DISTINCT f.language FROM symbols s JOIN files f ON f.id = s.file_id
+             WHERE s.name = ? AND (s.container = ? OR s.container ILIKE ?)`,
+        container === null ? [name] : [name, container, `%.${container}`],
+      )
+    ).map((l) => l.language),
+  );
+  const accepted = container === null ? null : await classAndSubclasses(db, container);
+  const { picked, hasMore } = pageRefSites(rankRefRows(rows, defLanguages, accepted), offset, limit);
+  const texts = await lineTexts(
+    db,
+    picked.map(({ row, site }) => [row.file_id, site[0]]),
+  );
+  const hits = picked.map(({ row, site }, i) => refHit(row, site, texts[i] ?? null));
+  return { hits, hasMore };
+}
+
+/** For each (file id, line): the line's text from the smallest chunk of the file covering it. */
+async function lineTexts(db: Queryable, sites: readonly [number, number][]): Promise<(string | null)[]> {
+  if (sites.length === 0) return [];
+  const rows = await rowsOf<{ n: number; start_line: number; content: string }>(
+    db,
+    `SELECT q.n, c.start_line, c.content
+     FROM unnest(?::bigint[], ?::int[]) WITH ORDINALITY AS q(file_id, line, n)
+     CROSS JOIN LATERAL (
+       SELECT start_line, content FROM chunks
+       WHERE file_id = q.file_id AND start_line <= q.line AND end_line >= q.line
+       ORDER BY end_line - start_line, id LIMIT 1
+     ) AS c`,
+    [sites.map((s) => s[0]), sites.map((s) => s[1])],
+  );
+  const out: (string | null)[] = sites.map(() => null);
+  for (const r of rows) out[r.n - 1] = lineOf(r.content, sites[r.n - 1]![1] - r.start_line);
+  return out;
+}
+
+/** A class and its subclasses a few levels down, from `inherit` references (as SQLite). */
+async function classAndSubclasses(db: Queryable, name: string): Promise<Set<string>> {
+  const out = new Set([name]);
+  let level = [name];
+  for (let depth = 0; depth < SUBCLASS_DEPTH && level.length > 0; depth++) {
+    const next: string[] = [];
+    for (const parent of level) {
+      const rows = await rowsOf<{ sites: string }>(
+        db,
+        `SELECT sites FROM refs WHERE name = ? AND kinds & ${REF_KIND_BIT.inherit} != 0`,
+        [parent],
+      );
+      for (const child of subclassNames(rows.map((r) => r.sites))) {
+        if (!out.has(child)) {
+          out.add(child);
+          next.push(child);
+        }
+      }
+    }
+    level = next;
+  }
+  return out;
+}

@@ -1,0 +1,217 @@
+import pg from 'pg';
+import { CodeindexError } from '../../errors.js';
+import { normalizeRootPath } from '../paths.js';
+import type { IndexStore, VectorCoverage } from '../types.js';
+import { changed, type PgContext } from './context.js';
+import { cleanupPg, graphDataPg, optimizePg } from './maintenance.js';
+import { migratePg } from './migrations.js';
+import { findReferencesPg } from './references.js';
+import { getFileStatePg, getFileStatesPg, listRootsPg, rootStatusPg } from './roots.js';
+import { fileOutlinePg, searchSymbolsPg } from './symbols.js';
+import { chunksByIdsPg, rankTextPg, searchTextPg } from './text.js';
+import {
+  chunksMissingVectorsPg,
+  coverageStampPg,
+  dropOtherModelVectorsPg,
+  loadVectorsPg,
+  upsertVectorsPg,
+  vectorCoveragePg,
+  vectorsVersionPg,
+} from './vectors.js';
+import { createPgWriter, type PgWriter } from './writes.js';
+
+/** `touchQueried` writes at most this often per root (as the SQLite engine). */
+const TOUCH_INTERVAL_MS = 60_000;
+const INT8_OID = 20;
+
+/** Options of {@link openPgStore}. */
+export interface OpenPgStoreOptions {
+  /** Queries only: write methods throw (`touchQueried` still records queries). */
+  readonly?: boolean;
+  /** Connections in the pool. Default 4. */
+  maxConnections?: number;
+  /** Clock in epoch ms; injectable for tests. Default `Date.now`. */
+  now?: () => number;
+}
+
+/**
+ * BIGINT columns (ids, epoch-ms times, counts) as JavaScript numbers instead of strings: every
+ * value the index stores is far below 2^53. Set on this pool only, not on `pg` globally.
+ */
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8_OID && format !== 'binary') return (v: string) => Number(v);
+    // biome-ignore lint/suspicious/noExplicitAny: pg's overloads take the format as a union here.
+    return pg.types.getTypeParser(oid, format as any);
+  },
+};
+
+/** The URL without its password, for messages and `dbPath`. */
+function redacted(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparsable url)';
+  }
+}
+
+/**
+ * Opens the PostgreSQL index at `url` (`postgres://user@host:port/db`). Nothing connects until
+ * the first call, which also brings the schema up to date (`migratePg`, once per store).
+ * `dbPath` is the URL without its password.
+ */
+export function openPgStore(url: string, opts: OpenPgStoreOptions = {}): IndexStore {
+  const pool = new pg.Pool({ connectionString: url, max: opts.maxConnections ?? 4, types });
+  // An idle connection the server drops (restart, idle timeout) must not crash the process: the
+  // next query gets a new one.
+  pool.on('error', () => {});
+  const now = opts.now ?? Date.now;
+  const readonly = opts.readonly === true;
+  const ctx: PgContext = { pool, now, trigram: false };
+  const writer: PgWriter = createPgWriter(ctx);
+  let migrated: Promise<void> | undefined;
+  const lastTouched = new Map<string, number>();
+  let closed = false;
+  const coverageMemo = new Map<string, { stamp: string; coverage: VectorCoverage }>();
+
+  function ready(): Promise<void> {
+    migrated ??= migratePg(pool).then(
+      (r) => {
+        ctx.trigram = r.trigram;
+      },
+      (err: unknown) => {
+        migrated = undefined;
+        throw err;
+      },
+    );
+    return migrated;
+  }
+
+  async function writable(): Promise<PgWriter> {
+    if (readonly) {
+      throw new CodeindexError(
+        'INTERNAL',
+        `index store ${redacted(url)} was opened read-only; open it read-write to write`,
+      );
+    }
+    await ready();
+    return writer;
+  }
+
+  return {
+    dbPath: redacted(url),
+    readonly,
+    writeBatch: async (rootPath, writes, removals) =>
+      (await writable()).writeBatch(rootPath, writes, removals),
+    removeFiles: async (rootPath, relPaths) => (await writable()).removeFiles(rootPath, relPaths),
+    removeUnder: async (rootPath, relDir) => (await writable()).removeUnder(rootPath, relDir),
+    completeGeneration: async (rootPath) => (await writable()).completeGeneration(rootPath),
+    removeRoot: async (rootPath) => (await writable()).removeRoot(rootPath),
+    async touchQueried(rootPath) {
+      const root = normalizeRootPath(rootPath);
+      const at = now();
+      const last = lastTouched.get(root);
+      if (last !== undefined && at - last < TOUCH_INTERVAL_MS) return;
+      lastTouched.set(root, at);
+      await ready();
+      await changed(pool, 'UPDATE roots SET last_queried_at = ? WHERE path = ?', [at, root]);
+    },
+    listRoots: async () => {
+      await ready();
+      return listRootsPg(pool);
+    },
+    getFileStates: async (rootPath) => {
+      await ready();
+      return getFileStatesPg(pool, rootPath);
+    },
+    getFileState: async (rootPath, relPath) => {
+      await ready();
+      return getFileStatePg(pool, rootPath, relPath);
+    },
+    rootStatus: async (rootPath) => {
+      await ready();
+      return rootStatusPg(pool, rootPath);
+    },
+    searchSymbols: async (q) => {
+      await ready();
+      return searchSymbolsPg(pool, q);
+    },
+    fileOutline: async (absPath) => {
+      await ready();
+      return fileOutlinePg(pool, absPath);
+    },
+    findReferences: async (q) => {
+      await ready();
+      return findReferencesPg(pool, q);
+    },
+    searchText: async (q) => {
+      await ready();
+      return searchTextPg(pool, q);
+    },
+    rankText: async (q) => {
+      await ready();
+      const r = await rankTextPg(pool, q);
+      return {
+        ids: r.ranked.map((x) => x.id),
+        bm25: r.ranked.map((x) => -x.rank),
+        hasMore: r.hasMore,
+        terms: r.terms,
+      };
+    },
+    cleanup: async (o) => {
+      await writable();
+      return cleanupPg(ctx, o);
+    },
+    optimize: async (o) => {
+      await writable();
+      return optimizePg(ctx, o);
+    },
+    chunksMissingVectors: async (rootPath, model, limit, afterId, shard) => {
+      await ready();
+      return chunksMissingVectorsPg(pool, rootPath, model, limit, afterId, shard);
+    },
+    vectorsVersion: async () => {
+      await ready();
+      return vectorsVersionPg(pool);
+    },
+    upsertVectors: async (model, dims, rows) => {
+      await writable();
+      return upsertVectorsPg(ctx, model, dims, rows);
+    },
+    loadVectors: async (rootPath, model) => {
+      await ready();
+      return loadVectorsPg(pool, rootPath, model);
+    },
+    async vectorCoverage(rootPath, model) {
+      await ready();
+      // Counting joins every chunk of the root with the vectors; metrics scrapes and index_status
+      // ask often and the answer changes rarely (as the SQLite engine, memoised per stamp).
+      const stamp = await coverageStampPg(pool, rootPath);
+      const key = `${model}\n${rootPath}`;
+      const hit = coverageMemo.get(key);
+      if (stamp !== null && hit?.stamp === stamp) return { ...hit.coverage };
+      const coverage = await vectorCoveragePg(pool, rootPath, model);
+      if (stamp !== null) coverageMemo.set(key, { stamp, coverage });
+      return { ...coverage };
+    },
+    dropOtherModelVectors: async (rootPath, model) => {
+      await writable();
+      return dropOtherModelVectorsPg(ctx, rootPath, model);
+    },
+    chunksByIds: async (ids) => {
+      await ready();
+      return chunksByIdsPg(pool, ids);
+    },
+    graphData: async (pathPrefix) => {
+      await ready();
+      return graphDataPg(pool, pathPrefix);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}

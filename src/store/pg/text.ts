@@ -1,0 +1,172 @@
+import { joinRootPath, scopeFilter } from '../paths.js';
+import { paging } from '../query-context.js';
+import type { RankedText } from '../text-search.js';
+import { chunkHit, makeSnippet, parseTextQuery, type TextGroup } from '../text-search.js';
+import type { ChunkRecord, TextQuery, TextSearchResult } from '../types.js';
+import { type Queryable, rowsOf } from './context.js';
+import { scopeOfPg } from './scope.js';
+
+/**
+ * The rank of a chunk: `ts_rank` with the content (weight A) at 1.0 and its identifiers' word
+ * parts (weight B) at 0.6, as FTS5's `bm25(chunks_fts, 1.0, 0.6)` weighs its two columns; flag 1
+ * divides by 1 + log(length), so long chunks do not win by size alone (BM25's length
+ * normalisation, roughly). There is no IDF: ranking differs from SQLite's beyond the matches.
+ */
+const RANK = "ts_rank('{0.1, 0.2, 0.6, 1.0}', c.document, to_tsquery('codeindex', ?), 1)";
+
+/** Chunks a word must be in at most to take part in the OR fallback (as SQLite). */
+const COMMON_WORD_CHUNKS = 2000;
+
+/** A lexeme in tsquery syntax: quoted, so nothing in it is an operator. */
+const lexeme = (word: string, prefix: boolean): string =>
+  `'${word.replace(/\\/g, '\\\\').replace(/'/g, "''")}'${prefix ? ':*' : ''}`;
+
+const phrase = (words: readonly string[], star: boolean): string =>
+  words.map((w, i) => lexeme(w, star && i === words.length - 1)).join(' <-> ');
+
+/** One group as a tsquery: the phrase of its parts, or of its whole words. */
+export function tsGroup(g: TextGroup): string {
+  const a = phrase(g.parts, g.star);
+  const b = phrase(g.whole, g.star);
+  return a === b ? `(${a})` : `((${a}) | (${b}))`;
+}
+
+/** The AND query and the OR-fallback groups of a user query, in tsquery syntax. */
+export function compileTsQuery(input: string): {
+  match: string | null;
+  anyGroups: string[];
+  terms: Set<string>;
+} {
+  const { all, any, terms } = parseTextQuery(input);
+  const clauses = all.map((clause) => `(${clause.map(tsGroup).join(' | ')})`);
+  return { match: clauses.length === 0 ? null : clauses.join(' & '), anyGroups: any.map(tsGroup), terms };
+}
+
+interface RankedRow {
+  id: number;
+  rank: number;
+}
+
+/**
+ * The ranking half of a text search, as `rankText` of the SQLite engine: chunks holding every
+ * group first, best rank first; when at most `looseBelow` of them do, chunks holding some of the
+ * groups that are not in thousands of chunks follow.
+ */
+export async function rankTextPg(db: Queryable, q: TextQuery): Promise<RankedText> {
+  const { limit, offset } = paging(q.limit, q.offset);
+  const { match, anyGroups, terms } = compileTsQuery(q.query);
+  if (match === null || limit === 0) return { ranked: [], hasMore: false, terms };
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (q.language !== undefined) {
+    where.push('f.language = ?');
+    params.push(q.language);
+  }
+  const scope = await scopeOfPg(db, q.pathPrefix);
+  if (scope !== null) {
+    const f = scopeFilter(scope);
+    where.push(f.sql);
+    params.push(...f.params);
+  }
+  const run = async (expr: string, n: number, skip: number): Promise<RankedRow[]> =>
+    rowsOf<RankedRow>(
+      db,
+      where.length === 0
+        ? `SELECT c.id, ${RANK} AS rank FROM chunks c
+           WHERE c.document @@ to_tsquery('codeindex', ?) ORDER BY rank DESC, c.id LIMIT ? OFFSET ?`
+        : `SELECT c.id, ${RANK} AS rank
+           FROM chunks c JOIN files f ON f.id = c.file_id JOIN roots r ON r.id = f.root_id
+           WHERE c.document @@ to_tsquery('codeindex', ?)${where.map((w) => ` AND ${w}`).join('')}
+           ORDER BY rank DESC, c.id LIMIT ? OFFSET ?`,
+      [expr, expr, ...params, n, skip],
+    );
+  let ranked = await run(match, limit + 1, offset);
+  const any =
+    anyGroups.length > 0 && ranked.length <= Math.min(limit, q.looseBelow ?? limit)
+      ? await rareGroups(db, anyGroups)
+      : [];
+  if (any.length > 0) {
+    const all = offset === 0 ? ranked : await run(match, offset + limit + 1, 0);
+    const seen = new Set(all.map((r) => r.id));
+    const more = (await run(any.join(' | '), offset + limit + 1, 0)).filter((r) => !seen.has(r.id));
+    ranked = [...all, ...more].slice(offset, offset + limit + 1);
+  }
+  return {
+    ranked: ranked.slice(0, limit).map((r) => ({ id: r.id, rank: -r.rank })),
+    hasMore: ranked.length > limit,
+    terms,
+  };
+}
+
+async function rareGroups(db: Queryable, groups: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const g of groups) {
+    const [r] = await rowsOf<{ n: number }>(
+      db,
+      `SELECT count(*) AS n FROM (
+         SELECT 1 FROM chunks WHERE document @@ to_tsquery('codeindex', ?) LIMIT ${COMMON_WORD_CHUNKS}
+       ) AS x`,
+      [g],
+    );
+    if ((r?.n ?? 0) < COMMON_WORD_CHUNKS) out.push(g);
+  }
+  return out;
+}
+
+/** Full-text search: the ranked page with each chunk's snippet (as `searchText` of SQLite). */
+export async function searchTextPg(db: Queryable, q: TextQuery): Promise<TextSearchResult> {
+  const { ranked, hasMore, terms } = await rankTextPg(db, q);
+  const rankOf = new Map(ranked.map((r) => [r.id, r.rank]));
+  const chunks = await chunksByIdsPg(
+    db,
+    ranked.map((r) => r.id),
+  );
+  const hits = chunks.map((c) =>
+    chunkHit(c, -(rankOf.get(c.chunkId) ?? 0), makeSnippet(c.content, c.startLine, terms)),
+  );
+  return { hits, hasMore };
+}
+
+interface ChunkDbRow {
+  id: number;
+  start_line: number;
+  end_line: number;
+  symbol: string | null;
+  kind: ChunkRecord['kind'];
+  content: string;
+  hash: string;
+  language: ChunkRecord['language'];
+  rel: string;
+  root: string;
+}
+
+/** Chunks by id in the order given; ids that no longer exist are left out. */
+export async function chunksByIdsPg(db: Queryable, ids: readonly number[]): Promise<ChunkRecord[]> {
+  if (ids.length === 0) return [];
+  const rows = await rowsOf<ChunkDbRow>(
+    db,
+    `SELECT c.id, c.start_line, c.end_line, c.symbol, c.kind, c.content, c.hash, f.language,
+            f.path AS rel, r.path AS root
+     FROM chunks c JOIN files f ON f.id = c.file_id JOIN roots r ON r.id = f.root_id
+     WHERE c.id = ANY(?::bigint[])`,
+    [ids],
+  );
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const out: ChunkRecord[] = [];
+  for (const id of ids) {
+    const r = byId.get(id);
+    if (r === undefined) continue;
+    out.push({
+      chunkId: r.id,
+      path: joinRootPath(r.root, r.rel),
+      language: r.language,
+      startLine: r.start_line,
+      endLine: r.end_line,
+      symbol: r.symbol,
+      kind: r.kind,
+      content: r.content,
+      hash: r.hash,
+    });
+  }
+  return out;
+}
