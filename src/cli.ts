@@ -28,7 +28,7 @@ import type { TaskInfo, TaskProgress } from './queue/task-client.js';
 import { withRedisDeadline } from './redis/connection.js';
 import { resolveRedisUrl, stopEmbeddedRedis } from './redis/embedded.js';
 import { integrityProblems, quarantineIndex, rootsOfDamaged } from './store/corruption.js';
-import { openIndexStore } from './store/index.js';
+import { openStore } from './store/index.js';
 import type { WatchManager } from './watch/types.js';
 
 const VERSION = (
@@ -60,6 +60,7 @@ Usage:
 
 Common options (each also an environment variable, see README):
   --redis-url URL     REDIS_URL (default: private redis-server on a unix socket, else 127.0.0.1:6379)
+  --database-url URL  CODEINDEX_DATABASE_URL (postgres://...: the index in PostgreSQL; default SQLite in the data dir)
   --home DIR          CODEINDEX_HOME (data dir)
   --roots A:B         CODEINDEX_ROOTS (allowed roots)
   --workers N         CODEINDEX_WORKERS (worker processes to spawn; 0 = use external workers)
@@ -85,6 +86,7 @@ const OPTIONS = {
   mode: { type: 'string' },
   days: { type: 'string' },
   'redis-url': { type: 'string' },
+  'database-url': { type: 'string' },
   home: { type: 'string' },
   roots: { type: 'string' },
   workers: { type: 'string' },
@@ -105,6 +107,7 @@ function flagsOf(v: Values): ConfigFlags {
   return {
     config: v.config,
     redisUrl: v['redis-url'],
+    databaseUrl: v['database-url'],
     home: v.home,
     roots: v.roots ? v.roots.split(':').filter(Boolean) : undefined,
     workers: v.workers,
@@ -377,7 +380,7 @@ async function searchCommand(cfg: Config, query: string, v: Values, log: Logger)
   }
   if (v.code) return codeSearchCommand(cfg, query, v, log);
   try {
-    const store = openIndexStore(indexDbPath(cfg), { readonly: true });
+    const store = openStore(cfg, { readonly: true });
     const r = await store.searchSymbols({
       query,
       limit: Number(v.limit ?? 20),
@@ -414,10 +417,10 @@ async function codeSearchCommand(cfg: Config, query: string, v: Values, log: Log
     return 2;
   }
   const { createCodeSearch } = await import('./mcp/code-search.js');
-  let store: ReturnType<typeof openIndexStore> | null = null;
+  let store: ReturnType<typeof openStore> | null = null;
   let search: ReturnType<typeof createCodeSearch> | null = null;
   try {
-    const s = openIndexStore(indexDbPath(cfg), { readonly: true });
+    const s = openStore(cfg, { readonly: true });
     store = s;
     search = createCodeSearch(cfg, () => s, log);
     const r = await search.search({ query, mode, groupBy: 'file', limit, offset: 0 });
@@ -445,7 +448,7 @@ async function codeSearchCommand(cfg: Config, query: string, v: Values, log: Log
 async function statusCommand(cfg: Config, log: Logger, v: Values): Promise<number> {
   const out: Record<string, unknown> = {};
   try {
-    const store = openIndexStore(indexDbPath(cfg), { readonly: true });
+    const store = openStore(cfg, { readonly: true });
     out.roots = await store.rootStatus();
     await store.close();
   } catch (err) {
@@ -516,7 +519,19 @@ function runningProgress(p: TaskProgress): string {
 async function doctorCommand(cfg: Config, log: Logger, v: Values): Promise<number> {
   let problems = 0;
   const path = indexDbPath(cfg);
-  if (!existsSync(path)) {
+  if (cfg.databaseUrl !== undefined) {
+    // PostgreSQL keeps its own integrity; what can fail here is reaching it.
+    const store = openStore(cfg, { readonly: true });
+    try {
+      const roots = await store.listRoots();
+      process.stdout.write(`index: PostgreSQL answers (${roots.length} roots)\n`);
+    } catch (err) {
+      problems++;
+      process.stdout.write(`index: ${errorMessage(err)}\n`);
+    } finally {
+      await store.close().catch(() => {});
+    }
+  } else if (!existsSync(path)) {
     process.stdout.write(`index: none yet at ${path}\n`);
   } else {
     const t0 = Date.now();
@@ -572,7 +587,7 @@ async function doctorCommand(cfg: Config, log: Logger, v: Values): Promise<numbe
 
 async function cleanupCommand(cfg: Config, v: Values): Promise<number> {
   try {
-    const store = openIndexStore(indexDbPath(cfg));
+    const store = openStore(cfg);
     const r = await store.cleanup({ days: Number(v.days ?? cfg.cleanupDays), dryRun: Boolean(v['dry-run']) });
     await store.close();
     process.stdout.write(`${JSON.stringify(r)}\n`);

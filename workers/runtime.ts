@@ -18,7 +18,7 @@ import { policyFor, TaskClient } from '../src/queue/task-client.js';
 import { parseRateLimit, REVOKED_MARKER } from '../src/queue/task-state.js';
 import { createRedis } from '../src/redis/connection.js';
 import { guardedStore } from '../src/store/guarded.js';
-import { openIndexStore } from '../src/store/index.js';
+import { openIndexStore, openStore } from '../src/store/index.js';
 import { dispatchJob, SoftTimeLimitExceeded } from './processors/dispatch.js';
 import { embeddingModelOf } from './processors/repository.js';
 
@@ -57,16 +57,19 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
   const tasks = new TaskClient(cfg, clientConn, opts.redisUrl);
   // A damaged index file is set aside and its roots are queued for indexing again (guardedStore);
   // the job that met it fails with INDEX_CORRUPT and is retried on the new file.
-  const store = guardedStore(indexDbPath(cfg), () => openIndexStore(indexDbPath(cfg)), {
-    allowedRootsFile: allowedRootsFile(cfg),
-    log: (m) => log.warn(m),
-    rebuild: (roots) => {
-      for (const root of roots)
-        void tasks
-          .enqueue(JOBS.indexRepository, { root, force: true, priority: 'normal' })
-          .catch((e) => log.warn('could not queue a rebuild', { root, error: String(e) }));
-    },
-  });
+  const store =
+    cfg.databaseUrl !== undefined
+      ? openStore(cfg)
+      : guardedStore(indexDbPath(cfg), () => openIndexStore(indexDbPath(cfg)), {
+          allowedRootsFile: allowedRootsFile(cfg),
+          log: (m) => log.warn(m),
+          rebuild: (roots) => {
+            for (const root of roots)
+              void tasks
+                .enqueue(JOBS.indexRepository, { root, force: true, priority: 'normal' })
+                .catch((e) => log.warn('could not queue a rebuild', { root, error: String(e) }));
+          },
+        });
   try {
     // Opens (creates, migrates) the index now, so a damaged one is dealt with before any job.
     await store.listRoots();

@@ -8,6 +8,7 @@ import { type Config, configSchema, defaultHome } from './schema.js';
 export interface ConfigFlags {
   config?: string | undefined;
   redisUrl?: string | undefined;
+  databaseUrl?: string | undefined;
   home?: string | undefined;
   roots?: string[] | undefined;
   workers?: string | number | undefined;
@@ -23,6 +24,7 @@ type Raw = Record<string, unknown>;
 /** The environment variables we read, and the setting each one feeds. */
 export const ENV_VARS: Readonly<Record<string, string>> = {
   REDIS_URL: 'redisUrl',
+  CODEINDEX_DATABASE_URL: 'databaseUrl',
   CODEINDEX_HOME: 'home',
   CODEINDEX_ROOTS: 'roots',
   CODEINDEX_WORKERS: 'workers',
@@ -127,6 +129,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   const flagRaw: Raw = {};
   const flagMap: [keyof ConfigFlags, string][] = [
     ['redisUrl', 'redisUrl'],
+    ['databaseUrl', 'databaseUrl'],
     ['home', 'home'],
     ['roots', 'roots'],
     ['workers', 'workers'],

@@ -51,6 +51,14 @@ export const configSchema = z.object({
   /** Unset: embedded private redis-server, then 127.0.0.1:6379. */
   redisUrl: z.string().url().optional(),
   /**
+   * The index in PostgreSQL (`postgres://user@host:5432/db`) instead of the SQLite file under
+   * `home`: one index for many processes and hosts.
+   */
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/i, 'a postgres:// URL (postgres://user@host:5432/dbname)')
+    .optional(),
+  /**
    * The private redis-server (no redisUrl) stops after this many seconds without any client, like
    * a build daemon's max idle time; the next codeindex start brings it back. 0 = never for
    * idleness (it still stops when its data dir is removed).

@@ -3,14 +3,14 @@
  * the index, the matrices, and one request at a time.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openIndexStore } from '../store/index.js';
+import { openIndexAt } from '../store/index.js';
 import type { IndexStore } from '../store/types.js';
 import { createVectorCore, type VectorReply, type VectorRequest } from './vector-service.js';
 
 const { dbPath } = workerData as { dbPath: string };
 let store: IndexStore | null = null;
 const core = createVectorCore((root, model) => {
-  store ??= openIndexStore(dbPath, { readonly: true });
+  store ??= openIndexAt(dbPath, { readonly: true });
   return store.loadVectors(root, model);
 });
 

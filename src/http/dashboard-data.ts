@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
 import type { Queue } from 'bullmq';
-import { indexDbPath } from '../config/paths.js';
 import { errorMessage } from '../errors.js';
 import { embeddingModel } from '../mcp/code-search.js';
 import { describeRootStatus } from '../mcp/tools/index-status.js';
 import type { QueueStats, TaskInfo } from '../queue/task-client.js';
+import { indexMayExist } from '../store/index.js';
 import type { HttpAppDeps } from './deps.js';
 
 /** One indexed root as the dashboard shows it. */
@@ -75,7 +74,7 @@ export async function collectDashboardData(deps: HttpAppDeps): Promise<Dashboard
     out.redis_error = errorMessage(err);
   }
   try {
-    if (existsSync(indexDbPath(deps.cfg))) {
+    if (indexMayExist(deps.cfg)) {
       const store = deps.store();
       const model = embeddingModel(deps.cfg);
       const roots: DashboardRoot[] = [];

@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
 import type { RequestHandler } from 'express';
-import { indexDbPath } from '../config/paths.js';
 import { errorMessage } from '../errors.js';
 import { QUEUES } from '../queue/names.js';
 import { withRedisDeadline } from '../redis/connection.js';
+import { indexMayExist } from '../store/index.js';
 import type { HttpAppDeps } from './deps.js';
 
 /** How long each health check may take before it counts as failed. */
@@ -40,7 +39,7 @@ export async function checkHealth(deps: HttpAppDeps): Promise<HealthReport> {
   })();
   const sqlite = (async (): Promise<HealthReport['checks']['sqlite']> => {
     // No index yet is a healthy state: the first index_repository creates it.
-    if (!existsSync(indexDbPath(deps.cfg))) return { ok: true, roots: 0, note: 'nothing indexed yet' };
+    if (!indexMayExist(deps.cfg)) return { ok: true, roots: 0, note: 'nothing indexed yet' };
     try {
       return { ok: true, roots: (await deps.store().listRoots()).length };
     } catch (err) {

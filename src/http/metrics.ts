@@ -1,12 +1,11 @@
-import { existsSync } from 'node:fs';
 import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { indexDbPath } from '../config/paths.js';
 import { errorMessage } from '../errors.js';
 import { embeddingModel } from '../mcp/code-search.js';
 import { DEAD_LETTER_QUEUE, QUEUES, type QueueName } from '../queue/names.js';
 import type { TaskClient } from '../queue/task-client.js';
 import { withRedisDeadline } from '../redis/connection.js';
+import { indexMayExist } from '../store/index.js';
 import type { HttpAppDeps } from './deps.js';
 
 /** Completed jobs read per queue and scrape; the rest are picked up by the next scrape. */
@@ -186,7 +185,7 @@ export function createMetrics(deps: HttpAppDeps) {
 
   async function refreshIndex(): Promise<void> {
     for (const g of [files, skipped, symbols, refs, chunks, vectors, lastIndexed]) g.reset();
-    if (!existsSync(indexDbPath(deps.cfg))) return;
+    if (!indexMayExist(deps.cfg)) return;
     const store = deps.store();
     const model = embeddingModel(deps.cfg);
     for (const s of await store.rootStatus()) {

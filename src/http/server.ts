@@ -1,15 +1,13 @@
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
-import { indexDbPath } from '../config/paths.js';
 import type { Config } from '../config/schema.js';
 import { CodeindexError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { TaskClient } from '../queue/task-client.js';
 import { createRedis } from '../redis/connection.js';
 import { resolveRedisUrl } from '../redis/embedded.js';
-import { openIndexStore } from '../store/index.js';
+import { indexMayExist, openStore } from '../store/index.js';
 import type { IndexStore } from '../store/types.js';
 import { createHttpApp } from './app.js';
 import { type HttpAppDeps, httpAllowedRoots, pickHooks } from './deps.js';
@@ -81,11 +79,10 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
     opts.store ??
     (() => {
       if (ownedStore) return ownedStore;
-      const path = indexDbPath(cfg);
-      if (!existsSync(path)) {
+      if (!indexMayExist(cfg)) {
         throw new CodeindexError('NOT_INDEXED', 'nothing is indexed yet: POST /index with a folder first');
       }
-      ownedStore = openIndexStore(path, { readonly: true });
+      ownedStore = openStore(cfg, { readonly: true });
       return ownedStore;
     });
 

@@ -1,5 +1,4 @@
 import ignore from 'ignore';
-import { indexDbPath } from '../config/paths.js';
 import type { Config } from '../config/schema.js';
 import { partialCoverageNote } from '../embeddings/coverage.js';
 import { embeddingModelName, isSemanticModel } from '../embeddings/model.js';
@@ -11,6 +10,7 @@ import {
 import { createVectorService, type VectorService } from '../embeddings/vector-service.js';
 import type { LanguageId } from '../indexer/types.js';
 import type { Logger } from '../log.js';
+import { indexLocation } from '../store/index.js';
 import { chunkHit, makeSnippet } from '../store/text-search.js';
 import type { ChunkHit, ChunkRecord, IndexStore, PathScope, RootRow } from '../store/types.js';
 import { groupByFile, mainLanguagesOf, normaliseOrdered, readIntent, scoreCandidate } from './rerank.js';
@@ -83,7 +83,7 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
   // Matrices live in a worker thread: loading one never blocks this thread, and hybrid search
   // ranks its text half here while the worker scans the vectors.
   const vectors: VectorService = createVectorService(
-    indexDbPath(cfg),
+    indexLocation(cfg),
     (root, m) => store().loadVectors(root, m),
     log,
   );

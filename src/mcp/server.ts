@@ -13,7 +13,7 @@ import { TaskClient } from '../queue/task-client.js';
 import { createRedis } from '../redis/connection.js';
 import { rebuildingError, recentQuarantine } from '../store/corruption.js';
 import { guardedStore } from '../store/guarded.js';
-import { openIndexStore } from '../store/index.js';
+import { openIndexStore, openStore } from '../store/index.js';
 import type { IndexStore } from '../store/types.js';
 import { createCodeSearch } from './code-search.js';
 import type { ToolContext } from './context.js';
@@ -87,6 +87,11 @@ export function createCodeindexServer(opts: ServerOptions): {
   let store: IndexStore | null = null;
   const getStore = (): IndexStore => {
     if (store) return store;
+    // PostgreSQL: no file to look for or to set aside; the server answers NOT_INDEXED itself.
+    if (cfg.databaseUrl !== undefined) {
+      store = openStore(cfg, { readonly: true });
+      return store;
+    }
     const path = indexDbPath(cfg);
     if (!existsSync(path)) {
       const moved = recentQuarantine(path);

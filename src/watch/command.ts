@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { describePool, startLocalPool, untilSignal } from '../../workers/local-pool.js';
-import { indexDbPath } from '../config/paths.js';
 import type { Config } from '../config/schema.js';
 import { resolveCommandDirectory } from '../discovery/index.js';
 import { errorMessage, isCodeindexError } from '../errors.js';
@@ -9,13 +8,13 @@ import type { Logger } from '../log.js';
 import { connectTaskClient } from '../queue/connect.js';
 import { JOBS } from '../queue/names.js';
 import { resolveRedisUrl } from '../redis/embedded.js';
-import { openIndexStore } from '../store/index.js';
+import { openStore } from '../store/index.js';
 import { createWatchManager } from './manager.js';
 
 /** True when the root has an index (finished or in progress). */
 async function isIndexed(cfg: Config, root: string): Promise<boolean> {
   try {
-    const store = openIndexStore(indexDbPath(cfg), { readonly: true });
+    const store = openStore(cfg, { readonly: true });
     try {
       return (await store.listRoots()).some((r) => r.path === root);
     } finally {

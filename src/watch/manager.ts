@@ -1,6 +1,5 @@
-import { indexDbPath } from '../config/paths.js';
 import { errorMessage } from '../errors.js';
-import { openIndexStore } from '../store/index.js';
+import { openStore } from '../store/index.js';
 import type { FileState, IndexStore } from '../store/types.js';
 import { LEASE_RENEW_MS, LEASE_RETRY_MS, LEASE_TTL_MS, leaseKey, RootLease } from './lease.js';
 import { JobProducer } from './producer.js';
@@ -42,7 +41,7 @@ export function createWatchManager(deps: WatchManagerDeps, opts: WatchManagerOpt
   /** Indexed files of a root, or null when the root has never finished indexing. */
   async function indexedFiles(root: string): Promise<Map<string, FileState> | null> {
     try {
-      store ??= openIndexStore(indexDbPath(cfg), { readonly: true });
+      store ??= openStore(cfg, { readonly: true });
       const row = (await store.listRoots()).find((r) => r.path === root);
       if (!row || row.lastIndexedAt === null) return null;
       return await store.getFileStates(root);

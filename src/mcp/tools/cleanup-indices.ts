@@ -1,8 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { indexDbPath } from '../../config/paths.js';
 import { JOBS } from '../../queue/names.js';
-import { openIndexStore } from '../../store/index.js';
+import { openStore } from '../../store/index.js';
 import type { CleanupResult } from '../../store/types.js';
 import type { ToolContext } from '../context.js';
 import { runTool, toolResult } from '../results.js';
@@ -67,7 +66,7 @@ export function registerCleanupIndicesTool(server: McpServer, ctx: ToolContext, 
       runTool(async () => {
         ctx.store(); // NOT_INDEXED when there is nothing to clean.
         // The query connection is read-only; cleanup is a short write of its own.
-        const writer = openIndexStore(indexDbPath(ctx.cfg));
+        const writer = openStore(ctx.cfg);
         try {
           const r = await writer.cleanup({ days, dryRun: dry_run });
           for (const root of dry_run ? [] : r.deletedRoots) ctx.onRootRemoved?.(root);

@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import {
+  callTool,
+  copyFixture,
+  makeTestEnv,
+  startMcpClient,
+  type TestEnv,
+  waitForTask,
+} from '../helpers/env.js';
+import { createTestDatabase, type TestDatabase } from '../store/helpers/pg.js';
+
+type Mcp = Awaited<ReturnType<typeof startMcpClient>>;
+
+/** The same question asked of several servers. */
+const SYMBOL_QUERIES = [
+  'UserRepository',
+  'Greeter',
+  'normalize_name',
+  'Policy',
+  'serve',
+  'lookup',
+  'usrrepo',
+];
+const OUTLINES = ['ts/sample.ts', 'python/models.py', 'go/store.go', 'java/com/example/store/Store.java'];
+const REFERENCES = ['UserRepository', 'normalize_name', 'Store', 'helper'];
+const CODE_QUERIES = ['user repository cache', 'normalize name', 'store lookup by key', 'greet the user'];
+
+/** Answers of one server to every question above, in a comparable form. */
+async function answers(client: Client, repo: string) {
+  const out: Record<string, unknown> = {};
+  for (const q of SYMBOL_QUERIES)
+    out[`symbols ${q}`] = (
+      await callTool<{ symbols: unknown[] }>(client, 'search_symbols', { query: q, limit: 20 })
+    ).symbols;
+  for (const f of OUTLINES)
+    out[`outline ${f}`] = (
+      await callTool<{ symbols: unknown[] }>(client, 'get_file_outline', { path: join(repo, f) })
+    ).symbols;
+  for (const name of REFERENCES)
+    out[`refs ${name}`] = (
+      await callTool<{ references: unknown[] }>(client, 'find_references', { symbol: name, limit: 50 })
+    ).references;
+  return out;
+}
+
+/** The files of a text search, best first. */
+async function codeFiles(client: Client, query: string): Promise<string[]> {
+  const r = await callTool<{ files: { path: string }[]; mode: string }>(client, 'search_code', {
+    query,
+    mode: 'text',
+    limit: 5,
+  });
+  assert.equal(r.mode, 'text');
+  return r.files.map((f) => f.path);
+}
+
+describe('the index in PostgreSQL (CODEINDEX_DATABASE_URL) answers over MCP as SQLite does', () => {
+  let db: TestDatabase | null = null;
+  let repo = '';
+  const envs: TestEnv[] = [];
+  const servers: Mcp[] = [];
+  let sqlite: Mcp;
+  let pg: Mcp;
+
+  before(async () => {
+    db = await createTestDatabase();
+    if (db === null) return;
+    const base = makeTestEnv();
+    envs.push(base);
+    repo = copyFixture('langs', base.tmp);
+    base.env.CODEINDEX_ROOTS = repo;
+    const pgEnv = makeTestEnv({ CODEINDEX_DATABASE_URL: db.url, CODEINDEX_ROOTS: repo });
+    envs.push(pgEnv);
+    sqlite = await startMcpClient(base.env);
+    servers.push(sqlite);
+    pg = await startMcpClient(pgEnv.env);
+    servers.push(pg);
+    for (const s of [sqlite, pg]) {
+      const t = await callTool(s.client, 'index_repository', { path: repo });
+      const end = await waitForTask(s.client, String(t.task_id), 120_000);
+      assert.equal(end.state, 'SUCCESS', JSON.stringify(end));
+    }
+  });
+  after(async () => {
+    for (const s of servers) await s.close().catch(() => {});
+    for (const e of envs) await e.cleanup();
+    await db?.drop();
+  });
+
+  test('symbols, outlines and references are the same; text search agrees on the best files', async (t) => {
+    if (db === null) return t.skip('no PostgreSQL answers at 127.0.0.1:5432');
+    const a = await answers(sqlite.client, repo);
+    const b = await answers(pg.client, repo);
+    for (const key of Object.keys(a)) assert.deepEqual(b[key], a[key], key);
+    // Real answers, not two empty lists.
+    assert.ok((a['symbols UserRepository'] as unknown[]).length > 0);
+    const withRefs = REFERENCES.filter((n) => (a[`refs ${n}`] as unknown[]).length > 0);
+    assert.ok(withRefs.length >= 2, `references found for ${withRefs.join(', ')}`);
+    assert.ok((a['outline go/store.go'] as unknown[]).length > 3);
+    let sameTop = 0;
+    for (const q of CODE_QUERIES) {
+      const x = await codeFiles(sqlite.client, q);
+      const y = await codeFiles(pg.client, q);
+      assert.ok(x.length > 0 && y.length > 0, q);
+      if (x[0] === y[0]) sameTop++;
+      const overlap = x.filter((p) => y.includes(p)).length / Math.max(x.length, y.length);
+      assert.ok(overlap >= 0.6, `"${q}": top files ${JSON.stringify(x)} vs ${JSON.stringify(y)}`);
+    }
+    assert.ok(sameTop >= CODE_QUERIES.length - 1, `same best file for ${sameTop}/${CODE_QUERIES.length}`);
+    // The PostgreSQL server wrote no SQLite file: its answers came from the database.
+    assert.equal(existsSync(join(envs[1]!.home, 'index.db')), false);
+    assert.equal(existsSync(join(envs[0]!.home, 'index.db')), true);
+    const status = await callTool<{ roots: { root: string; files: { indexed: number } }[] }>(
+      pg.client,
+      'index_status',
+      {},
+    );
+    const mine = status.roots.find((r) => r.root === repo);
+    assert.ok(mine && mine.files.indexed > 20, JSON.stringify(status));
+  });
+
+  test('a second server with its own data dir and no workers answers from the same database', async (t) => {
+    if (db === null) return t.skip('no PostgreSQL answers at 127.0.0.1:5432');
+    const other = makeTestEnv({
+      CODEINDEX_DATABASE_URL: db.url,
+      CODEINDEX_ROOTS: repo,
+      CODEINDEX_WORKERS: '0',
+    });
+    envs.push(other);
+    const second = await startMcpClient(other.env);
+    servers.push(second);
+    assert.notEqual(other.home, envs[1]?.home);
+    assert.deepEqual(await answers(second.client, repo), await answers(pg.client, repo));
+    assert.deepEqual(
+      await codeFiles(second.client, 'normalize name'),
+      await codeFiles(pg.client, 'normalize name'),
+    );
+  });
+});
