@@ -13,6 +13,7 @@ export type CodeindexErrorCode =
   | 'TASK_NOT_FOUND'
   | 'TASK_EXPIRED'
   | 'REDIS_UNAVAILABLE'
+  | 'STORE_UNAVAILABLE'
   | 'INVALID_PAYLOAD'
   | 'FILE_SKIPPED'
   | 'EMBEDDING_PROVIDER'

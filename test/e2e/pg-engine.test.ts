@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
   callTool,
+  callToolError,
   copyFixture,
   makeTestEnv,
   startMcpClient,
@@ -139,5 +140,31 @@ describe('the index in PostgreSQL (CODEINDEX_DATABASE_URL) answers over MCP as S
       await codeFiles(second.client, 'normalize name'),
       await codeFiles(pg.client, 'normalize name'),
     );
+  });
+
+  test('PostgreSQL down: query tools answer one line starting STORE_UNAVAILABLE, job tools still queue', async () => {
+    // A port nothing listens on: connection refused at once.
+    const down = makeTestEnv({
+      CODEINDEX_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/codeindex',
+      CODEINDEX_ROOTS: repo || process.cwd(),
+      CODEINDEX_WORKERS: '0',
+    });
+    envs.push(down);
+    const s = await startMcpClient(down.env);
+    servers.push(s);
+    for (let i = 0; i < 2; i++) {
+      const text = await callToolError(s.client, 'search_symbols', { query: 'UserRepository' });
+      assert.match(
+        text,
+        /^STORE_UNAVAILABLE: PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:1\/codeindex is not usable \(.*ECONNREFUSED.*\): start it or fix CODEINDEX_DATABASE_URL/,
+      );
+      assert.equal(text.includes('\n'), false);
+    }
+    // The queue does not need the index: the job waits for a worker and a database.
+    const t = await callTool<{ task_id: string; state: string }>(s.client, 'index_repository', {
+      path: repo || process.cwd(),
+    });
+    assert.match(t.task_id, /\S+/);
+    assert.equal(t.state, 'PENDING');
   });
 });

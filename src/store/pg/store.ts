@@ -63,7 +63,13 @@ function redacted(url: string): string {
  * `dbPath` is the URL without its password.
  */
 export function openPgStore(url: string, opts: OpenPgStoreOptions = {}): IndexStore {
-  const pool = new pg.Pool({ connectionString: url, max: opts.maxConnections ?? 4, types });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.maxConnections ?? 4,
+    types,
+    // A server that does not answer fails the call in seconds instead of hanging it.
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
   // An idle connection the server drops (restart, idle timeout) must not crash the process: the
   // next query gets a new one.
   pool.on('error', () => {});
@@ -100,7 +106,7 @@ export function openPgStore(url: string, opts: OpenPgStoreOptions = {}): IndexSt
     return writer;
   }
 
-  return {
+  return unavailableAsOneLine(url, {
     dbPath: redacted(url),
     readonly,
     writeBatch: async (rootPath, writes, removals) =>
@@ -213,5 +219,61 @@ export function openPgStore(url: string, opts: OpenPgStoreOptions = {}): IndexSt
       closed = true;
       await pool.end();
     },
-  };
+  });
+}
+
+const CONNECT_TIMEOUT_MS = 5000;
+
+/** Error codes that mean the server cannot be reached or is not serving (not a bad query). */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '3D000',
+]);
+
+/** Whether an error from `pg` means PostgreSQL is unreachable rather than the query being wrong. */
+export function isUnreachable(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (UNREACHABLE.has(code) || code.startsWith('08'))) return true;
+  const message = err instanceof Error ? err.message : '';
+  return /Connection terminated|timeout exceeded when trying to connect|connect ETIMEDOUT/i.test(message);
+}
+
+/**
+ * Every method of the store, with an unreachable server reported as one line starting
+ * STORE_UNAVAILABLE that says what to do; other errors pass through unchanged.
+ */
+function unavailableAsOneLine(url: string, store: IndexStore): IndexStore {
+  const wrapped: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(store)) {
+    wrapped[key] =
+      typeof value !== 'function'
+        ? value
+        : async (...args: unknown[]) => {
+            try {
+              return await (value as (...a: unknown[]) => Promise<unknown>)(...args);
+            } catch (err) {
+              if (!isUnreachable(err)) throw err;
+              const detail =
+                err instanceof Error && err.message !== ''
+                  ? err.message
+                  : String((err as { code?: unknown }).code);
+              throw new CodeindexError(
+                'STORE_UNAVAILABLE',
+                `PostgreSQL at ${redacted(url)} is not usable (${detail}): start it or fix CODEINDEX_DATABASE_URL, then call again`,
+                { cause: err },
+              );
+            }
+          };
+  }
+  return wrapped as unknown as IndexStore;
 }
