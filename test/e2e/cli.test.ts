@@ -140,7 +140,13 @@ describe('the command line', () => {
   });
 
   test('index_repository with wait sends MCP progress notifications and returns the summary', async () => {
-    const mcp = await startMcpClient({ ...env.env, CODEINDEX_ROOTS: repo, CODEINDEX_BATCH_SIZE: '2' });
+    // A SQLite index of its own: with a shared database the first test's index would leave nothing to do.
+    const mcp = await startMcpClient({
+      ...env.env,
+      CODEINDEX_DATABASE_URL: '',
+      CODEINDEX_ROOTS: repo,
+      CODEINDEX_BATCH_SIZE: '2',
+    });
     try {
       const seen: { progress: number }[] = [];
       const r = await mcp.client.callTool(

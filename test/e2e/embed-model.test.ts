@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openIndexStore } from '../../src/store/index.js';
+import { openIndexAt } from '../../src/store/index.js';
 import { writeTinyModel } from '../embeddings/onnx-fixture.js';
 import {
   callTool,
@@ -90,7 +90,9 @@ describe('an ONNX model directory, end to end (CODEINDEX_EMBED_MODEL_DIR)', () =
       await sleep(200);
     }
     assert.equal(e.model, 'local-hash-v1-512');
-    const store = openIndexStore(join(env.home, 'index.db'), { readonly: true });
+    const store = openIndexAt(env.env.CODEINDEX_DATABASE_URL ?? join(env.home, 'index.db'), {
+      readonly: true,
+    });
     try {
       // The job drops the old model's vectors right after its last batch.
       const until = Date.now() + 10_000;

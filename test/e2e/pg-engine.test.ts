@@ -70,7 +70,8 @@ describe('the index in PostgreSQL (CODEINDEX_DATABASE_URL) answers over MCP as S
   before(async () => {
     db = await createTestDatabase();
     if (db === null) return;
-    const base = makeTestEnv();
+    // SQLite, whatever engine the other tests run on.
+    const base = makeTestEnv({ CODEINDEX_DATABASE_URL: '' });
     envs.push(base);
     repo = copyFixture('langs', base.tmp);
     base.env.CODEINDEX_ROOTS = repo;

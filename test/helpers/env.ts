@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -28,8 +28,27 @@ export interface TestEnv {
   cleanup(): Promise<void>;
 }
 
+/**
+ * With `CODEINDEX_TEST_ENGINE=postgres`, every test environment gets a PostgreSQL database of its
+ * own (created here, dropped by `cleanup`), so the same end-to-end tests run on both engines.
+ */
+function testDatabase(): { url: string; drop(): void } | null {
+  if (process.env.CODEINDEX_TEST_ENGINE !== 'postgres') return null;
+  const admin = process.env.CODEINDEX_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `codeindex_e2e_${randomUUID().replaceAll('-', '')}`;
+  const psql = (sql: string) => {
+    const r = spawnSync('psql', [admin, '-v', 'ON_ERROR_STOP=1', '-qc', sql], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`psql ${sql}: ${r.stderr || r.error}`);
+  };
+  psql(`CREATE DATABASE ${name}`);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => psql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
 /** A private data dir and queue prefix, so tests never see each other's jobs or indexes. */
 export function makeTestEnv(extra: Record<string, string> = {}): TestEnv {
+  const db = extra.CODEINDEX_DATABASE_URL === undefined ? testDatabase() : null;
   const tmp = mkdtempSync(join(tmpdir(), 'ci-test-'));
   const home = join(tmp, 'home');
   const prefix = `test-${randomUUID().slice(0, 8)}`;
@@ -47,6 +66,7 @@ export function makeTestEnv(extra: Record<string, string> = {}): TestEnv {
       ? { CODEINDEX_EMBEDDINGS_MODEL: 'local-hash' }
       : {}),
     CODEINDEX_CLEANUP_CRON: '',
+    ...(db ? { CODEINDEX_DATABASE_URL: db.url } : {}),
     ...extra,
   };
   return {
@@ -57,6 +77,7 @@ export function makeTestEnv(extra: Record<string, string> = {}): TestEnv {
     async cleanup() {
       await deletePrefix(env.REDIS_URL ?? testRedisUrl(), prefix).catch(() => {});
       rmSync(tmp, { recursive: true, force: true });
+      db?.drop();
     },
   };
 }

@@ -10,6 +10,8 @@ test('store performance smoke: 100k-symbol batch and symbol search at 100k symbo
   const lines: string[] = [];
   const r = await runStorePerf(100_000, (s) => lines.push(s));
   for (const l of lines) console.error(`  ${l}`);
-  assert.ok(r.rowsPerSec > 20_000, `write throughput ${r.rowsPerSec} rows/s`);
+  // ~100k rows/s on an idle 2-core machine, 14k seen with the whole suite and more running beside
+  // it; an accidental scan per row would be under 1k.
+  assert.ok(r.rowsPerSec > 5_000, `write throughput ${r.rowsPerSec} rows/s`);
   assert.ok(r.p95 < 50, `searchSymbols p95 ${r.p95.toFixed(1)} ms`);
 });

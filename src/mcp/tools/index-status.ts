@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { coverageReport, formatEta } from '../../embeddings/coverage.js';
+import { CodeindexError } from '../../errors.js';
 import type { RootFailures } from '../../queue/task-client.js';
 import type { IndexStore, RootStatus } from '../../store/types.js';
 import type { CodeSearch } from '../code-search.js';
@@ -106,6 +107,12 @@ export function registerIndexStatusTool(server: McpServer, ctx: ToolContext, sea
     async ({ path }) =>
       runTool(async () => {
         const store = ctx.store();
+        // A database that has never held a root is what a missing SQLite file is: nothing yet.
+        if (ctx.cfg.databaseUrl !== undefined && path === undefined && (await store.listRoots()).length === 0)
+          throw new CodeindexError(
+            'NOT_INDEXED',
+            'nothing is indexed yet: call index_repository with the project folder first',
+          );
         // Only roots this client may see: a path names one of them; without one, all it may see.
         const scope = await queryScope(ctx, path);
         const statuses = (await store.rootStatus(path ? scope?.[0] : undefined)).filter(
