@@ -231,10 +231,13 @@ export class RootWatcher {
     });
     ready = true;
     if (!live() || baseline === null) return;
-    // Indexed files chokidar did not find are gone (or ignored now).
+    // Indexed files chokidar did not find are gone (or ignored now). Rules are read afresh for the
+    // check: a file the scan still reported (its rules read before the ignore file's new bytes
+    // reached every cache) but that the current rules ignore leaves the index too.
+    this.matcher.invalidate();
     let gone = 0;
     for (const rel of baseline.keys()) {
-      if (!seen.has(rel)) {
+      if (!seen.has(rel) || this.isIgnoredNow(rel)) {
         this.coalescer.noteRemove(rel);
         gone++;
       }
@@ -396,6 +399,15 @@ export class RootWatcher {
       return this.matcher.isIgnored(rel, false);
     } catch {
       return true;
+    }
+  }
+
+  /** Whether the current rules ignore an indexed file (a failed read of the rules keeps it). */
+  private isIgnoredNow(rel: string): boolean {
+    try {
+      return this.matcher.isIgnored(rel, false);
+    } catch {
+      return false;
     }
   }
 

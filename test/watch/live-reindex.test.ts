@@ -174,10 +174,14 @@ describe('live re-indexing over MCP', () => {
     );
     put(repo, '.gitignore', 'src/later-ignored.ts\n*.local.ts\n');
     // generated/ is no longer ignored: its file joins the index; later-ignored.ts leaves it.
+    let last = '';
     await eventually('the new rules', async () => {
       const gone = (await symbolPaths(mcp.client, 'laterIgnored')).length === 0;
       const back = (await symbolPaths(mcp.client, 'insideGenerated')).length === 1;
+      last = `laterIgnored gone: ${gone}, insideGenerated back: ${back}`;
       return gone && back;
+    }).catch((err: Error) => {
+      throw new Error(`${err.message} (${last})`);
     });
     put(repo, 'generated/more.ts', ts('generatedLater'));
     await eventually(
