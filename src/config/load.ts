@@ -25,6 +25,8 @@ type Raw = Record<string, unknown>;
 export const ENV_VARS: Readonly<Record<string, string>> = {
   REDIS_URL: 'redisUrl',
   CODEINDEX_DATABASE_URL: 'databaseUrl',
+  CODEINDEX_SHIP_SOURCES: 'shipSources',
+  CODEINDEX_BLOB_TTL_SECONDS: 'blobTtlSeconds',
   CODEINDEX_HOME: 'home',
   CODEINDEX_ROOTS: 'roots',
   CODEINDEX_WORKERS: 'workers',

@@ -59,6 +59,15 @@ export const configSchema = z.object({
     .regex(/^postgres(ql)?:\/\/\S+$/i, 'a postgres:// URL (postgres://user@host:5432/dbname)')
     .optional(),
   /**
+   * Whether producers ship source files to workers through Redis (content-addressed blobs) instead
+   * of workers reading them from the producer's paths. `auto`: on with a `databaseUrl` (workers
+   * may run on hosts that cannot see the source tree), off with the SQLite index (its workers share
+   * the host). See docs/operations.md, "Workers without a shared disk".
+   */
+  shipSources: z.enum(['auto', 'on', 'off']).default('auto'),
+  /** How long shipped sources stay in Redis waiting for a worker (seconds). */
+  blobTtlSeconds: positiveInt.default(6 * 3600),
+  /**
    * The private redis-server (no redisUrl) stops after this many seconds without any client, like
    * a build daemon's max idle time; the next codeindex start brings it back. 0 = never for
    * idleness (it still stops when its data dir is removed).

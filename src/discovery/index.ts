@@ -18,6 +18,7 @@ export {
 } from './paths.js';
 export {
   BINARY_SNIFF_BYTES,
+  decodeSource,
   type ReadSourceOptions,
   type ReadSourceResult,
   readSourceFile,

@@ -14,6 +14,8 @@ export const BINARY_SNIFF_BYTES = 8192;
 export interface ReadSourceOptions {
   /** Files larger than this are not read (`too_large`). */
   maxBytes: number;
+  /** Also return the bytes read (a copy), for shipping them to a worker. */
+  keepBytes?: boolean;
 }
 
 /** A file that was read and decoded. */
@@ -26,6 +28,8 @@ export interface SourceText {
   mtimeMs: number;
   /** sha256 hex of the bytes on disk (BOM included), the content address of the file. */
   sha256: string;
+  /** The bytes on disk, with `keepBytes`. */
+  bytes?: Buffer;
 }
 
 /** A file that is not indexed, and why. */
@@ -99,8 +103,12 @@ function checkStats(stats: Stats, maxBytes: number): SourceSkip | undefined {
 // One fatal decoder for every file: decode() without { stream: true } starts afresh each call.
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Binary, UTF-8 and BOM checks on the bytes read. The bytes are not kept (they may be reused). */
-function decode(bytes: Buffer, mtimeMs: number): ReadSourceResult {
+/**
+ * Binary, UTF-8 and BOM checks on a file's bytes, and its content hash: what reading a file from
+ * disk does after the read, for bytes that came another way (shipped through Redis). The bytes are
+ * not kept (they may be reused).
+ */
+export function decodeSource(bytes: Buffer, mtimeMs: number): ReadSourceResult {
   const size = bytes.length;
   if (size === 0) return skip('empty', 0, mtimeMs);
   if (bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0)) {
@@ -163,7 +171,9 @@ export function readSourceFileSync(absPath: string, opts: ReadSourceOptions): Re
       if (n === 0) break; // the file shrank since fstat
       filled += n;
     }
-    return decode(buffer.subarray(0, filled), stats.mtimeMs);
+    const read = decodeSource(buffer.subarray(0, filled), stats.mtimeMs);
+    if (read.ok && opts.keepBytes) read.bytes = Buffer.from(buffer.subarray(0, filled));
+    return read;
   } catch (err) {
     const code = errnoCode(err);
     if (code !== undefined && PROCESS_ERRORS.has(code)) throw err;
@@ -201,7 +211,9 @@ export async function readSourceFile(absPath: string, opts: ReadSourceOptions): 
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
-    return decode(buffer.subarray(0, filled), stats.mtimeMs);
+    const read = decodeSource(buffer.subarray(0, filled), stats.mtimeMs);
+    if (read.ok && opts.keepBytes) read.bytes = buffer.subarray(0, filled);
+    return read;
   } catch (err) {
     const code = errnoCode(err);
     if (code !== undefined && PROCESS_ERRORS.has(code)) throw err;

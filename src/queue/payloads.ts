@@ -10,6 +10,11 @@ const relPath = z
     'must be relative to the root, without ..',
   );
 const priority = z.enum(['high', 'normal', 'low']);
+/**
+ * Set by the producer when it shipped the files through Redis (see `source-blobs.ts`): the worker
+ * reads what Redis holds for each path, never its own disk.
+ */
+const shipped = z.boolean().default(false);
 
 /** Zod schema of each job kind's payload; producers and workers both parse with these. */
 export const PAYLOADS = {
@@ -17,13 +22,18 @@ export const PAYLOADS = {
     root: absPath,
     force: z.boolean().default(false),
     priority: priority.default('normal'),
+    /** The scan, made and shipped by the producer: the job reads it instead of scanning. */
+    manifest: z
+      .object({ id: z.string().regex(/^[0-9a-f]{32}$/), sha256: z.string().regex(/^[0-9a-f]{64}$/) })
+      .optional(),
   }),
   [JOBS.indexBatch]: z.object({
     root: absPath,
     paths: z.array(relPath).min(1),
     force: z.boolean().default(false),
+    shipped,
   }),
-  [JOBS.indexFile]: z.object({ root: absPath, path: relPath }),
+  [JOBS.indexFile]: z.object({ root: absPath, path: relPath, shipped }),
   [JOBS.removeFiles]: z.object({
     root: absPath,
     paths: z.array(relPath).default([]),

@@ -4,6 +4,8 @@ import type { Redis } from 'ioredis';
 import type { Config, JobPolicy } from '../config/schema.js';
 import { CodeindexError } from '../errors.js';
 import { withRedisDeadline } from '../redis/connection.js';
+import { indexMayExist, openStore } from '../store/engine.js';
+import type { IndexStore } from '../store/types.js';
 import { registerAllowedRoot } from './allowed-roots.js';
 import { BACKOFF_TYPE } from './backoff.js';
 import {
@@ -20,7 +22,9 @@ import {
 } from './names.js';
 import { PAYLOADS, type PayloadInput } from './payloads.js';
 import { averageRate, etaSeconds } from './progress-rate.js';
+import { type ShipStats, SourceShipper } from './ship-sources.js';
 import { identityOf, resignJobData, signJobData } from './signing.js';
+import { SourceBlobs } from './source-blobs.js';
 import { REVOKED_MARKER, type TaskState, toTaskState } from './task-state.js';
 
 /** How long we remember that a task id was issued, to tell "expired" from "never existed". */
@@ -65,6 +69,18 @@ export interface EnqueueOptions {
   /** Keep the result this long after the job completes, instead of `resultTtlSeconds` (MCP task ttl). */
   resultTtlSeconds?: number;
 }
+
+/**
+ * Whether producers of this configuration ship sources to workers through Redis (see
+ * `source-blobs.ts`): `shipSources` on, or `auto` with the index in PostgreSQL, where workers may
+ * run on hosts that cannot see the source tree.
+ */
+export function shipsSources(cfg: Pick<Config, 'shipSources' | 'databaseUrl'>): boolean {
+  return cfg.shipSources === 'on' || (cfg.shipSources === 'auto' && cfg.databaseUrl !== undefined);
+}
+
+/** Deadline of one Redis round trip while shipping (a round carries up to 8 MB). */
+const SHIP_DEADLINE_MS = 30_000;
 
 /** The policy that applies to a job kind. */
 export function policyFor(cfg: Config, name: JobName): JobPolicy {
@@ -141,6 +157,58 @@ export class TaskClient {
     return [this.cfg.queuePrefix, 'ci', ...parts].join(':');
   }
 
+  private shipper: SourceShipper | null = null;
+  private shipStore: IndexStore | null = null;
+  /** Totals of what this producer shipped (tests and benchmarks read them). */
+  readonly shipped: ShipStats = { files: 0, bytesRead: 0, blobs: 0, bytesShipped: 0 };
+
+  /** The shipped sources in Redis, as workers read them. */
+  sourceBlobs(): SourceBlobs {
+    return new SourceBlobs(this.connection, this.cfg.queuePrefix, this.cfg.blobTtlSeconds, (op) =>
+      withRedisDeadline(this.redisUrl, op, SHIP_DEADLINE_MS),
+    );
+  }
+
+  private getShipper(): SourceShipper {
+    this.shipper ??= new SourceShipper(this.cfg, this.sourceBlobs(), () => {
+      if (this.shipStore === null && indexMayExist(this.cfg))
+        this.shipStore = openStore(this.cfg, { readonly: true });
+      return this.shipStore;
+    });
+    return this.shipper;
+  }
+
+  /**
+   * A producer's part of indexing without a shared disk: reads the files a job will index where
+   * they are and ships them, returning the payload that names what was shipped. Runs on every
+   * enqueue of these kinds (also a retry from the dead letters: it ships what the files hold now).
+   */
+  private async shipFor(name: JobName, payload: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const shipper = this.getShipper();
+    const root = payload.root as string;
+    const add = (s: ShipStats) => {
+      for (const k of Object.keys(this.shipped) as (keyof ShipStats)[]) this.shipped[k] += s[k];
+    };
+    switch (name) {
+      case JOBS.indexRepository: {
+        const { manifest, stats } = await shipper.shipRepository(root, payload.force === true);
+        add(stats);
+        return { ...payload, manifest };
+      }
+      case JOBS.indexBatch:
+        add(await shipper.shipFiles(root, payload.paths as string[], payload.force === true));
+        return { ...payload, shipped: true };
+      case JOBS.indexFile:
+        add(await shipper.shipFiles(root, [payload.path as string], false));
+        return { ...payload, shipped: true };
+      case JOBS.removeFiles:
+        await shipper.markGone(root, payload.paths as string[]);
+        return payload;
+      default:
+        return payload;
+    }
+  }
+
   private rootFailuresKey(root: string): string {
     return this.key('root-failures', createHash('sha256').update(root).digest('hex').slice(0, 32));
   }
@@ -191,6 +259,7 @@ export class TaskClient {
     const root = (parsed.data as { root?: unknown }).root;
     if (typeof root === 'string') registerAllowedRoot(this.cfg, root);
     let data: Record<string, unknown> = { ...parsed.data };
+    if (shipsSources(this.cfg)) data = await this.shipFor(name, data);
     if (this.cfg.secret)
       data = signJobData(this.cfg.secret, { prefix: this.cfg.queuePrefix, queue, name, id }, data);
     // A payload that names its priority (index-repository) runs at that priority itself, not only its batches.
@@ -561,7 +630,12 @@ export class TaskClient {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...Object.values(this.queues), this.deadLetter].map((q) => q.close()));
+    const store = this.shipStore;
+    this.shipStore = null;
+    await Promise.allSettled([
+      ...[...Object.values(this.queues), this.deadLetter].map((q) => q.close()),
+      ...(store ? [store.close()] : []),
+    ]);
   }
 }
 

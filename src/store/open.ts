@@ -123,7 +123,7 @@ export function openIndexStore(dbPath: string, opts: OpenIndexStoreOptions = {})
       }
     },
     listRoots: async () => listRoots(ctx),
-    getFileStates: async (rootPath) => getFileStates(ctx, rootPath),
+    getFileStates: async (rootPath, relPaths) => getFileStates(ctx, rootPath, relPaths),
     getFileState: async (rootPath, relPath) => getFileState(ctx, rootPath, relPath),
     searchSymbols: async (q) => searchSymbols(ctx, q),
     fileOutline: async (absPath) => fileOutline(ctx, absPath),

@@ -47,7 +47,19 @@ interface FileStateRow {
 }
 
 /** What the skip-unchanged check needs for every file of a root (empty when the root is unknown). */
-export function getFileStates(ctx: QueryContext, rootPath: string): Map<string, FileState> {
+export function getFileStates(
+  ctx: QueryContext,
+  rootPath: string,
+  relPaths?: readonly string[],
+): Map<string, FileState> {
+  if (relPaths) {
+    const out = new Map<string, FileState>();
+    for (const p of relPaths) {
+      const s = getFileState(ctx, rootPath, p);
+      if (s) out.set(p, s);
+    }
+    return out;
+  }
   const rows = ctx.statements
     .get<FileStateRow>(
       `SELECT f.path, f.size, f.mtime_ms, f.sha256, f.status

@@ -303,7 +303,8 @@ export interface IndexStore {
   /** Removes a root and everything under it. False when it was not indexed. */
   removeRoot(rootPath: string): Promise<boolean>;
 
-  getFileStates(rootPath: string): Promise<Map<string, FileState>>;
+  /** The stored state of every file of a root, or of the listed paths only (absent ones left out). */
+  getFileStates(rootPath: string, relPaths?: readonly string[]): Promise<Map<string, FileState>>;
   getFileState(rootPath: string, relPath: string): Promise<FileState | null>;
 
   searchSymbols(q: SymbolQuery): Promise<SymbolSearchResult>;

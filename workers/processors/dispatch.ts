@@ -62,9 +62,12 @@ export async function dispatchJob(
   if (await deps.tasks.isRevoked(job.id, job.parent?.id)) {
     throw new UnrecoverableError(`${REVOKED_MARKER} cancelled before it ran`);
   }
-  // Secret or not, a worker reads only under roots this installation allows.
+  // Secret or not, a worker reads only under roots this installation allows. A job whose files
+  // were shipped reads nothing from this host's disk (the same path here may be another tree).
   const root = (parsed.data as { root?: unknown }).root;
-  if (typeof root === 'string') {
+  const shipped = (parsed.data as { shipped?: boolean; manifest?: unknown }).shipped === true;
+  const withManifest = (parsed.data as { manifest?: unknown }).manifest !== undefined;
+  if (typeof root === 'string' && !shipped && !withManifest) {
     const why = await deps.roots.check(root);
     if (why) throw new UnrecoverableError(`rejected ${name} job ${job.id}: ${why}`);
   }
@@ -73,13 +76,14 @@ export async function dispatchJob(
     case JOBS.indexRepository:
       return processIndexRepository(job, token, p, deps, signal);
     case JOBS.indexBatch: {
-      const d = parsed.data as { root: string; paths: string[]; force: boolean };
+      const d = parsed.data as { root: string; paths: string[]; force: boolean; shipped: boolean };
       if (deps.cfg.testJobs && d.paths.some((p) => p.includes(TEST_FAIL_BATCH_MARKER))) {
         throw new Error(`batch failure injected for a test (a path holds ${TEST_FAIL_BATCH_MARKER})`);
       }
       const res = await indexFiles(d.root, d.paths, filesDeps(deps), {
         force: d.force,
         signal,
+        ...(d.shipped ? { shipped: deps.tasks.sourceBlobs() } : {}),
         onProgress: (n) =>
           void job.updateProgress({ current: n, total: d.paths.length, status: 'indexing' }).catch(() => {}),
       });
@@ -89,8 +93,12 @@ export async function dispatchJob(
       return res;
     }
     case JOBS.indexFile: {
-      const d = parsed.data as { root: string; path: string };
-      const res = await indexFiles(d.root, [d.path], filesDeps(deps), { force: false, signal });
+      const d = parsed.data as { root: string; path: string; shipped: boolean };
+      const res = await indexFiles(d.root, [d.path], filesDeps(deps), {
+        force: false,
+        signal,
+        ...(d.shipped ? { shipped: deps.tasks.sourceBlobs() } : {}),
+      });
       if (res.chunks > 0) await enqueueEmbeddings(deps, d.root);
       return res;
     }

@@ -1,10 +1,11 @@
 import { lstatSync, realpathSync } from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { readSourceFileSync } from '../../src/discovery/index.js';
+import { decodeSource, readSourceFileSync, type SourceText } from '../../src/discovery/index.js';
 import { errorMessage } from '../../src/errors.js';
 import { detectLanguage, type Extractor, isCandidateSource } from '../../src/indexer/index.js';
 import type { LanguageId } from '../../src/indexer/types.js';
-import type { FileWrite, IndexStore, SkipReason } from '../../src/store/types.js';
+import type { ShippedSource, SourceBlobs } from '../../src/queue/source-blobs.js';
+import type { FileState, FileWrite, IndexStore, SkipReason } from '../../src/store/types.js';
 import { noteParsedBytes } from '../native-memory.js';
 
 /** What indexing a list of files did; summed up into the repository summary. */
@@ -72,6 +73,8 @@ export interface IndexFilesDeps {
 
 /** Parsing is synchronous; yield this often so BullMQ can renew the job lock and see a cancel. */
 const YIELD_EVERY_MS = 25;
+/** Files whose stored states (and shipped contents) are fetched in one round trip. */
+const WINDOW = 64;
 
 /**
  * Reads, parses and extracts each file, then writes all of them in ONE transaction.
@@ -83,7 +86,13 @@ export async function indexFiles(
   root: string,
   relPaths: readonly string[],
   deps: IndexFilesDeps,
-  opts: { force: boolean; signal?: AbortSignal; onProgress?: (done: number) => void },
+  opts: {
+    force: boolean;
+    signal?: AbortSignal;
+    onProgress?: (done: number) => void;
+    /** The producer shipped the files: read them from Redis, never from this host's disk. */
+    shipped?: SourceBlobs;
+  },
 ): Promise<FilesResult> {
   const res = emptyFilesResult();
   const writes: FileWrite[] = [];
@@ -96,13 +105,26 @@ export async function indexFiles(
   } catch {
     // A root that is gone: each file reads as removed below.
   }
-  for (const rel of relPaths) {
+  let window: Window | null = null;
+  for (const [i, rel] of relPaths.entries()) {
     if (opts.signal?.aborted) break;
+    if (i % WINDOW === 0) window = await loadWindow(root, relPaths.slice(i, i + WINDOW), deps, opts);
     done++;
     res.files++;
-    const abs = `${root}/${rel}`;
+    const prev = window?.states.get(rel) ?? null;
     try {
-      const write = await indexOne(root, realRoot, rel, abs, deps, opts.force, res);
+      const write = opts.shipped
+        ? indexShipped(
+            rel,
+            window?.sources?.get(rel),
+            window?.blobs,
+            prev,
+            deps,
+            opts.force,
+            res,
+            opts.shipped,
+          )
+        : indexOne(realRoot, rel, `${root}/${rel}`, prev, deps, opts.force, res);
       if (write === 'removed') removals.push(rel);
       else if (write) writes.push(write);
     } catch (err) {
@@ -133,16 +155,67 @@ export async function indexFiles(
   return res;
 }
 
-async function indexOne(
+/** What a window of files needs from elsewhere: stored states, and shipped entries and contents. */
+interface Window {
+  states: Map<string, FileState>;
+  sources?: Map<string, ShippedSource>;
+  blobs?: Map<string, Buffer>;
+}
+
+async function loadWindow(
   root: string,
-  realRoot: string,
+  paths: readonly string[],
+  deps: IndexFilesDeps,
+  opts: { force: boolean; shipped?: SourceBlobs },
+): Promise<Window> {
+  const states = await deps.store.getFileStates(root, paths);
+  if (!opts.shipped) return { states };
+  const sources = await opts.shipped.getSources(root, paths);
+  // Only contents that will be parsed: the index may hold this one already.
+  const needed: string[] = [];
+  for (const [path, s] of sources) {
+    if (!('sha256' in s)) continue;
+    const prev = states.get(path);
+    if (opts.force || prev?.status !== 'indexed' || prev.sha256 !== s.sha256) needed.push(s.sha256);
+  }
+  return { states, sources, blobs: await opts.shipped.getBlobs(needed) };
+}
+
+/** One file as the producer shipped it: the same outcomes as reading it from disk. */
+function indexShipped(
   rel: string,
-  abs: string,
+  src: ShippedSource | undefined,
+  blobs: Map<string, Buffer> | undefined,
+  prev: FileState | null,
   deps: IndexFilesDeps,
   force: boolean,
   res: FilesResult,
-): Promise<FileWrite | 'removed' | null> {
-  const prev = await deps.store.getFileState(root, rel);
+  shipped: SourceBlobs,
+): FileWrite | 'removed' | null {
+  const expired = `its shipped content expired from Redis before a worker read it (kept ${shipped.ttlSeconds}s, CODEINDEX_BLOB_TTL_SECONDS): index the root again`;
+  if (!src) throw new Error(expired);
+  if ('gone' in src) return prev ? 'removed' : null;
+  if ('skip' in src) return skip(res, rel, src.skip, src.size, src.mtimeMs);
+  if (!force && prev && prev.status === 'indexed' && prev.sha256 === src.sha256) {
+    res.unchanged++;
+    return null;
+  }
+  const bytes = blobs?.get(src.sha256);
+  if (!bytes) throw new Error(expired);
+  const read = decodeSource(bytes, src.mtimeMs);
+  if (!read.ok) return skip(res, rel, read.reason, read.size, read.mtimeMs);
+  return extract(rel, read, prev, deps, force, res);
+}
+
+function indexOne(
+  realRoot: string,
+  rel: string,
+  abs: string,
+  prev: FileState | null,
+  deps: IndexFilesDeps,
+  force: boolean,
+  res: FilesResult,
+): FileWrite | 'removed' | null {
   let lst: ReturnType<typeof lstatSync>;
   try {
     lst = lstatSync(abs);
@@ -178,6 +251,18 @@ async function indexOne(
     if (read.code === 'ENOENT') return prev ? 'removed' : null;
     return skip(res, rel, read.reason, read.size, read.mtimeMs);
   }
+  return extract(rel, read, prev, deps, force, res);
+}
+
+/** Parses and extracts a file that was read, unless the index holds this content already. */
+function extract(
+  rel: string,
+  read: SourceText,
+  prev: FileState | null,
+  deps: IndexFilesDeps,
+  force: boolean,
+  res: FilesResult,
+): FileWrite | null {
   // The content decides for scripts without an extension (shebang) and for `.h` (C or C++).
   const language = detectLanguage(rel, read.text);
   if (!language) return skip(res, rel, 'unsupported_language', read.size, read.mtimeMs);

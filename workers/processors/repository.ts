@@ -6,6 +6,7 @@ import { detectLanguage, isCandidateSource } from '../../src/indexer/index.js';
 import { JOBS, QUEUE_OF } from '../../src/queue/names.js';
 import type { PayloadOf } from '../../src/queue/payloads.js';
 import { identityOf, resignJobData, signJobData } from '../../src/queue/signing.js';
+import type { ManifestRef, SourceManifest } from '../../src/queue/source-blobs.js';
 import { jobOptionsFor, type RootFailures } from '../../src/queue/task-client.js';
 import type { FileWrite, SkipReason } from '../../src/store/types.js';
 import type { ProcessorContext } from './context.js';
@@ -72,21 +73,27 @@ export async function processIndexRepository(
 
   const startedAt = Date.now();
   await job.updateProgress({ current: 0, total: 0, status: 'scanning files' });
-  const scan = await scanRepository(payload.root, {
-    maxFileBytes: ctx.cfg.maxFileBytes,
-    extraExcludes: ctx.cfg.extraExcludes,
-    isSupported: isCandidateSource,
-    signal,
-  });
+  const scan = payload.manifest
+    ? await shippedScan(ctx, payload.manifest)
+    : await scanRepository(payload.root, {
+        maxFileBytes: ctx.cfg.maxFileBytes,
+        extraExcludes: ctx.cfg.extraExcludes,
+        isSupported: isCandidateSource,
+        signal,
+      });
   const prev = await ctx.store.getFileStates(payload.root);
   const seen = new Set<string>();
   const toIndex: { path: string; size: number }[] = [];
   let unchanged = 0;
-  for (const f of scan.files) {
+  for (const f of scan.files as { path: string; size: number; mtimeMs: number; shipped?: boolean }[]) {
     seen.add(f.path);
     const p = prev.get(f.path);
-    if (!payload.force && p && p.status !== 'failed' && p.size === f.size && p.mtimeMs === f.mtimeMs)
-      unchanged++;
+    // A shipped scan says itself which files changed (the producer compared them and shipped those).
+    const same =
+      f.shipped === undefined
+        ? p && p.status !== 'failed' && p.size === f.size && p.mtimeMs === f.mtimeMs
+        : !f.shipped;
+    if (!payload.force && same) unchanged++;
     else toIndex.push(f);
   }
   const skipWrites: FileWrite[] = [];
@@ -124,7 +131,12 @@ export async function processIndexRepository(
     // Child ids derive from the parent, so a retried scan never adds the same batch twice.
     const children = batches.map((paths, i) => ({
       name: JOBS.indexBatch,
-      data: signedData(ctx, `${job.id}b${i}`, { root: payload.root, paths, force: payload.force }),
+      data: signedData(ctx, `${job.id}b${i}`, {
+        root: payload.root,
+        paths,
+        force: payload.force,
+        shipped: payload.manifest !== undefined,
+      }),
       opts: {
         ...jobOptionsFor(ctx.cfg, JOBS.indexBatch, { priority: payload.priority, parent }),
         jobId: `${job.id}b${i}`,
@@ -213,6 +225,11 @@ async function finalize(
   if (total.indexed >= ctx.cfg.batchSize) await enqueueOptimize(ctx);
   if (!failures) {
     await ctx.tasks.clearRootFailures(payload.root);
+    if (payload.manifest)
+      await ctx.tasks
+        .sourceBlobs()
+        .dropManifest(payload.manifest)
+        .catch(() => {});
     return summary;
   }
   await job.updateData(
@@ -227,6 +244,21 @@ async function finalize(
       (first ? ` (first: ${first.first_file ?? first.batch}: ${first.error})` : '') +
       '; fix the cause and index again (index_status lists the failures; list_tasks state=dead has each batch)',
   );
+}
+
+/** A scan's shape, from the manifest the producer shipped (files carry whether they were shipped). */
+async function shippedScan(
+  ctx: ProcessorContext,
+  ref: ManifestRef,
+): Promise<{
+  files: { path: string; size: number; mtimeMs: number; shipped?: boolean }[];
+  skipped: SourceManifest['skipped'];
+  skippedCounts: Partial<Record<SkipReason, number>>;
+  dirsIgnored: number;
+}> {
+  const m = await ctx.tasks.sourceBlobs().getManifest(ref);
+  if (typeof m === 'string') throw new UnrecoverableError(m);
+  return m;
 }
 
 /** How many first errors a summary and `index_status` carry. */

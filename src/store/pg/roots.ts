@@ -51,8 +51,17 @@ const toState = (r: FileStateRow): FileState => ({
 });
 
 /** What the skip-unchanged check needs for every file of a root (empty when the root is unknown). */
-export async function getFileStatesPg(db: Queryable, rootPath: string): Promise<Map<string, FileState>> {
-  const rows = await rowsOf<FileStateRow>(db, FILE_STATE, [normalizeRootPath(rootPath)]);
+export async function getFileStatesPg(
+  db: Queryable,
+  rootPath: string,
+  relPaths?: readonly string[],
+): Promise<Map<string, FileState>> {
+  const rows = relPaths
+    ? await rowsOf<FileStateRow>(db, `${FILE_STATE} AND f.path = ANY(?::text[])`, [
+        normalizeRootPath(rootPath),
+        [...relPaths],
+      ])
+    : await rowsOf<FileStateRow>(db, FILE_STATE, [normalizeRootPath(rootPath)]);
   return new Map(rows.map((r) => [r.path, toState(r)]));
 }
 

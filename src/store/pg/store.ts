@@ -128,9 +128,9 @@ export function openPgStore(url: string, opts: OpenPgStoreOptions = {}): IndexSt
       await ready();
       return listRootsPg(pool);
     },
-    getFileStates: async (rootPath) => {
+    getFileStates: async (rootPath, relPaths) => {
       await ready();
-      return getFileStatesPg(pool, rootPath);
+      return getFileStatesPg(pool, rootPath, relPaths);
     },
     getFileState: async (rootPath, relPath) => {
       await ready();
