@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { answers, CODE_QUERIES, codeFiles, REFERENCES } from '../helpers/answers.js';
 import {
   callTool,
   callToolError,
@@ -15,49 +15,6 @@ import {
 import { createTestDatabase, type TestDatabase } from '../store/helpers/pg.js';
 
 type Mcp = Awaited<ReturnType<typeof startMcpClient>>;
-
-/** The same question asked of several servers. */
-const SYMBOL_QUERIES = [
-  'UserRepository',
-  'Greeter',
-  'normalize_name',
-  'Policy',
-  'serve',
-  'lookup',
-  'usrrepo',
-];
-const OUTLINES = ['ts/sample.ts', 'python/models.py', 'go/store.go', 'java/com/example/store/Store.java'];
-const REFERENCES = ['UserRepository', 'normalize_name', 'Store', 'helper'];
-const CODE_QUERIES = ['user repository cache', 'normalize name', 'store lookup by key', 'greet the user'];
-
-/** Answers of one server to every question above, in a comparable form. */
-async function answers(client: Client, repo: string) {
-  const out: Record<string, unknown> = {};
-  for (const q of SYMBOL_QUERIES)
-    out[`symbols ${q}`] = (
-      await callTool<{ symbols: unknown[] }>(client, 'search_symbols', { query: q, limit: 20 })
-    ).symbols;
-  for (const f of OUTLINES)
-    out[`outline ${f}`] = (
-      await callTool<{ symbols: unknown[] }>(client, 'get_file_outline', { path: join(repo, f) })
-    ).symbols;
-  for (const name of REFERENCES)
-    out[`refs ${name}`] = (
-      await callTool<{ references: unknown[] }>(client, 'find_references', { symbol: name, limit: 50 })
-    ).references;
-  return out;
-}
-
-/** The files of a text search, best first. */
-async function codeFiles(client: Client, query: string): Promise<string[]> {
-  const r = await callTool<{ files: { path: string }[]; mode: string }>(client, 'search_code', {
-    query,
-    mode: 'text',
-    limit: 5,
-  });
-  assert.equal(r.mode, 'text');
-  return r.files.map((f) => f.path);
-}
 
 describe('the index in PostgreSQL (CODEINDEX_DATABASE_URL) answers over MCP as SQLite does', () => {
   let db: TestDatabase | null = null;

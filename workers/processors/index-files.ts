@@ -194,7 +194,11 @@ function indexShipped(
 ): FileWrite | 'removed' | null {
   const expired = `its shipped content expired from Redis before a worker read it (kept ${shipped.ttlSeconds}s, CODEINDEX_BLOB_TTL_SECONDS): index the root again`;
   if (!src) throw new Error(expired);
-  if ('gone' in src) return prev ? 'removed' : null;
+  if ('gone' in src) {
+    if (prev) return 'removed';
+    res.skipped.unreadable = (res.skipped.unreadable ?? 0) + 1;
+    return null;
+  }
   if ('skip' in src) return skip(res, rel, src.skip, src.size, src.mtimeMs);
   if (!force && prev && prev.status === 'indexed' && prev.sha256 === src.sha256) {
     res.unchanged++;
