@@ -1,8 +1,8 @@
 import { lstatSync, realpathSync } from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Config } from '../config/schema.js';
-import { CodeindexError } from '../errors.js';
 import { readSourceFileSync, scanRepository } from '../discovery/index.js';
+import { CodeindexError } from '../errors.js';
 import { isCandidateSource } from '../indexer/index.js';
 import type { FileState, IndexStore } from '../store/types.js';
 import type { ManifestRef, ShippedSource, SourceBlobs, SourceManifest } from './source-blobs.js';

@@ -115,7 +115,13 @@ for (const transport of ['stdio', 'http'] as const)
     before(async () => {
       env = makeJobsEnv(
         { batchSize: 10, policies: { repository: { ...FAST_POLICY, attempts: 1 } } },
-        { CODEINDEX_WATCH: 'false', ...(transport === 'http' ? { CODEINDEX_DASHBOARD_TOKEN: TOKEN } : {}) },
+        {
+          CODEINDEX_WATCH: 'false',
+          // The workers read the tree themselves (a root removed after queueing fails its task):
+          // shipped sources are a snapshot taken when the task is queued.
+          CODEINDEX_SHIP_SOURCES: 'off',
+          ...(transport === 'http' ? { CODEINDEX_DASHBOARD_TOKEN: TOKEN } : {}),
+        },
       );
       repo = copyFixture('langs', env.tmp);
       env.env.CODEINDEX_ROOTS = env.tmp;
