@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -14,6 +22,7 @@ import {
   type TestEnv,
   waitForTask,
 } from '../helpers/env.js';
+import { waitFor } from '../helpers/wait.js';
 import { createTestDatabase, type TestDatabase } from '../store/helpers/pg.js';
 
 type Mcp = Awaited<ReturnType<typeof startMcpClient>>;
@@ -189,5 +198,29 @@ describe('a worker on a host that cannot see the source tree indexes it (sources
       0,
       JSON.stringify(againEnd.result),
     );
+  });
+
+  test('a save seen by the watcher ships the saved bytes, and the blind worker indexes them', async (t) => {
+    if (skip) return t.skip(skip);
+    writeFileSync(
+      join(repo, 'go/watched.go'),
+      'package store\n\nfunc ShippedByWatcher() int {\n\treturn 7\n}\n',
+    );
+    const hit = await waitFor(
+      'the watcher to ship go/watched.go and the worker to index it',
+      async () => {
+        const r = await callTool<{ symbols: { name: string; path: string }[] }>(
+          first.client,
+          'search_symbols',
+          {
+            query: 'ShippedByWatcher',
+          },
+        );
+        return r.symbols.find((s) => s.name === 'ShippedByWatcher');
+      },
+      30_000,
+      100,
+    );
+    assert.equal(hit.path, join(repo, 'go/watched.go'));
   });
 });
