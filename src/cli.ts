@@ -24,7 +24,7 @@ import { connectTaskClient } from './queue/connect.js';
 import { JOBS } from './queue/names.js';
 import { formatCount, formatEta, formatRate } from './queue/progress-rate.js';
 import { ensureSchedules } from './queue/schedules.js';
-import type { TaskInfo, TaskProgress } from './queue/task-client.js';
+import { shipsSources, type TaskInfo, type TaskProgress } from './queue/task-client.js';
 import { withRedisDeadline } from './redis/connection.js';
 import { resolveRedisUrl, stopEmbeddedRedis } from './redis/embedded.js';
 import { integrityProblems, quarantineIndex, rootsOfDamaged } from './store/corruption.js';
@@ -346,13 +346,30 @@ async function indexCommand(
       process.stderr.write(`codeindex index: task ${taskId} ended ${info.state}: ${info.error ?? ''}\n`);
       exit = 1;
     } else if (v.json) {
+      const shipped = shipsSources(cfg)
+        ? {
+            shipped: {
+              files_read: tasks.shipped.files,
+              bytes_read: tasks.shipped.bytesRead,
+              blobs_sent: tasks.shipped.blobs,
+              bytes_sent: tasks.shipped.bytesShipped,
+            },
+          }
+        : {};
       process.stdout.write(
-        `${JSON.stringify({ task_id: taskId, ...(info.result as object), wall_ms: Date.now() - started })}\n`,
+        `${JSON.stringify({ task_id: taskId, ...(info.result as object), wall_ms: Date.now() - started, ...shipped })}\n`,
       );
     } else {
       process.stdout.write(
         `${renderSummary(info.result as Record<string, unknown>, (Date.now() - started) / 1000)}\n`,
       );
+      if (shipsSources(cfg)) {
+        const mb = (n: number) => (n < 1e6 ? `${(n / 1e3).toFixed(1)} kB` : `${(n / 1e6).toFixed(1)} MB`);
+        const s = tasks.shipped;
+        process.stdout.write(
+          `  shipped: ${s.files} files read (${mb(s.bytesRead)}), ${mb(s.bytesShipped)} sent to Redis in ${s.blobs} blobs\n`,
+        );
+      }
     }
     // An index with failed batches is incomplete: scripts must not read it as a clean run.
     if (partial) {

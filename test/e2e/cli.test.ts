@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CLI, copyFixture, makeTestEnv, startMcpClient, type TestEnv } from '../helpers/env.js';
@@ -165,6 +165,34 @@ describe('the command line', () => {
       assert.ok(seen.every((p) => typeof p.progress === 'number'));
     } finally {
       await mcp.close();
+    }
+  });
+
+  test('index with shipped sources: each content sent once, and nothing on a re-run of an unchanged tree', () => {
+    const shipEnv = makeTestEnv({ CODEINDEX_SHIP_SOURCES: 'on', CODEINDEX_EMBEDDINGS: 'off' });
+    try {
+      const tree = copyFixture('langs', shipEnv.tmp);
+      // A second copy of one file: the same content is sent once.
+      writeFileSync(join(tree, 'ts/sample_copy.ts'), readFileSync(join(tree, 'ts/sample.ts')));
+      const first = run(['index', tree, '--workers', '1', '--json'], shipEnv.env);
+      assert.equal(first.code, 0, first.stderr);
+      const s1 = JSON.parse(first.stdout) as {
+        files_indexed: number;
+        shipped: { files_read: number; bytes_read: number; blobs_sent: number; bytes_sent: number };
+      };
+      assert.ok(s1.files_indexed > 20, first.stdout);
+      assert.equal(s1.shipped.files_read, s1.files_indexed);
+      assert.equal(s1.shipped.blobs_sent, s1.files_indexed - 1);
+      const copyBytes = statSync(join(tree, 'ts/sample.ts')).size;
+      assert.equal(s1.shipped.bytes_sent, s1.shipped.bytes_read - copyBytes);
+      const second = run(['index', tree, '--workers', '1', '--json'], shipEnv.env);
+      assert.equal(second.code, 0, second.stderr);
+      const s2 = JSON.parse(second.stdout) as typeof s1 & { files_unchanged: number };
+      assert.equal(s2.files_indexed, 0);
+      assert.equal(s2.files_unchanged, s1.files_indexed);
+      assert.deepEqual(s2.shipped, { files_read: 0, bytes_read: 0, blobs_sent: 0, bytes_sent: 0 });
+    } finally {
+      void shipEnv.cleanup();
     }
   });
 });
