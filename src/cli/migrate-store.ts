@@ -46,9 +46,9 @@ export interface RootMigration {
   symbols: number;
   refs: number;
   chunks: number;
-  vectorsCopied: number;
+  vectors_copied: number;
   /** Distinct chunk contents of the root without a vector for the configured model (0 when off). */
-  vectorsToEmbed: number;
+  vectors_to_embed: number;
 }
 
 /** Vectors read from SQLite and written to the target per round trip. */
@@ -134,7 +134,10 @@ export async function runMigrateStore(cfg: Config, flags: MigrateStoreFlags): Pr
         'interrupted: the root being moved is only partly in the target; run again with --force to replace it',
         130,
       );
-    return fail(isCodeindexError(err) ? `${err.code}: ${err.message}` : errorMessage(err), 1);
+    if (!isCodeindexError(err)) return fail(errorMessage(err), 1);
+    // The store's hint names the setting serve and workers read; here the URL came from --to.
+    const msg = flags.to === undefined ? err.message : err.message.replace('CODEINDEX_DATABASE_URL', '--to');
+    return fail(`${err.code}: ${msg}`, 1);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -164,8 +167,8 @@ function leftOut(root: string, inTarget: boolean, force: boolean, target: string
     symbols: 0,
     refs: 0,
     chunks: 0,
-    vectorsCopied: 0,
-    vectorsToEmbed: 0,
+    vectors_copied: 0,
+    vectors_to_embed: 0,
   };
   if (!isDirectory(root))
     return {
@@ -271,8 +274,8 @@ async function migrateRoot(root: string, d: MigrateRootDeps): Promise<RootMigrat
     symbols: status?.symbols ?? 0,
     refs: status?.refs ?? 0,
     chunks: status?.chunks ?? 0,
-    vectorsCopied: copied,
-    vectorsToEmbed: pending,
+    vectors_copied: copied,
+    vectors_to_embed: pending,
   };
 }
 
@@ -327,8 +330,8 @@ function summarize(target: string, roots: RootMigration[], model: string | null)
       symbols: sum((r) => r.symbols),
       refs: sum((r) => r.refs),
       chunks: sum((r) => r.chunks),
-      vectors_copied: sum((r) => r.vectorsCopied),
-      vectors_to_embed: sum((r) => r.vectorsToEmbed),
+      vectors_copied: sum((r) => r.vectors_copied),
+      vectors_to_embed: sum((r) => r.vectors_to_embed),
     },
   };
 }
@@ -345,7 +348,7 @@ export function renderMigration(s: MigrationSummary): string {
     }
     lines.push(
       `  ${r.root}: ${n(r.files.indexed)} files indexed (${n(r.files.skipped)} skipped, ${n(r.files.failed)} failed), ` +
-        `${n(r.symbols)} symbols, ${n(r.chunks)} chunks, ${n(r.vectorsCopied)} vectors copied, ${n(r.vectorsToEmbed)} left to embed`,
+        `${n(r.symbols)} symbols, ${n(r.chunks)} chunks, ${n(r.vectors_copied)} vectors copied, ${n(r.vectors_to_embed)} left to embed`,
     );
   }
   lines.push(
