@@ -51,6 +51,8 @@ Usage:
   codeindex status [--json]                       queues, workers, dead letters, indexed roots
   codeindex cleanup [--days N] [--dry-run]        drop indexes unused for N days
   codeindex stop-redis                            stop the private redis-server of the data dir
+  codeindex migrate-store --to postgres://... [--root DIR] [--force] [--json]
+                                                  move the SQLite index of the data dir into PostgreSQL
   codeindex doctor [--repair]                     check the index file and Redis; --repair sets a
                                                   damaged index aside and rebuilds it
   codeindex dashboard [--port 5555] [--host H] [--workers N]
@@ -85,6 +87,8 @@ const OPTIONS = {
   code: { type: 'boolean' },
   mode: { type: 'string' },
   days: { type: 'string' },
+  to: { type: 'string' },
+  root: { type: 'string' },
   'redis-url': { type: 'string' },
   'database-url': { type: 'string' },
   home: { type: 'string' },
@@ -176,6 +180,15 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'doctor':
       return doctorCommand(cfg, log, values);
+    case 'migrate-store': {
+      const { runMigrateStore } = await import('./cli/migrate-store.js');
+      return runMigrateStore(cfg, {
+        to: values.to,
+        root: values.root,
+        force: Boolean(values.force),
+        json: Boolean(values.json),
+      });
+    }
     case 'stop-redis': {
       const stopped = await stopEmbeddedRedis(cfg.home);
       process.stdout.write(

@@ -23,6 +23,7 @@ import {
   loadVectors,
   upsertVectors,
   vectorCoverage,
+  vectorsOfRoot,
   vectorsVersion,
 } from './vectors.js';
 import type { IndexWriter } from './writes.js';
@@ -158,6 +159,7 @@ export function openIndexStore(dbPath: string, opts: OpenIndexStoreOptions = {})
       return { ...coverage };
     },
     dropOtherModelVectors: async (rootPath, model) => dropOtherModelVectors(writableCtx(), rootPath, model),
+    vectorsOfRoot: async (rootPath, limit, after) => vectorsOfRoot(ctx, rootPath, limit, after),
     chunksByIds: async (ids) => chunksByIds(ctx, ids),
     graphData: async (pathPrefix) => graphData(ctx, pathPrefix),
     async close() {

@@ -251,6 +251,15 @@ export interface MissingVectorChunk {
   chunkId: number;
 }
 
+/** A stored vector with its key, as `IndexStore.vectorsOfRoot` lists them. */
+export interface StoredVector {
+  hash: string;
+  model: string;
+  dims: number;
+  /** As stored: L2-normalised. */
+  vector: Float32Array;
+}
+
 export interface VectorRow {
   /** Chunk content hash (`ExtractedChunk.hash`). */
   hash: string;
@@ -344,6 +353,16 @@ export interface IndexStore {
   vectorCoverage(rootPath: string, model: string): Promise<VectorCoverage>;
   /** Drops other models' vectors of a root once `model` covers it fully (a model change). */
   dropOtherModelVectors(rootPath: string, model: string): Promise<number>;
+  /**
+   * The stored vectors, of every model, of a root's embedded chunk contents: each (hash, model)
+   * once, in (hash, model) order, at most `limit`, only after the key `after` when given (a caller
+   * pages through a large root). What `codeindex migrate-store` copies to another index.
+   */
+  vectorsOfRoot(
+    rootPath: string,
+    limit: number,
+    after?: { hash: string; model: string },
+  ): Promise<StoredVector[]>;
   /** Chunks by id, in the order given; unknown ids are left out. */
   chunksByIds(ids: readonly number[]): Promise<ChunkRecord[]>;
 

@@ -7,6 +7,7 @@ import type {
   EmbedShard,
   LoadedVectorMatrix,
   MissingVectorChunk,
+  StoredVector,
   VectorCoverage,
   VectorRow,
 } from './types.js';
@@ -125,6 +126,30 @@ export function loadVectors(ctx: QueryContext, rootPath: string, model: string):
     bytes.set(r.vector, i * dims * 4);
   });
   return { ids: usable.map((r) => r.id), matrix, dims };
+}
+
+/** See `IndexStore.vectorsOfRoot`. */
+export function vectorsOfRoot(
+  ctx: QueryContext,
+  rootPath: string,
+  limit: number,
+  after: { hash: string; model: string } = { hash: '', model: '' },
+): StoredVector[] {
+  if (limit <= 0) return [];
+  return ctx.statements
+    .get<{ hash: string; model: string; dims: number; vector: Buffer }>(
+      `SELECT v.hash, v.model, v.dims, v.vector FROM vectors v
+       WHERE v.hash IN (SELECT c.hash FROM ${CHUNKS_OF_ROOT} WHERE r.path = ? AND ${EMBEDDED_KINDS})
+         AND (v.hash, v.model) > (?, ?)
+       ORDER BY v.hash, v.model LIMIT ?`,
+    )
+    .all(normalizeRootPath(rootPath), after.hash, after.model, limit)
+    .map((r) => ({ hash: r.hash, model: r.model, dims: r.dims, vector: float32Of(r.vector) }));
+}
+
+/** A stored vector blob as floats (a copy: the blob need not be 4-byte aligned). */
+export function float32Of(blob: Uint8Array): Float32Array {
+  return new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   loadVectorsPg,
   upsertVectorsPg,
   vectorCoveragePg,
+  vectorsOfRootPg,
   vectorsVersionPg,
 } from './vectors.js';
 import { createPgWriter, type PgWriter } from './writes.js';
@@ -205,6 +206,10 @@ export function openPgStore(url: string, opts: OpenPgStoreOptions = {}): IndexSt
     dropOtherModelVectors: async (rootPath, model) => {
       await writable();
       return dropOtherModelVectorsPg(ctx, rootPath, model);
+    },
+    vectorsOfRoot: async (rootPath, limit, after) => {
+      await ready();
+      return vectorsOfRootPg(pool, rootPath, limit, after);
     },
     chunksByIds: async (ids) => {
       await ready();

@@ -4,10 +4,11 @@ import type {
   EmbedShard,
   LoadedVectorMatrix,
   MissingVectorChunk,
+  StoredVector,
   VectorCoverage,
   VectorRow,
 } from '../types.js';
-import { BUMP_VECTORS_VERSION, EMBEDDED_KINDS, normalized } from '../vectors.js';
+import { BUMP_VECTORS_VERSION, EMBEDDED_KINDS, float32Of, normalized } from '../vectors.js';
 import { changed, inTransaction, type PgContext, type Queryable, rowsOf } from './context.js';
 
 const CHUNKS_OF_ROOT = 'chunks c JOIN files f ON f.id = c.file_id JOIN roots r ON r.id = f.root_id';
@@ -104,6 +105,25 @@ export async function loadVectorsPg(
     bytes.set(r.vector, i * dims * 4);
   });
   return { ids: usable.map((r) => r.id), matrix, dims };
+}
+
+/** See `IndexStore.vectorsOfRoot` (as the SQLite engine). */
+export async function vectorsOfRootPg(
+  db: Queryable,
+  rootPath: string,
+  limit: number,
+  after: { hash: string; model: string } = { hash: '', model: '' },
+): Promise<StoredVector[]> {
+  if (limit <= 0) return [];
+  const rows = await rowsOf<{ hash: string; model: string; dims: number; vector: Buffer }>(
+    db,
+    `SELECT v.hash, v.model, v.dims, v.vector FROM vectors v
+     WHERE v.hash IN (SELECT c.hash FROM ${CHUNKS_OF_ROOT} WHERE r.path = ? AND ${EMBEDDED_KINDS})
+       AND (v.hash, v.model) > (?, ?)
+     ORDER BY v.hash, v.model LIMIT ?`,
+    [normalizeRootPath(rootPath), after.hash, after.model, limit],
+  );
+  return rows.map((r) => ({ hash: r.hash, model: r.model, dims: r.dims, vector: float32Of(r.vector) }));
 }
 
 export async function vectorCoveragePg(
