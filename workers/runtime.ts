@@ -1,5 +1,13 @@
 import { hostname } from 'node:os';
-import { type Job, MetricsTime, type MinimalJob, RATE_LIMIT_ERROR, UnrecoverableError, Worker } from 'bullmq';
+import {
+  DelayedError,
+  type Job,
+  MetricsTime,
+  type MinimalJob,
+  RATE_LIMIT_ERROR,
+  UnrecoverableError,
+  Worker,
+} from 'bullmq';
 import { indexDbPath } from '../src/config/paths.js';
 import type { Config } from '../src/config/schema.js';
 import {
@@ -7,7 +15,7 @@ import {
   type EmbeddingProvider,
   resolveEmbeddingApiKey,
 } from '../src/embeddings/provider.js';
-import { errorMessage } from '../src/errors.js';
+import { errorMessage, isCodeindexError } from '../src/errors.js';
 import { createExtractor } from '../src/indexer/index.js';
 import { NATIVE_DISABLED_REASON, nativeStatus } from '../src/indexer/native.js';
 import type { Logger } from '../src/log.js';
@@ -181,6 +189,14 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
           if (r instanceof SoftTimeLimitExceeded) throw r;
           throw new UnrecoverableError(`${REVOKED_MARKER} cancelled`);
         }
+        if (
+          token &&
+          isCodeindexError(err, 'STORE_UNAVAILABLE') &&
+          (await waitForStore(job, token, err, log))
+        ) {
+          finishedTask = false;
+          throw new DelayedError();
+        }
         throw err;
       } finally {
         clearTimeout(soft);
@@ -264,6 +280,41 @@ async function within(p: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([p, new Promise((r) => (timer = setTimeout(r, Math.max(0, ms))))]);
   clearTimeout(timer);
+}
+
+/** How many times a job waits for an unreachable store before the outage counts as a failed attempt. */
+const STORE_WAITS = 40;
+/** Waits grow from 1 s to this (about 15 minutes in all over STORE_WAITS). */
+const STORE_WAIT_MAX_MS = 30_000;
+
+/**
+ * The index store (PostgreSQL) is unreachable: instead of failing an attempt, the job goes back
+ * to the queue, delayed, without using an attempt, so a database restart or a short outage never
+ * turns into a failed task. After STORE_WAITS waits (about 15 minutes) the outage fails the
+ * attempt as any error does (retried with backoff, then FAILURE: `retry_task` runs it again).
+ * The count is BullMQ's: runs started minus attempts made, the run now included.
+ */
+async function waitForStore(job: Job, token: string, err: Error, log: Logger): Promise<boolean> {
+  const waits = Math.max(0, (job.attemptsStarted ?? 0) - job.attemptsMade - 1);
+  if (waits >= STORE_WAITS) return false;
+  const delayMs = backoffDelay(waits + 1, 1000, STORE_WAIT_MAX_MS);
+  try {
+    const was = (typeof job.progress === 'object' ? job.progress : {}) as {
+      current?: number;
+      total?: number;
+    };
+    await job.updateProgress({
+      current: was.current ?? 0,
+      total: was.total ?? 0,
+      status: `waiting for the index store (${Math.round(delayMs / 1000)} s): ${errorMessage(err)}`,
+    });
+    await job.moveToDelayed(Date.now() + delayMs, token);
+  } catch (e) {
+    log.debug('could not put a job back to wait for the store', { jobId: job.id, error: errorMessage(e) });
+    return false;
+  }
+  log.warn('index store unreachable: job waits for it', { jobId: job.id, name: job.name, delayMs, waits });
+  return true;
 }
 
 /** Errors BullMQ uses to park a job (not a task outcome). */
