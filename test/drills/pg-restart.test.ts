@@ -272,6 +272,14 @@ describe('drill: PostgreSQL restarted or stopped under a running index', { skip:
       retried = true;
     }
     assert.equal(end.state, 'SUCCESS', JSON.stringify(end));
+    // Counted once each: a batch run again after the outage adds nothing to the summary.
+    const summary = end.result as { files_indexed: number; files_unchanged: number; files_failed: number };
+    assert.equal(summary.files_failed, 0, JSON.stringify(summary));
+    assert.equal(summary.files_indexed + summary.files_unchanged, FILES, JSON.stringify(summary));
+    if (!retried) assert.equal(summary.files_indexed, FILES, JSON.stringify(summary));
+    // Batches did meet the outage, and waited for the store; no worker process died of it.
+    assert.match(s.stderr(), /index store unreachable: job waits for it/);
+    assert.doesNotMatch(s.stderr(), /worker exited; restarting/);
 
     const want = await perFileCounts(pg.url('reference'), repo);
     const got = await perFileCounts(pg.url('restarted'), repo);
@@ -351,6 +359,8 @@ describe('drill: PostgreSQL restarted or stopped under a running index', { skip:
 
     const end = await waitForTask(s.client, t.task_id, 300_000);
     assert.equal(end.state, 'SUCCESS', JSON.stringify(end));
+    assert.equal((end.result as { files_indexed: number }).files_indexed, FILES, JSON.stringify(end.result));
+    assert.doesNotMatch(s.stderr(), /worker exited; restarting/);
     const got = await perFileCounts(pg.url('stopped'), repo);
     assert.deepEqual(got, await perFileCounts(pg.url('reference'), repo));
     const found = await callTool<{ symbols: { name: string }[] }>(s.client, 'search_symbols', {

@@ -252,7 +252,11 @@ export function isUnreachable(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && (UNREACHABLE.has(code) || code.startsWith('08'))) return true;
   const message = err instanceof Error ? err.message : '';
-  return /Connection terminated|timeout exceeded when trying to connect|connect ETIMEDOUT/i.test(message);
+  // "is not queryable": a statement on a client whose connection broke earlier (a transaction
+  // whose connection the server terminated between two of its statements).
+  return /Connection terminated|timeout exceeded when trying to connect|connect ETIMEDOUT|is not queryable/i.test(
+    message,
+  );
 }
 
 /**
