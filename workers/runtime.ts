@@ -127,6 +127,17 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
     }
   });
 
+  // Every queued job meets an outage in turn: one line per 10 s, with how many waited since.
+  let storeWaits = 0;
+  let storeWaitLoggedAt = 0;
+  const noteStoreWait = (error: string) => {
+    storeWaits++;
+    if (Date.now() - storeWaitLoggedAt < 10_000) return;
+    log.warn('index store unreachable: jobs wait for it', { jobs: storeWaits, error });
+    storeWaits = 0;
+    storeWaitLoggedAt = Date.now();
+  };
+
   let tasksDone = 0;
   let recycling = false;
   const workers: Worker[] = [];
@@ -195,6 +206,7 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
           (await waitForStore(job, token, err, log))
         ) {
           finishedTask = false;
+          noteStoreWait(errorMessage(err));
           throw new DelayedError();
         }
         throw err;
@@ -313,7 +325,7 @@ async function waitForStore(job: Job, token: string, err: Error, log: Logger): P
     log.debug('could not put a job back to wait for the store', { jobId: job.id, error: errorMessage(e) });
     return false;
   }
-  log.warn('index store unreachable: job waits for it', { jobId: job.id, name: job.name, delayMs, waits });
+  log.debug('job waits for the index store', { jobId: job.id, name: job.name, delayMs, waits });
   return true;
 }
 

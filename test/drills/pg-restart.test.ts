@@ -258,10 +258,12 @@ describe('drill: PostgreSQL restarted or stopped under a running index', { skip:
     // Down long enough for batches to meet the outage (connection refused), not just the shutdown.
     await sleep(1500);
     pg.start();
+    const startedAt = Date.now();
     // The first query after the restart answers: no dead pooled connection is used.
     assert.ok((await search()).symbols.length > 0);
 
     let end = await waitForTask(s.client, t.task_id, 300_000);
+    const recoveredMs = Date.now() - startedAt;
     let retried = false;
     if (end.state === 'FAILURE') {
       const error = String(end.error ?? '');
@@ -278,7 +280,7 @@ describe('drill: PostgreSQL restarted or stopped under a running index', { skip:
     assert.equal(summary.files_indexed + summary.files_unchanged, FILES, JSON.stringify(summary));
     if (!retried) assert.equal(summary.files_indexed, FILES, JSON.stringify(summary));
     // Batches did meet the outage, and waited for the store; no worker process died of it.
-    assert.match(s.stderr(), /index store unreachable: job waits for it/);
+    assert.match(s.stderr(), /index store unreachable: jobs wait for it/);
     assert.doesNotMatch(s.stderr(), /worker exited; restarting/);
 
     const want = await perFileCounts(pg.url('reference'), repo);
@@ -307,7 +309,7 @@ describe('drill: PostgreSQL restarted or stopped under a running index', { skip:
       JSON.stringify(found),
     );
     process.stderr.write(
-      `pg-restart drill: restarted after ${at.done}/${at.of} batches; ended ${retried ? 'FAILURE, then SUCCESS on retry_task' : 'SUCCESS'}\n`,
+      `pg-restart drill: stopped after ${at.done}/${at.of} batches; ended ${retried ? 'FAILURE, then SUCCESS on retry_task' : 'SUCCESS'} ${recoveredMs} ms after the start\n`,
     );
   });
 
@@ -343,12 +345,13 @@ describe('drill: PostgreSQL restarted or stopped under a running index', { skip:
       60_000,
       100,
     );
-    assert.equal(waiting.state, 'PENDING', JSON.stringify(waiting));
+    // PENDING while delayed; PROGRESS for the moment a worker tries again.
+    assert.ok(['PENDING', 'PROGRESS'].includes(waiting.state), JSON.stringify(waiting));
     assert.match(waiting.progress?.status ?? '', /STORE_UNAVAILABLE|is not usable/);
     // Longer than the task's own attempts with backoff (2 attempts, 1 s base) would last.
     await sleep(6000);
     const still = await status();
-    assert.equal(still.state, 'PENDING', JSON.stringify(still));
+    assert.ok(['PENDING', 'PROGRESS'].includes(still.state), JSON.stringify(still));
     assert.equal(still.attempts, 0, JSON.stringify(still));
     pg.start();
     // The first query after the restart answers: no dead pooled connection is used.
