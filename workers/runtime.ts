@@ -1,5 +1,13 @@
 import { hostname } from 'node:os';
-import { type Job, MetricsTime, type MinimalJob, RATE_LIMIT_ERROR, UnrecoverableError, Worker } from 'bullmq';
+import {
+  DelayedError,
+  type Job,
+  MetricsTime,
+  type MinimalJob,
+  RATE_LIMIT_ERROR,
+  UnrecoverableError,
+  Worker,
+} from 'bullmq';
 import { indexDbPath } from '../src/config/paths.js';
 import type { Config } from '../src/config/schema.js';
 import {
@@ -7,7 +15,7 @@ import {
   type EmbeddingProvider,
   resolveEmbeddingApiKey,
 } from '../src/embeddings/provider.js';
-import { errorMessage } from '../src/errors.js';
+import { errorMessage, isCodeindexError } from '../src/errors.js';
 import { createExtractor } from '../src/indexer/index.js';
 import { NATIVE_DISABLED_REASON, nativeStatus } from '../src/indexer/native.js';
 import type { Logger } from '../src/log.js';
@@ -119,6 +127,17 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
     }
   });
 
+  // Every queued job meets an outage in turn: one line per 10 s, with how many waited since.
+  let storeWaits = 0;
+  let storeWaitLoggedAt = 0;
+  const noteStoreWait = (error: string) => {
+    storeWaits++;
+    if (Date.now() - storeWaitLoggedAt < 10_000) return;
+    log.warn('index store unreachable: jobs wait for it', { jobs: storeWaits, error });
+    storeWaits = 0;
+    storeWaitLoggedAt = Date.now();
+  };
+
   let tasksDone = 0;
   let recycling = false;
   const workers: Worker[] = [];
@@ -180,6 +199,15 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
           const r = ctl.signal.reason;
           if (r instanceof SoftTimeLimitExceeded) throw r;
           throw new UnrecoverableError(`${REVOKED_MARKER} cancelled`);
+        }
+        if (
+          token &&
+          isCodeindexError(err, 'STORE_UNAVAILABLE') &&
+          (await waitForStore(job, token, err, log))
+        ) {
+          finishedTask = false;
+          noteStoreWait(errorMessage(err));
+          throw new DelayedError();
         }
         throw err;
       } finally {
@@ -264,6 +292,41 @@ async function within(p: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([p, new Promise((r) => (timer = setTimeout(r, Math.max(0, ms))))]);
   clearTimeout(timer);
+}
+
+/** How many times a job waits for an unreachable store before the outage counts as a failed attempt. */
+const STORE_WAITS = 40;
+/** Waits grow from 1 s to this (about 15 minutes in all over STORE_WAITS). */
+const STORE_WAIT_MAX_MS = 30_000;
+
+/**
+ * The index store (PostgreSQL) is unreachable: instead of failing an attempt, the job goes back
+ * to the queue, delayed, without using an attempt, so a database restart or a short outage never
+ * turns into a failed task. After STORE_WAITS waits (about 15 minutes) the outage fails the
+ * attempt as any error does (retried with backoff, then FAILURE: `retry_task` runs it again).
+ * The count is BullMQ's: runs started minus attempts made, the run now included.
+ */
+async function waitForStore(job: Job, token: string, err: Error, log: Logger): Promise<boolean> {
+  const waits = Math.max(0, (job.attemptsStarted ?? 0) - job.attemptsMade - 1);
+  if (waits >= STORE_WAITS) return false;
+  const delayMs = backoffDelay(waits + 1, 1000, STORE_WAIT_MAX_MS);
+  try {
+    const was = (typeof job.progress === 'object' ? job.progress : {}) as {
+      current?: number;
+      total?: number;
+    };
+    await job.updateProgress({
+      current: was.current ?? 0,
+      total: was.total ?? 0,
+      status: `waiting for the index store (${Math.round(delayMs / 1000)} s): ${errorMessage(err)}`,
+    });
+    await job.moveToDelayed(Date.now() + delayMs, token);
+  } catch (e) {
+    log.debug('could not put a job back to wait for the store', { jobId: job.id, error: errorMessage(e) });
+    return false;
+  }
+  log.debug('job waits for the index store', { jobId: job.id, name: job.name, delayMs, waits });
+  return true;
 }
 
 /** Errors BullMQ uses to park a job (not a task outcome). */

@@ -74,6 +74,13 @@ export function openPgStore(url: string, opts: OpenPgStoreOptions = {}): IndexSt
   // An idle connection the server drops (restart, idle timeout) must not crash the process: the
   // next query gets a new one.
   pool.on('error', () => {});
+  // Nor one that is checked out (a transaction between two statements, the migration lock): pg
+  // emits 'error' on the client besides failing its query, and with no listener that would be an
+  // uncaught exception. The query's own error is what callers see; the broken client is dropped
+  // when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   const now = opts.now ?? Date.now;
   const readonly = opts.readonly === true;
   const ctx: PgContext = { pool, now, trigram: false };
@@ -250,7 +257,11 @@ export function isUnreachable(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && (UNREACHABLE.has(code) || code.startsWith('08'))) return true;
   const message = err instanceof Error ? err.message : '';
-  return /Connection terminated|timeout exceeded when trying to connect|connect ETIMEDOUT/i.test(message);
+  // "is not queryable": a statement on a client whose connection broke earlier (a transaction
+  // whose connection the server terminated between two of its statements).
+  return /Connection terminated|timeout exceeded when trying to connect|connect ETIMEDOUT|is not queryable/i.test(
+    message,
+  );
 }
 
 /**
