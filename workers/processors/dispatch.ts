@@ -1,13 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Job, UnrecoverableError, type Worker } from 'bullmq';
 import type { EmbeddingProvider } from '../../src/embeddings/provider.js';
-import { isCodeindexError } from '../../src/errors.js';
 import type { RootGuard } from '../../src/queue/allowed-roots.js';
 import { JOBS, type JobName, QUEUE_OF, QUEUES, type QueueName } from '../../src/queue/names.js';
 import { PAYLOADS, splitEnvelope } from '../../src/queue/payloads.js';
 import { checkJobSignature, identityOf } from '../../src/queue/signing.js';
 import { REVOKED_MARKER } from '../../src/queue/task-state.js';
-import type { IndexStore } from '../../src/store/types.js';
 import type { ProcessorContext } from './context.js';
 import { processEmbedChunks } from './embed.js';
 import { indexFiles } from './index-files.js';
@@ -174,41 +172,11 @@ function throwIfAborted(signal: AbortSignal, notProcessed: number, total: number
   throw new UnrecoverableError(`${REVOKED_MARKER} cancelled; ${notProcessed} of ${total} left undone`);
 }
 
-function filesDeps(deps: DispatchDeps) {
-  return {
-    store: outageAwareStore(deps.store),
-    extractor: deps.extractor,
-    maxFileBytes: deps.cfg.maxFileBytes,
-  };
-}
-
 /**
- * The store as one batch sees it. `indexFiles` records a file whose state it could not read as
- * failed; when that was because the store was unreachable (PostgreSQL restarting), writing the
- * batch would keep those files out of the index although nothing is wrong with them. So once a
- * read met STORE_UNAVAILABLE, the batch's write fails with that error instead: nothing of the
- * batch is written, and the job runs again whole once the store is back.
+ * What `indexFiles` needs. A store outage while it reads file states (PostgreSQL restarting)
+ * throws out of the whole batch, before anything is written: the job runs again whole once the
+ * store is back, and no file is recorded as failed for it.
  */
-function outageAwareStore(store: IndexStore): IndexStore {
-  let outage: unknown = null;
-  const getFileState: IndexStore['getFileState'] = async (root, rel) => {
-    try {
-      return await store.getFileState(root, rel);
-    } catch (err) {
-      if (isCodeindexError(err, 'STORE_UNAVAILABLE')) outage ??= err;
-      throw err;
-    }
-  };
-  const writeBatch: IndexStore['writeBatch'] = async (root, writes, removals) => {
-    if (outage !== null) throw outage;
-    return store.writeBatch(root, writes, removals);
-  };
-  return new Proxy(store, {
-    get(target, prop) {
-      if (prop === 'getFileState') return getFileState;
-      if (prop === 'writeBatch') return writeBatch;
-      const v = Reflect.get(target, prop, target);
-      return typeof v === 'function' ? v.bind(target) : v;
-    },
-  });
+function filesDeps(deps: DispatchDeps) {
+  return { store: deps.store, extractor: deps.extractor, maxFileBytes: deps.cfg.maxFileBytes };
 }
