@@ -178,18 +178,21 @@ describe('the command line', () => {
       assert.equal(first.code, 0, first.stderr);
       const s1 = JSON.parse(first.stdout) as {
         files_indexed: number;
+        files_scanned: number;
         shipped: { files_read: number; bytes_read: number; blobs_sent: number; bytes_sent: number };
       };
       assert.ok(s1.files_indexed > 20, first.stdout);
-      assert.equal(s1.shipped.files_read, s1.files_indexed);
-      assert.equal(s1.shipped.blobs_sent, s1.files_indexed - 1);
+      // Every file the scan found was read once.
+      assert.equal(s1.shipped.files_read, s1.files_scanned);
+      // Each file holds text (no binary or empty one in the fixture); the copy's content is sent once.
+      assert.equal(s1.shipped.blobs_sent, s1.shipped.files_read - 1);
       const copyBytes = statSync(join(tree, 'ts/sample.ts')).size;
       assert.equal(s1.shipped.bytes_sent, s1.shipped.bytes_read - copyBytes);
       const second = run(['index', tree, '--workers', '1', '--json'], shipEnv.env);
       assert.equal(second.code, 0, second.stderr);
       const s2 = JSON.parse(second.stdout) as typeof s1 & { files_unchanged: number };
       assert.equal(s2.files_indexed, 0);
-      assert.equal(s2.files_unchanged, s1.files_indexed);
+      assert.equal(s2.files_unchanged, s1.files_scanned);
       assert.deepEqual(s2.shipped, { files_read: 0, bytes_read: 0, blobs_sent: 0, bytes_sent: 0 });
     } finally {
       void shipEnv.cleanup();
