@@ -172,8 +172,9 @@ export function searchSymbols(ctx: QueryContext, q: SymbolQuery): SymbolSearchRe
            WHERE 1${f.where} ${ORDER} LIMIT ?`,
         )
         .all(
-          JSON.stringify(Object.fromEntries(keys.scores)),
+          // The qualifier's score term comes before json_each(?) in the statement.
           ...qual.params,
+          JSON.stringify(Object.fromEntries(keys.scores)),
           ...f.params,
           need - found.length,
         );

@@ -151,6 +151,8 @@ describe('PostgreSQL store: same answers as the SQLite store', { skip }, () => {
       'usrsvc',
       'UserService.getUserById',
       'BaseService.find',
+      'UserService.user',
+      'UserService.usr',
       'fetch',
       'USER_LIMIT',
       'byid',

@@ -157,6 +157,9 @@ test('odd queries do not throw', async () => {
   // qualified query: prefers the member of that container
   const q = (await store.searchSymbols({ query: 'UserService.GetUserName', limit: 5 })).hits;
   assert.equal(q[0]?.name, 'GetUserName');
+  // A qualified query that reaches the word-part tier (its score term has parameters too).
+  const parts = (await store.searchSymbols({ query: 'UserService.user', limit: 20 })).hits;
+  assert.ok(parts.some((h) => h.name === 'fetchUser'), JSON.stringify(parts.map((h) => h.name)));
 });
 
 test('fileOutline: source order with containers; null when not indexed', async () => {

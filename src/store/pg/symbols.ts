@@ -129,9 +129,10 @@ export async function searchSymbolsPg(db: Queryable, q: SymbolQuery): Promise<Sy
          JOIN symbols s ON s.name_key = k.key${f.join}
          WHERE true${f.where} ${ORDER} LIMIT ?`,
         [
+          // The qualifier's score term comes before unnest(?, ?) in the statement.
+          ...qual.params,
           [...keys.scores.keys()],
           [...keys.scores.values()],
-          ...qual.params,
           ...f.params,
           need - found.length,
         ],
