@@ -75,9 +75,7 @@ async function answers(store: IndexStore, roots: readonly string[]): Promise<Rec
     const { generation: _g, lastIndexedAt: _t, ...rest } = status ?? ({} as Record<string, unknown>);
     out[`status ${root}`] = rest;
   }
-  // Dotted names (`Shop.Orders`) are left out: a query with a qualifier whose fuzzy tier runs
-  // fails on both engines (its parameters are bound out of order), which is not what this tests.
-  for (const name of [...names].filter((n) => !n.includes('.')).sort()) {
+  for (const name of [...names].sort()) {
     out[`symbols ${name}`] = await store.searchSymbols({ query: name, limit: 20 });
     out[`refs ${name}`] = await store.findReferences({ symbol: name, limit: 50 });
   }
