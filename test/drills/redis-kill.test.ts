@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { REPO_ROOT, startPrivateRedis } from '../helpers/env.js';
-import { dumpIndex, makeClient, makeJobsEnv, startPool, waitFor, waitForEnd } from '../jobs/helpers.js';
+import { dumpIndexOf, makeClient, makeJobsEnv, startPool, waitFor, waitForEnd } from '../jobs/helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 after(async () => {
@@ -73,8 +73,8 @@ test('drill: redis-server killed with SIGKILL mid-index and restarted: the run c
   const s = info.result as { failed_batches: number };
   assert.equal(s.failed_batches, 0);
 
-  const want = dumpIndex(join(clean.home, 'index.db'));
-  const got = dumpIndex(join(env.home, 'index.db'));
+  const want = await dumpIndexOf(clean);
+  const got = await dumpIndexOf(env);
   for (const k of ['files', 'symbols', 'refs', 'chunks', 'imports'] as const) {
     assert.equal(
       got[k].length,

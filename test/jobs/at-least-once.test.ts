@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { WorkerPool } from '../../workers/supervisor.js';
 import {
-  dumpIndex,
+  dumpIndexOf,
   duplicates,
   generateRepo,
   type JobsEnv,
@@ -45,7 +45,7 @@ describe('at-least-once delivery', () => {
       const id = await c.tasks.enqueue('index-repository', { root: repo });
       const { info } = await waitForEnd(c.tasks, id, 90_000);
       assert.equal(info.state, 'SUCCESS', JSON.stringify(info));
-      return dumpIndex(join(env.home, 'index.db'));
+      return dumpIndexOf(env);
     } finally {
       await c.close();
     }
@@ -99,7 +99,7 @@ describe('at-least-once delivery', () => {
       const all = await c.tasks.queues.indexing.getJobs(['completed']);
       const stalled = all.filter((j) => j.stalledCounter > 0).map((j) => j.id);
       assert.deepEqual(stalled, [killed.jobId]);
-      return dumpIndex(join(env.home, 'index.db'));
+      return dumpIndexOf(env);
     } finally {
       await c.close();
     }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import pg from 'pg';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { createLogger } from '../../src/log.js';
@@ -243,29 +244,46 @@ export interface IndexDump {
  * Every indexed row, as sorted strings keyed by the file's relative path (ids and timestamps
  * left out), read through a read-only SQLite connection.
  */
+/** The rows compared between two indexes, one query per table (the same on both engines). */
+const DUMP_SQL = {
+  files: `SELECT path, language, size, sha256, status, reason, error, symbol_count, ref_count, chunk_count FROM files`,
+  symbols: `SELECT f.path, s.name, s.kind, s.start_line, s.start_col, s.end_line, s.end_col, s.container, s.signature, s.doc, s.exported
+     FROM symbols s JOIN files f ON f.id = s.file_id`,
+  refs: `SELECT f.path, r.name, r.kinds, r.sites FROM refs r JOIN files f ON f.id = r.file_id`,
+  chunks: `SELECT f.path, c.start_line, c.end_line, c.symbol, c.kind, c.hash FROM chunks c JOIN files f ON f.id = c.file_id`,
+  imports: `SELECT f.path, i.source, i.names, i.line FROM imports i JOIN files f ON f.id = i.file_id`,
+} as const;
+
 export function dumpIndex(dbPath: string): IndexDump {
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
   try {
     const rows = (sql: string) =>
       (db.prepare(sql).raw().all() as unknown[][]).map((r) => JSON.stringify(r)).sort();
-    return {
-      files: rows(
-        `SELECT path, language, size, sha256, status, reason, error, symbol_count, ref_count, chunk_count FROM files`,
-      ),
-      symbols: rows(
-        `SELECT f.path, s.name, s.kind, s.start_line, s.start_col, s.end_line, s.end_col, s.container, s.signature, s.doc, s.exported
-         FROM symbols s JOIN files f ON f.id = s.file_id`,
-      ),
-      refs: rows(`SELECT f.path, r.name, r.kinds, r.sites FROM refs r JOIN files f ON f.id = r.file_id`),
-      chunks: rows(
-        `SELECT f.path, c.start_line, c.end_line, c.symbol, c.kind, c.hash FROM chunks c JOIN files f ON f.id = c.file_id`,
-      ),
-      imports: rows(
-        `SELECT f.path, i.source, i.names, i.line FROM imports i JOIN files f ON f.id = i.file_id`,
-      ),
-    };
+    return Object.fromEntries(
+      Object.entries(DUMP_SQL).map(([k, sql]) => [k, rows(sql)]),
+    ) as unknown as IndexDump;
   } finally {
     db.close();
+  }
+}
+
+/** `dumpIndex` of a test environment's index, on whichever engine it uses (SQLite or PostgreSQL). */
+export async function dumpIndexOf(env: {
+  home: string;
+  cfg: Pick<Config, 'databaseUrl'>;
+}): Promise<IndexDump> {
+  if (!env.cfg.databaseUrl) return dumpIndex(join(env.home, 'index.db'));
+  const client = new pg.Client({ connectionString: env.cfg.databaseUrl });
+  await client.connect();
+  try {
+    const out: Record<string, string[]> = {};
+    for (const [k, sql] of Object.entries(DUMP_SQL)) {
+      const r = await client.query({ text: sql, rowMode: 'array' });
+      out[k] = (r.rows as unknown[][]).map((row) => JSON.stringify(row)).sort();
+    }
+    return out as unknown as IndexDump;
+  } finally {
+    await client.end();
   }
 }
 

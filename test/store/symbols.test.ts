@@ -159,7 +159,10 @@ test('odd queries do not throw', async () => {
   assert.equal(q[0]?.name, 'GetUserName');
   // A qualified query that reaches the word-part tier (its score term has parameters too).
   const parts = (await store.searchSymbols({ query: 'UserService.user', limit: 20 })).hits;
-  assert.ok(parts.some((h) => h.name === 'fetchUser'), JSON.stringify(parts.map((h) => h.name)));
+  assert.ok(
+    parts.some((h) => h.name === 'fetchUser'),
+    JSON.stringify(parts.map((h) => h.name)),
+  );
 });
 
 test('fileOutline: source order with containers; null when not indexed', async () => {
