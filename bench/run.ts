@@ -388,10 +388,11 @@ async function main(): Promise<number> {
       { baseline: reps.baseline, singleFile: reps.singleFile, queries: reps.queries },
       log,
       only === undefined ? ENGINES : [only],
+      { queries: !args.rest.includes('--cold-only') },
     );
     out.engines = e;
     sections.push(
-      `### SQLite and PostgreSQL side by side on ${corpus.name} (${e.files} files; cold runs and parse floors: median of ${reps.baseline}; ${reps.queries} queries per tool, embeddings ${e.vectors.model} on every chunk)\n\n${enginesTable(e)}`,
+      `### SQLite and PostgreSQL side by side on ${corpus.name} (${e.files} files; cold runs and parse floors: median of ${reps.baseline}${e.vectors === undefined ? '' : `; ${reps.queries} queries per tool, embeddings ${e.vectors.model} on every chunk`})\n\n${enginesTable(e)}`,
     );
   }
 
