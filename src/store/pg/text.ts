@@ -1,11 +1,10 @@
 import pg from 'pg';
-import { joinRootPath, scopeFilter } from '../paths.js';
-import { paging } from '../query-context.js';
+import { joinRootPath, type ScopeEntry, scopeFilter } from '../paths.js';
+import { paging, scopeInRoots } from '../query-context.js';
 import type { RankedText } from '../text-search.js';
 import { chunkHit, makeSnippet, parseTextQuery, type TextGroup } from '../text-search.js';
 import type { ChunkRecord, TextQuery, TextSearchResult } from '../types.js';
-import { type Queryable, rowsOf } from './context.js';
-import { scopeOfPg } from './scope.js';
+import { allRootsPg, type Queryable, rowsOf } from './context.js';
 
 /**
  * The rank of a chunk: `ts_rank` with the content (weight A) at 1.0 and its identifiers' word
@@ -57,8 +56,9 @@ async function withIndexScans<T>(db: Queryable, fn: (c: Queryable) => Promise<T>
   const client = await db.connect();
   let broken = false;
   try {
-    // One round trip: both statements go in one simple-protocol message.
-    await client.query('BEGIN READ ONLY; SET LOCAL enable_seqscan = off');
+    // One round trip: both statements go in one simple-protocol message. Repeatable read: the
+    // roots read for the scope and every ranking query see the same snapshot.
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL enable_seqscan = off');
     try {
       const out = await fn(client);
       await client.query('COMMIT');
@@ -72,6 +72,12 @@ async function withIndexScans<T>(db: Queryable, fn: (c: Queryable) => Promise<T>
   } finally {
     client.release(broken);
   }
+}
+
+/** Whether a scope holds every root whole (it then selects every chunk). */
+function coversEveryRoot(scope: readonly ScopeEntry[], roots: readonly { id: number }[]): boolean {
+  const whole = new Set(scope.filter((s) => s.rel === null).map((s) => s.rootId));
+  return roots.every((r) => whole.has(r.id));
 }
 
 interface RankedRow {
@@ -106,8 +112,10 @@ async function rankMatches(
     where.push('f.language = ?');
     params.push(q.language);
   }
-  const scope = await scopeOfPg(db, q.pathPrefix);
-  if (scope !== null) {
+  const roots = await allRootsPg(db);
+  const scope = q.pathPrefix === undefined ? null : scopeInRoots(roots, q.pathPrefix);
+  // A scope of every whole root (a single-root server's allowed roots) filters nothing: no join.
+  if (scope !== null && !coversEveryRoot(scope, roots)) {
     const f = scopeFilter(scope);
     where.push(f.sql);
     params.push(...f.params);
