@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Corpus } from './corpora.js';
 import { cpuSnapshot, startMemorySampler } from './lib/proc.js';
 import { type LatencySummary, median, medianBy, round, summarize } from './lib/stats.js';
-import { type BenchSystem, startSystem, waitForQueueIdle } from './lib/system.js';
+import { type BenchSystem, type SystemEnv, startSystem, waitForQueueIdle } from './lib/system.js';
 import { type FloorParser, runParseFloor } from './parse-floor.js';
 
 export interface BaselineResult {
@@ -65,7 +65,12 @@ export interface ColdResult {
   noopMs?: number;
   noopRatio?: number;
   singleFile?: LatencySummary & { file: string };
+  /** What `opts.observe` reported for the cold index (e.g. PostgreSQL's side of it). */
+  observed?: Record<string, unknown>;
 }
+
+/** Watches a cold index from just before the enqueue to SUCCESS; `stop` returns its figures. */
+export type ColdObserver = () => Promise<{ stop(): Promise<Record<string, unknown>> }>;
 
 /**
  * The cold run with the median wall time, with every run's wall time, the worker RSS peaks of
@@ -125,6 +130,42 @@ export async function measureParseFloor(
     runs: results.map((r) => round(r.wallMs, 1)),
     medianMs: mid?.wallMs ?? Number.NaN,
     cpuMs: round(mid?.cpuMs ?? 0, 1),
+  };
+}
+
+/** What {@link measureCold} compares against: the parse floors (and ctags) of the same run. */
+export interface ColdBaselines {
+  nativeParseFloorMs?: number;
+  nativeParseFloorCpuMs?: number;
+  nodeParseFloorMs: number;
+  nodeParseFloorCpuMs: number;
+  ctagsMs: number;
+}
+
+/**
+ * Both parse floors with `processes` processes (the native one only when the addon is loaded),
+ * `runs` times each, as the baselines of a cold index with as many workers.
+ */
+export async function measureParseFloors(
+  corpus: Corpus,
+  processes: number,
+  runs: number,
+  ctagsMs: number,
+  nativeLoaded: boolean,
+): Promise<{ node: BaselineResult; native?: BaselineResult; baselines: ColdBaselines }> {
+  const node = await measureParseFloor(corpus, processes, runs, 'node');
+  const native = nativeLoaded ? await measureParseFloor(corpus, processes, runs, 'native') : undefined;
+  return {
+    node,
+    ...(native === undefined ? {} : { native }),
+    baselines: {
+      nodeParseFloorMs: node.medianMs,
+      nodeParseFloorCpuMs: node.cpuMs ?? 0,
+      ...(native === undefined
+        ? {}
+        : { nativeParseFloorMs: native.medianMs, nativeParseFloorCpuMs: native.cpuMs ?? 0 }),
+      ctagsMs,
+    },
   };
 }
 
@@ -193,6 +234,9 @@ export async function measureSingleFile(
   } finally {
     writeFileSync(abs, original);
   }
+  // The index holds the file as it is on disk again (later figures may read it), untimed.
+  const id = await system.tasks.enqueue('index-file', { root: corpus.root, path: rel }, { priority: 'high' });
+  await system.waitForTask(id, 2);
   return { ...summarize(samples), file: rel };
 }
 
@@ -200,22 +244,26 @@ export async function measureSingleFile(
 export async function measureCold(
   corpus: Corpus,
   workers: number,
-  baselines: {
-    nativeParseFloorMs?: number;
-    nativeParseFloorCpuMs?: number;
-    nodeParseFloorMs: number;
-    nodeParseFloorCpuMs: number;
-    ctagsMs: number;
+  baselines: ColdBaselines,
+  opts: {
+    noop: boolean;
+    singleFileRuns: number;
+    /** The system's environment (engine, data dir); a fresh default one when absent. */
+    sys?: SystemEnv;
+    /** Leaves the data dir (and so a SQLite index) in place for later figures. */
+    keepHome?: boolean;
+    observe?: ColdObserver;
   },
-  opts: { noop: boolean; singleFileRuns: number },
 ): Promise<ColdResult> {
-  const system = await startSystem(workers);
+  const system = await startSystem(workers, opts.sys);
   try {
     const pids = () => (system.pool?.status() ?? []).map((s) => s.pid).filter((p): p is number => p !== null);
     const sampler = startMemorySampler(pids, 100);
+    const observer = opts.observe === undefined ? undefined : await opts.observe();
     const cpuBefore = cpuSnapshot(pids());
     const cold = await indexRepository(system, corpus.root);
     const cpuAfter = cpuSnapshot(pids());
+    const observed = await observer?.stop();
     const peaks = sampler.stop();
     let workerCpuMs = 0;
     for (const [pid, ms] of cpuAfter) workerCpuMs += ms - (cpuBefore.get(pid) ?? 0);
@@ -252,6 +300,7 @@ export async function measureCold(
       vsCtags: round(cold.ms / baselines.ctagsMs, 2),
       workerPeakRssMb: [...peaks.values()].map((m) => round(m, 1)),
       wallRunsMs: [cold.ms],
+      ...(observed === undefined ? {} : { observed }),
     };
     // The optimize job a large run queues runs after SUCCESS; the next figures start after it, as
     // a user's next re-index would.
@@ -272,6 +321,6 @@ export async function measureCold(
       result.singleFile = await measureSingleFile(system, corpus, opts.singleFileRuns);
     return result;
   } finally {
-    await system.close();
+    await system.close({ keepHome: opts.keepHome ?? false });
   }
 }

@@ -10,14 +10,19 @@ import Database from 'better-sqlite3';
 import { loadConfig } from '../src/config/load.js';
 import { indexDbPath } from '../src/config/paths.js';
 import { createCodeSearch } from '../src/mcp/code-search.js';
-import { openIndexStore } from '../src/store/index.js';
+import { indexLocation, openIndexAt } from '../src/store/index.js';
 import { indexRepository } from './cold.js';
 import type { Corpus } from './corpora.js';
 import { startMcpServer } from './lib/mcp.js';
 import { type LatencySummary, summarize } from './lib/stats.js';
 import { deletePrefix, makeSystemEnv, startSystem, waitForQueueIdle } from './lib/system.js';
 
-export type QueryKind = 'search_symbols' | 'get_file_outline' | 'search_code:text' | 'search_code:hybrid';
+export type QueryKind =
+  | 'search_symbols'
+  | 'find_references'
+  | 'get_file_outline'
+  | 'search_code:text'
+  | 'search_code:hybrid';
 
 export interface QueryResult {
   corpus: string;
@@ -74,6 +79,8 @@ function fuzzyVariant(name: string, rand: () => number): string {
 
 export interface QuerySet {
   symbols: string[];
+  /** Exact names of symbols (find_references). */
+  references: string[];
   outlines: string[];
   text: string[];
   hybrid: string[];
@@ -108,7 +115,9 @@ export function sampleQueries(dbPath: string, root: string, n: number, seed = 42
     const multi = names.filter((s) => words(s).length >= 2);
     const text = pickN(names, n, rand).map((s, i) => (i % 2 === 0 ? s : (words(s)[0] ?? s)));
     const hybrid = pickN(multi, n, rand).map((s) => words(s).join(' '));
-    return { symbols, outlines: pickN(paths, n, rand), text, hybrid };
+    // Drawn last, so the other lists stay the questions earlier runs asked.
+    const outlines = pickN(paths, n, rand);
+    return { symbols, references: pickN(names, n, rand), outlines, text, hybrid };
   } finally {
     db.close();
   }
@@ -130,6 +139,78 @@ async function measure(
   return { summary: summarize(samples), nonEmpty };
 }
 
+export interface QueryTimings {
+  inProcess: Record<QueryKind, LatencySummary>;
+  mcp: Record<QueryKind, LatencySummary>;
+  nonEmpty: Record<QueryKind, number>;
+}
+
+/**
+ * Times every kind of query on the index of a system's environment (SQLite file or PostgreSQL
+ * database, whichever `env` configures): in-process through the store and code search, then over
+ * MCP stdio against a real `codeindex serve --workers 0` with the tools' defaults.
+ */
+export async function timeQueries(
+  env: Record<string, string>,
+  root: string,
+  qs: QuerySet,
+): Promise<QueryTimings> {
+  const cfg = loadConfig({}, { ...process.env, ...env });
+  const kinds: [QueryKind, string[]][] = [
+    ['search_symbols', qs.symbols],
+    ['find_references', qs.references],
+    ['get_file_outline', qs.outlines],
+    ['search_code:text', qs.text],
+    ['search_code:hybrid', qs.hybrid],
+  ];
+
+  // In-process: the same store calls the tools make, without the protocol.
+  const store = openIndexAt(indexLocation(cfg), { readonly: true });
+  const search = createCodeSearch(cfg, () => store);
+  const inProcess = {} as Record<QueryKind, LatencySummary>;
+  const nonEmpty = {} as Record<QueryKind, number>;
+  try {
+    for (const [kind, list] of kinds) {
+      const run = async (q: string): Promise<number> => {
+        if (kind === 'search_symbols')
+          return (await store.searchSymbols({ query: q, limit: 20 })).hits.length;
+        if (kind === 'find_references')
+          return (await store.findReferences({ symbol: q, limit: 30, offset: 0 })).hits.length;
+        if (kind === 'get_file_outline') return (await store.fileOutline(q))?.length ?? 0;
+        const mode = kind === 'search_code:text' ? 'text' : 'hybrid';
+        return (await search.search({ query: q, mode, limit: 10, offset: 0 })).hits.length;
+      };
+      const m = await measure(list, run);
+      inProcess[kind] = m.summary;
+      nonEmpty[kind] = m.nonEmpty;
+    }
+  } finally {
+    await store.close();
+  }
+
+  // Over MCP stdio: a real server process, tool defaults.
+  const server = await startMcpServer({ ...env, CODEINDEX_ROOTS: root }, ['--workers', '0']);
+  const mcp = {} as Record<QueryKind, LatencySummary>;
+  try {
+    for (const [kind, list] of kinds) {
+      const run = async (q: string): Promise<number> => {
+        if (kind === 'search_symbols')
+          return ((await server.call('search_symbols', { query: q })).symbols as unknown[]).length;
+        if (kind === 'find_references')
+          return ((await server.call('find_references', { symbol: q })).references as unknown[]).length;
+        if (kind === 'get_file_outline')
+          return ((await server.call('get_file_outline', { path: q })).symbols as unknown[]).length;
+        const mode = kind === 'search_code:text' ? 'text' : 'hybrid';
+        return ((await server.call('search_code', { query: q, mode })).results as unknown[]).length;
+      };
+      mcp[kind] = (await measure(list, run)).summary;
+    }
+  } finally {
+    await server.close();
+  }
+  return { inProcess, mcp, nonEmpty };
+}
+
 export async function measureQueries(corpus: Corpus, n: number): Promise<QueryResult> {
   const sys = makeSystemEnv({ CODEINDEX_EMBEDDINGS: 'local' });
   const system = await startSystem(2, sys);
@@ -142,58 +223,14 @@ export async function measureQueries(corpus: Corpus, n: number): Promise<QueryRe
   }
   try {
     const cfg = loadConfig({}, { ...process.env, ...sys.env });
-    const dbPath = indexDbPath(cfg);
-    const qs = sampleQueries(dbPath, corpus.root, n);
-    const kinds: [QueryKind, string[]][] = [
-      ['search_symbols', qs.symbols],
-      ['get_file_outline', qs.outlines],
-      ['search_code:text', qs.text],
-      ['search_code:hybrid', qs.hybrid],
-    ];
-
-    // In-process: the same store calls the tools make, without the protocol.
-    const store = openIndexStore(dbPath, { readonly: true });
-    const search = createCodeSearch(cfg, () => store);
-    const inProcess = {} as Record<QueryKind, LatencySummary>;
-    const nonEmpty = {} as Record<QueryKind, number>;
+    const qs = sampleQueries(indexDbPath(cfg), corpus.root, n);
     try {
-      for (const [kind, list] of kinds) {
-        const run = async (q: string): Promise<number> => {
-          if (kind === 'search_symbols')
-            return (await store.searchSymbols({ query: q, limit: 20 })).hits.length;
-          if (kind === 'get_file_outline') return (await store.fileOutline(q))?.length ?? 0;
-          const mode = kind === 'search_code:text' ? 'text' : 'hybrid';
-          return (await search.search({ query: q, mode, limit: 10, offset: 0 })).hits.length;
-        };
-        const m = await measure(list, run);
-        inProcess[kind] = m.summary;
-        nonEmpty[kind] = m.nonEmpty;
-      }
+      const t = await timeQueries(sys.env, corpus.root, qs);
+      return { corpus: corpus.name, queriesPerKind: n, embeddingsReady, ...t };
     } finally {
-      await store.close();
-    }
-
-    // Over MCP stdio: a real server process, tool defaults.
-    const server = await startMcpServer({ ...sys.env, CODEINDEX_ROOTS: corpus.root }, ['--workers', '0']);
-    const mcp = {} as Record<QueryKind, LatencySummary>;
-    try {
-      for (const [kind, list] of kinds) {
-        const run = async (q: string): Promise<number> => {
-          if (kind === 'search_symbols')
-            return ((await server.call('search_symbols', { query: q })).symbols as unknown[]).length;
-          if (kind === 'get_file_outline')
-            return ((await server.call('get_file_outline', { path: q })).symbols as unknown[]).length;
-          const mode = kind === 'search_code:text' ? 'text' : 'hybrid';
-          return ((await server.call('search_code', { query: q, mode })).results as unknown[]).length;
-        };
-        mcp[kind] = (await measure(list, run)).summary;
-      }
-    } finally {
-      await server.close();
       // The server's queues write their `<prefix>:<queue>:meta` keys again after system.close().
       await deletePrefix(sys.prefix);
     }
-    return { corpus: corpus.name, queriesPerKind: n, embeddingsReady, inProcess, mcp, nonEmpty };
   } finally {
     rmSync(sys.tmp, { recursive: true, force: true });
   }

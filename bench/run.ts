@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench -- [all|cold|noop|file|query|queue|memory|stages|watch|recall] [--corpus django|go|ts] [--quick]`
+ * `npm run bench -- [all|cold|noop|file|query|queue|memory|stages|watch|recall|engines] [--corpus django|go|ts] [--quick]`
  *
  * Prints markdown tables (targets from issue 6 next to each figure, with PASS/FAIL) and writes
  * JSON to `bench/results/<name>.json`. See bench/README.md for what each figure means.
@@ -11,8 +11,9 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nativeStatus } from '../src/indexer/native.js';
-import { type ColdResult, measureCold, measureParseFloor, medianColdRun, runCtags } from './cold.js';
+import { type ColdResult, measureCold, measureParseFloors, medianColdRun, runCtags } from './cold.js';
 import { CORPUS_NAMES, type Corpus, type CorpusName, loadCorpus, REPO_ROOT } from './corpora.js';
+import { ENGINES, type Engine, enginesTable, measureEngines } from './engines.js';
 import { round } from './lib/stats.js';
 import { type MemoryResult, measureMemory } from './memory.js';
 import { measureQueries, type QueryKind, type QueryResult } from './query.js';
@@ -35,6 +36,7 @@ const COMMANDS = [
   'embed-live',
   'recall',
   'relevance',
+  'engines',
 ] as const;
 type Command = (typeof COMMANDS)[number];
 
@@ -308,6 +310,8 @@ async function main(): Promise<number> {
   const native = nativeStatus();
   log(native.loaded ? 'native extractor: loaded' : `native extractor: not in use (${native.reason})`);
   const corpora: Corpus[] = [];
+  // `engines` compares the stores on one corpus: Django unless --corpus names another.
+  if (command === 'engines' && !process.argv.includes('--corpus')) args.corpora = ['django'];
   for (const name of args.corpora) {
     log(`loading corpus ${name}`);
     corpora.push(await loadCorpus(name));
@@ -332,12 +336,15 @@ async function main(): Promise<number> {
       baselines[`${corpus.name}:ctags`] = ctags;
       for (const w of workerCounts) {
         log(`${corpus.name}: parse floor, ${w} processes x${reps.baseline}`);
-        const nodeFloor = await measureParseFloor(corpus, w, reps.baseline, 'node');
-        baselines[`${corpus.name}:parse-floor:${w}`] = nodeFloor;
-        const nativeFloor = nativeStatus().loaded
-          ? await measureParseFloor(corpus, w, reps.baseline, 'native')
-          : undefined;
-        if (nativeFloor !== undefined) baselines[`${corpus.name}:parse-floor-native:${w}`] = nativeFloor;
+        const floors = await measureParseFloors(
+          corpus,
+          w,
+          reps.baseline,
+          ctags.medianMs,
+          nativeStatus().loaded,
+        );
+        baselines[`${corpus.name}:parse-floor:${w}`] = floors.node;
+        if (floors.native !== undefined) baselines[`${corpus.name}:parse-floor-native:${w}`] = floors.native;
         // Cold runs are as noisy as the floor's, so `all` and `cold` take the median of as many.
         const coldRuns = command === 'all' || command === 'cold' ? reps.baseline : 1;
         log(`${corpus.name}: cold index, ${w} workers x${coldRuns}`);
@@ -346,26 +353,11 @@ async function main(): Promise<number> {
           // No-op and single-file re-index need the indexed state: measured after the last cold run.
           const last = i === coldRuns - 1;
           runs.push(
-            await measureCold(
-              corpus,
-              w,
-              {
-                nodeParseFloorMs: nodeFloor.medianMs,
-                nodeParseFloorCpuMs: nodeFloor.cpuMs ?? 0,
-                ...(nativeFloor === undefined
-                  ? {}
-                  : {
-                      nativeParseFloorMs: nativeFloor.medianMs,
-                      nativeParseFloorCpuMs: nativeFloor.cpuMs ?? 0,
-                    }),
-                ctagsMs: ctags.medianMs,
-              },
-              {
-                noop: last && command !== 'file',
-                singleFileRuns:
-                  last && (command === 'all' || command === 'file') && w === 2 ? reps.singleFile : 0,
-              },
-            ),
+            await measureCold(corpus, w, floors.baselines, {
+              noop: last && command !== 'file',
+              singleFileRuns:
+                last && (command === 'all' || command === 'file') && w === 2 ? reps.singleFile : 0,
+            }),
           );
         }
         const r = medianColdRun(runs);
@@ -381,6 +373,27 @@ async function main(): Promise<number> {
       `### Cold index (wall: index_repository enqueue -> SUCCESS; cold runs and baselines: median of ${reps.baseline})\n\n${coldTable(cold)}`,
     );
     if (cold.some((r) => r.singleFile)) sections.push(`### Single-file re-index\n\n${singleFileTable(cold)}`);
+  }
+
+  if (command === 'engines') {
+    const i = args.rest.indexOf('--engine');
+    const only = i >= 0 ? (args.rest[i + 1] as Engine) : undefined;
+    if (only !== undefined && !(ENGINES as readonly string[]).includes(only)) {
+      log(`unknown engine ${only}; use ${ENGINES.join('|')}`);
+      return 2;
+    }
+    const corpus = corpora[0]!;
+    const e = await measureEngines(
+      corpus,
+      { baseline: reps.baseline, singleFile: reps.singleFile, queries: reps.queries },
+      log,
+      only === undefined ? ENGINES : [only],
+      { queries: !args.rest.includes('--cold-only') },
+    );
+    out.engines = e;
+    sections.push(
+      `### SQLite and PostgreSQL side by side on ${corpus.name} (${e.files} files; cold runs and parse floors: median of ${reps.baseline}${e.vectors === undefined ? '' : `; ${reps.queries} queries per tool, embeddings ${e.vectors.model} on every chunk`})\n\n${enginesTable(e)}`,
+    );
   }
 
   if (command === 'all' || command === 'stages') {

@@ -156,10 +156,22 @@ ALTER TABLE symbols ALTER COLUMN name TYPE TEXT COLLATE "C";
 ALTER TABLE symbols ALTER COLUMN name_lower TYPE TEXT COLLATE "C";
 `;
 
+/**
+ * v3: chunk rows up to a page stay whole and uncompressed (the default compresses a row's largest
+ * values once it passes 2 kB). A text search reads the document of every chunk that matches, and
+ * decompressing them cost 10-20 % of a search for a word in thousands of chunks (Django: "get"
+ * 5.7 -> 4.6 ms, "model" 4.6 -> 3.7 ms); writing them uncompressed costs the server less CPU too.
+ * Rows written before keep their layout until their file is indexed again.
+ */
+const SCHEMA_V3 = `
+ALTER TABLE chunks SET (toast_tuple_target = 8160);
+`;
+
 /** Every schema version in order. Append new steps; never edit a released one. */
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 1, description: 'initial schema (SQLite schema v5)', sql: SCHEMA_V1 },
   { version: 2, description: 'byte-wise collation of paths and symbol names', sql: SCHEMA_V2 },
+  { version: 3, description: 'chunk rows up to a page stored whole and uncompressed', sql: SCHEMA_V3 },
 ];
 
 /** The PostgreSQL schema version this code reads and writes. */
