@@ -1,4 +1,5 @@
 import { isSecondaryPath } from '../indexer/path-class.js';
+import { nameKey } from './identifiers.js';
 import { joinRootPath, scopeFilter } from './paths.js';
 import type { QueryContext } from './query-context.js';
 import { paging, scopeOf } from './query-context.js';
@@ -49,12 +50,17 @@ export function findReferences(ctx: QueryContext, q: RefQuery): RefSearchResult 
   const defLanguages = new Set(
     ctx.statements
       .get<{ language: string | null }>(
+        // name_key first: the planner then reads the name's rows from the name index, instead of
+        // every file's symbols (800 ms per call on an index of 5.7 million symbols).
         container === null
-          ? `SELECT DISTINCT f.language FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.name = ?`
+          ? `SELECT DISTINCT f.language FROM symbols s JOIN files f ON f.id = s.file_id
+             WHERE s.name_key = ? AND s.name = ?`
           : `SELECT DISTINCT f.language FROM symbols s JOIN files f ON f.id = s.file_id
-             WHERE s.name = ? AND (s.container = ? OR s.container LIKE ?)`,
+             WHERE s.name_key = ? AND s.name = ? AND (s.container = ? OR s.container LIKE ?)`,
       )
-      .all(...(container === null ? [name] : [name, container, `%.${container}`]))
+      .all(
+        ...(container === null ? [nameKey(name), name] : [nameKey(name), name, container, `%.${container}`]),
+      )
       .map((l) => l.language),
   );
   // `Class.method`: a call whose receiver names another class (`Other.method()`, `self.method()`

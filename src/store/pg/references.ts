@@ -1,3 +1,4 @@
+import { nameKey } from '../identifiers.js';
 import { scopeFilter } from '../paths.js';
 import { paging } from '../query-context.js';
 import { REF_KIND_BIT } from '../ref-sites.js';
@@ -42,11 +43,12 @@ export async function findReferencesPg(db: Queryable, q: RefQuery): Promise<RefS
     (
       await rowsOf<{ language: string | null }>(
         db,
+        // name_key first: the name's rows come from the name index (see the SQLite engine).
         container === null
-          ? 'SELECT DISTINCT f.language FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.name = ?'
+          ? 'SELECT DISTINCT f.language FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.name_key = ? AND s.name = ?'
           : `SELECT DISTINCT f.language FROM symbols s JOIN files f ON f.id = s.file_id
-             WHERE s.name = ? AND (s.container = ? OR s.container ILIKE ?)`,
-        container === null ? [name] : [name, container, `%.${container}`],
+             WHERE s.name_key = ? AND s.name = ? AND (s.container = ? OR s.container ILIKE ?)`,
+        container === null ? [nameKey(name), name] : [nameKey(name), name, container, `%.${container}`],
       )
     ).map((l) => l.language),
   );
