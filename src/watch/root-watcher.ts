@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, type Stats, statSync } from 'node:fs';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { type ChokidarOptions, type FSWatcher, watch } from 'chokidar';
 import { createIgnoreMatcher, IGNORE_FILE_NAMES, type IgnoreMatcher } from '../discovery/index.js';
 import { errorMessage } from '../errors.js';
@@ -8,6 +9,8 @@ import type { Logger } from '../log.js';
 import type { FileState } from '../store/types.js';
 import { ChangeCoalescer, type ChangePlan } from './coalescer.js';
 
+/** How long the catch-up after a (re)open may hold the event loop at a time. */
+const CATCH_UP_SLICE_MS = 20;
 /** Timing knobs; the defaults keep p50 save-to-searchable near 0.1 s. */
 export interface WatchTiming {
   windowMs: number;
@@ -210,6 +213,10 @@ export class RootWatcher {
         this.rulesChanged(rel);
         return;
       }
+      // The initial scan reports every directory: it lists their files itself, so no directory
+      // needs a sweep (each sweep reads the root's index: on 100k files, seconds per directory,
+      // thousands of times, and the root's lease was lost while the event loop was held).
+      if (!ready && event === 'addDir') return;
       if (!ready && event === 'add') {
         // Initial scan: only what differs from the index is queued.
         seen.add(rel);
@@ -236,10 +243,18 @@ export class RootWatcher {
     // reached every cache) but that the current rules ignore leaves the index too.
     this.matcher.invalidate();
     let gone = 0;
+    // In slices: on a tree of 100k files the check takes seconds, and the root's lease (renewed
+    // every 1.5 s, lost after 5 s) must keep being renewed meanwhile.
+    let sliceStart = Date.now();
     for (const rel of baseline.keys()) {
       if (!seen.has(rel) || this.isIgnoredNow(rel)) {
         this.coalescer.noteRemove(rel);
         gone++;
+      }
+      if (Date.now() - sliceStart > CATCH_UP_SLICE_MS) {
+        await yieldToLoop();
+        if (!live()) return;
+        sliceStart = Date.now();
       }
     }
     if (gone > 0) this.opts.log.debug('catch-up: files gone since last index', { root: this.root, gone });

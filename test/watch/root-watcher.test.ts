@@ -16,6 +16,38 @@ describe('RootWatcher (real chokidar, in process)', () => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
+  test('start reads the index once, however many directories the tree has (no sweep per directory)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'ci-watch-'));
+    dirs.push(root);
+    for (let i = 0; i < 60; i++) put(root, `pkg${i}/sub/f.ts`, `export const f${i} = ${i};\n`);
+    let reads = 0;
+    const plans: ChangePlan[] = [];
+    const w = new RootWatcher({
+      root,
+      extraExcludes: [],
+      batchSize: 200,
+      log,
+      timing: { sweepDelayMs: 10 },
+      submit: async (p) => void plans.push(p),
+      indexedFiles: async () => {
+        reads++;
+        return new Map();
+      },
+    });
+    await w.start();
+    // Well past the sweep delay: a sweep per directory of the initial scan would read it 120 times.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(reads, 1);
+    // A directory created after the start is still swept.
+    put(root, 'later/deep/g.ts', 'export const g = 1;\n');
+    await eventually(
+      "the new directory's file",
+      async () => plans.some((p) => [...p.files, ...p.batches.flat()].includes('later/deep/g.ts')),
+      5000,
+    );
+    await w.close();
+  });
+
   test('the watch limit (ENOSPC) switches the root to polling, which still sees saves', async () => {
     const root = mkdtempSync(join(tmpdir(), 'ci-watch-'));
     dirs.push(root);
