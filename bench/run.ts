@@ -227,6 +227,16 @@ function stagesTable(results: StageResult[]): string {
   );
 }
 
+function writeSplitTable(results: StageResult[]): string {
+  const split = results.filter((r) => r.writeSplit !== undefined);
+  if (split.length === 0) return '';
+  const tables = [...new Set(split.flatMap((r) => Object.keys(r.writeSplit!.byTableMs)))];
+  return table(
+    ['table (statements)', ...split.map((r) => `${r.corpus}: ms of ${r.writeSplit!.allMs}`)],
+    tables.map((t) => [t, ...split.map((r) => r.writeSplit!.byTableMs[t] ?? '')]),
+  );
+}
+
 function log(msg: string): void {
   process.stderr.write(`bench: ${msg}\n`);
 }
@@ -406,6 +416,11 @@ async function main(): Promise<number> {
     sections.push(
       `### Where the time goes (one process, one thread; each stage x parse time)\n\n${stagesTable(stages)}`,
     );
+    const split = writeSplitTable(stages);
+    if (split !== '')
+      sections.push(
+        `### SQLite writes by table (statement time incl. binding; median of ${stages[0]?.writeSplit?.reps} runs)\n\n${split}`,
+      );
   }
 
   if (command === 'all' || command === 'query') {
