@@ -104,6 +104,10 @@ export class SourceShipper {
       const entries: { path: string; source: ShippedSource }[] = [];
       const contents = new Map<string, Buffer>();
       for (const rel of part) {
+        if (Date.now() - sliceStart > SLICE_MS) {
+          await yieldToLoop();
+          sliceStart = Date.now();
+        }
         const { source, bytes } = readForShipping(root, realRoot, rel, this.cfg.maxFileBytes);
         entries.push({ path: rel, source });
         stats.files++;
@@ -113,10 +117,6 @@ export class SourceShipper {
         // A worker parses only what the index does not hold for this path (or everything, forced).
         if (force || p?.status !== 'indexed' || p.sha256 !== source.sha256)
           contents.set(source.sha256, bytes);
-        if (Date.now() - sliceStart > SLICE_MS) {
-          await yieldToLoop();
-          sliceStart = Date.now();
-        }
       }
       const have = await this.blobs.present([...contents.keys()]);
       const send = [...contents].filter(([h]) => !have.has(h)).map(([sha256, b]) => ({ sha256, bytes: b }));
