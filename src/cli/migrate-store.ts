@@ -13,15 +13,15 @@
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { indexFiles } from '../../workers/processors/index-files.js';
+import { indexFiles, skippedWrite } from '../../workers/processors/index-files.js';
 import { indexDbPath } from '../config/paths.js';
 import type { Config } from '../config/schema.js';
 import { scanRepository } from '../discovery/index.js';
 import { embeddingModelName } from '../embeddings/model.js';
 import { errorMessage, isCodeindexError } from '../errors.js';
-import { createExtractor, detectLanguage, type Extractor, isCandidateSource } from '../indexer/index.js';
+import { createExtractor, type Extractor, isCandidateSource } from '../indexer/index.js';
 import { isPostgresLocation, openIndexAt, openIndexStore } from '../store/index.js';
-import type { FileWrite, IndexStore, StoredVector } from '../store/types.js';
+import type { IndexStore, StoredVector } from '../store/types.js';
 import { createProgressReporter } from './progress.js';
 
 /** What the command line gave. */
@@ -219,15 +219,7 @@ async function migrateRoot(root: string, d: MigrateRootDeps): Promise<RootMigrat
     isSupported: isCandidateSource,
     signal: d.signal,
   });
-  const skips: FileWrite[] = scan.skipped.map((s) => ({
-    path: s.path,
-    language: detectLanguage(s.path),
-    size: s.size ?? 0,
-    mtimeMs: s.mtimeMs ?? 0,
-    sha256: null,
-    status: 'skipped',
-    reason: s.reason,
-  }));
+  const skips = scan.skipped.map((s) => skippedWrite(s.path, s.reason, s.size ?? 0, s.mtimeMs ?? 0));
   // Also creates the root when it has no file to index.
   await d.target.writeBatch(root, skips);
   const total = scan.files.length;

@@ -294,5 +294,10 @@ function extract(
 
 function skip(res: FilesResult, rel: string, reason: SkipReason, size: number, mtimeMs: number): FileWrite {
   res.skipped[reason] = (res.skipped[reason] ?? 0) + 1;
+  return skippedWrite(rel, reason, size, mtimeMs);
+}
+
+/** The index row of a file that is not indexed, and why (the scan's skips and the readers'). */
+export function skippedWrite(rel: string, reason: SkipReason, size: number, mtimeMs: number): FileWrite {
   return { path: rel, language: detectLanguage(rel), size, mtimeMs, sha256: null, status: 'skipped', reason };
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Job, UnrecoverableError, WaitingChildrenError } from 'bullmq';
 import { scanRepository } from '../../src/discovery/index.js';
 import { embeddingModelName } from '../../src/embeddings/model.js';
-import { detectLanguage, isCandidateSource } from '../../src/indexer/index.js';
+import { isCandidateSource } from '../../src/indexer/index.js';
 import { JOBS, QUEUE_OF } from '../../src/queue/names.js';
 import type { PayloadOf } from '../../src/queue/payloads.js';
 import { identityOf, resignJobData, signJobData } from '../../src/queue/signing.js';
@@ -10,7 +10,7 @@ import type { ManifestRef, SourceManifest } from '../../src/queue/source-blobs.j
 import { jobOptionsFor, type RootFailures } from '../../src/queue/task-client.js';
 import type { FileWrite, SkipReason } from '../../src/store/types.js';
 import type { ProcessorContext } from './context.js';
-import { addFilesResult, emptyFilesResult, type FilesResult } from './index-files.js';
+import { addFilesResult, emptyFilesResult, type FilesResult, skippedWrite } from './index-files.js';
 
 /** Step state of a repository job, kept in `job.data._state` between its two runs. */
 interface RepositoryState {
@@ -101,15 +101,7 @@ export async function processIndexRepository(
     seen.add(s.path);
     const p = prev.get(s.path);
     if (p && p.status === 'skipped' && p.size === (s.size ?? 0) && p.mtimeMs === (s.mtimeMs ?? 0)) continue;
-    skipWrites.push({
-      path: s.path,
-      language: detectLanguage(s.path),
-      size: s.size ?? 0,
-      mtimeMs: s.mtimeMs ?? 0,
-      sha256: null,
-      status: 'skipped',
-      reason: s.reason,
-    });
+    skipWrites.push(skippedWrite(s.path, s.reason, s.size ?? 0, s.mtimeMs ?? 0));
   }
   const removals = [...prev.keys()].filter((p) => !seen.has(p));
   const written = await ctx.store.writeBatch(payload.root, skipWrites, removals);

@@ -34,12 +34,19 @@ export async function changed(db: Queryable, sql: string, params: readonly unkno
   return (await db.query(numbered(sql), params as unknown[])).rowCount ?? 0;
 }
 
-/** Runs `fn` in one transaction on one connection: committed when it resolves, rolled back when not. */
-export async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` in one transaction on one connection: committed when it resolves, rolled back when not.
+ * `begin` opens it (statements after BEGIN in one simple-protocol message cost no extra round trip).
+ */
+export async function inTransaction<T>(
+  pool: Pool,
+  fn: (client: PoolClient) => Promise<T>,
+  begin = 'BEGIN',
+): Promise<T> {
   const client = await pool.connect();
   let broken = false;
   try {
-    await client.query('BEGIN');
+    await client.query(begin);
     try {
       const out = await fn(client);
       await client.query('COMMIT');

@@ -4,7 +4,7 @@ import { paging, scopeInRoots } from '../query-context.js';
 import type { RankedText } from '../text-search.js';
 import { chunkHit, makeSnippet, parseTextQuery, type TextGroup } from '../text-search.js';
 import type { ChunkRecord, TextQuery, TextSearchResult } from '../types.js';
-import { allRootsPg, type Queryable, rowsOf } from './context.js';
+import { allRootsPg, inTransaction, type Queryable, rowsOf } from './context.js';
 
 /**
  * The rank of a chunk: `ts_rank` with the content (weight A) at 1.0 and its identifiers' word
@@ -53,25 +53,12 @@ export function compileTsQuery(input: string): {
  */
 async function withIndexScans<T>(db: Queryable, fn: (c: Queryable) => Promise<T>): Promise<T> {
   if (!(db instanceof pg.Pool)) return fn(db);
-  const client = await db.connect();
-  let broken = false;
-  try {
-    // One round trip: both statements go in one simple-protocol message. Repeatable read: the
-    // roots read for the scope and every ranking query see the same snapshot.
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL enable_seqscan = off');
-    try {
-      const out = await fn(client);
-      await client.query('COMMIT');
-      return out;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
-      throw err;
-    }
-  } finally {
-    client.release(broken);
-  }
+  // Repeatable read: the roots read for the scope and every ranking query see the same snapshot.
+  return inTransaction(
+    db,
+    fn,
+    'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL enable_seqscan = off',
+  );
 }
 
 /** Whether a scope holds every root whole (it then selects every chunk). */
