@@ -168,7 +168,7 @@ describe('the command line', () => {
     }
   });
 
-  test('index with shipped sources: each content sent once, and nothing on a re-run of an unchanged tree', () => {
+  test('index with shipped sources: each content sent once, and nothing on a re-run of an unchanged tree', async () => {
     const shipEnv = makeTestEnv({ CODEINDEX_SHIP_SOURCES: 'on', CODEINDEX_EMBEDDINGS: 'off' });
     try {
       const tree = copyFixture('langs', shipEnv.tmp);
@@ -195,7 +195,7 @@ describe('the command line', () => {
       assert.equal(s2.files_unchanged, s1.files_scanned);
       assert.deepEqual(s2.shipped, { files_read: 0, bytes_read: 0, blobs_sent: 0, bytes_sent: 0 });
     } finally {
-      void shipEnv.cleanup();
+      await shipEnv.cleanup();
     }
   });
 });
