@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { TaskClient } from '../queue/task-client.js';
-import type { IndexStore } from '../store/types.js';
+import type { FileState, IndexStore, RootRow } from '../store/types.js';
 
 /** What every tool needs. Built by `createCodeindexServer`; tests can build their own. */
 export interface ToolContext {
@@ -23,9 +23,20 @@ export interface ToolContext {
 }
 
 /**
+ * The store for one tool call, reading the roots once: the scope check and the staleness check
+ * both need them, and on PostgreSQL each read is a round trip.
+ */
+export function rootsOnce(store: IndexStore): IndexStore {
+  let roots: Promise<RootRow[]> | undefined;
+  const listRoots = () => (roots ??= store.listRoots());
+  // A proxy, not a copy: a store can itself be a proxy whose methods are not own properties.
+  return new Proxy(store, { get: (t, key) => (key === 'listRoots' ? listRoots : Reflect.get(t, key)) });
+}
+
+/**
  * Whether each of `paths` changed on disk after it was indexed (`stale: true` in results), as a
  * lookup over those paths (any other path is not stale). A missing file is stale too. Looks at
- * each distinct path once.
+ * each distinct path once, with one index lookup per root (a round trip each on PostgreSQL).
  */
 export async function staleChecker(
   store: IndexStore,
@@ -34,20 +45,33 @@ export async function staleChecker(
   const distinct = [...new Set(paths)];
   const stale = new Set<string>();
   if (distinct.length > 0) {
-    const roots = (await store.listRoots()).map((r) => r.path);
+    // The longest root containing a path owns it (roots can nest).
+    const roots = (await store.listRoots()).map((r) => r.path).sort((a, b) => b.length - a.length);
+    const byRoot = new Map<string, string[]>();
+    for (const absPath of distinct) {
+      const root = roots.find((r) => absPath.startsWith(`${r}/`));
+      if (root === undefined) continue;
+      const list = byRoot.get(root) ?? [];
+      list.push(absPath);
+      byRoot.set(root, list);
+    }
     await Promise.all(
-      distinct.map(async (absPath) => {
-        if (await isStale(store, roots, absPath)) stale.add(absPath);
+      [...byRoot].map(async ([root, absPaths]) => {
+        const states = await store.getFileStates(
+          root,
+          absPaths.map((p) => p.slice(root.length + 1)),
+        );
+        for (const absPath of absPaths) {
+          const st = states.get(absPath.slice(root.length + 1));
+          if (isStale(st, absPath)) stale.add(absPath);
+        }
       }),
     );
   }
   return (absPath) => stale.has(absPath);
 }
 
-async function isStale(store: IndexStore, roots: readonly string[], absPath: string): Promise<boolean> {
-  const root = roots.filter((r) => absPath.startsWith(`${r}/`)).sort((a, b) => b.length - a.length)[0];
-  if (!root) return false;
-  const st = await store.getFileState(root, absPath.slice(root.length + 1));
+function isStale(st: FileState | undefined, absPath: string): boolean {
   try {
     const s = statSync(absPath);
     return !st || st.size !== s.size || st.mtimeMs !== s.mtimeMs;

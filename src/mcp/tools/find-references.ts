@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { staleChecker, type ToolContext } from '../context.js';
+import { rootsOnce, staleChecker, type ToolContext } from '../context.js';
 import { clip, decodeCursor, encodeCursor, runTool, toolResult } from '../results.js';
 import { queryScope } from '../scope.js';
 import { limitIn } from './schemas.js';
@@ -41,9 +41,9 @@ export function registerFindReferencesTool(server: McpServer, ctx: ToolContext):
     },
     async ({ symbol, path, language, limit, cursor }) =>
       runTool(async () => {
-        const store = ctx.store();
+        const store = rootsOnce(ctx.store());
         const offset = decodeCursor(cursor);
-        const scope = await queryScope(ctx, path);
+        const scope = await queryScope({ allowedRoots: () => ctx.allowedRoots(), store: () => store }, path);
         const r = await store.findReferences({
           symbol,
           limit,

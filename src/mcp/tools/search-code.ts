@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { ChunkHit } from '../../store/types.js';
 import type { CodeSearch } from '../code-search.js';
-import { staleChecker, type ToolContext } from '../context.js';
+import { rootsOnce, staleChecker, type ToolContext } from '../context.js';
 import { decodeCursor, encodeCursor, runTool, toolResult } from '../results.js';
 import { queryScope } from '../scope.js';
 import { languageIn, limitIn } from './schemas.js';
@@ -64,9 +64,12 @@ export function registerSearchCodeTool(server: McpServer, ctx: ToolContext, sear
     },
     async ({ query, mode, group_by, include_tests, exclude, path_prefix, language, limit, cursor }) =>
       runTool(async () => {
-        const store = ctx.store();
+        const store = rootsOnce(ctx.store());
         const offset = decodeCursor(cursor);
-        const scope = await queryScope(ctx, path_prefix);
+        const scope = await queryScope(
+          { allowedRoots: () => ctx.allowedRoots(), store: () => store },
+          path_prefix,
+        );
         const r = await search.search({
           query,
           mode,

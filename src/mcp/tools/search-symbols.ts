@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { SymbolHit } from '../../store/types.js';
-import { staleChecker, type ToolContext } from '../context.js';
+import { rootsOnce, staleChecker, type ToolContext } from '../context.js';
 import { clip, decodeCursor, encodeCursor, runTool, toolResult } from '../results.js';
 import { queryScope } from '../scope.js';
 import { kindIn, languageIn, limitIn, symbolOut } from './schemas.js';
@@ -47,9 +47,12 @@ export function registerSearchSymbolsTool(server: McpServer, ctx: ToolContext): 
     },
     async ({ query, kind, language, path_prefix, limit, cursor }) =>
       runTool(async () => {
-        const store = ctx.store();
+        const store = rootsOnce(ctx.store());
         const offset = decodeCursor(cursor);
-        const scope = await queryScope(ctx, path_prefix);
+        const scope = await queryScope(
+          { allowedRoots: () => ctx.allowedRoots(), store: () => store },
+          path_prefix,
+        );
         const r = await store.searchSymbols({
           query,
           limit,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 
 /** A pool or one of its clients (inside a transaction): both run queries. */
@@ -27,6 +28,23 @@ export async function rowsOf<R extends QueryResultRow>(
   params: readonly unknown[] = [],
 ): Promise<R[]> {
   return (await db.query<R>(numbered(sql), params as unknown[])).rows;
+}
+
+/**
+ * `rowsOf` as a named prepared statement (named after a hash of its text): each connection parses
+ * and plans it once, and after a few runs PostgreSQL may keep a generic plan, so a query is not
+ * planned on every call. Planning the symbol search's statements cost more than running them
+ * (1-5 ms against 0.2-1.5 ms on Django). For read queries of a bounded set of texts only: every
+ * distinct text stays prepared on every connection for its lifetime.
+ */
+export async function preparedRows<R extends QueryResultRow>(
+  db: Queryable,
+  sql: string,
+  params: readonly unknown[] = [],
+): Promise<R[]> {
+  const text = numbered(sql);
+  const name = `ci_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+  return (await db.query<R>({ name, text, values: params as unknown[] })).rows;
 }
 
 /** Runs SQL written with `?` placeholders; returns how many rows it changed. */

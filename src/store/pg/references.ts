@@ -14,7 +14,7 @@ import {
   subclassNames,
 } from '../references.js';
 import type { RefQuery, RefSearchResult } from '../types.js';
-import { type Queryable, rowsOf } from './context.js';
+import { preparedRows, type Queryable } from './context.js';
 import { scopeOfPg } from './scope.js';
 
 /**
@@ -28,31 +28,31 @@ export async function findReferencesPg(db: Queryable, q: RefQuery): Promise<RefS
   if (name.length === 0 || limit === 0) return { hits: [], hasMore: false };
   const scope = await scopeOfPg(db, q.pathPrefix);
   const filter = scope === null ? { sql: '', params: [] } : scopeFilter(scope);
-  const rows = (
-    await rowsOf<RefRowLike>(
+  // The reference rows, the languages that define the name and the accepted containers do not
+  // depend on each other: one round trip for the three (each on a connection of the pool).
+  const container = containerOf(q.symbol);
+  const [allRows, defRows, accepted] = await Promise.all([
+    preparedRows<RefRowLike>(
       db,
       `SELECT rf.name, rf.sites, f.id AS file_id, f.path AS rel, r.path AS root, f.language
        FROM refs rf JOIN files f ON f.id = rf.file_id JOIN roots r ON r.id = f.root_id
        WHERE rf.name = ?${filter.sql === '' ? '' : ` AND ${filter.sql}`}
        ORDER BY r.path, f.path`,
       [name, ...filter.params],
-    )
-  ).filter((r) => q.language === undefined || r.language === q.language);
-  const container = containerOf(q.symbol);
-  const defLanguages = new Set(
-    (
-      await rowsOf<{ language: string | null }>(
-        db,
-        // name_key first: the name's rows come from the name index (see the SQLite engine).
-        container === null
-          ? 'SELECT DISTINCT f.language FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.name_key = ? AND s.name = ?'
-          : `SELECT DISTINCT f.language FROM symbols s JOIN files f ON f.id = s.file_id
-             WHERE s.name_key = ? AND s.name = ? AND (s.container = ? OR s.container ILIKE ?)`,
-        container === null ? [nameKey(name), name] : [nameKey(name), name, container, `%.${container}`],
-      )
-    ).map((l) => l.language),
-  );
-  const accepted = container === null ? null : await classAndSubclasses(db, container);
+    ),
+    preparedRows<{ language: string | null }>(
+      db,
+      // name_key first: the name's rows come from the name index (see the SQLite engine).
+      container === null
+        ? 'SELECT DISTINCT f.language FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.name_key = ? AND s.name = ?'
+        : `SELECT DISTINCT f.language FROM symbols s JOIN files f ON f.id = s.file_id
+           WHERE s.name_key = ? AND s.name = ? AND (s.container = ? OR s.container ILIKE ?)`,
+      container === null ? [nameKey(name), name] : [nameKey(name), name, container, `%.${container}`],
+    ),
+    container === null ? Promise.resolve(null) : classAndSubclasses(db, container),
+  ]);
+  const rows = allRows.filter((r) => q.language === undefined || r.language === q.language);
+  const defLanguages = new Set(defRows.map((l) => l.language));
   const { picked, hasMore } = pageRefSites(rankRefRows(rows, defLanguages, accepted), offset, limit);
   const texts = await lineTexts(
     db,
@@ -65,7 +65,7 @@ export async function findReferencesPg(db: Queryable, q: RefQuery): Promise<RefS
 /** For each (file id, line): the line's text from the smallest chunk of the file covering it. */
 async function lineTexts(db: Queryable, sites: readonly [number, number][]): Promise<(string | null)[]> {
   if (sites.length === 0) return [];
-  const rows = await rowsOf<{ n: number; start_line: number; content: string }>(
+  const rows = await preparedRows<{ n: number; start_line: number; content: string }>(
     db,
     `SELECT q.n, c.start_line, c.content
      FROM unnest(?::bigint[], ?::int[]) WITH ORDINALITY AS q(file_id, line, n)
@@ -88,7 +88,7 @@ async function classAndSubclasses(db: Queryable, name: string): Promise<Set<stri
   for (let depth = 0; depth < SUBCLASS_DEPTH && level.length > 0; depth++) {
     const next: string[] = [];
     for (const parent of level) {
-      const rows = await rowsOf<{ sites: string }>(
+      const rows = await preparedRows<{ sites: string }>(
         db,
         `SELECT sites FROM refs WHERE name = ? AND kinds & ${REF_KIND_BIT.inherit} != 0`,
         [parent],

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { relativeToRoot, scopeFilter } from '../paths.js';
 import { paging } from '../query-context.js';
 import {
@@ -19,10 +19,11 @@ import {
   wordPartScores,
 } from '../symbol-search.js';
 import type { SymbolHit, SymbolQuery, SymbolSearchResult } from '../types.js';
-import { allRootsPg, type Queryable, rowsOf } from './context.js';
+import { preparedRows, type Queryable } from './context.js';
 import { scopeOfPg } from './scope.js';
 
 interface Filters {
+  /** The files join when a filter needs it (the candidate subqueries read no other table). */
   join: string;
   where: string;
   params: unknown[];
@@ -81,8 +82,24 @@ function qualifierSql(m: Matcher): { sql: string; params: unknown[] } {
 const ORDER = 'ORDER BY score DESC, s.rank, length(s.name), s.name, s.id';
 
 /**
+ * The details of the best `LIMIT ?` candidates of `candidates` (a subquery with `id, rank, name,
+ * score` and any extra columns), in `ORDER`: the ranking and the details in one statement, so a
+ * tier costs one round trip.
+ */
+const withDetails = (candidates: string, extra = ''): string =>
+  `SELECT c.score, c.rank${extra}, s.id, s.name, s.kind, s.start_line, s.start_col, s.end_line,
+     s.container, s.signature, s.doc, f.path AS rel, f.language, r.path AS root
+   FROM (SELECT * FROM (${candidates}) AS s ${ORDER} LIMIT ?) AS c
+   JOIN symbols s ON s.id = c.id JOIN files f ON f.id = s.file_id JOIN roots r ON r.id = f.root_id
+   ORDER BY c.score DESC, c.rank, length(s.name), s.name, s.id`;
+
+type Found = Candidate & SymbolRow;
+
+/**
  * Symbol search with the SQLite engine's tiers, scores and tie-breaks (see `searchSymbols` in
  * `../symbol-search.ts`): exact key, key prefix, word-part suffixes, subsequence from a word start.
+ * The exact and prefix tiers run concurrently (two connections of the pool), each returning its
+ * rows with their details; the fuzzy tiers run only when those two leave the page short.
  */
 export async function searchSymbolsPg(db: Queryable, q: SymbolQuery): Promise<SymbolSearchResult> {
   const { limit, offset } = paging(q.limit, q.offset);
@@ -93,41 +110,52 @@ export async function searchSymbolsPg(db: Queryable, q: SymbolQuery): Promise<Sy
   const qual = qualifierSql(m);
   let capped = false;
 
-  let found = await rowsOf<Candidate>(
+  const exact = preparedRows<Found>(
     db,
-    `SELECT s.id, s.rank, s.name, ${NAME_SCORE}${qual.sql} AS score FROM symbols s${f.join}
-     WHERE s.name_key = ?${m.key === '' ? ' AND s.name_lower = ?' : ''}${f.where} ${ORDER} LIMIT ?`,
+    withDetails(
+      `SELECT s.id, s.rank, s.name, ${NAME_SCORE}${qual.sql} AS score FROM symbols s${f.join}
+       WHERE s.name_key = ?${m.key === '' ? ' AND s.name_lower = ?' : ''}${f.where}`,
+    ),
     [...nameScoreParams(m), ...qual.params, m.key, ...(m.key === '' ? [m.lower] : []), ...f.params, need],
   );
+  // The candidate cap takes the alphabetically first keys, as SQLite's index scan does.
+  const prefix =
+    m.key === ''
+      ? Promise.resolve([])
+      : preparedRows<Found & { n: number }>(
+          db,
+          withDetails(
+            `SELECT id, score, rank, name, count(*) OVER () AS n FROM (
+               SELECT s.id, s.rank, s.name, ${NAME_SCORE}${qual.sql} AS score FROM symbols s${f.join}
+               WHERE s.name_key > ? AND s.name_key < ?${f.where}
+               ORDER BY s.name_key, s.id LIMIT ${MAX_PREFIX_CANDIDATES}
+             ) AS s`,
+            ', c.n',
+          ),
+          [...nameScoreParams(m), ...qual.params, m.key, m.key + MAX_CHAR, ...f.params, need],
+        );
+  // The fuzzy tiers' keys are looked up alongside (one statement): they are needed whenever the
+  // first two tiers leave the page short, which is most queries for a specific name.
+  const keyRows = m.key.length >= 2 ? fuzzyKeyRows(db, m.key) : Promise.resolve(null);
+  const [exactRows, prefixRows, keyLookup] = await Promise.all([exact, prefix, keyRows]);
+  capped ||= (prefixRows[0]?.n ?? 0) >= MAX_PREFIX_CANDIDATES;
+  let found: Found[] = exactRows
+    .concat(prefixRows.map(({ n: _n, ...c }) => c))
+    .sort(compareCandidates)
+    .slice(0, need);
 
-  if (m.key !== '') {
-    // The candidate cap takes the alphabetically first keys, as SQLite's index scan does.
-    const prefix = await rowsOf<Candidate & { n: number }>(
-      db,
-      `SELECT id, score, rank, name, count(*) OVER () AS n FROM (
-         SELECT s.id, s.rank, s.name, ${NAME_SCORE}${qual.sql} AS score FROM symbols s${f.join}
-         WHERE s.name_key > ? AND s.name_key < ?${f.where}
-         ORDER BY s.name_key, s.id LIMIT ${MAX_PREFIX_CANDIDATES}
-       ) AS s ${ORDER} LIMIT ?`,
-      [...nameScoreParams(m), ...qual.params, m.key, m.key + MAX_CHAR, ...f.params, need],
-    );
-    found = found
-      .concat(prefix.map(({ n: _n, ...c }) => c))
-      .sort(compareCandidates)
-      .slice(0, need);
-    capped ||= (prefix[0]?.n ?? 0) >= MAX_PREFIX_CANDIDATES;
-  }
-
-  if (found.length < need && m.key.length >= 2) {
-    const keys = await fuzzyKeys(db, m.key, need - found.length);
+  if (found.length < need && keyLookup !== null) {
+    const keys = fuzzyKeys(m.key, keyLookup, need - found.length);
     capped ||= keys.capped;
     if (keys.scores.size > 0) {
-      const fuzzy = await rowsOf<Candidate>(
+      const fuzzy = await preparedRows<Found>(
         db,
-        `SELECT s.id, s.rank, s.name, k.value${qual.sql} AS score
-         FROM unnest(?::text[], ?::int[]) AS k(key, value)
-         JOIN symbols s ON s.name_key = k.key${f.join}
-         WHERE true${f.where} ${ORDER} LIMIT ?`,
+        withDetails(
+          `SELECT s.id, s.rank, s.name, k.value${qual.sql} AS score
+           FROM unnest(?::text[], ?::int[]) AS k(key, value)
+           JOIN symbols s ON s.name_key = k.key${f.join}
+           WHERE true${f.where}`,
+        ),
         [
           // The qualifier's score term comes before unnest(?, ?) in the statement.
           ...qual.params,
@@ -142,78 +170,88 @@ export async function searchSymbolsPg(db: Queryable, q: SymbolQuery): Promise<Sy
   }
 
   const hasMore = found.length > offset + limit;
-  const page = found.slice(offset, offset + limit);
-  const hits = await symbolDetails(db, page);
+  const hits = found.slice(offset, offset + limit).map((r) => toHit(r, r.score));
   return !hasMore && !capped ? { hits, total: found.length, hasMore } : { hits, hasMore };
 }
 
-/** Tier B and C keys from `name_parts`, as `fuzzyKeys` of the SQLite engine (LIKE for GLOB). */
-async function fuzzyKeys(
-  db: Queryable,
-  key: string,
-  wanted: number,
-): Promise<{ scores: Map<string, number>; capped: boolean }> {
-  const words = await rowsOf<{ suffix: string; name_key: string }>(
+interface KeyRows {
+  words: { suffix: string; name_key: string }[];
+  /** null when the key is too short for the subsequence tier. */
+  seq: { name_key: string }[] | null;
+}
+
+/**
+ * The `name_parts` rows of tiers B and C, as `fuzzyKeys` of the SQLite engine reads them (LIKE for
+ * GLOB), in one statement: word parts starting with the key, and keys holding its letters in order
+ * after an anchor.
+ */
+async function fuzzyKeyRows(db: Queryable, key: string): Promise<KeyRows> {
+  const words = `SELECT 0 AS tier, suffix, name_key FROM (
+      SELECT suffix, name_key FROM name_parts WHERE suffix >= ? AND suffix < ?
+      ORDER BY suffix, name_key LIMIT ${MAX_WORD_KEYS}) AS w`;
+  const sub = subsequenceAnchor(key);
+  if (sub === null) {
+    const rows = await preparedRows<{ suffix: string; name_key: string }>(db, words, [key, key + MAX_CHAR]);
+    return { words: rows, seq: null };
+  }
+  // Keys hold only letters, digits and `$`, none of them LIKE syntax.
+  const pattern = `${sub.anchor}%${sub.rest.join('%')}%`;
+  const rows = await preparedRows<{ tier: number; suffix: string; name_key: string }>(
     db,
-    'SELECT suffix, name_key FROM name_parts WHERE suffix >= ? AND suffix < ? ORDER BY suffix, name_key LIMIT ?',
-    [key, key + MAX_CHAR, MAX_WORD_KEYS],
+    `${words} UNION ALL SELECT 1, suffix, name_key FROM (
+       SELECT suffix, name_key FROM name_parts WHERE suffix >= ? AND suffix < ? AND suffix LIKE ?
+       ORDER BY suffix, name_key LIMIT ${MAX_SUBSEQUENCE_KEYS}) AS q`,
+    [key, key + MAX_CHAR, sub.anchor, sub.anchor + MAX_CHAR, pattern],
   );
-  const scores = wordPartScores(key, words);
-  let capped = words.length === MAX_WORD_KEYS;
-  const sub = scores.size < wanted ? subsequenceAnchor(key) : null;
-  if (sub !== null) {
-    // Keys hold only letters, digits and `$`, none of them LIKE syntax.
-    const pattern = `${sub.anchor}%${sub.rest.join('%')}%`;
-    const seq = await rowsOf<{ name_key: string }>(
-      db,
-      `SELECT name_key FROM name_parts WHERE suffix >= ? AND suffix < ? AND suffix LIKE ?
-       ORDER BY suffix, name_key LIMIT ?`,
-      [sub.anchor, sub.anchor + MAX_CHAR, pattern, MAX_SUBSEQUENCE_KEYS],
-    );
-    capped ||= seq.length === MAX_SUBSEQUENCE_KEYS;
-    addSubsequenceScores(scores, key, seq);
+  return { words: rows.filter((r) => r.tier === 0), seq: rows.filter((r) => r.tier === 1) };
+}
+
+/** Tier B and C keys and their scores, as `fuzzyKeys` of the SQLite engine. */
+function fuzzyKeys(
+  key: string,
+  rows: KeyRows,
+  wanted: number,
+): { scores: Map<string, number>; capped: boolean } {
+  const scores = wordPartScores(key, rows.words);
+  let capped = rows.words.length === MAX_WORD_KEYS;
+  if (scores.size < wanted && rows.seq !== null) {
+    capped ||= rows.seq.length === MAX_SUBSEQUENCE_KEYS;
+    addSubsequenceScores(scores, key, rows.seq);
   }
   return { scores, capped };
 }
 
-const SELECT_DETAILS = `SELECT s.id, s.name, s.kind, s.start_line, s.start_col, s.end_line, s.container,
-  s.signature, s.doc, f.path AS rel, f.language, r.path AS root
-  FROM symbols s JOIN files f ON f.id = s.file_id JOIN roots r ON r.id = f.root_id`;
-
-async function symbolDetails(db: Queryable, page: Candidate[]): Promise<SymbolHit[]> {
-  if (page.length === 0) return [];
-  const rows = await rowsOf<SymbolRow>(db, `${SELECT_DETAILS} WHERE s.id = ANY(?::bigint[])`, [
-    page.map((c) => c.id),
-  ]);
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  const hits: SymbolHit[] = [];
-  for (const c of page) {
-    const r = byId.get(c.id);
-    if (r !== undefined) hits.push(toHit(r, c.score));
-  }
-  return hits;
-}
-
-/** Symbols of one file in source order, or null when it is not indexed (as the SQLite engine). */
+/**
+ * Symbols of one file in source order, or null when it is not indexed (as the SQLite engine): the
+ * innermost root holding the path and the file's symbols in one statement.
+ */
 export async function fileOutlinePg(db: Queryable, absPath: string): Promise<SymbolHit[] | null> {
   const abs = resolve(absPath);
-  const roots = (await allRootsPg(db)).sort((a, b) => b.path.length - a.path.length);
-  for (const root of roots) {
-    const rel = relativeToRoot(root.path, abs);
-    if (rel === null || rel === '') continue;
-    const [file] = await rowsOf<{ id: number; status: string }>(
-      db,
-      'SELECT id, status FROM files WHERE root_id = ? AND path = ?',
-      [root.id, rel],
-    );
-    if (file === undefined) continue;
-    if (file.status !== 'indexed') return null;
-    const rows = await rowsOf<SymbolRow>(
-      db,
-      `${SELECT_DETAILS} WHERE s.file_id = ? ORDER BY s.start_line, s.start_col, s.end_line DESC, s.id`,
-      [file.id],
-    );
-    return rows.map((r) => toHit(r, 0));
+  // Every directory above the file could be a root: the deepest one that holds the file wins.
+  const roots: string[] = [];
+  const rels: string[] = [];
+  for (let dir = dirname(abs); ; dir = dirname(dir)) {
+    const rel = relativeToRoot(dir, abs);
+    if (rel !== null && rel !== '') {
+      roots.push(dir);
+      rels.push(rel);
+    }
+    if (dirname(dir) === dir) break;
   }
-  return null;
+  const rows = await preparedRows<Partial<SymbolRow> & { status: string }>(
+    db,
+    `WITH file AS (
+       SELECT f.id, f.status, f.path, f.language, r.path AS root
+       FROM unnest(?::text[], ?::text[]) WITH ORDINALITY AS c(root, rel, n)
+       JOIN roots r ON r.path = c.root JOIN files f ON f.root_id = r.id AND f.path = c.rel
+       ORDER BY c.n LIMIT 1
+     )
+     SELECT file.status, s.id, s.name, s.kind, s.start_line, s.start_col, s.end_line, s.container,
+       s.signature, s.doc, file.path AS rel, file.language, file.root
+     FROM file LEFT JOIN symbols s ON s.file_id = file.id AND file.status = 'indexed'
+     ORDER BY s.start_line, s.start_col, s.end_line DESC, s.id`,
+    [roots, rels],
+  );
+  if (rows.length === 0 || rows[0]!.status !== 'indexed') return null;
+  return rows.filter((r) => r.id !== null).map((r) => toHit(r as SymbolRow, 0));
 }
