@@ -70,6 +70,17 @@ export function openPgStore(url: string, opts: OpenPgStoreOptions = {}): IndexSt
     types,
     // A server that does not answer fails the call in seconds instead of hanging it.
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    // pg closes a connection idle for 10 s by default; a server answering an assistant's queries
+    // seconds to minutes apart would then pay a new connection, cold catalog caches and new
+    // prepared statements (20-30 ms) on most calls.
+    idleTimeoutMillis: IDLE_TIMEOUT_MS,
+    // Idle connections never keep a process alive (a command that ends without closing the store).
+    allowExitOnIdle: true,
+    // Named statements (`preparedRows`: the symbol, reference and outline lookups) are planned
+    // once per connection, not on every call: their plans do not depend on the values (keys and
+    // ids through B-tree indexes), and planning the symbol search cost more than running it.
+    // Unnamed statements (full text, writes) are planned for their values as before.
+    options: '-c plan_cache_mode=force_generic_plan',
   });
   // An idle connection the server drops (restart, idle timeout) must not crash the process: the
   // next query gets a new one.
@@ -235,6 +246,8 @@ export function openPgStore(url: string, opts: OpenPgStoreOptions = {}): IndexSt
 }
 
 const CONNECT_TIMEOUT_MS = 5000;
+/** An idle connection of the pool is closed after this long. */
+const IDLE_TIMEOUT_MS = 10 * 60_000;
 
 /** Error codes that mean the server cannot be reached or is not serving (not a bad query). */
 const UNREACHABLE = new Set([

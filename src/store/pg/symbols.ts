@@ -79,27 +79,29 @@ function qualifierSql(m: Matcher): { sql: string; params: unknown[] } {
       };
 }
 
+/** The order of a tier's candidates, read from `symbols s` ... */
 const ORDER = 'ORDER BY score DESC, s.rank, length(s.name), s.name, s.id';
+/** ... and of candidates read from a tier's rows. */
+const ROW_ORDER = 'ORDER BY score DESC, rank, length(name), name, id';
 
-/**
- * The details of the best `LIMIT ?` candidates of `candidates` (a subquery with `id, rank, name,
- * score` and any extra columns), in `ORDER`: the ranking and the details in one statement, so a
- * tier costs one round trip.
- */
-const withDetails = (candidates: string, extra = ''): string =>
-  `SELECT c.score, c.rank${extra}, s.id, s.name, s.kind, s.start_line, s.start_col, s.end_line,
-     s.container, s.signature, s.doc, f.path AS rel, f.language, r.path AS root
-   FROM (SELECT * FROM (${candidates}) AS s ${ORDER} LIMIT ?) AS c
-   JOIN symbols s ON s.id = c.id JOIN files f ON f.id = s.file_id JOIN roots r ON r.id = f.root_id
-   ORDER BY c.score DESC, c.rank, length(s.name), s.name, s.id`;
-
-type Found = Candidate & SymbolRow;
+interface FoundRow extends SymbolRow {
+  /** 0: exact and prefix tiers (ranked together); 1: word-part and subsequence tiers. */
+  tier: number;
+  score: number;
+  rank: number;
+  /** Rows scanned by the prefix tier, word-part keys read, subsequence keys read (null: not run). */
+  prefix_n: number | null;
+  words_n: number | null;
+  seq_n: number | null;
+}
 
 /**
  * Symbol search with the SQLite engine's tiers, scores and tie-breaks (see `searchSymbols` in
- * `../symbol-search.ts`): exact key, key prefix, word-part suffixes, subsequence from a word start.
- * The exact and prefix tiers run concurrently (two connections of the pool), each returning its
- * rows with their details; the fuzzy tiers run only when those two leave the page short.
+ * `../symbol-search.ts`): exact key, key prefix, word-part suffixes, subsequence from a word start,
+ * in ONE statement with the hits' details (a round trip costs more than most searches). The
+ * fuzzy tiers sit behind conditions on the first tiers' count (PostgreSQL's one-time filters), so
+ * they run only when those leave the page short, as in the SQLite engine; so does the
+ * subsequence tier behind the word-part tier's count.
  */
 export async function searchSymbolsPg(db: Queryable, q: SymbolQuery): Promise<SymbolSearchResult> {
   const { limit, offset } = paging(q.limit, q.offset);
@@ -108,117 +110,130 @@ export async function searchSymbolsPg(db: Queryable, q: SymbolQuery): Promise<Sy
   const need = offset + limit + 1;
   const f = await filtersOf(db, q);
   const qual = qualifierSql(m);
-  let capped = false;
+  const scored = `SELECT s.id, s.rank, s.name, ${NAME_SCORE}${qual.sql} AS score FROM symbols s${f.join}`;
+  const scoredParams = [...nameScoreParams(m), ...qual.params];
 
-  const exact = preparedRows<Found>(
-    db,
-    withDetails(
-      `SELECT s.id, s.rank, s.name, ${NAME_SCORE}${qual.sql} AS score FROM symbols s${f.join}
-       WHERE s.name_key = ?${m.key === '' ? ' AND s.name_lower = ?' : ''}${f.where}`,
-    ),
-    [...nameScoreParams(m), ...qual.params, m.key, ...(m.key === '' ? [m.lower] : []), ...f.params, need],
+  const ctes: string[] = [];
+  const params: unknown[] = [];
+  const cte = (name: string, sql: string, ...p: unknown[]) => {
+    ctes.push(`${name} AS MATERIALIZED (${sql})`);
+    params.push(...p);
+  };
+  cte(
+    'ex',
+    `${scored} WHERE s.name_key = ?${m.key === '' ? ' AND s.name_lower = ?' : ''}${f.where} ${ORDER} LIMIT ?`,
+    ...scoredParams,
+    m.key,
+    ...(m.key === '' ? [m.lower] : []),
+    ...f.params,
+    need,
   );
-  // The candidate cap takes the alphabetically first keys, as SQLite's index scan does.
-  const prefix =
-    m.key === ''
-      ? Promise.resolve([])
-      : preparedRows<Found & { n: number }>(
-          db,
-          withDetails(
-            `SELECT id, score, rank, name, count(*) OVER () AS n FROM (
-               SELECT s.id, s.rank, s.name, ${NAME_SCORE}${qual.sql} AS score FROM symbols s${f.join}
-               WHERE s.name_key > ? AND s.name_key < ?${f.where}
-               ORDER BY s.name_key, s.id LIMIT ${MAX_PREFIX_CANDIDATES}
-             ) AS s`,
-            ', c.n',
-          ),
-          [...nameScoreParams(m), ...qual.params, m.key, m.key + MAX_CHAR, ...f.params, need],
-        );
-  // The fuzzy tiers' keys are looked up alongside (one statement): they are needed whenever the
-  // first two tiers leave the page short, which is most queries for a specific name.
-  const keyRows = m.key.length >= 2 ? fuzzyKeyRows(db, m.key) : Promise.resolve(null);
-  const [exactRows, prefixRows, keyLookup] = await Promise.all([exact, prefix, keyRows]);
-  capped ||= (prefixRows[0]?.n ?? 0) >= MAX_PREFIX_CANDIDATES;
-  let found: Found[] = exactRows
-    .concat(prefixRows.map(({ n: _n, ...c }) => c))
-    .sort(compareCandidates)
-    .slice(0, need);
-
-  if (found.length < need && keyLookup !== null) {
-    const keys = fuzzyKeys(m.key, keyLookup, need - found.length);
-    capped ||= keys.capped;
-    if (keys.scores.size > 0) {
-      const fuzzy = await preparedRows<Found>(
-        db,
-        withDetails(
-          `SELECT s.id, s.rank, s.name, k.value${qual.sql} AS score
-           FROM unnest(?::text[], ?::int[]) AS k(key, value)
-           JOIN symbols s ON s.name_key = k.key${f.join}
-           WHERE true${f.where}`,
-        ),
-        [
-          // The qualifier's score term comes before unnest(?, ?) in the statement.
-          ...qual.params,
-          [...keys.scores.keys()],
-          [...keys.scores.values()],
-          ...f.params,
-          need - found.length,
-        ],
+  const withPrefix = m.key !== '';
+  if (withPrefix) {
+    // The candidate cap takes the alphabetically first keys, as SQLite's index scan does.
+    cte(
+      'pre',
+      `${scored} WHERE s.name_key > ? AND s.name_key < ?${f.where}
+       ORDER BY s.name_key, s.id LIMIT ${MAX_PREFIX_CANDIDATES}`,
+      ...scoredParams,
+      m.key,
+      m.key + MAX_CHAR,
+      ...f.params,
+    );
+  }
+  cte(
+    'ab',
+    withPrefix
+      ? `SELECT * FROM (SELECT * FROM ex UNION ALL (SELECT * FROM pre ${ROW_ORDER} LIMIT ?)) AS x ${ROW_ORDER} LIMIT ?`
+      : 'SELECT * FROM ex',
+    ...(withPrefix ? [need, need] : []),
+  );
+  const sub = m.key.length >= 2 ? subsequenceAnchor(m.key) : null;
+  const fuzzy = m.key.length >= 2;
+  if (fuzzy) {
+    cte('gate', 'SELECT count(*) AS found FROM ab');
+    cte(
+      'words',
+      `SELECT suffix, name_key FROM name_parts WHERE suffix >= ? AND suffix < ?
+       ORDER BY suffix, name_key LIMIT ${MAX_WORD_KEYS}`,
+      m.key,
+      m.key + MAX_CHAR,
+    );
+    // Tier B: keys with a word part starting with the key (tier A's keys left out).
+    cte(
+      'bk',
+      `SELECT name_key AS key,
+         max(CASE WHEN suffix = ? THEN ${SYMBOL_SCORES.wordSuffix} ELSE ${SYMBOL_SCORES.wordPrefix} END) AS value
+       FROM words WHERE NOT starts_with(name_key, ?) GROUP BY name_key`,
+      m.key,
+      m.key,
+    );
+    if (sub !== null) {
+      // Tier C, only when tier B cannot fill what is left of the page. Keys hold only letters,
+      // digits and `$`, none of them LIKE syntax.
+      cte(
+        'seq',
+        `SELECT name_key FROM name_parts WHERE suffix >= ? AND suffix < ? AND suffix LIKE ?
+         AND (SELECT count(*) FROM bk) < ? - (SELECT found FROM gate)
+         ORDER BY suffix, name_key LIMIT ${MAX_SUBSEQUENCE_KEYS}`,
+        sub.anchor,
+        sub.anchor + MAX_CHAR,
+        `${sub.anchor}%${sub.rest.join('%')}%`,
+        need,
       );
-      found = found.concat(fuzzy);
+      cte(
+        'ck',
+        `SELECT DISTINCT name_key AS key,
+           ${SYMBOL_SCORES.subsequence} + greatest(0, 4 - (char_length(name_key) - ?) / 3) AS value
+         FROM seq WHERE NOT starts_with(name_key, ?) AND name_key NOT IN (SELECT key FROM bk)`,
+        [...m.key].length,
+        m.key,
+      );
     }
+    cte(
+      'fz',
+      `SELECT s.id, s.rank, s.name, k.value${qual.sql} AS score
+       FROM (SELECT key, value FROM bk${sub === null ? '' : ' UNION ALL SELECT key, value FROM ck'}) AS k
+       JOIN symbols s ON s.name_key = k.key${f.join}
+       WHERE (SELECT found FROM gate) < ?${f.where} ${ORDER} LIMIT ?`,
+      ...qual.params,
+      need,
+      ...f.params,
+      need,
+    );
   }
-
-  const hasMore = found.length > offset + limit;
-  const hits = found.slice(offset, offset + limit).map((r) => toHit(r, r.score));
-  return !hasMore && !capped ? { hits, total: found.length, hasMore } : { hits, hasMore };
-}
-
-interface KeyRows {
-  words: { suffix: string; name_key: string }[];
-  /** null when the key is too short for the subsequence tier. */
-  seq: { name_key: string }[] | null;
-}
-
-/**
- * The `name_parts` rows of tiers B and C, as `fuzzyKeys` of the SQLite engine reads them (LIKE for
- * GLOB), in one statement: word parts starting with the key, and keys holding its letters in order
- * after an anchor.
- */
-async function fuzzyKeyRows(db: Queryable, key: string): Promise<KeyRows> {
-  const words = `SELECT 0 AS tier, suffix, name_key FROM (
-      SELECT suffix, name_key FROM name_parts WHERE suffix >= ? AND suffix < ?
-      ORDER BY suffix, name_key LIMIT ${MAX_WORD_KEYS}) AS w`;
-  const sub = subsequenceAnchor(key);
-  if (sub === null) {
-    const rows = await preparedRows<{ suffix: string; name_key: string }>(db, words, [key, key + MAX_CHAR]);
-    return { words: rows, seq: null };
-  }
-  // Keys hold only letters, digits and `$`, none of them LIKE syntax.
-  const pattern = `${sub.anchor}%${sub.rest.join('%')}%`;
-  const rows = await preparedRows<{ tier: number; suffix: string; name_key: string }>(
+  const counts = [
+    withPrefix ? '(SELECT count(*) FROM pre)' : 'NULL::bigint',
+    fuzzy ? 'CASE WHEN (SELECT found FROM gate) < ? THEN (SELECT count(*) FROM words) END' : 'NULL::bigint',
+    sub !== null
+      ? 'CASE WHEN (SELECT count(*) FROM bk) < ? - (SELECT found FROM gate) THEN (SELECT count(*) FROM seq) END'
+      : 'NULL::bigint',
+  ];
+  const countParams = [...(fuzzy ? [need] : []), ...(sub !== null ? [need] : [])];
+  const rows = await preparedRows<FoundRow>(
     db,
-    `${words} UNION ALL SELECT 1, suffix, name_key FROM (
-       SELECT suffix, name_key FROM name_parts WHERE suffix >= ? AND suffix < ? AND suffix LIKE ?
-       ORDER BY suffix, name_key LIMIT ${MAX_SUBSEQUENCE_KEYS}) AS q`,
-    [key, key + MAX_CHAR, sub.anchor, sub.anchor + MAX_CHAR, pattern],
+    `WITH ${ctes.join(',\n')}
+     SELECT n.prefix_n, n.words_n, n.seq_n, t.tier, t.score, t.rank, s.id, s.name, s.kind, s.start_line,
+       s.start_col, s.end_line, s.container, s.signature, s.doc, f.path AS rel, f.language, r.path AS root
+     FROM (SELECT ${counts[0]} AS prefix_n, ${counts[1]} AS words_n, ${counts[2]} AS seq_n) AS n
+     LEFT JOIN (
+       SELECT 0 AS tier, id, rank, name, score FROM ab
+       ${fuzzy ? 'UNION ALL SELECT 1, id, rank, name, score FROM fz' : ''}
+     ) AS t ON true
+     LEFT JOIN symbols s ON s.id = t.id LEFT JOIN files f ON f.id = s.file_id LEFT JOIN roots r ON r.id = f.root_id
+     ORDER BY t.tier, t.score DESC, t.rank, length(s.name), s.name, s.id`,
+    [...params, ...countParams],
   );
-  return { words: rows.filter((r) => r.tier === 0), seq: rows.filter((r) => r.tier === 1) };
-}
-
-/** Tier B and C keys and their scores, as `fuzzyKeys` of the SQLite engine. */
-function fuzzyKeys(
-  key: string,
-  rows: KeyRows,
-  wanted: number,
-): { scores: Map<string, number>; capped: boolean } {
-  const scores = wordPartScores(key, rows.words);
-  let capped = rows.words.length === MAX_WORD_KEYS;
-  if (scores.size < wanted && rows.seq !== null) {
-    capped ||= rows.seq.length === MAX_SUBSEQUENCE_KEYS;
-    addSubsequenceScores(scores, key, rows.seq);
-  }
-  return { scores, capped };
+  const counted = rows[0]!;
+  // The fuzzy tiers fill what the first two left of the page.
+  const page = rows.filter((r) => r.id !== null).slice(0, need);
+  const capped =
+    (counted.prefix_n ?? 0) >= MAX_PREFIX_CANDIDATES ||
+    counted.words_n === MAX_WORD_KEYS ||
+    counted.seq_n === MAX_SUBSEQUENCE_KEYS;
+  const hasMore = page.length > offset + limit;
+  const hits = page.slice(offset, offset + limit).map((r) => toHit(r, r.score));
+  return !hasMore && !capped ? { hits, total: page.length, hasMore } : { hits, hasMore };
 }
 
 /**
