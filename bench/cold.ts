@@ -67,6 +67,12 @@ export interface ColdResult {
   singleFile?: LatencySummary & { file: string };
   /** What `opts.observe` reported for the cold index (e.g. PostgreSQL's side of it). */
   observed?: Record<string, unknown>;
+  /**
+   * Sources the producer shipped through Redis (workers without a shared disk; on by default
+   * with PostgreSQL): bytes sent per byte of the corpus, for the cold index and for the no-op and
+   * single-file re-indexes after it. Absent when nothing was shipped.
+   */
+  shipped?: { coldBytesPerSourceByte: number; noopBytes?: number; singleFileBytesPerRun?: number };
 }
 
 /** Watches a cold index from just before the enqueue to SUCCESS; `stop` returns its figures. */
@@ -261,7 +267,9 @@ export async function measureCold(
     const sampler = startMemorySampler(pids, 100);
     const observer = opts.observe === undefined ? undefined : await opts.observe();
     const cpuBefore = cpuSnapshot(pids());
+    const shippedBytes = () => system.tasks.shipped.bytesShipped;
     const cold = await indexRepository(system, corpus.root);
+    const coldShipped = shippedBytes();
     const cpuAfter = cpuSnapshot(pids());
     const observed = await observer?.stop();
     const peaks = sampler.stop();
@@ -310,15 +318,24 @@ export async function measureCold(
     );
     if (optimized?.processedOn && optimized.finishedOn)
       result.optimizeMs = optimized.finishedOn - optimized.processedOn;
+    const shipped: NonNullable<ColdResult['shipped']> = {
+      coldBytesPerSourceByte: round(coldShipped / corpus.bytes, 3),
+    };
     if (opts.noop) {
+      const before = shippedBytes();
       const noop = await indexRepository(system, corpus.root);
+      shipped.noopBytes = shippedBytes() - before;
       if (noop.summary.files_indexed !== 0)
         process.stderr.write(`bench: no-op re-index re-indexed ${noop.summary.files_indexed} files\n`);
       result.noopMs = noop.ms;
       result.noopRatio = round(noop.ms / cold.ms, 3);
     }
-    if (opts.singleFileRuns > 0)
+    if (opts.singleFileRuns > 0) {
+      const before = shippedBytes();
       result.singleFile = await measureSingleFile(system, corpus, opts.singleFileRuns);
+      shipped.singleFileBytesPerRun = round((shippedBytes() - before) / opts.singleFileRuns, 0);
+    }
+    if (coldShipped > 0) result.shipped = shipped;
     return result;
   } finally {
     await system.close({ keepHome: opts.keepHome ?? false });

@@ -261,6 +261,11 @@ export function enginesTable(res: EnginesResult): string {
     (e) => (e.cold2.singleFile === undefined ? '-' : `${e.cold2.singleFile.p50} / ${e.cold2.singleFile.p95}`),
     ratio((e) => e.cold2.singleFile?.p95 ?? 0),
   );
+  add('bytes shipped per source byte: cold 2w (no-op bytes; per single-file run)', (e) => {
+    const sh = e.cold2.shipped;
+    if (sh === undefined) return 'not shipped';
+    return `${sh.coldBytesPerSourceByte} (${sh.noopBytes ?? '-'}; ${sh.singleFileBytesPerRun ?? '-'})`;
+  });
   for (const k of res.engines.some((e) => e.queries === undefined) ? [] : KINDS) {
     const r = ratio((e) => e.queries!.mcp[k].p95);
     add(

@@ -141,12 +141,17 @@ export class SourceShipper {
     }
   }
 
-  /** Records that these paths are gone, so a job still waiting for one of them removes it. */
-  async markGone(root: string, paths: readonly string[]): Promise<void> {
+  /**
+   * Records that these paths, and every shipped path under these directories, are gone, so a job
+   * still waiting for one of them removes it instead of indexing what was shipped before.
+   */
+  async markGone(root: string, paths: readonly string[], dirs: readonly string[] = []): Promise<void> {
     const seen = Date.now();
+    const all = new Set(paths);
+    for (const dir of dirs) for (const p of await this.blobs.pathsUnder(root, dir)) all.add(p);
     await this.blobs.putSources(
       root,
-      paths.map((path) => ({ path, source: { seen, gone: true } })),
+      [...all].map((path) => ({ path, source: { seen, gone: true } })),
     );
   }
 }

@@ -185,6 +185,27 @@ export class SourceBlobs {
     }
   }
 
+  /**
+   * The paths with an entry under directory `dir` of `root` (`''` or `'.'`: the whole root), by a
+   * SCAN of the root's entries: what a removed directory held, including files shipped but not
+   * indexed yet.
+   */
+  async pathsUnder(root: string, dir: string): Promise<string[]> {
+    const base = `${this.sourceKey(root, '')}`;
+    const whole = dir === '' || dir === '.';
+    // Glob syntax in a path matches itself only.
+    const glob = (text: string) => text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+    const match = `${glob(base)}${whole ? '' : `${glob(dir.replace(/\/+$/, ''))}/`}*`;
+    const out: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.guard(() => this.redis.scan(cursor, 'MATCH', match, 'COUNT', 1000));
+      cursor = next;
+      for (const k of keys) out.push(k.slice(base.length));
+    } while (cursor !== '0');
+    return [...new Set(out)];
+  }
+
   /** The entry of each path Redis holds (expired ones are missing from the map). */
   async getSources(root: string, paths: readonly string[]): Promise<Map<string, ShippedSource>> {
     const out = new Map<string, ShippedSource>();

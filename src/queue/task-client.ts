@@ -202,7 +202,7 @@ export class TaskClient {
         add(await shipper.shipFiles(root, [payload.path as string], false));
         return { ...payload, shipped: true };
       case JOBS.removeFiles:
-        await shipper.markGone(root, payload.paths as string[]);
+        await shipper.markGone(root, payload.paths as string[], (payload.dirs as string[] | undefined) ?? []);
         return payload;
       default:
         return payload;

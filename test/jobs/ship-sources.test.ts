@@ -140,6 +140,40 @@ describe('sources shipped through Redis', () => {
     assert.equal(msg.includes('\n'), false);
   });
 
+  test('a removed directory marks every shipped path under it gone, and a waiting batch removes them', async () => {
+    const r = join(tmp, 'dirs-root');
+    const files = ['pkg/x.py', 'pkg/sub/y.py', 'pkgother.py', 'p[k]g*/z.py', 'keep/w.py'];
+    for (const f of files) {
+      mkdirSync(join(r, f, '..'), { recursive: true });
+      writeFileSync(join(r, f), `def f_${f.replace(/[^a-z]/g, '_')}():\n    return 1\n`);
+    }
+    const store = openStore('dirs');
+    const shipper = new SourceShipper({ maxFileBytes: 2000, extraExcludes: [] }, blobs, () => null);
+    await shipper.shipFiles(r, files, false);
+    const first = await indexFiles(r, files, deps(store), { force: false, shipped: blobs });
+    assert.equal(first.indexed, files.length);
+
+    // The same files shipped again for a batch that has not run when the directories go.
+    for (const f of files) writeFileSync(join(r, f), `def changed():\n    return 2\n`);
+    await shipper.shipFiles(r, files, false);
+    assert.deepEqual((await blobs.pathsUnder(r, 'pkg')).sort(), ['pkg/sub/y.py', 'pkg/x.py']);
+    assert.deepEqual(await blobs.pathsUnder(r, 'p[k]g*/'), ['p[k]g*/z.py']);
+    assert.deepEqual((await blobs.pathsUnder(r, '')).sort(), [...files].sort());
+    await shipper.markGone(r, [], ['pkg', 'p[k]g*']);
+    const entries = await blobs.getSources(r, files);
+    const gone = files.filter((f) => {
+      const e = entries.get(f);
+      return e !== undefined && 'gone' in e;
+    });
+    assert.deepEqual(gone.sort(), ['p[k]g*/z.py', 'pkg/sub/y.py', 'pkg/x.py']);
+
+    // The worker runs the waiting batch: files under the removed directories leave the index.
+    const second = await indexFiles(r, files, deps(store), { force: false, shipped: blobs });
+    assert.equal(second.indexed, 2);
+    const states = await store.getFileStates(r);
+    assert.deepEqual([...states.keys()].sort(), ['keep/w.py', 'pkgother.py']);
+  });
+
   test('a blob whose bytes do not hash to its name is never used', async () => {
     const shipper = new SourceShipper({ maxFileBytes: 2000, extraExcludes: [] }, blobs, () => null);
     await shipper.shipFiles(root, ['b.ts'], true);
