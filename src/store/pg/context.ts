@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
 
 /** A pool or one of its clients (inside a transaction): both run queries. */
 export type Queryable = Pool | PoolClient;
@@ -54,19 +54,20 @@ export async function changed(db: Queryable, sql: string, params: readonly unkno
 
 /**
  * Runs `fn` in one transaction on one connection: committed when it resolves, rolled back when not.
- * `begin` opens it (statements after BEGIN in one simple-protocol message cost no extra round trip).
+ * `begin` opens it (statements after BEGIN in one simple-protocol message cost no extra round trip);
+ * `fn` gets the results of its statements.
  */
 export async function inTransaction<T>(
   pool: Pool,
-  fn: (client: PoolClient) => Promise<T>,
+  fn: (client: PoolClient, opened: QueryResult[]) => Promise<T>,
   begin = 'BEGIN',
 ): Promise<T> {
   const client = await pool.connect();
   let broken = false;
   try {
-    await client.query(begin);
+    const opened = (await client.query(begin)) as unknown as QueryResult | QueryResult[];
     try {
-      const out = await fn(client);
+      const out = await fn(client, Array.isArray(opened) ? opened : [opened]);
       await client.query('COMMIT');
       return out;
     } catch (err) {
@@ -80,7 +81,16 @@ export async function inTransaction<T>(
   }
 }
 
+/** A root's id and path. */
+export interface RootRef {
+  id: number;
+  path: string;
+}
+
+/** Every root's `{id, path}`, by path. */
+export const ROOTS_SQL = 'SELECT id, path FROM roots ORDER BY path';
+
 /** `{id, path}` of every root, by path (roots are few, so they are read per query). */
-export async function allRootsPg(db: Queryable): Promise<{ id: number; path: string }[]> {
-  return rowsOf(db, 'SELECT id, path FROM roots ORDER BY path');
+export async function allRootsPg(db: Queryable): Promise<RootRef[]> {
+  return rowsOf(db, ROOTS_SQL);
 }

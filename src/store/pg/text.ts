@@ -4,7 +4,7 @@ import { paging, scopeInRoots } from '../query-context.js';
 import type { RankedText } from '../text-search.js';
 import { chunkHit, makeSnippet, parseTextQuery, type TextGroup } from '../text-search.js';
 import type { ChunkRecord, TextQuery, TextSearchResult } from '../types.js';
-import { allRootsPg, inTransaction, type Queryable, rowsOf } from './context.js';
+import { allRootsPg, inTransaction, type Queryable, ROOTS_SQL, type RootRef, rowsOf } from './context.js';
 
 /**
  * The rank of a chunk: `ts_rank` with the content (weight A) at 1.0 and its identifiers' word
@@ -51,13 +51,17 @@ export function compileTsQuery(input: string): {
  * 10, "get" 10 against 7). With the scan off, every full-text lookup goes through the GIN index, whatever the planner's
  * statistics say. Inside a caller's transaction (a client, not the pool), `db` is used as it is.
  */
-async function withIndexScans<T>(db: Queryable, fn: (c: Queryable) => Promise<T>): Promise<T> {
-  if (!(db instanceof pg.Pool)) return fn(db);
+async function withIndexScans<T>(
+  db: Queryable,
+  fn: (c: Queryable, roots: RootRef[]) => Promise<T>,
+): Promise<T> {
+  if (!(db instanceof pg.Pool)) return fn(db, await allRootsPg(db));
   // Repeatable read: the roots read for the scope and every ranking query see the same snapshot.
+  // The roots are read in the message that opens the transaction (no round trip of their own).
   return inTransaction(
     db,
-    fn,
-    'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL enable_seqscan = off',
+    (c, opened) => fn(c, (opened.at(-1)?.rows ?? []) as RootRef[]),
+    `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL enable_seqscan = off; ${ROOTS_SQL}`,
   );
 }
 
@@ -81,11 +85,14 @@ export async function rankTextPg(pool: Queryable, q: TextQuery): Promise<RankedT
   const { limit, offset } = paging(q.limit, q.offset);
   const { match, anyGroups, terms } = compileTsQuery(q.query);
   if (match === null || limit === 0) return { ranked: [], hasMore: false, terms };
-  return withIndexScans(pool, (db) => rankMatches(db, q, match, anyGroups, terms, limit, offset));
+  return withIndexScans(pool, (db, roots) =>
+    rankMatches(db, roots, q, match, anyGroups, terms, limit, offset),
+  );
 }
 
 async function rankMatches(
   db: Queryable,
+  roots: RootRef[],
   q: TextQuery,
   match: string,
   anyGroups: string[],
@@ -99,7 +106,6 @@ async function rankMatches(
     where.push('f.language = ?');
     params.push(q.language);
   }
-  const roots = await allRootsPg(db);
   const scope = q.pathPrefix === undefined ? null : scopeInRoots(roots, q.pathPrefix);
   // A scope of every whole root (a single-root server's allowed roots) filters nothing: no join.
   if (scope !== null && !coversEveryRoot(scope, roots)) {
