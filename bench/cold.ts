@@ -81,7 +81,7 @@ export type ColdObserver = () => Promise<{ stop(): Promise<Record<string, unknow
 /**
  * The cold run with the median wall time, with every run's wall time, the worker RSS peaks of
  * the run that peaked highest, and the no-op and single-file figures of the run that measured
- * them (the no-op ratio taken against the median wall).
+ * them (the no-op ratio taken against the median wall), and that run's shipped bytes.
  */
 export function medianColdRun(runs: readonly ColdResult[]): ColdResult {
   const mid = medianBy(runs, (r) => r.wallMs);
@@ -104,6 +104,10 @@ export function medianColdRun(runs: readonly ColdResult[]): ColdResult {
     out.noopRatio = round(withNoop.noopMs / mid.wallMs, 3);
   }
   if (withFile?.singleFile !== undefined) out.singleFile = withFile.singleFile;
+  // The shipped bytes of the run that also re-indexed (its cold figure is as good as any run's).
+  const shipped = (withNoop ?? withFile)?.shipped;
+  if (shipped !== undefined) out.shipped = shipped;
+  else delete out.shipped;
   return out;
 }
 
