@@ -160,10 +160,7 @@ export function createApiRouter(deps: HttpAppDeps): Router {
         ...(q.language ? { language: q.language } : {}),
         ...(prefix ? { pathPrefix: prefix } : {}),
       });
-      const isStale = await staleChecker(
-        store,
-        found.hits.map((h) => h.path),
-      );
+      const isStale = await staleChecker(store, found.hits);
       const symbols = found.hits
         .filter((h) => prefix || roots.some((root) => isInside(root, h.path)))
         .map((h) => symbolToOut(h, isStale(h.path)));
@@ -187,10 +184,7 @@ export function createApiRouter(deps: HttpAppDeps): Router {
         limit: q.limit,
         offset,
       });
-      const isStale = await staleChecker(
-        store,
-        found.hits.map((h) => h.path),
-      );
+      const isStale = await staleChecker(store, found.hits);
       const results = found.hits
         .filter((h) => prefix || roots.some((root) => isInside(root, h.path)))
         .map((h) => chunkHitToOut(h, isStale(h.path)));

@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { TaskClient } from '../queue/task-client.js';
-import type { FileState, IndexStore, RootRow } from '../store/types.js';
+import type { IndexedFile, IndexStore, RootRow } from '../store/types.js';
 
 /** What every tool needs. Built by `createCodeindexServer`; tests can build their own. */
 export interface ToolContext {
@@ -33,22 +33,33 @@ export function rootsOnce(store: IndexStore): IndexStore {
   return new Proxy(store, { get: (t, key) => (key === 'listRoots' ? listRoots : Reflect.get(t, key)) });
 }
 
+/** A result to check: its absolute path, and its file as indexed when the hit carries it. */
+export type StaleCandidate = string | { path: string; indexed?: IndexedFile | undefined };
+
 /**
- * Whether each of `paths` changed on disk after it was indexed (`stale: true` in results), as a
- * lookup over those paths (any other path is not stale). A missing file is stale too. Looks at
- * each distinct path once, with one index lookup per root (a round trip each on PostgreSQL).
+ * Whether each file changed on disk after it was indexed (`stale: true` in results), as a lookup
+ * over these results' paths (any other path is not stale). A missing file is stale too. Hits that
+ * carry their file's indexed size and mtime are compared with the disk directly; the others' file
+ * states are read with one index lookup per root (a round trip each on PostgreSQL).
  */
 export async function staleChecker(
   store: IndexStore,
-  paths: Iterable<string>,
+  candidates: Iterable<StaleCandidate>,
 ): Promise<(absPath: string) => boolean> {
-  const distinct = [...new Set(paths)];
+  const known = new Map<string, IndexedFile>();
+  const unknown = new Set<string>();
+  for (const c of candidates) {
+    if (typeof c !== 'string' && c.indexed !== undefined) known.set(c.path, c.indexed);
+    else unknown.add(typeof c === 'string' ? c : c.path);
+  }
   const stale = new Set<string>();
-  if (distinct.length > 0) {
+  for (const [absPath, st] of known) if (isStale(st, absPath)) stale.add(absPath);
+  const lookup = [...unknown].filter((p) => !known.has(p));
+  if (lookup.length > 0) {
     // The longest root containing a path owns it (roots can nest).
     const roots = (await store.listRoots()).map((r) => r.path).sort((a, b) => b.length - a.length);
     const byRoot = new Map<string, string[]>();
-    for (const absPath of distinct) {
+    for (const absPath of lookup) {
       const root = roots.find((r) => absPath.startsWith(`${r}/`));
       if (root === undefined) continue;
       const list = byRoot.get(root) ?? [];
@@ -71,7 +82,7 @@ export async function staleChecker(
   return (absPath) => stale.has(absPath);
 }
 
-function isStale(st: FileState | undefined, absPath: string): boolean {
+function isStale(st: IndexedFile | undefined, absPath: string): boolean {
   try {
     const s = statSync(absPath);
     return !st || st.size !== s.size || st.mtimeMs !== s.mtimeMs;

@@ -15,6 +15,9 @@ interface RefRow extends RefRowLike {
   rel: string;
   root: string;
   language: string | null;
+  /** The file's indexed size and mtime. */
+  size: number;
+  mtime_ms: number;
 }
 
 /** `Class.method`, `pkg::fn`, `Class#method` -> `method`: refs are stored by their last name part. */
@@ -39,7 +42,7 @@ export function findReferences(ctx: QueryContext, q: RefQuery): RefSearchResult 
   const filter = scope === null ? { sql: '', params: [] } : scopeFilter(scope);
   const rows = ctx.statements
     .get<RefRow>(
-      `SELECT rf.name, rf.sites, f.id AS file_id, f.path AS rel, r.path AS root, f.language
+      `SELECT rf.name, rf.sites, f.id AS file_id, f.path AS rel, r.path AS root, f.language, f.size, f.mtime_ms
        FROM refs rf JOIN files f ON f.id = rf.file_id JOIN roots r ON r.id = f.root_id
        WHERE rf.name = ?${filter.sql === '' ? '' : ` AND ${filter.sql}`}
        ORDER BY r.path, f.path`,
@@ -88,6 +91,9 @@ export interface RefRowLike {
   rel: string;
   root: string;
   language: string | null;
+  /** The file's indexed size and mtime. */
+  size: number;
+  mtime_ms: number;
 }
 
 /**
@@ -154,7 +160,16 @@ export function pageRefSites<R>(
 /** A reference hit of a row's site with its line text. */
 export function refHit(row: RefRowLike, site: RefSite, text: string | null): RefHit {
   const [line, col, kind, enclosing] = site;
-  return { name: row.name, kind, path: joinRootPath(row.root, row.rel), line, col, enclosing, text };
+  return {
+    name: row.name,
+    kind,
+    path: joinRootPath(row.root, row.rel),
+    line,
+    col,
+    enclosing,
+    text,
+    indexed: { size: row.size, mtimeMs: row.mtime_ms },
+  };
 }
 
 /** Levels of subclasses followed from a class (`B extends A`, `C extends B`). */

@@ -277,10 +277,13 @@ export interface SymbolRow {
   rel: string;
   language: LanguageId;
   root: string;
+  /** The file's indexed size and mtime. */
+  size: number;
+  mtime_ms: number;
 }
 
 const SELECT_DETAILS = `SELECT s.id, s.name, s.kind, s.start_line, s.start_col, s.end_line, s.container,
-  s.signature, s.doc, f.path AS rel, f.language, r.path AS root
+  s.signature, s.doc, f.path AS rel, f.language, r.path AS root, f.size, f.mtime_ms
   FROM symbols s JOIN files f ON f.id = s.file_id JOIN roots r ON r.id = f.root_id`;
 
 export function toHit(r: SymbolRow, score: number): SymbolHit {
@@ -296,6 +299,7 @@ export function toHit(r: SymbolRow, score: number): SymbolHit {
     signature: r.signature,
     doc: r.doc,
     score,
+    indexed: { size: r.size, mtimeMs: r.mtime_ms },
   };
 }
 

@@ -239,6 +239,7 @@ export function chunkHit(c: ChunkRecord, score: number, snippet: string): ChunkH
     symbol: c.symbol,
     score,
     snippet,
+    ...(c.indexed === undefined ? {} : { indexed: c.indexed }),
   };
 }
 

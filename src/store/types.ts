@@ -51,6 +51,12 @@ export interface RootRow {
   chunksVersion: number;
 }
 
+/** A file's size and mtime as the index recorded them: what `stale` compares with the disk. */
+export interface IndexedFile {
+  size: number;
+  mtimeMs: number;
+}
+
 export interface SymbolHit {
   name: string;
   kind: SymbolKind;
@@ -67,6 +73,8 @@ export interface SymbolHit {
   score: number;
   /** When the file on disk changed after it was indexed (filled by the caller, not the store). */
   stale?: boolean;
+  /** The file as indexed (read with the hit, so checking `stale` needs no other lookup). */
+  indexed?: IndexedFile;
 }
 
 /**
@@ -94,6 +102,8 @@ export interface RefHit {
   enclosing: string | null;
   /** The source line, trimmed, at most 200 chars. */
   text: string | null;
+  /** The file as indexed (see `SymbolHit.indexed`). */
+  indexed?: IndexedFile;
 }
 
 export interface RefQuery {
@@ -115,6 +125,8 @@ export interface ChunkHit {
   score: number;
   /** A few lines around the best match, each prefixed with its line number. */
   snippet: string;
+  /** The file as indexed (see `SymbolHit.indexed`). */
+  indexed?: IndexedFile;
 }
 
 export interface TextQuery {
@@ -235,6 +247,8 @@ export interface ChunkRecord {
   kind: 'header' | 'symbol' | 'code';
   content: string;
   hash: string;
+  /** The file as indexed (see `SymbolHit.indexed`). */
+  indexed?: IndexedFile;
 }
 
 /** A chunk whose content has no vector yet for a model (deduplicated by content hash). */

@@ -208,6 +208,8 @@ interface ChunkDbRow {
   language: LanguageId;
   rel: string;
   root: string;
+  size: number;
+  mtime_ms: number;
 }
 
 /** Chunks by id in the order given; ids that no longer exist are left out. */
@@ -216,7 +218,7 @@ export function chunksByIds(ctx: QueryContext, ids: readonly number[]): ChunkRec
   const rows = ctx.statements
     .get<ChunkDbRow>(
       `SELECT c.id, c.start_line, c.end_line, c.symbol, c.kind, c.content, c.hash, f.language,
-              f.path AS rel, r.path AS root
+              f.path AS rel, r.path AS root, f.size, f.mtime_ms
        FROM ${CHUNKS_OF_ROOT} WHERE c.id IN (SELECT value FROM json_each(?))`,
     )
     .all(JSON.stringify(ids));
@@ -235,6 +237,7 @@ export function chunksByIds(ctx: QueryContext, ids: readonly number[]): ChunkRec
       kind: r.kind,
       content: r.content,
       hash: r.hash,
+      indexed: { size: r.size, mtimeMs: r.mtime_ms },
     });
   }
   return out;

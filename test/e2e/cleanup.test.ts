@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { appendFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -34,6 +34,55 @@ describe('cleanup_indices and freshness', () => {
       /^NOT_INDEXED: .*index_repository/,
     );
     assert.match(await callToolError(mcp.client, 'index_status', {}), /^NOT_INDEXED/);
+  });
+
+  test('results of an unchanged file are not stale; after an edit, every query tool says stale', async () => {
+    const t = await callTool(mcp.client, 'index_repository', { path: repo });
+    assert.equal((await waitForTask(mcp.client, String(t.task_id))).state, 'SUCCESS');
+    const file = join(repo, 'python/models.py');
+    type Hit = { path: string; stale?: boolean };
+    const staleness = async () => {
+      const symbols = await callTool<{ symbols: Hit[] }>(mcp.client, 'search_symbols', {
+        query: 'make_account',
+      });
+      const refs = await callTool<{ references: Hit[] }>(mcp.client, 'find_references', {
+        symbol: 'Account',
+      });
+      const code = await callTool<{ results: Hit[] }>(mcp.client, 'search_code', {
+        query: 'make_account',
+        mode: 'text',
+        group_by: 'chunk',
+      });
+      const outline = await callTool<{ stale?: boolean; symbols: unknown[] }>(
+        mcp.client,
+        'get_file_outline',
+        {
+          path: file,
+        },
+      );
+      const inFile = (hits: Hit[]) => hits.filter((h) => h.path === file);
+      const all = [...inFile(symbols.symbols), ...inFile(refs.references), ...inFile(code.results)];
+      assert.ok(
+        inFile(symbols.symbols).length > 0 &&
+          inFile(refs.references).length > 0 &&
+          inFile(code.results).length > 0,
+      );
+      assert.ok(outline.symbols.length > 0);
+      return { hits: all.map((h) => h.stale === true), outline: outline.stale === true };
+    };
+    const before = await staleness();
+    assert.ok(
+      before.hits.every((s) => !s),
+      JSON.stringify(before),
+    );
+    assert.equal(before.outline, false);
+    appendFileSync(file, '\n# edited after indexing\n');
+    const after = await staleness();
+    assert.ok(
+      after.hits.every((s) => s),
+      JSON.stringify(after),
+    );
+    assert.equal(after.outline, true);
   });
 
   test('a vanished file is reported stale, then removed by cleanup (dry run first)', async () => {

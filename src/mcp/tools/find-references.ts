@@ -51,10 +51,7 @@ export function registerFindReferencesTool(server: McpServer, ctx: ToolContext):
           ...(scope ? { pathPrefix: scope } : {}),
           ...(language ? { language } : {}),
         });
-        const isStale = await staleChecker(
-          store,
-          r.hits.map((h) => h.path),
-        );
+        const isStale = await staleChecker(store, r.hits);
         const references = r.hits.map((h) => ({
           name: h.name,
           kind: h.kind,

@@ -37,7 +37,7 @@ export function registerGetFileOutlineTool(server: McpServer, ctx: ToolContext):
             `${abs} is not indexed: call index_file or index_repository first`,
           );
         }
-        const stale = (await staleChecker(store, [abs]))(abs);
+        const stale = (await staleChecker(store, [{ path: abs, indexed: hits[0]?.indexed }]))(abs);
         const symbols = hits.slice(0, limit).map((h) => symbolToOut(h, false));
         const lines = symbols.map(
           (s) =>

@@ -82,10 +82,7 @@ export function registerSearchCodeTool(server: McpServer, ctx: ToolContext, sear
           offset,
         });
         // Grouped by file, `hits` holds every file's chunks.
-        const isStale = await staleChecker(
-          store,
-          r.hits.map((h) => h.path),
-        );
+        const isStale = await staleChecker(store, r.hits);
         const results = r.hits.map((h) => chunkHitToOut(h, isStale(h.path)));
         const out: Record<string, unknown> = { results, mode: r.mode };
         if (r.note) out.note = r.note;

@@ -61,10 +61,7 @@ export function registerSearchSymbolsTool(server: McpServer, ctx: ToolContext): 
           ...(language ? { language } : {}),
           ...(scope ? { pathPrefix: scope } : {}),
         });
-        const isStale = await staleChecker(
-          store,
-          r.hits.map((h) => h.path),
-        );
+        const isStale = await staleChecker(store, r.hits);
         const symbols = r.hits.map((h) => symbolToOut(h, isStale(h.path)));
         const out: Record<string, unknown> = { symbols };
         const lines = symbols.map(renderSymbol);

@@ -34,7 +34,7 @@ export async function findReferencesPg(db: Queryable, q: RefQuery): Promise<RefS
   const [allRows, defRows, accepted] = await Promise.all([
     preparedRows<RefRowLike>(
       db,
-      `SELECT rf.name, rf.sites, f.id AS file_id, f.path AS rel, r.path AS root, f.language
+      `SELECT rf.name, rf.sites, f.id AS file_id, f.path AS rel, r.path AS root, f.language, f.size, f.mtime_ms
        FROM refs rf JOIN files f ON f.id = rf.file_id JOIN roots r ON r.id = f.root_id
        WHERE rf.name = ?${filter.sql === '' ? '' : ` AND ${filter.sql}`}
        ORDER BY r.path, f.path`,

@@ -214,7 +214,8 @@ export async function searchSymbolsPg(db: Queryable, q: SymbolQuery): Promise<Sy
     db,
     `WITH ${ctes.join(',\n')}
      SELECT n.prefix_n, n.words_n, n.seq_n, t.tier, t.score, t.rank, s.id, s.name, s.kind, s.start_line,
-       s.start_col, s.end_line, s.container, s.signature, s.doc, f.path AS rel, f.language, r.path AS root
+       s.start_col, s.end_line, s.container, s.signature, s.doc, f.path AS rel, f.language, r.path AS root,
+       f.size, f.mtime_ms
      FROM (SELECT ${counts[0]} AS prefix_n, ${counts[1]} AS words_n, ${counts[2]} AS seq_n) AS n
      LEFT JOIN (
        SELECT 0 AS tier, id, rank, name, score FROM ab
@@ -256,13 +257,13 @@ export async function fileOutlinePg(db: Queryable, absPath: string): Promise<Sym
   const rows = await preparedRows<Partial<SymbolRow> & { status: string }>(
     db,
     `WITH file AS (
-       SELECT f.id, f.status, f.path, f.language, r.path AS root
+       SELECT f.id, f.status, f.path, f.language, r.path AS root, f.size, f.mtime_ms
        FROM unnest(?::text[], ?::text[]) WITH ORDINALITY AS c(root, rel, n)
        JOIN roots r ON r.path = c.root JOIN files f ON f.root_id = r.id AND f.path = c.rel
        ORDER BY c.n LIMIT 1
      )
      SELECT file.status, s.id, s.name, s.kind, s.start_line, s.start_col, s.end_line, s.container,
-       s.signature, s.doc, file.path AS rel, file.language, file.root
+       s.signature, s.doc, file.path AS rel, file.language, file.root, file.size, file.mtime_ms
      FROM file LEFT JOIN symbols s ON s.file_id = file.id AND file.status = 'indexed'
      ORDER BY s.start_line, s.start_col, s.end_line DESC, s.id`,
     [roots, rels],

@@ -181,6 +181,8 @@ interface ChunkDbRow {
   language: ChunkRecord['language'];
   rel: string;
   root: string;
+  size: number;
+  mtime_ms: number;
 }
 
 /** Chunks by id in the order given; ids that no longer exist are left out. */
@@ -189,7 +191,7 @@ export async function chunksByIdsPg(db: Queryable, ids: readonly number[]): Prom
   const rows = await rowsOf<ChunkDbRow>(
     db,
     `SELECT c.id, c.start_line, c.end_line, c.symbol, c.kind, c.content, c.hash, f.language,
-            f.path AS rel, r.path AS root
+            f.path AS rel, r.path AS root, f.size, f.mtime_ms
      FROM chunks c JOIN files f ON f.id = c.file_id JOIN roots r ON r.id = f.root_id
      WHERE c.id = ANY(?::bigint[])`,
     [ids],
@@ -209,6 +211,7 @@ export async function chunksByIdsPg(db: Queryable, ids: readonly number[]): Prom
       kind: r.kind,
       content: r.content,
       hash: r.hash,
+      indexed: { size: r.size, mtimeMs: r.mtime_ms },
     });
   }
   return out;
