@@ -32,10 +32,10 @@ export async function rowsOf<R extends QueryResultRow>(
 
 /**
  * `rowsOf` as a named prepared statement (named after a hash of its text): each connection parses
- * and plans it once, and after a few runs PostgreSQL may keep a generic plan, so a query is not
- * planned on every call. Planning the symbol search's statements cost more than running them
- * (1-5 ms against 0.2-1.5 ms on Django). For read queries of a bounded set of texts only: every
- * distinct text stays prepared on every connection for its lifetime.
+ * it once and, with the pool's `plan_cache_mode` (see `openPgStore`), plans it once, so a query
+ * is not planned on every call. Planning the symbol search's statements cost more than running
+ * them (1-5 ms against 0.2-1.5 ms on Django). For read queries of a bounded set of texts only:
+ * every distinct text stays prepared on every connection for its lifetime.
  */
 export async function preparedRows<R extends QueryResultRow>(
   db: Queryable,
