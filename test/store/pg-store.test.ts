@@ -501,6 +501,31 @@ describe('PostgreSQL store: same answers as the SQLite store', { skip }, () => {
     await both((s) => s.removeRoot(root));
   });
 
+  it('the OR fallback counts a word again once writes make it common (remembered counts follow the index)', async () => {
+    const root = '/repo/common-word';
+    const q = { query: 'glimmerword nosuchwordanywhere', limit: 10, looseBelow: 10 };
+    const paths = async () => {
+      const [a, b] = await both((s) => s.searchText(q));
+      assert.deepEqual(
+        b.hits.map((h) => h.path),
+        a.hits.map((h) => h.path),
+      );
+      return a.hits.map((h) => h.path);
+    };
+    for (const s of [lite, pg])
+      await s.writeBatch(root, [indexed('one.ts', { chunks: [chunk('const glimmerword = 1;', 1, null)] })]);
+    // Rare: the fallback finds the chunk that holds one of the two words (and the count is remembered).
+    assert.deepEqual(await paths(), [`${root}/one.ts`]);
+    assert.deepEqual(await paths(), [`${root}/one.ts`]);
+    // 2,000 more chunks with the word: now common, so the fallback leaves it out, in both engines.
+    const many = Array.from({ length: 2000 }, (_, i) =>
+      indexed(`many/f${i}.ts`, { chunks: [chunk(`const glimmerword${i} = glimmerword;`, 1, null)] }),
+    );
+    for (const s of [lite, pg]) await s.writeBatch(root, many);
+    assert.deepEqual(await paths(), []);
+    for (const s of [lite, pg]) assert.equal(await s.removeRoot(root), true);
+  });
+
   it('optimize runs; cleanup removes the same roots and files (last: it removes the synthetic roots)', async () => {
     const o = await pg.optimize();
     assert.equal(o.vacuumed, true);

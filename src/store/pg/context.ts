@@ -85,10 +85,12 @@ export async function inTransaction<T>(
 export interface RootRef {
   id: number;
   path: string;
+  /** Bumped by every write that changes the root's chunks. */
+  chunks_version: number;
 }
 
-/** Every root's `{id, path}`, by path. */
-export const ROOTS_SQL = 'SELECT id, path FROM roots ORDER BY path';
+/** Every root's `{id, path, chunks_version}`, by path. */
+export const ROOTS_SQL = 'SELECT id, path, chunks_version FROM roots ORDER BY path';
 
 /** `{id, path}` of every root, by path (roots are few, so they are read per query). */
 export async function allRootsPg(db: Queryable): Promise<RootRef[]> {

@@ -86,13 +86,36 @@ export async function rankTextPg(pool: Queryable, q: TextQuery): Promise<RankedT
   const { match, anyGroups, terms } = compileTsQuery(q.query);
   if (match === null || limit === 0) return { ranked: [], hasMore: false, terms };
   return withIndexScans(pool, (db, roots) =>
-    rankMatches(db, roots, q, match, anyGroups, terms, limit, offset),
+    rankMatches(db, roots, rareCacheOf(pool, roots), q, match, anyGroups, terms, limit, offset),
   );
+}
+
+/** Whether each OR-fallback group is rare (see `rareGroups`), while the index's chunks are unchanged. */
+interface RareCache {
+  /** Every root's id and chunks version: any write of chunks, a new or a removed root changes it. */
+  signature: string;
+  rare: Map<string, boolean>;
+}
+
+/** Groups remembered per pool (a server asks about the same common words again and again). */
+const RARE_CACHE_GROUPS = 10_000;
+const rareCaches = new WeakMap<object, RareCache>();
+
+function rareCacheOf(pool: Queryable, roots: readonly RootRef[]): RareCache | null {
+  if (!(pool instanceof pg.Pool)) return null;
+  const signature = roots.map((r) => `${r.id}:${r.chunks_version}`).join(',');
+  let cache = rareCaches.get(pool);
+  if (cache === undefined || cache.signature !== signature || cache.rare.size > RARE_CACHE_GROUPS) {
+    cache = { signature, rare: new Map() };
+    rareCaches.set(pool, cache);
+  }
+  return cache;
 }
 
 async function rankMatches(
   db: Queryable,
   roots: RootRef[],
+  cache: RareCache | null,
   q: TextQuery,
   match: string,
   anyGroups: string[],
@@ -128,7 +151,7 @@ async function rankMatches(
   let ranked = await run(match, limit + 1, offset);
   const any =
     anyGroups.length > 0 && ranked.length <= Math.min(limit, q.looseBelow ?? limit)
-      ? await rareGroups(db, anyGroups)
+      ? await rareGroups(db, anyGroups, cache)
       : [];
   if (any.length > 0) {
     const all = offset === 0 ? ranked : await run(match, offset + limit + 1, 0);
@@ -143,17 +166,33 @@ async function rankMatches(
   };
 }
 
-/** The groups that are in fewer than COMMON_WORD_CHUNKS chunks (counting stops there), in one statement. */
-async function rareGroups(db: Queryable, groups: readonly string[]): Promise<string[]> {
-  const rows = await rowsOf<{ g: string; n: number }>(
-    db,
-    `SELECT q.g, (SELECT count(*) FROM (
-       SELECT 1 FROM chunks WHERE document @@ to_tsquery('codeindex', q.g) LIMIT ${COMMON_WORD_CHUNKS}
-     ) AS x) AS n
-     FROM unnest(?::text[]) WITH ORDINALITY AS q(g, i) ORDER BY q.i`,
-    [groups],
-  );
-  return rows.filter((r) => r.n < COMMON_WORD_CHUNKS).map((r) => r.g);
+/**
+ * The groups that are in fewer than COMMON_WORD_CHUNKS chunks (counting stops there), in one
+ * statement for the groups `cache` does not know (counting a common word reads up to 2,000 rows:
+ * ~6 ms for a query's few words on Django).
+ */
+async function rareGroups(
+  db: Queryable,
+  groups: readonly string[],
+  cache: RareCache | null,
+): Promise<string[]> {
+  const unknown = [...new Set(groups.filter((g) => cache?.rare.get(g) === undefined))];
+  const counted = new Map<string, boolean>();
+  if (unknown.length > 0) {
+    const rows = await rowsOf<{ g: string; n: number }>(
+      db,
+      `SELECT q.g, (SELECT count(*) FROM (
+         SELECT 1 FROM chunks WHERE document @@ to_tsquery('codeindex', q.g) LIMIT ${COMMON_WORD_CHUNKS}
+       ) AS x) AS n
+       FROM unnest(?::text[]) WITH ORDINALITY AS q(g, i) ORDER BY q.i`,
+      [unknown],
+    );
+    for (const r of rows) {
+      counted.set(r.g, r.n < COMMON_WORD_CHUNKS);
+      cache?.rare.set(r.g, r.n < COMMON_WORD_CHUNKS);
+    }
+  }
+  return groups.filter((g) => counted.get(g) ?? cache?.rare.get(g) === true);
 }
 
 /** Full-text search: the ranked page with each chunk's snippet (as `searchText` of SQLite). */
