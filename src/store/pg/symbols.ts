@@ -2,9 +2,6 @@ import { dirname, resolve } from 'node:path';
 import { relativeToRoot, scopeFilter } from '../paths.js';
 import { paging } from '../query-context.js';
 import {
-  addSubsequenceScores,
-  type Candidate,
-  compareCandidates,
   MAX_CHAR,
   MAX_PREFIX_CANDIDATES,
   MAX_SUBSEQUENCE_KEYS,
@@ -16,7 +13,6 @@ import {
   type SymbolRow,
   subsequenceAnchor,
   toHit,
-  wordPartScores,
 } from '../symbol-search.js';
 import type { SymbolHit, SymbolQuery, SymbolSearchResult } from '../types.js';
 import { preparedRows, type Queryable } from './context.js';
