@@ -16,12 +16,18 @@ interface Window {
   end: number;
 }
 
-function runWriter(args: string[]): Promise<Window> {
-  return new Promise((resolve, reject) => {
-    const child = fork(WRITER, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    let window: Window | undefined;
+/** Forks a writer; `ready` resolves once it has opened the database, `done` with its write window. */
+function runWriter(args: string[]): { ready: Promise<void>; go(): void; done: Promise<Window> } {
+  const child = fork(WRITER, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let window: Window | undefined;
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
+  const done = new Promise<Window>((resolve, reject) => {
     child.on('message', (m) => {
-      window = m as Window;
+      if ((m as { ready?: boolean }).ready) markReady();
+      else window = m as Window;
     });
     child.on('error', reject);
     child.on('exit', (code) =>
@@ -30,6 +36,7 @@ function runWriter(args: string[]): Promise<Window> {
         : reject(new Error(`writer ${args[2]} exited with ${code}`)),
     );
   });
+  return { ready: Promise.race([ready, done.then(() => {})]), go: () => child.send('go'), done };
 }
 
 test('several processes write the same database at once without losing or duplicating rows', async () => {
@@ -39,11 +46,12 @@ test('several processes write the same database at once without losing or duplic
   const BATCHES = 30;
   const FILES = 40;
   // No process creates the schema first: the writers race on the migration too.
-  const windows = await Promise.all(
-    Array.from({ length: WRITERS }, (_, i) =>
-      runWriter([dbPath, root, String(i), String(BATCHES), String(FILES)]),
-    ),
+  const writers = Array.from({ length: WRITERS }, (_, i) =>
+    runWriter([dbPath, root, String(i), String(BATCHES), String(FILES)]),
   );
+  await Promise.all(writers.map((w) => w.ready));
+  for (const w of writers) w.go();
+  const windows = await Promise.all(writers.map((w) => w.done));
   // The writers really ran at the same time (their write loops overlap).
   const latestStart = Math.max(...windows.map((w) => w.start));
   const earliestEnd = Math.min(...windows.map((w) => w.end));

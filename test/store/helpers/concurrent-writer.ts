@@ -12,6 +12,13 @@ if (dbPath !== undefined && root !== undefined && id !== undefined) {
   const batches = Number(batchesArg);
   const files = Number(filesArg);
   const store = openIndexStore(dbPath);
+  // Ready (schema migrated by whichever writer won that race); the test starts every writer's
+  // loop at once, so a slow process start cannot keep the loops from overlapping.
+  if (process.send !== undefined) {
+    const go = new Promise((resolve) => process.once('message', resolve));
+    process.send({ ready: true });
+    await go;
+  }
   const start = Date.now();
   for (let b = 0; b < batches; b++) {
     const writes = [];
