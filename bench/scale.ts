@@ -45,6 +45,9 @@ export interface CliRun {
   wallMs: number;
   userMs: number;
   systemMs: number;
+  /** Page faults of the CLI and its workers (minor: no disk read; each costs system time). */
+  minorFaults: number;
+  majorFaults: number;
   /** Redis server CPU over the run (user + system), when `INFO cpu` answered. */
   redisCpuMs: number | null;
   cliPeakRssMb: number;
@@ -131,6 +134,8 @@ export async function runCli(args: string[], env: Record<string, string>): Promi
     wallMs: round(wallMs, 1),
     userMs: round(cpu1.userMs - cpu0.userMs, 0),
     systemMs: round(cpu1.systemMs - cpu0.systemMs, 0),
+    minorFaults: cpu1.minorFaults - cpu0.minorFaults,
+    majorFaults: cpu1.majorFaults - cpu0.majorFaults,
     redisCpuMs: redis0 === null || redis1 === null ? null : round(redis1 - redis0, 0),
     cliPeakRssMb: round(cliPeak, 1),
     workerPeakRssMb: [...peaks.values()].map((m) => round(m, 1)),
@@ -408,6 +413,7 @@ export function scaleTables(r: ScaleResult): string {
       [`cold \`index --workers ${r.workers}\` wall s`, sec(cold.wallMs), ''],
       ['cold CPU s: user + system (CLI and workers)', `${sec(cold.userMs)} + ${sec(cold.systemMs)}`, ''],
       ['cold CPU s: Redis server (shared)', redis(cold), ''],
+      ['cold page faults: minor / major (CLI and workers)', `${cold.minorFaults} / ${cold.majorFaults}`, ''],
       [
         'cold files/s, MB/s',
         `${round(r.files / (cold.wallMs / 1000), 0)}, ${round(r.bytes / 1e6 / (cold.wallMs / 1000), 2)}`,
