@@ -169,7 +169,10 @@ export interface IndexObject {
   unused: number;
 }
 
-/** Space per table and index of a SQLite index file, largest first; null without `dbstat`. */
+/**
+ * Space per table and index of a SQLite index file, largest first, with the free pages (left by
+ * deletes and FTS merges until a VACUUM) as `(free pages)`; null without `dbstat`.
+ */
 export function indexObjects(dbPath: string): IndexObject[] | null {
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
   try {
@@ -181,6 +184,10 @@ export function indexObjects(dbPath: string): IndexObject[] | null {
     const rows = db
       .prepare('SELECT name, pgsize, payload, unused FROM dbstat WHERE aggregate = 1 ORDER BY pgsize DESC')
       .all() as { name: string; pgsize: number; payload: number; unused: number }[];
+    const pageSize = Number(db.pragma('page_size', { simple: true }));
+    const free = Number(db.pragma('freelist_count', { simple: true })) * pageSize;
+    rows.push({ name: '(free pages)', pgsize: free, payload: 0, unused: free });
+    rows.sort((a, b) => b.pgsize - a.pgsize);
     return rows.map((r) => ({
       name: r.name,
       table: owner.get(r.name) ?? r.name,
