@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench -- [all|cold|noop|file|query|queue|memory|stages|watch|recall|engines] [--corpus django|go|ts] [--quick]`
+ * `npm run bench -- [all|cold|noop|file|query|queue|memory|stages|watch|recall|engines|scale] [--corpus django|go|ts] [--quick]`
  *
  * Prints markdown tables (targets from issue 6 next to each figure, with PASS/FAIL) and writes
  * JSON to `bench/results/<name>.json`. See bench/README.md for what each figure means.
@@ -20,6 +20,8 @@ import { measureQueries, type QueryKind, type QueryResult } from './query.js';
 import { measureQueue, type QueueResult } from './queue.js';
 import { runRecall } from './recall-report.js';
 import { loadSets, relevanceTable, runRelevanceSet, weightTable } from './relevance.js';
+import { measureScale, scaleTables } from './scale.js';
+import { ensureScaleCorpus, type ScaleTree } from './scale-corpus.js';
 import { measureStages, type StageResult } from './stages.js';
 
 const COMMANDS = [
@@ -37,6 +39,7 @@ const COMMANDS = [
   'recall',
   'relevance',
   'engines',
+  'scale',
 ] as const;
 type Command = (typeof COMMANDS)[number];
 
@@ -293,6 +296,47 @@ async function runRelevance(rest: readonly string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * `scale [--quick]`: the real CLI, server and watcher on the 100,000-file corpus (bench/scale.ts);
+ * `--quick` runs the same measurements on Django with fewer questions and 10 s of watcher idling.
+ */
+async function runScale(quick: boolean): Promise<number> {
+  const tree: ScaleTree = quick
+    ? await loadCorpus('django').then((c) => ({
+        root: c.root,
+        files: c.files.length,
+        bytes: c.bytes,
+        parts: {},
+      }))
+    : await ensureScaleCorpus(log);
+  log(`scale: ${tree.files} files, ${(tree.bytes / 1e6).toFixed(1)} MB under ${tree.root}`);
+  const r = await measureScale(tree, {
+    workers: 2,
+    questions: quick ? 20 : 40,
+    idleSeconds: quick ? 10 : 60,
+    log: (m) => log(`scale: ${m}`),
+  });
+  const parts = Object.entries(tree.parts);
+  const manifest =
+    parts.length === 0
+      ? ''
+      : `\n\n### Corpus (files and MB the scan accepts, per part)\n\n${table(
+          ['part', 'files', 'MB', 'source'],
+          parts.map(([name, p]) => [name, p.files, (p.bytes / 1e6).toFixed(1), p.source]),
+        )}`;
+  const dir = join(REPO_ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `scale${quick ? '-quick' : ''}.json`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ command: 'scale', quick, machine: { cpus: cpus().length, memGb: round(totalmem() / 2 ** 30, 1) }, corpus: tree, result: r }, null, 2)}\n`,
+  );
+  process.stdout.write(
+    `\n## codeindex bench: scale${quick ? ' (quick)' : ''}\n\n${scaleTables(r)}${manifest}\n\nJSON: ${file}\n`,
+  );
+  return 0;
+}
+
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   if (args.command === 'watch') return runWatch(args.rest);
@@ -300,6 +344,7 @@ async function main(): Promise<number> {
   if (args.command === 'embed-live') return runScript('embed-live.js', args.rest);
   if (args.command === 'recall') return runRecall(args.rest);
   if (args.command === 'relevance') return runRelevance(args.rest);
+  if (args.command === 'scale') return runScale(args.quick);
   const { command, quick } = args;
   const reps = quick
     ? { baseline: 1, singleFile: 5, queries: 60, queueJobs: 300 }

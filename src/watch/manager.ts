@@ -106,7 +106,13 @@ export function createWatchManager(deps: WatchManagerDeps, opts: WatchManagerOpt
     e.watcher = w;
     log.info('watching', { root: e.root, owner: ownerId });
     // Not awaited: a big tree takes a while to scan and the lease must keep being renewed.
-    w.start().catch((err) => log.warn('watcher failed to start', { root: e.root, error: errorMessage(err) }));
+    const started = Date.now();
+    w.start()
+      .then(() => {
+        // The initial scan is done and its catch-up queued: from here on only events cost CPU.
+        if (e.watcher === w) log.info('initial scan done', { root: e.root, ms: Date.now() - started });
+      })
+      .catch((err) => log.warn('watcher failed to start', { root: e.root, error: errorMessage(err) }));
   }
 
   async function stopWatching(e: RootEntry): Promise<void> {
