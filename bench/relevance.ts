@@ -8,7 +8,7 @@
  * and hybrid need vectors: with `--semantic` every chunk is embedded with the configured provider
  * (the `local` default is slow on 2 cores); without it they are reported as n/a.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/load.js';
@@ -16,12 +16,18 @@ import { indexDbPath } from '../src/config/paths.js';
 import { scanRepository } from '../src/discovery/index.js';
 import { createEmbeddingProvider } from '../src/embeddings/provider.js';
 import { createExtractor, detectLanguage } from '../src/indexer/index.js';
-import { createCodeSearch, embeddingModel, type SearchMode } from '../src/mcp/code-search.js';
+import {
+  createCodeSearch,
+  embeddingModel,
+  type RawCandidates,
+  type SearchMode,
+} from '../src/mcp/code-search.js';
 import { splitIdentifier } from '../src/store/identifiers.js';
 import { openIndexStore } from '../src/store/index.js';
 import type { FileWrite } from '../src/store/types.js';
-import { type CorpusSource, ensureSource, REPO_ROOT } from './corpora.js';
+import { CACHE, type CorpusSource, ensureSource, REPO_ROOT } from './corpora.js';
 import { round } from './lib/stats.js';
+import { VectorCache } from './lib/vector-cache.js';
 
 /** One question set. */
 export interface RelevanceSet {
@@ -142,6 +148,7 @@ export async function runRelevanceSet(
   semantic: boolean,
   verbose = false,
   weights: readonly number[] = [],
+  dumpDir?: string,
 ): Promise<RelevanceResult> {
   const home = mkdtempSync(join(tmpdir(), 'codeindex-relevance-'));
   try {
@@ -176,20 +183,31 @@ export async function runRelevanceSet(
     if (semantic) {
       const model = embeddingModel(cfg);
       const provider = createEmbeddingProvider({ provider: 'local', model });
+      // Vectors of texts embedded by an earlier run are reused (keyed by model and text).
+      const cache = new VectorCache(join(CACHE, 'vectors', `${model.replace(/[^\w.-]+/g, '_')}.bin`));
+      let afterId: number | undefined;
       for (;;) {
-        const todo = await store.chunksMissingVectors(set.root, model, 256);
+        const todo = await store.chunksMissingVectors(set.root, model, 256, afterId);
         if (todo.length === 0) break;
+        afterId = todo[todo.length - 1]!.chunkId;
         // What a worker embeds: the provider's document text (path, name, signature, doc).
-        const v = await provider.embed(
-          todo.map((c) => (provider.documentText ? provider.documentText(c) : c.content)),
-          'document',
-        );
-        await store.upsertVectors(
-          model,
-          v[0]!.length,
-          todo.map((c, i) => ({ hash: c.hash, vector: v[i]! })),
-        );
+        const texts = todo.map((c) => (provider.documentText ? provider.documentText(c) : c.content));
+        const keys = texts.map((t) => VectorCache.key(model, t));
+        const missing = texts.flatMap((t, i) => (cache.get(keys[i]!) === undefined ? [i] : []));
+        if (missing.length > 0) {
+          const v = await provider.embed(
+            missing.map((i) => texts[i]!),
+            'document',
+          );
+          missing.forEach((i, j) => {
+            cache.set(keys[i]!, v[j]!);
+          });
+        }
+        const vectors = todo.map((c, i) => ({ hash: c.hash, vector: cache.get(keys[i]!)! }));
+        await store.upsertVectors(model, vectors[0]!.vector.length, vectors);
       }
+      cache.save();
+      await provider.close?.();
     }
     const search = createCodeSearch(cfg, () => store);
     const answers = set.questions.map((x) => x.files);
@@ -227,6 +245,7 @@ export async function runRelevanceSet(
       for (const w of weights)
         weightScores[String(w)] = scoreRankings((await rankAll('hybrid', w)).rankings, answers);
     }
+    if (dumpDir !== undefined) await dumpCandidates(dumpDir, set, search, store);
     const bm25 = wholeFileBm25(docs);
     const bm25Rankings = set.questions.map((x) => bm25(x.q));
     scores.bm25_files = scoreRankings(bm25Rankings, answers);
@@ -245,6 +264,56 @@ export async function runRelevanceSet(
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
+}
+
+/**
+ * `--dump DIR`: each question's raw text and semantic candidates (as hybrid search gets them, before
+ * fusion) with their chunks' paths, languages and names, in DIR/<set>.json, so fusion and
+ * re-ranking variants can be compared offline on the same candidates.
+ */
+async function dumpCandidates(
+  dir: string,
+  set: RelevanceSet,
+  search: ReturnType<typeof createCodeSearch>,
+  store: Awaited<ReturnType<typeof openIndexStore>>,
+): Promise<void> {
+  const prefix = set.root.endsWith('/') ? set.root : `${set.root}/`;
+  const questions: (RelevanceSet['questions'][number] & { raw: RawCandidates | null })[] = [];
+  const ids = new Set<number>();
+  for (const x of set.questions) {
+    let raw: RawCandidates | null = null;
+    await search.search({
+      query: x.q,
+      mode: 'hybrid',
+      groupBy: 'file',
+      limit: 10,
+      offset: 0,
+      onCandidates: (c) => {
+        raw = c;
+      },
+    });
+    const r = raw as RawCandidates | null;
+    for (const id of [...(r?.text?.ids ?? []), ...(r?.semantic?.ids ?? [])]) ids.add(id);
+    questions.push({ ...x, raw: r });
+  }
+  const chunks: Record<
+    number,
+    { path: string; language: string; symbol: string | null; lines: number; kind: string }
+  > = {};
+  for (const c of await store.chunksByIds([...ids]))
+    chunks[c.chunkId] = {
+      path: c.path.slice(prefix.length),
+      language: c.language,
+      symbol: c.symbol,
+      lines: c.endLine - c.startLine + 1,
+      kind: c.kind,
+    };
+  const languages = (await store.rootStatus(set.root))[0]?.languages ?? {};
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, `${set.name}.json`),
+    JSON.stringify({ set: set.name, heldOut: set.heldOut, languages, questions, chunks }),
+  );
 }
 
 /** A markdown table of the results. */

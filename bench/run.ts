@@ -265,7 +265,7 @@ function runScript(file: string, rest: string[]): Promise<number> {
   });
 }
 
-/** `relevance [--semantic] [--set name] [--tuning (held-out sets left out)] [--verbose (per question, on stderr)] [--weights 0.1,0.3 (hybrid with each semantic share)]`: MRR by file per question set (bench/relevance.ts). */
+/** `relevance [--semantic] [--set name] [--tuning (held-out sets left out)] [--verbose (per question, on stderr)] [--weights 0.1,0.3 (hybrid with each semantic share)] [--dump DIR (each question's raw candidates, for offline fusion experiments)]`: MRR by file per question set (bench/relevance.ts). */
 async function runRelevance(rest: readonly string[]): Promise<number> {
   const i = rest.indexOf('--set');
   const only = i >= 0 ? rest[i + 1] : undefined;
@@ -282,7 +282,13 @@ async function runRelevance(rest: readonly string[]): Promise<number> {
     if (only !== undefined && set.name !== only) continue;
     if (rest.includes('--tuning') && set.heldOut) continue;
     results.push(
-      await runRelevanceSet(set, rest.includes('--semantic'), rest.includes('--verbose'), weights),
+      await runRelevanceSet(
+        set,
+        rest.includes('--semantic'),
+        rest.includes('--verbose'),
+        weights,
+        rest.includes('--dump') ? rest[rest.indexOf('--dump') + 1] : undefined,
+      ),
     );
   }
   process.stdout.write(`${relevanceTable(results)}\n`);

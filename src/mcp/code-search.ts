@@ -34,6 +34,14 @@ export interface CodeSearchQuery {
   offset: number;
   /** Hybrid only: the semantic half's share (default {@link SEMANTIC_WEIGHT}); for benchmarks. */
   semanticWeight?: number | undefined;
+  /** Benchmarks: receives both halves' raw candidates before they are fused. */
+  onCandidates?: ((c: RawCandidates) => void) | undefined;
+}
+
+/** The text and semantic halves of one search as they come from the store and the vectors. */
+export interface RawCandidates {
+  text: { ids: number[]; bm25: number[] } | null;
+  semantic: { ids: number[]; scores: number[] } | null;
 }
 
 /** One file of a grouped result: its score and its best chunks. */
@@ -192,6 +200,11 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
             ? 'embeddings are off (CODEINDEX_EMBEDDINGS=off): text results only'
             : 'no vectors yet for this root (embedding jobs pending): text results only';
       } else if (semantic?.note) note = semantic.note;
+      q.onCandidates?.({
+        text: text === null ? null : { ids: text.ids, bm25: text.bm25 },
+        semantic:
+          sem === null ? null : { ids: sem.ids, scores: sem.ids.map((id) => sem.scores.get(id) ?? 0) },
+      });
       const textScore = new Map<number, number>();
       if (text !== null && mode !== 'semantic') {
         const norm = normaliseOrdered(text.bm25);
