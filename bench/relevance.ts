@@ -193,7 +193,7 @@ export async function runRelevanceSet(
         // What a worker embeds: the provider's document text (path, name, signature, doc).
         const texts = todo.map((c) => (provider.documentText ? provider.documentText(c) : c.content));
         const keys = texts.map((t) => VectorCache.key(model, t));
-        const missing = texts.flatMap((t, i) => (cache.get(keys[i]!) === undefined ? [i] : []));
+        const missing = keys.flatMap((k, i) => (cache.get(k) === undefined ? [i] : []));
         if (missing.length > 0) {
           const v = await provider.embed(
             missing.map((i) => texts[i]!),

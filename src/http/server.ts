@@ -82,7 +82,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
       if (!indexMayExist(cfg)) {
         throw new CodeindexError('NOT_INDEXED', 'nothing is indexed yet: POST /index with a folder first');
       }
-      ownedStore = openStore(cfg, { readonly: true });
+      ownedStore = openStore(cfg, { readonly: true, cacheRoots: true });
       return ownedStore;
     });
 

@@ -89,7 +89,7 @@ export function createCodeindexServer(opts: ServerOptions): {
     if (store) return store;
     // PostgreSQL: no file to look for or to set aside; the server answers NOT_INDEXED itself.
     if (cfg.databaseUrl !== undefined) {
-      store = openStore(cfg, { readonly: true });
+      store = openStore(cfg, { readonly: true, cacheRoots: true });
       return store;
     }
     const path = indexDbPath(cfg);

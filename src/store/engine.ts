@@ -19,15 +19,27 @@ export function isPostgresLocation(location: string): boolean {
   return /^postgres(ql)?:\/\//i.test(location);
 }
 
+/**
+ * How a process opens the index. `cacheRoots`: long-lived query processes (the MCP and HTTP
+ * servers) keep the roots list between calls (PostgreSQL only; SQLite reads it in-process).
+ */
+export interface OpenOptions {
+  readonly?: boolean;
+  cacheRoots?: boolean;
+}
+
 /** Opens the index at a location from {@link indexLocation} with the engine it names. */
-export function openIndexAt(location: string, opts: { readonly?: boolean } = {}): IndexStore {
+export function openIndexAt(location: string, opts: OpenOptions = {}): IndexStore {
   return isPostgresLocation(location)
-    ? openPgStore(location, opts.readonly ? { readonly: true } : {})
+    ? openPgStore(location, {
+        ...(opts.readonly ? { readonly: true } : {}),
+        ...(opts.cacheRoots ? { cacheRoots: true } : {}),
+      })
     : openIndexStore(location, opts.readonly ? { readonly: true } : {});
 }
 
 /** Opens a configuration's index (see {@link indexLocation}). */
-export function openStore(cfg: Config, opts: { readonly?: boolean } = {}): IndexStore {
+export function openStore(cfg: Config, opts: OpenOptions = {}): IndexStore {
   return openIndexAt(indexLocation(cfg), opts);
 }
 

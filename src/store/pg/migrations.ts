@@ -167,11 +167,28 @@ const SCHEMA_V3 = `
 ALTER TABLE chunks SET (toast_tuple_target = 8160);
 `;
 
+/**
+ * v4: every change to `roots` (a new or removed root, a finished generation, every write batch's
+ * chunks version, a query stamp) notifies the channel `codeindex_roots` once per statement, so
+ * query processes can keep the roots list between calls (`RootsCache`).
+ */
+const SCHEMA_V4 = `
+CREATE OR REPLACE FUNCTION codeindex_roots_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('codeindex_roots', '');
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER roots_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON roots
+  FOR EACH STATEMENT EXECUTE FUNCTION codeindex_roots_changed();
+`;
+
 /** Every schema version in order. Append new steps; never edit a released one. */
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 1, description: 'initial schema (SQLite schema v5)', sql: SCHEMA_V1 },
   { version: 2, description: 'byte-wise collation of paths and symbol names', sql: SCHEMA_V2 },
   { version: 3, description: 'chunk rows up to a page stored whole and uncompressed', sql: SCHEMA_V3 },
+  { version: 4, description: 'roots changes notify codeindex_roots', sql: SCHEMA_V4 },
 ];
 
 /** The PostgreSQL schema version this code reads and writes. */

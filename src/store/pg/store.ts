@@ -7,6 +7,7 @@ import { cleanupPg, graphDataPg, optimizePg } from './maintenance.js';
 import { migratePg } from './migrations.js';
 import { findReferencesPg } from './references.js';
 import { getFileStatePg, getFileStatesPg, listRootsPg, rootStatusPg } from './roots.js';
+import { RootsCache } from './roots-cache.js';
 import { fileOutlinePg, searchSymbolsPg } from './symbols.js';
 import { chunksByIdsPg, rankTextPg, searchTextPg } from './text.js';
 import {
@@ -33,13 +34,18 @@ export interface OpenPgStoreOptions {
   maxConnections?: number;
   /** Clock in epoch ms; injectable for tests. Default `Date.now`. */
   now?: () => number;
+  /**
+   * Keep the roots list between calls, dropped on every change (`RootsCache`: one more
+   * connection, LISTENing). For long-lived query processes (the MCP and HTTP servers).
+   */
+  cacheRoots?: boolean;
 }
 
 /**
  * BIGINT columns (ids, epoch-ms times, counts) as JavaScript numbers instead of strings: every
  * value the index stores is far below 2^53. Set on this pool only, not on `pg` globally.
  */
-const types = {
+export const PG_TYPES = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === INT8_OID && format !== 'binary') return (v: string) => Number(v);
     // biome-ignore lint/suspicious/noExplicitAny: pg's overloads take the format as a union here.
@@ -67,7 +73,7 @@ export function openPgStore(url: string, opts: OpenPgStoreOptions = {}): IndexSt
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.maxConnections ?? 4,
-    types,
+    types: PG_TYPES,
     // A server that does not answer fails the call in seconds instead of hanging it.
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     // pg closes a connection idle for 10 s by default; a server answering an assistant's queries
@@ -102,6 +108,16 @@ export function openPgStore(url: string, opts: OpenPgStoreOptions = {}): IndexSt
   const lastTouched = new Map<string, number>();
   let closed = false;
   const coverageMemo = new Map<string, { stamp: string; coverage: VectorCoverage }>();
+  const rootsCache = opts.cacheRoots
+    ? new RootsCache(
+        url,
+        () => listRootsPg(pool),
+        async (channel, payload) => {
+          await pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
+        },
+        CONNECT_TIMEOUT_MS,
+      )
+    : null;
 
   function ready(): Promise<void> {
     migrated ??= migratePg(pool).then(
@@ -147,7 +163,7 @@ export function openPgStore(url: string, opts: OpenPgStoreOptions = {}): IndexSt
     },
     listRoots: async () => {
       await ready();
-      return listRootsPg(pool);
+      return rootsCache !== null ? rootsCache.list() : listRootsPg(pool);
     },
     getFileStates: async (rootPath, relPaths) => {
       await ready();
@@ -242,6 +258,7 @@ export function openPgStore(url: string, opts: OpenPgStoreOptions = {}): IndexSt
     async close() {
       if (closed) return;
       closed = true;
+      await rootsCache?.close();
       await pool.end();
     },
   });
