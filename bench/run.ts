@@ -20,6 +20,7 @@ import { measureQueries, type QueryKind, type QueryResult } from './query.js';
 import { measureQueue, type QueueResult } from './queue.js';
 import { runRecall } from './recall-report.js';
 import { loadSets, relevanceTable, runRelevanceSet, weightTable } from './relevance.js';
+import { repoMapTable, runRepoMap } from './repomap.js';
 import { measureScale, scaleTables } from './scale.js';
 import { ensureScaleCorpus, type ScaleTree } from './scale-corpus.js';
 import { measureStages, type StageResult } from './stages.js';
@@ -38,6 +39,7 @@ const COMMANDS = [
   'embed-live',
   'recall',
   'relevance',
+  'repomap',
   'engines',
   'scale',
 ] as const;
@@ -265,6 +267,24 @@ function runScript(file: string, rest: string[]): Promise<number> {
   });
 }
 
+/** `repomap [--tokens 1024,4096] [--set NAME]`: what repo_map shows on the question sets' libraries (bench/repomap.ts). */
+async function runRepoMapBench(rest: readonly string[]): Promise<number> {
+  const t = rest.indexOf('--tokens');
+  const budgets =
+    t >= 0
+      ? (rest[t + 1] ?? '')
+          .split(',')
+          .map(Number)
+          .filter((x) => x >= 64)
+      : [1024, 4096];
+  const s = rest.indexOf('--set');
+  const results = await runRepoMap(budgets, s >= 0 ? rest[s + 1] : undefined);
+  process.stdout.write(`${repoMapTable(results)}\n`);
+  mkdirSync(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
+  writeFileSync(join(REPO_ROOT, 'bench', 'results', 'repomap.json'), `${JSON.stringify(results, null, 2)}\n`);
+  return 0;
+}
+
 /** `relevance [--semantic] [--set name] [--tuning (held-out sets left out)] [--verbose (per question, on stderr)] [--weights 0.1,0.3 (hybrid with each semantic share)] [--dump DIR (each question's raw candidates, for offline fusion experiments)]`: MRR by file per question set (bench/relevance.ts). */
 async function runRelevance(rest: readonly string[]): Promise<number> {
   const i = rest.indexOf('--set');
@@ -350,6 +370,7 @@ async function main(): Promise<number> {
   if (args.command === 'embed-live') return runScript('embed-live.js', args.rest);
   if (args.command === 'recall') return runRecall(args.rest);
   if (args.command === 'relevance') return runRelevance(args.rest);
+  if (args.command === 'repomap') return runRepoMapBench(args.rest);
   if (args.command === 'scale') return runScale(args.quick);
   const { command, quick } = args;
   const reps = quick

@@ -1,0 +1,141 @@
+/**
+ * `npm run bench -- repomap [--tokens 1024,4096]`: what `repo_map` shows on real libraries. For
+ * each question-set corpus (bench/relevance/*.json: Python, Go, TypeScript/JavaScript, Rust), the
+ * map at each budget: how many files it shows, which of the library's core modules it shows and
+ * where the first one comes. The core modules of each library are listed below, chosen from the
+ * libraries' own documentation and entry points (the classes and modules a user of the library
+ * meets first), not from any map's output.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { scanRepository } from '../src/discovery/index.js';
+import { createExtractor, detectLanguage } from '../src/indexer/index.js';
+import { buildRepoMap } from '../src/mcp/repo-map.js';
+import { openIndexStore } from '../src/store/index.js';
+import type { FileWrite } from '../src/store/types.js';
+import { loadSets } from './relevance.js';
+
+/** The modules a user of each library meets first, relative to the set's root. */
+export const CORE_FILES: Record<string, readonly string[]> = {
+  'go-crypto-tls': ['conn.go', 'common.go', 'handshake_client.go', 'handshake_server.go', 'tls.go'],
+  'go-encoding': [
+    'json/encode.go',
+    'json/decode.go',
+    'xml/marshal.go',
+    'xml/read.go',
+    'gob/encoder.go',
+    'gob/decoder.go',
+  ],
+  'go-html-template': ['template.go', 'escape.go', 'content.go', 'context.go'],
+  'go-net-http': ['server.go', 'client.go', 'transport.go', 'request.go', 'response.go'],
+  'js-bullmq': [
+    'classes/queue.js',
+    'classes/worker.js',
+    'classes/job.js',
+    'classes/flow-producer.js',
+    'classes/queue-events.js',
+  ],
+  'js-ioredis': ['Redis.js', 'cluster/index.js', 'Pipeline.js', 'Command.js'],
+  'python-click': ['core.py', 'decorators.py', 'types.py', 'parser.py'],
+  'python-jinja2': ['environment.py', 'nodes.py', 'compiler.py', 'runtime.py', 'parser.py', 'lexer.py'],
+  'python-markdown': [
+    'core.py',
+    'blockprocessors.py',
+    'inlinepatterns.py',
+    'treeprocessors.py',
+    'extensions/__init__.py',
+  ],
+  'python-requests': ['api.py', 'sessions.py', 'models.py', 'adapters.py'],
+  'python-yaml': ['__init__.py', 'loader.py', 'dumper.py', 'constructor.py', 'representer.py'],
+  'rust-serde-json': ['src/de.rs', 'src/ser.rs', 'src/value/mod.rs', 'src/read.rs', 'src/error.rs'],
+  'ts-ajv': [
+    'core.ts',
+    'ajv.ts',
+    'compile/index.ts',
+    'compile/validate/index.ts',
+    'compile/codegen/index.ts',
+  ],
+};
+
+export interface RepoMapResult {
+  set: string;
+  tokens: number;
+  files: number;
+  /** Core modules shown, of those listed. */
+  coreShown: number;
+  coreListed: number;
+  /** 1-based position of the first core module among the files shown (0: none shown). */
+  firstCore: number;
+  /** The first files of the map. */
+  head: string[];
+}
+
+/** Indexes every set's corpus in-process and builds its map at each budget. */
+export async function runRepoMap(budgets: readonly number[], only?: string): Promise<RepoMapResult[]> {
+  const out: RepoMapResult[] = [];
+  for (const set of loadSets()) {
+    if (only !== undefined && set.name !== only) continue;
+    const core = CORE_FILES[set.name];
+    if (core === undefined) continue;
+    const home = mkdtempSync(join(tmpdir(), 'codeindex-repomap-'));
+    try {
+      const store = openIndexStore(join(home, 'index.db'));
+      const extractor = createExtractor();
+      const scan = await scanRepository(set.root, {
+        isSupported: (p) => detectLanguage(p) !== null,
+        maxFileBytes: 1_000_000,
+      });
+      const writes: FileWrite[] = [];
+      for (const f of scan.files) {
+        const language = detectLanguage(f.path);
+        if (language === null) continue;
+        const text = readFileSync(join(set.root, f.path), 'utf8');
+        writes.push({
+          path: f.path,
+          language,
+          size: f.size,
+          mtimeMs: f.mtimeMs,
+          sha256: null,
+          status: 'indexed',
+          extraction: extractor.extractFile(text, language),
+        });
+      }
+      await store.writeBatch(set.root, writes);
+      const data = await store.graphData(set.root);
+      // As the tool does: paths relative to the root.
+      for (const f of data.files)
+        if (f.path.startsWith(`${set.root}/`)) f.path = f.path.slice(set.root.length + 1);
+      for (const tokens of budgets) {
+        const map = buildRepoMap({ ...structuredClone(data), maxTokens: tokens });
+        const shown = map.files.map((f) => f.path);
+        const coreSet = new Set(core);
+        out.push({
+          set: set.name,
+          tokens,
+          files: shown.length,
+          coreShown: shown.filter((p) => coreSet.has(p)).length,
+          coreListed: core.length,
+          firstCore: shown.findIndex((p) => coreSet.has(p)) + 1,
+          head: shown.slice(0, 4),
+        });
+      }
+      await store.close();
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  }
+  return out;
+}
+
+/** A markdown table of the results. */
+export function repoMapTable(results: readonly RepoMapResult[]): string {
+  return [
+    '| set | tokens | files shown | core modules shown | first core at | first files |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...results.map(
+      (r) =>
+        `| ${r.set} | ${r.tokens} | ${r.files} | ${r.coreShown} / ${r.coreListed} | ${r.firstCore || '-'} | ${r.head.join(', ')} |`,
+    ),
+  ].join('\n');
+}
