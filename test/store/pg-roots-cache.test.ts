@@ -6,7 +6,7 @@ import { ROOTS_CHANNEL, RootsCache } from '../../src/store/pg/roots-cache.js';
 import { openPgStore, PG_TYPES } from '../../src/store/pg/store.js';
 import type { IndexStore, RootRow } from '../../src/store/types.js';
 import { waitFor } from '../helpers/wait.js';
-import { chunk, indexed } from './helpers/fixtures.js';
+import { chunk, indexed, sym } from './helpers/fixtures.js';
 import { createTestDatabase, type TestDatabase } from './helpers/pg.js';
 
 // Created before the tests are declared: whether they run depends on it.
@@ -114,6 +114,58 @@ describe('PostgreSQL roots cache (LISTEN codeindex_roots)', {
     await c.list();
     await c.list();
     assert.equal(c.reads, reads + 2, 'every call reads');
+  });
+
+  it('a store opened with cacheRoots resolves path scopes from the kept roots and follows a root added, rewritten and removed elsewhere', async () => {
+    const w = await writer();
+    const cached = openPgStore(db!.url, { readonly: true, cacheRoots: true });
+    stores.push(cached);
+    const find = (prefix: string, symbol = 'scopedWidget') =>
+      Promise.all([
+        cached.searchSymbols({ query: symbol, pathPrefix: prefix, limit: 10, offset: 0 }),
+        cached.findReferences({ symbol, pathPrefix: prefix, limit: 10, offset: 0 }),
+      ]);
+    await cached.listRoots();
+    await assert.rejects(find('/rc/five'), /not inside an indexed root/);
+    const write = (name: string) =>
+      w.writeBatch('/rc/five', [
+        indexed('w.ts', { symbols: [sym(name, 'class')], chunks: [chunk(`class ${name} {}`, 1, name)] }),
+      ]);
+    await write('scopedWidget');
+    const [symbols] = await waitFor(
+      'the new root in scope',
+      async () => {
+        try {
+          return await find('/rc/five');
+        } catch {
+          return null;
+        }
+      },
+      5000,
+    );
+    assert.deepEqual(
+      symbols.hits.map((h) => h.name),
+      ['scopedWidget'],
+    );
+    await write('renamedWidget');
+    await waitFor(
+      'the rewritten file',
+      async () => (await find('/rc/five', 'renamedWidget'))[0].hits.length === 1,
+      5000,
+    );
+    await w.removeRoot('/rc/five');
+    await waitFor(
+      'the root out of scope',
+      async () => {
+        try {
+          await find('/rc/five');
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      5000,
+    );
   });
 
   it('a store opened with cacheRoots answers listRoots as an uncached one after every kind of change', async () => {

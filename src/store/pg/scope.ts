@@ -1,7 +1,18 @@
 import type { ScopeEntry } from '../paths.js';
 import { scopeInRoots } from '../query-context.js';
 import type { PathScope } from '../types.js';
-import { allRootsPg, type Queryable } from './context.js';
+import { allRootsPg, type Queryable, type RootRef } from './context.js';
+
+/**
+ * Where the roots come from for a pool whose store keeps them between calls (`RootsCache`);
+ * other pools and transaction clients read them.
+ */
+const rootSources = new WeakMap<Queryable, () => Promise<RootRef[]>>();
+
+/** Serves `db`'s scope lookups from `roots` instead of a read per query. */
+export function useRootSource(db: Queryable, roots: () => Promise<RootRef[]>): void {
+  rootSources.set(db, roots);
+}
 
 /** The scope of an optional path prefix (null = everything), as `scopeOf` of the SQLite engine. */
 export async function scopeOfPg(
@@ -9,5 +20,6 @@ export async function scopeOfPg(
   pathPrefix: PathScope | undefined,
 ): Promise<ScopeEntry[] | null> {
   if (pathPrefix === undefined) return null;
-  return scopeInRoots(await allRootsPg(db), pathPrefix);
+  const source = rootSources.get(db);
+  return scopeInRoots(source !== undefined ? await source() : await allRootsPg(db), pathPrefix);
 }

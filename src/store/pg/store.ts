@@ -8,6 +8,7 @@ import { migratePg } from './migrations.js';
 import { findReferencesPg } from './references.js';
 import { getFileStatePg, getFileStatesPg, listRootsPg, rootStatusPg } from './roots.js';
 import { RootsCache } from './roots-cache.js';
+import { useRootSource } from './scope.js';
 import { fileOutlinePg, searchSymbolsPg } from './symbols.js';
 import { chunksByIdsPg, rankTextPg, searchTextPg } from './text.js';
 import {
@@ -118,6 +119,10 @@ export function openPgStore(url: string, opts: OpenPgStoreOptions = {}): IndexSt
         CONNECT_TIMEOUT_MS,
       )
     : null;
+  if (rootsCache !== null)
+    useRootSource(pool, async () =>
+      (await rootsCache.list()).map((r) => ({ id: r.id, path: r.path, chunks_version: r.chunksVersion })),
+    );
 
   function ready(): Promise<void> {
     migrated ??= migratePg(pool).then(
