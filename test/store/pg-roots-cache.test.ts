@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { after, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { Pool } from 'pg';
 import { listRootsPg } from '../../src/store/pg/roots.js';
 import { ROOTS_CHANNEL, RootsCache } from '../../src/store/pg/roots-cache.js';
@@ -166,6 +168,24 @@ describe('PostgreSQL roots cache (LISTEN codeindex_roots)', {
       },
       5000,
     );
+  });
+
+  it('new pool connections are set up before their first query (no pg deprecation warning on stderr)', async () => {
+    await writer();
+    const store = new URL('../../src/store/pg/store.js', import.meta.url).href;
+    // Several calls at once open several connections, each given a query straight away.
+    const script = `const { openPgStore } = await import(${JSON.stringify(store)});
+      const s = openPgStore(${JSON.stringify(db!.url)}, { readonly: true, cacheRoots: true });
+      await Promise.all(Array.from({ length: 6 }, () => s.searchSymbols({ query: 'x', limit: 5, offset: 0 })));
+      await s.close();
+      process.stdout.write('done');`;
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [
+      '--input-type=module',
+      '-e',
+      script,
+    ]);
+    assert.equal(stdout, 'done');
+    assert.doesNotMatch(stderr, /DeprecationWarning|already executing a query/);
   });
 
   it('a store opened with cacheRoots answers listRoots as an uncached one after every kind of change', async () => {

@@ -83,6 +83,16 @@ export function openPgStore(url: string, opts: OpenPgStoreOptions = {}): IndexSt
     idleTimeoutMillis: IDLE_TIMEOUT_MS,
     // Idle connections never keep a process alive (a command that ends without closing the store).
     allowExitOnIdle: true,
+    // Named statements (`preparedRows`: the symbol, reference and outline lookups) are planned
+    // once per connection, not on every call: their plans do not depend on the values (keys and
+    // ids through B-tree indexes), and planning the symbol search cost more than running it.
+    // Unnamed statements (full text, writes) are planned for their values as before. A SET, not a
+    // startup option: connection poolers such as PgBouncer refuse unknown startup parameters. The
+    // pool hands the connection out once it is done (a query sent meanwhile would be queued
+    // behind it, which pg 8.x deprecates with a warning).
+    onConnect: async (client: pg.ClientBase) => {
+      await client.query('SET plan_cache_mode = force_generic_plan').catch(() => {});
+    },
   });
   // An idle connection the server drops (restart, idle timeout) must not crash the process: the
   // next query gets a new one.
@@ -93,13 +103,6 @@ export function openPgStore(url: string, opts: OpenPgStoreOptions = {}): IndexSt
   // when it is released.
   pool.on('connect', (client) => {
     client.on('error', () => {});
-    // Named statements (`preparedRows`: the symbol, reference and outline lookups) are planned
-    // once per connection, not on every call: their plans do not depend on the values (keys and
-    // ids through B-tree indexes), and planning the symbol search cost more than running it.
-    // Unnamed statements (full text, writes) are planned for their values as before. A SET, not a
-    // startup option: connection poolers such as PgBouncer refuse unknown startup parameters.
-    // The client runs it before any query it is given.
-    client.query('SET plan_cache_mode = force_generic_plan').catch(() => {});
   });
   const now = opts.now ?? Date.now;
   const readonly = opts.readonly === true;
