@@ -74,6 +74,8 @@ export interface ScaleResult {
   noopRatio: number;
   index: { bytes: number; ratio: number; files: Record<string, number>; objects: IndexObject[] | null };
   mcp: Record<ScaleTool, { firstMs: number; latency: LatencySummary; nonEmpty: number }>;
+  /** Peak RSS (VmHWM) of the MCP server after every question was answered. */
+  serverPeakRssMb: number;
   watch: {
     startupMs: number;
     startupPeakRssMb: number;
@@ -248,13 +250,13 @@ async function measureMcp(
   env: Record<string, string>,
   root: string,
   questions: number,
-): Promise<ScaleResult['mcp']> {
+): Promise<{ mcp: ScaleResult['mcp']; serverPeakRssMb: number }> {
   const cfg = loadConfig({}, { ...process.env, ...env });
   const qs = sampleQueries(indexDbPath(cfg), root, questions);
   const server = await startMcpServer({ ...env, CODEINDEX_ROOTS: root }, ['--workers', '0']);
   try {
     const call: Caller = (n, a) => server.call(n, a);
-    return {
+    const mcp: ScaleResult['mcp'] = {
       search_symbols: await timeTool(
         call,
         'search_symbols',
@@ -291,6 +293,7 @@ async function measureMcp(
         Array.from({ length: Math.max(5, Math.ceil(questions / 2)) }, () => root),
       ),
     };
+    return { mcp, serverPeakRssMb: round(memoryOf(server.pid)?.hwmMb ?? Number.NaN, 1) };
   } finally {
     await server.close();
   }
@@ -376,7 +379,7 @@ export async function measureScale(
     opts.log('no-op re-index');
     const noop = await runCli(indexArgs, sys.env);
     opts.log(`MCP: ${opts.questions} questions per tool`);
-    const mcp = await measureMcp(sys.env, tree.root, opts.questions);
+    const { mcp, serverPeakRssMb } = await measureMcp(sys.env, tree.root, opts.questions);
     opts.log(`watcher: start-up, then ${opts.idleSeconds} s idle`);
     const watch = await measureWatch(sys.env, tree.root, opts.idleSeconds);
     return {
@@ -390,6 +393,7 @@ export async function measureScale(
       noopRatio: round(noop.wallMs / cold.wallMs, 3),
       index: { bytes: indexBytes, ratio: round(indexBytes / tree.bytes, 2), files, objects },
       mcp,
+      serverPeakRssMb,
       watch,
     };
   } finally {
@@ -444,13 +448,26 @@ export function scaleTables(r: ScaleResult): string {
         '',
       ],
       ['watcher start-up s (until its initial scan is done)', sec(r.watch.startupMs), ''],
-      ['watcher peak RSS MB during start-up', r.watch.startupPeakRssMb, ''],
+      [
+        'watcher peak RSS MB during start-up',
+        r.watch.startupPeakRssMb,
+        `<= ${SCALE_TARGETS.rssMb} ${mark(r.watch.startupPeakRssMb <= SCALE_TARGETS.rssMb)}`,
+      ],
       [
         `watcher idle CPU over ${r.watch.idleSeconds} s`,
         `${sec(r.watch.idleCpuMs)} s (${r.watch.idleCpuPercent} %)`,
         '',
       ],
-      ['watcher idle RSS MB (end / max)', `${r.watch.idleRssMb} / ${r.watch.idleMaxRssMb}`, ''],
+      [
+        'watcher idle RSS MB (end / max)',
+        `${r.watch.idleRssMb} / ${r.watch.idleMaxRssMb}`,
+        `<= ${SCALE_TARGETS.rssMb} ${mark(r.watch.idleMaxRssMb <= SCALE_TARGETS.rssMb)}`,
+      ],
+      [
+        'MCP server (serve --workers 0) peak RSS MB after the questions',
+        r.serverPeakRssMb,
+        `<= ${SCALE_TARGETS.rssMb} ${mark(r.serverPeakRssMb <= SCALE_TARGETS.rssMb)}`,
+      ],
     ],
   );
   const tools = Object.entries(r.mcp) as [ScaleTool, ScaleResult['mcp'][ScaleTool]][];

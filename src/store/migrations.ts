@@ -196,6 +196,16 @@ const META_V5 = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 `;
 
+/**
+ * v6: a covering index for a root's counts (`rootStatus`: files, symbols, refs and chunks per
+ * status, skip reason and language). Without it the counts read every row of the files table:
+ * 66 ms on the 130,000 file rows of the scale corpus (`index_status` 90-115 ms over MCP, and the
+ * first `search_code` of each index generation pays it too); with it, 15 ms.
+ */
+const FILE_COUNTS_V6 = `
+CREATE INDEX files_counts ON files(root_id, status, reason, language, symbol_count, ref_count, chunk_count);
+`;
+
 /** Every schema version in order. Append new steps; never edit a released one. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'initial schema', up: (db) => db.exec(SCHEMA_V1) },
@@ -207,6 +217,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   { version: 4, description: 'chunks: context', up: (db) => db.exec(CHUNK_CONTEXT_V4) },
   { version: 5, description: 'meta: extractor version', up: (db) => db.exec(META_V5) },
+  { version: 6, description: 'files: covering index for root counts', up: (db) => db.exec(FILE_COUNTS_V6) },
 ];
 
 /** The schema version this code reads and writes. */

@@ -66,6 +66,7 @@ test('bench scale: every figure is measured on a small tree through the real CLI
     assert.ok(r.mcp.get_file_outline.nonEmpty === 3);
     assert.equal(r.mcp.index_status.nonEmpty, r.mcp.index_status.latency.n);
     assert.ok(r.watch.startupMs > 0 && r.watch.idleRssMb > 20, JSON.stringify(r.watch));
+    assert.ok(r.serverPeakRssMb > 20, `server peak RSS ${r.serverPeakRssMb}`);
     assert.equal(r.watch.idleSeconds, 1);
     assert.ok(logged.some((m) => m.startsWith('cold:')));
   } finally {

@@ -245,3 +245,22 @@ test('an index extracted by an older extractor marks every file as changed once,
     raw.close();
   }
 });
+
+test("a root's counts are read from the covering index, never from the files table's rows", async () => {
+  const dbPath = join(tmp.dir, 'counts', 'index.db');
+  const store = openIndexStore(dbPath);
+  await store.close();
+  const db = new Database(dbPath, { readonly: true });
+  // The query of `rootStatus` (src/store/roots.ts).
+  const plan = db
+    .prepare(
+      `EXPLAIN QUERY PLAN SELECT status, reason, language, count(*) AS files, sum(symbol_count) AS symbols,
+              sum(ref_count) AS refs, sum(chunk_count) AS chunks
+       FROM files WHERE root_id = ? GROUP BY status, reason, language`,
+    )
+    .all(1) as { detail: string }[];
+  db.close();
+  const details = plan.map((p) => p.detail).join(' | ');
+  assert.match(details, /COVERING INDEX files_counts/);
+  assert.doesNotMatch(details, /TEMP B-TREE/);
+});
