@@ -43,12 +43,15 @@ static double now_ns(void) {
   return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
+typedef struct PythonWalker PythonWalker;
+
 typedef struct {
   const TSLanguage *language;
   TSParser *parser;
   TSQueryCursor *cursor;
   TSQuery *tree_query;
   TSQuery *top_query; /* NULL when the language has no top-level query */
+  PythonWalker *python_walker; /* NULL: the queries run (no walker asked for, or it did not resolve) */
 } Runtime;
 
 /* Marks the externals createRuntime() returns, so no other external is taken for a runtime. */
@@ -103,6 +106,7 @@ static void runtime_free(napi_env env, void *data, void *hint) {
   if (rt->tree_query != NULL) ts_query_delete(rt->tree_query);
   if (rt->top_query != NULL) ts_query_delete(rt->top_query);
   if (rt->cursor != NULL) ts_query_cursor_delete(rt->cursor);
+  free(rt->python_walker);
   if (rt->parser != NULL) ts_parser_delete(rt->parser);
   free(rt);
 }
@@ -172,13 +176,533 @@ static TSQuery *compile_query(napi_env env, const TSLanguage *language, napi_val
   return query;
 }
 
+/* ---- Tree walkers: the tags queries of one language, hand-written as a single tree walk. ---- */
+
+/* The matches of one query, built up in the flat layout described at the top of the file. */
+typedef struct {
+  Vec patterns, cap_start, ids, starts, ends;
+  int ok;
+} Matches;
+
+static void matches_init(Matches *m) {
+  memset(m, 0, sizeof *m);
+  m->ok = vec_push(&m->cap_start, 0);
+}
+
+static void matches_free(Matches *m) {
+  vec_free(&m->patterns);
+  vec_free(&m->cap_start);
+  vec_free(&m->ids);
+  vec_free(&m->starts);
+  vec_free(&m->ends);
+}
+
+static inline void match_begin(Matches *m, uint32_t pattern) { m->ok = m->ok && vec_push(&m->patterns, pattern); }
+
+static inline void match_capture(Matches *m, uint32_t id, TSNode node) {
+  m->ok = m->ok && vec_push(&m->ids, id) && vec_push(&m->starts, ts_node_start_byte(node) / 2) &&
+          vec_push(&m->ends, ts_node_end_byte(node) / 2);
+}
+
+static inline void match_end(Matches *m) { m->ok = m->ok && vec_push(&m->cap_start, (uint32_t)m->ids.len); }
+
+/*
+ * The Python walker: what PYTHON_QUERY (23 patterns) and PYTHON_TOP_LEVEL_QUERY
+ * (src/indexer/queries/python.ts) match, found in one pass over the tree. Node types, fields and
+ * capture ids are resolved by name when the runtime is created; a name that does not resolve
+ * means no walker (the queries run). test/indexer/tree-walk.test.ts compares both on a corpus.
+ *
+ * Query semantics kept here: a child pattern matches a direct (visible) child; a field
+ * constraint is the child's field; sibling patterns match children in order; `.` makes the child
+ * the parent's first named child (a comment counts); `(_)` is any named node but ERROR; every
+ * combination of matching children is a match of its own; an optional capture that can match
+ * gives only the matches with it (the query cursor drops the shorter match), else one without.
+ */
+enum {
+  PY_MODULE, PY_CLASS, PY_FUNCTION, PY_IDENTIFIER, PY_BLOCK, PY_EXPR_STMT, PY_STRING, PY_TYPE_ALIAS,
+  PY_TYPE, PY_ASSIGNMENT, PY_IF, PY_TRY, PY_ARGUMENT_LIST, PY_ATTRIBUTE, PY_DECORATOR, PY_CALL,
+  PY_GENERIC_TYPE, PY_IMPORT, PY_IMPORT_FROM, PY_DOTTED_NAME, PY_ALIASED_IMPORT, PY_WILDCARD_IMPORT,
+  PY_SYMBOL_COUNT
+};
+static const char *PY_SYMBOLS[PY_SYMBOL_COUNT] = {
+    "module", "class_definition", "function_definition", "identifier", "block", "expression_statement",
+    "string", "type_alias_statement", "type", "assignment", "if_statement", "try_statement",
+    "argument_list", "attribute", "decorator", "call", "generic_type", "import_statement",
+    "import_from_statement", "dotted_name", "aliased_import", "wildcard_import"};
+
+enum {
+  PF_NAME, PF_BODY, PF_LEFT, PF_CONSEQUENCE, PF_ALTERNATIVE, PF_SUPERCLASSES, PF_FUNCTION, PF_OBJECT,
+  PF_ATTRIBUTE, PF_MODULE_NAME, PY_FIELD_COUNT
+};
+static const char *PY_FIELDS[PY_FIELD_COUNT] = {"name",     "body",     "left",   "consequence", "alternative",
+                                                "superclasses", "function", "object", "attribute", "module_name"};
+
+enum {
+  PC_DEF_CLASS, PC_NAME, PC_DOC, PC_DEF_FUNCTION, PC_DEF_TYPE, PC_DEF_FIELD, PC_DEF_CONSTANT, PC_REF_INHERIT,
+  PC_REF_CALL, PC_REF_RECEIVER, PC_REF_TYPE_COMPONENT, PC_REF_TYPE, PC_IMPORT_SOURCE, PC_IMPORT, PC_IMPORT_NAME,
+  PY_CAPTURE_COUNT
+};
+static const char *PY_CAPTURES[PY_CAPTURE_COUNT] = {
+    "definition.class",    "name",          "doc",           "definition.function", "definition.type",
+    "definition.field",    "definition.constant", "reference.inherit", "reference.call", "ref.receiver",
+    "reference.type.component", "reference.type", "import.source", "import", "import.name"};
+
+/* Pattern indices in PYTHON_QUERY. */
+enum {
+  PP_CLASS, PP_FUNCTION, PP_TYPE_ALIAS, PP_FIELD, PP_IF_CONSEQUENCE, PP_IF_ALTERNATIVE, PP_TRY_BODY, PP_TRY_CLAUSE,
+  PP_INHERIT, PP_INHERIT_ATTRIBUTE, PP_DECORATOR, PP_DECORATOR_CALL, PP_CALL, PP_METHOD_CALL, PP_TYPE_COMPONENT,
+  PP_TYPE, PP_GENERIC_TYPE, PP_IMPORT, PP_IMPORT_ALIASED, PP_IMPORT_FROM, PP_IMPORT_FROM_NAME,
+  PP_IMPORT_FROM_ALIASED, PP_IMPORT_FROM_WILDCARD, PY_PATTERN_COUNT
+};
+
+struct PythonWalker {
+  TSSymbol sym[PY_SYMBOL_COUNT];
+  TSFieldId field[PY_FIELD_COUNT];
+  uint32_t cap[PY_CAPTURE_COUNT];
+  uint32_t top_constant, top_name; /* capture ids of the top-level query */
+};
+
+/* A capture id by name in a compiled query; false when the query has no such capture. */
+static bool capture_id(const TSQuery *query, const char *name, uint32_t *out) {
+  uint32_t count = ts_query_capture_count(query);
+  for (uint32_t i = 0; i < count; i++) {
+    uint32_t len = 0;
+    const char *s = ts_query_capture_name_for_id(query, i, &len);
+    if (len == strlen(name) && memcmp(s, name, len) == 0) {
+      *out = i;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* The walker for these queries, or NULL when a node type, field or capture does not resolve. */
+static PythonWalker *python_walker_new(const TSLanguage *language, const TSQuery *tree, const TSQuery *top) {
+  if (tree == NULL || top == NULL || ts_query_pattern_count(tree) != PY_PATTERN_COUNT ||
+      ts_query_pattern_count(top) != 1)
+    return NULL;
+  PythonWalker *w = calloc(1, sizeof *w);
+  if (w == NULL) return NULL;
+  bool ok = true;
+  for (int i = 0; ok && i < PY_SYMBOL_COUNT; i++) {
+    w->sym[i] = ts_language_symbol_for_name(language, PY_SYMBOLS[i], (uint32_t)strlen(PY_SYMBOLS[i]), true);
+    ok = w->sym[i] != 0;
+  }
+  for (int i = 0; ok && i < PY_FIELD_COUNT; i++) {
+    w->field[i] = ts_language_field_id_for_name(language, PY_FIELDS[i], (uint32_t)strlen(PY_FIELDS[i]));
+    ok = w->field[i] != 0;
+  }
+  for (int i = 0; ok && i < PY_CAPTURE_COUNT; i++) ok = capture_id(tree, PY_CAPTURES[i], &w->cap[i]);
+  ok = ok && capture_id(top, "definition.constant", &w->top_constant) && capture_id(top, "name", &w->top_name);
+  if (!ok) {
+    free(w);
+    return NULL;
+  }
+  return w;
+}
+
+/* Child iteration over visible children, with a cursor per nesting level (reused per file). */
+#define WALK_LEVELS 6
+typedef struct {
+  TSTreeCursor c[WALK_LEVELS];
+} Kids;
+
+static inline bool kid_first(Kids *k, int level, TSNode node) {
+  ts_tree_cursor_reset(&k->c[level], node);
+  return ts_tree_cursor_goto_first_child(&k->c[level]);
+}
+static inline bool kid_next(Kids *k, int level) { return ts_tree_cursor_goto_next_sibling(&k->c[level]); }
+static inline TSNode kid_node(Kids *k, int level) { return ts_tree_cursor_current_node(&k->c[level]); }
+static inline TSFieldId kid_field(Kids *k, int level) { return ts_tree_cursor_current_field_id(&k->c[level]); }
+
+/* `(_)`: any named node but ERROR. */
+static inline bool is_wildcard(TSNode node) {
+  return ts_node_is_named(node) && ts_node_symbol(node) != (TSSymbol)-1;
+}
+
+/*
+ * `(expression_statement (assignment left: (identifier) @name) @cap)` for every child of `block`
+ * (level: the first free cursor level).
+ */
+static void py_assignments(const PythonWalker *w, Kids *k, int level, TSNode block, Matches *m, uint32_t pattern,
+                           uint32_t cap) {
+  if (!kid_first(k, level, block)) return;
+  do {
+    TSNode stmt = kid_node(k, level);
+    if (ts_node_symbol(stmt) != w->sym[PY_EXPR_STMT]) continue;
+    if (!kid_first(k, level + 1, stmt)) continue;
+    do {
+      TSNode assignment = kid_node(k, level + 1);
+      if (ts_node_symbol(assignment) != w->sym[PY_ASSIGNMENT]) continue;
+      if (!kid_first(k, level + 2, assignment)) continue;
+      do {
+        if (kid_field(k, level + 2) != w->field[PF_LEFT]) continue;
+        TSNode left = kid_node(k, level + 2);
+        if (ts_node_symbol(left) != w->sym[PY_IDENTIFIER]) continue;
+        match_begin(m, pattern);
+        match_capture(m, cap, stmt);
+        match_capture(m, w->cap[PC_NAME], left);
+        match_end(m);
+      } while (kid_next(k, level + 2));
+    } while (kid_next(k, level + 1));
+  } while (kid_next(k, level));
+}
+
+/*
+ * `(<definition> name: (identifier) @name body: (block . (expression_statement (string) @doc)?)) @def`
+ * on `node` (cursor levels 0-2).
+ */
+static void py_definition(const PythonWalker *w, Kids *k, TSNode node, Matches *m, uint32_t pattern, uint32_t cap) {
+  if (!kid_first(k, 0, node)) return;
+  do {
+    if (kid_field(k, 0) != w->field[PF_NAME]) continue;
+    TSNode name = kid_node(k, 0);
+    if (ts_node_symbol(name) != w->sym[PY_IDENTIFIER]) continue;
+    /* A body after the name: the rest of this cursor's siblings, on level 1 from the parent. */
+    if (!kid_first(k, 1, node)) continue;
+    bool after = false;
+    do {
+      TSNode body = kid_node(k, 1);
+      if (!after) {
+        after = ts_node_eq(body, name);
+        continue;
+      }
+      if (kid_field(k, 1) != w->field[PF_BODY] || ts_node_symbol(body) != w->sym[PY_BLOCK]) continue;
+      bool doc = false;
+      TSNode first = ts_node_named_child(body, 0);
+      if (!ts_node_is_null(first) && ts_node_symbol(first) == w->sym[PY_EXPR_STMT] && kid_first(k, 2, first)) {
+        do {
+          TSNode s = kid_node(k, 2);
+          if (ts_node_symbol(s) != w->sym[PY_STRING]) continue;
+          doc = true;
+          match_begin(m, pattern);
+          match_capture(m, cap, node);
+          match_capture(m, w->cap[PC_NAME], name);
+          match_capture(m, w->cap[PC_DOC], s);
+          match_end(m);
+        } while (kid_next(k, 2));
+      }
+      if (!doc) {
+        match_begin(m, pattern);
+        match_capture(m, cap, node);
+        match_capture(m, w->cap[PC_NAME], name);
+        match_end(m);
+      }
+    } while (kid_next(k, 1));
+  } while (kid_next(k, 0));
+}
+
+/* Patterns rooted at one node (cursor levels 0-4); `parent`: its parent (null at the root). */
+static void py_node(const PythonWalker *w, Kids *k, TSNode node, TSNode parent, Matches *m) {
+  TSSymbol sym = ts_node_symbol(node);
+  const TSSymbol *S = w->sym;
+  const TSFieldId *F = w->field;
+  const uint32_t *C = w->cap;
+  if (sym == S[PY_CLASS]) {
+    py_definition(w, k, node, m, PP_CLASS, C[PC_DEF_CLASS]);
+    if (!kid_first(k, 0, node)) return;
+    do {
+      TSFieldId f = kid_field(k, 0);
+      TSNode child = kid_node(k, 0);
+      TSSymbol cs = ts_node_symbol(child);
+      if (f == F[PF_BODY] && cs == S[PY_BLOCK]) {
+        py_assignments(w, k, 1, child, m, PP_FIELD, C[PC_DEF_FIELD]);
+      }
+    } while (kid_next(k, 0));
+    if (!kid_first(k, 0, node)) return;
+    do {
+      if (kid_field(k, 0) != F[PF_SUPERCLASSES]) continue;
+      TSNode list = kid_node(k, 0);
+      if (ts_node_symbol(list) != S[PY_ARGUMENT_LIST] || !kid_first(k, 1, list)) continue;
+      do {
+        TSNode arg = kid_node(k, 1);
+        if (ts_node_symbol(arg) == S[PY_IDENTIFIER]) {
+          match_begin(m, PP_INHERIT);
+          match_capture(m, C[PC_REF_INHERIT], arg);
+          match_end(m);
+        }
+      } while (kid_next(k, 1));
+      if (!kid_first(k, 1, list)) continue;
+      do {
+        TSNode arg = kid_node(k, 1);
+        if (ts_node_symbol(arg) != S[PY_ATTRIBUTE] || !kid_first(k, 2, arg)) continue;
+        do {
+          TSNode id = kid_node(k, 2);
+          if (kid_field(k, 2) == F[PF_ATTRIBUTE] && ts_node_symbol(id) == S[PY_IDENTIFIER]) {
+            match_begin(m, PP_INHERIT_ATTRIBUTE);
+            match_capture(m, C[PC_REF_INHERIT], id);
+            match_end(m);
+          }
+        } while (kid_next(k, 2));
+      } while (kid_next(k, 1));
+    } while (kid_next(k, 0));
+  } else if (sym == S[PY_FUNCTION]) {
+    py_definition(w, k, node, m, PP_FUNCTION, C[PC_DEF_FUNCTION]);
+  } else if (sym == S[PY_TYPE_ALIAS]) {
+    if (!kid_first(k, 0, node)) return;
+    do {
+      TSNode left = kid_node(k, 0);
+      if (kid_field(k, 0) != F[PF_LEFT] || ts_node_symbol(left) != S[PY_TYPE] || !kid_first(k, 1, left)) continue;
+      do {
+        TSNode id = kid_node(k, 1);
+        if (ts_node_symbol(id) != S[PY_IDENTIFIER]) continue;
+        match_begin(m, PP_TYPE_ALIAS);
+        match_capture(m, C[PC_DEF_TYPE], node);
+        match_capture(m, C[PC_NAME], id);
+        match_end(m);
+      } while (kid_next(k, 1));
+    } while (kid_next(k, 0));
+  } else if (sym == S[PY_IF] || sym == S[PY_TRY]) {
+    if (ts_node_is_null(parent) || ts_node_symbol(parent) != S[PY_MODULE]) return;
+    bool is_if = sym == S[PY_IF];
+    /* (module (if_statement consequence: (block ...))) / (module (try_statement (block ...))) */
+    if (kid_first(k, 0, node)) {
+      do {
+        TSNode child = kid_node(k, 0);
+        if (ts_node_symbol(child) != S[PY_BLOCK] || (is_if && kid_field(k, 0) != F[PF_CONSEQUENCE])) continue;
+        py_assignments(w, k, 1, child, m, is_if ? PP_IF_CONSEQUENCE : PP_TRY_BODY, C[PC_DEF_CONSTANT]);
+      } while (kid_next(k, 0));
+    }
+    /* (module (if_statement alternative: (_ (block ...)))) / (module (try_statement (_ (block ...)))) */
+    if (kid_first(k, 0, node)) {
+      do {
+        TSNode clause = kid_node(k, 0);
+        if (!is_wildcard(clause) || (is_if && kid_field(k, 0) != F[PF_ALTERNATIVE]) || !kid_first(k, 1, clause))
+          continue;
+        do {
+          TSNode block = kid_node(k, 1);
+          if (ts_node_symbol(block) != S[PY_BLOCK]) continue;
+          py_assignments(w, k, 2, block, m, is_if ? PP_IF_ALTERNATIVE : PP_TRY_CLAUSE, C[PC_DEF_CONSTANT]);
+        } while (kid_next(k, 1));
+      } while (kid_next(k, 0));
+    }
+  } else if (sym == S[PY_DECORATOR]) {
+    if (!kid_first(k, 0, node)) return;
+    do {
+      TSNode child = kid_node(k, 0);
+      if (ts_node_symbol(child) == S[PY_IDENTIFIER]) {
+        match_begin(m, PP_DECORATOR);
+        match_capture(m, C[PC_REF_CALL], child);
+        match_end(m);
+      }
+    } while (kid_next(k, 0));
+    if (!kid_first(k, 0, node)) return;
+    do {
+      TSNode call = kid_node(k, 0);
+      if (ts_node_symbol(call) != S[PY_CALL] || !kid_first(k, 1, call)) continue;
+      do {
+        TSNode fn = kid_node(k, 1);
+        if (kid_field(k, 1) == F[PF_FUNCTION] && ts_node_symbol(fn) == S[PY_IDENTIFIER]) {
+          match_begin(m, PP_DECORATOR_CALL);
+          match_capture(m, C[PC_REF_CALL], fn);
+          match_end(m);
+        }
+      } while (kid_next(k, 1));
+    } while (kid_next(k, 0));
+  } else if (sym == S[PY_CALL]) {
+    if (!kid_first(k, 0, node)) return;
+    do {
+      if (kid_field(k, 0) != F[PF_FUNCTION]) continue;
+      TSNode fn = kid_node(k, 0);
+      TSSymbol fs = ts_node_symbol(fn);
+      if (fs == S[PY_IDENTIFIER]) {
+        match_begin(m, PP_CALL);
+        match_capture(m, C[PC_REF_CALL], fn);
+        match_end(m);
+      }
+    } while (kid_next(k, 0));
+    if (!kid_first(k, 0, node)) return;
+    do {
+      if (kid_field(k, 0) != F[PF_FUNCTION]) continue;
+      TSNode fn = kid_node(k, 0);
+      if (ts_node_symbol(fn) != S[PY_ATTRIBUTE] || !kid_first(k, 1, fn)) continue;
+      /* object: (_) @ref.receiver, then a later attribute: (identifier) @reference.call */
+      do {
+        TSNode object = kid_node(k, 1);
+        if (kid_field(k, 1) != F[PF_OBJECT] || !is_wildcard(object) || !kid_first(k, 2, fn)) continue;
+        bool after = false;
+        do {
+          TSNode id = kid_node(k, 2);
+          if (!after) {
+            after = ts_node_eq(id, object);
+            continue;
+          }
+          if (kid_field(k, 2) != F[PF_ATTRIBUTE] || ts_node_symbol(id) != S[PY_IDENTIFIER]) continue;
+          match_begin(m, PP_METHOD_CALL);
+          match_capture(m, C[PC_REF_RECEIVER], object);
+          match_capture(m, C[PC_REF_CALL], id);
+          match_end(m);
+        } while (kid_next(k, 2));
+      } while (kid_next(k, 1));
+    } while (kid_next(k, 0));
+  } else if (sym == S[PY_ATTRIBUTE]) {
+    if (!kid_first(k, 0, node)) return;
+    do {
+      TSNode object = kid_node(k, 0);
+      if (kid_field(k, 0) == F[PF_OBJECT] && ts_node_symbol(object) == S[PY_IDENTIFIER]) {
+        match_begin(m, PP_TYPE_COMPONENT);
+        match_capture(m, C[PC_REF_TYPE_COMPONENT], object);
+        match_end(m);
+      }
+    } while (kid_next(k, 0));
+  } else if (sym == S[PY_TYPE] || sym == S[PY_GENERIC_TYPE]) {
+    if (!kid_first(k, 0, node)) return;
+    do {
+      TSNode id = kid_node(k, 0);
+      if (ts_node_symbol(id) == S[PY_IDENTIFIER]) {
+        match_begin(m, sym == S[PY_TYPE] ? PP_TYPE : PP_GENERIC_TYPE);
+        match_capture(m, C[PC_REF_TYPE], id);
+        match_end(m);
+      }
+    } while (kid_next(k, 0));
+  } else if (sym == S[PY_IMPORT]) {
+    if (!kid_first(k, 0, node)) return;
+    do {
+      TSNode name = kid_node(k, 0);
+      if (kid_field(k, 0) == F[PF_NAME] && ts_node_symbol(name) == S[PY_DOTTED_NAME]) {
+        match_begin(m, PP_IMPORT);
+        match_capture(m, C[PC_IMPORT], node);
+        match_capture(m, C[PC_IMPORT_SOURCE], name);
+        match_end(m);
+      }
+    } while (kid_next(k, 0));
+    if (!kid_first(k, 0, node)) return;
+    do {
+      TSNode aliased = kid_node(k, 0);
+      if (kid_field(k, 0) != F[PF_NAME] || ts_node_symbol(aliased) != S[PY_ALIASED_IMPORT] ||
+          !kid_first(k, 1, aliased))
+        continue;
+      do {
+        TSNode name = kid_node(k, 1);
+        if (kid_field(k, 1) == F[PF_NAME] && ts_node_symbol(name) == S[PY_DOTTED_NAME]) {
+          match_begin(m, PP_IMPORT_ALIASED);
+          match_capture(m, C[PC_IMPORT], node);
+          match_capture(m, C[PC_IMPORT_SOURCE], name);
+          match_end(m);
+        }
+      } while (kid_next(k, 1));
+    } while (kid_next(k, 0));
+  } else if (sym == S[PY_IMPORT_FROM]) {
+    if (!kid_first(k, 0, node)) return;
+    do {
+      TSNode source = kid_node(k, 0);
+      if (kid_field(k, 0) == F[PF_MODULE_NAME] && is_wildcard(source)) {
+        match_begin(m, PP_IMPORT_FROM);
+        match_capture(m, C[PC_IMPORT], node);
+        match_capture(m, C[PC_IMPORT_SOURCE], source);
+        match_end(m);
+      }
+    } while (kid_next(k, 0));
+    if (!kid_first(k, 0, node)) return;
+    do {
+      TSNode name = kid_node(k, 0);
+      if (kid_field(k, 0) == F[PF_NAME] && ts_node_symbol(name) == S[PY_DOTTED_NAME]) {
+        match_begin(m, PP_IMPORT_FROM_NAME);
+        match_capture(m, C[PC_IMPORT_NAME], name);
+        match_end(m);
+      }
+    } while (kid_next(k, 0));
+    if (!kid_first(k, 0, node)) return;
+    do {
+      TSNode aliased = kid_node(k, 0);
+      if (kid_field(k, 0) != F[PF_NAME] || ts_node_symbol(aliased) != S[PY_ALIASED_IMPORT] ||
+          !kid_first(k, 1, aliased))
+        continue;
+      do {
+        TSNode name = kid_node(k, 1);
+        if (kid_field(k, 1) == F[PF_NAME] && ts_node_symbol(name) == S[PY_DOTTED_NAME]) {
+          match_begin(m, PP_IMPORT_FROM_ALIASED);
+          match_capture(m, C[PC_IMPORT_NAME], name);
+          match_end(m);
+        }
+      } while (kid_next(k, 1));
+    } while (kid_next(k, 0));
+    if (!kid_first(k, 0, node)) return;
+    do {
+      TSNode wildcard = kid_node(k, 0);
+      if (ts_node_symbol(wildcard) == S[PY_WILDCARD_IMPORT]) {
+        match_begin(m, PP_IMPORT_FROM_WILDCARD);
+        match_capture(m, C[PC_IMPORT_NAME], wildcard);
+        match_end(m);
+      }
+    } while (kid_next(k, 0));
+  }
+}
+
+/*
+ * Walks the whole tree once: the tree query's matches into `tree`, the top-level query's (its
+ * pattern rooted at a child of the root) into `top`. The order of matches is the walk's (by root
+ * node, then pattern), not the query cursor's; every consumer sorts what it keeps.
+ */
+static void python_walk(const PythonWalker *w, TSNode root, Matches *top, Matches *tree) {
+  Kids k;
+  for (int i = 0; i < WALK_LEVELS; i++) k.c[i] = ts_tree_cursor_new(root);
+  TSTreeCursor cursor = ts_tree_cursor_new(root);
+  TSNode none = {{0, 0, 0, 0}, NULL, NULL};
+  uint32_t depth = 0;
+  for (;;) {
+    TSNode node = ts_tree_cursor_current_node(&cursor);
+    if (depth == 1 && ts_node_symbol(node) == w->sym[PY_EXPR_STMT]) {
+      /* (expression_statement (assignment left: (identifier) @name) @definition.constant), depth <= 1 */
+      if (kid_first(&k, 0, node)) {
+        do {
+          TSNode assignment = kid_node(&k, 0);
+          if (ts_node_symbol(assignment) != w->sym[PY_ASSIGNMENT] || !kid_first(&k, 1, assignment)) continue;
+          do {
+            TSNode left = kid_node(&k, 1);
+            if (kid_field(&k, 1) != w->field[PF_LEFT] || ts_node_symbol(left) != w->sym[PY_IDENTIFIER]) continue;
+            match_begin(top, 0);
+            match_capture(top, w->top_constant, node);
+            match_capture(top, w->top_name, left);
+            match_end(top);
+          } while (kid_next(&k, 1));
+        } while (kid_next(&k, 0));
+      }
+    }
+    /* Only the root can be a `module`, so only its children have it as parent. */
+    py_node(w, &k, node, depth == 1 ? root : none, tree);
+    if (ts_tree_cursor_goto_first_child(&cursor)) {
+      depth++;
+      continue;
+    }
+    bool done = false;
+    while (!ts_tree_cursor_goto_next_sibling(&cursor)) {
+      if (!ts_tree_cursor_goto_parent(&cursor)) {
+        done = true;
+        break;
+      }
+      depth--;
+    }
+    if (done) break;
+  }
+  ts_tree_cursor_delete(&cursor);
+  for (int i = 0; i < WALK_LEVELS; i++) ts_tree_cursor_delete(&k.c[i]);
+}
+
 static napi_value create_runtime(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 3) {
-    napi_throw_type_error(env, NULL, "createRuntime(language, treeQuery, topLevelQuery)");
+    napi_throw_type_error(env, NULL, "createRuntime(language, treeQuery, topLevelQuery, walker?)");
     return NULL;
+  }
+  /* The tree walker asked for: a name, or none (undefined / null / ""). */
+  char walker[16] = "";
+  if (argc > 3) {
+    napi_valuetype walker_type;
+    CHECK(env, napi_typeof(env, argv[3], &walker_type));
+    if (walker_type == napi_string) {
+      size_t n = 0;
+      CHECK(env, napi_get_value_string_utf8(env, argv[3], walker, sizeof walker, &n));
+      if (n > 0 && strcmp(walker, "python") != 0) {
+        napi_throw_type_error(env, NULL, "unknown tree walker");
+        return NULL;
+      }
+    } else if (walker_type != napi_undefined && walker_type != napi_null) {
+      napi_throw_type_error(env, NULL, "walker must be a string");
+      return NULL;
+    }
   }
   napi_value lang = argv[0];
   napi_valuetype type;
@@ -227,6 +751,10 @@ static napi_value create_runtime(napi_env env, napi_callback_info info) {
       return NULL;
     }
   }
+  if (strcmp(walker, "python") == 0) {
+    /* NULL when a node type, field or capture does not resolve: the queries run instead. */
+    rt->python_walker = python_walker_new(language, rt->tree_query, rt->top_query);
+  }
   napi_value out;
   if (napi_create_external(env, rt, runtime_free, NULL, &out) != napi_ok) {
     runtime_free(env, rt, NULL);
@@ -269,6 +797,22 @@ static napi_value capture_names(napi_env env, napi_callback_info info) {
     napi_value s;
     CHECK(env, napi_create_string_utf8(env, name, len, &s));
     CHECK(env, napi_set_element(env, out, i, s));
+  }
+  return out;
+}
+
+/* The tree walker the runtime uses, or null when its queries run. */
+static napi_value walker_name(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Runtime *rt = argc < 1 ? NULL : runtime_arg(env, argv[0]);
+  if (rt == NULL) return NULL;
+  napi_value out;
+  if (rt->python_walker != NULL) {
+    CHECK(env, napi_create_string_utf8(env, "python", NAPI_AUTO_LENGTH, &out));
+  } else {
+    CHECK(env, napi_get_null(env, &out));
   }
   return out;
 }
@@ -361,10 +905,42 @@ static uint32_t error_bytes(TSNode root) {
   }
 }
 
+/* The matches as a Uint32Array (layout at the top of the file); NULL after throwing. */
+static napi_value matches_to_array(napi_env env, Matches *mt) {
+  if (!mt->ok) {
+    napi_throw_error(env, NULL, "out of memory");
+    return NULL;
+  }
+  napi_value out = NULL;
+  size_t m = mt->patterns.len, c = mt->ids.len;
+  size_t total = 2 + m + (m + 1) + 3 * c;
+  void *raw = NULL;
+  napi_value buffer;
+  if (napi_create_arraybuffer(env, total * sizeof(uint32_t), &raw, &buffer) != napi_ok ||
+      napi_create_typedarray(env, napi_uint32_array, total, buffer, 0, &out) != napi_ok) {
+    throw_last(env, "napi_create_typedarray");
+    return NULL;
+  }
+  uint32_t *p = raw;
+  *p++ = (uint32_t)m;
+  *p++ = (uint32_t)c;
+  if (m > 0) memcpy(p, mt->patterns.data, m * sizeof(uint32_t));
+  p += m;
+  memcpy(p, mt->cap_start.data, (m + 1) * sizeof(uint32_t));
+  p += m + 1;
+  if (c > 0) {
+    memcpy(p, mt->ids.data, c * sizeof(uint32_t));
+    memcpy(p + c, mt->starts.data, c * sizeof(uint32_t));
+    memcpy(p + 2 * c, mt->ends.data, c * sizeof(uint32_t));
+  }
+  return out;
+}
+
 /* Runs one query over the tree; the result layout is described at the top of the file. */
 static napi_value run_query(napi_env env, Runtime *rt, TSQuery *query, TSNode root, uint32_t max_start_depth,
                             double deadline) {
-  Vec patterns = {0}, cap_start = {0}, ids = {0}, starts = {0}, ends = {0};
+  Matches mt;
+  matches_init(&mt);
   ts_query_cursor_set_max_start_depth(rt->cursor, max_start_depth);
   /*
    * The query cursor has its own quadratic case (deeply nested trees: 20,000 nested brackets take
@@ -381,50 +957,18 @@ static napi_value run_query(napi_env env, Runtime *rt, TSQuery *query, TSNode ro
   }
   ts_query_cursor_exec(rt->cursor, query, root);
   TSQueryMatch match;
-  int ok = vec_push(&cap_start, 0);
-  while (ok && ts_query_cursor_next_match(rt->cursor, &match)) {
-    ok = vec_push(&patterns, match.pattern_index);
-    for (uint16_t i = 0; ok && i < match.capture_count; i++) {
-      const TSQueryCapture *capture = &match.captures[i];
-      ok = vec_push(&ids, capture->index) && vec_push(&starts, ts_node_start_byte(capture->node) / 2) &&
-           vec_push(&ends, ts_node_end_byte(capture->node) / 2);
-    }
-    ok = ok && vec_push(&cap_start, (uint32_t)ids.len);
+  while (mt.ok && ts_query_cursor_next_match(rt->cursor, &match)) {
+    match_begin(&mt, match.pattern_index);
+    for (uint16_t i = 0; i < match.capture_count; i++) match_capture(&mt, match.captures[i].index, match.captures[i].node);
+    match_end(&mt);
   }
   napi_value out = NULL;
-  if (ok && deadline > 0 && now_ns() > deadline) {
+  if (mt.ok && deadline > 0 && now_ns() > deadline) {
     napi_throw_error(env, "PARSE_TIMEOUT", "running the tags queries took past the deadline");
-  } else if (ok) {
-    size_t m = patterns.len, c = ids.len;
-    size_t total = 2 + m + (m + 1) + 3 * c;
-    void *raw = NULL;
-    napi_value buffer;
-    if (napi_create_arraybuffer(env, total * sizeof(uint32_t), &raw, &buffer) == napi_ok &&
-        napi_create_typedarray(env, napi_uint32_array, total, buffer, 0, &out) == napi_ok) {
-      uint32_t *p = raw;
-      *p++ = (uint32_t)m;
-      *p++ = (uint32_t)c;
-      if (m > 0) memcpy(p, patterns.data, m * sizeof(uint32_t));
-      p += m;
-      memcpy(p, cap_start.data, (m + 1) * sizeof(uint32_t));
-      p += m + 1;
-      if (c > 0) {
-        memcpy(p, ids.data, c * sizeof(uint32_t));
-        memcpy(p + c, starts.data, c * sizeof(uint32_t));
-        memcpy(p + 2 * c, ends.data, c * sizeof(uint32_t));
-      }
-    } else {
-      out = NULL;
-      throw_last(env, "napi_create_typedarray");
-    }
   } else {
-    napi_throw_error(env, NULL, "out of memory");
+    out = matches_to_array(env, &mt);
   }
-  vec_free(&patterns);
-  vec_free(&cap_start);
-  vec_free(&ids);
-  vec_free(&starts);
-  vec_free(&ends);
+  matches_free(&mt);
   return out;
 }
 
@@ -461,20 +1005,37 @@ static napi_value extract(napi_env env, napi_callback_info info) {
   double parse_ms = (now_ns() - t0) / 1e6;
   TSNode root = ts_tree_root_node(tree);
   napi_value top = NULL, whole = NULL, flag, ms, out;
-  if (rt->top_query != NULL) {
-    top = run_query(env, rt, rt->top_query, root, 1, deadline);
-    if (top == NULL) {
+  if (rt->python_walker != NULL) {
+    Matches top_matches, tree_matches;
+    matches_init(&top_matches);
+    matches_init(&tree_matches);
+    python_walk(rt->python_walker, root, &top_matches, &tree_matches);
+    ts_tree_delete(tree);
+    if (deadline > 0 && now_ns() > deadline) {
+      napi_throw_error(env, "PARSE_TIMEOUT", "walking the tree took past the deadline");
+    } else {
+      top = matches_to_array(env, &top_matches);
+      whole = top == NULL ? NULL : matches_to_array(env, &tree_matches);
+    }
+    matches_free(&top_matches);
+    matches_free(&tree_matches);
+    if (whole == NULL) return NULL;
+  } else {
+    if (rt->top_query != NULL) {
+      top = run_query(env, rt, rt->top_query, root, 1, deadline);
+      if (top == NULL) {
+        ts_tree_delete(tree);
+        return NULL;
+      }
+    } else if (napi_get_null(env, &top) != napi_ok) {
       ts_tree_delete(tree);
+      throw_last(env, "napi_get_null");
       return NULL;
     }
-  } else if (napi_get_null(env, &top) != napi_ok) {
+    whole = run_query(env, rt, rt->tree_query, root, UINT32_MAX, deadline);
     ts_tree_delete(tree);
-    throw_last(env, "napi_get_null");
-    return NULL;
+    if (whole == NULL) return NULL;
   }
-  whole = run_query(env, rt, rt->tree_query, root, UINT32_MAX, deadline);
-  ts_tree_delete(tree);
-  if (whole == NULL) return NULL;
   CHECK(env, napi_get_boolean(env, used_original, &flag));
   CHECK(env, napi_create_double(env, parse_ms, &ms));
   CHECK(env, napi_create_array_with_length(env, 4, &out));
@@ -506,6 +1067,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"createRuntime", NULL, create_runtime, NULL, NULL, NULL, napi_enumerable, NULL},
       {"captureNames", NULL, capture_names, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"walker", NULL, walker_name, NULL, NULL, NULL, napi_enumerable, NULL},
       {"extract", NULL, extract, NULL, NULL, NULL, napi_enumerable, NULL},
       {"parse", NULL, parse_only, NULL, NULL, NULL, napi_enumerable, NULL},
   };
