@@ -12,16 +12,26 @@
  * Offsets are UTF-16 code units, like node-tree-sitter's startIndex / endIndex: the text is
  * parsed as UTF-16LE, so a byte offset divided by two is a JS string index.
  *
+ * Tree walks: for Python the query cursor can be skipped. Its cost is per node visited, whatever
+ * the number of patterns (about 0.57x the parse on a cold index); a hand-written walk with one
+ * TSTreeCursor pass emits the same matches, in the same order, with the same pattern indices and
+ * capture ids (looked up by name in the compiled queries, so both share the capture tables). The
+ * queries stay the reference and the fallback: a walker whose node types, fields or captures do
+ * not resolve is not used, and test/indexer/tree-walk.test.ts compares both on a corpus.
+ *
  * Exports:
- *   createRuntime(language, treeQuery, topLevelQuery) -> runtime (external)
+ *   createRuntime(language, treeQuery, topLevelQuery, walker?) -> runtime (external)
+ *     walker: "python" to use the Python walk instead of the queries (when it resolves).
  *   captureNames(runtime, which) -> string[]          which: 0 tree query, 1 top-level query
+ *   walker(runtime) -> string | null                  the walk in use, null: the queries run
  *   extract(runtime, text, original, timeoutMs) -> [top | null, tree, usedOriginal, parseMs]
  *     Parses `text`; when `original` is a string and the tree of `text` has errors, parses
  *     `original` too and keeps the tree with fewer bytes under ERROR nodes (the syntax repair).
  *     Each query's result is a Uint32Array: [M, C, pattern x M, capStart x (M + 1),
  *     captureId x C, start x C, end x C]. parseMs: time spent parsing (for the stage figures).
  *   parse(runtime, text, timeoutMs) -> boolean (hasError); the parse alone, for the parse floor.
- *   With timeoutMs > 0, parses and queries that run past it are cancelled: error code PARSE_TIMEOUT.
+ *   With timeoutMs > 0, parses and queries that run past it are cancelled: error code PARSE_TIMEOUT
+ *   (a walk is linear and not cancelled, but one that ends past the deadline throws the same).
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -178,10 +188,62 @@ static TSQuery *compile_query(napi_env env, const TSLanguage *language, napi_val
 
 /* ---- Tree walkers: the tags queries of one language, hand-written as a single tree walk. ---- */
 
+/*
+ * Where a walker's match completes, for putting matches in the query cursor's order: the match
+ * is due when the walk enters this node (`before`: just before entering it, for a match the
+ * cursor finishes while leaving nodes). Looked up by node id (the address of the node's slot in
+ * its parent, unique per position in a tree).
+ */
+typedef struct {
+  const void *id;
+  uint32_t match;
+  uint32_t before;
+} Pending;
+
+typedef struct {
+  Pending *slots;
+  uint32_t cap, count;
+} PendingTable;
+
+static inline uint32_t pending_hash(const void *id, uint32_t cap) {
+  uint64_t x = (uint64_t)(uintptr_t)id;
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  return (uint32_t)x & (cap - 1);
+}
+
+static int pending_put(PendingTable *t, Pending p) {
+  if ((t->count + 1) * 2 > t->cap) {
+    uint32_t cap = t->cap == 0 ? 256 : t->cap * 2;
+    Pending *slots = calloc(cap, sizeof(Pending));
+    if (slots == NULL) return 0;
+    for (uint32_t i = 0; i < t->cap; i++) {
+      if (t->slots[i].id == NULL) continue;
+      uint32_t h = pending_hash(t->slots[i].id, cap);
+      while (slots[h].id != NULL) h = (h + 1) & (cap - 1);
+      slots[h] = t->slots[i];
+    }
+    free(t->slots);
+    t->slots = slots;
+    t->cap = cap;
+  }
+  uint32_t h = pending_hash(p.id, t->cap);
+  while (t->slots[h].id != NULL) h = (h + 1) & (t->cap - 1);
+  t->slots[h] = p;
+  t->count++;
+  return 1;
+}
+
 /* The matches of one query, built up in the flat layout described at the top of the file. */
 typedef struct {
   Vec patterns, cap_start, ids, starts, ends;
   int ok;
+  /* Walker only (pending != NULL): per match, the depth of its root and its completion key. */
+  PendingTable *pending;
+  Vec depths, keys;
+  uint32_t depth; /* the depth of the root of the matches being added */
+  TSNode last;    /* the last node captured */
 } Matches;
 
 static void matches_init(Matches *m) {
@@ -195,6 +257,8 @@ static void matches_free(Matches *m) {
   vec_free(&m->ids);
   vec_free(&m->starts);
   vec_free(&m->ends);
+  vec_free(&m->depths);
+  vec_free(&m->keys);
 }
 
 static inline void match_begin(Matches *m, uint32_t pattern) { m->ok = m->ok && vec_push(&m->patterns, pattern); }
@@ -202,9 +266,20 @@ static inline void match_begin(Matches *m, uint32_t pattern) { m->ok = m->ok && 
 static inline void match_capture(Matches *m, uint32_t id, TSNode node) {
   m->ok = m->ok && vec_push(&m->ids, id) && vec_push(&m->starts, ts_node_start_byte(node) / 2) &&
           vec_push(&m->ends, ts_node_end_byte(node) / 2);
+  m->last = node;
 }
 
-static inline void match_end(Matches *m) { m->ok = m->ok && vec_push(&m->cap_start, (uint32_t)m->ids.len); }
+/* Ends a match that completes when the walk enters `done` (or just before, or at the end: null). */
+static inline void match_end_at(Matches *m, TSNode done, bool before) {
+  m->ok = m->ok && vec_push(&m->cap_start, (uint32_t)m->ids.len);
+  if (m->pending == NULL) return;
+  uint32_t match = (uint32_t)m->depths.len;
+  m->ok = m->ok && vec_push(&m->depths, m->depth) && vec_push(&m->keys, UINT32_MAX);
+  if (!ts_node_is_null(done)) m->ok = m->ok && pending_put(m->pending, (Pending){done.id, match, before});
+}
+
+/* Ends a match that completes on its last capture (the last step of every pattern but one). */
+static inline void match_end(Matches *m) { match_end_at(m, m->last, false); }
 
 /*
  * The Python walker: what PYTHON_QUERY (23 patterns) and PYTHON_TOP_LEVEL_QUERY
@@ -349,6 +424,49 @@ static void py_assignments(const PythonWalker *w, Kids *k, int level, TSNode blo
 }
 
 /*
+ * Where the query cursor finishes a match whose optional `(block . (expression_statement
+ * (string) @doc)?)` did not match: where its attempt at the doc fails. That is on entering the
+ * block's first named child when it is no expression_statement (or the block's last child, when
+ * only anonymous ones come before), or the statement's last child; when the block (or the
+ * statement) has no children, on the next node entered after it, or while leaving the
+ * definition's parent (`before` the node entered next; null: at the end of the tree).
+ */
+static TSNode py_docless_done(const PythonWalker *w, Kids *k, int level, TSNode definition, TSNode block,
+                              bool *before) {
+  *before = false;
+  TSNode empty = block;
+  if (kid_first(k, level, block)) {
+    TSNode last;
+    do {
+      last = kid_node(k, level);
+      if (ts_node_symbol(last) == w->sym[PY_EXPR_STMT]) {
+        if (!kid_first(k, level + 1, last)) break;
+        TSNode child;
+        do child = kid_node(k, level + 1);
+        while (kid_next(k, level + 1));
+        return child;
+      }
+      if (ts_node_is_named(last)) return last;
+    } while (kid_next(k, level));
+    if (ts_node_symbol(last) != w->sym[PY_EXPR_STMT]) return last;
+    empty = last;
+  }
+  /* Nothing entered inside `empty`: the next node entered after it within the definition. */
+  for (TSNode n = empty;; n = ts_node_parent(n)) {
+    TSNode next = ts_node_next_sibling(n);
+    if (!ts_node_is_null(next)) return next;
+    if (ts_node_eq(n, definition) || ts_node_is_null(n)) break;
+  }
+  /* Else while leaving the definition's parent, before whatever is entered next. */
+  *before = true;
+  for (TSNode n = ts_node_parent(definition); !ts_node_is_null(n); n = ts_node_parent(n)) {
+    TSNode next = ts_node_next_sibling(n);
+    if (!ts_node_is_null(next)) return next;
+  }
+  return (TSNode){{0, 0, 0, 0}, NULL, NULL};
+}
+
+/*
  * `(<definition> name: (identifier) @name body: (block . (expression_statement (string) @doc)?)) @def`
  * on `node` (cursor levels 0-2).
  */
@@ -386,15 +504,18 @@ static void py_definition(const PythonWalker *w, Kids *k, TSNode node, Matches *
         match_begin(m, pattern);
         match_capture(m, cap, node);
         match_capture(m, w->cap[PC_NAME], name);
-        match_end(m);
+        bool before = false;
+        TSNode done = m->pending == NULL ? name : py_docless_done(w, k, 2, node, body, &before);
+        match_end_at(m, done, before);
       }
     } while (kid_next(k, 1));
   } while (kid_next(k, 0));
 }
 
 /* Patterns rooted at one node (cursor levels 0-4); `parent`: its parent (null at the root). */
-static void py_node(const PythonWalker *w, Kids *k, TSNode node, TSNode parent, Matches *m) {
+static void py_node(const PythonWalker *w, Kids *k, TSNode node, TSNode parent, uint32_t depth, Matches *m) {
   TSSymbol sym = ts_node_symbol(node);
+  m->depth = depth;
   const TSSymbol *S = w->sym;
   const TSFieldId *F = w->field;
   const uint32_t *C = w->cap;
@@ -455,6 +576,7 @@ static void py_node(const PythonWalker *w, Kids *k, TSNode node, TSNode parent, 
   } else if (sym == S[PY_IF] || sym == S[PY_TRY]) {
     if (ts_node_is_null(parent) || ts_node_symbol(parent) != S[PY_MODULE]) return;
     bool is_if = sym == S[PY_IF];
+    m->depth = depth - 1; /* these patterns are rooted at the module */
     /* (module (if_statement consequence: (block ...))) / (module (try_statement (block ...))) */
     if (kid_first(k, 0, node)) {
       do {
@@ -556,90 +678,123 @@ static void py_node(const PythonWalker *w, Kids *k, TSNode node, TSNode parent, 
       }
     } while (kid_next(k, 0));
   } else if (sym == S[PY_IMPORT]) {
+    /* Children in order: the cursor finishes their matches in that order. */
     if (!kid_first(k, 0, node)) return;
     do {
       TSNode name = kid_node(k, 0);
-      if (kid_field(k, 0) == F[PF_NAME] && ts_node_symbol(name) == S[PY_DOTTED_NAME]) {
+      if (kid_field(k, 0) != F[PF_NAME]) continue;
+      TSSymbol ns = ts_node_symbol(name);
+      if (ns == S[PY_DOTTED_NAME]) {
         match_begin(m, PP_IMPORT);
         match_capture(m, C[PC_IMPORT], node);
         match_capture(m, C[PC_IMPORT_SOURCE], name);
         match_end(m);
+      } else if (ns == S[PY_ALIASED_IMPORT] && kid_first(k, 1, name)) {
+        do {
+          TSNode dotted = kid_node(k, 1);
+          if (kid_field(k, 1) == F[PF_NAME] && ts_node_symbol(dotted) == S[PY_DOTTED_NAME]) {
+            match_begin(m, PP_IMPORT_ALIASED);
+            match_capture(m, C[PC_IMPORT], node);
+            match_capture(m, C[PC_IMPORT_SOURCE], dotted);
+            match_end(m);
+          }
+        } while (kid_next(k, 1));
       }
-    } while (kid_next(k, 0));
-    if (!kid_first(k, 0, node)) return;
-    do {
-      TSNode aliased = kid_node(k, 0);
-      if (kid_field(k, 0) != F[PF_NAME] || ts_node_symbol(aliased) != S[PY_ALIASED_IMPORT] ||
-          !kid_first(k, 1, aliased))
-        continue;
-      do {
-        TSNode name = kid_node(k, 1);
-        if (kid_field(k, 1) == F[PF_NAME] && ts_node_symbol(name) == S[PY_DOTTED_NAME]) {
-          match_begin(m, PP_IMPORT_ALIASED);
-          match_capture(m, C[PC_IMPORT], node);
-          match_capture(m, C[PC_IMPORT_SOURCE], name);
-          match_end(m);
-        }
-      } while (kid_next(k, 1));
     } while (kid_next(k, 0));
   } else if (sym == S[PY_IMPORT_FROM]) {
     if (!kid_first(k, 0, node)) return;
     do {
-      TSNode source = kid_node(k, 0);
-      if (kid_field(k, 0) == F[PF_MODULE_NAME] && is_wildcard(source)) {
+      TSNode child = kid_node(k, 0);
+      TSFieldId f = kid_field(k, 0);
+      TSSymbol cs = ts_node_symbol(child);
+      if (f == F[PF_MODULE_NAME] && is_wildcard(child)) {
         match_begin(m, PP_IMPORT_FROM);
         match_capture(m, C[PC_IMPORT], node);
-        match_capture(m, C[PC_IMPORT_SOURCE], source);
+        match_capture(m, C[PC_IMPORT_SOURCE], child);
         match_end(m);
       }
-    } while (kid_next(k, 0));
-    if (!kid_first(k, 0, node)) return;
-    do {
-      TSNode name = kid_node(k, 0);
-      if (kid_field(k, 0) == F[PF_NAME] && ts_node_symbol(name) == S[PY_DOTTED_NAME]) {
+      if (f == F[PF_NAME] && cs == S[PY_DOTTED_NAME]) {
         match_begin(m, PP_IMPORT_FROM_NAME);
-        match_capture(m, C[PC_IMPORT_NAME], name);
+        match_capture(m, C[PC_IMPORT_NAME], child);
         match_end(m);
       }
-    } while (kid_next(k, 0));
-    if (!kid_first(k, 0, node)) return;
-    do {
-      TSNode aliased = kid_node(k, 0);
-      if (kid_field(k, 0) != F[PF_NAME] || ts_node_symbol(aliased) != S[PY_ALIASED_IMPORT] ||
-          !kid_first(k, 1, aliased))
-        continue;
-      do {
-        TSNode name = kid_node(k, 1);
-        if (kid_field(k, 1) == F[PF_NAME] && ts_node_symbol(name) == S[PY_DOTTED_NAME]) {
-          match_begin(m, PP_IMPORT_FROM_ALIASED);
-          match_capture(m, C[PC_IMPORT_NAME], name);
-          match_end(m);
-        }
-      } while (kid_next(k, 1));
-    } while (kid_next(k, 0));
-    if (!kid_first(k, 0, node)) return;
-    do {
-      TSNode wildcard = kid_node(k, 0);
-      if (ts_node_symbol(wildcard) == S[PY_WILDCARD_IMPORT]) {
+      if (f == F[PF_NAME] && cs == S[PY_ALIASED_IMPORT] && kid_first(k, 1, child)) {
+        do {
+          TSNode dotted = kid_node(k, 1);
+          if (kid_field(k, 1) == F[PF_NAME] && ts_node_symbol(dotted) == S[PY_DOTTED_NAME]) {
+            match_begin(m, PP_IMPORT_FROM_ALIASED);
+            match_capture(m, C[PC_IMPORT_NAME], dotted);
+            match_end(m);
+          }
+        } while (kid_next(k, 1));
+      }
+      if (cs == S[PY_WILDCARD_IMPORT]) {
         match_begin(m, PP_IMPORT_FROM_WILDCARD);
-        match_capture(m, C[PC_IMPORT_NAME], wildcard);
+        match_capture(m, C[PC_IMPORT_NAME], child);
         match_end(m);
       }
     } while (kid_next(k, 0));
   }
 }
 
+/* The order of two walker matches: completion, then root depth, then pattern, then as found. */
+typedef struct {
+  uint32_t key, depth, pattern, index;
+} MatchOrder;
+
+static int match_order_cmp(const void *pa, const void *pb) {
+  const MatchOrder *a = pa, *b = pb;
+  if (a->key != b->key) return a->key < b->key ? -1 : 1;
+  if (a->depth != b->depth) return a->depth < b->depth ? -1 : 1;
+  if (a->pattern != b->pattern) return a->pattern < b->pattern ? -1 : 1;
+  return a->index < b->index ? -1 : a->index > b->index;
+}
+
+/* Puts the matches in the query cursor's order (by `keys` and `depths`); false when out of memory. */
+static bool matches_sort(Matches *m) {
+  size_t n = m->patterns.len;
+  if (n < 2) return true;
+  MatchOrder *order = malloc(n * sizeof *order);
+  Matches sorted;
+  matches_init(&sorted);
+  if (order == NULL) return false;
+  for (size_t i = 0; i < n; i++)
+    order[i] = (MatchOrder){m->keys.data[i], m->depths.data[i], m->patterns.data[i], (uint32_t)i};
+  qsort(order, n, sizeof *order, match_order_cmp);
+  for (size_t i = 0; i < n && sorted.ok; i++) {
+    uint32_t at = order[i].index;
+    sorted.ok = vec_push(&sorted.patterns, m->patterns.data[at]);
+    for (uint32_t c = m->cap_start.data[at]; sorted.ok && c < m->cap_start.data[at + 1]; c++) {
+      sorted.ok = vec_push(&sorted.ids, m->ids.data[c]) && vec_push(&sorted.starts, m->starts.data[c]) &&
+                  vec_push(&sorted.ends, m->ends.data[c]);
+    }
+    sorted.ok = sorted.ok && vec_push(&sorted.cap_start, (uint32_t)sorted.ids.len);
+  }
+  free(order);
+  if (!sorted.ok) {
+    matches_free(&sorted);
+    return false;
+  }
+  matches_free(m);
+  *m = sorted;
+  return true;
+}
+
 /*
  * Walks the whole tree once: the tree query's matches into `tree`, the top-level query's (its
- * pattern rooted at a child of the root) into `top`. The order of matches is the walk's (by root
- * node, then pattern), not the query cursor's; every consumer sorts what it keeps.
+ * pattern rooted at a child of the root) into `top`. Matches come out in the query cursor's
+ * order: the cursor finishes a match on entering the node of its last step, and orders the
+ * matches it finishes on one node by the depth of their root, then by pattern. The walk notes
+ * each match's completion node, numbers the nodes as it enters them, and sorts at the end.
  */
 static void python_walk(const PythonWalker *w, TSNode root, Matches *top, Matches *tree) {
   Kids k;
   for (int i = 0; i < WALK_LEVELS; i++) k.c[i] = ts_tree_cursor_new(root);
   TSTreeCursor cursor = ts_tree_cursor_new(root);
   TSNode none = {{0, 0, 0, 0}, NULL, NULL};
-  uint32_t depth = 0;
+  PendingTable pending = {NULL, 0, 0};
+  tree->pending = &pending;
+  uint32_t depth = 0, entered = 0;
   for (;;) {
     TSNode node = ts_tree_cursor_current_node(&cursor);
     if (depth == 1 && ts_node_symbol(node) == w->sym[PY_EXPR_STMT]) {
@@ -660,7 +815,15 @@ static void python_walk(const PythonWalker *w, TSNode root, Matches *top, Matche
       }
     }
     /* Only the root can be a `module`, so only its children have it as parent. */
-    py_node(w, &k, node, depth == 1 ? root : none, tree);
+    py_node(w, &k, node, depth == 1 ? root : none, depth, tree);
+    /* The matches that complete on entering this node (or just before). */
+    if (pending.count > 0) {
+      for (uint32_t h = pending_hash(node.id, pending.cap); pending.slots[h].id != NULL; h = (h + 1) & (pending.cap - 1)) {
+        const Pending *p = &pending.slots[h];
+        if (p->id == node.id) tree->keys.data[p->match] = entered * 2 + (p->before ? 0 : 1);
+      }
+    }
+    entered++;
     if (ts_tree_cursor_goto_first_child(&cursor)) {
       depth++;
       continue;
@@ -677,6 +840,9 @@ static void python_walk(const PythonWalker *w, TSNode root, Matches *top, Matche
   }
   ts_tree_cursor_delete(&cursor);
   for (int i = 0; i < WALK_LEVELS; i++) ts_tree_cursor_delete(&k.c[i]);
+  free(pending.slots);
+  tree->pending = NULL;
+  if (tree->ok && !matches_sort(tree)) tree->ok = 0;
 }
 
 static napi_value create_runtime(napi_env env, napi_callback_info info) {
