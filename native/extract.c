@@ -278,6 +278,12 @@ static inline void match_end_at(Matches *m, TSNode done, bool before) {
   if (!ts_node_is_null(done)) m->ok = m->ok && pending_put(m->pending, (Pending){done.id, match, before});
 }
 
+/* Ends a match whose completion key is known (it completes on the node being entered). */
+static inline void match_end_keyed(Matches *m, uint32_t key) {
+  m->ok = m->ok && vec_push(&m->cap_start, (uint32_t)m->ids.len) && vec_push(&m->depths, m->depth) &&
+          vec_push(&m->keys, key);
+}
+
 /* Ends a match that completes on its last capture (the last step of every pattern but one). */
 static inline void match_end(Matches *m) { match_end_at(m, m->last, false); }
 
@@ -512,6 +518,74 @@ static void py_definition(const PythonWalker *w, Kids *k, TSNode node, Matches *
   } while (kid_next(k, 0));
 }
 
+/* A node on the walk's path from the root. */
+typedef struct {
+  TSNode node;
+  TSSymbol sym;
+  TSFieldId field; /* only for the nodes whose field a pattern checks */
+  bool has_object; /* an attribute: `object` holds its `object:` child, a named node */
+  TSNode object;
+} Frame;
+
+/* One match of a single-capture reference pattern, completing on the node entered (key). */
+static inline void py_ref(Matches *m, uint32_t pattern, uint32_t root_depth, uint32_t cap, TSNode node, uint32_t key) {
+  m->depth = root_depth;
+  match_begin(m, pattern);
+  match_capture(m, cap, node);
+  match_end_keyed(m, key);
+}
+
+/*
+ * The patterns whose last step is an identifier with its pattern's root at most three levels up
+ * (superclasses, decorators, calls, attributes, types), checked on entering the identifier at
+ * `path[d]`: no walk over the children of each call and attribute.
+ */
+static void py_identifier(const PythonWalker *w, const Frame *path, uint32_t d, Matches *m, uint32_t key) {
+  if (d == 0) return;
+  const TSSymbol *S = w->sym;
+  const TSFieldId *F = w->field;
+  const uint32_t *C = w->cap;
+  const Frame *x = &path[d], *p = &path[d - 1];
+  const Frame *g = d >= 2 ? &path[d - 2] : NULL;
+  const Frame *gg = d >= 3 ? &path[d - 3] : NULL;
+  TSSymbol ps = p->sym;
+  if (ps == S[PY_ARGUMENT_LIST]) {
+    /* (class_definition superclasses: (argument_list (identifier) @reference.inherit)) */
+    if (p->field == F[PF_SUPERCLASSES] && g != NULL && g->sym == S[PY_CLASS])
+      py_ref(m, PP_INHERIT, d - 2, C[PC_REF_INHERIT], x->node, key);
+  } else if (ps == S[PY_ATTRIBUTE]) {
+    if (x->field == F[PF_ATTRIBUTE]) {
+      /* (class_definition superclasses: (argument_list (attribute attribute: (identifier) @reference.inherit))) */
+      if (g != NULL && g->sym == S[PY_ARGUMENT_LIST] && g->field == F[PF_SUPERCLASSES] && gg != NULL &&
+          gg->sym == S[PY_CLASS])
+        py_ref(m, PP_INHERIT_ATTRIBUTE, d - 3, C[PC_REF_INHERIT], x->node, key);
+      /* (call function: (attribute object: (_) @ref.receiver attribute: (identifier) @reference.call)) */
+      if (p->field == F[PF_FUNCTION] && p->has_object && g != NULL && g->sym == S[PY_CALL]) {
+        m->depth = d - 2;
+        match_begin(m, PP_METHOD_CALL);
+        match_capture(m, C[PC_REF_RECEIVER], p->object);
+        match_capture(m, C[PC_REF_CALL], x->node);
+        match_end_keyed(m, key);
+      }
+    } else if (x->field == F[PF_OBJECT]) {
+      /* (attribute object: (identifier) @reference.type.component) */
+      py_ref(m, PP_TYPE_COMPONENT, d - 1, C[PC_REF_TYPE_COMPONENT], x->node, key);
+    }
+  } else if (ps == S[PY_DECORATOR]) {
+    py_ref(m, PP_DECORATOR, d - 1, C[PC_REF_CALL], x->node, key);
+  } else if (ps == S[PY_CALL]) {
+    if (x->field == F[PF_FUNCTION]) {
+      /* (decorator (call function: (identifier) @reference.call)), then (call function: (identifier) @reference.call) */
+      if (g != NULL && g->sym == S[PY_DECORATOR]) py_ref(m, PP_DECORATOR_CALL, d - 2, C[PC_REF_CALL], x->node, key);
+      py_ref(m, PP_CALL, d - 1, C[PC_REF_CALL], x->node, key);
+    }
+  } else if (ps == S[PY_TYPE]) {
+    py_ref(m, PP_TYPE, d - 1, C[PC_REF_TYPE], x->node, key);
+  } else if (ps == S[PY_GENERIC_TYPE]) {
+    py_ref(m, PP_GENERIC_TYPE, d - 1, C[PC_REF_TYPE], x->node, key);
+  }
+}
+
 /* Patterns rooted at one node (cursor levels 0-4); `parent`: its parent (null at the root). */
 static void py_node(const PythonWalker *w, Kids *k, TSNode node, TSNode parent, uint32_t depth, Matches *m) {
   TSSymbol sym = ts_node_symbol(node);
@@ -529,33 +603,6 @@ static void py_node(const PythonWalker *w, Kids *k, TSNode node, TSNode parent, 
       if (f == F[PF_BODY] && cs == S[PY_BLOCK]) {
         py_assignments(w, k, 1, child, m, PP_FIELD, C[PC_DEF_FIELD]);
       }
-    } while (kid_next(k, 0));
-    if (!kid_first(k, 0, node)) return;
-    do {
-      if (kid_field(k, 0) != F[PF_SUPERCLASSES]) continue;
-      TSNode list = kid_node(k, 0);
-      if (ts_node_symbol(list) != S[PY_ARGUMENT_LIST] || !kid_first(k, 1, list)) continue;
-      do {
-        TSNode arg = kid_node(k, 1);
-        if (ts_node_symbol(arg) == S[PY_IDENTIFIER]) {
-          match_begin(m, PP_INHERIT);
-          match_capture(m, C[PC_REF_INHERIT], arg);
-          match_end(m);
-        }
-      } while (kid_next(k, 1));
-      if (!kid_first(k, 1, list)) continue;
-      do {
-        TSNode arg = kid_node(k, 1);
-        if (ts_node_symbol(arg) != S[PY_ATTRIBUTE] || !kid_first(k, 2, arg)) continue;
-        do {
-          TSNode id = kid_node(k, 2);
-          if (kid_field(k, 2) == F[PF_ATTRIBUTE] && ts_node_symbol(id) == S[PY_IDENTIFIER]) {
-            match_begin(m, PP_INHERIT_ATTRIBUTE);
-            match_capture(m, C[PC_REF_INHERIT], id);
-            match_end(m);
-          }
-        } while (kid_next(k, 2));
-      } while (kid_next(k, 1));
     } while (kid_next(k, 0));
   } else if (sym == S[PY_FUNCTION]) {
     py_definition(w, k, node, m, PP_FUNCTION, C[PC_DEF_FUNCTION]);
@@ -598,85 +645,6 @@ static void py_node(const PythonWalker *w, Kids *k, TSNode node, TSNode parent, 
         } while (kid_next(k, 1));
       } while (kid_next(k, 0));
     }
-  } else if (sym == S[PY_DECORATOR]) {
-    if (!kid_first(k, 0, node)) return;
-    do {
-      TSNode child = kid_node(k, 0);
-      if (ts_node_symbol(child) == S[PY_IDENTIFIER]) {
-        match_begin(m, PP_DECORATOR);
-        match_capture(m, C[PC_REF_CALL], child);
-        match_end(m);
-      }
-    } while (kid_next(k, 0));
-    if (!kid_first(k, 0, node)) return;
-    do {
-      TSNode call = kid_node(k, 0);
-      if (ts_node_symbol(call) != S[PY_CALL] || !kid_first(k, 1, call)) continue;
-      do {
-        TSNode fn = kid_node(k, 1);
-        if (kid_field(k, 1) == F[PF_FUNCTION] && ts_node_symbol(fn) == S[PY_IDENTIFIER]) {
-          match_begin(m, PP_DECORATOR_CALL);
-          match_capture(m, C[PC_REF_CALL], fn);
-          match_end(m);
-        }
-      } while (kid_next(k, 1));
-    } while (kid_next(k, 0));
-  } else if (sym == S[PY_CALL]) {
-    if (!kid_first(k, 0, node)) return;
-    do {
-      if (kid_field(k, 0) != F[PF_FUNCTION]) continue;
-      TSNode fn = kid_node(k, 0);
-      TSSymbol fs = ts_node_symbol(fn);
-      if (fs == S[PY_IDENTIFIER]) {
-        match_begin(m, PP_CALL);
-        match_capture(m, C[PC_REF_CALL], fn);
-        match_end(m);
-      }
-    } while (kid_next(k, 0));
-    if (!kid_first(k, 0, node)) return;
-    do {
-      if (kid_field(k, 0) != F[PF_FUNCTION]) continue;
-      TSNode fn = kid_node(k, 0);
-      if (ts_node_symbol(fn) != S[PY_ATTRIBUTE] || !kid_first(k, 1, fn)) continue;
-      /* object: (_) @ref.receiver, then a later attribute: (identifier) @reference.call */
-      do {
-        TSNode object = kid_node(k, 1);
-        if (kid_field(k, 1) != F[PF_OBJECT] || !is_wildcard(object) || !kid_first(k, 2, fn)) continue;
-        bool after = false;
-        do {
-          TSNode id = kid_node(k, 2);
-          if (!after) {
-            after = ts_node_eq(id, object);
-            continue;
-          }
-          if (kid_field(k, 2) != F[PF_ATTRIBUTE] || ts_node_symbol(id) != S[PY_IDENTIFIER]) continue;
-          match_begin(m, PP_METHOD_CALL);
-          match_capture(m, C[PC_REF_RECEIVER], object);
-          match_capture(m, C[PC_REF_CALL], id);
-          match_end(m);
-        } while (kid_next(k, 2));
-      } while (kid_next(k, 1));
-    } while (kid_next(k, 0));
-  } else if (sym == S[PY_ATTRIBUTE]) {
-    if (!kid_first(k, 0, node)) return;
-    do {
-      TSNode object = kid_node(k, 0);
-      if (kid_field(k, 0) == F[PF_OBJECT] && ts_node_symbol(object) == S[PY_IDENTIFIER]) {
-        match_begin(m, PP_TYPE_COMPONENT);
-        match_capture(m, C[PC_REF_TYPE_COMPONENT], object);
-        match_end(m);
-      }
-    } while (kid_next(k, 0));
-  } else if (sym == S[PY_TYPE] || sym == S[PY_GENERIC_TYPE]) {
-    if (!kid_first(k, 0, node)) return;
-    do {
-      TSNode id = kid_node(k, 0);
-      if (ts_node_symbol(id) == S[PY_IDENTIFIER]) {
-        match_begin(m, sym == S[PY_TYPE] ? PP_TYPE : PP_GENERIC_TYPE);
-        match_capture(m, C[PC_REF_TYPE], id);
-        match_end(m);
-      }
-    } while (kid_next(k, 0));
   } else if (sym == S[PY_IMPORT]) {
     /* Children in order: the cursor finishes their matches in that order. */
     if (!kid_first(k, 0, node)) return;
@@ -786,6 +754,8 @@ static bool matches_sort(Matches *m) {
  * order: the cursor finishes a match on entering the node of its last step, and orders the
  * matches it finishes on one node by the depth of their root, then by pattern. The walk notes
  * each match's completion node, numbers the nodes as it enters them, and sorts at the end.
+ * Patterns that end on an identifier near their root are checked on the identifier, against the
+ * path from the root (the walk's own frames); the others from their root node, looking down.
  */
 static void python_walk(const PythonWalker *w, TSNode root, Matches *top, Matches *tree) {
   Kids k;
@@ -794,6 +764,8 @@ static void python_walk(const PythonWalker *w, TSNode root, Matches *top, Matche
   TSNode none = {{0, 0, 0, 0}, NULL, NULL};
   PendingTable pending = {NULL, 0, 0};
   tree->pending = &pending;
+  Frame *path = NULL;
+  uint32_t path_cap = 0;
   uint32_t depth = 0, entered = 0;
   for (;;) {
     TSNode node = ts_tree_cursor_current_node(&cursor);
@@ -814,8 +786,31 @@ static void python_walk(const PythonWalker *w, TSNode root, Matches *top, Matche
         } while (kid_next(&k, 0));
       }
     }
+    /* The path from the root, with the fields the identifier patterns check. */
+    if (depth >= path_cap) {
+      uint32_t cap = path_cap == 0 ? 64 : path_cap * 2;
+      Frame *grown = realloc(path, cap * sizeof(Frame));
+      if (grown == NULL) {
+        tree->ok = 0;
+        break;
+      }
+      path = grown;
+      path_cap = cap;
+    }
+    TSSymbol sym = ts_node_symbol(node);
+    Frame *parent = depth > 0 ? &path[depth - 1] : NULL;
+    bool under_field = parent != NULL && (parent->sym == w->sym[PY_CALL] || parent->sym == w->sym[PY_ATTRIBUTE]);
+    TSFieldId field = under_field || sym == w->sym[PY_ATTRIBUTE] || sym == w->sym[PY_ARGUMENT_LIST]
+                          ? ts_tree_cursor_current_field_id(&cursor)
+                          : 0;
+    path[depth] = (Frame){node, sym, field, false, none};
+    if (under_field && parent->sym == w->sym[PY_ATTRIBUTE] && field == w->field[PF_OBJECT] && is_wildcard(node)) {
+      parent->has_object = true;
+      parent->object = node;
+    }
+    if (sym == w->sym[PY_IDENTIFIER]) py_identifier(w, path, depth, tree, entered * 2 + 1);
     /* Only the root can be a `module`, so only its children have it as parent. */
-    py_node(w, &k, node, depth == 1 ? root : none, depth, tree);
+    else py_node(w, &k, node, depth == 1 ? root : none, depth, tree);
     /* The matches that complete on entering this node (or just before). */
     if (pending.count > 0) {
       for (uint32_t h = pending_hash(node.id, pending.cap); pending.slots[h].id != NULL; h = (h + 1) & (pending.cap - 1)) {
@@ -841,6 +836,7 @@ static void python_walk(const PythonWalker *w, TSNode root, Matches *top, Matche
   ts_tree_cursor_delete(&cursor);
   for (int i = 0; i < WALK_LEVELS; i++) ts_tree_cursor_delete(&k.c[i]);
   free(pending.slots);
+  free(path);
   tree->pending = NULL;
   if (tree->ok && !matches_sort(tree)) tree->ok = 0;
 }
