@@ -20,8 +20,11 @@ import {
 import type { RawMatches } from '../../src/indexer/query-runner.js';
 
 const FIXTURE_ROOT = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url));
-const DJANGO = '/work/main/.bench-cache/django';
-const DEB = '/work/main/.bench-cache/deb';
+/** The bench cache (`npm run bench` fills it): CODEINDEX_BENCH_CACHE, else `<repo>/.bench-cache`. */
+const CACHE =
+  process.env.CODEINDEX_BENCH_CACHE || fileURLToPath(new URL('../../../.bench-cache/', import.meta.url));
+const DJANGO = join(CACHE, 'django');
+const DEB = join(CACHE, 'deb');
 
 const NO_ADDON = nativeStatus().loaded ? false : `native extractor not loaded: ${nativeStatus().reason}`;
 
