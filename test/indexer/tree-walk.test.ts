@@ -334,7 +334,8 @@ describe('python tree walk', () => {
     ['Debian Python packages', debPackages()],
   ] as const) {
     const skip =
-      NO_ADDON || (dirs.length === 0 ? `${name} not in the bench cache (npm run bench fetches it)` : false);
+      NO_ADDON ||
+      (dirs.length === 0 ? `${name} not in the bench cache ${CACHE} (npm run bench fetches it)` : false);
     it(`matches the queries on ${name}, whole and broken`, { skip, timeout: 600_000 }, (t) => {
       const tally: Tally = { files: 0, matches: 0 };
       let i = 0;
