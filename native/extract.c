@@ -12,16 +12,26 @@
  * Offsets are UTF-16 code units, like node-tree-sitter's startIndex / endIndex: the text is
  * parsed as UTF-16LE, so a byte offset divided by two is a JS string index.
  *
+ * Tree walks: for Python the query cursor can be skipped. Its cost is per node visited, whatever
+ * the number of patterns (about 0.57x the parse on a cold index); a hand-written walk with one
+ * TSTreeCursor pass emits the same matches, in the same order, with the same pattern indices and
+ * capture ids (looked up by name in the compiled queries, so both share the capture tables). The
+ * queries stay the reference and the fallback: a walker whose node types, fields or captures do
+ * not resolve is not used, and test/indexer/tree-walk.test.ts compares both on a corpus.
+ *
  * Exports:
- *   createRuntime(language, treeQuery, topLevelQuery) -> runtime (external)
+ *   createRuntime(language, treeQuery, topLevelQuery, walker?) -> runtime (external)
+ *     walker: "python" to use the Python walk instead of the queries (when it resolves).
  *   captureNames(runtime, which) -> string[]          which: 0 tree query, 1 top-level query
+ *   walker(runtime) -> string | null                  the walk in use, null: the queries run
  *   extract(runtime, text, original, timeoutMs) -> [top | null, tree, usedOriginal, parseMs]
  *     Parses `text`; when `original` is a string and the tree of `text` has errors, parses
  *     `original` too and keeps the tree with fewer bytes under ERROR nodes (the syntax repair).
  *     Each query's result is a Uint32Array: [M, C, pattern x M, capStart x (M + 1),
  *     captureId x C, start x C, end x C]. parseMs: time spent parsing (for the stage figures).
  *   parse(runtime, text, timeoutMs) -> boolean (hasError); the parse alone, for the parse floor.
- *   With timeoutMs > 0, parses and queries that run past it are cancelled: error code PARSE_TIMEOUT.
+ *   With timeoutMs > 0, parses and queries that run past it are cancelled: error code PARSE_TIMEOUT
+ *   (a walk is linear and not cancelled, but one that ends past the deadline throws the same).
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -43,12 +53,15 @@ static double now_ns(void) {
   return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
+typedef struct PythonWalker PythonWalker;
+
 typedef struct {
   const TSLanguage *language;
   TSParser *parser;
   TSQueryCursor *cursor;
   TSQuery *tree_query;
   TSQuery *top_query; /* NULL when the language has no top-level query */
+  PythonWalker *python_walker; /* NULL: the queries run (no walker asked for, or it did not resolve) */
 } Runtime;
 
 /* Marks the externals createRuntime() returns, so no other external is taken for a runtime. */
@@ -103,6 +116,7 @@ static void runtime_free(napi_env env, void *data, void *hint) {
   if (rt->tree_query != NULL) ts_query_delete(rt->tree_query);
   if (rt->top_query != NULL) ts_query_delete(rt->top_query);
   if (rt->cursor != NULL) ts_query_cursor_delete(rt->cursor);
+  free(rt->python_walker);
   if (rt->parser != NULL) ts_parser_delete(rt->parser);
   free(rt);
 }
@@ -172,13 +186,685 @@ static TSQuery *compile_query(napi_env env, const TSLanguage *language, napi_val
   return query;
 }
 
+/* ---- Tree walkers: the tags queries of one language, hand-written as a single tree walk. ---- */
+
+/*
+ * Where a walker's match completes, for putting matches in the query cursor's order: the match
+ * is due when the walk enters this node (`before`: just before entering it, for a match the
+ * cursor finishes while leaving nodes). Looked up by node id (the address of the node's slot in
+ * its parent, unique per position in a tree).
+ */
+typedef struct {
+  const void *id;
+  uint32_t match;
+  uint32_t before;
+} Pending;
+
+typedef struct {
+  Pending *slots;
+  uint32_t cap, count;
+} PendingTable;
+
+static inline uint32_t pending_hash(const void *id, uint32_t cap) {
+  uint64_t x = (uint64_t)(uintptr_t)id;
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  return (uint32_t)x & (cap - 1);
+}
+
+static int pending_put(PendingTable *t, Pending p) {
+  if ((t->count + 1) * 2 > t->cap) {
+    uint32_t cap = t->cap == 0 ? 256 : t->cap * 2;
+    Pending *slots = calloc(cap, sizeof(Pending));
+    if (slots == NULL) return 0;
+    for (uint32_t i = 0; i < t->cap; i++) {
+      if (t->slots[i].id == NULL) continue;
+      uint32_t h = pending_hash(t->slots[i].id, cap);
+      while (slots[h].id != NULL) h = (h + 1) & (cap - 1);
+      slots[h] = t->slots[i];
+    }
+    free(t->slots);
+    t->slots = slots;
+    t->cap = cap;
+  }
+  uint32_t h = pending_hash(p.id, t->cap);
+  while (t->slots[h].id != NULL) h = (h + 1) & (t->cap - 1);
+  t->slots[h] = p;
+  t->count++;
+  return 1;
+}
+
+/* The matches of one query, built up in the flat layout described at the top of the file. */
+typedef struct {
+  Vec patterns, cap_start, ids, starts, ends;
+  int ok;
+  /* Walker only (pending != NULL): per match, the depth of its root and its completion key. */
+  PendingTable *pending;
+  Vec depths, keys;
+  uint32_t depth; /* the depth of the root of the matches being added */
+  TSNode last;    /* the last node captured */
+} Matches;
+
+static void matches_init(Matches *m) {
+  memset(m, 0, sizeof *m);
+  m->ok = vec_push(&m->cap_start, 0);
+}
+
+static void matches_free(Matches *m) {
+  vec_free(&m->patterns);
+  vec_free(&m->cap_start);
+  vec_free(&m->ids);
+  vec_free(&m->starts);
+  vec_free(&m->ends);
+  vec_free(&m->depths);
+  vec_free(&m->keys);
+}
+
+static inline void match_begin(Matches *m, uint32_t pattern) { m->ok = m->ok && vec_push(&m->patterns, pattern); }
+
+static inline void match_capture(Matches *m, uint32_t id, TSNode node) {
+  m->ok = m->ok && vec_push(&m->ids, id) && vec_push(&m->starts, ts_node_start_byte(node) / 2) &&
+          vec_push(&m->ends, ts_node_end_byte(node) / 2);
+  m->last = node;
+}
+
+/* Ends a match that completes when the walk enters `done` (or just before, or at the end: null). */
+static inline void match_end_at(Matches *m, TSNode done, bool before) {
+  m->ok = m->ok && vec_push(&m->cap_start, (uint32_t)m->ids.len);
+  if (m->pending == NULL) return;
+  uint32_t match = (uint32_t)m->depths.len;
+  m->ok = m->ok && vec_push(&m->depths, m->depth) && vec_push(&m->keys, UINT32_MAX);
+  if (!ts_node_is_null(done)) m->ok = m->ok && pending_put(m->pending, (Pending){done.id, match, before});
+}
+
+/* Ends a match whose completion key is known (it completes on the node being entered). */
+static inline void match_end_keyed(Matches *m, uint32_t key) {
+  m->ok = m->ok && vec_push(&m->cap_start, (uint32_t)m->ids.len) && vec_push(&m->depths, m->depth) &&
+          vec_push(&m->keys, key);
+}
+
+/* Ends a match that completes on its last capture (the last step of every pattern but one). */
+static inline void match_end(Matches *m) { match_end_at(m, m->last, false); }
+
+/*
+ * The Python walker: what PYTHON_QUERY (23 patterns) and PYTHON_TOP_LEVEL_QUERY
+ * (src/indexer/queries/python.ts) match, found in one pass over the tree. Node types, fields and
+ * capture ids are resolved by name when the runtime is created; a name that does not resolve
+ * means no walker (the queries run). test/indexer/tree-walk.test.ts compares both on a corpus.
+ *
+ * Query semantics kept here: a child pattern matches a direct (visible) child; a field
+ * constraint is the child's field; sibling patterns match children in order; `.` makes the child
+ * the parent's first named child (a comment counts); `(_)` is any named node but ERROR; every
+ * combination of matching children is a match of its own; an optional capture that can match
+ * gives only the matches with it (the query cursor drops the shorter match), else one without.
+ */
+enum {
+  PY_MODULE, PY_CLASS, PY_FUNCTION, PY_IDENTIFIER, PY_BLOCK, PY_EXPR_STMT, PY_STRING, PY_TYPE_ALIAS,
+  PY_TYPE, PY_ASSIGNMENT, PY_IF, PY_TRY, PY_ARGUMENT_LIST, PY_ATTRIBUTE, PY_DECORATOR, PY_CALL,
+  PY_GENERIC_TYPE, PY_IMPORT, PY_IMPORT_FROM, PY_DOTTED_NAME, PY_ALIASED_IMPORT, PY_WILDCARD_IMPORT,
+  PY_SYMBOL_COUNT
+};
+static const char *PY_SYMBOLS[PY_SYMBOL_COUNT] = {
+    "module", "class_definition", "function_definition", "identifier", "block", "expression_statement",
+    "string", "type_alias_statement", "type", "assignment", "if_statement", "try_statement",
+    "argument_list", "attribute", "decorator", "call", "generic_type", "import_statement",
+    "import_from_statement", "dotted_name", "aliased_import", "wildcard_import"};
+
+enum {
+  PF_NAME, PF_BODY, PF_LEFT, PF_CONSEQUENCE, PF_ALTERNATIVE, PF_SUPERCLASSES, PF_FUNCTION, PF_OBJECT,
+  PF_ATTRIBUTE, PF_MODULE_NAME, PY_FIELD_COUNT
+};
+static const char *PY_FIELDS[PY_FIELD_COUNT] = {"name",     "body",     "left",   "consequence", "alternative",
+                                                "superclasses", "function", "object", "attribute", "module_name"};
+
+enum {
+  PC_DEF_CLASS, PC_NAME, PC_DOC, PC_DEF_FUNCTION, PC_DEF_TYPE, PC_DEF_FIELD, PC_DEF_CONSTANT, PC_REF_INHERIT,
+  PC_REF_CALL, PC_REF_RECEIVER, PC_REF_TYPE_COMPONENT, PC_REF_TYPE, PC_IMPORT_SOURCE, PC_IMPORT, PC_IMPORT_NAME,
+  PY_CAPTURE_COUNT
+};
+static const char *PY_CAPTURES[PY_CAPTURE_COUNT] = {
+    "definition.class",    "name",          "doc",           "definition.function", "definition.type",
+    "definition.field",    "definition.constant", "reference.inherit", "reference.call", "ref.receiver",
+    "reference.type.component", "reference.type", "import.source", "import", "import.name"};
+
+/* Pattern indices in PYTHON_QUERY. */
+enum {
+  PP_CLASS, PP_FUNCTION, PP_TYPE_ALIAS, PP_FIELD, PP_IF_CONSEQUENCE, PP_IF_ALTERNATIVE, PP_TRY_BODY, PP_TRY_CLAUSE,
+  PP_INHERIT, PP_INHERIT_ATTRIBUTE, PP_DECORATOR, PP_DECORATOR_CALL, PP_CALL, PP_METHOD_CALL, PP_TYPE_COMPONENT,
+  PP_TYPE, PP_GENERIC_TYPE, PP_IMPORT, PP_IMPORT_ALIASED, PP_IMPORT_FROM, PP_IMPORT_FROM_NAME,
+  PP_IMPORT_FROM_ALIASED, PP_IMPORT_FROM_WILDCARD, PY_PATTERN_COUNT
+};
+
+struct PythonWalker {
+  TSSymbol sym[PY_SYMBOL_COUNT];
+  TSFieldId field[PY_FIELD_COUNT];
+  uint32_t cap[PY_CAPTURE_COUNT];
+  uint32_t top_constant, top_name; /* capture ids of the top-level query */
+};
+
+/* A capture id by name in a compiled query; false when the query has no such capture. */
+static bool capture_id(const TSQuery *query, const char *name, uint32_t *out) {
+  uint32_t count = ts_query_capture_count(query);
+  for (uint32_t i = 0; i < count; i++) {
+    uint32_t len = 0;
+    const char *s = ts_query_capture_name_for_id(query, i, &len);
+    if (len == strlen(name) && memcmp(s, name, len) == 0) {
+      *out = i;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* The walker for these queries, or NULL when a node type, field or capture does not resolve. */
+static PythonWalker *python_walker_new(const TSLanguage *language, const TSQuery *tree, const TSQuery *top) {
+  if (tree == NULL || top == NULL || ts_query_pattern_count(tree) != PY_PATTERN_COUNT ||
+      ts_query_pattern_count(top) != 1)
+    return NULL;
+  PythonWalker *w = calloc(1, sizeof *w);
+  if (w == NULL) return NULL;
+  bool ok = true;
+  for (int i = 0; ok && i < PY_SYMBOL_COUNT; i++) {
+    w->sym[i] = ts_language_symbol_for_name(language, PY_SYMBOLS[i], (uint32_t)strlen(PY_SYMBOLS[i]), true);
+    ok = w->sym[i] != 0;
+  }
+  for (int i = 0; ok && i < PY_FIELD_COUNT; i++) {
+    w->field[i] = ts_language_field_id_for_name(language, PY_FIELDS[i], (uint32_t)strlen(PY_FIELDS[i]));
+    ok = w->field[i] != 0;
+  }
+  for (int i = 0; ok && i < PY_CAPTURE_COUNT; i++) ok = capture_id(tree, PY_CAPTURES[i], &w->cap[i]);
+  ok = ok && capture_id(top, "definition.constant", &w->top_constant) && capture_id(top, "name", &w->top_name);
+  if (!ok) {
+    free(w);
+    return NULL;
+  }
+  return w;
+}
+
+/* Child iteration over visible children, with a cursor per nesting level (reused per file). */
+#define WALK_LEVELS 6
+typedef struct {
+  TSTreeCursor c[WALK_LEVELS];
+} Kids;
+
+static inline bool kid_first(Kids *k, int level, TSNode node) {
+  ts_tree_cursor_reset(&k->c[level], node);
+  return ts_tree_cursor_goto_first_child(&k->c[level]);
+}
+static inline bool kid_next(Kids *k, int level) { return ts_tree_cursor_goto_next_sibling(&k->c[level]); }
+static inline TSNode kid_node(Kids *k, int level) { return ts_tree_cursor_current_node(&k->c[level]); }
+static inline TSFieldId kid_field(Kids *k, int level) { return ts_tree_cursor_current_field_id(&k->c[level]); }
+
+/* `(_)`: any named node but ERROR. */
+static inline bool is_wildcard(TSNode node) {
+  return ts_node_is_named(node) && ts_node_symbol(node) != (TSSymbol)-1;
+}
+
+/*
+ * `(expression_statement (assignment left: (identifier) @name) @cap)` for every child of `block`
+ * (level: the first free cursor level).
+ */
+static void py_assignments(const PythonWalker *w, Kids *k, int level, TSNode block, Matches *m, uint32_t pattern,
+                           uint32_t cap) {
+  if (!kid_first(k, level, block)) return;
+  do {
+    TSNode stmt = kid_node(k, level);
+    if (ts_node_symbol(stmt) != w->sym[PY_EXPR_STMT]) continue;
+    if (!kid_first(k, level + 1, stmt)) continue;
+    do {
+      TSNode assignment = kid_node(k, level + 1);
+      if (ts_node_symbol(assignment) != w->sym[PY_ASSIGNMENT]) continue;
+      if (!kid_first(k, level + 2, assignment)) continue;
+      do {
+        if (kid_field(k, level + 2) != w->field[PF_LEFT]) continue;
+        TSNode left = kid_node(k, level + 2);
+        if (ts_node_symbol(left) != w->sym[PY_IDENTIFIER]) continue;
+        match_begin(m, pattern);
+        match_capture(m, cap, stmt);
+        match_capture(m, w->cap[PC_NAME], left);
+        match_end(m);
+      } while (kid_next(k, level + 2));
+    } while (kid_next(k, level + 1));
+  } while (kid_next(k, level));
+}
+
+/*
+ * Where the query cursor finishes a match whose optional `(block . (expression_statement
+ * (string) @doc)?)` did not match: where its attempt at the doc fails. That is on entering the
+ * block's first named child when it is no expression_statement (or the block's last child, when
+ * only anonymous ones come before), or the statement's last child; when the block (or the
+ * statement) has no children, on the next node entered after it, or while leaving the
+ * definition's parent (`before` the node entered next; null: at the end of the tree).
+ */
+static TSNode py_docless_done(const PythonWalker *w, Kids *k, int level, TSNode definition, TSNode block,
+                              bool *before) {
+  *before = false;
+  TSNode empty = block;
+  if (kid_first(k, level, block)) {
+    TSNode last;
+    do {
+      last = kid_node(k, level);
+      if (ts_node_symbol(last) == w->sym[PY_EXPR_STMT]) {
+        if (!kid_first(k, level + 1, last)) break;
+        TSNode child;
+        do child = kid_node(k, level + 1);
+        while (kid_next(k, level + 1));
+        return child;
+      }
+      if (ts_node_is_named(last)) return last;
+    } while (kid_next(k, level));
+    if (ts_node_symbol(last) != w->sym[PY_EXPR_STMT]) return last;
+    empty = last;
+  }
+  /* Nothing entered inside `empty`: the next node entered after it within the definition. */
+  for (TSNode n = empty;; n = ts_node_parent(n)) {
+    TSNode next = ts_node_next_sibling(n);
+    if (!ts_node_is_null(next)) return next;
+    if (ts_node_eq(n, definition) || ts_node_is_null(n)) break;
+  }
+  /* Else while leaving the definition's parent, before whatever is entered next. */
+  *before = true;
+  for (TSNode n = ts_node_parent(definition); !ts_node_is_null(n); n = ts_node_parent(n)) {
+    TSNode next = ts_node_next_sibling(n);
+    if (!ts_node_is_null(next)) return next;
+  }
+  return (TSNode){{0, 0, 0, 0}, NULL, NULL};
+}
+
+/*
+ * `(<definition> name: (identifier) @name body: (block . (expression_statement (string) @doc)?)) @def`
+ * on `node` (cursor levels 0-2).
+ */
+static void py_definition(const PythonWalker *w, Kids *k, TSNode node, Matches *m, uint32_t pattern, uint32_t cap) {
+  if (!kid_first(k, 0, node)) return;
+  do {
+    if (kid_field(k, 0) != w->field[PF_NAME]) continue;
+    TSNode name = kid_node(k, 0);
+    if (ts_node_symbol(name) != w->sym[PY_IDENTIFIER]) continue;
+    /* A body after the name: the rest of this cursor's siblings, on level 1 from the parent. */
+    if (!kid_first(k, 1, node)) continue;
+    bool after = false;
+    do {
+      TSNode body = kid_node(k, 1);
+      if (!after) {
+        after = ts_node_eq(body, name);
+        continue;
+      }
+      if (kid_field(k, 1) != w->field[PF_BODY] || ts_node_symbol(body) != w->sym[PY_BLOCK]) continue;
+      bool doc = false;
+      TSNode first = ts_node_named_child(body, 0);
+      if (!ts_node_is_null(first) && ts_node_symbol(first) == w->sym[PY_EXPR_STMT] && kid_first(k, 2, first)) {
+        do {
+          TSNode s = kid_node(k, 2);
+          if (ts_node_symbol(s) != w->sym[PY_STRING]) continue;
+          doc = true;
+          match_begin(m, pattern);
+          match_capture(m, cap, node);
+          match_capture(m, w->cap[PC_NAME], name);
+          match_capture(m, w->cap[PC_DOC], s);
+          match_end(m);
+        } while (kid_next(k, 2));
+      }
+      if (!doc) {
+        match_begin(m, pattern);
+        match_capture(m, cap, node);
+        match_capture(m, w->cap[PC_NAME], name);
+        bool before = false;
+        TSNode done = m->pending == NULL ? name : py_docless_done(w, k, 2, node, body, &before);
+        match_end_at(m, done, before);
+      }
+    } while (kid_next(k, 1));
+  } while (kid_next(k, 0));
+}
+
+/* A node on the walk's path from the root. */
+typedef struct {
+  TSNode node;
+  TSSymbol sym;
+  TSFieldId field; /* only for the nodes whose field a pattern checks */
+  bool has_object; /* an attribute: `object` holds its `object:` child, a named node */
+  TSNode object;
+} Frame;
+
+/* One match of a single-capture reference pattern, completing on the node entered (key). */
+static inline void py_ref(Matches *m, uint32_t pattern, uint32_t root_depth, uint32_t cap, TSNode node, uint32_t key) {
+  m->depth = root_depth;
+  match_begin(m, pattern);
+  match_capture(m, cap, node);
+  match_end_keyed(m, key);
+}
+
+/*
+ * The patterns whose last step is an identifier with its pattern's root at most three levels up
+ * (superclasses, decorators, calls, attributes, types), checked on entering the identifier at
+ * `path[d]`: no walk over the children of each call and attribute.
+ */
+static void py_identifier(const PythonWalker *w, const Frame *path, uint32_t d, Matches *m, uint32_t key) {
+  if (d == 0) return;
+  const TSSymbol *S = w->sym;
+  const TSFieldId *F = w->field;
+  const uint32_t *C = w->cap;
+  const Frame *x = &path[d], *p = &path[d - 1];
+  const Frame *g = d >= 2 ? &path[d - 2] : NULL;
+  const Frame *gg = d >= 3 ? &path[d - 3] : NULL;
+  TSSymbol ps = p->sym;
+  if (ps == S[PY_ARGUMENT_LIST]) {
+    /* (class_definition superclasses: (argument_list (identifier) @reference.inherit)) */
+    if (p->field == F[PF_SUPERCLASSES] && g != NULL && g->sym == S[PY_CLASS])
+      py_ref(m, PP_INHERIT, d - 2, C[PC_REF_INHERIT], x->node, key);
+  } else if (ps == S[PY_ATTRIBUTE]) {
+    if (x->field == F[PF_ATTRIBUTE]) {
+      /* (class_definition superclasses: (argument_list (attribute attribute: (identifier) @reference.inherit))) */
+      if (g != NULL && g->sym == S[PY_ARGUMENT_LIST] && g->field == F[PF_SUPERCLASSES] && gg != NULL &&
+          gg->sym == S[PY_CLASS])
+        py_ref(m, PP_INHERIT_ATTRIBUTE, d - 3, C[PC_REF_INHERIT], x->node, key);
+      /* (call function: (attribute object: (_) @ref.receiver attribute: (identifier) @reference.call)) */
+      if (p->field == F[PF_FUNCTION] && p->has_object && g != NULL && g->sym == S[PY_CALL]) {
+        m->depth = d - 2;
+        match_begin(m, PP_METHOD_CALL);
+        match_capture(m, C[PC_REF_RECEIVER], p->object);
+        match_capture(m, C[PC_REF_CALL], x->node);
+        match_end_keyed(m, key);
+      }
+    } else if (x->field == F[PF_OBJECT]) {
+      /* (attribute object: (identifier) @reference.type.component) */
+      py_ref(m, PP_TYPE_COMPONENT, d - 1, C[PC_REF_TYPE_COMPONENT], x->node, key);
+    }
+  } else if (ps == S[PY_DECORATOR]) {
+    py_ref(m, PP_DECORATOR, d - 1, C[PC_REF_CALL], x->node, key);
+  } else if (ps == S[PY_CALL]) {
+    if (x->field == F[PF_FUNCTION]) {
+      /* (decorator (call function: (identifier) @reference.call)), then (call function: (identifier) @reference.call) */
+      if (g != NULL && g->sym == S[PY_DECORATOR]) py_ref(m, PP_DECORATOR_CALL, d - 2, C[PC_REF_CALL], x->node, key);
+      py_ref(m, PP_CALL, d - 1, C[PC_REF_CALL], x->node, key);
+    }
+  } else if (ps == S[PY_TYPE]) {
+    py_ref(m, PP_TYPE, d - 1, C[PC_REF_TYPE], x->node, key);
+  } else if (ps == S[PY_GENERIC_TYPE]) {
+    py_ref(m, PP_GENERIC_TYPE, d - 1, C[PC_REF_TYPE], x->node, key);
+  }
+}
+
+/* Patterns rooted at one node (cursor levels 0-4); `parent`: its parent (null at the root). */
+static void py_node(const PythonWalker *w, Kids *k, TSNode node, TSNode parent, uint32_t depth, Matches *m) {
+  TSSymbol sym = ts_node_symbol(node);
+  m->depth = depth;
+  const TSSymbol *S = w->sym;
+  const TSFieldId *F = w->field;
+  const uint32_t *C = w->cap;
+  if (sym == S[PY_CLASS]) {
+    py_definition(w, k, node, m, PP_CLASS, C[PC_DEF_CLASS]);
+    if (!kid_first(k, 0, node)) return;
+    do {
+      TSFieldId f = kid_field(k, 0);
+      TSNode child = kid_node(k, 0);
+      TSSymbol cs = ts_node_symbol(child);
+      if (f == F[PF_BODY] && cs == S[PY_BLOCK]) {
+        py_assignments(w, k, 1, child, m, PP_FIELD, C[PC_DEF_FIELD]);
+      }
+    } while (kid_next(k, 0));
+  } else if (sym == S[PY_FUNCTION]) {
+    py_definition(w, k, node, m, PP_FUNCTION, C[PC_DEF_FUNCTION]);
+  } else if (sym == S[PY_TYPE_ALIAS]) {
+    if (!kid_first(k, 0, node)) return;
+    do {
+      TSNode left = kid_node(k, 0);
+      if (kid_field(k, 0) != F[PF_LEFT] || ts_node_symbol(left) != S[PY_TYPE] || !kid_first(k, 1, left)) continue;
+      do {
+        TSNode id = kid_node(k, 1);
+        if (ts_node_symbol(id) != S[PY_IDENTIFIER]) continue;
+        match_begin(m, PP_TYPE_ALIAS);
+        match_capture(m, C[PC_DEF_TYPE], node);
+        match_capture(m, C[PC_NAME], id);
+        match_end(m);
+      } while (kid_next(k, 1));
+    } while (kid_next(k, 0));
+  } else if (sym == S[PY_IF] || sym == S[PY_TRY]) {
+    if (ts_node_is_null(parent) || ts_node_symbol(parent) != S[PY_MODULE]) return;
+    bool is_if = sym == S[PY_IF];
+    m->depth = depth - 1; /* these patterns are rooted at the module */
+    /* (module (if_statement consequence: (block ...))) / (module (try_statement (block ...))) */
+    if (kid_first(k, 0, node)) {
+      do {
+        TSNode child = kid_node(k, 0);
+        if (ts_node_symbol(child) != S[PY_BLOCK] || (is_if && kid_field(k, 0) != F[PF_CONSEQUENCE])) continue;
+        py_assignments(w, k, 1, child, m, is_if ? PP_IF_CONSEQUENCE : PP_TRY_BODY, C[PC_DEF_CONSTANT]);
+      } while (kid_next(k, 0));
+    }
+    /* (module (if_statement alternative: (_ (block ...)))) / (module (try_statement (_ (block ...)))) */
+    if (kid_first(k, 0, node)) {
+      do {
+        TSNode clause = kid_node(k, 0);
+        if (!is_wildcard(clause) || (is_if && kid_field(k, 0) != F[PF_ALTERNATIVE]) || !kid_first(k, 1, clause))
+          continue;
+        do {
+          TSNode block = kid_node(k, 1);
+          if (ts_node_symbol(block) != S[PY_BLOCK]) continue;
+          py_assignments(w, k, 2, block, m, is_if ? PP_IF_ALTERNATIVE : PP_TRY_CLAUSE, C[PC_DEF_CONSTANT]);
+        } while (kid_next(k, 1));
+      } while (kid_next(k, 0));
+    }
+  } else if (sym == S[PY_IMPORT]) {
+    /* Children in order: the cursor finishes their matches in that order. */
+    if (!kid_first(k, 0, node)) return;
+    do {
+      TSNode name = kid_node(k, 0);
+      if (kid_field(k, 0) != F[PF_NAME]) continue;
+      TSSymbol ns = ts_node_symbol(name);
+      if (ns == S[PY_DOTTED_NAME]) {
+        match_begin(m, PP_IMPORT);
+        match_capture(m, C[PC_IMPORT], node);
+        match_capture(m, C[PC_IMPORT_SOURCE], name);
+        match_end(m);
+      } else if (ns == S[PY_ALIASED_IMPORT] && kid_first(k, 1, name)) {
+        do {
+          TSNode dotted = kid_node(k, 1);
+          if (kid_field(k, 1) == F[PF_NAME] && ts_node_symbol(dotted) == S[PY_DOTTED_NAME]) {
+            match_begin(m, PP_IMPORT_ALIASED);
+            match_capture(m, C[PC_IMPORT], node);
+            match_capture(m, C[PC_IMPORT_SOURCE], dotted);
+            match_end(m);
+          }
+        } while (kid_next(k, 1));
+      }
+    } while (kid_next(k, 0));
+  } else if (sym == S[PY_IMPORT_FROM]) {
+    if (!kid_first(k, 0, node)) return;
+    do {
+      TSNode child = kid_node(k, 0);
+      TSFieldId f = kid_field(k, 0);
+      TSSymbol cs = ts_node_symbol(child);
+      if (f == F[PF_MODULE_NAME] && is_wildcard(child)) {
+        match_begin(m, PP_IMPORT_FROM);
+        match_capture(m, C[PC_IMPORT], node);
+        match_capture(m, C[PC_IMPORT_SOURCE], child);
+        match_end(m);
+      }
+      if (f == F[PF_NAME] && cs == S[PY_DOTTED_NAME]) {
+        match_begin(m, PP_IMPORT_FROM_NAME);
+        match_capture(m, C[PC_IMPORT_NAME], child);
+        match_end(m);
+      }
+      if (f == F[PF_NAME] && cs == S[PY_ALIASED_IMPORT] && kid_first(k, 1, child)) {
+        do {
+          TSNode dotted = kid_node(k, 1);
+          if (kid_field(k, 1) == F[PF_NAME] && ts_node_symbol(dotted) == S[PY_DOTTED_NAME]) {
+            match_begin(m, PP_IMPORT_FROM_ALIASED);
+            match_capture(m, C[PC_IMPORT_NAME], dotted);
+            match_end(m);
+          }
+        } while (kid_next(k, 1));
+      }
+      if (cs == S[PY_WILDCARD_IMPORT]) {
+        match_begin(m, PP_IMPORT_FROM_WILDCARD);
+        match_capture(m, C[PC_IMPORT_NAME], child);
+        match_end(m);
+      }
+    } while (kid_next(k, 0));
+  }
+}
+
+/* The order of two walker matches: completion, then root depth, then pattern, then as found. */
+typedef struct {
+  uint32_t key, depth, pattern, index;
+} MatchOrder;
+
+static int match_order_cmp(const void *pa, const void *pb) {
+  const MatchOrder *a = pa, *b = pb;
+  if (a->key != b->key) return a->key < b->key ? -1 : 1;
+  if (a->depth != b->depth) return a->depth < b->depth ? -1 : 1;
+  if (a->pattern != b->pattern) return a->pattern < b->pattern ? -1 : 1;
+  return a->index < b->index ? -1 : a->index > b->index;
+}
+
+/* Puts the matches in the query cursor's order (by `keys` and `depths`); false when out of memory. */
+static bool matches_sort(Matches *m) {
+  size_t n = m->patterns.len;
+  if (n < 2) return true;
+  MatchOrder *order = malloc(n * sizeof *order);
+  Matches sorted;
+  matches_init(&sorted);
+  if (order == NULL) return false;
+  for (size_t i = 0; i < n; i++)
+    order[i] = (MatchOrder){m->keys.data[i], m->depths.data[i], m->patterns.data[i], (uint32_t)i};
+  qsort(order, n, sizeof *order, match_order_cmp);
+  for (size_t i = 0; i < n && sorted.ok; i++) {
+    uint32_t at = order[i].index;
+    sorted.ok = vec_push(&sorted.patterns, m->patterns.data[at]);
+    for (uint32_t c = m->cap_start.data[at]; sorted.ok && c < m->cap_start.data[at + 1]; c++) {
+      sorted.ok = vec_push(&sorted.ids, m->ids.data[c]) && vec_push(&sorted.starts, m->starts.data[c]) &&
+                  vec_push(&sorted.ends, m->ends.data[c]);
+    }
+    sorted.ok = sorted.ok && vec_push(&sorted.cap_start, (uint32_t)sorted.ids.len);
+  }
+  free(order);
+  if (!sorted.ok) {
+    matches_free(&sorted);
+    return false;
+  }
+  matches_free(m);
+  *m = sorted;
+  return true;
+}
+
+/*
+ * Walks the whole tree once: the tree query's matches into `tree`, the top-level query's (its
+ * pattern rooted at a child of the root) into `top`. Matches come out in the query cursor's
+ * order: the cursor finishes a match on entering the node of its last step, and orders the
+ * matches it finishes on one node by the depth of their root, then by pattern. The walk notes
+ * each match's completion node, numbers the nodes as it enters them, and sorts at the end.
+ * Patterns that end on an identifier near their root are checked on the identifier, against the
+ * path from the root (the walk's own frames); the others from their root node, looking down.
+ */
+static void python_walk(const PythonWalker *w, TSNode root, Matches *top, Matches *tree) {
+  Kids k;
+  for (int i = 0; i < WALK_LEVELS; i++) k.c[i] = ts_tree_cursor_new(root);
+  TSTreeCursor cursor = ts_tree_cursor_new(root);
+  TSNode none = {{0, 0, 0, 0}, NULL, NULL};
+  PendingTable pending = {NULL, 0, 0};
+  tree->pending = &pending;
+  Frame *path = NULL;
+  uint32_t path_cap = 0;
+  uint32_t depth = 0, entered = 0;
+  for (;;) {
+    TSNode node = ts_tree_cursor_current_node(&cursor);
+    if (depth == 1 && ts_node_symbol(node) == w->sym[PY_EXPR_STMT]) {
+      /* (expression_statement (assignment left: (identifier) @name) @definition.constant), depth <= 1 */
+      if (kid_first(&k, 0, node)) {
+        do {
+          TSNode assignment = kid_node(&k, 0);
+          if (ts_node_symbol(assignment) != w->sym[PY_ASSIGNMENT] || !kid_first(&k, 1, assignment)) continue;
+          do {
+            TSNode left = kid_node(&k, 1);
+            if (kid_field(&k, 1) != w->field[PF_LEFT] || ts_node_symbol(left) != w->sym[PY_IDENTIFIER]) continue;
+            match_begin(top, 0);
+            match_capture(top, w->top_constant, node);
+            match_capture(top, w->top_name, left);
+            match_end(top);
+          } while (kid_next(&k, 1));
+        } while (kid_next(&k, 0));
+      }
+    }
+    /* The path from the root, with the fields the identifier patterns check. */
+    if (depth >= path_cap) {
+      uint32_t cap = path_cap == 0 ? 64 : path_cap * 2;
+      Frame *grown = realloc(path, cap * sizeof(Frame));
+      if (grown == NULL) {
+        tree->ok = 0;
+        break;
+      }
+      path = grown;
+      path_cap = cap;
+    }
+    TSSymbol sym = ts_node_symbol(node);
+    Frame *parent = depth > 0 ? &path[depth - 1] : NULL;
+    bool under_field = parent != NULL && (parent->sym == w->sym[PY_CALL] || parent->sym == w->sym[PY_ATTRIBUTE]);
+    TSFieldId field = under_field || sym == w->sym[PY_ATTRIBUTE] || sym == w->sym[PY_ARGUMENT_LIST]
+                          ? ts_tree_cursor_current_field_id(&cursor)
+                          : 0;
+    path[depth] = (Frame){node, sym, field, false, none};
+    if (under_field && parent->sym == w->sym[PY_ATTRIBUTE] && field == w->field[PF_OBJECT] && is_wildcard(node)) {
+      parent->has_object = true;
+      parent->object = node;
+    }
+    if (sym == w->sym[PY_IDENTIFIER]) py_identifier(w, path, depth, tree, entered * 2 + 1);
+    /* Only the root can be a `module`, so only its children have it as parent. */
+    else py_node(w, &k, node, depth == 1 ? root : none, depth, tree);
+    /* The matches that complete on entering this node (or just before). */
+    if (pending.count > 0) {
+      for (uint32_t h = pending_hash(node.id, pending.cap); pending.slots[h].id != NULL; h = (h + 1) & (pending.cap - 1)) {
+        const Pending *p = &pending.slots[h];
+        if (p->id == node.id) tree->keys.data[p->match] = entered * 2 + (p->before ? 0 : 1);
+      }
+    }
+    entered++;
+    if (ts_tree_cursor_goto_first_child(&cursor)) {
+      depth++;
+      continue;
+    }
+    bool done = false;
+    while (!ts_tree_cursor_goto_next_sibling(&cursor)) {
+      if (!ts_tree_cursor_goto_parent(&cursor)) {
+        done = true;
+        break;
+      }
+      depth--;
+    }
+    if (done) break;
+  }
+  ts_tree_cursor_delete(&cursor);
+  for (int i = 0; i < WALK_LEVELS; i++) ts_tree_cursor_delete(&k.c[i]);
+  free(pending.slots);
+  free(path);
+  tree->pending = NULL;
+  if (tree->ok && !matches_sort(tree)) tree->ok = 0;
+}
+
 static napi_value create_runtime(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 3) {
-    napi_throw_type_error(env, NULL, "createRuntime(language, treeQuery, topLevelQuery)");
+    napi_throw_type_error(env, NULL, "createRuntime(language, treeQuery, topLevelQuery, walker?)");
     return NULL;
+  }
+  /* The tree walker asked for: a name, or none (undefined / null / ""). */
+  char walker[16] = "";
+  if (argc > 3) {
+    napi_valuetype walker_type;
+    CHECK(env, napi_typeof(env, argv[3], &walker_type));
+    if (walker_type == napi_string) {
+      size_t n = 0;
+      CHECK(env, napi_get_value_string_utf8(env, argv[3], walker, sizeof walker, &n));
+      if (n > 0 && strcmp(walker, "python") != 0) {
+        napi_throw_type_error(env, NULL, "unknown tree walker");
+        return NULL;
+      }
+    } else if (walker_type != napi_undefined && walker_type != napi_null) {
+      napi_throw_type_error(env, NULL, "walker must be a string");
+      return NULL;
+    }
   }
   napi_value lang = argv[0];
   napi_valuetype type;
@@ -227,6 +913,10 @@ static napi_value create_runtime(napi_env env, napi_callback_info info) {
       return NULL;
     }
   }
+  if (strcmp(walker, "python") == 0) {
+    /* NULL when a node type, field or capture does not resolve: the queries run instead. */
+    rt->python_walker = python_walker_new(language, rt->tree_query, rt->top_query);
+  }
   napi_value out;
   if (napi_create_external(env, rt, runtime_free, NULL, &out) != napi_ok) {
     runtime_free(env, rt, NULL);
@@ -269,6 +959,22 @@ static napi_value capture_names(napi_env env, napi_callback_info info) {
     napi_value s;
     CHECK(env, napi_create_string_utf8(env, name, len, &s));
     CHECK(env, napi_set_element(env, out, i, s));
+  }
+  return out;
+}
+
+/* The tree walker the runtime uses, or null when its queries run. */
+static napi_value walker_name(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Runtime *rt = argc < 1 ? NULL : runtime_arg(env, argv[0]);
+  if (rt == NULL) return NULL;
+  napi_value out;
+  if (rt->python_walker != NULL) {
+    CHECK(env, napi_create_string_utf8(env, "python", NAPI_AUTO_LENGTH, &out));
+  } else {
+    CHECK(env, napi_get_null(env, &out));
   }
   return out;
 }
@@ -361,10 +1067,42 @@ static uint32_t error_bytes(TSNode root) {
   }
 }
 
+/* The matches as a Uint32Array (layout at the top of the file); NULL after throwing. */
+static napi_value matches_to_array(napi_env env, Matches *mt) {
+  if (!mt->ok) {
+    napi_throw_error(env, NULL, "out of memory");
+    return NULL;
+  }
+  napi_value out = NULL;
+  size_t m = mt->patterns.len, c = mt->ids.len;
+  size_t total = 2 + m + (m + 1) + 3 * c;
+  void *raw = NULL;
+  napi_value buffer;
+  if (napi_create_arraybuffer(env, total * sizeof(uint32_t), &raw, &buffer) != napi_ok ||
+      napi_create_typedarray(env, napi_uint32_array, total, buffer, 0, &out) != napi_ok) {
+    throw_last(env, "napi_create_typedarray");
+    return NULL;
+  }
+  uint32_t *p = raw;
+  *p++ = (uint32_t)m;
+  *p++ = (uint32_t)c;
+  if (m > 0) memcpy(p, mt->patterns.data, m * sizeof(uint32_t));
+  p += m;
+  memcpy(p, mt->cap_start.data, (m + 1) * sizeof(uint32_t));
+  p += m + 1;
+  if (c > 0) {
+    memcpy(p, mt->ids.data, c * sizeof(uint32_t));
+    memcpy(p + c, mt->starts.data, c * sizeof(uint32_t));
+    memcpy(p + 2 * c, mt->ends.data, c * sizeof(uint32_t));
+  }
+  return out;
+}
+
 /* Runs one query over the tree; the result layout is described at the top of the file. */
 static napi_value run_query(napi_env env, Runtime *rt, TSQuery *query, TSNode root, uint32_t max_start_depth,
                             double deadline) {
-  Vec patterns = {0}, cap_start = {0}, ids = {0}, starts = {0}, ends = {0};
+  Matches mt;
+  matches_init(&mt);
   ts_query_cursor_set_max_start_depth(rt->cursor, max_start_depth);
   /*
    * The query cursor has its own quadratic case (deeply nested trees: 20,000 nested brackets take
@@ -381,50 +1119,18 @@ static napi_value run_query(napi_env env, Runtime *rt, TSQuery *query, TSNode ro
   }
   ts_query_cursor_exec(rt->cursor, query, root);
   TSQueryMatch match;
-  int ok = vec_push(&cap_start, 0);
-  while (ok && ts_query_cursor_next_match(rt->cursor, &match)) {
-    ok = vec_push(&patterns, match.pattern_index);
-    for (uint16_t i = 0; ok && i < match.capture_count; i++) {
-      const TSQueryCapture *capture = &match.captures[i];
-      ok = vec_push(&ids, capture->index) && vec_push(&starts, ts_node_start_byte(capture->node) / 2) &&
-           vec_push(&ends, ts_node_end_byte(capture->node) / 2);
-    }
-    ok = ok && vec_push(&cap_start, (uint32_t)ids.len);
+  while (mt.ok && ts_query_cursor_next_match(rt->cursor, &match)) {
+    match_begin(&mt, match.pattern_index);
+    for (uint16_t i = 0; i < match.capture_count; i++) match_capture(&mt, match.captures[i].index, match.captures[i].node);
+    match_end(&mt);
   }
   napi_value out = NULL;
-  if (ok && deadline > 0 && now_ns() > deadline) {
+  if (mt.ok && deadline > 0 && now_ns() > deadline) {
     napi_throw_error(env, "PARSE_TIMEOUT", "running the tags queries took past the deadline");
-  } else if (ok) {
-    size_t m = patterns.len, c = ids.len;
-    size_t total = 2 + m + (m + 1) + 3 * c;
-    void *raw = NULL;
-    napi_value buffer;
-    if (napi_create_arraybuffer(env, total * sizeof(uint32_t), &raw, &buffer) == napi_ok &&
-        napi_create_typedarray(env, napi_uint32_array, total, buffer, 0, &out) == napi_ok) {
-      uint32_t *p = raw;
-      *p++ = (uint32_t)m;
-      *p++ = (uint32_t)c;
-      if (m > 0) memcpy(p, patterns.data, m * sizeof(uint32_t));
-      p += m;
-      memcpy(p, cap_start.data, (m + 1) * sizeof(uint32_t));
-      p += m + 1;
-      if (c > 0) {
-        memcpy(p, ids.data, c * sizeof(uint32_t));
-        memcpy(p + c, starts.data, c * sizeof(uint32_t));
-        memcpy(p + 2 * c, ends.data, c * sizeof(uint32_t));
-      }
-    } else {
-      out = NULL;
-      throw_last(env, "napi_create_typedarray");
-    }
   } else {
-    napi_throw_error(env, NULL, "out of memory");
+    out = matches_to_array(env, &mt);
   }
-  vec_free(&patterns);
-  vec_free(&cap_start);
-  vec_free(&ids);
-  vec_free(&starts);
-  vec_free(&ends);
+  matches_free(&mt);
   return out;
 }
 
@@ -461,20 +1167,37 @@ static napi_value extract(napi_env env, napi_callback_info info) {
   double parse_ms = (now_ns() - t0) / 1e6;
   TSNode root = ts_tree_root_node(tree);
   napi_value top = NULL, whole = NULL, flag, ms, out;
-  if (rt->top_query != NULL) {
-    top = run_query(env, rt, rt->top_query, root, 1, deadline);
-    if (top == NULL) {
+  if (rt->python_walker != NULL) {
+    Matches top_matches, tree_matches;
+    matches_init(&top_matches);
+    matches_init(&tree_matches);
+    python_walk(rt->python_walker, root, &top_matches, &tree_matches);
+    ts_tree_delete(tree);
+    if (deadline > 0 && now_ns() > deadline) {
+      napi_throw_error(env, "PARSE_TIMEOUT", "walking the tree took past the deadline");
+    } else {
+      top = matches_to_array(env, &top_matches);
+      whole = top == NULL ? NULL : matches_to_array(env, &tree_matches);
+    }
+    matches_free(&top_matches);
+    matches_free(&tree_matches);
+    if (whole == NULL) return NULL;
+  } else {
+    if (rt->top_query != NULL) {
+      top = run_query(env, rt, rt->top_query, root, 1, deadline);
+      if (top == NULL) {
+        ts_tree_delete(tree);
+        return NULL;
+      }
+    } else if (napi_get_null(env, &top) != napi_ok) {
       ts_tree_delete(tree);
+      throw_last(env, "napi_get_null");
       return NULL;
     }
-  } else if (napi_get_null(env, &top) != napi_ok) {
+    whole = run_query(env, rt, rt->tree_query, root, UINT32_MAX, deadline);
     ts_tree_delete(tree);
-    throw_last(env, "napi_get_null");
-    return NULL;
+    if (whole == NULL) return NULL;
   }
-  whole = run_query(env, rt, rt->tree_query, root, UINT32_MAX, deadline);
-  ts_tree_delete(tree);
-  if (whole == NULL) return NULL;
   CHECK(env, napi_get_boolean(env, used_original, &flag));
   CHECK(env, napi_create_double(env, parse_ms, &ms));
   CHECK(env, napi_create_array_with_length(env, 4, &out));
@@ -506,6 +1229,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"createRuntime", NULL, create_runtime, NULL, NULL, NULL, napi_enumerable, NULL},
       {"captureNames", NULL, capture_names, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"walker", NULL, walker_name, NULL, NULL, NULL, napi_enumerable, NULL},
       {"extract", NULL, extract, NULL, NULL, NULL, napi_enumerable, NULL},
       {"parse", NULL, parse_only, NULL, NULL, NULL, napi_enumerable, NULL},
   };

@@ -11,7 +11,14 @@ import { type LanguageRules, rulesFor } from './language-rules.js';
 import { loadGrammar } from './languages.js';
 import { createLineIndex } from './line-index.js';
 import { macroBodyTrees, mayHaveItemMacros } from './macro-bodies.js';
-import { createNativeRuntime, isNativeParseTimeout, type NativeRuntime, nativeExtract } from './native.js';
+import {
+  createNativeRuntime,
+  isNativeParseTimeout,
+  type NativeRuntime,
+  nativeExtract,
+  type TreeWalker,
+  treeWalkEnabled,
+} from './native.js';
 import { tagsQuerySources } from './queries/index.js';
 import {
   type CaptureQueries,
@@ -59,7 +66,15 @@ export interface ExtractorOptions {
    * workers set one: a parse past it is cancelled and `extractFile` throws `ParseTimeoutError`.
    */
   parseTimeoutMs?: number;
+  /**
+   * Let the native extractor use a language's tree walk instead of its tags queries, where one
+   * exists (Python). Default: on, unless CODEINDEX_TREE_WALK is 0 / off / false.
+   */
+  treeWalk?: boolean;
 }
+
+/** Languages whose queries the native extractor can replace with a tree walk (same matches). */
+const TREE_WALKERS: Partial<Record<CodeLanguageId, TreeWalker>> = { python: 'python' };
 
 /** A file whose parse ran past the extractor's `parseTimeoutMs`. */
 export class ParseTimeoutError extends Error {
@@ -282,6 +297,7 @@ function extractWith(
  */
 export function createExtractor(options: ExtractorOptions = {}): Extractor {
   const useNative = options.native ?? true;
+  const treeWalk = options.treeWalk ?? treeWalkEnabled();
   const parseTimeoutMs = Math.max(0, options.parseTimeoutMs ?? 0);
   const runtimes = new Map<CodeLanguageId, LanguageRuntime>();
   const runtimeFor = (language: CodeLanguageId): LanguageRuntime => {
@@ -313,7 +329,10 @@ export function createExtractor(options: ExtractorOptions = {}): Extractor {
         }
         return js;
       };
-      const native = useNative ? createNativeRuntime(grammar, sources.tree, sources.topLevel) : null;
+      const walker = treeWalk ? TREE_WALKERS[language] : undefined;
+      const native = useNative
+        ? createNativeRuntime(grammar, sources.tree, sources.topLevel, walker ?? null)
+        : null;
       // Without the native extractor every file needs them: compiled now, so problems surface here.
       if (native === null) buildJs();
       runtime = {

@@ -8,6 +8,12 @@
  * It is optional: when the addon is missing (no compiler at install time) or
  * `CODEINDEX_NATIVE=0`, the extractor uses node-tree-sitter (`./query-runner.ts`), which
  * extracts exactly the same (a test compares the two on every language).
+ *
+ * For Python the addon can skip the query engine: a hand-written walk over the tree (one
+ * TSTreeCursor pass) emits the same matches as the tags queries, with the same pattern indices and
+ * capture ids, at a fraction of the query cursor's cost per node. The queries stay the reference:
+ * test/indexer/tree-walk.test.ts checks that both give the same matches and the same extraction
+ * on the fixtures and on Django. `CODEINDEX_TREE_WALK=0` (or off / false) turns walkers off.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -20,8 +26,14 @@ import type { RawMatches } from './query-runner.js';
 export type NativeHandle = { readonly __nativeRuntime: unique symbol };
 
 interface NativeBinding {
-  createRuntime(language: Parser.Language, treeQuery: string, topLevelQuery: string): NativeHandle;
+  createRuntime(
+    language: Parser.Language,
+    treeQuery: string,
+    topLevelQuery: string,
+    walker?: TreeWalker | null,
+  ): NativeHandle;
   captureNames(runtime: NativeHandle, which: 0 | 1): string[];
+  walker(runtime: NativeHandle): TreeWalker | null;
   extract(
     runtime: NativeHandle,
     text: string,
@@ -94,27 +106,46 @@ export function nativeStatus(): NativeStatus {
   return { ...status };
 }
 
+/** Languages whose tags queries have a hand-written tree walk in the addon. */
+export type TreeWalker = 'python';
+
+/** Off when CODEINDEX_TREE_WALK is 0 / false / off: every language runs its queries. */
+export function treeWalkEnabled(): boolean {
+  const value = (process.env.CODEINDEX_TREE_WALK ?? '').trim().toLowerCase();
+  return !(value === '0' || value === 'false' || value === 'off');
+}
+
 /** One language's native runtime and the capture names of its two queries, by capture id. */
 export interface NativeRuntime {
   handle: NativeHandle;
   treeNames: readonly string[];
   topNames: readonly string[];
+  /** The tree walker that stands in for the queries, or null when the queries run. */
+  walker: TreeWalker | null;
 }
 
 /**
  * Compiles the language's queries in the addon. Null when the addon is not loaded or refuses the
  * queries (a query with predicates, which it does not evaluate): the JS path is used instead.
+ * With `walker`, matches come from that tree walk instead of the queries, when the walker's node
+ * types, fields and capture names all resolve (else the queries run; see `NativeRuntime.walker`).
  */
 export function createNativeRuntime(
   language: Parser.Language,
   treeQuery: string,
   topLevelQuery: string,
+  walker: TreeWalker | null = null,
 ): NativeRuntime | null {
   const api = loadNative();
   if (api === null) return null;
   try {
-    const handle = api.createRuntime(language, treeQuery, topLevelQuery);
-    return { handle, treeNames: api.captureNames(handle, 0), topNames: api.captureNames(handle, 1) };
+    const handle = api.createRuntime(language, treeQuery, topLevelQuery, walker);
+    return {
+      handle,
+      treeNames: api.captureNames(handle, 0),
+      topNames: api.captureNames(handle, 1),
+      walker: api.walker(handle),
+    };
   } catch {
     return null;
   }

@@ -1,0 +1,66 @@
+/**
+ * The Python tree walk against the tags queries it replaces: CPU time of extracting every `.py`
+ * file of a directory (default: the Django corpus of the bench cache) with the walk on and off,
+ * in one process, alternating, `reps` times each (median), and the extractor's own stage timings
+ * (parse, tags queries or walk, rest of the extraction) for the query share of the parse.
+ *
+ *   npx tsc -p tsconfig.json && node dist/bench/tree-walk.js [dir] [reps]
+ */
+import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ExtractTimings } from '../src/indexer/extractor.js';
+import { createExtractor } from '../src/indexer/index.js';
+import { nativeStatus } from '../src/indexer/native.js';
+import { CACHE } from './corpora.js';
+import { median, round } from './lib/stats.js';
+
+function pyFiles(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    const st = lstatSync(p);
+    if (st.isDirectory()) pyFiles(p, out);
+    else if (st.isFile() && name.endsWith('.py')) out.push(p);
+  }
+  return out;
+}
+
+const dir = process.argv[2] ?? join(CACHE, 'django', 'usr/lib/python3/dist-packages/django');
+const reps = Number(process.argv[3] ?? 3);
+if (!nativeStatus().loaded) throw new Error(`native extractor not loaded: ${nativeStatus().reason}`);
+const texts = pyFiles(dir).map((f) => readFileSync(f, 'utf8'));
+const extractors = {
+  walk: createExtractor({ treeWalk: true }),
+  queries: createExtractor({ treeWalk: false }),
+};
+// Warm-up: grammars, queries and JIT, once each.
+for (const e of Object.values(extractors)) for (const t of texts.slice(0, 50)) e.extractFile(t, 'python');
+
+type Run = { cpuMs: number; parse: number; query: number; rest: number };
+const runs: Record<keyof typeof extractors, Run[]> = { walk: [], queries: [] };
+for (let r = 0; r < reps; r++) {
+  for (const mode of r % 2 === 0 ? (['queries', 'walk'] as const) : (['walk', 'queries'] as const)) {
+    const timings: ExtractTimings = { parse: 0, query: 0, rest: 0 };
+    const cpu0 = process.cpuUsage();
+    for (const t of texts) extractors[mode].extractFile(t, 'python', timings);
+    const cpu = process.cpuUsage(cpu0);
+    runs[mode].push({ cpuMs: (cpu.user + cpu.system) / 1000, ...timings });
+  }
+}
+const summary = Object.fromEntries(
+  Object.entries(runs).map(([mode, rs]) => {
+    const parse = median(rs.map((x) => x.parse));
+    const query = median(rs.map((x) => x.query));
+    return [
+      mode,
+      {
+        cpuMs: round(median(rs.map((x) => x.cpuMs)), 0),
+        cpuRuns: rs.map((x) => round(x.cpuMs, 0)),
+        parseMs: round(parse, 0),
+        queryMs: round(query, 0),
+        restMs: round(median(rs.map((x) => x.rest)), 0),
+        queryVsParse: round(query / parse, 3),
+      },
+    ];
+  }),
+);
+console.log(JSON.stringify({ dir, files: texts.length, reps, ...summary }, null, 2));
