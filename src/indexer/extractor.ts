@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * The pure extractor: source text in, symbols/refs/imports/chunks out. One parse and one pass of
  * each tags query per file (see `./raw-captures.ts`); everything else is arithmetic on offsets and
@@ -73,8 +74,26 @@ export interface ExtractorOptions {
   treeWalk?: boolean;
 }
 
-/** Languages whose queries the native extractor can replace with a tree walk (same matches). */
-const TREE_WALKERS: Partial<Record<CodeLanguageId, TreeWalker>> = { python: 'python' };
+/**
+ * Languages whose queries the native extractor can replace with a tree walk (same matches), with
+ * the SHA-256 of the queries each walk mirrors (tree query, NUL, top-level query). A walk is
+ * written against one text of its queries: when they change, the queries run until the walk is
+ * updated and the fingerprint with it (test/indexer/tree-walk.test.ts fails meanwhile).
+ */
+const TREE_WALKERS: Partial<Record<CodeLanguageId, { walker: TreeWalker; queries: string }>> = {
+  python: { walker: 'python', queries: '3023bcb1b7fe4784944b9079f079bafd1b3e2bf733bbe56c152b2930d55d355e' },
+};
+
+/** The tree walk that may stand in for a language's queries, or null (queries run). */
+export function treeWalkerFor(
+  language: CodeLanguageId,
+  sources: { tree: string; topLevel: string },
+): TreeWalker | null {
+  const w = TREE_WALKERS[language];
+  if (w === undefined) return null;
+  const sha = createHash('sha256').update(sources.tree).update('\0').update(sources.topLevel).digest('hex');
+  return sha === w.queries ? w.walker : null;
+}
 
 /** A file whose parse ran past the extractor's `parseTimeoutMs`. */
 export class ParseTimeoutError extends Error {
@@ -329,7 +348,7 @@ export function createExtractor(options: ExtractorOptions = {}): Extractor {
         }
         return js;
       };
-      const walker = treeWalk ? TREE_WALKERS[language] : undefined;
+      const walker = treeWalk ? treeWalkerFor(language, sources) : null;
       const native = useNative
         ? createNativeRuntime(grammar, sources.tree, sources.topLevel, walker ?? null)
         : null;

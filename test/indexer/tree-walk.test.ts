@@ -7,9 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { treeWalkerFor } from '../../src/indexer/extractor.js';
 import { createExtractor, loadGrammar, tagsQuerySources } from '../../src/indexer/index.js';
 import {
   createNativeRuntime,
@@ -24,6 +25,17 @@ const FIXTURE_ROOT = fileURLToPath(new URL('../../../test/fixtures/', import.met
 const CACHE =
   process.env.CODEINDEX_BENCH_CACHE || fileURLToPath(new URL('../../../.bench-cache/', import.meta.url));
 const DJANGO = join(CACHE, 'django');
+/**
+ * Real Python present wherever npm is: the gyp build tool bundled with npm's node-gyp (about 30
+ * modules). Checked on every run, also where the bench cache is empty (CI).
+ */
+function bundledGyp(): string[] {
+  const candidates = [
+    join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'gyp'),
+    fileURLToPath(new URL('../../../node_modules/node-gyp/gyp/', import.meta.url)),
+  ];
+  return candidates.filter((d) => existsSync(d)).slice(0, 1);
+}
 const DEB = join(CACHE, 'deb');
 
 const NO_ADDON = nativeStatus().loaded ? false : `native extractor not loaded: ${nativeStatus().reason}`;
@@ -298,6 +310,17 @@ describe('python tree walk', () => {
     }
   });
 
+  it('the extractor uses the walk only for the exact queries it mirrors', () => {
+    assert.equal(treeWalkerFor('python', sources), 'python');
+    // One character changed in a pattern: the queries run until the walk and its fingerprint are updated.
+    assert.equal(
+      treeWalkerFor('python', { ...sources, tree: sources.tree.replace('@name', '@name ') }),
+      null,
+    );
+    assert.equal(treeWalkerFor('python', { ...sources, topLevel: `${sources.topLevel}\n` }), null);
+    assert.equal(treeWalkerFor('go', tagsQuerySources('go')), null);
+  });
+
   it('has no walker when the queries are not the ones it mirrors', { skip: NO_ADDON }, () => {
     const other = createNativeRuntime(grammar, '(identifier) @name', sources.topLevel, 'python');
     assert.equal(other?.walker, null);
@@ -330,6 +353,7 @@ describe('python tree walk', () => {
   });
 
   for (const [name, dirs] of [
+    ["npm's bundled gyp", bundledGyp()],
     ['Django 3.2', existsSync(DJANGO) ? [DJANGO] : []],
     ['Debian Python packages', debPackages()],
   ] as const) {
