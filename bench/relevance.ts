@@ -15,7 +15,7 @@ import { loadConfig } from '../src/config/load.js';
 import { indexDbPath } from '../src/config/paths.js';
 import { scanRepository } from '../src/discovery/index.js';
 import { createEmbeddingProvider } from '../src/embeddings/provider.js';
-import { createExtractor, detectLanguage } from '../src/indexer/index.js';
+import { createExtractor, detectLanguage, type Extractor } from '../src/indexer/index.js';
 import {
   createCodeSearch,
   embeddingModel,
@@ -24,7 +24,7 @@ import {
 } from '../src/mcp/code-search.js';
 import { splitIdentifier } from '../src/store/identifiers.js';
 import { openIndexStore } from '../src/store/index.js';
-import type { FileWrite } from '../src/store/types.js';
+import type { FileWrite, IndexStore } from '../src/store/types.js';
 import { CACHE, type CorpusSource, ensureSource, REPO_ROOT } from './corpora.js';
 import { round } from './lib/stats.js';
 import { VectorCache } from './lib/vector-cache.js';
@@ -142,6 +142,39 @@ export function wholeFileBm25(docs: readonly { path: string; text: string }[]) {
   };
 }
 
+/**
+ * Scans `root`, extracts every supported file in this process and writes them in one batch (no
+ * queue: the benches that use it measure ranking, not indexing). Returns each file's text and the
+ * number of chunks written.
+ */
+export async function indexInProcess(
+  root: string,
+  store: IndexStore,
+  extractor: Extractor,
+  maxFileBytes: number,
+): Promise<{ docs: { path: string; text: string }[]; chunks: number }> {
+  const scan = await scanRepository(root, { isSupported: (p) => detectLanguage(p) !== null, maxFileBytes });
+  const docs: { path: string; text: string }[] = [];
+  const writes: FileWrite[] = [];
+  for (const f of scan.files) {
+    const language = detectLanguage(f.path);
+    if (language === null) continue;
+    const text = readFileSync(join(root, f.path), 'utf8');
+    docs.push({ path: f.path, text });
+    writes.push({
+      path: f.path,
+      language,
+      size: f.size,
+      mtimeMs: f.mtimeMs,
+      sha256: null,
+      status: 'indexed',
+      extraction: extractor.extractFile(text, language),
+    });
+  }
+  await store.writeBatch(root, writes);
+  return { docs, chunks: writes.reduce((a, w) => a + (w.extraction?.chunks.length ?? 0), 0) };
+}
+
 /** Indexes a set's corpus into a fresh store and answers its questions in every mode. */
 export async function runRelevanceSet(
   set: RelevanceSet,
@@ -157,29 +190,7 @@ export async function runRelevanceSet(
     const cfg = loadConfig({}, { ...process.env, ...env });
     const store = openIndexStore(indexDbPath(cfg));
     const extractor = createExtractor();
-    const scan = await scanRepository(set.root, {
-      isSupported: (p) => detectLanguage(p) !== null,
-      maxFileBytes: cfg.maxFileBytes,
-    });
-    const docs: { path: string; text: string }[] = [];
-    const writes: FileWrite[] = [];
-    for (const f of scan.files) {
-      const language = detectLanguage(f.path);
-      if (language === null) continue;
-      const text = readFileSync(join(set.root, f.path), 'utf8');
-      docs.push({ path: f.path, text });
-      writes.push({
-        path: f.path,
-        language,
-        size: f.size,
-        mtimeMs: f.mtimeMs,
-        sha256: null,
-        status: 'indexed',
-        extraction: extractor.extractFile(text, language),
-      });
-    }
-    await store.writeBatch(set.root, writes);
-    const chunks = writes.reduce((a, w) => a + (w.extraction?.chunks.length ?? 0), 0);
+    const { docs, chunks } = await indexInProcess(set.root, store, extractor, cfg.maxFileBytes);
     if (semantic) {
       const model = embeddingModel(cfg);
       const provider = createEmbeddingProvider({ provider: 'local', model });

@@ -6,15 +6,13 @@
  * libraries' own documentation and entry points (the classes and modules a user of the library
  * meets first), not from any map's output.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { scanRepository } from '../src/discovery/index.js';
-import { createExtractor, detectLanguage } from '../src/indexer/index.js';
+import { createExtractor } from '../src/indexer/index.js';
 import { buildRepoMap } from '../src/mcp/repo-map.js';
 import { openIndexStore } from '../src/store/index.js';
-import type { FileWrite } from '../src/store/types.js';
-import { loadSets } from './relevance.js';
+import { indexInProcess, loadSets } from './relevance.js';
 
 /** The modules a user of each library meets first, relative to the set's root. */
 export const CORE_FILES: Record<string, readonly string[]> = {
@@ -82,26 +80,7 @@ export async function runRepoMap(budgets: readonly number[], only?: string): Pro
     try {
       const store = openIndexStore(join(home, 'index.db'));
       const extractor = createExtractor();
-      const scan = await scanRepository(set.root, {
-        isSupported: (p) => detectLanguage(p) !== null,
-        maxFileBytes: 1_000_000,
-      });
-      const writes: FileWrite[] = [];
-      for (const f of scan.files) {
-        const language = detectLanguage(f.path);
-        if (language === null) continue;
-        const text = readFileSync(join(set.root, f.path), 'utf8');
-        writes.push({
-          path: f.path,
-          language,
-          size: f.size,
-          mtimeMs: f.mtimeMs,
-          sha256: null,
-          status: 'indexed',
-          extraction: extractor.extractFile(text, language),
-        });
-      }
-      await store.writeBatch(set.root, writes);
+      await indexInProcess(set.root, store, extractor, 1_000_000);
       const data = await store.graphData(set.root);
       // As the tool does: paths relative to the root.
       for (const f of data.files)
