@@ -6,23 +6,14 @@
  *
  *   npx tsc -p tsconfig.json && node dist/bench/tree-walk.js [dir] [reps]
  */
-import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExtractTimings } from '../src/indexer/extractor.js';
 import { createExtractor } from '../src/indexer/index.js';
 import { nativeStatus } from '../src/indexer/native.js';
 import { CACHE } from './corpora.js';
+import { pyFiles } from './lib/py-files.js';
 import { median, round } from './lib/stats.js';
-
-function pyFiles(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    const st = lstatSync(p);
-    if (st.isDirectory()) pyFiles(p, out);
-    else if (st.isFile() && name.endsWith('.py')) out.push(p);
-  }
-  return out;
-}
 
 const dir = process.argv[2] ?? join(CACHE, 'django', 'usr/lib/python3/dist-packages/django');
 const reps = Number(process.argv[3] ?? 3);

@@ -6,10 +6,11 @@
  * the bench cache.
  */
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { pyFiles } from '../../bench/lib/py-files.js';
 import { treeWalkerFor } from '../../src/indexer/extractor.js';
 import { createExtractor, loadGrammar, tagsQuerySources } from '../../src/indexer/index.js';
 import {
@@ -39,16 +40,6 @@ function bundledGyp(): string[] {
 const DEB = join(CACHE, 'deb');
 
 const NO_ADDON = nativeStatus().loaded ? false : `native extractor not loaded: ${nativeStatus().reason}`;
-
-function pyFiles(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    const st = lstatSync(p);
-    if (st.isDirectory()) pyFiles(p, out);
-    else if (st.isFile() && name.endsWith('.py')) out.push(p);
-  }
-  return out;
-}
 
 function debPackages(): string[] {
   if (!existsSync(DEB)) return [];
