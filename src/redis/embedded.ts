@@ -70,6 +70,12 @@ function ensureGuard(
   log: Logger,
 ): void {
   if (guardRunning(p.guardPidFile)) return;
+  let serverPid = '';
+  try {
+    serverPid = readFileSync(p.pidFile, 'utf8').trim();
+  } catch {
+    // A server without a pid file (started by hand): the guard then stops it only through its socket.
+  }
   try {
     const main = fileURLToPath(new URL('./guard-main.js', import.meta.url));
     const child = spawn(
@@ -80,7 +86,8 @@ function ensureGuard(
         p.dir,
         String(idleSeconds * 1000),
         p.guardPidFile,
-        ...(checkMs ? [String(checkMs)] : []),
+        checkMs ? String(checkMs) : '-',
+        ...(/^\d+$/.test(serverPid) ? [serverPid] : []),
       ],
       {
         detached: true,

@@ -15,6 +15,11 @@ export interface RedisGuardOptions {
   idleMs: number;
   /** How often to look; default: a fifth of `idleMs`, between 0.25 s and 5 s. */
   checkMs?: number;
+  /**
+   * The server's pid, when known: if the directory is already gone by the time the guard connects
+   * (the socket with it), the guard cannot reach the server and stops it by pid instead.
+   */
+  serverPid?: number;
 }
 
 /** Why the guard stopped the server, or why it ended without doing so. */
@@ -69,6 +74,13 @@ export async function guardRedis(opts: RedisGuardOptions): Promise<GuardOutcome>
     await r.client('SETNAME', GUARD_CLIENT_NAME);
   } catch {
     r.disconnect();
+    // No connection: either the server is gone, or its directory (and socket) went before we
+    // connected, which must still stop it.
+    const removed = dirIno === null || inode(opts.dir) !== dirIno || inode(opts.socket) === null;
+    if (removed && opts.serverPid && isRedisServer(opts.serverPid)) {
+      await stopPid(opts.serverPid);
+      return 'directory-removed';
+    }
     return 'server-gone';
   }
   let lastConnections = -1;
@@ -119,17 +131,51 @@ async function shutdown(r: Redis, nosave: boolean): Promise<void> {
     // SHUTDOWN closes the connection before replying: an error here is the usual success.
   }
   if (pid === null) return;
-  for (let i = 0; i < 50; i++) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
+  if (await exited(pid, 5000)) return;
+  await stopPid(pid);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function exited(pid: number, ms: number): Promise<boolean> {
+  for (let waited = 0; waited < ms; waited += 100) {
+    if (!alive(pid)) return true;
     await sleep(100);
   }
+  return !alive(pid);
+}
+
+/** SIGTERM, then SIGKILL if it is still there after 5 s. */
+async function stopPid(pid: number): Promise<void> {
   try {
     process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  if (await exited(pid, 5000)) return;
+  try {
+    process.kill(pid, 'SIGKILL');
   } catch {}
+}
+
+/**
+ * True when `pid` runs and is a redis-server (where /proc tells; elsewhere running is enough), so
+ * a pid reused by another process after the server exited is never signalled.
+ */
+function isRedisServer(pid: number): boolean {
+  if (!alive(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('redis-server');
+  } catch {
+    return !existsSync('/proc/self');
+  }
 }
 
 /** True when a guard process recorded in `pidFile` is still running. */

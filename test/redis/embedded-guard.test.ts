@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { after, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { createLogger } from '../../src/log.js';
 import { embeddedRedisPaths, startEmbeddedRedis, stopEmbeddedRedis } from '../../src/redis/embedded.js';
+import { guardRedis } from '../../src/redis/guard.js';
 import { waitFor } from '../helpers/wait.js';
 
 const log = createLogger('test', 'silent');
@@ -70,6 +72,35 @@ describe('private redis-server guard', () => {
     await waitFor('the server to stop after its directory went', () => !alive(server), 20_000);
     await waitFor('the guard to exit', () => !alive(guard), 10_000);
     client.disconnect();
+  });
+
+  test('a guard that starts after the directory went stops the server by its pid', async () => {
+    const home = newHome();
+    await startEmbeddedRedis(home, log, { idleSeconds: 0, guardCheckMs: 200 });
+    const { server, guard } = await pids(home);
+    // Take the spawned guard away, so the one below is the only one, and remove the directory
+    // before it connects (what happens when the directory goes while a guard is starting).
+    process.kill(guard, 'SIGKILL');
+    await waitFor('the spawned guard to die', () => !alive(guard), 10_000);
+    const p = embeddedRedisPaths(home);
+    rmSync(home, { recursive: true, force: true });
+    const outcome = await guardRedis({ socket: p.socket, dir: p.dir, idleMs: 0, serverPid: server });
+    assert.equal(outcome, 'directory-removed');
+    await waitFor('the server to stop', () => !alive(server), 10_000);
+  });
+
+  test('the pid fallback never signals a process that is not a redis-server', async () => {
+    const home = newHome();
+    const p = embeddedRedisPaths(home);
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+    try {
+      assert.ok(other.pid);
+      const outcome = await guardRedis({ socket: p.socket, dir: p.dir, idleMs: 0, serverPid: other.pid });
+      assert.equal(outcome, 'server-gone');
+      assert.ok(alive(other.pid), 'a process that is not redis-server was signalled');
+    } finally {
+      other.kill('SIGKILL');
+    }
   });
 
   test('with no client for the idle time the server stops; a connected client keeps it up', async () => {
