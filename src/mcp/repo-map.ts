@@ -1,5 +1,6 @@
 import { classifyPath } from '../indexer/path-class.js';
 import type { GraphData } from '../store/types.js';
+import { createModuleResolver } from './module-resolve.js';
 
 /**
  * Repository map: the most important files and definitions within a token budget.
@@ -41,27 +42,50 @@ export function estimateTokens(s: string): number {
   return Math.ceil(s.length / 4);
 }
 
-/** Weighted, personalised PageRank by power iteration. */
+/**
+ * Weighted, personalised PageRank by power iteration. With `groups` (a group per node, e.g. its
+ * language family, when no edge crosses groups) the rank of a node without out-edges goes back to
+ * its own group (by the personalisation within the group), so each group keeps the share of the
+ * personalisation mass it starts with. Without that, a group whose files mostly point nowhere
+ * (uses that resolve to nothing) hands its rank to the others: in a JavaScript package with Lua
+ * scripts, the scripts' include helpers held three quarters of the mass for a quarter of the files.
+ */
 export function pageRank(
   n: number,
   edges: Map<number, Map<number, number>>,
   personalization: Float64Array | null,
   damping = 0.85,
   iterations = 40,
+  groups: Int32Array | null = null,
 ): Float64Array {
   const p = personalization ?? new Float64Array(n).fill(1 / Math.max(1, n));
   let rank = Float64Array.from(p);
   const outWeight = new Float64Array(n);
   for (const [from, tos] of edges) for (const w of tos.values()) outWeight[from]! += w;
+  const groupCount = groups === null ? 1 : groups.reduce((m, g) => Math.max(m, g + 1), 1);
+  const groupOf = (i: number) => (groups === null ? 0 : groups[i]!);
+  const groupMass = new Float64Array(groupCount);
+  for (let i = 0; i < n; i++) groupMass[groupOf(i)]! += p[i]!;
+  const totalMass = groupMass.reduce((a, b) => a + b, 0) || 1;
   for (let it = 0; it < iterations; it++) {
     const next = new Float64Array(n);
-    let dangling = 0;
-    for (let i = 0; i < n; i++) if (outWeight[i] === 0) dangling += rank[i]!;
+    const dangling = new Float64Array(groupCount);
+    for (let i = 0; i < n; i++) if (outWeight[i] === 0) dangling[groupOf(i)]! += rank[i]!;
     for (const [from, tos] of edges) {
       const r = rank[from]! / outWeight[from]!;
       for (const [to, w] of tos) next[to]! += damping * r * w;
     }
-    for (let i = 0; i < n; i++) next[i]! += (1 - damping + damping * dangling) * p[i]!;
+    // Dangling rank goes back to its group; a group without personalisation mass (none of its
+    // files is focused) spreads it like the teleport.
+    const perGroup = new Float64Array(groupCount);
+    let lost = 0;
+    for (let g = 0; g < groupCount; g++) {
+      if (groupMass[g]! > 0) perGroup[g] = dangling[g]! / groupMass[g]!;
+      else lost += dangling[g]!;
+    }
+    for (let i = 0; i < n; i++) {
+      next[i]! += (1 - damping + damping * (perGroup[groupOf(i)]! + lost / totalMass)) * p[i]!;
+    }
     rank = next;
   }
   return rank;
@@ -130,6 +154,62 @@ export function identifierWeight(
   return w;
 }
 
+/** The weight of an edge from a file to a module it imports (a plain one-word name used once is 1). */
+const IMPORT_WEIGHT = 1;
+
+/** The share of PageRank's random jumps that goes to the entry point's modules (see `apiModules`). */
+const ENTRY_SHARE = 0.5;
+
+/**
+ * The modules a package's entry point imports: the entry is the `__init__.py`, `index.*`,
+ * `lib.rs` or `main.rs` nearest the root (several at the same depth: all of them), and an
+ * imported file that only re-exports (an `index.js` of `export * from`) stands for what it imports.
+ */
+function apiModules(
+  files: readonly { rel: string }[],
+  importTargets: Map<number, number[][]>,
+  reexports: Map<number, { names: readonly string[]; targets: number[] }[]>,
+): Set<number> {
+  let depth = Number.POSITIVE_INFINITY;
+  let entries: number[] = [];
+  for (const [i, f] of files.entries()) {
+    if (!/(?:^|\/)(?:__init__\.py|index\.(?:[cm]?[jt]sx?)|lib\.rs|main\.rs)$/.test(f.rel)) continue;
+    const d = f.rel.split('/').length - (f.rel.startsWith('src/') ? 1 : 0);
+    if (d < depth) {
+      depth = d;
+      entries = [i];
+    } else if (d === depth) entries.push(i);
+  }
+  const out = new Set<number>();
+  const seen = new Set<number>(entries);
+  let frontier = entries;
+  for (let level = 0; level < 3 && frontier.length > 0; level++) {
+    const next: number[] = [];
+    for (const e of frontier)
+      for (const targets of importTargets.get(e) ?? [])
+        for (const t of targets) {
+          if (seen.has(t)) continue;
+          seen.add(t);
+          // A pure re-exporter (only `export * from`) passes on to what it re-exports.
+          const re = reexports.get(t) ?? [];
+          if (/(?:^|\/)index\.[cm]?[jt]sx?$/.test(files[t]!.rel) && re.length > 0) next.push(t);
+          else out.add(t);
+        }
+    frontier = next;
+  }
+  return out;
+}
+
+/** The root's directory name (absolute imports may start with it: `requests.models`). */
+function rootNameOf(f: { root?: string }): string {
+  return (
+    (f.root ?? '')
+      .replace(/[\\/]+$/, '')
+      .split(/[\\/]/)
+      .pop() ?? ''
+  );
+}
+
 const CONTAINER_KINDS = new Set([
   'class',
   'struct',
@@ -159,12 +239,19 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
   // definers: family + name -> files defining it (top-level or member).
   const definers = new Map<string, Set<number>>();
   const topLevel = new Set<string>();
+  // family + name -> files defining it at the top level (what a module exports).
+  const topDefiners = new Map<string, Set<number>>();
   const byFile = new Map<number, MapSymbol[]>();
   for (const s of input.symbols) {
     const i = idx.get(s.fileId);
     if (i === undefined) continue;
     const key = `${family[i]}\u0000${s.name}`;
-    if (s.container === null) topLevel.add(key);
+    if (s.container === null) {
+      topLevel.add(key);
+      const top = topDefiners.get(key) ?? new Set<number>();
+      topDefiners.set(key, top);
+      top.add(i);
+    }
     const set = definers.get(key) ?? new Set<number>();
     definers.set(key, set);
     set.add(i);
@@ -182,27 +269,94 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     uses.set(key, (uses.get(key) ?? 0) + 1);
   }
 
+  // Imports: the files each import names (same family), and per file the names it imports from
+  // where, so a name defined in several files resolves to the one the file imports it from.
+  const resolve = createModuleResolver(
+    files.map((f, i) => ({ rel: f.rel, rootName: rootNameOf(f), family: family[i]! })),
+  );
+  const importTargets = new Map<number, number[][]>();
+  const importedFrom = new Map<number, Map<string, number[]>>();
+  const reexports = new Map<number, { names: readonly string[]; targets: number[] }[]>();
+  for (const imp of input.imports ?? []) {
+    const from = idx.get(imp.fileId);
+    if (from === undefined) continue;
+    const targets = resolve(from, imp.source, imp.names);
+    if (targets.length === 0) continue;
+    const list = importTargets.get(from) ?? [];
+    importTargets.set(from, list);
+    list.push(targets);
+    const named = importedFrom.get(from) ?? new Map<string, number[]>();
+    importedFrom.set(from, named);
+    for (const name of imp.names) named.set(name, targets);
+    const re = reexports.get(from) ?? [];
+    reexports.set(from, re);
+    re.push({ names: imp.names, targets });
+  }
+  /**
+   * Of the files defining `name`, the ones `from` imports it from: a module that defines it at the
+   * top level, found through re-exports too; else the imported modules that define it at all.
+   */
+  const importedDefiners = (
+    from: number,
+    name: string,
+    definedIn: Set<number>,
+    exportedBy: Set<number> | undefined,
+  ): number[] => {
+    const start = importedFrom.get(from)?.get(name);
+    const scope = importTargets.get(from);
+    const found = new Set<number>();
+    if (start !== undefined) {
+      // Follow `export * from` / `export { x } from` chains a few files deep.
+      let frontier = start;
+      const seen = new Set<number>();
+      for (let depth = 0; depth < 4 && frontier.length > 0 && found.size === 0; depth++) {
+        const next: number[] = [];
+        for (const t of frontier) {
+          if (seen.has(t)) continue;
+          seen.add(t);
+          if (exportedBy?.has(t)) found.add(t);
+          for (const r of reexports.get(t) ?? [])
+            if (r.names.length === 0 || r.names.includes(name) || r.names.includes('*'))
+              next.push(...r.targets);
+        }
+        frontier = next;
+      }
+    }
+    if (found.size === 0 && scope !== undefined)
+      for (const targets of scope) for (const t of targets) if (definedIn.has(t)) found.add(t);
+    return [...found];
+  };
+
   // Edges weighted by identifier quality x sqrt(uses); kept per name for the spread afterwards.
   const edges = new Map<number, Map<number, number>>();
   const named: { from: number; to: number; name: string; w: number }[] = [];
+  const addEdge = (from: number, to: number, w: number) => {
+    const m = edges.get(from) ?? new Map<number, number>();
+    edges.set(from, m);
+    m.set(to, (m.get(to) ?? 0) + w);
+  };
   for (const [key, count] of uses) {
     const cut = key.indexOf('\u0000');
     const from = Number(key.slice(0, cut));
     const defKey = key.slice(cut + 1);
-    const targets = definers.get(defKey);
-    if (!targets) continue;
+    const definedIn = definers.get(defKey);
+    if (!definedIn) continue;
     const name = defKey.slice(defKey.indexOf('\u0000') + 1);
+    const imported =
+      definedIn.size > 1 ? importedDefiners(from, name, definedIn, topDefiners.get(defKey)) : [];
+    const targets = imported.length > 0 ? imported : [...definedIn];
     const w0 =
-      identifierWeight(name, targets.size, focusNames.has(name), !topLevel.has(defKey)) * Math.sqrt(count);
+      identifierWeight(name, targets.length, focusNames.has(name), !topLevel.has(defKey)) * Math.sqrt(count);
     for (const to of targets) {
       if (to === from) continue;
-      const w = w0 / targets.size;
-      const m = edges.get(from) ?? new Map<number, number>();
-      edges.set(from, m);
-      m.set(to, (m.get(to) ?? 0) + w);
+      const w = w0 / targets.length;
+      addEdge(from, to, w);
       named.push({ from, to, name, w });
     }
   }
+  // An import is a use of the module it names, whatever is used from it.
+  for (const [from, list] of importTargets)
+    for (const targets of list) for (const to of targets) addEdge(from, to, IMPORT_WEIGHT / targets.length);
 
   let personalization: Float64Array | null = null;
   if (focus.length > 0) {
@@ -226,7 +380,22 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     if (mass === 0) personalization = null;
     else for (let i = 0; i < n; i++) personalization[i] = (personalization[i]! + 0.01) / (mass + 0.01 * n);
   }
-  const rank = pageRank(n, edges, personalization);
+  if (personalization === null) {
+    // No focus: a share of the random jumps goes to the modules the package's entry point
+    // (`__init__.py`, `index.js`, `lib.rs` nearest the root) imports, the API a user meets first.
+    const api = apiModules(files, importTargets, reexports);
+    if (api.size > 0) {
+      personalization = new Float64Array(n).fill((1 - ENTRY_SHARE) / n);
+      for (const i of api) personalization[i]! += ENTRY_SHARE / api.size;
+    }
+  }
+  const familyIds = new Map<string, number>();
+  const groups = Int32Array.from(family, (f) => {
+    const id = familyIds.get(f) ?? familyIds.size;
+    familyIds.set(f, id);
+    return id;
+  });
+  const rank = pageRank(n, edges, personalization, 0.85, 40, groups);
 
   // Spread each file's rank over the (file, definition) pairs it points to.
   const outWeight = new Float64Array(n);

@@ -4,10 +4,20 @@ import { scopeOf } from './query-context.js';
 import { USE_KINDS_MASK } from './ref-sites.js';
 import type { GraphData, PathScope } from './types.js';
 
+/** The names column of `imports` (a JSON array of strings). */
+export function importNames(json: string): string[] {
+  try {
+    const v: unknown = JSON.parse(json);
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
 /**
- * Everything a repository map needs, in three scans: indexed files (with their language and
+ * Everything a repository map needs, in four scans: indexed files (with their language and
  * root-relative path, which the map uses to tell source from tests), their definitions, and their
- * references by name (non-import refs only). Scoped by an absolute path prefix.
+ * references by name (non-import refs only), and their imports. Scoped by an absolute path prefix.
  */
 export function graphData(ctx: QueryContext, pathPrefix: PathScope | undefined): GraphData {
   const scope = scopeOf(ctx, pathPrefix);
@@ -18,7 +28,13 @@ export function graphData(ctx: QueryContext, pathPrefix: PathScope | undefined):
        WHERE f.status = 'indexed' AND ${f.sql} ORDER BY f.id`,
     )
     .all(...f.params)
-    .map((r) => ({ id: r.id, path: joinRootPath(r.root, r.rel), rel: r.rel, language: r.language }));
+    .map((r) => ({
+      id: r.id,
+      path: joinRootPath(r.root, r.rel),
+      rel: r.rel,
+      root: r.root,
+      language: r.language,
+    }));
   const symbols = ctx.statements
     .get<{
       fileId: number;
@@ -38,5 +54,12 @@ export function graphData(ctx: QueryContext, pathPrefix: PathScope | undefined):
        WHERE (r.kinds & ${USE_KINDS_MASK}) != 0 AND ${f.sql}`,
     )
     .all(...f.params);
-  return { files, symbols, refs };
+  const imports = ctx.statements
+    .get<{ fileId: number; source: string; names: string }>(
+      `SELECT i.file_id AS fileId, i.source, i.names FROM imports i JOIN files f ON f.id = i.file_id
+       WHERE ${f.sql} ORDER BY i.file_id, i.line, i.id`,
+    )
+    .all(...f.params)
+    .map((r) => ({ fileId: r.fileId, source: r.source, names: importNames(r.names) }));
+  return { files, symbols, refs, imports };
 }

@@ -388,8 +388,8 @@ export interface IndexStore {
 
 /** Input of the repository map: ids tie symbols and refs to files. */
 export interface GraphData {
-  /** `rel` is relative to the file's root; `language` is the indexer's language id. */
-  files: { id: number; path: string; rel: string; language: string | null }[];
+  /** `rel` is relative to the file's root (`root`); `language` is the indexer's language id. */
+  files: { id: number; path: string; rel: string; root: string; language: string | null }[];
   symbols: {
     fileId: number;
     name: string;
@@ -399,6 +399,8 @@ export interface GraphData {
     signature: string;
   }[];
   refs: { fileId: number; name: string }[];
+  /** Import statements: the module as written (`./job`, `..utils`, `net/http`) and the names taken. */
+  imports: { fileId: number; source: string; names: string[] }[];
 }
 
 export interface OptimizeOptions {

@@ -2,16 +2,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createExtractor } from '../../src/indexer/index.js';
 import type { LanguageId } from '../../src/indexer/types.js';
-import { buildRepoMap, identifierWeight } from '../../src/mcp/repo-map.js';
+import { buildRepoMap, identifierWeight, pageRank } from '../../src/mcp/repo-map.js';
 import type { GraphData } from '../../src/store/types.js';
 
 /** Real extraction of small real-shaped snippets into the map's input. */
 function graph(sources: Record<string, [LanguageId, string]>): GraphData {
   const extractor = createExtractor();
-  const data: GraphData = { files: [], symbols: [], refs: [] };
+  const data: GraphData = { files: [], symbols: [], refs: [], imports: [] };
   for (const [rel, [language, text]] of Object.entries(sources)) {
     const id = data.files.length + 1;
-    data.files.push({ id, path: rel, rel, language });
+    data.files.push({ id, path: rel, rel, root: '/repo/pkg', language });
     const x = extractor.extractFile(text, language);
     for (const s of x.symbols)
       data.symbols.push({
@@ -23,6 +23,7 @@ function graph(sources: Record<string, [LanguageId, string]>): GraphData {
         signature: s.signature,
       });
     for (const r of x.refs) if (r.kind !== 'import') data.refs.push({ fileId: id, name: r.name });
+    for (const i of x.imports) data.imports.push({ fileId: id, source: i.source, names: i.names });
   }
   return data;
 }
@@ -91,6 +92,56 @@ test('repo_map: the binary search keeps the map within the budget and marks it t
 test('repo_map: focus pins the named file first', () => {
   const map = buildRepoMap({ ...graph(SOURCES), maxTokens: 1024, focus: ['src/worker.ts'] });
   assert.equal(map.files[0]?.path, 'src/worker.ts');
+});
+
+test('repo_map: a name defined in several files resolves to the file it is imported from', () => {
+  const sources: Record<string, [LanguageId, string]> = {
+    'src/classes/job.ts': ['typescript', 'export class JobRecord {\n  save() { return 1; }\n}\n'],
+    // The same name as a getter elsewhere (what compiled code does with `this.JobRecord`).
+    'src/classes/queue.ts': ['typescript', 'export class Queue {\n  get JobRecord() { return 1; }\n}\n'],
+    'src/classes/index.ts': ['typescript', "export * from './job';\nexport * from './queue';\n"],
+    'src/worker.ts': [
+      'typescript',
+      "import { JobRecord } from './classes';\nexport class Worker {\n  run() { return new JobRecord(); }\n}\n",
+    ],
+    'src/flow.ts': [
+      'typescript',
+      "import { JobRecord } from './classes/job';\nexport function flow() { return new JobRecord(); }\n",
+    ],
+  };
+  const map = buildRepoMap({ ...graph(sources), maxTokens: 4096 });
+  const job = map.files.find((f) => f.path === 'src/classes/job.ts');
+  const queue = map.files.find((f) => f.path === 'src/classes/queue.ts');
+  // Both uses (one through the index's `export *`) count for job.ts only.
+  assert.equal(job?.symbols.find((s) => s.name === 'JobRecord')?.refs, 2);
+  assert.equal(
+    queue?.symbols.find((s) => s.name === 'JobRecord'),
+    undefined,
+  );
+  // Without the imports the name is split between its two definers.
+  const blind = buildRepoMap({ ...graph(sources), imports: [], maxTokens: 4096 });
+  assert.equal(
+    blind.files.find((f) => f.path === 'src/classes/queue.ts')?.symbols.find((s) => s.name === 'JobRecord')
+      ?.refs,
+    2,
+  );
+  // The import edges themselves rank the imported modules above what nothing imports.
+  const rank = (m: typeof map, p: string) => m.files.find((f) => f.path === p)?.rank ?? 0;
+  assert.ok(rank(map, 'src/classes/job.ts') > rank(map, 'src/worker.ts'));
+});
+
+test('pageRank: a group whose nodes point nowhere keeps its share of the rank', () => {
+  // Group 0: nodes 0 -> 1, node 1 dangling. Group 1: nodes 2, 3, 4, all dangling.
+  const edges = new Map([[0, new Map([[1, 1]])]]);
+  const groups = Int32Array.from([0, 0, 1, 1, 1]);
+  const sum = (r: Float64Array, from: number, to: number) => r.slice(from, to).reduce((a, b) => a + b, 0);
+  const grouped = pageRank(5, edges, null, 0.85, 60, groups);
+  assert.ok(Math.abs(sum(grouped, 0, 2) - 0.4) < 1e-9, `group 0 holds ${sum(grouped, 0, 2)}`);
+  assert.ok(Math.abs(sum(grouped, 2, 5) - 0.6) < 1e-9, `group 1 holds ${sum(grouped, 2, 5)}`);
+  // Without groups the dangling nodes' rank spreads over everyone and total rank stays 1.
+  const plain = pageRank(5, edges, null, 0.85, 60);
+  assert.ok(Math.abs(sum(plain, 0, 5) - 1) < 1e-9);
+  assert.ok(sum(plain, 0, 2) !== sum(grouped, 0, 2));
 });
 
 test('identifier weights follow the usual repo-map heuristics', () => {

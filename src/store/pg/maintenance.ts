@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { cleanupCutoff, isStaleRoot, type RootActivityRow } from '../cleanup.js';
+import { importNames } from '../graph.js';
 import { joinRootPath, scopeFilter } from '../paths.js';
 import { USE_KINDS_MASK } from '../ref-sites.js';
 import type {
@@ -15,7 +16,7 @@ import { changed, inTransaction, type PgContext, type Queryable, rowsOf } from '
 import { BUMP_CHUNKS_VERSION_PG } from './roots.js';
 import { scopeOfPg } from './scope.js';
 
-/** Files, definitions and (non-import) references under a prefix, as `graphData` of SQLite. */
+/** Files, definitions, (non-import) references and imports under a prefix, as `graphData` of SQLite. */
 export async function graphDataPg(db: Queryable, pathPrefix: PathScope | undefined): Promise<GraphData> {
   const scope = await scopeOfPg(db, pathPrefix);
   const f = scope === null ? { sql: 'true', params: [] as unknown[] } : scopeFilter(scope);
@@ -26,7 +27,13 @@ export async function graphDataPg(db: Queryable, pathPrefix: PathScope | undefin
        WHERE f.status = 'indexed' AND ${f.sql} ORDER BY f.id`,
       f.params,
     )
-  ).map((r) => ({ id: r.id, path: joinRootPath(r.root, r.rel), rel: r.rel, language: r.language }));
+  ).map((r) => ({
+    id: r.id,
+    path: joinRootPath(r.root, r.rel),
+    rel: r.rel,
+    root: r.root,
+    language: r.language,
+  }));
   const symbols = await rowsOf<GraphData['symbols'][number]>(
     db,
     `SELECT s.file_id AS "fileId", s.name, s.kind, s.start_line AS line, s.container, s.signature
@@ -39,7 +46,15 @@ export async function graphDataPg(db: Queryable, pathPrefix: PathScope | undefin
      WHERE (r.kinds & ${USE_KINDS_MASK}) != 0 AND ${f.sql}`,
     f.params,
   );
-  return { files, symbols, refs };
+  const imports = (
+    await rowsOf<{ fileId: number; source: string; names: string }>(
+      db,
+      `SELECT i.file_id AS "fileId", i.source, i.names FROM imports i JOIN files f ON f.id = i.file_id
+       WHERE ${f.sql} ORDER BY i.file_id, i.line, i.id`,
+      f.params,
+    )
+  ).map((r) => ({ fileId: Number(r.fileId), source: r.source, names: importNames(r.names) }));
+  return { files, symbols, refs, imports };
 }
 
 /**

@@ -1,0 +1,22 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openIndexStore } from '../dist/src/store/index.js';
+import { createExtractor } from '../dist/src/indexer/extractor.js';
+import { indexInProcess, loadSets } from '../dist/bench/relevance.js';
+import { createModuleResolver } from '../dist/src/mcp/module-resolve.js';
+const name = process.argv[2] ?? 'js-bullmq';
+const set = loadSets().find((s) => s.name === name);
+const home = mkdtempSync(join(tmpdir(), 'mapdbg-'));
+const store = openIndexStore(join(home, 'index.db'));
+await indexInProcess(set.root, store, createExtractor(), 1_000_000);
+const data = await store.graphData(set.root);
+console.log('imports', data.imports.length, data.files[0]);
+const fam = (l) => (['typescript','tsx','javascript'].includes(l) ? 'js' : l);
+const files = data.files.map((f) => ({ rel: f.rel, rootName: f.root.split('/').pop(), family: fam(f.language) }));
+const r = createModuleResolver(files);
+const idx = new Map(data.files.map((f, i) => [f.id, i]));
+let ok = 0, miss = [];
+for (const imp of data.imports) { const t = r(idx.get(imp.fileId), imp.source, imp.names); if (t.length) ok++; else miss.push(`${data.files[idx.get(imp.fileId)].rel} <- ${imp.source}`); }
+console.log('resolved', ok, 'of', data.imports.length); console.log(miss.slice(0, 15).join('\n'));
+await store.close();

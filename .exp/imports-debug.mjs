@@ -1,0 +1,17 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { openIndexStore } from '../dist/src/store/index.js';
+import { createExtractor } from '../dist/src/indexer/extractor.js';
+import { indexInProcess, loadSets } from '../dist/bench/relevance.js';
+const name = process.argv[2] ?? 'js-bullmq';
+const set = loadSets().find((s) => s.name === name);
+const home = mkdtempSync(join(tmpdir(), 'impdbg-'));
+const store = openIndexStore(join(home, 'index.db'));
+await indexInProcess(set.root, store, createExtractor(), 1_000_000);
+await store.close();
+const db = new Database(join(home, 'index.db'));
+console.log(set.root);
+console.log(db.prepare(`SELECT f.path, i.source, i.names FROM imports i JOIN files f ON f.id=i.file_id ORDER BY random() LIMIT ${process.argv[3] ?? 25}`).all().map(r => `${r.path}  <- ${r.source}  [${r.names}]`).join('\n'));
+console.log(db.prepare(`SELECT count(*) n FROM imports`).get());

@@ -1,0 +1,187 @@
+import { posix } from 'node:path';
+
+/**
+ * Which indexed files an import statement names, from the module as written and the importing
+ * file's path, per language: relative paths (JavaScript/TypeScript `./job`, Ruby, C `#include
+ * "x.h"`), Python's dotted modules (`.compat`, `..utils`, `requests.models`), Go's package paths
+ * (`net/http/httptrace`: every file of that directory), Rust's `crate::`/`self::`/`super::`
+ * paths, and dotted names elsewhere (Java's `a.b.C`). Only files of the same root are found;
+ * an import that names something outside the indexed files (a package, the standard library)
+ * resolves to nothing. Ambiguous absolute names (two files end with the same module path)
+ * resolve to nothing rather than to a guess.
+ */
+
+export interface ResolvableFile {
+  /** Path relative to the root, with `/` separators. */
+  rel: string;
+  /** The root's directory name: absolute imports name it (`requests.models` in `requests/`). */
+  rootName: string;
+  family: string;
+}
+
+/** A path without its extension (`a/b.test.ts` → `a/b.test`). */
+function stripExt(p: string): string {
+  return p.replace(/\.(?:d\.)?[A-Za-z0-9]+$/, '');
+}
+
+/** The module a file is, when imported by path: `a/index.js` and `a/__init__.py` are `a`. */
+function moduleKeys(rel: string): string[] {
+  const noExt = stripExt(rel);
+  const keys = noExt === rel ? [rel] : [rel, noExt];
+  const base = posix.basename(noExt);
+  if (base === 'index' || base === '__init__' || base === 'mod') keys.push(posix.dirname(noExt));
+  return keys;
+}
+
+function add<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const l = m.get(k);
+  if (l === undefined) m.set(k, [v]);
+  else if (!l.includes(v)) l.push(v);
+}
+
+/** Every `/`-bounded suffix of a path: `a/b/c` → `a/b/c`, `b/c`, `c`. */
+function suffixes(p: string): string[] {
+  const out = [p];
+  for (let i = p.indexOf('/'); i !== -1; i = p.indexOf('/', i + 1)) out.push(p.slice(i + 1));
+  return out;
+}
+
+export type ModuleResolver = (from: number, source: string, names: readonly string[]) => number[];
+
+/** A resolver over `files` (indices into it); targets are always of the importer's family. */
+export function createModuleResolver(files: readonly ResolvableFile[]): ModuleResolver {
+  // family + module key (root-relative, no extension) -> files
+  const byKey = new Map<string, number[]>();
+  // family + any suffix of "rootName/key" -> files (absolute imports)
+  const bySuffix = new Map<string, number[]>();
+  // family + directory (root-relative) -> files; and its suffixes of "rootName/dir" (Go packages)
+  const byDir = new Map<string, number[]>();
+  const byDirSuffix = new Map<string, string[]>();
+  for (const [i, f] of files.entries()) {
+    for (const k of moduleKeys(f.rel)) {
+      add(byKey, `${f.family}\0${k}`, i);
+      for (const s of suffixes(k === '.' ? f.rootName : `${f.rootName}/${k}`))
+        add(bySuffix, `${f.family}\0${s}`, i);
+    }
+    const dir = posix.dirname(f.rel);
+    const dirKey = `${f.family}\0${dir}`;
+    if (!byDir.has(dirKey)) {
+      for (const s of suffixes(dir === '.' ? f.rootName : `${f.rootName}/${dir}`))
+        add(byDirSuffix, `${f.family}\0${s}`, dir);
+    }
+    add(byDir, dirKey, i);
+  }
+
+  const keyed = (family: string, key: string): number[] => {
+    const k = posix.normalize(key);
+    if (k.startsWith('..')) return [];
+    return byKey.get(`${family}\0${k}`) ?? [];
+  };
+  const unique = (l: number[] | undefined): number[] => (l !== undefined && l.length === 1 ? l : []);
+
+  const python = (from: ResolvableFile, source: string, names: readonly string[]): number[] => {
+    const m = /^(\.*)(.*)$/.exec(source)!;
+    const dots = m[1]!.length;
+    const path = m[2]!.replace(/\./g, '/');
+    if (dots > 0) {
+      let base = posix.dirname(from.rel);
+      for (let k = 1; k < dots; k++) base = posix.dirname(base);
+      const mod = path === '' ? base : posix.join(base, path);
+      const hit = mod === '.' ? [] : keyed(from.family, mod);
+      // `from . import views` / `from .x import y`: names that are modules of the package.
+      const subs = names.flatMap((n) => keyed(from.family, posix.join(mod, n)));
+      return [...new Set([...hit, ...subs])];
+    }
+    return absolute(from, path);
+  };
+
+  const absolute = (from: ResolvableFile, path: string): number[] => {
+    if (path === '') return [];
+    // One word (`json`, `utils`) is a top-level module of the root, or something else entirely
+    // (the standard library), never a file of the same name deeper down.
+    if (!path.includes('/')) return keyed(from.family, path);
+    const hit = unique(bySuffix.get(`${from.family}\0${path}`));
+    if (hit.length > 0) return hit;
+    // `a.b.C` where C is a class of module a/b (Java, Kotlin, Python's `import a.b.func`).
+    const cut = path.lastIndexOf('/');
+    return cut > 0 ? unique(bySuffix.get(`${from.family}\0${path.slice(0, cut)}`)) : [];
+  };
+
+  const go = (from: ResolvableFile, source: string): number[] => {
+    // The longest directory whose "rootName/dir" ends the import path.
+    const parts = source.split('/');
+    for (let k = 0; k < parts.length; k++) {
+      const dirs = byDirSuffix.get(`${from.family}\0${parts.slice(k).join('/')}`);
+      if (dirs === undefined) continue;
+      if (dirs.length !== 1) return [];
+      return byDir.get(`${from.family}\0${dirs[0]}`) ?? [];
+    }
+    return [];
+  };
+
+  const rust = (from: ResolvableFile, source: string): number[] => {
+    const parts = source.split('::').filter((p) => p !== '');
+    const head = parts[0];
+    if (head !== 'crate' && head !== 'self' && head !== 'super') return [];
+    // The crate's source directory: where lib.rs / main.rs is, else the importer's top directory.
+    const crateDir = ['src/lib', 'src/main', 'lib', 'main'].find((k) => byKey.has(`${from.family}\0${k}`));
+    const root = crateDir ? posix.dirname(crateDir) : 'src';
+    const rel = posix.relative(root, stripExt(from.rel));
+    // The importer's module path: src/a/b.rs is a::b, src/a/mod.rs is a, src/lib.rs is the crate.
+    let mod = rel.split('/').filter((p) => p !== '' && p !== '.');
+    const last = mod[mod.length - 1];
+    if (last === 'mod' || last === 'lib' || last === 'main') mod = mod.slice(0, -1);
+    let rest = parts;
+    if (head === 'crate') {
+      mod = [];
+      rest = parts.slice(1);
+    } else {
+      while (rest[0] === 'self' || rest[0] === 'super') {
+        if (rest[0] === 'super') mod = mod.slice(0, -1);
+        rest = rest.slice(1);
+      }
+    }
+    // The longest prefix of the path that is a module file (the rest names items in it).
+    for (let k = rest.length; k >= 0; k--) {
+      const path = [...mod, ...rest.slice(0, k)];
+      if (path.length === 0) return crateDir ? keyed(from.family, crateDir) : [];
+      const hit = keyed(from.family, posix.join(root, ...path));
+      if (hit.length > 0) return hit;
+    }
+    return [];
+  };
+
+  return (fromIndex, source, names) => {
+    const from = files[fromIndex];
+    if (from === undefined || source === '') return [];
+    let out: number[];
+    switch (from.family) {
+      case 'python':
+        out = python(from, source, names);
+        break;
+      case 'go':
+        out = go(from, source);
+        break;
+      case 'rust':
+        out = rust(from, source);
+        break;
+      case 'c':
+        // `#include "x.h"`: next to the includer, else a unique file ending with that path.
+        out = keyed(from.family, posix.join(posix.dirname(from.rel), source));
+        if (out.length === 0 && source.includes('/')) out = unique(bySuffix.get(`${from.family}\0${source}`));
+        break;
+      default:
+        if (source.startsWith('./') || source.startsWith('../')) {
+          const path = posix.join(posix.dirname(from.rel), source);
+          out = keyed(from.family, path);
+          if (out.length === 0) out = keyed(from.family, stripExt(path));
+        } else if (from.family === 'js') {
+          // A bare specifier is a package (node_modules), not a file of this root.
+          out = [];
+        } else {
+          out = absolute(from, stripExt(source.replace(/::|\\/g, '/')).replace(/\./g, '/'));
+        }
+    }
+    return out.filter((i) => i !== fromIndex);
+  };
+}
