@@ -231,7 +231,13 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
       });
       const terms = text?.terms ?? new Set<string>();
       const scored: { item: ChunkRecord; path: string; score: number }[] = [];
-      for (const c of await s.chunksByIds(ids)) {
+      // Chunks the text ranking already read (PostgreSQL) are not read again.
+      const records = new Map((text?.chunks ?? []).map((c) => [c.chunkId, c]));
+      const missing = ids.filter((id) => !records.has(id));
+      if (missing.length > 0) for (const c of await s.chunksByIds(missing)) records.set(c.chunkId, c);
+      for (const id of ids) {
+        const c = records.get(id);
+        if (c === undefined) continue;
         // Semantic candidates must honour the same filters as text search.
         if (prefixes && !prefixes.some((p) => isUnder(p, c.path))) continue;
         if (q.language && c.language !== q.language) continue;

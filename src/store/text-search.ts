@@ -154,6 +154,8 @@ export interface RankedText {
   hasMore: boolean;
   /** The query's words and word parts, for snippets. */
   terms: Set<string>;
+  /** The records of `ranked`, in its order, when the engine read them with the ranking. */
+  chunks?: ChunkRecord[];
 }
 
 /** The ranking half of `searchText`: chunk ids only, no chunk is read. */

@@ -224,6 +224,11 @@ export interface RankedTextResult {
   hasMore: boolean;
   /** The query's words and word parts, for snippets (`makeSnippet`). */
   terms: Set<string>;
+  /**
+   * The chunks of `ids`, in their order, when the engine read them with the ranking (PostgreSQL
+   * reads them in the same statement); `chunksByIds` need not read them again.
+   */
+  chunks?: ChunkRecord[];
 }
 
 export interface CleanupOptions {

@@ -377,6 +377,42 @@ describe('PostgreSQL store: same answers as the SQLite store', { skip }, () => {
     assert.deepEqual(eb, ea);
   });
 
+  it('a store that keeps its roots ranks text in one statement, with the same answers and pages', async () => {
+    // Servers open the store with cacheRoots: text search then sends one message with literals.
+    const kept = openPgStore(db!.url, { readonly: true, cacheRoots: true, now: clock });
+    try {
+      const queries = [
+        { query: 'retry failed uploads with backoff', limit: 5 },
+        { query: 'retry failed uploads with backoff', limit: 5, offset: 3, looseBelow: 5 },
+        { query: 'request session cookies redirect', limit: 10, looseBelow: 10 },
+        { query: 'request', limit: 3, offset: 2 },
+        { query: 'request', limit: 50, language: 'python' as const },
+        { query: 'request handler', limit: 20, looseBelow: 20, pathPrefix: `${REAL}/net` },
+        { query: 'fetchUser finalHelper', limit: 10, looseBelow: 10, pathPrefix: [SYN, REAL] },
+        // Quotes, backslashes and SQL in the words: literals must stay literals.
+        { query: "it's a \\ test'); DROP TABLE chunks; --", limit: 10, looseBelow: 10 },
+      ];
+      let fellBack = 0;
+      for (const q of queries) {
+        const a = await pg.rankText(q);
+        const b = await kept.rankText(q);
+        assert.deepEqual(b.ids, a.ids, JSON.stringify(q));
+        assert.deepEqual(b.bm25, a.bm25, JSON.stringify(q));
+        assert.equal(b.hasMore, a.hasMore, JSON.stringify(q));
+        assert.equal(a.chunks, undefined, 'the store without kept roots reads no chunks with the ranking');
+        assert.deepEqual(b.chunks, await pg.chunksByIds(b.ids), 'the chunks read with the ranking');
+        const [x, y] = [await pg.searchText(q), await kept.searchText(q)];
+        assert.deepEqual(y, x, JSON.stringify(q));
+        if (b.ids.length > 0 && q.looseBelow !== undefined) fellBack++;
+      }
+      assert.ok(fellBack >= 3, `${fellBack} queries with results and an OR fallback`);
+      const [, total] = await both((s) => s.searchText({ query: 'request', limit: 1000 }));
+      assert.ok(total.hits.length > 0, 'chunks is still there');
+    } finally {
+      await kept.close();
+    }
+  });
+
   it('a path prefix outside every root is NOT_INDEXED in both', async () => {
     for (const s of [lite, pg]) {
       await assert.rejects(

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
+import pg, { type Pool, type PoolClient, type QueryResult, type QueryResultRow } from 'pg';
+
+const { escapeLiteral } = pg;
 
 /** A pool or one of its clients (inside a transaction): both run queries. */
 export type Queryable = Pool | PoolClient;
@@ -19,6 +21,26 @@ export interface PgContext {
 export function numbered(sql: string): string {
   let n = 0;
   return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+/**
+ * SQL written with `?` placeholders, with each one replaced by its value as a literal (strings
+ * escaped by the driver's `escapeLiteral`; numbers only when finite; null as NULL), for statements
+ * sent with others in one simple-protocol message, which carries no parameters.
+ */
+export function inlined(sql: string, params: readonly unknown[]): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => {
+    if (n >= params.length) throw new Error('inlined: more placeholders than values');
+    const v = params[n++];
+    if (v === null) return 'NULL';
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) throw new Error(`inlined: ${v} is not a finite number`);
+      return String(v);
+    }
+    if (typeof v === 'string') return escapeLiteral(v);
+    throw new Error(`inlined: cannot inline a ${typeof v}`);
+  });
 }
 
 /** Runs SQL written with `?` placeholders; returns its rows. */

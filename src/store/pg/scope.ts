@@ -14,6 +14,11 @@ export function useRootSource(db: Queryable, roots: () => Promise<RootRef[]>): v
   rootSources.set(db, roots);
 }
 
+/** The kept roots of `db`'s store, when it keeps them (see `useRootSource`). */
+export function rootSourceOf(db: Queryable): (() => Promise<RootRef[]>) | undefined {
+  return rootSources.get(db);
+}
+
 /** The scope of an optional path prefix (null = everything), as `scopeOf` of the SQLite engine. */
 export async function scopeOfPg(
   db: Queryable,

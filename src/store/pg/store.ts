@@ -209,6 +209,7 @@ export function openPgStore(url: string, opts: OpenPgStoreOptions = {}): IndexSt
         bm25: r.ranked.map((x) => -x.rank),
         hasMore: r.hasMore,
         terms: r.terms,
+        ...(r.chunks ? { chunks: r.chunks } : {}),
       };
     },
     cleanup: async (o) => {

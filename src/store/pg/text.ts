@@ -4,7 +4,16 @@ import { paging, scopeInRoots } from '../query-context.js';
 import type { RankedText } from '../text-search.js';
 import { chunkHit, makeSnippet, parseTextQuery, type TextGroup } from '../text-search.js';
 import type { ChunkRecord, TextQuery, TextSearchResult } from '../types.js';
-import { allRootsPg, inTransaction, type Queryable, ROOTS_SQL, type RootRef, rowsOf } from './context.js';
+import {
+  allRootsPg,
+  inlined,
+  inTransaction,
+  type Queryable,
+  ROOTS_SQL,
+  type RootRef,
+  rowsOf,
+} from './context.js';
+import { rootSourceOf } from './scope.js';
 
 /**
  * The rank of a chunk: `ts_rank` with the content (weight A) at 1.0 and its identifiers' word
@@ -61,7 +70,7 @@ async function withIndexScans<T>(
   return inTransaction(
     db,
     (c, opened) => fn(c, (opened.at(-1)?.rows ?? []) as RootRef[]),
-    `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL enable_seqscan = off; ${ROOTS_SQL}`,
+    `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL enable_seqscan = off; SET LOCAL plan_cache_mode = force_custom_plan; ${ROOTS_SQL}`,
   );
 }
 
@@ -85,9 +94,145 @@ export async function rankTextPg(pool: Queryable, q: TextQuery): Promise<RankedT
   const { limit, offset } = paging(q.limit, q.offset);
   const { match, anyGroups, terms } = compileTsQuery(q.query);
   if (match === null || limit === 0) return { ranked: [], hasMore: false, terms };
+  const kept = pool instanceof pg.Pool ? rootSourceOf(pool) : undefined;
+  if (kept !== undefined && pool instanceof pg.Pool) {
+    const roots = await kept();
+    return rankInOneMessage(pool, roots, rareCacheOf(pool, roots), q, match, anyGroups, terms, limit, offset);
+  }
   return withIndexScans(pool, (db, roots) =>
     rankMatches(db, roots, rareCacheOf(pool, roots), q, match, anyGroups, terms, limit, offset),
   );
+}
+
+/** The language and path conditions of a text query, and the FROM they need. */
+function textFilter(
+  roots: readonly RootRef[],
+  q: TextQuery,
+): { from: string; where: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (q.language !== undefined) {
+    where.push('f.language = ?');
+    params.push(q.language);
+  }
+  const scope = q.pathPrefix === undefined ? null : scopeInRoots(roots, q.pathPrefix);
+  // A scope of every whole root (a single-root server's allowed roots) filters nothing: no join.
+  if (scope !== null && !coversEveryRoot(scope, roots)) {
+    const f = scopeFilter(scope);
+    where.push(f.sql);
+    params.push(...f.params);
+  }
+  return where.length === 0
+    ? { from: 'chunks c', where: '', params }
+    : {
+        from: 'chunks c JOIN files f ON f.id = c.file_id JOIN roots r ON r.id = f.root_id',
+        where: where.map((w) => ` AND ${w}`).join(''),
+        params,
+      };
+}
+
+/**
+ * Sends `statement` (no parameters: see `inlined`) in one message with the transaction around it:
+ * read only, no sequential scans of `chunks` (see `withIndexScans`), one round trip in all. Its
+ * values are literals, so it is planned for them: a generic plan knows neither how many chunks a
+ * word is in nor how small the scope is (over four roots it ranked every root's matches, 3-5x slower).
+ */
+async function readInOneMessage<R extends pg.QueryResultRow>(pool: pg.Pool, statement: string): Promise<R[]> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    const results = (await client.query(
+      `BEGIN READ ONLY; SET LOCAL enable_seqscan = off; ${statement}; COMMIT`,
+    )) as unknown as pg.QueryResult<R>[];
+    return results[2]?.rows ?? [];
+  } catch (err) {
+    // The message stopped at the error, inside the transaction it opened.
+    await client.query('ROLLBACK').catch(() => {
+      broken = true;
+    });
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/**
+ * `rankMatches` for a store that keeps its roots: the AND query and the OR fallback in one
+ * statement (the fallback runs only when the AND query found few enough: a one-time filter),
+ * sent with its transaction in one message. Groups whose rareness is not known yet are counted
+ * first (one more message; remembered while the index's chunks are unchanged).
+ */
+async function rankInOneMessage(
+  pool: pg.Pool,
+  roots: RootRef[],
+  cache: RareCache | null,
+  q: TextQuery,
+  match: string,
+  anyGroups: string[],
+  terms: Set<string>,
+  limit: number,
+  offset: number,
+): Promise<RankedText> {
+  const { from, where, params } = textFilter(roots, q);
+  const n = offset + limit + 1;
+  const ranking = (expr: string, gate: string) =>
+    inlined(
+      `SELECT c.id, ${RANK} AS rank FROM ${from}
+       WHERE c.document @@ to_tsquery('codeindex', ?)${where}${gate} ORDER BY rank DESC, c.id LIMIT ?`,
+      [expr, expr, ...params, n],
+    );
+  let any: string[] = [];
+  if (anyGroups.length > 0) {
+    const known = cache !== null && anyGroups.every((g) => cache.rare.has(g));
+    any = known
+      ? anyGroups.filter((g) => cache.rare.get(g) === true)
+      : await rareGroupsOneMessage(pool, anyGroups, cache);
+  }
+  // As rankMatches: the fallback when at most min(limit, looseBelow) AND matches are on this page.
+  const fallbackBelow = offset + Math.min(limit, q.looseBelow ?? limit);
+  const union =
+    any.length === 0
+      ? 'SELECT 0 AS part, id, rank FROM a'
+      : `SELECT 0 AS part, id, rank FROM a UNION ALL SELECT 1, id, rank FROM o WHERE id NOT IN (SELECT id FROM a)`;
+  // The page's chunk rows come with it: no second read.
+  const statement = `WITH a AS (${ranking(match, '')})${
+    any.length === 0
+      ? ''
+      : `, o AS (${ranking(any.join(' | '), ` AND (SELECT count(*) FROM a) <= ${fallbackBelow}`)})`
+  }, p AS (SELECT part, id, rank FROM (${union}) AS u ORDER BY part, rank DESC, id LIMIT ${limit + 1} OFFSET ${offset})
+  SELECT p.rank, ${CHUNK_COLUMNS} FROM p JOIN ${CHUNK_JOIN} ON c.id = p.id ORDER BY p.part, p.rank DESC, p.id`;
+  const rows = await readInOneMessage<ChunkDbRow & { rank: number }>(pool, statement);
+  const page = rows.slice(0, limit);
+  return {
+    ranked: page.map((r) => ({ id: r.id, rank: -r.rank })),
+    hasMore: rows.length > limit,
+    terms,
+    chunks: page.map(chunkRecordOf),
+  };
+}
+
+/** `rareGroups` in one message (its count must not scan `chunks` sequentially either). */
+async function rareGroupsOneMessage(
+  pool: pg.Pool,
+  groups: readonly string[],
+  cache: RareCache | null,
+): Promise<string[]> {
+  const unknown = [...new Set(groups.filter((g) => cache?.rare.get(g) === undefined))];
+  const counted = new Map<string, boolean>();
+  if (unknown.length > 0) {
+    const rows = await readInOneMessage<{ g: string; n: number }>(
+      pool,
+      `SELECT q.g, (SELECT count(*) FROM (
+         SELECT 1 FROM chunks WHERE document @@ to_tsquery('codeindex', q.g) LIMIT ${COMMON_WORD_CHUNKS}
+       ) AS x)::int AS n
+       FROM (VALUES ${unknown.map((g, i) => `(${inlined('?', [g])}, ${i})`).join(', ')}) AS q(g, i) ORDER BY q.i`,
+    );
+    for (const r of rows) {
+      counted.set(r.g, r.n < COMMON_WORD_CHUNKS);
+      cache?.rare.set(r.g, r.n < COMMON_WORD_CHUNKS);
+    }
+  }
+  return groups.filter((g) => counted.get(g) ?? cache?.rare.get(g) === true);
 }
 
 /** Whether each OR-fallback group is rare (see `rareGroups`), while the index's chunks are unchanged. */
@@ -123,29 +268,12 @@ async function rankMatches(
   limit: number,
   offset: number,
 ): Promise<RankedText> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (q.language !== undefined) {
-    where.push('f.language = ?');
-    params.push(q.language);
-  }
-  const scope = q.pathPrefix === undefined ? null : scopeInRoots(roots, q.pathPrefix);
-  // A scope of every whole root (a single-root server's allowed roots) filters nothing: no join.
-  if (scope !== null && !coversEveryRoot(scope, roots)) {
-    const f = scopeFilter(scope);
-    where.push(f.sql);
-    params.push(...f.params);
-  }
+  const { from, where, params } = textFilter(roots, q);
   const run = async (expr: string, n: number, skip: number): Promise<RankedRow[]> =>
     rowsOf<RankedRow>(
       db,
-      where.length === 0
-        ? `SELECT c.id, ${RANK} AS rank FROM chunks c
-           WHERE c.document @@ to_tsquery('codeindex', ?) ORDER BY rank DESC, c.id LIMIT ? OFFSET ?`
-        : `SELECT c.id, ${RANK} AS rank
-           FROM chunks c JOIN files f ON f.id = c.file_id JOIN roots r ON r.id = f.root_id
-           WHERE c.document @@ to_tsquery('codeindex', ?)${where.map((w) => ` AND ${w}`).join('')}
-           ORDER BY rank DESC, c.id LIMIT ? OFFSET ?`,
+      `SELECT c.id, ${RANK} AS rank FROM ${from}
+       WHERE c.document @@ to_tsquery('codeindex', ?)${where} ORDER BY rank DESC, c.id LIMIT ? OFFSET ?`,
       [expr, expr, ...params, n, skip],
     );
   let ranked = await run(match, limit + 1, offset);
@@ -197,12 +325,14 @@ async function rareGroups(
 
 /** Full-text search: the ranked page with each chunk's snippet (as `searchText` of SQLite). */
 export async function searchTextPg(db: Queryable, q: TextQuery): Promise<TextSearchResult> {
-  const { ranked, hasMore, terms } = await rankTextPg(db, q);
+  const { ranked, hasMore, terms, chunks: read } = await rankTextPg(db, q);
   const rankOf = new Map(ranked.map((r) => [r.id, r.rank]));
-  const chunks = await chunksByIdsPg(
-    db,
-    ranked.map((r) => r.id),
-  );
+  const chunks =
+    read ??
+    (await chunksByIdsPg(
+      db,
+      ranked.map((r) => r.id),
+    ));
   const hits = chunks.map((c) =>
     chunkHit(c, -(rankOf.get(c.chunkId) ?? 0), makeSnippet(c.content, c.startLine, terms)),
   );
@@ -224,34 +354,39 @@ interface ChunkDbRow {
   mtime_ms: number;
 }
 
+/** The columns of a chunk record (`chunkRecordOf`), over {@link CHUNK_JOIN}. */
+const CHUNK_COLUMNS = `c.id, c.start_line, c.end_line, c.symbol, c.kind, c.content, c.hash, f.language,
+  f.path AS rel, r.path AS root, f.size, f.mtime_ms`;
+const CHUNK_JOIN = 'chunks c JOIN files f ON f.id = c.file_id JOIN roots r ON r.id = f.root_id';
+
+function chunkRecordOf(r: ChunkDbRow): ChunkRecord {
+  return {
+    chunkId: r.id,
+    path: joinRootPath(r.root, r.rel),
+    language: r.language,
+    startLine: r.start_line,
+    endLine: r.end_line,
+    symbol: r.symbol,
+    kind: r.kind,
+    content: r.content,
+    hash: r.hash,
+    indexed: { size: r.size, mtimeMs: r.mtime_ms },
+  };
+}
+
 /** Chunks by id in the order given; ids that no longer exist are left out. */
 export async function chunksByIdsPg(db: Queryable, ids: readonly number[]): Promise<ChunkRecord[]> {
   if (ids.length === 0) return [];
   const rows = await rowsOf<ChunkDbRow>(
     db,
-    `SELECT c.id, c.start_line, c.end_line, c.symbol, c.kind, c.content, c.hash, f.language,
-            f.path AS rel, r.path AS root, f.size, f.mtime_ms
-     FROM chunks c JOIN files f ON f.id = c.file_id JOIN roots r ON r.id = f.root_id
-     WHERE c.id = ANY(?::bigint[])`,
+    `SELECT ${CHUNK_COLUMNS} FROM ${CHUNK_JOIN} WHERE c.id = ANY(?::bigint[])`,
     [ids],
   );
   const byId = new Map(rows.map((r) => [r.id, r]));
   const out: ChunkRecord[] = [];
   for (const id of ids) {
     const r = byId.get(id);
-    if (r === undefined) continue;
-    out.push({
-      chunkId: r.id,
-      path: joinRootPath(r.root, r.rel),
-      language: r.language,
-      startLine: r.start_line,
-      endLine: r.end_line,
-      symbol: r.symbol,
-      kind: r.kind,
-      content: r.content,
-      hash: r.hash,
-      indexed: { size: r.size, mtimeMs: r.mtime_ms },
-    });
+    if (r !== undefined) out.push(chunkRecordOf(r));
   }
   return out;
 }
