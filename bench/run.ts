@@ -24,6 +24,7 @@ import { repoMapTable, runRepoMap } from './repomap.js';
 import { measureScale, scaleTables } from './scale.js';
 import { ensureScaleCorpus, type ScaleTree } from './scale-corpus.js';
 import { measureStages, type StageResult } from './stages.js';
+import { runTextLatency, textLatencyTable } from './text-latency.js';
 
 const COMMANDS = [
   'all',
@@ -40,6 +41,7 @@ const COMMANDS = [
   'recall',
   'relevance',
   'repomap',
+  'text-latency',
   'engines',
   'scale',
 ] as const;
@@ -285,6 +287,20 @@ async function runRepoMapBench(rest: readonly string[]): Promise<number> {
   return 0;
 }
 
+/** `text-latency [--runs 4]`: full-text search p50/p95 in-process, SQLite and PostgreSQL (bench/text-latency.ts). */
+async function runTextLatencyBench(rest: readonly string[]): Promise<number> {
+  const r = rest.indexOf('--runs');
+  const runs = Math.max(2, r >= 0 ? Number(rest[r + 1]) || 4 : 4);
+  const result = await runTextLatency(runs);
+  process.stdout.write(`${textLatencyTable(result)}\n`);
+  mkdirSync(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
+  writeFileSync(
+    join(REPO_ROOT, 'bench', 'results', 'text-latency.json'),
+    `${JSON.stringify(result, null, 2)}\n`,
+  );
+  return 0;
+}
+
 /** `relevance [--semantic] [--set name] [--tuning (held-out sets left out)] [--verbose (per question, on stderr)] [--weights 0.1,0.3 (hybrid with each semantic share)] [--dump DIR (each question's raw candidates, for offline fusion experiments)]`: MRR by file per question set (bench/relevance.ts). */
 async function runRelevance(rest: readonly string[]): Promise<number> {
   const i = rest.indexOf('--set');
@@ -371,6 +387,7 @@ async function main(): Promise<number> {
   if (args.command === 'recall') return runRecall(args.rest);
   if (args.command === 'relevance') return runRelevance(args.rest);
   if (args.command === 'repomap') return runRepoMapBench(args.rest);
+  if (args.command === 'text-latency') return runTextLatencyBench(args.rest);
   if (args.command === 'scale') return runScale(args.quick);
   const { command, quick } = args;
   const reps = quick

@@ -188,6 +188,20 @@ describe('PostgreSQL roots cache (LISTEN codeindex_roots)', {
     assert.doesNotMatch(stderr, /DeprecationWarning|already executing a query/);
   });
 
+  it('closing a store whose listener is connected finishes in a process with nothing else to do', async () => {
+    await writer();
+    const store = new URL('../../src/store/pg/store.js', import.meta.url).href;
+    // The listener's socket is unref'd; close() must still run to its end and return.
+    const script = `const { openPgStore } = await import(${JSON.stringify(store)});
+      const s = openPgStore(${JSON.stringify(db!.url)}, { readonly: true, cacheRoots: true });
+      const roots = await s.listRoots();
+      await s.listRoots();
+      await s.close();
+      process.stdout.write('closed ' + roots.length);`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script]);
+    assert.match(stdout, /^closed [1-9]/);
+  });
+
   it('a store opened with cacheRoots answers listRoots as an uncached one after every kind of change', async () => {
     const w = await writer();
     const cached = openPgStore(db!.url, { readonly: true, cacheRoots: true });

@@ -8,6 +8,12 @@ const RETRY_AFTER_MS = 5000;
 /** How long the probe notification may take to come back before the listener is given up. */
 const PROBE_TIMEOUT_MS = 2000;
 
+/** The socket under a client (pg does not expose it in its types). */
+function streamOf(client: pg.Client): { ref?: () => void; unref?: () => void } | undefined {
+  return (client as unknown as { connection?: { stream?: { ref?: () => void; unref?: () => void } } })
+    .connection?.stream;
+}
+
 /**
  * The roots list of a query process (an MCP or HTTP server), kept between calls and dropped on
  * every change any host makes. Every query tool reads the roots (scope check, `stale`, relative
@@ -63,7 +69,12 @@ export class RootsCache {
     const l = this.listener;
     this.listener = null;
     await this.connecting?.catch(() => false);
-    await (l ?? this.listener)?.end().catch(() => {});
+    const client = l ?? this.listener;
+    if (client === null) return;
+    // The socket was unref'd: ref it again, or a process with nothing else to do exits before the
+    // connection has ended, in the middle of this await (its caller's next steps never run).
+    streamOf(client)?.ref?.();
+    await client.end().catch(() => {});
   }
 
   /** True while a working listener is connected; connects one when none is (not more often than every 5 s). */
@@ -112,9 +123,7 @@ export class RootsCache {
       clearTimeout(timer);
       if (!ok || this.closed) throw new Error('no notification came back');
       // The socket must not keep a process alive on its own (the pool's idle connections do not).
-      (
-        client as unknown as { connection?: { stream?: { unref?: () => void } } }
-      ).connection?.stream?.unref?.();
+      streamOf(client)?.unref?.();
       this.invalidate();
       this.listener = client;
       return true;
