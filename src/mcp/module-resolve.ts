@@ -52,32 +52,48 @@ export type ModuleResolver = (from: number, source: string, names: readonly stri
 export function createModuleResolver(files: readonly ResolvableFile[]): ModuleResolver {
   // family + module key (root-relative, no extension) -> files
   const byKey = new Map<string, number[]>();
-  // family + any suffix of "rootName/key" -> files (absolute imports)
-  const bySuffix = new Map<string, number[]>();
-  // family + directory (root-relative) -> files; and its suffixes of "rootName/dir" (Go packages)
+  // family + last segment of a key -> [full key "rootName/key", file] (absolute imports end with it)
+  const byBase = new Map<string, [string, number][]>();
+  // family + directory (root-relative) -> files; family + last segment of "rootName/dir" -> dirs
   const byDir = new Map<string, number[]>();
-  const byDirSuffix = new Map<string, string[]>();
+  const dirsByBase = new Map<string, [string, string][]>();
+  const withRoot = (rootName: string, p: string) => (p === '.' ? rootName : `${rootName}/${p}`);
   for (const [i, f] of files.entries()) {
     for (const k of moduleKeys(f.rel)) {
       add(byKey, `${f.family}\0${k}`, i);
-      for (const s of suffixes(k === '.' ? f.rootName : `${f.rootName}/${k}`))
-        add(bySuffix, `${f.family}\0${s}`, i);
+      const full = withRoot(f.rootName, k);
+      const list = byBase.get(`${f.family}\0${posix.basename(full)}`);
+      if (list === undefined) byBase.set(`${f.family}\0${posix.basename(full)}`, [[full, i]]);
+      else list.push([full, i]);
     }
     const dir = posix.dirname(f.rel);
     const dirKey = `${f.family}\0${dir}`;
     if (!byDir.has(dirKey)) {
-      for (const s of suffixes(dir === '.' ? f.rootName : `${f.rootName}/${dir}`))
-        add(byDirSuffix, `${f.family}\0${s}`, dir);
+      const full = withRoot(f.rootName, dir);
+      const list = dirsByBase.get(`${f.family}\0${posix.basename(full)}`);
+      if (list === undefined) dirsByBase.set(`${f.family}\0${posix.basename(full)}`, [[full, dir]]);
+      else list.push([full, dir]);
     }
     add(byDir, dirKey, i);
   }
+  const endsWithPath = (full: string, path: string) => full === path || full.endsWith(`/${path}`);
+  /** Files whose "rootName/key" ends with `path` at a `/`. */
+  const bySuffix = (family: string, path: string): number[] => {
+    const out: number[] = [];
+    for (const [full, i] of byBase.get(`${family}\0${posix.basename(path)}`) ?? [])
+      if (endsWithPath(full, path) && !out.includes(i)) out.push(i);
+    return out;
+  };
+  /** Directories whose "rootName/dir" is `path` or ends it at a `/` (Go: import paths end with them). */
+  const dirsEnding = (family: string, path: string): [string, string][] =>
+    (dirsByBase.get(`${family}\0${posix.basename(path)}`) ?? []).filter(([full]) => endsWithPath(path, full));
 
   const keyed = (family: string, key: string): number[] => {
     const k = posix.normalize(key);
     if (k.startsWith('..')) return [];
     return byKey.get(`${family}\0${k}`) ?? [];
   };
-  const unique = (l: number[] | undefined): number[] => (l !== undefined && l.length === 1 ? l : []);
+  const unique = (l: number[]): number[] => (l.length === 1 ? l : []);
 
   const python = (from: ResolvableFile, source: string, names: readonly string[]): number[] => {
     const m = /^(\.*)(.*)$/.exec(source)!;
@@ -100,23 +116,20 @@ export function createModuleResolver(files: readonly ResolvableFile[]): ModuleRe
     // One word (`json`, `utils`) is a top-level module of the root, or something else entirely
     // (the standard library), never a file of the same name deeper down.
     if (!path.includes('/')) return keyed(from.family, path);
-    const hit = unique(bySuffix.get(`${from.family}\0${path}`));
+    const hit = unique(bySuffix(from.family, path));
     if (hit.length > 0) return hit;
     // `a.b.C` where C is a class of module a/b (Java, Kotlin, Python's `import a.b.func`).
     const cut = path.lastIndexOf('/');
-    return cut > 0 ? unique(bySuffix.get(`${from.family}\0${path.slice(0, cut)}`)) : [];
+    return cut > 0 ? unique(bySuffix(from.family, path.slice(0, cut))) : [];
   };
 
   const go = (from: ResolvableFile, source: string): number[] => {
-    // The longest directory whose "rootName/dir" ends the import path.
-    const parts = source.split('/');
-    for (let k = 0; k < parts.length; k++) {
-      const dirs = byDirSuffix.get(`${from.family}\0${parts.slice(k).join('/')}`);
-      if (dirs === undefined) continue;
-      if (dirs.length !== 1) return [];
-      return byDir.get(`${from.family}\0${dirs[0]}`) ?? [];
-    }
-    return [];
+    // The directory with the longest "rootName/dir" that ends the import path (one, or none).
+    const dirs = dirsEnding(from.family, source);
+    const depth = (full: string) => full.split('/').length;
+    const deepest = Math.max(0, ...dirs.map(([full]) => depth(full)));
+    const best = dirs.filter(([full]) => depth(full) === deepest);
+    return best.length === 1 ? (byDir.get(`${from.family}\0${best[0]![1]}`) ?? []) : [];
   };
 
   const rust = (from: ResolvableFile, source: string): number[] => {
@@ -168,7 +181,7 @@ export function createModuleResolver(files: readonly ResolvableFile[]): ModuleRe
       case 'c':
         // `#include "x.h"`: next to the includer, else a unique file ending with that path.
         out = keyed(from.family, posix.join(posix.dirname(from.rel), source));
-        if (out.length === 0 && source.includes('/')) out = unique(bySuffix.get(`${from.family}\0${source}`));
+        if (out.length === 0 && source.includes('/')) out = unique(bySuffix(from.family, source));
         break;
       default:
         if (source.startsWith('./') || source.startsWith('../')) {

@@ -147,4 +147,24 @@ describe('module resolution for the repository map', () => {
       'self::inner': [],
     });
   });
+
+  test('C: includes next to the includer, else a unique file ending with the path; system headers resolve to nothing', () => {
+    const got = resolveAll(
+      'proj',
+      {
+        'src/main.c': ['c', '#include <stdio.h>\n#include "util.h"\n#include "sys/io.h"\n#include "dup.h"\n'],
+        'src/util.h': ['c', 'int util(void);\n'],
+        'include/sys/io.h': ['c', 'int io(void);\n'],
+        'a/dup.h': ['c', 'int a(void);\n'],
+        'b/dup.h': ['c', 'int b(void);\n'],
+      },
+      'src/main.c',
+    );
+    assert.deepEqual(got, {
+      'stdio.h': [],
+      'util.h': ['src/util.h'],
+      'sys/io.h': ['include/sys/io.h'],
+      'dup.h': [],
+    });
+  });
 });
