@@ -39,13 +39,6 @@ function add<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   else if (!l.includes(v)) l.push(v);
 }
 
-/** Every `/`-bounded suffix of a path: `a/b/c` → `a/b/c`, `b/c`, `c`. */
-function suffixes(p: string): string[] {
-  const out = [p];
-  for (let i = p.indexOf('/'); i !== -1; i = p.indexOf('/', i + 1)) out.push(p.slice(i + 1));
-  return out;
-}
-
 export type ModuleResolver = (from: number, source: string, names: readonly string[]) => number[];
 
 /** A resolver over `files` (indices into it); targets are always of the importer's family. */

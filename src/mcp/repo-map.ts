@@ -75,7 +75,7 @@ export function pageRank(
       eW[m++] = w;
       outWeight[from]! += w;
     }
-  const groupCount = groups === null ? 1 : groups.reduce((m, g) => Math.max(m, g + 1), 1);
+  const groupCount = groups === null ? 1 : groups.reduce((most, g) => Math.max(most, g + 1), 1);
   const groupOf = (i: number) => (groups === null ? 0 : groups[i]!);
   const groupMass = new Float64Array(groupCount);
   for (let i = 0; i < n; i++) groupMass[groupOf(i)]! += p[i]!;
@@ -182,7 +182,7 @@ const ENTRY_SHARE = 0.5;
 function apiModules(
   files: readonly { rel: string }[],
   importTargets: Map<number, number[][]>,
-  reexports: Map<number, { names: readonly string[]; targets: number[] }[]>,
+  importsOf: Map<number, { names: readonly string[]; targets: number[] }[]>,
 ): Set<number> {
   let depth = Number.POSITIVE_INFINITY;
   let entries: number[] = [];
@@ -205,7 +205,7 @@ function apiModules(
           if (seen.has(t)) continue;
           seen.add(t);
           // A pure re-exporter (only `export * from`) passes on to what it re-exports.
-          const re = reexports.get(t) ?? [];
+          const re = importsOf.get(t) ?? [];
           if (/(?:^|\/)index\.[cm]?[jt]sx?$/.test(files[t]!.rel) && re.length > 0) next.push(t);
           else out.add(t);
         }
@@ -290,7 +290,8 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
   );
   const importTargets = new Map<number, number[][]>();
   const importedFrom = new Map<number, Map<string, number[]>>();
-  const reexports = new Map<number, { names: readonly string[]; targets: number[] }[]>();
+  // Every resolved import of a file, with the names it takes (re-exports are followed through them).
+  const importsOf = new Map<number, { names: readonly string[]; targets: number[] }[]>();
   for (const imp of input.imports ?? []) {
     const from = idx.get(imp.fileId);
     if (from === undefined) continue;
@@ -302,8 +303,8 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     const named = importedFrom.get(from) ?? new Map<string, number[]>();
     importedFrom.set(from, named);
     for (const name of imp.names) named.set(name, targets);
-    const re = reexports.get(from) ?? [];
-    reexports.set(from, re);
+    const re = importsOf.get(from) ?? [];
+    importsOf.set(from, re);
     re.push({ names: imp.names, targets });
   }
   /**
@@ -329,7 +330,7 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
           if (seen.has(t)) continue;
           seen.add(t);
           if (exportedBy?.has(t)) found.add(t);
-          for (const r of reexports.get(t) ?? [])
+          for (const r of importsOf.get(t) ?? [])
             if (r.names.length === 0 || r.names.includes(name) || r.names.includes('*'))
               next.push(...r.targets);
         }
@@ -400,7 +401,7 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
   if (personalization === null) {
     // No focus: a share of the random jumps goes to the modules the package's entry point
     // (`__init__.py`, `index.js`, `lib.rs` nearest the root) imports, the API a user meets first.
-    const api = apiModules(files, importTargets, reexports);
+    const api = apiModules(files, importTargets, importsOf);
     if (api.size > 0) {
       personalization = new Float64Array(n).fill((1 - ENTRY_SHARE) / n);
       for (const i of api) personalization[i]! += ENTRY_SHARE / api.size;
