@@ -12,7 +12,7 @@
  * Offsets are UTF-16 code units, like node-tree-sitter's startIndex / endIndex: the text is
  * parsed as UTF-16LE, so a byte offset divided by two is a JS string index.
  *
- * Tree walks: for Python the query cursor can be skipped. Its cost is per node visited, whatever
+ * Tree walks: for Python and Go the query cursor can be skipped. Its cost is per node visited, whatever
  * the number of patterns (about 0.57x the parse on a cold index); a hand-written walk with one
  * TSTreeCursor pass emits the same matches, in the same order, with the same pattern indices and
  * capture ids (looked up by name in the compiled queries, so both share the capture tables). The
