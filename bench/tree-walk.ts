@@ -1,30 +1,40 @@
 /**
- * The Python tree walk against the tags queries it replaces: CPU time of extracting every `.py`
- * file of a directory (default: the Django corpus of the bench cache) with the walk on and off,
- * in one process, alternating, `reps` times each (median), and the extractor's own stage timings
- * (parse, tags queries or walk, rest of the extraction) for the query share of the parse.
+ * A language's tree walk against the tags queries it replaces: CPU time of extracting every file
+ * of that language in a directory (default: Python, the Django corpus of the bench cache) with the
+ * walk on and off, in one process, alternating, `reps` times each (median), and the extractor's
+ * own stage timings (parse, tags queries or walk, rest of the extraction) for the query share of
+ * the parse.
  *
- *   npx tsc -p tsconfig.json && node dist/bench/tree-walk.js [dir] [reps]
+ *   npx tsc -p tsconfig.json && node dist/bench/tree-walk.js [dir] [reps] [python|go]
+ *   node dist/bench/tree-walk.js /usr/share/go-1.19/src 3 go
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExtractTimings } from '../src/indexer/extractor.js';
-import { createExtractor } from '../src/indexer/index.js';
+import { treeWalkerFor } from '../src/indexer/extractor.js';
+import { createExtractor, tagsQuerySources } from '../src/indexer/index.js';
 import { nativeStatus } from '../src/indexer/native.js';
 import { CACHE } from './corpora.js';
-import { pyFiles } from './lib/py-files.js';
+import { filesWithExtension } from './lib/py-files.js';
 import { median, round } from './lib/stats.js';
 
 const dir = process.argv[2] ?? join(CACHE, 'django', 'usr/lib/python3/dist-packages/django');
 const reps = Number(process.argv[3] ?? 3);
+/** The languages with a tree walk, and their files' extension. */
+const EXTENSIONS = { python: '.py', go: '.go' } as const;
+const language = (process.argv[4] ?? 'python') as keyof typeof EXTENSIONS;
+if (!(language in EXTENSIONS))
+  throw new Error(`no tree walk for ${language}: one of ${Object.keys(EXTENSIONS)}`);
 if (!nativeStatus().loaded) throw new Error(`native extractor not loaded: ${nativeStatus().reason}`);
-const texts = pyFiles(dir).map((f) => readFileSync(f, 'utf8'));
+if (treeWalkerFor(language, tagsQuerySources(language)) === null)
+  throw new Error(`the ${language} queries are not the ones its walk mirrors (see TREE_WALKERS)`);
+const texts = filesWithExtension(dir, EXTENSIONS[language]).map((f) => readFileSync(f, 'utf8'));
 const extractors = {
   walk: createExtractor({ treeWalk: true }),
   queries: createExtractor({ treeWalk: false }),
 };
 // Warm-up: grammars, queries and JIT, once each.
-for (const e of Object.values(extractors)) for (const t of texts.slice(0, 50)) e.extractFile(t, 'python');
+for (const e of Object.values(extractors)) for (const t of texts.slice(0, 50)) e.extractFile(t, language);
 
 type Run = { cpuMs: number; parse: number; query: number; rest: number };
 const runs: Record<keyof typeof extractors, Run[]> = { walk: [], queries: [] };
@@ -32,7 +42,7 @@ for (let r = 0; r < reps; r++) {
   for (const mode of r % 2 === 0 ? (['queries', 'walk'] as const) : (['walk', 'queries'] as const)) {
     const timings: ExtractTimings = { parse: 0, query: 0, rest: 0 };
     const cpu0 = process.cpuUsage();
-    for (const t of texts) extractors[mode].extractFile(t, 'python', timings);
+    for (const t of texts) extractors[mode].extractFile(t, language, timings);
     const cpu = process.cpuUsage(cpu0);
     runs[mode].push({ cpuMs: (cpu.user + cpu.system) / 1000, ...timings });
   }
@@ -54,4 +64,4 @@ const summary = Object.fromEntries(
     ];
   }),
 );
-console.log(JSON.stringify({ dir, files: texts.length, reps, ...summary }, null, 2));
+console.log(JSON.stringify({ dir, language, files: texts.length, reps, ...summary }, null, 2));

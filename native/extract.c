@@ -12,7 +12,7 @@
  * Offsets are UTF-16 code units, like node-tree-sitter's startIndex / endIndex: the text is
  * parsed as UTF-16LE, so a byte offset divided by two is a JS string index.
  *
- * Tree walks: for Python the query cursor can be skipped. Its cost is per node visited, whatever
+ * Tree walks: for Python and Go the query cursor can be skipped. Its cost is per node visited, whatever
  * the number of patterns (about 0.57x the parse on a cold index); a hand-written walk with one
  * TSTreeCursor pass emits the same matches, in the same order, with the same pattern indices and
  * capture ids (looked up by name in the compiled queries, so both share the capture tables). The
@@ -21,7 +21,7 @@
  *
  * Exports:
  *   createRuntime(language, treeQuery, topLevelQuery, walker?) -> runtime (external)
- *     walker: "python" to use the Python walk instead of the queries (when it resolves).
+ *     walker: "python" or "go" to use that language's walk instead of the queries (when it resolves).
  *   captureNames(runtime, which) -> string[]          which: 0 tree query, 1 top-level query
  *   walker(runtime) -> string | null                  the walk in use, null: the queries run
  *   extract(runtime, text, original, timeoutMs) -> [top | null, tree, usedOriginal, parseMs]
@@ -53,7 +53,7 @@ static double now_ns(void) {
   return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-typedef struct PythonWalker PythonWalker;
+typedef struct TreeWalkerKind TreeWalkerKind;
 
 typedef struct {
   const TSLanguage *language;
@@ -61,7 +61,9 @@ typedef struct {
   TSQueryCursor *cursor;
   TSQuery *tree_query;
   TSQuery *top_query; /* NULL when the language has no top-level query */
-  PythonWalker *python_walker; /* NULL: the queries run (no walker asked for, or it did not resolve) */
+  /* The tree walk in use and its resolved names; NULL: the queries run (none asked for, or it did not resolve). */
+  const TreeWalkerKind *walk_kind;
+  void *walker;
 } Runtime;
 
 /* Marks the externals createRuntime() returns, so no other external is taken for a runtime. */
@@ -116,7 +118,7 @@ static void runtime_free(napi_env env, void *data, void *hint) {
   if (rt->tree_query != NULL) ts_query_delete(rt->tree_query);
   if (rt->top_query != NULL) ts_query_delete(rt->top_query);
   if (rt->cursor != NULL) ts_query_cursor_delete(rt->cursor);
-  free(rt->python_walker);
+  free(rt->walker);
   if (rt->parser != NULL) ts_parser_delete(rt->parser);
   free(rt);
 }
@@ -287,6 +289,108 @@ static inline void match_end_keyed(Matches *m, uint32_t key) {
 /* Ends a match that completes on its last capture (the last step of every pattern but one). */
 static inline void match_end(Matches *m) { match_end_at(m, m->last, false); }
 
+/* A capture id by name in a compiled query; false when the query has no such capture. */
+static bool capture_id(const TSQuery *query, const char *name, uint32_t *out) {
+  uint32_t count = ts_query_capture_count(query);
+  for (uint32_t i = 0; i < count; i++) {
+    uint32_t len = 0;
+    const char *s = ts_query_capture_name_for_id(query, i, &len);
+    if (len == strlen(name) && memcmp(s, name, len) == 0) {
+      *out = i;
+      return true;
+    }
+  }
+  return false;
+}
+
+/*
+ * Resolves a walker's names when its runtime is created: node types (named), fields, and capture
+ * ids in a compiled query. False when one does not resolve (the grammar or the queries are not the
+ * ones the walker was written for).
+ */
+static bool resolve_symbols(const TSLanguage *language, const char *const *names, int count, TSSymbol *out) {
+  for (int i = 0; i < count; i++) {
+    out[i] = ts_language_symbol_for_name(language, names[i], (uint32_t)strlen(names[i]), true);
+    if (out[i] == 0) return false;
+  }
+  return true;
+}
+
+static bool resolve_fields(const TSLanguage *language, const char *const *names, int count, TSFieldId *out) {
+  for (int i = 0; i < count; i++) {
+    out[i] = ts_language_field_id_for_name(language, names[i], (uint32_t)strlen(names[i]));
+    if (out[i] == 0) return false;
+  }
+  return true;
+}
+
+static bool resolve_captures(const TSQuery *query, const char *const *names, int count, uint32_t *out) {
+  for (int i = 0; i < count; i++)
+    if (!capture_id(query, names[i], &out[i])) return false;
+  return true;
+}
+
+/* Child iteration over visible children, with a cursor per nesting level (reused per file). */
+#define WALK_LEVELS 6
+typedef struct {
+  TSTreeCursor c[WALK_LEVELS];
+} Kids;
+
+static inline bool kid_first(Kids *k, int level, TSNode node) {
+  ts_tree_cursor_reset(&k->c[level], node);
+  return ts_tree_cursor_goto_first_child(&k->c[level]);
+}
+static inline bool kid_next(Kids *k, int level) { return ts_tree_cursor_goto_next_sibling(&k->c[level]); }
+static inline TSNode kid_node(Kids *k, int level) { return ts_tree_cursor_current_node(&k->c[level]); }
+static inline TSFieldId kid_field(Kids *k, int level) { return ts_tree_cursor_current_field_id(&k->c[level]); }
+
+/* `(_)`: any named node but ERROR. */
+static inline bool is_wildcard(TSNode node) {
+  return ts_node_is_named(node) && ts_node_symbol(node) != (TSSymbol)-1;
+}
+
+/* A node on the walk's path from the root. */
+typedef struct {
+  TSNode node;
+  TSSymbol sym;
+  TSFieldId field; /* only for the nodes whose field a pattern checks */
+  bool has_object; /* an attribute: `object` holds its `object:` child, a named node */
+  TSNode object;
+} Frame;
+
+/* Makes room for path[depth]; false when out of memory. */
+static bool path_reserve(Frame **path, uint32_t *cap, uint32_t depth) {
+  if (depth < *cap) return true;
+  uint32_t grown_cap = *cap == 0 ? 64 : *cap * 2;
+  Frame *grown = realloc(*path, grown_cap * sizeof(Frame));
+  if (grown == NULL) return false;
+  *path = grown;
+  *cap = grown_cap;
+  return true;
+}
+
+/* Moves a pre-order walk to the next node (keeping `depth`); false at the end of the tree. */
+static inline bool walk_next(TSTreeCursor *cursor, uint32_t *depth) {
+  if (ts_tree_cursor_goto_first_child(cursor)) {
+    (*depth)++;
+    return true;
+  }
+  while (!ts_tree_cursor_goto_next_sibling(cursor)) {
+    if (!ts_tree_cursor_goto_parent(cursor)) return false;
+    (*depth)--;
+  }
+  return true;
+}
+
+/* One match whose captures are given in order, completing on the node being entered. */
+static inline void match_add(Matches *m, uint32_t pattern, uint32_t cap1, TSNode node1, uint32_t cap2, TSNode node2,
+                             bool two) {
+  match_begin(m, pattern);
+  match_capture(m, cap1, node1);
+  if (two) match_capture(m, cap2, node2);
+  match_end(m);
+}
+
 /*
  * The Python walker: what PYTHON_QUERY (23 patterns) and PYTHON_TOP_LEVEL_QUERY
  * (src/indexer/queries/python.ts) match, found in one pass over the tree. Node types, fields and
@@ -336,69 +440,29 @@ enum {
   PP_IMPORT_FROM_ALIASED, PP_IMPORT_FROM_WILDCARD, PY_PATTERN_COUNT
 };
 
-struct PythonWalker {
+typedef struct {
   TSSymbol sym[PY_SYMBOL_COUNT];
   TSFieldId field[PY_FIELD_COUNT];
   uint32_t cap[PY_CAPTURE_COUNT];
   uint32_t top_constant, top_name; /* capture ids of the top-level query */
-};
-
-/* A capture id by name in a compiled query; false when the query has no such capture. */
-static bool capture_id(const TSQuery *query, const char *name, uint32_t *out) {
-  uint32_t count = ts_query_capture_count(query);
-  for (uint32_t i = 0; i < count; i++) {
-    uint32_t len = 0;
-    const char *s = ts_query_capture_name_for_id(query, i, &len);
-    if (len == strlen(name) && memcmp(s, name, len) == 0) {
-      *out = i;
-      return true;
-    }
-  }
-  return false;
-}
+} PythonWalker;
 
 /* The walker for these queries, or NULL when a node type, field or capture does not resolve. */
-static PythonWalker *python_walker_new(const TSLanguage *language, const TSQuery *tree, const TSQuery *top) {
+static void *python_walker_new(const TSLanguage *language, const TSQuery *tree, const TSQuery *top) {
   if (tree == NULL || top == NULL || ts_query_pattern_count(tree) != PY_PATTERN_COUNT ||
       ts_query_pattern_count(top) != 1)
     return NULL;
   PythonWalker *w = calloc(1, sizeof *w);
   if (w == NULL) return NULL;
-  bool ok = true;
-  for (int i = 0; ok && i < PY_SYMBOL_COUNT; i++) {
-    w->sym[i] = ts_language_symbol_for_name(language, PY_SYMBOLS[i], (uint32_t)strlen(PY_SYMBOLS[i]), true);
-    ok = w->sym[i] != 0;
-  }
-  for (int i = 0; ok && i < PY_FIELD_COUNT; i++) {
-    w->field[i] = ts_language_field_id_for_name(language, PY_FIELDS[i], (uint32_t)strlen(PY_FIELDS[i]));
-    ok = w->field[i] != 0;
-  }
-  for (int i = 0; ok && i < PY_CAPTURE_COUNT; i++) ok = capture_id(tree, PY_CAPTURES[i], &w->cap[i]);
+  bool ok = resolve_symbols(language, PY_SYMBOLS, PY_SYMBOL_COUNT, w->sym) &&
+            resolve_fields(language, PY_FIELDS, PY_FIELD_COUNT, w->field) &&
+            resolve_captures(tree, PY_CAPTURES, PY_CAPTURE_COUNT, w->cap);
   ok = ok && capture_id(top, "definition.constant", &w->top_constant) && capture_id(top, "name", &w->top_name);
   if (!ok) {
     free(w);
     return NULL;
   }
   return w;
-}
-
-/* Child iteration over visible children, with a cursor per nesting level (reused per file). */
-#define WALK_LEVELS 6
-typedef struct {
-  TSTreeCursor c[WALK_LEVELS];
-} Kids;
-
-static inline bool kid_first(Kids *k, int level, TSNode node) {
-  ts_tree_cursor_reset(&k->c[level], node);
-  return ts_tree_cursor_goto_first_child(&k->c[level]);
-}
-static inline bool kid_next(Kids *k, int level) { return ts_tree_cursor_goto_next_sibling(&k->c[level]); }
-static inline TSNode kid_node(Kids *k, int level) { return ts_tree_cursor_current_node(&k->c[level]); }
-static inline TSFieldId kid_field(Kids *k, int level) { return ts_tree_cursor_current_field_id(&k->c[level]); }
-
-/* `(_)`: any named node but ERROR. */
-static inline bool is_wildcard(TSNode node) {
-  return ts_node_is_named(node) && ts_node_symbol(node) != (TSSymbol)-1;
 }
 
 /*
@@ -517,15 +581,6 @@ static void py_definition(const PythonWalker *w, Kids *k, TSNode node, Matches *
     } while (kid_next(k, 1));
   } while (kid_next(k, 0));
 }
-
-/* A node on the walk's path from the root. */
-typedef struct {
-  TSNode node;
-  TSSymbol sym;
-  TSFieldId field; /* only for the nodes whose field a pattern checks */
-  bool has_object; /* an attribute: `object` holds its `object:` child, a named node */
-  TSNode object;
-} Frame;
 
 /* One match of a single-capture reference pattern, completing on the node entered (key). */
 static inline void py_ref(Matches *m, uint32_t pattern, uint32_t root_depth, uint32_t cap, TSNode node, uint32_t key) {
@@ -757,7 +812,8 @@ static bool matches_sort(Matches *m) {
  * Patterns that end on an identifier near their root are checked on the identifier, against the
  * path from the root (the walk's own frames); the others from their root node, looking down.
  */
-static void python_walk(const PythonWalker *w, TSNode root, Matches *top, Matches *tree) {
+static void python_walk(const void *walker, TSNode root, Matches *top, Matches *tree) {
+  const PythonWalker *w = walker;
   Kids k;
   for (int i = 0; i < WALK_LEVELS; i++) k.c[i] = ts_tree_cursor_new(root);
   TSTreeCursor cursor = ts_tree_cursor_new(root);
@@ -787,15 +843,9 @@ static void python_walk(const PythonWalker *w, TSNode root, Matches *top, Matche
       }
     }
     /* The path from the root, with the fields the identifier patterns check. */
-    if (depth >= path_cap) {
-      uint32_t cap = path_cap == 0 ? 64 : path_cap * 2;
-      Frame *grown = realloc(path, cap * sizeof(Frame));
-      if (grown == NULL) {
-        tree->ok = 0;
-        break;
-      }
-      path = grown;
-      path_cap = cap;
+    if (!path_reserve(&path, &path_cap, depth)) {
+      tree->ok = 0;
+      break;
     }
     TSSymbol sym = ts_node_symbol(node);
     Frame *parent = depth > 0 ? &path[depth - 1] : NULL;
@@ -819,19 +869,7 @@ static void python_walk(const PythonWalker *w, TSNode root, Matches *top, Matche
       }
     }
     entered++;
-    if (ts_tree_cursor_goto_first_child(&cursor)) {
-      depth++;
-      continue;
-    }
-    bool done = false;
-    while (!ts_tree_cursor_goto_next_sibling(&cursor)) {
-      if (!ts_tree_cursor_goto_parent(&cursor)) {
-        done = true;
-        break;
-      }
-      depth--;
-    }
-    if (done) break;
+    if (!walk_next(&cursor, &depth)) break;
   }
   ts_tree_cursor_delete(&cursor);
   for (int i = 0; i < WALK_LEVELS; i++) ts_tree_cursor_delete(&k.c[i]);
@@ -840,6 +878,324 @@ static void python_walk(const PythonWalker *w, TSNode root, Matches *top, Matche
   tree->pending = NULL;
   if (tree->ok && !matches_sort(tree)) tree->ok = 0;
 }
+
+/*
+ * The Go walker: what GO_QUERY (19 patterns) and GO_TOP_LEVEL_QUERY (3 patterns)
+ * (src/indexer/queries/go.ts) match, in one pass over the tree, resolved by name like the Python
+ * walker. Every Go pattern completes on a node its walk enters: the last step's node, which is a
+ * capture in all but the struct and interface patterns (there it is the `struct_type` or
+ * `interface_type`). So each match is found on entering that node, checking the path from the
+ * root (the walk's frames) upwards, and looking down only for the method receivers and the type
+ * name of a struct or interface, which come before the node in the same parent. The matches of one
+ * node come out in the query cursor's order (root depth, shallowest first, then pattern), so the
+ * whole list is in its order without sorting: the patterns completing on one node are exclusive
+ * at each root depth.
+ */
+enum {
+  GO_IDENTIFIER, GO_FIELD_IDENTIFIER, GO_TYPE_IDENTIFIER, GO_PACKAGE_IDENTIFIER, GO_STRING_LITERAL,
+  GO_FUNCTION, GO_METHOD, GO_PARAMETER_LIST, GO_PARAMETER, GO_POINTER_TYPE, GO_GENERIC_TYPE, GO_TYPE_SPEC,
+  GO_STRUCT_TYPE, GO_INTERFACE_TYPE, GO_TYPE_ALIAS, GO_FIELD_LIST, GO_FIELD, GO_METHOD_ELEM, GO_TYPE_ELEM,
+  GO_QUALIFIED_TYPE, GO_COMPOSITE_LITERAL, GO_CALL, GO_SELECTOR, GO_IMPORT_SPEC, GO_CONST_DECLARATION,
+  GO_CONST_SPEC, GO_VAR_DECLARATION, GO_VAR_SPEC, GO_VAR_SPEC_LIST, GO_SYMBOL_COUNT
+};
+static const char *GO_SYMBOLS[GO_SYMBOL_COUNT] = {
+    "identifier", "field_identifier", "type_identifier", "package_identifier", "interpreted_string_literal",
+    "function_declaration", "method_declaration", "parameter_list", "parameter_declaration", "pointer_type",
+    "generic_type", "type_spec", "struct_type", "interface_type", "type_alias", "field_declaration_list",
+    "field_declaration", "method_elem", "type_elem", "qualified_type", "composite_literal", "call_expression",
+    "selector_expression", "import_spec", "const_declaration", "const_spec", "var_declaration", "var_spec",
+    "var_spec_list"};
+
+/* The parents whose children's fields a pattern checks (the walk reads a node's field only there). */
+static const int GO_FIELD_PARENTS[] = {GO_FUNCTION,  GO_METHOD,         GO_TYPE_SPEC,        GO_TYPE_ALIAS,
+                                       GO_FIELD,     GO_METHOD_ELEM,    GO_QUALIFIED_TYPE,   GO_COMPOSITE_LITERAL,
+                                       GO_GENERIC_TYPE, GO_CALL,        GO_SELECTOR,         GO_IMPORT_SPEC,
+                                       GO_VAR_SPEC};
+
+enum { GF_NAME, GF_RECEIVER, GF_TYPE, GF_FUNCTION, GF_FIELD, GF_PATH, GO_FIELD_COUNT };
+static const char *GO_FIELDS[GO_FIELD_COUNT] = {"name", "receiver", "type", "function", "field", "path"};
+
+enum {
+  GC_DEF_FUNCTION, GC_NAME, GC_DEF_METHOD, GC_RECEIVER, GC_DEF_STRUCT, GC_DEF_INTERFACE, GC_DEF_TYPE, GC_DEF_FIELD,
+  GC_REF_INHERIT, GC_REF_NEW, GC_REF_CALL, GC_REF_TYPE, GC_IMPORT_SOURCE, GC_IMPORT, GC_IMPORT_NAME,
+  GO_CAPTURE_COUNT
+};
+static const char *GO_CAPTURES[GO_CAPTURE_COUNT] = {
+    "definition.function", "name",          "definition.method", "receiver",       "definition.struct",
+    "definition.interface", "definition.type", "definition.field", "reference.inherit", "reference.new",
+    "reference.call",      "reference.type", "import.source",     "import",         "import.name"};
+
+enum { GT_DEF_CONSTANT, GT_NAME, GT_DEF_VARIABLE, GO_TOP_CAPTURE_COUNT };
+static const char *GO_TOP_CAPTURES[GO_TOP_CAPTURE_COUNT] = {"definition.constant", "name", "definition.variable"};
+
+/* Pattern indices in GO_QUERY and GO_TOP_LEVEL_QUERY. */
+enum {
+  GP_FUNCTION, GP_METHOD, GP_STRUCT, GP_INTERFACE, GP_TYPE_SPEC, GP_TYPE_ALIAS, GP_FIELD, GP_INTERFACE_METHOD,
+  GP_EMBEDDED, GP_INTERFACE_EMBEDDED, GP_INTERFACE_EMBEDDED_QUALIFIED, GP_NEW, GP_NEW_QUALIFIED, GP_NEW_GENERIC,
+  GP_CALL, GP_METHOD_CALL, GP_TYPE, GP_IMPORT, GP_IMPORT_NAME, GO_PATTERN_COUNT
+};
+enum { GT_CONST, GT_VAR, GT_VAR_LIST, GO_TOP_PATTERN_COUNT };
+
+typedef struct {
+  TSSymbol sym[GO_SYMBOL_COUNT];
+  TSFieldId field[GO_FIELD_COUNT];
+  uint32_t cap[GO_CAPTURE_COUNT];
+  uint32_t top_cap[GO_TOP_CAPTURE_COUNT];
+  uint32_t symbol_count;
+  bool field_parent[]; /* per symbol: the fields of its children are read */
+} GoWalker;
+
+static void *go_walker_new(const TSLanguage *language, const TSQuery *tree, const TSQuery *top) {
+  if (tree == NULL || top == NULL || ts_query_pattern_count(tree) != GO_PATTERN_COUNT ||
+      ts_query_pattern_count(top) != GO_TOP_PATTERN_COUNT)
+    return NULL;
+  uint32_t symbols = ts_language_symbol_count(language);
+  GoWalker *w = calloc(1, sizeof *w + symbols * sizeof(bool));
+  if (w == NULL) return NULL;
+  w->symbol_count = symbols;
+  bool ok = resolve_symbols(language, GO_SYMBOLS, GO_SYMBOL_COUNT, w->sym) &&
+            resolve_fields(language, GO_FIELDS, GO_FIELD_COUNT, w->field) &&
+            resolve_captures(tree, GO_CAPTURES, GO_CAPTURE_COUNT, w->cap) &&
+            resolve_captures(top, GO_TOP_CAPTURES, GO_TOP_CAPTURE_COUNT, w->top_cap);
+  for (size_t i = 0; ok && i < sizeof GO_FIELD_PARENTS / sizeof *GO_FIELD_PARENTS; i++) {
+    TSSymbol s = w->sym[GO_FIELD_PARENTS[i]];
+    ok = s < symbols;
+    if (ok) w->field_parent[s] = true;
+  }
+  if (!ok) {
+    free(w);
+    return NULL;
+  }
+  return w;
+}
+
+/* One match of the method pattern: the method, one of its receiver types, its name. */
+static void go_method_match(const GoWalker *w, Matches *m, TSNode method, TSNode receiver, TSNode name) {
+  match_begin(m, GP_METHOD);
+  match_capture(m, w->cap[GC_DEF_METHOD], method);
+  match_capture(m, w->cap[GC_RECEIVER], receiver);
+  match_capture(m, w->cap[GC_NAME], name);
+  match_end(m);
+}
+
+/* `(generic_type type: (type_identifier) @receiver)`: the receivers under `generic` (cursor `level`). */
+static void go_generic_receivers(const GoWalker *w, Kids *k, int level, TSNode generic, TSNode method, TSNode name,
+                                 Matches *m) {
+  if (!kid_first(k, level, generic)) return;
+  do {
+    TSNode t = kid_node(k, level);
+    if (ts_node_symbol(t) == w->sym[GO_TYPE_IDENTIFIER] && kid_field(k, level) == w->field[GF_TYPE])
+      go_method_match(w, m, method, t, name);
+  } while (kid_next(k, level));
+}
+
+/*
+ * `(method_declaration receiver: (parameter_list (parameter_declaration type: [...])) name: ...)`
+ * on entering the method's name (cursor levels 0-4). The receiver comes before the name. The
+ * query cursor keeps one state per alternative of `type: [...]`, in their order, so the matches
+ * of one parameter come alternative by alternative, each in child order.
+ */
+static void go_method(const GoWalker *w, Kids *k, TSNode method, TSNode name, Matches *m) {
+  const TSSymbol *S = w->sym;
+  if (!kid_first(k, 0, method)) return;
+  do {
+    TSNode list = kid_node(k, 0);
+    if (ts_node_eq(list, name)) break;
+    if (kid_field(k, 0) != w->field[GF_RECEIVER] || ts_node_symbol(list) != S[GO_PARAMETER_LIST] ||
+        !kid_first(k, 1, list))
+      continue;
+    do {
+      TSNode param = kid_node(k, 1);
+      if (ts_node_symbol(param) != S[GO_PARAMETER]) continue;
+      for (int alt = 0; alt < 4; alt++) {
+        if (!kid_first(k, 2, param)) break;
+        do {
+          if (kid_field(k, 2) != w->field[GF_TYPE]) continue;
+          TSNode type = kid_node(k, 2);
+          TSSymbol ts = ts_node_symbol(type);
+          if (alt == 0 && ts == S[GO_TYPE_IDENTIFIER]) {
+            /* (type_identifier) @receiver */
+            go_method_match(w, m, method, type, name);
+          } else if (alt == 2 && ts == S[GO_GENERIC_TYPE]) {
+            /* (generic_type type: (type_identifier) @receiver) */
+            go_generic_receivers(w, k, 3, type, method, name, m);
+          } else if ((alt == 1 || alt == 3) && ts == S[GO_POINTER_TYPE] && kid_first(k, 3, type)) {
+            /* (pointer_type (type_identifier) @receiver), (pointer_type (generic_type type: (type_identifier) @receiver)) */
+            do {
+              TSNode inner = kid_node(k, 3);
+              TSSymbol is = ts_node_symbol(inner);
+              if (alt == 1 && is == S[GO_TYPE_IDENTIFIER]) go_method_match(w, m, method, inner, name);
+              if (alt == 3 && is == S[GO_GENERIC_TYPE]) go_generic_receivers(w, k, 4, inner, method, name, m);
+            } while (kid_next(k, 3));
+          }
+        } while (kid_next(k, 2));
+      }
+    } while (kid_next(k, 1));
+  } while (kid_next(k, 0));
+}
+
+/* `(field_declaration_list (field_declaration !name type: ...))`: `decl` is an embedded field of a struct. */
+static inline bool go_embedded(const GoWalker *w, const Frame *decl, const Frame *list) {
+  return decl->sym == w->sym[GO_FIELD] && list->sym == w->sym[GO_FIELD_LIST] &&
+         ts_node_is_null(ts_node_child_by_field_id(decl->node, w->field[GF_NAME]));
+}
+
+/*
+ * The matches that complete on entering `path[d]` (cursor levels 0-4 for the look-downs), in the
+ * query cursor's order: patterns rooted higher up first (the `d - 3` group, then `d - 2`, `d - 1`,
+ * `d`). Top-level matches go to `top` (their roots are children of the root).
+ */
+static void go_node(const GoWalker *w, Kids *k, const Frame *path, uint32_t d, Matches *top, Matches *m) {
+  if (d == 0) return;
+  const TSSymbol *S = w->sym;
+  const TSFieldId *F = w->field;
+  const uint32_t *C = w->cap;
+  const Frame *x = &path[d], *p = &path[d - 1];
+  const Frame *g = d >= 2 ? &path[d - 2] : NULL;
+  const Frame *gg = d >= 3 ? &path[d - 3] : NULL;
+  TSSymbol xs = x->sym, ps = p->sym;
+  TSNode none = {{0, 0, 0, 0}, NULL, NULL};
+  if (xs == S[GO_TYPE_IDENTIFIER]) {
+    if (gg != NULL) {
+      /* (field_declaration_list (field_declaration !name type: (pointer_type (type_identifier) @reference.inherit))) */
+      if (ps == S[GO_POINTER_TYPE] && p->field == F[GF_TYPE] && go_embedded(w, g, gg))
+        match_add(m, GP_EMBEDDED, C[GC_REF_INHERIT], x->node, 0, none, false);
+      else if (ps == S[GO_QUALIFIED_TYPE] && x->field == F[GF_NAME]) {
+        /* (field_declaration_list (field_declaration !name type: (qualified_type name: (type_identifier) @reference.inherit))) */
+        if (p->field == F[GF_TYPE] && go_embedded(w, g, gg))
+          match_add(m, GP_EMBEDDED, C[GC_REF_INHERIT], x->node, 0, none, false);
+        /* (interface_type (type_elem (qualified_type name: (type_identifier) @reference.inherit))) */
+        else if (g->sym == S[GO_TYPE_ELEM] && gg->sym == S[GO_INTERFACE_TYPE])
+          match_add(m, GP_INTERFACE_EMBEDDED_QUALIFIED, C[GC_REF_INHERIT], x->node, 0, none, false);
+      }
+    }
+    if (g != NULL) {
+      if (ps == S[GO_FIELD]) {
+        /* (field_declaration_list (field_declaration !name type: (type_identifier) @reference.inherit)) */
+        if (x->field == F[GF_TYPE] && go_embedded(w, p, g))
+          match_add(m, GP_EMBEDDED, C[GC_REF_INHERIT], x->node, 0, none, false);
+      } else if (ps == S[GO_TYPE_ELEM]) {
+        /* (interface_type (type_elem (type_identifier) @reference.inherit)) */
+        if (g->sym == S[GO_INTERFACE_TYPE])
+          match_add(m, GP_INTERFACE_EMBEDDED, C[GC_REF_INHERIT], x->node, 0, none, false);
+      } else if (g->sym == S[GO_COMPOSITE_LITERAL] && p->field == F[GF_TYPE]) {
+        /* (composite_literal type: (qualified_type name: (type_identifier) @reference.new)) */
+        if (ps == S[GO_QUALIFIED_TYPE] && x->field == F[GF_NAME])
+          match_add(m, GP_NEW_QUALIFIED, C[GC_REF_NEW], x->node, 0, none, false);
+        /* (composite_literal type: (generic_type type: (type_identifier) @reference.new)) */
+        else if (ps == S[GO_GENERIC_TYPE] && x->field == F[GF_TYPE])
+          match_add(m, GP_NEW_GENERIC, C[GC_REF_NEW], x->node, 0, none, false);
+      }
+    }
+    if (ps == S[GO_TYPE_SPEC]) {
+      /* (type_spec name: (type_identifier) @name) @definition.type */
+      if (x->field == F[GF_NAME]) match_add(m, GP_TYPE_SPEC, C[GC_DEF_TYPE], p->node, C[GC_NAME], x->node, true);
+    } else if (ps == S[GO_TYPE_ALIAS]) {
+      /* (type_alias name: (type_identifier) @name) @definition.type */
+      if (x->field == F[GF_NAME]) match_add(m, GP_TYPE_ALIAS, C[GC_DEF_TYPE], p->node, C[GC_NAME], x->node, true);
+    } else if (ps == S[GO_COMPOSITE_LITERAL]) {
+      /* (composite_literal type: (type_identifier) @reference.new) */
+      if (x->field == F[GF_TYPE]) match_add(m, GP_NEW, C[GC_REF_NEW], x->node, 0, none, false);
+    }
+    /* (type_identifier) @reference.type */
+    match_add(m, GP_TYPE, C[GC_REF_TYPE], x->node, 0, none, false);
+  } else if (xs == S[GO_IDENTIFIER]) {
+    if (ps == S[GO_FUNCTION]) {
+      /* (function_declaration name: (identifier) @name) @definition.function */
+      if (x->field == F[GF_NAME])
+        match_add(m, GP_FUNCTION, C[GC_DEF_FUNCTION], p->node, C[GC_NAME], x->node, true);
+    } else if (ps == S[GO_CALL]) {
+      /* (call_expression function: (identifier) @reference.call) */
+      if (x->field == F[GF_FUNCTION]) match_add(m, GP_CALL, C[GC_REF_CALL], x->node, 0, none, false);
+    } else if (d == 3 && ps == S[GO_CONST_SPEC]) {
+      /* Top level: (const_declaration (const_spec (identifier) @name) @definition.constant) */
+      if (g->sym == S[GO_CONST_DECLARATION])
+        match_add(top, GT_CONST, w->top_cap[GT_DEF_CONSTANT], p->node, w->top_cap[GT_NAME], x->node, true);
+    } else if ((d == 3 || d == 4) && ps == S[GO_VAR_SPEC] && x->field == F[GF_NAME]) {
+      /* Top level: (var_declaration (var_spec name: (identifier) @name) @definition.variable), and in a var_spec_list */
+      if (d == 3 && g->sym == S[GO_VAR_DECLARATION])
+        match_add(top, GT_VAR, w->top_cap[GT_DEF_VARIABLE], p->node, w->top_cap[GT_NAME], x->node, true);
+      else if (d == 4 && g->sym == S[GO_VAR_SPEC_LIST] && gg->sym == S[GO_VAR_DECLARATION])
+        match_add(top, GT_VAR_LIST, w->top_cap[GT_DEF_VARIABLE], p->node, w->top_cap[GT_NAME], x->node, true);
+    }
+  } else if (xs == S[GO_FIELD_IDENTIFIER]) {
+    if (ps == S[GO_METHOD]) {
+      if (x->field == F[GF_NAME]) go_method(w, k, p->node, x->node, m);
+    } else if (g == NULL) {
+      return;
+    } else if (ps == S[GO_FIELD]) {
+      /* (field_declaration_list (field_declaration name: (field_identifier) @name) @definition.field) */
+      if (x->field == F[GF_NAME] && g->sym == S[GO_FIELD_LIST])
+        match_add(m, GP_FIELD, C[GC_DEF_FIELD], p->node, C[GC_NAME], x->node, true);
+    } else if (ps == S[GO_METHOD_ELEM]) {
+      /* (interface_type (method_elem name: (field_identifier) @name) @definition.method) */
+      if (x->field == F[GF_NAME] && g->sym == S[GO_INTERFACE_TYPE])
+        match_add(m, GP_INTERFACE_METHOD, C[GC_DEF_METHOD], p->node, C[GC_NAME], x->node, true);
+    } else if (ps == S[GO_SELECTOR]) {
+      /* (call_expression function: (selector_expression field: (field_identifier) @reference.call)) */
+      if (x->field == F[GF_FIELD] && p->field == F[GF_FUNCTION] && g->sym == S[GO_CALL])
+        match_add(m, GP_METHOD_CALL, C[GC_REF_CALL], x->node, 0, none, false);
+    }
+  } else if (xs == S[GO_STRUCT_TYPE] || xs == S[GO_INTERFACE_TYPE]) {
+    /* (type_spec name: (type_identifier) @name type: (struct_type)) @definition.struct, and interface_type */
+    if (ps != S[GO_TYPE_SPEC] || x->field != F[GF_TYPE] || !kid_first(k, 0, p->node)) return;
+    bool is_struct = xs == S[GO_STRUCT_TYPE];
+    do {
+      TSNode name = kid_node(k, 0);
+      if (ts_node_eq(name, x->node)) break;
+      if (kid_field(k, 0) == F[GF_NAME] && ts_node_symbol(name) == S[GO_TYPE_IDENTIFIER])
+        match_add(m, is_struct ? GP_STRUCT : GP_INTERFACE, C[is_struct ? GC_DEF_STRUCT : GC_DEF_INTERFACE], p->node,
+                  C[GC_NAME], name, true);
+    } while (kid_next(k, 0));
+  } else if (ps == S[GO_IMPORT_SPEC]) {
+    /* (import_spec path: (interpreted_string_literal) @import.source) @import */
+    if (xs == S[GO_STRING_LITERAL] && x->field == F[GF_PATH])
+      match_add(m, GP_IMPORT, C[GC_IMPORT], p->node, C[GC_IMPORT_SOURCE], x->node, true);
+    /* (import_spec name: (package_identifier) @import.name) */
+    else if (xs == S[GO_PACKAGE_IDENTIFIER] && x->field == F[GF_NAME])
+      match_add(m, GP_IMPORT_NAME, C[GC_IMPORT_NAME], x->node, 0, none, false);
+  }
+}
+
+/* Walks the whole tree once (see go_node); the matches come out in the query cursor's order. */
+static void go_walk(const void *walker, TSNode root, Matches *top, Matches *tree) {
+  const GoWalker *w = walker;
+  Kids k;
+  for (int i = 0; i < WALK_LEVELS; i++) k.c[i] = ts_tree_cursor_new(root);
+  TSTreeCursor cursor = ts_tree_cursor_new(root);
+  TSNode none = {{0, 0, 0, 0}, NULL, NULL};
+  Frame *path = NULL;
+  uint32_t path_cap = 0, depth = 0;
+  do {
+    if (!path_reserve(&path, &path_cap, depth)) {
+      tree->ok = 0;
+      break;
+    }
+    TSNode node = ts_tree_cursor_current_node(&cursor);
+    TSSymbol parent = depth > 0 ? path[depth - 1].sym : 0;
+    TSFieldId field =
+        depth > 0 && parent < w->symbol_count && w->field_parent[parent] ? ts_tree_cursor_current_field_id(&cursor) : 0;
+    path[depth] = (Frame){node, ts_node_symbol(node), field, false, none};
+    go_node(w, &k, path, depth, top, tree);
+  } while (walk_next(&cursor, &depth));
+  ts_tree_cursor_delete(&cursor);
+  for (int i = 0; i < WALK_LEVELS; i++) ts_tree_cursor_delete(&k.c[i]);
+  free(path);
+}
+
+/* The tree walks createRuntime() knows, by name. */
+struct TreeWalkerKind {
+  const char *name;
+  /* The walker's resolved names (malloc'd), or NULL when they do not resolve for these queries. */
+  void *(*create)(const TSLanguage *language, const TSQuery *tree, const TSQuery *top);
+  /* The tree query's matches into `tree`, the top-level query's into `top`, in the cursor's order. */
+  void (*walk)(const void *walker, TSNode root, Matches *top, Matches *tree);
+};
+
+static const TreeWalkerKind TREE_WALKERS[] = {
+    {"python", python_walker_new, python_walk},
+    {"go", go_walker_new, go_walk},
+};
 
 static napi_value create_runtime(napi_env env, napi_callback_info info) {
   size_t argc = 4;
@@ -851,13 +1207,16 @@ static napi_value create_runtime(napi_env env, napi_callback_info info) {
   }
   /* The tree walker asked for: a name, or none (undefined / null / ""). */
   char walker[16] = "";
+  const TreeWalkerKind *kind = NULL;
   if (argc > 3) {
     napi_valuetype walker_type;
     CHECK(env, napi_typeof(env, argv[3], &walker_type));
     if (walker_type == napi_string) {
       size_t n = 0;
       CHECK(env, napi_get_value_string_utf8(env, argv[3], walker, sizeof walker, &n));
-      if (n > 0 && strcmp(walker, "python") != 0) {
+      for (size_t i = 0; n > 0 && i < sizeof TREE_WALKERS / sizeof *TREE_WALKERS; i++)
+        if (strcmp(walker, TREE_WALKERS[i].name) == 0) kind = &TREE_WALKERS[i];
+      if (n > 0 && kind == NULL) {
         napi_throw_type_error(env, NULL, "unknown tree walker");
         return NULL;
       }
@@ -913,9 +1272,10 @@ static napi_value create_runtime(napi_env env, napi_callback_info info) {
       return NULL;
     }
   }
-  if (strcmp(walker, "python") == 0) {
+  if (kind != NULL) {
     /* NULL when a node type, field or capture does not resolve: the queries run instead. */
-    rt->python_walker = python_walker_new(language, rt->tree_query, rt->top_query);
+    rt->walker = kind->create(language, rt->tree_query, rt->top_query);
+    if (rt->walker != NULL) rt->walk_kind = kind;
   }
   napi_value out;
   if (napi_create_external(env, rt, runtime_free, NULL, &out) != napi_ok) {
@@ -971,8 +1331,8 @@ static napi_value walker_name(napi_env env, napi_callback_info info) {
   Runtime *rt = argc < 1 ? NULL : runtime_arg(env, argv[0]);
   if (rt == NULL) return NULL;
   napi_value out;
-  if (rt->python_walker != NULL) {
-    CHECK(env, napi_create_string_utf8(env, "python", NAPI_AUTO_LENGTH, &out));
+  if (rt->walk_kind != NULL) {
+    CHECK(env, napi_create_string_utf8(env, rt->walk_kind->name, NAPI_AUTO_LENGTH, &out));
   } else {
     CHECK(env, napi_get_null(env, &out));
   }
@@ -1167,11 +1527,11 @@ static napi_value extract(napi_env env, napi_callback_info info) {
   double parse_ms = (now_ns() - t0) / 1e6;
   TSNode root = ts_tree_root_node(tree);
   napi_value top = NULL, whole = NULL, flag, ms, out;
-  if (rt->python_walker != NULL) {
+  if (rt->walk_kind != NULL) {
     Matches top_matches, tree_matches;
     matches_init(&top_matches);
     matches_init(&tree_matches);
-    python_walk(rt->python_walker, root, &top_matches, &tree_matches);
+    rt->walk_kind->walk(rt->walker, root, &top_matches, &tree_matches);
     ts_tree_delete(tree);
     if (deadline > 0 && now_ns() > deadline) {
       napi_throw_error(env, "PARSE_TIMEOUT", "walking the tree took past the deadline");

@@ -69,7 +69,7 @@ export interface ExtractorOptions {
   parseTimeoutMs?: number;
   /**
    * Let the native extractor use a language's tree walk instead of its tags queries, where one
-   * exists (Python). Default: on, unless CODEINDEX_TREE_WALK is 0 / off / false.
+   * exists (Python, Go). Default: on, unless CODEINDEX_TREE_WALK is 0 / off / false.
    */
   treeWalk?: boolean;
 }
@@ -82,6 +82,7 @@ export interface ExtractorOptions {
  */
 const TREE_WALKERS: Partial<Record<CodeLanguageId, { walker: TreeWalker; queries: string }>> = {
   python: { walker: 'python', queries: '3023bcb1b7fe4784944b9079f079bafd1b3e2bf733bbe56c152b2930d55d355e' },
+  go: { walker: 'go', queries: '77d78462a19d5df76b31434a6cee6d48686a7d5dced7f9ab399e947173d1a6a4' },
 };
 
 /** The tree walk that may stand in for a language's queries, or null (queries run). */

@@ -12,14 +12,9 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { pyFiles } from '../../bench/lib/py-files.js';
 import { treeWalkerFor } from '../../src/indexer/extractor.js';
-import { createExtractor, loadGrammar, tagsQuerySources } from '../../src/indexer/index.js';
-import {
-  createNativeRuntime,
-  nativeExtract,
-  nativeStatus,
-  treeWalkEnabled,
-} from '../../src/indexer/native.js';
-import type { RawMatches } from '../../src/indexer/query-runner.js';
+import { loadGrammar, tagsQuerySources } from '../../src/indexer/index.js';
+import { createNativeRuntime, treeWalkEnabled } from '../../src/indexer/native.js';
+import { breakText, multisetDiff, NO_ADDON, type Tally, walkComparison } from './tree-walk-compare.js';
 
 const FIXTURE_ROOT = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url));
 /** The bench cache (`npm run bench` fills it): CODEINDEX_BENCH_CACHE, else `<repo>/.bench-cache`. */
@@ -39,8 +34,6 @@ function bundledGyp(): string[] {
 }
 const DEB = join(CACHE, 'deb');
 
-const NO_ADDON = nativeStatus().loaded ? false : `native extractor not loaded: ${nativeStatus().reason}`;
-
 function debPackages(): string[] {
   if (!existsSync(DEB)) return [];
   return readdirSync(DEB)
@@ -49,87 +42,8 @@ function debPackages(): string[] {
     .filter((d) => existsSync(d));
 }
 
-/** One line per match: `pattern capture:start-end ...`, captures in match order. */
-function matchRows(m: RawMatches | null): string[] {
-  if (m === null) return [];
-  const rows: string[] = [];
-  for (let i = 0; i < m.patterns.length; i++) {
-    const caps: string[] = [];
-    for (let c = m.capStart[i] ?? 0; c < (m.capStart[i + 1] ?? 0); c++)
-      caps.push(`${m.names[m.captures[c] ?? 0]}#${m.captures[c]}:${m.starts[c]}-${m.ends[c]}`);
-    rows.push(`${m.patterns[i]} ${caps.join(' ')}`);
-  }
-  return rows;
-}
-
-/** Differences between two match lists as multisets: what only one side has (with repeats). */
-function multisetDiff(a: string[], b: string[]): { onlyA: string[]; onlyB: string[] } {
-  const count = new Map<string, number>();
-  for (const r of a) count.set(r, (count.get(r) ?? 0) + 1);
-  const onlyB: string[] = [];
-  for (const r of b) {
-    const n = count.get(r) ?? 0;
-    if (n > 0) count.set(r, n - 1);
-    else onlyB.push(r);
-  }
-  const onlyA: string[] = [];
-  for (const [r, n] of count) for (let i = 0; i < n; i++) onlyA.push(r);
-  return { onlyA, onlyB };
-}
-
 const grammar = loadGrammar('python');
-const sources = tagsQuerySources('python');
-const queries = NO_ADDON ? null : createNativeRuntime(grammar, sources.tree, sources.topLevel, null);
-const walk = NO_ADDON ? null : createNativeRuntime(grammar, sources.tree, sources.topLevel, 'python');
-const walking = createExtractor({ treeWalk: true });
-const querying = createExtractor({ treeWalk: false });
-
-interface Tally {
-  files: number;
-  matches: number;
-}
-
-/**
- * Asserts the walk's matches equal the queries' for one text (and its original, if given): the
- * same multiset first (a readable difference), then the same order, match by match.
- */
-function assertSameMatches(text: string, original: string | null, label: string, tally: Tally): void {
-  const q = nativeExtract(queries!, text, original);
-  const w = nativeExtract(walk!, text, original);
-  for (const which of ['top', 'tree'] as const) {
-    const qa = matchRows(q[which]);
-    const wa = matchRows(w[which]);
-    const { onlyA, onlyB } = multisetDiff(qa, wa);
-    assert.deepEqual(
-      { queryOnly: onlyA.slice(0, 10), walkOnly: onlyB.slice(0, 10) },
-      { queryOnly: [], walkOnly: [] },
-      `${label} (${which} query)`,
-    );
-    const at = qa.findIndex((row, i) => row !== wa[i]);
-    assert.equal(at, -1, `${label} (${which} query): order differs at match ${at}: ${qa[at]} / ${wa[at]}`);
-    tally.matches += qa.length;
-  }
-  tally.files++;
-}
-
-function assertSameExtraction(text: string, label: string): void {
-  assert.deepEqual(walking.extractFile(text, 'python'), querying.extractFile(text, 'python'), label);
-}
-
-function checkFile(text: string, label: string, tally: Tally): void {
-  assertSameMatches(text, null, label, tally);
-  assertSameExtraction(text, label);
-}
-
-/** A broken copy of a file: a line cut in half and an unclosed bracket (deterministic). */
-function breakText(text: string, seed: number): string {
-  const lines = text.split('\n');
-  if (lines.length < 3) return `${text}\n(`;
-  const at = (seed * 7919) % lines.length;
-  const line = lines[at] ?? '';
-  lines[at] = `${line.slice(0, Math.floor(line.length / 2))}(`;
-  return lines.join('\n');
-}
+const { sources, queries, walk, assertSameMatches, checkFile } = walkComparison('python', 'python');
 
 const EDGE_CASES: Record<string, string> = {
   docstringAfterComment: `class A:
@@ -309,7 +223,7 @@ describe('python tree walk', () => {
       null,
     );
     assert.equal(treeWalkerFor('python', { ...sources, topLevel: `${sources.topLevel}\n` }), null);
-    assert.equal(treeWalkerFor('go', tagsQuerySources('go')), null);
+    assert.equal(treeWalkerFor('rust', tagsQuerySources('rust')), null);
   });
 
   it('has no walker when the queries are not the ones it mirrors', { skip: NO_ADDON }, () => {
