@@ -210,14 +210,17 @@ export function resolveDefinitions(
       null;
     const doc = docFor(definition, prefix.start, source, rules);
     const startRow = lines.rowOf(definition.start);
-    const endRow = lines.rowOf(definition.end);
+    // A node that takes its line break with it (C's `#define`, which the preprocessor line ends)
+    // ends on its last line, not at the start of the next one.
+    const end = lastTextOffset(source, definition.start, definition.end);
+    const endRow = lines.rowOf(end);
     symbols.push({
       name,
       kind,
       startLine: startRow + 1,
       startCol: definition.start - lines.rowStart(startRow),
       endLine: endRow + 1,
-      endCol: definition.end - lines.rowStart(endRow),
+      endCol: end - lines.rowStart(endRow),
       container,
       signature,
       doc: doc.text,
@@ -283,4 +286,11 @@ export function createEnclosingResolver(scopes: readonly Scope[]): (offset: numb
     while (stack.length > 0 && (stack[stack.length - 1]?.end ?? 0) <= offset) stack.pop();
     return stack[stack.length - 1]?.qualified ?? null;
   };
+}
+
+/** `end` (exclusive) without the line breaks a node ends with, never before `start`. */
+function lastTextOffset(source: string, start: number, end: number): number {
+  let e = end;
+  while (e > start && (source.charCodeAt(e - 1) === 10 || source.charCodeAt(e - 1) === 13)) e--;
+  return e;
 }

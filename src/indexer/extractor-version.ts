@@ -7,6 +7,7 @@
  *
  * 1: everything before the version was recorded. 2: Lua functions on nested tables, Ruby
  * accessors and `alias_method`, C function-pointer members and macros with comments, C++
- * methods under deep qualified names, shell `[ … ]` tests, call receivers.
+ * methods under deep qualified names, shell `[ … ]` tests, call receivers. 3: definitions that
+ * end with their line break (C's `#define`) end on their own last line.
  */
-export const EXTRACTOR_VERSION = 2;
+export const EXTRACTOR_VERSION = 3;

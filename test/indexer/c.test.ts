@@ -19,8 +19,8 @@ describe('c: c/list.c', () => {
 
   it('extracts functions, prototypes, macros, structs, unions, enums, typedefs, members and globals', () => {
     assert.deepEqual(definitionRows(result), [
-      ['MAX_ITEMS', 'constant', 4, 5, null],
-      ['SQUARE', 'function', 5, 6, null],
+      ['MAX_ITEMS', 'constant', 4, 4, null],
+      ['SQUARE', 'function', 5, 5, null],
       ['node', 'struct', 8, 11, null],
       ['value', 'field', 9, 9, 'node'],
       ['next', 'field', 10, 10, 'node'],
@@ -102,10 +102,21 @@ describe('c: function-pointer members and macros with comments', () => {
       ['api_routines', 'struct', 1, 4, null],
       ['aggregate_context', 'field', 2, 2, 'api_routines'],
       ['bind_count', 'field', 3, 3, 'api_routines'],
-      // A macro's node ends after its line break, on the next line.
-      ['RB_HEAD', 'function', 5, 9, null],
-      ['RB_INIT', 'function', 10, 13, null],
+      // A macro's node takes its line break with it; the macro still ends on its last line.
+      ['RB_HEAD', 'function', 5, 8, null],
+      ['RB_INIT', 'function', 10, 12, null],
       ['after_macros', 'function', 13, 13, null],
     ]);
+  });
+
+  it("ends a macro's chunk on the macro's last line", () => {
+    const rows = result.chunks.map((c) => [c.symbol, c.startLine, c.endLine]);
+    assert.deepEqual(
+      rows.filter((r) => r[0] === 'RB_HEAD' || r[0] === 'RB_INIT'),
+      [
+        ['RB_HEAD', 5, 8],
+        ['RB_INIT', 10, 12],
+      ],
+    );
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { Pool } from 'pg';
 import { isCodeindexError } from '../../src/errors.js';
+import { EXTRACTOR_VERSION } from '../../src/indexer/extractor-version.js';
 import {
   MIGRATION_LOCK_KEY,
   migratePg,
@@ -182,6 +183,66 @@ describe('PostgreSQL schema and migrations', {
       [chunkDocument('  return 1;', 'UserService.getName\ngetName(): string\nA doc line')],
     );
     assert.ok(withContext.rows[0]!.hit);
+  });
+
+  it('an index extracted by an older extractor has every file marked as changed, once; a newer one is left alone', async () => {
+    const pool = poolFor(db!.url);
+    await migratePg(pool);
+    const recorded = async () =>
+      (await pool.query<{ value: string }>("SELECT value FROM meta WHERE key = 'extractor_version'")).rows[0]
+        ?.value;
+    const setRecorded = (v: number) =>
+      pool.query("UPDATE meta SET value = $1 WHERE key = 'extractor_version'", [String(v)]);
+    const files = async () =>
+      (await pool.query('SELECT path, mtime_ms, sha256 FROM files ORDER BY path')).rows as {
+        path: string;
+        mtime_ms: number;
+        sha256: string | null;
+      }[];
+    // A migrated database records the version its files are extracted with.
+    assert.equal(await recorded(), String(EXTRACTOR_VERSION));
+    const root = await pool.query<{ id: string }>(
+      "INSERT INTO roots (path, created_at) VALUES ('/extractor-repo', 0) RETURNING id",
+    );
+    const rootId = root.rows[0]!.id;
+    try {
+      await pool.query(
+        `INSERT INTO files (root_id, path, language, size, mtime_ms, sha256, indexed_at, status)
+         VALUES ($1, 'a.c', 'c', 10, 5, 'abc', 0, 'indexed'), ($1, 'b.ex', NULL, 10, 5, NULL, 0, 'skipped')`,
+        [rootId],
+      );
+      // Opened unchanged: nothing marked.
+      await migratePg(pool);
+      assert.deepEqual(
+        (await files()).map((f) => f.mtime_ms),
+        [5, 5],
+      );
+      await setRecorded(EXTRACTOR_VERSION - 1);
+      await migratePg(pool);
+      assert.deepEqual(await files(), [
+        { path: 'a.c', mtime_ms: -1, sha256: '' },
+        { path: 'b.ex', mtime_ms: -1, sha256: null },
+      ]);
+      assert.equal(await recorded(), String(EXTRACTOR_VERSION));
+      // Re-indexed since: a later start marks nothing.
+      await pool.query('UPDATE files SET mtime_ms = 7 WHERE root_id = $1', [rootId]);
+      await migratePg(pool);
+      assert.deepEqual(
+        (await files()).map((f) => f.mtime_ms),
+        [7, 7],
+      );
+      // An index a newer codeindex extracted: this one neither marks it nor lowers the version.
+      await setRecorded(EXTRACTOR_VERSION + 1);
+      await migratePg(pool);
+      assert.deepEqual(
+        (await files()).map((f) => f.mtime_ms),
+        [7, 7],
+      );
+      assert.equal(await recorded(), String(EXTRACTOR_VERSION + 1));
+    } finally {
+      await setRecorded(EXTRACTOR_VERSION);
+      await pool.query('DELETE FROM roots WHERE id = $1', [rootId]);
+    }
   });
 
   it('a failing step is rolled back and leaves the version before it; a newer schema is refused', async () => {

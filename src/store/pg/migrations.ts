@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { CodeindexError } from '../../errors.js';
+import { EXTRACTOR_VERSION } from '../../indexer/extractor-version.js';
 
 /** One schema step, run in its own transaction. */
 export interface PgMigration {
@@ -282,8 +283,35 @@ async function migrateLocked(client: PoolClient, steps: readonly PgMigration[]):
     }
     applied.push(m.version);
   }
+  await syncExtractorVersionPg(client);
   const trigram = await ensureTrigram(client);
   return { applied, version: await pgSchemaVersion(client), trigram };
+}
+
+/**
+ * `syncExtractorVersion` of the SQLite engine: when the index was extracted by an older extractor,
+ * every file is marked as changed so the next run or watcher pass extracts it again; the old rows
+ * answer until then. The version only moves up. Runs under the migration lock.
+ */
+async function syncExtractorVersionPg(client: PoolClient): Promise<void> {
+  const r = await client.query<{ value: string }>("SELECT value FROM meta WHERE key = 'extractor_version'");
+  const stored = Number(r.rows[0]?.value ?? 0) || 0;
+  if (stored >= EXTRACTOR_VERSION) return;
+  await client.query('BEGIN');
+  try {
+    await client.query(
+      "UPDATE files SET mtime_ms = -1, sha256 = CASE WHEN status = 'indexed' THEN '' ELSE sha256 END",
+    );
+    await client.query(
+      `INSERT INTO meta (key, value) VALUES ('extractor_version', $1)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      [String(EXTRACTOR_VERSION)],
+    );
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
 }
 
 /** The highest applied version; 0 for a database without codeindex tables. */
