@@ -410,8 +410,9 @@ export interface GraphData {
 
 export interface OptimizeOptions {
   /**
-   * VACUUM when a quarter of the file is free (default true). It rewrites the whole file under the
-   * write lock, so the upkeep right after an indexing run leaves it to the nightly cleanup.
+   * SQLite: VACUUM when a quarter of the file is free (default true). It rewrites the whole file
+   * under the write lock, so the upkeep right after an indexing run leaves it to the nightly
+   * cleanup. PostgreSQL always runs a plain VACUUM, which blocks neither reads nor writes.
    */
   vacuum?: boolean;
 }

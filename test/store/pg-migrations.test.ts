@@ -89,6 +89,11 @@ describe('PostgreSQL schema and migrations', {
     ).rows.map((r) => r.i);
     for (const i of ['symbols_name_key', 'chunks_document', 'refs_file', 'chunks_file'])
       assert.ok(indexes.includes(i), i);
+    // v5: keyed by (name_key, id) and covering what symbol search scores with.
+    const def = await pool.query<{ d: string }>(
+      "SELECT indexdef AS d FROM pg_indexes WHERE indexname = 'symbols_name_key'",
+    );
+    assert.match(def.rows[0]!.d, /\(name_key, id\) INCLUDE \(name, name_lower, rank, kind, file_id\)/);
     const trgm = await pool.query("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'");
     if (trgm.rowCount) {
       // No trigram index: the planner picked it over the B-tree for exact key lookups (40x slower).

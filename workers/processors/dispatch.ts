@@ -118,7 +118,8 @@ export async function dispatchJob(
       return { ...res, jobsPruned, optimized };
     }
     case JOBS.optimizeIndex:
-      // No VACUUM here: it would hold the write lock for a rewrite of the whole file.
+      // No SQLite VACUUM here: it would hold the write lock for a rewrite of the whole file
+      // (PostgreSQL runs its plain VACUUM anyway: it blocks nothing).
       return await deps.store.optimize({ vacuum: false });
     case JOBS.testSleep: {
       const d = parsed.data as { ms: number; steps: number };

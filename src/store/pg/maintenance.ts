@@ -130,17 +130,20 @@ const TABLES = [
 ];
 
 /**
- * Planner statistics (ANALYZE) and, unless `vacuum: false`, a plain VACUUM of the index's tables:
- * it marks dead rows' space reusable without the exclusive lock VACUUM FULL takes (autovacuum does
- * the same on its own schedule). `pages` is the database size in blocks; PostgreSQL has no free
- * page count like SQLite's freelist, so `freePages` is 0.
+ * Planner statistics and a plain VACUUM of the index's tables, `VACUUM (ANALYZE)`, whatever
+ * `vacuum` says: SQLite's VACUUM rewrites the file under the write lock, which is why the upkeep
+ * right after an indexing run asks for none, but PostgreSQL's plain VACUUM takes no lock that
+ * blocks reads or writes. It marks dead rows' space reusable and sets the visibility map, without
+ * which every index-only scan still reads the table: symbol search reads only the symbol-name and
+ * name-part indexes once a freshly written index is vacuumed (autovacuum would get there on its own
+ * schedule, minutes later). `pages` is the database size in blocks; PostgreSQL has no free page
+ * count like SQLite's freelist, so `freePages` is 0.
  */
-export async function optimizePg(ctx: PgContext, opts: OptimizeOptions = {}): Promise<OptimizeResult> {
-  const vacuumed = opts.vacuum !== false;
-  await ctx.pool.query(`${vacuumed ? 'VACUUM (ANALYZE)' : 'ANALYZE'} ${TABLES.join(', ')}`);
+export async function optimizePg(ctx: PgContext, _opts: OptimizeOptions = {}): Promise<OptimizeResult> {
+  await ctx.pool.query(`VACUUM (ANALYZE) ${TABLES.join(', ')}`);
   const [r] = await rowsOf<{ pages: number }>(
     ctx.pool,
     "SELECT pg_database_size(current_database()) / current_setting('block_size')::bigint AS pages",
   );
-  return { pages: r?.pages ?? 0, freePages: 0, vacuumed };
+  return { pages: r?.pages ?? 0, freePages: 0, vacuumed: true };
 }

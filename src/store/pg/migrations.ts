@@ -184,12 +184,24 @@ CREATE TRIGGER roots_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON roo
   FOR EACH STATEMENT EXECUTE FUNCTION codeindex_roots_changed();
 `;
 
+/**
+ * v5: the symbol-name index is keyed by (name_key, id) and carries every column symbol search
+ * scores with, so the exact, prefix and word-part tiers read it alone (index-only scans once a
+ * VACUUM has set the visibility map, see `optimizePg`), and the prefix tier reads its candidates in
+ * the order it keeps them (name_key, id) and stops at its cap instead of sorting them all.
+ */
+const SCHEMA_V5 = `
+DROP INDEX symbols_name_key;
+CREATE INDEX symbols_name_key ON symbols (name_key, id) INCLUDE (name, name_lower, rank, kind, file_id);
+`;
+
 /** Every schema version in order. Append new steps; never edit a released one. */
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 1, description: 'initial schema (SQLite schema v5)', sql: SCHEMA_V1 },
   { version: 2, description: 'byte-wise collation of paths and symbol names', sql: SCHEMA_V2 },
   { version: 3, description: 'chunk rows up to a page stored whole and uncompressed', sql: SCHEMA_V3 },
   { version: 4, description: 'roots changes notify codeindex_roots', sql: SCHEMA_V4 },
+  { version: 5, description: 'symbol-name index keyed by (name_key, id), covering', sql: SCHEMA_V5 },
 ];
 
 /** The PostgreSQL schema version this code reads and writes. */
