@@ -38,11 +38,28 @@ export async function runWorkerProcess(
   const log = createLogger(`worker:${process.pid}`, cfg.logLevel);
   const queues = parseQueues(queueSpec);
   const redisUrl = await resolveRedisUrl(cfg, log);
-  const send = process.send ? (m: WorkerMessage) => process.send?.(m) : undefined;
+  // The supervisor may be gone by the time a message is sent (it gave up waiting for this worker,
+  // or died): a closed channel is then not an error of this process, whose 'disconnect' handler
+  // below stops it. Without the callback, the send would throw an unhandled 'error' event.
+  const send = process.send
+    ? (m: WorkerMessage) => {
+        if (process.connected) process.send?.(m, undefined, undefined, () => {});
+      }
+    : undefined;
   let stop: (code: number) => void = () => {};
   const stopped = new Promise<number>((r) => {
     stop = r;
   });
+  const onSignal = (sig: string) => {
+    log.info(`received ${sig}, finishing current jobs`);
+    stop(0);
+  };
+  // The supervisor went away (also while this worker was still starting): do not linger as an orphan.
+  if (process.send) {
+    process.once('disconnect', () => onSignal('disconnect'));
+    // It may have closed before this module loaded: its 'disconnect' event is then gone.
+    if (!process.connected) onSignal('disconnect');
+  }
   const runtime = await startWorkerRuntime({
     cfg,
     redisUrl,
@@ -51,14 +68,8 @@ export async function runWorkerProcess(
     ...(send ? { send } : {}),
     onRecycle: () => stop(0),
   });
-  const onSignal = (sig: string) => {
-    log.info(`received ${sig}, finishing current jobs`);
-    stop(0);
-  };
   process.once('SIGINT', () => onSignal('SIGINT'));
   process.once('SIGTERM', () => onSignal('SIGTERM'));
-  // The supervisor went away: do not linger as an orphan.
-  process.once('disconnect', () => onSignal('disconnect'));
   const code = await stopped;
   const deadlineMs = Number(process.env.CODEINDEX_SHUTDOWN_DEADLINE_MS ?? 10_000);
   // Backstop: a close that still hangs (a driver ignoring its timeouts) must not outlive the deadline.

@@ -97,7 +97,7 @@ describe('drill: two servers on one repository, the watcher holder killed', () =
     await eventually(
       'the surviving server to watch',
       async () => (await watchNotes(alive.client, repo))?.watching === true,
-      20_000,
+      45_000,
     );
     const tookOver = Date.now() - killedAt;
     assert.match(String(await redis.get(leaseKey(env.prefix, repo))), new RegExp(`:${pidOf(alive)}:`));
@@ -106,7 +106,7 @@ describe('drill: two servers on one repository, the watcher holder killed', () =
     await eventually(
       'the save to be searchable',
       async () => (await symbolPaths(alive.client, 'savedAfterKill')).length === 1,
-      20_000,
+      45_000,
     );
     t.diagnostic(
       `lease taken over ${tookOver} ms after SIGKILL; save searchable after ${Date.now() - savedAt} ms`,

@@ -118,7 +118,7 @@ export async function spawnWorker(
     proc.once('exit', (code, signal) => resolve({ code, signal })),
   );
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker not ready in 20 s: ${err}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`worker not ready in 60 s: ${err}`)), 60_000);
     proc.on('message', (m: { type?: string }) => {
       if (m?.type === 'ready') {
         clearTimeout(timer);
@@ -156,7 +156,7 @@ export async function startPool(
     log: createLogger('test-pool', (process.env.CODEINDEX_TEST_LOG_LEVEL as 'warn') ?? 'error'),
     env: env.env,
   });
-  if (!(await pool.ready(20_000))) throw new Error('worker pool not ready in 20 s');
+  if (!(await pool.ready(60_000))) throw new Error('worker pool not ready in 60 s');
   return pool;
 }
 

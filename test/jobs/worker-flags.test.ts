@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { after, test } from 'node:test';
 import { type WorkerPool, workerExecArgv } from '../../workers/supervisor.js';
-import { type JobsEnv, makeJobsEnv, startPool } from './helpers.js';
+import { type JobsEnv, makeJobsEnv, startPool, WORKER_ENTRY } from './helpers.js';
 
 test('workerExecArgv: single-threaded GC only when the workers fill every core', () => {
   assert.deepEqual(workerExecArgv(2, 2), ['--single-threaded-gc']);
@@ -35,4 +36,26 @@ test('a pool with a worker per core starts its workers with --single-threaded-gc
     assert.ok(pid !== null);
     assert.ok(argsOf(pid).includes('--single-threaded-gc'), argsOf(pid).join(' '));
   }
+});
+
+test('a worker whose supervisor goes away while it starts exits cleanly, without an IPC error', async () => {
+  const env = makeJobsEnv();
+  envs.push(env);
+  const proc = fork(WORKER_ENTRY, ['--queues', 'maintenance'], {
+    env: env.env,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    execArgv: [],
+  });
+  let stderr = '';
+  proc.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  proc.stdout?.on('data', () => {});
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  // The supervisor gives up at once: the worker is still loading when its channel closes, and
+  // its 'ready' message goes to a closed channel.
+  proc.disconnect();
+  const code = await exited;
+  assert.doesNotMatch(stderr, /ERR_IPC_CHANNEL_CLOSED|Unhandled/);
+  assert.equal(code, 0, stderr);
 });
