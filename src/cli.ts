@@ -315,6 +315,32 @@ async function serve(cfg: Config, log: Logger, v?: Values): Promise<number> {
   return 0;
 }
 
+/**
+ * The upkeep job a large run queues at its SUCCESS (`optimize-index`: the full-text merge, planner
+ * statistics and WAL checkpoint; a plain VACUUM on PostgreSQL), finished by this command's own
+ * workers before they stop. Stopping them under it would cut it off, and the index would stay
+ * unmerged until some other worker picked it up (none, for a user who only runs `index` and a
+ * server with external workers). Polls the maintenance queue; returns at once when none is queued,
+ * and after the job's own hard time limit at the latest. Ctrl-C skips it (the job waits for the
+ * next worker).
+ */
+async function finishUpkeep(
+  tasks: ReturnType<typeof connectTaskClient>['tasks'],
+  limitMs: number,
+): Promise<void> {
+  const pending = async () =>
+    (await tasks.queues.maintenance.getJobs(['active', 'waiting', 'prioritized', 'delayed'], 0, 100)).some(
+      (j) => j?.name === JOBS.optimizeIndex,
+    );
+  if (!(await pending())) return;
+  const started = Date.now();
+  process.stderr.write(
+    'codeindex index: optimizing the index (full-text merge, planner statistics; Ctrl-C skips)...\n',
+  );
+  while ((await pending()) && Date.now() - started < limitMs) await new Promise((r) => setTimeout(r, 200));
+  process.stderr.write(`codeindex index: optimized in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}
+
 /** `index <path>`: enqueue, follow progress, print the summary; spawns its own workers. */
 async function indexCommand(
   cfg: Config,
@@ -389,6 +415,7 @@ async function indexCommand(
       process.stderr.write(`codeindex index: ${info.error ?? 'incomplete'}\n`);
       exit = 1;
     }
+    if (pool && info.state === 'SUCCESS') await finishUpkeep(tasks, cfg.policies.maintenance.hardTimeLimitMs);
   } catch (err) {
     process.stderr.write(`codeindex index: ${errorMessage(err)}\n`);
     exit = 1;

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { Queue } from 'bullmq';
 import { CLI, copyFixture, makeTestEnv, startMcpClient, type TestEnv } from '../helpers/env.js';
 
 function run(args: string[], env: Record<string, string>) {
@@ -196,6 +197,48 @@ describe('the command line', () => {
       assert.deepEqual(s2.shipped, { files_read: 0, bytes_read: 0, blobs_sent: 0, bytes_sent: 0 });
     } finally {
       await shipEnv.cleanup();
+    }
+  });
+
+  test('index finishes the upkeep job its run queued before its workers stop', async () => {
+    // Test jobs on: the upkeep job takes 3 s, and a stopped worker gives its jobs 1 s: as on a
+    // large index, where stopping the workers right after SUCCESS cuts the upkeep off.
+    const upEnv = makeTestEnv({
+      CODEINDEX_BATCH_SIZE: '5',
+      CODEINDEX_EMBEDDINGS: 'off',
+      CODEINDEX_TEST_JOBS: '1',
+      CODEINDEX_TEST_UPKEEP_MS: '3000',
+      CODEINDEX_SHUTDOWN_DEADLINE_MS: '1000',
+    });
+    try {
+      const tree = copyFixture('langs', upEnv.tmp);
+      const r = run(['index', tree, '--workers', '1'], upEnv.env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /optimizing the index/);
+      assert.match(r.stderr, /optimized in \d+\.\d s/);
+      // The job ended before the command did: completed, not cut off (active, waiting) or failed.
+      const u = new URL(upEnv.env.REDIS_URL!);
+      const queue = new Queue('maintenance', {
+        connection: { host: u.hostname, port: Number(u.port || 6379) },
+        prefix: upEnv.env.CODEINDEX_QUEUE_PREFIX!,
+      });
+      try {
+        const jobs = await queue.getJobs([
+          'completed',
+          'failed',
+          'active',
+          'waiting',
+          'prioritized',
+          'delayed',
+        ]);
+        const upkeep = jobs.filter((j) => j.name === 'optimize-index');
+        assert.equal(upkeep.length, 1, upkeep.map((j) => j.id).join(', '));
+        assert.equal(await upkeep[0]!.getState(), 'completed');
+      } finally {
+        await queue.close();
+      }
+    } finally {
+      await upEnv.cleanup();
     }
   });
 });

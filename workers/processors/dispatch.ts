@@ -118,6 +118,10 @@ export async function dispatchJob(
       return { ...res, jobsPruned, optimized };
     }
     case JOBS.optimizeIndex:
+      // With CODEINDEX_TEST_JOBS=1, CODEINDEX_TEST_UPKEEP_MS makes the upkeep take as long as on a
+      // large index, so tests can tell whether a command waits for it.
+      if (deps.cfg.testJobs && Number(process.env.CODEINDEX_TEST_UPKEEP_MS) > 0)
+        await sleep(Number(process.env.CODEINDEX_TEST_UPKEEP_MS));
       // No SQLite VACUUM here: it would hold the write lock for a rewrite of the whole file
       // (PostgreSQL runs its plain VACUUM anyway: it blocks nothing).
       return await deps.store.optimize({ vacuum: false });
