@@ -41,7 +41,7 @@ Usage:
   codeindex serve [--workers N] [--roots DIRS]   MCP server on stdio (+ worker pool, + watcher)
   codeindex worker [--queues indexing,embeddings,maintenance]
                                                   a worker process (Celery's -Q); run several
-  codeindex index <path> [--force] [--workers N] [--json]
+  codeindex index <path> [--force] [--workers N] [--json] [--no-upkeep]
                                                   index a repository, show progress, print a summary
   codeindex search <query> [--kind K] [--limit N] [--json]
                                                   search symbols in the index
@@ -78,6 +78,7 @@ const OPTIONS = {
   version: { type: 'boolean', short: 'v' },
   json: { type: 'boolean' },
   force: { type: 'boolean' },
+  'no-upkeep': { type: 'boolean' },
   repair: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
   'no-watch': { type: 'boolean' },
@@ -321,8 +322,8 @@ async function serve(cfg: Config, log: Logger, v?: Values): Promise<number> {
  * workers before they stop. Stopping them under it would cut it off, and the index would stay
  * unmerged until some other worker picked it up (none, for a user who only runs `index` and a
  * server with external workers). Polls the maintenance queue; returns at once when none is queued,
- * and after the job's own hard time limit at the latest. Ctrl-C skips it (the job waits for the
- * next worker).
+ * and after the job's own hard time limit at the latest. Ctrl-C or `--no-upkeep` skips it (the
+ * job then waits for the next worker).
  */
 async function finishUpkeep(
   tasks: ReturnType<typeof connectTaskClient>['tasks'],
@@ -415,7 +416,8 @@ async function indexCommand(
       process.stderr.write(`codeindex index: ${info.error ?? 'incomplete'}\n`);
       exit = 1;
     }
-    if (pool && info.state === 'SUCCESS') await finishUpkeep(tasks, cfg.policies.maintenance.hardTimeLimitMs);
+    if (pool && info.state === 'SUCCESS' && !v['no-upkeep'])
+      await finishUpkeep(tasks, cfg.policies.maintenance.hardTimeLimitMs);
   } catch (err) {
     process.stderr.write(`codeindex index: ${errorMessage(err)}\n`);
     exit = 1;

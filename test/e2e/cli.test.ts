@@ -237,6 +237,11 @@ describe('the command line', () => {
       } finally {
         await queue.close();
       }
+      // --no-upkeep: the summary, and no wait.
+      const skip = run(['index', tree, '--workers', '1', '--force', '--no-upkeep'], upEnv.env);
+      assert.equal(skip.code, 0, skip.stderr);
+      assert.match(skip.stdout, /indexed/);
+      assert.doesNotMatch(skip.stderr, /optimiz/);
     } finally {
       await upEnv.cleanup();
     }
