@@ -107,7 +107,7 @@ export function nativeStatus(): NativeStatus {
 }
 
 /** Languages whose tags queries have a hand-written tree walk in the addon. */
-export type TreeWalker = 'python' | 'go';
+export type TreeWalker = 'python' | 'go' | 'typescript' | 'tsx' | 'javascript';
 
 /** Off when CODEINDEX_TREE_WALK is 0 / false / off: every language runs its queries. */
 export function treeWalkEnabled(): boolean {
