@@ -420,6 +420,11 @@ describe('typescript, tsx and javascript tree walk', () => {
         tally[language] ??= { files: 0, matches: 0 };
         const text = readFileSync(path, 'utf8');
         checkFile(text, path, tally[language]);
+        // Every fifth TypeScript file also as TSX (no .tsx here: its grammar, on real code).
+        if (language === 'typescript' && i % 5 === 0) {
+          tally.tsx ??= { files: 0, matches: 0 };
+          comparisons.tsx.checkFile(text, `${path} (as tsx)`, tally.tsx);
+        }
         // Every fifth file also broken, alone and through the repaired-text path.
         if (i++ % 5 === 0) {
           const broken = breakText(text, i);
