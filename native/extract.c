@@ -12,16 +12,18 @@
  * Offsets are UTF-16 code units, like node-tree-sitter's startIndex / endIndex: the text is
  * parsed as UTF-16LE, so a byte offset divided by two is a JS string index.
  *
- * Tree walks: for Python and Go the query cursor can be skipped. Its cost is per node visited, whatever
- * the number of patterns (about 0.57x the parse on a cold index); a hand-written walk with one
+ * Tree walks: for Python, Go and the JavaScript family (TypeScript, TSX, JavaScript) the query
+ * cursor can be skipped. Its cost is per node visited, whatever the number of patterns (about
+ * 0.57x the parse on a cold index); a hand-written walk with one
  * TSTreeCursor pass emits the same matches, in the same order, with the same pattern indices and
  * capture ids (looked up by name in the compiled queries, so both share the capture tables). The
  * queries stay the reference and the fallback: a walker whose node types, fields or captures do
- * not resolve is not used, and test/indexer/tree-walk.test.ts compares both on a corpus.
+ * not resolve is not used, and test/indexer/tree-walk*.test.ts compare both on corpora.
  *
  * Exports:
  *   createRuntime(language, treeQuery, topLevelQuery, walker?) -> runtime (external)
- *     walker: "python" or "go" to use that language's walk instead of the queries (when it resolves).
+ *     walker: "python", "go", "typescript", "tsx" or "javascript" to use that walk instead of the
+ *     queries (when it resolves).
  *   captureNames(runtime, which) -> string[]          which: 0 tree query, 1 top-level query
  *   walker(runtime) -> string | null                  the walk in use, null: the queries run
  *   extract(runtime, text, original, timeoutMs) -> [top | null, tree, usedOriginal, parseMs]
