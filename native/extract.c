@@ -12,16 +12,18 @@
  * Offsets are UTF-16 code units, like node-tree-sitter's startIndex / endIndex: the text is
  * parsed as UTF-16LE, so a byte offset divided by two is a JS string index.
  *
- * Tree walks: for Python and Go the query cursor can be skipped. Its cost is per node visited, whatever
- * the number of patterns (about 0.57x the parse on a cold index); a hand-written walk with one
+ * Tree walks: for Python, Go and the JavaScript family (TypeScript, TSX, JavaScript) the query
+ * cursor can be skipped. Its cost is per node visited, whatever the number of patterns (about
+ * 0.57x the parse on a cold index); a hand-written walk with one
  * TSTreeCursor pass emits the same matches, in the same order, with the same pattern indices and
  * capture ids (looked up by name in the compiled queries, so both share the capture tables). The
  * queries stay the reference and the fallback: a walker whose node types, fields or captures do
- * not resolve is not used, and test/indexer/tree-walk.test.ts compares both on a corpus.
+ * not resolve is not used, and test/indexer/tree-walk*.test.ts compare both on corpora.
  *
  * Exports:
  *   createRuntime(language, treeQuery, topLevelQuery, walker?) -> runtime (external)
- *     walker: "python" or "go" to use that language's walk instead of the queries (when it resolves).
+ *     walker: "python", "go", "typescript", "tsx" or "javascript" to use that walk instead of the
+ *     queries (when it resolves).
  *   captureNames(runtime, which) -> string[]          which: 0 tree query, 1 top-level query
  *   walker(runtime) -> string | null                  the walk in use, null: the queries run
  *   extract(runtime, text, original, timeoutMs) -> [top | null, tree, usedOriginal, parseMs]
@@ -1183,6 +1185,613 @@ static void go_walk(const void *walker, TSNode root, Matches *top, Matches *tree
   free(path);
 }
 
+/*
+ * The JavaScript-family walker: what the TypeScript, TSX and JavaScript tags queries
+ * (src/indexer/queries/typescript.ts, javascript.ts) match, in one pass over the tree, resolved
+ * by name like the Go walker. The tree query of each grammar is made of fragments (TypeScript:
+ * TS_QUERY + JS_COMMON_QUERY, TSX: the same + JSX_QUERY, JavaScript: JS_ONLY_QUERY +
+ * JS_COMMON_QUERY + JSX_QUERY); one walker serves the three, with each fragment's pattern indices
+ * offset by what comes before it. The top-level query (JS_TOP_LEVEL_QUERY) is the same for all.
+ *
+ * As in Go, every pattern completes on a node the walk enters: the node of its last step (a
+ * capture, or the function value of a declarator, field or assignment). Each match is found on
+ * entering that node, from the path to the root, looking down only at the siblings that come
+ * before it in a pattern (a declarator's name before its value, a member call's object, the
+ * `import` callee, `const` / `let`). The patterns that complete on one node are exclusive at each
+ * root depth, and the walk emits them shallowest root first, so the matches come out in the
+ * query cursor's order without sorting.
+ */
+enum {
+  /* Common to the three grammars. */
+  JS_IDENTIFIER, JS_PROPERTY_IDENTIFIER, JS_PRIVATE_PROPERTY_IDENTIFIER, JS_STRING, JS_STRING_FRAGMENT,
+  JS_ARROW_FUNCTION, JS_FUNCTION_EXPRESSION, JS_GENERATOR_FUNCTION, JS_FUNCTION_DECLARATION,
+  JS_GENERATOR_FUNCTION_DECLARATION, JS_CLASS_DECLARATION, JS_CLASS, JS_METHOD_DEFINITION, JS_NEW_EXPRESSION,
+  JS_CALL_EXPRESSION, JS_MEMBER_EXPRESSION, JS_IMPORT_STATEMENT, JS_IMPORT_CLAUSE, JS_IMPORT_SPECIFIER,
+  JS_NAMESPACE_IMPORT, JS_EXPORT_STATEMENT, JS_EXPORT_SPECIFIER, JS_IMPORT, JS_ARGUMENTS, JS_LEXICAL_DECLARATION,
+  JS_VARIABLE_DECLARATION, JS_VARIABLE_DECLARATOR, JS_EXPRESSION_STATEMENT, JS_ASSIGNMENT_EXPRESSION,
+  /* Anonymous: the keywords of `(lexical_declaration "const" ...)` and `"let"`. */
+  JS_CONST, JS_LET,
+  /* TypeScript (and TSX) only. */
+  JS_TYPE_IDENTIFIER, JS_PUBLIC_FIELD_DEFINITION, JS_FUNCTION_SIGNATURE, JS_METHOD_SIGNATURE,
+  JS_ABSTRACT_METHOD_SIGNATURE, JS_PROPERTY_SIGNATURE, JS_ABSTRACT_CLASS_DECLARATION, JS_INTERFACE_DECLARATION,
+  JS_TYPE_ALIAS_DECLARATION, JS_ENUM_DECLARATION, JS_ENUM_BODY, JS_ENUM_ASSIGNMENT, JS_INTERNAL_MODULE, JS_MODULE,
+  JS_TYPE_PARAMETER, JS_EXTENDS_CLAUSE, JS_IMPLEMENTS_CLAUSE, JS_GENERIC_TYPE, JS_EXTENDS_TYPE_CLAUSE,
+  /* JavaScript only. */
+  JS_CLASS_HERITAGE, JS_FIELD_DEFINITION,
+  /* JSX (JavaScript and TSX). */
+  JS_JSX_OPENING_ELEMENT, JS_JSX_SELF_CLOSING_ELEMENT,
+  JS_SYMBOL_COUNT
+};
+static const char *JS_SYMBOLS[JS_SYMBOL_COUNT] = {
+    "identifier", "property_identifier", "private_property_identifier", "string", "string_fragment",
+    "arrow_function", "function_expression", "generator_function", "function_declaration",
+    "generator_function_declaration", "class_declaration", "class", "method_definition", "new_expression",
+    "call_expression", "member_expression", "import_statement", "import_clause", "import_specifier",
+    "namespace_import", "export_statement", "export_specifier", "import", "arguments", "lexical_declaration",
+    "variable_declaration", "variable_declarator", "expression_statement", "assignment_expression", "const", "let",
+    "type_identifier", "public_field_definition", "function_signature", "method_signature",
+    "abstract_method_signature", "property_signature", "abstract_class_declaration", "interface_declaration",
+    "type_alias_declaration", "enum_declaration", "enum_body", "enum_assignment", "internal_module", "module",
+    "type_parameter", "extends_clause", "implements_clause", "generic_type", "extends_type_clause",
+    "class_heritage", "field_definition", "jsx_opening_element", "jsx_self_closing_element"};
+
+/* The query fragments a grammar's tree query is made of (a walker's dialect is a set of them). */
+enum { JSQ_TS = 1, JSQ_JS_ONLY = 2, JSQ_JSX = 4 };
+
+/* The fragment each symbol belongs to (0: all three grammars). */
+static int js_symbol_fragment(int i) {
+  if (i >= JS_JSX_OPENING_ELEMENT) return JSQ_JSX;
+  if (i >= JS_CLASS_HERITAGE) return JSQ_JS_ONLY;
+  if (i >= JS_TYPE_IDENTIFIER) return JSQ_TS;
+  return 0;
+}
+
+/* The parents whose children's fields a pattern checks (the walk reads a node's field only there). */
+static const int JS_FIELD_PARENTS[] = {
+    JS_PUBLIC_FIELD_DEFINITION, JS_FIELD_DEFINITION, JS_FUNCTION_SIGNATURE, JS_METHOD_SIGNATURE,
+    JS_ABSTRACT_METHOD_SIGNATURE, JS_PROPERTY_SIGNATURE, JS_ABSTRACT_CLASS_DECLARATION, JS_INTERFACE_DECLARATION,
+    JS_TYPE_ALIAS_DECLARATION, JS_ENUM_DECLARATION, JS_ENUM_BODY, JS_ENUM_ASSIGNMENT, JS_INTERNAL_MODULE,
+    JS_MODULE, JS_TYPE_PARAMETER, JS_EXTENDS_CLAUSE, JS_EXTENDS_TYPE_CLAUSE, JS_GENERIC_TYPE,
+    JS_FUNCTION_DECLARATION, JS_GENERATOR_FUNCTION_DECLARATION, JS_FUNCTION_EXPRESSION, JS_GENERATOR_FUNCTION,
+    JS_CLASS_DECLARATION, JS_CLASS, JS_METHOD_DEFINITION, JS_NEW_EXPRESSION, JS_CALL_EXPRESSION,
+    JS_MEMBER_EXPRESSION, JS_IMPORT_SPECIFIER, JS_EXPORT_SPECIFIER, JS_IMPORT_STATEMENT, JS_EXPORT_STATEMENT,
+    JS_JSX_OPENING_ELEMENT, JS_JSX_SELF_CLOSING_ELEMENT, JS_VARIABLE_DECLARATOR, JS_ASSIGNMENT_EXPRESSION};
+
+enum {
+  JF_NAME, JF_VALUE, JF_CONSTRUCTOR, JF_FUNCTION, JF_OBJECT, JF_PROPERTY, JF_SOURCE, JF_ARGUMENTS, JF_LEFT,
+  JF_RIGHT, JF_DECLARATION, JF_TYPE, JS_FIELD_COUNT
+};
+static const char *JS_FIELDS[JS_FIELD_COUNT] = {"name",      "value", "constructor", "function",
+                                                "object",    "property", "source", "arguments",
+                                                "left",      "right", "declaration", "type"};
+/* Fields that only the TypeScript grammars have (JF_TYPE onwards). */
+#define JS_FIELD_COUNT_COMMON JF_TYPE
+
+enum {
+  JC_NAME, JC_DEF_FUNCTION, JC_DEF_CLASS, JC_DEF_METHOD, JC_REF_NEW, JC_REF_CALL, JC_REF_RECEIVER,
+  JC_REF_TYPE_COMPONENT, JC_IMPORT_SOURCE, JC_IMPORT, JC_IMPORT_NAME, JC_DEF_PROPERTY, JC_REF_INHERIT,
+  JC_DEF_INTERFACE, JC_DEF_TYPE, JC_DEF_ENUM, JC_DEF_CONSTANT, JC_DEF_NAMESPACE, JC_DEF_MODULE, JC_SKIP,
+  JC_REF_TYPE, JC_REF_CALL_COMPONENT, JS_CAPTURE_COUNT
+};
+static const char *JS_CAPTURES[JS_CAPTURE_COUNT] = {
+    "name", "definition.function", "definition.class", "definition.method", "reference.new", "reference.call",
+    "ref.receiver", "reference.type.component", "import.source", "import", "import.name", "definition.property",
+    "reference.inherit", "definition.interface", "definition.type", "definition.enum", "definition.constant",
+    "definition.namespace", "definition.module", "skip", "reference.type", "reference.call.component"};
+
+/* The fragments a capture occurs in (0: JS_COMMON_QUERY, in all three). */
+static int js_capture_fragments(int i) {
+  if (i == JC_REF_CALL_COMPONENT) return JSQ_JSX;
+  if (i == JC_DEF_PROPERTY || i == JC_REF_INHERIT) return JSQ_TS | JSQ_JS_ONLY;
+  if (i > JC_REF_INHERIT) return JSQ_TS;
+  return 0;
+}
+
+enum {
+  JT_NAME, JT_DEF_FUNCTION, JT_DEF_CONSTANT, JT_DEF_VARIABLE, JT_RECEIVER, JT_DEF_METHOD, JT_IMPORT_REQUIRE,
+  JT_IMPORT_SOURCE, JT_IMPORT, JS_TOP_CAPTURE_COUNT
+};
+static const char *JS_TOP_CAPTURES[JS_TOP_CAPTURE_COUNT] = {
+    "name",     "definition.function", "definition.constant", "definition.variable", "receiver",
+    "definition.method", "import.require", "import.source", "import"};
+
+/*
+ * The patterns, by fragment, in their order there. A pattern's index in a tree query is its index
+ * in its fragment plus the patterns of the fragments before it (JsWalker.pattern).
+ */
+enum {
+  /* TS_QUERY */
+  JP_TS_FIELD_METHOD, JP_TS_FIELD_PROPERTY, JP_TS_FUNCTION_SIGNATURE, JP_TS_METHOD_SIGNATURE,
+  JP_TS_ABSTRACT_METHOD_SIGNATURE, JP_TS_PROPERTY_SIGNATURE, JP_TS_ABSTRACT_CLASS, JP_TS_INTERFACE,
+  JP_TS_TYPE_ALIAS, JP_TS_ENUM, JP_TS_ENUM_MEMBER, JP_TS_ENUM_ASSIGNMENT, JP_TS_NAMESPACE, JP_TS_MODULE,
+  JP_TS_TYPE_PARAMETER, JP_TS_EXTENDS, JP_TS_EXTENDS_MEMBER, JP_TS_IMPLEMENTS, JP_TS_IMPLEMENTS_GENERIC,
+  JP_TS_EXTENDS_TYPE, JP_TS_EXTENDS_TYPE_GENERIC, JP_TS_TYPE, JP_TS_END,
+  /* JS_COMMON_QUERY */
+  JP_FUNCTION = JP_TS_END, JP_GENERATOR_DECLARATION, JP_FUNCTION_EXPRESSION, JP_GENERATOR_FUNCTION,
+  JP_CLASS_DECLARATION, JP_CLASS, JP_METHOD, JP_NEW, JP_NEW_MEMBER, JP_CALL, JP_METHOD_CALL, JP_TYPE_COMPONENT,
+  JP_IMPORT, JP_IMPORT_CLAUSE, JP_IMPORT_SPECIFIER, JP_NAMESPACE_IMPORT, JP_EXPORT_FROM, JP_EXPORT_SPECIFIER,
+  JP_DYNAMIC_IMPORT, JP_COMMON_END,
+  /* JSX_QUERY */
+  JP_JSX_OPENING = JP_COMMON_END, JP_JSX_SELF_CLOSING, JP_JSX_OPENING_MEMBER, JP_JSX_SELF_CLOSING_MEMBER,
+  JP_JSX_END,
+  /* JS_ONLY_QUERY */
+  JP_JS_HERITAGE = JP_JSX_END, JP_JS_HERITAGE_MEMBER, JP_JS_FIELD_METHOD, JP_JS_FIELD_PROPERTY, JS_PATTERN_COUNT
+};
+#define JP_TS_COUNT (JP_TS_END)
+#define JP_COMMON_COUNT (JP_COMMON_END - JP_TS_END)
+#define JP_JSX_COUNT (JP_JSX_END - JP_COMMON_END)
+#define JP_JS_ONLY_COUNT (JS_PATTERN_COUNT - JP_JSX_END)
+
+/* Pattern indices in JS_TOP_LEVEL_QUERY. */
+enum {
+  JT_LET_FUNCTION, JT_EXPORT_LET_FUNCTION, JT_VAR_FUNCTION, JT_EXPORT_VAR_FUNCTION, JT_CONST, JT_EXPORT_CONST,
+  JT_LET, JT_EXPORT_LET, JT_VAR, JT_EXPORT_VAR, JT_PROTOTYPE_METHOD, JT_EXPORTS_FUNCTION, JT_REQUIRE_LET,
+  JT_REQUIRE_VAR, JT_REQUIRE_CALL, JS_TOP_PATTERN_COUNT
+};
+
+typedef struct {
+  TSSymbol sym[JS_SYMBOL_COUNT];
+  TSFieldId field[JS_FIELD_COUNT];
+  uint32_t cap[JS_CAPTURE_COUNT];
+  uint32_t top_cap[JS_TOP_CAPTURE_COUNT];
+  uint32_t pattern[JS_PATTERN_COUNT]; /* index in the tree query, per pattern of the fragments */
+  uint32_t symbol_count;
+  bool field_parent[]; /* per symbol: the fields of its children are read */
+} JsWalker;
+
+/* Never a node's symbol or a child's field: what names of a fragment the query lacks stand for. */
+#define JS_NO_SYMBOL ((TSSymbol)0)
+#define JS_NO_FIELD ((TSFieldId)0xffff)
+
+static void *js_walker_new(const TSLanguage *language, const TSQuery *tree, const TSQuery *top, int fragments) {
+  uint32_t count = (fragments & JSQ_TS ? JP_TS_COUNT : 0) + JP_COMMON_COUNT + (fragments & JSQ_JSX ? JP_JSX_COUNT : 0) +
+                   (fragments & JSQ_JS_ONLY ? JP_JS_ONLY_COUNT : 0);
+  if (tree == NULL || top == NULL || ts_query_pattern_count(tree) != count ||
+      ts_query_pattern_count(top) != JS_TOP_PATTERN_COUNT)
+    return NULL;
+  uint32_t symbols = ts_language_symbol_count(language);
+  JsWalker *w = calloc(1, sizeof *w + symbols * sizeof(bool));
+  if (w == NULL) return NULL;
+  w->symbol_count = symbols;
+  bool ok = true;
+  for (int i = 0; ok && i < JS_SYMBOL_COUNT; i++) {
+    int fragment = js_symbol_fragment(i);
+    if (fragment != 0 && !(fragments & fragment)) {
+      w->sym[i] = JS_NO_SYMBOL;
+      continue;
+    }
+    bool named = i != JS_CONST && i != JS_LET;
+    w->sym[i] = ts_language_symbol_for_name(language, JS_SYMBOLS[i], (uint32_t)strlen(JS_SYMBOLS[i]), named);
+    ok = w->sym[i] != 0;
+  }
+  for (int i = 0; ok && i < JS_FIELD_COUNT; i++) {
+    if (i >= JS_FIELD_COUNT_COMMON && !(fragments & JSQ_TS)) {
+      w->field[i] = JS_NO_FIELD;
+      continue;
+    }
+    w->field[i] = ts_language_field_id_for_name(language, JS_FIELDS[i], (uint32_t)strlen(JS_FIELDS[i]));
+    ok = w->field[i] != 0;
+  }
+  for (int i = 0; ok && i < JS_CAPTURE_COUNT; i++) {
+    int in = js_capture_fragments(i);
+    if (in != 0 && !(fragments & in)) continue;
+    ok = capture_id(tree, JS_CAPTURES[i], &w->cap[i]);
+  }
+  ok = ok && resolve_captures(top, JS_TOP_CAPTURES, JS_TOP_CAPTURE_COUNT, w->top_cap);
+  /* Pattern indices: JavaScript is JS_ONLY + COMMON + JSX, TypeScript TS + COMMON (+ JSX for TSX). */
+  uint32_t at = 0;
+  if (fragments & JSQ_JS_ONLY)
+    for (int i = JP_JSX_END; i < JS_PATTERN_COUNT; i++) w->pattern[i] = at++;
+  if (fragments & JSQ_TS)
+    for (int i = 0; i < JP_TS_END; i++) w->pattern[i] = at++;
+  for (int i = JP_TS_END; i < JP_COMMON_END; i++) w->pattern[i] = at++;
+  if (fragments & JSQ_JSX)
+    for (int i = JP_COMMON_END; i < JP_JSX_END; i++) w->pattern[i] = at++;
+  for (size_t i = 0; ok && i < sizeof JS_FIELD_PARENTS / sizeof *JS_FIELD_PARENTS; i++) {
+    TSSymbol s = w->sym[JS_FIELD_PARENTS[i]];
+    if (s == JS_NO_SYMBOL) continue;
+    ok = s < symbols;
+    if (ok) w->field_parent[s] = true;
+  }
+  if (!ok) {
+    free(w);
+    return NULL;
+  }
+  return w;
+}
+
+static void *typescript_walker_new(const TSLanguage *language, const TSQuery *tree, const TSQuery *top) {
+  return js_walker_new(language, tree, top, JSQ_TS);
+}
+static void *tsx_walker_new(const TSLanguage *language, const TSQuery *tree, const TSQuery *top) {
+  return js_walker_new(language, tree, top, JSQ_TS | JSQ_JSX);
+}
+static void *javascript_walker_new(const TSLanguage *language, const TSQuery *tree, const TSQuery *top) {
+  return js_walker_new(language, tree, top, JSQ_JS_ONLY | JSQ_JSX);
+}
+
+/* A match of a tree query pattern (by its fragment index) with one or two captures. */
+static inline void js_add(const JsWalker *w, Matches *m, int pattern, uint32_t cap1, TSNode node1, uint32_t cap2,
+                          TSNode node2, bool two) {
+  match_add(m, w->pattern[pattern], cap1, node1, cap2, node2, two);
+}
+
+/* Whether `parent` has a child with symbol `sym` before `child` (cursor `level`). */
+static bool js_symbol_before(Kids *k, int level, TSNode parent, TSNode child, TSSymbol sym) {
+  if (!kid_first(k, level, parent)) return false;
+  do {
+    TSNode n = kid_node(k, level);
+    if (ts_node_eq(n, child)) return false;
+    if (ts_node_symbol(n) == sym) return true;
+  } while (kid_next(k, level));
+  return false;
+}
+
+/*
+ * `(<parent> <field>: [(property_identifier) (private_property_identifier)] @name value: [...]) @def`
+ * completing on `value` (cursor level 0): one match per name before it.
+ */
+static void js_field_function(const JsWalker *w, Kids *k, const Frame *p, TSNode value, Matches *m, int pattern,
+                              TSFieldId field) {
+  if (!kid_first(k, 0, p->node)) return;
+  do {
+    TSNode name = kid_node(k, 0);
+    if (ts_node_eq(name, value)) break;
+    TSSymbol s = ts_node_symbol(name);
+    if (kid_field(k, 0) == field &&
+        (s == w->sym[JS_PROPERTY_IDENTIFIER] || s == w->sym[JS_PRIVATE_PROPERTY_IDENTIFIER]))
+      js_add(w, m, pattern, w->cap[JC_DEF_METHOD], p->node, w->cap[JC_NAME], name, true);
+  } while (kid_next(k, 0));
+}
+
+/*
+ * The declaration a top-level declarator at `path[d - 1]` belongs to, when the pattern's root is a
+ * child of the root: `path[1]` itself, or `path[2]` as the `declaration:` of an export_statement
+ * at `path[1]`. Null when neither.
+ */
+static const Frame *js_top_declaration(const JsWalker *w, const Frame *path, uint32_t d, bool *exported) {
+  if (d == 3) {
+    *exported = false;
+    return &path[1];
+  }
+  if (d == 4 && path[1].sym == w->sym[JS_EXPORT_STATEMENT] && path[2].field == w->field[JF_DECLARATION]) {
+    *exported = true;
+    return &path[2];
+  }
+  return NULL;
+}
+
+/*
+ * `... arguments: (arguments . (string (string_fragment) @import.source))` with `x` the fragment:
+ * the string is the first named child of an `arguments:` of the call at `path[d - 3]`.
+ */
+static inline bool js_first_string_argument(const JsWalker *w, const Frame *path, uint32_t d) {
+  return d >= 3 && path[d - 1].sym == w->sym[JS_STRING] && path[d - 2].sym == w->sym[JS_ARGUMENTS] &&
+         path[d - 2].field == w->field[JF_ARGUMENTS] && path[d - 3].sym == w->sym[JS_CALL_EXPRESSION] &&
+         ts_node_eq(ts_node_named_child(path[d - 2].node, 0), path[d - 1].node);
+}
+
+/*
+ * The top-level query's matches completing on entering `path[d]` (its patterns are rooted at a
+ * child of the root), in pattern order.
+ */
+static void js_top_node(const JsWalker *w, Kids *k, const Frame *path, uint32_t d, Matches *top) {
+  const TSSymbol *S = w->sym;
+  const TSFieldId *F = w->field;
+  const uint32_t *C = w->top_cap;
+  const Frame *x = &path[d], *p = &path[d - 1];
+  TSSymbol xs = x->sym;
+  if (xs == S[JS_IDENTIFIER]) {
+    /* (lexical_declaration "const" (variable_declarator name: (identifier) @name) @definition.constant), "let", var */
+    bool exported = false;
+    if (p->sym != S[JS_VARIABLE_DECLARATOR] || x->field != F[JF_NAME]) return;
+    const Frame *decl = js_top_declaration(w, path, d, &exported);
+    if (decl == NULL) return;
+    if (decl->sym == S[JS_LEXICAL_DECLARATION]) {
+      if (js_symbol_before(k, 0, decl->node, p->node, S[JS_CONST]))
+        match_add(top, exported ? JT_EXPORT_CONST : JT_CONST, C[JT_DEF_CONSTANT], p->node, C[JT_NAME], x->node, true);
+      if (js_symbol_before(k, 0, decl->node, p->node, S[JS_LET]))
+        match_add(top, exported ? JT_EXPORT_LET : JT_LET, C[JT_DEF_VARIABLE], p->node, C[JT_NAME], x->node, true);
+    } else if (decl->sym == S[JS_VARIABLE_DECLARATION]) {
+      match_add(top, exported ? JT_EXPORT_VAR : JT_VAR, C[JT_DEF_VARIABLE], p->node, C[JT_NAME], x->node, true);
+    }
+  } else if (xs == S[JS_ARROW_FUNCTION] || xs == S[JS_FUNCTION_EXPRESSION] || xs == S[JS_GENERATOR_FUNCTION]) {
+    if (p->sym == S[JS_VARIABLE_DECLARATOR] && x->field == F[JF_VALUE]) {
+      /* (lexical_declaration (variable_declarator name: (identifier) @name value: [...]) @definition.function), var, exported */
+      bool exported = false;
+      const Frame *decl = js_top_declaration(w, path, d, &exported);
+      if (decl == NULL) return;
+      uint32_t pattern;
+      if (decl->sym == S[JS_LEXICAL_DECLARATION])
+        pattern = exported ? JT_EXPORT_LET_FUNCTION : JT_LET_FUNCTION;
+      else if (decl->sym == S[JS_VARIABLE_DECLARATION])
+        pattern = exported ? JT_EXPORT_VAR_FUNCTION : JT_VAR_FUNCTION;
+      else
+        return;
+      if (!kid_first(k, 0, p->node)) return;
+      do {
+        TSNode name = kid_node(k, 0);
+        if (ts_node_eq(name, x->node)) break;
+        if (kid_field(k, 0) == F[JF_NAME] && ts_node_symbol(name) == S[JS_IDENTIFIER])
+          match_add(top, pattern, C[JT_DEF_FUNCTION], p->node, C[JT_NAME], name, true);
+      } while (kid_next(k, 0));
+    } else if (d == 3 && xs != S[JS_GENERATOR_FUNCTION] && p->sym == S[JS_ASSIGNMENT_EXPRESSION] &&
+               x->field == F[JF_RIGHT] && path[1].sym == S[JS_EXPRESSION_STATEMENT]) {
+      /*
+       * (expression_statement (assignment_expression left: (member_expression object: (member_expression
+       * object: (identifier) property: (property_identifier)) @receiver property: (property_identifier) @name)
+       * right: [...]) @definition.method), then the same with any `left: (member_expression property: ...)`.
+       */
+      for (int pass = 0; pass < 2; pass++) {
+        if (!kid_first(k, 0, p->node)) return;
+        do {
+          TSNode left = kid_node(k, 0);
+          if (ts_node_eq(left, x->node)) break;
+          if (kid_field(k, 0) != F[JF_LEFT] || ts_node_symbol(left) != S[JS_MEMBER_EXPRESSION] ||
+              !kid_first(k, 1, left))
+            continue;
+          do {
+            TSNode child = kid_node(k, 1);
+            TSFieldId f = kid_field(k, 1);
+            TSSymbol cs = ts_node_symbol(child);
+            if (pass == 1) {
+              if (f == F[JF_PROPERTY] && cs == S[JS_PROPERTY_IDENTIFIER])
+                match_add(top, JT_EXPORTS_FUNCTION, C[JT_DEF_FUNCTION], p->node, C[JT_NAME], child, true);
+              continue;
+            }
+            if (f != F[JF_OBJECT] || cs != S[JS_MEMBER_EXPRESSION] || !kid_first(k, 2, child)) continue;
+            /* The receiver: `object: (identifier)`, then a `property: (property_identifier)`. */
+            bool object = false, receiver = false;
+            do {
+              TSFieldId g = kid_field(k, 2);
+              TSSymbol s = ts_node_symbol(kid_node(k, 2));
+              if (g == F[JF_OBJECT] && s == S[JS_IDENTIFIER]) object = true;
+              else if (object && g == F[JF_PROPERTY] && s == S[JS_PROPERTY_IDENTIFIER]) receiver = true;
+            } while (!receiver && kid_next(k, 2));
+            if (!receiver) continue;
+            /* The names: each `property: (property_identifier)` after the receiver. */
+            if (!kid_first(k, 2, left)) continue;
+            bool after = false;
+            do {
+              TSNode name = kid_node(k, 2);
+              if (!after) {
+                after = ts_node_eq(name, child);
+                continue;
+              }
+              if (kid_field(k, 2) == F[JF_PROPERTY] && ts_node_symbol(name) == S[JS_PROPERTY_IDENTIFIER]) {
+                match_begin(top, JT_PROTOTYPE_METHOD);
+                match_capture(top, C[JT_DEF_METHOD], p->node);
+                match_capture(top, C[JT_RECEIVER], child);
+                match_capture(top, C[JT_NAME], name);
+                match_end(top);
+              }
+            } while (kid_next(k, 2));
+          } while (kid_next(k, 1));
+        } while (kid_next(k, 0));
+      }
+    }
+  } else if (xs == S[JS_STRING_FRAGMENT] && (d == 5 || d == 6) && js_first_string_argument(w, path, d)) {
+    /* (lexical_declaration (variable_declarator value: (call_expression function: (identifier) @import.require arguments: ...))) @import */
+    const Frame *call = &path[d - 3];
+    uint32_t pattern;
+    if (d == 6 && call->field == F[JF_VALUE] && path[2].sym == S[JS_VARIABLE_DECLARATOR] &&
+        (path[1].sym == S[JS_LEXICAL_DECLARATION] || path[1].sym == S[JS_VARIABLE_DECLARATION]))
+      pattern = path[1].sym == S[JS_LEXICAL_DECLARATION] ? JT_REQUIRE_LET : JT_REQUIRE_VAR;
+    /* (expression_statement (call_expression function: (identifier) @import.require arguments: ...)) @import */
+    else if (d == 5 && path[1].sym == S[JS_EXPRESSION_STATEMENT])
+      pattern = JT_REQUIRE_CALL;
+    else
+      return;
+    if (!kid_first(k, 0, call->node)) return;
+    do {
+      TSNode callee = kid_node(k, 0);
+      if (ts_node_eq(callee, path[d - 2].node)) break;
+      if (kid_field(k, 0) == F[JF_FUNCTION] && ts_node_symbol(callee) == S[JS_IDENTIFIER]) {
+        match_begin(top, pattern);
+        match_capture(top, C[JT_IMPORT], path[1].node);
+        match_capture(top, C[JT_IMPORT_REQUIRE], callee);
+        match_capture(top, C[JT_IMPORT_SOURCE], x->node);
+        match_end(top);
+      }
+    } while (kid_next(k, 0));
+  }
+}
+
+/*
+ * The tree query's matches completing on entering `path[d]` (cursor levels 0-1 for the
+ * look-downs), in the query cursor's order: patterns rooted higher up first (`d - 3`, then `d - 2`,
+ * `d - 1`, `d`); at each root depth at most one pattern can complete on a node.
+ */
+static void js_node(const JsWalker *w, Kids *k, const Frame *path, uint32_t d, Matches *m) {
+  if (d == 0) return;
+  const TSSymbol *S = w->sym;
+  const TSFieldId *F = w->field;
+  const uint32_t *C = w->cap;
+  const Frame *x = &path[d], *p = &path[d - 1];
+  const Frame *g = d >= 2 ? &path[d - 2] : NULL;
+  TSSymbol xs = x->sym, ps = p->sym;
+  TSFieldId xf = x->field;
+  TSNode none = {{0, 0, 0, 0}, NULL, NULL};
+  /* (class_declaration name: (_) @name) @definition.class, (class name: (_) @name) (the only pattern on a class name but its type) */
+  if (xf == F[JF_NAME] && (ps == S[JS_CLASS_DECLARATION] || ps == S[JS_CLASS]) && is_wildcard(x->node)) {
+    js_add(w, m, ps == S[JS_CLASS] ? JP_CLASS : JP_CLASS_DECLARATION, C[JC_DEF_CLASS], p->node, C[JC_NAME], x->node,
+           true);
+    /* (type_identifier) @reference.type */
+    if (xs == S[JS_TYPE_IDENTIFIER]) js_add(w, m, JP_TS_TYPE, C[JC_REF_TYPE], x->node, 0, none, false);
+    return;
+  }
+  if (xs == S[JS_IDENTIFIER]) {
+    if (xf == F[JF_NAME]) {
+      int pattern = -1, cap = JC_DEF_FUNCTION;
+      if (ps == S[JS_FUNCTION_DECLARATION]) pattern = JP_FUNCTION;
+      else if (ps == S[JS_GENERATOR_FUNCTION_DECLARATION]) pattern = JP_GENERATOR_DECLARATION;
+      else if (ps == S[JS_FUNCTION_EXPRESSION]) pattern = JP_FUNCTION_EXPRESSION;
+      else if (ps == S[JS_GENERATOR_FUNCTION]) pattern = JP_GENERATOR_FUNCTION;
+      else if (ps == S[JS_FUNCTION_SIGNATURE]) pattern = JP_TS_FUNCTION_SIGNATURE;
+      else if (ps == S[JS_ENUM_DECLARATION]) pattern = JP_TS_ENUM, cap = JC_DEF_ENUM;
+      else if (ps == S[JS_INTERNAL_MODULE]) pattern = JP_TS_NAMESPACE, cap = JC_DEF_NAMESPACE;
+      else if (ps == S[JS_MODULE]) pattern = JP_TS_MODULE, cap = JC_DEF_MODULE;
+      if (pattern >= 0) {
+        js_add(w, m, pattern, C[cap], p->node, C[JC_NAME], x->node, true);
+        return;
+      }
+      /* (import_specifier name: (identifier) @import.name), export_specifier, JSX element names */
+      if (ps == S[JS_IMPORT_SPECIFIER]) pattern = JP_IMPORT_SPECIFIER, cap = JC_IMPORT_NAME;
+      else if (ps == S[JS_EXPORT_SPECIFIER]) pattern = JP_EXPORT_SPECIFIER, cap = JC_IMPORT_NAME;
+      else if (ps == S[JS_JSX_OPENING_ELEMENT]) pattern = JP_JSX_OPENING, cap = JC_REF_CALL_COMPONENT;
+      else if (ps == S[JS_JSX_SELF_CLOSING_ELEMENT]) pattern = JP_JSX_SELF_CLOSING, cap = JC_REF_CALL_COMPONENT;
+      if (pattern >= 0) js_add(w, m, pattern, C[cap], x->node, 0, none, false);
+      return;
+    }
+    int pattern = -1, cap = 0;
+    if (ps == S[JS_EXTENDS_CLAUSE]) {
+      /* (extends_clause value: (identifier) @reference.inherit) */
+      if (xf == F[JF_VALUE]) pattern = JP_TS_EXTENDS, cap = JC_REF_INHERIT;
+    } else if (ps == S[JS_NEW_EXPRESSION]) {
+      /* (new_expression constructor: (identifier) @reference.new) */
+      if (xf == F[JF_CONSTRUCTOR]) pattern = JP_NEW, cap = JC_REF_NEW;
+    } else if (ps == S[JS_CALL_EXPRESSION]) {
+      /* (call_expression function: (identifier) @reference.call) */
+      if (xf == F[JF_FUNCTION]) pattern = JP_CALL, cap = JC_REF_CALL;
+    } else if (ps == S[JS_MEMBER_EXPRESSION]) {
+      /* (member_expression object: (identifier) @reference.type.component) */
+      if (xf == F[JF_OBJECT]) pattern = JP_TYPE_COMPONENT, cap = JC_REF_TYPE_COMPONENT;
+    } else if (ps == S[JS_IMPORT_CLAUSE]) {
+      pattern = JP_IMPORT_CLAUSE, cap = JC_IMPORT_NAME;
+    } else if (ps == S[JS_NAMESPACE_IMPORT]) {
+      pattern = JP_NAMESPACE_IMPORT, cap = JC_IMPORT_NAME;
+    } else if (ps == S[JS_CLASS_HERITAGE]) {
+      pattern = JP_JS_HERITAGE, cap = JC_REF_INHERIT;
+    }
+    if (pattern >= 0) js_add(w, m, pattern, C[cap], x->node, 0, none, false);
+  } else if (xs == S[JS_PROPERTY_IDENTIFIER] || xs == S[JS_PRIVATE_PROPERTY_IDENTIFIER]) {
+    bool pi = xs == S[JS_PROPERTY_IDENTIFIER];
+    if (g != NULL && ps == S[JS_MEMBER_EXPRESSION] && xf == F[JF_PROPERTY]) {
+      TSSymbol gs = g->sym;
+      TSFieldId pf = p->field;
+      if (gs == S[JS_CALL_EXPRESSION]) {
+        /* (call_expression function: (member_expression object: (_) @ref.receiver property: [...] @reference.call)) */
+        if (pf != F[JF_FUNCTION] || !kid_first(k, 0, p->node)) return;
+        do {
+          TSNode object = kid_node(k, 0);
+          if (ts_node_eq(object, x->node)) break;
+          if (kid_field(k, 0) == F[JF_OBJECT] && is_wildcard(object))
+            js_add(w, m, JP_METHOD_CALL, C[JC_REF_RECEIVER], object, C[JC_REF_CALL], x->node, true);
+        } while (kid_next(k, 0));
+      } else if (!pi) {
+        return;
+      } else if (gs == S[JS_EXTENDS_CLAUSE]) {
+        /* (extends_clause value: (member_expression property: (property_identifier) @reference.inherit)) */
+        if (pf == F[JF_VALUE]) js_add(w, m, JP_TS_EXTENDS_MEMBER, C[JC_REF_INHERIT], x->node, 0, none, false);
+      } else if (gs == S[JS_NEW_EXPRESSION]) {
+        /* (new_expression constructor: (member_expression property: (property_identifier) @reference.new)) */
+        if (pf == F[JF_CONSTRUCTOR]) js_add(w, m, JP_NEW_MEMBER, C[JC_REF_NEW], x->node, 0, none, false);
+      } else if (gs == S[JS_JSX_OPENING_ELEMENT] || gs == S[JS_JSX_SELF_CLOSING_ELEMENT]) {
+        /* (jsx_opening_element name: (member_expression property: (property_identifier) @reference.call.component)) */
+        if (pf == F[JF_NAME])
+          js_add(w, m, gs == S[JS_JSX_OPENING_ELEMENT] ? JP_JSX_OPENING_MEMBER : JP_JSX_SELF_CLOSING_MEMBER,
+                 C[JC_REF_CALL_COMPONENT], x->node, 0, none, false);
+      } else if (gs == S[JS_CLASS_HERITAGE]) {
+        /* (class_heritage (member_expression property: (property_identifier) @reference.inherit)) */
+        js_add(w, m, JP_JS_HERITAGE_MEMBER, C[JC_REF_INHERIT], x->node, 0, none, false);
+      }
+      return;
+    }
+    if (xf == F[JF_NAME]) {
+      int pattern = -1, cap = JC_DEF_METHOD;
+      if (ps == S[JS_METHOD_DEFINITION]) pattern = JP_METHOD;
+      else if (ps == S[JS_PUBLIC_FIELD_DEFINITION]) pattern = JP_TS_FIELD_PROPERTY, cap = JC_DEF_PROPERTY;
+      else if (ps == S[JS_METHOD_SIGNATURE]) pattern = JP_TS_METHOD_SIGNATURE;
+      else if (ps == S[JS_ABSTRACT_METHOD_SIGNATURE]) pattern = JP_TS_ABSTRACT_METHOD_SIGNATURE;
+      else if (ps == S[JS_PROPERTY_SIGNATURE]) pattern = JP_TS_PROPERTY_SIGNATURE, cap = JC_DEF_PROPERTY;
+      if (pattern >= 0) {
+        js_add(w, m, pattern, C[cap], p->node, C[JC_NAME], x->node, true);
+      } else if (pi && ps == S[JS_ENUM_BODY]) {
+        /* (enum_body name: (property_identifier) @name @definition.constant) */
+        js_add(w, m, JP_TS_ENUM_MEMBER, C[JC_NAME], x->node, C[JC_DEF_CONSTANT], x->node, true);
+      } else if (pi && ps == S[JS_ENUM_ASSIGNMENT] && g != NULL && g->sym == S[JS_ENUM_BODY]) {
+        /* (enum_body (enum_assignment name: (property_identifier) @name) @definition.constant) */
+        js_add(w, m, JP_TS_ENUM_ASSIGNMENT, C[JC_DEF_CONSTANT], p->node, C[JC_NAME], x->node, true);
+      }
+    } else if (xf == F[JF_PROPERTY] && ps == S[JS_FIELD_DEFINITION]) {
+      /* (field_definition property: [...] @name) @definition.property */
+      js_add(w, m, JP_JS_FIELD_PROPERTY, C[JC_DEF_PROPERTY], p->node, C[JC_NAME], x->node, true);
+    }
+  } else if (xs == S[JS_TYPE_IDENTIFIER]) {
+    if (g != NULL && ps == S[JS_GENERIC_TYPE] && xf == F[JF_NAME]) {
+      /* (implements_clause (generic_type name: (type_identifier) @reference.inherit)), extends_type_clause type: */
+      if (g->sym == S[JS_IMPLEMENTS_CLAUSE])
+        js_add(w, m, JP_TS_IMPLEMENTS_GENERIC, C[JC_REF_INHERIT], x->node, 0, none, false);
+      else if (g->sym == S[JS_EXTENDS_TYPE_CLAUSE] && p->field == F[JF_TYPE])
+        js_add(w, m, JP_TS_EXTENDS_TYPE_GENERIC, C[JC_REF_INHERIT], x->node, 0, none, false);
+    } else if (ps == S[JS_IMPLEMENTS_CLAUSE]) {
+      /* (implements_clause (type_identifier) @reference.inherit) */
+      js_add(w, m, JP_TS_IMPLEMENTS, C[JC_REF_INHERIT], x->node, 0, none, false);
+    } else if (ps == S[JS_EXTENDS_TYPE_CLAUSE]) {
+      /* (extends_type_clause type: (type_identifier) @reference.inherit) */
+      if (xf == F[JF_TYPE]) js_add(w, m, JP_TS_EXTENDS_TYPE, C[JC_REF_INHERIT], x->node, 0, none, false);
+    } else if (xf == F[JF_NAME]) {
+      int pattern = -1, cap = 0;
+      if (ps == S[JS_ABSTRACT_CLASS_DECLARATION]) pattern = JP_TS_ABSTRACT_CLASS, cap = JC_DEF_CLASS;
+      else if (ps == S[JS_INTERFACE_DECLARATION]) pattern = JP_TS_INTERFACE, cap = JC_DEF_INTERFACE;
+      else if (ps == S[JS_TYPE_ALIAS_DECLARATION]) pattern = JP_TS_TYPE_ALIAS, cap = JC_DEF_TYPE;
+      if (pattern >= 0) js_add(w, m, pattern, C[cap], p->node, C[JC_NAME], x->node, true);
+      /* (type_parameter name: (type_identifier) @skip) */
+      else if (ps == S[JS_TYPE_PARAMETER]) js_add(w, m, JP_TS_TYPE_PARAMETER, C[JC_SKIP], x->node, 0, none, false);
+    }
+    /* (type_identifier) @reference.type */
+    js_add(w, m, JP_TS_TYPE, C[JC_REF_TYPE], x->node, 0, none, false);
+  } else if (xs == S[JS_ARROW_FUNCTION] || xs == S[JS_FUNCTION_EXPRESSION]) {
+    /* (public_field_definition name: [...] @name value: [(arrow_function) (function_expression)]) @definition.method */
+    if (xf != F[JF_VALUE]) return;
+    if (ps == S[JS_PUBLIC_FIELD_DEFINITION]) js_field_function(w, k, p, x->node, m, JP_TS_FIELD_METHOD, F[JF_NAME]);
+    /* (field_definition property: [...] @name value: [...]) @definition.method */
+    else if (ps == S[JS_FIELD_DEFINITION])
+      js_field_function(w, k, p, x->node, m, JP_JS_FIELD_METHOD, F[JF_PROPERTY]);
+  } else if (xs == S[JS_STRING_FRAGMENT] && g != NULL && ps == S[JS_STRING]) {
+    /* (call_expression function: (import) arguments: (arguments . (string (string_fragment) @import.source))) @import */
+    if (js_first_string_argument(w, path, d)) {
+      const Frame *call = &path[d - 3];
+      if (js_symbol_before(k, 0, call->node, g->node, S[JS_IMPORT]) && kid_field(k, 0) == F[JF_FUNCTION])
+        js_add(w, m, JP_DYNAMIC_IMPORT, C[JC_IMPORT], call->node, C[JC_IMPORT_SOURCE], x->node, true);
+      return;
+    }
+    /* (import_statement source: (string (string_fragment) @import.source)) @import, export_statement */
+    if (p->field != F[JF_SOURCE]) return;
+    if (g->sym == S[JS_IMPORT_STATEMENT])
+      js_add(w, m, JP_IMPORT, C[JC_IMPORT], g->node, C[JC_IMPORT_SOURCE], x->node, true);
+    else if (g->sym == S[JS_EXPORT_STATEMENT])
+      js_add(w, m, JP_EXPORT_FROM, C[JC_IMPORT], g->node, C[JC_IMPORT_SOURCE], x->node, true);
+  }
+}
+
+/* Walks the whole tree once (see js_node and js_top_node); the matches come out in the query cursor's order. */
+static void js_walk(const void *walker, TSNode root, Matches *top, Matches *tree) {
+  const JsWalker *w = walker;
+  Kids k;
+  for (int i = 0; i < WALK_LEVELS; i++) k.c[i] = ts_tree_cursor_new(root);
+  TSTreeCursor cursor = ts_tree_cursor_new(root);
+  TSNode none = {{0, 0, 0, 0}, NULL, NULL};
+  Frame *path = NULL;
+  uint32_t path_cap = 0, depth = 0;
+  do {
+    if (!path_reserve(&path, &path_cap, depth)) {
+      tree->ok = 0;
+      break;
+    }
+    TSNode node = ts_tree_cursor_current_node(&cursor);
+    TSSymbol parent = depth > 0 ? path[depth - 1].sym : 0;
+    TSFieldId field =
+        depth > 0 && parent < w->symbol_count && w->field_parent[parent] ? ts_tree_cursor_current_field_id(&cursor) : 0;
+    path[depth] = (Frame){node, ts_node_symbol(node), field, false, none};
+    if (depth >= 3 && depth <= 6) js_top_node(w, &k, path, depth, top);
+    js_node(w, &k, path, depth, tree);
+  } while (walk_next(&cursor, &depth));
+  ts_tree_cursor_delete(&cursor);
+  for (int i = 0; i < WALK_LEVELS; i++) ts_tree_cursor_delete(&k.c[i]);
+  free(path);
+}
+
 /* The tree walks createRuntime() knows, by name. */
 struct TreeWalkerKind {
   const char *name;
@@ -1195,6 +1804,9 @@ struct TreeWalkerKind {
 static const TreeWalkerKind TREE_WALKERS[] = {
     {"python", python_walker_new, python_walk},
     {"go", go_walker_new, go_walk},
+    {"typescript", typescript_walker_new, js_walk},
+    {"tsx", tsx_walker_new, js_walk},
+    {"javascript", javascript_walker_new, js_walk},
 };
 
 static napi_value create_runtime(napi_env env, napi_callback_info info) {

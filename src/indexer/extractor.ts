@@ -69,7 +69,7 @@ export interface ExtractorOptions {
   parseTimeoutMs?: number;
   /**
    * Let the native extractor use a language's tree walk instead of its tags queries, where one
-   * exists (Python, Go). Default: on, unless CODEINDEX_TREE_WALK is 0 / off / false.
+   * exists (Python, Go, TypeScript, TSX, JavaScript). Default: on, unless CODEINDEX_TREE_WALK is 0 / off / false.
    */
   treeWalk?: boolean;
 }
@@ -83,6 +83,15 @@ export interface ExtractorOptions {
 const TREE_WALKERS: Partial<Record<CodeLanguageId, { walker: TreeWalker; queries: string }>> = {
   python: { walker: 'python', queries: '3023bcb1b7fe4784944b9079f079bafd1b3e2bf733bbe56c152b2930d55d355e' },
   go: { walker: 'go', queries: '77d78462a19d5df76b31434a6cee6d48686a7d5dced7f9ab399e947173d1a6a4' },
+  typescript: {
+    walker: 'typescript',
+    queries: 'c4db8d08363f30ebc049884ba3c5e8037dd2ea09be720f254d3b4dc62dcda9c1',
+  },
+  tsx: { walker: 'tsx', queries: '8776810ace8643b82fb91960dc3761a7ee9c9272a92ad56927c7f05af02920f5' },
+  javascript: {
+    walker: 'javascript',
+    queries: 'aaff627e48be6c81143f00f5478d6bd8bfc5b21ba3deda122c96467fabca7171',
+  },
 };
 
 /** The tree walk that may stand in for a language's queries, or null (queries run). */

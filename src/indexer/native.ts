@@ -9,11 +9,15 @@
  * `CODEINDEX_NATIVE=0`, the extractor uses node-tree-sitter (`./query-runner.ts`), which
  * extracts exactly the same (a test compares the two on every language).
  *
- * For Python and Go the addon can skip the query engine: a hand-written walk over the tree (one
- * TSTreeCursor pass) emits the same matches as the tags queries, with the same pattern indices and
- * capture ids, at a fraction of the query cursor's cost per node. The queries stay the reference:
- * test/indexer/tree-walk.test.ts and tree-walk-go.test.ts check that both give the same matches
- * and the same extraction on the fixtures and on real code (Django, Go's standard library). `CODEINDEX_TREE_WALK=0` (or off / false) turns walkers off.
+ * For Python, Go, TypeScript, TSX and JavaScript the addon can skip the query engine: a
+ * hand-written walk over the tree (one TSTreeCursor pass) emits the same matches as the tags
+ * queries, with the same pattern indices and capture ids, in the same order, at a fraction of the
+ * query cursor's cost per node (one walker serves the three JavaScript-family grammars, whose
+ * queries share fragments). The queries stay the reference and the fallback: a walker whose node
+ * types, fields or captures do not resolve is not used, and test/indexer/tree-walk.test.ts,
+ * tree-walk-go.test.ts and tree-walk-ts.test.ts check that both give the same matches and the same
+ * extraction on the fixtures and on real code (Django, Go's standard library, npm packages).
+ * `CODEINDEX_TREE_WALK=0` (or off / false) turns walkers off.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -107,7 +111,7 @@ export function nativeStatus(): NativeStatus {
 }
 
 /** Languages whose tags queries have a hand-written tree walk in the addon. */
-export type TreeWalker = 'python' | 'go';
+export type TreeWalker = 'python' | 'go' | 'typescript' | 'tsx' | 'javascript';
 
 /** Off when CODEINDEX_TREE_WALK is 0 / false / off: every language runs its queries. */
 export function treeWalkEnabled(): boolean {

@@ -40,13 +40,15 @@ describe('parse time budget', () => {
     });
   }
 
-  it('the Python tree walk extracts the same file well within the budget', () => {
-    const extractor = createExtractor({ parseTimeoutMs: 2_000, treeWalk: true });
-    const t0 = performance.now();
-    const result = extractor.extractFile(PATHOLOGICAL, 'python');
-    assert.ok(performance.now() - t0 < 2_000, `${performance.now() - t0} ms`);
-    assert.deepEqual(result.symbols, []);
-  });
+  for (const language of ['python', 'typescript'] as const) {
+    it(`the ${language} tree walk extracts the same file well within the budget`, () => {
+      const extractor = createExtractor({ parseTimeoutMs: 2_000, treeWalk: true });
+      const t0 = performance.now();
+      const result = extractor.extractFile(PATHOLOGICAL, language);
+      assert.ok(performance.now() - t0 < 2_000, `${performance.now() - t0} ms`);
+      assert.deepEqual(result.symbols, []);
+    });
+  }
 
   it('no budget (the default) leaves ordinary files alone; a budget does too', () => {
     const unbounded = createExtractor();
