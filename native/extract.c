@@ -1159,9 +1159,17 @@ static void go_node(const GoWalker *w, Kids *k, const Frame *path, uint32_t d, M
   }
 }
 
-/* Walks the whole tree once (see go_node); the matches come out in the query cursor's order. */
-static void go_walk(const void *walker, TSNode root, Matches *top, Matches *tree) {
-  const GoWalker *w = walker;
+/* What a name-resolved walk does on entering a node: `path[0..depth]` is the way down to it. */
+typedef void (*FrameVisit)(const void *walker, Kids *k, const Frame *path, uint32_t depth, Matches *top,
+                           Matches *tree);
+
+/*
+ * Walks the whole tree once for the Go and JavaScript-family walkers, keeping the path from the
+ * root (each frame's node, symbol and field; a child's field is read only under a parent whose
+ * fields a pattern looks at, `field_parent`) and calling `visit` on entering every node.
+ */
+static void walk_frames(const void *walker, uint32_t symbol_count, const bool *field_parent, FrameVisit visit,
+                        TSNode root, Matches *top, Matches *tree) {
   Kids k;
   for (int i = 0; i < WALK_LEVELS; i++) k.c[i] = ts_tree_cursor_new(root);
   TSTreeCursor cursor = ts_tree_cursor_new(root);
@@ -1176,13 +1184,23 @@ static void go_walk(const void *walker, TSNode root, Matches *top, Matches *tree
     TSNode node = ts_tree_cursor_current_node(&cursor);
     TSSymbol parent = depth > 0 ? path[depth - 1].sym : 0;
     TSFieldId field =
-        depth > 0 && parent < w->symbol_count && w->field_parent[parent] ? ts_tree_cursor_current_field_id(&cursor) : 0;
+        depth > 0 && parent < symbol_count && field_parent[parent] ? ts_tree_cursor_current_field_id(&cursor) : 0;
     path[depth] = (Frame){node, ts_node_symbol(node), field, false, none};
-    go_node(w, &k, path, depth, top, tree);
+    visit(walker, &k, path, depth, top, tree);
   } while (walk_next(&cursor, &depth));
   ts_tree_cursor_delete(&cursor);
   for (int i = 0; i < WALK_LEVELS; i++) ts_tree_cursor_delete(&k.c[i]);
   free(path);
+}
+
+static void go_visit(const void *walker, Kids *k, const Frame *path, uint32_t depth, Matches *top, Matches *tree) {
+  go_node(walker, k, path, depth, top, tree);
+}
+
+/* Walks the whole tree once (see go_node); the matches come out in the query cursor's order. */
+static void go_walk(const void *walker, TSNode root, Matches *top, Matches *tree) {
+  const GoWalker *w = walker;
+  walk_frames(w, w->symbol_count, w->field_parent, go_visit, root, top, tree);
 }
 
 /*
@@ -1765,31 +1783,15 @@ static void js_node(const JsWalker *w, Kids *k, const Frame *path, uint32_t d, M
   }
 }
 
+static void js_visit(const void *walker, Kids *k, const Frame *path, uint32_t depth, Matches *top, Matches *tree) {
+  if (depth >= 3 && depth <= 6) js_top_node(walker, k, path, depth, top);
+  js_node(walker, k, path, depth, tree);
+}
+
 /* Walks the whole tree once (see js_node and js_top_node); the matches come out in the query cursor's order. */
 static void js_walk(const void *walker, TSNode root, Matches *top, Matches *tree) {
   const JsWalker *w = walker;
-  Kids k;
-  for (int i = 0; i < WALK_LEVELS; i++) k.c[i] = ts_tree_cursor_new(root);
-  TSTreeCursor cursor = ts_tree_cursor_new(root);
-  TSNode none = {{0, 0, 0, 0}, NULL, NULL};
-  Frame *path = NULL;
-  uint32_t path_cap = 0, depth = 0;
-  do {
-    if (!path_reserve(&path, &path_cap, depth)) {
-      tree->ok = 0;
-      break;
-    }
-    TSNode node = ts_tree_cursor_current_node(&cursor);
-    TSSymbol parent = depth > 0 ? path[depth - 1].sym : 0;
-    TSFieldId field =
-        depth > 0 && parent < w->symbol_count && w->field_parent[parent] ? ts_tree_cursor_current_field_id(&cursor) : 0;
-    path[depth] = (Frame){node, ts_node_symbol(node), field, false, none};
-    if (depth >= 3 && depth <= 6) js_top_node(w, &k, path, depth, top);
-    js_node(w, &k, path, depth, tree);
-  } while (walk_next(&cursor, &depth));
-  ts_tree_cursor_delete(&cursor);
-  for (int i = 0; i < WALK_LEVELS; i++) ts_tree_cursor_delete(&k.c[i]);
-  free(path);
+  walk_frames(w, w->symbol_count, w->field_parent, js_visit, root, top, tree);
 }
 
 /* The tree walks createRuntime() knows, by name. */
