@@ -34,6 +34,7 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   CODEINDEX_MAX_FILE_BYTES: 'maxFileBytes',
   CODEINDEX_PARSE_TIMEOUT_MS: 'parseTimeoutMs',
   CODEINDEX_BATCH_SIZE: 'batchSize',
+  CODEINDEX_TEXT_TOP_MIN_DF: 'textTopMinDf',
   CODEINDEX_QUEUE_PREFIX: 'queuePrefix',
   CODEINDEX_LOG_LEVEL: 'logLevel',
   CODEINDEX_WATCH: 'watch',

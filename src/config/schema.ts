@@ -85,6 +85,12 @@ export const configSchema = z.object({
    */
   parseTimeoutMs: positiveInt.default(10_000),
   batchSize: positiveInt.default(200),
+  /**
+   * Words in at least this many chunks get a precomputed list of their best chunks, built by the
+   * upkeep after an indexing run, so a one-word `search_code` on a large index does not rank every
+   * chunk that holds the word (src/store/text-top.ts). 0 = no lists. SQLite index only.
+   */
+  textTopMinDf: nonNegativeInt.default(10_000),
   queuePrefix: z
     .string()
     .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, dot, dash and underscore only')

@@ -206,6 +206,20 @@ const FILE_COUNTS_V6 = `
 CREATE INDEX files_counts ON files(root_id, status, reason, language, symbol_count, ref_count, chunk_count);
 `;
 
+/**
+ * v7: the best chunks of each common word, built by the upkeep (see `./text-top.ts`): one row per
+ * word with its document frequency, its IDF at the build and a blob of (chunk id, bm25 rank) pairs
+ * as float64, best first.
+ */
+const TEXT_TOP_V7 = `
+CREATE TABLE text_top (
+  term TEXT PRIMARY KEY,
+  df INTEGER NOT NULL,
+  idf REAL NOT NULL,
+  list BLOB NOT NULL
+);
+`;
+
 /** Every schema version in order. Append new steps; never edit a released one. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'initial schema', up: (db) => db.exec(SCHEMA_V1) },
@@ -218,6 +232,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, description: 'chunks: context', up: (db) => db.exec(CHUNK_CONTEXT_V4) },
   { version: 5, description: 'meta: extractor version', up: (db) => db.exec(META_V5) },
   { version: 6, description: 'files: covering index for root counts', up: (db) => db.exec(FILE_COUNTS_V6) },
+  { version: 7, description: 'text_top: best chunks of common words', up: (db) => db.exec(TEXT_TOP_V7) },
 ];
 
 /** The schema version this code reads and writes. */

@@ -14,6 +14,7 @@ import { getFileState, getFileStates, listRoots, rootStatus } from './roots.js';
 import { createStatementCache } from './statement-cache.js';
 import { fileOutline, searchSymbols } from './symbol-search.js';
 import { rankText, searchText } from './text-search.js';
+import { buildTextTop } from './text-top.js';
 import type { IndexStore, OpenIndexStoreOptions, VectorCoverage } from './types.js';
 import {
   chunksByIds,
@@ -141,7 +142,15 @@ export function openIndexStore(dbPath: string, opts: OpenIndexStoreOptions = {})
     },
     rootStatus: async (rootPath) => rootStatus(ctx, rootPath),
     cleanup: async (o) => cleanup(writableCtx(), o),
-    optimize: async (opts) => optimize(writableCtx(), opts),
+    optimize: async (opts) => {
+      const res = optimize(writableCtx(), opts);
+      if (opts?.textTopMinDf === undefined) return res;
+      const top = await buildTextTop(db, {
+        minDf: opts.textTopMinDf,
+        ...(opts.textTopSize === undefined ? {} : { size: opts.textTopSize }),
+      });
+      return { ...res, textTop: { terms: top.terms, ms: Math.round(top.ms) } };
+    },
     chunksMissingVectors: async (rootPath, model, limit, afterId, shard) =>
       chunksMissingVectors(ctx, rootPath, model, limit, afterId, shard),
     vectorsVersion: async () => vectorsVersion(ctx),

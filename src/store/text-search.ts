@@ -2,6 +2,7 @@ import { lineTerms, splitIdentifier } from './identifiers.js';
 import { scopeFilter } from './paths.js';
 import type { QueryContext } from './query-context.js';
 import { paging, scopeOf } from './query-context.js';
+import { rankFromTop } from './text-top.js';
 import type { ChunkHit, ChunkRecord, TextQuery, TextSearchResult } from './types.js';
 import { chunksByIds } from './vectors.js';
 
@@ -25,6 +26,8 @@ export interface CompiledTextQuery {
   anyGroups: string[];
   /** Lowercased words and word parts, for choosing the snippet line. */
   terms: Set<string>;
+  /** The one word of a query that is a single plain word (no phrase, prefix or OR), else null. */
+  single: string | null;
 }
 
 /** One group of a text query: a quoted phrase or a whitespace-separated term, as words. */
@@ -110,11 +113,21 @@ export function compileTextQuery(input: string): CompiledTextQuery {
   const { all, any, terms } = parseTextQuery(input);
   const exprs = all.map((clause) => clause.map(fts5Group).reduce((acc, e) => `(${acc} OR ${e})`));
   const anyGroups = any.map(fts5Group);
+  const only = all.length === 1 && all[0]!.length === 1 ? all[0]![0]! : undefined;
+  const single =
+    only !== undefined &&
+    !only.star &&
+    only.parts.length === 1 &&
+    only.whole.length === 1 &&
+    only.parts[0] === only.whole[0]
+      ? only.parts[0]!
+      : null;
   return {
     match: exprs.length === 0 ? null : exprs.join(' AND '),
     any: anyGroups.length === 0 ? null : anyGroups.join(' OR '),
     anyGroups,
     terms,
+    single,
   };
 }
 
@@ -161,7 +174,7 @@ export interface RankedText {
 /** The ranking half of `searchText`: chunk ids only, no chunk is read. */
 export function rankText(ctx: QueryContext, q: TextQuery): RankedText {
   const { limit, offset } = paging(q.limit, q.offset);
-  const { match, anyGroups, terms } = compileTextQuery(q.query);
+  const { match, anyGroups, terms, single } = compileTextQuery(q.query);
   if (match === null || limit === 0) return { ranked: [], hasMore: false, terms };
   const where: string[] = [];
   const params: unknown[] = [];
@@ -174,6 +187,14 @@ export function rankText(ctx: QueryContext, q: TextQuery): RankedText {
     const f = scopeFilter(scope);
     where.push(f.sql);
     params.push(...f.params);
+  }
+  if (single !== null && anyGroups.length === 0) {
+    // A common word: its precomputed best chunks, when they answer this page exactly.
+    const top = rankFromTop(ctx, single, { where, params }, offset + limit + 1);
+    if (top !== null) {
+      const page = top.slice(offset);
+      return { ranked: page.slice(0, limit), hasMore: page.length > limit, terms };
+    }
   }
   const sql =
     where.length === 0

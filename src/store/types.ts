@@ -415,6 +415,13 @@ export interface OptimizeOptions {
    * cleanup. PostgreSQL always runs a plain VACUUM, which blocks neither reads nor writes.
    */
   vacuum?: boolean;
+  /**
+   * SQLite: rebuild the common words' lists of best chunks for words in at least this many chunks
+   * (0 removes them; see `./text-top.ts`). Unset: the lists are left as they are.
+   */
+  textTopMinDf?: number;
+  /** Chunks listed per word (default 500; smaller in tests). */
+  textTopSize?: number;
 }
 
 /** What `optimize` did. */
@@ -422,4 +429,6 @@ export interface OptimizeResult {
   pages: number;
   freePages: number;
   vacuumed: boolean;
+  /** The common-word lists, when they were rebuilt: words listed and the build's time. */
+  textTop?: { terms: number; ms: number };
 }

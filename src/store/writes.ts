@@ -6,6 +6,7 @@ import { checkRelPath, normalizeRootPath } from './paths.js';
 import { packRefs } from './ref-sites.js';
 import { BUMP_CHUNKS_VERSION } from './roots.js';
 import { symbolRank } from './symbol-rank.js';
+import { chunkIdFloor } from './text-top.js';
 import type { FileWrite, WriteBatchResult } from './types.js';
 
 /** The write half of the store. Statements are prepared once, when the writer is created. */
@@ -236,7 +237,11 @@ export function createIndexWriter(db: Database.Database, now: () => number): Ind
     insertNameParts(parts);
   }
 
-  /** Chunk ids are assigned here (max + 1, as SQLite would) so a multi-row insert knows them. */
+  /**
+   * Chunk ids are assigned here (max + 1, as SQLite would) so a multi-row insert knows them; never
+   * at or below the floor the common-word lists raise (`./text-top.ts`), so a listed id is never
+   * reused for another chunk.
+   */
   interface ChunkIds {
     next: number;
   }
@@ -306,7 +311,7 @@ export function createIndexWriter(db: Database.Database, now: () => number): Ind
         st.moveChunk.run(c.startLine, c.endLine, c.symbol, c.kind, kept, fileId);
         return;
       }
-      if (ids.next < 0) ids.next = (maxChunkId.get()?.id ?? 0) + 1;
+      if (ids.next < 0) ids.next = Math.max(maxChunkId.get()?.id ?? 0, chunkIdFloor(db)) + 1;
       const chunkId = ids.next++;
       chunkRows.push(chunkId, fileId, c.startLine, c.endLine, c.symbol, c.kind, c.content, c.context, c.hash);
       fts.push({ rowid: chunkId, content: c.content, parts: file.parts[i] ?? '' });

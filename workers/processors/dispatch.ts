@@ -114,7 +114,7 @@ export async function dispatchJob(
       const d = parsed.data as { days: number; dryRun: boolean };
       const res = await deps.store.cleanup({ days: d.days, dryRun: d.dryRun });
       const jobsPruned = d.dryRun ? 0 : await pruneJobRecords(deps);
-      const optimized = d.dryRun ? null : await deps.store.optimize();
+      const optimized = d.dryRun ? null : await deps.store.optimize({ textTopMinDf: deps.cfg.textTopMinDf });
       return { ...res, jobsPruned, optimized };
     }
     case JOBS.optimizeIndex:
@@ -124,7 +124,7 @@ export async function dispatchJob(
         await sleep(Number(process.env.CODEINDEX_TEST_UPKEEP_MS));
       // No SQLite VACUUM here: it would hold the write lock for a rewrite of the whole file
       // (PostgreSQL runs its plain VACUUM anyway: it blocks nothing).
-      return await deps.store.optimize({ vacuum: false });
+      return await deps.store.optimize({ vacuum: false, textTopMinDf: deps.cfg.textTopMinDf });
     case JOBS.testSleep: {
       const d = parsed.data as { ms: number; steps: number };
       let done = 0;
