@@ -15,6 +15,8 @@ import { BUMP_VECTORS_VERSION } from '../vectors.js';
 import { changed, inTransaction, type PgContext, type Queryable, rowsOf } from './context.js';
 import { BUMP_CHUNKS_VERSION_PG } from './roots.js';
 import { scopeOfPg } from './scope.js';
+import { TEXT_RANK } from './text.js';
+import { buildTextTopPg } from './text-top.js';
 
 /** Files, definitions, (non-import) references and imports under a prefix, as `graphData` of SQLite. */
 export async function graphDataPg(db: Queryable, pathPrefix: PathScope | undefined): Promise<GraphData> {
@@ -139,11 +141,19 @@ const TABLES = [
  * schedule, minutes later). `pages` is the database size in blocks; PostgreSQL has no free page
  * count like SQLite's freelist, so `freePages` is 0.
  */
-export async function optimizePg(ctx: PgContext, _opts: OptimizeOptions = {}): Promise<OptimizeResult> {
+export async function optimizePg(ctx: PgContext, opts: OptimizeOptions = {}): Promise<OptimizeResult> {
   await ctx.pool.query(`VACUUM (ANALYZE) ${TABLES.join(', ')}`);
   const [r] = await rowsOf<{ pages: number }>(
     ctx.pool,
     "SELECT pg_database_size(current_database()) / current_setting('block_size')::bigint AS pages",
   );
-  return { pages: r?.pages ?? 0, freePages: 0, vacuumed: true };
+  const res: OptimizeResult = { pages: r?.pages ?? 0, freePages: 0, vacuumed: true };
+  if (opts.textTopMinDf === undefined) return res;
+  // After ANALYZE: the common lexemes come from its statistics.
+  const top = await buildTextTopPg(ctx.pool, {
+    minDf: opts.textTopMinDf,
+    rank: TEXT_RANK,
+    ...(opts.textTopSize === undefined ? {} : { size: opts.textTopSize }),
+  });
+  return { ...res, textTop: { terms: top.terms, ms: Math.round(top.ms) } };
 }

@@ -195,6 +195,19 @@ DROP INDEX symbols_name_key;
 CREATE INDEX symbols_name_key ON symbols (name_key, id) INCLUDE (name, name_lower, rank, kind, file_id);
 `;
 
+/**
+ * v6: the best chunks of each common lexeme, built by the upkeep (see `./text-top.ts`): chunk ids
+ * and their ranks, best first.
+ */
+const SCHEMA_V6 = `
+CREATE TABLE text_top (
+  term TEXT PRIMARY KEY,
+  df DOUBLE PRECISION NOT NULL,
+  ids BIGINT[] NOT NULL,
+  ranks DOUBLE PRECISION[] NOT NULL
+);
+`;
+
 /** Every schema version in order. Append new steps; never edit a released one. */
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 1, description: 'initial schema (SQLite schema v5)', sql: SCHEMA_V1 },
@@ -202,6 +215,7 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 3, description: 'chunk rows up to a page stored whole and uncompressed', sql: SCHEMA_V3 },
   { version: 4, description: 'roots changes notify codeindex_roots', sql: SCHEMA_V4 },
   { version: 5, description: 'symbol-name index keyed by (name_key, id), covering', sql: SCHEMA_V5 },
+  { version: 6, description: 'text_top: best chunks of common lexemes', sql: SCHEMA_V6 },
 ];
 
 /** The PostgreSQL schema version this code reads and writes. */

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { joinRootPath, type ScopeEntry, scopeFilter } from '../paths.js';
 import { paging, scopeInRoots } from '../query-context.js';
 import type { RankedText } from '../text-search.js';
-import { chunkHit, makeSnippet, parseTextQuery, type TextGroup } from '../text-search.js';
+import { chunkHit, compileTextQuery, makeSnippet, parseTextQuery, type TextGroup } from '../text-search.js';
 import type { ChunkRecord, TextQuery, TextSearchResult } from '../types.js';
 import {
   allRootsPg,
@@ -14,6 +14,7 @@ import {
   rowsOf,
 } from './context.js';
 import { rootSourceOf } from './scope.js';
+import { rankFromTopPg } from './text-top.js';
 
 /**
  * The rank of a chunk: `ts_rank` with the content (weight A) at 1.0 and its identifiers' word
@@ -21,7 +22,7 @@ import { rootSourceOf } from './scope.js';
  * divides by 1 + log(length), so long chunks do not win by size alone (BM25's length
  * normalisation, roughly). There is no IDF: ranking differs from SQLite's beyond the matches.
  */
-const RANK = "ts_rank('{0.1, 0.2, 0.6, 1.0}', c.document, to_tsquery('codeindex', ?), 1)";
+export const TEXT_RANK = "ts_rank('{0.1, 0.2, 0.6, 1.0}', c.document, to_tsquery('codeindex', ?), 1)";
 
 /** Chunks a word must be in at most to take part in the OR fallback (as SQLite). */
 const COMMON_WORD_CHUNKS = 2000;
@@ -94,6 +95,12 @@ export async function rankTextPg(pool: Queryable, q: TextQuery): Promise<RankedT
   const { limit, offset } = paging(q.limit, q.offset);
   const { match, anyGroups, terms } = compileTsQuery(q.query);
   if (match === null || limit === 0) return { ranked: [], hasMore: false, terms };
+  const single = anyGroups.length === 0 ? compileTextQuery(q.query).single : null;
+  if (single !== null) {
+    // A common word: its precomputed best chunks, when they answer this page exactly.
+    const top = await rankFromLists(pool, q, single, match, limit, offset);
+    if (top !== null) return { ...top, terms };
+  }
   const kept = pool instanceof pg.Pool ? rootSourceOf(pool) : undefined;
   if (kept !== undefined && pool instanceof pg.Pool) {
     const roots = await kept();
@@ -102,6 +109,33 @@ export async function rankTextPg(pool: Queryable, q: TextQuery): Promise<RankedT
   return withIndexScans(pool, (db, roots) =>
     rankMatches(db, roots, rareCacheOf(pool, roots), q, match, anyGroups, terms, limit, offset),
   );
+}
+
+/** `rankFromTopPg` with this engine's filters and transaction (null: the scan must answer). */
+async function rankFromLists(
+  pool: Queryable,
+  q: TextQuery,
+  word: string,
+  match: string,
+  limit: number,
+  offset: number,
+): Promise<Omit<RankedText, 'terms'> | null> {
+  const kept = pool instanceof pg.Pool ? rootSourceOf(pool) : undefined;
+  const roots = kept !== undefined ? await kept() : await allRootsPg(pool);
+  const { from, where, params } = textFilter(roots, q);
+  type Row = { src: string; id: string; rank: number };
+  const run =
+    pool instanceof pg.Pool
+      ? (statement: string) => readInOneMessage<Row>(pool, statement)
+      : (statement: string) => rowsOf<Row>(pool, statement);
+  const need = offset + limit + 1;
+  const top = await rankFromTopPg(pool, run, { word, match, from, where, params, need, rank: TEXT_RANK });
+  if (top === null) return null;
+  const page = top.slice(offset);
+  return {
+    ranked: page.slice(0, limit).map((r) => ({ id: r.id, rank: -r.rank })),
+    hasMore: page.length > limit,
+  };
 }
 
 /** The language and path conditions of a text query, and the FROM they need. */
@@ -177,7 +211,7 @@ async function rankInOneMessage(
   const n = offset + limit + 1;
   const ranking = (expr: string, gate: string) =>
     inlined(
-      `SELECT c.id, ${RANK} AS rank FROM ${from}
+      `SELECT c.id, ${TEXT_RANK} AS rank FROM ${from}
        WHERE c.document @@ to_tsquery('codeindex', ?)${where}${gate} ORDER BY rank DESC, c.id LIMIT ?`,
       [expr, expr, ...params, n],
     );
@@ -272,7 +306,7 @@ async function rankMatches(
   const run = async (expr: string, n: number, skip: number): Promise<RankedRow[]> =>
     rowsOf<RankedRow>(
       db,
-      `SELECT c.id, ${RANK} AS rank FROM ${from}
+      `SELECT c.id, ${TEXT_RANK} AS rank FROM ${from}
        WHERE c.document @@ to_tsquery('codeindex', ?)${where} ORDER BY rank DESC, c.id LIMIT ? OFFSET ?`,
       [expr, expr, ...params, n, skip],
     );
