@@ -109,16 +109,6 @@ function idfOf(rows: number, df: number): number {
   return idf <= 0 ? 1e-6 : idf;
 }
 
-function readMeta(db: Database.Database): TextTopMeta | null {
-  const raw = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(META_KEY) as string | undefined;
-  if (raw === undefined) return null;
-  try {
-    return JSON.parse(raw) as TextTopMeta;
-  } catch {
-    return null;
-  }
-}
-
 /** The floor new chunk ids must stay above (0 when no list was ever built). */
 export function chunkIdFloor(db: Database.Database): number {
   const raw = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(CHUNK_FLOOR_KEY);
