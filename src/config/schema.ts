@@ -88,7 +88,7 @@ export const configSchema = z.object({
   /**
    * Words in at least this many chunks get a precomputed list of their best chunks, built by the
    * upkeep after an indexing run, so a one-word `search_code` on a large index does not rank every
-   * chunk that holds the word (src/store/text-top.ts). 0 = no lists. SQLite index only.
+   * chunk that holds the word (src/store/text-top.ts; PostgreSQL: a fifth of it). 0 = no lists.
    */
   textTopMinDf: nonNegativeInt.default(10_000),
   queuePrefix: z
