@@ -145,11 +145,13 @@ export function openIndexStore(dbPath: string, opts: OpenIndexStoreOptions = {})
     optimize: async (opts) => {
       const res = optimize(writableCtx(), opts);
       if (opts?.textTopMinDf === undefined) return res;
+      // After the merge (the build reads the merged index); the WAL is folded back again after it.
       const top = await buildTextTop(db, {
         minDf: opts.textTopMinDf,
         ...(opts.textTopSize === undefined ? {} : { size: opts.textTopSize }),
       });
-      return { ...res, textTop: { terms: top.terms, ms: Math.round(top.ms) } };
+      if (!top.reused) db.pragma('wal_checkpoint(TRUNCATE)');
+      return { ...res, textTop: { terms: top.terms, reused: top.reused, ms: Math.round(top.ms) } };
     },
     chunksMissingVectors: async (rootPath, model, limit, afterId, shard) =>
       chunksMissingVectors(ctx, rootPath, model, limit, afterId, shard),

@@ -44,11 +44,20 @@ const K1 = 1.2;
 const B = 0.75;
 const WEIGHTS: Record<string, number> = { content: 1.0, parts: 0.6 };
 const TOKENIZER = 'porter unicode61 remove_diacritics 2';
+/**
+ * The upkeep keeps the lists of the last build while at most this many chunks were written since
+ * and the number of chunks moved by at most REBUILD_DRIFT: a small re-index does not pay for a
+ * build (about two minutes on 4.5 million chunks).
+ */
+const REBUILD_FRESH = MAX_FRESH / 2;
+const REBUILD_DRIFT = 0.05;
 /** Vocabulary terms read per step while looking for the common ones. */
 const VOCAB_PAGE = 5000;
 
 interface TextTopMeta {
   watermark: number;
+  /** The options of the build (a build with others starts over). */
+  minDf: number;
   /** Rows and average row length (tokens, all columns) of the index at the build. */
   rows: number;
   avgdl: number;
@@ -66,6 +75,8 @@ export interface TextTopOptions {
 export interface TextTopResult {
   /** Words listed. */
   terms: number;
+  /** The lists of the last build were kept: little changed since (see `REBUILD_FRESH`). */
+  reused: boolean;
   /** The highest chunk id the lists cover. */
   watermark: number;
   ms: number;
@@ -109,6 +120,16 @@ function idfOf(rows: number, df: number): number {
   return idf <= 0 ? 1e-6 : idf;
 }
 
+function readMeta(db: Database.Database): TextTopMeta | null {
+  const raw = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(META_KEY) as string | undefined;
+  if (raw === undefined) return null;
+  try {
+    return JSON.parse(raw) as TextTopMeta;
+  } catch {
+    return null;
+  }
+}
+
 /** The floor new chunk ids must stay above (0 when no list was ever built). */
 export function chunkIdFloor(db: Database.Database): number {
   const raw = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(CHUNK_FLOOR_KEY);
@@ -147,13 +168,36 @@ export async function buildTextTop(db: Database.Database, opts: TextTopOptions =
   const minDf = opts.minDf ?? DEFAULT_TEXT_TOP_MIN_DF;
   const size = opts.size ?? TEXT_TOP_SIZE;
   const pause = opts.pause ?? (() => new Promise<void>((r) => setImmediate(r)));
-  const clear = db.transaction(() => {
-    db.prepare('DELETE FROM text_top').run();
-    db.prepare('DELETE FROM meta WHERE key = ?').run(META_KEY);
-  });
-  if (minDf <= 0) {
-    clear.immediate();
-    return { terms: 0, watermark: 0, ms: performance.now() - t0 };
+  // Nothing is written when there is nothing to remove (an upkeep on a small index writes nothing).
+  const clear = (): void => {
+    const any = db.prepare('SELECT 1 FROM text_top LIMIT 1').get() !== undefined || readMeta(db) !== null;
+    if (!any) return;
+    db.transaction(() => {
+      db.prepare('DELETE FROM text_top').run();
+      db.prepare('DELETE FROM meta WHERE key = ?').run(META_KEY);
+    }).immediate();
+  };
+  const averages = (): number[] => {
+    const avg = db.prepare('SELECT block FROM chunks_fts_data WHERE id = 1').pluck().get() as
+      | Uint8Array
+      | undefined;
+    return avg === undefined ? [] : varints(avg);
+  };
+  const rowsNow = averages()[0] ?? 0;
+  if (minDf <= 0 || rowsNow < minDf) {
+    clear();
+    return { terms: 0, watermark: 0, reused: false, ms: performance.now() - t0 };
+  }
+  const prev = readMeta(db);
+  if (prev !== null && prev.minDf === minDf && prev.size === size) {
+    const fresh = db
+      .prepare('SELECT count(*) FROM (SELECT 1 FROM chunks WHERE id > ? LIMIT ?)')
+      .pluck()
+      .get(prev.watermark, REBUILD_FRESH + 1) as number;
+    if (fresh <= REBUILD_FRESH && Math.abs(rowsNow - prev.rows) <= prev.rows * REBUILD_DRIFT) {
+      const terms = db.prepare('SELECT count(*) FROM text_top').pluck().get() as number;
+      return { terms, watermark: prev.watermark, reused: true, ms: performance.now() - t0 };
+    }
   }
   // The watermark, and the floor raised to it in the same transaction: every chunk a writer
   // numbers from now on is above it, so no id the lists hold can come back as another chunk.
@@ -165,13 +209,10 @@ export async function buildTextTop(db: Database.Database, opts: TextTopOptions =
       return w;
     })
     .immediate();
-  const avg = db.prepare('SELECT block FROM chunks_fts_data WHERE id = 1').pluck().get() as
-    | Uint8Array
-    | undefined;
-  const [rows = 0, ...totals] = avg === undefined ? [] : varints(avg);
-  if (rows === 0 || rows < minDf) {
-    clear.immediate();
-    return { terms: 0, watermark, ms: performance.now() - t0 };
+  const [rows = 0, ...totals] = averages();
+  if (rows === 0) {
+    clear();
+    return { terms: 0, watermark, reused: false, ms: performance.now() - t0 };
   }
   const avgdl = totals.reduce((a, b) => a + b, 0) / rows;
 
@@ -210,14 +251,14 @@ export async function buildTextTop(db: Database.Database, opts: TextTopOptions =
     lists.push({ term, df, idf: idfOf(rows, df), list: Buffer.from(buf.buffer) });
     await pause();
   }
-  const meta: TextTopMeta = { watermark, rows, avgdl, size };
+  const meta: TextTopMeta = { watermark, minDf, rows, avgdl, size };
   db.transaction(() => {
     db.prepare('DELETE FROM text_top').run();
     const ins = db.prepare('INSERT INTO text_top (term, df, idf, list) VALUES (?, ?, ?, ?)');
     for (const l of lists) ins.run(l.term, l.df, l.idf, l.list);
     db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(META_KEY, JSON.stringify(meta));
   }).immediate();
-  return { terms: lists.length, watermark, ms: performance.now() - t0 };
+  return { terms: lists.length, watermark, reused: false, ms: performance.now() - t0 };
 }
 
 /** What a query connection keeps between queries: word -> term, and the fresh chunks' table. */

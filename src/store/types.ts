@@ -429,6 +429,9 @@ export interface OptimizeResult {
   pages: number;
   freePages: number;
   vacuumed: boolean;
-  /** The common-word lists, when they were rebuilt: words listed and the build's time. */
-  textTop?: { terms: number; ms: number };
+  /**
+   * The common-word lists, when asked for: words listed, whether the last build's lists were kept
+   * (little changed since), and the time it took.
+   */
+  textTop?: { terms: number; reused: boolean; ms: number };
 }

@@ -66,6 +66,10 @@ describe('PostgreSQL: common words answered from their lists', { skip }, () => {
   it('gives the pages the scan gives, before and after writes', async () => {
     const res = await store.optimize({ vacuum: false, textTopMinDf: MIN_DF, textTopSize: LIST_SIZE });
     assert.ok(res.textTop && res.textTop.terms >= 2, JSON.stringify(res.textTop));
+    assert.equal(res.textTop.reused, false);
+    // Nothing changed: the next upkeep keeps them.
+    const again = await store.optimize({ vacuum: false, textTopMinDf: MIN_DF, textTopSize: LIST_SIZE });
+    assert.deepEqual([again.textTop?.reused, again.textTop?.terms], [true, res.textTop.terms]);
     const terms = (await rowsOf<{ term: string }>(pool, 'SELECT term FROM text_top')).map((r) => r.term);
     assert.ok(terms.includes('intern'), terms.join(' '));
     assert.ok(terms.includes('parser'), terms.join(' '));

@@ -217,3 +217,25 @@ test('too many chunks since the build: the scan answers', async () => {
   assert.equal(db.prepare('SELECT count(*) FROM text_top').pluck().get(), 0);
   db.close();
 });
+
+test('the upkeep keeps the lists while little changed, and builds them again after more', async () => {
+  const first = await store.optimize({ vacuum: false, textTopMinDf: MIN_DF, textTopSize: LIST_SIZE });
+  assert.equal(first.textTop?.reused, false);
+  const again = await store.optimize({ vacuum: false, textTopMinDf: MIN_DF, textTopSize: LIST_SIZE });
+  assert.equal(again.textTop?.reused, true);
+  assert.equal(again.textTop?.terms, first.textTop?.terms);
+  // Other options: a new build.
+  const other = await store.optimize({ vacuum: false, textTopMinDf: MIN_DF, textTopSize: LIST_SIZE - 1 });
+  assert.equal(other.textTop?.reused, false);
+  // More than 1,000 chunks written since: a new build, whose watermark covers them.
+  const more = Array.from({ length: 1001 }, (_, i) => chunk(`internal more ${i}`, 1 + i * 2));
+  await store.writeBatch('/repo', [indexed('d/more.ts', { chunks: more })]);
+  const after = await store.optimize({ vacuum: false, textTopMinDf: MIN_DF, textTopSize: LIST_SIZE - 1 });
+  assert.equal(after.textTop?.reused, false);
+  const db = new Database(dbPath, { readonly: true });
+  const meta = JSON.parse(
+    db.prepare("SELECT value FROM meta WHERE key = 'text_top'").pluck().get() as string,
+  );
+  assert.equal(meta.watermark, db.prepare('SELECT max(id) FROM chunks').pluck().get());
+  db.close();
+});

@@ -159,5 +159,5 @@ export async function optimizePg(ctx: PgContext, opts: OptimizeOptions = {}): Pr
     rank: TEXT_RANK,
     ...(opts.textTopSize === undefined ? {} : { size: opts.textTopSize }),
   });
-  return { ...res, textTop: { terms: top.terms, ms: Math.round(top.ms) } };
+  return { ...res, textTop: { terms: top.terms, reused: top.reused, ms: Math.round(top.ms) } };
 }

@@ -15,6 +15,11 @@ import { inlined, type Queryable, rowsOf } from './context.js';
 
 /** `meta` key: the highest chunk id the lists cover. */
 const WATERMARK_KEY = 'text_top_watermark';
+/** `meta` key: the options and the number of chunks of the last build (JSON). */
+const BUILT_KEY = 'text_top_built';
+/** As SQLite's: keep the last build's lists while little changed since. */
+const REBUILD_FRESH = 1000;
+const REBUILD_DRIFT = 0.05;
 /** Chunks added since the build that a query ranks itself; above this the scan runs. */
 const MAX_FRESH = 2000;
 /** How long a pool trusts the watermark it read (a newer one only makes the fresh range smaller). */
@@ -34,13 +39,39 @@ export interface TextTopPgOptions {
 export async function buildTextTopPg(
   db: pg.Pool,
   opts: TextTopPgOptions,
-): Promise<{ terms: number; ms: number }> {
+): Promise<{ terms: number; reused: boolean; ms: number }> {
   const t0 = performance.now();
   const minDf = opts.minDf ?? DEFAULT_TEXT_TOP_MIN_DF;
   const size = opts.size ?? TEXT_TOP_SIZE;
   if (minDf <= 0) {
-    await db.query(`BEGIN; DELETE FROM text_top; DELETE FROM meta WHERE key = '${WATERMARK_KEY}'; COMMIT`);
-    return { terms: 0, ms: performance.now() - t0 };
+    await db.query(
+      `BEGIN; DELETE FROM text_top; DELETE FROM meta WHERE key IN ('${WATERMARK_KEY}', '${BUILT_KEY}'); COMMIT`,
+    );
+    return { terms: 0, reused: false, ms: performance.now() - t0 };
+  }
+  const [state] = await rowsOf<{ built: string | null; watermark: string | null; rows: number }>(
+    db,
+    `SELECT (SELECT value FROM meta WHERE key = '${BUILT_KEY}') AS built,
+            (SELECT value FROM meta WHERE key = '${WATERMARK_KEY}') AS watermark,
+            (SELECT reltuples FROM pg_class WHERE oid = 'chunks'::regclass)::float8 AS rows`,
+  );
+  const rows = Math.max(0, state?.rows ?? 0);
+  if (state?.built && state.watermark !== null) {
+    const built = JSON.parse(state.built) as { minDf: number; size: number; rows: number };
+    const [fresh] = await rowsOf<{ n: number }>(
+      db,
+      'SELECT count(*)::int AS n FROM (SELECT 1 FROM chunks WHERE id > ? LIMIT ?) AS x',
+      [Number(state.watermark), REBUILD_FRESH + 1],
+    );
+    if (
+      built.minDf === minDf &&
+      built.size === size &&
+      (fresh?.n ?? 0) <= REBUILD_FRESH &&
+      Math.abs(rows - built.rows) <= built.rows * REBUILD_DRIFT
+    ) {
+      const [n] = await rowsOf<{ n: number }>(db, 'SELECT count(*)::int AS n FROM text_top');
+      return { terms: n?.n ?? 0, reused: true, ms: performance.now() - t0 };
+    }
   }
   const [w] = await rowsOf<{ w: string | null }>(db, 'SELECT max(id)::text AS w FROM chunks');
   const watermark = Number(w?.w ?? 0);
@@ -59,13 +90,13 @@ export async function buildTextTopPg(
   for (const { lexeme, df } of common) {
     // The lexeme as a tsquery value (not through the dictionaries again: a stem may stem further).
     const query = `'${lexeme.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
-    const rows = await rowsOf<{ id: string; rank: number }>(
+    const best = await rowsOf<{ id: string; rank: number }>(
       db,
       `SELECT c.id::text AS id, ${opts.rank.replace("to_tsquery('codeindex', ?)", '?::tsquery')} AS rank
        FROM chunks c WHERE c.document @@ ?::tsquery AND c.id <= ? ORDER BY rank DESC, c.id LIMIT ?`,
       [query, query, watermark, size],
     );
-    lists.push({ term: lexeme, df, ids: rows.map((r) => r.id), ranks: rows.map((r) => r.rank) });
+    lists.push({ term: lexeme, df, ids: best.map((r) => r.id), ranks: best.map((r) => r.rank) });
   }
   const client = await db.connect();
   try {
@@ -77,8 +108,9 @@ export async function buildTextTopPg(
         [l.term, l.df, l.ids, l.ranks],
       );
     await client.query(
-      `INSERT INTO meta (key, value) VALUES ('${WATERMARK_KEY}', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-      [String(watermark)],
+      `INSERT INTO meta (key, value) VALUES ('${WATERMARK_KEY}', $1), ('${BUILT_KEY}', $2)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      [String(watermark), JSON.stringify({ minDf, size, rows })],
     );
     await client.query('COMMIT');
   } catch (err) {
@@ -87,7 +119,7 @@ export async function buildTextTopPg(
   } finally {
     client.release();
   }
-  return { terms: lists.length, ms: performance.now() - t0 };
+  return { terms: lists.length, reused: false, ms: performance.now() - t0 };
 }
 
 const watermarks = new WeakMap<object, { value: number | null; at: number }>();
