@@ -336,7 +336,7 @@ async function finishUpkeep(
   if (!(await pending())) return;
   const started = Date.now();
   process.stderr.write(
-    'codeindex index: optimizing the index (full-text merge, planner statistics; Ctrl-C skips)...\n',
+    'codeindex index: optimizing the index (full-text merge, planner statistics, common-word lists; Ctrl-C skips)...\n',
   );
   while ((await pending()) && Date.now() - started < limitMs) await new Promise((r) => setTimeout(r, 200));
   process.stderr.write(`codeindex index: optimized in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
