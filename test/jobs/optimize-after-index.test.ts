@@ -72,9 +72,19 @@ describe('optimize after a repository run', () => {
     );
     const jobs = await optimizeJobs();
     assert.equal(jobs.length, 1, jobs.map((j) => `${j.name}:${j.id}`).join(', '));
-    const result = jobs[0]!.returnvalue as { pages: number; freePages: number; vacuumed: boolean };
+    const result = jobs[0]!.returnvalue as {
+      pages: number;
+      freePages: number;
+      vacuumed: boolean;
+      textTop?: { terms: number; reused: boolean };
+    };
     assert.ok(result.pages > 0, JSON.stringify(result));
     assert.equal(result.vacuumed, false);
+    // The common-word lists were asked for (none on five files: no word is in 10,000 chunks).
+    assert.deepEqual(result.textTop && { terms: result.textTop.terms, reused: result.textTop.reused }, {
+      terms: 0,
+      reused: false,
+    });
     // wal_checkpoint(TRUNCATE) leaves an empty WAL file; nothing wrote after it.
     assert.equal(statSync(`${indexDbPath(env.cfg)}-wal`).size, 0);
 
