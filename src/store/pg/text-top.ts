@@ -156,31 +156,56 @@ export interface TopQuery {
  */
 export async function rankFromTopPg(
   db: Queryable,
-  run: (statement: string) => Promise<{ src: string; id: string; rank: number }[]>,
+  run: (statement: string) => Promise<{ src: string; id: string; rank: number; pos?: number }[]>,
   q: TopQuery,
 ): Promise<{ id: number; rank: number }[] | null> {
   const watermark = await watermarkOf(db);
   if (watermark === null) return null;
+  // The list's head is checked first (each check reads a chunk row; the whole list would cost
+  // 2,000); the rest only when the head does not fill the page, as filters may leave it.
+  const head = 2 * q.need + 32;
   const statement = inlined(
     `WITH t AS (
        SELECT u.id, u.rank, u.pos FROM text_top tt
          CROSS JOIN unnest(tt.ids, tt.ranks) WITH ORDINALITY AS u(id, rank, pos)
        WHERE tt.term = (SELECT min(x) FROM unnest(tsvector_to_array(to_tsvector('codeindex', ?))) AS x HAVING count(*) = 1)
+     ), head AS (
+       SELECT t.id, t.rank::real AS rank, t.pos FROM t JOIN ${q.from} ON c.id = t.id
+       WHERE t.pos <= ${head}${q.where} ORDER BY t.pos LIMIT ?
      ), listed AS (
-       SELECT t.id, t.rank::real AS rank, t.pos FROM t JOIN ${q.from} ON c.id = t.id WHERE true${q.where} ORDER BY t.pos LIMIT ?
+       SELECT id, rank, pos FROM head
+       UNION ALL (
+         SELECT t.id, t.rank::real, t.pos FROM t JOIN ${q.from} ON c.id = t.id
+         WHERE t.pos > ${head} AND (SELECT count(*) FROM head) < ?${q.where} ORDER BY t.pos LIMIT ?
+       )
      ), n AS (
        SELECT count(*) AS n FROM (SELECT 1 FROM chunks WHERE id > ? LIMIT ${MAX_FRESH + 1}) AS x
      ), fresh AS (
        SELECT c.id, ${q.rank} AS rank FROM ${q.from}
        WHERE c.id > ? AND (SELECT n FROM n) <= ${MAX_FRESH} AND c.document @@ to_tsquery('codeindex', ?)${q.where}
      )
-     SELECT 'l' AS src, id::text AS id, rank FROM listed
-     UNION ALL SELECT 'f', id::text, rank FROM fresh
-     UNION ALL SELECT 'n', n::text, 0 FROM n`,
-    [q.word, ...q.params, q.need, watermark, q.match, watermark, q.match, ...q.params],
+     SELECT 'l' AS src, id::text AS id, rank, pos::int AS pos FROM listed
+     UNION ALL SELECT 'f', id::text, rank, 0 FROM fresh
+     UNION ALL SELECT 'n', n::text, 0, 0 FROM n`,
+    [
+      q.word,
+      ...q.params,
+      q.need,
+      q.need,
+      ...q.params,
+      q.need,
+      watermark,
+      q.match,
+      watermark,
+      q.match,
+      ...q.params,
+    ],
   );
   const rows = await run(statement);
-  const listed = rows.filter((r) => r.src === 'l');
+  const listed = rows
+    .filter((r) => r.src === 'l')
+    .sort((a, b) => (a.pos ?? 0) - (b.pos ?? 0))
+    .slice(0, q.need);
   const fresh = rows.filter((r) => r.src === 'f');
   const n = Number(rows.find((r) => r.src === 'n')?.id ?? MAX_FRESH + 1);
   // A chunk that is not listed ranks no better than the list's last entry (see ../text-top.ts).

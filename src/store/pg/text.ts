@@ -123,7 +123,7 @@ async function rankFromLists(
   const kept = pool instanceof pg.Pool ? rootSourceOf(pool) : undefined;
   const roots = kept !== undefined ? await kept() : await allRootsPg(pool);
   const { from, where, params } = textFilter(roots, q);
-  type Row = { src: string; id: string; rank: number };
+  type Row = { src: string; id: string; rank: number; pos: number };
   const run =
     pool instanceof pg.Pool
       ? (statement: string) => readInOneMessage<Row>(pool, statement)
