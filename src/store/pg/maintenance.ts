@@ -131,6 +131,9 @@ const TABLES = [
   'vectors',
 ];
 
+/** PostgreSQL lists words in a fifth of the chunks `textTopMinDf` asks of SQLite (see below). */
+const PG_MIN_DF_SHARE = 5;
+
 /**
  * Planner statistics and a plain VACUUM of the index's tables, `VACUUM (ANALYZE)`, whatever
  * `vacuum` says: SQLite's VACUUM rewrites the file under the write lock, which is why the upkeep
@@ -139,11 +142,9 @@ const TABLES = [
  * which every index-only scan still reads the table: symbol search reads only the symbol-name and
  * name-part indexes once a freshly written index is vacuumed (autovacuum would get there on its own
  * schedule, minutes later). `pages` is the database size in blocks; PostgreSQL has no free page
- * count like SQLite's freelist, so `freePages` is 0.
+ * count like SQLite's freelist, so `freePages` is 0. With `textTopMinDf`, it then keeps the
+ * common words' lists (`./text-top.ts`).
  */
-/** PostgreSQL lists words in a fifth of the chunks `textTopMinDf` asks of SQLite (see below). */
-const PG_MIN_DF_SHARE = 5;
-
 export async function optimizePg(ctx: PgContext, opts: OptimizeOptions = {}): Promise<OptimizeResult> {
   await ctx.pool.query(`VACUUM (ANALYZE) ${TABLES.join(', ')}`);
   const [r] = await rowsOf<{ pages: number }>(
