@@ -110,6 +110,8 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
         apiKey: resolveEmbeddingApiKey(e.provider, process.env),
         dims: e.dims,
         maxBatch: e.maxBatch,
+        // A worker goes back to indexing after embedding: the model's memory goes after a minute.
+        idleMs: MODEL_IDLE_MS,
       });
     }
     return embedder;
@@ -295,6 +297,12 @@ async function within(p: Promise<unknown>, ms: number): Promise<void> {
 }
 
 /** How many times a job waits for an unreachable store before the outage counts as a failed attempt. */
+/**
+ * A local neural model is unloaded after this long without a batch (see `idleMs` of the embedding
+ * provider); loading it again takes about a second.
+ */
+const MODEL_IDLE_MS = 60_000;
+
 const STORE_WAITS = 40;
 /** Waits grow from 1 s to this (about 15 minutes in all over STORE_WAITS). */
 const STORE_WAIT_MAX_MS = 30_000;

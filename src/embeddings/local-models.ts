@@ -27,11 +27,23 @@ export function createLocalEmbeddingProvider(cfg: EmbeddingProviderConfig): Embe
         { provider: 'local' },
       );
     }
-    return createNeuralProvider({ model, dims: USE_LITE_DIMS, spec: { kind: 'use-lite' }, maxBatch });
+    return createNeuralProvider({
+      model,
+      dims: USE_LITE_DIMS,
+      spec: { kind: 'use-lite' },
+      maxBatch,
+      idleMs: cfg.idleMs,
+    });
   }
   if (model.startsWith(ONNX_MODEL_PREFIX)) {
     const dir = model.slice(ONNX_MODEL_PREFIX.length);
-    return createNeuralProvider({ model, dims: onnxModelDims(dir), spec: { kind: 'onnx', dir }, maxBatch });
+    return createNeuralProvider({
+      model,
+      dims: onnxModelDims(dir),
+      spec: { kind: 'onnx', dir },
+      maxBatch,
+      idleMs: cfg.idleMs,
+    });
   }
   throw new EmbeddingPermanentError(
     `unknown local embeddings model "${model}": leave embeddings.model unset (${USE_LITE_MODEL}), set CODEINDEX_EMBED_MODEL_DIR to an ONNX model directory, or use ${LOCAL_HASH_ALIAS}`,

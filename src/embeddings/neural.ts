@@ -15,6 +15,8 @@ export interface NeuralProviderOptions {
   spec: ModelSpec;
   maxBatch?: number | undefined;
   maxChars?: number | undefined;
+  /** Terminate the model thread after this long without a batch (unset: keep it). */
+  idleMs?: number | undefined;
 }
 
 const THREAD_URL = new URL('./model-thread.js', import.meta.url);
@@ -33,6 +35,20 @@ export function createNeuralProvider(opts: NeuralProviderOptions): EmbeddingProv
   const maxChars = opts.maxChars ?? DEFAULT_EMBED_TEXT_CHARS;
   let worker: Worker | null = null;
   let nextId = 1;
+  let idleTimer: NodeJS.Timeout | undefined;
+  // With `idleMs`, a thread with nothing to do is terminated: a worker process that embedded a
+  // root and went back to indexing does not keep the model's memory.
+  const idle = (w: Worker): void => {
+    if (opts.idleMs === undefined) return;
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => {
+      if (worker === w && pending.size === 0) {
+        worker = null;
+        void w.terminate();
+      }
+    }, opts.idleMs);
+    idleTimer.unref();
+  };
   const pending = new Map<number, { resolve: (v: Float32Array[]) => void; reject: (e: Error) => void }>();
   const failAll = (err: Error) => {
     for (const p of pending.values()) p.reject(err);
@@ -45,7 +61,10 @@ export function createNeuralProvider(opts: NeuralProviderOptions): EmbeddingProv
       const p = pending.get(reply.id);
       if (p === undefined) return;
       pending.delete(reply.id);
-      if (pending.size === 0) w.unref();
+      if (pending.size === 0) {
+        w.unref();
+        idle(w);
+      }
       if ('vectors' in reply) p.resolve(reply.vectors);
       else if (reply.permanent)
         p.reject(
@@ -79,6 +98,7 @@ export function createNeuralProvider(opts: NeuralProviderOptions): EmbeddingProv
   const embedBatch = (texts: string[]): Promise<Float32Array[]> =>
     new Promise((resolve, reject) => {
       const w = start();
+      clearTimeout(idleTimer);
       const id = nextId++;
       if (pending.size === 0) w.ref();
       pending.set(id, { resolve, reject });
@@ -115,7 +135,9 @@ export function createNeuralProvider(opts: NeuralProviderOptions): EmbeddingProv
       }
       return out;
     },
+    resident: () => worker !== null,
     async close() {
+      clearTimeout(idleTimer);
       const w = worker;
       worker = null;
       failAll(new EmbeddingTransientError('embedding model closed', { provider: 'local' }));

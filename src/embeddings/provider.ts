@@ -40,6 +40,8 @@ export interface EmbeddingProvider {
   }): string;
   /** Stops what the provider runs in the background (a model thread). */
   close?(): Promise<void>;
+  /** Local neural models: whether the model is loaded in this process now. */
+  resident?(): boolean;
 }
 
 /**
@@ -63,6 +65,11 @@ export interface EmbeddingProviderConfig {
   maxBatch?: number | undefined;
   /** Per HTTP request, including reading the body. Default 60 000 ms. */
   timeoutMs?: number | undefined;
+  /**
+   * Local neural models: unload the model after this long without a batch (its thread and its
+   * memory, 300-400 MB for USE-lite, go; the next batch loads it again). Unset: kept loaded.
+   */
+  idleMs?: number | undefined;
 }
 
 /** Environment variables that may hold an embeddings API key, in the order they are consulted. */

@@ -79,3 +79,27 @@ describe('the neural default (USE-lite from the npm package, in a model thread)'
     assert.ok(sum < 1e-3, `difference ${sum}`);
   });
 });
+
+test('with idleMs the model thread goes after that long without a batch, and comes back on the next', async () => {
+  const idle = createEmbeddingProvider({ provider: 'local', idleMs: 300 });
+  try {
+    assert.equal(idle.resident?.(), false, 'nothing is loaded before the first batch');
+    const [first] = await idle.embed(['retry a failed job with backoff'], 'document');
+    assert.equal(idle.resident?.(), true);
+    // Batches closer together than idleMs keep it.
+    await new Promise((r) => setTimeout(r, 100));
+    await idle.embed(['another text'], 'document');
+    assert.equal(idle.resident?.(), true);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(idle.resident?.(), false, 'unloaded after idleMs');
+    const [again] = await idle.embed(['retry a failed job with backoff'], 'document');
+    assert.equal(idle.resident?.(), true);
+    for (let i = 0; i < first!.length; i++) assert.ok(Math.abs(first![i]! - again![i]!) < 1e-6);
+  } finally {
+    await idle.close?.();
+  }
+  // Without idleMs the model stays (the MCP server embeds every hybrid query with it).
+  await provider.embed(['keep me'], 'document');
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(provider.resident?.(), true);
+});
