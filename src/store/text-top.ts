@@ -48,6 +48,7 @@ export const CHUNK_FLOOR_KEY = 'chunk_id_floor';
 const K1 = 1.2;
 const B = 0.75;
 const WEIGHTS: Record<string, number> = { content: 1.0, parts: 0.6 };
+/** `chunks_fts`'s tokenizer (migrations.ts): the fresh chunks and the query word go through it too. */
 const TOKENIZER = 'porter unicode61 remove_diacritics 2';
 /**
  * The upkeep keeps the lists of the last build while at most this many chunks were written since
