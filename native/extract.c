@@ -318,6 +318,21 @@ static bool resolve_symbols(const TSLanguage *language, const char *const *names
   return true;
 }
 
+/*
+ * Marks the symbols whose children's fields a walk reads (`parents` index `sym`); a symbol equal
+ * to `absent` is one the grammar lacks and is skipped. False when a symbol is out of range.
+ */
+static bool mark_field_parents(bool *field_parent, uint32_t symbols, const TSSymbol *sym, const int *parents,
+                               size_t count, TSSymbol absent) {
+  for (size_t i = 0; i < count; i++) {
+    TSSymbol s = sym[parents[i]];
+    if (s == absent) continue;
+    if (s >= symbols) return false;
+    field_parent[s] = true;
+  }
+  return true;
+}
+
 static bool resolve_fields(const TSLanguage *language, const char *const *names, int count, TSFieldId *out) {
   for (int i = 0; i < count; i++) {
     out[i] = ts_language_field_id_for_name(language, names[i], (uint32_t)strlen(names[i]));
@@ -959,11 +974,9 @@ static void *go_walker_new(const TSLanguage *language, const TSQuery *tree, cons
             resolve_fields(language, GO_FIELDS, GO_FIELD_COUNT, w->field) &&
             resolve_captures(tree, GO_CAPTURES, GO_CAPTURE_COUNT, w->cap) &&
             resolve_captures(top, GO_TOP_CAPTURES, GO_TOP_CAPTURE_COUNT, w->top_cap);
-  for (size_t i = 0; ok && i < sizeof GO_FIELD_PARENTS / sizeof *GO_FIELD_PARENTS; i++) {
-    TSSymbol s = w->sym[GO_FIELD_PARENTS[i]];
-    ok = s < symbols;
-    if (ok) w->field_parent[s] = true;
-  }
+  /* resolve_symbols never yields 0, so nothing is skipped here. */
+  ok = ok && mark_field_parents(w->field_parent, symbols, w->sym, GO_FIELD_PARENTS,
+                                sizeof GO_FIELD_PARENTS / sizeof *GO_FIELD_PARENTS, 0);
   if (!ok) {
     free(w);
     return NULL;
@@ -1405,12 +1418,8 @@ static void *js_walker_new(const TSLanguage *language, const TSQuery *tree, cons
   for (int i = JP_TS_END; i < JP_COMMON_END; i++) w->pattern[i] = at++;
   if (fragments & JSQ_JSX)
     for (int i = JP_COMMON_END; i < JP_JSX_END; i++) w->pattern[i] = at++;
-  for (size_t i = 0; ok && i < sizeof JS_FIELD_PARENTS / sizeof *JS_FIELD_PARENTS; i++) {
-    TSSymbol s = w->sym[JS_FIELD_PARENTS[i]];
-    if (s == JS_NO_SYMBOL) continue;
-    ok = s < symbols;
-    if (ok) w->field_parent[s] = true;
-  }
+  ok = ok && mark_field_parents(w->field_parent, symbols, w->sym, JS_FIELD_PARENTS,
+                                sizeof JS_FIELD_PARENTS / sizeof *JS_FIELD_PARENTS, JS_NO_SYMBOL);
   if (!ok) {
     free(w);
     return NULL;
