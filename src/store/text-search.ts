@@ -113,22 +113,25 @@ export function compileTextQuery(input: string): CompiledTextQuery {
   const { all, any, terms } = parseTextQuery(input);
   const exprs = all.map((clause) => clause.map(fts5Group).reduce((acc, e) => `(${acc} OR ${e})`));
   const anyGroups = any.map(fts5Group);
-  const only = all.length === 1 && all[0]!.length === 1 ? all[0]![0]! : undefined;
-  const single =
-    only !== undefined &&
-    !only.star &&
-    only.parts.length === 1 &&
-    only.whole.length === 1 &&
-    only.parts[0] === only.whole[0]
-      ? only.parts[0]!
-      : null;
   return {
     match: exprs.length === 0 ? null : exprs.join(' AND '),
     any: anyGroups.length === 0 ? null : anyGroups.join(' OR '),
     anyGroups,
     terms,
-    single,
+    single: singleWord(all),
   };
+}
+
+/** The one word of a query that is a single plain word (no phrase, prefix or OR), else null. */
+export function singleWord(all: readonly TextGroup[][]): string | null {
+  const only = all.length === 1 && all[0]!.length === 1 ? all[0]![0]! : undefined;
+  return only !== undefined &&
+    !only.star &&
+    only.parts.length === 1 &&
+    only.whole.length === 1 &&
+    only.parts[0] === only.whole[0]
+    ? only.parts[0]!
+    : null;
 }
 
 /** Words that carry no meaning in a question about code; dropped from the OR fallback only. */

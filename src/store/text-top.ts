@@ -126,14 +126,19 @@ function idfOf(rows: number, df: number): number {
   return idf <= 0 ? 1e-6 : idf;
 }
 
-function readMeta(db: Database.Database): TextTopMeta | null {
-  const raw = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(META_KEY) as string | undefined;
+function parseMeta(raw: string | undefined): TextTopMeta | null {
   if (raw === undefined) return null;
   try {
     return JSON.parse(raw) as TextTopMeta;
   } catch {
     return null;
   }
+}
+
+function readMeta(db: Database.Database): TextTopMeta | null {
+  return parseMeta(
+    db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(META_KEY) as string | undefined,
+  );
 }
 
 /** The floor new chunk ids must stay above (0 when no list was ever built). */
@@ -361,12 +366,10 @@ export function rankFromTop(
   need: number,
 ): TopEntry[] | null {
   const { db } = ctx;
-  const metaRaw = ctx.statements
-    .get<{ value: string }>('SELECT value FROM meta WHERE key = ?')
-    .get(META_KEY)?.value;
-  if (metaRaw === undefined) return null;
-  const meta = JSON.parse(metaRaw) as TextTopMeta;
-  if (need > meta.size) return null;
+  const meta = parseMeta(
+    ctx.statements.get<{ value: string }>('SELECT value FROM meta WHERE key = ?').get(META_KEY)?.value,
+  );
+  if (meta === null || need > meta.size) return null;
   const cache = cacheOf(db);
   const term = termOf(db, cache, word);
   if (term === null) return null;
@@ -424,8 +427,8 @@ function scoreFresh(
 ): TopEntry[] {
   const lengths = syncFresh(ctx, cache, fresh);
   const freq = new Map<number, number>();
-  const counts = ctx.db
-    .prepare<[string], { doc: number; col: string; n: number }>(
+  const counts = ctx.statements
+    .get<{ doc: number; col: string; n: number }>(
       'SELECT doc, col, count(*) AS n FROM temp.text_top_fresh_v WHERE term = ? GROUP BY doc, col',
     )
     .all(term);

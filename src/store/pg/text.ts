@@ -2,7 +2,7 @@ import pg from 'pg';
 import { joinRootPath, type ScopeEntry, scopeFilter } from '../paths.js';
 import { paging, scopeInRoots } from '../query-context.js';
 import type { RankedText } from '../text-search.js';
-import { chunkHit, compileTextQuery, makeSnippet, parseTextQuery, type TextGroup } from '../text-search.js';
+import { chunkHit, makeSnippet, parseTextQuery, singleWord, type TextGroup } from '../text-search.js';
 import type { ChunkRecord, TextQuery, TextSearchResult } from '../types.js';
 import {
   allRootsPg,
@@ -46,10 +46,16 @@ export function compileTsQuery(input: string): {
   match: string | null;
   anyGroups: string[];
   terms: Set<string>;
+  single: string | null;
 } {
   const { all, any, terms } = parseTextQuery(input);
   const clauses = all.map((clause) => `(${clause.map(tsGroup).join(' | ')})`);
-  return { match: clauses.length === 0 ? null : clauses.join(' & '), anyGroups: any.map(tsGroup), terms };
+  return {
+    match: clauses.length === 0 ? null : clauses.join(' & '),
+    anyGroups: any.map(tsGroup),
+    terms,
+    single: singleWord(all),
+  };
 }
 
 /**
@@ -93,10 +99,9 @@ interface RankedRow {
  */
 export async function rankTextPg(pool: Queryable, q: TextQuery): Promise<RankedText> {
   const { limit, offset } = paging(q.limit, q.offset);
-  const { match, anyGroups, terms } = compileTsQuery(q.query);
+  const { match, anyGroups, terms, single } = compileTsQuery(q.query);
   if (match === null || limit === 0) return { ranked: [], hasMore: false, terms };
-  const single = anyGroups.length === 0 ? compileTextQuery(q.query).single : null;
-  if (single !== null) {
+  if (single !== null && anyGroups.length === 0) {
     // A common word: its precomputed best chunks, when they answer this page exactly.
     const top = await rankFromLists(pool, q, single, match, limit, offset);
     if (top !== null) return { ...top, terms };
