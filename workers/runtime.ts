@@ -27,6 +27,7 @@ import { parseRateLimit, REVOKED_MARKER } from '../src/queue/task-state.js';
 import { createRedis } from '../src/redis/connection.js';
 import { guardedStore } from '../src/store/guarded.js';
 import { openIndexStore, openStore } from '../src/store/index.js';
+import { startHeapTrimmer } from './native-memory.js';
 import { dispatchJob, SoftTimeLimitExceeded } from './processors/dispatch.js';
 import { embeddingModelOf } from './processors/repository.js';
 
@@ -260,12 +261,17 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
     });
     workers.push(worker);
   }
+  const trimmer = startHeapTrimmer();
   log.info('worker started', { name, queues: opts.queues });
   opts.send?.({ type: 'ready', pid: process.pid });
 
   return {
     name,
     async close(deadlineMs = 10_000) {
+      trimmer.stop();
+      const t = trimmer.stats();
+      if (t.trims > 0)
+        log.debug('native heap trims', { ...t, totalMs: Math.round(t.totalMs), maxMs: Math.round(t.maxMs) });
       // The whole close fits in the deadline, even with Redis gone (every wait below is bounded):
       // most of it lets current jobs finish, the last part is for aborting them and letting go.
       const end = Date.now() + deadlineMs;
@@ -296,13 +302,13 @@ async function within(p: Promise<unknown>, ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
-/** How many times a job waits for an unreachable store before the outage counts as a failed attempt. */
 /**
  * A local neural model is unloaded after this long without a batch (see `idleMs` of the embedding
  * provider); loading it again takes about a second.
  */
 const MODEL_IDLE_MS = 60_000;
 
+/** How many times a job waits for an unreachable store before the outage counts as a failed attempt. */
 const STORE_WAITS = 40;
 /** Waits grow from 1 s to this (about 15 minutes in all over STORE_WAITS). */
 const STORE_WAIT_MAX_MS = 30_000;

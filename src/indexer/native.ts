@@ -45,6 +45,8 @@ interface NativeBinding {
     timeoutMs: number,
   ): [Uint32Array | null, Uint32Array, boolean, number];
   parse(runtime: NativeHandle, text: string, timeoutMs?: number): boolean;
+  /** glibc's malloc_trim(0); null where the C library is not glibc. */
+  trimHeap(): boolean | null;
 }
 
 /** Whether the native extractor is in use in this process, and why not when it is not. */

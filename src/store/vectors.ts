@@ -21,7 +21,16 @@ const CHUNKS_OF_ROOT = 'chunks c JOIN files f ON f.id = c.file_id JOIN roots r O
  */
 export const EMBEDDED_KINDS = "c.kind IN ('header', 'symbol')";
 
-/** Distinct chunk contents of a root that have no vector for `model` yet, at most `limit`. */
+/**
+ * Distinct chunk contents of a root that have no vector for `model` yet, at most `limit`, in
+ * chunk id order after `afterId`.
+ *
+ * The statement carries its LIMIT (twice the batch, for contents that repeat; it goes on while a
+ * page held only repeats): without one, SQLite sorted every missing chunk of the root, with its
+ * content, before handing back the first, for every batch. On a root of 547,000 embeddable
+ * chunks that was 1.85 s and 273 MB of transient memory per batch of 32 (a batch embeds in about
+ * 1.7 s); with the LIMIT SQLite keeps only the page in its sorter: 58 ms, no memory.
+ */
 export function chunksMissingVectors(
   ctx: QueryContext,
   rootPath: string,
@@ -32,22 +41,44 @@ export function chunksMissingVectors(
 ): MissingVectorChunk[] {
   const out: MissingVectorChunk[] = [];
   if (limit <= 0) return out;
+  const page = missingVectorsPage(limit);
+  const statement = ctx.statements.get<MissingVectorChunk>(
+    `SELECT c.hash, c.content, c.symbol, c.context, f.path, c.id AS chunkId FROM ${CHUNKS_OF_ROOT}
+     WHERE r.path = ? AND c.id > ? AND c.id % ? = ? AND ${EMBEDDED_KINDS}
+       AND NOT EXISTS (SELECT 1 FROM vectors v WHERE v.hash = c.hash AND v.model = ?)
+     ORDER BY c.id LIMIT ?`,
+  );
+  const root = normalizeRootPath(rootPath);
   const seen = new Set<string>();
-  const rows = ctx.statements
-    .get<MissingVectorChunk>(
-      `SELECT c.hash, c.content, c.symbol, c.context, f.path, c.id AS chunkId FROM ${CHUNKS_OF_ROOT}
-       WHERE r.path = ? AND c.id > ? AND c.id % ? = ? AND ${EMBEDDED_KINDS}
-         AND NOT EXISTS (SELECT 1 FROM vectors v WHERE v.hash = c.hash AND v.model = ?)
-       ORDER BY c.id`,
-    )
-    .iterate(normalizeRootPath(rootPath), afterId, shard.count, shard.index, model);
+  for (let from = afterId; ; ) {
+    const rows = statement.all(root, from, shard.count, shard.index, model, page);
+    if (takeDistinct(rows, seen, out, limit) || rows.length < page) return out;
+    from = rows[rows.length - 1]!.chunkId;
+  }
+}
+
+/** Rows fetched per statement for a batch of `limit` distinct contents (see chunksMissingVectors). */
+export function missingVectorsPage(limit: number): number {
+  return Math.max(2 * limit, 64);
+}
+
+/**
+ * Appends to `out` the rows whose hash is not in `seen` (adding it) until `out` holds `limit`;
+ * true once it does.
+ */
+export function takeDistinct(
+  rows: MissingVectorChunk[],
+  seen: Set<string>,
+  out: MissingVectorChunk[],
+  limit: number,
+): boolean {
   for (const row of rows) {
     if (seen.has(row.hash)) continue;
     seen.add(row.hash);
     out.push(row);
-    if (out.length >= limit) break;
+    if (out.length >= limit) return true;
   }
-  return out;
+  return false;
 }
 
 /** See `IndexStore.vectorsVersion`: bumped in every transaction that writes or deletes vectors. */

@@ -121,3 +121,49 @@ test('chunksMissingVectors with a shard takes the chunks whose id is the index m
   assert.equal(even.length, 3);
   await store.close();
 });
+
+/**
+ * More repeats of one content than a statement's page: the batch still fills with the distinct
+ * contents after them, in chunk id order, on both engines (PostgreSQL where one answers).
+ */
+test('missing vectors: a batch reads past pages that hold only repeats, on both engines', async () => {
+  const { openPgStore } = await import('../../src/store/pg/store.js');
+  const { createTestDatabase } = await import('./helpers/pg.js');
+  const { missingVectorsPage } = await import('../../src/store/vectors.js');
+  const pg = await createTestDatabase();
+  const stores = [openIndexStore(join(tmp.dir, 'vectors-repeats.db'))];
+  if (pg) stores.push(openPgStore(pg.url));
+  try {
+    const repeated = chunk('function same() {}', 1, 'same');
+    const repeats = missingVectorsPage(2) * 2 + 5;
+    const files = Array.from({ length: repeats }, (_, i) =>
+      indexed(`copy${String(i).padStart(3, '0')}.ts`, { chunks: [chunk(repeated.content, 1, 'same')] }),
+    );
+    const last = [chunk('function one() {}', 1, 'one'), chunk('function two() {}', 3, 'two')];
+    for (const store of stores) {
+      await store.writeBatch('/repo', files);
+      await store.writeBatch('/repo', [indexed('z.ts', { chunks: last })]);
+      assert.deepEqual(
+        (await store.chunksMissingVectors('/repo', 'm', 2)).map((m) => m.content),
+        [repeated.content, last[0]!.content],
+      );
+      const all = await store.chunksMissingVectors('/repo', 'm', 10);
+      assert.deepEqual(
+        all.map((m) => m.content),
+        [repeated.content, last[0]!.content, last[1]!.content],
+      );
+      assert.deepEqual(await store.vectorCoverage('/repo', 'm'), { embedded: 0, pending: 3 });
+      // As the embedding job goes: a batch, its vectors, the next batch after its last chunk.
+      const first = await store.chunksMissingVectors('/repo', 'm', 1);
+      await store.upsertVectors('m', 2, [{ hash: first[0]!.hash, vector: new Float32Array([1, 0]) }]);
+      assert.deepEqual(
+        (await store.chunksMissingVectors('/repo', 'm', 5, first[0]!.chunkId)).map((m) => m.content),
+        [last[0]!.content, last[1]!.content],
+      );
+      assert.deepEqual(await store.vectorCoverage('/repo', 'm'), { embedded: 1, pending: 2 });
+    }
+  } finally {
+    for (const s of stores) await s.close();
+    await pg?.drop();
+  }
+});

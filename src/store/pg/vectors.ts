@@ -8,7 +8,14 @@ import type {
   VectorCoverage,
   VectorRow,
 } from '../types.js';
-import { BUMP_VECTORS_VERSION, EMBEDDED_KINDS, float32Of, normalized } from '../vectors.js';
+import {
+  BUMP_VECTORS_VERSION,
+  EMBEDDED_KINDS,
+  float32Of,
+  missingVectorsPage,
+  normalized,
+  takeDistinct,
+} from '../vectors.js';
 import { changed, inTransaction, type PgContext, type Queryable, rowsOf } from './context.js';
 
 const CHUNKS_OF_ROOT = 'chunks c JOIN files f ON f.id = c.file_id JOIN roots r ON r.id = f.root_id';
@@ -25,18 +32,26 @@ export async function chunksMissingVectorsPg(
   afterId = 0,
   shard: EmbedShard = { index: 0, count: 1 },
 ): Promise<MissingVectorChunk[]> {
-  if (limit <= 0) return [];
-  return rowsOf<MissingVectorChunk>(
-    db,
-    `SELECT * FROM (
-       SELECT DISTINCT ON (c.hash) c.hash, c.content, c.symbol, c.context, f.path, c.id AS "chunkId"
+  const out: MissingVectorChunk[] = [];
+  if (limit <= 0) return out;
+  // A page in chunk id order, repeats dropped here (as the SQLite engine): DISTINCT ON (hash) in
+  // the statement sorted every missing chunk of the root by hash for every batch.
+  const page = missingVectorsPage(limit);
+  const root = normalizeRootPath(rootPath);
+  const seen = new Set<string>();
+  for (let from = afterId; ; ) {
+    const rows = await rowsOf<MissingVectorChunk>(
+      db,
+      `SELECT c.hash, c.content, c.symbol, c.context, f.path, c.id AS "chunkId"
        FROM ${CHUNKS_OF_ROOT}
        WHERE r.path = ? AND c.id > ? AND c.id % ? = ? AND ${EMBEDDED_KINDS}
          AND NOT EXISTS (SELECT 1 FROM vectors v WHERE v.hash = c.hash AND v.model = ?)
-       ORDER BY c.hash, c.id
-     ) AS x ORDER BY "chunkId" LIMIT ?`,
-    [normalizeRootPath(rootPath), afterId, shard.count, shard.index, model, limit],
-  );
+       ORDER BY c.id LIMIT ?`,
+      [root, from, shard.count, shard.index, model, page],
+    );
+    if (takeDistinct(rows, seen, out, limit) || rows.length < page) return out;
+    from = rows[rows.length - 1]!.chunkId;
+  }
 }
 
 export async function vectorsVersionPg(db: Queryable): Promise<number> {
