@@ -2215,8 +2215,8 @@ static napi_value parse_only(napi_env env, napi_callback_info info) {
 
 /*
  * glibc keeps what the process freed in its arenas (one per thread that allocated), and gives
- * back only the top of each: after indexing, a worker's RSS held 150-270 MB of freed SQLite,
- * parser and embedding-thread memory that malloc_trim returned at once.
+ * back only the top of each: a worker that had indexed 13,000 files and was embedding held 657 MB,
+ * of which malloc_trim returned 274 MB at once.
  */
 static napi_value trim_heap(napi_env env, napi_callback_info info) {
   (void)info;
