@@ -1,6 +1,7 @@
 import { EmbeddingPermanentError } from './errors.js';
 import { createHashEmbeddingProvider, LOCAL_MODEL_PREFIX } from './local.js';
 import { LOCAL_HASH_ALIAS, ONNX_MODEL_PREFIX, USE_LITE_MODEL } from './model.js';
+import type { ModelSpec } from './model-backend.js';
 import { createNeuralProvider } from './neural.js';
 import { onnxModelDims } from './onnx-model.js';
 import type { EmbeddingProvider, EmbeddingProviderConfig } from './provider.js';
@@ -20,6 +21,8 @@ export function createLocalEmbeddingProvider(cfg: EmbeddingProviderConfig): Embe
   if (model === LOCAL_HASH_ALIAS || model.startsWith(LOCAL_MODEL_PREFIX))
     return createHashEmbeddingProvider(cfg);
   const maxBatch = positiveInt('local', 'maxBatch', cfg.maxBatch, 16, 256);
+  const neural = (dims: number, spec: ModelSpec) =>
+    createNeuralProvider({ model, dims, spec, maxBatch, idleMs: cfg.idleMs });
   if (model === USE_LITE_MODEL) {
     if (cfg.dims !== undefined && cfg.dims !== USE_LITE_DIMS) {
       throw new EmbeddingPermanentError(
@@ -27,23 +30,11 @@ export function createLocalEmbeddingProvider(cfg: EmbeddingProviderConfig): Embe
         { provider: 'local' },
       );
     }
-    return createNeuralProvider({
-      model,
-      dims: USE_LITE_DIMS,
-      spec: { kind: 'use-lite' },
-      maxBatch,
-      idleMs: cfg.idleMs,
-    });
+    return neural(USE_LITE_DIMS, { kind: 'use-lite' });
   }
   if (model.startsWith(ONNX_MODEL_PREFIX)) {
     const dir = model.slice(ONNX_MODEL_PREFIX.length);
-    return createNeuralProvider({
-      model,
-      dims: onnxModelDims(dir),
-      spec: { kind: 'onnx', dir },
-      maxBatch,
-      idleMs: cfg.idleMs,
-    });
+    return neural(onnxModelDims(dir), { kind: 'onnx', dir });
   }
   throw new EmbeddingPermanentError(
     `unknown local embeddings model "${model}": leave embeddings.model unset (${USE_LITE_MODEL}), set CODEINDEX_EMBED_MODEL_DIR to an ONNX model directory, or use ${LOCAL_HASH_ALIAS}`,

@@ -67,7 +67,7 @@ export interface EmbeddingProviderConfig {
   timeoutMs?: number | undefined;
   /**
    * Local neural models: unload the model after this long without a batch (its thread and its
-   * memory, 300-400 MB for USE-lite, go; the next batch loads it again). Unset: kept loaded.
+   * memory, 150-300 MB for USE-lite, go; the next batch loads it again). Unset: kept loaded.
    */
   idleMs?: number | undefined;
 }

@@ -57,6 +57,28 @@ const TOKENIZER = 'porter unicode61 remove_diacritics 2';
  */
 const REBUILD_FRESH = MAX_FRESH / 2;
 const REBUILD_DRIFT = 0.05;
+
+/** What decides whether the upkeep keeps the last build's lists (both engines). */
+export interface LastBuild {
+  /** The build's options equal this upkeep's. */
+  sameOptions: boolean;
+  /** Chunks written since the build, counted up to REBUILD_FRESH + 1 (`REBUILD_COUNT_LIMIT`). */
+  fresh: number;
+  rowsThen: number;
+  rowsNow: number;
+}
+
+/** How far a count of chunks written since the build need go for `keepLastBuild`. */
+export const REBUILD_COUNT_LIMIT = REBUILD_FRESH + 1;
+
+/** True when little changed since the last build: its lists are kept, no build runs. */
+export function keepLastBuild(b: LastBuild): boolean {
+  return (
+    b.sameOptions &&
+    b.fresh <= REBUILD_FRESH &&
+    Math.abs(b.rowsNow - b.rowsThen) <= b.rowsThen * REBUILD_DRIFT
+  );
+}
 /** Vocabulary terms read per step while looking for the common ones. */
 const VOCAB_PAGE = 5000;
 
@@ -204,8 +226,8 @@ export async function buildTextTop(db: Database.Database, opts: TextTopOptions =
     const fresh = db
       .prepare('SELECT count(*) FROM (SELECT 1 FROM chunks WHERE id > ? LIMIT ?)')
       .pluck()
-      .get(prev.watermark, REBUILD_FRESH + 1) as number;
-    if (fresh <= REBUILD_FRESH && Math.abs(rowsNow - prev.rows) <= prev.rows * REBUILD_DRIFT) {
+      .get(prev.watermark, REBUILD_COUNT_LIMIT) as number;
+    if (keepLastBuild({ sameOptions: true, fresh, rowsThen: prev.rows, rowsNow })) {
       const terms = db.prepare('SELECT count(*) FROM text_top').pluck().get() as number;
       return { terms, watermark: prev.watermark, reused: true, ms: performance.now() - t0 };
     }

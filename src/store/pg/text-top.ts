@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { DEFAULT_TEXT_TOP_MIN_DF, TEXT_TOP_SIZE } from '../text-top.js';
+import { DEFAULT_TEXT_TOP_MIN_DF, keepLastBuild, REBUILD_COUNT_LIMIT, TEXT_TOP_SIZE } from '../text-top.js';
 import { inlined, type Queryable, rowsOf } from './context.js';
 
 /**
@@ -17,9 +17,6 @@ import { inlined, type Queryable, rowsOf } from './context.js';
 const WATERMARK_KEY = 'text_top_watermark';
 /** `meta` key: the options and the number of chunks of the last build (JSON). */
 const BUILT_KEY = 'text_top_built';
-/** As SQLite's: keep the last build's lists while little changed since. */
-const REBUILD_FRESH = 1000;
-const REBUILD_DRIFT = 0.05;
 /** Chunks added since the build that a query ranks itself; above this the scan runs. */
 const MAX_FRESH = 2000;
 /** How long a pool trusts the watermark it read (a newer one only makes the fresh range smaller). */
@@ -61,14 +58,11 @@ export async function buildTextTopPg(
     const [fresh] = await rowsOf<{ n: number }>(
       db,
       'SELECT count(*)::int AS n FROM (SELECT 1 FROM chunks WHERE id > ? LIMIT ?) AS x',
-      [Number(state.watermark), REBUILD_FRESH + 1],
+      [Number(state.watermark), REBUILD_COUNT_LIMIT],
     );
-    if (
-      built.minDf === minDf &&
-      built.size === size &&
-      (fresh?.n ?? 0) <= REBUILD_FRESH &&
-      Math.abs(rows - built.rows) <= built.rows * REBUILD_DRIFT
-    ) {
+    // As SQLite's: the last build's lists are kept while little changed since.
+    const sameOptions = built.minDf === minDf && built.size === size;
+    if (keepLastBuild({ sameOptions, fresh: fresh?.n ?? 0, rowsThen: built.rows, rowsNow: rows })) {
       const [n] = await rowsOf<{ n: number }>(db, 'SELECT count(*)::int AS n FROM text_top');
       return { terms: n?.n ?? 0, reused: true, ms: performance.now() - t0 };
     }
