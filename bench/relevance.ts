@@ -244,12 +244,13 @@ export async function runRelevanceSet(
       }
       return { rankings, used };
     };
-    let textRankings: string[][] = [];
+    const modeRankings: Partial<Record<SearchMode, string[][]>> = {};
     for (const mode of ['text', 'semantic', 'hybrid'] as SearchMode[]) {
       const { rankings, used } = await rankAll(mode);
-      if (mode === 'text') textRankings = rankings;
+      if (used === mode) modeRankings[mode] = rankings;
       scores[mode] = used === mode ? scoreRankings(rankings, answers) : null;
     }
+    const textRankings = modeRankings.text ?? [];
     // `--weights a,b,…`: hybrid again with each share of the semantic half, on the same vectors.
     const weightScores: Record<string, SetScores> = {};
     if (scores.hybrid !== null && scores.hybrid !== undefined) {
@@ -261,11 +262,15 @@ export async function runRelevanceSet(
     const bm25Rankings = set.questions.map((x) => bm25(x.q));
     scores.bm25_files = scoreRankings(bm25Rankings, answers);
     if (verbose) {
-      // Per question: rank of the first answering file (0 = not in the top 10) in text and BM25.
+      // Per question: rank of the first answering file (0 = not in the top 10) in each mode that
+      // ran and in BM25.
       for (const [i, x] of set.questions.entries()) {
         const rankIn = (r: string[]) => r.slice(0, 10).findIndex((p) => x.files.includes(p)) + 1;
+        const modes = (['text', 'semantic', 'hybrid'] as const)
+          .filter((m) => modeRankings[m] !== undefined)
+          .map((m) => `${m} ${rankIn(modeRankings[m]![i] ?? [])}`);
         process.stderr.write(
-          `${set.name} | text ${rankIn(textRankings[i] ?? [])} | bm25 ${rankIn(bm25Rankings[i]!)} | ${x.q} | text top 3: ${(textRankings[i] ?? []).slice(0, 3).join(', ')}\n`,
+          `${set.name} | ${modes.join(' | ')} | bm25 ${rankIn(bm25Rankings[i]!)} | ${x.q} | text top 3: ${textRankings[i]?.slice(0, 3).join(', ') ?? '-'}\n`,
         );
       }
     }

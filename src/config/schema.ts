@@ -107,8 +107,14 @@ export const configSchema = z.object({
       maxBatch: positiveInt.optional(),
       /** A Hugging Face-style ONNX model directory the `local` provider runs instead of USE-lite. */
       modelDir: z.string().min(1).optional(),
+      /**
+       * `local` only: the MCP and HTTP servers unload the model (its thread and 150-300 MB) after
+       * this many seconds without a query to embed; the next hybrid or semantic search loads it
+       * again (under a second for USE-lite). 0 keeps it loaded.
+       */
+      modelIdleSeconds: nonNegativeInt.default(600),
     })
-    .default({ provider: 'local' }),
+    .default({ provider: 'local', modelIdleSeconds: 600 }),
   rateLimits: z
     .object({
       indexing: rateLimitSchema.optional(),

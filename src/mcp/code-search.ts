@@ -106,6 +106,8 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
       apiKey: resolveEmbeddingApiKey(e.provider, process.env),
       dims: e.dims,
       maxBatch: e.maxBatch,
+      // A server sits idle between an assistant's bursts of questions: the model's memory goes.
+      idleMs: e.modelIdleSeconds > 0 ? e.modelIdleSeconds * 1000 : undefined,
     });
     return provider;
   };
@@ -288,8 +290,13 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
         ...(note ? { note } : {}),
       };
     },
-    /** Stops the vector worker. */
-    close: () => vectors.close(),
+    /** Whether a local model is loaded in this process now (false before the first query). */
+    modelResident: (): boolean => provider?.resident?.() ?? false,
+    /** Stops the vector worker and the query model. */
+    close: async () => {
+      await vectors.close();
+      await provider?.close?.();
+    },
   };
 }
 

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadConfig } from '../../src/config/load.js';
+import { createEmbeddingProvider } from '../../src/embeddings/provider.js';
+import { createCodeSearch, embeddingModel } from '../../src/mcp/code-search.js';
+import { openIndexStore } from '../../src/store/index.js';
+import { chunk, indexed, tempDir } from '../store/helpers/fixtures.js';
+
+const tmp = tempDir('codeindex-code-search-idle-');
+after(tmp.cleanup);
+
+test('the server unloads the local model after CODEINDEX_EMBEDDINGS_MODEL_IDLE seconds without a query, and loads it again', async () => {
+  const cfg = loadConfig(
+    {},
+    { CODEINDEX_HOME: tmp.dir, CODEINDEX_EMBEDDINGS: 'local', CODEINDEX_EMBEDDINGS_MODEL_IDLE: '1' },
+  );
+  assert.equal(cfg.embeddings.modelIdleSeconds, 1);
+  const model = embeddingModel(cfg);
+  const store = openIndexStore(join(tmp.dir, 'index.db'));
+  const retry = chunk(
+    'function retryWithBackoff(task, attempts) { return schedule(task, attempts * 2); }',
+    1,
+    'retryWithBackoff',
+  );
+  const parse = chunk('function parseHeaderLine(line) { return line.split(":"); }', 1, 'parseHeaderLine');
+  await store.writeBatch('/repo', [
+    indexed('a.ts', { chunks: [retry] }),
+    indexed('b.ts', { chunks: [parse] }),
+  ]);
+  // The documents' vectors, as an embed job stores them (the model the server will load).
+  const embedder = createEmbeddingProvider({ provider: 'local', model });
+  const todo = await store.chunksMissingVectors('/repo', model, 10);
+  const vectors = await embedder.embed(
+    todo.map((c) => embedder.documentText?.(c) ?? c.content),
+    'document',
+  );
+  await embedder.close?.();
+  await store.upsertVectors(
+    model,
+    vectors[0]!.length,
+    todo.map((c, i) => ({ hash: c.hash, vector: vectors[i]! })),
+  );
+
+  const search = createCodeSearch(cfg, () => store);
+  try {
+    assert.equal(search.modelResident(), false, 'nothing is loaded before the first query');
+    const query = {
+      query: 'schedule a task again after a delay',
+      mode: 'semantic' as const,
+      limit: 2,
+      offset: 0,
+    };
+    const first = await search.search(query);
+    assert.equal(first.mode, 'semantic');
+    assert.equal(search.modelResident(), true);
+    await sleep(1600);
+    assert.equal(search.modelResident(), false, 'unloaded after a second without a query');
+    const again = await search.search(query);
+    assert.equal(search.modelResident(), true, 'the next query loads it again');
+    assert.deepEqual(
+      again.hits.map((h) => [h.path, h.score]),
+      first.hits.map((h) => [h.path, h.score]),
+      'same answers from the reloaded model',
+    );
+  } finally {
+    await search.close();
+    await store.close();
+  }
+  assert.equal(search.modelResident(), false, 'close stops the model thread');
+});
+
+test('CODEINDEX_EMBEDDINGS_MODEL_IDLE: ten minutes by default, 0 keeps the model loaded, bad values are refused', () => {
+  assert.equal(loadConfig({}, { CODEINDEX_HOME: tmp.dir }).embeddings.modelIdleSeconds, 600);
+  assert.equal(
+    loadConfig({}, { CODEINDEX_HOME: tmp.dir, CODEINDEX_EMBEDDINGS_MODEL_IDLE: '0' }).embeddings
+      .modelIdleSeconds,
+    0,
+  );
+  assert.throws(
+    () => loadConfig({}, { CODEINDEX_HOME: tmp.dir, CODEINDEX_EMBEDDINGS_MODEL_IDLE: '-5' }),
+    /modelIdleSeconds|CODEINDEX_EMBEDDINGS_MODEL_IDLE/,
+  );
+});
