@@ -520,7 +520,7 @@ function render(ctx: RenderContext, chosen: { file: number; name: string; r: num
   let truncated = false;
   for (const [i, { names }] of order) {
     const f = ctx.files[i]!;
-    const syms = (ctx.byFile.get(i) ?? []).filter((s) => names.has(s.name));
+    const syms = collapseRepeats((ctx.byFile.get(i) ?? []).filter((s) => names.has(s.name)));
     const containerSig = new Map<string, MapSymbol>();
     for (const s of ctx.byFile.get(i) ?? [])
       if (s.container === null && CONTAINER_KINDS.has(s.kind)) containerSig.set(s.name, s);
@@ -537,7 +537,8 @@ function render(ctx: RenderContext, chosen: { file: number; name: string; r: num
       }
       const indent = s.container !== null ? '    ' : '  ';
       const gap = lastLine !== 0 && s.line > lastLine + 1 ? '  ⋮\n' : '';
-      add.push(`${indent}${s.line}: ${oneLine(s.signature) || `${s.kind} ${s.name}`}`);
+      const more = s.repeats > 0 ? ` (+${s.repeats} more)` : '';
+      add.push(`${indent}${s.line}: ${oneLine(s.signature) || `${s.kind} ${s.name}`}${more}`);
       const text = `${gap}${add.map((l, k) => (k === 0 && s.container !== null && add.length > 1 ? `  ${l}` : l)).join('\n')}`;
       const c = estimateTokens(text) + 1;
       if (cost + c > fileCap) {
@@ -563,6 +564,29 @@ function render(ctx: RenderContext, chosen: { file: number; name: string; r: num
   }
   const text = lines.join('\n');
   return { files: out, text, tokens: Math.max(tokens, estimateTokens(text)), truncated };
+}
+
+/**
+ * One line per name in a container: overloads (`@overload` stubs, TypeScript overload signatures),
+ * a property's getter and setter and conditional redefinitions repeat a name, and each copy cost a
+ * line of the budget (jinja2's `Environment.compile` took three). The first stays, with how many
+ * more there are.
+ */
+function collapseRepeats(syms: readonly MapSymbol[]): (MapSymbol & { repeats: number })[] {
+  const out: (MapSymbol & { repeats: number })[] = [];
+  const seen = new Map<string, MapSymbol & { repeats: number }>();
+  for (const s of syms) {
+    const key = `${s.container ?? ''}\u0000${s.name}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      first.repeats++;
+      continue;
+    }
+    const e = { ...s, repeats: 0 };
+    seen.set(key, e);
+    out.push(e);
+  }
+  return out;
 }
 
 /** Signatures can span lines; the map shows the first line. */

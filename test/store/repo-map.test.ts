@@ -89,6 +89,63 @@ test('repo_map: the binary search keeps the map within the budget and marks it t
   }
 });
 
+test('repo_map: overloads take one line, with how many more there are', () => {
+  const map = buildRepoMap({
+    ...graph({
+      'pkg/env.py': [
+        'python',
+        [
+          'import typing as t',
+          'class Environment:',
+          '    @t.overload',
+          '    def compile(self, source: str, raw: t.Literal[False] = False) -> "CodeType": ...',
+          '    @t.overload',
+          '    def compile(self, source: str, raw: t.Literal[True] = ...) -> str: ...',
+          '    def compile(self, source, raw=False):',
+          '        return source',
+          '    @property',
+          '    def cache_size(self) -> int:',
+          '        return 1',
+          '    @cache_size.setter',
+          '    def cache_size(self, v: int) -> None:',
+          '        pass',
+          '    def render(self) -> str:',
+          '        return self.compile(str(self.cache_size))',
+          '',
+        ].join('\n'),
+      ],
+      'src/parse.ts': [
+        'typescript',
+        'export function parseValue(text: string): string;\nexport function parseValue(n: number): number;\nexport function parseValue(v: any): any {\n  return v;\n}\n',
+      ],
+      'src/main.ts': [
+        'typescript',
+        'import { parseValue } from "./parse";\nexport const x = parseValue("1");\n',
+      ],
+      'pkg/use.py': [
+        'python',
+        'from .env import Environment\ndef go(e: Environment):\n    e.compile("a")\n    e.render()\n    return e.cache_size\n',
+      ],
+    }),
+    maxTokens: 1024,
+  });
+  const env = map.files.find((f) => f.path === 'pkg/env.py');
+  assert.ok(env, map.text);
+  const names = env.symbols.map((s) => s.name);
+  assert.equal(names.filter((n) => n === 'compile').length, 1, names.join(' '));
+  assert.match(
+    map.text,
+    /4: +def compile\(self, source: str, raw: t\.Literal\[False\] = False\) -> "CodeType": \.\.\. \(\+2 more\)/,
+  );
+  const parse = map.files.find((f) => f.path === 'src/parse.ts');
+  assert.deepEqual(
+    parse?.symbols.map((s) => s.name),
+    ['parseValue'],
+  );
+  assert.match(map.text, /1: export function parseValue\(text: string\): string \(\+2 more\)/);
+  assert.doesNotMatch(map.text, /raw: t\.Literal\[True\]/);
+});
+
 test('repo_map: focus pins the named file first', () => {
   const map = buildRepoMap({ ...graph(SOURCES), maxTokens: 1024, focus: ['src/worker.ts'] });
   assert.equal(map.files[0]?.path, 'src/worker.ts');
