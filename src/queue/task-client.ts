@@ -605,6 +605,9 @@ export class TaskClient {
           'paused',
         );
         const workers = q === DEAD_LETTER_QUEUE ? [] : await queue.getWorkers();
+        // A periodic task's scheduler keeps its next run delayed until due: that job is a
+        // schedule, not pending work.
+        const schedulers = q === DEAD_LETTER_QUEUE ? 0 : await queue.getJobSchedulersCount();
         const now = Date.now();
         const completed =
           q === DEAD_LETTER_QUEUE ? [] : perMinute(await queue.getMetrics('completed', 0, 14), now);
@@ -615,6 +618,7 @@ export class TaskClient {
             active: counts.active ?? 0,
             waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
             delayed: counts.delayed ?? 0,
+            scheduled: Math.min(schedulers, counts.delayed ?? 0),
             waiting_children: counts['waiting-children'] ?? 0,
             completed: counts.completed ?? 0,
             failed: counts.failed ?? 0,
@@ -666,6 +670,8 @@ export interface QueueStats {
       active: number;
       waiting: number;
       delayed: number;
+      /** Of `delayed`: the next runs of periodic tasks (job schedulers), not pending work. */
+      scheduled: number;
       waiting_children: number;
       completed: number;
       failed: number;

@@ -143,7 +143,13 @@ export function registerIndexStatusTool(server: McpServer, ctx: ToolContext, sea
           pending = stats.queues
             .filter((q) => q.queue !== 'dead-letter')
             .reduce(
-              (a, q) => a + q.counts.active + q.counts.waiting + q.counts.delayed + q.counts.waiting_children,
+              (a, q) =>
+                a +
+                q.counts.active +
+                q.counts.waiting +
+                q.counts.delayed -
+                q.counts.scheduled +
+                q.counts.waiting_children,
               0,
             );
           // Embedding jobs that exhausted their retries, per root (the dead-letter queue is small).

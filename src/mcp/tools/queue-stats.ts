@@ -32,7 +32,7 @@ export function registerQueueStatsTool(server: McpServer, ctx: ToolContext): voi
           .map((q) => {
             const c = q.counts;
             const last = q.completed_per_minute.slice(0, 5).reduce((a, b) => a + b, 0);
-            return `${q.queue}: active ${c.active}, waiting ${c.waiting}, delayed ${c.delayed}, failed ${c.failed}, completed ${c.completed}; workers ${q.workers.length}; ${last} done in last 5 min`;
+            return `${q.queue}: active ${c.active}, waiting ${c.waiting}, delayed ${c.delayed}${c.scheduled ? ` (${c.scheduled} the next run of a periodic task)` : ''}, failed ${c.failed}, completed ${c.completed}; workers ${q.workers.length}; ${last} done in last 5 min`;
           })
           .join('\n');
         return toolResult({ ...s }, text);
