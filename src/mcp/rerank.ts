@@ -169,18 +169,19 @@ export function groupByFile<T>(
   scored: readonly { item: T; path: string; score: number }[],
   perFile: number,
 ): FileGroup<T>[] {
-  const byPath = new Map<string, FileGroup<T>>();
+  const byPath = new Map<string, FileGroup<T> & { seen: number }>();
   for (const s of [...scored].sort((a, b) => b.score - a.score)) {
     let g = byPath.get(s.path);
     if (g === undefined) {
-      g = { path: s.path, score: 0, chunks: [] };
+      g = { path: s.path, score: 0, chunks: [], seen: 0 };
       byPath.set(s.path, g);
     }
-    const n = g.chunks.length;
+    // The score counts the file's best three chunks whatever `perFile` keeps.
+    const n = g.seen++;
     g.score += n === 0 ? s.score : n < 3 ? s.score * NEXT_CHUNK_SHARE : 0;
-    if (n < perFile) g.chunks.push({ item: s.item, score: s.score });
+    if (g.chunks.length < perFile) g.chunks.push({ item: s.item, score: s.score });
   }
-  return [...byPath.values()].sort((a, b) => b.score - a.score);
+  return [...byPath.values()].map(({ seen: _seen, ...g }) => g).sort((a, b) => b.score - a.score);
 }
 
 /** The languages that hold at least a quarter of the files the most common one holds. */
