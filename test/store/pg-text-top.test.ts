@@ -104,6 +104,38 @@ describe('PostgreSQL: common words answered from their lists', { skip }, () => {
     assert.ok(await listed('internal', 51), 'the list answers that page');
     assert.deepEqual(await page('internal', 50), want);
 
+    // A word without a list: the pool remembers it and sends no statement for it again.
+    const counting = new Pool({ connectionString: db!.url, max: 1 });
+    try {
+      let statements = 0;
+      const run = (statement: string) => {
+        statements++;
+        return rowsOf<{ src: string; id: string; rank: number }>(counting, statement);
+      };
+      const ask = (word: string) =>
+        rankFromTopPg(counting, run, {
+          word,
+          match: `('${word}')`,
+          from: 'chunks c',
+          where: '',
+          params: [],
+          need: 11,
+          rank: TEXT_RANK,
+        });
+      assert.equal(await ask('rareword'), null);
+      assert.equal(statements, 1);
+      assert.equal(await ask('rareword'), null);
+      assert.equal(statements, 1, 'no second statement for a word known to have no list');
+      assert.ok(await ask('internal'));
+      assert.ok(await ask('internal'));
+      assert.equal(statements, 3, 'a listed word is read each time');
+      assert.equal(await ask('internal x'), null, 'two words are never listed');
+      assert.equal(statements, 4);
+    } finally {
+      await counting.end();
+    }
+    assert.deepEqual(await page('rareword', 10), await scan('rareword', 10));
+
     // Lists off: the table empties, the scan answers.
     const off = await store.optimize({ vacuum: false, textTopMinDf: 0 });
     assert.equal(off.textTop?.terms, 0);

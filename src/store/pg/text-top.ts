@@ -118,6 +118,25 @@ export async function buildTextTopPg(
 
 const watermarks = new WeakMap<object, { value: number | null; at: number }>();
 
+/**
+ * Words a pool found no list for, under the watermark they were looked up at. Such a word's query
+ * goes straight to the scan instead of a statement that finds no list first (a round trip,
+ * about 1 ms). A new build moves the watermark and empties the set. A word that gains a list at
+ * the same watermark only keeps being answered by the scan: the same page, more slowly.
+ */
+const unlistedWords = new WeakMap<object, { watermark: number; words: Set<string> }>();
+/** Words remembered per pool; past this the set starts again. */
+const UNLISTED_MAX = 10_000;
+
+function unlistedAt(db: Queryable, watermark: number): Set<string> {
+  let e = unlistedWords.get(db);
+  if (e === undefined || e.watermark !== watermark || e.words.size >= UNLISTED_MAX) {
+    e = { watermark, words: new Set() };
+    unlistedWords.set(db, e);
+  }
+  return e.words;
+}
+
 /** The lists' watermark (null: no lists), remembered per pool for a few seconds. */
 async function watermarkOf(db: Queryable): Promise<number | null> {
   const hit = watermarks.get(db);
@@ -155,14 +174,18 @@ export async function rankFromTopPg(
 ): Promise<{ id: number; rank: number }[] | null> {
   const watermark = await watermarkOf(db);
   if (watermark === null) return null;
+  const unlisted = unlistedAt(db, watermark);
+  if (unlisted.has(q.word)) return null;
   // The list's head is checked first (each check reads a chunk row; the whole list would cost
   // 2,000); the rest only when the head does not fill the page, as filters may leave it.
   const head = 2 * q.need + 32;
   const statement = inlined(
-    `WITH t AS (
+    `WITH term AS (
+       SELECT min(x) AS term FROM unnest(tsvector_to_array(to_tsvector('codeindex', ?))) AS x HAVING count(*) = 1
+     ), t AS (
        SELECT u.id, u.rank, u.pos FROM text_top tt
          CROSS JOIN unnest(tt.ids, tt.ranks) WITH ORDINALITY AS u(id, rank, pos)
-       WHERE tt.term = (SELECT min(x) FROM unnest(tsvector_to_array(to_tsvector('codeindex', ?))) AS x HAVING count(*) = 1)
+       WHERE tt.term = (SELECT term FROM term)
      ), head AS (
        SELECT t.id, t.rank::real AS rank, t.pos FROM t JOIN ${q.from} ON c.id = t.id
        WHERE t.pos <= ${head}${q.where} ORDER BY t.pos LIMIT ?
@@ -180,7 +203,8 @@ export async function rankFromTopPg(
      )
      SELECT 'l' AS src, id::text AS id, rank, pos::int AS pos FROM listed
      UNION ALL SELECT 'f', id::text, rank, 0 FROM fresh
-     UNION ALL SELECT 'n', n::text, 0, 0 FROM n`,
+     UNION ALL SELECT 'n', n::text, 0, 0 FROM n
+     UNION ALL SELECT 'k', count(*)::text, 0, 0 FROM text_top WHERE term = (SELECT term FROM term)`,
     [
       q.word,
       ...q.params,
@@ -196,6 +220,10 @@ export async function rankFromTopPg(
     ],
   );
   const rows = await run(statement);
+  if (rows.some((r) => r.src === 'k' && r.id === '0')) {
+    unlisted.add(q.word);
+    return null;
+  }
   const listed = rows
     .filter((r) => r.src === 'l')
     .sort((a, b) => (a.pos ?? 0) - (b.pos ?? 0))
