@@ -2,7 +2,7 @@ import { realpathSync } from 'node:fs';
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
 import { isInside, resolveAllowedPath } from '../discovery/index.js';
-import { createCodeSearch } from '../mcp/code-search.js';
+import type { CodeSearch } from '../mcp/code-search.js';
 import { staleChecker } from '../mcp/context.js';
 import { decodeCursor, encodeCursor } from '../mcp/results.js';
 import { confineToRoots } from '../mcp/scope.js';
@@ -70,9 +70,8 @@ const route = (h: AsyncHandler) => h;
  * tools (`index_repository`, `index_file`, `task_status`, `cancel_task`, `search_symbols`,
  * `search_code`), as JSON over HTTP.
  */
-export function createApiRouter(deps: HttpAppDeps): Router {
+export function createApiRouter(deps: HttpAppDeps, search: CodeSearch): Router {
   const r = Router();
-  const search = createCodeSearch(deps.cfg, deps.store, deps.log);
 
   /**
    * The query scope: a path_prefix inside the allowed roots, else the allowed roots (undefined

@@ -3,6 +3,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import type { IServerAdapter } from '@bull-board/api/typings/app';
 import { ExpressAdapter } from '@bull-board/express';
 import express, { type Express, type RequestHandler } from 'express';
+import { createCodeSearch } from '../mcp/code-search.js';
 import { createApiRouter } from './api.js';
 import { collectDashboardData } from './dashboard-data.js';
 import { dashboardPageHandler } from './dashboard-page.js';
@@ -70,7 +71,9 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
   if (deps.token) app.use(requireToken(deps.token, (p) => OPEN_PATHS.has(p)));
 
   const metrics = createMetrics(deps);
-  const mcp = createMcpEndpoint(deps);
+  // One code search (its vector thread and query model) for the JSON API and every MCP session.
+  const search = createCodeSearch(deps.cfg, deps.store, deps.log);
+  const mcp = createMcpEndpoint(deps, search);
   const collect = () => collectDashboardData(deps);
   const json = express.json({ limit: '1mb' });
 
@@ -83,7 +86,7 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
   });
   app.use(QUEUES_PATH, lazyBullBoard(deps));
   app.all('/mcp', json, mcp.handler);
-  app.use(json, createApiRouter(deps));
+  app.use(json, createApiRouter(deps, search));
   app.use((req, res) => {
     sendError(
       res,
@@ -93,5 +96,11 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
     );
   });
   app.use(errorHandler(deps.log));
-  return { app, close: () => mcp.close() };
+  return {
+    app,
+    close: async () => {
+      await mcp.close();
+      await search.close();
+    },
+  };
 }

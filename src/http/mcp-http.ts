@@ -3,6 +3,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Request, RequestHandler, Response } from 'express';
 import { errorMessage } from '../errors.js';
+import type { CodeSearch } from '../mcp/code-search.js';
 import { createCodeindexServer } from '../mcp/server.js';
 import { TaskEventRelay } from '../mcp/tasks/events.js';
 import { type HttpAppDeps, pickHooks } from './deps.js';
@@ -33,7 +34,10 @@ function withoutClientRoots<T extends { params: { capabilities: Record<string, u
  * MCP over Streamable HTTP: one server (the same factory and tools as stdio) and one transport per
  * session, keyed by the `Mcp-Session-Id` header the transport hands out on initialize.
  */
-export function createMcpEndpoint(deps: HttpAppDeps): { handler: RequestHandler; close(): Promise<void> } {
+export function createMcpEndpoint(
+  deps: HttpAppDeps,
+  search: CodeSearch,
+): { handler: RequestHandler; close(): Promise<void> } {
   const sessions = new Map<string, McpSession>();
   // MCP Tasks: with a token, a caller sees the tasks created under it (from any session, also
   // after a restart); without one, those of its session. One queue-event relay for all sessions.
@@ -51,6 +55,9 @@ export function createMcpEndpoint(deps: HttpAppDeps): { handler: RequestHandler;
       hooks: pickHooks(deps.hooks),
       ...(taskOwner ? { taskOwner } : {}),
       taskEvents,
+      // Sessions share the process's producer, code search and (PostgreSQL) store: 100 sessions
+      // each with their own would hold 100 Redis connections, vector threads and pools.
+      shared: { tasks: deps.tasks, search, store: deps.store },
     });
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),

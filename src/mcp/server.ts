@@ -15,7 +15,7 @@ import { rebuildingError, recentQuarantine } from '../store/corruption.js';
 import { guardedStore } from '../store/guarded.js';
 import { openIndexStore, openStore } from '../store/index.js';
 import type { IndexStore } from '../store/types.js';
-import { createCodeSearch } from './code-search.js';
+import { type CodeSearch, createCodeSearch } from './code-search.js';
 import type { ToolContext } from './context.js';
 import { TaskEventRelay } from './tasks/events.js';
 import { notifyTaskEnds } from './tasks/notify.js';
@@ -48,6 +48,19 @@ export interface ServerOptions {
   taskOwner?: string;
   /** Queue events shared by the servers of one process (HTTP sessions); else the server has its own. */
   taskEvents?: TaskEventRelay;
+  /**
+   * What the servers of one process share (HTTP sessions: up to 100 of them), instead of each
+   * opening its own: the producer (a Redis connection), code search (a vector thread holding the
+   * roots' matrices, and the query model) and, with the index in PostgreSQL, the store (a pool of
+   * connections). The owner closes them; the server's cleanup leaves them open. A SQLite store
+   * stays per server: a read connection is cheap, and each carries the damaged-file guard.
+   */
+  shared?: {
+    tasks: () => Promise<TaskClient>;
+    search: CodeSearch;
+    /** Used with `databaseUrl` only. */
+    store: () => IndexStore;
+  };
 }
 
 /**
@@ -86,6 +99,7 @@ export function createCodeindexServer(opts: ServerOptions): {
 
   let store: IndexStore | null = null;
   const getStore = (): IndexStore => {
+    if (cfg.databaseUrl !== undefined && opts.shared) return opts.shared.store();
     if (store) return store;
     // PostgreSQL: no file to look for or to set aside; the server answers NOT_INDEXED itself.
     if (cfg.databaseUrl !== undefined) {
@@ -120,6 +134,7 @@ export function createCodeindexServer(opts: ServerOptions): {
 
   let tasksPromise: Promise<{ client: TaskClient; conn: Redis }> | null = null;
   const getTasks = async (): Promise<TaskClient> => {
+    if (opts.shared) return opts.shared.tasks();
     tasksPromise ??= (async () => {
       const url = await opts.redisUrl();
       const conn = createRedis(url, 'client');
@@ -162,7 +177,7 @@ export function createCodeindexServer(opts: ServerOptions): {
     ...opts.hooks,
   };
 
-  const search = createCodeSearch(cfg, getStore, log);
+  const search = opts.shared?.search ?? createCodeSearch(cfg, getStore, log);
   registerIndexRepositoryTool(server, ctx, taskTools);
   registerIndexFileTool(server, ctx, taskTools);
   registerTaskStatusTool(server, ctx);
@@ -191,7 +206,7 @@ export function createCodeindexServer(opts: ServerOptions): {
         await t?.client.close();
         t?.conn.disconnect();
       }
-      await search.close();
+      if (!opts.shared) await search.close();
       await store?.close();
       await server.close().catch(() => {});
     },
