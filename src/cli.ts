@@ -227,7 +227,7 @@ async function serve(cfg: Config, log: Logger, v?: Values): Promise<number> {
   };
   let watcher = null as WatchManager | null;
   const earlyRoots = new Set<string>();
-  const { server, ctx, cleanup } = createCodeindexServer({
+  const { server, ctx, search, cleanup } = createCodeindexServer({
     cfg,
     log,
     redisUrl: getRedisUrl,
@@ -289,6 +289,7 @@ async function serve(cfg: Config, log: Logger, v?: Values): Promise<number> {
       redisUrl: getRedisUrl,
       tasks: ctx.tasks,
       store: ctx.store,
+      search,
       hooks: ctx,
     }).catch((err) => {
       // stdio keeps serving: the assistant should not lose its tools because a port is taken.

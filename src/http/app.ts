@@ -72,7 +72,7 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
 
   const metrics = createMetrics(deps);
   // One code search (its vector thread and query model) for the JSON API and every MCP session.
-  const search = createCodeSearch(deps.cfg, deps.store, deps.log);
+  const search = deps.search ?? createCodeSearch(deps.cfg, deps.store, deps.log);
   const mcp = createMcpEndpoint(deps, search);
   const collect = () => collectDashboardData(deps);
   const json = express.json({ limit: '1mb' });
@@ -100,7 +100,7 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
     app,
     close: async () => {
       await mcp.close();
-      await search.close();
+      if (deps.search === undefined) await search.close();
     },
   };
 }

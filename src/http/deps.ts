@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
+import type { CodeSearch } from '../mcp/code-search.js';
 import type { ToolContext } from '../mcp/context.js';
 import type { TaskClient } from '../queue/task-client.js';
 import type { IndexStore } from '../store/types.js';
@@ -15,6 +16,8 @@ export interface HttpAppDeps {
   tasks: () => Promise<TaskClient>;
   /** The read-only index; throws NOT_INDEXED until a first index exists. */
   store: () => IndexStore;
+  /** Code search owned by the caller (serve --http: the stdio server's); else the app makes one. */
+  search?: CodeSearch | undefined;
   /** Roots HTTP clients may touch (CODEINDEX_ROOTS, else the working directory). */
   allowedRoots: () => Promise<string[]>;
   /** When set, every request must carry it (see security.ts). Never logged. */

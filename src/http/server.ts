@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.js';
 import { CodeindexError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { CodeSearch } from '../mcp/code-search.js';
 import { TaskClient } from '../queue/task-client.js';
 import { createRedis } from '../redis/connection.js';
 import { resolveRedisUrl } from '../redis/embedded.js';
@@ -26,6 +27,8 @@ export interface HttpServerOptions {
   redisUrl?: () => Promise<string>;
   tasks?: () => Promise<TaskClient>;
   store?: () => IndexStore;
+  /** The caller's code search (serve --http: the stdio server's), left open on close. */
+  search?: CodeSearch;
   hooks?: HttpAppDeps['hooks'];
 }
 
@@ -94,6 +97,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
     tasks,
     store,
     allowedRoots: httpAllowedRoots(cfg),
+    ...(opts.search ? { search: opts.search } : {}),
     token,
     host,
     hooks: pickHooks(opts.hooks),

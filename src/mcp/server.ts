@@ -70,6 +70,8 @@ export interface ServerOptions {
 export function createCodeindexServer(opts: ServerOptions): {
   server: McpServer;
   ctx: ToolContext;
+  /** The server's code search (serve --http hands it to the HTTP side). */
+  search: CodeSearch;
   cleanup: () => Promise<void>;
 } {
   const { cfg, log } = opts;
@@ -198,6 +200,7 @@ export function createCodeindexServer(opts: ServerOptions): {
   return {
     server,
     ctx,
+    search,
     async cleanup() {
       stopTaskNotifications();
       if (!opts.taskEvents) await taskEvents.close();
