@@ -55,8 +55,8 @@ export function createMcpEndpoint(
       hooks: pickHooks(deps.hooks),
       ...(taskOwner ? { taskOwner } : {}),
       taskEvents,
-      // Sessions share the process's producer, code search and (PostgreSQL) store: 100 sessions
-      // each with their own would hold 100 Redis connections, vector threads and pools.
+      // Sessions share the process's producer, index and code search: 100 sessions each with their
+      // own held 100 Redis connections, pools (or 32 MB page caches) and vector threads.
       shared: { tasks: deps.tasks, search, store: deps.store },
     });
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({

@@ -5,10 +5,10 @@ import type { Config } from '../config/schema.js';
 import { CodeindexError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { CodeSearch } from '../mcp/code-search.js';
+import { queryStore } from '../mcp/query-store.js';
 import { TaskClient } from '../queue/task-client.js';
 import { createRedis } from '../redis/connection.js';
 import { resolveRedisUrl } from '../redis/embedded.js';
-import { indexMayExist, openStore } from '../store/index.js';
 import type { IndexStore } from '../store/types.js';
 import { createHttpApp } from './app.js';
 import { type HttpAppDeps, httpAllowedRoots, pickHooks } from './deps.js';
@@ -77,17 +77,12 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
       owned = { client: new TaskClient(cfg, conn, url), conn };
       return owned.client;
     });
-  let ownedStore: IndexStore | null = null;
-  const store =
-    opts.store ??
-    (() => {
-      if (ownedStore) return ownedStore;
-      if (!indexMayExist(cfg)) {
-        throw new CodeindexError('NOT_INDEXED', 'nothing is indexed yet: POST /index with a folder first');
-      }
-      ownedStore = openStore(cfg, { readonly: true, cacheRoots: true });
-      return ownedStore;
-    });
+  // The index as the MCP server opens it (a damaged SQLite file is set aside and rebuilt), shared
+  // by the JSON API and every MCP session.
+  const ownedStore = opts.store
+    ? null
+    : queryStore(cfg, log, tasks, 'POST /index (or index_repository over MCP) with a folder first');
+  const store = opts.store ?? (() => ownedStore!.get());
 
   const { app, close: closeApp } = createHttpApp({
     cfg,
@@ -133,7 +128,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
         await t.client.close();
         t.conn.disconnect();
       }
-      await (ownedStore as IndexStore | null)?.close();
+      await ownedStore?.close();
     },
   };
 }

@@ -1,22 +1,15 @@
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { RootsListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Redis } from 'ioredis';
-import { indexDbPath } from '../config/paths.js';
 import type { Config } from '../config/schema.js';
-import { CodeindexError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { allowedRootsFile } from '../queue/allowed-roots.js';
-import { JOBS } from '../queue/names.js';
 import { TaskClient } from '../queue/task-client.js';
 import { createRedis } from '../redis/connection.js';
-import { rebuildingError, recentQuarantine } from '../store/corruption.js';
-import { guardedStore } from '../store/guarded.js';
-import { openIndexStore, openStore } from '../store/index.js';
 import type { IndexStore } from '../store/types.js';
 import { type CodeSearch, createCodeSearch } from './code-search.js';
 import type { ToolContext } from './context.js';
+import { queryStore } from './query-store.js';
 import { TaskEventRelay } from './tasks/events.js';
 import { notifyTaskEnds } from './tasks/notify.js';
 import { routeTaskToolCalls } from './tasks/route.js';
@@ -50,15 +43,13 @@ export interface ServerOptions {
   taskEvents?: TaskEventRelay;
   /**
    * What the servers of one process share (HTTP sessions: up to 100 of them), instead of each
-   * opening its own: the producer (a Redis connection), code search (a vector thread holding the
-   * roots' matrices, and the query model) and, with the index in PostgreSQL, the store (a pool of
-   * connections). The owner closes them; the server's cleanup leaves them open. A SQLite store
-   * stays per server: a read connection is cheap, and each carries the damaged-file guard.
+   * opening its own: the producer (a Redis connection), the index (a PostgreSQL pool, or a SQLite
+   * connection with a 32 MB page cache) and code search (a vector thread holding the roots'
+   * matrices, and the query model). The owner closes them; the server's cleanup leaves them open.
    */
   shared?: {
     tasks: () => Promise<TaskClient>;
     search: CodeSearch;
-    /** Used with `databaseUrl` only. */
     store: () => IndexStore;
   };
 }
@@ -99,40 +90,9 @@ export function createCodeindexServer(opts: ServerOptions): {
     },
   );
 
-  let store: IndexStore | null = null;
-  const getStore = (): IndexStore => {
-    if (cfg.databaseUrl !== undefined && opts.shared) return opts.shared.store();
-    if (store) return store;
-    // PostgreSQL: no file to look for or to set aside; the server answers NOT_INDEXED itself.
-    if (cfg.databaseUrl !== undefined) {
-      store = openStore(cfg, { readonly: true, cacheRoots: true });
-      return store;
-    }
-    const path = indexDbPath(cfg);
-    if (!existsSync(path)) {
-      const moved = recentQuarantine(path);
-      if (moved) throw rebuildingError(moved);
-      throw new CodeindexError(
-        'NOT_INDEXED',
-        'nothing is indexed yet: call index_repository with the project folder first',
-      );
-    }
-    // A damaged file is set aside and its roots are indexed again (see guardedStore).
-    store = guardedStore(path, () => openIndexStore(path, { readonly: true }), {
-      allowedRootsFile: allowedRootsFile(cfg),
-      log: (m) => log.warn(m),
-      rebuild: (roots) => {
-        store = null;
-        void getTasks()
-          .then(async (t) => {
-            for (const root of roots)
-              await t.enqueue(JOBS.indexRepository, { root, force: true, priority: 'normal' });
-          })
-          .catch((e) => log.warn('could not queue the rebuild of a damaged index', { error: String(e) }));
-      },
-    });
-    return store;
-  };
+  // HTTP sessions read the process's store; a stdio server opens its own.
+  const ownStore = opts.shared ? null : queryStore(cfg, log, () => getTasks());
+  const getStore = (): IndexStore => (opts.shared ? opts.shared.store() : ownStore!.get());
 
   let tasksPromise: Promise<{ client: TaskClient; conn: Redis }> | null = null;
   const getTasks = async (): Promise<TaskClient> => {
@@ -210,7 +170,7 @@ export function createCodeindexServer(opts: ServerOptions): {
         t?.conn.disconnect();
       }
       if (!opts.shared) await search.close();
-      await store?.close();
+      await ownStore?.close();
       await server.close().catch(() => {});
     },
   };

@@ -110,7 +110,7 @@ export async function deletePrefix(url: string, prefix: string): Promise<void> {
 export async function startMcpClient(
   env: Record<string, string>,
   args: string[] = [],
-): Promise<{ client: Client; close(): Promise<void>; stderr: () => string }> {
+): Promise<{ client: Client; close(): Promise<void>; stderr: () => string; pid: () => number | null }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, 'serve', ...args],
@@ -128,6 +128,7 @@ export async function startMcpClient(
   return {
     client,
     stderr: () => err,
+    pid: () => transport.pid,
     async close() {
       await client.close().catch(() => {});
     },
