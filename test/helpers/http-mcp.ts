@@ -8,11 +8,12 @@ export type Serve = Awaited<ReturnType<typeof startMcpClient>> & { url: string }
 /**
  * `codeindex serve --http PORT --workers 0` (stdio stays connected as `client`), up once /healthz
  * answers. With `CODEINDEX_DASHBOARD_TOKEN` in `env`, /healthz is asked with that token.
+ * `args` replaces `--workers 0` (`[]`: the configured worker pool).
  */
-export async function startServe(env: Record<string, string>): Promise<Serve> {
+export async function startServe(env: Record<string, string>, args = ['--workers', '0']): Promise<Serve> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const s = await startMcpClient(env, ['--http', String(port), '--workers', '0']);
+  const s = await startMcpClient(env, ['--http', String(port), ...args]);
   const token = env.CODEINDEX_DASHBOARD_TOKEN;
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   await waitFor(

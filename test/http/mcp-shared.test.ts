@@ -4,16 +4,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import pg from 'pg';
-import {
-  callTool,
-  copyFixture,
-  freePort,
-  makeTestEnv,
-  startMcpClient,
-  type TestEnv,
-} from '../helpers/env.js';
-import { connectHttp } from '../helpers/http-mcp.js';
-import { waitFor } from '../helpers/wait.js';
+import { callTool, copyFixture, makeTestEnv, type TestEnv } from '../helpers/env.js';
+import { connectHttp, type Serve, startServe } from '../helpers/http-mcp.js';
 import { createTestDatabase, type TestDatabase } from '../store/helpers/pg.js';
 
 /**
@@ -22,11 +14,30 @@ import { createTestDatabase, type TestDatabase } from '../store/helpers/pg.js';
  * thread, so a team server with 100 sessions held 100 pools against a database that allows 100
  * connections.
  */
+
+/** `serve --http` with its worker pool, `repo` indexed. */
+async function indexedServe(env: Record<string, string>, repo: string): Promise<Serve> {
+  const serve = await startServe(env, []);
+  const done = await callTool(serve.client, 'index_repository', { path: repo, wait: true, wait_seconds: 60 });
+  assert.equal(done.state, 'SUCCESS', JSON.stringify(done));
+  return serve;
+}
+
+/** Opens `n` more MCP sessions over HTTP, each searching the index. */
+async function openAndAsk(url: string, sessions: Client[], n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const c = await connectHttp(url);
+    sessions.push(c);
+    const r = await callTool<{ symbols: { name: string }[] }>(c, 'search_symbols', { query: 'Greeter' });
+    assert.equal(r.symbols[0]?.name, 'Greeter');
+    await callTool(c, 'search_code', { query: 'greet', mode: 'text' });
+  }
+}
+
 describe('HTTP MCP sessions share one PostgreSQL pool', () => {
   let db: TestDatabase | null = null;
   let env: TestEnv;
-  let serve: Awaited<ReturnType<typeof startMcpClient>>;
-  let url = '';
+  let serve: Serve;
   const sessions: Client[] = [];
 
   before(async () => {
@@ -35,25 +46,7 @@ describe('HTTP MCP sessions share one PostgreSQL pool', () => {
     env = makeTestEnv({ CODEINDEX_WATCH: 'false', CODEINDEX_DATABASE_URL: db.url });
     const repo = copyFixture('langs', env.tmp);
     env.env.CODEINDEX_ROOTS = repo;
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    serve = await startMcpClient(env.env, ['--http', String(port)]);
-    await waitFor(
-      `serve --http on ${port}`,
-      () =>
-        fetch(`${url}/healthz`).then(
-          () => true,
-          () => false,
-        ),
-      15_000,
-      100,
-    );
-    const done = await callTool(serve.client, 'index_repository', {
-      path: repo,
-      wait: true,
-      wait_seconds: 60,
-    });
-    assert.equal(done.state, 'SUCCESS', JSON.stringify(done));
+    serve = await indexedServe(env.env, repo);
   });
   after(async () => {
     for (const s of sessions) await s.close().catch(() => {});
@@ -75,19 +68,9 @@ describe('HTTP MCP sessions share one PostgreSQL pool', () => {
             )
           ).rows[0].n,
         );
-      const ask = async (c: Client) => {
-        const r = await callTool<{ symbols: { name: string }[] }>(c, 'search_symbols', { query: 'Greeter' });
-        assert.equal(r.symbols[0]?.name, 'Greeter');
-        await callTool(c, 'search_code', { query: 'greet', mode: 'text' });
-      };
-      sessions.push(await connectHttp(url));
-      await ask(sessions[0]!);
+      await openAndAsk(serve.url, sessions, 1);
       const before = await connections();
-      for (let i = 0; i < 8; i++) {
-        const c = await connectHttp(url);
-        sessions.push(c);
-        await ask(c);
-      }
+      await openAndAsk(serve.url, sessions, 8);
       const afterEight = await connections();
       assert.ok(afterEight - before <= 1, `${before} connections before, ${afterEight} after eight sessions`);
     } finally {
@@ -98,8 +81,7 @@ describe('HTTP MCP sessions share one PostgreSQL pool', () => {
 
 describe('HTTP MCP sessions share one SQLite connection', () => {
   let env: TestEnv;
-  let serve: Awaited<ReturnType<typeof startMcpClient>>;
-  let url = '';
+  let serve: Serve;
   let db = '';
   const sessions: Client[] = [];
 
@@ -108,25 +90,7 @@ describe('HTTP MCP sessions share one SQLite connection', () => {
     const repo = copyFixture('langs', env.tmp);
     env.env.CODEINDEX_ROOTS = repo;
     db = join(env.env.CODEINDEX_HOME!, 'index.db');
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    serve = await startMcpClient(env.env, ['--http', String(port)]);
-    await waitFor(
-      `serve --http on ${port}`,
-      () =>
-        fetch(`${url}/healthz`).then(
-          () => true,
-          () => false,
-        ),
-      15_000,
-      100,
-    );
-    const done = await callTool(serve.client, 'index_repository', {
-      path: repo,
-      wait: true,
-      wait_seconds: 60,
-    });
-    assert.equal(done.state, 'SUCCESS', JSON.stringify(done));
+    serve = await indexedServe(env.env, repo);
   });
   after(async () => {
     for (const s of sessions) await s.close().catch(() => {});
@@ -146,20 +110,10 @@ describe('HTTP MCP sessions share one SQLite connection', () => {
           return false;
         }
       }).length;
-    const ask = async (c: Client) => {
-      const r = await callTool<{ symbols: { name: string }[] }>(c, 'search_symbols', { query: 'Greeter' });
-      assert.equal(r.symbols[0]?.name, 'Greeter');
-      await callTool(c, 'search_code', { query: 'greet', mode: 'text' });
-    };
-    sessions.push(await connectHttp(url));
-    await ask(sessions[0]!);
+    await openAndAsk(serve.url, sessions, 1);
     const before = handles();
     assert.ok(before >= 1, 'the index is open');
-    for (let i = 0; i < 8; i++) {
-      const c = await connectHttp(url);
-      sessions.push(c);
-      await ask(c);
-    }
+    await openAndAsk(serve.url, sessions, 8);
     assert.equal(handles(), before, `${before} descriptors on ${db} before eight more sessions`);
   });
 });
