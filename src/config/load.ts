@@ -45,7 +45,7 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   CODEINDEX_EMBEDDINGS_DIMS: 'embeddings.dims',
   CODEINDEX_EMBEDDINGS_BATCH: 'embeddings.maxBatch',
   CODEINDEX_EMBED_MODEL_DIR: 'embeddings.modelDir',
-  CODEINDEX_EMBEDDINGS_MODEL_IDLE: 'embeddings.modelIdleSeconds',
+  CODEINDEX_EMBEDDINGS_IDLE: 'embeddings.idleSeconds',
   CODEINDEX_RATE_LIMIT_INDEXING: 'rateLimits.indexing',
   CODEINDEX_RATE_LIMIT_EMBEDDINGS: 'rateLimits.embeddings',
   CODEINDEX_RATE_LIMIT_MAINTENANCE: 'rateLimits.maintenance',

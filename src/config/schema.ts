@@ -108,13 +108,14 @@ export const configSchema = z.object({
       /** A Hugging Face-style ONNX model directory the `local` provider runs instead of USE-lite. */
       modelDir: z.string().min(1).optional(),
       /**
-       * `local` only: the MCP and HTTP servers unload the model (its thread and 150-300 MB) after
-       * this many seconds without a query to embed; the next hybrid or semantic search loads it
-       * again (under a second for USE-lite). 0 keeps it loaded.
+       * The MCP and HTTP servers let go of what semantic search holds after this many seconds
+       * without a hybrid or semantic query: the local model (its thread and 150-300 MB) and the
+       * vector thread with the roots' matrices. The next such query loads them again (about a
+       * second for USE-lite). 0 keeps them.
        */
-      modelIdleSeconds: nonNegativeInt.default(600),
+      idleSeconds: nonNegativeInt.default(600),
     })
-    .default({ provider: 'local', modelIdleSeconds: 600 }),
+    .default({ provider: 'local', idleSeconds: 600 }),
   rateLimits: z
     .object({
       indexing: rateLimitSchema.optional(),

@@ -104,6 +104,8 @@ export type VectorReply =
 export interface VectorService {
   sizes(scope: VectorScope): Promise<number[]>;
   search(scope: VectorScope, query: Float32Array, k: number): Promise<VectorHit[]>;
+  /** Whether the worker thread (and the matrices it holds) is alive now. */
+  resident(): boolean;
   close(): Promise<void>;
 }
 
@@ -116,10 +118,28 @@ const WORKER_URL = new URL('./vector-worker.js', import.meta.url);
  * A VectorService backed by a worker thread reading `dbPath`. The worker starts on first use and
  * never keeps the process alive. If it cannot start or throws, requests in flight fail and later
  * ones run in this thread on `fallback` (the same code, loading through the caller's store); if it
- * just exits, the next request starts a new one.
+ * just exits, the next request starts a new one. With `idleMs`, a worker that answered nothing for
+ * that long is stopped, and its matrices go with it; the next request loads them again.
  */
-export function createVectorService(dbPath: string, fallback: VectorLoader, log?: Logger): VectorService {
+export function createVectorService(
+  dbPath: string,
+  fallback: VectorLoader,
+  log?: Logger,
+  idleMs?: number,
+): VectorService {
   let worker: Worker | null = null;
+  let idleTimer: NodeJS.Timeout | undefined;
+  const idle = (w: Worker): void => {
+    if (idleMs === undefined) return;
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => {
+      if (worker === w && pending.size === 0) {
+        worker = null;
+        void w.terminate();
+      }
+    }, idleMs);
+    idleTimer.unref();
+  };
   let broken = false;
   let local: VectorCore | null = null;
   let nextId = 1;
@@ -137,7 +157,10 @@ export function createVectorService(dbPath: string, fallback: VectorLoader, log?
         const p = pending.get(reply.id);
         if (p === undefined) return;
         pending.delete(reply.id);
-        if (pending.size === 0) w.unref();
+        if (pending.size === 0) {
+          w.unref();
+          idle(w);
+        }
         p.resolve(reply);
       });
       w.on('error', (err) => {
@@ -196,7 +219,9 @@ export function createVectorService(dbPath: string, fallback: VectorLoader, log?
       if (reply === null) return inThread().search(scope, query, k);
       return unwrap(await reply, (r) => ('hits' in r ? r.hits : undefined));
     },
+    resident: () => worker !== null,
     async close() {
+      clearTimeout(idleTimer);
       const w = worker;
       worker = null;
       broken = true;

@@ -90,10 +90,14 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
   const model = embeddingModel(cfg);
   // Matrices live in a worker thread: loading one never blocks this thread, and hybrid search
   // ranks its text half here while the worker scans the vectors.
+  // A server sits idle between an assistant's bursts of questions: after `idleSeconds` without a
+  // hybrid or semantic query, the query model and the vector matrices go.
+  const idleMs = cfg.embeddings.idleSeconds > 0 ? cfg.embeddings.idleSeconds * 1000 : undefined;
   const vectors: VectorService = createVectorService(
     indexLocation(cfg),
     (root, m) => store().loadVectors(root, m),
     log,
+    idleMs,
   );
 
   const embedder = (): EmbeddingProvider | null => {
@@ -106,8 +110,7 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
       apiKey: resolveEmbeddingApiKey(e.provider, process.env),
       dims: e.dims,
       maxBatch: e.maxBatch,
-      // A server sits idle between an assistant's bursts of questions: the model's memory goes.
-      idleMs: e.modelIdleSeconds > 0 ? e.modelIdleSeconds * 1000 : undefined,
+      idleMs,
     });
     return provider;
   };
@@ -292,6 +295,8 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
     },
     /** Whether a local model is loaded in this process now (false before the first query). */
     modelResident: (): boolean => provider?.resident?.() ?? false,
+    /** Whether the vector thread (and the matrices it holds) is alive now. */
+    vectorsResident: (): boolean => vectors.resident(),
     /** Stops the vector worker and the query model. */
     close: async () => {
       await vectors.close();

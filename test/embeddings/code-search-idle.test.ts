@@ -11,12 +11,12 @@ import { chunk, indexed, tempDir } from '../store/helpers/fixtures.js';
 const tmp = tempDir('codeindex-code-search-idle-');
 after(tmp.cleanup);
 
-test('the server unloads the local model after CODEINDEX_EMBEDDINGS_MODEL_IDLE seconds without a query, and loads it again', async () => {
+test('the server lets go of the local model and the vector matrices after CODEINDEX_EMBEDDINGS_IDLE seconds without a query, and loads them again', async () => {
   const cfg = loadConfig(
     {},
-    { CODEINDEX_HOME: tmp.dir, CODEINDEX_EMBEDDINGS: 'local', CODEINDEX_EMBEDDINGS_MODEL_IDLE: '1' },
+    { CODEINDEX_HOME: tmp.dir, CODEINDEX_EMBEDDINGS: 'local', CODEINDEX_EMBEDDINGS_IDLE: '1' },
   );
-  assert.equal(cfg.embeddings.modelIdleSeconds, 1);
+  assert.equal(cfg.embeddings.idleSeconds, 1);
   const model = embeddingModel(cfg);
   const store = openIndexStore(join(tmp.dir, 'index.db'));
   const retry = chunk(
@@ -46,6 +46,7 @@ test('the server unloads the local model after CODEINDEX_EMBEDDINGS_MODEL_IDLE s
   const search = createCodeSearch(cfg, () => store);
   try {
     assert.equal(search.modelResident(), false, 'nothing is loaded before the first query');
+    assert.equal(search.vectorsResident(), false);
     const query = {
       query: 'schedule a task again after a delay',
       mode: 'semantic' as const,
@@ -55,10 +56,13 @@ test('the server unloads the local model after CODEINDEX_EMBEDDINGS_MODEL_IDLE s
     const first = await search.search(query);
     assert.equal(first.mode, 'semantic');
     assert.equal(search.modelResident(), true);
+    assert.equal(search.vectorsResident(), true);
     await sleep(1600);
-    assert.equal(search.modelResident(), false, 'unloaded after a second without a query');
+    assert.equal(search.modelResident(), false, 'the model went after a second without a query');
+    assert.equal(search.vectorsResident(), false, 'the vector thread went too');
     const again = await search.search(query);
-    assert.equal(search.modelResident(), true, 'the next query loads it again');
+    assert.equal(search.modelResident(), true, 'the next query loads them again');
+    assert.equal(search.vectorsResident(), true);
     assert.deepEqual(
       again.hits.map((h) => [h.path, h.score]),
       first.hits.map((h) => [h.path, h.score]),
@@ -69,17 +73,17 @@ test('the server unloads the local model after CODEINDEX_EMBEDDINGS_MODEL_IDLE s
     await store.close();
   }
   assert.equal(search.modelResident(), false, 'close stops the model thread');
+  assert.equal(search.vectorsResident(), false, 'and the vector thread');
 });
 
-test('CODEINDEX_EMBEDDINGS_MODEL_IDLE: ten minutes by default, 0 keeps the model loaded, bad values are refused', () => {
-  assert.equal(loadConfig({}, { CODEINDEX_HOME: tmp.dir }).embeddings.modelIdleSeconds, 600);
+test('CODEINDEX_EMBEDDINGS_IDLE: ten minutes by default, 0 keeps the model loaded, bad values are refused', () => {
+  assert.equal(loadConfig({}, { CODEINDEX_HOME: tmp.dir }).embeddings.idleSeconds, 600);
   assert.equal(
-    loadConfig({}, { CODEINDEX_HOME: tmp.dir, CODEINDEX_EMBEDDINGS_MODEL_IDLE: '0' }).embeddings
-      .modelIdleSeconds,
+    loadConfig({}, { CODEINDEX_HOME: tmp.dir, CODEINDEX_EMBEDDINGS_IDLE: '0' }).embeddings.idleSeconds,
     0,
   );
   assert.throws(
-    () => loadConfig({}, { CODEINDEX_HOME: tmp.dir, CODEINDEX_EMBEDDINGS_MODEL_IDLE: '-5' }),
-    /modelIdleSeconds|CODEINDEX_EMBEDDINGS_MODEL_IDLE/,
+    () => loadConfig({}, { CODEINDEX_HOME: tmp.dir, CODEINDEX_EMBEDDINGS_IDLE: '-5' }),
+    /idleSeconds|CODEINDEX_EMBEDDINGS_IDLE/,
   );
 });
