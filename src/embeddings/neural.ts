@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { DEFAULT_EMBED_TEXT_CHARS, embeddingDocumentText, embeddingQueryText } from './embed-text.js';
 import { EmbeddingPermanentError, EmbeddingTransientError } from './errors.js';
+import { idleTimer } from './idle-timer.js';
 import type { ModelSpec } from './model-backend.js';
 import type { ModelThreadReply, ModelThreadRequest } from './model-thread.js';
 import type { EmbeddingInputType, EmbeddingProvider } from './provider.js';
@@ -35,20 +36,14 @@ export function createNeuralProvider(opts: NeuralProviderOptions): EmbeddingProv
   const maxChars = opts.maxChars ?? DEFAULT_EMBED_TEXT_CHARS;
   let worker: Worker | null = null;
   let nextId = 1;
-  let idleTimer: NodeJS.Timeout | undefined;
   // With `idleMs`, a thread with nothing to do is terminated: a worker process that embedded a
   // root and went back to indexing does not keep the model's memory.
-  const idle = (w: Worker): void => {
-    if (opts.idleMs === undefined) return;
-    clearTimeout(idleTimer);
-    idleTimer = setTimeout(() => {
-      if (worker === w && pending.size === 0) {
-        worker = null;
-        void w.terminate();
-      }
-    }, opts.idleMs);
-    idleTimer.unref();
-  };
+  const idle = idleTimer<Worker>(opts.idleMs, (w) => {
+    if (worker === w && pending.size === 0) {
+      worker = null;
+      void w.terminate();
+    }
+  });
   const pending = new Map<number, { resolve: (v: Float32Array[]) => void; reject: (e: Error) => void }>();
   const failAll = (err: Error) => {
     for (const p of pending.values()) p.reject(err);
@@ -63,7 +58,7 @@ export function createNeuralProvider(opts: NeuralProviderOptions): EmbeddingProv
       pending.delete(reply.id);
       if (pending.size === 0) {
         w.unref();
-        idle(w);
+        idle.arm(w);
       }
       if ('vectors' in reply) p.resolve(reply.vectors);
       else if (reply.permanent)
@@ -98,7 +93,7 @@ export function createNeuralProvider(opts: NeuralProviderOptions): EmbeddingProv
   const embedBatch = (texts: string[]): Promise<Float32Array[]> =>
     new Promise((resolve, reject) => {
       const w = start();
-      clearTimeout(idleTimer);
+      idle.cancel();
       const id = nextId++;
       if (pending.size === 0) w.ref();
       pending.set(id, { resolve, reject });
@@ -137,7 +132,7 @@ export function createNeuralProvider(opts: NeuralProviderOptions): EmbeddingProv
     },
     resident: () => worker !== null,
     async close() {
-      clearTimeout(idleTimer);
+      idle.cancel();
       const w = worker;
       worker = null;
       failAll(new EmbeddingTransientError('embedding model closed', { provider: 'local' }));

@@ -7,8 +7,10 @@
  * `createVectorCore` is the part that does the work, shared by the worker and the in-thread
  * fallback used when a worker cannot start.
  */
+
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log.js';
+import { idleTimer } from './idle-timer.js';
 import {
   createVectorIndexCache,
   type VectorHit,
@@ -128,18 +130,12 @@ export function createVectorService(
   idleMs?: number,
 ): VectorService {
   let worker: Worker | null = null;
-  let idleTimer: NodeJS.Timeout | undefined;
-  const idle = (w: Worker): void => {
-    if (idleMs === undefined) return;
-    clearTimeout(idleTimer);
-    idleTimer = setTimeout(() => {
-      if (worker === w && pending.size === 0) {
-        worker = null;
-        void w.terminate();
-      }
-    }, idleMs);
-    idleTimer.unref();
-  };
+  const idle = idleTimer<Worker>(idleMs, (w) => {
+    if (worker === w && pending.size === 0) {
+      worker = null;
+      void w.terminate();
+    }
+  });
   let broken = false;
   let local: VectorCore | null = null;
   let nextId = 1;
@@ -159,7 +155,7 @@ export function createVectorService(
         pending.delete(reply.id);
         if (pending.size === 0) {
           w.unref();
-          idle(w);
+          idle.arm(w);
         }
         p.resolve(reply);
       });
@@ -221,7 +217,7 @@ export function createVectorService(
     },
     resident: () => worker !== null,
     async close() {
-      clearTimeout(idleTimer);
+      idle.cancel();
       const w = worker;
       worker = null;
       broken = true;

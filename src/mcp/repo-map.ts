@@ -573,20 +573,15 @@ function render(ctx: RenderContext, chosen: { file: number; name: string; r: num
  * more there are.
  */
 function collapseRepeats(syms: readonly MapSymbol[]): (MapSymbol & { repeats: number })[] {
-  const out: (MapSymbol & { repeats: number })[] = [];
-  const seen = new Map<string, MapSymbol & { repeats: number }>();
+  // A Map keeps its first insertion order: the symbols in the order given.
+  const byName = new Map<string, MapSymbol & { repeats: number }>();
   for (const s of syms) {
     const key = `${s.container ?? ''}\u0000${s.name}`;
-    const first = seen.get(key);
-    if (first !== undefined) {
-      first.repeats++;
-      continue;
-    }
-    const e = { ...s, repeats: 0 };
-    seen.set(key, e);
-    out.push(e);
+    const first = byName.get(key);
+    if (first === undefined) byName.set(key, { ...s, repeats: 0 });
+    else first.repeats++;
   }
-  return out;
+  return [...byName.values()];
 }
 
 /** Signatures can span lines; the map shows the first line. */
