@@ -12,8 +12,23 @@ import type { LanguageId } from '../indexer/types.js';
 import type { Logger } from '../log.js';
 import { indexLocation } from '../store/index.js';
 import { chunkHit, makeSnippet } from '../store/text-search.js';
-import type { ChunkHit, ChunkRecord, IndexStore, PathScope, RootRow } from '../store/types.js';
-import { groupByFile, mainLanguagesOf, normaliseOrdered, readIntent, scoreCandidate } from './rerank.js';
+import type {
+  ChunkHit,
+  ChunkRecord,
+  IndexStore,
+  PathScope,
+  RankedTextResult,
+  RootRow,
+  TextQuery,
+} from '../store/types.js';
+import {
+  groupByFile,
+  mainLanguagesOf,
+  normaliseOrdered,
+  priorOf,
+  readIntent,
+  scoreCandidate,
+} from './rerank.js';
 import { isUnder, rootInScope } from './scope.js';
 
 export type SearchMode = 'text' | 'semantic' | 'hybrid';
@@ -196,7 +211,22 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
       if (q.pathPrefix) Object.assign(textQuery, { pathPrefix: q.pathPrefix });
       if (q.language) Object.assign(textQuery, { language: q.language });
       const semantic = mode === 'text' ? null : await startSemantic(q, pool * 2);
-      const text = mode === 'semantic' && semantic !== null ? null : await s.rankText(textQuery);
+      const prefixes = scopeList(q.pathPrefix);
+      const rootsInScope = (await s.listRoots()).filter((r) => rootInScope(r.path, prefixes));
+      const main = q.language ? new Set<LanguageId>() : await mainLanguages(s, rootsInScope);
+      const wanted = readIntent(q.query, {
+        includeTests: q.includeTests ?? false,
+        mainLanguages: main,
+        semanticWeight: 0,
+      });
+      // Chunks the text ranking already read (PostgreSQL) are not read again.
+      const records = new Map<number, ChunkRecord>();
+      const fullWeight = (c: ChunkRecord) =>
+        priorOf({ relativePath: relativeTo(rootsInScope, c.path), language: c.language }, wanted) >= 1;
+      const text =
+        mode === 'semantic' && semantic !== null
+          ? null
+          : await rankTextPast(s, textQuery, want, records, fullWeight);
       const sem = semantic === null ? null : await semantic.result;
       if (sem === null && mode !== 'text') {
         mode = 'text';
@@ -226,18 +256,13 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
           semScore.set(id, hi > lo ? ((raw[i] ?? lo) - lo) / (hi - lo) : 1);
       }
       const ids = [...new Set([...textScore.keys(), ...semScore.keys()])];
-      const prefixes = scopeList(q.pathPrefix);
-      const rootsInScope = (await s.listRoots()).filter((r) => rootInScope(r.path, prefixes));
       const exclude = q.exclude !== undefined && q.exclude.length > 0 ? compileGlobs(q.exclude) : null;
-      const intent = readIntent(q.query, {
-        includeTests: q.includeTests ?? false,
-        mainLanguages: q.language ? new Set() : await mainLanguages(s, rootsInScope),
+      const intent = {
+        ...wanted,
         semanticWeight: mode === 'semantic' ? 1 : mode === 'text' ? 0 : (q.semanticWeight ?? SEMANTIC_WEIGHT),
-      });
+      };
       const terms = text?.terms ?? new Set<string>();
       const scored: { item: ChunkRecord; path: string; score: number }[] = [];
-      // Chunks the text ranking already read (PostgreSQL) are not read again.
-      const records = new Map((text?.chunks ?? []).map((c) => [c.chunkId, c]));
       const missing = ids.filter((id) => !records.has(id));
       if (missing.length > 0) for (const c of await s.chunksByIds(missing)) records.set(c.chunkId, c);
       for (const id of ids) {
@@ -303,6 +328,57 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
       await provider?.close?.();
     },
   };
+}
+
+/** How far down its ranking the text half reads when demoted files crowd its pool. */
+const WIDE_POOL = 800;
+
+/**
+ * The text half's candidates: the first `query.limit` chunks of its ranking, read into `records`.
+ * On a repository with many tests, docs or declaration files, those can fill the whole pool
+ * (fastify: all 66 candidates for "where are route handlers registered" were tests and docs, so
+ * `lib/route.js` was never ranked). When fewer than `want` (a page and one) candidates are ones
+ * the re-ranking keeps at full weight (`fullWeight`), the ranking is read further, up to
+ * {@link WIDE_POOL} chunks, and only full-weight ones are added, until the pool holds `want` of
+ * them. Filling the whole pool with them instead (`want` = the pool) lowered go-net-http
+ * (0.935 -> 0.913) and js-fastify (0.867 -> 0.838): more chunks of big files add up.
+ */
+async function rankTextPast(
+  s: IndexStore,
+  query: TextQuery,
+  want: number,
+  records: Map<number, ChunkRecord>,
+  fullWeight: (c: ChunkRecord) => boolean,
+): Promise<RankedTextResult> {
+  const read = async (r: RankedTextResult, ids: readonly number[]) => {
+    for (const c of r.chunks ?? []) records.set(c.chunkId, c);
+    const missing = ids.filter((id) => !records.has(id));
+    if (missing.length > 0) for (const c of await s.chunksByIds(missing)) records.set(c.chunkId, c);
+  };
+  const text = await s.rankText(query);
+  await read(text, text.ids);
+  let full = text.ids.filter((id) => {
+    const c = records.get(id);
+    return c !== undefined && fullWeight(c);
+  }).length;
+  if (full >= want || !text.hasMore || query.limit >= WIDE_POOL) return text;
+  const wide = await s.rankText({ ...query, limit: WIDE_POOL });
+  const seen = new Set(text.ids);
+  const more = wide.ids.flatMap((id, i) => (seen.has(id) ? [] : [i]));
+  await read(
+    wide,
+    more.map((i) => wide.ids[i]!),
+  );
+  const ids = [...text.ids];
+  const bm25 = [...text.bm25];
+  for (const i of more) {
+    const c = records.get(wide.ids[i]!);
+    if (c === undefined || !fullWeight(c)) continue;
+    ids.push(c.chunkId);
+    bm25.push(Math.min(wide.bm25[i]!, bm25[bm25.length - 1] ?? Number.POSITIVE_INFINITY));
+    if (++full >= want) break;
+  }
+  return { ...text, ids, bm25, hasMore: wide.hasMore || ids.length < wide.ids.length };
 }
 
 /** A path relative to the deepest root that holds it, `/`-separated (the path itself if none). */

@@ -129,11 +129,24 @@ export function scoreCandidate(c: Candidate, intent: RankIntent): number {
   score += Math.min(PATH_BONUS_CAP, PATH_WORD_BONUS * pathWords) * score;
   if (c.symbol)
     score += Math.min(SYMBOL_BONUS_CAP, SYMBOL_WORD_BONUS * overlap(intent.words, c.symbol)) * score;
-  if (/\.d\.[cm]?ts$/.test(c.relativePath)) score *= DECLARATION_PRIOR;
+  return score * priorOf(c, intent);
+}
+
+/**
+ * The share of its score a candidate keeps for the role of its file (1: source of a main
+ * language, or a class the query asks for): declaration files, tests, fixtures, examples, docs
+ * and other languages' files are demoted.
+ */
+export function priorOf(
+  c: Pick<Candidate, 'relativePath' | 'language'>,
+  intent: Pick<RankIntent, 'wanted' | 'mainLanguages'>,
+): number {
+  let prior = 1;
+  if (/\.d\.[cm]?ts$/.test(c.relativePath)) prior *= DECLARATION_PRIOR;
   const cls = classifyPath(c.relativePath);
-  if (!intent.wanted.has(cls)) score *= CLASS_PRIOR[cls];
-  if (intent.mainLanguages.size > 0 && !intent.mainLanguages.has(c.language)) score *= OTHER_LANGUAGE_PRIOR;
-  return score;
+  if (!intent.wanted.has(cls)) prior *= CLASS_PRIOR[cls];
+  if (intent.mainLanguages.size > 0 && !intent.mainLanguages.has(c.language)) prior *= OTHER_LANGUAGE_PRIOR;
+  return prior;
 }
 
 /** Scales positive scores into 0..1 by the largest, keeping the given (best-first) order monotone. */
