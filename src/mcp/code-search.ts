@@ -221,8 +221,17 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
       });
       // Chunks the text ranking already read (PostgreSQL) are not read again.
       const records = new Map<number, ChunkRecord>();
-      const fullWeight = (c: ChunkRecord) =>
-        priorOf({ relativePath: relativeTo(rootsInScope, c.path), language: c.language }, wanted) >= 1;
+      // Per file: a crowded pool reads hundreds of chunks of a few dozen files.
+      const fullByPath = new Map<string, boolean>();
+      const fullWeight = (c: ChunkRecord) => {
+        let full = fullByPath.get(c.path);
+        if (full === undefined) {
+          const rel = relativeTo(rootsInScope, c.path);
+          full = priorOf({ relativePath: rel, language: c.language }, wanted) >= 1;
+          fullByPath.set(c.path, full);
+        }
+        return full;
+      };
       const text =
         mode === 'semantic' && semantic !== null
           ? null
@@ -332,6 +341,8 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
 
 /** How far down its ranking the text half reads when demoted files crowd its pool. */
 const WIDE_POOL = 800;
+/** Chunks read at a time while looking for full-weight ones past the pool. */
+const READ_STEP = 64;
 
 /**
  * The text half's candidates: the first `query.limit` chunks of its ranking, read into `records`.
@@ -350,35 +361,47 @@ async function rankTextPast(
   records: Map<number, ChunkRecord>,
   fullWeight: (c: ChunkRecord) => boolean,
 ): Promise<RankedTextResult> {
-  const read = async (r: RankedTextResult, ids: readonly number[]) => {
-    for (const c of r.chunks ?? []) records.set(c.chunkId, c);
+  const read = async (chunks: readonly ChunkRecord[] | undefined, ids: readonly number[]) => {
+    for (const c of chunks ?? []) records.set(c.chunkId, c);
     const missing = ids.filter((id) => !records.has(id));
     if (missing.length > 0) for (const c of await s.chunksByIds(missing)) records.set(c.chunkId, c);
   };
-  const text = await s.rankText(query);
-  await read(text, text.ids);
-  let full = text.ids.filter((id) => {
+  const isFull = (id: number) => {
     const c = records.get(id);
     return c !== undefined && fullWeight(c);
-  }).length;
-  if (full >= want || !text.hasMore || query.limit >= WIDE_POOL) return text;
-  const wide = await s.rankText({ ...query, limit: WIDE_POOL });
-  const seen = new Set(text.ids);
-  const more = wide.ids.flatMap((id, i) => (seen.has(id) ? [] : [i]));
-  await read(
-    wide,
-    more.map((i) => wide.ids[i]!),
-  );
+  };
+  const text = await s.rankText(query);
+  await read(text.chunks, text.ids);
+  let full = text.ids.filter(isFull).length;
+  if (full >= want || !text.hasMore) return text;
   const ids = [...text.ids];
   const bm25 = [...text.bm25];
-  for (const i of more) {
-    const c = records.get(wide.ids[i]!);
-    if (c === undefined || !fullWeight(c)) continue;
-    ids.push(c.chunkId);
-    bm25.push(Math.min(wide.bm25[i]!, bm25[bm25.length - 1] ?? Number.POSITIVE_INFINITY));
-    if (++full >= want) break;
+  const seen = new Set(ids);
+  // Deeper in steps (x4), and each step's new chunks read a slice at a time: the cost grows with
+  // how far the first full-weight chunks are, not with WIDE_POOL.
+  let limit = query.limit;
+  while (full < want && limit < WIDE_POOL) {
+    limit = Math.min(WIDE_POOL, limit * 4);
+    const wide = await s.rankText({ ...query, limit });
+    const fresh = wide.ids.flatMap((id, i) => (seen.has(id) ? [] : [i]));
+    for (let k = 0; k < fresh.length && full < want; k += READ_STEP) {
+      const slice = fresh.slice(k, k + READ_STEP);
+      await read(
+        wide.chunks,
+        slice.map((i) => wide.ids[i]!),
+      );
+      for (const i of slice) {
+        const id = wide.ids[i]!;
+        seen.add(id);
+        if (full >= want || !isFull(id)) continue;
+        ids.push(id);
+        bm25.push(Math.min(wide.bm25[i]!, bm25[bm25.length - 1] ?? Number.POSITIVE_INFINITY));
+        full++;
+      }
+    }
+    if (!wide.hasMore) break;
   }
-  return { ...text, ids, bm25, hasMore: wide.hasMore || ids.length < wide.ids.length };
+  return { ...text, ids, bm25 };
 }
 
 /** A path relative to the deepest root that holds it, `/`-separated (the path itself if none). */
