@@ -34,6 +34,8 @@ export const CORE_FILES: Record<string, readonly string[]> = {
     'classes/flow-producer.js',
     'classes/queue-events.js',
   ],
+  // The package's main (fastify.js) and the request lifecycle it builds on.
+  'js-fastify': ['fastify.js', 'lib/route.js', 'lib/reply.js', 'lib/request.js', 'lib/hooks.js'],
   'js-ioredis': ['Redis.js', 'cluster/index.js', 'Pipeline.js', 'Command.js'],
   'python-click': ['core.py', 'decorators.py', 'types.py', 'parser.py'],
   'python-jinja2': ['environment.py', 'nodes.py', 'compiler.py', 'runtime.py', 'parser.py', 'lexer.py'],

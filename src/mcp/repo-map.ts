@@ -238,11 +238,12 @@ const CONTAINER_KINDS = new Set([
 /** Builds the map; deterministic for the same input. */
 export function buildRepoMap(input: RepoMapInput): RepoMap {
   const rels = new Set(input.files.map((f) => f.rel));
-  const files = input.files.filter(
-    (f) =>
-      input.includeAll === true ||
-      (classifyPath(f.rel) === 'source' && !isDocLike(f.rel) && !describesMappedCode(f.rel, rels)),
-  );
+  const source = input.files.filter((f) => classifyPath(f.rel) === 'source' && !isDocLike(f.rel));
+  const typingsOfJs = typingsOfJavaScript(source);
+  const files =
+    input.includeAll === true
+      ? input.files
+      : source.filter((f) => !describesMappedCode(f.rel, rels) && !(typingsOfJs && isDeclaration(f.rel)));
   const idx = new Map<number, number>();
   for (const [i, f] of files.entries()) idx.set(f.id, i);
   const n = files.length;
@@ -476,11 +477,28 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
   return { ...best, truncated };
 }
 
+const isDeclaration = (rel: string): boolean => /\.d\.[cm]?ts$/.test(rel);
+
 /** `x.d.ts` next to `x.js`/`x.ts` (a published package) says again what the code says. */
 function describesMappedCode(rel: string, rels: Set<string>): boolean {
   if (!rel.endsWith('.d.ts')) return false;
   const base = rel.slice(0, -'.d.ts'.length);
   return rels.has(`${base}.js`) || rels.has(`${base}.ts`) || rels.has(`${base}.mjs`);
+}
+
+/**
+ * Whether the source is JavaScript with hand-written typings beside it (fastify's `types/*.d.ts`
+ * for its `lib/*.js`): JavaScript files and no TypeScript file other than declarations. The
+ * typings then describe the JavaScript, and their type names refer densely to one another, so
+ * they would fill a small map ahead of the code (fastify at 1,024 tokens: 8 of 10 files).
+ */
+function typingsOfJavaScript(source: readonly { rel: string; language: string | null }[]): boolean {
+  let js = false;
+  for (const f of source) {
+    if (f.language === 'javascript') js = true;
+    else if ((f.language === 'typescript' || f.language === 'tsx') && !isDeclaration(f.rel)) return false;
+  }
+  return js;
 }
 
 /** Docs describe code that is mapped elsewhere. */
@@ -521,9 +539,15 @@ function render(ctx: RenderContext, chosen: { file: number; name: string; r: num
   for (const [i, { names }] of order) {
     const f = ctx.files[i]!;
     const syms = collapseRepeats((ctx.byFile.get(i) ?? []).filter((s) => names.has(s.name)));
+    // A member's container: the class, struct… of that name; else a top-level function of that
+    // name (a JavaScript constructor with `X.prototype.m = function`, a function nesting another).
     const containerSig = new Map<string, MapSymbol>();
-    for (const s of ctx.byFile.get(i) ?? [])
-      if (s.container === null && CONTAINER_KINDS.has(s.kind)) containerSig.set(s.name, s);
+    for (const s of ctx.byFile.get(i) ?? []) {
+      if (s.container !== null) continue;
+      const had = containerSig.get(s.name);
+      if (had === undefined || (!CONTAINER_KINDS.has(had.kind) && CONTAINER_KINDS.has(s.kind)))
+        containerSig.set(s.name, s);
+    }
     const block = [`${f.path}:`];
     let cost = estimateTokens(block[0]!) + 1;
     const entry: RepoMapFile = { path: f.path, rank: Number(ctx.rank[i]!.toPrecision(4)), symbols: [] };
@@ -533,7 +557,8 @@ function render(ctx: RenderContext, chosen: { file: number; name: string; r: num
       const add: string[] = [];
       if (s.container !== null && !shownContainers.has(s.container) && !names.has(s.container)) {
         const c = containerSig.get(s.container);
-        add.push(`${c ? c.line : '?'}: ${c ? oneLine(c.signature) || `${c.kind} ${c.name}` : s.container}`);
+        // Defined in another file (a Go method's receiver type, a Rust impl): the name alone.
+        add.push(c ? `${c.line}: ${oneLine(c.signature) || `${c.kind} ${c.name}`}` : s.container);
       }
       const indent = s.container !== null ? '    ' : '  ';
       const gap = lastLine !== 0 && s.line > lastLine + 1 ? '  ⋮\n' : '';

@@ -187,6 +187,55 @@ test('repo_map: a name defined in several files resolves to the file it is impor
   assert.ok(rank(map, 'src/classes/job.ts') > rank(map, 'src/worker.ts'));
 });
 
+test('repo_map: typings of a JavaScript package are left out; a TypeScript package keeps its .d.ts', () => {
+  // fastify's layout: the code in lib/*.js, hand-written typings in types/*.d.ts that name one
+  // another densely.
+  const typings = 'export interface Instance { route(o: RouteOptions): Instance; reply: Reply }\n';
+  const sources: Record<string, [LanguageId, string]> = {
+    'lib/reply.js': [
+      'javascript',
+      'function Reply (res) {\n  this.res = res\n}\nReply.prototype.send = function (payload) {\n  return this.res.end(payload)\n}\nmodule.exports = Reply\n',
+    ],
+    'lib/route.js': [
+      'javascript',
+      "const Reply = require('./reply')\nfunction route (opts) {\n  return new Reply(opts.res).send('x')\n}\nmodule.exports = route\n",
+    ],
+    'types/instance.d.ts': ['typescript', `${typings}export interface RouteOptions { url: string }\n`],
+    'types/reply.d.ts': [
+      'typescript',
+      'export interface Reply { send(p: unknown): Reply; instance: Instance }\n',
+    ],
+  };
+  const map = buildRepoMap({ ...graph(sources), maxTokens: 1024 });
+  assert.deepEqual(map.files.map((f) => f.path).sort(), ['lib/reply.js', 'lib/route.js']);
+  // A constructor function heads its prototype methods (it used to read "?: Reply").
+  assert.match(
+    map.text,
+    /1: function Reply \(res\)\n {2}⋮\n {4}4: Reply\.prototype\.send = function \(payload\)/,
+  );
+  // With TypeScript source the declarations are part of the code: kept.
+  const ts = buildRepoMap({
+    ...graph({
+      ...sources,
+      'src/app.ts': [
+        'typescript',
+        'import { Instance } from "../types/instance";\nexport function app(i: Instance) { return i; }\n',
+      ],
+    }),
+    maxTokens: 1024,
+  });
+  assert.ok(
+    ts.files.some((f) => f.path === 'types/instance.d.ts'),
+    ts.text,
+  );
+  // includeAll keeps them too.
+  const all = buildRepoMap({ ...graph(sources), maxTokens: 1024, includeAll: true });
+  assert.ok(
+    all.files.some((f) => f.path === 'types/reply.d.ts'),
+    all.text,
+  );
+});
+
 test('pageRank: a group whose nodes point nowhere keeps its share of the rank', () => {
   // Group 0: nodes 0 -> 1, node 1 dangling. Group 1: nodes 2, 3, 4, all dangling.
   const edges = new Map([[0, new Map([[1, 1]])]]);
