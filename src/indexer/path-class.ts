@@ -63,6 +63,8 @@ const TEST_DIRS = new Set([
   'spec',
   'specs',
   'e2e',
+  // Singular only: `integrations/` (plural) is usually source (adapters to other products).
+  'integration',
   'integration_tests',
   'integration-tests',
   'unit_tests',

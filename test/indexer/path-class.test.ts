@@ -12,6 +12,7 @@ const CASES: ReadonlyArray<readonly [string, PathClass]> = [
   ['lib/latest.php', 'source'],
   ['crates/core/src/lib.rs', 'source'],
   ['testament.py', 'source'],
+  ['sentry_sdk/integrations/django/__init__.py', 'source'],
   // tests
   ['tests/test_views.py', 'test'],
   ['celery/app/test_utils_extra.py', 'test'],
@@ -25,6 +26,7 @@ const CASES: ReadonlyArray<readonly [string, PathClass]> = [
   ['Acme.Tests/ParserTests.cs', 'test'],
   ['spec/models/user_spec.rb', 'test'],
   ['crates/core/tests/round_trip.rs', 'test'],
+  ['integration/server.js', 'test'],
   ['src\\windows\\tests\\a.ts', 'test'],
   // fixtures
   ['net/http/testdata/file', 'fixture'],
