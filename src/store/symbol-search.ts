@@ -92,16 +92,39 @@ function filtersOf(ctx: QueryContext, q: SymbolQuery): Filters {
   return { join, where: where.map((w) => ` AND ${w}`).join(''), params };
 }
 
-/** SQL scoring a name/key match; placeholders: name, len, name, lower, len, lower, key. */
-const NAME_SCORE = `CASE WHEN s.name = ? THEN ${SYMBOL_SCORES.exact}
-  WHEN substr(s.name, 1, ?) = ? THEN ${SYMBOL_SCORES.prefix}
-  WHEN s.name_lower = ? THEN ${SYMBOL_SCORES.caseInsensitiveExact}
-  WHEN substr(s.name_lower, 1, ?) = ? THEN ${SYMBOL_SCORES.caseInsensitivePrefix}
-  WHEN s.name_key = ? THEN ${SYMBOL_SCORES.keyExact}
-  ELSE ${SYMBOL_SCORES.keyPrefix} END`;
+/**
+ * Within a prefix tier, shorter names first: a prefix match loses one point per
+ * {@link PREFIX_LENGTH_STEP} characters it has past the query, at most {@link PREFIX_LENGTH_MAX}
+ * (so `get_templ` puts `get_template` before `get_template_locals` whatever their kinds). The cap
+ * keeps every tier above the next one.
+ */
+export const PREFIX_LENGTH_STEP = 4;
+export const PREFIX_LENGTH_MAX = 4;
 
-function nameScoreParams(m: Matcher): unknown[] {
-  return [m.name, [...m.name].length, m.name, m.lower, [...m.lower].length, m.lower, m.key];
+/**
+ * SQL scoring a name/key match, for SQLite or (`pg`) PostgreSQL, whose `substr` and `length` count
+ * characters as SQLite's do; placeholders as {@link nameScoreParams} gives them.
+ */
+export function nameScoreSql(pg: boolean): string {
+  const t = pg ? '::text' : '';
+  const i = pg ? '::int' : '';
+  // better-sqlite3 binds a JS number as a real: cast it, so the division is an integer one.
+  const len = pg ? '?::int' : 'CAST(? AS INTEGER)';
+  const longer = (col: string) =>
+    `${pg ? 'least' : 'min'}(${PREFIX_LENGTH_MAX}, (length(${col}) - ${len}) / ${PREFIX_LENGTH_STEP})`;
+  return `CASE WHEN s.name = ?${t} THEN ${SYMBOL_SCORES.exact}
+  WHEN substr(s.name, 1, ?${i}) = ?${t} THEN ${SYMBOL_SCORES.prefix} - ${longer('s.name')}
+  WHEN s.name_lower = ?${t} THEN ${SYMBOL_SCORES.caseInsensitiveExact}
+  WHEN substr(s.name_lower, 1, ?${i}) = ?${t} THEN ${SYMBOL_SCORES.caseInsensitivePrefix} - ${longer('s.name_lower')}
+  WHEN s.name_key = ?${t} THEN ${SYMBOL_SCORES.keyExact}
+  ELSE ${SYMBOL_SCORES.keyPrefix} - ${longer('s.name_key')} END`;
+}
+const NAME_SCORE = nameScoreSql(false);
+
+export function nameScoreParams(m: Matcher): unknown[] {
+  const len = [...m.name].length;
+  const lowerLen = [...m.lower].length;
+  return [m.name, len, m.name, len, m.lower, lowerLen, m.lower, lowerLen, m.key, [...m.key].length];
 }
 
 /** The container bonus reads the table, so it is only in the SQL of qualified queries. */

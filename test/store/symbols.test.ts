@@ -38,6 +38,33 @@ before(async () => {
     indexed('src/other.ts', { symbols: [sym('getUser', 'variable', { exported: false })] }),
   ]);
   await store.writeBatch('/other-repo', [indexed('x.ts', { symbols: [sym('getUser', 'function')] })]);
+  // Jinja2's shape: the method people complete to, beside longer functions and methods.
+  await store.writeBatch('/jinja', [
+    indexed(
+      'jinja2/environment.py',
+      {
+        language: 'python',
+        symbols: [
+          sym('Environment', 'class', { startLine: 1, endLine: 90 }),
+          sym('get_template', 'method', { startLine: 40, container: 'Environment' }),
+        ],
+      },
+      { language: 'python' },
+    ),
+    indexed(
+      'jinja2/debug.py',
+      { language: 'python', symbols: [sym('get_template_locals', 'function', { startLine: 5 })] },
+      { language: 'python' },
+    ),
+    indexed(
+      'jinja2/loaders.py',
+      {
+        language: 'python',
+        symbols: [sym('get_template_key', 'method', { startLine: 7, container: 'ModuleLoader' })],
+      },
+      { language: 'python' },
+    ),
+  ]);
 });
 after(async () => {
   await store.close();
@@ -72,6 +99,18 @@ test('ranking: exact > prefix > case-insensitive > snake/camel key > word part >
   );
   assert.ok(scores[0]! > scores[3]! && scores[3]! > scores[4]! && scores[4]! > scores[5]!);
   assert.ok(scores[5]! > scores[6]! && scores[6]! > scores[7]!);
+});
+
+test('within a prefix tier the shorter completion comes first, whatever its kind', async () => {
+  const hits = (await store.searchSymbols({ query: 'get_templ', limit: 10, pathPrefix: '/jinja' })).hits;
+  assert.deepEqual(
+    hits.map((h) => [h.name, h.score]),
+    [
+      ['get_template', 90], // 3 characters past the query
+      ['get_template_key', 89], // 7
+      ['get_template_locals', 88], // 10: a function, ranked after the shorter methods
+    ],
+  );
 });
 
 test('snake_case query finds camelCase names and vice versa', async () => {

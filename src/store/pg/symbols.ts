@@ -7,6 +7,8 @@ import {
   MAX_SUBSEQUENCE_KEYS,
   MAX_WORD_KEYS,
   type Matcher,
+  nameScoreParams,
+  nameScoreSql,
   parseQuery,
   QUALIFIER_BONUS,
   SYMBOL_SCORES,
@@ -48,23 +50,8 @@ async function filtersOf(db: Queryable, q: SymbolQuery): Promise<Filters> {
   return { join, where: where.map((w) => ` AND ${w}`).join(''), params };
 }
 
-/** The SQLite engine's NAME_SCORE in PostgreSQL: `substr` counts characters in both. */
-const NAME_SCORE = `CASE WHEN s.name = ?::text THEN ${SYMBOL_SCORES.exact}
-  WHEN substr(s.name, 1, ?::int) = ?::text THEN ${SYMBOL_SCORES.prefix}
-  WHEN s.name_lower = ?::text THEN ${SYMBOL_SCORES.caseInsensitiveExact}
-  WHEN substr(s.name_lower, 1, ?::int) = ?::text THEN ${SYMBOL_SCORES.caseInsensitivePrefix}
-  WHEN s.name_key = ?::text THEN ${SYMBOL_SCORES.keyExact}
-  ELSE ${SYMBOL_SCORES.keyPrefix} END`;
-
-const nameScoreParams = (m: Matcher): unknown[] => [
-  m.name,
-  [...m.name].length,
-  m.name,
-  m.lower,
-  [...m.lower].length,
-  m.lower,
-  m.key,
-];
+/** The SQLite engine's NAME_SCORE in PostgreSQL. */
+const NAME_SCORE = nameScoreSql(true);
 
 function qualifierSql(m: Matcher): { sql: string; params: unknown[] } {
   return m.qualifier === null
