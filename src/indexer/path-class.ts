@@ -177,3 +177,8 @@ function directoryClass(dir: string): PathClass {
 export function isSecondaryPath(relativePath: string): boolean {
   return classifyPath(relativePath) !== 'source';
 }
+
+/** A TypeScript declaration file (`.d.ts`, `.d.mts`, `.d.cts`): names and types, no logic. */
+export function isDeclarationFile(path: string): boolean {
+  return /\.d\.[cm]?ts$/.test(path);
+}

@@ -1,4 +1,4 @@
-import { classifyPath } from '../indexer/path-class.js';
+import { classifyPath, isDeclarationFile } from '../indexer/path-class.js';
 import type { GraphData } from '../store/types.js';
 import { createModuleResolver } from './module-resolve.js';
 
@@ -243,7 +243,7 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
   const files =
     input.includeAll === true
       ? input.files
-      : source.filter((f) => !describesMappedCode(f.rel, rels) && !(typingsOfJs && isDeclaration(f.rel)));
+      : source.filter((f) => !describesMappedCode(f.rel, rels) && !(typingsOfJs && isDeclarationFile(f.rel)));
   const idx = new Map<number, number>();
   for (const [i, f] of files.entries()) idx.set(f.id, i);
   const n = files.length;
@@ -477,8 +477,6 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
   return { ...best, truncated };
 }
 
-const isDeclaration = (rel: string): boolean => /\.d\.[cm]?ts$/.test(rel);
-
 /** `x.d.ts` next to `x.js`/`x.ts` (a published package) says again what the code says. */
 function describesMappedCode(rel: string, rels: Set<string>): boolean {
   if (!rel.endsWith('.d.ts')) return false;
@@ -496,7 +494,7 @@ function typingsOfJavaScript(source: readonly { rel: string; language: string | 
   let js = false;
   for (const f of source) {
     if (f.language === 'javascript') js = true;
-    else if ((f.language === 'typescript' || f.language === 'tsx') && !isDeclaration(f.rel)) return false;
+    else if ((f.language === 'typescript' || f.language === 'tsx') && !isDeclarationFile(f.rel)) return false;
   }
   return js;
 }

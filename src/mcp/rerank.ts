@@ -1,4 +1,4 @@
-import { classifyPath, type PathClass } from '../indexer/path-class.js';
+import { classifyPath, isDeclarationFile, type PathClass } from '../indexer/path-class.js';
 import type { LanguageId } from '../indexer/types.js';
 import { splitIdentifier } from '../store/identifiers.js';
 
@@ -142,7 +142,7 @@ export function priorOf(
   intent: Pick<RankIntent, 'wanted' | 'mainLanguages'>,
 ): number {
   let prior = 1;
-  if (/\.d\.[cm]?ts$/.test(c.relativePath)) prior *= DECLARATION_PRIOR;
+  if (isDeclarationFile(c.relativePath)) prior *= DECLARATION_PRIOR;
   const cls = classifyPath(c.relativePath);
   if (!intent.wanted.has(cls)) prior *= CLASS_PRIOR[cls];
   if (intent.mainLanguages.size > 0 && !intent.mainLanguages.has(c.language)) prior *= OTHER_LANGUAGE_PRIOR;

@@ -98,8 +98,8 @@ function filtersOf(ctx: QueryContext, q: SymbolQuery): Filters {
  * (so `get_templ` puts `get_template` before `get_template_locals` whatever their kinds). The cap
  * keeps every tier above the next one.
  */
-export const PREFIX_LENGTH_STEP = 4;
-export const PREFIX_LENGTH_MAX = 4;
+const PREFIX_LENGTH_STEP = 4;
+const PREFIX_LENGTH_MAX = 4;
 
 /**
  * SQL scoring a name/key match, for SQLite or (`pg`) PostgreSQL, whose `substr` and `length` count
