@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3';
 import { CodeindexError } from '../errors.js';
 import { EXTRACTOR_VERSION } from '../indexer/extractor-version.js';
+import { isSecondaryPath } from '../indexer/path-class.js';
+import { SECONDARY_RANK } from './symbol-rank.js';
 
 /** One schema step. `version` is what `PRAGMA user_version` holds after it ran. */
 export interface Migration {
@@ -220,6 +222,17 @@ CREATE TABLE text_top (
 );
 `;
 
+/**
+ * v8: symbols of tests, fixtures, examples and the other secondary files rank after the code's own
+ * (`SECONDARY_RANK` in `./symbol-rank.ts`): their stored tie-break moves up once. Which files are
+ * secondary is read from their paths in JavaScript (`isSecondaryPath`), so this step is not SQL.
+ */
+function secondaryRanksV8(db: Database.Database): void {
+  const files = db.prepare('SELECT id, path FROM files').all() as { id: number; path: string }[];
+  const update = db.prepare('UPDATE symbols SET rank = rank + ? WHERE file_id = ? AND rank < ?');
+  for (const f of files) if (isSecondaryPath(f.path)) update.run(SECONDARY_RANK, f.id, SECONDARY_RANK);
+}
+
 /** Every schema version in order. Append new steps; never edit a released one. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'initial schema', up: (db) => db.exec(SCHEMA_V1) },
@@ -233,6 +246,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, description: 'meta: extractor version', up: (db) => db.exec(META_V5) },
   { version: 6, description: 'files: covering index for root counts', up: (db) => db.exec(FILE_COUNTS_V6) },
   { version: 7, description: 'text_top: best chunks of common words', up: (db) => db.exec(TEXT_TOP_V7) },
+  { version: 8, description: 'symbols: secondary files rank after source', up: secondaryRanksV8 },
 ];
 
 /** The schema version this code reads and writes. */

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { CodeindexError } from '../errors.js';
+import { isSecondaryPath } from '../indexer/path-class.js';
 import type { FileExtraction } from '../indexer/types.js';
 import { chunkSearchParts, nameKey, nameSuffixes } from './identifiers.js';
 import { checkRelPath, normalizeRootPath } from './paths.js';
@@ -80,6 +81,7 @@ export function prepareBatch(writes: readonly FileWrite[]): PreparedBatch {
     const file: PreparedFile = { write, path, ex, symbols: [], refs: [], imports: [], parts: [] };
     if (ex === undefined) return file;
     const sym = file.symbols;
+    const secondary = isSecondaryPath(path);
     for (const s of ex.symbols) {
       let n = names.get(s.name);
       if (n === undefined) {
@@ -100,7 +102,7 @@ export function prepareBatch(writes: readonly FileWrite[]): PreparedBatch {
         s.signature,
         s.doc,
         s.exported ? 1 : 0,
-        symbolRank(s.exported, s.kind, path.length),
+        symbolRank(s.exported, s.kind, path.length, secondary),
       );
     }
     const refs = file.refs;

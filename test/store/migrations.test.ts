@@ -7,6 +7,7 @@ import { isCodeindexError } from '../../src/errors.js';
 import { EXTRACTOR_VERSION } from '../../src/indexer/extractor-version.js';
 import { openIndexStore, SCHEMA_VERSION } from '../../src/store/index.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
+import { SECONDARY_RANK } from '../../src/store/symbol-rank.js';
 import { indexed, sym, tempDir } from './helpers/fixtures.js';
 
 const tmp = tempDir();
@@ -263,4 +264,40 @@ test("a root's counts are read from the covering index, never from the files tab
   const details = plan.map((p) => p.detail).join(' | ');
   assert.match(details, /COVERING INDEX files_counts/);
   assert.doesNotMatch(details, /TEMP B-TREE/);
+});
+
+test('v7 -> v8: symbols of tests and examples move after the source definitions of their names, once', async () => {
+  const dbPath = join(tmp.dir, 'secondary-ranks.db');
+  const store = openIndexStore(dbPath);
+  await store.writeBatch('/svc', [
+    // The code's own helper is not exported; the test's and the example's are.
+    indexed('lib/build.js', { symbols: [sym('build', 'function', { exported: false })] }),
+    indexed('test/build.test.js', { symbols: [sym('build', 'function', { exported: true })] }),
+    indexed('examples/app.js', { symbols: [sym('build', 'function', { exported: true })] }),
+  ]);
+  const order = async (s: Awaited<ReturnType<typeof openIndexStore>>) =>
+    (await s.searchSymbols({ query: 'build', limit: 5 })).hits.map((h) => h.path);
+  const expected = ['/svc/lib/build.js', '/svc/examples/app.js', '/svc/test/build.test.js'];
+  assert.deepEqual(await order(store), expected);
+  await store.close();
+
+  // The same index as a v7 store wrote it: no secondary term, so the exported test helper led.
+  const raw = new Database(dbPath);
+  raw.prepare('UPDATE symbols SET rank = rank - ? WHERE rank >= ?').run(SECONDARY_RANK, SECONDARY_RANK);
+  raw.pragma('user_version = 7');
+  const ranks = () =>
+    raw
+      .prepare('SELECT f.path, s.rank FROM symbols s JOIN files f ON f.id = s.file_id ORDER BY s.rank')
+      .all() as { path: string; rank: number }[];
+  assert.equal(ranks().at(-1)?.path, 'lib/build.js');
+  raw.close();
+
+  const migrated = openIndexStore(dbPath);
+  assert.deepEqual(await order(migrated), expected);
+  await migrated.close();
+  // Opened again: the ranks do not move a second time.
+  const again = new Database(dbPath);
+  const after = again.prepare('SELECT max(rank) AS m FROM symbols').get() as { m: number };
+  assert.ok(after.m < 2 * SECONDARY_RANK, String(after.m));
+  again.close();
 });

@@ -11,6 +11,7 @@ import {
   pgSchemaVersion,
 } from '../../src/store/pg/migrations.js';
 import { chunkDocument } from '../../src/store/pg/search-text.js';
+import { SECONDARY_RANK } from '../../src/store/symbol-rank.js';
 import { createTestDatabase, type TestDatabase } from './helpers/pg.js';
 
 // Created before the tests are declared: whether they run depends on it.
@@ -246,6 +247,56 @@ describe('PostgreSQL schema and migrations', {
       assert.equal(await recorded(), String(EXTRACTOR_VERSION + 1));
     } finally {
       await setRecorded(EXTRACTOR_VERSION);
+      await pool.query('DELETE FROM roots WHERE id = $1', [rootId]);
+    }
+  });
+
+  it('v6 -> v7: symbols of tests and examples move after the source definitions of their names, once', async () => {
+    const pool = poolFor(db!.url);
+    await migratePg(pool);
+    const root = await pool.query<{ id: string }>(
+      "INSERT INTO roots (path, created_at) VALUES ('/ranks-repo', 0) RETURNING id",
+    );
+    const rootId = root.rows[0]!.id;
+    try {
+      const file = async (path: string) =>
+        (
+          await pool.query<{ id: string }>(
+            `INSERT INTO files (root_id, path, language, size, mtime_ms, sha256, indexed_at, status)
+             VALUES ($1, $2, 'javascript', 10, 5, 'abc', 0, 'indexed') RETURNING id`,
+            [rootId, path],
+          )
+        ).rows[0]!.id;
+      // Ranks as a v6 index stored them: the exported test helper (0 + kind 0 + path) first.
+      for (const [path, rank] of [
+        ['lib/build.js', 10_000_012],
+        ['test/build.test.js', 18],
+      ] as const)
+        await pool.query(
+          `INSERT INTO symbols (file_id, name, name_lower, name_key, kind, start_line, start_col, end_line,
+             end_col, signature, exported, rank)
+           VALUES ($1, 'build', 'build', 'build', 'function', 1, 0, 1, 0, 'function build ()', $2, $3)`,
+          [await file(path), rank < 10_000_000, rank],
+        );
+      const ranks = async () =>
+        (
+          await pool.query<{ path: string; rank: number }>(
+            'SELECT f.path, s.rank FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.root_id = $1 ORDER BY s.rank',
+            [rootId],
+          )
+        ).rows.map((r) => [r.path, r.rank]);
+      await pool.query('DELETE FROM codeindex_migrations WHERE version >= 7');
+      const r = await migratePg(pool);
+      assert.ok(r.applied.includes(7), JSON.stringify(r.applied));
+      assert.deepEqual(await ranks(), [
+        ['lib/build.js', 10_000_012],
+        ['test/build.test.js', SECONDARY_RANK + 18],
+      ]);
+      // Applied again (its version row gone): the guard keeps the ranks where they are.
+      await pool.query('DELETE FROM codeindex_migrations WHERE version >= 7');
+      await migratePg(pool);
+      assert.deepEqual((await ranks())[1], ['test/build.test.js', SECONDARY_RANK + 18]);
+    } finally {
       await pool.query('DELETE FROM roots WHERE id = $1', [rootId]);
     }
   });

@@ -38,6 +38,16 @@ before(async () => {
     indexed('src/other.ts', { symbols: [sym('getUser', 'variable', { exported: false })] }),
   ]);
   await store.writeBatch('/other-repo', [indexed('x.ts', { symbols: [sym('getUser', 'function')] })]);
+  // A test suite's helpers share names with the code they test; an example exports its own.
+  await store.writeBatch('/svc', [
+    indexed('lib/build.js', { symbols: [sym('build', 'function', { exported: false })] }),
+    indexed('test/internals/decorator.test.js', {
+      symbols: [sym('build', 'function', { exported: true })],
+    }),
+    indexed('examples/app.js', { symbols: [sym('build', 'function', { exported: true })] }),
+    indexed('test/helpers.js', { symbols: [sym('buildServer', 'function', { exported: true })] }),
+    indexed('lib/server.js', { symbols: [sym('buildServerOptions', 'function')] }),
+  ]);
   // Jinja2's shape: the method people complete to, beside longer functions and methods.
   await store.writeBatch('/jinja', [
     indexed(
@@ -111,6 +121,19 @@ test('within a prefix tier the shorter completion comes first, whatever its kind
       ['get_template_locals', 88], // 10: a function, ranked after the shorter methods
     ],
   );
+});
+
+test("the code's own definitions come before tests' and examples' of the same name, exported or not", async () => {
+  assert.deepEqual(await names({ query: 'build', limit: 3, pathPrefix: '/svc' }), [
+    'build@/svc/lib/build.js',
+    'build@/svc/examples/app.js',
+    'build@/svc/test/internals/decorator.test.js',
+  ]);
+  // The score tiers still come first: a prefix match in source does not pass an exact one in a test.
+  assert.deepEqual(await names({ query: 'buildServer', limit: 2, pathPrefix: '/svc' }), [
+    'buildServer@/svc/test/helpers.js',
+    'buildServerOptions@/svc/lib/server.js',
+  ]);
 });
 
 test('snake_case query finds camelCase names and vice versa', async () => {

@@ -1,12 +1,16 @@
 import type { Pool, PoolClient } from 'pg';
 import { CodeindexError } from '../../errors.js';
 import { EXTRACTOR_VERSION } from '../../indexer/extractor-version.js';
+import { isSecondaryPath } from '../../indexer/path-class.js';
+import { SECONDARY_RANK } from '../symbol-rank.js';
 
-/** One schema step, run in its own transaction. */
+/** One schema step, run in its own transaction: its SQL, then `run` when it has one. */
 export interface PgMigration {
   version: number;
   description: string;
   sql: string;
+  /** A step whose work needs JavaScript (e.g. a path's class), inside the step's transaction. */
+  run?: (client: PoolClient) => Promise<void>;
 }
 
 /**
@@ -208,6 +212,21 @@ CREATE TABLE text_top (
 );
 `;
 
+/**
+ * v7: symbols of tests, fixtures, examples and the other secondary files rank after the code's own
+ * (the SQLite engine's v8): their stored tie-break moves up once. The paths are classified in
+ * JavaScript, and their files' symbols updated in batches.
+ */
+async function secondaryRanksV7(client: PoolClient): Promise<void> {
+  const files = await client.query<{ id: string; path: string }>('SELECT id::text AS id, path FROM files');
+  const ids = files.rows.filter((f) => isSecondaryPath(f.path)).map((f) => f.id);
+  for (let i = 0; i < ids.length; i += 10_000)
+    await client.query(
+      'UPDATE symbols SET rank = rank + $1 WHERE file_id = ANY($2::bigint[]) AND rank < $1',
+      [SECONDARY_RANK, ids.slice(i, i + 10_000)],
+    );
+}
+
 /** Every schema version in order. Append new steps; never edit a released one. */
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 1, description: 'initial schema (SQLite schema v5)', sql: SCHEMA_V1 },
@@ -216,6 +235,12 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   { version: 4, description: 'roots changes notify codeindex_roots', sql: SCHEMA_V4 },
   { version: 5, description: 'symbol-name index keyed by (name_key, id), covering', sql: SCHEMA_V5 },
   { version: 6, description: 'text_top: best chunks of common lexemes', sql: SCHEMA_V6 },
+  {
+    version: 7,
+    description: 'symbols: secondary files rank after source',
+    sql: '',
+    run: secondaryRanksV7,
+  },
 ];
 
 /** The PostgreSQL schema version this code reads and writes. */
@@ -294,7 +319,8 @@ async function migrateLocked(client: PoolClient, steps: readonly PgMigration[]):
     if (m.version <= current) continue;
     await client.query('BEGIN');
     try {
-      await client.query(m.sql);
+      if (m.sql.trim() !== '') await client.query(m.sql);
+      await m.run?.(client);
       await client.query('INSERT INTO codeindex_migrations (version, description) VALUES ($1, $2)', [
         m.version,
         m.description,
