@@ -221,13 +221,15 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
       });
       // Chunks the text ranking already read (PostgreSQL) are not read again.
       const records = new Map<number, ChunkRecord>();
-      // Per file: a crowded pool reads hundreds of chunks of a few dozen files.
+      // Full weight: not excluded, and kept whole by the re-ranking (see rankTextPast). Per file:
+      // a crowded pool reads hundreds of chunks of a few dozen files.
       const fullByPath = new Map<string, boolean>();
+      const exclude = q.exclude !== undefined && q.exclude.length > 0 ? compileGlobs(q.exclude) : null;
       const fullWeight = (c: ChunkRecord) => {
         let full = fullByPath.get(c.path);
         if (full === undefined) {
           const rel = relativeTo(rootsInScope, c.path);
-          full = priorOf({ relativePath: rel, language: c.language }, wanted) >= 1;
+          full = !exclude?.(rel) && priorOf({ relativePath: rel, language: c.language }, wanted) >= 1;
           fullByPath.set(c.path, full);
         }
         return full;
@@ -265,7 +267,6 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
           semScore.set(id, hi > lo ? ((raw[i] ?? lo) - lo) / (hi - lo) : 1);
       }
       const ids = [...new Set([...textScore.keys(), ...semScore.keys()])];
-      const exclude = q.exclude !== undefined && q.exclude.length > 0 ? compileGlobs(q.exclude) : null;
       const intent = {
         ...wanted,
         semanticWeight: mode === 'semantic' ? 1 : mode === 'text' ? 0 : (q.semanticWeight ?? SEMANTIC_WEIGHT),

@@ -46,6 +46,23 @@ before(async () => {
     }),
   );
   await store.writeBatch('/repo', [indexed('lib/route.js', { chunks: [source] }), ...tests]);
+  // The same, plus 11 source files denser than the tests that the query's `exclude` leaves out.
+  const compat = Array.from({ length: 11 }, (_, i) =>
+    indexed(`lib/compat/route-${i}.js`, {
+      chunks: [
+        chunk(
+          `// route handler registered route handler registered route handler registered ${i}\nexports.r${i} = handler`,
+          1,
+          `r${i}`,
+        ),
+      ],
+    }),
+  );
+  await store.writeBatch('/repo2', [
+    indexed('lib/route.js', { chunks: [source] }),
+    ...tests.map((t) => ({ ...t })),
+    ...compat,
+  ]);
 });
 after(async () => {
   await search.close();
@@ -53,10 +70,16 @@ after(async () => {
   tmp.cleanup();
 });
 
-const q = { query: 'where are route handlers registered', mode: 'text' as const, limit: 10, offset: 0 };
+const q = {
+  query: 'where are route handlers registered',
+  mode: 'text' as const,
+  limit: 10,
+  offset: 0,
+  pathPrefix: '/repo',
+};
 
 test('the text ranking alone puts the source below every test', async () => {
-  const r = await store.rankText({ query: q.query, limit: TESTS + 1 });
+  const r = await store.rankText({ query: q.query, limit: TESTS + 1, pathPrefix: '/repo' });
   const chunks = await store.chunksByIds(r.ids);
   const paths = r.ids.map((id) => chunks.find((c) => c.chunkId === id)?.path);
   // What makes the case: the source is last, far past the pool a page of 10 files reads (66).
@@ -76,4 +99,15 @@ test('a query that asks for tests gets the tests first', async () => {
   assert.match(r.files?.[0]?.path ?? '', /^\/repo\/test\//);
   const all = await search.search({ ...q, includeTests: true, groupBy: 'file' });
   assert.match(all.files?.[0]?.path ?? '', /^\/repo\/test\//);
+});
+
+test('source files the query excludes do not count as the page of source the pool needs', async () => {
+  const r = await search.search({
+    ...q,
+    pathPrefix: '/repo2',
+    exclude: ['lib/compat/**'],
+    groupBy: 'file',
+  });
+  assert.equal(r.files?.[0]?.path, '/repo2/lib/route.js');
+  assert.ok(!r.files?.some((f) => f.path.includes('/compat/')));
 });
