@@ -17,6 +17,7 @@ export type CodeindexErrorCode =
   | 'INVALID_PAYLOAD'
   | 'FILE_SKIPPED'
   | 'EMBEDDING_PROVIDER'
+  | 'SCOPE_TOO_LARGE'
   | 'INTERNAL';
 
 export class CodeindexError extends Error {

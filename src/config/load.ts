@@ -35,6 +35,7 @@ export const ENV_VARS: Readonly<Record<string, string>> = {
   CODEINDEX_PARSE_TIMEOUT_MS: 'parseTimeoutMs',
   CODEINDEX_BATCH_SIZE: 'batchSize',
   CODEINDEX_TEXT_TOP_MIN_DF: 'textTopMinDf',
+  CODEINDEX_REPO_MAP_MAX_SYMBOLS: 'repoMapMaxSymbols',
   CODEINDEX_QUEUE_PREFIX: 'queuePrefix',
   CODEINDEX_LOG_LEVEL: 'logLevel',
   CODEINDEX_WATCH: 'watch',

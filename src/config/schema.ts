@@ -7,6 +7,9 @@ export const rateLimitSchema = z
   .string()
   .regex(/^\d+\s*\/\s*[smh]$/, 'use the form N/s, N/m or N/h (for example "100/m")');
 
+/** Default of `repoMapMaxSymbols` (measurements in src/store/graph.ts). */
+export const REPO_MAP_MAX_SYMBOLS = 250_000;
+
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().min(0);
 const bool = z.union([
@@ -91,6 +94,11 @@ export const configSchema = z.object({
    * chunk that holds the word (src/store/text-top.ts; PostgreSQL: a fifth of it). 0 = no lists.
    */
   textTopMinDf: nonNegativeInt.default(10_000),
+  /**
+   * The most definitions `repo_map` ranks at once; a bigger scope gets SCOPE_TOO_LARGE naming its
+   * parts to map instead (the map holds its whole scope in memory: src/store/graph.ts).
+   */
+  repoMapMaxSymbols: positiveInt.default(REPO_MAP_MAX_SYMBOLS),
   queuePrefix: z
     .string()
     .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, dot, dash and underscore only')

@@ -21,6 +21,7 @@ const STATUS_OF: Readonly<Record<CodeindexErrorCode, number>> = {
   INVALID_PAYLOAD: 400,
   FILE_SKIPPED: 422,
   EMBEDDING_PROVIDER: 502,
+  SCOPE_TOO_LARGE: 422,
   INTERNAL: 500,
 };
 

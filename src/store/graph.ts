@@ -1,3 +1,5 @@
+import { REPO_MAP_MAX_SYMBOLS } from '../config/schema.js';
+import { CodeindexError } from '../errors.js';
 import { joinRootPath, scopeFilter } from './paths.js';
 import type { QueryContext } from './query-context.js';
 import { scopeOf } from './query-context.js';
@@ -15,26 +17,82 @@ export function importNames(json: string): string[] {
 }
 
 /**
+ * The most definitions a repository map ranks at once by default (`repoMapMaxSymbols`). The map
+ * holds every definition, reference and import of its scope in memory: Go's standard library
+ * (195,000 definitions) takes about 2 s and 400 MB, and 1.1 million (Go, /usr/include and Python's
+ * library together) took 12 s and 2.2 GB.
+ */
+export const GRAPH_MAX_SYMBOLS = REPO_MAP_MAX_SYMBOLS;
+
+/** A scope's indexed files with their definition counts, as the graph reads them first. */
+export interface GraphFileCount {
+  rel: string;
+  root: string;
+  symbols: number;
+}
+
+/**
+ * Refuses a scope with more than `max` definitions, before anything else is read, with a message
+ * that names its biggest directories to map instead.
+ */
+export function checkGraphSize(
+  files: readonly GraphFileCount[],
+  scope: PathScope | undefined,
+  max: number,
+): void {
+  let total = 0;
+  for (const f of files) total += f.symbols;
+  if (total <= max) return;
+  // The directories one level below the scope (below each root when the scope is not one path).
+  const one = typeof scope === 'string' ? scope : scope?.length === 1 ? scope[0] : undefined;
+  const base = one === undefined ? null : one.replace(/[\\/]+$/, '');
+  const dirs = new Map<string, number>();
+  for (const f of files) {
+    const abs = joinRootPath(f.root, f.rel);
+    const below = base !== null && abs.startsWith(`${base}/`) ? abs.slice(base.length + 1) : f.rel;
+    const head = below.split('/')[0] ?? below;
+    const dir = base !== null && abs.startsWith(`${base}/`) ? `${base}/${head}` : joinRootPath(f.root, head);
+    dirs.set(dir, (dirs.get(dir) ?? 0) + f.symbols);
+  }
+  // The biggest parts that fit; when none does, the biggest parts (to be split further).
+  const bySize = [...dirs.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const fitting = bySize.filter(([, n]) => n <= max);
+  const biggest = (fitting.length > 0 ? fitting : bySize)
+    .slice(0, 3)
+    .map(([d, n]) => `${d} (${n.toLocaleString('en-US')})`);
+  throw new CodeindexError(
+    'SCOPE_TOO_LARGE',
+    `${base ?? 'the index'} holds ${total.toLocaleString('en-US')} definitions in ${files.length.toLocaleString('en-US')} files, more than a repository map ranks at once (${max.toLocaleString('en-US')}): pass path for one part of it, such as ${biggest.join(', ')}`,
+  );
+}
+
+/**
  * Everything a repository map needs, in four scans: indexed files (with their language and
  * root-relative path, which the map uses to tell source from tests), their definitions, and their
  * references by name (non-import refs only), and their imports. Scoped by an absolute path prefix.
  */
-export function graphData(ctx: QueryContext, pathPrefix: PathScope | undefined): GraphData {
+export function graphData(
+  ctx: QueryContext,
+  pathPrefix: PathScope | undefined,
+  maxSymbols = GRAPH_MAX_SYMBOLS,
+): GraphData {
   const scope = scopeOf(ctx, pathPrefix);
   const f = scope === null ? { sql: '1', params: [] as unknown[] } : scopeFilter(scope);
-  const files = ctx.statements
-    .get<{ id: number; rel: string; root: string; language: string | null }>(
-      `SELECT f.id, f.path AS rel, r.path AS root, f.language FROM files f JOIN roots r ON r.id = f.root_id
+  const rows = ctx.statements
+    .get<{ id: number; rel: string; root: string; language: string | null; symbols: number }>(
+      `SELECT f.id, f.path AS rel, r.path AS root, f.language, f.symbol_count AS symbols
+       FROM files f JOIN roots r ON r.id = f.root_id
        WHERE f.status = 'indexed' AND ${f.sql} ORDER BY f.id`,
     )
-    .all(...f.params)
-    .map((r) => ({
-      id: r.id,
-      path: joinRootPath(r.root, r.rel),
-      rel: r.rel,
-      root: r.root,
-      language: r.language,
-    }));
+    .all(...f.params);
+  checkGraphSize(rows, pathPrefix, maxSymbols);
+  const files = rows.map((r) => ({
+    id: r.id,
+    path: joinRootPath(r.root, r.rel),
+    rel: r.rel,
+    root: r.root,
+    language: r.language,
+  }));
   const symbols = ctx.statements
     .get<{
       fileId: number;

@@ -172,7 +172,7 @@ export function openIndexStore(dbPath: string, opts: OpenIndexStoreOptions = {})
     dropOtherModelVectors: async (rootPath, model) => dropOtherModelVectors(writableCtx(), rootPath, model),
     vectorsOfRoot: async (rootPath, limit, after) => vectorsOfRoot(ctx, rootPath, limit, after),
     chunksByIds: async (ids) => chunksByIds(ctx, ids),
-    graphData: async (pathPrefix) => graphData(ctx, pathPrefix),
+    graphData: async (pathPrefix, maxSymbols) => graphData(ctx, pathPrefix, maxSymbols),
     async close() {
       touchDb?.close();
       touchDb = undefined;

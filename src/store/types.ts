@@ -385,8 +385,12 @@ export interface IndexStore {
   /** Chunks by id, in the order given; unknown ids are left out. */
   chunksByIds(ids: readonly number[]): Promise<ChunkRecord[]>;
 
-  /** Files, definitions and (distinct, non-import) references under a prefix, for the repo map. */
-  graphData(pathPrefix?: PathScope): Promise<GraphData>;
+  /**
+   * Files, definitions and (distinct, non-import) references under a prefix, for the repo map.
+   * Throws SCOPE_TOO_LARGE, before reading them, when the scope holds more than `maxSymbols`
+   * definitions (default `GRAPH_MAX_SYMBOLS`).
+   */
+  graphData(pathPrefix?: PathScope, maxSymbols?: number): Promise<GraphData>;
 
   close(): Promise<void>;
 }

@@ -20,7 +20,8 @@ describe('bad input over MCP', () => {
   let mcp: Awaited<ReturnType<typeof startMcpClient>>;
 
   before(async () => {
-    env = makeTestEnv({ CODEINDEX_MAX_FILE_BYTES: '2048' });
+    // repo_map ranks at most 2 definitions at once here (the default is 250,000).
+    env = makeTestEnv({ CODEINDEX_MAX_FILE_BYTES: '2048', CODEINDEX_REPO_MAP_MAX_SYMBOLS: '2' });
     repo = join(env.tmp, 'repo');
     outside = join(env.tmp, 'outside');
     mkdirSync(join(repo, 'src'), { recursive: true });
@@ -131,6 +132,27 @@ describe('bad input over MCP', () => {
       /^TASK_NOT_FOUND: no task .* was ever issued/,
     );
     assert.match(await callToolError(mcp.client, 'cancel_task', { task_id: 'idx_ffff' }), /^TASK_NOT_FOUND/);
+  });
+
+  test('repo_map over more definitions than it ranks at once says which part to map instead', async () => {
+    mkdirSync(join(repo, 'src/more'), { recursive: true });
+    writeFileSync(
+      join(repo, 'src/more/pair.py'),
+      'def left():\n    return 1\n\n\ndef right():\n    return left()\n',
+    );
+    const t = await callTool(mcp.client, 'index_file', { path: join(repo, 'src/more/pair.py') });
+    assert.equal((await waitForTask(mcp.client, String(t.task_id))).state, 'SUCCESS');
+    assert.equal(
+      await callToolError(mcp.client, 'repo_map', { path: repo }),
+      `SCOPE_TOO_LARGE: ${repo} holds 3 definitions in 2 files, more than a repository map ranks at once (2): pass path for one part of it, such as ${repo}/src (3)`,
+    );
+    const part = await callTool<{ files: { path: string }[] }>(mcp.client, 'repo_map', {
+      path: join(repo, 'src/more'),
+    });
+    assert.deepEqual(
+      part.files.map((f) => f.path),
+      ['pair.py'],
+    );
   });
 
   test('the server still answers after all of that', async () => {

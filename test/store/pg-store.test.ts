@@ -514,6 +514,25 @@ describe('PostgreSQL store: same answers as the SQLite store', { skip }, () => {
     }
   });
 
+  it('graphData refuses a scope with more definitions than asked for, with the same one-line message', async () => {
+    const total = (await lite.graphData(REAL)).symbols.length;
+    const [a, b] = await both(async (s) => {
+      try {
+        await s.graphData(REAL, total - 1);
+        return 'no error';
+      } catch (err) {
+        return isCodeindexError(err, 'SCOPE_TOO_LARGE') ? err.message : String(err);
+      }
+    });
+    assert.match(a, new RegExp(`^${REAL} holds ${total.toLocaleString('en-US')} definitions in \\d+ files`));
+    assert.match(a, /pass path for one part of it, such as \//);
+    assert.equal(b, a);
+    // At the limit it answers.
+    const [ga, gb] = await both((s) => s.graphData(REAL, total));
+    assert.equal(ga.symbols.length, total);
+    assert.equal(gb.symbols.length, total);
+  });
+
   it('removeUnder and removeFiles remove the same files and leave the same state', async () => {
     const batch: FileWrite[] = [
       indexed('a/one.ts', { symbols: [sym('one')] }),

@@ -52,7 +52,7 @@ export function registerRepoMapTool(server: McpServer, ctx: ToolContext): void {
       runTool(async () => {
         const store = ctx.store();
         const scope = await queryScope(ctx, path);
-        const data = await store.graphData(scope);
+        const data = await store.graphData(scope, ctx.cfg.repoMapMaxSymbols);
         const prefix = singleScope(scope);
         // Paths relative to the scope keep the map small; `root` says what they are relative to.
         if (prefix)

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { cleanupCutoff, isStaleRoot, type RootActivityRow } from '../cleanup.js';
-import { importNames } from '../graph.js';
+import { checkGraphSize, GRAPH_MAX_SYMBOLS, importNames } from '../graph.js';
 import { joinRootPath, scopeFilter } from '../paths.js';
 import { USE_KINDS_MASK } from '../ref-sites.js';
 import type {
@@ -19,17 +19,28 @@ import { TEXT_RANK } from './text.js';
 import { buildTextTopPg } from './text-top.js';
 
 /** Files, definitions, (non-import) references and imports under a prefix, as `graphData` of SQLite. */
-export async function graphDataPg(db: Queryable, pathPrefix: PathScope | undefined): Promise<GraphData> {
+export async function graphDataPg(
+  db: Queryable,
+  pathPrefix: PathScope | undefined,
+  maxSymbols = GRAPH_MAX_SYMBOLS,
+): Promise<GraphData> {
   const scope = await scopeOfPg(db, pathPrefix);
   const f = scope === null ? { sql: 'true', params: [] as unknown[] } : scopeFilter(scope);
-  const files = (
-    await rowsOf<{ id: number; rel: string; root: string; language: string | null }>(
-      db,
-      `SELECT f.id, f.path AS rel, r.path AS root, f.language FROM files f JOIN roots r ON r.id = f.root_id
-       WHERE f.status = 'indexed' AND ${f.sql} ORDER BY f.id`,
-      f.params,
-    )
-  ).map((r) => ({
+  const rows = await rowsOf<{
+    id: number;
+    rel: string;
+    root: string;
+    language: string | null;
+    symbols: number;
+  }>(
+    db,
+    `SELECT f.id, f.path AS rel, r.path AS root, f.language, f.symbol_count AS symbols
+     FROM files f JOIN roots r ON r.id = f.root_id
+     WHERE f.status = 'indexed' AND ${f.sql} ORDER BY f.id`,
+    f.params,
+  );
+  checkGraphSize(rows, pathPrefix, maxSymbols);
+  const files = rows.map((r) => ({
     id: r.id,
     path: joinRootPath(r.root, r.rel),
     rel: r.rel,

@@ -260,9 +260,9 @@ export function openPgStore(url: string, opts: OpenPgStoreOptions = {}): IndexSt
       await ready();
       return chunksByIdsPg(pool, ids);
     },
-    graphData: async (pathPrefix) => {
+    graphData: async (pathPrefix, maxSymbols) => {
       await ready();
-      return graphDataPg(pool, pathPrefix);
+      return graphDataPg(pool, pathPrefix, maxSymbols);
     },
     async close() {
       if (closed) return;
