@@ -236,6 +236,25 @@ describe('search_code, find_references and relevance', () => {
     assert.equal(focused.files[0]?.path, 'python/models.py');
   });
 
+  test('repo_map answers a repeated call from its cache, and a write shows in the next map', async () => {
+    type Map = { files: { path: string; symbols: { name: string }[] }[] };
+    const names = (m: Map) => m.files.flatMap((f) => f.symbols.map((x) => `${f.path}#${x.name}`));
+    const first = await callTool<Map>(mcp.client, 'repo_map', { path: rel, max_tokens: 16000 });
+    assert.deepEqual(await callTool<Map>(mcp.client, 'repo_map', { path: rel, max_tokens: 16000 }), first);
+    assert.ok(!names(first).some((n) => n.endsWith('#fresh_helper')));
+    writeFileSync(join(rel, 'fresh.py'), 'def fresh_helper(x):\n    return x\n');
+    writeFileSync(
+      join(rel, 'fresh_user.py'),
+      'from fresh import fresh_helper\n\nfresh_helper(1)\nfresh_helper(2)\n',
+    );
+    for (const f of ['fresh.py', 'fresh_user.py']) {
+      const t = await callTool(mcp.client, 'index_file', { path: join(rel, f) });
+      assert.equal((await waitForTask(mcp.client, String(t.task_id))).state, 'SUCCESS');
+    }
+    const after = await callTool<Map>(mcp.client, 'repo_map', { path: rel, max_tokens: 16000 });
+    assert.ok(names(after).includes('fresh.py#fresh_helper'), names(after).join(' '));
+  });
+
   test('a single-file re-index queues embeddings for its new chunks', async () => {
     const file = join(rel, 'util/geo.py');
     writeFileSync(

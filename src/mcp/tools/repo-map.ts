@@ -1,12 +1,17 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { ToolContext } from '../context.js';
-import { buildRepoMap } from '../repo-map.js';
+import { buildRepoMap, type RepoMap } from '../repo-map.js';
 import { runTool, toolResult } from '../results.js';
 import { queryScope, singleScope } from '../scope.js';
 
+/** Maps kept per server: the same call again answers at once until a write changes a root. */
+const CACHED_MAPS = 8;
+
 /** `repo_map`: the most important files and symbols, ranked by the reference graph, within a budget. */
 export function registerRepoMapTool(server: McpServer, ctx: ToolContext): void {
+  // Key: the call's arguments and every root's versions (a write bumps its root's chunksVersion).
+  const cache = new Map<string, { map: RepoMap; prefix: string | undefined }>();
   server.registerTool(
     'repo_map',
     {
@@ -52,18 +57,27 @@ export function registerRepoMapTool(server: McpServer, ctx: ToolContext): void {
       runTool(async () => {
         const store = ctx.store();
         const scope = await queryScope(ctx, path);
-        const data = await store.graphData(scope, ctx.cfg.repoMapMaxSymbols);
-        const prefix = singleScope(scope);
-        // Paths relative to the scope keep the map small; `root` says what they are relative to.
-        if (prefix)
-          for (const f of data.files)
-            if (f.path.startsWith(`${prefix}/`)) f.path = f.path.slice(prefix.length + 1);
-        const map = buildRepoMap({
-          ...data,
-          maxTokens: max_tokens,
-          includeAll: include_tests,
-          ...(focus ? { focus } : {}),
-        });
+        const versions = (await store.listRoots()).map((r) => [r.path, r.generation, r.chunksVersion]);
+        const key = JSON.stringify([scope, max_tokens, include_tests, focus ?? [], versions]);
+        let hit = cache.get(key);
+        if (hit === undefined) {
+          const data = await store.graphData(scope, ctx.cfg.repoMapMaxSymbols);
+          const prefix = singleScope(scope);
+          // Paths relative to the scope keep the map small; `root` says what they are relative to.
+          if (prefix)
+            for (const f of data.files)
+              if (f.path.startsWith(`${prefix}/`)) f.path = f.path.slice(prefix.length + 1);
+          const map = buildRepoMap({
+            ...data,
+            maxTokens: max_tokens,
+            includeAll: include_tests,
+            ...(focus ? { focus } : {}),
+          });
+          hit = { map, prefix };
+          if (cache.size >= CACHED_MAPS) cache.delete(cache.keys().next().value as string);
+        } else cache.delete(key);
+        cache.set(key, hit);
+        const { map, prefix } = hit;
         const text = map.truncated ? `${map.text}\n(truncated at ${max_tokens} tokens)` : map.text;
         return toolResult(
           { root: prefix ?? null, files: map.files, tokens: map.tokens, truncated: map.truncated },
