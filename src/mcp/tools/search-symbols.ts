@@ -33,7 +33,7 @@ export function registerSearchSymbolsTool(server: McpServer, ctx: ToolContext): 
     {
       title: 'Search symbols',
       description:
-        'Find definitions by name: exact matches first, then prefix, case-insensitive and camelCase/snake_case-aware fuzzy matches. Filter by kind, language or path prefix.',
+        'Find definitions by name: exact matches first, then prefix (shorter names first), case-insensitive and camelCase/snake_case-aware fuzzy matches; within each, definitions in source come before those in tests, fixtures and examples. Filter by kind, language or path prefix.',
       inputSchema: {
         query: z.string().min(1).max(200),
         kind: kindIn.optional(),
