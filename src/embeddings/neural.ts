@@ -34,31 +34,38 @@ const THREAD_URL = new URL('./model-thread.js', import.meta.url);
 export function createNeuralProvider(opts: NeuralProviderOptions): EmbeddingProvider {
   const maxBatch = opts.maxBatch ?? NEURAL_DEFAULT_MAX_BATCH;
   const maxChars = opts.maxChars ?? DEFAULT_EMBED_TEXT_CHARS;
-  let worker: Worker | null = null;
+  // Each thread has its own batches in flight: an idle thread is still exiting when the next batch
+  // starts its successor, and its exit must not fail the successor's batches.
+  type Pending = Map<number, { resolve: (v: Float32Array[]) => void; reject: (e: Error) => void }>;
+  interface Thread {
+    w: Worker;
+    pending: Pending;
+  }
+  let worker: Thread | null = null;
   let nextId = 1;
   // With `idleMs`, a thread with nothing to do is terminated: a worker process that embedded a
   // root and went back to indexing does not keep the model's memory.
-  const idle = idleTimer<Worker>(opts.idleMs, (w) => {
-    if (worker === w && pending.size === 0) {
+  const idle = idleTimer<Thread>(opts.idleMs, (t) => {
+    if (worker === t && t.pending.size === 0) {
       worker = null;
-      void w.terminate();
+      void t.w.terminate();
     }
   });
-  const pending = new Map<number, { resolve: (v: Float32Array[]) => void; reject: (e: Error) => void }>();
-  const failAll = (err: Error) => {
+  const failAll = (pending: Pending, err: Error) => {
     for (const p of pending.values()) p.reject(err);
     pending.clear();
   };
-  const start = (): Worker => {
+  const start = (): Thread => {
     if (worker !== null) return worker;
     const w = new Worker(THREAD_URL, { workerData: { spec: opts.spec } });
+    const t: Thread = { w, pending: new Map() };
     w.on('message', (reply: ModelThreadReply) => {
-      const p = pending.get(reply.id);
+      const p = t.pending.get(reply.id);
       if (p === undefined) return;
-      pending.delete(reply.id);
-      if (pending.size === 0) {
+      t.pending.delete(reply.id);
+      if (t.pending.size === 0) {
         w.unref();
-        idle.arm(w);
+        idle.arm(t);
       }
       if ('vectors' in reply) p.resolve(reply.vectors);
       else if (reply.permanent)
@@ -71,15 +78,17 @@ export function createNeuralProvider(opts: NeuralProviderOptions): EmbeddingProv
         );
     });
     w.on('error', (err) => {
-      if (worker === w) worker = null;
+      if (worker === t) worker = null;
       failAll(
+        t.pending,
         new EmbeddingTransientError(`embedding model thread failed: ${err.message}`, { provider: 'local' }),
       );
     });
     w.on('exit', (code) => {
-      if (worker === w) worker = null;
-      if (pending.size > 0) {
+      if (worker === t) worker = null;
+      if (t.pending.size > 0) {
         failAll(
+          t.pending,
           new EmbeddingTransientError(`embedding model thread exited with code ${code}`, {
             provider: 'local',
           }),
@@ -87,18 +96,18 @@ export function createNeuralProvider(opts: NeuralProviderOptions): EmbeddingProv
       }
     });
     w.unref();
-    worker = w;
-    return w;
+    worker = t;
+    return t;
   };
   const embedBatch = (texts: string[]): Promise<Float32Array[]> =>
     new Promise((resolve, reject) => {
-      const w = start();
+      const t = start();
       idle.cancel();
       const id = nextId++;
-      if (pending.size === 0) w.ref();
-      pending.set(id, { resolve, reject });
+      if (t.pending.size === 0) t.w.ref();
+      t.pending.set(id, { resolve, reject });
       const req: ModelThreadRequest = { id, texts };
-      w.postMessage(req);
+      t.w.postMessage(req);
     });
 
   return Object.freeze({
@@ -133,10 +142,12 @@ export function createNeuralProvider(opts: NeuralProviderOptions): EmbeddingProv
     resident: () => worker !== null,
     async close() {
       idle.cancel();
-      const w = worker;
+      const t = worker;
       worker = null;
-      failAll(new EmbeddingTransientError('embedding model closed', { provider: 'local' }));
-      if (w !== null) await w.terminate();
+      if (t !== null) {
+        failAll(t.pending, new EmbeddingTransientError('embedding model closed', { provider: 'local' }));
+        await t.w.terminate();
+      }
     },
   });
 }

@@ -129,33 +129,40 @@ export function createVectorService(
   log?: Logger,
   idleMs?: number,
 ): VectorService {
-  let worker: Worker | null = null;
-  const idle = idleTimer<Worker>(idleMs, (w) => {
-    if (worker === w && pending.size === 0) {
+  // Each worker has its own requests in flight: an idle worker is still exiting when the next
+  // request starts its successor, and its exit must not fail the successor's requests.
+  type Pending = Map<number, { resolve: (r: VectorReply) => void; reject: (e: Error) => void }>;
+  interface Thread {
+    w: Worker;
+    pending: Pending;
+  }
+  let worker: Thread | null = null;
+  const idle = idleTimer<Thread>(idleMs, (t) => {
+    if (worker === t && t.pending.size === 0) {
       worker = null;
-      void w.terminate();
+      void t.w.terminate();
     }
   });
   let broken = false;
   let local: VectorCore | null = null;
   let nextId = 1;
-  const pending = new Map<number, { resolve: (r: VectorReply) => void; reject: (e: Error) => void }>();
-  const failAll = (err: Error) => {
+  const failAll = (pending: Pending, err: Error) => {
     for (const p of pending.values()) p.reject(err);
     pending.clear();
   };
-  const start = (): Worker | null => {
+  const start = (): Thread | null => {
     if (broken) return null;
     if (worker !== null) return worker;
     try {
       const w = new Worker(WORKER_URL, { workerData: { dbPath } });
+      const t: Thread = { w, pending: new Map() };
       w.on('message', (reply: VectorReply) => {
-        const p = pending.get(reply.id);
+        const p = t.pending.get(reply.id);
         if (p === undefined) return;
-        pending.delete(reply.id);
-        if (pending.size === 0) {
+        t.pending.delete(reply.id);
+        if (t.pending.size === 0) {
           w.unref();
-          idle.arm(w);
+          idle.arm(t);
         }
         p.resolve(reply);
       });
@@ -164,18 +171,19 @@ export function createVectorService(
           error: err.message,
         });
         broken = true;
-        worker = null;
-        failAll(err);
+        if (worker === t) worker = null;
+        failAll(t.pending, err);
       });
       w.on('exit', (code) => {
-        if (worker === w) worker = null;
-        if (pending.size > 0) failAll(new Error(`vector search worker exited with code ${code}`));
+        if (worker === t) worker = null;
+        if (t.pending.size > 0)
+          failAll(t.pending, new Error(`vector search worker exited with code ${code}`));
       });
       // Referenced only while a request waits for its answer (see `ask`), so an idle worker never
       // keeps the process alive. After the listeners: adding one refs the worker again.
       w.unref();
-      worker = w;
-      return w;
+      worker = t;
+      return t;
     } catch (err) {
       log?.warn('cannot start the vector search worker; searching vectors in the main thread', {
         error: (err as Error).message,
@@ -185,13 +193,13 @@ export function createVectorService(
     }
   };
   const ask = (msg: RequestBody): Promise<VectorReply> | null => {
-    const w = start();
-    if (w === null) return null;
+    const t = start();
+    if (t === null) return null;
     const id = nextId++;
     return new Promise<VectorReply>((resolve, reject) => {
-      if (pending.size === 0) w.ref();
-      pending.set(id, { resolve, reject });
-      w.postMessage({ ...msg, id });
+      if (t.pending.size === 0) t.w.ref();
+      t.pending.set(id, { resolve, reject });
+      t.w.postMessage({ ...msg, id });
     });
   };
   const inThread = (): VectorCore => {
@@ -218,11 +226,13 @@ export function createVectorService(
     resident: () => worker !== null,
     async close() {
       idle.cancel();
-      const w = worker;
+      const t = worker;
       worker = null;
       broken = true;
-      failAll(new Error('vector search closed'));
-      if (w !== null) await w.terminate();
+      if (t !== null) {
+        failAll(t.pending, new Error('vector search closed'));
+        await t.w.terminate();
+      }
     },
   };
 }
