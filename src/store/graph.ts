@@ -66,6 +66,35 @@ export function checkGraphSize(
   );
 }
 
+/** A row of {@link graphFilesSql}. */
+export interface GraphFileRow extends GraphFileCount {
+  id: number;
+  language: string | null;
+}
+
+/** The graph's first scan (both engines): the scope's indexed files with their definition counts. */
+export function graphFilesSql(where: string): string {
+  return `SELECT f.id, f.path AS rel, r.path AS root, f.language, f.symbol_count AS symbols
+    FROM files f JOIN roots r ON r.id = f.root_id
+    WHERE f.status = 'indexed' AND ${where} ORDER BY f.id`;
+}
+
+/** The graph's files from {@link graphFilesSql}'s rows, once the scope's size is checked. */
+export function graphFiles(
+  rows: readonly GraphFileRow[],
+  scope: PathScope | undefined,
+  maxSymbols: number,
+): GraphData['files'] {
+  checkGraphSize(rows, scope, maxSymbols);
+  return rows.map((r) => ({
+    id: r.id,
+    path: joinRootPath(r.root, r.rel),
+    rel: r.rel,
+    root: r.root,
+    language: r.language,
+  }));
+}
+
 /**
  * Everything a repository map needs, in four scans: indexed files (with their language and
  * root-relative path, which the map uses to tell source from tests), their definitions, and their
@@ -78,21 +107,11 @@ export function graphData(
 ): GraphData {
   const scope = scopeOf(ctx, pathPrefix);
   const f = scope === null ? { sql: '1', params: [] as unknown[] } : scopeFilter(scope);
-  const rows = ctx.statements
-    .get<{ id: number; rel: string; root: string; language: string | null; symbols: number }>(
-      `SELECT f.id, f.path AS rel, r.path AS root, f.language, f.symbol_count AS symbols
-       FROM files f JOIN roots r ON r.id = f.root_id
-       WHERE f.status = 'indexed' AND ${f.sql} ORDER BY f.id`,
-    )
-    .all(...f.params);
-  checkGraphSize(rows, pathPrefix, maxSymbols);
-  const files = rows.map((r) => ({
-    id: r.id,
-    path: joinRootPath(r.root, r.rel),
-    rel: r.rel,
-    root: r.root,
-    language: r.language,
-  }));
+  const files = graphFiles(
+    ctx.statements.get<GraphFileRow>(graphFilesSql(f.sql)).all(...f.params),
+    pathPrefix,
+    maxSymbols,
+  );
   const symbols = ctx.statements
     .get<{
       fileId: number;

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { cleanupCutoff, isStaleRoot, type RootActivityRow } from '../cleanup.js';
-import { checkGraphSize, GRAPH_MAX_SYMBOLS, importNames } from '../graph.js';
+import { GRAPH_MAX_SYMBOLS, type GraphFileRow, graphFiles, graphFilesSql, importNames } from '../graph.js';
 import { joinRootPath, scopeFilter } from '../paths.js';
 import { USE_KINDS_MASK } from '../ref-sites.js';
 import type {
@@ -26,27 +26,11 @@ export async function graphDataPg(
 ): Promise<GraphData> {
   const scope = await scopeOfPg(db, pathPrefix);
   const f = scope === null ? { sql: 'true', params: [] as unknown[] } : scopeFilter(scope);
-  const rows = await rowsOf<{
-    id: number;
-    rel: string;
-    root: string;
-    language: string | null;
-    symbols: number;
-  }>(
-    db,
-    `SELECT f.id, f.path AS rel, r.path AS root, f.language, f.symbol_count AS symbols
-     FROM files f JOIN roots r ON r.id = f.root_id
-     WHERE f.status = 'indexed' AND ${f.sql} ORDER BY f.id`,
-    f.params,
+  const files = graphFiles(
+    await rowsOf<GraphFileRow>(db, graphFilesSql(f.sql), f.params),
+    pathPrefix,
+    maxSymbols,
   );
-  checkGraphSize(rows, pathPrefix, maxSymbols);
-  const files = rows.map((r) => ({
-    id: r.id,
-    path: joinRootPath(r.root, r.rel),
-    rel: r.rel,
-    root: r.root,
-    language: r.language,
-  }));
   const symbols = await rowsOf<GraphData['symbols'][number]>(
     db,
     `SELECT s.file_id AS "fileId", s.name, s.kind, s.start_line AS line, s.container, s.signature
