@@ -219,7 +219,8 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
         mainLanguages: main,
         semanticWeight: 0,
       });
-      // Chunks the text ranking already read (PostgreSQL) are not read again.
+      // Every chunk read so far (the text half's candidates, past the pool when it is crowded): the
+      // candidates below read only the semantic half's others.
       const records = new Map<number, ChunkRecord>();
       // Full weight: not excluded, and kept whole by the re-ranking (see rankTextPast). Per file:
       // a crowded pool reads hundreds of chunks of a few dozen files.
