@@ -19,6 +19,8 @@ import { CodeindexError, errorMessage, isCodeindexError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { createCodeindexServer } from './mcp/server.js';
 import { StdioLineTransport } from './mcp/stdio-transport.js';
+import { searchSymbolGroups } from './mcp/symbol-groups.js';
+import { renderSymbol, symbolToOut } from './mcp/tools/search-symbols.js';
 import { allowedRootsFile } from './queue/allowed-roots.js';
 import { connectTaskClient } from './queue/connect.js';
 import { JOBS } from './queue/names.js';
@@ -441,19 +443,20 @@ async function searchCommand(cfg: Config, query: string, v: Values, log: Logger)
   if (v.code) return codeSearchCommand(cfg, query, v, log);
   try {
     const store = openStore(cfg, { readonly: true });
-    const r = await store.searchSymbols({
+    const r = await searchSymbolGroups(store, {
       query,
       limit: Number(v.limit ?? 20),
       ...(v.kind ? { kind: v.kind as never } : {}),
     });
     await store.close();
-    if (v.json) process.stdout.write(`${JSON.stringify(r.hits)}\n`);
+    if (v.json)
+      process.stdout.write(
+        `${JSON.stringify(r.groups.map((g) => ({ ...g.hit, moreLines: g.moreLines })))}\n`,
+      );
     else
-      for (const h of r.hits)
-        process.stdout.write(
-          `${h.path}:${h.line} ${h.kind} ${h.container ? `${h.container}.` : ''}${h.name} — ${h.signature}\n`,
-        );
-    if (r.hits.length === 0 && !v.json)
+      for (const g of r.groups)
+        process.stdout.write(`${renderSymbol(symbolToOut(g.hit, false, g.moreLines))}\n`);
+    if (r.groups.length === 0 && !v.json)
       process.stderr.write(
         `codeindex search: no symbol matches "${query}"; to search code by words or a question: codeindex search --code "${query}"\n`,
       );

@@ -6,6 +6,7 @@ import type { CodeSearch } from '../mcp/code-search.js';
 import { staleChecker } from '../mcp/context.js';
 import { decodeCursor, encodeCursor } from '../mcp/results.js';
 import { confineToRoots } from '../mcp/scope.js';
+import { searchSymbolGroups } from '../mcp/symbol-groups.js';
 import { kindIn, languageIn, priorityIn } from '../mcp/tools/schemas.js';
 import { chunkHitToOut } from '../mcp/tools/search-code.js';
 import { symbolToOut } from '../mcp/tools/search-symbols.js';
@@ -151,7 +152,7 @@ export function createApiRouter(deps: HttpAppDeps, search: CodeSearch): Router {
       const store = deps.store();
       const offset = decodeCursor(q.cursor);
       const { prefix, roots } = await scope(q.path_prefix);
-      const found = await store.searchSymbols({
+      const found = await searchSymbolGroups(store, {
         query: q.q,
         limit: q.limit,
         offset,
@@ -159,10 +160,13 @@ export function createApiRouter(deps: HttpAppDeps, search: CodeSearch): Router {
         ...(q.language ? { language: q.language } : {}),
         ...(prefix ? { pathPrefix: prefix } : {}),
       });
-      const isStale = await staleChecker(store, found.hits);
-      const symbols = found.hits
-        .filter((h) => prefix || roots.some((root) => isInside(root, h.path)))
-        .map((h) => symbolToOut(h, isStale(h.path)));
+      const isStale = await staleChecker(
+        store,
+        found.groups.map((g) => g.hit),
+      );
+      const symbols = found.groups
+        .filter((g) => prefix || roots.some((root) => isInside(root, g.hit.path)))
+        .map((g) => symbolToOut(g.hit, isStale(g.hit.path), g.moreLines));
       res.json({ symbols, ...(found.hasMore ? { next_cursor: encodeCursor(offset + q.limit) } : {}) });
     }),
   );

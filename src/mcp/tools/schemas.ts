@@ -13,6 +13,12 @@ export const symbolOut = z.object({
   signature: z.string(),
   language: z.string().optional(),
   doc: z.string().nullable().optional(),
+  more_lines: z
+    .array(z.number())
+    .optional()
+    .describe(
+      'lines of the same name defined again in this file and container (overloads, getter and setter)',
+    ),
   stale: z.boolean().optional(),
 });
 

@@ -4,10 +4,14 @@ import type { SymbolHit } from '../../store/types.js';
 import { rootsOnce, staleChecker, type ToolContext } from '../context.js';
 import { clip, decodeCursor, encodeCursor, runTool, toolResult } from '../results.js';
 import { queryScope } from '../scope.js';
+import { moreLinesText, searchSymbolGroups } from '../symbol-groups.js';
 import { kindIn, languageIn, limitIn, symbolOut } from './schemas.js';
 
-/** Maps a store hit onto the tool's output shape. */
-export function symbolToOut(h: SymbolHit, stale: boolean) {
+/**
+ * Maps a store hit onto the tool's output shape; `moreLines`: the lines of the same name's other
+ * definitions in the file and container (overloads, getter and setter), when grouped.
+ */
+export function symbolToOut(h: SymbolHit, stale: boolean, moreLines: readonly number[] = []) {
   return {
     name: h.name,
     kind: h.kind,
@@ -17,13 +21,14 @@ export function symbolToOut(h: SymbolHit, stale: boolean) {
     container: h.container,
     signature: clip(h.signature, 200),
     language: h.language,
+    ...(moreLines.length > 0 ? { more_lines: [...moreLines] } : {}),
     ...(stale ? { stale: true } : {}),
   };
 }
 
-/** One line per symbol: `path:line kind Container.name — signature`. */
+/** One line per symbol: `path:line kind Container.name (+N more: lines …) — signature`. */
 export function renderSymbol(s: ReturnType<typeof symbolToOut>): string {
-  return `${s.path}:${s.line} ${s.kind} ${s.container ? `${s.container}.` : ''}${s.name}${s.stale ? ' (stale)' : ''} — ${s.signature}`;
+  return `${s.path}:${s.line} ${s.kind} ${s.container ? `${s.container}.` : ''}${s.name}${moreLinesText(s.more_lines ?? [])}${s.stale ? ' (stale)' : ''} — ${s.signature}`;
 }
 
 /** `search_symbols`: ranked definitions (exact, prefix, case-insensitive, fuzzy). */
@@ -33,7 +38,7 @@ export function registerSearchSymbolsTool(server: McpServer, ctx: ToolContext): 
     {
       title: 'Search symbols',
       description:
-        'Find definitions by name: exact matches first, then prefix (shorter names first), case-insensitive and camelCase/snake_case-aware fuzzy matches; within each, definitions in source come before those in tests, fixtures and examples. Filter by kind, language or path prefix.',
+        'Find definitions by name: exact matches first, then prefix (shorter names first), case-insensitive and camelCase/snake_case-aware fuzzy matches; within each, definitions in source come before those in tests, fixtures and examples. A name defined several times in one file and container (overloads, getter and setter) is one result, with the other lines in more_lines. Filter by kind, language or path prefix.',
       inputSchema: {
         query: z.string().min(1).max(200),
         kind: kindIn.optional(),
@@ -53,7 +58,7 @@ export function registerSearchSymbolsTool(server: McpServer, ctx: ToolContext): 
           { allowedRoots: () => ctx.allowedRoots(), store: () => store },
           path_prefix,
         );
-        const r = await store.searchSymbols({
+        const r = await searchSymbolGroups(store, {
           query,
           limit,
           offset,
@@ -61,8 +66,9 @@ export function registerSearchSymbolsTool(server: McpServer, ctx: ToolContext): 
           ...(language ? { language } : {}),
           ...(scope ? { pathPrefix: scope } : {}),
         });
-        const isStale = await staleChecker(store, r.hits);
-        const symbols = r.hits.map((h) => symbolToOut(h, isStale(h.path)));
+        const hits = r.groups.map((g) => g.hit);
+        const isStale = await staleChecker(store, hits);
+        const symbols = r.groups.map((g) => symbolToOut(g.hit, isStale(g.hit.path), g.moreLines));
         const out: Record<string, unknown> = { symbols };
         const lines = symbols.map(renderSymbol);
         if (r.hasMore) {

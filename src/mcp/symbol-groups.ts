@@ -1,0 +1,80 @@
+import type { IndexStore, SymbolHit, SymbolQuery } from '../store/types.js';
+
+/**
+ * One name defined several times in one file and container: TypeScript overload signatures
+ * (rxjs's `switchMap` has four, `@types/node`'s `on` twenty), Python `@overload` stubs, a
+ * property's getter and setter, a definition repeated under `if`/`try` branches, C++ and Java
+ * overloads. Each was a line of `search_symbols`, and on a TypeScript library half of a page of 20
+ * was copies (`merge`: 10 of 20). Results are grouped by (file, container, name, kind): the
+ * best-ranked definition stands for the group (same rank: the first in the file) and the lines
+ * of the others are listed with it.
+ */
+export interface SymbolGroup {
+  hit: SymbolHit;
+  /** Lines of the group's other definitions, ascending. */
+  moreLines: number[];
+}
+
+/**
+ * Rows read per group a page needs. The copies of a name share its score and stored rank, so they
+ * sit next to each other in the ranking; four rows per group fill a page unless most results are
+ * copies, and then more are read.
+ */
+const ROWS_PER_GROUP = 4;
+/** The most rows one store call returns (its own cap). */
+const STORE_PAGE = 1000;
+/** Rows read for one page at most, whatever the copies: a bound on the work of a query. */
+const MAX_ROWS = 8000;
+
+function groupKey(h: SymbolHit): string {
+  return `${h.path}\u0000${h.container ?? ''}\u0000${h.name}\u0000${h.kind}`;
+}
+
+/**
+ * `store.searchSymbols` with one entry per group (see {@link SymbolGroup}). `offset` and `limit`
+ * count groups: the ranking is read from its start each time (as the store itself does for an
+ * offset), so a page never repeats a group of an earlier one.
+ */
+export async function searchSymbolGroups(
+  store: Pick<IndexStore, 'searchSymbols'>,
+  q: SymbolQuery,
+): Promise<{ groups: SymbolGroup[]; hasMore: boolean }> {
+  const limit = Math.max(0, Math.floor(q.limit));
+  const offset = Math.max(0, Math.floor(q.offset ?? 0));
+  const wanted = offset + limit + 1;
+  const groups = new Map<string, SymbolGroup>();
+  let read = 0;
+  let more = true;
+  let target = wanted * ROWS_PER_GROUP;
+  while (more && read < MAX_ROWS) {
+    const until = Math.min(target, MAX_ROWS);
+    while (more && read < until) {
+      const r = await store.searchSymbols({
+        ...q,
+        limit: Math.min(STORE_PAGE, until - read),
+        offset: read,
+      });
+      for (const hit of r.hits) {
+        const key = groupKey(hit);
+        const group = groups.get(key);
+        if (group === undefined) groups.set(key, { hit, moreLines: [] });
+        else group.moreLines.push(hit.line);
+      }
+      read += r.hits.length;
+      more = r.hasMore && r.hits.length > 0;
+    }
+    // Copies filled the rows read: read as many again until the page's groups are in.
+    if (groups.size >= wanted) break;
+    target = read * 2;
+  }
+  const all = [...groups.values()];
+  for (const g of all) g.moreLines.sort((a, b) => a - b);
+  return { groups: all.slice(offset, offset + limit), hasMore: all.length > offset + limit };
+}
+
+/** ` (+2 more: lines 12, 17)` for a group with copies, else empty. */
+export function moreLinesText(moreLines: readonly number[]): string {
+  if (moreLines.length === 0) return '';
+  const shown = moreLines.slice(0, 5).join(', ');
+  return ` (+${moreLines.length} more: line${moreLines.length === 1 ? '' : 's'} ${shown}${moreLines.length > 5 ? ', …' : ''})`;
+}
