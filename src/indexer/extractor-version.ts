@@ -8,6 +8,8 @@
  * 1: everything before the version was recorded. 2: Lua functions on nested tables, Ruby
  * accessors and `alias_method`, C function-pointer members and macros with comments, C++
  * methods under deep qualified names, shell `[ … ]` tests, call receivers. 3: definitions that
- * end with their line break (C's `#define`) end on their own last line.
+ * end with their line break (C's `#define`) end on their own last line. 4: calls with no receiver
+ * in languages where they are never a method's are marked (`ExtractedRef.receiver` `''`), and
+ * literal receivers name their built-in class (`'{}'.format` -> `str`).
  */
-export const EXTRACTOR_VERSION = 3;
+export const EXTRACTOR_VERSION = 4;

@@ -307,7 +307,7 @@ function extractWith(
   const out: FileExtraction = {
     language,
     symbols,
-    refs: resolveRefs(refs, importRefs, scopes, source, lines),
+    refs: resolveRefs(refs, importRefs, scopes, source, lines, runtime.rules),
     imports,
     chunks: buildChunks(source, lines, candidates, lastTopLevelRow),
   };

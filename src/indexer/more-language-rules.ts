@@ -110,6 +110,7 @@ const RUBY_RULES: LanguageRules = {
 const PHP_RULES: LanguageRules = {
   docStyle: 'block',
   trimColon: false,
+  bareCallsAreFunctions: true,
   importCallees: NONE,
   definitionCallees: new Set(['define']),
   refineKind: (ctx) => (ctx.kind === 'method' && ctx.name === '__construct' ? 'constructor' : ctx.kind),
@@ -214,6 +215,7 @@ const BASH_RULES: LanguageRules = {
 const LUA_RULES: LanguageRules = {
   docStyle: 'lua',
   trimColon: false,
+  bareCallsAreFunctions: true,
   importCallees: new Set(['require', 'dofile']),
   refineKind: ({ kind }) => kind,
   isExported: ({ parent, head }) => parent === null && !/(^|\s)local\s/.test(head),

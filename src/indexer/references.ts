@@ -4,7 +4,7 @@
  * definition to every reference.
  */
 import { createEnclosingResolver, type Scope } from './definitions.js';
-import type { LanguageRules } from './language-rules.js';
+import type { LanguageRules, LiteralClasses } from './language-rules.js';
 import type { LineIndex } from './line-index.js';
 import type { RawExtraction, RawRef } from './raw-captures.js';
 import type { ExtractedImport, ExtractedRef, LanguageId } from './types.js';
@@ -137,12 +137,21 @@ export function resolveImports(
 /** Receivers that are the enclosing class's instance or the class itself. */
 const SELF_RECEIVERS: ReadonlySet<string> = new Set(['this', 'self', 'Self', 'cls', '@', 'static']);
 
+/** A Python string literal's prefix and quote (`'`, `f"`, `rb'`); `b`: bytes. */
+const PY_STRING_START = /^([rRuUfF]{0,2}|[bB][rR]?|[rR][bB])['"]/;
+
 /**
  * The class a call's receiver names, from its text alone: the enclosing definition's container for
  * `this`/`self`/`cls` (`Queue.add` -> `Queue`), a capitalised plain name as itself (static access,
- * an imported class); null for anything else (a variable, a call, a chain), whose type is unknown.
+ * an imported class), the language's built-in class for a literal (`'{}'.format(x)` -> `str`,
+ * `[a, b].map(f)` -> `Array`; see `LanguageRules.literalClasses`); null for anything else (a
+ * variable, a call, a chain), whose type is unknown.
  */
-export function receiverClass(text: string, enclosing: string | null): string | null {
+export function receiverClass(
+  text: string,
+  enclosing: string | null,
+  literals?: LiteralClasses,
+): string | null {
   if (SELF_RECEIVERS.has(text)) {
     if (enclosing === null) return null;
     const cut = enclosing.lastIndexOf('.');
@@ -150,7 +159,33 @@ export function receiverClass(text: string, enclosing: string | null): string | 
     const container = enclosing.slice(0, cut);
     return container.slice(container.lastIndexOf('.') + 1) || null;
   }
+  if (literals !== undefined && text.length >= 2) {
+    // The whole receiver is one literal: `'a'.split(',').concat(x)`'s receiver is a call's result.
+    const first = text[0];
+    const last = text[text.length - 1];
+    if ((first === '"' || first === "'" || first === '`') && last === first) return literals.string;
+    const py = PY_STRING_START.exec(text);
+    if (py !== null && py[1] !== '' && (last === '"' || last === "'")) {
+      return /[bB]/.test(py[1]!) ? (literals.bytes ?? null) : literals.string;
+    }
+    if (first === '[' && last === ']') return literals.array;
+    if (first === '{' && last === '}') return literals.object ?? null;
+    if (first === '/' && literals.regex !== undefined && /^\/.+\/[a-z]*$/s.test(text)) return literals.regex;
+  }
   return /^[A-Z][\w$]*$/.test(text) ? text : null;
+}
+
+/**
+ * True when a call's name is preceded, on its line, by no member access (`.`, `::`, `->`, Lua's
+ * `:`): `add(x)`, `@decorator`, not `obj.add(x)`, `Self::new()` or a chain's `  .add(x)`. Only
+ * the name's own line is read: the line before may end in a comment.
+ */
+export function isBareCall(source: string, nameStart: number): boolean {
+  let i = nameStart - 1;
+  while (i >= 0 && (source[i] === ' ' || source[i] === '\t')) i--;
+  if (i < 0) return true;
+  const c = source[i];
+  return !(c === '.' || c === ':' || (c === '>' && source[i - 1] === '-'));
 }
 
 export function resolveRefs(
@@ -159,7 +194,9 @@ export function resolveRefs(
   scopes: readonly Scope[],
   source: string,
   lines: LineIndex,
+  rules: Pick<LanguageRules, 'bareCallsAreFunctions' | 'literalClasses'> = {},
 ): ExtractedRef[] {
+  const bareCallsAreFunctions = rules.bareCallsAreFunctions === true;
   const enclosingOf = createEnclosingResolver(scopes);
   const out: ExtractedRef[] = [];
   let i = 0;
@@ -183,8 +220,15 @@ export function resolveRefs(
         enclosing,
       };
       if (ref.receiverStart >= 0) {
-        const receiver = receiverClass(source.slice(ref.receiverStart, ref.receiverEnd), enclosing);
+        const receiver = receiverClass(
+          source.slice(ref.receiverStart, ref.receiverEnd),
+          enclosing,
+          rules.literalClasses,
+        );
         if (receiver !== null) site.receiver = receiver;
+      } else if (bareCallsAreFunctions && ref.kind === 'call' && dot === -1 && isBareCall(source, start)) {
+        // No receiver at all: a plain function's call (see `LanguageRules.bareCallsAreFunctions`).
+        site.receiver = '';
       }
       out.push(site);
       i++;

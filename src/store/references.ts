@@ -67,8 +67,9 @@ export function findReferences(ctx: QueryContext, q: RefQuery): RefSearchResult 
       .map((l) => l.language),
   );
   // `Class.method`: a call whose receiver names another class (`Other.method()`, `self.method()`
-  // in another class) is not a use; one on this class or a subclass comes first; one whose
-  // receiver's type is unknown (`job.method()`) is kept after those.
+  // in another class) is not a use, nor a plain function's call (`method()` in JavaScript, Python,
+  // Go, Rust, ...); one on this class or a subclass comes first; one whose receiver's type is
+  // unknown (`job.method()`) is kept after those.
   const accepted = container === null ? null : classAndSubclasses(ctx, container);
   const lineText = ctx.statements.get<{ start_line: number; content: string }>(
     `SELECT start_line, content FROM chunks
@@ -112,7 +113,7 @@ export function rankRefRows<R extends RefRowLike>(
     const sites = (): RefSite[] => {
       if (unpacked === undefined) {
         unpacked = unpackRefSites(row.sites);
-        if (accepted !== null) unpacked = unpacked.filter((s) => s[4] === null || accepted.has(s[4]));
+        if (accepted !== null) unpacked = unpacked.filter((s) => acceptedSite(s, accepted));
       }
       return unpacked;
     };
@@ -126,6 +127,21 @@ export function rankRefRows<R extends RefRowLike>(
   // Stable sort: within a tier the SQL's root and path order stands.
   ranked.sort((a, b) => a.tier - b.tier);
   return ranked.map(({ row, sites }) => ({ row, sites }));
+}
+
+/**
+ * Whether a site can be a use of `Class.method` (`accepted`: the class and its subclasses): a call
+ * on a receiver of unknown type, or on an accepted class; a call with no receiver (`''`, a plain
+ * function's) only from inside an accepted container (a namespace's or module's own function).
+ */
+function acceptedSite(site: RefSite, accepted: ReadonlySet<string>): boolean {
+  const receiver = site[4];
+  if (receiver === null) return true;
+  if (receiver !== '') return accepted.has(receiver);
+  const enclosing = site[3];
+  if (enclosing === null) return false;
+  const parts = enclosing.split('.');
+  return parts.slice(0, -1).some((p) => accepted.has(p));
 }
 
 /** A refs row in relevance order and its sites (unpacked when first asked for). */

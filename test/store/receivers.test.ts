@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createExtractor } from '../../src/indexer/index.js';
+import { isBareCall } from '../../src/indexer/references.js';
 import type { LanguageId } from '../../src/indexer/types.js';
 import { type IndexStore, openIndexStore } from '../../src/store/index.js';
 import type { FileWrite } from '../../src/store/types.js';
@@ -71,9 +72,41 @@ const TS = [
   '',
 ].join('\n');
 
+// Plain functions named like the method: a local `add` (rxjs's fromEvent), a module's `add`.
+const PLAIN_TS = [
+  'export function fromEvent(target: any) {',
+  '  const add = (h: () => void) => target.on(h);',
+  '  // The line before ends in a comment that ends with a dot: target.',
+  '  add(() => {});',
+  '  return target;',
+  '}',
+  'export namespace Registry {',
+  '  export function add(x: number) { return x; }',
+  '  export function twice(x: number) { return add(add(x)); }',
+  '}',
+  '',
+].join('\n');
+
 before(async () => {
   store = openIndexStore(join(tmp.dir, 'receivers.db'));
   await store.writeBatch('/repo', [
+    write('plain.ts', 'typescript', PLAIN_TS),
+    write(
+      'd_literals.py',
+      'python',
+      [
+        'class Formatter:',
+        '    def format(self, tokens):',
+        '        return tokens',
+        '',
+        'def render(f, toks):',
+        '    f.format(toks)',
+        "    return '{}-{}'.format(1, 2) + f'{toks}'.format() + b'x'.decode()",
+        '',
+      ].join('\n'),
+    ),
+    write('literals.ts', 'typescript', "export const parts = 'a,b'.split(',').concat([1, 2].map(String));\n"),
+    write('c_plain.py', 'python', 'from operator import add\n\n\ndef total(a, b):\n    return add(a, b)\n'),
     write('a_main.py', 'python', MAIN),
     write('b_helper.py', 'python', 'def helper(x):\n    return x.add(5)\n'),
     write('z_queue.py', 'python', QUEUE),
@@ -99,15 +132,20 @@ test('Class.method keeps calls on the class, its subclasses and unknown receiver
     'z_queue.py:6 call in Queue.retry',
     'z_queue.py:11 call in PriorityQueue.push',
     'b_helper.py:2 call in helper',
+    // An import of the name from another module: its module is not resolved here, so it is kept
+    // with the unknown receivers.
+    'c_plain.py:1 import in null',
   ]);
   assert.deepEqual(await sites('Cache.add', 'python'), [
     'a_main.py:4 call in main',
     'a_main.py:5 call in main',
     'z_queue.py:19 call in Cache.put',
     'b_helper.py:2 call in helper',
+    'c_plain.py:1 import in null',
   ]);
-  // A bare name is not narrowed: every call of `add`, in every language.
-  assert.equal((await sites('add')).length, 10);
+  // A bare name is not narrowed: every call of `add`, in every language (plain calls included).
+  assert.equal((await sites('add')).length, 15);
+  assert.ok((await sites('add', 'python')).includes('c_plain.py:5 call in total'));
 });
 
 test('this.method() in TypeScript resolves to the enclosing class; a static member use is a use of the class', async () => {
@@ -121,4 +159,70 @@ test('this.method() in TypeScript resolves to the enclosing class; a static memb
   ]);
   assert.deepEqual(await sites('Backoffs'), ['a_main.py:7 type in main']);
   assert.ok((await sites('Queue', 'typescript')).includes('worker.ts:7 type in Worker.run'));
+});
+
+test('Class.method leaves out plain function calls, except inside the container itself (a namespace)', async () => {
+  // `add(a, b)` in Python and a local `add(...)` in TypeScript call no method.
+  assert.ok(!(await sites('Queue.add', 'python')).includes('c_plain.py:5 call in total'));
+  assert.ok(!(await sites('Worker.add', 'typescript')).some((s) => s.includes('fromEvent')));
+  // A namespace's own functions call each other with no receiver: they stay uses of `Registry.add`.
+  assert.deepEqual(await sites('Registry.add', 'typescript'), [
+    'plain.ts:9 call in Registry.twice',
+    'plain.ts:9 call in Registry.twice',
+    'worker.ts:6 call in Worker.run',
+  ]);
+  // The stored sites say which calls had no receiver.
+  const extraction = extractor.extractFile(PLAIN_TS, 'typescript');
+  const calls = extraction.refs.filter((r) => r.name === 'add' && r.kind === 'call');
+  assert.deepEqual(
+    calls.map((r) => [r.line, r.receiver ?? null]),
+    [
+      [4, ''],
+      [9, ''],
+      [9, ''],
+    ],
+  );
+  assert.equal(extraction.refs.find((r) => r.name === 'on')?.receiver ?? null, null);
+});
+
+test('a call is bare when its own line has no member access before the name', () => {
+  const at = (text: string) => isBareCall(text, text.indexOf('add'));
+  assert.equal(at('add(x)'), true);
+  assert.equal(at('  return add(x)'), true);
+  assert.equal(at('// ends with a dot.\n  add(x)'), true);
+  assert.equal(at('@add'), true);
+  assert.equal(at('obj.add(x)'), false);
+  assert.equal(at('obj?.add(x)'), false);
+  assert.equal(at('foo\n  .add(x)'), false);
+  assert.equal(at('Self::add()'), false);
+  assert.equal(at('$this->add()'), false);
+  assert.equal(at('obj:add()'), false);
+});
+
+test('a literal receiver is a call on the built-in class, not on the class asked for', async () => {
+  // `'{}'.format(...)` is `str.format`: pygments had 50 of them among 56 calls found for
+  // `Formatter.format`. The call on a variable of unknown type stays.
+  assert.deepEqual(await sites('Formatter.format', 'python'), ['d_literals.py:6 call in render']);
+  assert.deepEqual(await sites('str.format', 'python'), [
+    'd_literals.py:6 call in render',
+    'd_literals.py:7 call in render',
+    'd_literals.py:7 call in render',
+  ]);
+  const refs = extractor.extractFile("x = 'a,b'.split(',').concat([1, 2].map(String));\n", 'typescript').refs;
+  assert.deepEqual(
+    refs.filter((r) => r.kind === 'call').map((r) => [r.name, r.receiver ?? null]),
+    [
+      ['split', 'String'],
+      ['concat', null],
+      ['map', 'Array'],
+    ],
+  );
+  const py = extractor.extractFile(
+    "b'x'.decode()\nrb'x'.decode()\n[1].append(2)\n{}.get(1)\n",
+    'python',
+  ).refs;
+  assert.deepEqual(
+    py.filter((r) => r.kind === 'call').map((r) => r.receiver ?? null),
+    ['bytes', 'bytes', 'list', 'dict'],
+  );
 });
