@@ -438,7 +438,7 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
 
   const pinned = new Set<number>();
   for (const [i, f] of files.entries()) if (focus.some((x) => f.path.includes(x))) pinned.add(i);
-  const ctx: RenderContext = { files, byFile, rank, pairRefs, maxTokens: input.maxTokens, pinned };
+  const ctx: RenderContext = { files, byFile, rank, pairRank, pairRefs, maxTokens: input.maxTokens, pinned };
   // Binary search: the most top-ranked pairs whose rendering fits the budget.
   let lo = 0;
   let hi = pairs.length;
@@ -508,6 +508,8 @@ interface RenderContext {
   files: GraphData['files'];
   byFile: Map<number, MapSymbol[]>;
   rank: Float64Array;
+  /** Rank of each (file, name) pair, keyed `file\u0000name`. */
+  pairRank: Map<string, number>;
   pairRefs: Map<string, number>;
   maxTokens: number;
   /** Files named by `focus`: shown even when nothing points into them. */
@@ -535,58 +537,124 @@ function render(ctx: RenderContext, chosen: { file: number; name: string; r: num
   let tokens = 0;
   let truncated = false;
   for (const [i, { names }] of order) {
-    const f = ctx.files[i]!;
     const syms = collapseRepeats((ctx.byFile.get(i) ?? []).filter((s) => names.has(s.name)));
-    // A member's container: the class, struct… of that name; else a top-level function of that
-    // name (a JavaScript constructor with `X.prototype.m = function`, a function nesting another).
-    const containerSig = new Map<string, MapSymbol>();
-    for (const s of ctx.byFile.get(i) ?? []) {
-      if (s.container !== null) continue;
-      const had = containerSig.get(s.name);
-      if (had === undefined || (!CONTAINER_KINDS.has(had.kind) && CONTAINER_KINDS.has(s.kind)))
-        containerSig.set(s.name, s);
+    let file = renderFile(ctx, i, syms);
+    if (file.cost > fileCap) {
+      // Over its share: the file keeps its best-ranked definitions, wherever they are in it (in
+      // line order, pygments' `lexer.py` showed its first classes and not `RegexLexer`, the one
+      // every lexer extends).
+      truncated = true;
+      file = renderFile(ctx, i, bestThatFit(ctx, i, syms, fileCap));
     }
-    const block = [`${f.path}:`];
-    let cost = estimateTokens(block[0]!) + 1;
-    const entry: RepoMapFile = { path: f.path, rank: Number(ctx.rank[i]!.toPrecision(4)), symbols: [] };
-    const shownContainers = new Set<string>();
-    let lastLine = 0;
-    for (const s of syms) {
-      const add: string[] = [];
-      if (s.container !== null && !shownContainers.has(s.container) && !names.has(s.container)) {
-        const c = containerSig.get(s.container);
-        // Defined in another file (a Go method's receiver type, a Rust impl): the name alone.
-        add.push(c ? `${c.line}: ${oneLine(c.signature) || `${c.kind} ${c.name}`}` : s.container);
-      }
-      const indent = s.container !== null ? '    ' : '  ';
-      const gap = lastLine !== 0 && s.line > lastLine + 1 ? '  ⋮\n' : '';
-      const more = s.repeats > 0 ? ` (+${s.repeats} more)` : '';
-      add.push(`${indent}${s.line}: ${oneLine(s.signature) || `${s.kind} ${s.name}`}${more}`);
-      const text = `${gap}${add.map((l, k) => (k === 0 && s.container !== null && add.length > 1 ? `  ${l}` : l)).join('\n')}`;
-      const c = estimateTokens(text) + 1;
-      if (cost + c > fileCap) {
-        truncated = true;
-        break;
-      }
-      if (s.container !== null) shownContainers.add(s.container);
-      if (CONTAINER_KINDS.has(s.kind)) shownContainers.add(s.name);
-      block.push(text);
-      cost += c;
-      lastLine = s.line;
-      entry.symbols.push({
-        name: s.name,
-        kind: s.kind,
-        line: s.line,
-        signature: s.signature,
-        refs: ctx.pairRefs.get(`${i}\u0000${s.name}`) ?? 0,
-      });
-    }
-    out.push(entry);
-    lines.push(block.join('\n'));
-    tokens += cost;
+    out.push(file.entry);
+    lines.push(file.block.join('\n'));
+    tokens += file.cost;
   }
   const text = lines.join('\n');
   return { files: out, text, tokens: Math.max(tokens, estimateTokens(text)), truncated };
+}
+
+interface RenderedFile {
+  block: string[];
+  cost: number;
+  entry: RepoMapFile;
+}
+
+/** A member's container: the class, struct… of that name; else a top-level function of that name. */
+function containerSignatures(ctx: RenderContext, i: number): Map<string, MapSymbol> {
+  // A JavaScript constructor with `X.prototype.m = function`, a function nesting another.
+  const containerSig = new Map<string, MapSymbol>();
+  for (const s of ctx.byFile.get(i) ?? []) {
+    if (s.container !== null) continue;
+    const had = containerSig.get(s.name);
+    if (had === undefined || (!CONTAINER_KINDS.has(had.kind) && CONTAINER_KINDS.has(s.kind)))
+      containerSig.set(s.name, s);
+  }
+  return containerSig;
+}
+
+type ShownSymbol = MapSymbol & { repeats: number };
+
+/** A file's skeleton with these definitions (in the order given), and its cost in tokens. */
+function renderFile(ctx: RenderContext, i: number, syms: readonly ShownSymbol[]): RenderedFile {
+  const f = ctx.files[i]!;
+  // A container that is shown itself gets no header line.
+  const names = new Set(syms.map((s) => s.name));
+  const containerSig = containerSignatures(ctx, i);
+  const block = [`${f.path}:`];
+  let cost = estimateTokens(block[0]!) + 1;
+  const entry: RepoMapFile = { path: f.path, rank: Number(ctx.rank[i]!.toPrecision(4)), symbols: [] };
+  const shownContainers = new Set<string>();
+  let lastLine = 0;
+  for (const s of syms) {
+    const text = symbolLines(s, containerSig, shownContainers, names, lastLine);
+    if (s.container !== null) shownContainers.add(s.container);
+    if (CONTAINER_KINDS.has(s.kind)) shownContainers.add(s.name);
+    block.push(text);
+    cost += estimateTokens(text) + 1;
+    lastLine = s.line;
+    entry.symbols.push({
+      name: s.name,
+      kind: s.kind,
+      line: s.line,
+      signature: s.signature,
+      refs: ctx.pairRefs.get(`${i}\u0000${s.name}`) ?? 0,
+    });
+  }
+  return { block, cost, entry };
+}
+
+/** A definition's line, after its container's line when that is not shown yet, and a gap mark. */
+function symbolLines(
+  s: ShownSymbol,
+  containerSig: Map<string, MapSymbol>,
+  shownContainers: Set<string>,
+  names: Set<string>,
+  lastLine: number,
+): string {
+  const add: string[] = [];
+  if (s.container !== null && !shownContainers.has(s.container) && !names.has(s.container)) {
+    const c = containerSig.get(s.container);
+    // Defined in another file (a Go method's receiver type, a Rust impl): the name alone.
+    add.push(c ? `${c.line}: ${oneLine(c.signature) || `${c.kind} ${c.name}`}` : s.container);
+  }
+  const indent = s.container !== null ? '    ' : '  ';
+  const gap = lastLine !== 0 && s.line > lastLine + 1 ? '  ⋮\n' : '';
+  const more = s.repeats > 0 ? ` (+${s.repeats} more)` : '';
+  add.push(`${indent}${s.line}: ${oneLine(s.signature) || `${s.kind} ${s.name}`}${more}`);
+  return `${gap}${add.map((l, k) => (k === 0 && s.container !== null && add.length > 1 ? `  ${l}` : l)).join('\n')}`;
+}
+
+/**
+ * The best-ranked of a file's definitions whose skeleton fits `cap` tokens, in file order: taken
+ * by rank while an estimate of each one's lines fits, then, while the real skeleton is over, the
+ * lowest-ranked taken is dropped.
+ */
+function bestThatFit(
+  ctx: RenderContext,
+  i: number,
+  syms: readonly ShownSymbol[],
+  cap: number,
+): ShownSymbol[] {
+  const rankOf = (s: ShownSymbol) => ctx.pairRank.get(`${i}\u0000${s.name}`) ?? 0;
+  const order = new Map(syms.map((s, k) => [s, k]));
+  const byRank = [...syms].sort((a, b) => rankOf(b) - rankOf(a) || order.get(a)! - order.get(b)!);
+  const containerSig = containerSignatures(ctx, i);
+  const taken: ShownSymbol[] = [];
+  const containers = new Set<string>();
+  let estimate = estimateTokens(`${ctx.files[i]!.path}:`) + 1;
+  for (const s of byRank) {
+    // Its own line, a gap mark, and its container's line when none of the container is taken yet.
+    const c = estimateTokens(symbolLines(s, containerSig, containers, containers, 0)) + 1 + 2;
+    if (estimate + c > cap) continue;
+    estimate += c;
+    taken.push(s);
+    if (s.container !== null) containers.add(s.container);
+    if (CONTAINER_KINDS.has(s.kind)) containers.add(s.name);
+  }
+  const inOrder = () => [...taken].sort((a, b) => order.get(a)! - order.get(b)!);
+  while (taken.length > 0 && renderFile(ctx, i, inOrder()).cost > cap) taken.pop();
+  return inOrder();
 }
 
 /**

@@ -258,3 +258,39 @@ test('identifier weights follow the usual repo-map heuristics', () => {
   assert.ok(Math.abs(identifierWeight('moveToFailed', 6, false) - 1) < 1e-9);
   assert.equal(identifierWeight('Queue', 1, true), 10);
 });
+
+test('repo_map: a file over its share keeps its best-ranked definitions, not its first lines', () => {
+  // pygments' lexer.py: many small helpers first, then the class every lexer extends.
+  const helpers = Array.from(
+    { length: 30 },
+    (_, k) => `def helper_${String(k).padStart(2, '0')}(value, option=None):\n    return value\n`,
+  );
+  const sources: Record<string, [LanguageId, string]> = {
+    'lexer.py': [
+      'python',
+      `${helpers.join('\n')}\nclass RegexLexer:\n    def get_tokens(self, text):\n        return text\n`,
+    ],
+  };
+  for (let f = 0; f < 10; f++) {
+    const used = [0, 1, 2].map((k) => `helper_${String(f * 3 + k).padStart(2, '0')}`);
+    sources[`lexers/l${f}.py`] = [
+      'python',
+      `from ..lexer import RegexLexer, ${used.join(', ')}\n\n\nclass L${f}(RegexLexer):\n    def go(self):\n        return ${used.join('(')}(self.get_tokens("a")${')'.repeat(used.length)}\n`,
+    ];
+  }
+  const map = buildRepoMap({ ...graph(sources), maxTokens: 512 });
+  const block = map.text.slice(map.text.indexOf('lexer.py:'), map.text.indexOf('\nlexers/'));
+  assert.ok(block.startsWith('lexer.py:'), map.text);
+  assert.match(block, /class RegexLexer/);
+  assert.match(block, /def get_tokens/);
+  // Over its share: some helpers are left out, and what is shown stays in file order.
+  const shown = [...block.matchAll(/def helper_(\d+)/g)].map((m) => Number(m[1]));
+  assert.ok(shown.length < 30, block);
+  assert.deepEqual(
+    shown,
+    [...shown].sort((a, b) => a - b),
+  );
+  assert.ok(block.indexOf('class RegexLexer') > block.lastIndexOf('def helper_'));
+  assert.equal(map.truncated, true);
+  assert.ok(map.tokens <= 512);
+});
