@@ -165,6 +165,86 @@ export function identifierWeight(
   return w;
 }
 
+/** Names every Rust module sees without a `use` (the std prelude's types, traits and variants). */
+const RUST_PRELUDE = new Set([
+  'Option',
+  'Some',
+  'None',
+  'Result',
+  'Ok',
+  'Err',
+  'Box',
+  'String',
+  'Vec',
+  'ToString',
+  'ToOwned',
+  'Clone',
+  'Copy',
+  'Send',
+  'Sync',
+  'Sized',
+  'Unpin',
+  'Drop',
+  'Fn',
+  'FnMut',
+  'FnOnce',
+  'Iterator',
+  'IntoIterator',
+  'DoubleEndedIterator',
+  'ExactSizeIterator',
+  'Extend',
+  'Default',
+  'Eq',
+  'PartialEq',
+  'Ord',
+  'PartialOrd',
+  'AsRef',
+  'AsMut',
+  'Into',
+  'From',
+  'TryFrom',
+  'TryInto',
+  'FromIterator',
+]);
+
+/**
+ * Whether an import that names no file in the scope names a module outside the repository (the
+ * standard library, a dependency), not one the resolver missed: a bare specifier in JavaScript
+ * (`koa`, not `./y`), an absolute module in Python (`typing`, not `.models`), a Rust path in
+ * `std`, `core` or `alloc`, or whose first segment is not `crate`, `self`, `super` or the name of
+ * any Rust module in the scope (`mio::Interest`; a child module's `inner::X` is not). Other languages: never (their imports
+ * name no definitions).
+ */
+function isExternalModule(family: string, source: string, rustModules: ReadonlySet<string>): boolean {
+  switch (family) {
+    case 'js':
+      return !source.startsWith('.') && !source.startsWith('/');
+    case 'python':
+      return !source.startsWith('.');
+    case 'rust': {
+      const first = source.split('::')[0]!;
+      // `std::` is the standard library even beside a module named `std` (tokio's `loom/std`).
+      if (first === 'std' || first === 'core' || first === 'alloc') return true;
+      return !/^(crate|self|super)$/.test(first) && !rustModules.has(first);
+    }
+    default:
+      return false;
+  }
+}
+
+/** Names of the Rust modules in the scope: file stems and the directories that hold Rust files. */
+function rustModuleNames(files: readonly { rel: string; language: string | null }[]): Set<string> {
+  const out = new Set<string>();
+  for (const f of files) {
+    if (f.language !== 'rust') continue;
+    const parts = f.rel.split('/');
+    const stem = parts.pop()!.replace(/\.rs$/, '');
+    out.add(stem);
+    for (const p of parts) out.add(p);
+  }
+  return out;
+}
+
 /** Names defined in more files than this make no edges (see `buildRepoMap`). */
 const MAX_DEFINERS = 20;
 
@@ -257,10 +337,18 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
   // family + name -> files defining it at the top level (what a module exports).
   const topDefiners = new Map<string, Set<number>>();
   const byFile = new Map<number, MapSymbol[]>();
+  // family + name of definitions that are Rust macros, and of the ones that are not. A use of a
+  // crate's own `macro_rules!` macro makes no edge: such macros are mostly plumbing (tokio's
+  // `cfg_rt! { … }` wraps items in 200 files, and its `macros/cfg.rs` led the map ahead of every
+  // type a user meets). Weighing them down was not enough: a file that uses nothing else gives
+  // them all its rank whatever their weight.
+  const macros = new Set<string>();
+  const notMacros = new Set<string>();
   for (const s of input.symbols) {
     const i = idx.get(s.fileId);
     if (i === undefined) continue;
     const key = `${family[i]}\u0000${s.name}`;
+    (s.signature.startsWith('macro_rules!') ? macros : notMacros).add(key);
     if (s.container === null) {
       topLevel.add(key);
       const top = topDefiners.get(key) ?? new Set<number>();
@@ -293,11 +381,21 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
   const importedFrom = new Map<number, Map<string, number[]>>();
   // Every resolved import of a file, with the names it takes (re-exports are followed through them).
   const importsOf = new Map<number, { names: readonly string[]; targets: number[] }[]>();
+  // Per file, the names it imports from outside the scope (`std::task::Context`, `typing.Optional`).
+  const externalNames = new Map<number, Set<string>>();
+  const rustModules = rustModuleNames(files);
   for (const imp of input.imports ?? []) {
     const from = idx.get(imp.fileId);
     if (from === undefined) continue;
     const targets = resolve(from, imp.source, imp.names);
-    if (targets.length === 0) continue;
+    if (targets.length === 0) {
+      if (imp.names.length > 0 && isExternalModule(family[from]!, imp.source, rustModules)) {
+        const set = externalNames.get(from) ?? new Set<string>();
+        externalNames.set(from, set);
+        for (const name of imp.names) set.add(name);
+      }
+      continue;
+    }
     const list = importTargets.get(from) ?? [];
     importTargets.set(from, list);
     list.push(targets);
@@ -358,12 +456,25 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     const definedIn = definers.get(defKey);
     if (!definedIn) continue;
     const name = defKey.slice(defKey.indexOf('\u0000') + 1);
+    const importsName = importedFrom.get(from)?.has(name) === true;
+    // Imported from outside (`use std::task::Context` in a crate that defines a `Context` too): the
+    // use means the outside one.
+    if (!importsName && externalNames.get(from)?.has(name)) continue;
+    // A Rust prelude name (`Result`, `Option`, `Box`) means the crate's own definition only when
+    // the file imports that (tokio's `type Result<T>` in one module took every `Result` of 172 files).
+    const preludeOnly = family[from] === 'rust' && RUST_PRELUDE.has(name);
+    if (preludeOnly && !importsName) continue;
     const imported =
-      definedIn.size > 1 ? importedDefiners(from, name, definedIn, topDefiners.get(defKey)) : [];
+      definedIn.size > 1 || preludeOnly
+        ? importedDefiners(from, name, definedIn, topDefiners.get(defKey))
+        : [];
+    if (preludeOnly && imported.length === 0) continue;
     const targets = imported.length > 0 ? imported : [...definedIn];
     // A name defined in that many files (`String`, `Error`, `get`) says nothing about which one a
     // use means; its edges (uses x definers) were most of the map's time on large trees.
     if (targets.length > MAX_DEFINERS) continue;
+    // A use of the crate's own `macro_rules!` macro: see `MACRO_WEIGHT`.
+    if (macros.has(defKey) && !notMacros.has(defKey)) continue;
     const w0 =
       identifierWeight(name, targets.length, focusNames.has(name), !topLevel.has(defKey)) * Math.sqrt(count);
     for (const to of targets) {

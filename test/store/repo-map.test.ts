@@ -294,3 +294,41 @@ test('repo_map: a file over its share keeps its best-ranked definitions, not its
   assert.equal(map.truncated, true);
   assert.ok(map.tokens <= 512);
 });
+
+test('repo_map: uses of a crate macro, of a prelude name and of a name imported from outside make no edges', () => {
+  const sources: Record<string, [LanguageId, string]> = {
+    'src/macros.rs': ['rust', 'macro_rules! cfg_rt {\n    ($($item:item)*) => { $($item)* }\n}\n'],
+    'src/task/mod.rs': [
+      'rust',
+      'pub struct JoinError;\npub(crate) type Result<T> = std::result::Result<T, JoinError>;\n',
+    ],
+    'src/context.rs': ['rust', 'pub(crate) struct Context {\n    budget: u32,\n}\n'],
+    'src/runtime.rs': ['rust', 'pub struct Runtime {\n    workers: usize,\n}\n'],
+    'src/web/context.ts': ['typescript', 'export class Context {\n  status = 200;\n}\n'],
+    'src/web/app.ts': ['typescript', 'export class App {\n  listen() { return 1; }\n}\n'],
+  };
+  for (let f = 0; f < 6; f++) {
+    sources[`src/user${f}.rs`] = [
+      'rust',
+      `use std::task::Context;\nuse crate::runtime::Runtime;\n\ncfg_rt! {\n    pub fn run${f}(c: &mut Context, r: Runtime) -> Result<()> {\n        Ok(())\n    }\n}\n`,
+    ];
+    sources[`src/web/handler${f}.ts`] = [
+      'typescript',
+      `import { Context } from 'koa';\nimport { App } from './app';\nexport function handle${f}(ctx: Context, app: App) { return app.listen(); }\n`,
+    ];
+  }
+  const map = buildRepoMap({ ...graph(sources), maxTokens: 4096 });
+  const refsTo = (path: string) =>
+    (map.files.find((f) => f.path === path)?.symbols ?? []).reduce((n, s) => n + s.refs, 0);
+  for (const path of ['src/macros.rs', 'src/task/mod.rs', 'src/context.rs', 'src/web/context.ts'])
+    assert.equal(refsTo(path), 0, `${path}\n${map.text}`);
+  assert.ok(refsTo('src/runtime.rs') >= 6, map.text);
+  assert.ok(refsTo('src/web/app.ts') >= 6, map.text);
+  assert.deepEqual(
+    map.files
+      .slice(0, 2)
+      .map((f) => f.path)
+      .sort(),
+    ['src/runtime.rs', 'src/web/app.ts'],
+  );
+});
