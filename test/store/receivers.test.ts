@@ -1,29 +1,18 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createExtractor } from '../../src/indexer/index.js';
 import { isBareCall } from '../../src/indexer/references.js';
 import type { LanguageId } from '../../src/indexer/types.js';
 import { type IndexStore, openIndexStore } from '../../src/store/index.js';
-import type { FileWrite } from '../../src/store/types.js';
-import { tempDir } from './helpers/fixtures.js';
+import { extracted, tempDir } from './helpers/fixtures.js';
 
 const tmp = tempDir();
 let store: IndexStore;
 const extractor = createExtractor();
 
-function write(path: string, language: LanguageId, text: string): FileWrite {
-  return {
-    path,
-    language,
-    size: text.length,
-    mtimeMs: 1,
-    sha256: createHash('sha256').update(text).digest('hex'),
-    status: 'indexed',
-    extraction: extractor.extractFile(text, language),
-  };
-}
+const write = (path: string, language: LanguageId, text: string) =>
+  extracted(extractor, path, language, text);
 
 const QUEUE = [
   'class Queue:',

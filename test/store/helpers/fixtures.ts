@@ -13,6 +13,11 @@ import type {
 } from '../../../src/indexer/types.js';
 import type { FileWrite } from '../../../src/store/types.js';
 
+/** What `extracted` needs of an extractor (`createExtractor()`). */
+interface TextExtractor {
+  extractFile(text: string, language: LanguageId): FileExtraction;
+}
+
 /** A fresh temporary directory and its cleanup. */
 export function tempDir(prefix = 'codeindex-store-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -90,4 +95,22 @@ export function skipped(path: string, reason: NonNullable<FileWrite['reason']>):
 
 export function failed(path: string, error: string): FileWrite {
   return { path, language: 'python', size: 10, mtimeMs: 1, sha256: null, status: 'failed', error };
+}
+
+/** An indexed file write of real source, extracted by `extractor` (sha256 of the text). */
+export function extracted(
+  extractor: TextExtractor,
+  path: string,
+  language: LanguageId,
+  text: string,
+): FileWrite {
+  return {
+    path,
+    language,
+    size: text.length,
+    mtimeMs: 1,
+    sha256: createHash('sha256').update(text).digest('hex'),
+    status: 'indexed',
+    extraction: extractor.extractFile(text, language),
+  };
 }
