@@ -5,7 +5,7 @@ import { posix } from 'node:path';
  * file's path, per language: relative paths (JavaScript/TypeScript `./job`, Ruby, C `#include
  * "x.h"`), Python's dotted modules (`.compat`, `..utils`, `requests.models`), Go's package paths
  * (`net/http/httptrace`: every file of that directory), Rust's `crate::`/`self::`/`super::`
- * paths, and dotted names elsewhere (Java's `a.b.C`). Only files of the same root are found;
+ * paths and paths into a child module (`tcp::stream` in `net/mod.rs`), and dotted names elsewhere (Java's `a.b.C`). Only files of the same root are found;
  * an import that names something outside the indexed files (a package, the standard library)
  * resolves to nothing. Ambiguous absolute names (two files end with the same module path)
  * resolve to nothing rather than to a guess.
@@ -128,7 +128,10 @@ export function createModuleResolver(files: readonly ResolvableFile[]): ModuleRe
   const rust = (from: ResolvableFile, source: string): number[] => {
     const parts = source.split('::').filter((p) => p !== '');
     const head = parts[0];
-    if (head !== 'crate' && head !== 'self' && head !== 'super') return [];
+    // A path that starts at none of them (`tcp::stream` in `net/mod.rs`, `task::spawn` in
+    // `lib.rs`) names a child module when one of that name is there; else another crate.
+    const relative = head !== 'crate' && head !== 'self' && head !== 'super';
+    if (head === 'std' || head === 'core' || head === 'alloc') return [];
     // The crate's source directory: where lib.rs / main.rs is, else the importer's top directory.
     const crateDir = ['src/lib', 'src/main', 'lib', 'main'].find((k) => byKey.has(`${from.family}\0${k}`));
     const root = crateDir ? posix.dirname(crateDir) : 'src';
@@ -148,7 +151,7 @@ export function createModuleResolver(files: readonly ResolvableFile[]): ModuleRe
       }
     }
     // The longest prefix of the path that is a module file (the rest names items in it).
-    for (let k = rest.length; k >= 0; k--) {
+    for (let k = rest.length; k >= (relative ? 1 : 0); k--) {
       const path = [...mod, ...rest.slice(0, k)];
       if (path.length === 0) return crateDir ? keyed(from.family, crateDir) : [];
       const hit = keyed(from.family, posix.join(root, ...path));

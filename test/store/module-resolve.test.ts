@@ -121,7 +121,7 @@ describe('module resolution for the repository map', () => {
     });
   });
 
-  test('Rust: crate::, self:: and super:: paths to module files; external crates resolve to nothing', () => {
+  test('Rust: crate::, self:: and super:: paths and paths into child modules to module files; external crates resolve to nothing', () => {
     const sources: Record<string, [LanguageId, string]> = {
       'src/lib.rs': ['rust', 'mod de;\nmod lexical;\n'],
       'src/de.rs': [
@@ -129,7 +129,7 @@ describe('module resolution for the repository map', () => {
         'use crate::read::IoRead;\nuse crate::lexical::parse::parse_float;\nuse serde::de::Visitor;\n',
       ],
       'src/read.rs': ['rust', 'pub struct IoRead;\n'],
-      'src/lexical/mod.rs': ['rust', 'pub mod parse;\n'],
+      'src/lexical/mod.rs': ['rust', 'pub mod parse;\npub use parse::parse_float;\nuse std::fmt;\n'],
       'src/lexical/parse.rs': [
         'rust',
         'use super::algorithm::*;\nuse self::inner::X;\npub fn parse_float() {}\n',
@@ -145,6 +145,11 @@ describe('module resolution for the repository map', () => {
       'super::algorithm': ['src/lexical/algorithm.rs'],
       // self::inner is not a file: the module itself holds it.
       'self::inner': [],
+    });
+    // A path into a child module, as Rust 2018 allows without `self::`; `std` is the library.
+    assert.deepEqual(resolveAll('serde_json', sources, 'src/lexical/mod.rs'), {
+      parse: ['src/lexical/parse.rs'],
+      std: [],
     });
   });
 
