@@ -1,7 +1,8 @@
 /**
  * Runs `onIdle(x)` once `idleMs` has passed since the last `arm(x)`; with `idleMs` undefined it
- * never runs. The timer is unref'd, so it never keeps the process alive. The model thread and the
- * vector thread use it to stop themselves after a quiet spell (the next request starts them again).
+ * never runs. The timer is unref'd, so it never keeps the process alive. A request thread (the model
+ * thread, the vector thread: `./request-thread.ts`) uses it to stop after a quiet spell (the next
+ * request starts it again).
  */
 export function idleTimer<T>(
   idleMs: number | undefined,

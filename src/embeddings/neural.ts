@@ -1,10 +1,9 @@
-import { Worker } from 'node:worker_threads';
 import { DEFAULT_EMBED_TEXT_CHARS, embeddingDocumentText, embeddingQueryText } from './embed-text.js';
 import { EmbeddingPermanentError, EmbeddingTransientError } from './errors.js';
-import { idleTimer } from './idle-timer.js';
 import type { ModelSpec } from './model-backend.js';
 import type { ModelThreadReply, ModelThreadRequest } from './model-thread.js';
 import type { EmbeddingInputType, EmbeddingProvider } from './provider.js';
+import { createRequestThread } from './request-thread.js';
 
 /** Texts sent to the model in one batch: bounds the model's memory, lets the job renew its lock. */
 export const NEURAL_DEFAULT_MAX_BATCH = 16;
@@ -27,88 +26,37 @@ const THREAD_URL = new URL('./model-thread.js', import.meta.url);
  * Documents are embedded as {@link embeddingDocumentText} (name, signature, doc, first lines, as
  * words), queries as {@link embeddingQueryText}. Each call's texts are sorted by length and sent in
  * batches of `maxBatch`, so short texts are not padded to long ones; the vectors come back in
- * input order. The thread is referenced only while a batch is out, so an idle model never keeps
- * the process alive. A model that cannot load fails with {@link EmbeddingPermanentError}; a
- * thread that dies is restarted on the next call.
+ * input order. The thread (see {@link createRequestThread}) is referenced only while a batch is
+ * out, so an idle model never keeps the process alive. A model that cannot load fails with
+ * {@link EmbeddingPermanentError}; a thread that dies is restarted on the next call.
  */
 export function createNeuralProvider(opts: NeuralProviderOptions): EmbeddingProvider {
   const maxBatch = opts.maxBatch ?? NEURAL_DEFAULT_MAX_BATCH;
   const maxChars = opts.maxChars ?? DEFAULT_EMBED_TEXT_CHARS;
-  // Each thread has its own batches in flight: an idle thread is still exiting when the next batch
-  // starts its successor, and its exit must not fail the successor's batches.
-  type Pending = Map<number, { resolve: (v: Float32Array[]) => void; reject: (e: Error) => void }>;
-  interface Thread {
-    w: Worker;
-    pending: Pending;
-  }
-  let worker: Thread | null = null;
-  let nextId = 1;
-  // With `idleMs`, a thread with nothing to do is terminated: a worker process that embedded a
-  // root and went back to indexing does not keep the model's memory.
-  const idle = idleTimer<Thread>(opts.idleMs, (t) => {
-    if (worker === t && t.pending.size === 0) {
-      worker = null;
-      void t.w.terminate();
-    }
+  const thread = createRequestThread<Omit<ModelThreadRequest, 'id'>, ModelThreadReply>({
+    url: THREAD_URL,
+    workerData: { spec: opts.spec },
+    // With `idleMs`, a thread with nothing to do is terminated: a worker process that embedded a
+    // root and went back to indexing does not keep the model's memory.
+    idleMs: opts.idleMs,
+    failure: (why) =>
+      new EmbeddingTransientError(
+        'error' in why
+          ? `embedding model thread failed: ${why.error.message}`
+          : 'exitCode' in why
+            ? `embedding model thread exited with code ${why.exitCode}`
+            : 'embedding model closed',
+        { provider: 'local' },
+      ),
   });
-  const failAll = (pending: Pending, err: Error) => {
-    for (const p of pending.values()) p.reject(err);
-    pending.clear();
+  const embedBatch = async (texts: string[]): Promise<Float32Array[]> => {
+    const reply = await thread.request({ texts });
+    if ('vectors' in reply) return reply.vectors;
+    const message = `embedding model ${opts.model}: ${reply.error}`;
+    throw reply.permanent
+      ? new EmbeddingPermanentError(message, { provider: 'local' })
+      : new EmbeddingTransientError(message, { provider: 'local' });
   };
-  const start = (): Thread => {
-    if (worker !== null) return worker;
-    const w = new Worker(THREAD_URL, { workerData: { spec: opts.spec } });
-    const t: Thread = { w, pending: new Map() };
-    w.on('message', (reply: ModelThreadReply) => {
-      const p = t.pending.get(reply.id);
-      if (p === undefined) return;
-      t.pending.delete(reply.id);
-      if (t.pending.size === 0) {
-        w.unref();
-        idle.arm(t);
-      }
-      if ('vectors' in reply) p.resolve(reply.vectors);
-      else if (reply.permanent)
-        p.reject(
-          new EmbeddingPermanentError(`embedding model ${opts.model}: ${reply.error}`, { provider: 'local' }),
-        );
-      else
-        p.reject(
-          new EmbeddingTransientError(`embedding model ${opts.model}: ${reply.error}`, { provider: 'local' }),
-        );
-    });
-    w.on('error', (err) => {
-      if (worker === t) worker = null;
-      failAll(
-        t.pending,
-        new EmbeddingTransientError(`embedding model thread failed: ${err.message}`, { provider: 'local' }),
-      );
-    });
-    w.on('exit', (code) => {
-      if (worker === t) worker = null;
-      if (t.pending.size > 0) {
-        failAll(
-          t.pending,
-          new EmbeddingTransientError(`embedding model thread exited with code ${code}`, {
-            provider: 'local',
-          }),
-        );
-      }
-    });
-    w.unref();
-    worker = t;
-    return t;
-  };
-  const embedBatch = (texts: string[]): Promise<Float32Array[]> =>
-    new Promise((resolve, reject) => {
-      const t = start();
-      idle.cancel();
-      const id = nextId++;
-      if (t.pending.size === 0) t.w.ref();
-      t.pending.set(id, { resolve, reject });
-      const req: ModelThreadRequest = { id, texts };
-      t.w.postMessage(req);
-    });
 
   return Object.freeze({
     id: 'local' as const,
@@ -139,15 +87,7 @@ export function createNeuralProvider(opts: NeuralProviderOptions): EmbeddingProv
       }
       return out;
     },
-    resident: () => worker !== null,
-    async close() {
-      idle.cancel();
-      const t = worker;
-      worker = null;
-      if (t !== null) {
-        failAll(t.pending, new EmbeddingTransientError('embedding model closed', { provider: 'local' }));
-        await t.w.terminate();
-      }
-    },
+    resident: () => thread.resident(),
+    close: () => thread.close(),
   });
 }

@@ -8,9 +8,8 @@
  * fallback used when a worker cannot start.
  */
 
-import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log.js';
-import { idleTimer } from './idle-timer.js';
+import { createRequestThread } from './request-thread.js';
 import {
   createVectorIndexCache,
   type VectorHit,
@@ -129,61 +128,30 @@ export function createVectorService(
   log?: Logger,
   idleMs?: number,
 ): VectorService {
-  // Each worker has its own requests in flight: an idle worker is still exiting when the next
-  // request starts its successor, and its exit must not fail the successor's requests.
-  type Pending = Map<number, { resolve: (r: VectorReply) => void; reject: (e: Error) => void }>;
-  interface Thread {
-    w: Worker;
-    pending: Pending;
-  }
-  let worker: Thread | null = null;
-  const idle = idleTimer<Thread>(idleMs, (t) => {
-    if (worker === t && t.pending.size === 0) {
-      worker = null;
-      void t.w.terminate();
-    }
-  });
   let broken = false;
   let local: VectorCore | null = null;
-  let nextId = 1;
-  const failAll = (pending: Pending, err: Error) => {
-    for (const p of pending.values()) p.reject(err);
-    pending.clear();
-  };
-  const start = (): Thread | null => {
+  const thread = createRequestThread<RequestBody, VectorReply>({
+    url: WORKER_URL,
+    workerData: { dbPath },
+    idleMs,
+    failure: (why) =>
+      'error' in why
+        ? why.error
+        : new Error(
+            'exitCode' in why
+              ? `vector search worker exited with code ${why.exitCode}`
+              : 'vector search closed',
+          ),
+    onThreadError: (err) => {
+      log?.warn('vector search worker failed; searching vectors in the main thread', { error: err.message });
+      broken = true;
+    },
+  });
+  /** The request sent to the worker, or null when vectors are searched in this thread. */
+  const ask = (msg: RequestBody): Promise<VectorReply> | null => {
     if (broken) return null;
-    if (worker !== null) return worker;
     try {
-      const w = new Worker(WORKER_URL, { workerData: { dbPath } });
-      const t: Thread = { w, pending: new Map() };
-      w.on('message', (reply: VectorReply) => {
-        const p = t.pending.get(reply.id);
-        if (p === undefined) return;
-        t.pending.delete(reply.id);
-        if (t.pending.size === 0) {
-          w.unref();
-          idle.arm(t);
-        }
-        p.resolve(reply);
-      });
-      w.on('error', (err) => {
-        log?.warn('vector search worker failed; searching vectors in the main thread', {
-          error: err.message,
-        });
-        broken = true;
-        if (worker === t) worker = null;
-        failAll(t.pending, err);
-      });
-      w.on('exit', (code) => {
-        if (worker === t) worker = null;
-        if (t.pending.size > 0)
-          failAll(t.pending, new Error(`vector search worker exited with code ${code}`));
-      });
-      // Referenced only while a request waits for its answer (see `ask`), so an idle worker never
-      // keeps the process alive. After the listeners: adding one refs the worker again.
-      w.unref();
-      worker = t;
-      return t;
+      thread.start();
     } catch (err) {
       log?.warn('cannot start the vector search worker; searching vectors in the main thread', {
         error: (err as Error).message,
@@ -191,16 +159,7 @@ export function createVectorService(
       broken = true;
       return null;
     }
-  };
-  const ask = (msg: RequestBody): Promise<VectorReply> | null => {
-    const t = start();
-    if (t === null) return null;
-    const id = nextId++;
-    return new Promise<VectorReply>((resolve, reject) => {
-      if (t.pending.size === 0) t.w.ref();
-      t.pending.set(id, { resolve, reject });
-      t.w.postMessage({ ...msg, id });
-    });
+    return thread.request(msg);
   };
   const inThread = (): VectorCore => {
     local ??= createVectorCore(fallback);
@@ -223,16 +182,10 @@ export function createVectorService(
       if (reply === null) return inThread().search(scope, query, k);
       return unwrap(await reply, (r) => ('hits' in r ? r.hits : undefined));
     },
-    resident: () => worker !== null,
+    resident: () => thread.resident(),
     async close() {
-      idle.cancel();
-      const t = worker;
-      worker = null;
       broken = true;
-      if (t !== null) {
-        failAll(t.pending, new Error('vector search closed'));
-        await t.w.terminate();
-      }
+      await thread.close();
     },
   };
 }
