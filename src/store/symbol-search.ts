@@ -17,6 +17,8 @@ export const SYMBOL_SCORES = {
   wordSuffix: 50,
   wordPrefix: 45,
   subsequence: 30,
+  /** One edit from the query; two edits: 2 less. Between a tight subsequence and a loose one. */
+  typo: 34,
 } as const;
 export const QUALIFIER_BONUS = 4;
 
@@ -26,6 +28,77 @@ export const MAX_PREFIX_CANDIDATES = 3000;
 /** Caps on the fuzzy tiers, so a short query cannot fan out over the whole index. */
 export const MAX_WORD_KEYS = 2000;
 export const MAX_SUBSEQUENCE_KEYS = 300;
+/** Keys the typo tier compares with the query, at most (they share its first two characters). */
+export const MAX_TYPO_KEYS = 5000;
+
+/**
+ * Tier D, typos: edits allowed between the query's key and a name's key, by the query key's
+ * length (`BehaviourSubject` -> `BehaviorSubject`, `swtchMap` -> `switchMap`): none under 4
+ * characters (too many short names are one edit apart), 1 up to 7, 2 from 8.
+ */
+export function maxTypoEdits(keyLength: number): number {
+  return keyLength >= 8 ? 2 : keyLength >= 4 ? 1 : 0;
+}
+
+/**
+ * The typo tier's candidate keys (either engine): distinct keys that share the query key's first
+ * two characters (a typo there is not looked for: it keeps the scan to a slice of the key index)
+ * and whose length is within the edits allowed. Placeholders as {@link typoKeysParams}.
+ */
+export const TYPO_KEYS_SQL = `SELECT DISTINCT name_key FROM symbols
+  WHERE name_key >= ? AND name_key < ? AND length(name_key) BETWEEN ? AND ? LIMIT ${MAX_TYPO_KEYS}`;
+
+export function typoKeysParams(key: string): unknown[] {
+  const chars = [...key];
+  const anchor = chars.slice(0, 2).join('');
+  const edits = maxTypoEdits(chars.length);
+  return [anchor, anchor + MAX_CHAR, chars.length - edits, chars.length + edits];
+}
+
+/**
+ * Edit distance of `a` and `b` with adjacent transpositions (optimal string alignment), or
+ * `max + 1` as soon as it must exceed `max`.
+ */
+export function editDistance(a: string, b: string, max: number): number {
+  const s = [...a];
+  const t = [...b];
+  if (Math.abs(s.length - t.length) > max) return max + 1;
+  let prev2: number[] = [];
+  let prev = Array.from({ length: t.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= s.length; i++) {
+    const row = [i];
+    let best = i;
+    for (let j = 1; j <= t.length; j++) {
+      const cost = s[i - 1] === t[j - 1] ? 0 : 1;
+      let d = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1])
+        d = Math.min(d, prev2[j - 2]! + 1);
+      row.push(d);
+      if (d < best) best = d;
+    }
+    if (best > max) return max + 1;
+    prev2 = prev;
+    prev = row;
+  }
+  return prev[t.length]!;
+}
+
+/**
+ * Tier D scores of candidate keys: 34 for one edit, 32 for two (a near miss of the same length
+ * ranks with the tightest subsequences, above `TestServeHTTPDeepCopy` for `ServeHTTPP`); keys the
+ * query's key starts (tier A's) are left out. A key that tier B or C also scores keeps the higher.
+ */
+export function typoScores(key: string, keys: readonly string[]): Map<string, number> {
+  const max = maxTypoEdits([...key].length);
+  const scores = new Map<string, number>();
+  if (max === 0) return scores;
+  for (const k of keys) {
+    if (k.startsWith(key)) continue;
+    const d = editDistance(key, k, max);
+    if (d >= 1 && d <= max) scores.set(k, SYMBOL_SCORES.typo - 2 * (d - 1));
+  }
+  return scores;
+}
 
 /** A ranked match before its details are read: everything comes from the covering index. */
 export interface Candidate {
@@ -150,6 +223,8 @@ const ORDER = 'ORDER BY score DESC, s.rank, length(s.name), s.name, s.id';
  *   (`fetchUser`, `getUserById` for `user`): 50 when the name ends with it, else 45.
  * - C (same): the query is a subsequence of the name from a word start (`userService` for
  *   `usr`): 30 to 34, tighter matches higher.
+ * - D (with B and C, ranked with them): the name's key is one or two edits from the query's
+ *   (`BehaviourSubject`, `swtchMap`): 34, or 32 for two edits (see {@link maxTypoEdits}).
  * Details (paths, signatures) are read only for the page returned.
  */
 export function searchSymbols(ctx: QueryContext, q: SymbolQuery): SymbolSearchResult {
@@ -187,6 +262,16 @@ export function searchSymbols(ctx: QueryContext, q: SymbolQuery): SymbolSearchRe
   if (found.length < need && m.key.length >= 2) {
     const keys = fuzzyKeys(ctx, m.key, need - found.length);
     capped ||= keys.capped;
+    // Tier D's keys join B and C's: one ranking of the three.
+    if (maxTypoEdits([...m.key].length) > 0) {
+      const candidates = ctx.statements
+        .get<{ name_key: string }>(TYPO_KEYS_SQL)
+        .all(...typoKeysParams(m.key))
+        .map((r) => r.name_key);
+      capped ||= candidates.length === MAX_TYPO_KEYS;
+      for (const [k, score] of typoScores(m.key, candidates))
+        keys.scores.set(k, Math.max(score, keys.scores.get(k) ?? 0));
+    }
     if (keys.scores.size > 0) {
       const fuzzy = ctx.statements
         .get<Candidate>(

@@ -153,6 +153,10 @@ describe('PostgreSQL store: same answers as the SQLite store', { skip }, () => {
       'BaseService.find',
       'UserService.user',
       'UserService.usr',
+      // Typos (tier D): a transposition, a letter too many, two edits in a long name.
+      'getUsreById',
+      'UsserService',
+      'UserSrevce',
       'fetch',
       'USER_LIMIT',
       'byid',
@@ -184,6 +188,11 @@ describe('PostgreSQL store: same answers as the SQLite store', { skip }, () => {
     assert.ok(
       a.hits.some((h) => h.name === 'UserService'),
       'the subsequence tier is exercised',
+    );
+    const [t] = await both((s) => s.searchSymbols({ query: 'UserSrevce', limit: 10, pathPrefix: SYN }));
+    assert.ok(
+      t.hits.some((h) => h.name === 'UserService' && h.score === 32),
+      'the typo tier is exercised',
     );
     const [u] = await both((s) => s.searchSymbols({ query: 'user', limit: 10, pathPrefix: SYN }));
     assert.ok(

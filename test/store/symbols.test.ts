@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import { isCodeindexError } from '../../src/errors.js';
 import type { IndexStore } from '../../src/store/index.js';
 import { openIndexStore } from '../../src/store/index.js';
+import { editDistance, maxTypoEdits } from '../../src/store/symbol-search.js';
 import { indexed, sym, tempDir } from './helpers/fixtures.js';
 
 const tmp = tempDir();
@@ -161,6 +162,38 @@ test('word parts and subsequences match after the key tiers', async () => {
     'subsequence anchored at a word start',
   );
   assert.ok(usr.every((h) => h.score < 45));
+});
+
+test('typos: one edit up to 7 characters, two from 8, ranked with the subsequence tier', async () => {
+  const typo = async (query: string) =>
+    (await store.searchSymbols({ query, limit: 50, pathPrefix: '/repo' })).hits.map(
+      (h) => `${h.name}:${h.score}`,
+    );
+  // A transposition in a 7-character key: one edit.
+  assert.ok((await typo('getUsre')).includes('getUser:34'));
+  // Two edits in a long key (a transposition and a dropped letter), British spelling style.
+  const two = await typo('UserSrevce');
+  assert.ok(two.includes('UserService:32') && two.includes('userService:32'), two.join(' '));
+  // Two edits are too many for a short key; so is a typo in the first two characters.
+  assert.deepEqual(await typo('gteUsre'), []);
+  assert.deepEqual(await typo('xyz'), []);
+  // A name that a fuzzier tier found already is not found again by the typo tier.
+  const usr = (await store.searchSymbols({ query: 'getUsr', limit: 50, pathPrefix: '/repo' })).hits;
+  assert.equal(new Set(usr.map((h) => `${h.path}:${h.line}`)).size, usr.length);
+  assert.ok(usr.some((h) => h.name === 'getUser'));
+  // A letter replaced (no subsequence tier can find it).
+  assert.deepEqual((await typo('UserSorvice')).slice(0, 2).sort(), ['UserService:34', 'userService:34']);
+});
+
+test('edit distance counts a transposition as one edit and stops past the bound', () => {
+  assert.equal(editDistance('switchmap', 'swtichmap', 2), 1);
+  assert.equal(editDistance('behavioursubject', 'behaviorsubject', 2), 1);
+  assert.equal(editDistance('abc', 'abc', 1), 0);
+  assert.equal(editDistance('kitten', 'sitting', 5), 3);
+  assert.equal(editDistance('kitten', 'sitting', 1), 2);
+  assert.equal(maxTypoEdits(3), 0);
+  assert.equal(maxTypoEdits(7), 1);
+  assert.equal(maxTypoEdits(8), 2);
 });
 
 test('tie-break: exported, then definition kinds before variables', async () => {

@@ -38,7 +38,7 @@ export function registerSearchSymbolsTool(server: McpServer, ctx: ToolContext): 
     {
       title: 'Search symbols',
       description:
-        'Find definitions by name: exact matches first, then prefix (shorter names first), case-insensitive and camelCase/snake_case-aware fuzzy matches; within each, definitions in source come before those in tests, fixtures and examples. A name defined several times in one file and container (overloads, getter and setter) is one result, with the other lines in more_lines. Filter by kind, language or path prefix.',
+        'Find definitions by name: exact matches first, then prefix (shorter names first), case-insensitive and camelCase/snake_case-aware fuzzy matches (word parts, subsequences, typos of one or two letters); within each, definitions in source come before those in tests, fixtures and examples. A name defined several times in one file and container (overloads, getter and setter) is one result, with the other lines in more_lines. Filter by kind, language or path prefix.',
       inputSchema: {
         query: z.string().min(1).max(200),
         kind: kindIn.optional(),
