@@ -230,10 +230,13 @@ export async function searchSymbolsPg(db: Queryable, q: SymbolQuery): Promise<Sy
   let typoCapped = false;
   // Tier D (typos) when A left the page short, as in the SQLite engine: its candidate keys are read
   // and scored here, and the statement runs again with them (two more round trips, only then).
+  const found = rows.filter((r) => r.id !== null).slice(0, need);
   if (
     m.key.length >= 2 &&
     maxTypoEdits([...m.key].length) > 0 &&
-    rows.filter((r) => r.id !== null && r.tier === 0).length < need
+    found.filter((r) => r.tier === 0).length < need &&
+    // A full page whose every score is above any typo's (qualifier bonus included) cannot change.
+    !(found.length === need && Math.min(...found.map((r) => r.score)) > SYMBOL_SCORES.typo + QUALIFIER_BONUS)
   ) {
     const candidates = (
       await preparedRows<{ name_key: string }>(db, TYPO_KEYS_SQL, typoKeysParams(m.key))
