@@ -30,6 +30,25 @@ function groupKey(h: SymbolHit): string {
   return `${h.path}\u0000${h.container ?? ''}\u0000${h.name}\u0000${h.kind}`;
 }
 
+/** Adds hits to `groups` (keyed by file, container, name and kind), in the order given. */
+function addToGroups(groups: Map<string, SymbolGroup>, hits: readonly SymbolHit[]): void {
+  for (const hit of hits) {
+    const key = groupKey(hit);
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, { hit, moreLines: [] });
+    else group.moreLines.push(hit.line);
+  }
+}
+
+/** Hits grouped (see {@link SymbolGroup}), each group where its first hit was. */
+export function groupSymbolHits(hits: readonly SymbolHit[]): SymbolGroup[] {
+  const groups = new Map<string, SymbolGroup>();
+  addToGroups(groups, hits);
+  const all = [...groups.values()];
+  for (const g of all) g.moreLines.sort((a, b) => a - b);
+  return all;
+}
+
 /**
  * `store.searchSymbols` with one entry per group (see {@link SymbolGroup}). `offset` and `limit`
  * count groups: the ranking is read from its start each time (as the store itself does for an
@@ -54,12 +73,7 @@ export async function searchSymbolGroups(
         limit: Math.min(STORE_PAGE, until - read),
         offset: read,
       });
-      for (const hit of r.hits) {
-        const key = groupKey(hit);
-        const group = groups.get(key);
-        if (group === undefined) groups.set(key, { hit, moreLines: [] });
-        else group.moreLines.push(hit.line);
-      }
+      addToGroups(groups, r.hits);
       read += r.hits.length;
       more = r.hasMore && r.hits.length > 0;
     }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createExtractor } from '../../src/indexer/index.js';
 import type { LanguageId } from '../../src/indexer/types.js';
-import { moreLinesText, searchSymbolGroups } from '../../src/mcp/symbol-groups.js';
+import { groupSymbolHits, moreLinesText, searchSymbolGroups } from '../../src/mcp/symbol-groups.js';
 import { type IndexStore, openIndexStore } from '../../src/store/index.js';
 import { extracted, tempDir } from './helpers/fixtures.js';
 
@@ -111,4 +111,15 @@ test('pages count groups: no group is repeated or skipped, however many copies a
     ['src/many.ts +30', 'src/spread.ts +0'],
   );
   assert.equal(spread.hasMore, false);
+});
+
+test("a file's outline groups the same way, in source order", async () => {
+  const outline = (await store.fileOutline('/repo/src/operators/merge.ts'))!;
+  assert.equal(outline.length, 8);
+  assert.deepEqual(
+    groupSymbolHits(outline).map(
+      (g) => `${g.hit.line} ${g.hit.container ?? ''}.${g.hit.name} ${JSON.stringify(g.moreLines)}`,
+    ),
+    ['1 .merge [2,3,4]', '8 .Emitter []', '9 Emitter.on [10,11]'],
+  );
 });

@@ -5,6 +5,7 @@ import { resolveAllowedPath } from '../../discovery/index.js';
 import { CodeindexError } from '../../errors.js';
 import { staleChecker, type ToolContext } from '../context.js';
 import { runTool, toolResult } from '../results.js';
+import { groupSymbolHits, moreLinesText } from '../symbol-groups.js';
 import { symbolOut } from './schemas.js';
 import { symbolToOut } from './search-symbols.js';
 
@@ -15,7 +16,7 @@ export function registerGetFileOutlineTool(server: McpServer, ctx: ToolContext):
     {
       title: 'File outline',
       description:
-        "A file's definitions in source order, with containers (class -> methods), lines and signatures.",
+        "A file's definitions in source order, with containers (class -> methods), lines and signatures; a name defined several times in one container (overloads, getter and setter) is one entry with the other lines in more_lines.",
       inputSchema: { path: z.string().min(1), limit: z.number().int().min(1).max(2000).default(500) },
       outputSchema: {
         path: z.string(),
@@ -38,15 +39,17 @@ export function registerGetFileOutlineTool(server: McpServer, ctx: ToolContext):
           );
         }
         const stale = (await staleChecker(store, [{ path: abs, indexed: hits[0]?.indexed }]))(abs);
-        const symbols = hits.slice(0, limit).map((h) => symbolToOut(h, false));
+        // Overloads, a getter and its setter: one entry, with the other lines (as search_symbols).
+        const groups = groupSymbolHits(hits);
+        const symbols = groups.slice(0, limit).map((g) => symbolToOut(g.hit, false, g.moreLines));
         const lines = symbols.map(
           (s) =>
-            `${s.line}-${s.end_line} ${'  '.repeat(s.container ? s.container.split('.').length : 0)}${s.kind} ${s.name} — ${s.signature}`,
+            `${s.line}-${s.end_line} ${'  '.repeat(s.container ? s.container.split('.').length : 0)}${s.kind} ${s.name}${moreLinesText(s.more_lines ?? [])} — ${s.signature}`,
         );
-        if (hits.length > limit) lines.push(`(${hits.length - limit} more symbols: raise limit)`);
+        if (groups.length > limit) lines.push(`(${groups.length - limit} more symbols: raise limit)`);
         if (stale) lines.unshift('(file changed since it was indexed: outline may be stale)');
         return toolResult(
-          { path: abs, symbols, truncated: hits.length > limit, stale },
+          { path: abs, symbols, truncated: groups.length > limit, stale },
           lines.join('\n') || 'no symbols',
         );
       }),
