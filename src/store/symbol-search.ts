@@ -60,28 +60,50 @@ export function typoKeysParams(key: string): unknown[] {
  * `max + 1` as soon as it must exceed `max`.
  */
 export function editDistance(a: string, b: string, max: number): number {
-  const s = [...a];
-  const t = [...b];
-  if (Math.abs(s.length - t.length) > max) return max + 1;
-  let prev2: number[] = [];
-  let prev = Array.from({ length: t.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= s.length; i++) {
-    const row = [i];
-    let best = i;
-    for (let j = 1; j <= t.length; j++) {
-      const cost = s[i - 1] === t[j - 1] ? 0 : 1;
-      let d = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
-      if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1])
-        d = Math.min(d, prev2[j - 2]! + 1);
-      row.push(d);
+  const n = a.length;
+  const m = b.length;
+  if (Math.abs(n - m) > max) return max + 1;
+  // Three rows of UTF-16 units (keys are mostly ASCII; both engines use this same function), reused
+  // between calls; only the band |i - j| <= max is computed (cells outside it are over the bound).
+  if (scratch.length < 3 * (m + 1)) scratch = new Int32Array(3 * (m + 1) * 2);
+  const far = max + 1;
+  let prev2 = 0;
+  let prev = m + 1;
+  let row = 2 * (m + 1);
+  for (let j = 0; j <= m; j++) {
+    scratch[prev + j] = j <= max ? j : far;
+    scratch[prev2 + j] = far;
+  }
+  for (let i = 1; i <= n; i++) {
+    const ai = a.charCodeAt(i - 1);
+    const from = Math.max(1, i - max);
+    const to = Math.min(m, i + max);
+    scratch[row] = i <= max ? i : far;
+    if (from > 1) scratch[row + from - 1] = far;
+    let best = far;
+    if (from === 1) best = scratch[row]!;
+    for (let j = from; j <= to; j++) {
+      const bj = b.charCodeAt(j - 1);
+      let d = Math.min(
+        scratch[prev + j]! + 1,
+        scratch[row + j - 1]! + 1,
+        scratch[prev + j - 1]! + (ai === bj ? 0 : 1),
+      );
+      if (i > 1 && j > 1 && ai === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === bj)
+        d = Math.min(d, scratch[prev2 + j - 2]! + 1);
+      scratch[row + j] = Math.min(d, far);
       if (d < best) best = d;
     }
-    if (best > max) return max + 1;
+    if (to < m) scratch[row + to + 1] = far;
+    if (best > max) return far;
+    const t = prev2;
     prev2 = prev;
     prev = row;
+    row = t;
   }
-  return prev[t.length]!;
+  return Math.min(scratch[prev + m]!, far);
 }
+let scratch = new Int32Array(96);
 
 /**
  * Tier D scores of candidate keys: 34 for one edit, 32 for two (a near miss of the same length
