@@ -4,6 +4,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Client } from 'pg';
 import { embeddingModelName } from '../../src/embeddings/model.js';
 import { openIndexAt } from '../../src/store/index.js';
 import type { IndexStore, StoredVector } from '../../src/store/types.js';
@@ -191,6 +192,20 @@ describe('codeindex migrate-store: a SQLite index moved to PostgreSQL answers th
       s.totals.vectors_copied,
       sourceVectors.get(langs)!.length + sourceVectors.get(relevance)!.length,
     );
+
+    // The moved index has planner statistics (reltuples stays 0 or -1 until an ANALYZE): without
+    // them PostgreSQL planned searches over a large fresh index 100x slower until autovacuum came by.
+    const pg = new Client({ connectionString: db!.url });
+    await pg.connect();
+    try {
+      const stats = await pg.query<{ relname: string; reltuples: number }>(
+        "SELECT relname, reltuples FROM pg_class WHERE relname IN ('symbols', 'chunks', 'refs', 'files') ORDER BY relname",
+      );
+      assert.equal(stats.rows.length, 4);
+      for (const r of stats.rows) assert.ok(r.reltuples > 0, `${r.relname}: reltuples ${r.reltuples}`);
+    } finally {
+      await pg.end();
+    }
 
     const target = openIndexAt(db!.url);
     try {
