@@ -107,13 +107,17 @@ export function rankRefRows<R extends RefRowLike>(
   defLanguages: ReadonlySet<string | null>,
   accepted: ReadonlySet<string> | null,
 ): RankedRefRow<R>[] {
+  // A plain call (`slugify(x)`) cannot call a method of a class that defines the name; it can call
+  // a function of a module named as the qualifier (`helpers.slugify`, whose definitions have no
+  // container, so no defining language was found for it).
+  const bareAreOthers = defLanguages.size > 0;
   const ranked = rows.map((row) => {
     // Unpacked on first use: without a receiver filter only the rows up to the page are read.
     let unpacked: RefSite[] | undefined;
     const sites = (): RefSite[] => {
       if (unpacked === undefined) {
         unpacked = unpackRefSites(row.sites);
-        if (accepted !== null) unpacked = unpacked.filter((s) => acceptedSite(s, accepted));
+        if (accepted !== null) unpacked = unpacked.filter((s) => acceptedSite(s, accepted, bareAreOthers));
       }
       return unpacked;
     };
@@ -132,11 +136,13 @@ export function rankRefRows<R extends RefRowLike>(
 /**
  * Whether a site can be a use of `Class.method` (`accepted`: the class and its subclasses): a call
  * on a receiver of unknown type, or on an accepted class; a call with no receiver (`''`, a plain
- * function's) only from inside an accepted container (a namespace's or module's own function).
+ * function's) only from inside an accepted container (a namespace's or module's own function), or
+ * anywhere when `bareAreOthers` is false (the qualifier is no container of the name: a module).
  */
-function acceptedSite(site: RefSite, accepted: ReadonlySet<string>): boolean {
+function acceptedSite(site: RefSite, accepted: ReadonlySet<string>, bareAreOthers: boolean): boolean {
   const receiver = site[4];
   if (receiver === null) return true;
+  if (receiver === '' && !bareAreOthers) return true;
   if (receiver !== '') return accepted.has(receiver);
   const enclosing = site[3];
   if (enclosing === null) return false;

@@ -95,6 +95,8 @@ before(async () => {
       ].join('\n'),
     ),
     write('literals.ts', 'typescript', "export const parts = 'a,b'.split(',').concat([1, 2].map(String));\n"),
+    write('helpers.py', 'python', 'def slugify(text):\n    return text\n'),
+    write('e_views.py', 'python', 'from helpers import slugify\n\n\ndef view(t):\n    return slugify(t)\n'),
     write('c_plain.py', 'python', 'from operator import add\n\n\ndef total(a, b):\n    return add(a, b)\n'),
     write('a_main.py', 'python', MAIN),
     write('b_helper.py', 'python', 'def helper(x):\n    return x.add(5)\n'),
@@ -214,4 +216,12 @@ test('a literal receiver is a call on the built-in class, not on the class asked
     py.filter((r) => r.kind === 'call').map((r) => r.receiver ?? null),
     ['bytes', 'bytes', 'list', 'dict'],
   );
+});
+
+test('module.function (a qualifier that contains no definition of the name) keeps plain calls', async () => {
+  // `slugify` is defined at the top of helpers.py: `helpers.slugify` names a module, not a class.
+  assert.deepEqual(await sites('helpers.slugify', 'python'), [
+    'e_views.py:1 import in null',
+    'e_views.py:5 call in view',
+  ]);
 });
