@@ -332,3 +332,30 @@ test('repo_map: uses of a crate macro, of a prelude name and of a name imported 
     ['src/runtime.rs', 'src/web/app.ts'],
   );
 });
+
+test("repo_map: a used file's public types get a share of its own rank", () => {
+  // The class users meet is used once inside the library; helpers are used everywhere.
+  const sources: Record<string, [LanguageId, string]> = {
+    'src/engine.ts': [
+      'typescript',
+      "import { formatValue } from './util';\nexport class Engine {\n  run() { return formatValue(1); }\n}\n",
+    ],
+    'src/util.ts': [
+      'typescript',
+      'export function formatValue(v: number) { return String(v); }\nexport function parseValue(s: string) { return Number(s); }\nexport function clampValue(v: number) { return v; }\n',
+    ],
+    'src/index.ts': [
+      'typescript',
+      "import { Engine } from './engine';\nexport const engine = new Engine();\n",
+    ],
+  };
+  for (let f = 0; f < 8; f++)
+    sources[`src/part${f}.ts`] = [
+      'typescript',
+      `import { formatValue, parseValue, clampValue } from './util';\nexport function part${f}() { return clampValue(formatValue(parseValue('${f}'))); }\n`,
+    ];
+  // Room for two lines: the most used helper, then the class (not a second helper).
+  const map = buildRepoMap({ ...graph(sources), maxTokens: 40 });
+  assert.match(map.text, /^src\/engine\.ts:\n {2}2: export class Engine$/m, map.text);
+  assert.equal(map.files[0]?.path, 'src/util.ts');
+});
