@@ -117,7 +117,14 @@ export function rankRefRows<R extends RefRowLike>(
     const sites = (): RefSite[] => {
       if (unpacked === undefined) {
         unpacked = unpackRefSites(row.sites);
-        if (accepted !== null) unpacked = unpacked.filter((s) => acceptedSite(s, accepted, bareAreOthers));
+        if (accepted !== null) {
+          // An import of the bare name (`export { pipe } from './util/pipe'`) cannot take a method
+          // in these languages: it is another definition's use, when a class defines the name.
+          const noMemberImports = bareAreOthers && NO_MEMBER_IMPORTS.has(row.language ?? '');
+          unpacked = unpacked.filter(
+            (s) => !(noMemberImports && s[2] === 'import') && acceptedSite(s, accepted, bareAreOthers),
+          );
+        }
       }
       return unpacked;
     };
@@ -132,6 +139,9 @@ export function rankRefRows<R extends RefRowLike>(
   ranked.sort((a, b) => a.tier - b.tier);
   return ranked.map(({ row, sites }) => ({ row, sites }));
 }
+
+/** Languages whose imports name module members only, never a class's method. */
+const NO_MEMBER_IMPORTS: ReadonlySet<string> = new Set(['javascript', 'typescript', 'tsx', 'python']);
 
 /**
  * Whether a site can be a use of `Class.method` (`accepted`: the class and its subclasses): a call
