@@ -212,8 +212,8 @@ const RUST_PRELUDE = new Set([
  * standard library, a dependency), not one the resolver missed: a bare specifier in JavaScript
  * (`koa`, not `./y`), an absolute module in Python (`typing`, not `.models`), a Rust path in
  * `std`, `core` or `alloc`, or whose first segment is not `crate`, `self`, `super` or the name of
- * any Rust module in the scope (`mio::Interest`; a child module's `inner::X` is not). Other languages: never (their imports
- * name no definitions).
+ * any Rust module in the scope (`mio::Interest`; a child module's `inner::X` is not). Other
+ * languages: never (their imports name no definitions).
  */
 function isExternalModule(family: string, source: string, rustModules: ReadonlySet<string>): boolean {
   switch (family) {
@@ -479,6 +479,8 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     const defKey = key.slice(cut + 1);
     const definedIn = definers.get(defKey);
     if (!definedIn) continue;
+    // A use of the crate's own `macro_rules!` macro (see `macros` above).
+    if (macros.has(defKey) && !notMacros.has(defKey)) continue;
     const name = defKey.slice(defKey.indexOf('\u0000') + 1);
     const importsName = importedFrom.get(from)?.has(name) === true;
     // Imported from outside (`use std::task::Context` in a crate that defines a `Context` too): the
@@ -497,8 +499,6 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     // A name defined in that many files (`String`, `Error`, `get`) says nothing about which one a
     // use means; its edges (uses x definers) were most of the map's time on large trees.
     if (targets.length > MAX_DEFINERS) continue;
-    // A use of the crate's own `macro_rules!` macro: see `MACRO_WEIGHT`.
-    if (macros.has(defKey) && !notMacros.has(defKey)) continue;
     const w0 =
       identifierWeight(name, targets.length, focusNames.has(name), !topLevel.has(defKey)) * Math.sqrt(count);
     for (const to of targets) {
@@ -589,7 +589,16 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
 
   const pinned = new Set<number>();
   for (const [i, f] of files.entries()) if (focus.some((x) => f.path.includes(x))) pinned.add(i);
-  const ctx: RenderContext = { files, byFile, rank, pairRank, pairRefs, maxTokens: input.maxTokens, pinned };
+  const ctx: RenderContext = {
+    files,
+    byFile,
+    rank,
+    pairRank,
+    containerSigs: new Map(),
+    pairRefs,
+    maxTokens: input.maxTokens,
+    pinned,
+  };
   // Binary search: the most top-ranked pairs whose rendering fits the budget.
   let lo = 0;
   let hi = pairs.length;
@@ -661,6 +670,8 @@ interface RenderContext {
   rank: Float64Array;
   /** Rank of each (file, name) pair, keyed `file\u0000name`. */
   pairRank: Map<string, number>;
+  /** Per file, its containers' definitions by name (see `containerSignatures`), filled as read. */
+  containerSigs: Map<number, Map<string, MapSymbol>>;
   pairRefs: Map<string, number>;
   maxTokens: number;
   /** Files named by `focus`: shown even when nothing points into them. */
@@ -711,10 +722,16 @@ interface RenderedFile {
   entry: RepoMapFile;
 }
 
-/** A member's container: the class, struct… of that name; else a top-level function of that name. */
+/**
+ * A member's container: the class, struct… of that name; else a top-level function of that name.
+ * Read once per file and kept in `ctx` (every render of the binary search needs it again).
+ */
 function containerSignatures(ctx: RenderContext, i: number): Map<string, MapSymbol> {
+  const cached = ctx.containerSigs.get(i);
+  if (cached !== undefined) return cached;
   // A JavaScript constructor with `X.prototype.m = function`, a function nesting another.
   const containerSig = new Map<string, MapSymbol>();
+  ctx.containerSigs.set(i, containerSig);
   for (const s of ctx.byFile.get(i) ?? []) {
     if (s.container !== null) continue;
     const had = containerSig.get(s.name);

@@ -118,12 +118,8 @@ export function rankRefRows<R extends RefRowLike>(
       if (unpacked === undefined) {
         unpacked = unpackRefSites(row.sites);
         if (accepted !== null) {
-          // An import of the bare name (`export { pipe } from './util/pipe'`) cannot take a method
-          // in these languages: it is another definition's use, when a class defines the name.
-          const noMemberImports = bareAreOthers && NO_MEMBER_IMPORTS.has(row.language ?? '');
-          unpacked = unpacked.filter(
-            (s) => !(noMemberImports && s[2] === 'import') && acceptedSite(s, accepted, bareAreOthers),
-          );
+          const importsTakeMembers = !NO_MEMBER_IMPORTS.has(row.language ?? '');
+          unpacked = unpacked.filter((s) => acceptedSite(s, accepted, bareAreOthers, importsTakeMembers));
         }
       }
       return unpacked;
@@ -148,8 +144,16 @@ const NO_MEMBER_IMPORTS: ReadonlySet<string> = new Set(['javascript', 'typescrip
  * on a receiver of unknown type, or on an accepted class; a call with no receiver (`''`, a plain
  * function's) only from inside an accepted container (a namespace's or module's own function), or
  * anywhere when `bareAreOthers` is false (the qualifier is no container of the name: a module).
+ * With `bareAreOthers`, an import of the bare name (`export { pipe } from './util/pipe'`) is not a
+ * use either where imports cannot take a class's member (`importsTakeMembers` false).
  */
-function acceptedSite(site: RefSite, accepted: ReadonlySet<string>, bareAreOthers: boolean): boolean {
+function acceptedSite(
+  site: RefSite,
+  accepted: ReadonlySet<string>,
+  bareAreOthers: boolean,
+  importsTakeMembers: boolean,
+): boolean {
+  if (bareAreOthers && !importsTakeMembers && site[2] === 'import') return false;
   const receiver = site[4];
   if (receiver === null) return true;
   if (receiver === '' && !bareAreOthers) return true;
