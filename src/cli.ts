@@ -451,11 +451,11 @@ async function searchCommand(cfg: Config, query: string, v: Values, log: Logger)
     await store.close();
     if (v.json)
       process.stdout.write(
-        `${JSON.stringify(r.groups.map((g) => ({ ...g.hit, moreLines: g.moreLines })))}\n`,
+        `${JSON.stringify(r.groups.map((g) => ({ ...g.hit, moreLines: g.moreLines, moreFiles: g.moreFiles })))}\n`,
       );
     else
       for (const g of r.groups)
-        process.stdout.write(`${renderSymbol(symbolToOut(g.hit, false, g.moreLines))}\n`);
+        process.stdout.write(`${renderSymbol(symbolToOut(g.hit, false, g.moreLines, g.moreFiles))}\n`);
     if (r.groups.length === 0 && !v.json)
       process.stderr.write(
         `codeindex search: no symbol matches "${query}"; to search code by words or a question: codeindex search --code "${query}"\n`,

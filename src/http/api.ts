@@ -166,7 +166,7 @@ export function createApiRouter(deps: HttpAppDeps, search: CodeSearch): Router {
       );
       const symbols = found.groups
         .filter((g) => prefix || roots.some((root) => isInside(root, g.hit.path)))
-        .map((g) => symbolToOut(g.hit, isStale(g.hit.path), g.moreLines));
+        .map((g) => symbolToOut(g.hit, isStale(g.hit.path), g.moreLines, g.moreFiles));
       res.json({ symbols, ...(found.hasMore ? { next_cursor: encodeCursor(offset + q.limit) } : {}) });
     }),
   );

@@ -238,8 +238,12 @@ export function resolveDefinitions(
       chunkRow: -1,
       candidate: null,
     };
+    // A namespace or module declared as a statement (PHP's and C#'s `namespace X;`, Rust's
+    // `mod x;`) has no body: it stays in the header chunk with the imports around it instead of
+    // being a one-line chunk that search_code would show for its path words.
+    const bodiless = MODULE_KINDS.has(kind) && endRow === startRow;
     const chunked =
-      CHUNK_KINDS.has(kind) ||
+      (CHUNK_KINDS.has(kind) && !bodiless) ||
       (MULTILINE_CHUNK_KINDS.has(kind) &&
         endRow > startRow &&
         (parent === null || MODULE_KINDS.has(parent.kind)));

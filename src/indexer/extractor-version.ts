@@ -10,6 +10,7 @@
  * methods under deep qualified names, shell `[ … ]` tests, call receivers. 3: definitions that
  * end with their line break (C's `#define`) end on their own last line. 4: calls with no receiver
  * in languages where they are never a method's are marked (`ExtractedRef.receiver` `''`), and
- * literal receivers name their built-in class (`'{}'.format` -> `str`).
+ * literal receivers name their built-in class (`'{}'.format` -> `str`). 5: a namespace or module
+ * declared as a one-line statement (`namespace X;`, `mod x;`) is no chunk of its own.
  */
-export const EXTRACTOR_VERSION = 4;
+export const EXTRACTOR_VERSION = 5;

@@ -135,17 +135,21 @@ export function resolveImports(
 
 /** Builds the output references (uses and imported names) with their enclosing definitions. */
 /** Receivers that are the enclosing class's instance or the class itself. */
-const SELF_RECEIVERS: ReadonlySet<string> = new Set(['this', 'self', 'Self', 'cls', '@', 'static']);
+const SELF_RECEIVERS: ReadonlySet<string> = new Set(['this', 'self', 'Self', 'cls', '@', 'static', '$this']);
+
+/** A path of names to a class (`Rack::Utils`, `std::io::Error`, `\App\Models\User`): its last. */
+const SCOPED_CLASS = /^\\?(?:[A-Za-z_]\w*(?:::|\\))+([A-Z]\w*)$/;
 
 /** A Python string literal's prefix and quote (`'`, `f"`, `rb'`); `b`: bytes. */
 const PY_STRING_START = /^([rRuUfF]{0,2}|[bB][rR]?|[rR][bB])['"]/;
 
 /**
  * The class a call's receiver names, from its text alone: the enclosing definition's container for
- * `this`/`self`/`cls` (`Queue.add` -> `Queue`), a capitalised plain name as itself (static access,
- * an imported class), the language's built-in class for a literal (`'{}'.format(x)` -> `str`,
- * `[a, b].map(f)` -> `Array`; see `LanguageRules.literalClasses`); null for anything else (a
- * variable, a call, a chain), whose type is unknown.
+ * `this`/`self`/`cls`/`$this` (`Queue.add` -> `Queue`), a capitalised plain name as itself (static
+ * access, an imported class), the last name of a `::` or `\` path (`Rack::Utils.escape` ->
+ * `Utils`), the language's built-in class for a literal (`'{}'.format(x)` -> `str`, `[a, b].map(f)`
+ * -> `Array`; see `LanguageRules.literalClasses`); null for anything else (a variable, a call, a
+ * chain), whose type is unknown.
  */
 export function receiverClass(
   text: string,
@@ -172,7 +176,8 @@ export function receiverClass(
     if (first === '{' && last === '}') return literals.object ?? null;
     if (first === '/' && literals.regex !== undefined && /^\/.+\/[a-z]*$/s.test(text)) return literals.regex;
   }
-  return /^[A-Z][\w$]*$/.test(text) ? text : null;
+  if (/^[A-Z][\w$]*$/.test(text)) return text;
+  return SCOPED_CLASS.exec(text)?.[1] ?? null;
 }
 
 /**

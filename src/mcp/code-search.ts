@@ -11,7 +11,7 @@ import { createVectorService, type VectorService } from '../embeddings/vector-se
 import type { LanguageId } from '../indexer/types.js';
 import type { Logger } from '../log.js';
 import { indexLocation } from '../store/index.js';
-import { chunkHit, makeSnippet } from '../store/text-search.js';
+import { afterLicense, chunkHit, makeSnippet } from '../store/text-search.js';
 import type {
   ChunkHit,
   ChunkRecord,
@@ -431,12 +431,13 @@ function scopeList(scope: PathScope | undefined): readonly string[] | undefined 
   return scope === undefined ? undefined : typeof scope === 'string' ? [scope] : scope;
 }
 
-/** The first lines of a chunk, numbered, as a snippet. */
+/** The first lines of a chunk (after any license comment at its top), numbered, as a snippet. */
 function snippetOf(content: string, startLine: number, maxLines = 6): string {
-  return content
-    .split('\n')
-    .slice(0, maxLines)
-    .map((l, i) => `${startLine + i}: ${l.length > 160 ? `${l.slice(0, 159)}…` : l}`)
+  const lines = content.split('\n');
+  const from = afterLicense(lines);
+  return lines
+    .slice(from, from + maxLines)
+    .map((l, i) => `${startLine + from + i}: ${l.length > 160 ? `${l.slice(0, 159)}…` : l}`)
     .join('\n');
 }
 

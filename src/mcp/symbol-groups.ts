@@ -13,6 +13,8 @@ export interface SymbolGroup {
   hit: SymbolHit;
   /** Lines of the group's other definitions, ascending. */
   moreLines: number[];
+  /** Other files of a namespace declared as a statement (see {@link groupKey}); 0 otherwise. */
+  moreFiles: number;
 }
 
 /**
@@ -26,7 +28,14 @@ const STORE_PAGE = 1000;
 /** Rows read for one page at most, whatever the copies: a bound on the work of a query. */
 const MAX_ROWS = 8000;
 
+/**
+ * A namespace declared as a one-line statement (PHP's and C#'s `namespace App\Http;`) is
+ * repeated at the top of every file in it, so one such name is one group across files (the
+ * first file stands for it, the others are counted): on league/commonmark, `search_symbols
+ * "DelimiterProcessor"` gave six of its 20 lines to `namespace …\Delimiter\Processor` copies.
+ */
 function groupKey(h: SymbolHit): string {
+  if (h.kind === 'namespace' && h.endLine === h.line) return `\u0000ns\u0000${h.name}`;
   return `${h.path}\u0000${h.container ?? ''}\u0000${h.name}\u0000${h.kind}`;
 }
 
@@ -35,7 +44,8 @@ function addToGroups(groups: Map<string, SymbolGroup>, hits: readonly SymbolHit[
   for (const hit of hits) {
     const key = groupKey(hit);
     const group = groups.get(key);
-    if (group === undefined) groups.set(key, { hit, moreLines: [] });
+    if (group === undefined) groups.set(key, { hit, moreLines: [], moreFiles: 0 });
+    else if (group.hit.path !== hit.path) group.moreFiles++;
     else group.moreLines.push(hit.line);
   }
 }
@@ -86,8 +96,9 @@ export async function searchSymbolGroups(
   return { groups: all.slice(offset, offset + limit), hasMore: all.length > offset + limit };
 }
 
-/** ` (+2 more: lines 12, 17)` for a group with copies, else empty. */
-export function moreLinesText(moreLines: readonly number[]): string {
+/** ` (+2 more: lines 12, 17)` for a group with copies, ` (+3 more files)`, else empty. */
+export function moreLinesText(moreLines: readonly number[], moreFiles = 0): string {
+  if (moreFiles > 0) return ` (+${moreFiles} more file${moreFiles === 1 ? '' : 's'})`;
   if (moreLines.length === 0) return '';
   const shown = moreLines.slice(0, 5).join(', ');
   return ` (+${moreLines.length} more: line${moreLines.length === 1 ? '' : 's'} ${shown}${moreLines.length > 5 ? ', …' : ''})`;

@@ -269,13 +269,36 @@ export function chunkHit(c: ChunkRecord, score: number, snippet: string): ChunkH
   };
 }
 
+/** Lines a file may open with before its first comment: `<?php`, `#!…`, `declare(strict_types=1);`. */
+const PREAMBLE_LINE = /^\s*(?:$|<\?php\b|#!|declare\s*\()/;
+/** A line of a `//`, `/* … *\/`, `#` or `--` comment (not `#include`, `#[attr]`, `#define`). */
+const COMMENT_LINE = /^\s*(?:$|\/\/|\/\*|\*|#(?![a-z[!])|--)/;
+const LICENSE_WORDS = /\b(?:copyright|licen[cs]ed?|spdx-license-identifier)\b|\(c\)|this file is part of/i;
+
+/**
+ * The index of a chunk's first line after a license comment at its top (`/* This file is part of
+ * … (c) … *\/`, `// Copyright …`), or 0 when it has none: a file's header chunk is shown from
+ * its code (namespace, imports) instead of the license every file repeats.
+ */
+export function afterLicense(lines: readonly string[]): number {
+  let i = 0;
+  while (i < lines.length && PREAMBLE_LINE.test(lines[i]!)) i++;
+  let license = false;
+  while (i < lines.length && COMMENT_LINE.test(lines[i]!)) {
+    if (LICENSE_WORDS.test(lines[i]!)) license = true;
+    i++;
+  }
+  return license && i < lines.length ? i : 0;
+}
+
 /**
  * A few lines around the line that holds the most distinct query terms (the first such line),
- * each prefixed with its 1-based line number: `  42: const x = retryBackoffMax;`.
+ * each prefixed with its 1-based line number: `  42: const x = retryBackoffMax;`. When no line
+ * holds one, the chunk's first lines after any license comment.
  */
 export function makeSnippet(content: string, startLine: number, terms: ReadonlySet<string>): string {
   const lines = content.split('\n');
-  let best = 0;
+  let best = -1;
   let bestScore = 0;
   for (let i = 0; i < lines.length; i++) {
     const seen = lineTerms(lines[i]!);
@@ -286,8 +309,8 @@ export function makeSnippet(content: string, startLine: number, terms: ReadonlyS
       bestScore = score;
     }
   }
-  const from = Math.max(0, best - SNIPPET_CONTEXT);
-  const to = Math.min(lines.length, best + SNIPPET_CONTEXT + 1);
+  const from = best < 0 ? afterLicense(lines) : Math.max(0, best - SNIPPET_CONTEXT);
+  const to = Math.min(lines.length, (best < 0 ? from : best) + SNIPPET_CONTEXT + 1);
   const width = String(startLine + to - 1).length;
   const out: string[] = [];
   for (let i = from; i < to; i++) {

@@ -104,6 +104,44 @@ describe('chunking', () => {
     assert.equal(result.chunks.at(-1)?.endLine, lines.length);
   });
 
+  it('keeps a namespace or module declared as a statement in the header, not a chunk of its own', () => {
+    const php = [
+      '<?php',
+      '',
+      'namespace App\\Http;',
+      '',
+      'use App\\Models\\User;',
+      '',
+      'class Kernel',
+      '{',
+      '}',
+      '',
+    ];
+    const result = extractor.extractFile(php.join('\n'), 'php');
+    assert.ok(result.symbols.some((s) => s.kind === 'namespace' && s.name === 'App\\Http'));
+    assert.deepEqual(chunkRows(result), [
+      ['header', null, 1, 5],
+      ['symbol', 'Kernel', 7, 9],
+    ]);
+    const csharp = ['namespace App.Http;', '', 'public class Kernel', '{', '}', ''];
+    assert.deepEqual(chunkRows(extractor.extractFile(csharp.join('\n'), 'csharp')), [
+      ['header', null, 1, 1],
+      ['symbol', 'Kernel', 3, 5],
+    ]);
+    const rust = ['mod util;', 'pub mod net;', '', 'pub fn run() {}', ''];
+    assert.deepEqual(chunkRows(extractor.extractFile(rust.join('\n'), 'rust')), [
+      ['header', null, 1, 2],
+      ['symbol', 'run', 4, 4],
+    ]);
+    // A namespace with a body keeps its chunk (up to its first member's).
+    const block = ['<?php', 'namespace App\\Http {', '  class Legacy {}', '}', ''];
+    assert.deepEqual(chunkRows(extractor.extractFile(block.join('\n'), 'php')), [
+      ['header', null, 1, 1],
+      ['symbol', 'App\\Http', 2, 2],
+      ['symbol', 'App\\Http.Legacy', 3, 3],
+    ]);
+  });
+
   it('keeps nested functions inside their parent chunk', () => {
     const source = ['def outer():', '    def inner():', '        return 1', '    return inner()', ''].join(
       '\n',

@@ -223,3 +223,84 @@ test('module.function (a qualifier that contains no definition of the name) keep
     'e_views.py:5 call in view',
   ]);
 });
+
+test('Ruby and PHP calls carry their receiver: a class path names its last class, $this the enclosing one', () => {
+  const calls = (text: string, language: LanguageId) =>
+    extractor
+      .extractFile(text, language)
+      .refs.filter((r) => r.kind === 'call')
+      .map((r) => `${r.name}:${r.receiver ?? null}`);
+  const ruby = [
+    'module Rack',
+    '  module Utils',
+    '    PARSER = URI::Parser.new',
+    '    def escape_path(s)',
+    '      PARSER.escape s',
+    '    end',
+    '    def q(k, req)',
+    '      Utils.escape(k) + escape(k) + Rack::Utils.escape(k) + self.escape(k) + req.escape(k)',
+    '    end',
+    '  end',
+    'end',
+    '',
+  ].join('\n');
+  assert.deepEqual(calls(ruby, 'ruby'), [
+    'new:Parser',
+    'escape:PARSER',
+    'escape:Utils',
+    'escape:null',
+    'escape:Utils',
+    'escape:Utils',
+    'escape:null',
+  ]);
+  const php = [
+    '<?php',
+    'class Env {',
+    '  function f($e) {',
+    '    $this->add(1); $e->add(2); $e?->add(3);',
+    '    self::make(); Env::make(); \\App\\Env::make(); parent::__construct();',
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+  assert.deepEqual(calls(php, 'php'), [
+    'add:Env',
+    'add:null',
+    'add:null',
+    'make:Env',
+    'make:Env',
+    'make:Env',
+    '__construct:null',
+  ]);
+});
+
+test('Class.method in Ruby leaves out calls on another constant', async () => {
+  const utils = [
+    'module Utils',
+    '  PARSER = URI::Parser.new',
+    '  def self.escape(s)',
+    '    PARSER.escape s',
+    '  end',
+    'end',
+    '',
+  ].join('\n');
+  const app = [
+    'class App',
+    '  def call(env)',
+    '    Utils.escape(env) + Other.escape(env) + env.escape',
+    '  end',
+    'end',
+    '',
+  ].join('\n');
+  const local = openIndexStore(join(tmp.dir, 'ruby.db'));
+  try {
+    await local.writeBatch('/rb', [write('utils.rb', 'ruby', utils), write('app.rb', 'ruby', app)]);
+    const hits = (await local.findReferences({ symbol: 'Utils.escape', limit: 50 })).hits;
+    assert.deepEqual(
+      hits.map((h) => `${h.path.slice('/rb/'.length)}:${h.line}:${h.col}`),
+      ['app.rb:3:10', 'app.rb:3:48'],
+    );
+  } finally {
+    await local.close();
+  }
+});

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { sameLineRuns } from '../../src/mcp/tools/find-references.js';
 import { packRefs, REF_KIND_BIT, USE_KINDS_MASK, unpackRefSites } from '../../src/store/ref-sites.js';
 
 test('packRefs groups by name, sorts sites, and unpackRefSites gives every site back', () => {
@@ -53,5 +54,27 @@ test('unpackRefSites drops what is not well-formed instead of throwing', () => {
       [9, 1, 'call', 'f', null],
       [9, 2, 'call', 'f', 'Job'],
     ],
+  );
+});
+
+test("find_references' text shows the sites of one line once, with their count", () => {
+  const site = (line: number, col: number, kind = 'call', enclosing: string | null = 'build_query') => ({
+    path: '/r/utils.rb',
+    line,
+    col,
+    kind,
+    enclosing,
+  });
+  const runs = sameLineRuns([
+    site(122, 4),
+    site(122, 20),
+    site(122, 31),
+    site(123, 4),
+    site(123, 9, 'type'),
+    site(123, 12, 'type', null),
+  ]);
+  assert.deepEqual(
+    runs.map((r) => `${r.ref.line}:${r.ref.col} ${r.ref.kind} x${r.count}`),
+    ['122:4 call x3', '123:4 call x1', '123:9 type x1', '123:12 type x1'],
   );
 });

@@ -61,6 +61,11 @@ before(async () => {
     write('src/job.py', 'python', PROPS),
     write('src/many.ts', 'typescript', MANY),
     write('src/spread.ts', 'typescript', 'export function spread(): number {\n  return 0;\n}\n'),
+    // The same statement namespace at the top of three files, and one with a body.
+    ...['Request', 'Response', 'Kernel'].map((c) =>
+      write(`app/Http/${c}.php`, 'php', `<?php\n\nnamespace App\\Http;\n\nclass ${c}\n{\n}\n`),
+    ),
+    write('app/Legacy.php', 'php', '<?php\nnamespace App\\Http {\n  class Legacy {}\n}\n'),
   ]);
 });
 after(async () => {
@@ -111,6 +116,24 @@ test('pages count groups: no group is repeated or skipped, however many copies a
     ['src/many.ts +30', 'src/spread.ts +0'],
   );
   assert.equal(spread.hasMore, false);
+});
+
+test('a statement namespace repeated at the top of many files is one result, counting the others', async () => {
+  const raw = await store.searchSymbols({ query: 'App\\Http', kind: 'namespace', limit: 50 });
+  assert.equal(raw.hits.length, 4);
+  const { groups } = await searchSymbolGroups(store, { query: 'App\\Http', kind: 'namespace', limit: 20 });
+  assert.deepEqual(
+    groups
+      .map(
+        (g) =>
+          `${g.hit.path.slice('/repo/'.length)}:${g.hit.line}-${g.hit.endLine} +${g.moreFiles} ${JSON.stringify(g.moreLines)}`,
+      )
+      .sort(),
+    // The namespace with a body (lines 2-4) is a definition of its own.
+    ['app/Http/Kernel.php:3-3 +2 []', 'app/Legacy.php:2-4 +0 []'],
+  );
+  assert.equal(moreLinesText([], 2), ' (+2 more files)');
+  assert.equal(moreLinesText([], 1), ' (+1 more file)');
 });
 
 test("a file's outline groups the same way, in source order", async () => {

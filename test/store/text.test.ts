@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { IndexStore } from '../../src/store/index.js';
 import { openIndexStore } from '../../src/store/index.js';
-import { compileTextQuery } from '../../src/store/text-search.js';
+import { afterLicense, compileTextQuery, makeSnippet } from '../../src/store/text-search.js';
 import { chunk, indexed, tempDir } from './helpers/fixtures.js';
 
 const tmp = tempDir();
@@ -81,6 +81,44 @@ test('hits carry a scored, line-numbered snippet around the best line', async ()
   assert.equal(lines[0], '11:   const delay = computeDelay(job);');
   assert.equal(lines[2], '13:   const wait = Math.min(delay, config.retryBackoffMax);');
   assert.match(lines[4]!, /^15: \}$/);
+});
+
+test("a snippet with no query word skips the license at a file's top, not a doc comment", () => {
+  const php = [
+    '<?php',
+    '',
+    'declare(strict_types=1);',
+    '',
+    '/*',
+    ' * This file is part of the league/commonmark package.',
+    ' *',
+    " * (c) Colin O'Dell <colinodell@gmail.com>",
+    ' */',
+    '',
+    'namespace League\\CommonMark;',
+    '',
+    'use League\\CommonMark\\Environment\\Environment;',
+  ];
+  assert.equal(afterLicense(php), 10);
+  assert.equal(
+    makeSnippet(php.join('\n'), 1, new Set(['nothing'])),
+    '11: namespace League\\CommonMark;\n12: \n13: use League\\CommonMark\\Environment\\Environment;',
+  );
+  // A query word still picks its line, license or not.
+  assert.match(makeSnippet(php.join('\n'), 1, new Set(['colinodell'])), /^ 6: .*\n 7: .*\n 8:/);
+  assert.equal(
+    afterLicense([
+      '// Copyright 2009 The Go Authors.',
+      '// license that can be found in the LICENSE file.',
+      '',
+      'package tls',
+    ]),
+    3,
+  );
+  // A doc comment, a file that is only a comment and code first are shown from their top.
+  assert.equal(afterLicense(['/** Converts Markdown to HTML. */', 'final class Converter']), 0);
+  assert.equal(afterLicense(['# Copyright 2020 someone']), 0);
+  assert.equal(afterLicense(['#include <stdio.h>', '/* (c) me */', 'int x;']), 0);
 });
 
 test('hostile queries never throw', async () => {

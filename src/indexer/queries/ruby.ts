@@ -2,7 +2,7 @@
  * Tags query for Ruby. Based on tree-sitter-ruby 0.23.1 `queries/tags.scm` (classes, modules,
  * methods, singleton methods, calls), extended with constants, `attr_*` accessors (each symbol a
  * property), `alias` and `alias_method` (the new name a method),
- * inheritance, constant receivers as type references and `require`/`require_relative` imports. Whether a call
+ * inheritance, constant receivers as type references (and as the receiver of their call) and `require`/`require_relative` imports. Whether a call
  * is an accessor or an import is decided from the callee's name (no query predicates: the native
  * runner does not evaluate them).
  */
@@ -22,6 +22,7 @@ export const RUBY_QUERY = String.raw`
 (superclass (constant) @reference.inherit)
 (superclass (scope_resolution name: (constant) @reference.inherit))
 (call receiver: (constant) @reference.type)
+(call receiver: (_) @ref.receiver method: (identifier) @reference.call)
 (call method: (identifier) @reference.call)
 (scope_resolution name: (constant) @reference.type)
 

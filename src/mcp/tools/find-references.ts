@@ -16,6 +16,32 @@ const refOut = z.object({
   stale: z.boolean().optional(),
 });
 
+/**
+ * References in a row that share path, line, kind and enclosing definition, as one entry with
+ * their count: the text answer shows `utils.rb:122 call x3 in build_query: …` once instead of the
+ * same line three times (the structured answer keeps every site, with its column).
+ */
+export function sameLineRuns<
+  T extends { path: string; line: number; kind: string; enclosing: string | null },
+>(refs: readonly T[]): { ref: T; count: number }[] {
+  const runs: { ref: T; count: number }[] = [];
+  for (const ref of refs) {
+    const last = runs.at(-1);
+    if (
+      last !== undefined &&
+      last.ref.path === ref.path &&
+      last.ref.line === ref.line &&
+      last.ref.kind === ref.kind &&
+      last.ref.enclosing === ref.enclosing
+    ) {
+      last.count++;
+    } else {
+      runs.push({ ref, count: 1 });
+    }
+  }
+  return runs;
+}
+
 /** `find_references`: calls, instantiations, type references and imports of a name. */
 export function registerFindReferencesTool(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
@@ -63,9 +89,9 @@ export function registerFindReferencesTool(server: McpServer, ctx: ToolContext):
           ...(isStale(h.path) ? { stale: true } : {}),
         }));
         const out: Record<string, unknown> = { references };
-        const lines = references.map(
-          (x) =>
-            `${x.path}:${x.line} ${x.kind}${x.enclosing ? ` in ${x.enclosing}` : ''}${x.stale ? ' (stale)' : ''}: ${x.text ?? ''}`,
+        const lines = sameLineRuns(references).map(
+          ({ ref: x, count }) =>
+            `${x.path}:${x.line} ${x.kind}${count > 1 ? ` x${count}` : ''}${x.enclosing ? ` in ${x.enclosing}` : ''}${x.stale ? ' (stale)' : ''}: ${x.text ?? ''}`,
         );
         if (r.hasMore) {
           out.next_cursor = encodeCursor(offset + limit);

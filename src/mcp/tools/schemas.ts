@@ -19,6 +19,10 @@ export const symbolOut = z.object({
     .describe(
       'lines of the same name defined again in this file and container (overloads, getter and setter)',
     ),
+  more_files: z
+    .number()
+    .optional()
+    .describe('other files that declare the same namespace statement (`namespace App\\Http;`)'),
   stale: z.boolean().optional(),
 });
 

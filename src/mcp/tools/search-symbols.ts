@@ -9,9 +9,10 @@ import { kindIn, languageIn, limitIn, symbolOut } from './schemas.js';
 
 /**
  * Maps a store hit onto the tool's output shape; `moreLines`: the lines of the same name's other
- * definitions in the file and container (overloads, getter and setter), when grouped.
+ * definitions in the file and container (overloads, getter and setter), when grouped;
+ * `moreFiles`: the other files declaring the same statement namespace.
  */
-export function symbolToOut(h: SymbolHit, stale: boolean, moreLines: readonly number[] = []) {
+export function symbolToOut(h: SymbolHit, stale: boolean, moreLines: readonly number[] = [], moreFiles = 0) {
   return {
     name: h.name,
     kind: h.kind,
@@ -22,13 +23,14 @@ export function symbolToOut(h: SymbolHit, stale: boolean, moreLines: readonly nu
     signature: clip(h.signature, 200),
     language: h.language,
     ...(moreLines.length > 0 ? { more_lines: [...moreLines] } : {}),
+    ...(moreFiles > 0 ? { more_files: moreFiles } : {}),
     ...(stale ? { stale: true } : {}),
   };
 }
 
 /** One line per symbol: `path:line kind Container.name (+N more: lines …) — signature`. */
 export function renderSymbol(s: ReturnType<typeof symbolToOut>): string {
-  return `${s.path}:${s.line} ${s.kind} ${s.container ? `${s.container}.` : ''}${s.name}${moreLinesText(s.more_lines ?? [])}${s.stale ? ' (stale)' : ''} — ${s.signature}`;
+  return `${s.path}:${s.line} ${s.kind} ${s.container ? `${s.container}.` : ''}${s.name}${moreLinesText(s.more_lines ?? [], s.more_files ?? 0)}${s.stale ? ' (stale)' : ''} — ${s.signature}`;
 }
 
 /** `search_symbols`: ranked definitions (exact, prefix, case-insensitive, fuzzy). */
@@ -38,7 +40,7 @@ export function registerSearchSymbolsTool(server: McpServer, ctx: ToolContext): 
     {
       title: 'Search symbols',
       description:
-        'Find definitions by name: exact matches first, then prefix (shorter names first), case-insensitive and camelCase/snake_case-aware fuzzy matches (word parts, subsequences, typos of one or two letters); within each, definitions in source come before those in tests, fixtures and examples. A name defined several times in one file and container (overloads, getter and setter) is one result, with the other lines in more_lines. Filter by kind, language or path prefix.',
+        'Find definitions by name: exact matches first, then prefix (shorter names first), case-insensitive and camelCase/snake_case-aware fuzzy matches (word parts, subsequences, typos of one or two letters); within each, definitions in source come before those in tests, fixtures and examples. A name defined several times in one file and container (overloads, getter and setter) is one result, with the other lines in more_lines; a namespace declared as a statement at the top of many files is one result, with the count of the other files in more_files. Filter by kind, language or path prefix.',
       inputSchema: {
         query: z.string().min(1).max(200),
         kind: kindIn.optional(),
@@ -68,7 +70,9 @@ export function registerSearchSymbolsTool(server: McpServer, ctx: ToolContext): 
         });
         const hits = r.groups.map((g) => g.hit);
         const isStale = await staleChecker(store, hits);
-        const symbols = r.groups.map((g) => symbolToOut(g.hit, isStale(g.hit.path), g.moreLines));
+        const symbols = r.groups.map((g) =>
+          symbolToOut(g.hit, isStale(g.hit.path), g.moreLines, g.moreFiles),
+        );
         const out: Record<string, unknown> = { symbols };
         const lines = symbols.map(renderSymbol);
         if (r.hasMore) {
