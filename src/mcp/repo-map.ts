@@ -140,6 +140,28 @@ const TRIVIAL = new Set([
   'clone',
   'main',
   'constructor',
+  // Ruby's Object and Enumerable methods: called on every kind of object, overridden by a few.
+  'respond_to?',
+  'respond_to_missing?',
+  'method_missing',
+  'to_s',
+  'to_str',
+  'to_a',
+  'to_h',
+  'to_proc',
+  'inspect',
+  'each',
+  'initialize',
+  'hash',
+  'eql?',
+  'is_a?',
+  'nil?',
+  'empty?',
+  'size',
+  'length',
+  'include?',
+  'key?',
+  'has_key?',
 ]);
 
 /**
@@ -156,12 +178,13 @@ export function identifierWeight(
   const bare = name.replace(/^_+/, '');
   const specific = /[a-z][A-Z]|[a-z]_[a-z]/.test(bare) || /^[A-Z][a-z]+[A-Z]/.test(bare);
   if (focused) w *= 10;
-  if (specific && bare.length >= 8 && !name.startsWith('_')) w *= 10;
-  if (/^__.*__$/.test(name) || TRIVIAL.has(name) || name.length <= 2) w *= 0.1;
+  if (specific && bare.length >= 8 && !name.startsWith('_') && !TRIVIAL.has(name)) w *= 10;
+  // Dunders, and PHP's magic methods (`__construct`, `__invoke`, `__toString`).
+  if (/^__.*__$|^__[a-z]/i.test(name) || TRIVIAL.has(name) || name.length <= 2) w *= 0.1;
   else if (name.startsWith('_')) w *= 0.1;
   if (definerCount > 5) w *= 0.1;
   // `x.items()`, `w.format()`: a one-word method name rarely means this definition.
-  if (memberOnly && /^[a-z]+$/.test(name)) w *= 0.1;
+  if (memberOnly && /^[a-z]+[?!]?$/.test(name)) w *= 0.1;
   return w;
 }
 

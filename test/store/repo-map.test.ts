@@ -257,6 +257,13 @@ test('identifier weights follow the usual repo-map heuristics', () => {
   assert.equal(identifierWeight('get', 1, false), 0.1);
   assert.ok(Math.abs(identifierWeight('moveToFailed', 6, false) - 1) < 1e-9);
   assert.equal(identifierWeight('Queue', 1, true), 10);
+  // Ruby's Object methods and PHP's magic methods say nothing about which class is meant.
+  assert.equal(identifierWeight('respond_to?', 1, false), 0.1);
+  assert.equal(identifierWeight('to_s', 1, false), 0.1);
+  assert.equal(identifierWeight('__construct', 1, false), 0.1);
+  assert.ok(Math.abs(identifierWeight('empty?', 1, false, true) - 0.01) < 1e-9);
+  assert.ok(Math.abs(identifierWeight('match?', 1, false, true) - 0.1) < 1e-9);
+  assert.equal(identifierWeight('parse_query', 1, false, true), 10);
 });
 
 test('repo_map: a file over its share keeps its best-ranked definitions, not its first lines', () => {
