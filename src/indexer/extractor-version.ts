@@ -11,6 +11,8 @@
  * end with their line break (C's `#define`) end on their own last line. 4: calls with no receiver
  * in languages where they are never a method's are marked (`ExtractedRef.receiver` `''`), and
  * literal receivers name their built-in class (`'{}'.format` -> `str`). 5: a namespace or module
- * declared as a one-line statement (`namespace X;`, `mod x;`) is no chunk of its own.
+ * declared as a one-line statement (`namespace X;`, `mod x;`) is no chunk of its own; Ruby and
+ * PHP calls carry their receiver; a Lua name bound to another name (`local find = string.find`)
+ * is no definition.
  */
 export const EXTRACTOR_VERSION = 5;

@@ -91,3 +91,37 @@ describe('lua: functions on nested tables', () => {
     );
   });
 });
+
+describe('lua: module-level aliases', () => {
+  const source = [
+    'local find = string.find', // 1
+    'local pairs, type = pairs, type', // 2
+    'local List = utils.stdmt.List', // 3
+    'local M = {}', // 4
+    'local VERSION = "1.0"', // 5
+    'local json = require("json")', // 6
+    'local limit = 2 * 8', // 7
+    'alias = other', // 8
+    'count = 0', // 9
+    'function M.run() return find("a", "b") end', // 10
+    'return M', // 11
+    '',
+  ].join('\n');
+  const result = createExtractor().extractFile(source, 'lua');
+
+  it('binds no definition to a name that only renames another', () => {
+    assert.deepEqual(
+      result.symbols.map((s) => `${s.startLine} ${s.kind} ${s.container ?? ''}.${s.name}`),
+      [
+        '4 variable .M',
+        '5 variable .VERSION',
+        '6 variable .json',
+        '7 variable .limit',
+        '9 variable .count',
+        '10 function M.run',
+      ],
+    );
+    // The alias's uses are still references.
+    assert.ok(result.refs.some((r) => r.name === 'find' && r.line === 10));
+  });
+});

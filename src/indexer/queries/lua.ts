@@ -20,6 +20,15 @@ export const LUA_QUERY = String.raw`
 `;
 
 /**
+ * Values that make a module-level name a definition of its own. A name bound to another name
+ * (`local find = string.find`, `local pairs, type = pairs, type`, `local List =
+ * utils.stdmt.List`) is an alias: a file of penlight opens with a dozen of them, and they filled
+ * its outline, `search_symbols` and `repo_map`.
+ */
+const LUA_VALUES =
+  '(table_constructor) (string) (number) (true) (false) (nil) (binary_expression) (unary_expression) (function_call) (parenthesized_expression)';
+
+/**
  * Module-level functions assigned to names, tables and variables; run with `maxStartDepth: 1` so
  * function locals never match. Function values come first: the first pattern on a name wins.
  */
@@ -28,7 +37,7 @@ export const LUA_TOP_LEVEL_QUERY = String.raw`
 (assignment_statement (variable_list . name: (identifier) @name) (expression_list . value: (function_definition))) @definition.function
 (assignment_statement (variable_list . name: (dot_index_expression table: (identifier) @receiver field: (identifier) @name)) (expression_list . value: (function_definition))) @definition.function
 (assignment_statement (variable_list . name: (dot_index_expression table: (dot_index_expression) @receiver.path field: (identifier) @name)) (expression_list . value: (function_definition))) @definition.function
-(variable_declaration (assignment_statement (variable_list . name: (identifier) @name)) @definition.variable)
-(assignment_statement (variable_list . name: (identifier) @name)) @definition.variable
+(variable_declaration (assignment_statement (variable_list . name: (identifier) @name) (expression_list . value: [${LUA_VALUES}])) @definition.variable)
+(assignment_statement (variable_list . name: (identifier) @name) (expression_list . value: [${LUA_VALUES}])) @definition.variable
 (assignment_statement (variable_list . name: (dot_index_expression table: (identifier) @receiver field: (identifier) @name))) @definition.field
 `;
