@@ -8,7 +8,9 @@
  *   blank lines dropped; omitted when blank.
  * - One **symbol** chunk per function, method, constructor, class, struct, interface, trait, enum,
  *   module and namespace that is not nested inside a function (nested functions stay in their
- *   parent's chunk). A chunk starts at the symbol's doc comment when it has one.
+ *   parent's chunk). A chunk starts at the symbol's doc comment when it has one. Definitions in a
+ *   row with the same qualified name and only blank, comment or decorator lines between them
+ *   (overload signatures and their implementation, a getter and its setter) are one chunk.
  * - A container (class, struct, ...) whose members have chunks of their own covers only the lines
  *   before its first such member (its head, doc and leading fields), so method text is never
  *   duplicated in the class chunk.
@@ -188,6 +190,46 @@ function pushUncovered(
   if (next <= lines.lineCount - 1) gap(next, lines.lineCount - 1);
 }
 
+/** A line that can sit between two overloads: blank, a decorator or attribute, a comment. */
+const BETWEEN_OVERLOADS = /^\s*(?:$|@|#\[|\/\/|\/\*|\*|#)/;
+
+/**
+ * Candidates in a row with the same qualified name, no members of their own and nothing but
+ * blank, comment or decorator lines between them (TypeScript's overload signatures and their
+ * implementation, a getter and its setter, C++ overloads) as one: rxjs's `merge` was four chunks,
+ * three of them one line, and a file's three places in a `search_code` group went to copies of
+ * one function. Same-named definitions with code between them (a `handler` in each of a test
+ * file's cases) stay apart.
+ */
+function mergeRepeats(
+  source: string,
+  lines: LineIndex,
+  candidates: readonly ChunkCandidate[],
+): ChunkCandidate[] {
+  const out: ChunkCandidate[] = [];
+  const adjacent = (from: number, to: number): boolean => {
+    for (let row = from; row < to; row++) {
+      if (!BETWEEN_OVERLOADS.test(source.slice(lines.rowStart(row), lines.rowEnd(row)))) return false;
+    }
+    return true;
+  };
+  for (const c of candidates) {
+    const last = out.at(-1);
+    if (
+      last !== undefined &&
+      last.symbol === c.symbol &&
+      last.firstChildRow === null &&
+      c.firstChildRow === null &&
+      adjacent(last.endRow + 1, c.startRow)
+    ) {
+      out[out.length - 1] = { ...last, endRow: Math.max(last.endRow, c.endRow) };
+    } else {
+      out.push(c);
+    }
+  }
+  return out;
+}
+
 /**
  * Builds the header chunk, the symbol chunks and the code chunks between them. `candidates` must
  * be sorted by start row; the result is in file order (by start line), header first.
@@ -208,7 +250,7 @@ export function buildChunks(
   if (headerEnd >= 0) {
     chunks.push(makeChunk(source, lines, 0, headerEnd, null));
   }
-  for (const candidate of candidates) {
+  for (const candidate of mergeRepeats(source, lines, candidates)) {
     let endRow = candidate.endRow;
     if (candidate.firstChildRow !== null) {
       endRow = Math.max(candidate.startRow, Math.min(endRow, candidate.firstChildRow - 1));

@@ -142,6 +142,51 @@ describe('chunking', () => {
     ]);
   });
 
+  it('makes one chunk of overload signatures and their implementation, and of a getter and setter', () => {
+    const ts = [
+      "import { x } from './x';", // 1
+      '', // 2
+      '/** Merges. */', // 3
+      'export function merge<T>(a: T): T;', // 4
+      'export function merge<T>(a: T, b: T): T;', // 5
+      'export function merge(...args: unknown[]): unknown {', // 6
+      '  return args[0];', // 7
+      '}', // 8
+      '', // 9
+      'export class Emitter {', // 10
+      "  on(event: 'data', fn: () => void): this;", // 11
+      "  on(event: 'end', fn: () => void): this;", // 12
+      '  on(event: string, fn: () => void): this {', // 13
+      '    return this;', // 14
+      '  }', // 15
+      '  off(): void {}', // 16
+      '}', // 17
+      '',
+    ].join('\n');
+    assert.deepEqual(chunkRows(extractor.extractFile(ts, 'typescript')), [
+      ['header', null, 1, 1],
+      ['symbol', 'merge', 3, 8],
+      ['symbol', 'Emitter', 10, 10],
+      ['symbol', 'Emitter.on', 11, 15],
+      ['symbol', 'Emitter.off', 16, 16],
+    ]);
+    const py = [
+      'class Job:',
+      '    @property',
+      '    def merge(self):',
+      '        return 1',
+      '',
+      '    @merge.setter',
+      '    def merge(self, v):',
+      '        pass',
+      '',
+    ];
+    assert.deepEqual(chunkRows(extractor.extractFile(py.join('\n'), 'python')), [
+      ['symbol', 'Job', 1, 2],
+      ['symbol', 'Job.merge', 3, 8],
+    ]);
+  });
+
   it('keeps nested functions inside their parent chunk', () => {
     const source = ['def outer():', '    def inner():', '        return 1', '    return inner()', ''].join(
       '\n',

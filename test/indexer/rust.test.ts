@@ -209,6 +209,7 @@ describe('rust: items inside item-level macros (fixtures/rust-macros/macros.rs)'
         ['symbol', 'JoinHandle', 9, 12],
         ['symbol', 'JoinHandle.abort', 15, 17],
         ['symbol', 'bind', 21, 21],
+        // The unix and the other branch's `page_size`: code (`} else {`) between, two chunks.
         ['symbol', 'page_size', 27, 27],
         ['symbol', 'page_size', 29, 29],
       ],
