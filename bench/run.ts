@@ -301,10 +301,10 @@ async function runTextLatencyBench(rest: readonly string[]): Promise<number> {
   return 0;
 }
 
-/** `relevance [--semantic] [--set name] [--tuning (held-out sets left out)] [--verbose (per question, on stderr)] [--weights 0.1,0.3 (hybrid with each semantic share)] [--dump DIR (each question's raw candidates, for offline fusion experiments)]`: MRR by file per question set (bench/relevance.ts). */
+/** `relevance [--semantic] [--set name[,name...]] [--tuning (held-out sets left out)] [--verbose (per question, on stderr)] [--weights 0.1,0.3 (hybrid with each semantic share)] [--dump DIR (each question's raw candidates, for offline fusion experiments)]`: MRR by file per question set (bench/relevance.ts). */
 async function runRelevance(rest: readonly string[]): Promise<number> {
   const i = rest.indexOf('--set');
-  const only = i >= 0 ? rest[i + 1] : undefined;
+  const only = i >= 0 ? new Set((rest[i + 1] ?? '').split(',')) : undefined;
   const w = rest.indexOf('--weights');
   const weights =
     w >= 0
@@ -315,7 +315,7 @@ async function runRelevance(rest: readonly string[]): Promise<number> {
       : [];
   const results = [];
   for (const set of loadSets()) {
-    if (only !== undefined && set.name !== only) continue;
+    if (only !== undefined && !only.has(set.name)) continue;
     if (rest.includes('--tuning') && set.heldOut) continue;
     results.push(
       await runRelevanceSet(

@@ -58,6 +58,8 @@ export interface ChunkCandidate {
   firstChildRow: number | null;
   signature: string;
   doc: string | null;
+  /** A module or namespace: its chunk is left out when it would hold only its opening line. */
+  wrapper?: boolean;
 }
 
 function makeChunk(
@@ -156,6 +158,8 @@ const WORDY = /[\p{L}\p{N}_]/u;
 
 /** A decorator, annotation or attribute line: `@staticmethod`, `@Override`, `#[derive(Debug)]`. */
 const DECORATOR_LINE = /^\s*(?:@|#\[|#!\[)/;
+/** A line that only closes blocks with a keyword (Ruby's, Lua's and Elixir's `end`, `end)`). */
+const END_LINE = /^\s*end\b[\s;,)}\]]*$/;
 
 /**
  * Adds code chunks for the stretches of rows that no chunk in `chunks` covers. The decorators
@@ -173,13 +177,14 @@ function pushUncovered(
   let next = 0;
   const gap = (from: number, to: number): void => {
     // Trim blank rows at both ends. A stretch is worth a chunk when one of its lines has a word
-    // and is not a decorator: `}` and `@Injectable()` between two classes are not.
+    // and is not a decorator or a block's `end`: `}`, `@Injectable()` and Ruby's `end` between
+    // two classes are not.
     while (from <= to && text(from).trim() === '') from++;
     while (to >= from && text(to).trim() === '') to--;
     let worth = false;
     for (let row = from; row <= to && !worth; row++) {
       const line = text(row);
-      worth = WORDY.test(line) && !DECORATOR_LINE.test(line);
+      worth = WORDY.test(line) && !DECORATOR_LINE.test(line) && !END_LINE.test(line);
     }
     if (worth) pushWindows(out, source, lines, from, to, null, 'code');
   };
@@ -188,6 +193,22 @@ function pushUncovered(
     next = Math.max(next, end + 1);
   }
   if (next <= lines.lineCount - 1) gap(next, lines.lineCount - 1);
+}
+
+/**
+ * A wrapper's opening line that says nothing but its name: `module Rack`, `namespace App.Http {`,
+ * `export namespace Internal {`, `defmodule Jobs do` (not `defimpl Describe, for: Job do`).
+ */
+const BARE_WRAPPER_HEAD =
+  /^\s*(?:(?:export|declare|pub(?:\([\w:]+\))?)\s+)*(?:module|namespace|mod|defmodule)\s+[\w.:\\]+\s*(?:\{|do)?\s*$/;
+
+/** Rows from `from` to `to` (inclusive) with a word in them. */
+function wordyRows(source: string, lines: LineIndex, from: number, to: number): number {
+  let n = 0;
+  for (let row = from; row <= to; row++) {
+    if (WORDY.test(source.slice(lines.rowStart(row), lines.rowEnd(row)))) n++;
+  }
+  return n;
 }
 
 /** A line that can sit between two overloads: blank, a decorator or attribute, a comment. */
@@ -250,15 +271,28 @@ export function buildChunks(
   if (headerEnd >= 0) {
     chunks.push(makeChunk(source, lines, 0, headerEnd, null));
   }
+  // Opening lines of wrappers (`module Rack`, `namespace App {`) with nothing else before their
+  // first member: covered, so no code chunk takes them, but no chunk of their own either. Every
+  // file of a Ruby library opens with one, and a one-line chunk `module Rack` matched every
+  // question with the library's name in it.
+  const heads: ExtractedChunk[] = [];
   for (const candidate of mergeRepeats(source, lines, candidates)) {
     let endRow = candidate.endRow;
     if (candidate.firstChildRow !== null) {
       endRow = Math.max(candidate.startRow, Math.min(endRow, candidate.firstChildRow - 1));
+      if (
+        candidate.wrapper &&
+        wordyRows(source, lines, candidate.startRow, endRow) <= 1 &&
+        BARE_WRAPPER_HEAD.test(source.slice(lines.rowStart(candidate.startRow), lines.rowEnd(candidate.startRow)))
+      ) {
+        heads.push(makeChunk(source, lines, candidate.startRow, endRow, null));
+        continue;
+      }
     }
     pushWindows(chunks, source, lines, candidate.startRow, endRow, candidate.symbol, undefined, candidate);
   }
   const code: ExtractedChunk[] = [];
-  pushUncovered(code, source, lines, chunks);
+  pushUncovered(code, source, lines, [...chunks, ...heads]);
   if (code.length === 0) return chunks;
   // In file order (a stable sort keeps the header first and a symbol's windows in order).
   return [...chunks, ...code].sort((a, b) => a.startLine - b.startLine);

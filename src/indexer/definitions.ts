@@ -257,6 +257,7 @@ export function resolveDefinitions(
         firstChildRow: null,
         signature,
         doc: doc.text,
+        ...(MODULE_KINDS.has(kind) ? { wrapper: true } : {}),
       };
       candidates.push(scope.candidate);
       // The nearest chunked ancestor stops its chunk where this member's chunk begins.

@@ -133,12 +133,40 @@ describe('chunking', () => {
       ['header', null, 1, 2],
       ['symbol', 'run', 4, 4],
     ]);
-    // A namespace with a body keeps its chunk (up to its first member's).
+    // A namespace or module with a body gets no chunk for its bare opening line (`module Rack`
+    // opens every file of a Ruby library), nor do the `end`s that close blocks; a head with more
+    // to say keeps its chunk.
     const block = ['<?php', 'namespace App\\Http {', '  class Legacy {}', '}', ''];
     assert.deepEqual(chunkRows(extractor.extractFile(block.join('\n'), 'php')), [
       ['header', null, 1, 1],
-      ['symbol', 'App\\Http', 2, 2],
       ['symbol', 'App\\Http.Legacy', 3, 3],
+    ]);
+    const ruby = [
+      'module Rack',
+      '  class Runtime',
+      '    def call(env)',
+      '      env',
+      '    end',
+      '  end',
+      'end',
+      '',
+    ];
+    assert.deepEqual(chunkRows(extractor.extractFile(ruby.join('\n'), 'ruby')), [
+      ['symbol', 'Rack.Runtime', 2, 2],
+      ['symbol', 'Rack.Runtime.call', 3, 5],
+    ]);
+    const documented = [
+      '# The Rack namespace.',
+      'module Rack',
+      '  VERSION = [1, 3]',
+      '  class Runtime',
+      '  end',
+      'end',
+      '',
+    ];
+    assert.deepEqual(chunkRows(extractor.extractFile(documented.join('\n'), 'ruby')), [
+      ['symbol', 'Rack', 1, 3],
+      ['symbol', 'Rack.Runtime', 4, 5],
     ]);
   });
 

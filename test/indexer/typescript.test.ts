@@ -157,7 +157,7 @@ describe('typescript: ts/sample.ts', () => {
       ['symbol', 'UserRepository.onChange', 47, 49],
       ['symbol', 'createRepository', 52, 57],
       ['symbol', 'describeState', 59, 59],
-      ['symbol', 'Internal', 61, 61],
+      // `export namespace Internal {` alone: no chunk.
       ['symbol', 'Internal.reset', 62, 64],
     ]);
     const header = result.chunks[0];
