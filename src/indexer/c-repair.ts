@@ -1,24 +1,36 @@
 /**
  * Repair of C and C++ source before parsing: tree-sitter-c (and -cpp) cannot parse a block
  * comment inside a multi-line `#define` (a comment before the line's trailing backslash), and puts the
- * macro and what follows under an ERROR node. Comments inside a `#define`'s continued lines are
- * blanked, character for character (line breaks kept), so every offset stays that of the
- * original (see `./syntax-repair.ts` for how repaired text is used).
+ * macro and what follows under an ERROR node; nor does it know a library's export and inline
+ * annotation macros (see {@link ANNOTATION_MACRO}). Both are blanked, character for character
+ * (line breaks kept), so every offset stays that of the original (see `./syntax-repair.ts` for
+ * how repaired text is used).
  */
 
 /** A `#define` line and the lines its trailing backslashes continue it onto. */
 const CONTINUED_DEFINE = /^[ \t]*#[ \t]*define\b(?:[^\n]*\\\r?\n)+[^\n]*/gm;
 const BLOCK_COMMENT = /\/\*[\s\S]*?\*\//g;
 
-/** The repaired text, or null when no continued macro holds a block comment. */
+/**
+ * A library's export or inline annotation macro in front of a declaration or a class name:
+ * `class SPDLOG_API logger`, `SPDLOG_INLINE logger::logger(…)`, `GTEST_API_ void f()`,
+ * `class Q_CORE_EXPORT QObject`, `CURL_EXTERN CURLcode curl_easy_perform(…)`. Such a macro expands
+ * to an attribute or to nothing, but the grammar reads it as the class's name or the return type:
+ * spdlog's `logger` class was lost (its members listed under the namespace) and every
+ * out-of-class constructor read as functions named after its member initialisers. Not a macro
+ * called with arguments, and not on a preprocessor line (its own `#define`).
+ */
+const ANNOTATION_MACRO =
+  /^([^#\n]*?(?:^|[\s(,;{}]))([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_(?:API|EXPORTS?|IMPORT|INLINE|VISIBLE|VISIBILITY|EXTERN|DLL|DECL|PUBLIC|HIDDEN|LOCAL)_?)(?=[ \t]+[A-Za-z_~:])/gm;
+
+/** The repaired text, or null when it has neither problem. */
 export function repairC(source: string): string | null {
-  if (!source.includes('/*') || !source.includes('define')) return null;
-  let changed = false;
-  const repaired = source.replace(CONTINUED_DEFINE, (macro) =>
-    macro.replace(BLOCK_COMMENT, (comment) => {
-      changed = true;
-      return comment.replace(/[^\r\n]/g, ' ');
-    }),
-  );
-  return changed ? repaired : null;
+  let out = source;
+  if (source.includes('/*') && source.includes('define')) {
+    out = out.replace(CONTINUED_DEFINE, (macro) =>
+      macro.replace(BLOCK_COMMENT, (comment) => comment.replace(/[^\r\n]/g, ' ')),
+    );
+  }
+  out = out.replace(ANNOTATION_MACRO, (_m, before: string, name: string) => before + ' '.repeat(name.length));
+  return out === source ? null : out;
 }

@@ -283,7 +283,9 @@ export function buildChunks(
       if (
         candidate.wrapper &&
         wordyRows(source, lines, candidate.startRow, endRow) <= 1 &&
-        BARE_WRAPPER_HEAD.test(source.slice(lines.rowStart(candidate.startRow), lines.rowEnd(candidate.startRow)))
+        BARE_WRAPPER_HEAD.test(
+          source.slice(lines.rowStart(candidate.startRow), lines.rowEnd(candidate.startRow)),
+        )
       ) {
         heads.push(makeChunk(source, lines, candidate.startRow, endRow, null));
         continue;

@@ -13,6 +13,7 @@
  * literal receivers name their built-in class (`'{}'.format` -> `str`). 5: a namespace or module
  * declared as a one-line statement (`namespace X;`, `mod x;`) is no chunk of its own; Ruby and
  * PHP calls carry their receiver; a Lua name bound to another name (`local find = string.find`)
- * is no definition.
+ * is no definition; C and C++ export and inline annotation macros (`class SPDLOG_API logger`)
+ * are read past, and a function declared in a function's body is none.
  */
 export const EXTRACTOR_VERSION = 5;

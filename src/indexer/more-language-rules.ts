@@ -58,7 +58,9 @@ const C_RULES: LanguageRules = {
   trimColon: false,
   repair: repairC,
   importCallees: NONE,
-  refineKind: (ctx) => methodsInTypes(ctx),
+  // A "function" declared in a function's body is C++'s most vexing parse of a local
+  // (`std::lock_guard<Mutex> lock(mutex_);`) or a prototype, never a definition of its own.
+  refineKind: (ctx) => (ctx.kind === 'function' && inFunction(ctx) ? null : methodsInTypes(ctx)),
   isExported: (ctx) => {
     if (ctx.parent === null || ctx.parent.kind === 'namespace') return !/\bstatic\b/.test(ctx.head);
     if (inFunction(ctx)) return false;

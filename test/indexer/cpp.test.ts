@@ -106,3 +106,50 @@ describe('cpp: methods defined under a nested qualified name', () => {
     );
   });
 });
+
+describe('cpp: export and inline annotation macros', () => {
+  const source = [
+    '#define SPDLOG_API __attribute__((visibility("default")))', // 1
+    'namespace spdlog {', // 2
+    'class SPDLOG_API logger', // 3
+    '{', // 4
+    'public:', // 5
+    '    explicit logger(std::string name);', // 6
+    '    void flush();', // 7
+    '};', // 8
+    '', // 9
+    'template<typename Mutex>', // 10
+    'SPDLOG_INLINE sink<Mutex>::sink(std::size_t max_size)', // 11
+    '    : max_size_(max_size)', // 12
+    '    , file_helper_{}', // 13
+    '{', // 14
+    '    std::lock_guard<Mutex> lock(mutex_);', // 15
+    '}', // 16
+    '', // 17
+    'GTEST_API_ int run_all();', // 18
+    '} // namespace spdlog', // 19
+    '',
+  ].join('\n');
+  const result = createExtractor().extractFile(source, 'cpp');
+
+  it('reads the class under its own name and an out-of-class constructor as one', () => {
+    assert.deepEqual(
+      result.symbols.map((s) => `${s.startLine}-${s.endLine} ${s.kind} ${s.container ?? ''}.${s.name}`),
+      [
+        // The macro's own #define is untouched; the vexing parse `lock(mutex_)` is no function.
+        '1-1 constant .SPDLOG_API',
+        '2-19 namespace .spdlog',
+        '3-8 class spdlog.logger',
+        '6-6 constructor spdlog.logger.logger',
+        '7-7 method spdlog.logger.flush',
+        '11-16 method sink<Mutex>.sink',
+        '18-18 function spdlog.run_all',
+      ],
+    );
+    // Signatures are the original text, macro included.
+    assert.equal(
+      result.symbols.find((s) => s.name === 'logger' && s.kind === 'class')?.signature,
+      'class SPDLOG_API logger',
+    );
+  });
+});
