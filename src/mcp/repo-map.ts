@@ -391,12 +391,22 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
   // them all its rank whatever their weight.
   const macros = new Set<string>();
   const notMacros = new Set<string>();
+  // Namespaces and modules per file, by qualified name: what is declared directly in one is at a
+  // module's top level too (C++'s `namespace spdlog { class logger … }`, Ruby's `module Rack`),
+  // not a member. Read as members, spdlog's `logger` class counted as a one-word member name.
+  const wrappers = new Set<string>();
+  for (const s of input.symbols) {
+    if (s.kind === 'namespace' || s.kind === 'module')
+      wrappers.add(`${s.fileId}\u0000${s.container === null ? s.name : `${s.container}.${s.name}`}`);
+  }
+  const atTopLevel = (s: MapSymbol): boolean =>
+    s.container === null || wrappers.has(`${s.fileId}\u0000${s.container}`);
   for (const s of input.symbols) {
     const i = idx.get(s.fileId);
     if (i === undefined) continue;
     const key = `${family[i]}\u0000${s.name}`;
     (s.signature.startsWith('macro_rules!') ? macros : notMacros).add(key);
-    if (s.container === null) {
+    if (atTopLevel(s)) {
       topLevel.add(key);
       const top = topDefiners.get(key) ?? new Set<number>();
       topDefiners.set(key, top);
@@ -593,7 +603,7 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
   for (const [i, syms] of byFile) {
     if (!used.has(i)) continue;
     const own = syms.filter(
-      (x) => x.container === null && TYPE_KINDS.has(x.kind) && looksPublic(x, files[i]!.language),
+      (x) => atTopLevel(x) && TYPE_KINDS.has(x.kind) && looksPublic(x, files[i]!.language),
     );
     for (const x of own) {
       const key = `${i}\u0000${x.name}`;

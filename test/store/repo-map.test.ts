@@ -366,3 +366,32 @@ test("repo_map: a used file's public types get a share of its own rank", () => {
   assert.match(map.text, /^src\/engine\.ts:\n {2}2: export class Engine$/m, map.text);
   assert.equal(map.files[0]?.path, 'src/util.ts');
 });
+
+test('repo_map: a class declared in a namespace is at its module top level, not a member', () => {
+  // spdlog: `namespace spdlog { class logger … }` is used as much as a class outside any
+  // namespace, and must weigh as much (as a member, its one-word name counted a tenth).
+  const users = Object.fromEntries(
+    ['a', 'b', 'c'].map((f): [string, [LanguageId, string]] => [
+      `${f}.cpp`,
+      ['cpp', `void use_${f}(spdlog::logger &l, tracer &t) { l.flush(); t.mark(); }\n`],
+    ]),
+  );
+  const map = buildRepoMap({
+    ...graph({
+      'logger.h': ['cpp', 'namespace spdlog {\nclass logger {\npublic:\n  void flush();\n};\n}\n'],
+      'tracer.h': ['cpp', 'class tracer {\npublic:\n  void mark();\n};\n'],
+      ...users,
+    }),
+    maxTokens: 1024,
+  });
+  const rank = (path: string) => map.files.find((f) => f.path === path)?.rank ?? 0;
+  assert.ok(rank('logger.h') > 0);
+  assert.ok(
+    Math.abs(rank('logger.h') - rank('tracer.h')) / rank('tracer.h') < 0.05,
+    JSON.stringify(map.files),
+  );
+  assert.deepEqual(
+    map.files.find((f) => f.path === 'logger.h')?.symbols.map((s) => `${s.kind} ${s.name}`),
+    ['class logger', 'method flush'],
+  );
+});
