@@ -292,23 +292,53 @@ export function afterLicense(lines: readonly string[]): number {
 }
 
 /**
+ * Whether a word of the line and the term share a stem, roughly: a common prefix of at least 4
+ * characters and of all but 2 of the shorter one (`escape`/`escapable`, `retries`/`retry`,
+ * `cache`/`cached`; not `log`/`login`).
+ */
+function sharesStem(words: Set<string>, term: string): boolean {
+  if (term.length < 4) return false;
+  for (const w of words) {
+    const need = Math.max(4, Math.min(w.length, term.length) - 2);
+    if (w.length < need) continue;
+    let k = 0;
+    while (k < need && w.charCodeAt(k) === term.charCodeAt(k)) k++;
+    if (k === need) return true;
+  }
+  return false;
+}
+
+/** The first line with the most terms that `matches` one of its words (-1 when none has one). */
+function bestLine(
+  seen: readonly Set<string>[],
+  terms: ReadonlySet<string>,
+  matches: (words: Set<string>, term: string) => boolean,
+): { best: number; bestScore: number } {
+  let best = -1;
+  let bestScore = 0;
+  for (let i = 0; i < seen.length; i++) {
+    let score = 0;
+    for (const t of terms) if (matches(seen[i]!, t)) score++;
+    if (score > bestScore) {
+      best = i;
+      bestScore = score;
+    }
+  }
+  return { best, bestScore };
+}
+
+/**
  * A few lines around the line that holds the most distinct query terms (the first such line),
  * each prefixed with its 1-based line number: `  42: const x = retryBackoffMax;`. When no line
  * holds one, the chunk's first lines after any license comment.
  */
 export function makeSnippet(content: string, startLine: number, terms: ReadonlySet<string>): string {
   const lines = content.split('\n');
-  let best = -1;
-  let bestScore = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const seen = lineTerms(lines[i]!);
-    let score = 0;
-    for (const t of terms) if (seen.has(t)) score++;
-    if (score > bestScore) {
-      best = i;
-      bestScore = score;
-    }
-  }
+  const seen = lines.map((line) => lineTerms(line));
+  // Whole words first; else words that share a stem with a term (the full-text index stems:
+  // `escape` found `isEscapable`, and the snippet showed the doc comment's `/**` instead).
+  let { best } = bestLine(seen, terms, (words, t) => words.has(t));
+  if (best < 0) best = bestLine(seen, terms, sharesStem).best;
   const from = best < 0 ? afterLicense(lines) : Math.max(0, best - SNIPPET_CONTEXT);
   const to = Math.min(lines.length, (best < 0 ? from : best) + SNIPPET_CONTEXT + 1);
   const width = String(startLine + to - 1).length;

@@ -121,6 +121,24 @@ test("a snippet with no query word skips the license at a file's top, not a doc 
   assert.equal(afterLicense(['#include <stdio.h>', '/* (c) me */', 'int x;']), 0);
 });
 
+test('a snippet falls back to words that share a stem with a query word, as the stemmed index does', () => {
+  const php = [
+    '    /**',
+    '     * @psalm-pure',
+    '     */',
+    '    public static function isEscapable(string $c): bool',
+    '    {',
+    "        return $c === '\\\\';",
+    '    }',
+  ];
+  assert.match(makeSnippet(php.join('\n'), 77, new Set(['escape'])), /^78: .*\n79: .*\n80: .*isEscapable/);
+  // A whole word wins over a shared stem; `log` does not meet `login`.
+  const far = ['a = escapable', '', '', '', '', 'b = escape', 'c'].join('\n');
+  assert.equal(makeSnippet(far, 1, new Set(['escape'])), '4: \n5: \n6: b = escape\n7: c');
+  const login = ['x = 1', '', '', '', '', 'y = login()'].join('\n');
+  assert.equal(makeSnippet(login, 1, new Set(['log'])), '1: x = 1\n2: \n3: ');
+});
+
 test('hostile queries never throw', async () => {
   const hostile = [
     '',
