@@ -86,8 +86,13 @@ export function parseTextQuery(input: string): ParsedTextQuery {
     for (const t of [...parts, ...whole]) terms.add(t);
     const star = quoted === undefined && /[\p{L}\p{N}_$]\*+$/u.test(raw);
     const group: TextGroup = { parts, whole, star };
-    if (!(quoted === undefined && STOP_WORDS.has(raw.toLowerCase())) && loose.length < MAX_GROUPS)
-      loose.push(group);
+    // Lowercase single letters (`-v`, `x`) are dropped from the OR fallback too: in code they are
+    // mostly locals (`$v`, `$k`, `i`), and `-v` ranked a loop over `$k => $v` first. A capital
+    // one is kept: "the libyaml C library".
+    const meaningless =
+      quoted === undefined &&
+      (STOP_WORDS.has(raw.toLowerCase()) || (parts.every((p) => p.length < 2) && !/\p{Lu}/u.test(raw)));
+    if (!meaningless && loose.length < MAX_GROUPS) loose.push(group);
     if (orNext) all[all.length - 1]!.push(group);
     else if (all.length < MAX_GROUPS) all.push([group]);
     orNext = false;
@@ -134,7 +139,7 @@ export function singleWord(all: readonly TextGroup[][]): string | null {
     : null;
 }
 
-/** Words that carry no meaning in a question about code; dropped from the OR fallback only. */
+/** Words that carry no meaning in a question about code; dropped from the OR fallback only (as are lowercase single letters). */
 const STOP_WORDS = new Set(
   'a an and are as at be by can do does for from how i in is it of on or our that the this to we what when where which who why with you'.split(
     ' ',

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { IndexStore } from '../../src/store/index.js';
 import { openIndexStore } from '../../src/store/index.js';
-import { afterLicense, compileTextQuery, makeSnippet } from '../../src/store/text-search.js';
+import { afterLicense, compileTextQuery, makeSnippet, parseTextQuery } from '../../src/store/text-search.js';
 import { chunk, indexed, tempDir } from './helpers/fixtures.js';
 
 const tmp = tempDir();
@@ -137,6 +137,20 @@ test('a snippet falls back to words that share a stem with a query word, as the 
   assert.equal(makeSnippet(far, 1, new Set(['escape'])), '4: \n5: \n6: b = escape\n7: c');
   const login = ['x = 1', '', '', '', '', 'y = login()'].join('\n');
   assert.equal(makeSnippet(login, 1, new Set(['log'])), '1: x = 1\n2: \n3: ');
+});
+
+test('the OR fallback leaves out stop words and lowercase single letters, not a capital one', () => {
+  const loose = (q: string) => parseTextQuery(q).any.map((g) => g.parts.join(' '));
+  assert.deepEqual(loose('why does the stack trace only show with -v'), ['stack', 'trace', 'only', 'show']);
+  assert.deepEqual(loose('loader backed by the libyaml C library'), [
+    'loader',
+    'backed',
+    'libyaml',
+    'c',
+    'library',
+  ]);
+  // Every word still counts in the AND query.
+  assert.equal(parseTextQuery('stack trace -v').all.length, 3);
 });
 
 test('hostile queries never throw', async () => {
