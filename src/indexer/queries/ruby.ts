@@ -1,9 +1,9 @@
 /**
  * Tags query for Ruby. Based on tree-sitter-ruby 0.23.1 `queries/tags.scm` (classes, modules,
  * methods, singleton methods, calls), extended with constants, `attr_*` accessors (each symbol a
- * property), `alias` and `alias_method` (the new name a method),
- * inheritance, constant receivers as type references (and as the receiver of their call) and `require`/`require_relative` imports. Whether a call
- * is an accessor or an import is decided from the callee's name (no query predicates: the native
+ * property), `alias` and `alias_method` (the new name a method), inheritance, constant receivers
+ * as type references, call receivers and `require`/`require_relative` imports. Whether a call is
+ * an accessor or an import is decided from the callee's name (no query predicates: the native
  * runner does not evaluate them).
  */
 export const RUBY_QUERY = String.raw`
