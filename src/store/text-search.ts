@@ -290,10 +290,16 @@ export function afterLicense(lines: readonly string[]): number {
   while (i < lines.length && PREAMBLE_LINE.test(lines[i]!)) i++;
   let license = false;
   while (i < lines.length && COMMENT_LINE.test(lines[i]!)) {
+    const blank = lines[i]!.trim() === '';
+    // The license ends at a blank line: a package's doc comment after it is kept (Go's
+    // `// Copyright …` block, then `// Package http provides …`).
+    if (blank && license) break;
     if (LICENSE_WORDS.test(lines[i]!)) license = true;
     i++;
   }
-  return license && i < lines.length ? i : 0;
+  if (!license) return 0;
+  while (i < lines.length && lines[i]!.trim() === '') i++;
+  return i < lines.length ? i : 0;
 }
 
 /**

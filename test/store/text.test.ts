@@ -115,6 +115,17 @@ test("a snippet with no query word skips the license at a file's top, not a doc 
     ]),
     3,
   );
+  // A package's doc comment after the license is kept.
+  assert.equal(
+    afterLicense([
+      '// Copyright 2009 The Go Authors.',
+      '// license in the LICENSE file.',
+      '',
+      '// Package http serves.',
+      'package http',
+    ]),
+    3,
+  );
   // A doc comment, a file that is only a comment and code first are shown from their top.
   assert.equal(afterLicense(['/** Converts Markdown to HTML. */', 'final class Converter']), 0);
   assert.equal(afterLicense(['# Copyright 2020 someone']), 0);
