@@ -16,6 +16,7 @@ export type CodeindexErrorCode =
   | 'STORE_UNAVAILABLE'
   | 'INVALID_PAYLOAD'
   | 'FILE_SKIPPED'
+  | 'FILE_FAILED'
   | 'EMBEDDING_PROVIDER'
   | 'SCOPE_TOO_LARGE'
   | 'INTERNAL';

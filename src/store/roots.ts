@@ -72,15 +72,24 @@ export function getFileStates(
   return out;
 }
 
-/** The stored state of one file, or null. */
+/** The stored state of one file, with a skipped file's reason and a failed one's error, or null. */
 export function getFileState(ctx: QueryContext, rootPath: string, relPath: string): FileState | null {
   const r = ctx.statements
-    .get<FileStateRow>(
-      `SELECT f.path, f.size, f.mtime_ms, f.sha256, f.status
+    .get<FileStateRow & { reason: SkipReason | null; error: string | null }>(
+      `SELECT f.path, f.size, f.mtime_ms, f.sha256, f.status, f.reason, f.error
        FROM files f JOIN roots r ON r.id = f.root_id WHERE r.path = ? AND f.path = ?`,
     )
     .get(normalizeRootPath(rootPath), relPath);
-  return r === undefined ? null : { size: r.size, mtimeMs: r.mtime_ms, sha256: r.sha256, status: r.status };
+  return r === undefined
+    ? null
+    : {
+        size: r.size,
+        mtimeMs: r.mtime_ms,
+        sha256: r.sha256,
+        status: r.status,
+        reason: r.reason,
+        error: r.error,
+      };
 }
 
 interface StatusGroupRow {

@@ -37,6 +37,10 @@ export interface FileState {
   mtimeMs: number;
   sha256: string | null;
   status: FileStatus;
+  /** Why a `skipped` file was (read by `getFileState` only). */
+  reason?: SkipReason | null;
+  /** A `failed` file's one-line error (read by `getFileState` only). */
+  error?: string | null;
 }
 
 export interface RootRow {

@@ -34,6 +34,7 @@ describe('bad input over MCP', () => {
       Buffer.from([0x64, 0x65, 0x66, 0x20, 0xe9, 0xff, 0x28, 0x29, 0x3a, 0x0a]),
     );
     writeFileSync(join(repo, 'src/empty.ts'), '');
+    writeFileSync(join(repo, 'src/notes.xyz'), 'plain notes\n');
     writeFileSync(join(outside, 'secret.py'), 'def secret():\n    pass\n');
     symlinkSync(join(outside, 'secret.py'), join(repo, 'src/escape.py'));
     symlinkSync(join(repo, 'src/nowhere.py'), join(repo, 'src/dangling.py'));
@@ -59,6 +60,8 @@ describe('bad input over MCP', () => {
       invalid_utf8: 1,
       symlink_outside_root: 1,
       too_large: 1,
+      // Counted by the run, but given no row (notes.xyz).
+      unsupported_language: 1,
     });
     const r = await callTool<{ symbols: unknown[] }>(mcp.client, 'search_symbols', { query: 'secret' });
     assert.deepEqual(r.symbols, []);
@@ -68,6 +71,28 @@ describe('bad input over MCP', () => {
       {},
     );
     assert.equal(status.roots[0]?.skipped_by_reason.binary, 1);
+  });
+
+  test("a skipped file's outline says why it was skipped, not to index it first", async () => {
+    const outline = (path: string) =>
+      callToolError(mcp.client, 'get_file_outline', { path: join(repo, path) });
+    assert.match(
+      await outline('src/latin1.py'),
+      /^FILE_SKIPPED: .*latin1\.py was not indexed: it is not valid UTF-8/,
+    );
+    assert.match(
+      await outline('src/big.py'),
+      /^FILE_SKIPPED: .*big\.py was not indexed: it is larger than CODEINDEX_MAX_FILE_BYTES/,
+    );
+    assert.match(
+      await outline('src/blob.js'),
+      /^FILE_SKIPPED: .*blob\.js was not indexed: it is a binary file/,
+    );
+    // A file of no language codeindex reads has no row.
+    assert.match(
+      await outline('src/notes.xyz'),
+      /^NOT_INDEXED: .*notes\.xyz is not in the index of .*: .*reads no language from its name; call index_file/,
+    );
   });
 
   test('paths outside the allowed roots are refused, including via .. and symlinks', async () => {

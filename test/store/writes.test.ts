@@ -121,6 +121,8 @@ test('file states, generations and the touchQueried throttle', async () => {
     mtimeMs: 123.5,
     sha256: 'abc',
     status: 'indexed',
+    reason: null,
+    error: null,
   });
   assert.equal(await store.getFileState('/repo', 'b.ts'), null);
   assert.equal((await store.getFileStates('/other')).size, 0);

@@ -3,11 +3,58 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { resolveAllowedPath } from '../../discovery/index.js';
 import { CodeindexError } from '../../errors.js';
+import type { IndexStore, SkipReason } from '../../store/types.js';
 import { staleChecker, type ToolContext } from '../context.js';
 import { runTool, toolResult } from '../results.js';
 import { groupSymbolHits, moreLinesText } from '../symbol-groups.js';
 import { symbolOut } from './schemas.js';
 import { symbolToOut } from './search-symbols.js';
+
+/** Why a skipped file was left out, as the end of a sentence. */
+const SKIP_TEXT: Record<SkipReason, string> = {
+  too_large: 'it is larger than CODEINDEX_MAX_FILE_BYTES',
+  binary: 'it is a binary file',
+  invalid_utf8: 'it is not valid UTF-8 (save it as UTF-8, then call index_file)',
+  empty: 'it is empty',
+  unsupported_language: 'codeindex reads no language from its name',
+  symlink_outside_root: 'it is a symlink to a path outside the root',
+  dangling_symlink: 'it is a symlink to a path that does not exist',
+  ignored: 'an ignore rule leaves it out (.gitignore, .codeindexignore or the default excludes)',
+  unreadable: 'it could not be read',
+};
+
+/**
+ * The error for a file with no outline, saying why: skipped (and for what), failed (with its
+ * error), or not in its root's index at all. "Call index_repository first" was the answer for a
+ * file the last run had skipped as invalid UTF-8.
+ */
+async function notInIndex(store: IndexStore, abs: string): Promise<CodeindexError> {
+  const root = (await store.listRoots())
+    .map((r) => r.path)
+    .filter((r) => abs.startsWith(`${r}/`))
+    .sort((a, b) => b.length - a.length)[0];
+  if (root === undefined) {
+    return new CodeindexError(
+      'NOT_INDEXED',
+      `${abs} is not indexed: call index_file or index_repository first`,
+    );
+  }
+  const state = await store.getFileState(root, abs.slice(root.length + 1));
+  if (state?.status === 'skipped') {
+    const why = state.reason ? SKIP_TEXT[state.reason] : 'it was skipped';
+    return new CodeindexError('FILE_SKIPPED', `${abs} was not indexed: ${why}`);
+  }
+  if (state?.status === 'failed') {
+    return new CodeindexError(
+      'FILE_FAILED',
+      `${abs} could not be indexed (${state.error ?? 'unknown error'}): fix it, then call index_file`,
+    );
+  }
+  return new CodeindexError(
+    'NOT_INDEXED',
+    `${abs} is not in the index of ${root}: it was added since the last run, or codeindex reads no language from its name; call index_file to index it`,
+  );
+}
 
 /** `get_file_outline`: a file's definitions in source order. */
 export function registerGetFileOutlineTool(server: McpServer, ctx: ToolContext): void {
@@ -32,12 +79,7 @@ export function registerGetFileOutlineTool(server: McpServer, ctx: ToolContext):
         const store = ctx.store();
         const abs = realpathSync(p.realPath);
         const hits = await store.fileOutline(abs);
-        if (!hits) {
-          throw new CodeindexError(
-            'NOT_INDEXED',
-            `${abs} is not indexed: call index_file or index_repository first`,
-          );
-        }
+        if (!hits) throw await notInIndex(store, abs);
         const stale = (await staleChecker(store, [{ path: abs, indexed: hits[0]?.indexed }]))(abs);
         // Overloads, a getter and its setter: one entry, with the other lines (as search_symbols).
         const groups = groupSymbolHits(hits);

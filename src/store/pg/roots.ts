@@ -65,17 +65,19 @@ export async function getFileStatesPg(
   return new Map(rows.map((r) => [r.path, toState(r)]));
 }
 
-/** The stored state of one file, or null. */
+/** The stored state of one file, with a skipped file's reason and a failed one's error, or null. */
 export async function getFileStatePg(
   db: Queryable,
   rootPath: string,
   relPath: string,
 ): Promise<FileState | null> {
-  const [r] = await rowsOf<FileStateRow>(db, `${FILE_STATE} AND f.path = ?`, [
-    normalizeRootPath(rootPath),
-    relPath,
-  ]);
-  return r === undefined ? null : toState(r);
+  const [r] = await rowsOf<FileStateRow & { reason: SkipReason | null; error: string | null }>(
+    db,
+    `SELECT f.path, f.size, f.mtime_ms, f.sha256, f.status, f.reason, f.error
+     FROM files f JOIN roots r ON r.id = f.root_id WHERE r.path = ? AND f.path = ?`,
+    [normalizeRootPath(rootPath), relPath],
+  );
+  return r === undefined ? null : { ...toState(r), reason: r.reason, error: r.error };
 }
 
 interface StatusGroupRow {
