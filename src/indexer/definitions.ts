@@ -169,14 +169,19 @@ export function resolveDefinitions(
     }
     const prefix = keywordPrefix(source, definition.start);
     const nameRow = lines.rowOf(definition.nameStart);
-    const signature = signatureText(
-      source,
-      prefix.start,
-      definition.end,
-      lines.rowStart(nameRow),
-      lines.rowEnd(nameRow),
-      rules.trimColon,
-    );
+    // A definition made by a call (`attr_accessor :host, :port`) reads as the call's line: the
+    // second accessor's own text is `:port`.
+    const signature =
+      definition.callee !== null && definition.callee !== undefined
+        ? source.slice(lines.rowStart(nameRow), lines.rowEnd(nameRow)).trim().slice(0, 200)
+        : signatureText(
+            source,
+            prefix.start,
+            definition.end,
+            lines.rowStart(nameRow),
+            lines.rowEnd(nameRow),
+            rules.trimColon,
+          );
     const head = source.slice(
       Math.max(prefix.start, definition.nameStart - HEAD_CHARS),
       definition.nameStart,
