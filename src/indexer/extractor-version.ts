@@ -14,6 +14,7 @@
  * declared as a one-line statement (`namespace X;`, `mod x;`) is no chunk of its own; Ruby and
  * PHP calls carry their receiver; a Lua name bound to another name (`local find = string.find`)
  * is no definition; C and C++ export and inline annotation macros (`class SPDLOG_API logger`)
- * are read past, and a function declared in a function's body is none.
+ * are read past, and a function declared in a function's body is none; a definition made by a
+ * call (`attr_reader :a, :b`) has the call's line as its signature.
  */
 export const EXTRACTOR_VERSION = 5;
