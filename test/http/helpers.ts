@@ -43,7 +43,9 @@ export async function startDashboard(
       proc.kill('SIGTERM');
     });
   };
-  const deadline = Date.now() + 20_000;
+  // A worker process loads every grammar before it reports: on a loaded 2-core machine that took
+  // over 20 s once. A ready dashboard is seen at once, so the wait costs nothing otherwise.
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`dashboard exited ${proc.exitCode}: ${err}`);
     try {
