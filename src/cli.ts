@@ -4,8 +4,9 @@
  * Results go to stdout; logs, progress and errors go to stderr (stdout is the MCP protocol for serve).
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describePool, startLocalPool } from '../workers/local-pool.js';
 import { createProgressReporter } from './cli/progress.js';
@@ -45,9 +46,9 @@ Usage:
                                                   a worker process (Celery's -Q); run several
   codeindex index <path> [--force] [--workers N] [--json] [--no-upkeep]
                                                   index a repository, show progress, print a summary
-  codeindex search <query> [--kind K] [--limit N] [--json]
-                                                  search symbols in the index
-  codeindex search --code <words> [--mode text|semantic|hybrid] [--limit N] [--json]
+  codeindex search <query> [--kind K] [--limit N] [--path DIR] [--json]
+                                                  search symbols in the index (--path: only under DIR)
+  codeindex search --code <words> [--mode text|semantic|hybrid] [--limit N] [--path DIR] [--json]
                                                   search code by words or a question (files, best first)
   codeindex watch [path]                          watch a folder and re-index files on save (no MCP)
   codeindex status [--json]                       queues, workers, dead letters, indexed roots
@@ -92,6 +93,7 @@ const OPTIONS = {
   days: { type: 'string' },
   to: { type: 'string' },
   root: { type: 'string' },
+  path: { type: 'string' },
   'redis-url': { type: 'string' },
   'database-url': { type: 'string' },
   home: { type: 'string' },
@@ -440,13 +442,16 @@ async function searchCommand(cfg: Config, query: string, v: Values, log: Logger)
     );
     return 2;
   }
-  if (v.code) return codeSearchCommand(cfg, query, v, log);
+  const scope = searchScope(v);
+  if (scope === null) return 2;
+  if (v.code) return codeSearchCommand(cfg, query, v, log, scope);
   try {
     const store = openStore(cfg, { readonly: true });
     const r = await searchSymbolGroups(store, {
       query,
       limit: Number(v.limit ?? 20),
       ...(v.kind ? { kind: v.kind as never } : {}),
+      ...(scope ? { pathPrefix: scope } : {}),
     });
     await store.close();
     if (v.json)
@@ -467,8 +472,30 @@ async function searchCommand(cfg: Config, query: string, v: Values, log: Logger)
   }
 }
 
+/**
+ * `search --path DIR`: the real path of DIR, to search only under it (undefined: every root of the
+ * data dir); null, after saying why, when DIR does not exist.
+ */
+function searchScope(v: Values): string | undefined | null {
+  if (v.path === undefined) return undefined;
+  try {
+    return realpathSync(resolve(v.path));
+  } catch {
+    process.stderr.write(
+      `codeindex search: --path ${v.path} does not exist: give a folder or file of an indexed root\n`,
+    );
+    return null;
+  }
+}
+
 /** `search --code`: what the search_code tool answers, one file per entry with its best chunks. */
-async function codeSearchCommand(cfg: Config, query: string, v: Values, log: Logger): Promise<number> {
+async function codeSearchCommand(
+  cfg: Config,
+  query: string,
+  v: Values,
+  log: Logger,
+  scope: string | undefined,
+): Promise<number> {
   const mode = v.mode ?? 'hybrid';
   if (mode !== 'text' && mode !== 'semantic' && mode !== 'hybrid') {
     process.stderr.write(`codeindex search: --mode is text, semantic or hybrid, not ${mode}\n`);
@@ -486,7 +513,14 @@ async function codeSearchCommand(cfg: Config, query: string, v: Values, log: Log
     const s = openStore(cfg, { readonly: true });
     store = s;
     search = createCodeSearch(cfg, () => s, log);
-    const r = await search.search({ query, mode, groupBy: 'file', limit, offset: 0 });
+    const r = await search.search({
+      query,
+      mode,
+      groupBy: 'file',
+      limit,
+      offset: 0,
+      ...(scope ? { pathPrefix: scope } : {}),
+    });
     if (v.json) process.stdout.write(`${JSON.stringify({ mode: r.mode, note: r.note, files: r.files })}\n`);
     else {
       for (const f of r.files ?? []) {

@@ -134,6 +134,25 @@ describe('the command line', () => {
     assert.match(plain.stdout.split('\n')[0] ?? '', /ts\/sample\.ts {2}\(\d/);
     assert.match(plain.stdout, /\n {4}\d+: /, 'the best chunk is shown under its file');
     assert.equal(run(['search', '--code', '--mode', 'fuzzy', 'x'], local).code, 2);
+    // --path keeps to one folder of the data dir's roots, in both searches.
+    const inTs = run(['search', 'UserRepository', '--path', join(repo, 'ts')], local);
+    assert.match(inTs.stdout.split('\n')[0] ?? '', /ts\/sample\.ts:28 class UserRepository/);
+    const inPython = run(['search', 'UserRepository', '--path', join(repo, 'python'), '--json'], local);
+    assert.equal(inPython.code, 0, inPython.stderr);
+    assert.deepEqual(JSON.parse(inPython.stdout), []);
+    const codeInGo = run(
+      ['search', '--code', '--mode', 'text', '--json', '--path', join(repo, 'go'), 'UserRepository find'],
+      local,
+    );
+    assert.equal(codeInGo.code, 0, codeInGo.stderr);
+    const goFiles = (JSON.parse(codeInGo.stdout) as { files: { path: string }[] }).files;
+    assert.ok(
+      goFiles.every((f) => f.path.startsWith(join(repo, 'go'))),
+      JSON.stringify(goFiles),
+    );
+    const nowhere = run(['search', 'x', '--path', join(repo, 'no-such-dir')], local);
+    assert.equal(nowhere.code, 2);
+    assert.match(nowhere.stderr, /--path .*no-such-dir does not exist/);
 
     const stop = run(['stop-redis'], local);
     assert.equal(stop.code, 0);
