@@ -1,7 +1,8 @@
 import { realpathSync } from 'node:fs';
+import { relative, sep } from 'node:path';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { resolveAllowedPath } from '../../discovery/index.js';
+import { findRootFor, resolveAllowedPath } from '../../discovery/index.js';
 import { CodeindexError } from '../../errors.js';
 import type { IndexStore, SkipReason } from '../../store/types.js';
 import { staleChecker, type ToolContext } from '../context.js';
@@ -29,17 +30,17 @@ const SKIP_TEXT: Record<SkipReason, string> = {
  * file the last run had skipped as invalid UTF-8.
  */
 async function notInIndex(store: IndexStore, abs: string): Promise<CodeindexError> {
-  const root = (await store.listRoots())
-    .map((r) => r.path)
-    .filter((r) => abs.startsWith(`${r}/`))
-    .sort((a, b) => b.length - a.length)[0];
+  const root = findRootFor(
+    abs,
+    (await store.listRoots()).map((r) => r.path),
+  );
   if (root === undefined) {
     return new CodeindexError(
       'NOT_INDEXED',
       `${abs} is not indexed: call index_file or index_repository first`,
     );
   }
-  const state = await store.getFileState(root, abs.slice(root.length + 1));
+  const state = await store.getFileState(root, relative(root, abs).split(sep).join('/'));
   if (state?.status === 'skipped') {
     const why = state.reason ? SKIP_TEXT[state.reason] : 'it was skipped';
     return new CodeindexError('FILE_SKIPPED', `${abs} was not indexed: ${why}`);
