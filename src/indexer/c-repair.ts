@@ -34,3 +34,37 @@ export function repairC(source: string): string | null {
   out = out.replace(ANNOTATION_MACRO, (_m, before: string, name: string) => before + ' '.repeat(name.length));
   return out === source ? null : out;
 }
+
+/**
+ * A line that is only an Apple-style macro, with or without arguments and a closing `;`:
+ * `NS_ASSUME_NONNULL_BEGIN`, `NS_SWIFT_NAME(WorkletsProvider)` above a declaration,
+ * `    NS_SWIFT_NAME(isSerializable(runtimePointer:valuePointer:));` after a method's parameters,
+ * `API_AVAILABLE(ios(13.0))`. They expand to attributes or nothing; tree-sitter-objc reads them as
+ * the type of a declaration that swallows the `@protocol` or `@interface` after it.
+ */
+const MACRO_LINE =
+  /^([ \t]*)([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+(?:[ \t]*\((?:[^()\n]|\((?:[^()\n]|\([^()\n]*\))*\))*\))?)(?=[ \t]*;?[ \t]*\r?$)/gm;
+
+/**
+ * `typedef NS_ENUM(NSInteger, RNSDirection) {` (also `NS_OPTIONS`, `NS_CLOSED_ENUM`,
+ * `NS_ERROR_ENUM`, `CF_ENUM`, `CF_OPTIONS`): an enum the grammar cannot parse, rewritten in place as
+ * `enum RNSDirection {` padded with spaces.
+ */
+const ENUM_MACRO =
+  /\btypedef([ \t]+)((?:NS_(?:ENUM|OPTIONS|CLOSED_ENUM|ERROR_ENUM)|CF_(?:ENUM|OPTIONS))[ \t]*\([^,()\n]*,[ \t]*)(\w+)([ \t]*\))/g;
+
+/** Objective-C: C's repairs, Apple's macro lines blanked and `NS_ENUM` typedefs made plain enums. */
+export function repairObjC(source: string): string | null {
+  let out = repairC(source) ?? source;
+  if (out.includes('_ENUM') || out.includes('_OPTIONS'))
+    out = out.replace(
+      ENUM_MACRO,
+      (_m, space: string, call: string, name: string, close: string) =>
+        `${' '.repeat(7 + space.length)}enum${' '.repeat(call.length - 4)}${name}${' '.repeat(close.length)}`,
+    );
+  out = out.replace(
+    MACRO_LINE,
+    (_m, indent: string, macro: string) => indent + macro.replace(/[^\r\n]/g, ' '),
+  );
+  return out === source ? null : out;
+}

@@ -157,9 +157,16 @@ function pushWindows(
 const WORDY = /[\p{L}\p{N}_]/u;
 
 /** A decorator, annotation or attribute line: `@staticmethod`, `@Override`, `#[derive(Debug)]`. */
-const DECORATOR_LINE = /^\s*(?:@|#\[|#!\[)/;
-/** A line that only closes blocks with a keyword (Ruby's, Lua's and Elixir's `end`, `end)`). */
-const END_LINE = /^\s*end\b[\s;,)}\]]*$/;
+// Objective-C's `@interface X ()`, `@property (nonatomic) BOOL shown;`, `@synthesize` lines are
+// declarations (Python's bare `@property` stays a decorator).
+const DECORATOR_LINE = /^\s*(?:@(?!(?:interface|protocol|synthesize|dynamic)\b|property\s*[(\w])|#\[|#!\[)/;
+/**
+ * A line that only closes blocks with a keyword (Ruby's, Lua's and Elixir's `end`, `end)`,
+ * Objective-C's `@end`).
+ */
+const END_LINE = /^\s*@?end\b[\s;,)}\]]*$/;
+/** A line that is only a macro's name: `NS_ASSUME_NONNULL_END`, `G_END_DECLS`. */
+const MACRO_NAME_LINE = /^\s*[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\s*;?\s*$/;
 
 /**
  * Adds code chunks for the stretches of rows that no chunk in `chunks` covers. The decorators
@@ -177,14 +184,15 @@ function pushUncovered(
   let next = 0;
   const gap = (from: number, to: number): void => {
     // Trim blank rows at both ends. A stretch is worth a chunk when one of its lines has a word
-    // and is not a decorator or a block's `end`: `}`, `@Injectable()` and Ruby's `end` between
-    // two classes are not.
+    // and is not a decorator, a block's `end` or a bare macro name: `}`, `@Injectable()`, Ruby's
+    // `end` between two classes and `NS_ASSUME_NONNULL_END` are not.
     while (from <= to && text(from).trim() === '') from++;
     while (to >= from && text(to).trim() === '') to--;
     let worth = false;
     for (let row = from; row <= to && !worth; row++) {
       const line = text(row);
-      worth = WORDY.test(line) && !DECORATOR_LINE.test(line) && !END_LINE.test(line);
+      worth =
+        WORDY.test(line) && !DECORATOR_LINE.test(line) && !END_LINE.test(line) && !MACRO_NAME_LINE.test(line);
     }
     if (worth) pushWindows(out, source, lines, from, to, null, 'code');
   };

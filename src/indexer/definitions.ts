@@ -114,8 +114,15 @@ export function resolveDefinitions(
   lines: LineIndex,
   rules: LanguageRules,
 ): ResolvedDefinitions {
-  const definitions = dedupeDefinitions(raw.definitions);
   const containers = raw.containers.sort((a, b) => a.start - b.start || b.end - a.end);
+  // A node that a pattern makes a container is no definition as well: Objective-C's category
+  // `@interface EXFoo (Private)` matches the class pattern too, but adds to a class defined elsewhere.
+  const containerRanges = new Set(containers.map((c) => `${c.start}:${c.end}`));
+  const definitions = dedupeDefinitions(
+    containerRanges.size === 0
+      ? raw.definitions
+      : raw.definitions.filter((d) => !containerRanges.has(`${d.start}:${d.end}`)),
+  );
   const symbols: ExtractedSymbol[] = [];
   const scopes: Scope[] = [];
   const candidates: ChunkCandidate[] = [];

@@ -15,6 +15,9 @@
  * PHP calls carry their receiver; a Lua name bound to another name (`local find = string.find`)
  * is no definition; C and C++ export and inline annotation macros (`class SPDLOG_API logger`)
  * are read past, and a function declared in a function's body is none; a definition made by a
- * call (`attr_reader :a, :b`) has the call's line as its signature.
+ * call (`attr_reader :a, :b`) has the call's line as its signature. 6: Objective-C (a `.h` with
+ * `@interface` and the like is no longer C); a doc comment above attribute macro lines
+ * (`NS_SWIFT_NAME(X)`) is found; Objective-C's `@property` lines are no decorators, and `@end`
+ * or a bare macro name (`NS_ASSUME_NONNULL_END`) makes no code chunk.
  */
-export const EXTRACTOR_VERSION = 5;
+export const EXTRACTOR_VERSION = 6;

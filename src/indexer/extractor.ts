@@ -184,6 +184,15 @@ export const WARM_UP_SAMPLES: Readonly<Record<CodeLanguageId, string>> = {
     'int C::m() const { return f(new C()); }',
     '}',
   ].join('\n'),
+  objc: [
+    '#import "b.h"',
+    '@interface C : B',
+    '- (int)m:(int)a;',
+    '@end',
+    '@implementation C',
+    '- (int)m:(int)a { return [self f:a]; }',
+    '@end',
+  ].join('\n'),
   csharp: [
     'using System;',
     'namespace N {',

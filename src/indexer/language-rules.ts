@@ -257,6 +257,7 @@ export function rulesFor(language: CodeLanguageId): LanguageRules {
   switch (language) {
     case 'c':
     case 'cpp':
+    case 'objc':
     case 'csharp':
     case 'ruby':
     case 'php':

@@ -17,9 +17,12 @@ export const LANGUAGE_EXTENSIONS: Readonly<Record<LanguageId, readonly string[]>
   go: ['.go'],
   rust: ['.rs'],
   java: ['.java'],
-  // `.h` is C unless its content says C++ (see `detectLanguage`).
+  // `.h` is C unless its content says Objective-C or C++ (see `detectLanguage`).
   c: ['.c', '.h'],
   cpp: ['.cc', '.cpp', '.cxx', '.c++', '.hh', '.hpp', '.hxx', '.h++', '.ipp', '.tpp', '.inl'],
+  // Objective-C++ (`.mm`) too: the grammar reads its Objective-C and C parts; C++ in it is an
+  // error the parse recovers from.
+  objc: ['.m', '.mm'],
   csharp: ['.cs'],
   ruby: ['.rb', '.rake', '.gemspec', '.ru'],
   php: ['.php', '.phtml'],
@@ -106,6 +109,19 @@ export function languageFromShebang(firstLine: string): LanguageId | null {
 const CPP_HEADER_SIGNS =
   /^\s*(class\s+\w+\s*[:{;]|class\s+\w+\s*$|namespace\s+[\w:]*\s*\{|template\s*<|(public|private|protected)\s*:|using\s+namespace\s)|\bstd::\w/m;
 
+/**
+ * Objective-C constructs at the start of a line: `@interface`, `@protocol`, `@end`, `@class`,
+ * `@property`, `@import`, `#import`; or Apple's `typedef NS_ENUM(…)` and
+ * `NS_ASSUME_NONNULL_BEGIN`, which a header of only enums has. A C or C++ header has none of them.
+ */
+const OBJC_HEADER_SIGNS =
+  /^[ \t]*(@(interface|protocol|implementation|end|class|property|import)\b|#[ \t]*import\b|typedef[ \t]+(NS|CF)_(ENUM|OPTIONS|CLOSED_ENUM|ERROR_ENUM)[ \t]*\(|NS_ASSUME_NONNULL_BEGIN\b)/m;
+
+/** True when a `.h` file's text is Objective-C (checked before C++: Objective-C++ headers read as Objective-C). */
+export function isObjCHeader(text: string): boolean {
+  return OBJC_HEADER_SIGNS.test(text);
+}
+
 /** True when a `.h` file's text is C++ (the `#ifdef __cplusplus` blocks of C headers are ignored). */
 export function isCppHeader(text: string): boolean {
   // Only plain guards: `#if __cplusplus >= 201703L` around a whole header is C++ itself.
@@ -133,7 +149,7 @@ export function detectLanguage(path: string, text?: string): LanguageId | null {
   const ext = extname(name).toLowerCase();
   const byExtension = EXTENSION_TO_LANGUAGE.get(ext) ?? null;
   if (text === undefined) return byExtension;
-  if (ext === '.h') return isCppHeader(text) ? 'cpp' : 'c';
+  if (ext === '.h') return isObjCHeader(text) ? 'objc' : isCppHeader(text) ? 'cpp' : 'c';
   if (byExtension !== null) return byExtension;
   if (ext !== '' || !text.startsWith('#!')) return null;
   const newline = text.indexOf('\n');
@@ -195,6 +211,8 @@ export function loadGrammar(language: CodeLanguageId): Parser.Language {
       return requireGrammar('tree-sitter-c') as Parser.Language;
     case 'cpp':
       return requireGrammar('tree-sitter-cpp') as Parser.Language;
+    case 'objc':
+      return requireGrammar('tree-sitter-objc') as Parser.Language;
     case 'csharp':
       return loadEsmGrammar('tree-sitter-c-sharp');
     case 'ruby':

@@ -1,10 +1,10 @@
 /**
- * Language rules (see `./language-rules.ts`) for C, C++, C#, Ruby, PHP, Kotlin, Swift, Scala,
+ * Language rules (see `./language-rules.ts`) for C, C++, Objective-C, C#, Ruby, PHP, Kotlin, Swift, Scala,
  * Bash, Lua, Elixir and Dart.
  */
 
 import { repairBash } from './bash-repair.js';
-import { repairC } from './c-repair.js';
+import { repairC, repairObjC } from './c-repair.js';
 import { repairKotlin } from './kotlin-repair.js';
 import type { DefinitionContext, LanguageRules, NormalisedImport, ScopeKind } from './language-rules.js';
 import type { SymbolKind } from './types.js';
@@ -69,6 +69,12 @@ const C_RULES: LanguageRules = {
   normaliseImport: (sourceText, statementText) =>
     statementText.startsWith('using') ? { source: sourceText, names: [] } : quotedImport(sourceText),
 };
+
+/**
+ * Objective-C: C's rules with Apple's macros repaired. A method is named by its selector's first
+ * keyword; methods of an `@implementation` or a category belong to their class.
+ */
+const OBJC_RULES: LanguageRules = { ...C_RULES, repair: repairObjC };
 
 const CSHARP_RULES: LanguageRules = {
   docStyle: 'c',
@@ -325,6 +331,7 @@ const DART_RULES: LanguageRules = {
 export const MORE_RULES = {
   c: C_RULES,
   cpp: C_RULES,
+  objc: OBJC_RULES,
   csharp: CSHARP_RULES,
   ruby: RUBY_RULES,
   php: PHP_RULES,

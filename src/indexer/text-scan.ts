@@ -240,6 +240,30 @@ function dedent(lines: string[]): string[] {
 }
 
 /**
+ * A line that is only an attribute macro: `NS_SWIFT_NAME(Greeting)`, `API_AVAILABLE(ios(13.0))`,
+ * `NS_REFINED_FOR_SWIFT`, `Q_INVOKABLE`.
+ */
+const ATTRIBUTE_MACRO_LINE = /^[ \t]*[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+[ \t]*(?:\(.*\))?[ \t]*\r?$/;
+
+/**
+ * Where a C-family declaration's doc comment is looked for: above the attribute macro lines
+ * between the two (`/// Greets.` then `NS_SWIFT_NAME(Greeting)` then `@protocol EXGreeting`).
+ * The declaration's own position when its line has text before it or no such macro line is above.
+ */
+function aboveAttributeMacros(source: string, declStart: number): number {
+  let lineStart = source.lastIndexOf('\n', declStart - 1) + 1;
+  for (let i = lineStart; i < declStart; i++) if (!isBlank(source.charCodeAt(i))) return declStart;
+  let start = declStart;
+  while (lineStart > 0) {
+    const prevStart = source.lastIndexOf('\n', lineStart - 2) + 1;
+    if (!ATTRIBUTE_MACRO_LINE.test(source.slice(prevStart, lineStart - 1))) break;
+    start = prevStart;
+    lineStart = prevStart;
+  }
+  return start;
+}
+
+/**
  * Finds the doc comment written in front of a declaration (all styles except docstrings). An
  * empty text means no doc, but attributes above the declaration that belong to it from `start`.
  */
@@ -247,8 +271,10 @@ export function docCommentBefore(source: string, declStart: number, style: DocSt
   if (style === 'block') return blockDocBefore(source, declStart);
   if (style === 'elixir') return elixirDocBefore(source, declStart);
   if (style === 'docstring') return null;
-  if (style === 'c')
-    return blockDocBefore(source, declStart, true) ?? lineDocBefore(source, declStart, style);
+  if (style === 'c') {
+    const start = aboveAttributeMacros(source, declStart);
+    return blockDocBefore(source, start, true) ?? lineDocBefore(source, start, style);
+  }
   return lineDocBefore(source, declStart, style);
 }
 

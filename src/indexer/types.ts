@@ -15,6 +15,7 @@ export const CODE_LANGUAGE_IDS = [
   'java',
   'c',
   'cpp',
+  'objc',
   'csharp',
   'ruby',
   'php',

@@ -111,6 +111,7 @@ function languageFamily(language: string | null): string {
       return 'js';
     case 'c':
     case 'cpp':
+    case 'objc':
       return 'c';
     default:
       return language ?? '';

@@ -64,7 +64,7 @@ describe('the command line', () => {
     delete (local as Record<string, string | undefined>).REDIS_URL;
     const first = run(['index', repo, '--workers', '1'], local);
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stdout, /files: 32 scanned, 31 indexed, 0 unchanged/);
+    assert.match(first.stdout, /files: 33 scanned, 32 indexed, 0 unchanged/);
     // Languages in the order the batches reported them, which may vary.
     const languages = /languages: (.*)\n/.exec(first.stdout)?.[1]?.split(', ').sort();
     assert.deepEqual(languages, [
@@ -82,6 +82,7 @@ describe('the command line', () => {
       'kotlin 1',
       'lua 1',
       'markdown 1',
+      'objc 1',
       'php 1',
       'python 3',
       'ruby 1',
@@ -111,7 +112,7 @@ describe('the command line', () => {
     assert.equal(second.code, 0, second.stderr);
     const summary = JSON.parse(second.stdout) as Record<string, number>;
     assert.equal(summary.files_indexed, 0);
-    assert.equal(summary.files_unchanged, 32);
+    assert.equal(summary.files_unchanged, 33);
     assert.equal(Number(readFileSync(pidFile, 'utf8')), pid, 'the same private redis-server was reused');
 
     const search = run(['search', 'UserRepository'], local);
@@ -180,7 +181,7 @@ describe('the command line', () => {
       assert.notEqual(r.isError, true, JSON.stringify(r.content));
       const sc = r.structuredContent as { state: string; result: { files_indexed: number } };
       assert.equal(sc.state, 'SUCCESS');
-      assert.equal(sc.result.files_indexed, 31);
+      assert.equal(sc.result.files_indexed, 32);
       assert.ok(seen.length >= 1, `no progress notification (task ended ${sc.state})`);
       assert.ok(seen.every((p) => typeof p.progress === 'number'));
     } finally {

@@ -51,8 +51,8 @@ describe('index a repository over MCP, then query it', () => {
     // The extensionless `scripts/release-notes` is a candidate too (scanned); its shebang makes it
     // Python (indexed); `scripts/NOTICE` has no shebang (skipped). Five text-only files are
     // indexed for full-text search.
-    assert.equal(summary.files_scanned, 32);
-    assert.equal(summary.files_indexed, 31);
+    assert.equal(summary.files_scanned, 33);
+    assert.equal(summary.files_indexed, 32);
     assert.equal(summary.files_failed, 0);
     assert.deepEqual(summary.languages, {
       bash: 1,
@@ -69,6 +69,7 @@ describe('index a repository over MCP, then query it', () => {
       kotlin: 1,
       lua: 1,
       markdown: 1,
+      objc: 1,
       php: 1,
       python: 3,
       ruby: 1,
@@ -210,6 +211,7 @@ describe('index a repository over MCP, then query it', () => {
       ['getName', 'php', 'php/User.php', 'method', 'User'],
       ['describe', 'kotlin', 'kotlin/Order.kt', 'function', 'Order'],
       ['scaled', 'swift', 'swift/Shapes.swift', 'method', 'Circle'],
+      ['greetAll', 'objc', 'objc/EXGreeter.m', 'method', 'EXGreeter'],
       ['compare', 'scala', 'scala/Order.scala', 'method', 'Order'],
       ['log', 'bash', 'bash/build.sh', 'function', null],
       ['push', 'lua', 'lua/queue.lua', 'method', 'Queue'],
@@ -291,7 +293,7 @@ describe('index a repository over MCP, then query it', () => {
     }>(mcp.client, 'index_status', {});
     const root = r.roots.find((x) => x.root === repo);
     assert.ok(root, JSON.stringify(r));
-    assert.equal(root.files.indexed, 31);
+    assert.equal(root.files.indexed, 32);
     assert.equal(root.files.skipped, 1);
     assert.deepEqual(root.skipped_by_reason, { unsupported_language: 1 });
     assert.deepEqual(root.skipped_by_language, { other: { unsupported_language: 1 } });
@@ -306,6 +308,6 @@ describe('index a repository over MCP, then query it', () => {
     const done = await waitForTask(mcp.client, String(started.task_id));
     const s = done.result as Record<string, number>;
     assert.equal(s.files_indexed, 0);
-    assert.equal(s.files_unchanged, 32);
+    assert.equal(s.files_unchanged, 33);
   });
 });

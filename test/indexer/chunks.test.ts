@@ -329,4 +329,21 @@ describe('chunking', () => {
     assert.equal(result.chunks.length, 1);
     assert.equal(result.chunks[0]?.content.length, MAX_CHUNK_CHARS);
   });
+
+  it("makes no code chunk of a decorator between members (Python's bare @property), but of Objective-C's @property lines", () => {
+    const python =
+      'class A:\n    def a(self):\n        return 1\n\n    @property\n    def name(self):\n        return 1\n';
+    assert.deepEqual(chunkRows(extractor.extractFile(python, 'python')), [
+      ['symbol', 'A', 1, 1],
+      ['symbol', 'A.a', 2, 3],
+      ['symbol', 'A.name', 6, 7],
+    ]);
+    const objc =
+      '@interface A : NSObject\n- (void)a;\n@end\n\n@interface A ()\n@property (nonatomic) BOOL shown;\n@end\n';
+    assert.deepEqual(chunkRows(extractor.extractFile(objc, 'objc')), [
+      ['symbol', 'A', 1, 1],
+      ['symbol', 'A.a', 2, 2],
+      ['code', null, 3, 7],
+    ]);
+  });
 });

@@ -41,6 +41,7 @@ import { JAVA_QUERY } from './java.js';
 import { JS_COMMON_QUERY, JS_ONLY_QUERY, JS_TOP_LEVEL_QUERY, JSX_QUERY } from './javascript.js';
 import { KOTLIN_QUERY } from './kotlin.js';
 import { LUA_QUERY, LUA_TOP_LEVEL_QUERY } from './lua.js';
+import { OBJC_QUERY } from './objc.js';
 import { PHP_QUERY } from './php.js';
 import { PYTHON_QUERY, PYTHON_TOP_LEVEL_QUERY } from './python.js';
 import { RUBY_QUERY } from './ruby.js';
@@ -78,6 +79,8 @@ export function tagsQuerySources(language: CodeLanguageId): TagsQuerySources {
       return { tree: C_QUERY, topLevel: '' };
     case 'cpp':
       return { tree: CPP_QUERY, topLevel: '' };
+    case 'objc':
+      return { tree: OBJC_QUERY, topLevel: '' };
     case 'csharp':
       return { tree: CSHARP_QUERY, topLevel: '' };
     case 'ruby':
