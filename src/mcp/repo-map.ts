@@ -118,6 +118,17 @@ function languageFamily(language: string | null): string {
   }
 }
 
+/**
+ * True when an enum of this language (and declaration) names its members through it: every
+ * language but C and Objective-C, and C++ only for `enum class` / `enum struct` (a plain C++
+ * enum's members are names of the enclosing scope).
+ */
+function hasScopedEnums(language: string | null, signature: string): boolean {
+  if (language === 'c' || language === 'objc') return false;
+  if (language === 'cpp') return /\benum\s+(class|struct)\b/.test(signature);
+  return true;
+}
+
 /** Names that say little about where they point: accessors, dunders, one-or-two-letter names. */
 const TRIVIAL = new Set([
   'get',
@@ -402,9 +413,21 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
   }
   const atTopLevel = (s: MapSymbol): boolean =>
     s.container === null || wrappers.has(`${s.fileId}\u0000${s.container}`);
+  // Enums whose members are named through their enum (`Type.Boolean`, `Color::Red`), per file.
+  const scopedEnums = new Set<string>();
+  for (const s of input.symbols) {
+    const i = idx.get(s.fileId);
+    if (i === undefined || s.kind !== 'enum' || !hasScopedEnums(files[i]!.language, s.signature)) continue;
+    scopedEnums.add(`${s.fileId}\u0000${s.container === null ? s.name : `${s.container}.${s.name}`}`);
+  }
   for (const s of input.symbols) {
     const i = idx.get(s.fileId);
     if (i === undefined) continue;
+    // A member of such an enum is no target of a bare name: Kotlin's `enum class Type { Boolean,
+    // String, Map }` took every use of the types `Boolean`, `String` and `Map` in the package, and
+    // led the map with its entries. Uses through the enum reach the enum itself.
+    if (s.kind === 'constant' && s.container !== null && scopedEnums.has(`${s.fileId}\u0000${s.container}`))
+      continue;
     const key = `${family[i]}\u0000${s.name}`;
     (s.signature.startsWith('macro_rules!') ? macros : notMacros).add(key);
     if (atTopLevel(s)) {

@@ -395,3 +395,35 @@ test('repo_map: a class declared in a namespace is at its module top level, not 
     ['class logger', 'method flush'],
   );
 });
+
+test('repo_map: members of a scoped enum take no uses of their bare names', () => {
+  // expo-modules-core: `enum class Type { Boolean, Number, String, Map, Array }` inside one Kotlin
+  // class took every use of the types `Boolean`, `String` and `Map` in the package, and its entries
+  // led the map.
+  const users = Object.fromEntries(
+    ['A', 'B', 'C'].map((f): [string, [LanguageId, string]] => [
+      `${f}.kt`,
+      [
+        'kotlin',
+        `class User${f} {\n  fun run(flag: Boolean, name: String): Map<String, Any> = convert(flag)\n}\n`,
+      ],
+    ]),
+  );
+  const kotlin = buildRepoMap({
+    ...graph({
+      'ExpoDynamic.kt': [
+        'kotlin',
+        'class ExpoDynamic {\n  enum class Type {\n    Boolean,\n    String,\n    Map\n  }\n}\n',
+      ],
+      'Convert.kt': ['kotlin', 'fun convert(flag: Boolean): Map<String, Any> = mapOf()\n'],
+      ...users,
+    }),
+    maxTokens: 1024,
+  });
+  const rankOf = (map: typeof kotlin, path: string) => map.files.find((f) => f.path === path)?.rank ?? 0;
+  assert.ok(
+    rankOf(kotlin, 'Convert.kt') > 2 * rankOf(kotlin, 'ExpoDynamic.kt'),
+    JSON.stringify(kotlin.files),
+  );
+  assert.doesNotMatch(kotlin.text, /^\s+\d+: Boolean$/m);
+});
