@@ -756,7 +756,8 @@ function render(ctx: RenderContext, chosen: { file: number; name: string; r: num
   let tokens = 0;
   let truncated = false;
   for (const [i, { names }] of order) {
-    const syms = collapseRepeats((ctx.byFile.get(i) ?? []).filter((s) => names.has(s.name)));
+    const chosen = (ctx.byFile.get(i) ?? []).filter((s) => names.has(s.name));
+    const syms = collapseRepeats(withoutShownConstructors(chosen));
     let file = renderFile(ctx, i, syms);
     if (file.cost > fileCap) {
       // Over its share: the file keeps its best-ranked definitions, wherever they are in it (in
@@ -771,6 +772,20 @@ function render(ctx: RenderContext, chosen: { file: number; name: string; r: num
   }
   const text = lines.join('\n');
   return { files: out, text, tokens: Math.max(tokens, estimateTokens(text)), truncated };
+}
+
+/**
+ * Drops the constructors of a class that is shown itself: in Java, C++, C# and the like they share
+ * the class's name, so they came with it and took a line each (`public AtomicLong(long
+ * initialValue) (+1 more)` under `public class AtomicLong`). A constructor whose class is defined
+ * in another file (C++'s `Screen::Screen` in a `.cpp`) stays.
+ */
+function withoutShownConstructors(syms: readonly MapSymbol[]): MapSymbol[] {
+  const shown = new Set<string>();
+  for (const s of syms)
+    if (CONTAINER_KINDS.has(s.kind)) shown.add(s.container === null ? s.name : `${s.container}.${s.name}`);
+  if (shown.size === 0) return [...syms];
+  return syms.filter((s) => s.kind !== 'constructor' || s.container === null || !shown.has(s.container));
 }
 
 interface RenderedFile {

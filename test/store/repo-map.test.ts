@@ -427,3 +427,29 @@ test('repo_map: members of a scoped enum take no uses of their bare names', () =
   );
   assert.doesNotMatch(kotlin.text, /^\s+\d+: Boolean$/m);
 });
+
+test('repo_map: a shown class takes no extra lines for its constructors', () => {
+  const users = Object.fromEntries(
+    ['A', 'B'].map((f): [string, [LanguageId, string]] => [
+      `User${f}.java`,
+      [
+        'java',
+        `class User${f} {\n  long run() { AtomicLong n = new AtomicLong(1); return n.incrementAndGet(); }\n}\n`,
+      ],
+    ]),
+  );
+  const map = buildRepoMap({
+    ...graph({
+      'AtomicLong.java': [
+        'java',
+        'public class AtomicLong {\n  public AtomicLong(long initialValue) {}\n  public AtomicLong() {}\n  public long incrementAndGet() { return 1; }\n}\n',
+      ],
+      ...users,
+    }),
+    maxTokens: 1024,
+  });
+  const block = map.text.slice(map.text.indexOf('AtomicLong.java:'));
+  assert.match(block, /1: public class AtomicLong\n/);
+  assert.doesNotMatch(block, /public AtomicLong\(/);
+  assert.match(block, /4: public long incrementAndGet\(\)/);
+});
