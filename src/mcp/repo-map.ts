@@ -129,6 +129,14 @@ function hasScopedEnums(language: string | null, signature: string): boolean {
   return true;
 }
 
+/**
+ * Languages where a bare name that no import names resolves through the package or the enclosing
+ * namespaces, which follow the directories: Go and Java (and Kotlin, Scala) within the package,
+ * Ruby, PHP and C# through the enclosing modules and namespaces. Not JavaScript or Python, where
+ * such a name is a member (`this.Job`) or a global, nor Swift, whose module is the whole target.
+ */
+const LEXICAL_FAMILIES = new Set(['go', 'java', 'kotlin', 'scala', 'csharp', 'ruby', 'php']);
+
 /** Names that say little about where they point: accessors, dunders, one-or-two-letter names. */
 const TRIVIAL = new Set([
   'get',
@@ -522,6 +530,32 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     return [...found];
   };
 
+  // Directory of each file, as path segments (a file's own root name first: roots never mix).
+  const dirs = files.map((f) => [rootNameOf(f), ...f.rel.split('/').slice(0, -1)]);
+  /**
+   * Of several files defining a name that no import settles, the ones nearest `from` in the
+   * directory tree, in the languages of {@link LEXICAL_FAMILIES}. Rack
+   * defines `Request` in three files; `auth/digest/md5.rb` means `auth/digest/request.rb`.
+   */
+  const nearest = (from: number, defined: number[]): number[] => {
+    if (defined.length < 2) return defined;
+    const here = dirs[from]!;
+    let best = Number.POSITIVE_INFINITY;
+    let out: number[] = [];
+    for (const to of defined) {
+      const there = dirs[to]!;
+      let k = 0;
+      while (k < here.length && k < there.length && here[k] === there[k]) k++;
+      // Steps up from `from`'s directory, then down to the definer's.
+      const distance = here.length - k + (there.length - k);
+      if (distance < best) {
+        best = distance;
+        out = [to];
+      } else if (distance === best) out.push(to);
+    }
+    return out;
+  };
+
   // Edges weighted by identifier quality x sqrt(uses); kept per name for the spread afterwards.
   const edges = new Map<number, Map<number, number>>();
   const named: { from: number; to: number; name: string; w: number }[] = [];
@@ -552,7 +586,12 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
         ? importedDefiners(from, name, definedIn, topDefiners.get(defKey))
         : [];
     if (preludeOnly && imported.length === 0) continue;
-    const targets = imported.length > 0 ? imported : [...definedIn];
+    const targets =
+      imported.length > 0
+        ? imported
+        : LEXICAL_FAMILIES.has(family[from]!)
+          ? nearest(from, [...definedIn])
+          : [...definedIn];
     // A name defined in that many files (`String`, `Error`, `get`) says nothing about which one a
     // use means; its edges (uses x definers) were most of the map's time on large trees.
     if (targets.length > MAX_DEFINERS) continue;
@@ -906,7 +945,12 @@ function bestThatFit(
 function collapseRepeats(syms: readonly MapSymbol[]): (MapSymbol & { repeats: number })[] {
   // A Map keeps its first insertion order: the symbols in the order given.
   const byName = new Map<string, MapSymbol & { repeats: number }>();
+  // Definitions made by one line (`attr_reader :key_space_limit, :param_depth_limit`) show it once.
+  const lines = new Set<string>();
   for (const s of syms) {
+    const line = `${s.container ?? ''}\u0000${s.line}\u0000${s.signature}`;
+    if (lines.has(line)) continue;
+    lines.add(line);
     const key = `${s.container ?? ''}\u0000${s.name}`;
     const first = byName.get(key);
     if (first === undefined) byName.set(key, { ...s, repeats: 0 });

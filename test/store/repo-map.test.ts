@@ -453,3 +453,72 @@ test('repo_map: a shown class takes no extra lines for its constructors', () => 
   assert.doesNotMatch(block, /public AtomicLong\(/);
   assert.match(block, /4: public long incrementAndGet\(\)/);
 });
+
+test('repo_map: a bare name defined in several files means the nearest one in Ruby, Go or Java, not in JavaScript', () => {
+  // Rack defines `Request` in `request.rb` and in `auth/digest/request.rb`: `builder.rb` means the
+  // first, `auth/digest/md5.rb` the second.
+  const ruby = buildRepoMap({
+    ...graph({
+      'rack/request.rb': ['ruby', 'module Rack\n  class Request\n    def initialize(env); end\n  end\nend\n'],
+      'rack/auth/digest/request.rb': [
+        'ruby',
+        'module Rack\n  module Auth\n    module Digest\n      class Request\n        def initialize(env); end\n      end\n    end\n  end\nend\n',
+      ],
+      'rack/builder.rb': [
+        'ruby',
+        'module Rack\n  class Builder\n    def call(env) = Request.new(env)\n  end\nend\n',
+      ],
+      'rack/lint.rb': [
+        'ruby',
+        'module Rack\n  class Lint\n    def call(env) = Request.new(env)\n  end\nend\n',
+      ],
+      'rack/auth/digest/md5.rb': [
+        'ruby',
+        'module Rack\n  module Auth\n    module Digest\n      class MD5\n        def call(env) = Request.new(env)\n      end\n    end\n  end\nend\n',
+      ],
+    }),
+    maxTokens: 1024,
+  });
+  const rankOf = (map: typeof ruby, path: string) => map.files.find((f) => f.path === path)?.rank ?? 0;
+  const refsOf = (path: string) => ruby.files.find((f) => f.path === path)?.symbols[0]?.refs;
+  assert.equal(refsOf('rack/request.rb'), 2, JSON.stringify(ruby.files));
+  assert.equal(refsOf('rack/auth/digest/request.rb'), 1, JSON.stringify(ruby.files));
+  assert.ok(rankOf(ruby, 'rack/request.rb') > rankOf(ruby, 'rack/auth/digest/request.rb'));
+  // JavaScript: a name no import names is a member or a global, and no directory tells which.
+  const js = buildRepoMap({
+    ...graph({
+      'lib/job.js': ['javascript', 'class Job {\n  run() {}\n}\nmodule.exports = Job\n'],
+      'lib/flows/job.js': ['javascript', 'class Job {\n  run() {}\n}\nmodule.exports = Job\n'],
+      'lib/a.js': ['javascript', 'function a(q) { return new q.Job() }\nmodule.exports = a\n'],
+      'lib/b.js': ['javascript', 'function b(q) { return new q.Job() }\nmodule.exports = b\n'],
+    }),
+    maxTokens: 1024,
+  });
+  assert.ok(
+    Math.abs(rankOf(js, 'lib/job.js') - rankOf(js, 'lib/flows/job.js')) < 1e-9,
+    JSON.stringify(js.files),
+  );
+});
+
+test('repo_map: definitions made by one line show the line once', () => {
+  const users = Object.fromEntries(
+    ['a', 'b'].map((f): [string, [LanguageId, string]] => [
+      `${f}.rb`,
+      [
+        'ruby',
+        `class User${f.toUpperCase()}\n  def run(p) = [p.key_space_limit, p.param_depth_limit]\nend\n`,
+      ],
+    ]),
+  );
+  const map = buildRepoMap({
+    ...graph({
+      'query_parser.rb': [
+        'ruby',
+        'class QueryParser\n  attr_reader :key_space_limit, :param_depth_limit\nend\n',
+      ],
+      ...users,
+    }),
+    maxTokens: 1024,
+  });
+  assert.equal(map.text.match(/2: attr_reader :key_space_limit, :param_depth_limit/g)?.length, 1, map.text);
+});
