@@ -18,6 +18,8 @@
  * call (`attr_reader :a, :b`) has the call's line as its signature. 6: Objective-C (a `.h` with
  * `@interface` and the like is no longer C); a doc comment above attribute macro lines
  * (`NS_SWIFT_NAME(X)`) is found; Objective-C's `@property` lines are no decorators, and `@end`
- * or a bare macro name (`NS_ASSUME_NONNULL_END`) makes no code chunk.
+ * or a bare macro name (`NS_ASSUME_NONNULL_END`) makes no code chunk; an editor modeline
+ * (`-*- shell-script -*-`, `vim: ft=sh`) decides a file's language; shell extended globs, `=~`
+ * regexes and trim patterns with brackets are repaired before parsing.
  */
 export const EXTRACTOR_VERSION = 6;

@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { basename, dirname, extname } from 'node:path';
 import type Parser from 'tree-sitter';
-import type { CodeLanguageId, LanguageId } from './types.js';
+import { type CodeLanguageId, isTextLanguage, type LanguageId } from './types.js';
 
 /** File extensions (lower case, with the dot) recognised for each language. */
 export const LANGUAGE_EXTENSIONS: Readonly<Record<LanguageId, readonly string[]>> = Object.freeze({
@@ -110,6 +110,91 @@ const CPP_HEADER_SIGNS =
   /^\s*(class\s+\w+\s*[:{;]|class\s+\w+\s*$|namespace\s+[\w:]*\s*\{|template\s*<|(public|private|protected)\s*:|using\s+namespace\s)|\bstd::\w/m;
 
 /**
+ * Editor mode names (Emacs' `-*- mode -*-`, Vim's `filetype=`), lower case, -> language. Only the
+ * languages parsed with a grammar: a modeline naming a text format is left to the file's name.
+ */
+const MODE_NAMES: ReadonlyMap<string, CodeLanguageId> = new Map<string, CodeLanguageId>([
+  ['sh', 'bash'],
+  ['bash', 'bash'],
+  ['shell-script', 'bash'],
+  ['shell', 'bash'],
+  ['ksh', 'bash'],
+  ['python', 'python'],
+  ['ruby', 'ruby'],
+  ['js', 'javascript'],
+  ['javascript', 'javascript'],
+  ['typescript', 'typescript'],
+  ['c', 'c'],
+  ['c++', 'cpp'],
+  ['cpp', 'cpp'],
+  ['objc', 'objc'],
+  ['objective-c', 'objc'],
+  ['java', 'java'],
+  ['go', 'go'],
+  ['rust', 'rust'],
+  ['lua', 'lua'],
+  ['php', 'php'],
+  ['kotlin', 'kotlin'],
+  ['swift', 'swift'],
+  ['scala', 'scala'],
+  ['elixir', 'elixir'],
+  ['dart', 'dart'],
+  ['cs', 'csharp'],
+  ['csharp', 'csharp'],
+]);
+
+/** `-*- shell-script -*-`, `-*- mode: python; coding: utf-8 -*-` (not `-*- coding: utf-8 -*-`). */
+const EMACS_MODE = /-\*-\s*(?:([\w+#-]+)\s*-\*-|(?:[^\n]*?;\s*)?mode:\s*([\w+#-]+))/i;
+/** `vim: set ft=sh:`, `vi: filetype=python`, `ex: filetype=sh` (after a blank, or at the start). */
+const VIM_MODE = /(?:^|\s)(?:vim?|ex):\s*(?:set?\s+)?(?:[^\n]*?[\s:])?(?:ft|filetype)=([\w+-]+)/;
+
+/**
+ * The language an editor modeline gives: Emacs' on the first line (the second after a shebang),
+ * Vim's in the first or last five lines. bash-completion's 741 scripts have no extension and no
+ * shebang, only `# ssh(1) completion  -*- shell-script -*-` and `# ex: filetype=sh`.
+ */
+export function languageFromModeline(text: string): CodeLanguageId | null {
+  const head = firstLines(text, 5);
+  const emacs = EMACS_MODE.exec(head.slice(0, 2).join('\n'));
+  const emacsMode = emacs?.[1] ?? emacs?.[2];
+  if (emacsMode !== undefined) {
+    const found = MODE_NAMES.get(emacsMode.toLowerCase());
+    if (found !== undefined) return found;
+  }
+  for (const line of [...head, ...lastLines(text, 5)]) {
+    const vim = VIM_MODE.exec(line);
+    const found = vim?.[1] === undefined ? undefined : MODE_NAMES.get(vim[1].toLowerCase());
+    if (found !== undefined) return found;
+  }
+  return null;
+}
+
+function firstLines(text: string, n: number): string[] {
+  const out: string[] = [];
+  let at = 0;
+  while (out.length < n && at <= text.length) {
+    const nl = text.indexOf('\n', at);
+    const end = nl === -1 ? text.length : nl;
+    out.push(text.slice(at, Math.min(end, at + 400)));
+    if (nl === -1) break;
+    at = nl + 1;
+  }
+  return out;
+}
+
+function lastLines(text: string, n: number): string[] {
+  const out: string[] = [];
+  let end = text.length;
+  while (end > 0 && (text[end - 1] === '\n' || text[end - 1] === '\r')) end--;
+  while (out.length < n && end > 0) {
+    const nl = text.lastIndexOf('\n', end - 1);
+    out.push(text.slice(Math.max(nl + 1, end - 400), end));
+    end = nl;
+  }
+  return out;
+}
+
+/**
  * Objective-C constructs at the start of a line: `@interface`, `@protocol`, `@end`, `@class`,
  * `@property`, `@import`, `#import`; or Apple's `typedef NS_ENUM(…)` and
  * `NS_ASSUME_NONNULL_BEGIN`, which a header of only enums has. A C or C++ header has none of them.
@@ -134,7 +219,8 @@ export function isCppHeader(text: string): boolean {
 
 /**
  * Detects the language of a file from its name and extension (case-insensitive), and, when the
- * text is given, from its content: a shebang for extensionless scripts, C++ constructs in `.h`.
+ * text is given, from its content: an editor modeline (`-*- shell-script -*-`, `vim: ft=sh`) first,
+ * a shebang for extensionless scripts, Objective-C or C++ constructs in `.h`.
  *
  * @param path - a file path or name.
  * @param text - the file's content, when read.
@@ -149,6 +235,13 @@ export function detectLanguage(path: string, text?: string): LanguageId | null {
   const ext = extname(name).toLowerCase();
   const byExtension = EXTENSION_TO_LANGUAGE.get(ext) ?? null;
   if (text === undefined) return byExtension;
+  // An editor modeline says what source is, over its name (bash-completion's `foo.py` script);
+  // not in a document (a README that ends with a sample modeline stays Markdown).
+  if (byExtension === null || !isTextLanguage(byExtension)) {
+    const byModeline =
+      text.includes('-*-') || /\b(?:vim?|ex):/.test(text) ? languageFromModeline(text) : null;
+    if (byModeline !== null) return byModeline;
+  }
   if (ext === '.h') return isObjCHeader(text) ? 'objc' : isCppHeader(text) ? 'cpp' : 'c';
   if (byExtension !== null) return byExtension;
   if (ext !== '' || !text.startsWith('#!')) return null;
