@@ -206,3 +206,21 @@ export function lineTerms(text: string): Set<string> {
   }
   return out;
 }
+
+/** `-[EXFoo updateProps:withOldProps:]`, `+[EXFoo shared]`: Objective-C's name for a method. */
+const OBJC_METHOD = /^[-+]\s*\[\s*([A-Za-z_]\w*)(?:\s*\([^)]*\))?\s+([A-Za-z_]\w*)[\w:]*\s*\]$/;
+
+/**
+ * A symbol as a user may write it, in the dotted form the searches read: Objective-C's
+ * `-[EXFoo updateProps:withOldProps:]` is `EXFoo.updateProps` (a method is indexed by its
+ * selector's first keyword), a bare selector `updateProps:withOldProps:` is `updateProps`.
+ * Anything else is returned trimmed.
+ */
+export function dottedSymbol(symbol: string): string {
+  const q = symbol.trim();
+  const method = OBJC_METHOD.exec(q);
+  if (method !== null) return `${method[1]}.${method[2]}`;
+  // `updateProps:withOldProps:` or `EXFoo.updateProps:` (not `pkg::fn`).
+  if (/^[\w.]+:(?:\w+:)*$/.test(q)) return q.slice(0, q.indexOf(':'));
+  return q;
+}

@@ -1,5 +1,5 @@
 import { isSecondaryPath } from '../indexer/path-class.js';
-import { nameKey } from './identifiers.js';
+import { dottedSymbol, nameKey } from './identifiers.js';
 import { joinRootPath, scopeFilter } from './paths.js';
 import type { QueryContext } from './query-context.js';
 import { paging, scopeOf } from './query-context.js';
@@ -20,9 +20,12 @@ interface RefRow extends RefRowLike {
   mtime_ms: number;
 }
 
-/** `Class.method`, `pkg::fn`, `Class#method` -> `method`: refs are stored by their last name part. */
+/**
+ * `Class.method`, `pkg::fn`, `Class#method`, `-[Class method:]` -> `method`: refs are stored by
+ * their last name part.
+ */
 export function refName(symbol: string): string {
-  const parts = symbol.trim().split(/\.|::|#/);
+  const parts = dottedSymbol(symbol).split(/\.|::|#/);
   return (parts[parts.length - 1] ?? '').trim();
 }
 
@@ -250,7 +253,7 @@ export function subclassNames(sitesOfRows: readonly string[]): string[] {
 
 /** `Queue.add` -> `Queue`, `a.b.C.m` -> `C`; null for a bare name. */
 export function containerOf(symbol: string): string | null {
-  const parts = symbol.trim().split(/\.|::|#/);
+  const parts = dottedSymbol(symbol).split(/\.|::|#/);
   return parts.length < 2 ? null : (parts[parts.length - 2] ?? '').trim() || null;
 }
 

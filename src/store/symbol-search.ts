@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { LanguageId, SymbolKind } from '../indexer/types.js';
-import { nameKey } from './identifiers.js';
+import { dottedSymbol, nameKey } from './identifiers.js';
 import { joinRootPath, relativeToRoot, scopeFilter } from './paths.js';
 import type { QueryContext } from './query-context.js';
 import { allRoots, paging, scopeOf } from './query-context.js';
@@ -155,9 +155,12 @@ export interface Matcher {
   qualifier: string | null;
 }
 
-/** `Outer.Inner.method` / `mod::fn` -> the name to match and the qualifier (lowercased) to prefer. */
+/**
+ * `Outer.Inner.method` / `mod::fn` / `-[EXFoo updateProps:]` -> the name to match and the qualifier
+ * (lowercased) to prefer.
+ */
 export function parseQuery(query: string): Matcher {
-  const q = query.trim();
+  const q = dottedSymbol(query);
   const parts = q.split(/\.|::|#/).filter((p) => p.length > 0);
   const name = parts.length < 2 ? q : parts[parts.length - 1]!;
   const qualifier = parts.length < 2 ? null : parts.slice(0, -1).join('.').toLowerCase();

@@ -147,6 +147,8 @@ describe('search_code, find_references and relevance', () => {
     ['NewStore', undefined, 'go/server.go', 'New'],
     ['Store', 'rust', 'rust/src/lib.rs', 'Cache.new'],
     ['Store.get', 'java', 'java/com/example/store/StoreService.java', 'StoreService.copy'],
+    // Objective-C's own notation for a method.
+    ['-[EXGreeter greet:]', 'objc', 'objc/EXGreeter.m', 'EXGreeter.greetAll'],
   ];
   for (const [symbol, dir, file, enclosing] of refCases) {
     test(`find_references ${symbol} -> ${file} in ${enclosing}`, async () => {

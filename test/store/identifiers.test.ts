@@ -4,7 +4,13 @@ import { after, test } from 'node:test';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import Database from 'better-sqlite3';
-import { chunkSubTokens, nameKey, nameSuffixes, splitIdentifier } from '../../src/store/identifiers.js';
+import {
+  chunkSubTokens,
+  dottedSymbol,
+  nameKey,
+  nameSuffixes,
+  splitIdentifier,
+} from '../../src/store/identifiers.js';
 import { openIndexStore } from '../../src/store/index.js';
 import { unpackRefSites } from '../../src/store/ref-sites.js';
 import { chunk, indexed, ref, sym, tempDir } from './helpers/fixtures.js';
@@ -155,4 +161,17 @@ test('the word cache of chunkSubTokens does not keep the texts its words were cu
   const grown = getHeapStatistics().used_heap_size - before;
   // Keeping the texts would hold 30 x 2 MB; the words themselves are a few KB.
   assert.ok(grown < 8 * 1024 * 1024, `heap grew by ${Math.round(grown / 1024)} KB`);
+});
+
+test('dottedSymbol: Objective-C method names as the searches read them', () => {
+  assert.equal(dottedSymbol('-[EXFoo updateProps:withOldProps:]'), 'EXFoo.updateProps');
+  assert.equal(dottedSymbol(' +[EXFoo sharedInstance] '), 'EXFoo.sharedInstance');
+  assert.equal(dottedSymbol('-[NSString(EXGreeting) ex_isBlank]'), 'NSString.ex_isBlank');
+  assert.equal(dottedSymbol('updateProps:withOldProps:'), 'updateProps');
+  assert.equal(dottedSymbol('EXFoo.greet:'), 'EXFoo.greet');
+  // Everything else as written.
+  assert.equal(dottedSymbol('std::vector'), 'std::vector');
+  assert.equal(dottedSymbol('Queue.add'), 'Queue.add');
+  assert.equal(dottedSymbol('[a-z]*'), '[a-z]*');
+  assert.equal(dottedSymbol('-'), '-');
 });

@@ -252,6 +252,15 @@ test('odd queries do not throw', async () => {
   // qualified query: prefers the member of that container
   const q = (await store.searchSymbols({ query: 'UserService.GetUserName', limit: 5 })).hits;
   assert.equal(q[0]?.name, 'GetUserName');
+  // Objective-C's names for a method: `-[Class selector:]` prefers the class's method, a bare
+  // selector is its first keyword.
+  for (const objc of ['-[UserService GetUserName:withOptions:]', '+[UserService GetUserName]']) {
+    const hits = (await store.searchSymbols({ query: objc, limit: 5 })).hits;
+    assert.equal(hits[0]?.name, 'GetUserName', objc);
+    assert.equal(hits[0]?.container, 'UserService', objc);
+  }
+  const selector = (await store.searchSymbols({ query: 'GetUserName:withOptions:', limit: 5 })).hits;
+  assert.equal(selector[0]?.name, 'GetUserName');
   // A qualified query that reaches the word-part tier (its score term has parameters too).
   const parts = (await store.searchSymbols({ query: 'UserService.user', limit: 20 })).hits;
   assert.ok(
