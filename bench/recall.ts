@@ -16,7 +16,8 @@
  * /usr/include; C++ from react-native's and react-native-windows' C++; C# from
  * react-native-windows; Ruby from react-native's CocoaPods scripts and redis-tools' examples;
  * PHP from the Google App Engine PHP SDK under /usr/lib/google-cloud-sdk; Kotlin from
- * react-native (Android) and expo-modules-core; Bash from react-native's and perf's scripts;
+ * react-native (Android) and expo-modules-core; Objective-C from expo-modules-core's and
+ * react-native-screens' iOS code (react-native's own held out); Bash from react-native's and perf's scripts;
  * Lua from bullmq's Redis scripts.
  */
 import { spawnSync } from 'node:child_process';
@@ -129,6 +130,19 @@ const SETS: LanguageSet[] = [
     heldOut: [{ npm: 'react-native-screens@4.30.1', path: 'package' }],
   },
   {
+    // The queries were written reading expo-modules-core's and react-native-screens' iOS code;
+    // react-native's own Objective-C (React/, Libraries/) is held out.
+    language: 'objc',
+    ctags: 'ObjectiveC',
+    roots: [
+      join(pkgDir('expo-modules-core@58.2.0'), 'ios'),
+      { npm: 'react-native-screens@4.30.1', path: 'package/ios' },
+    ],
+    extensions: ['.m', '.h'],
+    tunedOn: 'expo-modules-core, react-native-screens',
+    heldOut: [join(pkgDir('react-native@0.81.0'), 'React'), join(pkgDir('react-native@0.81.0'), 'Libraries')],
+  },
+  {
     language: 'swift',
     ctags: null,
     roots: [pkgDir('expo-modules-core@58.2.0')],
@@ -165,7 +179,8 @@ const SETS: LanguageSet[] = [
  * Ruby's `library` is a `require` and
  * PHP's `alias` a `use` (both imports here), Kotlin's `package` a package clause, shell
  * here-documents and sourced `script`s are not symbols, and Python's `unknown` and `namespace`
- * are names bound by an import (`from .x import Y as Y`, `import a.b as c`). Names ctags makes up for anonymous
+ * are names bound by an import (`from .x import Y as Y`, `import a.b as c`), and an Objective-C
+ * `category` names the category, not a definition of its own. Names ctags makes up for anonymous
  * structs (`__anon…`) and Kotlin lambdas (`<lambda>`), and the parameters it reports inside
  * lambdas, are left out too.
  */
@@ -175,15 +190,22 @@ const EXCLUDED_KINDS: Readonly<Record<string, readonly string[]>> = {
   Kotlin: ['package'],
   Sh: ['heredoc', 'script'],
   Python: ['unknown', 'namespace'],
+  // A category's own name (`@interface NSString (EXGreeting)` is `EXGreeting`): its methods are
+  // indexed as the class's, and the category is no symbol.
+  ObjectiveC: ['category'],
 };
 
 /**
- * The name the index stores for a ctags tag: a C++ operator without spaces; ctags names a Lua function by its whole path
+ * The name the index stores for a ctags tag: a C++ operator without spaces, an Objective-C
+ * selector's first keyword; ctags names a Lua function by its whole path
  * (`Date.Format:parse`, `M.util.trim`), the index by its last part with the rest as container.
  */
 function indexName(tag: CtagsTag, language: LanguageId): string {
   // ctags writes `operator ==`, the grammar `operator==`.
   if (language === 'cpp' && tag.name.startsWith('operator')) return tag.name.replace(/\s+/g, '');
+  // ctags names an Objective-C method by its selector (`greetAll:withStyle:`), the index by the
+  // selector's first keyword.
+  if (language === 'objc' && tag.name.includes(':')) return tag.name.slice(0, tag.name.indexOf(':'));
   if (language !== 'lua') return tag.name;
   return tag.name.slice(Math.max(tag.name.lastIndexOf('.'), tag.name.lastIndexOf(':')) + 1);
 }
@@ -232,10 +254,24 @@ interface CtagsTag {
  * ctags' C# parser reports the parameter of an operator declaration
  * (`public static explicit operator bool(ReactContext context)`) as a field; those are no
  * definitions, so C# fields on a line that declares an operator are left out. Its shell parser
- * reads an empty array assignment (`CONFIGS=()`) as a function named `CONFIGS=`.
+ * reads an empty array assignment (`CONFIGS=()`) as a function named `CONFIGS=`. Its Objective-C
+ * parser reads attribute macros as methods and functions, and a protocol's forward declaration
+ * as a definition.
  */
 function isCtagsMistake(tag: CtagsTag, language: string | null, lines: (path: string) => string[]): boolean {
   if (language === 'Sh' && tag.name.endsWith('=')) return true;
+  // ctags' Objective-C parser takes the attribute macro after a declaration for a method or a
+  // function (`- (instancetype)init NS_UNAVAILABLE;` is a method `NS_UNAVAILABLE`,
+  // `NS_SWIFT_NAME(x)` a function), and the same with `__attribute__` and `_Nonnull`.
+  if (
+    language === 'ObjectiveC' &&
+    (tag.kind === 'method' || tag.kind === 'function') &&
+    /^(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+:?|__attribute__|_Nonnull|_Nullable)$/.test(tag.name)
+  )
+    return true;
+  // `@protocol RCTBridgeModule;` declares a protocol defined elsewhere.
+  if (language === 'ObjectiveC' && tag.kind === 'protocol' && tag.line !== undefined)
+    return /^\s*@protocol\s+[\w\s,]+;/.test(lines(tag.path)[tag.line - 1] ?? '');
   if (language !== 'C#' || tag.kind !== 'field' || tag.line === undefined) return false;
   return /\boperator\b/.test(lines(tag.path)[tag.line - 1] ?? '');
 }

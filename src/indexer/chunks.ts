@@ -205,10 +205,11 @@ function pushUncovered(
 
 /**
  * A wrapper's opening line that says nothing but its name: `module Rack`, `namespace App.Http {`,
- * `export namespace Internal {`, `defmodule Jobs do` (not `defimpl Describe, for: Job do`).
+ * `export namespace Internal {`, `defmodule Jobs do` (not `defimpl Describe, for: Job do`),
+ * Objective-C's `@implementation EXFoo`.
  */
 const BARE_WRAPPER_HEAD =
-  /^\s*(?:(?:export|declare|pub(?:\([\w:]+\))?)\s+)*(?:module|namespace|mod|defmodule)\s+[\w.:\\]+\s*(?:\{|do)?\s*$/;
+  /^\s*(?:(?:(?:export|declare|pub(?:\([\w:]+\))?)\s+)*(?:module|namespace|mod|defmodule)\s+[\w.:\\]+\s*(?:\{|do)?|@implementation\s+\w+)\s*$/;
 
 /** Rows from `from` to `to` (inclusive) with a word in them. */
 function wordyRows(source: string, lines: LineIndex, from: number, to: number): number {

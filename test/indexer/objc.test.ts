@@ -32,7 +32,7 @@ describe('objc: objc/EXGreeter.m', () => {
     assert.equal(detectLanguage('m.h', '/* see @interface docs */\nint f(void);\n'), 'c');
   });
 
-  it('extracts classes, protocols, properties, methods by first keyword, categories and NS_ENUM', () => {
+  it('extracts classes, implementations, protocols, properties, methods by first keyword, categories and NS_ENUM', () => {
     assert.deepEqual(definitionRows(result), [
       ['EXGreetingStyle', 'enum', 7, 10, null],
       ['EXGreetingStyleHello', 'constant', 8, 8, 'EXGreetingStyle'],
@@ -49,6 +49,8 @@ describe('objc: objc/EXGreeter.m', () => {
       ['history', 'property', 28, 28, 'EXGreeter'],
       ['ex_isBlank', 'method', 32, 32, 'NSString'],
       ['EXJoin', 'function', 37, 37, null],
+      // The implementation is the class where its code is (as ctags reads it).
+      ['EXGreeter', 'class', 39, 62, null],
       ['sharedGreeter', 'method', 41, 45, 'EXGreeter'],
       ['greet', 'method', 47, 51, 'EXGreeter'],
       ['greetAll', 'method', 53, 60, 'EXGreeter'],
@@ -70,19 +72,12 @@ describe('objc: objc/EXGreeter.m', () => {
     );
   });
 
-  it('marks what the interface declares as visible; the implementation and extension are not', () => {
-    assert.deepEqual(exportedNames(result), [
-      'EXGreetingStyle',
-      'EXGreetingStyle.EXGreetingStyleHello',
-      'EXGreetingStyle.EXGreetingStyleBye',
-      'EXGreeting',
-      'EXGreeting.greet',
-      'EXGreeter',
-      'EXGreeter.count',
-      'EXGreeter.onGreet',
-      'EXGreeter.sharedGreeter',
-      'EXGreeter.greetAll',
-    ]);
+  it('marks the class extension, the category of another class and static functions as not visible', () => {
+    const hidden = result.symbols
+      .filter((x) => !x.exported)
+      .map((x) => `${x.container === null ? '' : `${x.container}.`}${x.name}`);
+    assert.deepEqual(hidden, ['EXGreeter.history', 'NSString.ex_isBlank', 'EXJoin']);
+    assert.ok(exportedNames(result).includes('EXGreeter.greetAll'));
   });
 
   it('extracts messages as calls (with self and class receivers), superclasses and protocols', () => {
@@ -115,7 +110,7 @@ describe('objc: objc/EXGreeter.m', () => {
     ]);
   });
 
-  it('chunks: the doc and its macro with the protocol, no chunk for @end or a bare macro name', () => {
+  it('chunks: the doc and its macro with the protocol, no chunk for @end, a bare macro name or @implementation', () => {
     assert.deepEqual(chunkRows(result), [
       ['header', null, 1, 5],
       ['symbol', 'EXGreetingStyle', 7, 10],
@@ -127,6 +122,7 @@ describe('objc: objc/EXGreeter.m', () => {
       ['code', null, 25, 31],
       ['symbol', 'NSString.ex_isBlank', 32, 32],
       ['symbol', 'EXJoin', 37, 37],
+      // `@implementation EXGreeter` alone on its line is no chunk of its own.
       ['symbol', 'EXGreeter.sharedGreeter', 41, 45],
       ['symbol', 'EXGreeter.greet', 47, 51],
       ['symbol', 'EXGreeter.greetAll', 53, 60],

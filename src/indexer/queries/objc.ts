@@ -2,8 +2,9 @@
  * Tags query for Objective-C (tree-sitter-objc 3.0.2, which ships highlights but no tags query).
  * The grammar extends tree-sitter-c, so the C patterns (functions, structs, enums, typedefs,
  * macros, variables, includes) apply unchanged; on top of them: classes (`@interface X : Y`),
- * categories and class extensions (`@interface X (Cat)`, `@interface X ()`) and implementations
- * as containers of their class's methods, protocols, methods named by their selector's first
+ * implementations (`@implementation X`, a class definition as ctags reads it: where the methods'
+ * code is), categories and class extensions (`@interface X (Cat)`, `@interface X ()`,
+ * `@implementation X (Cat)`) as containers of their class's methods, protocols, methods named by their selector's first
  * keyword (`- (void)updateProps:(id)p withOldProps:(id)o` is `updateProps`; the signature keeps the
  * whole selector), properties, messages (`[obj updateProps:p withOldProps:o]` calls
  * `updateProps`), `@selector(reset)` (a keyword selector, `@selector(greet:)`, has no name
@@ -14,7 +15,8 @@ import { C_QUERY } from './c.js';
 const OBJC_ONLY = String.raw`
 (class_interface . (identifier) @name "(") @container
 (class_interface . (identifier) @name) @definition.class
-(class_implementation . (identifier) @name) @container
+(class_implementation . (identifier) @name "(") @container
+(class_implementation . (identifier) @name) @definition.class
 (protocol_declaration . (identifier) @name) @definition.interface
 (method_declaration (method_type) . (identifier) @name) @definition.method
 (method_declaration . (identifier) @name) @definition.method
