@@ -20,6 +20,7 @@
  * (`NS_SWIFT_NAME(X)`) is found; Objective-C's `@property` lines are no decorators, and `@end`
  * or a bare macro name (`NS_ASSUME_NONNULL_END`) makes no code chunk; an editor modeline
  * (`-*- shell-script -*-`, `vim: ft=sh`) decides a file's language; shell extended globs, `=~`
- * regexes and trim patterns with brackets are repaired before parsing.
+ * regexes and trim patterns with brackets are repaired before parsing; Kotlin's and Swift's locals
+ * in a property's getter or initialiser are no members.
  */
 export const EXTRACTOR_VERSION = 6;

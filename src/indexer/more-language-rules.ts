@@ -27,6 +27,15 @@ function inFunction(ctx: DefinitionContext): boolean {
   return ctx.parent !== null && FUNCTION_LIKE.has(ctx.parent.kind);
 }
 
+/**
+ * A property declared in another property's getter or initialiser (Kotlin's `val current =
+ * activityProvider?.currentActivity` in a `get()`, Swift's `let loggerModule = …` in a `lazy var`
+ * closure) is a local of that code, not a member.
+ */
+function inPropertyBody(ctx: DefinitionContext): boolean {
+  return ctx.parent?.kind === 'property' && (ctx.kind === 'property' || ctx.kind === 'variable');
+}
+
 /** A function directly inside a type is a method; one named like its type is its constructor. */
 function methodsInTypes(ctx: DefinitionContext, constructorNames: readonly string[] = []): SymbolKind {
   const { kind, parent, name } = ctx;
@@ -155,6 +164,7 @@ const KOTLIN_RULES: LanguageRules = {
   repair: repairKotlin,
   definitionName: (written) => (written === 'companion' ? 'Companion' : written),
   refineKind: (ctx) => {
+    if (inPropertyBody(ctx)) return null;
     if (ctx.kind === 'property' && /\bconst\b/.test(ctx.head)) return 'constant';
     return methodsInTypes(ctx, ['constructor']);
   },
@@ -167,7 +177,7 @@ const SWIFT_RULES: LanguageRules = {
   docStyle: 'c',
   trimColon: false,
   importCallees: NONE,
-  refineKind: (ctx) => methodsInTypes(ctx, ['init']),
+  refineKind: (ctx) => (inPropertyBody(ctx) ? null : methodsInTypes(ctx, ['init'])),
   isExported: jvmStyleExported(/\b(private|fileprivate)\s/),
   normaliseImport: (sourceText) => ({ source: sourceText, names: [] }),
 };

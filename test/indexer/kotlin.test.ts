@@ -108,3 +108,37 @@ describe('kotlin: kotlin/Order.kt', () => {
     ]);
   });
 });
+
+describe('kotlin: the locals of a property getter or initialiser are no members', () => {
+  it('keeps the properties, not what their code declares', async () => {
+    const { createExtractor } = await import('../../src/indexer/index.js');
+    const source = [
+      'class AppContext(private val provider: ActivityProvider?) {',
+      '  val throwingActivity: Activity',
+      '    get() {',
+      '      val current = provider?.currentActivity',
+      '      return current ?: throw IllegalStateException()',
+      '    }',
+      '  val jsLogger by lazy {',
+      '    val module = provider?.logger',
+      '    module',
+      '  }',
+      '  fun run() {',
+      '    val local = 1',
+      '  }',
+      '}',
+      '',
+    ].join('\n');
+    const rows = definitionRows(createExtractor().extractFile(source, 'kotlin'));
+    assert.deepEqual(
+      rows.map(([name, kind, , , container]) => [name, kind, container]),
+      [
+        ['AppContext', 'class', null],
+        ['provider', 'property', 'AppContext'],
+        ['throwingActivity', 'property', 'AppContext'],
+        ['jsLogger', 'property', 'AppContext'],
+        ['run', 'method', 'AppContext'],
+      ],
+    );
+  });
+});

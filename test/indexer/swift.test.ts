@@ -93,3 +93,31 @@ describe('swift: swift/Shapes.swift', () => {
     ]);
   });
 });
+
+describe('swift: the locals of a lazy property closure or a computed property are no members', () => {
+  it('keeps the properties, not what their code declares', async () => {
+    const { createExtractor } = await import('../../src/indexer/index.js');
+    const source = [
+      'public class AppContext {',
+      '  public lazy var jsLogger: Logger = {',
+      '    let loggerModule = self.registry.get("logger")',
+      '    return loggerModule.logger',
+      '  }()',
+      '  public var fileSystem: FileSystemManager? {',
+      '    let fileSystem = FileSystemManager()',
+      '    return fileSystem',
+      '  }',
+      '}',
+      '',
+    ].join('\n');
+    const rows = definitionRows(createExtractor().extractFile(source, 'swift'));
+    assert.deepEqual(
+      rows.map(([name, kind, , , container]) => [name, kind, container]),
+      [
+        ['AppContext', 'class', null],
+        ['jsLogger', 'property', 'AppContext'],
+        ['fileSystem', 'property', 'AppContext'],
+      ],
+    );
+  });
+});
