@@ -21,6 +21,7 @@
  * or a bare macro name (`NS_ASSUME_NONNULL_END`) makes no code chunk; an editor modeline
  * (`-*- shell-script -*-`, `vim: ft=sh`) decides a file's language; shell extended globs, `=~`
  * regexes and trim patterns with brackets are repaired before parsing; Kotlin's and Swift's locals
- * in a property's getter or initialiser are no members.
+ * in a property's getter or initialiser are no members; a Kotlin primary constructor after
+ * annotation lines is repaired onto the class line.
  */
 export const EXTRACTOR_VERSION = 6;

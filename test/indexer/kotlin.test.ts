@@ -142,3 +142,43 @@ describe('kotlin: the locals of a property getter or initialiser are no members'
     );
   });
 });
+
+describe('kotlin: a primary constructor after annotation lines', () => {
+  it('parses the class and its members (the grammar needs the constructor on the class line)', async () => {
+    const { createExtractor } = await import('../../src/indexer/index.js');
+    const { repairKotlin } = await import('../../src/indexer/kotlin-repair.js');
+    const source = [
+      '@DoNotStrip',
+      'public class ReadableMapBuffer',
+      '@DoNotStrip',
+      '@Suppress("unused")',
+      'private constructor(',
+      '    private val buffer: ByteBuffer,',
+      ') : HybridClassBase(), MapBuffer {',
+      '  fun readHeader() {}',
+      '  public companion object {',
+      '    private const val ALIGNMENT = 0xFE',
+      '  }',
+      '}',
+      '',
+    ].join('\n');
+    const repaired = repairKotlin(source) ?? '';
+    assert.deepEqual(
+      repaired.split('\n').length,
+      source.split('\n').length - 3,
+      'the three line breaks before the constructor become blanks',
+    );
+    assert.equal(repaired.length, source.length);
+    const rows = definitionRows(createExtractor().extractFile(source, 'kotlin'));
+    assert.deepEqual(
+      rows.map(([name, kind, start, , container]) => [name, kind, start, container]),
+      [
+        ['ReadableMapBuffer', 'class', 1, null],
+        ['buffer', 'property', 6, 'ReadableMapBuffer'],
+        ['readHeader', 'method', 8, 'ReadableMapBuffer'],
+        ['Companion', 'class', 9, 'ReadableMapBuffer'],
+        ['ALIGNMENT', 'constant', 10, 'ReadableMapBuffer.Companion'],
+      ],
+    );
+  });
+});
