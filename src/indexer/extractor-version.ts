@@ -22,6 +22,7 @@
  * (`-*- shell-script -*-`, `vim: ft=sh`) decides a file's language; shell extended globs, `=~`
  * regexes and trim patterns with brackets are repaired before parsing; Kotlin's and Swift's locals
  * in a property's getter or initialiser are no members; a Kotlin primary constructor after
- * annotation lines is repaired onto the class line.
+ * annotation lines is repaired onto the class line; Swift's `nonisolated(unsafe)`, `sending`,
+ * `borrowing`, `consume`, typed `throws(E)` and `#if` lines are repaired before parsing.
  */
 export const EXTRACTOR_VERSION = 6;

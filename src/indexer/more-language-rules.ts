@@ -7,6 +7,7 @@ import { repairBash } from './bash-repair.js';
 import { repairC, repairObjC } from './c-repair.js';
 import { repairKotlin } from './kotlin-repair.js';
 import type { DefinitionContext, LanguageRules, NormalisedImport, ScopeKind } from './language-rules.js';
+import { repairSwift } from './swift-repair.js';
 import type { SymbolKind } from './types.js';
 
 const NONE: ReadonlySet<string> = new Set();
@@ -176,6 +177,7 @@ const KOTLIN_RULES: LanguageRules = {
 const SWIFT_RULES: LanguageRules = {
   docStyle: 'c',
   trimColon: false,
+  repair: repairSwift,
   importCallees: NONE,
   refineKind: (ctx) => (inPropertyBody(ctx) ? null : methodsInTypes(ctx, ['init'])),
   isExported: jvmStyleExported(/\b(private|fileprivate)\s/),

@@ -121,3 +121,50 @@ describe('swift: the locals of a lazy property closure or a computed property ar
     );
   });
 });
+
+describe('swift: Swift 5.9-6 syntax and #if inside a type are repaired before parsing', () => {
+  it('keeps every member in its type', async () => {
+    const { createExtractor } = await import('../../src/indexer/index.js');
+    const { repairSwift } = await import('../../src/indexer/swift-repair.js');
+    const source = [
+      'public final class HostingView: ExpoView {',
+      '  nonisolated(unsafe) public static var factory: Factory?',
+      '  func call(this: borrowing JavaScriptValue, args: consuming Buffer) throws(Exception) -> Int {',
+      '    switch consume result {',
+      '    default: return 1',
+      '    }',
+      '  }',
+      '  public func emit<P: AnyArgument>(event: String, arguments: sending P) {}',
+      '#if os(macOS)',
+      '  public override func reactViewController() -> NSViewController? {',
+      '    return nil',
+      '  }',
+      '#else',
+      '  public override func reactViewController() -> UIViewController? {',
+      '    return nil',
+      '  }',
+      '#endif',
+      '  func last() {}',
+      '}',
+      '',
+    ].join('\n');
+    const repaired = repairSwift(source) ?? '';
+    assert.deepEqual(
+      repaired.split('\n').map((l) => l.length),
+      source.split('\n').map((l) => l.length),
+    );
+    const rows = definitionRows(createExtractor().extractFile(source, 'swift'));
+    assert.deepEqual(
+      rows.map(([name, kind, start, , container]) => [name, kind, start, container]),
+      [
+        ['HostingView', 'class', 1, null],
+        ['factory', 'property', 2, 'HostingView'],
+        ['call', 'method', 3, 'HostingView'],
+        ['emit', 'method', 8, 'HostingView'],
+        ['reactViewController', 'method', 10, 'HostingView'],
+        ['reactViewController', 'method', 14, 'HostingView'],
+        ['last', 'method', 18, 'HostingView'],
+      ],
+    );
+  });
+});
