@@ -6,6 +6,11 @@ export interface ScopeEntry {
   rootId: number;
   /** null = the whole root. */
   rel: string | null;
+  /**
+   * Subtrees of the root left out because another root of the same scope is inside it (see
+   * {@link withoutNestedRoots}).
+   */
+  exclude?: string[];
 }
 
 /** A SQL condition on `f` (files) and its parameters. */
@@ -72,7 +77,33 @@ export function resolveScope(
       `${pathPrefix} is not inside an indexed root: index it first (index_repository)`,
     );
   }
-  return out;
+  return withoutNestedRoots(out, roots);
+}
+
+/**
+ * A project indexed whole and then one of its folders on its own (or the other way round) holds
+ * those files twice, under two roots. A scope that takes both reads each file once, from the
+ * innermost root (the one `get_file_outline` answers from): the outer root's entry leaves out the
+ * inner root's subtree. The repository map listed each file of such a folder twice.
+ */
+export function withoutNestedRoots(
+  entries: readonly ScopeEntry[],
+  roots: readonly { id: number; path: string }[],
+): ScopeEntry[] {
+  if (entries.length < 2) return [...entries];
+  const pathOf = new Map(roots.map((r) => [r.id, r.path]));
+  const ids = [...new Set(entries.map((e) => e.rootId))];
+  return entries.map((e) => {
+    const outer = pathOf.get(e.rootId);
+    if (outer === undefined) return e;
+    const exclude: string[] = [...(e.exclude ?? [])];
+    for (const id of ids) {
+      const inner = id === e.rootId ? undefined : pathOf.get(id);
+      const rel = inner === undefined ? null : relativeToRoot(outer, inner);
+      if (rel !== null && rel !== '' && !exclude.includes(rel)) exclude.push(rel);
+    }
+    return exclude.length === 0 ? e : { ...e, exclude };
+  });
 }
 
 /**
@@ -84,13 +115,19 @@ export function scopeFilter(scope: readonly ScopeEntry[]): SqlFilter {
   const parts: string[] = [];
   const params: unknown[] = [];
   for (const s of scope) {
+    let part: string;
     if (s.rel === null) {
-      parts.push('f.root_id = ?');
+      part = 'f.root_id = ?';
       params.push(s.rootId);
     } else {
-      parts.push('(f.root_id = ? AND (f.path = ? OR (f.path >= ? AND f.path < ?)))');
+      part = 'f.root_id = ? AND (f.path = ? OR (f.path >= ? AND f.path < ?))';
       params.push(s.rootId, s.rel, `${s.rel}/`, `${s.rel}0`);
     }
+    for (const x of s.exclude ?? []) {
+      part += ' AND NOT (f.path = ? OR (f.path >= ? AND f.path < ?))';
+      params.push(x, `${x}/`, `${x}0`);
+    }
+    parts.push(s.rel === null && s.exclude === undefined ? part : `(${part})`);
   }
   return { sql: `(${parts.join(' OR ')})`, params };
 }

@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3';
 import { CodeindexError } from '../errors.js';
-import type { ScopeEntry } from './paths.js';
-import { resolveScope } from './paths.js';
+import { resolveScope, type ScopeEntry, withoutNestedRoots } from './paths.js';
 import type { StatementCache } from './statement-cache.js';
 import type { PathScope } from './types.js';
 
@@ -46,7 +45,7 @@ export function scopeInRoots(
       `nothing is indexed under ${pathPrefix.join(', ') || 'the allowed roots'}: call index_repository with the project folder first`,
     );
   }
-  return out;
+  return withoutNestedRoots(out, roots);
 }
 
 /** Clamps a caller's limit/offset to sane integers. */

@@ -93,3 +93,36 @@ test('findReferences: the defining language and source files first, a language f
   );
   await store.close();
 });
+
+test('a folder indexed as its own root inside an indexed project: each file is read once, from the inner root', async () => {
+  const store = openIndexStore(join(tmp.dir, 'nested.db'));
+  const file = (path: string) =>
+    indexed(path, {
+      symbols: [sym('RNSModule', 'class', { startLine: 1, exported: true })],
+      refs: [ref('RNSModule', 3, { kind: 'type' })],
+      chunks: [chunk('class RNSModule {}\n\nlet m: RNSModule', 1, 'RNSModule')],
+    });
+  // The project, then its ios/ folder on its own.
+  await store.writeBatch('/work/app', [file('ios/RNSModule.ts'), file('src/index.ts')]);
+  await store.writeBatch('/work/app/ios', [file('RNSModule.ts')]);
+  for (const scope of ['/work/app', '/work/app/ios', ['/work/app', '/work/app/ios']] as const) {
+    const scoped = typeof scope === 'string' ? scope : [...scope];
+    const graph = await store.graphData(scoped);
+    assert.deepEqual(
+      graph.files.map((f) => f.path).sort(),
+      typeof scope === 'string' && scope === '/work/app/ios'
+        ? ['/work/app/ios/RNSModule.ts']
+        : ['/work/app/ios/RNSModule.ts', '/work/app/src/index.ts'],
+      JSON.stringify(scope),
+    );
+    // The file under ios/ comes from the inner root.
+    assert.equal(graph.files.find((f) => f.path.endsWith('ios/RNSModule.ts'))?.root, '/work/app/ios');
+    const symbols = await store.searchSymbols({ query: 'RNSModule', pathPrefix: scoped, limit: 10 });
+    assert.equal(symbols.hits.filter((h) => h.path === '/work/app/ios/RNSModule.ts').length, 1);
+    const refs = await store.findReferences({ symbol: 'RNSModule', pathPrefix: scoped, limit: 10 });
+    assert.equal(refs.hits.filter((h) => h.path === '/work/app/ios/RNSModule.ts').length, 1);
+    const text = await store.searchText({ query: 'RNSModule', pathPrefix: scoped, limit: 10 });
+    assert.equal(text.hits.filter((h) => h.path === '/work/app/ios/RNSModule.ts').length, 1);
+  }
+  await store.close();
+});

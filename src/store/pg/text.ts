@@ -83,7 +83,7 @@ async function withIndexScans<T>(
 
 /** Whether a scope holds every root whole (it then selects every chunk). */
 function coversEveryRoot(scope: readonly ScopeEntry[], roots: readonly { id: number }[]): boolean {
-  const whole = new Set(scope.filter((s) => s.rel === null).map((s) => s.rootId));
+  const whole = new Set(scope.filter((s) => s.rel === null && s.exclude === undefined).map((s) => s.rootId));
   return roots.every((r) => whole.has(r.id));
 }
 
