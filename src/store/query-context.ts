@@ -21,8 +21,24 @@ export function allRoots(ctx: QueryContext): { id: number; path: string }[] {
  * those that select nothing indexed are left out; `NOT_INDEXED` when none selects anything.
  */
 export function scopeOf(ctx: QueryContext, pathPrefix: PathScope | undefined): ScopeEntry[] | null {
-  if (pathPrefix === undefined) return null;
+  if (pathPrefix === undefined) return wholeIndexScope(allRoots(ctx));
   return scopeInRoots(allRoots(ctx), pathPrefix);
+}
+
+/**
+ * The scope of the whole index: null (no filter), unless a root is inside another; then every
+ * root, the outer ones without the inner ones' subtrees (see `withoutNestedRoots`).
+ */
+export function wholeIndexScope(roots: readonly { id: number; path: string }[]): ScopeEntry[] | null {
+  const nested = roots.some((a) =>
+    roots.some((b) => a.id !== b.id && b.path.startsWith(`${a.path.replace(/\/$/, '')}/`)),
+  );
+  return nested
+    ? withoutNestedRoots(
+        roots.map((r) => ({ rootId: r.id, rel: null })),
+        roots,
+      )
+    : null;
 }
 
 /** {@link scopeOf} over a list of roots already read (any engine). */

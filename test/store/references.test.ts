@@ -105,8 +105,8 @@ test('a folder indexed as its own root inside an indexed project: each file is r
   // The project, then its ios/ folder on its own.
   await store.writeBatch('/work/app', [file('ios/RNSModule.ts'), file('src/index.ts')]);
   await store.writeBatch('/work/app/ios', [file('RNSModule.ts')]);
-  for (const scope of ['/work/app', '/work/app/ios', ['/work/app', '/work/app/ios']] as const) {
-    const scoped = typeof scope === 'string' ? scope : [...scope];
+  for (const scope of ['/work/app', '/work/app/ios', ['/work/app', '/work/app/ios'], undefined] as const) {
+    const scoped = typeof scope === 'string' || scope === undefined ? scope : [...scope];
     const graph = await store.graphData(scoped);
     assert.deepEqual(
       graph.files.map((f) => f.path).sort(),
@@ -117,11 +117,12 @@ test('a folder indexed as its own root inside an indexed project: each file is r
     );
     // The file under ios/ comes from the inner root.
     assert.equal(graph.files.find((f) => f.path.endsWith('ios/RNSModule.ts'))?.root, '/work/app/ios');
-    const symbols = await store.searchSymbols({ query: 'RNSModule', pathPrefix: scoped, limit: 10 });
+    const where = scoped === undefined ? {} : { pathPrefix: scoped };
+    const symbols = await store.searchSymbols({ query: 'RNSModule', ...where, limit: 10 });
     assert.equal(symbols.hits.filter((h) => h.path === '/work/app/ios/RNSModule.ts').length, 1);
-    const refs = await store.findReferences({ symbol: 'RNSModule', pathPrefix: scoped, limit: 10 });
+    const refs = await store.findReferences({ symbol: 'RNSModule', ...where, limit: 10 });
     assert.equal(refs.hits.filter((h) => h.path === '/work/app/ios/RNSModule.ts').length, 1);
-    const text = await store.searchText({ query: 'RNSModule', pathPrefix: scoped, limit: 10 });
+    const text = await store.searchText({ query: 'RNSModule', ...where, limit: 10 });
     assert.equal(text.hits.filter((h) => h.path === '/work/app/ios/RNSModule.ts').length, 1);
   }
   await store.close();

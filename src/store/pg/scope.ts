@@ -1,5 +1,5 @@
 import type { ScopeEntry } from '../paths.js';
-import { scopeInRoots } from '../query-context.js';
+import { scopeInRoots, wholeIndexScope } from '../query-context.js';
 import type { PathScope } from '../types.js';
 import { allRootsPg, type Queryable, type RootRef } from './context.js';
 
@@ -24,7 +24,8 @@ export async function scopeOfPg(
   db: Queryable,
   pathPrefix: PathScope | undefined,
 ): Promise<ScopeEntry[] | null> {
-  if (pathPrefix === undefined) return null;
   const source = rootSources.get(db);
-  return scopeInRoots(source !== undefined ? await source() : await allRootsPg(db), pathPrefix);
+  const roots = source !== undefined ? await source() : await allRootsPg(db);
+  if (pathPrefix === undefined) return wholeIndexScope(roots);
+  return scopeInRoots(roots, pathPrefix);
 }
