@@ -1,15 +1,16 @@
 /**
  * Tags query for Objective-C (tree-sitter-objc 3.0.2, which ships highlights but no tags query).
  * The grammar extends tree-sitter-c, so the C patterns (functions, structs, enums, typedefs,
- * macros, variables, includes) apply unchanged; on top of them: classes (`@interface X : Y`),
- * implementations (`@implementation X`, a class definition as ctags reads it: where the methods'
- * code is), categories and class extensions (`@interface X (Cat)`, `@interface X ()`,
- * `@implementation X (Cat)`) as containers of their class's methods, protocols, methods named by their selector's first
- * keyword (`- (void)updateProps:(id)p withOldProps:(id)o` is `updateProps`; the signature keeps the
- * whole selector), properties, messages (`[obj updateProps:p withOldProps:o]` calls
- * `updateProps`), `@selector(reset)` (a keyword selector, `@selector(greet:)`, has no name
- * node in this grammar), superclasses and adopted protocols, and `@import`.
- */
+ * macros, variables, includes) apply unchanged. On top of them:
+ * - classes (`@interface X : Y`) and implementations (`@implementation X`, a class definition as
+ *   ctags reads it: where the methods' code is);
+ * - categories and class extensions (`@interface X (Cat)`, `@interface X ()`, `@implementation X
+ *   (Cat)`) as containers of their class's methods;
+ * - protocols, properties, and methods named by their selector's first keyword (`- (void)
+ *   updateProps:(id)p withOldProps:(id)o` is `updateProps`; the signature keeps the whole selector);
+ * - messages (`[obj updateProps:p withOldProps:o]` calls `updateProps`), `@selector(reset)` (a
+ *   keyword selector, `@selector(greet:)`, has no name node in this grammar), superclasses and
+ *   adopted protocols, and `@import`. */
 import { C_QUERY } from './c.js';
 
 const OBJC_ONLY = String.raw`
