@@ -10,7 +10,8 @@
  *   updateProps:(id)p withOldProps:(id)o` is `updateProps`; the signature keeps the whole selector);
  * - messages (`[obj updateProps:p withOldProps:o]` calls `updateProps`), `@selector(reset)` (a
  *   keyword selector, `@selector(greet:)`, has no name node in this grammar), superclasses and
- *   adopted protocols, and `@import`. */
+ *   adopted protocols, and `@import`.
+ */
 import { C_QUERY } from './c.js';
 
 const OBJC_ONLY = String.raw`
