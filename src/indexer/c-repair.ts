@@ -53,7 +53,20 @@ const MACRO_LINE =
 const ENUM_MACRO =
   /\btypedef([ \t]+)((?:NS_(?:ENUM|OPTIONS|CLOSED_ENUM|ERROR_ENUM)|CF_(?:ENUM|OPTIONS))[ \t]*\([^,()\n]*,[ \t]*)(\w+)([ \t]*\))/g;
 
-/** Objective-C: C's repairs, Apple's macro lines blanked and `NS_ENUM` typedefs made plain enums. */
+/**
+ * From `@interface`, `@implementation` or `@protocol` to its `@end`: inside, a conditional
+ * compilation line (`#if defined(__cplusplus)` around a protocol list or a C++ member) splits the
+ * declaration, and the grammar loses the class (react-native-screens' `RNSModule.h` read as a
+ * variable `NSObject`).
+ */
+const OBJC_BLOCK = /^[ \t]*@(?:interface|implementation|protocol)\b[\s\S]*?^[ \t]*@end\b/gm;
+const DIRECTIVE_LINE = /^[ \t]*#[ \t]*(?:if|ifdef|ifndef|elif|else|endif)\b[^\n]*/gm;
+
+/**
+ * Objective-C: C's repairs, Apple's macro lines blanked, `NS_ENUM` typedefs made plain enums, and
+ * the `#if` lines inside a class or protocol blanked (both branches are then read; where that does
+ * not parse, the extractor keeps the original parse).
+ */
 export function repairObjC(source: string): string | null {
   let out = repairC(source) ?? source;
   if (out.includes('_ENUM') || out.includes('_OPTIONS'))
@@ -66,5 +79,9 @@ export function repairObjC(source: string): string | null {
     MACRO_LINE,
     (_m, indent: string, macro: string) => indent + macro.replace(/[^\r\n]/g, ' '),
   );
+  if (out.includes('#'))
+    out = out.replace(OBJC_BLOCK, (block) =>
+      block.replace(DIRECTIVE_LINE, (line) => line.replace(/[^\r]/g, ' ')),
+    );
   return out === source ? null : out;
 }

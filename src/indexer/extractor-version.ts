@@ -23,6 +23,7 @@
  * regexes and trim patterns with brackets are repaired before parsing; Kotlin's and Swift's locals
  * in a property's getter or initialiser are no members; a Kotlin primary constructor after
  * annotation lines is repaired onto the class line; Swift's `nonisolated(unsafe)`, `sending`,
- * `borrowing`, `consume`, typed `throws(E)` and `#if` lines are repaired before parsing.
+ * `borrowing`, `consume`, typed `throws(E)` and `#if` lines are repaired before parsing, and
+ * Objective-C's `#if` lines inside a class or protocol.
  */
 export const EXTRACTOR_VERSION = 6;

@@ -129,3 +129,43 @@ describe('objc: objc/EXGreeter.m', () => {
     ]);
   });
 });
+
+describe('objc: #if lines inside a class', () => {
+  it('keep the class (react-native-screens RNSModule.h read as a variable NSObject)', async () => {
+    const { createExtractor } = await import('../../src/indexer/index.js');
+    const { repairObjC } = await import('../../src/indexer/c-repair.js');
+    const source = [
+      '#pragma once',
+      '#if defined(__cplusplus)',
+      '#import <rnscreens/rnscreens.h>',
+      '#endif',
+      '',
+      'NS_ASSUME_NONNULL_BEGIN',
+      '',
+      '@interface RNSModule : NSObject',
+      '#if defined(__cplusplus)',
+      '                       <NativeScreensModuleSpec>',
+      '#endif',
+      '- (void)reload;',
+      '@end',
+      '',
+      'NS_ASSUME_NONNULL_END',
+      '',
+    ].join('\n');
+    const repaired = repairObjC(source) ?? '';
+    assert.deepEqual(
+      repaired.split('\n').map((l) => l.length),
+      source.split('\n').map((l) => l.length),
+    );
+    // Outside a class the preprocessor lines stay.
+    assert.match(repaired, /^#if defined\(__cplusplus\)\n#import/m);
+    const rows = definitionRows(createExtractor().extractFile(source, 'objc'));
+    assert.deepEqual(
+      rows.map(([name, kind, start, , container]) => [name, kind, start, container]),
+      [
+        ['RNSModule', 'class', 8, null],
+        ['reload', 'method', 12, 'RNSModule'],
+      ],
+    );
+  });
+});
