@@ -77,7 +77,7 @@ export function resolveScope(
       `${pathPrefix} is not inside an indexed root: index it first (index_repository)`,
     );
   }
-  return withoutNestedRoots(out, roots);
+  return out;
 }
 
 /**
@@ -96,11 +96,11 @@ export function withoutNestedRoots(
   return entries.map((e) => {
     const outer = pathOf.get(e.rootId);
     if (outer === undefined) return e;
-    const exclude: string[] = [...(e.exclude ?? [])];
+    const exclude: string[] = [];
     for (const id of ids) {
       const inner = id === e.rootId ? undefined : pathOf.get(id);
       const rel = inner === undefined ? null : relativeToRoot(outer, inner);
-      if (rel !== null && rel !== '' && !exclude.includes(rel)) exclude.push(rel);
+      if (rel !== null && rel !== '') exclude.push(rel);
     }
     return exclude.length === 0 ? e : { ...e, exclude };
   });

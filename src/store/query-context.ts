@@ -30,15 +30,11 @@ export function scopeOf(ctx: QueryContext, pathPrefix: PathScope | undefined): S
  * root, the outer ones without the inner ones' subtrees (see `withoutNestedRoots`).
  */
 export function wholeIndexScope(roots: readonly { id: number; path: string }[]): ScopeEntry[] | null {
-  const nested = roots.some((a) =>
-    roots.some((b) => a.id !== b.id && b.path.startsWith(`${a.path.replace(/\/$/, '')}/`)),
+  const scope = withoutNestedRoots(
+    roots.map((r) => ({ rootId: r.id, rel: null })),
+    roots,
   );
-  return nested
-    ? withoutNestedRoots(
-        roots.map((r) => ({ rootId: r.id, rel: null })),
-        roots,
-      )
-    : null;
+  return scope.some((e) => e.exclude !== undefined) ? scope : null;
 }
 
 /** {@link scopeOf} over a list of roots already read (any engine). */
@@ -46,7 +42,7 @@ export function scopeInRoots(
   roots: readonly { id: number; path: string }[],
   pathPrefix: PathScope,
 ): ScopeEntry[] {
-  if (typeof pathPrefix === 'string') return resolveScope(roots, pathPrefix);
+  if (typeof pathPrefix === 'string') return withoutNestedRoots(resolveScope(roots, pathPrefix), roots);
   const out: ScopeEntry[] = [];
   for (const p of pathPrefix) {
     try {
