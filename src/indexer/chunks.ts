@@ -58,8 +58,6 @@ export interface ChunkCandidate {
   firstChildRow: number | null;
   signature: string;
   doc: string | null;
-  /** A module or namespace: its chunk is left out when it would hold only its opening line. */
-  wrapper?: boolean;
 }
 
 function makeChunk(
@@ -289,8 +287,9 @@ export function buildChunks(
     let endRow = candidate.endRow;
     if (candidate.firstChildRow !== null) {
       endRow = Math.max(candidate.startRow, Math.min(endRow, candidate.firstChildRow - 1));
+      // The head line names the wrapper (`module`, `namespace`, `mod`, `defmodule`,
+      // `@implementation`): only such definitions can match it.
       if (
-        candidate.wrapper &&
         wordyRows(source, lines, candidate.startRow, endRow) <= 1 &&
         BARE_WRAPPER_HEAD.test(
           source.slice(lines.rowStart(candidate.startRow), lines.rowEnd(candidate.startRow)),

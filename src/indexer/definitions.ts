@@ -269,8 +269,6 @@ export function resolveDefinitions(
         firstChildRow: null,
         signature,
         doc: doc.text,
-        // Objective-C's `@implementation X` wraps the methods of a class declared elsewhere.
-        ...(MODULE_KINDS.has(kind) || signature.startsWith('@implementation') ? { wrapper: true } : {}),
       };
       candidates.push(scope.candidate);
       // The nearest chunked ancestor stops its chunk where this member's chunk begins.
