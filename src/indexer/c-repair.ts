@@ -7,6 +7,8 @@
  * how repaired text is used).
  */
 
+import { blank } from './syntax-repair.js';
+
 /** A `#define` line and the lines its trailing backslashes continue it onto. */
 const CONTINUED_DEFINE = /^[ \t]*#[ \t]*define\b(?:[^\n]*\\\r?\n)+[^\n]*/gm;
 const BLOCK_COMMENT = /\/\*[\s\S]*?\*\//g;
@@ -27,11 +29,9 @@ const ANNOTATION_MACRO =
 export function repairC(source: string): string | null {
   let out = source;
   if (source.includes('/*') && source.includes('define')) {
-    out = out.replace(CONTINUED_DEFINE, (macro) =>
-      macro.replace(BLOCK_COMMENT, (comment) => comment.replace(/[^\r\n]/g, ' ')),
-    );
+    out = out.replace(CONTINUED_DEFINE, (macro) => macro.replace(BLOCK_COMMENT, blank));
   }
-  out = out.replace(ANNOTATION_MACRO, (_m, before: string, name: string) => before + ' '.repeat(name.length));
+  out = out.replace(ANNOTATION_MACRO, (_m, before: string, name: string) => before + blank(name));
   return out === source ? null : out;
 }
 
@@ -75,13 +75,7 @@ export function repairObjC(source: string): string | null {
       (_m, space: string, call: string, name: string, close: string) =>
         `${' '.repeat(7 + space.length)}enum${' '.repeat(call.length - 4)}${name}${' '.repeat(close.length)}`,
     );
-  out = out.replace(
-    MACRO_LINE,
-    (_m, indent: string, macro: string) => indent + macro.replace(/[^\r\n]/g, ' '),
-  );
-  if (out.includes('#'))
-    out = out.replace(OBJC_BLOCK, (block) =>
-      block.replace(DIRECTIVE_LINE, (line) => line.replace(/[^\r]/g, ' ')),
-    );
+  out = out.replace(MACRO_LINE, (_m, indent: string, macro: string) => indent + blank(macro));
+  if (out.includes('#')) out = out.replace(OBJC_BLOCK, (block) => block.replace(DIRECTIVE_LINE, blank));
   return out === source ? null : out;
 }

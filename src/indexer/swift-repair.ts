@@ -15,6 +15,8 @@
  *   other closes), the extractor keeps the original parse, which has less under ERROR.
  */
 
+import { blank } from './syntax-repair.js';
+
 const NONISOLATED_UNSAFE = /\bnonisolated\([ \t]*unsafe[ \t]*\)/g;
 const PARAMETER_OWNERSHIP = /(:[ \t]*)(sending|borrowing|consuming)(?=[ \t]+[@A-Za-z_([])/g;
 const TYPED_THROWS = /\bthrows\([^()\n]*\)/g;
@@ -29,12 +31,9 @@ export function repairSwift(source: string): string | null {
     NONISOLATED_UNSAFE,
     (m) => `nonisolated${' '.repeat(m.length - 'nonisolated'.length)}`,
   );
-  out = out.replace(
-    PARAMETER_OWNERSHIP,
-    (_m, colon: string, word: string) => colon + ' '.repeat(word.length),
-  );
-  out = out.replace(CONSUME_OPERATOR, (m) => ' '.repeat(m.length));
+  out = out.replace(PARAMETER_OWNERSHIP, (_m, colon: string, word: string) => colon + blank(word));
+  out = out.replace(CONSUME_OPERATOR, blank);
   out = out.replace(TYPED_THROWS, (m) => `throws${' '.repeat(m.length - 'throws'.length)}`);
-  if (out.includes('#if')) out = out.replace(DIRECTIVE_LINE, (m) => m.replace(/[^\r]/g, ' '));
+  if (out.includes('#if')) out = out.replace(DIRECTIVE_LINE, blank);
   return out === source ? null : out;
 }

@@ -27,9 +27,17 @@ const LINE_STARTING_WITH_LT = /\n([ \t]+)</g;
 /** Characters a type can end with. */
 const TYPE_END = /[\w$>)\]}'"`?]/;
 
+/**
+ * `text` with every character but line breaks turned into a space: what each language's repair
+ * writes over what its grammar cannot parse, so that every offset stays that of the original.
+ */
+export function blank(text: string): string {
+  return text.replace(/[^\r\n]/g, ' ');
+}
+
 /** The repaired text, or null when nothing in it matches a known problem. */
 export function repairTypeScript(source: string, tsx: boolean): string | null {
-  let out = source.replace(VARIANCE, (_m, pre: string, kw: string) => pre + kw.replace(/[^\r\n]/g, ' '));
+  let out = source.replace(VARIANCE, (_m, pre: string, kw: string) => pre + blank(kw));
   // In TSX a line starting with `<` is JSX.
   if (!tsx) {
     const base = out;
