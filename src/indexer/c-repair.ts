@@ -19,19 +19,74 @@ const BLOCK_COMMENT = /\/\*[\s\S]*?\*\//g;
  * `class Q_CORE_EXPORT QObject`, `CURL_EXTERN CURLcode curl_easy_perform(…)`. Such a macro expands
  * to an attribute or to nothing, but the grammar reads it as the class's name or the return type:
  * spdlog's `logger` class was lost (its members listed under the namespace) and every
- * out-of-class constructor read as functions named after its member initialisers. Not a macro
- * called with arguments, and not on a preprocessor line (its own `#define`).
+ * out-of-class constructor read as functions named after its member initialisers. Also the
+ * attribute macros named for what they say about a declaration (`Q_REQUIRED_RESULT`,
+ * `Q_DECL_CONSTEXPR`, `Q_DECL_PURE_FUNCTION`, `FMT_FUNC`, `Q_INVOKABLE`, `JSON_HEDLEY_WARN_UNUSED_RESULT`), with
+ * their arguments when called (`QT_DEPRECATED_X("Use show()")`). Not on a preprocessor line (its
+ * own `#define`).
  */
 const ANNOTATION_MACRO =
-  /^([^#\n]*?(?:^|[\s(,;{}]))([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_(?:API|EXPORTS?|IMPORT|INLINE|VISIBLE|VISIBILITY|EXTERN|DLL|DECL|PUBLIC|HIDDEN|LOCAL)_?)(?=[ \t]+[A-Za-z_~:])/gm;
+  /^([^#\n]*?(?:^|[\s(,;{}]))([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_(?:API|EXPORTS?|IMPORT|INLINE|VISIBLE|VISIBILITY|EXTERN|DLL|DECL|PUBLIC|HIDDEN|LOCAL|DEPRECATED(?:_[A-Z]+)?|NODISCARD|RESULT|CONSTEXPR|NOEXCEPT|NOTHROW|INVOKABLE|NORETURN|FUNC(?:TION)?)_?(?:[ \t]*\((?:[^()\n]|\([^()\n]*\))*\))?)(?=[ \t]+[A-Za-z_~:])/gm;
 
-/** The repaired text, or null when it has neither problem. */
+/**
+ * A line that is only a macro, by name or called with arguments on that line, above a declaration:
+ * nlohmann/json's `NLOHMANN_BASIC_JSON_TPL_DECLARATION` (a template head) above `class basic_json`,
+ * `JSON_HEDLEY_CONST` above a method, `NLOHMANN_JSON_NAMESPACE_BEGIN`, Qt's `Q_OBJECT` and
+ * `Q_PROPERTY(…)` in a class, `G_BEGIN_DECLS`. The grammar reads such a name as a type and the
+ * declaration after it as its declarator, or gives up: json.hpp's whole `basic_json` class was
+ * one ERROR node. Also a macro that stands for an access specifier (`JSON_PRIVATE_UNLESS_TESTED:`,
+ * Qt's `Q_SIGNALS:`) or follows one (`public Q_SLOTS:`).
+ *
+ * A bare name only where the next line that is not blank, a comment or a preprocessor line starts a
+ * declaration (a name, `~`, `[[`, `::`) that is not a call (a name with a lowercase letter and
+ * `(`): `SIZE_T` above `compute(int n)` is a return type, and `LAST_VALUE` above `};` or
+ * `| FLAG` is part of an enum or an expression. A macro called with arguments may also come last
+ * in its block or file (`Q_DISABLE_COPY(QDialog)` above `};`). A name with a colon is blanked
+ * wherever it is (in C it may be a goto label, which defines nothing either).
+ */
+const MACRO_LINE_START =
+  /^[ \t]*(?:(?:public|protected|private)[ \t]+)?[A-Z][A-Z0-9]*_[A-Z0-9_]*[ \t]*(?:\(|:|\/\/|\r?$)/m;
+const MACRO_ALONE =
+  /^([ \t]*(?:(?:public|protected|private)[ \t]+)?)([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)([ \t]*(?:\((?:[^()\n]|\((?:[^()\n]|\([^()\n]*\))*\))*\)|:))?[ \t]*(?:\/\/.*)?\r?$/;
+const SKIPPED_LINE = /^[ \t]*(?:$|\r$|\/\/|\/\*|\*|#)/;
+const DECLARATION_START = /^[ \t]*(?:[A-Za-z_~]|\[\[|::)(?![\w:~]*[a-z][\w:~]*[ \t]*\()/;
+const BLOCK_END = /^[ \t]*\}/;
+
+function blankMacroLines(text: string): string {
+  if (!MACRO_LINE_START.test(text)) return text;
+  const lines = text.split('\n');
+  let changed = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const m = MACRO_ALONE.exec(line);
+    // A line that a backslash continues is part of a `#define`'s body.
+    if (m === null || (i > 0 && /\\\r?$/.test(lines[i - 1]!))) continue;
+    const before = m[1]!;
+    const macro = m[2]! + (m[3] ?? '');
+    const colon = macro.endsWith(':');
+    if (before.trim() !== '' && !colon) continue;
+    if (!colon) {
+      let j = i + 1;
+      while (j < lines.length && SKIPPED_LINE.test(lines[j]!)) j++;
+      const next = lines[j] ?? '';
+      const called = m[3] !== undefined;
+      if (!DECLARATION_START.test(next) && !(called && (j === lines.length || BLOCK_END.test(next))))
+        continue;
+    }
+    lines[i] = before + blank(macro) + line.slice(before.length + macro.length);
+    changed = true;
+  }
+  return changed ? lines.join('\n') : text;
+}
+
+/** The repaired text, or null when it has none of these problems. */
 export function repairC(source: string): string | null {
   let out = source;
   if (source.includes('/*') && source.includes('define')) {
     out = out.replace(CONTINUED_DEFINE, (macro) => macro.replace(BLOCK_COMMENT, blank));
   }
   out = out.replace(ANNOTATION_MACRO, (_m, before: string, name: string) => before + blank(name));
+  out = blankMacroLines(out);
   return out === source ? null : out;
 }
 

@@ -24,6 +24,9 @@
  * in a property's getter or initialiser are no members; a Kotlin primary constructor after
  * annotation lines is repaired onto the class line; Swift's `nonisolated(unsafe)`, `sending`,
  * `borrowing`, `consume`, typed `throws(E)` and `#if` lines are repaired before parsing, and
- * Objective-C's `#if` lines inside a class or protocol.
+ * Objective-C's `#if` lines inside a class or protocol. 7: C and C++ lines that are only a macro
+ * above a declaration (`NLOHMANN_BASIC_JSON_TPL_DECLARATION`, `Q_OBJECT`, `Q_PROPERTY(…)`) or that
+ * stand for an access specifier (`Q_SIGNALS:`, `public Q_SLOTS:`) are read past, and more
+ * attribute macros in front of a declaration (`Q_REQUIRED_RESULT`, `QT_DEPRECATED_X("…")`).
  */
-export const EXTRACTOR_VERSION = 6;
+export const EXTRACTOR_VERSION = 7;

@@ -153,3 +153,102 @@ describe('cpp: export and inline annotation macros', () => {
     );
   });
 });
+
+describe('cpp: macro lines above declarations and as access specifiers', () => {
+  const source = [
+    '#define NLOHMANN_BASIC_JSON_TPL_DECLARATION template<typename T>', // 1
+    'NLOHMANN_JSON_NAMESPACE_BEGIN', // 2
+    'NLOHMANN_BASIC_JSON_TPL_DECLARATION', // 3
+    'class basic_json // NOLINT(special-member-functions)', // 4
+    '{', // 5
+    '  JSON_PRIVATE_UNLESS_TESTED:', // 6
+    '    /// return the type name', // 7
+    '    JSON_HEDLEY_RETURNS_NON_NULL', // 8
+    '    JSON_HEDLEY_CONST', // 9
+    '    static const char* type_name() noexcept;', // 10
+    '};', // 11
+    'NLOHMANN_JSON_NAMESPACE_END', // 12
+    '', // 13
+    'class Q_WIDGETS_EXPORT QDialog : public QWidget', // 14
+    '{', // 15
+    '    Q_OBJECT', // 16
+    '#if QT_DEPRECATED_SINCE(5, 13)', // 17
+    '    Q_PROPERTY(bool modal READ isModal WRITE setModal)', // 18
+    '#endif', // 19
+    'public:', // 20
+    '    Q_REQUIRED_RESULT bool isModal() const;', // 21
+    '    QT_DEPRECATED_X("Use show()") void showExtension(bool);', // 22
+    'Q_SIGNALS:', // 23
+    '    void finished(int result);', // 24
+    'public Q_SLOTS:', // 25
+    '    virtual void open();', // 26
+    'private:', // 27
+    '    Q_DISABLE_COPY(QDialog)', // 28
+    '};', // 29
+    '', // 30
+    'enum Flag {', // 31
+    '    FIRST_FLAG,', // 32
+    '    LAST_FLAG', // 33
+    '};', // 34
+    'WIN_SIZE_T', // 35
+    'compute(int n)', // 36
+    '{', // 37
+    '    return n;', // 38
+    '}', // 39
+    '#define WRAP(x) \\', // 40
+    '  WRAP_INTERNAL(x)', // 41
+    'int after_define;', // 42
+    '',
+  ].join('\n');
+  const result = createExtractor().extractFile(source, 'cpp');
+  const rows = result.symbols.map(
+    (s) => `${s.startLine}-${s.endLine} ${s.kind} ${s.container ?? ''}.${s.name}`,
+  );
+
+  it('reads the classes and their members under their own names', () => {
+    for (const row of [
+      '4-11 class .basic_json',
+      '10-10 method basic_json.type_name',
+      '14-29 class .QDialog',
+      '21-21 method QDialog.isModal',
+      '22-22 method QDialog.showExtension',
+      '24-24 method QDialog.finished',
+      '26-26 method QDialog.open',
+    ])
+      assert.ok(rows.includes(row), `${row} in\n${rows.join('\n')}`);
+    // No macro read as a field, a type or a function.
+    for (const macro of [
+      'JSON_HEDLEY_CONST',
+      'JSON_HEDLEY_RETURNS_NON_NULL',
+      'Q_OBJECT',
+      'Q_PROPERTY',
+      'Q_DISABLE_COPY',
+    ])
+      assert.equal(
+        result.symbols.find((s) => s.name === macro),
+        undefined,
+        macro,
+      );
+    // The doc comment above the macro lines is the method's.
+    assert.equal(result.symbols.find((s) => s.name === 'type_name')?.doc, 'return the type name');
+    // A signature starts at the declaration, after the annotation macro.
+    assert.equal(
+      result.symbols.find((s) => s.name === 'showExtension')?.signature,
+      'void showExtension(bool)',
+    );
+  });
+
+  it('keeps an enum’s last member, a return type on its own line and a #define’s body', () => {
+    assert.ok(rows.includes('33-33 constant Flag.LAST_FLAG'), rows.join('\n'));
+    assert.deepEqual(rows.slice(-6), [
+      '31-34 enum .Flag',
+      '32-32 constant Flag.FIRST_FLAG',
+      '33-33 constant Flag.LAST_FLAG',
+      // `WIN_SIZE_T` above `compute(int n)` is its return type, not a macro line to drop.
+      '35-39 function .compute',
+      // A function-like #define, and the declaration after its continued body.
+      '40-41 function .WRAP',
+      '42-42 variable .after_define',
+    ]);
+  });
+});
