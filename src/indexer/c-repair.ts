@@ -40,8 +40,9 @@ const ANNOTATION_MACRO =
  * A bare name only where the next line that is not blank, a comment or a preprocessor line starts a
  * declaration (a name, `~`, `[[`, `::`) that is not a call (a name with a lowercase letter and
  * `(`): `SIZE_T` above `compute(int n)` is a return type, and `LAST_VALUE` above `};` or
- * `| FLAG` is part of an enum or an expression. A macro called with arguments may also come last
- * in its block or file (`Q_DISABLE_COPY(QDialog)` above `};`). A name with a colon is blanked
+ * `| FLAG` is part of an enum or an expression. A macro may also come last in its file
+ * (`QT_END_NAMESPACE` above `#endif`), and one called with arguments last in its block
+ * (`Q_DISABLE_COPY(QDialog)` above `};`). A name with a colon is blanked
  * wherever it is (in C it may be a goto label, which defines nothing either).
  */
 const MACRO_LINE_START =
@@ -70,14 +71,23 @@ function blankMacroLines(text: string): string {
       while (j < lines.length && SKIPPED_LINE.test(lines[j]!)) j++;
       const next = lines[j] ?? '';
       const called = m[3] !== undefined;
-      if (!DECLARATION_START.test(next) && !(called && (j === lines.length || BLOCK_END.test(next))))
-        continue;
+      const last = j === lines.length;
+      if (!last && !DECLARATION_START.test(next) && !(called && BLOCK_END.test(next))) continue;
     }
     lines[i] = before + blank(macro) + line.slice(before.length + macro.length);
     changed = true;
   }
   return changed ? lines.join('\n') : text;
 }
+
+/**
+ * An attribute macro after a function's parameters, before its `;`, body or `= 0`:
+ * `qsizetype size() const noexcept Q_DECL_PURE_FUNCTION;`, `void f() Q_DECL_OVERRIDE;`. After a
+ * closing parenthesis (or `const`, `noexcept`, `override`, `final` after one) a name in capitals
+ * can only be a macro there.
+ */
+const TRAILING_MACRO =
+  /^([^#\n]*\)(?:[ \t]+(?:const|noexcept|override|final))*[ \t]+)([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)(?=[ \t]*(?:[;{=]|\r?$))/gm;
 
 /** The repaired text, or null when it has none of these problems. */
 export function repairC(source: string): string | null {
@@ -87,6 +97,7 @@ export function repairC(source: string): string | null {
   }
   out = out.replace(ANNOTATION_MACRO, (_m, before: string, name: string) => before + blank(name));
   out = blankMacroLines(out);
+  out = out.replace(TRAILING_MACRO, (_m, before: string, name: string) => before + blank(name));
   return out === source ? null : out;
 }
 

@@ -27,6 +27,7 @@
  * Objective-C's `#if` lines inside a class or protocol. 7: C and C++ lines that are only a macro
  * above a declaration (`NLOHMANN_BASIC_JSON_TPL_DECLARATION`, `Q_OBJECT`, `Q_PROPERTY(…)`) or that
  * stand for an access specifier (`Q_SIGNALS:`, `public Q_SLOTS:`) are read past, and more
- * attribute macros in front of a declaration (`Q_REQUIRED_RESULT`, `QT_DEPRECATED_X("…")`).
+ * attribute macros in front of a declaration (`Q_REQUIRED_RESULT`, `QT_DEPRECATED_X("…")`) or after
+ * its parameters (`size() const Q_DECL_PURE_FUNCTION;`).
  */
 export const EXTRACTOR_VERSION = 7;

@@ -252,3 +252,35 @@ describe('cpp: macro lines above declarations and as access specifiers', () => {
     ]);
   });
 });
+
+describe('cpp: attribute macros after the parameters and a macro closing the file', () => {
+  const source = [
+    'QT_BEGIN_NAMESPACE', // 1
+    'class QCborMap', // 2
+    '{', // 3
+    'public:', // 4
+    '    qsizetype size() const noexcept Q_DECL_PURE_FUNCTION;', // 5
+    '    void clear() Q_DECL_OVERRIDE { }', // 6
+    '    virtual int count() const Q_DECL_NOTHROW = 0;', // 7
+    '};', // 8
+    'QT_END_NAMESPACE', // 9
+    '', // 10
+    '#endif // QCBORMAP_H', // 11
+    '',
+  ].join('\n');
+  const result = createExtractor().extractFile(`#ifndef QCBORMAP_H\n${source}`, 'cpp');
+
+  it('reads every member under its class', () => {
+    assert.deepEqual(
+      result.symbols.map(
+        (s) => `${s.startLine - 1}-${s.endLine - 1} ${s.kind} ${s.container ?? ''}.${s.name}`,
+      ),
+      [
+        '2-8 class .QCborMap',
+        '5-5 method QCborMap.size',
+        '6-6 method QCborMap.clear',
+        '7-7 method QCborMap.count',
+      ],
+    );
+  });
+});
