@@ -26,7 +26,7 @@ const BLOCK_COMMENT = /\/\*[\s\S]*?\*\//g;
  * own `#define`).
  */
 const ANNOTATION_MACRO =
-  /^([^#\n]*?(?:^|[\s(,;{}]))([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_(?:API|EXPORTS?|IMPORT|INLINE|VISIBLE|VISIBILITY|EXTERN|DLL|DECL|PUBLIC|HIDDEN|LOCAL|DEPRECATED(?:_[A-Z]+)?|NODISCARD|RESULT|CONSTEXPR|NOEXCEPT|NOTHROW|INVOKABLE|NORETURN|FUNC(?:TION)?)_?(?:[ \t]*\((?:[^()\n]|\([^()\n]*\))*\))?)(?=[ \t]+[A-Za-z_~:])/gm;
+  /^([^#\n]*?(?:^|[\s(,;{}]))([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_(?:API|EXPORTS?|IMPORT|INLINE|VISIBLE|VISIBILITY|EXTERN|DLL|DECL|PUBLIC|HIDDEN|LOCAL|DEPRECATED(?:_[A-Z0-9]+)*|NODISCARD|RESULT|CONSTEXPR|NOEXCEPT|NOTHROW|INVOKABLE|NORETURN|FUNC(?:TION)?)_?(?:[ \t]*\((?:[^()\n]|\([^()\n]*\))*\))?)(?=[ \t]+[A-Za-z_~:])/gm;
 
 /**
  * A line that is only a macro, by name or called with arguments on that line, above a declaration:
@@ -74,7 +74,9 @@ function blankMacroLines(text: string): string {
       const last = j === lines.length;
       if (!last && !DECLARATION_START.test(next) && !(called && BLOCK_END.test(next))) continue;
     }
-    lines[i] = before + blank(macro) + line.slice(before.length + macro.length);
+    // `public Q_SLOTS:` keeps its colon; `Q_SIGNALS:` alone goes whole.
+    const gone = before.trim() === '' ? macro : m[2]!;
+    lines[i] = before + blank(gone) + line.slice(before.length + gone.length);
     changed = true;
   }
   return changed ? lines.join('\n') : text;
@@ -95,7 +97,13 @@ export function repairC(source: string): string | null {
   if (source.includes('/*') && source.includes('define')) {
     out = out.replace(CONTINUED_DEFINE, (macro) => macro.replace(BLOCK_COMMENT, blank));
   }
-  out = out.replace(ANNOTATION_MACRO, (_m, before: string, name: string) => before + blank(name));
+  // One macro per match: a second in a row (`Q_REQUIRED_RESULT Q_DECL_CONSTEXPR inline`) needs
+  // another pass.
+  for (let pass = 0; pass < 3; pass++) {
+    const next = out.replace(ANNOTATION_MACRO, (_m, before: string, name: string) => before + blank(name));
+    if (next === out) break;
+    out = next;
+  }
   out = blankMacroLines(out);
   out = out.replace(TRAILING_MACRO, (_m, before: string, name: string) => before + blank(name));
   return out === source ? null : out;

@@ -176,11 +176,11 @@ describe('cpp: macro lines above declarations and as access specifiers', () => {
     '    Q_PROPERTY(bool modal READ isModal WRITE setModal)', // 18
     '#endif', // 19
     'public:', // 20
-    '    Q_REQUIRED_RESULT bool isModal() const;', // 21
+    '    Q_REQUIRED_RESULT Q_DECL_CONSTEXPR inline bool isModal() const;', // 21
     '    QT_DEPRECATED_X("Use show()") void showExtension(bool);', // 22
     'Q_SIGNALS:', // 23
     '    void finished(int result);', // 24
-    'public Q_SLOTS:', // 25
+    'protected Q_SLOTS:', // 25
     '    virtual void open();', // 26
     'private:', // 27
     '    Q_DISABLE_COPY(QDialog)', // 28
