@@ -68,7 +68,11 @@ function blankMacroLines(text: string): string {
     if (before.trim() !== '' && !colon) continue;
     if (!colon) {
       let j = i + 1;
-      while (j < lines.length && SKIPPED_LINE.test(lines[j]!)) j++;
+      while (j < lines.length && SKIPPED_LINE.test(lines[j]!)) {
+        // A block comment's lines need not start with `*` (nlohmann's `/*!` … `@brief` … `*/`).
+        if (/^[ \t]*\/\*/.test(lines[j]!)) while (j < lines.length - 1 && !lines[j]!.includes('*/')) j++;
+        j++;
+      }
       const next = lines[j] ?? '';
       const called = m[3] !== undefined;
       const last = j === lines.length;
@@ -91,6 +95,22 @@ function blankMacroLines(text: string): string {
 const TRAILING_MACRO =
   /^([^#\n]*\)(?:[ \t]+(?:const|noexcept|override|final))*[ \t]+)([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)(?=[ \t]*(?:[;{=]|\r?$))/gm;
 
+/**
+ * Exceptions behind macros, for builds without them: `JSON_TRY {` / `JSON_CATCH(...) {}`
+ * (nlohmann/json), `QT_TRY` / `QT_CATCH(…)`, `FMT_TRY` / `FMT_CATCH(x)`. Read as `try` and `catch`
+ * (each padded to the macro's length); a block after an unknown name is an error the grammar
+ * recovers from badly in a long class (json.hpp's `basic_json` was one ERROR node from there on).
+ * Not on a preprocessor line (the macros' own `#define`).
+ */
+const TRY_MACRO = /^(?![ \t]*#)([^\n]*?)\b([A-Z][A-Z0-9]*_TRY)\b(?=[ \t]*(?:\{|\/\/|\r?$))/gm;
+const CATCH_MACRO = /^(?![ \t]*#)([^\n]*?)\b([A-Z][A-Z0-9]*_CATCH)(?=[ \t]*\()/gm;
+
+/** `try` or `catch` in place of a macro of that meaning, padded to its length. */
+function keywordFor(keyword: string) {
+  return (_m: string, before: string, name: string) =>
+    before + keyword + ' '.repeat(name.length - keyword.length);
+}
+
 /** The repaired text, or null when it has none of these problems. */
 export function repairC(source: string): string | null {
   let out = source;
@@ -104,6 +124,8 @@ export function repairC(source: string): string | null {
     if (next === out) break;
     out = next;
   }
+  if (out.includes('_TRY'))
+    out = out.replace(TRY_MACRO, keywordFor('try')).replace(CATCH_MACRO, keywordFor('catch'));
   out = blankMacroLines(out);
   out = out.replace(TRAILING_MACRO, (_m, before: string, name: string) => before + blank(name));
   return out === source ? null : out;

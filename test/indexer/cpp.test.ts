@@ -284,3 +284,42 @@ describe('cpp: attribute macros after the parameters and a macro closing the fil
     );
   });
 });
+
+describe('cpp: exceptions behind macros and a macro line above a block comment', () => {
+  const source = [
+    'NLOHMANN_JSON_NAMESPACE_BEGIN', // 1
+    '/*!', // 2
+    '@brief a class to store JSON values', // 3
+    '*/', // 4
+    'class basic_json', // 5
+    '{', // 6
+    '  public:', // 7
+    '    void assert_invariant() const noexcept', // 8
+    '    {', // 9
+    '        JSON_TRY', // 10
+    '        {', // 11
+    '            check();', // 12
+    '        }', // 13
+    '        JSON_CATCH(...) {} // LCOV_EXCL_LINE', // 14
+    '    }', // 15
+    '    void set_parents() {}', // 16
+    '};', // 17
+    'NLOHMANN_JSON_NAMESPACE_END', // 18
+    '#define JSON_TRY try', // 19
+    '',
+  ].join('\n');
+  const result = createExtractor().extractFile(source, 'cpp');
+
+  it('reads the class with its members, and the macros’ own #define as it is', () => {
+    assert.deepEqual(
+      result.symbols.map((s) => `${s.startLine}-${s.endLine} ${s.kind} ${s.container ?? ''}.${s.name}`),
+      [
+        '5-17 class .basic_json',
+        '8-15 method basic_json.assert_invariant',
+        '16-16 method basic_json.set_parents',
+        '19-19 constant .JSON_TRY',
+      ],
+    );
+    assert.equal(result.symbols[0]?.doc, '@brief a class to store JSON values');
+  });
+});
