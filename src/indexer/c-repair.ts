@@ -111,6 +111,60 @@ function keywordFor(keyword: string) {
     before + keyword + ' '.repeat(name.length - keyword.length);
 }
 
+/**
+ * The `#if` and `#endif` lines of a conditional group with no `#elif` or `#else`, blanked: the
+ * grammar reads a group as a unit, so one in the middle of a declaration splits it (nlohmann's
+ * `template <…>` / `#if defined(JSON_HAS_CPP_14)` / `constexpr` / `#endif` / `auto get() const`,
+ * a template argument list with an `#if` around one argument) and it recovers badly: json.hpp's
+ * `basic_json` class was one ERROR node. The group's lines are kept, as if its condition held;
+ * a group with alternatives (where both branches open the same block) and `#if 0` are left as
+ * they are. Header guards and `extern "C" {` groups lose their lines too, which changes nothing
+ * the index reads.
+ */
+const CONDITIONAL = /^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b/;
+
+/**
+ * Whether the line before line `i` (blank lines, comments and other directives skipped) leaves a
+ * declaration or an expression open: it does not end with `;`, `{`, `}`, `:` or a comment's end.
+ */
+function insideDeclaration(lines: readonly string[], i: number): boolean {
+  for (let j = i - 1; j >= 0; j--) {
+    const line = lines[j]!.replace(/\/\/.*$/, '').trimEnd();
+    if (line === '' || /^[ \t]*#/.test(line)) continue;
+    return !/[;{}:]$|\*\/$|^[ \t]*\*/.test(line) && !/^[ \t]*\/\*/.test(line);
+  }
+  return false;
+}
+
+function blankSimpleConditionals(text: string): string {
+  if (!text.includes('#')) return text;
+  const lines = text.split('\n');
+  const open: { start: number; alternatives: boolean }[] = [];
+  let changed = false;
+  for (let i = 0; i < lines.length; i++) {
+    const directive = CONDITIONAL.exec(lines[i]!)?.[1];
+    if (directive === undefined) continue;
+    if (directive.startsWith('if')) {
+      // `#if 0` is a comment in effect, and a continued `#if` line is left whole.
+      const skip =
+        /^[ \t]*#[ \t]*if[ \t]+0\b/.test(lines[i]!) ||
+        /\\\r?$/.test(lines[i]!) ||
+        !(insideDeclaration(lines, i) || /\b__cplusplus\b/.test(lines[i]!));
+      open.push({ start: i, alternatives: skip });
+    } else if (directive === 'endif') {
+      const group = open.pop();
+      if (group === undefined || group.alternatives) continue;
+      lines[group.start] = blank(lines[group.start]!);
+      lines[i] = blank(lines[i]!);
+      changed = true;
+    } else {
+      const group = open.at(-1);
+      if (group !== undefined) group.alternatives = true;
+    }
+  }
+  return changed ? lines.join('\n') : text;
+}
+
 /** The repaired text, or null when it has none of these problems. */
 export function repairC(source: string): string | null {
   let out = source;
@@ -127,6 +181,7 @@ export function repairC(source: string): string | null {
   if (out.includes('_TRY'))
     out = out.replace(TRY_MACRO, keywordFor('try')).replace(CATCH_MACRO, keywordFor('catch'));
   out = blankMacroLines(out);
+  out = blankSimpleConditionals(out);
   out = out.replace(TRAILING_MACRO, (_m, before: string, name: string) => before + blank(name));
   return out === source ? null : out;
 }

@@ -28,6 +28,8 @@
  * above a declaration (`NLOHMANN_BASIC_JSON_TPL_DECLARATION`, `Q_OBJECT`, `Q_PROPERTY(…)`) or that
  * stand for an access specifier (`Q_SIGNALS:`, `public Q_SLOTS:`) are read past, and more
  * attribute macros in front of a declaration (`Q_REQUIRED_RESULT`, `QT_DEPRECATED_X("…")`) or after
- * its parameters (`size() const Q_DECL_PURE_FUNCTION;`).
+ * its parameters (`size() const Q_DECL_PURE_FUNCTION;`); `JSON_TRY`/`JSON_CATCH(…)` read as `try` and
+ * `catch`; the `#if`/`#endif` lines of a group with no `#else` in the middle of a declaration or
+ * around `extern "C" {` (`#ifdef __cplusplus`) are blanked.
  */
 export const EXTRACTOR_VERSION = 7;

@@ -323,3 +323,46 @@ describe('cpp: exceptions behind macros and a macro line above a block comment',
     assert.equal(result.symbols[0]?.doc, '@brief a class to store JSON values');
   });
 });
+
+describe('cpp: conditional lines inside a declaration, and extern "C" behind __cplusplus', () => {
+  const source = [
+    '#ifdef __cplusplus', // 1
+    'extern "C" {', // 2
+    '#endif', // 3
+    'SQLITE_API sqlite3_int64 sqlite3_memory_used(void);', // 4
+    '#ifdef __cplusplus', // 5
+    '}', // 6
+    '#endif', // 7
+    'class basic_json {', // 8
+    '  public:', // 9
+    '    template < typename ValueTypeCV, typename ValueType = uncvref_t<ValueTypeCV>>', // 10
+    '#if defined(JSON_HAS_CPP_14)', // 11
+    '    constexpr', // 12
+    '#endif', // 13
+    '    auto get() const -> ValueType', // 14
+    '    {', // 15
+    '        return get_impl<ValueType>();', // 16
+    '    }', // 17
+    '#if defined(_WIN32)', // 18
+    '    void open_file(const wchar_t* name);', // 19
+    '#else', // 20
+    '    void open_file(const char* name);', // 21
+    '#endif', // 22
+    '};', // 23
+    '',
+  ].join('\n');
+  const result = createExtractor().extractFile(source, 'cpp');
+
+  it('reads the function in the extern block and the method after the #if, and both branches of an #else', () => {
+    assert.deepEqual(
+      result.symbols.map((s) => `${s.startLine}-${s.endLine} ${s.kind} ${s.container ?? ''}.${s.name}`),
+      [
+        '4-4 function .sqlite3_memory_used',
+        '8-23 class .basic_json',
+        '12-17 method basic_json.get',
+        '19-19 method basic_json.open_file',
+        '21-21 method basic_json.open_file',
+      ],
+    );
+  });
+});
