@@ -84,8 +84,9 @@ export function signatureText(
   let text = source.slice(from, Math.max(from, to)).trim();
   for (;;) {
     const last = text.charCodeAt(text.length - 1);
-    // { ; , and (for Python) : end the declaration's head rather than describe it
-    if (last === 123 || last === 59 || last === 44 || (trimColon && last === 58)) {
+    // { ; , and (for Python) : end the declaration's head rather than describe it, and so does a
+    // line continuation (`#define NLOHMANN_JSON_NAMESPACE_BEGIN \`)
+    if (last === 123 || last === 59 || last === 44 || last === 92 || (trimColon && last === 58)) {
       text = text.slice(0, -1).trimEnd();
     } else {
       break;

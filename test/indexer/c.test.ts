@@ -109,6 +109,11 @@ describe('c: function-pointer members and macros with comments', () => {
     ]);
   });
 
+  it("gives a continued macro its first line as signature, without the continuation's backslash", () => {
+    assert.equal(result.symbols.find((s) => s.name === 'RB_HEAD')?.signature, '#define RB_HEAD(name, type)');
+    assert.equal(result.symbols.find((s) => s.name === 'RB_INIT')?.signature, '#define RB_INIT(root) do');
+  });
+
   it("ends a macro's chunk on the macro's last line", () => {
     const rows = result.chunks.map((c) => [c.symbol, c.startLine, c.endLine]);
     assert.deepEqual(
