@@ -32,7 +32,7 @@ const ANNOTATION_MACRO =
  * A line that is only a macro, by name or called with arguments on that line, above a declaration:
  * nlohmann/json's `NLOHMANN_BASIC_JSON_TPL_DECLARATION` (a template head) above `class basic_json`,
  * `JSON_HEDLEY_CONST` above a method, `NLOHMANN_JSON_NAMESPACE_BEGIN`, Qt's `Q_OBJECT` and
- * `Q_PROPERTY(…)` in a class, `G_BEGIN_DECLS`. The grammar reads such a name as a type and the
+ * `Q_PROPERTY(…)` in a class, `G_BEGIN_DECLS`, glibc's `__BEGIN_DECLS`. The grammar reads such a name as a type and the
  * declaration after it as its declarator, or gives up: json.hpp's whole `basic_json` class was
  * one ERROR node. Also a macro that stands for an access specifier (`JSON_PRIVATE_UNLESS_TESTED:`,
  * Qt's `Q_SIGNALS:`) or follows one (`public Q_SLOTS:`).
@@ -46,9 +46,9 @@ const ANNOTATION_MACRO =
  * wherever it is (in C it may be a goto label, which defines nothing either).
  */
 const MACRO_LINE_START =
-  /^[ \t]*(?:(?:public|protected|private)[ \t]+)?[A-Z][A-Z0-9]*_[A-Z0-9_]*[ \t]*(?:\(|:|\/\/|\r?$)/m;
+  /^[ \t]*(?:(?:public|protected|private)[ \t]+)?_*[A-Z][A-Z0-9]*_[A-Z0-9_]*[ \t]*(?:\(|:|\/\/|\r?$)/m;
 const MACRO_ALONE =
-  /^([ \t]*(?:(?:public|protected|private)[ \t]+)?)([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)([ \t]*(?:\((?:[^()\n]|\((?:[^()\n]|\([^()\n]*\))*\))*\)|:))?[ \t]*(?:\/\/.*)?\r?$/;
+  /^([ \t]*(?:(?:public|protected|private)[ \t]+)?)(_*[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)([ \t]*(?:\((?:[^()\n]|\((?:[^()\n]|\([^()\n]*\))*\))*\)|:))?[ \t]*(?:\/\/.*)?\r?$/;
 const SKIPPED_LINE = /^[ \t]*(?:$|\r$|\/\/|\/\*|\*|#)/;
 const DECLARATION_START = /^[ \t]*(?:[A-Za-z_~]|\[\[|::)(?![\w:~]*[a-z][\w:~]*[ \t]*\()/;
 const BLOCK_END = /^[ \t]*\}/;
@@ -90,10 +90,12 @@ function blankMacroLines(text: string): string {
  * An attribute macro after a function's parameters, before its `;`, body or `= 0`:
  * `qsizetype size() const noexcept Q_DECL_PURE_FUNCTION;`, `void f() Q_DECL_OVERRIDE;`. After a
  * closing parenthesis (or `const`, `noexcept`, `override`, `final` after one) a name in capitals
- * can only be a macro there.
+ * can only be a macro there; so can a name with two leading underscores, reserved to the C library
+ * (glibc's `extern void *dlopen (…) __THROWNL;`, or `__THROW __attribute_pure__;` on the line after
+ * the parameters); one with arguments (`__nonnull ((1))`) stays.
  */
 const TRAILING_MACRO =
-  /^([^#\n]*\)(?:[ \t]+(?:const|noexcept|override|final))*[ \t]+)([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)(?=[ \t]*(?:[;{=]|\r?$))/gm;
+  /^([^#\n]*\)(?:[ \t]+(?:const|noexcept|override|final))*(?:[ \t]+|[ \t]*\r?\n[ \t]+))((?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|__[A-Za-z][A-Za-z0-9_]*)(?:[ \t]+(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|__[A-Za-z][A-Za-z0-9_]*))*)(?=[ \t]*(?:[;{=]|\r?$))/gm;
 
 /**
  * Exceptions behind macros, for builds without them: `JSON_TRY {` / `JSON_CATCH(...) {}`
@@ -182,7 +184,7 @@ export function repairC(source: string): string | null {
     out = out.replace(TRY_MACRO, keywordFor('try')).replace(CATCH_MACRO, keywordFor('catch'));
   out = blankMacroLines(out);
   out = blankSimpleConditionals(out);
-  out = out.replace(TRAILING_MACRO, (_m, before: string, name: string) => before + blank(name));
+  out = out.replace(TRAILING_MACRO, (_m, before: string, names: string) => before + blank(names));
   return out === source ? null : out;
 }
 

@@ -125,3 +125,25 @@ describe('c: function-pointer members and macros with comments', () => {
     );
   });
 });
+
+describe('c: glibc declaration macros', () => {
+  const source = [
+    '__BEGIN_DECLS', // 1
+    '', // 2
+    '/* Open the shared object FILE.  */', // 3
+    'extern void *dlopen (const char *__file, int __mode) __THROWNL;', // 4
+    'extern int bcmp (const void *__s1, const void *__s2, size_t __n)', // 5
+    '     __THROW __attribute_pure__;', // 6
+    '', // 7
+    '__END_DECLS', // 8
+    '',
+  ].join('\n');
+  const result = createExtractor().extractFile(source, 'c');
+
+  it('reads the functions between __BEGIN_DECLS and __END_DECLS, past their trailing attribute macros', () => {
+    assert.deepEqual(definitionRows(result), [
+      ['dlopen', 'function', 4, 4, null],
+      ['bcmp', 'function', 5, 6, null],
+    ]);
+  });
+});
