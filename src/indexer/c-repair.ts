@@ -167,6 +167,23 @@ function blankSimpleConditionals(text: string): string {
   return changed ? lines.join('\n') : text;
 }
 
+/**
+ * A macro after a class's name, where only `final`, a base list or the body can come: ICU's
+ * `class U_I18N_API RegexPattern U_FINAL : public UObject`.
+ */
+const AFTER_CLASS_NAME =
+  /^([^#\n]*\b(?:class|struct)[ \t]+[A-Za-z_]\w*[ \t]+)([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)(?=[ \t]*(?::|\{|\r?$))/gm;
+
+/**
+ * A calling-convention macro inside a function pointer's declarator: OpenGL's `typedef void
+ * (APIENTRYP PFNGLCULLFACEPROC) (GLenum mode);`, `typedef BOOL (WINAPI *LPFN_X)(…)`. A name in
+ * capitals before the declarator's own name, in parentheses followed by a parameter list, can only
+ * be a macro there (`APIENTRYP` stands for `APIENTRY *`; without it the typedef names a function
+ * type, under the same name).
+ */
+const DECLARATOR_MACRO =
+  /^([ \t]*typedef\b[^;\n]*?\([ \t]*)([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*)(?=[ \t]+\*?[ \t]*[A-Za-z_]\w*[ \t]*\)[ \t]*\()/gm;
+
 /** The repaired text, or null when it has none of these problems. */
 export function repairC(source: string): string | null {
   let out = source;
@@ -183,6 +200,9 @@ export function repairC(source: string): string | null {
   if (out.includes('_TRY'))
     out = out.replace(TRY_MACRO, keywordFor('try')).replace(CATCH_MACRO, keywordFor('catch'));
   out = blankMacroLines(out);
+  out = out.replace(AFTER_CLASS_NAME, (_m, before: string, name: string) => before + blank(name));
+  if (out.includes('typedef'))
+    out = out.replace(DECLARATOR_MACRO, (_m, before: string, name: string) => before + blank(name));
   out = blankSimpleConditionals(out);
   out = out.replace(TRAILING_MACRO, (_m, before: string, names: string) => before + blank(names));
   return out === source ? null : out;

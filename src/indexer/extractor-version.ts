@@ -31,6 +31,7 @@
  * its parameters (`size() const Q_DECL_PURE_FUNCTION;`); `JSON_TRY`/`JSON_CATCH(…)` read as `try` and
  * `catch`; the `#if`/`#endif` lines of a group with no `#else` in the middle of a declaration or
  * around `extern "C" {` (`#ifdef __cplusplus`) are blanked, and so are glibc's `__BEGIN_DECLS` and
- * `__THROW`; a signature ends before a line continuation's backslash.
+ * `__THROW`, a macro after a class's name (`U_FINAL`) and one in a function pointer typedef
+ * (`APIENTRYP`); a signature ends before a line continuation's backslash.
  */
 export const EXTRACTOR_VERSION = 7;

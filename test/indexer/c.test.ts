@@ -147,3 +147,26 @@ describe('c: glibc declaration macros', () => {
     ]);
   });
 });
+
+describe('c: calling-convention macros in function pointer typedefs', () => {
+  const source = [
+    'typedef void (APIENTRYP PFNGLCULLFACEPROC) (GLenum mode);', // 1
+    'typedef BOOL (WINAPI *LPFN_ACCEPTEX) (SOCKET s, DWORD n);', // 2
+    'typedef int (*plain_cb) (void *arg);', // 3
+    'int after_typedefs(void) { return 0; }', // 4
+    '',
+  ].join('\n');
+  const result = createExtractor().extractFile(source, 'c');
+
+  it('reads each typedef under its own name', () => {
+    assert.deepEqual(
+      definitionRows(result).map(([name, kind, start]) => [name, kind, start]),
+      [
+        ['PFNGLCULLFACEPROC', 'type', 1],
+        ['LPFN_ACCEPTEX', 'type', 2],
+        ['plain_cb', 'type', 3],
+        ['after_typedefs', 'function', 4],
+      ],
+    );
+  });
+});

@@ -366,3 +366,30 @@ describe('cpp: conditional lines inside a declaration, and extern "C" behind __c
     );
   });
 });
+
+describe('cpp: a macro after the class name', () => {
+  const source = [
+    'class U_I18N_API RegexPattern U_FINAL : public UObject {', // 1
+    'public:', // 2
+    '    RegexPattern();', // 3
+    '};', // 4
+    'struct Q_CORE_EXPORT QMetaObject', // 5
+    '{', // 6
+    '    const char *className() const;', // 7
+    '};', // 8
+    '',
+  ].join('\n');
+  const result = createExtractor().extractFile(source, 'cpp');
+
+  it('reads the class under its name, with its members', () => {
+    assert.deepEqual(
+      result.symbols.map((s) => `${s.startLine}-${s.endLine} ${s.kind} ${s.container ?? ''}.${s.name}`),
+      [
+        '1-4 class .RegexPattern',
+        '3-3 constructor RegexPattern.RegexPattern',
+        '5-8 struct .QMetaObject',
+        '7-7 method QMetaObject.className',
+      ],
+    );
+  });
+});
