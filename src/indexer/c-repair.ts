@@ -21,9 +21,9 @@ const BLOCK_COMMENT = /\/\*[\s\S]*?\*\//g;
  * spdlog's `logger` class was lost (its members listed under the namespace) and every
  * out-of-class constructor read as functions named after its member initialisers. Also the
  * attribute macros named for what they say about a declaration (`Q_REQUIRED_RESULT`,
- * `Q_DECL_CONSTEXPR`, `Q_DECL_PURE_FUNCTION`, `FMT_FUNC`, `Q_INVOKABLE`, `JSON_HEDLEY_WARN_UNUSED_RESULT`), with
- * their arguments when called (`QT_DEPRECATED_X("Use show()")`). Not on a preprocessor line (its
- * own `#define`).
+ * `Q_DECL_CONSTEXPR`, `Q_DECL_PURE_FUNCTION`, `FMT_FUNC`, `Q_INVOKABLE`,
+ * `JSON_HEDLEY_WARN_UNUSED_RESULT`), with their arguments when called
+ * (`QT_DEPRECATED_X("Use show()")`). Not on a preprocessor line (its own `#define`).
  */
 const ANNOTATION_MACRO =
   /^([^#\n]*?(?:^|[\s(,;{}]))([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_(?:API|EXPORTS?|IMPORT|INLINE|VISIBLE|VISIBILITY|EXTERN|DLL|DECL|PUBLIC|HIDDEN|LOCAL|DEPRECATED(?:_[A-Z0-9]+)*|NODISCARD|RESULT|CONSTEXPR|NOEXCEPT|NOTHROW|INVOKABLE|NORETURN|FUNC(?:TION)?)_?(?:[ \t]*\((?:[^()\n]|\([^()\n]*\))*\))?)(?=[ \t]+[A-Za-z_~:])/gm;
@@ -32,10 +32,10 @@ const ANNOTATION_MACRO =
  * A line that is only a macro, by name or called with arguments on that line, above a declaration:
  * nlohmann/json's `NLOHMANN_BASIC_JSON_TPL_DECLARATION` (a template head) above `class basic_json`,
  * `JSON_HEDLEY_CONST` above a method, `NLOHMANN_JSON_NAMESPACE_BEGIN`, Qt's `Q_OBJECT` and
- * `Q_PROPERTY(…)` in a class, `G_BEGIN_DECLS`, glibc's `__BEGIN_DECLS`. The grammar reads such a name as a type and the
- * declaration after it as its declarator, or gives up: json.hpp's whole `basic_json` class was
- * one ERROR node. Also a macro that stands for an access specifier (`JSON_PRIVATE_UNLESS_TESTED:`,
- * Qt's `Q_SIGNALS:`) or follows one (`public Q_SLOTS:`).
+ * `Q_PROPERTY(…)` in a class, `G_BEGIN_DECLS`, glibc's `__BEGIN_DECLS`. The grammar reads such a
+ * name as a type and the declaration after it as its declarator, or gives up: json.hpp's whole
+ * `basic_json` class was one ERROR node. Also a macro that stands for an access specifier
+ * (`JSON_PRIVATE_UNLESS_TESTED:`, Qt's `Q_SIGNALS:`) or follows one (`public Q_SLOTS:`).
  *
  * A bare name only where the next line that is not blank, a comment or a preprocessor line starts a
  * declaration (a name, `~`, `[[`, `::`) that is not a call (a name with a lowercase letter and
@@ -118,10 +118,11 @@ function keywordFor(keyword: string) {
  * grammar reads a group as a unit, so one in the middle of a declaration splits it (nlohmann's
  * `template <…>` / `#if defined(JSON_HAS_CPP_14)` / `constexpr` / `#endif` / `auto get() const`,
  * a template argument list with an `#if` around one argument) and it recovers badly: json.hpp's
- * `basic_json` class was one ERROR node. The group's lines are kept, as if its condition held;
- * a group with alternatives (where both branches open the same block) and `#if 0` are left as
- * they are. Header guards and `extern "C" {` groups lose their lines too, which changes nothing
- * the index reads.
+ * `basic_json` class was one ERROR node. The group's lines are kept, as if its condition held.
+ * Also an `#ifdef __cplusplus` group wherever it is: one opens `extern "C" {` and another closes
+ * it, and the grammar cannot pair them. A group with alternatives (where both branches may open
+ * the same block), `#if 0`, and a group between declarations (header guards, feature tests) are
+ * left as they are, so most files need no repair (a repaired file with errors is parsed twice).
  */
 const CONDITIONAL = /^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b/;
 
