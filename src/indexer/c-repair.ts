@@ -185,6 +185,15 @@ const AFTER_CLASS_NAME =
 const DECLARATOR_MACRO =
   /^([ \t]*typedef\b[^;\n]*?\([ \t]*)([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*)(?=[ \t]+\*?[ \t]*[A-Za-z_]\w*[ \t]*\)[ \t]*\()/gm;
 
+/**
+ * An export macro, a return type and a calling-convention macro in a row before a function's name
+ * (on its line or the next): OpenGL's `GL_APICALL GLuint GL_APIENTRY glCreateProgram (void);`,
+ * ICU's `U_CAPI int32_t U_EXPORT2` / `u_strlen(const UChar *s);`. A declaration has one type, so
+ * the names in capitals on either side of it can only be macros; both are blanked.
+ */
+const MACRO_TYPE_MACRO =
+  /^([ \t]*)([A-Z][A-Z0-9_]*[A-Z0-9])([ \t]+(?:const[ \t]+)?[A-Za-z_]\w*[ \t*&]+)([A-Z][A-Z0-9_]*[A-Z0-9])(?=(?:[ \t]+|[ \t]*\r?\n[ \t]*)[A-Za-z_]\w*[ \t]*\()/gm;
+
 /** The repaired text, or null when it has none of these problems. */
 export function repairC(source: string): string | null {
   let out = source;
@@ -201,6 +210,11 @@ export function repairC(source: string): string | null {
   if (out.includes('_TRY'))
     out = out.replace(TRY_MACRO, keywordFor('try')).replace(CATCH_MACRO, keywordFor('catch'));
   out = blankMacroLines(out);
+  out = out.replace(
+    MACRO_TYPE_MACRO,
+    (_m, indent: string, exported: string, type: string, convention: string) =>
+      indent + blank(exported) + type + blank(convention),
+  );
   out = out.replace(AFTER_CLASS_NAME, (_m, before: string, name: string) => before + blank(name));
   if (out.includes('typedef'))
     out = out.replace(DECLARATOR_MACRO, (_m, before: string, name: string) => before + blank(name));

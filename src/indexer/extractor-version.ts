@@ -32,6 +32,7 @@
  * `catch`; the `#if`/`#endif` lines of a group with no `#else` in the middle of a declaration or
  * around `extern "C" {` (`#ifdef __cplusplus`) are blanked, and so are glibc's `__BEGIN_DECLS` and
  * `__THROW`, a macro after a class's name (`U_FINAL`) and one in a function pointer typedef
- * (`APIENTRYP`); a signature ends before a line continuation's backslash.
+ * (`APIENTRYP`) or around a return type (`GL_APICALL GLuint GL_APIENTRY f(…)`); a signature ends
+ * before a line continuation's backslash.
  */
 export const EXTRACTOR_VERSION = 7;

@@ -170,3 +170,25 @@ describe('c: calling-convention macros in function pointer typedefs', () => {
     );
   });
 });
+
+describe('c: an export macro, a return type and a calling-convention macro', () => {
+  const source = [
+    'GL_APICALL GLuint GL_APIENTRY glCreateProgram (void);', // 1
+    'U_CAPI int32_t U_EXPORT2', // 2
+    'u_strlen(const UChar *s);', // 3
+    'static SIZE_T compute(int n);', // 4
+    '',
+  ].join('\n');
+  const result = createExtractor().extractFile(source, 'c');
+
+  it('reads each function under its name, with no macro or type read as a variable', () => {
+    assert.deepEqual(
+      definitionRows(result).map(([name, kind, start]) => [name, kind, start]),
+      [
+        ['glCreateProgram', 'function', 1],
+        ['u_strlen', 'function', 2],
+        ['compute', 'function', 4],
+      ],
+    );
+  });
+});
