@@ -13,6 +13,14 @@ import { blank } from './syntax-repair.js';
 const CONTINUED_DEFINE = /^[ \t]*#[ \t]*define\b(?:[^\n]*\\\r?\n)+[^\n]*/gm;
 const BLOCK_COMMENT = /\/\*[\s\S]*?\*\//g;
 
+/** A line that ends with a backslash: the next line continues it (a `#define`'s body). */
+const CONTINUED = /\\\r?$/;
+
+/** A replacer for the patterns below: the first group kept, the second (a macro) blanked. */
+function blankSecond(_m: string, kept: string, macro: string): string {
+  return kept + blank(macro);
+}
+
 /**
  * A library's export or inline annotation macro in front of a declaration or a class name:
  * `class SPDLOG_API logger`, `SPDLOG_INLINE logger::logger(…)`, `GTEST_API_ void f()`,
@@ -61,7 +69,7 @@ function blankMacroLines(text: string): string {
     const line = lines[i]!;
     const m = MACRO_ALONE.exec(line);
     // A line that a backslash continues is part of a `#define`'s body.
-    if (m === null || (i > 0 && /\\\r?$/.test(lines[i - 1]!))) continue;
+    if (m === null || (i > 0 && CONTINUED.test(lines[i - 1]!))) continue;
     const before = m[1]!;
     const macro = m[2]! + (m[3] ?? '');
     const colon = macro.endsWith(':');
@@ -151,7 +159,7 @@ function blankSimpleConditionals(text: string): string {
       // `#if 0` is a comment in effect, and a continued `#if` line is left whole.
       const skip =
         /^[ \t]*#[ \t]*if[ \t]+0\b/.test(lines[i]!) ||
-        /\\\r?$/.test(lines[i]!) ||
+        CONTINUED.test(lines[i]!) ||
         !(insideDeclaration(lines, i) || /\b__cplusplus\b/.test(lines[i]!));
       open.push({ start: i, alternatives: skip });
     } else if (directive === 'endif') {
@@ -203,7 +211,7 @@ export function repairC(source: string): string | null {
   // One macro per match: a second in a row (`Q_REQUIRED_RESULT Q_DECL_CONSTEXPR inline`) needs
   // another pass.
   for (let pass = 0; pass < 3; pass++) {
-    const next = out.replace(ANNOTATION_MACRO, (_m, before: string, name: string) => before + blank(name));
+    const next = out.replace(ANNOTATION_MACRO, blankSecond);
     if (next === out) break;
     out = next;
   }
@@ -215,11 +223,10 @@ export function repairC(source: string): string | null {
     (_m, indent: string, exported: string, type: string, convention: string) =>
       indent + blank(exported) + type + blank(convention),
   );
-  out = out.replace(AFTER_CLASS_NAME, (_m, before: string, name: string) => before + blank(name));
-  if (out.includes('typedef'))
-    out = out.replace(DECLARATOR_MACRO, (_m, before: string, name: string) => before + blank(name));
+  out = out.replace(AFTER_CLASS_NAME, blankSecond);
+  if (out.includes('typedef')) out = out.replace(DECLARATOR_MACRO, blankSecond);
   out = blankSimpleConditionals(out);
-  out = out.replace(TRAILING_MACRO, (_m, before: string, names: string) => before + blank(names));
+  out = out.replace(TRAILING_MACRO, blankSecond);
   return out === source ? null : out;
 }
 
@@ -263,7 +270,7 @@ export function repairObjC(source: string): string | null {
       (_m, space: string, call: string, name: string, close: string) =>
         `${' '.repeat(7 + space.length)}enum${' '.repeat(call.length - 4)}${name}${' '.repeat(close.length)}`,
     );
-  out = out.replace(MACRO_LINE, (_m, indent: string, macro: string) => indent + blank(macro));
+  out = out.replace(MACRO_LINE, blankSecond);
   if (out.includes('#')) out = out.replace(OBJC_BLOCK, (block) => block.replace(DIRECTIVE_LINE, blank));
   return out === source ? null : out;
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createExtractor } from '../../src/indexer/index.js';
+import type { FileExtraction } from '../../src/indexer/types.js';
 import {
   definitionRows,
   exportedNames,
@@ -9,6 +10,13 @@ import {
   refRows,
   symbolNamed,
 } from './helpers.js';
+
+/** `start-end kind container.name` per symbol; `skip` lines added above the source are taken off. */
+function symbolLines(result: FileExtraction, skip = 0): string[] {
+  return result.symbols.map(
+    (s) => `${s.startLine - skip}-${s.endLine - skip} ${s.kind} ${s.container ?? ''}.${s.name}`,
+  );
+}
 
 describe('cpp: cpp/shape.cpp', () => {
   const result = extractFixture('cpp/shape.cpp');
@@ -133,19 +141,16 @@ describe('cpp: export and inline annotation macros', () => {
   const result = createExtractor().extractFile(source, 'cpp');
 
   it('reads the class under its own name and an out-of-class constructor as one', () => {
-    assert.deepEqual(
-      result.symbols.map((s) => `${s.startLine}-${s.endLine} ${s.kind} ${s.container ?? ''}.${s.name}`),
-      [
-        // The macro's own #define is untouched; the vexing parse `lock(mutex_)` is no function.
-        '1-1 constant .SPDLOG_API',
-        '2-19 namespace .spdlog',
-        '3-8 class spdlog.logger',
-        '6-6 constructor spdlog.logger.logger',
-        '7-7 method spdlog.logger.flush',
-        '11-16 method sink<Mutex>.sink',
-        '18-18 function spdlog.run_all',
-      ],
-    );
+    assert.deepEqual(symbolLines(result), [
+      // The macro's own #define is untouched; the vexing parse `lock(mutex_)` is no function.
+      '1-1 constant .SPDLOG_API',
+      '2-19 namespace .spdlog',
+      '3-8 class spdlog.logger',
+      '6-6 constructor spdlog.logger.logger',
+      '7-7 method spdlog.logger.flush',
+      '11-16 method sink<Mutex>.sink',
+      '18-18 function spdlog.run_all',
+    ]);
     // Signatures are the original text, macro included.
     assert.equal(
       result.symbols.find((s) => s.name === 'logger' && s.kind === 'class')?.signature,
@@ -201,9 +206,7 @@ describe('cpp: macro lines above declarations and as access specifiers', () => {
     '',
   ].join('\n');
   const result = createExtractor().extractFile(source, 'cpp');
-  const rows = result.symbols.map(
-    (s) => `${s.startLine}-${s.endLine} ${s.kind} ${s.container ?? ''}.${s.name}`,
-  );
+  const rows = symbolLines(result);
 
   it('reads the classes and their members under their own names', () => {
     for (const row of [
@@ -271,17 +274,12 @@ describe('cpp: attribute macros after the parameters and a macro closing the fil
   const result = createExtractor().extractFile(`#ifndef QCBORMAP_H\n${source}`, 'cpp');
 
   it('reads every member under its class', () => {
-    assert.deepEqual(
-      result.symbols.map(
-        (s) => `${s.startLine - 1}-${s.endLine - 1} ${s.kind} ${s.container ?? ''}.${s.name}`,
-      ),
-      [
-        '2-8 class .QCborMap',
-        '5-5 method QCborMap.size',
-        '6-6 method QCborMap.clear',
-        '7-7 method QCborMap.count',
-      ],
-    );
+    assert.deepEqual(symbolLines(result, 1), [
+      '2-8 class .QCborMap',
+      '5-5 method QCborMap.size',
+      '6-6 method QCborMap.clear',
+      '7-7 method QCborMap.count',
+    ]);
   });
 });
 
@@ -311,15 +309,12 @@ describe('cpp: exceptions behind macros and a macro line above a block comment',
   const result = createExtractor().extractFile(source, 'cpp');
 
   it('reads the class with its members, and the macros’ own #define as it is', () => {
-    assert.deepEqual(
-      result.symbols.map((s) => `${s.startLine}-${s.endLine} ${s.kind} ${s.container ?? ''}.${s.name}`),
-      [
-        '5-17 class .basic_json',
-        '8-15 method basic_json.assert_invariant',
-        '16-16 method basic_json.set_parents',
-        '19-19 constant .JSON_TRY',
-      ],
-    );
+    assert.deepEqual(symbolLines(result), [
+      '5-17 class .basic_json',
+      '8-15 method basic_json.assert_invariant',
+      '16-16 method basic_json.set_parents',
+      '19-19 constant .JSON_TRY',
+    ]);
     assert.equal(result.symbols[0]?.doc, '@brief a class to store JSON values');
   });
 });
@@ -354,16 +349,13 @@ describe('cpp: conditional lines inside a declaration, and extern "C" behind __c
   const result = createExtractor().extractFile(source, 'cpp');
 
   it('reads the function in the extern block and the method after the #if, and both branches of an #else', () => {
-    assert.deepEqual(
-      result.symbols.map((s) => `${s.startLine}-${s.endLine} ${s.kind} ${s.container ?? ''}.${s.name}`),
-      [
-        '4-4 function .sqlite3_memory_used',
-        '8-23 class .basic_json',
-        '12-17 method basic_json.get',
-        '19-19 method basic_json.open_file',
-        '21-21 method basic_json.open_file',
-      ],
-    );
+    assert.deepEqual(symbolLines(result), [
+      '4-4 function .sqlite3_memory_used',
+      '8-23 class .basic_json',
+      '12-17 method basic_json.get',
+      '19-19 method basic_json.open_file',
+      '21-21 method basic_json.open_file',
+    ]);
   });
 });
 
@@ -382,14 +374,11 @@ describe('cpp: a macro after the class name', () => {
   const result = createExtractor().extractFile(source, 'cpp');
 
   it('reads the class under its name, with its members', () => {
-    assert.deepEqual(
-      result.symbols.map((s) => `${s.startLine}-${s.endLine} ${s.kind} ${s.container ?? ''}.${s.name}`),
-      [
-        '1-4 class .RegexPattern',
-        '3-3 constructor RegexPattern.RegexPattern',
-        '5-8 struct .QMetaObject',
-        '7-7 method QMetaObject.className',
-      ],
-    );
+    assert.deepEqual(symbolLines(result), [
+      '1-4 class .RegexPattern',
+      '3-3 constructor RegexPattern.RegexPattern',
+      '5-8 struct .QMetaObject',
+      '7-7 method QMetaObject.className',
+    ]);
   });
 });
