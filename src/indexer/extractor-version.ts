@@ -33,6 +33,8 @@
  * around `extern "C" {` (`#ifdef __cplusplus`) are blanked, and so are glibc's `__BEGIN_DECLS` and
  * `__THROW`, a macro after a class's name (`U_FINAL`) and one in a function pointer typedef
  * (`APIENTRYP`) or around a return type (`GL_APICALL GLuint GL_APIENTRY f(…)`); a signature ends
- * before a line continuation's backslash.
+ * before a line continuation's backslash. 8: a JavaScript or TypeScript name bound to a whole
+ * `require(…)` call (`const fs = require('fs')`) is an import, no definition, and CommonJS imports
+ * carry the names they bind (`const { a, b: c } = require('m')` takes `a` and `b`).
  */
-export const EXTRACTOR_VERSION = 7;
+export const EXTRACTOR_VERSION = 8;

@@ -106,13 +106,45 @@ const plainImport = (sourceText: string): NormalisedImport => ({ source: sourceT
 
 const NO_IMPORT_CALLEES: ReadonlySet<string> = new Set();
 
+/** `x = require('m')` as a whole declarator: a CommonJS import, no definition of `x`. */
+const REQUIRE_BINDING =
+  /^(?:(?:export\s+)?(?:const|let|var)\s+)?[\p{L}_$][\p{L}\p{N}_$]*\s*=\s*require\s*\(\s*(['"`])[^'"`]*\1\s*\)\s*[;,]?\s*$/u;
+
+/**
+ * The names a CommonJS `require` declaration binds from its module: `const x = require('m')` binds
+ * `x` (the module's `module.exports`, like an ES default import), `const { a, b: c } = require('m')`
+ * takes `a` and `b`. Null for ES imports (their names are `@import.name` captures) and for a bare
+ * `require('m')`.
+ */
+function requireNames(sourceText: string, statementText: string): string[] | null {
+  if (!/^(?:const|let|var)\s/.test(statementText)) return null;
+  const quoted = sourceText.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  // The quote is the second group: the name or the pattern is the first.
+  const call = `=\\s*require\\s*\\(\\s*(['"\`])${quoted}\\2\\s*\\)`;
+  const plain = new RegExp(`([\\p{L}_$][\\p{L}\\p{N}_$]*)\\s*${call}`, 'u').exec(statementText);
+  if (plain !== null) return [plain[1]!];
+  const pattern = new RegExp(`\\{([^{}]*)\\}\\s*${call}`, 'u').exec(statementText);
+  if (pattern === null) return null;
+  const names: string[] = [];
+  for (const part of pattern[1]!.split(',')) {
+    const name = /^\s*([\p{L}_$][\p{L}\p{N}_$]*)/u.exec(part)?.[1];
+    if (name !== undefined) names.push(name);
+  }
+  return names;
+}
+
 const JS_RULES: LanguageRules = {
   docStyle: 'block',
   trimColon: false,
   bareCallsAreFunctions: true,
   literalClasses: { string: 'String', array: 'Array', regex: 'RegExp' },
   importCallees: new Set(['require']),
-  refineKind: ({ kind, name }) => (kind === 'method' && name === 'constructor' ? 'constructor' : kind),
+  refineKind: ({ kind, name, signature }) => {
+    if (kind === 'method' && name === 'constructor') return 'constructor';
+    // `const fs = require('fs')` binds an import, as `import fs from 'fs'` does.
+    if ((kind === 'constant' || kind === 'variable') && REQUIRE_BINDING.test(signature)) return null;
+    return kind;
+  },
   isExported: ({ parent, prefixWords, head, name }) => {
     // ES modules say `export`; CommonJS assigns to `exports.x` or `module.exports.x`.
     if (parent === null) return prefixWords.includes('export') || /(^|\s)(module\.)?exports\.$/.test(head);
@@ -122,7 +154,10 @@ const JS_RULES: LanguageRules = {
     if (isFunctionLike(parent.kind)) return false;
     return parent.exported && !name.startsWith('#') && !/\b(private|protected)\s/.test(head);
   },
-  normaliseImport: plainImport,
+  normaliseImport: (sourceText, statementText) => ({
+    source: sourceText,
+    names: requireNames(sourceText, statementText),
+  }),
 };
 
 const TS_RULES: LanguageRules = { ...JS_RULES, repair: (source) => repairTypeScript(source, false) };

@@ -121,9 +121,11 @@ export function resolveImports(
     } else {
       names = normalised.names;
       for (const name of names) {
-        const at = statementText.lastIndexOf(name);
         if (name !== '*' && name !== 'self') {
-          importRefs.push({ name, start: statement.start + Math.max(0, at) });
+          importRefs.push({
+            name,
+            start: statement.start + nameOffset(statementText, name, statement.sourceText),
+          });
         }
       }
     }
@@ -131,6 +133,22 @@ export function resolveImports(
   }
   importRefs.sort((a, b) => a.start - b.start);
   return { imports, importRefs, lastTopLevelRow };
+}
+
+/**
+ * Where an import statement names `name`: its last occurrence as a whole word outside the module
+ * specifier (`const path = require("path")` names `path` at 6, not inside the string); 0 if none.
+ */
+function nameOffset(statementText: string, name: string, moduleText: string): number {
+  const moduleAt = moduleText === '' ? -1 : statementText.lastIndexOf(moduleText);
+  const isWordChar = (c: string | undefined) => c !== undefined && /[\p{L}\p{N}_$]/u.test(c);
+  for (let at = statementText.lastIndexOf(name); at >= 0; at = statementText.lastIndexOf(name, at - 1)) {
+    const end = at + name.length;
+    const inModule = moduleAt >= 0 && at >= moduleAt && end <= moduleAt + moduleText.length;
+    if (!inModule && !isWordChar(statementText[at - 1]) && !isWordChar(statementText[end])) return at;
+    if (at === 0) break;
+  }
+  return Math.max(0, statementText.lastIndexOf(name));
 }
 
 /** Builds the output references (uses and imported names) with their enclosing definitions. */

@@ -1,4 +1,5 @@
 import { classifyPath, isDeclarationFile } from '../indexer/path-class.js';
+import { localDefinitions } from '../store/symbol-rank.js';
 import type { GraphData } from '../store/types.js';
 import { createModuleResolver } from './module-resolve.js';
 
@@ -43,8 +44,10 @@ export function estimateTokens(s: string): number {
 }
 
 /**
- * Weighted, personalised PageRank by power iteration. With `groups` (a group per node, e.g. its
- * language family, when no edge crosses groups) the rank of a node without out-edges goes back to
+ * Weighted, personalised PageRank by power iteration. A node whose out-edges weigh less than
+ * `minOut` in all passes on only that share of its rank (weak evidence carries little), the rest
+ * as a node without out-edges does. With `groups` (a group per node, e.g. its language family,
+ * when no edge crosses groups) the rank of a node without out-edges goes back to
  * its own group (by the personalisation within the group), so each group keeps the share of the
  * personalisation mass it starts with. Without that, a group whose files mostly point nowhere
  * (uses that resolve to nothing) hands its rank to the others: in a JavaScript package with Lua
@@ -57,6 +60,7 @@ export function pageRank(
   damping = 0.85,
   iterations = 40,
   groups: Int32Array | null = null,
+  minOut = 0,
 ): Float64Array {
   const p = personalization ?? new Float64Array(n).fill(1 / Math.max(1, n));
   let rank = Float64Array.from(p);
@@ -80,10 +84,17 @@ export function pageRank(
   const groupMass = new Float64Array(groupCount);
   for (let i = 0; i < n; i++) groupMass[groupOf(i)]! += p[i]!;
   const totalMass = groupMass.reduce((a, b) => a + b, 0) || 1;
+  // The share of a node's rank its edges carry: all of it when they weigh `minOut` or more; the
+  // rest goes back to the group like a dangling node's.
+  const carried = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    carried[i] = outWeight[i]! === 0 ? 0 : minOut <= 0 ? 1 : Math.min(1, outWeight[i]! / minOut);
+    outWeight[i] = Math.max(outWeight[i]!, minOut);
+  }
   for (let it = 0; it < iterations; it++) {
     const next = new Float64Array(n);
     const dangling = new Float64Array(groupCount);
-    for (let i = 0; i < n; i++) if (outWeight[i] === 0) dangling[groupOf(i)]! += rank[i]!;
+    for (let i = 0; i < n; i++) dangling[groupOf(i)]! += rank[i]! * (1 - carried[i]!);
     for (let e = 0; e < m; e++)
       next[eTo[e]!]! += (damping * rank[eFrom[e]!]! * eW[e]!) / outWeight[eFrom[e]!]!;
     // Dangling rank goes back to its group; a group without personalisation mass (none of its
@@ -318,6 +329,20 @@ const MAX_DEFINERS = 20;
 /** The weight of an edge from a file to a module it imports (a plain one-word name used once is 1). */
 const IMPORT_WEIGHT = 1;
 
+/**
+ * Out-edges that weigh less than this carry only that share of a file's rank (the rest goes back
+ * to its language family, as a file's with no edges does). A file whose only resolved use is a
+ * `.push(…)` or `.toString()` (a tenth or less per use) otherwise handed all its rank to the one
+ * class defining such a method: ioredis' `SentinelIterator` and `DelayQueue` came before `Redis`,
+ * and click's `_winconsole.py` before `core.py`. 4 is a few uses of plain names, or one of a
+ * specific name (`npm run bench -- repomap`, 14 libraries at 1,024 tokens: the first core module
+ * came earlier on two, later on one, against no floor; `Redis.js` rose from 4th to 2nd).
+ */
+const MIN_OUT_WEIGHT = 4;
+
+/** The weight of an edge per (square root of the) uses of a name bound to a whole module. */
+const MODULE_ALIAS_WEIGHT = 1;
+
 /** The share of PageRank's random jumps that goes to the entry point's modules (see `apiModules`). */
 const ENTRY_SHARE = 0.5;
 
@@ -428,9 +453,20 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     if (i === undefined || s.kind !== 'enum' || !hasScopedEnums(files[i]!.language, s.signature)) continue;
     scopedEnums.add(`${s.fileId}\u0000${s.container === null ? s.name : `${s.container}.${s.name}`}`);
   }
+  const local = localDefinitions(input.symbols, (x) => x.line);
+  // (file, family + name) of the nested helpers: uses of that name in that file make no edge.
+  const localUses = new Set<string>();
+  // (file, family + name) of the definitions that are not nested helpers.
+  const definedOutside = new Set<string>();
   for (const s of input.symbols) {
     const i = idx.get(s.fileId);
     if (i === undefined) continue;
+    const list = byFile.get(i) ?? [];
+    byFile.set(i, list);
+    list.push(s);
+    // A helper inside a function's body (see `nonLocal` below); the file's own uses of the name
+    // mean its helper.
+    if (local.has(s)) localUses.add(`${i}\u0000${family[i]}\u0000${s.name}`);
     // A member of such an enum is no target of a bare name: Kotlin's `enum class Type { Boolean,
     // String, Map }` took every use of the types `Boolean`, `String` and `Map` in the package, and
     // led the map with its entries. Uses through the enum reach the enum itself.
@@ -447,10 +483,25 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     const set = definers.get(key) ?? new Set<number>();
     definers.set(key, set);
     set.add(i);
-    const list = byFile.get(i) ?? [];
-    byFile.set(i, list);
-    list.push(s);
+    if (!local.has(s)) definedOutside.add(`${i}\u0000${key}`);
   }
+  /**
+   * Of the files defining a name, those where it is more than a nested helper, when there are
+   * any: eslint's rules each define `getTokens`, `shouldFix` … inside `create(context)`, and took
+   * the uses of `sourceCode.getTokens(…)` from the token store that defines the method (1,544 of
+   * eslint's 3,613 definitions are such helpers). A helper that is the only definer stays a
+   * target: a factory returns its helpers (`return { route, prepareRoute }` in fastify's routing).
+   */
+  const nonLocal = (key: string, targets: number[]): number[] => {
+    const wide = targets.filter((t) => definedOutside.has(`${t}\u0000${key}`));
+    return wide.length > 0 ? wide : targets;
+  };
+
+  /** The public types a file declares at its top level. */
+  const ownTypes = (i: number): MapSymbol[] =>
+    (byFile.get(i) ?? []).filter(
+      (x) => atTopLevel(x) && TYPE_KINDS.has(x.kind) && looksPublic(x, files[i]!.language),
+    );
 
   // Uses per (referencing file, family+name).
   const uses = new Map<string, number>();
@@ -565,11 +616,25 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     m.set(to, (m.get(to) ?? 0) + w);
   };
   for (const [key, count] of uses) {
+    if (localUses.has(key)) continue;
     const cut = key.indexOf('\u0000');
     const from = Number(key.slice(0, cut));
     const defKey = key.slice(cut + 1);
     const definedIn = definers.get(defKey);
-    if (!definedIn) continue;
+    if (!definedIn) {
+      // A name the file binds to a whole module (`const Redis_1 = require("./Redis")`, `import *
+      // as utils from './utils'`) that the module does not define: its uses are uses of the module.
+      // They count for the module's public types (a compiled `Redis_1.default` is its class).
+      const modules = importedFrom.get(from)?.get(defKey.slice(defKey.indexOf('\u0000') + 1)) ?? [];
+      for (const to of modules) {
+        if (to === from) continue;
+        const w = (MODULE_ALIAS_WEIGHT * Math.sqrt(count)) / modules.length;
+        addEdge(from, to, w);
+        const types = ownTypes(to);
+        for (const x of types) named.push({ from, to, name: x.name, w: w / types.length });
+      }
+      continue;
+    }
     // A use of the crate's own `macro_rules!` macro (see `macros` above).
     if (macros.has(defKey) && !notMacros.has(defKey)) continue;
     const name = defKey.slice(defKey.indexOf('\u0000') + 1);
@@ -590,8 +655,8 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
       imported.length > 0
         ? imported
         : LEXICAL_FAMILIES.has(family[from]!)
-          ? nearest(from, [...definedIn])
-          : [...definedIn];
+          ? nearest(from, nonLocal(defKey, [...definedIn]))
+          : nonLocal(defKey, [...definedIn]);
     // A name defined in that many files (`String`, `Error`, `get`) says nothing about which one a
     // use means; its edges (uses x definers) were most of the map's time on large trees.
     if (targets.length > MAX_DEFINERS) continue;
@@ -645,7 +710,7 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     familyIds.set(f, id);
     return id;
   });
-  const rank = pageRank(n, edges, personalization, 0.85, 40, groups);
+  const rank = pageRank(n, edges, personalization, 0.85, 40, groups, MIN_OUT_WEIGHT);
 
   // Spread each file's rank over the (file, definition) pairs it points to.
   const outWeight = new Float64Array(n);
@@ -663,11 +728,9 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
   // Only files the scope uses at all: a lone file of another language (a build script, a binding)
   // keeps its group's whole share of the rank, and would otherwise lead the map.
   const used = new Set(named.map((e) => e.to));
-  for (const [i, syms] of byFile) {
+  for (const i of byFile.keys()) {
     if (!used.has(i)) continue;
-    const own = syms.filter(
-      (x) => atTopLevel(x) && TYPE_KINDS.has(x.kind) && looksPublic(x, files[i]!.language),
-    );
+    const own = ownTypes(i);
     for (const x of own) {
       const key = `${i}\u0000${x.name}`;
       pairRank.set(key, (pairRank.get(key) ?? 0) + (rank[i]! * OWN_TYPES_SHARE) / own.length);

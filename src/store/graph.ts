@@ -118,10 +118,11 @@ export function graphData(
       name: string;
       kind: string;
       line: number;
+      endLine: number;
       container: string | null;
       signature: string;
     }>(
-      `SELECT s.file_id AS fileId, s.name, s.kind, s.start_line AS line, s.container, s.signature
+      `SELECT s.file_id AS fileId, s.name, s.kind, s.start_line AS line, s.end_line AS endLine, s.container, s.signature
        FROM symbols s JOIN files f ON f.id = s.file_id WHERE ${f.sql} ORDER BY s.file_id, s.start_line`,
     )
     .all(...f.params);

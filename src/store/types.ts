@@ -408,6 +408,8 @@ export interface GraphData {
     name: string;
     kind: string;
     line: number;
+    /** Last line of the definition: a definition inside a function's lines is local to it. */
+    endLine: number;
     container: string | null;
     signature: string;
   }[];

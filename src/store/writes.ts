@@ -6,7 +6,7 @@ import { chunkSearchParts, nameKey, nameSuffixes } from './identifiers.js';
 import { checkRelPath, normalizeRootPath } from './paths.js';
 import { packRefs } from './ref-sites.js';
 import { BUMP_CHUNKS_VERSION } from './roots.js';
-import { symbolRank } from './symbol-rank.js';
+import { localDefinitions, symbolRank } from './symbol-rank.js';
 import { chunkIdFloor } from './text-top.js';
 import type { FileWrite, WriteBatchResult } from './types.js';
 
@@ -82,6 +82,7 @@ export function prepareBatch(writes: readonly FileWrite[]): PreparedBatch {
     if (ex === undefined) return file;
     const sym = file.symbols;
     const secondary = isSecondaryPath(path);
+    const nested = localDefinitions(ex.symbols, (x) => x.startLine);
     for (const s of ex.symbols) {
       let n = names.get(s.name);
       if (n === undefined) {
@@ -102,7 +103,7 @@ export function prepareBatch(writes: readonly FileWrite[]): PreparedBatch {
         s.signature,
         s.doc,
         s.exported ? 1 : 0,
-        symbolRank(s.exported, s.kind, path.length, secondary),
+        symbolRank(s.exported, s.kind, path.length, secondary, nested.has(s)),
       );
     }
     const refs = file.refs;

@@ -18,9 +18,8 @@ describe('javascript: js/util.js', () => {
     assert.equal(result.language, 'javascript');
   });
 
-  it('extracts every definition; locals inside functions are not symbols', () => {
+  it('extracts every definition; locals inside functions and require() bindings are not symbols', () => {
     assert.deepEqual(definitionRows(result), [
-      ['fs', 'constant', 4, 4, null],
       ['DEFAULTS', 'constant', 7, 7, null],
       ['greetCount', 'variable', 9, 9, null],
       ['Greeter', 'class', 12, 32, null],
@@ -48,6 +47,7 @@ describe('javascript: js/util.js', () => {
       ['joinWords', 'import', 2, null],
       ['capitalize', 'import', 2, null],
       ['defaultsDeep', 'import', 3, null],
+      ['fs', 'import', 4, null],
       ['EventTarget', 'inherit', 12, 'Greeter'],
       ['defaultsDeep', 'call', 18, 'Greeter.constructor'],
       ['Greeter', 'type', 19, 'Greeter.constructor'],
@@ -68,7 +68,7 @@ describe('javascript: js/util.js', () => {
     assert.deepEqual(importRows(result), [
       ['./format.js', ['joinWords', 'capitalize'], 2],
       ['lodash/defaultsDeep', ['defaultsDeep'], 3],
-      ['node:fs', [], 4],
+      ['node:fs', ['fs'], 4],
     ]);
   });
 
@@ -152,6 +152,47 @@ describe('javascript: CommonJS exports and named function expressions', () => {
     assert.deepEqual(
       result.refs.filter((r) => r.name === 'helper').map((r) => [r.kind, r.line, r.enclosing]),
       [['call', 10, 'twice']],
+    );
+  });
+});
+
+describe('javascript: CommonJS require() bindings', () => {
+  const source = [
+    "const { Linter, Fixer: Applied } = require('./linter');",
+    'const SourceCodeFixer = require("./source-code-fixer");',
+    "const a = require('./x'), b = require('./y').b;",
+    "let path = require('path');",
+    "require('./side-effect');",
+    "const config = loadConfig('./config.json');",
+    'module.exports = { Linter, SourceCodeFixer };',
+  ].join('\n');
+  const result = createExtractor().extractFile(source, 'javascript');
+
+  it('a name bound to a whole require() call is an import, not a definition', () => {
+    // `b` holds a member of the module and `config` a call's result: those stay definitions.
+    assert.deepEqual(definitionRows(result), [
+      ['b', 'constant', 3, 3, null],
+      ['config', 'constant', 6, 6, null],
+    ]);
+  });
+
+  it('records the names each require() binds, at the name and not inside the module string', () => {
+    assert.deepEqual(importRows(result), [
+      ['./linter', ['Linter', 'Fixer'], 1],
+      ['./source-code-fixer', ['SourceCodeFixer'], 2],
+      ['./x', ['a'], 3],
+      ['path', ['path'], 4],
+      ['./side-effect', [], 5],
+    ]);
+    assert.deepEqual(
+      result.refs.filter((r) => r.kind === 'import').map((r) => [r.name, r.line, r.col]),
+      [
+        ['Linter', 1, 8],
+        ['Fixer', 1, 16],
+        ['SourceCodeFixer', 2, 6],
+        ['a', 3, 6],
+        ['path', 4, 4],
+      ],
     );
   });
 });

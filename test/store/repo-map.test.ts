@@ -19,6 +19,7 @@ function graph(sources: Record<string, [LanguageId, string]>): GraphData {
         name: s.name,
         kind: s.kind,
         line: s.startLine,
+        endLine: s.endLine,
         container: s.container,
         signature: s.signature,
       });
@@ -236,6 +237,46 @@ test('repo_map: typings of a JavaScript package are left out; a TypeScript packa
   );
 });
 
+test('repo_map: a function nested in another is no target of uses in other files', () => {
+  // eslint's layout: a token store with the method, and rules that each declare a helper of the
+  // same name inside `create(context)`.
+  const rule = (helper: string) =>
+    `module.exports = {\n  create(context) {\n    function ${helper}(node) {\n      return node;\n    }\n    return { Program: (n) => ${helper}(n) };\n  },\n};\n`;
+  const sources: Record<string, [LanguageId, string]> = {
+    'lib/token-store.js': [
+      'javascript',
+      'class TokenStore {\n  getTokens(node) {\n    return [node];\n  }\n}\nmodule.exports = TokenStore;\n',
+    ],
+    'lib/rules/a.js': ['javascript', rule('getTokens')],
+    'lib/rules/b.js': ['javascript', rule('getTokens')],
+    // A factory's object-literal method is reached from outside (`store.getState()`): it stays a target.
+    'lib/store.js': [
+      'javascript',
+      'function createStore() {\n  return {\n    getState() {\n      return 1;\n    },\n  };\n}\nmodule.exports = createStore;\n',
+    ],
+    'lib/linter.js': [
+      'javascript',
+      "const TokenStore = require('./token-store');\nconst createStore = require('./store');\nfunction lint(sourceCode) {\n  createStore().getState();\n  return sourceCode.getTokens(1).length + new TokenStore().getTokens(2).length;\n}\nmodule.exports = lint;\n",
+    ],
+  };
+  const data = graph(sources);
+  const map = buildRepoMap({ ...data, maxTokens: 4096 });
+  const refsOf = (path: string, name: string) =>
+    map.files.find((f) => f.path === path)?.symbols.find((s) => s.name === name)?.refs;
+  assert.equal(refsOf('lib/token-store.js', 'getTokens'), 1, map.text);
+  assert.equal(refsOf('lib/rules/a.js', 'getTokens'), undefined, map.text);
+  assert.equal(refsOf('lib/rules/b.js', 'getTokens'), undefined, map.text);
+  assert.equal(refsOf('lib/store.js', 'getState'), 1, map.text);
+  // Without the rule, the two helpers took two thirds of the uses.
+  const bare = data.symbols.map((s) => ({ ...s, endLine: s.line }));
+  const before = buildRepoMap({ ...data, symbols: bare, maxTokens: 4096 });
+  assert.equal(
+    before.files.find((f) => f.path === 'lib/rules/a.js')?.symbols.find((s) => s.name === 'getTokens')?.refs,
+    1,
+    before.text,
+  );
+});
+
 test('pageRank: a group whose nodes point nowhere keeps its share of the rank', () => {
   // Group 0: nodes 0 -> 1, node 1 dangling. Group 1: nodes 2, 3, 4, all dangling.
   const edges = new Map([[0, new Map([[1, 1]])]]);
@@ -248,6 +289,48 @@ test('pageRank: a group whose nodes point nowhere keeps its share of the rank', 
   const plain = pageRank(5, edges, null, 0.85, 60);
   assert.ok(Math.abs(sum(plain, 0, 5) - 1) < 1e-9);
   assert.ok(sum(plain, 0, 2) !== sum(grouped, 0, 2));
+});
+
+test('repo_map: uses of a name bound to a whole module count for the module and its class', () => {
+  // TypeScript compiled to CommonJS (ioredis' built/): `Redis_1.default` is the module's class.
+  const sources: Record<string, [LanguageId, string]> = {
+    'built/Redis.js': [
+      'javascript',
+      'class Redis {\n  connect() {\n    return 1;\n  }\n}\nexports.default = Redis;\n',
+    ],
+    'built/cluster.js': [
+      'javascript',
+      'const Redis_1 = require("./Redis");\nclass Cluster {\n  node() {\n    return new Redis_1.default();\n  }\n  other() {\n    return new Redis_1.default();\n  }\n}\nexports.default = Cluster;\n',
+    ],
+  };
+  const data = graph(sources);
+  // The binding is an import, not a definition of `Redis_1` in cluster.js.
+  assert.deepEqual(
+    data.symbols.filter((x) => x.name === 'Redis_1'),
+    [],
+  );
+  assert.deepEqual(data.imports, [{ fileId: 2, source: './Redis', names: ['Redis_1'] }]);
+  const map = buildRepoMap({ ...data, maxTokens: 1024 });
+  assert.equal(
+    map.files.find((f) => f.path === 'built/Redis.js')?.symbols.find((x) => x.name === 'Redis')?.refs,
+    1,
+    map.text,
+  );
+});
+
+test('pageRank: out-edges lighter than minOut pass on only their share of the rank', () => {
+  // Nodes 0 and 1 each point at one node: 0 with a strong edge (to 2), 1 with a weak one (to 3).
+  const edges = new Map([
+    [0, new Map([[2, 8]])],
+    [1, new Map([[3, 0.1]])],
+  ]);
+  const plain = pageRank(4, edges, null, 0.85, 60, null);
+  // Without a floor, the weak edge carries as much as the strong one.
+  assert.ok(Math.abs(plain[2]! - plain[3]!) < 1e-9, `${plain[2]} vs ${plain[3]}`);
+  const floored = pageRank(4, edges, null, 0.85, 60, null, 4);
+  assert.ok(floored[2]! > floored[3]! * 1.5, `${floored[2]} vs ${floored[3]}`);
+  // Rank is neither made nor lost.
+  assert.ok(Math.abs(floored.reduce((a, b) => a + b, 0) - 1) < 1e-9);
 });
 
 test('identifier weights follow the usual repo-map heuristics', () => {
@@ -421,10 +504,12 @@ test('repo_map: members of a scoped enum take no uses of their bare names', () =
     maxTokens: 1024,
   });
   const rankOf = (map: typeof kotlin, path: string) => map.files.find((f) => f.path === path)?.rank ?? 0;
+  // No use reaches the enum: its file ranks as the users do, which nothing uses.
   assert.ok(
-    rankOf(kotlin, 'Convert.kt') > 2 * rankOf(kotlin, 'ExpoDynamic.kt'),
+    rankOf(kotlin, 'Convert.kt') > 1.5 * rankOf(kotlin, 'ExpoDynamic.kt'),
     JSON.stringify(kotlin.files),
   );
+  assert.equal(rankOf(kotlin, 'ExpoDynamic.kt'), rankOf(kotlin, 'A.kt'), JSON.stringify(kotlin.files));
   assert.doesNotMatch(kotlin.text, /^\s+\d+: Boolean$/m);
 });
 

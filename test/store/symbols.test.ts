@@ -49,6 +49,22 @@ before(async () => {
     indexed('test/helpers.js', { symbols: [sym('buildServer', 'function', { exported: true })] }),
     indexed('lib/server.js', { symbols: [sym('buildServerOptions', 'function')] }),
   ]);
+  // eslint's shape: a rule declares a helper inside `create(context)` with the name of a class's
+  // method (a function ranks before a method by kind).
+  await store.writeBatch('/lint', [
+    indexed('lib/rules/arrow-spacing.js', {
+      symbols: [
+        sym('create', 'method', { startLine: 5, endLine: 40, container: null }),
+        sym('getTokens', 'function', { startLine: 10, endLine: 12, container: 'create' }),
+      ],
+    }),
+    indexed('lib/source-code/token-store.js', {
+      symbols: [
+        sym('TokenStore', 'class', { startLine: 1, endLine: 90 }),
+        sym('getTokens', 'method', { startLine: 50, endLine: 60, container: 'TokenStore' }),
+      ],
+    }),
+  ]);
   // Jinja2's shape: the method people complete to, beside longer functions and methods.
   await store.writeBatch('/jinja', [
     indexed(
@@ -134,6 +150,13 @@ test("the code's own definitions come before tests' and examples' of the same na
   assert.deepEqual(await names({ query: 'buildServer', limit: 2, pathPrefix: '/svc' }), [
     'buildServer@/svc/test/helpers.js',
     'buildServerOptions@/svc/lib/server.js',
+  ]);
+});
+
+test("a function nested in another function's body comes after members and top-level definitions", async () => {
+  assert.deepEqual(await names({ query: 'getTokens', limit: 2, pathPrefix: '/lint' }), [
+    'getTokens@/lint/lib/source-code/token-store.js',
+    'getTokens@/lint/lib/rules/arrow-spacing.js',
   ]);
 });
 

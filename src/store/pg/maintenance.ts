@@ -33,7 +33,7 @@ export async function graphDataPg(
   );
   const symbols = await rowsOf<GraphData['symbols'][number]>(
     db,
-    `SELECT s.file_id AS "fileId", s.name, s.kind, s.start_line AS line, s.container, s.signature
+    `SELECT s.file_id AS "fileId", s.name, s.kind, s.start_line AS line, s.end_line AS "endLine", s.container, s.signature
      FROM symbols s JOIN files f ON f.id = s.file_id WHERE ${f.sql} ORDER BY s.file_id, s.start_line, s.id`,
     f.params,
   );
