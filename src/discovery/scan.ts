@@ -237,7 +237,15 @@ export async function scanRepository(root: string, opts: ScanOptions): Promise<S
           handleSymlink(rel, abs);
         } else if (addIfSupported(rel)) {
           const info = statSync(abs, { throwIfNoEntry: false });
-          if (info !== undefined) addByStats(rel, info.size, info.mtimeMs); // else: deleted meanwhile
+          if (info !== undefined) addByStats(rel, info.size, info.mtimeMs);
+          // A name that is not UTF-8 comes back with U+FFFD in it, a path no call can open.
+          else if (entry.name.includes('\uFFFD'))
+            addSkip({
+              path: rel,
+              reason: 'unreadable',
+              detail: 'its name is not valid UTF-8: rename the file',
+            });
+          // else: deleted meanwhile
         }
       } catch (err) {
         addSkip({

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -173,6 +174,30 @@ describe('scanRepository', () => {
       scanRepository(path.join(root, 'src/a.ts'), { maxFileBytes: 1, isSupported }),
       (e: unknown) => isCodeindexError(e, 'NOT_A_DIRECTORY'),
     );
+  });
+
+  it('reports a file whose name is not UTF-8 as unreadable, and FIFOs and sockets not at all', async () => {
+    const odd = makeTempDir();
+    try {
+      writeTree(odd, { 'src/ok.ts': 'export const ok = 1;\n' });
+      // `café.ts` in Latin-1: Node reads the name with U+FFFD for the 0xE9 byte.
+      fs.writeFileSync(
+        Buffer.concat([Buffer.from(`${odd}/src/caf`), Buffer.from([0xe9]), Buffer.from('.ts')]),
+        'x\n',
+      );
+      execFileSync('mkfifo', [path.join(odd, 'src/pipe.ts')]);
+      const result = await scanRepository(odd, { maxFileBytes: 1000, isSupported });
+      assert.deepEqual(
+        result.files.map((f) => f.path),
+        ['src/ok.ts'],
+      );
+      assert.deepEqual(
+        result.skipped.map((s) => [s.path, s.reason, s.detail]),
+        [['src/caf\uFFFD.ts', 'unreadable', 'its name is not valid UTF-8: rename the file']],
+      );
+    } finally {
+      fs.rmSync(odd, { recursive: true, force: true });
+    }
   });
 
   it('reports unreadable directories (skipped as root: root lists through chmod 000)', {
