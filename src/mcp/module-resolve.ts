@@ -5,7 +5,9 @@ import { posix } from 'node:path';
  * file's path, per language: relative paths (JavaScript/TypeScript `./job`, Ruby, C `#include
  * "x.h"`), Python's dotted modules (`.compat`, `..utils`, `requests.models`), Go's package paths
  * (`net/http/httptrace`: every file of that directory), Rust's `crate::`/`self::`/`super::`
- * paths and paths into a child module (`tcp::stream` in `net/mod.rs`), and dotted names elsewhere (Java's `a.b.C`). Only files of the same root are found;
+ * paths and paths into a child module (`tcp::stream` in `net/mod.rs`), a workspace package's name
+ * (`@acme/queue` in a monorepo: its package.json's entry points, else `src/index`), and dotted
+ * names elsewhere (Java's `a.b.C`). Only files of the same root are found;
  * an import that names something outside the indexed files (a package, the standard library)
  * resolves to nothing. Ambiguous absolute names (two files end with the same module path)
  * resolve to nothing rather than to a guess.
@@ -41,8 +43,44 @@ function add<K, V>(m: Map<K, V[]>, k: K, v: V): void {
 
 export type ModuleResolver = (from: number, source: string, names: readonly string[]) => number[];
 
+/**
+ * A package of a JavaScript/TypeScript workspace (a monorepo's `packages/queue/package.json` with
+ * `"name": "@acme/queue"`): imports of its name are files of the root, not a dependency's.
+ */
+export interface WorkspacePackage {
+  /** Directory of its package.json, relative to the root (`''` at the root). */
+  dir: string;
+  name: string;
+  /** Entry points from package.json (`source`, `types`, `module`, `main`, `exports["."]`), relative to `dir`. */
+  entries: string[];
+}
+
+/** Build output directories whose files mirror `src/` (`dist/index.js` is `src/index.ts`). */
+const BUILD_DIR = /^(?:\.\/)?(?:dist|build|lib|out|esm|cjs)(?:\/(?:esm|cjs|src))?\//;
+
+/**
+ * The package of a bare specifier (`@acme/queue`, `@acme/queue/utils`) among `packages`, with the
+ * subpath after its name (`''` for the name itself).
+ */
+export function workspacePackageOf(
+  packages: readonly WorkspacePackage[],
+  source: string,
+): { pkg: WorkspacePackage; sub: string } | null {
+  let best: WorkspacePackage | null = null;
+  for (const p of packages)
+    if (
+      (source === p.name || source.startsWith(`${p.name}/`)) &&
+      (best === null || p.name.length > best.name.length)
+    )
+      best = p;
+  return best === null ? null : { pkg: best, sub: source.slice(best.name.length + 1) };
+}
+
 /** A resolver over `files` (indices into it); targets are always of the importer's family. */
-export function createModuleResolver(files: readonly ResolvableFile[]): ModuleResolver {
+export function createModuleResolver(
+  files: readonly ResolvableFile[],
+  packages: readonly WorkspacePackage[] = [],
+): ModuleResolver {
   // family + module key (root-relative, no extension) -> files
   const byKey = new Map<string, number[]>();
   // family + last segment of a key -> [full key "rootName/key", file] (absolute imports end with it)
@@ -160,6 +198,28 @@ export function createModuleResolver(files: readonly ResolvableFile[]): ModuleRe
     return [];
   };
 
+  /** A workspace package's entry file, or a file under it for a subpath (`@acme/queue/utils`). */
+  const workspace = (from: ResolvableFile, source: string): number[] => {
+    const hit = workspacePackageOf(packages, source);
+    if (hit === null) return [];
+    const { pkg, sub } = hit;
+    const at = (p: string) => keyed(from.family, stripExt(posix.join(pkg.dir || '.', p)).replace(/\.d$/, ''));
+    const candidates =
+      sub === ''
+        ? [
+            ...pkg.entries.flatMap((e) => [e, e.replace(BUILD_DIR, 'src/')]),
+            'src/index',
+            'index',
+            'lib/index',
+          ]
+        : [sub, `src/${sub}`, `lib/${sub}`, sub.replace(BUILD_DIR, 'src/')];
+    for (const c of candidates) {
+      const found = at(c);
+      if (found.length > 0) return found;
+    }
+    return [];
+  };
+
   return (fromIndex, source, names) => {
     const from = files[fromIndex];
     if (from === undefined || source === '') return [];
@@ -185,8 +245,8 @@ export function createModuleResolver(files: readonly ResolvableFile[]): ModuleRe
           out = keyed(from.family, path);
           if (out.length === 0) out = keyed(from.family, stripExt(path));
         } else if (from.family === 'js') {
-          // A bare specifier is a package (node_modules), not a file of this root.
-          out = [];
+          // A bare specifier is a package: one of the workspace's, or a dependency (nothing here).
+          out = workspace(from, source);
         } else {
           out = absolute(from, stripExt(source.replace(/::|\\/g, '/')).replace(/\./g, '/'));
         }

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { posix } from 'node:path';
 import { classifyPath, isDeclarationFile } from '../indexer/path-class.js';
 import { localDefinitions } from '../store/symbol-rank.js';
 import type { GraphData } from '../store/types.js';
-import { createModuleResolver } from './module-resolve.js';
+import { createModuleResolver, type WorkspacePackage, workspacePackageOf } from './module-resolve.js';
 
 /**
  * Repository map: the most important files and definitions within a token budget.
@@ -19,6 +21,8 @@ type MapSymbol = GraphData['symbols'][number];
 
 /** The reference graph of a scope (from the store) plus the map's options. */
 export interface RepoMapInput extends GraphData {
+  /** The scope's JavaScript/TypeScript workspace packages (see {@link readWorkspacePackages}). */
+  packages?: readonly WorkspacePackage[];
   focus?: string[];
   maxTokens: number;
   /** Keep tests, fixtures, examples, benchmarks, generated and vendored files (default false). */
@@ -308,6 +312,40 @@ function rustModuleNames(files: readonly { rel: string; language: string | null 
  */
 const OWN_TYPES_SHARE = 0.3;
 
+/**
+ * The JavaScript/TypeScript packages among `files`: each `package.json` with a `name`, read from
+ * disk (a file that cannot be read or parsed is left out), with its entry points.
+ */
+export function readWorkspacePackages(files: readonly { path: string; rel: string }[]): WorkspacePackage[] {
+  const out: WorkspacePackage[] = [];
+  for (const f of files) {
+    // A fixture's or an example's package.json names no package of this repository's code.
+    if (posix.basename(f.rel) !== 'package.json' || classifyPath(f.rel) !== 'source') continue;
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(f.path, 'utf8'));
+    } catch {
+      continue;
+    }
+    if (typeof json !== 'object' || json === null) continue;
+    const pkg = json as Record<string, unknown>;
+    if (typeof pkg.name !== 'string' || pkg.name === '') continue;
+    const entries: string[] = [];
+    const add = (v: unknown) => {
+      if (typeof v === 'string' && !entries.includes(v)) entries.push(v);
+      else if (typeof v === 'object' && v !== null)
+        for (const k of ['source', 'types', 'import', 'module', 'require', 'node', 'default'])
+          add((v as Record<string, unknown>)[k]);
+    };
+    const exp = pkg.exports;
+    for (const k of ['source', 'types', 'typings', 'module', 'main']) add(pkg[k]);
+    add(typeof exp === 'object' && exp !== null && '.' in exp ? (exp as Record<string, unknown>)['.'] : exp);
+    const dir = posix.dirname(f.rel);
+    out.push({ dir: dir === '.' ? '' : dir, name: pkg.name, entries });
+  }
+  return out;
+}
+
 /** Kinds a library's central definitions have. */
 const TYPE_KINDS = new Set(['class', 'struct', 'interface', 'trait', 'enum']);
 
@@ -514,8 +552,10 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
 
   // Imports: the files each import names (same family), and per file the names it imports from
   // where, so a name defined in several files resolves to the one the file imports it from.
+  const packages = input.packages ?? [];
   const resolve = createModuleResolver(
     files.map((f, i) => ({ rel: f.rel, rootName: rootNameOf(f), family: family[i]! })),
+    packages,
   );
   const importTargets = new Map<number, number[][]>();
   const importedFrom = new Map<number, Map<string, number[]>>();
@@ -529,7 +569,12 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     if (from === undefined) continue;
     const targets = resolve(from, imp.source, imp.names);
     if (targets.length === 0) {
-      if (imp.names.length > 0 && isExternalModule(family[from]!, imp.source, rustModules)) {
+      if (
+        imp.names.length > 0 &&
+        isExternalModule(family[from]!, imp.source, rustModules) &&
+        // A workspace package whose entry was not found still names the repository's own code.
+        !(family[from] === 'js' && workspacePackageOf(packages, imp.source) !== null)
+      ) {
         const set = externalNames.get(from) ?? new Set<string>();
         externalNames.set(from, set);
         for (const name of imp.names) set.add(name);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createExtractor } from '../../src/indexer/index.js';
 import type { LanguageId } from '../../src/indexer/types.js';
-import { createModuleResolver } from '../../src/mcp/module-resolve.js';
+import { createModuleResolver, type WorkspacePackage } from '../../src/mcp/module-resolve.js';
 
 const FAMILY: Partial<Record<LanguageId, string>> = {
   typescript: 'js',
@@ -19,6 +19,7 @@ function resolveAll(
   rootName: string,
   sources: Record<string, [LanguageId, string]>,
   from: string,
+  packages: readonly WorkspacePackage[] = [],
 ): Record<string, string[]> {
   const extractor = createExtractor();
   const rels = Object.keys(sources);
@@ -26,7 +27,7 @@ function resolveAll(
     const language = sources[rel]![0];
     return { rel, rootName, family: FAMILY[language] ?? language };
   });
-  const resolve = createModuleResolver(files);
+  const resolve = createModuleResolver(files, packages);
   const i = rels.indexOf(from);
   const [language, text] = sources[from]!;
   const out: Record<string, string[]> = {};
@@ -36,6 +37,38 @@ function resolveAll(
 }
 
 describe('module resolution for the repository map', () => {
+  test('JavaScript/TypeScript workspaces: a package by name, its entry from package.json or src/, and subpaths', () => {
+    const packages: WorkspacePackage[] = [
+      { dir: 'packages/queue', name: '@acme/queue', entries: ['./dist/esm/index.js'] },
+      { dir: 'packages/queue-extra', name: '@acme/queue-extra', entries: [] },
+      { dir: 'libs/plain', name: 'plain', entries: ['lib/main.js'] },
+    ];
+    const got = resolveAll(
+      'mono',
+      {
+        'apps/web/main.ts': [
+          'typescript',
+          "import { Queue } from '@acme/queue';\nimport { retry } from '@acme/queue/retry';\nimport { extra } from '@acme/queue-extra';\nimport { p } from 'plain';\nimport { r } from 'react';\n",
+        ],
+        'packages/queue/src/index.ts': ['typescript', "export * from './queue';\n"],
+        'packages/queue/src/retry.ts': ['typescript', 'export function retry() {}\n'],
+        'packages/queue-extra/index.ts': ['typescript', 'export const extra = 1;\n'],
+        'libs/plain/lib/main.js': ['javascript', 'exports.p = 1;\n'],
+      },
+      'apps/web/main.ts',
+      packages,
+    );
+    assert.deepEqual(got, {
+      // dist/esm/index.js is built from src/index.ts.
+      '@acme/queue': ['packages/queue/src/index.ts'],
+      '@acme/queue/retry': ['packages/queue/src/retry.ts'],
+      // The longest name wins; no entry given: index at the package's top.
+      '@acme/queue-extra': ['packages/queue-extra/index.ts'],
+      plain: ['libs/plain/lib/main.js'],
+      react: [],
+    });
+  });
+
   test('JavaScript/TypeScript: relative paths, extensions, index files; packages resolve to nothing', () => {
     const got = resolveAll(
       'bullmq',

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { createExtractor } from '../../src/indexer/index.js';
 import type { LanguageId } from '../../src/indexer/types.js';
-import { buildRepoMap, identifierWeight, pageRank } from '../../src/mcp/repo-map.js';
+import { buildRepoMap, identifierWeight, pageRank, readWorkspacePackages } from '../../src/mcp/repo-map.js';
 import type { GraphData } from '../../src/store/types.js';
 
 /** Real extraction of small real-shaped snippets into the map's input. */
@@ -316,6 +319,58 @@ test('repo_map: uses of a name bound to a whole module count for the module and 
     1,
     map.text,
   );
+});
+
+test('repo_map: a monorepo package imported by its name is the workspace package, not a dependency', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ci-repomap-ws-'));
+  try {
+    const write = (rel: string, text: string) => {
+      mkdirSync(dirname(join(dir, rel)), { recursive: true });
+      writeFileSync(join(dir, rel), text);
+    };
+    // The entry points at the build output, which is not in the tree: its source is src/.
+    write(
+      'packages/queue/package.json',
+      '{"name": "@acme/queue", "main": "dist/index.js", "types": "dist/index.d.ts"}',
+    );
+    // A fixture's package.json does not make `lodash` a workspace package.
+    write('test/fixtures/lodash/package.json', '{"name": "lodash"}');
+    write('packages/worker/package.json', 'not json');
+    const packages = readWorkspacePackages(
+      [
+        'packages/queue/package.json',
+        'test/fixtures/lodash/package.json',
+        'packages/worker/package.json',
+      ].map((rel) => ({
+        rel,
+        path: join(dir, rel),
+      })),
+    );
+    assert.deepEqual(packages, [
+      { dir: 'packages/queue', name: '@acme/queue', entries: ['dist/index.d.ts', 'dist/index.js'] },
+    ]);
+    const sources: Record<string, [LanguageId, string]> = {
+      'packages/queue/src/index.ts': ['typescript', "export { Queue } from './queue';\n"],
+      'packages/queue/src/queue.ts': ['typescript', 'export class Queue {\n  add() { return 1; }\n}\n'],
+      // Another package's class of the same name.
+      'packages/cache/src/queue.ts': ['typescript', 'export class Queue {\n  push() { return 1; }\n}\n'],
+      'packages/worker/src/worker.ts': [
+        'typescript',
+        "import { Queue } from '@acme/queue';\nexport class Worker {\n  run() { return new Queue().add(); }\n}\n",
+      ],
+    };
+    const data = graph(sources);
+    const refsOf = (map: ReturnType<typeof buildRepoMap>, path: string) =>
+      map.files.find((f) => f.path === path)?.symbols.find((x) => x.name === 'Queue')?.refs;
+    const map = buildRepoMap({ ...data, packages, maxTokens: 1024 });
+    assert.equal(refsOf(map, 'packages/queue/src/queue.ts'), 1, map.text);
+    assert.equal(refsOf(map, 'packages/cache/src/queue.ts') ?? 0, 0, map.text);
+    // Read as a dependency, the import made the name an outside one: no edge at all.
+    const blind = buildRepoMap({ ...data, maxTokens: 1024 });
+    assert.equal(refsOf(blind, 'packages/queue/src/queue.ts') ?? 0, 0, blind.text);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('pageRank: out-edges lighter than minOut pass on only their share of the rank', () => {

@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { ToolContext } from '../context.js';
-import { buildRepoMap, type RepoMap } from '../repo-map.js';
+import { buildRepoMap, type RepoMap, readWorkspacePackages } from '../repo-map.js';
 import { runTool, toolResult } from '../results.js';
 import { queryScope, singleScope } from '../scope.js';
 
@@ -62,6 +62,8 @@ export function registerRepoMapTool(server: McpServer, ctx: ToolContext): void {
         let hit = cache.get(key);
         if (hit === undefined) {
           const data = await store.graphData(scope, ctx.cfg.repoMapMaxSymbols);
+          // Read before paths are made relative: a monorepo's packages import one another by name.
+          const packages = readWorkspacePackages(data.files);
           const prefix = singleScope(scope);
           // Paths relative to the scope keep the map small; `root` says what they are relative to.
           if (prefix)
@@ -69,6 +71,7 @@ export function registerRepoMapTool(server: McpServer, ctx: ToolContext): void {
               if (f.path.startsWith(`${prefix}/`)) f.path = f.path.slice(prefix.length + 1);
           const map = buildRepoMap({
             ...data,
+            packages,
             maxTokens: max_tokens,
             includeAll: include_tests,
             ...(focus ? { focus } : {}),
