@@ -249,14 +249,17 @@ async function serve(cfg: Config, log: Logger, v?: Values): Promise<number> {
     },
   });
   let pool = null as import('../workers/supervisor.js').WorkerPool | null;
+  // Set once the client has gone: what the background start-up fails at after that is no news.
+  let stopping = false;
   // Background start-up: the protocol must answer at once, even while Redis is away.
   const startBackground = async () => {
     const url = await getRedisUrl();
     pool = await startLocalPool(cfg, url, log);
     const tasks = await ctx.tasks();
-    await withRedisDeadline(url, () => ensureSchedules(cfg, tasks), 10_000).catch((err) =>
-      log.warn('could not register schedules', { error: errorMessage(err) }),
-    );
+    await withRedisDeadline(url, () => ensureSchedules(cfg, tasks), 10_000).catch((err) => {
+      // A client that closes right after its calls stops the server under this: no warning then.
+      if (!stopping) log.warn('could not register schedules', { error: errorMessage(err) });
+    });
     if (cfg.watch) {
       const { createWatchManager } = await import('./watch/manager.js');
       watcher = createWatchManager({
@@ -303,7 +306,9 @@ async function serve(cfg: Config, log: Logger, v?: Values): Promise<number> {
   }
   // --- end serve --http
   // Query tools answer from SQLite whatever happens here; job tools report Redis problems per call.
-  void startBackground().catch((err) => log.warn(errorMessage(err)));
+  void startBackground().catch((err) => {
+    if (!stopping) log.warn(errorMessage(err));
+  });
   await new Promise<void>((resolve) => {
     const done = () => resolve();
     process.once('SIGINT', done);
@@ -312,6 +317,7 @@ async function serve(cfg: Config, log: Logger, v?: Values): Promise<number> {
     process.stdin.once('close', done);
     transport.onclose = done;
   });
+  stopping = true;
   const deadline = setTimeout(() => process.exit(0), 15_000);
   deadline.unref();
   await http?.close();
