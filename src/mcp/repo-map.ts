@@ -346,6 +346,45 @@ export function readWorkspacePackages(files: readonly { path: string; rel: strin
   return out;
 }
 
+/** GOOS and GOARCH values: a Go file named `x_windows.go` or `x_linux_amd64.go` builds only there. */
+const GO_PLATFORMS = new Set(
+  (
+    'aix android darwin dragonfly freebsd hurd illumos ios js linux nacl netbsd openbsd plan9 solaris wasip1 windows zos ' +
+    '386 amd64 amd64p32 arm armbe arm64 arm64be loong64 mips mipsle mips64 mips64le mips64p32 mips64p32le ppc ppc64 ppc64le riscv riscv64 s390 s390x sparc sparc64 wasm'
+  ).split(' '),
+);
+
+/**
+ * How likely a Go file is the variant of a build-constrained set a reader wants: Linux or Unix
+ * first, then a file without a platform suffix, then the rest.
+ */
+function goVariantOrder(rel: string): number {
+  const parts = posix.basename(rel, '.go').split('_').slice(1);
+  if (parts.some((p) => p === 'linux' || p === 'unix')) return 0;
+  if (!parts.some((p) => GO_PLATFORMS.has(p) || p === 'other' || p === 'stub')) return 1;
+  return 2;
+}
+
+/**
+ * Of several Go files of one directory that define the same name, one: a package cannot define a
+ * name twice, so they are build variants (`filelock_unix.go`, `filelock_windows.go`,
+ * `filelock_plan9.go` …, chosen by file name or `//go:build` line), and a use means whichever is
+ * built. cmd/go's map at 1,024 tokens showed `type lockType` in five files.
+ */
+function oneGoVariant(targets: number[], files: readonly { rel: string }[]): number[] {
+  if (targets.length < 2) return targets;
+  const dir = posix.dirname(files[targets[0]!]!.rel);
+  if (!targets.every((t) => posix.dirname(files[t]!.rel) === dir)) return targets;
+  const order = (t: number) => goVariantOrder(files[t]!.rel);
+  const best = [...targets].sort(
+    (a, b) =>
+      order(a) - order(b) ||
+      files[a]!.rel.length - files[b]!.rel.length ||
+      (files[a]!.rel < files[b]!.rel ? -1 : 1),
+  )[0]!;
+  return [best];
+}
+
 /** Kinds a library's central definitions have. */
 const TYPE_KINDS = new Set(['class', 'struct', 'interface', 'trait', 'enum']);
 
@@ -696,12 +735,16 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
         ? importedDefiners(from, name, definedIn, topDefiners.get(defKey))
         : [];
     if (preludeOnly && imported.length === 0) continue;
-    const targets =
+    const found =
       imported.length > 0
         ? imported
         : LEXICAL_FAMILIES.has(family[from]!)
           ? nearest(from, nonLocal(defKey, [...definedIn]))
           : nonLocal(defKey, [...definedIn]);
+    // Methods of one name on several types of a package are not variants: top-level names only.
+    const top = topDefiners.get(defKey);
+    const targets =
+      family[from] === 'go' && found.every((t) => top?.has(t)) ? oneGoVariant(found, files) : found;
     // A name defined in that many files (`String`, `Error`, `get`) says nothing about which one a
     // use means; its edges (uses x definers) were most of the map's time on large trees.
     if (targets.length > MAX_DEFINERS) continue;

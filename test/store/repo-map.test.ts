@@ -373,6 +373,44 @@ test('repo_map: a monorepo package imported by its name is the workspace package
   }
 });
 
+test("repo_map: Go build variants of a package's name take its uses as one file, the Linux/Unix one", () => {
+  const lock = (goos: string) =>
+    `//go:build ${goos}\n\npackage filelock\n\ntype lockType int16\n\nfunc lock(f File, lt lockType) error { return nil }\n`;
+  const sources: Record<string, [LanguageId, string]> = {
+    'filelock/filelock.go': [
+      'go',
+      'package filelock\n\ntype File interface{ Name() string }\n\nfunc Lock(f File) error { return lock(f, 1) }\n\nfunc RLock(f File) error { return lock(f, 2) }\n',
+    ],
+    'filelock/filelock_unix.go': ['go', lock('unix')],
+    'filelock/filelock_windows.go': ['go', lock('windows')],
+    'filelock/filelock_plan9.go': ['go', lock('plan9')],
+    // Methods of one name on two types of a package are no variants.
+    'http/request.go': [
+      'go',
+      'package http\n\ntype Request struct{}\n\nfunc (r *Request) Write() error { return nil }\n',
+    ],
+    'http/header.go': [
+      'go',
+      'package http\n\ntype Header struct{}\n\nfunc (h Header) Write() error { return nil }\n',
+    ],
+    'http/client.go': [
+      'go',
+      'package http\n\nfunc send(r *Request, h Header) error {\n\tr.Write()\n\treturn h.Write()\n}\n',
+    ],
+  };
+  const map = buildRepoMap({ ...graph(sources), maxTokens: 4096 });
+  const refs = (path: string, name: string) =>
+    map.files.find((f) => f.path === path)?.symbols.find((x) => x.name === name)?.refs ?? 0;
+  assert.equal(refs('filelock/filelock_unix.go', 'lock'), 1, map.text);
+  assert.equal(
+    refs('filelock/filelock_windows.go', 'lock') + refs('filelock/filelock_plan9.go', 'lock'),
+    0,
+    map.text,
+  );
+  assert.equal(refs('http/request.go', 'Write'), 1, map.text);
+  assert.equal(refs('http/header.go', 'Write'), 1, map.text);
+});
+
 test('pageRank: out-edges lighter than minOut pass on only their share of the rank', () => {
   // Nodes 0 and 1 each point at one node: 0 with a strong edge (to 2), 1 with a weak one (to 3).
   const edges = new Map([
