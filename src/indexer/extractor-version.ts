@@ -35,6 +35,7 @@
  * (`APIENTRYP`) or around a return type (`GL_APICALL GLuint GL_APIENTRY f(…)`); a signature ends
  * before a line continuation's backslash. 8: a JavaScript or TypeScript name bound to a whole
  * `require(…)` call (`const fs = require('fs')`) is an import, no definition, and CommonJS imports
- * carry the names they bind (`const { a, b: c } = require('m')` takes `a` and `b`).
+ * carry the names they bind (`const { a, b: c } = require('m')` takes `a` and `b`); Vue and
+ * Svelte components are read (their script blocks, and the components their markup renders).
  */
 export const EXTRACTOR_VERSION = 8;

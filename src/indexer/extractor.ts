@@ -88,6 +88,12 @@ const TREE_WALKERS: Partial<Record<CodeLanguageId, { walker: TreeWalker; queries
     queries: 'c4db8d08363f30ebc049884ba3c5e8037dd2ea09be720f254d3b4dc62dcda9c1',
   },
   tsx: { walker: 'tsx', queries: '8776810ace8643b82fb91960dc3761a7ee9c9272a92ad56927c7f05af02920f5' },
+  // Single-file components run TypeScript's grammar and queries on their script blocks.
+  vue: { walker: 'typescript', queries: 'c4db8d08363f30ebc049884ba3c5e8037dd2ea09be720f254d3b4dc62dcda9c1' },
+  svelte: {
+    walker: 'typescript',
+    queries: 'c4db8d08363f30ebc049884ba3c5e8037dd2ea09be720f254d3b4dc62dcda9c1',
+  },
   javascript: {
     walker: 'javascript',
     queries: 'aaff627e48be6c81143f00f5478d6bd8bfc5b21ba3deda122c96467fabca7171',
@@ -212,9 +218,28 @@ export const WARM_UP_SAMPLES: Readonly<Record<CodeLanguageId, string>> = {
     '\n',
   ),
   dart: ["import 'a.dart';", 'class C extends B {', '  int m(int a) { return f(C(a)); }', '}'].join('\n'),
+  vue: [
+    '<template><B :n="n" @click="m" /></template>',
+    '<script setup lang="ts">',
+    "import B from './B.vue';",
+    'const n = 1;',
+    'function m(): number { return f(new C()); }',
+    '</script>',
+  ].join('\n'),
+  svelte: [
+    '<script lang="ts">',
+    "  import B from './B.svelte';",
+    '  export let n = 1;',
+    '  function m() { return f(n); }',
+    '</script>',
+    '<B {n} on:click={m} />',
+  ].join('\n'),
 };
 
 const NO_CALLEES: ReadonlySet<string> = new Set();
+
+/** The pattern number of references from markup (`LanguageRules.markupRefs`): after every query's. */
+const MARKUP_PATTERN = 1_000_000;
 
 /** Runs of each sample in `warmUp`: enough for V8 to optimise the hot extraction functions. */
 const WARM_UP_RUNS = 20;
@@ -311,6 +336,15 @@ function extractWith(
   const t2 = timings === undefined ? 0 : performance.now();
   const lines = createLineIndex(source);
   const { symbols, scopes, candidates, nameStarts } = resolveDefinitions(raw, source, lines, runtime.rules);
+  for (const r of runtime.rules.markupRefs?.(source) ?? [])
+    raw.refs.push({
+      kind: 'call',
+      pattern: MARKUP_PATTERN,
+      start: r.start,
+      end: r.end,
+      receiverStart: -1,
+      receiverEnd: -1,
+    });
   const refs = dedupeRefs(raw, nameStarts, source, language, runtime.rules);
   const { imports, importRefs, lastTopLevelRow } = resolveImports(raw, source, runtime.rules, lines, scopes);
   const out: FileExtraction = {

@@ -5,6 +5,7 @@
  */
 
 import { MORE_RULES } from './more-language-rules.js';
+import { scriptBlocksOnly, templateComponents } from './sfc.js';
 import { repairTypeScript } from './syntax-repair.js';
 import type { DocStyle } from './text-scan.js';
 import type { CodeLanguageId, SymbolKind } from './types.js';
@@ -82,6 +83,11 @@ export interface LanguageRules {
   readonly ignoredCalls?: ReadonlySet<string>;
   /** Built-in type names (Dart's `int`, `String`), never type references: they would bloat the refs. */
   readonly ignoredTypes?: ReadonlySet<string>;
+  /**
+   * Uses the grammar does not see, as name ranges (the components a Vue or Svelte template
+   * renders, `<SpinnerIcon />`): stored as calls, like JSX elements. Absent: none.
+   */
+  readonly markupRefs?: (source: string) => { start: number; end: number }[];
   /** The name of a definition whose name node is not its name (Kotlin's `companion`); absent: as written. */
   readonly definitionName?: (written: string) => string;
   /** The kind of a captured definition in its context; null: not a definition after all. */
@@ -162,6 +168,15 @@ const JS_RULES: LanguageRules = {
 
 const TS_RULES: LanguageRules = { ...JS_RULES, repair: (source) => repairTypeScript(source, false) };
 const TSX_RULES: LanguageRules = { ...JS_RULES, repair: (source) => repairTypeScript(source, true) };
+/** Vue and Svelte components: their script blocks, then TypeScript's repairs. */
+const SFC_RULES: LanguageRules = {
+  ...JS_RULES,
+  repair: (source) => {
+    const script = scriptBlocksOnly(source) ?? source.replace(/[^\r\n]/g, ' ');
+    return repairTypeScript(script, false) ?? script;
+  },
+  markupRefs: templateComponents,
+};
 
 const PYTHON_ENUM_BASES = /\b(Enum|IntEnum|StrEnum|Flag|IntFlag)\b/;
 const PYTHON_INTERFACE_BASES = /\b(Protocol|ABC)\b/;
@@ -308,6 +323,9 @@ export function rulesFor(language: CodeLanguageId): LanguageRules {
       return TS_RULES;
     case 'tsx':
       return TSX_RULES;
+    case 'vue':
+    case 'svelte':
+      return SFC_RULES;
     case 'javascript':
       return JS_RULES;
     case 'python':

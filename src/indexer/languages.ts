@@ -33,6 +33,8 @@ export const LANGUAGE_EXTENSIONS: Readonly<Record<LanguageId, readonly string[]>
   lua: ['.lua', '.rockspec'],
   elixir: ['.ex', '.exs'],
   dart: ['.dart'],
+  vue: ['.vue'],
+  svelte: ['.svelte'],
   markdown: ['.md', '.markdown'],
   restructuredtext: ['.rst'],
   yaml: ['.yaml', '.yml'],
@@ -129,6 +131,8 @@ const MODE_NAMES: ReadonlyMap<string, CodeLanguageId> = new Map<string, CodeLang
   ['cpp', 'cpp'],
   ['objc', 'objc'],
   ['objective-c', 'objc'],
+  ['vue', 'vue'],
+  ['svelte', 'svelte'],
   ['java', 'java'],
   ['go', 'go'],
   ['rust', 'rust'],
@@ -326,5 +330,9 @@ export function loadGrammar(language: CodeLanguageId): Parser.Language {
       return requireGrammar('tree-sitter-elixir') as Parser.Language;
     case 'dart':
       return requireGrammar('@sengac/tree-sitter-dart') as Parser.Language;
+    // The script blocks of a single-file component (TypeScript's grammar reads JavaScript too).
+    case 'vue':
+    case 'svelte':
+      return (requireGrammar('tree-sitter-typescript') as { typescript: Parser.Language }).typescript;
   }
 }

@@ -26,6 +26,9 @@ export const CODE_LANGUAGE_IDS = [
   'lua',
   'elixir',
   'dart',
+  // Single-file components: their `<script>` blocks, parsed as TypeScript (see `./sfc.ts`).
+  'vue',
+  'svelte',
 ] as const;
 export type CodeLanguageId = (typeof CODE_LANGUAGE_IDS)[number];
 

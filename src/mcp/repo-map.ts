@@ -123,6 +123,8 @@ function languageFamily(language: string | null): string {
     case 'typescript':
     case 'tsx':
     case 'javascript':
+    case 'vue':
+    case 'svelte':
       return 'js';
     case 'c':
     case 'cpp':
@@ -346,6 +348,13 @@ export function readWorkspacePackages(files: readonly { path: string; rel: strin
   return out;
 }
 
+/**
+ * Languages whose files are ES modules: another file's top-level definition is theirs only through
+ * an import (a name not imported is a member, `el.focus()`, or a global). Plain JavaScript may be
+ * CommonJS, which reaches another module's functions as `utils_1.fn(…)`.
+ */
+const ES_MODULES = new Set(['typescript', 'tsx', 'vue', 'svelte']);
+
 /** GOOS and GOARCH values: a Go file named `x_windows.go` or `x_linux_amd64.go` builds only there. */
 const GO_PLATFORMS = new Set(
   (
@@ -535,6 +544,32 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
   const localUses = new Set<string>();
   // (file, family + name) of the definitions that are not nested helpers.
   const definedOutside = new Set<string>();
+  // (file, family + name) of top-level constants and variables, and of every other definition.
+  const valueDefs = new Set<string>();
+  const otherDefs = new Set<string>();
+  /**
+   * A JavaScript module's top-level constant or variable is another file's only through an import
+   * (`import { store } from './store'`): a file that does not import the name means something
+   * else. Svelte components each declare `const dispatch = createEventDispatcher()` and
+   * `export let filter`, and every `dispatch(…)` and `.filter(…)` of the other 200 components
+   * counted for them. Functions and classes keep their spread (CommonJS reaches them as
+   * `utils_1.fn(…)`).
+   */
+  const onlyValue = (t: number, key: string) =>
+    valueDefs.has(`${t}\u0000${key}`) && !otherDefs.has(`${t}\u0000${key}`);
+  // (file, family + name) of members (methods, fields, nested definitions).
+  const memberDefs = new Set<string>();
+  /**
+   * What a JavaScript module's use of a name can mean in another file when the module itself
+   * declares that name at its top level (and does not import it): only a member (`x.close()`),
+   * never another module's top-level definition, which its own declaration shadows. carbon's
+   * components each declare `export let translateWithId = …`, and each one's uses counted for the
+   * other twenty.
+   */
+  const ownShadows = (from: number, key: string, found: number[]) =>
+    topDefiners.get(key)?.has(from) === true
+      ? found.filter((t) => memberDefs.has(`${t}\u0000${key}`))
+      : found;
   for (const s of input.symbols) {
     const i = idx.get(s.fileId);
     if (i === undefined) continue;
@@ -561,6 +596,9 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     definers.set(key, set);
     set.add(i);
     if (!local.has(s)) definedOutside.add(`${i}\u0000${key}`);
+    if (atTopLevel(s) && (s.kind === 'constant' || s.kind === 'variable')) valueDefs.add(`${i}\u0000${key}`);
+    else otherDefs.add(`${i}\u0000${key}`);
+    if (!atTopLevel(s)) memberDefs.add(`${i}\u0000${key}`);
   }
   /**
    * Of the files defining a name, those where it is more than a nested helper, when there are
@@ -744,7 +782,13 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     // Methods of one name on several types of a package are not variants: top-level names only.
     const top = topDefiners.get(defKey);
     const targets =
-      family[from] === 'go' && found.every((t) => top?.has(t)) ? oneGoVariant(found, files) : found;
+      family[from] === 'go' && found.every((t) => top?.has(t))
+        ? oneGoVariant(found, files)
+        : family[from] === 'js' && !importsName
+          ? ES_MODULES.has(files[from]!.language ?? '')
+            ? found.filter((t) => memberDefs.has(`${t}\u0000${defKey}`))
+            : ownShadows(from, defKey, found).filter((t) => !onlyValue(t, defKey))
+          : found;
     // A name defined in that many files (`String`, `Error`, `get`) says nothing about which one a
     // use means; its edges (uses x definers) were most of the map's time on large trees.
     if (targets.length > MAX_DEFINERS) continue;

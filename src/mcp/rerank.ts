@@ -197,9 +197,26 @@ export function groupByFile<T>(
   return [...byPath.values()].map(({ seen: _seen, ...g }) => g).sort((a, b) => b.score - a.score);
 }
 
-/** The languages that hold at least a quarter of the files the most common one holds. */
+/** Single-file components and the languages their script blocks and stores are written in. */
+const COMPONENT_LANGUAGES: ReadonlySet<LanguageId> = new Set([
+  'vue',
+  'svelte',
+  'typescript',
+  'tsx',
+  'javascript',
+]);
+
+/**
+ * The languages that hold at least a quarter of the files the most common one holds. A web app's
+ * components (`.vue`, `.svelte`) and its TypeScript or JavaScript are one code base: when either
+ * is main, so are the others present.
+ */
 export function mainLanguagesOf(counts: Partial<Record<LanguageId, number>>): Set<LanguageId> {
   const entries = Object.entries(counts) as [LanguageId, number][];
   const top = Math.max(0, ...entries.map(([, n]) => n));
-  return new Set(entries.filter(([, n]) => top > 0 && n >= top / 4).map(([l]) => l));
+  const main = new Set(entries.filter(([, n]) => top > 0 && n >= top / 4).map(([l]) => l));
+  const components = entries.some(([l]) => l === 'vue' || l === 'svelte');
+  if (components && [...main].some((l) => COMPONENT_LANGUAGES.has(l)))
+    for (const [l, n] of entries) if (n > 0 && COMPONENT_LANGUAGES.has(l)) main.add(l);
+  return main;
 }

@@ -114,6 +114,8 @@ export function rankRefRows<R extends RefRowLike>(
   // a function of a module named as the qualifier (`helpers.slugify`, whose definitions have no
   // container, so no defining language was found for it).
   const bareAreOthers = defLanguages.size > 0;
+  // A component's script is TypeScript: a `.vue` file using a `.ts` definition is no port.
+  const defined = new Set([...defLanguages].map(scriptLanguage));
   const ranked = rows.map((row) => {
     // Unpacked on first use: without a receiver filter only the rows up to the page are read.
     let unpacked: RefSite[] | undefined;
@@ -129,7 +131,7 @@ export function rankRefRows<R extends RefRowLike>(
     };
     const resolvedTier = accepted === null || sites().some((s) => s[4] !== null) ? 0 : 1;
     const tier =
-      (defLanguages.size > 0 && !defLanguages.has(row.language) ? 4 : 0) +
+      (defined.size > 0 && !defined.has(scriptLanguage(row.language)) ? 4 : 0) +
       (isSecondaryPath(row.rel) ? 2 : 0) +
       resolvedTier;
     return { row, sites, tier };
@@ -139,8 +141,20 @@ export function rankRefRows<R extends RefRowLike>(
   return ranked.map(({ row, sites }) => ({ row, sites }));
 }
 
+/** The language a file's code is written in: a Vue or Svelte component's is TypeScript. */
+function scriptLanguage(language: string | null): string | null {
+  return language === 'vue' || language === 'svelte' ? 'typescript' : language;
+}
+
 /** Languages whose imports name module members only, never a class's method. */
-const NO_MEMBER_IMPORTS: ReadonlySet<string> = new Set(['javascript', 'typescript', 'tsx', 'python']);
+const NO_MEMBER_IMPORTS: ReadonlySet<string> = new Set([
+  'javascript',
+  'typescript',
+  'tsx',
+  'vue',
+  'svelte',
+  'python',
+]);
 
 /**
  * Whether a site can be a use of `Class.method` (`accepted`: the class and its subclasses): a call

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { groupByFile } from '../../src/mcp/rerank.js';
+import { groupByFile, mainLanguagesOf } from '../../src/mcp/rerank.js';
 
 test('groupByFile scores a file by its best three chunks whatever number of chunks it keeps', () => {
   const chunks = [
@@ -22,4 +22,19 @@ test('groupByFile scores a file by its best three chunks whatever number of chun
       `perFile ${perFile}`,
     );
   }
+});
+
+test("main languages: a quarter of the most common; a web app's components and its TypeScript together", () => {
+  assert.deepEqual([...mainLanguagesOf({ python: 100, c: 30, javascript: 10 })].sort(), ['c', 'python']);
+  // 20 components beside 200 TypeScript files are no port to rank after the TypeScript.
+  assert.deepEqual([...mainLanguagesOf({ typescript: 200, vue: 20, python: 5 })].sort(), [
+    'typescript',
+    'vue',
+  ]);
+  assert.deepEqual([...mainLanguagesOf({ svelte: 80, javascript: 10, go: 3 })].sort(), [
+    'javascript',
+    'svelte',
+  ]);
+  // Without components, JavaScript beside TypeScript stays what it was.
+  assert.deepEqual([...mainLanguagesOf({ typescript: 200, javascript: 20 })], ['typescript']);
 });

@@ -411,6 +411,35 @@ test("repo_map: Go build variants of a package's name take its uses as one file,
   assert.equal(refs('http/header.go', 'Write'), 1, map.text);
 });
 
+test("repo_map: another module's top-level name is reached through an import, not by a bare use", () => {
+  // carbon-components-svelte's shape: components each declare the same helpers at the top level.
+  const component = (extra: string) =>
+    `<script>\n  import { createEventDispatcher } from 'svelte';\n  export let translateWithId = (id) => id;\n  const dispatch = createEventDispatcher();\n  function focus(el) { el.focus(); }\n  ${extra}\n</script>\n<p>{translateWithId('x')}</p>\n`;
+  const sources: Record<string, [LanguageId, string]> = {
+    'src/ListBox.svelte': ['svelte', component("dispatch('open'); translateWithId('a');")],
+    'src/Dropdown.svelte': ['svelte', component("dispatch('close'); translateWithId('b');")],
+    'src/modalStore.ts': [
+      'typescript',
+      "import { trackModal } from './track';\nexport function openModal(el: HTMLElement) { el.focus(); return trackModal(); }\n",
+    ],
+    'src/track.ts': ['typescript', 'export const trackModal = () => 1;\n'],
+    // CommonJS reaches another module's function as a member of its binding: kept.
+    'lib/util.js': ['javascript', 'function debug(x) { return x; }\nmodule.exports = { debug };\n'],
+    'lib/app.js': [
+      'javascript',
+      "const util_1 = require('./util');\nfunction run() { return util_1.debug(1); }\n",
+    ],
+  };
+  const map = buildRepoMap({ ...graph(sources), maxTokens: 4096 });
+  const refs = (path: string, name: string) =>
+    map.files.find((f) => f.path === path)?.symbols.find((x) => x.name === name)?.refs ?? 0;
+  for (const path of ['src/ListBox.svelte', 'src/Dropdown.svelte'])
+    for (const name of ['translateWithId', 'dispatch', 'focus'])
+      assert.equal(refs(path, name), 0, `${path} ${name}\n${map.text}`);
+  assert.equal(refs('src/track.ts', 'trackModal'), 1, map.text);
+  assert.equal(refs('lib/util.js', 'debug'), 1, map.text);
+});
+
 test('pageRank: out-edges lighter than minOut pass on only their share of the rank', () => {
   // Nodes 0 and 1 each point at one node: 0 with a strong edge (to 2), 1 with a weak one (to 3).
   const edges = new Map([

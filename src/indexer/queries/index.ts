@@ -62,6 +62,8 @@ export interface TagsQuerySources {
 export function tagsQuerySources(language: CodeLanguageId): TagsQuerySources {
   switch (language) {
     case 'typescript':
+    case 'vue':
+    case 'svelte':
       return { tree: TS_QUERY + JS_COMMON_QUERY, topLevel: JS_TOP_LEVEL_QUERY };
     case 'tsx':
       return { tree: TS_QUERY + JS_COMMON_QUERY + JSX_QUERY, topLevel: JS_TOP_LEVEL_QUERY };

@@ -1,0 +1,71 @@
+/**
+ * Single-file components (Vue's `.vue`, Svelte's `.svelte`): the code is in `<script>` blocks
+ * (`<script setup lang="ts">`, `<script context="module">`) among markup and styles. The file is
+ * parsed with the TypeScript grammar after everything outside its script blocks is written over
+ * with spaces (line breaks kept, so every offset, line and column stays where it is). Chunks are
+ * cut from the original text, so the template stays searchable.
+ */
+
+/** An opening `<script …>` tag at a line's start or after markup, and its closing tag. */
+const SCRIPT_OPEN = /<script\b[^>]*>/gi;
+const SCRIPT_CLOSE = /<\/script\s*>/gi;
+
+/** Spaces for every character of `text` but its line breaks. */
+function blank(text: string): string {
+  return text.replace(/[^\r\n]/g, ' ');
+}
+
+/**
+ * The text of a single-file component with only its script blocks' contents left (the tags
+ * themselves blanked too); null when it has no script block (a template-only component).
+ */
+export function scriptBlocksOnly(source: string): string | null {
+  let out = '';
+  let at = 0;
+  let found = false;
+  SCRIPT_OPEN.lastIndex = 0;
+  for (let open = SCRIPT_OPEN.exec(source); open !== null; open = SCRIPT_OPEN.exec(source)) {
+    const bodyStart = open.index + open[0].length;
+    SCRIPT_CLOSE.lastIndex = bodyStart;
+    const close = SCRIPT_CLOSE.exec(source);
+    const bodyEnd = close === null ? source.length : close.index;
+    // A `<script src="…">` with no body, or an inline template string that mentions the tag.
+    out += blank(source.slice(at, bodyStart)) + source.slice(bodyStart, bodyEnd);
+    found ||= bodyEnd > bodyStart;
+    at = close === null ? source.length : close.index;
+    SCRIPT_OPEN.lastIndex = close === null ? source.length : close.index + close[0].length;
+  }
+  if (!found) return null;
+  return out + blank(source.slice(at));
+}
+
+/**
+ * A component tag in markup: `<MyButton`, `<Foo.Bar` (its last part). Vue's kebab-case
+ * `<my-button>` is left out: its name is not the component's as written.
+ */
+const COMPONENT_TAG = /<([A-Z][\w$]*(?:\.[A-Z][\w$]*)*)(?=[\s/>])/g;
+
+/**
+ * The components a single-file component's markup uses, as the ranges of their names in
+ * `source`: `<SpinnerIcon …/>` names `SpinnerIcon`, `<Foo.Bar>` `Bar`. Markup inside script
+ * blocks and `<style>` is not read.
+ */
+export function templateComponents(source: string): { start: number; end: number }[] {
+  const script = scriptBlocksOnly(source);
+  const out: { start: number; end: number }[] = [];
+  const styles = [...source.matchAll(/<style\b[^>]*>[\s\S]*?<\/style\s*>/gi)].map((m) => [
+    m.index,
+    m.index + m[0].length,
+  ]);
+  for (const m of source.matchAll(COMPONENT_TAG)) {
+    const at = m.index;
+    // Inside a script block (a `<Foo>` in a string or a generic) or a style block.
+    if (script !== null && script[at] !== ' ' && script[at] !== undefined) continue;
+    if (styles.some(([a, b]) => at >= a! && at < b!)) continue;
+    const tag = m[1]!;
+    const last = tag.slice(tag.lastIndexOf('.') + 1);
+    const start = at + 1 + tag.length - last.length;
+    out.push({ start, end: start + last.length });
+  }
+  return out;
+}

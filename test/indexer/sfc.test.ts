@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createExtractor, detectLanguage } from '../../src/indexer/index.js';
+import { scriptBlocksOnly, templateComponents } from '../../src/indexer/sfc.js';
+import { chunkRows, definitionRows, extractFixture, importRows, readFixture, refRows } from './helpers.js';
+
+describe('single-file components: Vue', () => {
+  it('.vue and .svelte files are their own languages', () => {
+    assert.equal(detectLanguage('src/components/TodoList.vue'), 'vue');
+    assert.equal(detectLanguage('src/lib/Toggle.svelte'), 'svelte');
+  });
+
+  it('Options API: the script block is parsed, offsets and lines kept', () => {
+    const result = extractFixture('sfc/TodoList.vue');
+    assert.deepEqual(definitionRows(result), [
+      ['removeItem', 'method', 19, 21, null],
+      ['findIndex', 'function', 25, 27, null],
+    ]);
+    assert.equal(result.symbols[0]?.doc, 'Removes one item by id.');
+    assert.deepEqual(importRows(result), [['./TodoItem.vue', ['TodoItem'], 10]]);
+    // The components the template renders are used where they are written; `&lt;Fake&gt;` in
+    // text and `<NotAComponent>` in the style's comment are none.
+    assert.deepEqual(
+      refRows(result).filter(([, kind]) => kind === 'call'),
+      [
+        ['TodoItem', 'call', 3, null],
+        ['EmptyState', 'call', 4, null],
+        ['$emit', 'call', 20, 'removeItem'],
+        ['findIndex', 'call', 20, 'removeItem'],
+        ['findIndex', 'call', 26, 'findIndex'],
+      ],
+    );
+    // The template is in the chunks: a search for its markup finds the file.
+    const text = result.chunks.map((c) => c.content).join('\n');
+    assert.match(text, /<TodoItem v-for="item in items"/);
+  });
+
+  it('<script setup lang="ts"> with a second script block: TypeScript in both', () => {
+    const result = extractFixture('sfc/Counter.vue');
+    assert.deepEqual(definitionRows(result), [
+      ['CounterProps', 'interface', 2, 4, null],
+      ['start', 'property', 3, 3, 'CounterProps'],
+      ['props', 'constant', 11, 11, null],
+      ['count', 'constant', 12, 12, null],
+      ['increment', 'function', 14, 16, null],
+    ]);
+    assert.deepEqual(
+      refRows(result).filter(([name]) => name === 'CountButton' || name === 'CounterProps'),
+      [
+        ['CountButton', 'import', 9, null],
+        ['CounterProps', 'type', 11, 'props'],
+        ['CountButton', 'call', 20, null],
+      ],
+    );
+  });
+
+  it('a template-only component has no definitions, and its markup is one chunk', () => {
+    const result = extractFixture('sfc/PageFooter.vue');
+    assert.deepEqual(definitionRows(result), []);
+    assert.deepEqual(
+      chunkRows(result).map(([, , a, b]) => [a, b]),
+      [[1, 3]],
+    );
+  });
+});
+
+describe('single-file components: Svelte', () => {
+  it('module and instance scripts, exported props, and components in the markup', () => {
+    const result = extractFixture('sfc/Toggle.svelte');
+    assert.deepEqual(definitionRows(result), [
+      ['Size', 'type', 2, 2, null],
+      ['checked', 'variable', 10, 10, null],
+      ['size', 'variable', 11, 11, null],
+      ['dispatch', 'constant', 13, 13, null],
+      ['toggle', 'function', 15, 18, null],
+    ]);
+    assert.deepEqual(
+      result.symbols.filter((s) => s.exported).map((s) => s.name),
+      ['Size', 'checked', 'size'],
+    );
+    assert.equal(result.symbols.find((s) => s.name === 'checked')?.doc, 'Whether the toggle is on.');
+    assert.deepEqual(importRows(result), [
+      ['./Icon.svelte', ['Icon'], 6],
+      ['svelte', ['createEventDispatcher'], 7],
+    ]);
+    assert.deepEqual(
+      refRows(result).filter(([name]) => name === 'Icon'),
+      [
+        ['Icon', 'import', 6, null],
+        ['Icon', 'call', 22, null],
+      ],
+    );
+  });
+
+  it('the native extractor and node-tree-sitter agree on every component', () => {
+    const native = createExtractor({ native: true });
+    const plain = createExtractor({ native: false });
+    for (const [file, language] of [
+      ['sfc/TodoList.vue', 'vue'],
+      ['sfc/Counter.vue', 'vue'],
+      ['sfc/Toggle.svelte', 'svelte'],
+    ] as const) {
+      const text = readFixture(file);
+      assert.deepEqual(native.extractFile(text, language), plain.extractFile(text, language), file);
+    }
+  });
+});
+
+describe('scriptBlocksOnly and templateComponents', () => {
+  it('keep only script contents, same length and lines; null without a script', () => {
+    const source = '<template>\n  <A/>\n</template>\n<script>\nconst a = 1;\n</script>\n<style>p{}</style>\n';
+    const script = scriptBlocksOnly(source);
+    assert.equal(script?.length, source.length);
+    assert.deepEqual(
+      script?.split('\n').map((l) => l.trim()),
+      ['', '', '', '', 'const a = 1;', '', '', ''],
+    );
+    assert.equal(scriptBlocksOnly('<template><p>hi</p></template>\n'), null);
+    // An unclosed script block runs to the end of the file.
+    assert.equal(scriptBlocksOnly('<script>\nlet x = 1;\n')?.trim(), 'let x = 1;');
+  });
+
+  it('components in markup, not in script strings or styles', () => {
+    const source =
+      "<script>\nconst s = '<Fake/>';\n</script>\n<Real prop={1}/>\n<Ns.Inner>\n<style>/* <Styled> */</style>\n";
+    assert.deepEqual(
+      templateComponents(source).map((r) => source.slice(r.start, r.end)),
+      ['Real', 'Inner'],
+    );
+  });
+});
