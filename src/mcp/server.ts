@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { RootsListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { TaskClient } from '../queue/task-client.js';
@@ -26,6 +27,7 @@ import { registerListTasksTool } from './tools/list-tasks.js';
 import { registerQueueStatsTool } from './tools/queue-stats.js';
 import { registerRepoMapTool } from './tools/repo-map.js';
 import { registerRetryTaskTool } from './tools/retry-task.js';
+import { strictArgs } from './tools/schemas.js';
 import { registerSearchCodeTool } from './tools/search-code.js';
 import { registerSearchSymbolsTool } from './tools/search-symbols.js';
 import { registerTaskStatusTool } from './tools/task-status.js';
@@ -89,6 +91,20 @@ export function createCodeindexServer(opts: ServerOptions): {
         'codeindex keeps a live index of source code. Call index_repository on a folder once (it returns a task_id; poll task_status), then use search_symbols, get_file_outline, find_references and search_code. index_status shows what is indexed.',
     },
   );
+
+  // Every tool refuses arguments it does not define (see `strictArgs`).
+  const registerTool = server.registerTool.bind(server);
+  server.registerTool = ((name: string, config: { inputSchema?: unknown }, cb: unknown) =>
+    registerTool(
+      name,
+      {
+        ...config,
+        inputSchema: isRawShape(config.inputSchema)
+          ? strictArgs(name, config.inputSchema)
+          : config.inputSchema,
+      } as Parameters<typeof registerTool>[1],
+      cb as Parameters<typeof registerTool>[2],
+    )) as typeof server.registerTool;
 
   // HTTP sessions read the process's store; a stdio server opens its own.
   const ownStore = opts.shared ? null : queryStore(cfg, log, () => getTasks());
@@ -174,4 +190,9 @@ export function createCodeindexServer(opts: ServerOptions): {
       await server.close().catch(() => {});
     },
   };
+}
+
+/** A plain object of Zod schemas (what tools declare), not a Zod schema itself. */
+function isRawShape(v: unknown): v is z.ZodRawShape {
+  return typeof v === 'object' && v !== null && !(v instanceof z.ZodType);
 }

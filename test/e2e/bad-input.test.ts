@@ -147,6 +147,32 @@ describe('bad input over MCP', () => {
     assert.equal(r2.isError, true);
   });
 
+  test('an argument a tool does not define is refused, naming the ones it takes', async () => {
+    // search_code filters by `path_prefix`: a guessed `path` used to be dropped without a word,
+    // and the search ran over every indexed root.
+    const r = await mcp.client.callTool({ name: 'search_code', arguments: { query: 'greet', path: repo } });
+    assert.equal(r.isError, true);
+    assert.match(
+      JSON.stringify(r.content),
+      /unknown argument path: search_code takes query, mode, group_by, include_tests, exclude, path_prefix, language, limit, cursor/,
+    );
+    const r2 = await mcp.client.callTool({ name: 'queue_stats', arguments: { verbose: true } });
+    assert.equal(r2.isError, true);
+    assert.match(JSON.stringify(r2.content), /unknown argument verbose: queue_stats takes no arguments/);
+    // The listed schemas say so too.
+    const tools = (await mcp.client.listTools()).tools;
+    assert.ok(
+      tools.every((t) => t.inputSchema.additionalProperties === false),
+      JSON.stringify(tools.map((t) => t.name)),
+    );
+    // And a call with only known arguments still answers.
+    const ok = await mcp.client.callTool({
+      name: 'search_code',
+      arguments: { query: 'greet', path_prefix: repo },
+    });
+    assert.notEqual(ok.isError, true, JSON.stringify(ok.content));
+  });
+
   test('unknown and never-issued task ids say so', async () => {
     assert.match(
       await callToolError(mcp.client, 'task_status', { task_id: 'nope' }),

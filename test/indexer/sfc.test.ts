@@ -1,8 +1,19 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { createExtractor, detectLanguage } from '../../src/indexer/index.js';
 import { scriptBlocksOnly, templateComponents } from '../../src/indexer/sfc.js';
-import { chunkRows, definitionRows, extractFixture, importRows, readFixture, refRows } from './helpers.js';
+import { chunkRows, definitionRows, importRows, refRows } from './helpers.js';
+
+// Not under test/fixtures/langs/: the end-to-end tests count that tree's files per language.
+const SFC_FIXTURES = new URL('../../../test/fixtures/sfc/', import.meta.url);
+const readFixture = (name: string) => readFileSync(new URL(name, SFC_FIXTURES), 'utf8');
+const extractor = createExtractor();
+const extractFixture = (name: string) => {
+  const language = detectLanguage(name);
+  if (language === null) throw new Error(`no language for ${name}`);
+  return extractor.extractFile(readFixture(name), language);
+};
 
 describe('single-file components: Vue', () => {
   it('.vue and .svelte files are their own languages', () => {
@@ -11,7 +22,7 @@ describe('single-file components: Vue', () => {
   });
 
   it('Options API: the script block is parsed, offsets and lines kept', () => {
-    const result = extractFixture('sfc/TodoList.vue');
+    const result = extractFixture('TodoList.vue');
     assert.deepEqual(definitionRows(result), [
       ['removeItem', 'method', 19, 21, null],
       ['findIndex', 'function', 25, 27, null],
@@ -36,7 +47,7 @@ describe('single-file components: Vue', () => {
   });
 
   it('<script setup lang="ts"> with a second script block: TypeScript in both', () => {
-    const result = extractFixture('sfc/Counter.vue');
+    const result = extractFixture('Counter.vue');
     assert.deepEqual(definitionRows(result), [
       ['CounterProps', 'interface', 2, 4, null],
       ['start', 'property', 3, 3, 'CounterProps'],
@@ -55,7 +66,7 @@ describe('single-file components: Vue', () => {
   });
 
   it('a template-only component has no definitions, and its markup is one chunk', () => {
-    const result = extractFixture('sfc/PageFooter.vue');
+    const result = extractFixture('PageFooter.vue');
     assert.deepEqual(definitionRows(result), []);
     assert.deepEqual(
       chunkRows(result).map(([, , a, b]) => [a, b]),
@@ -66,7 +77,7 @@ describe('single-file components: Vue', () => {
 
 describe('single-file components: Svelte', () => {
   it('module and instance scripts, exported props, and components in the markup', () => {
-    const result = extractFixture('sfc/Toggle.svelte');
+    const result = extractFixture('Toggle.svelte');
     assert.deepEqual(definitionRows(result), [
       ['Size', 'type', 2, 2, null],
       ['checked', 'variable', 10, 10, null],
@@ -96,9 +107,9 @@ describe('single-file components: Svelte', () => {
     const native = createExtractor({ native: true });
     const plain = createExtractor({ native: false });
     for (const [file, language] of [
-      ['sfc/TodoList.vue', 'vue'],
-      ['sfc/Counter.vue', 'vue'],
-      ['sfc/Toggle.svelte', 'svelte'],
+      ['TodoList.vue', 'vue'],
+      ['Counter.vue', 'vue'],
+      ['Toggle.svelte', 'svelte'],
     ] as const) {
       const text = readFixture(file);
       assert.deepEqual(native.extractFile(text, language), plain.extractFile(text, language), file);

@@ -6,6 +6,7 @@ import type { CleanupResult } from '../../store/types.js';
 import type { ToolContext } from '../context.js';
 import { runTool, toolResult } from '../results.js';
 import type { TaskTools } from '../tasks/tools.js';
+import { strictArgs } from './schemas.js';
 
 const inputSchema = {
   days: z.number().int().min(1).max(3650).default(7),
@@ -30,7 +31,7 @@ export function registerCleanupIndicesTool(server: McpServer, ctx: ToolContext, 
     inputSchema,
     pollIntervalMs: 500,
     async start(args, { resultTtlSeconds }) {
-      const a = z.object(inputSchema).parse(args);
+      const a = strictArgs('cleanup_indices', inputSchema).parse(args);
       ctx.store(); // NOT_INDEXED when there is nothing to clean.
       const tasks = await ctx.tasks();
       const taskId = await tasks.enqueue(

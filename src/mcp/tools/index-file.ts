@@ -6,7 +6,7 @@ import type { TaskInfo } from '../../queue/task-client.js';
 import type { ToolContext } from '../context.js';
 import { runTool, toolResult } from '../results.js';
 import type { TaskTools } from '../tasks/tools.js';
-import { priorityIn, taskOut } from './schemas.js';
+import { priorityIn, strictArgs, taskOut } from './schemas.js';
 
 const inputSchema = {
   path: z.string().min(1).describe('File path, absolute or relative to the working directory'),
@@ -60,7 +60,7 @@ export function registerIndexFileTool(server: McpServer, ctx: ToolContext, taskT
     inputSchema,
     pollIntervalMs: 250,
     async start(args, { resultTtlSeconds }) {
-      const a = z.object(inputSchema).parse(args);
+      const a = strictArgs('index_file', inputSchema).parse(args);
       const { taskId, realPath } = await enqueue(a.path, a.priority, resultTtlSeconds);
       return { taskId, meta: { path: realPath } };
     },

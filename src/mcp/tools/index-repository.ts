@@ -7,7 +7,7 @@ import type { ToolContext } from '../context.js';
 import { ProgressNotifier } from '../progress-notifier.js';
 import { runTool, toolResult } from '../results.js';
 import type { TaskTools } from '../tasks/tools.js';
-import { priorityIn, taskOut } from './schemas.js';
+import { priorityIn, strictArgs, taskOut } from './schemas.js';
 
 /** Pause between the last progress notification and the result (see where it is used). */
 const FINAL_PROGRESS_PAUSE_MS = 30;
@@ -42,7 +42,7 @@ export function registerIndexRepositoryTool(
     inputSchema,
     pollIntervalMs: 1000,
     async start(args, { resultTtlSeconds }) {
-      const a = z.object(inputSchema).parse(args);
+      const a = strictArgs('index_repository', inputSchema).parse(args);
       const p = await resolveAllowedPath(a.path, await ctx.allowedRoots(), { expect: 'directory' });
       const tasks = await ctx.tasks();
       const taskId = await tasks.enqueue(

@@ -2,6 +2,21 @@ import { z } from 'zod';
 import { LANGUAGE_IDS, SYMBOL_KINDS } from '../../indexer/types.js';
 import { TASK_STATES } from '../../queue/task-state.js';
 
+/**
+ * A tool's arguments as an object that refuses keys it does not define, with a message naming the
+ * ones it takes: a misspelt or guessed argument (`path` where the tool takes `path_prefix`) would
+ * otherwise be dropped without a word, and the call would answer something else than was asked.
+ */
+export function strictArgs<S extends z.ZodRawShape>(tool: string, shape: S) {
+  const known = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown argument${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}: ${tool} takes ${known.length > 0 ? known.join(', ') : 'no arguments'}`
+        : undefined,
+  });
+}
+
 /** Shapes shared by several tools' output schemas. */
 export const symbolOut = z.object({
   name: z.string(),
