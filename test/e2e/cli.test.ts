@@ -64,7 +64,7 @@ describe('the command line', () => {
     delete (local as Record<string, string | undefined>).REDIS_URL;
     const first = run(['index', repo, '--workers', '1'], local);
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stdout, /files: 33 scanned, 32 indexed, 0 unchanged/);
+    assert.match(first.stdout, /files: 35 scanned, 34 indexed, 0 unchanged/);
     // Languages in the order the batches reported them, which may vary.
     const languages = /languages: (.*)\n/.exec(first.stdout)?.[1]?.split(', ').sort();
     assert.deepEqual(languages, [
@@ -89,9 +89,11 @@ describe('the command line', () => {
       'rust 2',
       'scala 1',
       'sql 1',
+      'svelte 1',
       'swift 1',
       'tsx 1',
       'typescript 2',
+      'vue 1',
       'yaml 1',
     ]);
     assert.match(first.stdout, /symbols: \d+, references: \d+/);
@@ -112,7 +114,7 @@ describe('the command line', () => {
     assert.equal(second.code, 0, second.stderr);
     const summary = JSON.parse(second.stdout) as Record<string, number>;
     assert.equal(summary.files_indexed, 0);
-    assert.equal(summary.files_unchanged, 33);
+    assert.equal(summary.files_unchanged, 35);
     assert.equal(Number(readFileSync(pidFile, 'utf8')), pid, 'the same private redis-server was reused');
 
     const search = run(['search', 'UserRepository'], local);
@@ -181,7 +183,7 @@ describe('the command line', () => {
       assert.notEqual(r.isError, true, JSON.stringify(r.content));
       const sc = r.structuredContent as { state: string; result: { files_indexed: number } };
       assert.equal(sc.state, 'SUCCESS');
-      assert.equal(sc.result.files_indexed, 32);
+      assert.equal(sc.result.files_indexed, 34);
       assert.ok(seen.length >= 1, `no progress notification (task ended ${sc.state})`);
       assert.ok(seen.every((p) => typeof p.progress === 'number'));
     } finally {

@@ -51,8 +51,8 @@ describe('index a repository over MCP, then query it', () => {
     // The extensionless `scripts/release-notes` is a candidate too (scanned); its shebang makes it
     // Python (indexed); `scripts/NOTICE` has no shebang (skipped). Five text-only files are
     // indexed for full-text search.
-    assert.equal(summary.files_scanned, 33);
-    assert.equal(summary.files_indexed, 32);
+    assert.equal(summary.files_scanned, 35);
+    assert.equal(summary.files_indexed, 34);
     assert.equal(summary.files_failed, 0);
     assert.deepEqual(summary.languages, {
       bash: 1,
@@ -76,9 +76,11 @@ describe('index a repository over MCP, then query it', () => {
       rust: 2,
       scala: 1,
       sql: 1,
+      svelte: 1,
       swift: 1,
       tsx: 1,
       typescript: 2,
+      vue: 1,
       yaml: 1,
     });
     assert.ok(Number(summary.symbols) > 100, `symbols ${summary.symbols}`);
@@ -293,7 +295,7 @@ describe('index a repository over MCP, then query it', () => {
     }>(mcp.client, 'index_status', {});
     const root = r.roots.find((x) => x.root === repo);
     assert.ok(root, JSON.stringify(r));
-    assert.equal(root.files.indexed, 32);
+    assert.equal(root.files.indexed, 34);
     assert.equal(root.files.skipped, 1);
     assert.deepEqual(root.skipped_by_reason, { unsupported_language: 1 });
     assert.deepEqual(root.skipped_by_language, { other: { unsupported_language: 1 } });
@@ -308,6 +310,6 @@ describe('index a repository over MCP, then query it', () => {
     const done = await waitForTask(mcp.client, String(started.task_id));
     const s = done.result as Record<string, number>;
     assert.equal(s.files_indexed, 0);
-    assert.equal(s.files_unchanged, 33);
+    assert.equal(s.files_unchanged, 35);
   });
 });
