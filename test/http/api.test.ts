@@ -46,7 +46,7 @@ describe('HTTP API', () => {
     assert.equal(done.state, 'SUCCESS', JSON.stringify(done));
     assert.equal(done.name, 'index-repository');
     const result = done.result as { files_indexed: number };
-    assert.equal(result.files_indexed, 32);
+    assert.equal(result.files_indexed, 34);
   });
 
   test('GET /search/symbols finds definitions; filters and limits are validated', async () => {
@@ -188,7 +188,7 @@ describe('HTTP API', () => {
     assert.equal(d.status, 200);
     const roots = d.body.roots as { root: string; files: { indexed: number }; symbols: number }[];
     assert.equal(roots[0]?.root, repo);
-    assert.equal(roots[0]?.files.indexed, 32);
+    assert.equal(roots[0]?.files.indexed, 34);
     assert.ok((roots[0]?.symbols ?? 0) > 10);
     const queues = d.body.queues as { queue: string }[];
     assert.deepEqual(
