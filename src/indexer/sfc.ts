@@ -6,7 +6,7 @@
  * cut from the original text, so the template stays searchable.
  */
 
-/** An opening `<script …>` tag at a line's start or after markup, and its closing tag. */
+/** An opening `<script …>` tag (with any attributes), and a closing one. */
 const SCRIPT_OPEN = /<script\b[^>]*>/gi;
 const SCRIPT_CLOSE = /<\/script\s*>/gi;
 
@@ -29,7 +29,8 @@ export function scriptBlocksOnly(source: string): string | null {
     SCRIPT_CLOSE.lastIndex = bodyStart;
     const close = SCRIPT_CLOSE.exec(source);
     const bodyEnd = close === null ? source.length : close.index;
-    // A `<script src="…">` with no body, or an inline template string that mentions the tag.
+    // The markup before the block and the tag are blanked; the block's body is kept. A block
+    // with no closing tag runs to the end of the file.
     out += blank(source.slice(at, bodyStart)) + source.slice(bodyStart, bodyEnd);
     found ||= bodyEnd > bodyStart;
     at = close === null ? source.length : close.index;
