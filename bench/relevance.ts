@@ -168,7 +168,7 @@ export async function indexInProcess(
       mtimeMs: f.mtimeMs,
       sha256: null,
       status: 'indexed',
-      extraction: extractor.extractFile(text, language),
+      extraction: extractor.extractFile(text, language, undefined, f.path),
     });
   }
   await store.writeBatch(root, writes);

@@ -30,6 +30,7 @@ import {
   type RawExtraction,
 } from './raw-captures.js';
 import { dedupeRefs, resolveImports, resolveRefs } from './references.js';
+import { componentSymbol } from './sfc.js';
 import { errorChars } from './syntax-repair.js';
 import { buildTextChunks } from './text-chunks.js';
 import {
@@ -47,7 +48,11 @@ export interface Extractor {
    * parser rejects yields an empty extraction. Throws only `ParseTimeoutError` (a parse past
    * `parseTimeoutMs`) and errors setting up a grammar.
    */
-  extractFile(source: string, language: LanguageId, timings?: ExtractTimings): FileExtraction;
+  /**
+   * `path` (relative to the root) names what only the file's name says: a Vue or Svelte file is a
+   * component named after it (see `componentSymbol` in `./sfc.ts`).
+   */
+  extractFile(source: string, language: LanguageId, timings?: ExtractTimings, path?: string): FileExtraction;
   /**
    * Loads every grammar, compiles every query and runs a small sample of each language through
    * the whole extraction, so the first real batch pays no start-up cost. Returns the time taken.
@@ -420,7 +425,7 @@ export function createExtractor(options: ExtractorOptions = {}): Extractor {
     return runtime;
   };
   return {
-    extractFile(source, language, timings) {
+    extractFile(source, language, timings, path) {
       // Text-only formats have no grammar: chunks for full-text search only.
       if (isTextLanguage(language)) {
         return { language, symbols: [], refs: [], imports: [], chunks: buildTextChunks(source, language) };
@@ -429,7 +434,13 @@ export function createExtractor(options: ExtractorOptions = {}): Extractor {
       // per-file work is guarded.
       const runtime = runtimeFor(language);
       try {
-        return extractWith(runtime, source, language, timings, parseTimeoutMs);
+        const out = extractWith(runtime, source, language, timings, parseTimeoutMs);
+        const component =
+          path !== undefined && (language === 'vue' || language === 'svelte')
+            ? componentSymbol(path, source, language)
+            : null;
+        if (component !== null) out.symbols.unshift(component);
+        return out;
       } catch (err) {
         // Both are worth a line in the index (a failed file with its reason), not an empty file.
         if (err instanceof GrammarSetupError || err instanceof ParseTimeoutError) throw err;

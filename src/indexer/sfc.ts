@@ -1,3 +1,5 @@
+import type { ExtractedSymbol } from './types.js';
+
 /**
  * Single-file components (Vue's `.vue`, Svelte's `.svelte`): the code is in `<script>` blocks
  * (`<script setup lang="ts">`, `<script context="module">`) among markup and styles. The file is
@@ -69,4 +71,37 @@ export function templateComponents(source: string): { start: number; end: number
     out.push({ start, end: start + last.length });
   }
   return out;
+}
+
+/**
+ * The component a Vue or Svelte file defines, named after the file as its users write it
+ * (`todo-list.vue` and `TodoList.vue` are `TodoList`; `index.vue` takes its directory's name):
+ * `import TodoList from './TodoList.vue'` and `<TodoList />` then find it. Null for names that are
+ * no component's (SvelteKit's `+page.svelte`, `+layout.svelte`).
+ */
+export function componentSymbol(
+  path: string,
+  source: string,
+  language: 'vue' | 'svelte',
+): ExtractedSymbol | null {
+  const parts = path.split(/[\\/]/);
+  let base = (parts.pop() ?? '').replace(/\.(vue|svelte)$/i, '');
+  if (base.toLowerCase() === 'index') base = parts.pop() ?? '';
+  if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(base)) return null;
+  const name = base.replace(/(?:^|[-_])([A-Za-z0-9])/g, (_m, c: string) => c.toUpperCase());
+  let lines = 1;
+  for (let i = source.indexOf('\n'); i !== -1 && i < source.length - 1; i = source.indexOf('\n', i + 1))
+    lines++;
+  return {
+    name,
+    kind: 'class',
+    startLine: 1,
+    startCol: 0,
+    endLine: lines,
+    endCol: 0,
+    container: null,
+    signature: `${language === 'vue' ? 'Vue' : 'Svelte'} component <${name}>`,
+    doc: null,
+    exported: true,
+  };
 }

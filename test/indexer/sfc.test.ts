@@ -140,3 +140,50 @@ describe('scriptBlocksOnly and templateComponents', () => {
     );
   });
 });
+
+describe('the component a Vue or Svelte file defines', () => {
+  it('is named after the file as its users write it, and spans the file', () => {
+    const text = readFixture('TodoList.vue');
+    const at = (path: string) => extractor.extractFile(text, 'vue', undefined, path).symbols[0];
+    assert.deepEqual(
+      (({ name, kind, startLine, endLine, container, signature, exported }) => ({
+        name,
+        kind,
+        startLine,
+        endLine,
+        container,
+        signature,
+        exported,
+      }))(at('src/components/TodoList.vue')!),
+      {
+        name: 'TodoList',
+        kind: 'class',
+        startLine: 1,
+        endLine: 33,
+        container: null,
+        signature: 'Vue component <TodoList>',
+        exported: true,
+      },
+    );
+    assert.equal(at('src/components/todo-list.vue')?.name, 'TodoList');
+    assert.equal(at('src/components/TodoList/index.vue')?.name, 'TodoList');
+    // The script's own definitions follow it.
+    assert.deepEqual(
+      extractor.extractFile(text, 'vue', undefined, 'TodoList.vue').symbols.map((s) => s.name),
+      ['TodoList', 'removeItem', 'findIndex'],
+    );
+    // A SvelteKit route is no component anyone imports; without a path there is no name to give.
+    const svelte = readFixture('Toggle.svelte');
+    assert.deepEqual(
+      extractor
+        .extractFile(svelte, 'svelte', undefined, 'src/routes/+page.svelte')
+        .symbols.map((s) => s.name),
+      ['Size', 'checked', 'size', 'dispatch', 'toggle'],
+    );
+    assert.equal(extractor.extractFile(svelte, 'svelte').symbols[0]?.name, 'Size');
+    assert.equal(
+      extractor.extractFile(svelte, 'svelte', undefined, 'lib/Toggle.svelte').symbols[0]?.signature,
+      'Svelte component <Toggle>',
+    );
+  });
+});

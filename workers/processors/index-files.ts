@@ -274,7 +274,7 @@ function extract(
     res.unchanged++;
     return null;
   }
-  const extraction = deps.extractor.extractFile(read.text, language);
+  const extraction = deps.extractor.extractFile(read.text, language, undefined, rel);
   noteParsedBytes(read.size);
   res.indexed++;
   res.symbols += extraction.symbols.length;
