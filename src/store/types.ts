@@ -11,6 +11,8 @@ export const SKIP_REASONS = [
   'dangling_symlink',
   'ignored',
   'unreadable',
+  // A code file that is one long line or a few (a bundle): built from source, not source.
+  'minified',
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 

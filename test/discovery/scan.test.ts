@@ -97,6 +97,7 @@ describe('scanRepository', () => {
       // scratch.tmp.ts, excluded.ts, drop.go, util.min.js (rule-ignored, not listed) + dup.ts
       ignored: 5,
       unreadable: 0,
+      minified: 0,
     });
     // src/cycle (-> root) and src/outdir (-> outside) are not followed.
     assert.equal(result.symlinkedDirs, 2);

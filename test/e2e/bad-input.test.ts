@@ -21,19 +21,21 @@ describe('bad input over MCP', () => {
 
   before(async () => {
     // repo_map ranks at most 2 definitions at once here (the default is 250,000).
-    env = makeTestEnv({ CODEINDEX_MAX_FILE_BYTES: '2048', CODEINDEX_REPO_MAP_MAX_SYMBOLS: '2' });
+    env = makeTestEnv({ CODEINDEX_MAX_FILE_BYTES: '40960', CODEINDEX_REPO_MAP_MAX_SYMBOLS: '2' });
     repo = join(env.tmp, 'repo');
     outside = join(env.tmp, 'outside');
     mkdirSync(join(repo, 'src'), { recursive: true });
     mkdirSync(outside, { recursive: true });
     writeFileSync(join(repo, 'src/good.py'), 'def good():\n    return 1\n');
-    writeFileSync(join(repo, 'src/big.py'), `# big\n${'x = 1\n'.repeat(1000)}`);
+    writeFileSync(join(repo, 'src/big.py'), `# big\n${'x = 1\n'.repeat(8000)}`);
     writeFileSync(join(repo, 'src/blob.js'), Buffer.from([0x63, 0x6f, 0x00, 0x01, 0x02, 0x6e, 0x73, 0x74]));
     writeFileSync(
       join(repo, 'src/latin1.py'),
       Buffer.from([0x64, 0x65, 0x66, 0x20, 0xe9, 0xff, 0x28, 0x29, 0x3a, 0x0a]),
     );
     writeFileSync(join(repo, 'src/empty.ts'), '');
+    // A bundle: one line of 30,000 characters.
+    writeFileSync(join(repo, 'src/bundle.js'), `var a=${'[1,2,3],'.repeat(4300)}0;\n`);
     writeFileSync(join(repo, 'src/notes.xyz'), 'plain notes\n');
     writeFileSync(join(outside, 'secret.py'), 'def secret():\n    pass\n');
     symlinkSync(join(outside, 'secret.py'), join(repo, 'src/escape.py'));
@@ -58,6 +60,7 @@ describe('bad input over MCP', () => {
       dangling_symlink: 1,
       empty: 1,
       invalid_utf8: 1,
+      minified: 1,
       symlink_outside_root: 1,
       too_large: 1,
       // Counted by the run, but given no row (notes.xyz).
@@ -87,6 +90,10 @@ describe('bad input over MCP', () => {
     assert.match(
       await outline('src/blob.js'),
       /^FILE_SKIPPED: .*blob\.js was not indexed: it is a binary file/,
+    );
+    assert.match(
+      await outline('src/bundle.js'),
+      /^FILE_SKIPPED: .*bundle\.js was not indexed: it is minified code .*: index its source instead/,
     );
     // A file of no language codeindex reads has no row.
     assert.match(

@@ -4,6 +4,7 @@ import { decodeSource, readSourceFileSync, type SourceText } from '../../src/dis
 import { errorMessage } from '../../src/errors.js';
 import { detectLanguage, type Extractor, isCandidateSource } from '../../src/indexer/index.js';
 import type { LanguageId } from '../../src/indexer/types.js';
+import { isTextLanguage } from '../../src/indexer/types.js';
 import type { ShippedSource, SourceBlobs } from '../../src/queue/source-blobs.js';
 import type { FileState, FileWrite, IndexStore, SkipReason } from '../../src/store/types.js';
 import { noteParsedBytes } from '../native-memory.js';
@@ -270,6 +271,8 @@ function extract(
   // The content decides for scripts without an extension (shebang) and for `.h` (C or C++).
   const language = detectLanguage(rel, read.text);
   if (!language) return skip(res, rel, 'unsupported_language', read.size, read.mtimeMs);
+  if (!isTextLanguage(language) && looksMinified(read.text))
+    return skip(res, rel, 'minified', read.size, read.mtimeMs);
   if (!force && prev && prev.status === 'indexed' && prev.sha256 === read.sha256) {
     res.unchanged++;
     return null;
@@ -290,6 +293,20 @@ function extract(
     status: 'indexed',
     extraction,
   };
+}
+
+/** Code this long per line is a bundle (carbon's one-line 800 KB `lib/index.js`), not source. */
+const MINIFIED_MIN_CHARS = 20_000;
+const MINIFIED_MEAN_LINE = 1_000;
+
+/** A code file of at least 20,000 characters whose lines average 1,000 or more. */
+export function looksMinified(text: string): boolean {
+  if (text.length < MINIFIED_MIN_CHARS) return false;
+  let lines = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) {
+    if (++lines > text.length / MINIFIED_MEAN_LINE) return false;
+  }
+  return true;
 }
 
 function skip(res: FilesResult, rel: string, reason: SkipReason, size: number, mtimeMs: number): FileWrite {

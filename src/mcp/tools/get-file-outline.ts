@@ -22,6 +22,7 @@ const SKIP_TEXT: Record<SkipReason, string> = {
   dangling_symlink: 'it is a symlink to a path that does not exist',
   ignored: 'an ignore rule leaves it out (.gitignore, .codeindexignore or the default excludes)',
   unreadable: 'it could not be read',
+  minified: 'it is minified code (lines of 1,000 characters on average): index its source instead',
 };
 
 /**
