@@ -439,7 +439,13 @@ export function createExtractor(options: ExtractorOptions = {}): Extractor {
           path !== undefined && (language === 'vue' || language === 'svelte')
             ? componentSymbol(path, source, language)
             : null;
-        if (component !== null) out.symbols.unshift(component);
+        if (component !== null) {
+          // An Options API component's methods (`methods: { save() {} }`, `computed`, `data()`)
+          // are the component's members.
+          for (const s of out.symbols)
+            if (s.kind === 'method' && s.container === null) s.container = component.name;
+          out.symbols.unshift(component);
+        }
         return out;
       } catch (err) {
         // Both are worth a line in the index (a failed file with its reason), not an empty file.

@@ -167,10 +167,14 @@ describe('the component a Vue or Svelte file defines', () => {
     );
     assert.equal(at('src/components/todo-list.vue')?.name, 'TodoList');
     assert.equal(at('src/components/TodoList/index.vue')?.name, 'TodoList');
-    // The script's own definitions follow it.
+    // The script's own definitions follow it; the Options API's methods are its members.
     assert.deepEqual(
-      extractor.extractFile(text, 'vue', undefined, 'TodoList.vue').symbols.map((s) => s.name),
-      ['TodoList', 'removeItem', 'findIndex'],
+      extractor.extractFile(text, 'vue', undefined, 'TodoList.vue').symbols.map((s) => [s.name, s.container]),
+      [
+        ['TodoList', null],
+        ['removeItem', 'TodoList'],
+        ['findIndex', null],
+      ],
     );
     // A SvelteKit route is no component anyone imports; without a path there is no name to give.
     const svelte = readFixture('Toggle.svelte');
