@@ -30,7 +30,7 @@ import {
   type RawExtraction,
 } from './raw-captures.js';
 import { dedupeRefs, resolveImports, resolveRefs } from './references.js';
-import { componentSymbol } from './sfc.js';
+import { componentSymbol, destructuredProps } from './sfc.js';
 import { errorChars } from './syntax-repair.js';
 import { buildTextChunks } from './text-chunks.js';
 import {
@@ -444,7 +444,11 @@ export function createExtractor(options: ExtractorOptions = {}): Extractor {
           // are the component's members.
           for (const s of out.symbols)
             if (s.kind === 'method' && s.container === null) s.container = component.name;
-          out.symbols.unshift(component);
+          const props = destructuredProps(source, component.name);
+          out.symbols.unshift(component, ...props);
+          // Source order, as the queries give it (a stable sort: ties keep their order).
+          if (props.length > 0)
+            out.symbols.sort((a, b) => a.startLine - b.startLine || a.startCol - b.startCol);
         }
         return out;
       } catch (err) {

@@ -105,3 +105,43 @@ export function componentSymbol(
     exported: true,
   };
 }
+
+/**
+ * Props declared by destructuring, which the grammar's queries do not read as definitions: Svelte
+ * 5's `let { count = 0, label }: Props = $props();` and Vue 3.5's `const { title } =
+ * defineProps<…>()`. Each is a property of the component (the name a parent passes; a renamed
+ * binding, `label: text`, is declared as `label`). Only inside script blocks.
+ */
+export function destructuredProps(source: string, component: string): ExtractedSymbol[] {
+  const script = scriptBlocksOnly(source);
+  if (script === null) return [];
+  const out: ExtractedSymbol[] = [];
+  const decl = /\b(?:let|const|var)\s*\{([^{}]*)\}\s*(?::[^=;]*)?=\s*(?:\$props|defineProps)\s*[(<]/g;
+  for (const m of script.matchAll(decl)) {
+    const bodyStart = m.index + m[0].indexOf('{') + 1;
+    let offset = bodyStart;
+    for (const part of m[1]!.split(',')) {
+      const name = /^\s*([A-Za-z_$][\w$]*)/.exec(part);
+      if (name !== null && !part.trimStart().startsWith('...')) {
+        const at = offset + part.indexOf(name[1]!);
+        const before = source.slice(0, at);
+        const line = before.split('\n').length;
+        const col = at - (before.lastIndexOf('\n') + 1);
+        out.push({
+          name: name[1]!,
+          kind: 'property',
+          startLine: line,
+          startCol: col,
+          endLine: line,
+          endCol: col + name[1]!.length,
+          container: component,
+          signature: part.trim(),
+          doc: null,
+          exported: true,
+        });
+      }
+      offset += part.length + 1;
+    }
+  }
+  return out;
+}

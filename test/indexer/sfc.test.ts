@@ -191,3 +191,46 @@ describe('the component a Vue or Svelte file defines', () => {
     );
   });
 });
+
+describe('props declared by destructuring', () => {
+  it("Svelte 5's $props() and Vue 3.5's defineProps() are the component's properties", () => {
+    const svelte = [
+      '<script lang="ts">',
+      '  interface Props { count?: number; label: string }',
+      '  let { count = 0, label: text, ...rest }: Props = $props();',
+      '  function inc() { count++; }',
+      '</script>',
+      '<button onclick={inc}>{text} {count}</button>',
+      '',
+    ].join('\n');
+    assert.deepEqual(
+      definitionRows(extractor.extractFile(svelte, 'svelte', undefined, 'src/lib/Counter.svelte')),
+      [
+        ['Counter', 'class', 1, 6, null],
+        ['Props', 'interface', 2, 2, null],
+        ['count', 'property', 2, 2, 'Props'],
+        ['label', 'property', 2, 2, 'Props'],
+        ['count', 'property', 3, 3, 'Counter'],
+        ['label', 'property', 3, 3, 'Counter'],
+        ['inc', 'function', 4, 4, null],
+      ],
+    );
+    const vue = '<script setup lang="ts">\nconst { title, size = "md" } = defineProps<Props>();\n</script>\n';
+    assert.deepEqual(
+      extractor
+        .extractFile(vue, 'vue', undefined, 'Heading.vue')
+        .symbols.filter((s) => s.container === 'Heading')
+        .map((s) => [s.name, s.startLine, s.startCol, s.signature]),
+      [
+        ['title', 2, 8, 'title'],
+        ['size', 2, 15, 'size = "md"'],
+      ],
+    );
+    // Outside a script block, or from another call, nothing.
+    const text = '<script>\nconst { a } = useThing();\n</script>\n<p>let { b } = $props()</p>\n';
+    assert.deepEqual(
+      extractor.extractFile(text, 'svelte', undefined, 'X.svelte').symbols.map((s) => s.name),
+      ['X'],
+    );
+  });
+});
