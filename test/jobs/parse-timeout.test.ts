@@ -26,8 +26,8 @@ test('a file past the parse budget is a failed file, not a stuck batch', async (
   // C: the tree walks that replace the query cursor for Python, TypeScript and JavaScript are
   // linear on such input (test/indexer/parse-timeout.test.ts; 170 ms for this file in TypeScript,
   // close enough to the budget to pass or fail with the machine's load), but C's parse takes about
-  // 70 s on 2 cores.
-  writeFileSync(join(repo, 'src/brackets.c'), `int x[] = ${'{'.repeat(300_000)}\n`);
+  // 70 s on 2 cores. Lines of 100 brackets: one line of 300,000 would be skipped as minified.
+  writeFileSync(join(repo, 'src/brackets.c'), `int x[] = ${`${'{'.repeat(100)}\n`.repeat(3000)}`);
   env = makeJobsEnv({ parseTimeoutMs: 300 });
   pool = await startPool(env, 1, ['indexing']);
   const c = makeClient(env);
