@@ -58,6 +58,8 @@ describe('at-least-once delivery', () => {
     const c = makeClient(env);
     try {
       const id = await c.tasks.enqueue('index-repository', { root: repo });
+      // Workers killed (more than one when a kill lands just after a batch finished: see below).
+      let kills = 0;
       // Kill a worker while it holds a batch, once a few batches are done (so it is mid-run).
       const killed = await waitFor(
         'a worker in the middle of a batch',
@@ -70,6 +72,7 @@ describe('at-least-once delivery', () => {
           if (i < 0) return null;
           const jobId = slots[i]!.job!;
           const pid = pool!.killOne(i);
+          kills++;
           // The slot's status can trail its worker by a moment: a batch that completed just
           // before the signal was not interrupted, so kill again, on a batch still running.
           const job = await c.tasks.queues.indexing.getJob(jobId);
@@ -98,11 +101,16 @@ describe('at-least-once delivery', () => {
       );
       assert.equal(batch?.stalledCounter, 1, 'it was recovered as a stalled job');
       assert.ok(killed.doneBefore < 20, `killed after ${killed.doneBefore}/20 batches`);
-      // Parsing yields to the event loop, so no live worker ever lost its 2 s lock: only the killed
-      // batch stalled.
+      // Parsing yields to the event loop, so no live worker ever lost its 2 s lock: only batches of
+      // killed workers stalled. A kill that landed just after its batch completed (the slot's status
+      // trailed the worker) interrupted the batch the worker had moved on to, so up to one per kill.
       const all = await c.tasks.queues.indexing.getJobs(['completed']);
       const stalled = all.filter((j) => j.stalledCounter > 0).map((j) => j.id);
-      assert.deepEqual(stalled, [killed.jobId]);
+      assert.ok(stalled.includes(killed.jobId), JSON.stringify(stalled));
+      assert.ok(
+        stalled.length <= kills,
+        `${stalled.length} stalled batches after ${kills} kills: ${stalled}`,
+      );
       return dumpIndexOf(env);
     } finally {
       await c.close();
