@@ -30,7 +30,7 @@ import {
   type RawExtraction,
 } from './raw-captures.js';
 import { dedupeRefs, resolveImports, resolveRefs } from './references.js';
-import { componentSymbol, destructuredProps } from './sfc.js';
+import { addComponent } from './sfc.js';
 import { errorChars } from './syntax-repair.js';
 import { buildTextChunks } from './text-chunks.js';
 import {
@@ -50,7 +50,7 @@ export interface Extractor {
    */
   /**
    * `path` (relative to the root) names what only the file's name says: a Vue or Svelte file is a
-   * component named after it (see `componentSymbol` in `./sfc.ts`).
+   * component named after it (see `addComponent` in `./sfc.ts`).
    */
   extractFile(source: string, language: LanguageId, timings?: ExtractTimings, path?: string): FileExtraction;
   /**
@@ -435,21 +435,8 @@ export function createExtractor(options: ExtractorOptions = {}): Extractor {
       const runtime = runtimeFor(language);
       try {
         const out = extractWith(runtime, source, language, timings, parseTimeoutMs);
-        const component =
-          path !== undefined && (language === 'vue' || language === 'svelte')
-            ? componentSymbol(path, source, language)
-            : null;
-        if (component !== null) {
-          // An Options API component's methods (`methods: { save() {} }`, `computed`, `data()`)
-          // are the component's members.
-          for (const s of out.symbols)
-            if (s.kind === 'method' && s.container === null) s.container = component.name;
-          const props = destructuredProps(source, component.name);
-          out.symbols.unshift(component, ...props);
-          // Source order, as the queries give it (a stable sort: ties keep their order).
-          if (props.length > 0)
-            out.symbols.sort((a, b) => a.startLine - b.startLine || a.startCol - b.startCol);
-        }
+        if (path !== undefined && (language === 'vue' || language === 'svelte'))
+          addComponent(out, path, source, language);
         return out;
       } catch (err) {
         // Both are worth a line in the index (a failed file with its reason), not an empty file.

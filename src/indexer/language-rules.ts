@@ -6,7 +6,7 @@
 
 import { MORE_RULES } from './more-language-rules.js';
 import { scriptBlocksOnly, templateComponents } from './sfc.js';
-import { repairTypeScript } from './syntax-repair.js';
+import { blank, repairTypeScript } from './syntax-repair.js';
 import type { DocStyle } from './text-scan.js';
 import type { CodeLanguageId, SymbolKind } from './types.js';
 
@@ -172,7 +172,7 @@ const TSX_RULES: LanguageRules = { ...JS_RULES, repair: (source) => repairTypeSc
 const SFC_RULES: LanguageRules = {
   ...JS_RULES,
   repair: (source) => {
-    const script = scriptBlocksOnly(source) ?? source.replace(/[^\r\n]/g, ' ');
+    const script = scriptBlocksOnly(source) ?? blank(source);
     return repairTypeScript(script, false) ?? script;
   },
   markupRefs: templateComponents,

@@ -1,4 +1,6 @@
-import type { ExtractedSymbol } from './types.js';
+import { createLineIndex, type LineIndex } from './line-index.js';
+import { blank } from './syntax-repair.js';
+import type { ExtractedSymbol, FileExtraction } from './types.js';
 
 /**
  * Single-file components (Vue's `.vue`, Svelte's `.svelte`): the code is in `<script>` blocks
@@ -11,11 +13,6 @@ import type { ExtractedSymbol } from './types.js';
 /** An opening `<script …>` tag (with any attributes), and a closing one. */
 const SCRIPT_OPEN = /<script\b[^>]*>/gi;
 const SCRIPT_CLOSE = /<\/script\s*>/gi;
-
-/** Spaces for every character of `text` but its line breaks. */
-function blank(text: string): string {
-  return text.replace(/[^\r\n]/g, ' ');
-}
 
 /**
  * The text of a single-file component with only its script blocks' contents left (the tags
@@ -83,21 +80,20 @@ export function componentSymbol(
   path: string,
   source: string,
   language: 'vue' | 'svelte',
+  lines: LineIndex,
 ): ExtractedSymbol | null {
   const parts = path.split(/[\\/]/);
   let base = (parts.pop() ?? '').replace(/\.(vue|svelte)$/i, '');
   if (base.toLowerCase() === 'index') base = parts.pop() ?? '';
   if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(base)) return null;
   const name = base.replace(/(?:^|[-_])([A-Za-z0-9])/g, (_m, c: string) => c.toUpperCase());
-  let lines = 1;
-  for (let i = source.indexOf('\n'); i !== -1 && i < source.length - 1; i = source.indexOf('\n', i + 1))
-    lines++;
   return {
     name,
     kind: 'class',
     startLine: 1,
     startCol: 0,
-    endLine: lines,
+    // The last line that holds text: a final line break starts no line of the component.
+    endLine: Math.max(1, lines.lineCount - (source.endsWith('\n') ? 1 : 0)),
     endCol: 0,
     container: null,
     signature: `${language === 'vue' ? 'Vue' : 'Svelte'} component <${name}>`,
@@ -112,7 +108,7 @@ export function componentSymbol(
  * defineProps<…>()`. Each is a property of the component (the name a parent passes; a renamed
  * binding, `label: text`, is declared as `label`). Only inside script blocks.
  */
-export function destructuredProps(source: string, component: string): ExtractedSymbol[] {
+export function destructuredProps(source: string, component: string, lines: LineIndex): ExtractedSymbol[] {
   const script = scriptBlocksOnly(source);
   if (script === null) return [];
   const out: ExtractedSymbol[] = [];
@@ -124,9 +120,9 @@ export function destructuredProps(source: string, component: string): ExtractedS
       const name = /^\s*([A-Za-z_$][\w$]*)/.exec(part);
       if (name !== null && !part.trimStart().startsWith('...')) {
         const at = offset + part.indexOf(name[1]!);
-        const before = source.slice(0, at);
-        const line = before.split('\n').length;
-        const col = at - (before.lastIndexOf('\n') + 1);
+        const row = lines.rowOf(at);
+        const line = row + 1;
+        const col = at - lines.rowStart(row);
         out.push({
           name: name[1]!,
           kind: 'property',
@@ -144,4 +140,26 @@ export function destructuredProps(source: string, component: string): ExtractedS
     }
   }
   return out;
+}
+
+/**
+ * A Vue or Svelte file's extraction with its component (`componentSymbol`) first, an Options API
+ * component's methods (`methods: { save() {} }`, `computed`, `data()`) as its members, and its
+ * destructured props (`destructuredProps`), in source order. Unchanged when the file's name is no
+ * component's.
+ */
+export function addComponent(
+  out: FileExtraction,
+  path: string,
+  source: string,
+  language: 'vue' | 'svelte',
+): void {
+  const lines = createLineIndex(source);
+  const component = componentSymbol(path, source, language, lines);
+  if (component === null) return;
+  for (const s of out.symbols) if (s.kind === 'method' && s.container === null) s.container = component.name;
+  const props = destructuredProps(source, component.name, lines);
+  out.symbols.unshift(component, ...props);
+  // Source order, as the queries give it (a stable sort: ties keep their order).
+  if (props.length > 0) out.symbols.sort((a, b) => a.startLine - b.startLine || a.startCol - b.startCol);
 }
