@@ -269,16 +269,24 @@ const RUST_PRELUDE = new Set([
 
 /**
  * Whether an import that names no file in the scope names a module outside the repository (the
- * standard library, a dependency), not one the resolver missed: a bare specifier in JavaScript
+ * standard library, a dependency), not one the resolver missed: a bare specifier in JavaScript that names no workspace package
  * (`koa`, not `./y`), an absolute module in Python (`typing`, not `.models`), a Rust path in
  * `std`, `core` or `alloc`, or whose first segment is not `crate`, `self`, `super` or the name of
  * any Rust module in the scope (`mio::Interest`; a child module's `inner::X` is not). Other
  * languages: never (their imports name no definitions).
  */
-function isExternalModule(family: string, source: string, rustModules: ReadonlySet<string>): boolean {
+function isExternalModule(
+  family: string,
+  source: string,
+  rustModules: ReadonlySet<string>,
+  packages: readonly WorkspacePackage[],
+): boolean {
   switch (family) {
     case 'js':
-      return !source.startsWith('.') && !source.startsWith('/');
+      // A workspace package's name (whose entry was not found) names the repository's own code.
+      return (
+        !source.startsWith('.') && !source.startsWith('/') && workspacePackageOf(packages, source) === null
+      );
     case 'python':
       return !source.startsWith('.');
     case 'rust': {
@@ -646,12 +654,7 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     if (from === undefined) continue;
     const targets = resolve(from, imp.source, imp.names);
     if (targets.length === 0) {
-      if (
-        imp.names.length > 0 &&
-        isExternalModule(family[from]!, imp.source, rustModules) &&
-        // A workspace package whose entry was not found still names the repository's own code.
-        !(family[from] === 'js' && workspacePackageOf(packages, imp.source) !== null)
-      ) {
+      if (imp.names.length > 0 && isExternalModule(family[from]!, imp.source, rustModules, packages)) {
         const set = externalNames.get(from) ?? new Set<string>();
         externalNames.set(from, set);
         for (const name of imp.names) set.add(name);
