@@ -146,7 +146,14 @@ export class TaskClient {
     readonly connection: Redis,
     readonly redisUrl: string,
   ) {
-    const make = (name: string) => new Queue(name, { connection, prefix: cfg.queuePrefix });
+    const make = (name: string) => {
+      const q = new Queue(name, { connection, prefix: cfg.queuePrefix });
+      // Connection errors reach each call that needs Redis (and its answer). Without a listener,
+      // BullMQ prints the errors of what it creates lazily on the queue's connection (its job
+      // scheduler, when the connection closes under it) to stderr as stack traces.
+      q.on('error', () => {});
+      return q;
+    };
     this.queues = Object.freeze(
       Object.fromEntries(QUEUES.map((q) => [q, make(q)])) as Record<QueueName, Queue>,
     );

@@ -39,6 +39,7 @@ async function startChild(env: Record<string, string>) {
       const code = await exited;
       assert.equal(code, 0, err);
       assert.ok(out.includes('done'));
+      return { out, err };
     },
   };
 }
@@ -98,6 +99,16 @@ describe('periodic tasks', () => {
     } finally {
       await c.close();
     }
+  });
+
+  test('a connection closed while the schedule is registered refuses the call and prints nothing', async () => {
+    // BullMQ creates a queue's job scheduler lazily, on the queue's connection; when that is
+    // closed under it, the error went to console.error as a stack trace (no 'error' listener).
+    const ch = await startChild({ ...env.env, CLOSE_DURING: '1' });
+    ch.go();
+    const { out, err } = await ch.done();
+    assert.match(out, /refused: Connection is closed/);
+    assert.doesNotMatch(err, /ConnectionClosedError|\n\s+at /, err);
   });
 
   test('an empty cron removes the schedule', async () => {
