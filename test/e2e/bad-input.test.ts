@@ -155,13 +155,12 @@ describe('bad input over MCP', () => {
   });
 
   test('an argument a tool does not define is refused, naming the ones it takes', async () => {
-    // search_code filters by `path_prefix`: a guessed `path` used to be dropped without a word,
-    // and the search ran over every indexed root.
-    const r = await mcp.client.callTool({ name: 'search_code', arguments: { query: 'greet', path: repo } });
+    // A misspelt argument used to be dropped without a word, and the search ran over every root.
+    const r = await mcp.client.callTool({ name: 'search_code', arguments: { query: 'greet', paths: repo } });
     assert.equal(r.isError, true);
     assert.match(
       JSON.stringify(r.content),
-      /unknown argument path: search_code takes query, mode, group_by, include_tests, exclude, path_prefix, language, limit, cursor/,
+      /unknown argument paths: search_code takes query, mode, group_by, include_tests, exclude, path, path_prefix, language, limit, cursor/,
     );
     const r2 = await mcp.client.callTool({ name: 'queue_stats', arguments: { verbose: true } });
     assert.equal(r2.isError, true);
@@ -178,6 +177,42 @@ describe('bad input over MCP', () => {
       arguments: { query: 'greet', path_prefix: repo },
     });
     assert.notEqual(ok.isError, true, JSON.stringify(ok.content));
+  });
+
+  test('the query tools take their scope as path or path_prefix, and apply it either way', async () => {
+    const src = join(repo, 'src');
+    const calls: [string, Record<string, unknown>][] = [
+      ['search_symbols', { query: 'good' }],
+      ['search_code', { query: 'good', mode: 'text' }],
+      ['find_references', { symbol: 'good' }],
+      ['repo_map', { max_tokens: 256 }],
+    ];
+    for (const [name, args] of calls) {
+      const a = await mcp.client.callTool({ name, arguments: { ...args, path: src } });
+      const b = await mcp.client.callTool({ name, arguments: { ...args, path_prefix: src } });
+      assert.notEqual(a.isError, true, `${name}: ${JSON.stringify(a.content)}`);
+      assert.deepEqual(b.structuredContent, a.structuredContent, name);
+      assert.match(
+        await callToolError(mcp.client, name, { ...args, path: src, path_prefix: repo }),
+        /^INVALID_PAYLOAD: path and path_prefix name the same scope: give one/,
+        name,
+      );
+    }
+    const found = await mcp.client.callTool({
+      name: 'search_symbols',
+      arguments: { query: 'good', path: src },
+    });
+    const names = (found.structuredContent as { symbols: { name: string }[] }).symbols.map((s) => s.name);
+    assert.ok(names.includes('good'), names.join(','));
+    // The scope is applied, not dropped: nothing is defined under a directory with no files.
+    mkdirSync(join(repo, 'empty-dir'), { recursive: true });
+    for (const key of ['path', 'path_prefix']) {
+      const none = await mcp.client.callTool({
+        name: 'search_symbols',
+        arguments: { query: 'good', [key]: join(repo, 'empty-dir') },
+      });
+      assert.deepEqual((none.structuredContent as { symbols: unknown[] }).symbols, [], key);
+    }
   });
 
   test('unknown and never-issued task ids say so', async () => {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { rootsOnce, staleChecker, type ToolContext } from '../context.js';
 import { clip, decodeCursor, encodeCursor, runTool, toolResult } from '../results.js';
 import { queryScope } from '../scope.js';
-import { limitIn } from './schemas.js';
+import { limitIn, scopeIn, scopeOf } from './schemas.js';
 
 const refOut = z.object({
   name: z.string(),
@@ -52,7 +52,7 @@ export function registerFindReferencesTool(server: McpServer, ctx: ToolContext):
         'Places that call, instantiate, extend, import or type-reference a symbol, each with its enclosing function, files in the defining language and source before tests first. `Class.method` drops calls on another class (this/self/a capitalised receiver) and plain function calls with no receiver (in languages whose methods need one), and puts calls on the class or a subclass first; `language` narrows to one language.',
       inputSchema: {
         symbol: z.string().min(1).max(200),
-        path: z.string().optional().describe('Only references under this path'),
+        ...scopeIn('references'),
         language: z
           .string()
           .min(1)
@@ -65,11 +65,14 @@ export function registerFindReferencesTool(server: McpServer, ctx: ToolContext):
       outputSchema: { references: z.array(refOut), next_cursor: z.string().optional() },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    async ({ symbol, path, language, limit, cursor }) =>
+    async ({ symbol, language, limit, cursor, ...scopeArgs }) =>
       runTool(async () => {
         const store = rootsOnce(ctx.store());
         const offset = decodeCursor(cursor);
-        const scope = await queryScope({ allowedRoots: () => ctx.allowedRoots(), store: () => store }, path);
+        const scope = await queryScope(
+          { allowedRoots: () => ctx.allowedRoots(), store: () => store },
+          scopeOf(scopeArgs),
+        );
         const r = await store.findReferences({
           symbol,
           limit,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CodeindexError } from '../../errors.js';
 import { LANGUAGE_IDS, SYMBOL_KINDS } from '../../indexer/types.js';
 import { TASK_STATES } from '../../queue/task-state.js';
 
@@ -79,3 +80,26 @@ export const kindIn = z.enum(SYMBOL_KINDS);
 export const languageIn = z.enum(LANGUAGE_IDS);
 export const limitIn = (def: number, max: number) => z.number().int().min(1).max(max).default(def);
 export const priorityIn = z.enum(['high', 'normal', 'low']);
+
+/**
+ * The scope of a query tool, under either name: `search_code` and `search_symbols` called it
+ * `path_prefix`, `find_references` and `repo_map` `path`. Each takes both, so a guess is right.
+ */
+export const scopeIn = (what: string) => ({
+  path: z.string().optional().describe(`Only ${what} under this path`),
+  path_prefix: z.string().optional().describe('Same as path'),
+});
+
+/** The one scope of `scopeIn`'s two names; both given and different is refused. */
+export function scopeOf(args: {
+  path?: string | undefined;
+  path_prefix?: string | undefined;
+}): string | undefined {
+  const { path, path_prefix } = args;
+  if (path !== undefined && path_prefix !== undefined && path !== path_prefix)
+    throw new CodeindexError(
+      'INVALID_PAYLOAD',
+      `path and path_prefix name the same scope: give one (got ${JSON.stringify(path)} and ${JSON.stringify(path_prefix)})`,
+    );
+  return path ?? path_prefix;
+}

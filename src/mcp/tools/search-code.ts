@@ -5,7 +5,7 @@ import type { CodeSearch } from '../code-search.js';
 import { rootsOnce, staleChecker, type ToolContext } from '../context.js';
 import { decodeCursor, encodeCursor, runTool, toolResult } from '../results.js';
 import { queryScope } from '../scope.js';
-import { languageIn, limitIn } from './schemas.js';
+import { languageIn, limitIn, scopeIn, scopeOf } from './schemas.js';
 
 const hitOut = z.object({
   path: z.string(),
@@ -46,7 +46,7 @@ export function registerSearchCodeTool(server: McpServer, ctx: ToolContext, sear
         group_by: z.enum(['file', 'chunk']).default('file'),
         include_tests: z.boolean().default(false),
         exclude: z.array(z.string().min(1).max(200)).max(20).optional(),
-        path_prefix: z.string().optional(),
+        ...scopeIn('results'),
         language: languageIn.optional(),
         limit: limitIn(10, 50),
         cursor: z.string().optional(),
@@ -62,13 +62,13 @@ export function registerSearchCodeTool(server: McpServer, ctx: ToolContext, sear
       },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    async ({ query, mode, group_by, include_tests, exclude, path_prefix, language, limit, cursor }) =>
+    async ({ query, mode, group_by, include_tests, exclude, language, limit, cursor, ...scopeArgs }) =>
       runTool(async () => {
         const store = rootsOnce(ctx.store());
         const offset = decodeCursor(cursor);
         const scope = await queryScope(
           { allowedRoots: () => ctx.allowedRoots(), store: () => store },
-          path_prefix,
+          scopeOf(scopeArgs),
         );
         const r = await search.search({
           query,

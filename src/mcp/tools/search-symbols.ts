@@ -5,7 +5,7 @@ import { rootsOnce, staleChecker, type ToolContext } from '../context.js';
 import { clip, decodeCursor, encodeCursor, runTool, toolResult } from '../results.js';
 import { queryScope } from '../scope.js';
 import { moreLinesText, searchSymbolGroups } from '../symbol-groups.js';
-import { kindIn, languageIn, limitIn, symbolOut } from './schemas.js';
+import { kindIn, languageIn, limitIn, scopeIn, scopeOf, symbolOut } from './schemas.js';
 
 /**
  * Maps a store hit onto the tool's output shape; `moreLines`: the lines of the same name's other
@@ -45,20 +45,20 @@ export function registerSearchSymbolsTool(server: McpServer, ctx: ToolContext): 
         query: z.string().min(1).max(200),
         kind: kindIn.optional(),
         language: languageIn.optional(),
-        path_prefix: z.string().optional().describe('Only results under this path'),
+        ...scopeIn('results'),
         limit: limitIn(20, 100),
         cursor: z.string().optional().describe('next_cursor from a previous call'),
       },
       outputSchema: { symbols: z.array(symbolOut), next_cursor: z.string().optional() },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    async ({ query, kind, language, path_prefix, limit, cursor }) =>
+    async ({ query, kind, language, limit, cursor, ...scopeArgs }) =>
       runTool(async () => {
         const store = rootsOnce(ctx.store());
         const offset = decodeCursor(cursor);
         const scope = await queryScope(
           { allowedRoots: () => ctx.allowedRoots(), store: () => store },
-          path_prefix,
+          scopeOf(scopeArgs),
         );
         const r = await searchSymbolGroups(store, {
           query,
