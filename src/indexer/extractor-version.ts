@@ -38,4 +38,4 @@
  * carry the names they bind (`const { a, b: c } = require('m')` takes `a` and `b`); Vue and
  * Svelte components are read (their script blocks, and the components their markup renders).
  */
-export const EXTRACTOR_VERSION = 8;
+export const EXTRACTOR_VERSION = 9;

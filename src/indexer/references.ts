@@ -199,6 +199,26 @@ export function receiverClass(
 }
 
 /**
+ * A method call's receiver that is a variable or a field (`call`, `this.bridge`, `$request`,
+ * `@app`, `self.inner`), as `~` and its plain dotted form, at most three names: the type it holds
+ * is unknown, but code names variables after their types (`call` for a `PluginCall`), and a
+ * module alias (`utils.slugify()`) is told from a variable by the file's imports. Null for
+ * anything else (a call's result, an index, a literal, a capitalised name, a `::` path). Only
+ * calls through `.` or `->` take one (`separator`: the text between the receiver and the name).
+ */
+export function receiverHint(text: string, separator: string): string | null {
+  const sep = separator.trim();
+  if (sep !== '.' && sep !== '?.' && sep !== '->' && sep !== '?->') return null;
+  if (text.length > 48) return null;
+  const plain = text.replace(/^[$@]{1,2}/, '').replace(/\??->|\?\./g, '.');
+  if (!/^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*){0,2}$/.test(plain)) return null;
+  const last = plain.slice(plain.lastIndexOf('.') + 1);
+  // A capitalised last name is a class or a constant, not a variable (`Foo.bar()`, `self.Meta`).
+  if (!/^_*[a-z]/.test(last) || SELF_RECEIVERS.has(plain)) return null;
+  return `~${plain}`;
+}
+
+/**
  * True when a call's name is preceded, on its line, by no member access (`.`, `::`, `->`, Lua's
  * `:`): `add(x)`, `@decorator`, not `obj.add(x)`, `Self::new()` or a chain's `  .add(x)`. Only
  * the name's own line is read: the line before may end in a comment.
@@ -249,6 +269,13 @@ export function resolveRefs(
           rules.literalClasses,
         );
         if (receiver !== null) site.receiver = receiver;
+        else {
+          const hint = receiverHint(
+            source.slice(ref.receiverStart, ref.receiverEnd),
+            source.slice(ref.receiverEnd, start),
+          );
+          if (hint !== null) site.receiver = hint;
+        }
       } else if (bareCallsAreFunctions && ref.kind === 'call' && dot === -1 && isBareCall(source, start)) {
         // No receiver at all: a plain function's call (see `LanguageRules.bareCallsAreFunctions`).
         site.receiver = '';

@@ -109,7 +109,10 @@ export interface ExtractedRef {
    * For a call made on an object: the class the receiver names, when the text alone tells it
    * (`this`/`self`/`cls` -> the enclosing class; a capitalised name -> itself, as in
    * `Backoffs.calculate`); null or absent when it does not (`job.add()`, `a.b().c()`); `''` for a
-   * call with no receiver in a language where such a call is never a method's (`add(x)`).
+   * call with no receiver in a language where such a call is never a method's (`add(x)`); for a
+   * method call on a variable or field (`call.getString()`, `this.bridge.eval()`), `~` and the
+   * receiver as written, a hint of its type by its name (`~call`, `~this.bridge`; see
+   * `receiverHint`).
    */
   receiver?: string | null;
 }

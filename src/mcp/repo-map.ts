@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { classifyPath, isDeclarationFile } from '../indexer/path-class.js';
+import { lastWordOf } from '../store/identifiers.js';
 import { localDefinitions } from '../store/symbol-rank.js';
 import type { GraphData } from '../store/types.js';
 import { createModuleResolver, type WorkspacePackage, workspacePackageOf } from './module-resolve.js';
@@ -567,6 +568,8 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     valueDefs.has(`${t}\u0000${key}`) && !otherDefs.has(`${t}\u0000${key}`);
   // (file, family + name) of members (methods, fields, nested definitions).
   const memberDefs = new Set<string>();
+  // Per (file, family + name) of a member: the last word of each class it is defined in.
+  const containersOf = new Map<string, string[]>();
   /**
    * What a JavaScript module's use of a name can mean in another file when the module itself
    * declares that name at its top level (and does not import it): only a member (`x.close()`),
@@ -606,7 +609,15 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     if (!local.has(s)) definedOutside.add(`${i}\u0000${key}`);
     if (atTopLevel(s) && (s.kind === 'constant' || s.kind === 'variable')) valueDefs.add(`${i}\u0000${key}`);
     else otherDefs.add(`${i}\u0000${key}`);
-    if (!atTopLevel(s)) memberDefs.add(`${i}\u0000${key}`);
+    if (!atTopLevel(s)) {
+      memberDefs.add(`${i}\u0000${key}`);
+      if (s.container !== null) {
+        const at = `${i}\u0000${key}`;
+        const list = containersOf.get(at) ?? [];
+        containersOf.set(at, list);
+        list.push(lastWordOf(s.container.slice(s.container.lastIndexOf('.') + 1)));
+      }
+    }
   }
   /**
    * Of the files defining a name, those where it is more than a nested helper, when there are
@@ -626,13 +637,15 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
       (x) => atTopLevel(x) && TYPE_KINDS.has(x.kind) && looksPublic(x, files[i]!.language),
     );
 
-  // Uses per (referencing file, family+name).
+  // Uses per (referencing file, family+name), and the receivers they are all method calls on.
   const uses = new Map<string, number>();
+  const hintsOf = new Map<string, readonly string[]>();
   for (const r of input.refs) {
     const from = idx.get(r.fileId);
     if (from === undefined) continue;
     const key = `${from}\u0000${family[from]}\u0000${r.name}`;
     uses.set(key, (uses.get(key) ?? 0) + 1);
+    if (r.hints !== undefined) hintsOf.set(key, r.hints);
   }
 
   // Imports: the files each import names (same family), and per file the names it imports from
@@ -732,6 +745,25 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     return out;
   };
 
+  /**
+   * Of the definers of a name that a file only calls as a method of variables or fields
+   * (`call.getString(…)`, `this.bridge.eval(…)`): not a top-level function, unless the receiver
+   * starts with a name the file imports (a module: `helpers.slugify(…)`); and of the classes
+   * defining it, those whose name ends in the word the receiver ends in (`call` -> `PluginCall`,
+   * `this.config` -> `CapConfig`), when there are any. Capacitor's `getString` is defined by four
+   * classes and every `call.getString(…)` counted for all of them; Django's `value.lower()` counted
+   * for the template filter `lower`. Not in Go, whose calls on a package look the same.
+   */
+  const byReceiver = (from: number, defKey: string, found: number[], hints: readonly string[]): number[] => {
+    if (family[from] === 'go') return found;
+    const imported = importedFrom.get(from);
+    const onModule = hints.some((h) => imported?.has(h.split('.')[0]!) === true);
+    const methods = onModule ? found : found.filter((t) => memberDefs.has(`${t}\u0000${defKey}`));
+    const words = new Set(hints.map(lastWordOf));
+    const named = methods.filter((t) => containersOf.get(`${t}\u0000${defKey}`)?.some((w) => words.has(w)));
+    return named.length > 0 ? named : methods;
+  };
+
   // Edges weighted by identifier quality x sqrt(uses); kept per name for the spread afterwards.
   const edges = new Map<number, Map<number, number>>();
   const named: { from: number; to: number; name: string; w: number }[] = [];
@@ -776,12 +808,17 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
         ? importedDefiners(from, name, definedIn, topDefiners.get(defKey))
         : [];
     if (preludeOnly && imported.length === 0) continue;
-    const found =
+    let found =
       imported.length > 0
         ? imported
         : LEXICAL_FAMILIES.has(family[from]!)
           ? nearest(from, nonLocal(defKey, [...definedIn]))
           : nonLocal(defKey, [...definedIn]);
+    const hints = hintsOf.get(key);
+    if (hints !== undefined && found.length > 0) {
+      found = byReceiver(from, defKey, found, hints);
+      if (found.length === 0) continue;
+    }
     // Methods of one name on several types of a package are not variants: top-level names only.
     const top = topDefiners.get(defKey);
     const targets =

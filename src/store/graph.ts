@@ -3,7 +3,7 @@ import { CodeindexError } from '../errors.js';
 import { joinRootPath, scopeFilter } from './paths.js';
 import type { QueryContext } from './query-context.js';
 import { scopeOf } from './query-context.js';
-import { USE_KINDS_MASK } from './ref-sites.js';
+import { USE_KINDS_MASK, unpackRefSites } from './ref-sites.js';
 import type { GraphData, PathScope } from './types.js';
 
 /** The names column of `imports` (a JSON array of strings). */
@@ -96,6 +96,26 @@ export function graphFiles(
 }
 
 /**
+ * The refs columns `graphData` reads: a row's sites only when one of them has a receiver hint
+ * (most rows have none, and are not parsed). `contains` is the engine's substring test.
+ */
+export function graphRefsSelect(contains: (column: string, needle: string) => string): string {
+  return `CASE WHEN ${contains('r.sites', '"~')} THEN r.sites END AS sites`;
+}
+
+/** A graph ref from a refs row: with `hints` when every use site is a call on a variable. */
+export function graphRef(fileId: number, name: string, sites: string | null): GraphData['refs'][number] {
+  if (sites === null) return { fileId, name };
+  const hints = new Set<string>();
+  for (const s of unpackRefSites(sites)) {
+    if (s[2] === 'import') continue;
+    if (s[5] === undefined) return { fileId, name };
+    hints.add(s[5]);
+  }
+  return hints.size === 0 ? { fileId, name } : { fileId, name, hints: [...hints] };
+}
+
+/**
  * Everything a repository map needs, in four scans: indexed files (with their language and
  * root-relative path, which the map uses to tell source from tests), their definitions, and their
  * references by name (non-import refs only), and their imports. Scoped by an absolute path prefix.
@@ -127,11 +147,13 @@ export function graphData(
     )
     .all(...f.params);
   const refs = ctx.statements
-    .get<{ fileId: number; name: string }>(
-      `SELECT r.file_id AS fileId, r.name FROM refs r JOIN files f ON f.id = r.file_id
+    .get<{ fileId: number; name: string; sites: string | null }>(
+      `SELECT r.file_id AS fileId, r.name, ${graphRefsSelect((c, n) => `instr(${c}, '${n}') > 0`)}
+       FROM refs r JOIN files f ON f.id = r.file_id
        WHERE (r.kinds & ${USE_KINDS_MASK}) != 0 AND ${f.sql}`,
     )
-    .all(...f.params);
+    .all(...f.params)
+    .map((r) => graphRef(r.fileId, r.name, r.sites));
   const imports = ctx.statements
     .get<{ fileId: number; source: string; names: string }>(
       `SELECT i.file_id AS fileId, i.source, i.names FROM imports i JOIN files f ON f.id = i.file_id

@@ -224,3 +224,11 @@ export function dottedSymbol(symbol: string): string {
   if (/^[\w.]+:(?:\w+:)*$/.test(q)) return q.slice(0, q.indexOf(':'));
   return q;
 }
+
+/**
+ * The last word of an identifier, lower case (`PluginCall` -> `call`, `mBridge` -> `bridge`,
+ * `this.config` -> `config`): code names a variable after the type it holds, by that word.
+ */
+export function lastWordOf(name: string): string {
+  return splitIdentifier(name).at(-1) ?? name.toLowerCase();
+}

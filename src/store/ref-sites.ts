@@ -18,13 +18,17 @@ export const REF_KIND_BIT: Readonly<Record<RefKind, number>> = Object.fromEntrie
 /** Every kind except `import`: a file that uses a name (not only imports it) has one of these. */
 export const USE_KINDS_MASK = REF_KINDS.reduce((m, k) => (k === 'import' ? m : m | REF_KIND_BIT[k]), 0);
 
-/** One reference site, decoded. */
+/**
+ * One reference site, decoded. A receiver stored as a hint (`~call`: a variable's name, see
+ * `receiverHint`) is decoded as an unknown receiver (null) with the hint beside it, without `~`.
+ */
 export type RefSite = [
   line: number,
   col: number,
   kind: RefKind,
   enclosing: string | null,
   receiver: string | null,
+  hint?: string,
 ];
 
 const KIND_INDEX: Readonly<Record<RefKind, number>> = Object.fromEntries(
@@ -98,7 +102,8 @@ export function unpackRefSites(sites: string): RefSite[] {
       enclosing = s[3];
     }
     const receiver = typeof s[4] === 'string' ? s[4] : null;
-    out.push([s[0], s[1], kind, enclosing, receiver]);
+    if (receiver?.startsWith('~')) out.push([s[0], s[1], kind, enclosing, null, receiver.slice(1)]);
+    else out.push([s[0], s[1], kind, enclosing, receiver]);
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import { isSecondaryPath } from '../indexer/path-class.js';
-import { dottedSymbol, nameKey } from './identifiers.js';
+import { dottedSymbol, lastWordOf, nameKey } from './identifiers.js';
 import { joinRootPath, scopeFilter } from './paths.js';
 import type { QueryContext } from './query-context.js';
 import { paging, scopeOf } from './query-context.js';
@@ -116,6 +116,7 @@ export function rankRefRows<R extends RefRowLike>(
   const bareAreOthers = defLanguages.size > 0;
   // A component's script is TypeScript: a `.vue` file using a `.ts` definition is no port.
   const defined = new Set([...defLanguages].map(scriptLanguage));
+  const acceptedWords = accepted === null ? null : new Set([...accepted].map(lastWordOf));
   const ranked = rows.map((row) => {
     // Unpacked on first use: without a receiver filter only the rows up to the page are read.
     let unpacked: RefSite[] | undefined;
@@ -129,7 +130,13 @@ export function rankRefRows<R extends RefRowLike>(
       }
       return unpacked;
     };
-    const resolvedTier = accepted === null || sites().some((s) => s[4] !== null) ? 0 : 1;
+    // A call on a variable named like an accepted class (`call.resolve()` for `PluginCall.resolve`)
+    // counts as resolved.
+    const resolvedTier =
+      accepted === null ||
+      sites().some((s) => s[4] !== null || (s[5] !== undefined && acceptedWords?.has(lastWordOf(s[5]))))
+        ? 0
+        : 1;
     const tier =
       (defined.size > 0 && !defined.has(scriptLanguage(row.language)) ? 4 : 0) +
       (isSecondaryPath(row.rel) ? 2 : 0) +

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createExtractor } from '../../src/indexer/index.js';
-import { isBareCall } from '../../src/indexer/references.js';
+import { isBareCall, receiverHint } from '../../src/indexer/references.js';
 import type { LanguageId } from '../../src/indexer/types.js';
 import { type IndexStore, openIndexStore } from '../../src/store/index.js';
+import { packRefs, unpackRefSites } from '../../src/store/ref-sites.js';
 import { extracted, tempDir } from './helpers/fixtures.js';
 
 const tmp = tempDir();
@@ -171,7 +172,32 @@ test('Class.method leaves out plain function calls, except inside the container 
       [9, ''],
     ],
   );
-  assert.equal(extraction.refs.find((r) => r.name === 'on')?.receiver ?? null, null);
+  // A call on a variable keeps the variable's name as a hint (its type is unknown).
+  assert.equal(extraction.refs.find((r) => r.name === 'on')?.receiver ?? null, '~target');
+});
+
+test('a call on a variable or field keeps its name as a hint; calls on anything else do not', () => {
+  assert.equal(receiverHint('call', '.'), '~call');
+  assert.equal(receiverHint('this.bridge', '.'), '~this.bridge');
+  assert.equal(receiverHint('self.inner', '\n    .'), '~self.inner');
+  assert.equal(receiverHint('opts', '?.'), '~opts');
+  assert.equal(receiverHint('$request', '->'), '~request');
+  assert.equal(receiverHint('$this->bridge', '->'), '~this.bridge');
+  assert.equal(receiverHint('@app', '.'), '~app');
+  // Classes, constants, self, paths, calls' results, indexes and long chains are no variables.
+  assert.equal(receiverHint('Bridge', '.'), null);
+  assert.equal(receiverHint('self.Meta', '.'), null);
+  assert.equal(receiverHint('this', '.'), null);
+  assert.equal(receiverHint('utils', '::'), null);
+  assert.equal(receiverHint('[obj retain]', ' '), null);
+  assert.equal(receiverHint('getBridge()', '.'), null);
+  assert.equal(receiverHint('items[0]', '.'), null);
+  assert.equal(receiverHint('a.b.c.d', '.'), null);
+  // Stored with the site, decoded as an unknown receiver with the hint beside it.
+  const [packed] = packRefs([
+    { name: 'getString', kind: 'call', line: 3, col: 9, enclosing: 'f', receiver: '~call' },
+  ]);
+  assert.deepEqual(unpackRefSites(packed!.sites), [[3, 9, 'call', 'f', null, 'call']]);
 });
 
 test('a call is bare when its own line has no member access before the name', () => {
@@ -251,7 +277,7 @@ test('Ruby and PHP calls carry their receiver: a class path names its last class
     'escape:null',
     'escape:Utils',
     'escape:Utils',
-    'escape:null',
+    'escape:~req',
   ]);
   const php = [
     '<?php',
@@ -265,8 +291,8 @@ test('Ruby and PHP calls carry their receiver: a class path names its last class
   ].join('\n');
   assert.deepEqual(calls(php, 'php'), [
     'add:Env',
-    'add:null',
-    'add:null',
+    'add:~e',
+    'add:~e',
     'make:Env',
     'make:Env',
     'make:Env',
@@ -302,5 +328,23 @@ test('Class.method in Ruby leaves out calls on another constant', async () => {
     );
   } finally {
     await local.close();
+  }
+});
+
+test('Class.method puts calls on a variable named like the class with those on the class', async () => {
+  const own = openIndexStore(join(tmp.dir, 'hints.db'));
+  try {
+    await own.writeBatch('/repo', [
+      write('a_other.py', 'python', 'def other(x):\n    return x.add(1)\n'),
+      write('b_consumer.py', 'python', 'def consume(queue):\n    return queue.add(2)\n'),
+      write('z_queue.py', 'python', QUEUE),
+    ]);
+    const hits = (await own.findReferences({ symbol: 'Queue.add', limit: 50 })).hits.map(
+      (h) => `${h.path.slice('/repo/'.length)}:${h.line}`,
+    );
+    // `queue.add` first (with the calls on self), `x.add` of unknown type after them.
+    assert.deepEqual(hits, ['b_consumer.py:2', 'z_queue.py:6', 'z_queue.py:11', 'a_other.py:2']);
+  } finally {
+    await own.close();
   }
 });

@@ -6,6 +6,8 @@ import { test } from 'node:test';
 import { createExtractor } from '../../src/indexer/index.js';
 import type { LanguageId } from '../../src/indexer/types.js';
 import { buildRepoMap, identifierWeight, pageRank, readWorkspacePackages } from '../../src/mcp/repo-map.js';
+import { graphRef } from '../../src/store/graph.js';
+import { packRefs, USE_KINDS_MASK } from '../../src/store/ref-sites.js';
 import type { GraphData } from '../../src/store/types.js';
 
 /** Real extraction of small real-shaped snippets into the map's input. */
@@ -26,7 +28,9 @@ function graph(sources: Record<string, [LanguageId, string]>): GraphData {
         container: s.container,
         signature: s.signature,
       });
-    for (const r of x.refs) if (r.kind !== 'import') data.refs.push({ fileId: id, name: r.name });
+    // As the stores read them: one row per name with a use, with the receivers' hints.
+    for (const row of packRefs(x.refs))
+      if ((row.kinds & USE_KINDS_MASK) !== 0) data.refs.push(graphRef(id, row.name, row.sites));
     for (const i of x.imports) data.imports.push({ fileId: id, source: i.source, names: i.names });
   }
   return data;
@@ -728,4 +732,44 @@ test('repo_map: definitions made by one line show the line once', () => {
     maxTokens: 1024,
   });
   assert.equal(map.text.match(/2: attr_reader :key_space_limit, :param_depth_limit/g)?.length, 1, map.text);
+});
+
+test('repo_map: a method called on a variable means the classes named like it, never a module function', () => {
+  const sources: Record<string, [LanguageId, string]> = {
+    // Capacitor's shape: four classes define getString, and plugins call it on `call`.
+    'src/PluginCall.java': [
+      'java',
+      'public class PluginCall {\n  public String getString(String name) { return name; }\n}\n',
+    ],
+    'src/CapConfig.java': [
+      'java',
+      'public class CapConfig {\n  public String getString(String key) { return key; }\n}\n',
+    ],
+    'src/JSObject.java': [
+      'java',
+      'public class JSObject {\n  public String getString(String key) { return key; }\n}\n',
+    ],
+    'src/Camera.java': [
+      'java',
+      'public class Camera {\n  void take(PluginCall call, JSObject data) {\n    call.getString("a");\n    this.savedCall.getString("b");\n  }\n}\n',
+    ],
+    // Django's shape: a template filter `lower`, and `value.lower()` on strings elsewhere.
+    'pkg/defaultfilters.py': [
+      'python',
+      'def lower(value):\n    return value.lower()\n\n\ndef slugify(value):\n    return value\n',
+    ],
+    'pkg/views.py': [
+      'python',
+      'from . import defaultfilters\n\n\ndef view(name):\n    a = name.lower()\n    return defaultfilters.slugify(a)\n',
+    ],
+  };
+  const map = buildRepoMap({ ...graph(sources), maxTokens: 4096 });
+  const refs = (path: string, name: string) =>
+    map.files.find((f) => f.path === path)?.symbols.find((x) => x.name === name)?.refs ?? 0;
+  assert.equal(refs('src/PluginCall.java', 'getString'), 1, map.text);
+  assert.equal(refs('src/CapConfig.java', 'getString'), 0, map.text);
+  assert.equal(refs('src/JSObject.java', 'getString'), 0, map.text);
+  // `name.lower()` is a string's method; `defaultfilters.slugify()` goes through the module.
+  assert.equal(refs('pkg/defaultfilters.py', 'lower'), 0, map.text);
+  assert.equal(refs('pkg/defaultfilters.py', 'slugify'), 1, map.text);
 });

@@ -1,6 +1,14 @@
 import { existsSync } from 'node:fs';
 import { cleanupCutoff, isStaleRoot, type RootActivityRow } from '../cleanup.js';
-import { GRAPH_MAX_SYMBOLS, type GraphFileRow, graphFiles, graphFilesSql, importNames } from '../graph.js';
+import {
+  GRAPH_MAX_SYMBOLS,
+  type GraphFileRow,
+  graphFiles,
+  graphFilesSql,
+  graphRef,
+  graphRefsSelect,
+  importNames,
+} from '../graph.js';
 import { joinRootPath, scopeFilter } from '../paths.js';
 import { USE_KINDS_MASK } from '../ref-sites.js';
 import type {
@@ -37,12 +45,15 @@ export async function graphDataPg(
      FROM symbols s JOIN files f ON f.id = s.file_id WHERE ${f.sql} ORDER BY s.file_id, s.start_line, s.id`,
     f.params,
   );
-  const refs = await rowsOf<GraphData['refs'][number]>(
-    db,
-    `SELECT r.file_id AS "fileId", r.name FROM refs r JOIN files f ON f.id = r.file_id
-     WHERE (r.kinds & ${USE_KINDS_MASK}) != 0 AND ${f.sql}`,
-    f.params,
-  );
+  const refs = (
+    await rowsOf<{ fileId: number; name: string; sites: string | null }>(
+      db,
+      `SELECT r.file_id AS "fileId", r.name, ${graphRefsSelect((c, n) => `strpos(${c}, '${n}') > 0`)}
+       FROM refs r JOIN files f ON f.id = r.file_id
+       WHERE (r.kinds & ${USE_KINDS_MASK}) != 0 AND ${f.sql}`,
+      f.params,
+    )
+  ).map((r) => graphRef(Number(r.fileId), r.name, r.sites));
   const imports = (
     await rowsOf<{ fileId: number; source: string; names: string }>(
       db,
