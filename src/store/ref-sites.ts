@@ -2,8 +2,8 @@
  * References are stored one row per (name, file): `kinds` is a bitmask of the reference kinds in
  * that file, `sites` a JSON list of its sites in position order, each `[line, col, kind]` or
  * `[line, col, kind, enclosing]` or `[line, col, kind, enclosing, receiver]`: `kind` is the index
- * in REF_KINDS, a 3-element site has the enclosing definition of the site before it (null for
- * the first), and `receiver` is the class a call's receiver names (see `ExtractedRef.receiver`). A cold index of a 3,000-file
+ * in REF_KINDS, a 3-element site (or an `enclosing` of `0`) has the enclosing definition of the
+ * site before it (null for the first), and `receiver` is the class a call's receiver names (see `ExtractedRef.receiver`). A cold index of a 3,000-file
  * TypeScript corpus has ~4 references per (name, file) pair, so this is a quarter of the B-tree
  * inserts of a row per reference, lookups by name read one row per file, and the table is half
  * the size of one with kind names and every enclosing name spelled out.
@@ -70,8 +70,11 @@ export function packRefs(refs: readonly SiteInput[]): PackedRefs[] {
     let enclosing: string | null = null;
     const stored = g.sites.map(([line, col, kind, e, receiver]): unknown[] => {
       if (receiver !== null) {
+        // `0`: the same enclosing definition as the site before (most calls of a name in a file
+        // sit in one function, and a receiver needs the fourth slot filled).
+        const same = e === enclosing && e !== null;
         enclosing = e;
-        return [line, col, KIND_INDEX[kind], e, receiver];
+        return [line, col, KIND_INDEX[kind], same ? 0 : e, receiver];
       }
       if (e === enclosing) return [line, col, KIND_INDEX[kind]];
       enclosing = e;
@@ -97,7 +100,7 @@ export function unpackRefSites(sites: string): RefSite[] {
     if (!Array.isArray(s) || typeof s[0] !== 'number' || typeof s[1] !== 'number') continue;
     const kind = typeof s[2] === 'number' ? REF_KINDS[s[2]] : undefined;
     if (kind === undefined) continue;
-    if (s.length >= 4) {
+    if (s.length >= 4 && s[3] !== 0) {
       if (s[3] !== null && typeof s[3] !== 'string') continue;
       enclosing = s[3];
     }

@@ -195,9 +195,17 @@ test('a call on a variable or field keeps its name as a hint; calls on anything 
   assert.equal(receiverHint('a.b.c.d', '.'), null);
   // Stored with the site, decoded as an unknown receiver with the hint beside it.
   const [packed] = packRefs([
-    { name: 'getString', kind: 'call', line: 3, col: 9, enclosing: 'f', receiver: '~call' },
+    { name: 'getString', kind: 'call', line: 3, col: 9, enclosing: 'Camera.take', receiver: '~call' },
+    { name: 'getString', kind: 'call', line: 4, col: 9, enclosing: 'Camera.take', receiver: 'JSObject' },
+    { name: 'getString', kind: 'call', line: 9, col: 2, enclosing: 'Camera.run', receiver: null },
   ]);
-  assert.deepEqual(unpackRefSites(packed!.sites), [[3, 9, 'call', 'f', null, 'call']]);
+  assert.deepEqual(unpackRefSites(packed!.sites), [
+    [3, 9, 'call', 'Camera.take', null, 'call'],
+    [4, 9, 'call', 'Camera.take', 'JSObject'],
+    [9, 2, 'call', 'Camera.run', null],
+  ]);
+  // The second site's enclosing definition is written once, not again.
+  assert.equal(packed!.sites.split('Camera.take').length, 2, packed!.sites);
 });
 
 test('a call is bare when its own line has no member access before the name', () => {
