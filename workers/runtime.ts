@@ -22,6 +22,7 @@ import type { Logger } from '../src/log.js';
 import { allowedRootsFile, RootGuard } from '../src/queue/allowed-roots.js';
 import { BACKOFF_TYPE, backoffDelay } from '../src/queue/backoff.js';
 import { JOBS, type JobName, type QueueName } from '../src/queue/names.js';
+import { guardBullConnections } from '../src/queue/quiet-connections.js';
 import { policyFor, TaskClient } from '../src/queue/task-client.js';
 import { parseRateLimit, REVOKED_MARKER } from '../src/queue/task-state.js';
 import { createRedis } from '../src/redis/connection.js';
@@ -244,6 +245,7 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
         },
       },
     });
+    guardBullConnections(worker);
     worker.on('error', (e) => {
       // While Redis is away every reconnect attempt errors: log each distinct error once per 10 s.
       const msg = errorMessage(e);

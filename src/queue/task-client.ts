@@ -22,6 +22,7 @@ import {
 } from './names.js';
 import { PAYLOADS, type PayloadInput } from './payloads.js';
 import { averageRate, etaSeconds } from './progress-rate.js';
+import { guardBullConnections } from './quiet-connections.js';
 import { type ShipStats, SourceShipper } from './ship-sources.js';
 import { identityOf, resignJobData, signJobData } from './signing.js';
 import { SourceBlobs } from './source-blobs.js';
@@ -152,6 +153,7 @@ export class TaskClient {
       // BullMQ prints the errors of what it creates lazily on the queue's connection (its job
       // scheduler, when the connection closes under it) to stderr as stack traces.
       q.on('error', () => {});
+      guardBullConnections(q);
       return q;
     };
     this.queues = Object.freeze(
@@ -644,7 +646,10 @@ export class TaskClient {
     const store = this.shipStore;
     this.shipStore = null;
     await Promise.allSettled([
-      ...[...Object.values(this.queues), this.deadLetter].map((q) => q.close()),
+      ...[...Object.values(this.queues), this.deadLetter].map((q) => {
+        guardBullConnections(q);
+        return q.close();
+      }),
       ...(store ? [store.close()] : []),
     ]);
   }

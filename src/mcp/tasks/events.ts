@@ -4,6 +4,7 @@ import type { Config } from '../../config/schema.js';
 import { errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { QUEUE_OF, TASK_ID_PREFIX } from '../../queue/names.js';
+import { guardBullConnections } from '../../queue/quiet-connections.js';
 import { createRedis } from '../../redis/connection.js';
 
 /** The queues of the job tools' jobs (index-repository, index-file, cleanup). */
@@ -68,6 +69,7 @@ export class TaskEventRelay {
       if (this.closed) return;
       const ev = new QueueEvents(q, { connection: this.conn, prefix: this.cfg.queuePrefix, lastEventId });
       ev.on('error', (e) => this.log.debug('queue events error', { queue: q, error: errorMessage(e) }));
+      guardBullConnections(ev);
       const ended = ({ jobId }: { jobId: string }) => {
         if (!TOOL_TASK_ID.test(jobId)) return;
         for (const l of this.listeners) l(jobId);
