@@ -43,3 +43,34 @@ export function clip(s: string | null | undefined, max: number): string {
   if (!s) return '';
   return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }
+
+/**
+ * How a text answer prints its paths: relative to the one indexed root they all lie under, which
+ * `header` says once (`(paths relative to /home/me/app)`), else absolute. A deep checkout's root
+ * repeated on every line of thirty references was most of the answer. A path with a control
+ * character (a newline in a file name) is printed quoted, so it cannot break the line layout.
+ * The structured answer keeps absolute paths.
+ */
+export function textPaths(
+  roots: readonly string[],
+  paths: readonly string[],
+): { header: string | null; show(path: string): string } {
+  const rootOf = (p: string) => {
+    let best: string | null = null;
+    for (const r of roots) if (p.startsWith(`${r}/`) && (best === null || r.length > best.length)) best = r;
+    return best;
+  };
+  const distinct = [...new Set(paths)];
+  const first = distinct.length > 1 ? rootOf(distinct[0]!) : null;
+  const one = first !== null && distinct.every((p) => rootOf(p) === first) ? first : null;
+  return {
+    header: one === null ? null : `(paths relative to ${printable(one)})`,
+    show: (p) => printable(one !== null && p.startsWith(`${one}/`) ? p.slice(one.length + 1) : p),
+  };
+}
+
+/** A path as one line of text: quoted with escapes when it holds a control character. */
+export function printable(path: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is looked for
+  return /[\u0000-\u001f\u007f]/.test(path) ? JSON.stringify(path) : path;
+}

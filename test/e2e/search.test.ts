@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { textPaths } from '../../src/mcp/results.js';
 import {
   callTool,
   copyFixture,
@@ -130,6 +131,39 @@ describe('search_code, find_references and relevance', () => {
     assert.ok(sc.results.length >= 1);
     const text = (byChunk.content as { type: string; text: string }[])[0]!.text;
     assert.match(text, /models\.ts:\d+-\d+ normalizeName/);
+  });
+
+  test('text answers print paths relative to their root, said once; the structured answer keeps them absolute', async () => {
+    const texts: string[] = [];
+    for (const [name, args] of [
+      ['search_symbols', { query: 'normalize', path: langs }],
+      ['find_references', { symbol: 'normalizeName', path: langs }],
+      ['search_code', { query: 'normalize name', mode: 'text', path: langs }],
+    ] as const) {
+      const r = await mcp.client.callTool({ name, arguments: args });
+      const text = (r.content as { type: string; text: string }[])[0]!.text;
+      assert.ok(text.startsWith(`(paths relative to ${langs})\n`), `${name}: ${text}`);
+      assert.ok(!text.includes(`${langs}/`), `${name}: ${text}`);
+      assert.ok(JSON.stringify(r.structuredContent).includes(`${langs}/`), name);
+      texts.push(text);
+    }
+    assert.match(texts[0]!, /^ts\/models\.ts:24 function normalizeName/m);
+    assert.match(texts[1]!, /^ts\/sample\.ts:42 call in /m);
+    assert.match(texts[2]!, /^ts\/models\.ts\n/m);
+  });
+
+  test('paths in text answers: absolute across roots, quoted when they hold a control character', () => {
+    const one = textPaths(['/r/a', '/r/b'], ['/r/a/x.py', '/r/a/y/z.py']);
+    assert.equal(one.header, '(paths relative to /r/a)');
+    assert.equal(one.show('/r/a/y/z.py'), 'y/z.py');
+    const two = textPaths(['/r/a', '/r/b'], ['/r/a/x.py', '/r/b/x.py']);
+    assert.equal(two.header, null);
+    assert.equal(two.show('/r/b/x.py'), '/r/b/x.py');
+    // The innermost root of nested ones.
+    assert.equal(textPaths(['/r', '/r/a'], ['/r/a/x.py', '/r/a/q.py']).header, '(paths relative to /r/a)');
+    // A single path gains nothing from a header.
+    assert.equal(textPaths(['/r/a'], ['/r/a/x.py']).header, null);
+    assert.equal(one.show('/r/a/bad\nname.py'), '"bad\\nname.py"');
   });
 
   test('hostile queries do not fail', async () => {

@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { rootsOnce, staleChecker, type ToolContext } from '../context.js';
-import { clip, decodeCursor, encodeCursor, runTool, toolResult } from '../results.js';
+import { clip, decodeCursor, encodeCursor, runTool, textPaths, toolResult } from '../results.js';
 import { queryScope } from '../scope.js';
 import { limitIn, scopeIn, scopeOf } from './schemas.js';
 
@@ -92,10 +92,15 @@ export function registerFindReferencesTool(server: McpServer, ctx: ToolContext):
           ...(isStale(h.path) ? { stale: true } : {}),
         }));
         const out: Record<string, unknown> = { references };
+        const paths = textPaths(
+          (await store.listRoots()).map((x) => x.path),
+          references.map((x) => x.path),
+        );
         const lines = sameLineRuns(references).map(
           ({ ref: x, count }) =>
-            `${x.path}:${x.line} ${x.kind}${count > 1 ? ` x${count}` : ''}${x.enclosing ? ` in ${x.enclosing}` : ''}${x.stale ? ' (stale)' : ''}: ${x.text ?? ''}`,
+            `${paths.show(x.path)}:${x.line} ${x.kind}${count > 1 ? ` x${count}` : ''}${x.enclosing ? ` in ${x.enclosing}` : ''}${x.stale ? ' (stale)' : ''}: ${x.text ?? ''}`,
         );
+        if (paths.header !== null) lines.unshift(paths.header);
         if (r.hasMore) {
           out.next_cursor = encodeCursor(offset + limit);
           lines.push(`(more references: pass cursor "${out.next_cursor}")`);

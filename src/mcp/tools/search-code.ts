@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ChunkHit } from '../../store/types.js';
 import type { CodeSearch } from '../code-search.js';
 import { rootsOnce, staleChecker, type ToolContext } from '../context.js';
-import { decodeCursor, encodeCursor, runTool, toolResult } from '../results.js';
+import { decodeCursor, encodeCursor, runTool, textPaths, toolResult } from '../results.js';
 import { queryScope } from '../scope.js';
 import { languageIn, limitIn, scopeIn, scopeOf } from './schemas.js';
 
@@ -86,8 +86,12 @@ export function registerSearchCodeTool(server: McpServer, ctx: ToolContext, sear
         const results = r.hits.map((h) => chunkHitToOut(h, isStale(h.path)));
         const out: Record<string, unknown> = { results, mode: r.mode };
         if (r.note) out.note = r.note;
+        const paths = textPaths(
+          (await store.listRoots()).map((x) => x.path),
+          results.map((x) => x.path),
+        );
         const chunkText = (x: ReturnType<typeof chunkHitToOut>) =>
-          `${x.path}:${x.start_line}-${x.end_line}${x.symbol ? ` ${x.symbol}` : ''}${x.stale ? ' (stale)' : ''}\n${x.snippet}`;
+          `${paths.show(x.path)}:${x.start_line}-${x.end_line}${x.symbol ? ` ${x.symbol}` : ''}${x.stale ? ' (stale)' : ''}\n${x.snippet}`;
         let parts = results.map(chunkText);
         if (r.files !== undefined) {
           const files = r.files.map((f) => ({
@@ -99,11 +103,12 @@ export function registerSearchCodeTool(server: McpServer, ctx: ToolContext, sear
           // One block per file: its path once, then each chunk's lines and snippet.
           parts = files.map(
             (f) =>
-              `${f.path}${f.results[0]?.stale ? ' (stale)' : ''}\n${f.results
+              `${paths.show(f.path)}${f.results[0]?.stale ? ' (stale)' : ''}\n${f.results
                 .map((x) => `  ${x.start_line}-${x.end_line}${x.symbol ? ` ${x.symbol}` : ''}\n${x.snippet}`)
                 .join('\n')}`,
           );
         }
+        if (paths.header !== null) parts.unshift(paths.header);
         if (r.note) parts.unshift(`(${r.note})`);
         if (r.hasMore) {
           out.next_cursor = encodeCursor(offset + limit);

@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { SymbolHit } from '../../store/types.js';
 import { rootsOnce, staleChecker, type ToolContext } from '../context.js';
-import { clip, decodeCursor, encodeCursor, runTool, toolResult } from '../results.js';
+import { clip, decodeCursor, encodeCursor, printable, runTool, textPaths, toolResult } from '../results.js';
 import { queryScope } from '../scope.js';
 import { moreLinesText, searchSymbolGroups } from '../symbol-groups.js';
 import { kindIn, languageIn, limitIn, scopeIn, scopeOf, symbolOut } from './schemas.js';
@@ -29,8 +29,11 @@ export function symbolToOut(h: SymbolHit, stale: boolean, moreLines: readonly nu
 }
 
 /** One line per symbol: `path:line kind Container.name (+N more: lines …) — signature`. */
-export function renderSymbol(s: ReturnType<typeof symbolToOut>): string {
-  return `${s.path}:${s.line} ${s.kind} ${s.container ? `${s.container}.` : ''}${s.name}${moreLinesText(s.more_lines ?? [], s.more_files ?? 0)}${s.stale ? ' (stale)' : ''} — ${s.signature}`;
+export function renderSymbol(
+  s: ReturnType<typeof symbolToOut>,
+  show: (path: string) => string = printable,
+): string {
+  return `${show(s.path)}:${s.line} ${s.kind} ${s.container ? `${s.container}.` : ''}${s.name}${moreLinesText(s.more_lines ?? [], s.more_files ?? 0)}${s.stale ? ' (stale)' : ''} — ${s.signature}`;
 }
 
 /** `search_symbols`: ranked definitions (exact, prefix, case-insensitive, fuzzy). */
@@ -74,7 +77,12 @@ export function registerSearchSymbolsTool(server: McpServer, ctx: ToolContext): 
           symbolToOut(g.hit, isStale(g.hit.path), g.moreLines, g.moreFiles),
         );
         const out: Record<string, unknown> = { symbols };
-        const lines = symbols.map(renderSymbol);
+        const paths = textPaths(
+          (await store.listRoots()).map((x) => x.path),
+          symbols.map((x) => x.path),
+        );
+        const lines = symbols.map((x) => renderSymbol(x, paths.show));
+        if (paths.header !== null) lines.unshift(paths.header);
         if (r.hasMore) {
           out.next_cursor = encodeCursor(offset + limit);
           lines.push(`(more results: pass cursor "${out.next_cursor}")`);
