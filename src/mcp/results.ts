@@ -71,6 +71,5 @@ export function textPaths(
 
 /** A path as one line of text: quoted with escapes when it holds a control character. */
 export function printable(path: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is looked for
   return /[\u0000-\u001f\u007f]/.test(path) ? JSON.stringify(path) : path;
 }
