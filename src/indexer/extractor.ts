@@ -349,6 +349,7 @@ function extractWith(
       end: r.end,
       receiverStart: -1,
       receiverEnd: -1,
+      ...(r.name === undefined ? {} : { name: r.name }),
     });
   const refs = dedupeRefs(raw, nameStarts, source, language, runtime.rules);
   const { imports, importRefs, lastTopLevelRow } = resolveImports(raw, source, runtime.rules, lines, scopes);

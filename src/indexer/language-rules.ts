@@ -87,7 +87,7 @@ export interface LanguageRules {
    * Uses the grammar does not see, as name ranges (the components a Vue or Svelte template
    * renders, `<SpinnerIcon />`): stored as calls, like JSX elements. Absent: none.
    */
-  readonly markupRefs?: (source: string) => { start: number; end: number }[];
+  readonly markupRefs?: (source: string) => { start: number; end: number; name?: string }[];
   /** The name of a definition whose name node is not its name (Kotlin's `companion`); absent: as written. */
   readonly definitionName?: (written: string) => string;
   /** The kind of a captured definition in its context; null: not a definition after all. */
@@ -177,6 +177,8 @@ const SFC_RULES: LanguageRules = {
   },
   markupRefs: templateComponents,
 };
+/** Vue also renders a component written in kebab case (`<todo-item>` is `TodoItem`); Svelte does not. */
+const VUE_RULES: LanguageRules = { ...SFC_RULES, markupRefs: (source) => templateComponents(source, true) };
 
 const PYTHON_ENUM_BASES = /\b(Enum|IntEnum|StrEnum|Flag|IntFlag)\b/;
 const PYTHON_INTERFACE_BASES = /\b(Protocol|ABC)\b/;
@@ -324,6 +326,7 @@ export function rulesFor(language: CodeLanguageId): LanguageRules {
     case 'tsx':
       return TSX_RULES;
     case 'vue':
+      return VUE_RULES;
     case 'svelte':
       return SFC_RULES;
     case 'javascript':

@@ -40,6 +40,8 @@ export interface RawRef {
   /** Where the object a call is made on is written (`this`, `Queue`, `job`); -1 when none. */
   receiverStart: number;
   receiverEnd: number;
+  /** The name, when the text at start..end spells it otherwise (Vue's `<my-button>` is `MyButton`). */
+  name?: string;
 }
 
 /** An import statement with its specifier text and the ranges of its imported names. */

@@ -250,8 +250,8 @@ export function resolveRefs(
     const importRef = importRefs[j];
     if (ref !== undefined && (importRef === undefined || ref.start <= importRef.start)) {
       // A dotted name node (Elixir's `MyApp.Job`) is stored by its last part, as queries look it up.
-      const text = source.slice(ref.start, ref.end);
-      const dot = text.lastIndexOf('.');
+      const text = ref.name ?? source.slice(ref.start, ref.end);
+      const dot = ref.name === undefined ? text.lastIndexOf('.') : -1;
       const start = dot === -1 ? ref.start : ref.start + dot + 1;
       const row = lines.rowOf(start);
       const enclosing = enclosingOf(ref.start);

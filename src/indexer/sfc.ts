@@ -39,20 +39,22 @@ export function scriptBlocksOnly(source: string): string | null {
   return out + blank(source.slice(at));
 }
 
-/**
- * A component tag in markup: `<MyButton`, `<Foo.Bar` (its last part). Vue's kebab-case
- * `<my-button>` is left out: its name is not the component's as written.
- */
+/** A component tag in markup: `<MyButton`, `<Foo.Bar` (its last part). */
 const COMPONENT_TAG = /<([A-Z][\w$]*(?:\.[A-Z][\w$]*)*)(?=[\s/>])/g;
+/** Vue's kebab-case spelling of one: `<my-button>` renders `MyButton` (a hyphen is required). */
+const KEBAB_TAG = /<([a-z][a-z0-9]*(?:-[a-z0-9]+)+)(?=[\s/>])/g;
 
 /**
  * The components a single-file component's markup uses, as the ranges of their names in
- * `source`: `<SpinnerIcon …/>` names `SpinnerIcon`, `<Foo.Bar>` `Bar`. Markup inside script
- * blocks and `<style>` is not read.
+ * `source`: `<SpinnerIcon …/>` names `SpinnerIcon`, `<Foo.Bar>` `Bar`; with `kebab` (Vue), also
+ * `<spinner-icon>`, named `SpinnerIcon`. Markup inside script blocks and `<style>` is not read.
  */
-export function templateComponents(source: string): { start: number; end: number }[] {
+export function templateComponents(
+  source: string,
+  kebab = false,
+): { start: number; end: number; name?: string }[] {
   const script = scriptBlocksOnly(source);
-  const out: { start: number; end: number }[] = [];
+  const out: { start: number; end: number; name?: string }[] = [];
   const styles = [...source.matchAll(/<style\b[^>]*>[\s\S]*?<\/style\s*>/gi)].map((m) => [
     m.index,
     m.index + m[0].length,
@@ -67,7 +69,16 @@ export function templateComponents(source: string): { start: number; end: number
     const start = at + 1 + tag.length - last.length;
     out.push({ start, end: start + last.length });
   }
-  return out;
+  if (kebab)
+    for (const m of source.matchAll(KEBAB_TAG)) {
+      const at = m.index;
+      if (script !== null && script[at] !== ' ' && script[at] !== undefined) continue;
+      if (styles.some(([a, b]) => at >= a! && at < b!)) continue;
+      const tag = m[1]!;
+      const name = tag.replace(/(?:^|-)([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+      out.push({ start: at + 1, end: at + 1 + tag.length, name });
+    }
+  return out.sort((a, b) => a.start - b.start);
 }
 
 /**

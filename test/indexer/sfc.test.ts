@@ -139,6 +139,34 @@ describe('scriptBlocksOnly and templateComponents', () => {
       ['Real', 'Inner'],
     );
   });
+
+  it("Vue's kebab-case tags name their component in PascalCase; plain HTML tags and Svelte's are none", () => {
+    const source =
+      "<template>\n  <todo-item :item='i'/>\n  <div><base-icon-2 name='x'></base-icon-2></div>\n  <TodoList/>\n</template>\n<script>\nconst s = '<fake-tag/>';\n</script>\n<style>/* <styled-thing> */</style>\n";
+    assert.deepEqual(
+      templateComponents(source, true).map((r) => [r.name ?? source.slice(r.start, r.end), r.start]),
+      [
+        ['TodoItem', source.indexOf('todo-item')],
+        ['BaseIcon2', source.indexOf('base-icon-2')],
+        ['TodoList', source.indexOf('TodoList')],
+      ],
+    );
+    assert.deepEqual(
+      templateComponents(source).map((r) => source.slice(r.start, r.end)),
+      ['TodoList'],
+    );
+    // Stored as uses of the component, where the tag is written.
+    const vue = extractor.extractFile(source, 'vue');
+    assert.deepEqual(
+      vue.refs.filter((r) => r.kind === 'call').map((r) => [r.name, r.line, r.col]),
+      [
+        ['TodoItem', 2, 3],
+        ['BaseIcon2', 3, 8],
+        ['TodoList', 4, 3],
+      ],
+    );
+    assert.ok(!extractor.extractFile(source, 'svelte').refs.some((r) => r.name === 'TodoItem'));
+  });
 });
 
 describe('the component a Vue or Svelte file defines', () => {
