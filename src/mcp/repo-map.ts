@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { classifyPath, isDeclarationFile } from '../indexer/path-class.js';
-import { lastWordOf } from '../store/identifiers.js';
+import { lastWordOf, typeWordsOf } from '../store/identifiers.js';
 import { localDefinitions } from '../store/symbol-rank.js';
 import type { GraphData } from '../store/types.js';
 import { createModuleResolver, type WorkspacePackage, workspacePackageOf } from './module-resolve.js';
@@ -759,7 +759,7 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     const imported = importedFrom.get(from);
     const onModule = hints.some((h) => imported?.has(h.split('.')[0]!) === true);
     const methods = onModule ? found : found.filter((t) => memberDefs.has(`${t}\u0000${defKey}`));
-    const words = new Set(hints.map(lastWordOf));
+    const words = new Set(hints.flatMap(typeWordsOf));
     const named = methods.filter((t) => containersOf.get(`${t}\u0000${defKey}`)?.some((w) => words.has(w)));
     return named.length > 0 ? named : methods;
   };

@@ -61,7 +61,7 @@ export function textPaths(
     return best;
   };
   const distinct = [...new Set(paths)];
-  const first = distinct.length > 1 ? rootOf(distinct[0]!) : null;
+  const first = paths.length > 1 ? rootOf(distinct[0]!) : null;
   const one = first !== null && distinct.every((p) => rootOf(p) === first) ? first : null;
   return {
     header: one === null ? null : `(paths relative to ${printable(one)})`,

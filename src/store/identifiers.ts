@@ -232,3 +232,45 @@ export function dottedSymbol(symbol: string): string {
 export function lastWordOf(name: string): string {
   return splitIdentifier(name).at(-1) ?? name.toLowerCase();
 }
+
+/** Short names code gives variables of a type, by the type's last word. */
+const SHORT_NAMES: Readonly<Record<string, string>> = {
+  ctx: 'context',
+  req: 'request',
+  res: 'response',
+  resp: 'response',
+  cfg: 'config',
+  conf: 'config',
+  msg: 'message',
+  err: 'error',
+  conn: 'connection',
+  db: 'database',
+  env: 'environment',
+  opts: 'options',
+  args: 'arguments',
+  params: 'parameters',
+  mgr: 'manager',
+  svc: 'service',
+  repo: 'repository',
+  evt: 'event',
+  ev: 'event',
+  btn: 'button',
+  buf: 'buffer',
+  doc: 'document',
+  el: 'element',
+  elem: 'element',
+  fn: 'function',
+  cb: 'callback',
+  tx: 'transaction',
+  stmt: 'statement',
+};
+
+/**
+ * The words a variable's name suggests for the class it holds: its last word, and what that
+ * abbreviates (`ctx` -> `context`, `this.req` -> `request`).
+ */
+export function typeWordsOf(variable: string): string[] {
+  const last = lastWordOf(variable.slice(variable.lastIndexOf('.') + 1));
+  const long = SHORT_NAMES[last];
+  return long === undefined ? [last] : [last, long];
+}

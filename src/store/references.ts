@@ -1,5 +1,5 @@
 import { isSecondaryPath } from '../indexer/path-class.js';
-import { dottedSymbol, lastWordOf, nameKey } from './identifiers.js';
+import { dottedSymbol, lastWordOf, nameKey, typeWordsOf } from './identifiers.js';
 import { joinRootPath, scopeFilter } from './paths.js';
 import type { QueryContext } from './query-context.js';
 import { paging, scopeOf } from './query-context.js';
@@ -134,7 +134,9 @@ export function rankRefRows<R extends RefRowLike>(
     // counts as resolved.
     const resolvedTier =
       accepted === null ||
-      sites().some((s) => s[4] !== null || (s[5] !== undefined && acceptedWords?.has(lastWordOf(s[5]))))
+      sites().some(
+        (s) => s[4] !== null || (s[5] !== undefined && typeWordsOf(s[5]).some((w) => acceptedWords?.has(w))),
+      )
         ? 0
         : 1;
     const tier =

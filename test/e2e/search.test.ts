@@ -161,8 +161,9 @@ describe('search_code, find_references and relevance', () => {
     assert.equal(two.show('/r/b/x.py'), '/r/b/x.py');
     // The innermost root of nested ones.
     assert.equal(textPaths(['/r', '/r/a'], ['/r/a/x.py', '/r/a/q.py']).header, '(paths relative to /r/a)');
-    // A single path gains nothing from a header.
+    // One line gains nothing from a header; several lines of one file do.
     assert.equal(textPaths(['/r/a'], ['/r/a/x.py']).header, null);
+    assert.equal(textPaths(['/r/a'], ['/r/a/x.py', '/r/a/x.py']).header, '(paths relative to /r/a)');
     assert.equal(one.show('/r/a/bad\nname.py'), '"bad\\nname.py"');
   });
 

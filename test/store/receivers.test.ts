@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import { createExtractor } from '../../src/indexer/index.js';
 import { isBareCall, receiverHint } from '../../src/indexer/references.js';
 import type { LanguageId } from '../../src/indexer/types.js';
+import { typeWordsOf } from '../../src/store/identifiers.js';
 import { type IndexStore, openIndexStore } from '../../src/store/index.js';
 import { packRefs, unpackRefSites } from '../../src/store/ref-sites.js';
 import { extracted, tempDir } from './helpers/fixtures.js';
@@ -193,6 +194,10 @@ test('a call on a variable or field keeps its name as a hint; calls on anything 
   assert.equal(receiverHint('getBridge()', '.'), null);
   assert.equal(receiverHint('items[0]', '.'), null);
   assert.equal(receiverHint('a.b.c.d', '.'), null);
+  // The words a variable's name suggests for its class, abbreviations written out.
+  assert.deepEqual(typeWordsOf('this.savedCall'), ['call']);
+  assert.deepEqual(typeWordsOf('ctx'), ['ctx', 'context']);
+  assert.deepEqual(typeWordsOf('self.req'), ['req', 'request']);
   // Stored with the site, decoded as an unknown receiver with the hint beside it.
   const [packed] = packRefs([
     { name: 'getString', kind: 'call', line: 3, col: 9, enclosing: 'Camera.take', receiver: '~call' },

@@ -753,6 +753,10 @@ test('repo_map: a method called on a variable means the classes named like it, n
       'java',
       'public class Camera {\n  void take(PluginCall call, JSObject data) {\n    call.getString("a");\n    this.savedCall.getString("b");\n  }\n}\n',
     ],
+    // Click's shape: `ctx.invoke(…)` is a Context's, not a Command's (`ctx` abbreviates it).
+    'pkg/context.py': ['python', 'class Context:\n    def invoke(self, f):\n        return f()\n'],
+    'pkg/command.py': ['python', 'class Command:\n    def invoke(self, ctx):\n        return ctx\n'],
+    'pkg/decorators.py': ['python', 'def run(ctx, f):\n    return ctx.invoke(f)\n'],
     // Django's shape: a template filter `lower`, and `value.lower()` on strings elsewhere.
     'pkg/defaultfilters.py': [
       'python',
@@ -769,6 +773,8 @@ test('repo_map: a method called on a variable means the classes named like it, n
   assert.equal(refs('src/PluginCall.java', 'getString'), 1, map.text);
   assert.equal(refs('src/CapConfig.java', 'getString'), 0, map.text);
   assert.equal(refs('src/JSObject.java', 'getString'), 0, map.text);
+  assert.equal(refs('pkg/context.py', 'invoke'), 1, map.text);
+  assert.equal(refs('pkg/command.py', 'invoke'), 0, map.text);
   // `name.lower()` is a string's method; `defaultfilters.slugify()` goes through the module.
   assert.equal(refs('pkg/defaultfilters.py', 'lower'), 0, map.text);
   assert.equal(refs('pkg/defaultfilters.py', 'slugify'), 1, map.text);
