@@ -662,9 +662,16 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
   // Per file, the names it imports from outside the scope (`std::task::Context`, `typing.Optional`).
   const externalNames = new Map<number, Set<string>>();
   const rustModules = rustModuleNames(files);
+  // Per file, the names its imports bind or spell (`import pkg.utils` -> `pkg`, `utils`;
+  // `./helpers` -> `helpers`), resolved or not: a call on one of them may be a module's function.
+  const importHeads = new Map<number, Set<string>>();
   for (const imp of input.imports ?? []) {
     const from = idx.get(imp.fileId);
     if (from === undefined) continue;
+    const heads = importHeads.get(from) ?? new Set<string>();
+    importHeads.set(from, heads);
+    const parts = imp.source.split(/[./\\:]+/).filter((x) => x.length > 0);
+    for (const x of [parts[0], parts.at(-1), ...imp.names]) if (x !== undefined) heads.add(x);
     const targets = resolve(from, imp.source, imp.names);
     if (targets.length === 0) {
       if (imp.names.length > 0 && isExternalModule(family[from]!, imp.source, rustModules, packages)) {
@@ -757,7 +764,11 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
   const byReceiver = (from: number, defKey: string, found: number[], hints: readonly string[]): number[] => {
     if (family[from] === 'go') return found;
     const imported = importedFrom.get(from);
-    const onModule = hints.some((h) => imported?.has(h.split('.')[0]!) === true);
+    const heads = importHeads.get(from);
+    const onModule = hints.some((h) => {
+      const head = h.split('.')[0]!;
+      return imported?.has(head) === true || heads?.has(head) === true;
+    });
     const methods = onModule ? found : found.filter((t) => memberDefs.has(`${t}\u0000${defKey}`));
     const words = new Set(hints.flatMap(typeWordsOf));
     const named = methods.filter((t) => containersOf.get(`${t}\u0000${defKey}`)?.some((w) => words.has(w)));

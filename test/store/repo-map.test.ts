@@ -764,8 +764,10 @@ test('repo_map: a method called on a variable means the classes named like it, n
     ],
     'pkg/views.py': [
       'python',
-      'from . import defaultfilters\n\n\ndef view(name):\n    a = name.lower()\n    return defaultfilters.slugify(a)\n',
+      'from . import defaultfilters\nimport pkg.text\n\n\ndef view(name):\n    a = name.lower()\n    return defaultfilters.slugify(pkg.text.wrap(a))\n',
     ],
+    // A module imported by its dotted path, its function called through that path.
+    'pkg/text.py': ['python', 'def wrap(s):\n    return s\n'],
   };
   const map = buildRepoMap({ ...graph(sources), maxTokens: 4096 });
   const refs = (path: string, name: string) =>
@@ -778,4 +780,5 @@ test('repo_map: a method called on a variable means the classes named like it, n
   // `name.lower()` is a string's method; `defaultfilters.slugify()` goes through the module.
   assert.equal(refs('pkg/defaultfilters.py', 'lower'), 0, map.text);
   assert.equal(refs('pkg/defaultfilters.py', 'slugify'), 1, map.text);
+  assert.equal(refs('pkg/text.py', 'wrap'), 1, map.text);
 });
