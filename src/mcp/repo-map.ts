@@ -755,7 +755,8 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
   /**
    * Of the definers of a name that a file only calls as a method of variables or fields
    * (`call.getString(…)`, `this.bridge.eval(…)`): not a top-level function, unless the receiver
-   * starts with a name the file imports (a module: `helpers.slugify(…)`); and of the classes
+   * starts with a name the file imports (a module: `helpers.slugify(…)`) or the function's module
+   * is one the file imports; and of the classes
    * defining it, those whose name ends in the word the receiver ends in (`call` -> `PluginCall`,
    * `this.config` -> `CapConfig`), when there are any. Capacitor's `getString` is defined by four
    * classes and every `call.getString(…)` counted for all of them; Django's `value.lower()` counted
@@ -769,7 +770,12 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
       const head = h.split('.')[0]!;
       return imported?.has(head) === true || heads?.has(head) === true;
     });
-    const methods = onModule ? found : found.filter((t) => memberDefs.has(`${t}\u0000${defKey}`));
+    // A module the file imports keeps its functions: an alias the index does not record
+    // (Python's `from . import views as v`, then `v.index()`) reads like a variable.
+    const importedFiles = new Set(importTargets.get(from)?.flat());
+    const methods = onModule
+      ? found
+      : found.filter((t) => memberDefs.has(`${t}\u0000${defKey}`) || importedFiles.has(t));
     const words = new Set(hints.flatMap(typeWordsOf));
     const named = methods.filter((t) => containersOf.get(`${t}\u0000${defKey}`)?.some((w) => words.has(w)));
     return named.length > 0 ? named : methods;

@@ -764,8 +764,12 @@ test('repo_map: a method called on a variable means the classes named like it, n
     ],
     'pkg/views.py': [
       'python',
-      'from . import defaultfilters\nimport pkg.text\n\n\ndef view(name):\n    a = name.lower()\n    return defaultfilters.slugify(pkg.text.wrap(a))\n',
+      'import pkg.text\n\n\ndef view(name):\n    a = name.lower()\n    return pkg.text.wrap(a)\n',
     ],
+    'pkg/urls.py': ['python', 'from . import defaultfilters\n\n\ndef url(x):\n    return defaultfilters.slugify(x)\n'],
+    // A module imported under an alias, which the index does not record.
+    'pkg/forms.py': ['python', 'from . import fields as f\n\n\ndef form(x):\n    return f.clean(x)\n'],
+    'pkg/fields.py': ['python', 'def clean(x):\n    return x\n'],
     // A module imported by its dotted path, its function called through that path.
     'pkg/text.py': ['python', 'def wrap(s):\n    return s\n'],
   };
@@ -781,4 +785,5 @@ test('repo_map: a method called on a variable means the classes named like it, n
   assert.equal(refs('pkg/defaultfilters.py', 'lower'), 0, map.text);
   assert.equal(refs('pkg/defaultfilters.py', 'slugify'), 1, map.text);
   assert.equal(refs('pkg/text.py', 'wrap'), 1, map.text);
+  assert.equal(refs('pkg/fields.py', 'clean'), 1, map.text);
 });
