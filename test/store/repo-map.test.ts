@@ -766,7 +766,10 @@ test('repo_map: a method called on a variable means the classes named like it, n
       'python',
       'import pkg.text\n\n\ndef view(name):\n    a = name.lower()\n    return pkg.text.wrap(a)\n',
     ],
-    'pkg/urls.py': ['python', 'from . import defaultfilters\n\n\ndef url(x):\n    return defaultfilters.slugify(x)\n'],
+    'pkg/urls.py': [
+      'python',
+      'from . import defaultfilters\n\n\ndef url(x):\n    return defaultfilters.slugify(x)\n',
+    ],
     // A module imported under an alias, which the index does not record.
     'pkg/forms.py': ['python', 'from . import fields as f\n\n\ndef form(x):\n    return f.clean(x)\n'],
     'pkg/fields.py': ['python', 'def clean(x):\n    return x\n'],
