@@ -263,19 +263,11 @@ export function resolveRefs(
         enclosing,
       };
       if (ref.receiverStart >= 0) {
-        const receiver = receiverClass(
-          source.slice(ref.receiverStart, ref.receiverEnd),
-          enclosing,
-          rules.literalClasses,
-        );
+        const written = source.slice(ref.receiverStart, ref.receiverEnd);
+        const receiver =
+          receiverClass(written, enclosing, rules.literalClasses) ??
+          receiverHint(written, source.slice(ref.receiverEnd, start));
         if (receiver !== null) site.receiver = receiver;
-        else {
-          const hint = receiverHint(
-            source.slice(ref.receiverStart, ref.receiverEnd),
-            source.slice(ref.receiverEnd, start),
-          );
-          if (hint !== null) site.receiver = hint;
-        }
       } else if (bareCallsAreFunctions && ref.kind === 'call' && dot === -1 && isBareCall(source, start)) {
         // No receiver at all: a plain function's call (see `LanguageRules.bareCallsAreFunctions`).
         site.receiver = '';

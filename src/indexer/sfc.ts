@@ -59,11 +59,13 @@ export function templateComponents(
     m.index,
     m.index + m[0].length,
   ]);
+  // Not inside a script block (a `<Foo>` in a string or a generic) or a style block.
+  const inMarkup = (at: number) =>
+    (script === null || script[at] === ' ' || script[at] === undefined) &&
+    !styles.some(([a, b]) => at >= a! && at < b!);
   for (const m of source.matchAll(COMPONENT_TAG)) {
     const at = m.index;
-    // Inside a script block (a `<Foo>` in a string or a generic) or a style block.
-    if (script !== null && script[at] !== ' ' && script[at] !== undefined) continue;
-    if (styles.some(([a, b]) => at >= a! && at < b!)) continue;
+    if (!inMarkup(at)) continue;
     const tag = m[1]!;
     const last = tag.slice(tag.lastIndexOf('.') + 1);
     const start = at + 1 + tag.length - last.length;
@@ -72,8 +74,7 @@ export function templateComponents(
   if (kebab)
     for (const m of source.matchAll(KEBAB_TAG)) {
       const at = m.index;
-      if (script !== null && script[at] !== ' ' && script[at] !== undefined) continue;
-      if (styles.some(([a, b]) => at >= a! && at < b!)) continue;
+      if (!inMarkup(at)) continue;
       const tag = m[1]!;
       const name = tag.replace(/(?:^|-)([a-z0-9])/g, (_, c: string) => c.toUpperCase());
       out.push({ start: at + 1, end: at + 1 + tag.length, name });

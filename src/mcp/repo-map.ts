@@ -615,7 +615,7 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
         const at = `${i}\u0000${key}`;
         const list = containersOf.get(at) ?? [];
         containersOf.set(at, list);
-        list.push(lastWordOf(s.container.slice(s.container.lastIndexOf('.') + 1)));
+        list.push(lastWordOf(s.container));
       }
     }
   }
@@ -665,6 +665,8 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
   // Per file, the names its imports bind or spell (`import pkg.utils` -> `pkg`, `utils`;
   // `./helpers` -> `helpers`), resolved or not: a call on one of them may be a module's function.
   const importHeads = new Map<number, Set<string>>();
+  // Per file, the files its resolved imports reach.
+  const importedFilesOf = new Map<number, Set<number>>();
   for (const imp of input.imports ?? []) {
     const from = idx.get(imp.fileId);
     if (from === undefined) continue;
@@ -684,6 +686,9 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     const list = importTargets.get(from) ?? [];
     importTargets.set(from, list);
     list.push(targets);
+    const reached = importedFilesOf.get(from) ?? new Set<number>();
+    importedFilesOf.set(from, reached);
+    for (const t of targets) reached.add(t);
     const named = importedFrom.get(from) ?? new Map<string, number[]>();
     importedFrom.set(from, named);
     for (const name of imp.names) named.set(name, targets);
@@ -772,10 +777,10 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     });
     // A module the file imports keeps its functions: an alias the index does not record
     // (Python's `from . import views as v`, then `v.index()`) reads like a variable.
-    const importedFiles = new Set(importTargets.get(from)?.flat());
+    const importedFiles = importedFilesOf.get(from);
     const methods = onModule
       ? found
-      : found.filter((t) => memberDefs.has(`${t}\u0000${defKey}`) || importedFiles.has(t));
+      : found.filter((t) => memberDefs.has(`${t}\u0000${defKey}`) || importedFiles?.has(t) === true);
     const words = new Set(hints.flatMap(typeWordsOf));
     const named = methods.filter((t) => containersOf.get(`${t}\u0000${defKey}`)?.some((w) => words.has(w)));
     return named.length > 0 ? named : methods;

@@ -1,5 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { CodeindexError, errorMessage } from '../errors.js';
+import type { IndexStore } from '../store/types.js';
 
 /** A successful tool result: structured content plus a concise text rendering. */
 export function toolResult(structured: Record<string, unknown>, text: string): CallToolResult {
@@ -67,6 +68,17 @@ export function textPaths(
     header: one === null ? null : `(paths relative to ${printable(one)})`,
     show: (p) => printable(one !== null && p.startsWith(`${one}/`) ? p.slice(one.length + 1) : p),
   };
+}
+
+/** `textPaths` over the store's indexed roots. */
+export async function rootTextPaths(
+  store: Pick<IndexStore, 'listRoots'>,
+  paths: readonly string[],
+): Promise<ReturnType<typeof textPaths>> {
+  return textPaths(
+    (await store.listRoots()).map((r) => r.path),
+    paths,
+  );
 }
 
 /** A path as one line of text: quoted with escapes when it holds a control character. */

@@ -270,7 +270,7 @@ const SHORT_NAMES: Readonly<Record<string, string>> = {
  * abbreviates (`ctx` -> `context`, `this.req` -> `request`).
  */
 export function typeWordsOf(variable: string): string[] {
-  const last = lastWordOf(variable.slice(variable.lastIndexOf('.') + 1));
+  const last = lastWordOf(variable);
   const long = SHORT_NAMES[last];
   return long === undefined ? [last] : [last, long];
 }

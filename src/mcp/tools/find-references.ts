@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { rootsOnce, staleChecker, type ToolContext } from '../context.js';
-import { clip, decodeCursor, encodeCursor, runTool, textPaths, toolResult } from '../results.js';
+import { clip, decodeCursor, encodeCursor, rootTextPaths, runTool, toolResult } from '../results.js';
 import { queryScope } from '../scope.js';
 import { limitIn, scopeIn, scopeOf } from './schemas.js';
 
@@ -52,7 +52,7 @@ export function registerFindReferencesTool(server: McpServer, ctx: ToolContext):
         'Places that call, instantiate, extend, import or type-reference a symbol, each with its enclosing function, files in the defining language and source before tests first. `Class.method` drops calls on another class (this/self/a capitalised receiver) and plain function calls with no receiver (in languages whose methods need one), and puts calls on the class or a subclass first; `language` narrows to one language.',
       inputSchema: {
         symbol: z.string().min(1).max(200),
-        ...scopeIn('references'),
+        ...scopeIn('Only references under this path'),
         language: z
           .string()
           .min(1)
@@ -92,8 +92,8 @@ export function registerFindReferencesTool(server: McpServer, ctx: ToolContext):
           ...(isStale(h.path) ? { stale: true } : {}),
         }));
         const out: Record<string, unknown> = { references };
-        const paths = textPaths(
-          (await store.listRoots()).map((x) => x.path),
+        const paths = await rootTextPaths(
+          store,
           references.map((x) => x.path),
         );
         const lines = sameLineRuns(references).map(

@@ -4,7 +4,7 @@ import type { ToolContext } from '../context.js';
 import { buildRepoMap, type RepoMap, readWorkspacePackages } from '../repo-map.js';
 import { runTool, toolResult } from '../results.js';
 import { queryScope, singleScope } from '../scope.js';
-import { scopeOf } from './schemas.js';
+import { scopeIn, scopeOf } from './schemas.js';
 
 /** Maps kept per server: the same call again answers at once until a write changes a root. */
 const CACHED_MAPS = 8;
@@ -20,8 +20,7 @@ export function registerRepoMapTool(server: McpServer, ctx: ToolContext): void {
       description:
         'A compact map of the most important files and their key definitions, ranked by PageRank over the reference graph (personalised toward `focus`: file paths or symbol names), within max_tokens.',
       inputSchema: {
-        path: z.string().optional().describe('Root or directory (default: the allowed root)'),
-        path_prefix: z.string().optional().describe('Same as path'),
+        ...scopeIn('Root or directory (default: the allowed root)'),
         max_tokens: z.number().int().min(64).max(16_000).default(1024),
         focus: z
           .array(z.string().min(1))

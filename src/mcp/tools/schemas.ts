@@ -85,8 +85,8 @@ export const priorityIn = z.enum(['high', 'normal', 'low']);
  * The scope of a query tool, under either name: `search_code` and `search_symbols` called it
  * `path_prefix`, `find_references` and `repo_map` `path`. Each takes both, so a guess is right.
  */
-export const scopeIn = (what: string) => ({
-  path: z.string().optional().describe(`Only ${what} under this path`),
+export const scopeIn = (description: string) => ({
+  path: z.string().optional().describe(description),
   path_prefix: z.string().optional().describe('Same as path'),
 });
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ChunkHit } from '../../store/types.js';
 import type { CodeSearch } from '../code-search.js';
 import { rootsOnce, staleChecker, type ToolContext } from '../context.js';
-import { decodeCursor, encodeCursor, runTool, textPaths, toolResult } from '../results.js';
+import { decodeCursor, encodeCursor, rootTextPaths, runTool, toolResult } from '../results.js';
 import { queryScope } from '../scope.js';
 import { languageIn, limitIn, scopeIn, scopeOf } from './schemas.js';
 
@@ -46,7 +46,7 @@ export function registerSearchCodeTool(server: McpServer, ctx: ToolContext, sear
         group_by: z.enum(['file', 'chunk']).default('file'),
         include_tests: z.boolean().default(false),
         exclude: z.array(z.string().min(1).max(200)).max(20).optional(),
-        ...scopeIn('results'),
+        ...scopeIn('Only results under this path'),
         language: languageIn.optional(),
         limit: limitIn(10, 50),
         cursor: z.string().optional(),
@@ -86,8 +86,8 @@ export function registerSearchCodeTool(server: McpServer, ctx: ToolContext, sear
         const results = r.hits.map((h) => chunkHitToOut(h, isStale(h.path)));
         const out: Record<string, unknown> = { results, mode: r.mode };
         if (r.note) out.note = r.note;
-        const paths = textPaths(
-          (await store.listRoots()).map((x) => x.path),
+        const paths = await rootTextPaths(
+          store,
           results.map((x) => x.path),
         );
         const chunkText = (x: ReturnType<typeof chunkHitToOut>) =>

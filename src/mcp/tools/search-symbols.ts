@@ -2,7 +2,15 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { SymbolHit } from '../../store/types.js';
 import { rootsOnce, staleChecker, type ToolContext } from '../context.js';
-import { clip, decodeCursor, encodeCursor, printable, runTool, textPaths, toolResult } from '../results.js';
+import {
+  clip,
+  decodeCursor,
+  encodeCursor,
+  printable,
+  rootTextPaths,
+  runTool,
+  toolResult,
+} from '../results.js';
 import { queryScope } from '../scope.js';
 import { moreLinesText, searchSymbolGroups } from '../symbol-groups.js';
 import { kindIn, languageIn, limitIn, scopeIn, scopeOf, symbolOut } from './schemas.js';
@@ -48,7 +56,7 @@ export function registerSearchSymbolsTool(server: McpServer, ctx: ToolContext): 
         query: z.string().min(1).max(200),
         kind: kindIn.optional(),
         language: languageIn.optional(),
-        ...scopeIn('results'),
+        ...scopeIn('Only results under this path'),
         limit: limitIn(20, 100),
         cursor: z.string().optional().describe('next_cursor from a previous call'),
       },
@@ -77,8 +85,8 @@ export function registerSearchSymbolsTool(server: McpServer, ctx: ToolContext): 
           symbolToOut(g.hit, isStale(g.hit.path), g.moreLines, g.moreFiles),
         );
         const out: Record<string, unknown> = { symbols };
-        const paths = textPaths(
-          (await store.listRoots()).map((x) => x.path),
+        const paths = await rootTextPaths(
+          store,
           symbols.map((x) => x.path),
         );
         const lines = symbols.map((x) => renderSymbol(x, paths.show));
