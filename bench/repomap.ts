@@ -56,6 +56,53 @@ export const CORE_FILES: Record<string, readonly string[]> = {
     'compile/validate/index.ts',
     'compile/codegen/index.ts',
   ],
+  // Added later, for the languages the first fourteen did not cover; chosen the same way, from
+  // each library's entry point and documentation, before any map of them was read.
+  'cpp-spdlog': ['spdlog.h', 'logger.h', 'common.h', 'details/registry.h', 'sinks/base_sink.h'],
+  'csharp-reactnative-shared': [
+    'ReactInstanceManager.cs',
+    'Bridge/ReactInstance.cs',
+    'Bridge/ReactContext.cs',
+    'Bridge/NativeModuleBase.cs',
+    'UIManager/UIManagerModule.cs',
+  ],
+  'java-capacitor-android': [
+    'com/getcapacitor/Bridge.java',
+    'com/getcapacitor/Plugin.java',
+    'com/getcapacitor/PluginCall.java',
+    'com/getcapacitor/BridgeActivity.java',
+    'com/getcapacitor/JSObject.java',
+  ],
+  'java-cordova-android': [
+    'org/apache/cordova/CordovaWebView.java',
+    'org/apache/cordova/CordovaPlugin.java',
+    'org/apache/cordova/PluginManager.java',
+    'org/apache/cordova/CordovaActivity.java',
+    'org/apache/cordova/CallbackContext.java',
+  ],
+  'lua-penlight': ['init.lua', 'class.lua', 'utils.lua', 'tablex.lua', 'stringx.lua', 'List.lua'],
+  'php-symfony-console': [
+    'Application.php',
+    'Command/Command.php',
+    'Input/InputDefinition.php',
+    'Input/ArgvInput.php',
+    'Output/Output.php',
+  ],
+  'python-django': [
+    'db/models/base.py',
+    'db/models/query.py',
+    'http/request.py',
+    'http/response.py',
+    'urls/resolvers.py',
+    'forms/forms.py',
+  ],
+  'ruby-rack': [
+    'lib/rack.rb',
+    'lib/rack/request.rb',
+    'lib/rack/response.rb',
+    'lib/rack/builder.rb',
+    'lib/rack/utils.rb',
+  ],
 };
 
 export interface RepoMapResult {

@@ -200,6 +200,38 @@ const TRIVIAL = new Set([
   'include?',
   'key?',
   'has_key?',
+  // The object protocol and collection interfaces of C#, Java, Kotlin and Swift: every class may
+  // override them, and most calls are on the platform's own types (`list.Add(x)`,
+  // `key.GetHashCode()`), so a use says nothing about which of the repository's classes it means.
+  'GetHashCode',
+  'Equals',
+  'ToString',
+  'Dispose',
+  'DisposeAsync',
+  'CompareTo',
+  'GetEnumerator',
+  'MoveNext',
+  'Reset',
+  'Add',
+  'Remove',
+  'Contains',
+  'Clear',
+  'IndexOf',
+  'Insert',
+  'RemoveAt',
+  'CopyTo',
+  'TryGetValue',
+  'ContainsKey',
+  'Clone',
+  'hashCode',
+  'equals',
+  'compareTo',
+  'iterator',
+  'hasNext',
+  'isEmpty',
+  'indexOf',
+  'isEqual',
+  'description',
 ]);
 
 /**
@@ -940,6 +972,17 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
         b.r - a.r || files[a.file]!.path.localeCompare(files[b.file]!.path) || a.name.localeCompare(b.name),
     );
 
+  const hidden = new Set<MapSymbol>();
+  const namespaces = new Set<string>();
+  for (const s of input.symbols) {
+    const i = idx.get(s.fileId);
+    if (i === undefined) continue;
+    if (s.kind === 'constant' && s.container !== null && scopedEnums.has(`${s.fileId}\u0000${s.container}`))
+      hidden.add(s);
+    if (s.kind === 'namespace') hidden.add(s);
+    if (s.kind === 'namespace')
+      namespaces.add(`${i}\u0000${s.container === null ? s.name : `${s.container}.${s.name}`}`);
+  }
   const pinned = new Set<number>();
   for (const [i, f] of files.entries()) if (focus.some((x) => f.path.includes(x))) pinned.add(i);
   const ctx: RenderContext = {
@@ -951,6 +994,8 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     pairRefs,
     maxTokens: input.maxTokens,
     pinned,
+    hidden,
+    namespaces,
   };
   // Binary search: the most top-ranked pairs whose rendering fits the budget.
   let lo = 0;
@@ -1029,6 +1074,19 @@ interface RenderContext {
   maxTokens: number;
   /** Files named by `focus`: shown even when nothing points into them. */
   pinned: Set<number>;
+  /**
+   * Never shown: namespaces (see `namespaces`), and members of scoped enums. Those take no uses
+   * (see `scopedEnums`), so such a member is chosen only through a same-named definition of its
+   * file, which it then followed (`enum ProfilerScriptType { …, Native }` under the `Native`
+   * class that declares it).
+   */
+  hidden: Set<MapSymbol>;
+  /**
+   * Namespaces per file, `file\u0000qualified name`: a definition inside one is shown without its
+   * namespace's line (C#'s `namespace ReactNative.Bridge`, C++'s `namespace spdlog`): the path says
+   * as much, and the line cost a third of each file's budget.
+   */
+  namespaces: Set<string>;
 }
 
 /** A file shows at most this share of the budget, so one wide utility file cannot fill the map. */
@@ -1052,7 +1110,7 @@ function render(ctx: RenderContext, chosen: { file: number; name: string; r: num
   let tokens = 0;
   let truncated = false;
   for (const [i, { names }] of order) {
-    const chosen = (ctx.byFile.get(i) ?? []).filter((s) => names.has(s.name));
+    const chosen = (ctx.byFile.get(i) ?? []).filter((s) => names.has(s.name) && !ctx.hidden.has(s));
     const syms = collapseRepeats(withoutShownConstructors(chosen));
     let file = renderFile(ctx, i, syms);
     if (file.cost > fileCap) {
@@ -1122,7 +1180,8 @@ function renderFile(ctx: RenderContext, i: number, syms: readonly ShownSymbol[])
   const entry: RepoMapFile = { path: f.path, rank: Number(ctx.rank[i]!.toPrecision(4)), symbols: [] };
   const shownContainers = new Set<string>();
   let lastLine = 0;
-  for (const s of syms) {
+  for (const shown of syms) {
+    const s = inNamespace(ctx, i, shown);
     const text = symbolLines(s, containerSig, shownContainers, names, lastLine);
     if (s.container !== null) shownContainers.add(s.container);
     if (CONTAINER_KINDS.has(s.kind)) shownContainers.add(s.name);
@@ -1138,6 +1197,13 @@ function renderFile(ctx: RenderContext, i: number, syms: readonly ShownSymbol[])
     });
   }
   return { block, cost, entry };
+}
+
+/** A definition declared directly in a namespace, shown as at the top level (see `namespaces`). */
+function inNamespace(ctx: RenderContext, i: number, s: ShownSymbol): ShownSymbol {
+  return s.container !== null && ctx.namespaces.has(`${i}\u0000${s.container}`)
+    ? { ...s, container: null }
+    : s;
 }
 
 /** A definition's line, after its container's line when that is not shown yet, and a gap mark. */
@@ -1181,7 +1247,8 @@ function bestThatFit(
   let estimate = estimateTokens(`${ctx.files[i]!.path}:`) + 1;
   for (const s of byRank) {
     // Its own line, a gap mark, and its container's line when none of the container is taken yet.
-    const c = estimateTokens(symbolLines(s, containerSig, containers, containers, 0)) + 1 + 2;
+    const c =
+      estimateTokens(symbolLines(inNamespace(ctx, i, s), containerSig, containers, containers, 0)) + 1 + 2;
     if (estimate + c > cap) continue;
     estimate += c;
     taken.push(s);

@@ -473,6 +473,12 @@ test('identifier weights follow the usual repo-map heuristics', () => {
   assert.ok(Math.abs(identifierWeight('empty?', 1, false, true) - 0.01) < 1e-9);
   assert.ok(Math.abs(identifierWeight('match?', 1, false, true) - 0.1) < 1e-9);
   assert.equal(identifierWeight('parse_query', 1, false, true), 10);
+  // The object protocol of C# and Java: long camelCase names, but every class may override them
+  // and most calls are on the platform's types.
+  assert.equal(identifierWeight('GetHashCode', 1, false, true), 0.1);
+  assert.equal(identifierWeight('TryGetValue', 1, false, true), 0.1);
+  assert.equal(identifierWeight('hashCode', 1, false, true), 0.1);
+  assert.equal(identifierWeight('GetFrameTime', 1, false, true), 10);
 });
 
 test('repo_map: a file over its share keeps its best-ranked definitions, not its first lines', () => {
@@ -637,6 +643,44 @@ test('repo_map: members of a scoped enum take no uses of their bare names', () =
   );
   assert.equal(rankOf(kotlin, 'ExpoDynamic.kt'), rankOf(kotlin, 'A.kt'), JSON.stringify(kotlin.files));
   assert.doesNotMatch(kotlin.text, /^\s+\d+: Boolean$/m);
+});
+
+test('repo_map: C# namespaces take no line, and a scoped enum member does not follow its namesake', () => {
+  // react-native-windows: every file spent a line on `namespace ReactNative.Bridge`, and the class
+  // `Native` was followed by its nested enum's member `Native`.
+  const users = Object.fromEntries(
+    ['A', 'B', 'C'].map((f): [string, [LanguageId, string]] => [
+      `User${f}.cs`,
+      [
+        'csharp',
+        `namespace App.Users\n{\n  class User${f}\n  {\n    int Run(Key k, Dimensions d) { Native.JsRelease(); k.GetHashCode(); d.GetHashCode(); return k.Equals(d) ? 1 : 0; }\n  }\n}\n`,
+      ],
+    ]),
+  );
+  const map = buildRepoMap({
+    ...graph({
+      'Native.cs': [
+        'csharp',
+        'namespace App.Chakra\n{\n  static class Native\n  {\n    public enum ProfilerScriptType\n    {\n      User,\n      Native,\n    }\n    public static void JsRelease() { }\n  }\n}\n',
+      ],
+      'Dimensions.cs': [
+        'csharp',
+        'namespace App.UI\n{\n  struct Dimensions\n  {\n    public override int GetHashCode() { return 1; }\n    public override bool Equals(object o) { return false; }\n  }\n}\n',
+      ],
+      'Key.cs': [
+        'csharp',
+        'namespace App.UI\n{\n  class Key\n  {\n    public override int GetHashCode() { return 2; }\n  }\n}\n',
+      ],
+      ...users,
+    }),
+    maxTokens: 1024,
+  });
+  assert.doesNotMatch(map.text, /namespace/, map.text);
+  assert.match(map.text, /^Native\.cs:\n {2}3: static class Native$/m, map.text);
+  assert.doesNotMatch(map.text, /^\s+\d+: Native,?$/m, map.text);
+  const shown = (path: string) => map.files.find((f) => f.path === path)?.symbols.map((s) => s.name) ?? [];
+  assert.deepEqual(shown('Native.cs'), ['Native', 'JsRelease'], map.text);
+  assert.match(map.text, /^Key\.cs:\n {2}3: class Key$/m, map.text);
 });
 
 test('repo_map: a shown class takes no extra lines for its constructors', () => {
