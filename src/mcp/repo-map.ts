@@ -523,6 +523,9 @@ function rootNameOf(f: { root?: string }): string {
   );
 }
 
+/** Definitions a plain call (`name(…)`, no receiver) never means. */
+const MEMBER_KINDS: ReadonlySet<string> = new Set(['method', 'constructor', 'field', 'property']);
+
 const CONTAINER_KINDS = new Set([
   'class',
   'struct',
@@ -600,6 +603,8 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     valueDefs.has(`${t}\u0000${key}`) && !otherDefs.has(`${t}\u0000${key}`);
   // (file, family + name) of members (methods, fields, nested definitions).
   const memberDefs = new Set<string>();
+  // (file, family + name) of definitions a plain call can mean: not methods, fields or properties.
+  const callableDefs = new Set<string>();
   // Per (file, family + name) of a member: the last word of each class it is defined in.
   const containersOf = new Map<string, string[]>();
   /**
@@ -639,6 +644,7 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     definers.set(key, set);
     set.add(i);
     if (!local.has(s)) definedOutside.add(`${i}\u0000${key}`);
+    if (!MEMBER_KINDS.has(s.kind)) callableDefs.add(`${i}\u0000${key}`);
     if (atTopLevel(s) && (s.kind === 'constant' || s.kind === 'variable')) valueDefs.add(`${i}\u0000${key}`);
     else otherDefs.add(`${i}\u0000${key}`);
     if (!atTopLevel(s)) {
@@ -672,12 +678,15 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
   // Uses per (referencing file, family+name), and the receivers they are all method calls on.
   const uses = new Map<string, number>();
   const hintsOf = new Map<string, readonly string[]>();
+  // Uses that are all plain calls (no receiver): they mean a function or a class.
+  const bareUses = new Set<string>();
   for (const r of input.refs) {
     const from = idx.get(r.fileId);
     if (from === undefined) continue;
     const key = `${from}\u0000${family[from]}\u0000${r.name}`;
     uses.set(key, (uses.get(key) ?? 0) + 1);
     if (r.hints !== undefined) hintsOf.set(key, r.hints);
+    if (r.bare === true) bareUses.add(key);
   }
 
   // Imports: the files each import names (same family), and per file the names it imports from
@@ -871,6 +880,12 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     const hints = hintsOf.get(key);
     if (hints !== undefined && found.length > 0) {
       found = byReceiver(from, defKey, found, hints);
+      if (found.length === 0) continue;
+    }
+    // `super()`, `type(x)`: no method's or field's use (Django's `BlockNode.super` took every
+    // `super()` of the code base, a model's `type` field every `type(x)`).
+    if (bareUses.has(key)) {
+      found = found.filter((t) => callableDefs.has(`${t}\u0000${defKey}`));
       if (found.length === 0) continue;
     }
     // Methods of one name on several types of a package are not variants: top-level names only.

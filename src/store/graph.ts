@@ -96,23 +96,57 @@ export function graphFiles(
 }
 
 /**
- * The refs columns `graphData` reads: a row's sites only when one of them has a receiver hint
- * (most rows have none, and are not parsed). `contains` is the engine's substring test.
+ * The built-in classes the extractor names for literal receivers, in every language
+ * (`LanguageRules.literalClasses`): `', '.join(parts)` is `str.join`, `[a, b].map(f)` is
+ * `Array.map`. A call on a literal is no use of any definition of the repository.
+ */
+export const LITERAL_RECEIVERS: ReadonlySet<string> = new Set([
+  'str',
+  'bytes',
+  'list',
+  'dict',
+  'array',
+  'String',
+  'Array',
+  'RegExp',
+]);
+
+/**
+ * The refs columns `graphData` reads: a row's sites only when one of them has a receiver hint, a
+ * literal receiver or none at all (a plain function's call; the receiver is a site's last
+ * element). Other rows are not parsed. `contains` is the engine's substring test.
  */
 export function graphRefsSelect(contains: (column: string, needle: string) => string): string {
-  return `CASE WHEN ${contains('r.sites', '"~')} THEN r.sites END AS sites`;
+  const needles = ['"~', ',""]', ...[...LITERAL_RECEIVERS].map((c) => `,"${c}"]`)];
+  return `CASE WHEN ${needles.map((n) => contains('r.sites', n)).join(' OR ')} THEN r.sites END AS sites`;
 }
 
-/** A graph ref from a refs row: with `hints` when every use site is a call on a variable. */
-export function graphRef(fileId: number, name: string, sites: string | null): GraphData['refs'][number] {
+/**
+ * A graph ref from a refs row: with `hints` when every use site is a call on a variable, with
+ * `bare` when every one is a plain call (`super()`, `type(x)`: a function or a class, never a
+ * method or a field), where calls on a literal count as either; null when every use is a call on
+ * a literal (Django's 700 files of `', '.join(…)` gave their uses to the template filter `join`
+ * and to `Query.join`).
+ */
+export function graphRef(
+  fileId: number,
+  name: string,
+  sites: string | null,
+): GraphData['refs'][number] | null {
   if (sites === null) return { fileId, name };
   const hints = new Set<string>();
+  let literal = false;
+  let bare = false;
   for (const s of unpackRefSites(sites)) {
     if (s[2] === 'import') continue;
-    if (s[5] === undefined) return { fileId, name };
-    hints.add(s[5]);
+    if (s[4] === '') bare = true;
+    else if (s[4] !== null && LITERAL_RECEIVERS.has(s[4])) literal = true;
+    else if (s[5] === undefined) return { fileId, name };
+    else hints.add(s[5]);
   }
-  return hints.size === 0 ? { fileId, name } : { fileId, name, hints: [...hints] };
+  if (hints.size > 0) return bare ? { fileId, name } : { fileId, name, hints: [...hints] };
+  if (bare) return { fileId, name, bare: true };
+  return literal ? null : { fileId, name };
 }
 
 /**
@@ -153,7 +187,7 @@ export function graphData(
        WHERE (r.kinds & ${USE_KINDS_MASK}) != 0 AND ${f.sql}`,
     )
     .all(...f.params)
-    .map((r) => graphRef(r.fileId, r.name, r.sites));
+    .flatMap((r) => graphRef(r.fileId, r.name, r.sites) ?? []);
   const imports = ctx.statements
     .get<{ fileId: number; source: string; names: string }>(
       `SELECT i.file_id AS fileId, i.source, i.names FROM imports i JOIN files f ON f.id = i.file_id

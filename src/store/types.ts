@@ -419,7 +419,7 @@ export interface GraphData {
    * `hints`: when every use of the name in the file is a method call on a variable or field, the
    * receivers as written (`call`, `this.bridge`; see `receiverHint`), else absent.
    */
-  refs: { fileId: number; name: string; hints?: string[] }[];
+  refs: { fileId: number; name: string; hints?: string[]; bare?: true }[];
   /** Import statements: the module as written (`./job`, `..utils`, `net/http`) and the names taken. */
   imports: { fileId: number; source: string; names: string[] }[];
 }

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { createExtractor } from '../../src/indexer/index.js';
-import type { LanguageId } from '../../src/indexer/types.js';
+import { rulesFor } from '../../src/indexer/language-rules.js';
+import { CODE_LANGUAGE_IDS, type LanguageId } from '../../src/indexer/types.js';
 import { buildRepoMap, identifierWeight, pageRank, readWorkspacePackages } from '../../src/mcp/repo-map.js';
-import { graphRef } from '../../src/store/graph.js';
+import { graphRef, LITERAL_RECEIVERS } from '../../src/store/graph.js';
 import { packRefs, USE_KINDS_MASK } from '../../src/store/ref-sites.js';
 import type { GraphData } from '../../src/store/types.js';
 
@@ -30,7 +31,10 @@ function graph(sources: Record<string, [LanguageId, string]>): GraphData {
       });
     // As the stores read them: one row per name with a use, with the receivers' hints.
     for (const row of packRefs(x.refs))
-      if ((row.kinds & USE_KINDS_MASK) !== 0) data.refs.push(graphRef(id, row.name, row.sites));
+      if ((row.kinds & USE_KINDS_MASK) !== 0) {
+        const ref = graphRef(id, row.name, row.sites);
+        if (ref !== null) data.refs.push(ref);
+      }
     for (const i of x.imports) data.imports.push({ fileId: id, source: i.source, names: i.names });
   }
   return data;
@@ -681,6 +685,48 @@ test('repo_map: C# namespaces take no line, and a scoped enum member does not fo
   const shown = (path: string) => map.files.find((f) => f.path === path)?.symbols.map((s) => s.name) ?? [];
   assert.deepEqual(shown('Native.cs'), ['Native', 'JsRelease'], map.text);
   assert.match(map.text, /^Key\.cs:\n {2}3: class Key$/m, map.text);
+});
+
+test('repo_map: a call on a literal means no definition, a plain call no method or field', () => {
+  // Django: every `', '.join(parts)` counted for the template filter `join` (and `Query.join`),
+  // every `super()` for `BlockNode.super`, every `type(x)` for a model's field named `type`.
+  const users = Object.fromEntries(
+    ['a', 'b', 'c'].map((f): [string, [LanguageId, string]] => [
+      `user_${f}.py`,
+      [
+        'python',
+        `from helpers import slugify\n\nclass User${f.toUpperCase()}(object):\n    def run(self, parts):\n        super().run()\n        kind = type(parts)\n        return slugify(", ".join(parts), kind)\n`,
+      ],
+    ]),
+  );
+  const map = buildRepoMap({
+    ...graph({
+      'filters.py': ['python', 'def join(value, arg):\n    return value\n'],
+      'nodes.py': ['python', 'class BlockNode(object):\n    def super(self):\n        return 1\n'],
+      'models.py': ['python', 'class Column(object):\n    type = 1\n'],
+      'helpers.py': ['python', 'def slugify(value, kind):\n    return value\n'],
+      ...users,
+    }),
+    maxTokens: 1024,
+  });
+  const rank = (path: string) => map.files.find((f) => f.path === path)?.rank ?? 0;
+  const refsOf = (path: string, name: string) =>
+    map.files.find((f) => f.path === path)?.symbols.find((s) => s.name === name)?.refs ?? 0;
+  assert.ok(refsOf('helpers.py', 'slugify') > 0, map.text);
+  assert.equal(refsOf('filters.py', 'join'), 0, map.text);
+  assert.equal(refsOf('nodes.py', 'super'), 0, map.text);
+  assert.equal(refsOf('models.py', 'type'), 0, map.text);
+  // Nothing points into them: they rank as the users do, below the helper every user calls.
+  for (const p of ['filters.py', 'nodes.py', 'models.py']) {
+    assert.ok(rank('helpers.py') > 1.5 * rank(p), `${p}: ${JSON.stringify(map.files)}`);
+  }
+});
+
+test('the graph knows every literal receiver class the extractor names', () => {
+  const named = new Set<string>();
+  for (const language of CODE_LANGUAGE_IDS)
+    for (const c of Object.values(rulesFor(language).literalClasses ?? {})) named.add(c);
+  assert.deepEqual([...named].sort(), [...LITERAL_RECEIVERS].sort());
 });
 
 test('repo_map: a shown class takes no extra lines for its constructors', () => {

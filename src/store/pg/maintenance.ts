@@ -53,7 +53,7 @@ export async function graphDataPg(
        WHERE (r.kinds & ${USE_KINDS_MASK}) != 0 AND ${f.sql}`,
       f.params,
     )
-  ).map((r) => graphRef(Number(r.fileId), r.name, r.sites));
+  ).flatMap((r) => graphRef(Number(r.fileId), r.name, r.sites) ?? []);
   const imports = (
     await rowsOf<{ fileId: number; source: string; names: string }>(
       db,
