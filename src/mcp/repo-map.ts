@@ -994,9 +994,10 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     if (i === undefined) continue;
     if (s.kind === 'constant' && s.container !== null && scopedEnums.has(`${s.fileId}\u0000${s.container}`))
       hidden.add(s);
-    if (s.kind === 'namespace') hidden.add(s);
-    if (s.kind === 'namespace')
+    if (s.kind === 'namespace') {
+      hidden.add(s);
       namespaces.add(`${i}\u0000${s.container === null ? s.name : `${s.container}.${s.name}`}`);
+    }
   }
   const pinned = new Set<number>();
   for (const [i, f] of files.entries()) if (focus.some((x) => f.path.includes(x))) pinned.add(i);

@@ -417,7 +417,9 @@ export interface GraphData {
   }[];
   /**
    * `hints`: when every use of the name in the file is a method call on a variable or field, the
-   * receivers as written (`call`, `this.bridge`; see `receiverHint`), else absent.
+   * receivers as written (`call`, `this.bridge`; see `receiverHint`), else absent. `bare`: every
+   * use is a plain call (`super()`: no method's or field's). Calls on a literal (`', '.join(x)`)
+   * count as either, and a name only called on literals has no row (see `graphRef`).
    */
   refs: { fileId: number; name: string; hints?: string[]; bare?: true }[];
   /** Import statements: the module as written (`./job`, `..utils`, `net/http`) and the names taken. */
