@@ -618,6 +618,9 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     topDefiners.get(key)?.has(from) === true
       ? found.filter((t) => memberDefs.has(`${t}\u0000${key}`))
       : found;
+  // What the map never shows (see `RenderContext`), and the namespaces per file.
+  const hidden = new Set<MapSymbol>();
+  const namespaces = new Set<string>();
   for (const s of input.symbols) {
     const i = idx.get(s.fileId);
     if (i === undefined) continue;
@@ -629,9 +632,15 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     if (local.has(s)) localUses.add(`${i}\u0000${family[i]}\u0000${s.name}`);
     // A member of such an enum is no target of a bare name: Kotlin's `enum class Type { Boolean,
     // String, Map }` took every use of the types `Boolean`, `String` and `Map` in the package, and
-    // led the map with its entries. Uses through the enum reach the enum itself.
-    if (s.kind === 'constant' && s.container !== null && scopedEnums.has(`${s.fileId}\u0000${s.container}`))
+    // led the map with its entries. Uses through the enum reach the enum itself. It is not shown.
+    if (s.kind === 'constant' && s.container !== null && scopedEnums.has(`${s.fileId}\u0000${s.container}`)) {
+      hidden.add(s);
       continue;
+    }
+    if (s.kind === 'namespace') {
+      hidden.add(s);
+      namespaces.add(`${i}\u0000${s.container === null ? s.name : `${s.container}.${s.name}`}`);
+    }
     const key = `${family[i]}\u0000${s.name}`;
     (s.signature.startsWith('macro_rules!') ? macros : notMacros).add(key);
     if (atTopLevel(s)) {
@@ -987,18 +996,6 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
         b.r - a.r || files[a.file]!.path.localeCompare(files[b.file]!.path) || a.name.localeCompare(b.name),
     );
 
-  const hidden = new Set<MapSymbol>();
-  const namespaces = new Set<string>();
-  for (const s of input.symbols) {
-    const i = idx.get(s.fileId);
-    if (i === undefined) continue;
-    if (s.kind === 'constant' && s.container !== null && scopedEnums.has(`${s.fileId}\u0000${s.container}`))
-      hidden.add(s);
-    if (s.kind === 'namespace') {
-      hidden.add(s);
-      namespaces.add(`${i}\u0000${s.container === null ? s.name : `${s.container}.${s.name}`}`);
-    }
-  }
   const pinned = new Set<number>();
   for (const [i, f] of files.entries()) if (focus.some((x) => f.path.includes(x))) pinned.add(i);
   const ctx: RenderContext = {
