@@ -36,6 +36,10 @@
  * before a line continuation's backslash. 8: a JavaScript or TypeScript name bound to a whole
  * `require(…)` call (`const fs = require('fs')`) is an import, no definition, and CommonJS imports
  * carry the names they bind (`const { a, b: c } = require('m')` takes `a` and `b`); Vue and
- * Svelte components are read (their script blocks, and the components their markup renders).
+ * Svelte components are read (their script blocks, and the components their markup renders). 9: a
+ * method call on a variable or field keeps the receiver's name as a hint (`~call`, `~this.bridge`).
+ * 10: a use of an import's alias is a use of the name imported (`from m import Model as M`, `import
+ * { Queue as Q }`, `use App\User as U;`, `import a.B as C`, `const { a: b } = require('m')`), and
+ * PHP's `use A\B as C;` no longer reads the alias `C` as a second import.
  */
-export const EXTRACTOR_VERSION = 9;
+export const EXTRACTOR_VERSION = 10;

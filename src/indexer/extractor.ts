@@ -352,11 +352,17 @@ function extractWith(
       ...(r.name === undefined ? {} : { name: r.name }),
     });
   const refs = dedupeRefs(raw, nameStarts, source, language, runtime.rules);
-  const { imports, importRefs, lastTopLevelRow } = resolveImports(raw, source, runtime.rules, lines, scopes);
+  const { imports, importRefs, lastTopLevelRow, aliases } = resolveImports(
+    raw,
+    source,
+    runtime.rules,
+    lines,
+    scopes,
+  );
   const out: FileExtraction = {
     language,
     symbols,
-    refs: resolveRefs(refs, importRefs, scopes, source, lines, runtime.rules),
+    refs: resolveRefs(refs, importRefs, scopes, source, lines, runtime.rules, aliases),
     imports,
     chunks: buildChunks(source, lines, candidates, lastTopLevelRow),
   };

@@ -81,6 +81,26 @@ export interface ResolvedImports {
   importRefs: { name: string; start: number }[];
   /** 0-based last row of the last import outside any definition, -1 when there is none. */
   lastTopLevelRow: number;
+  /**
+   * Local names that an import binds to another name, each to the name imported (`from m import
+   * Model as M`, `import { Queue as Q }`, `use App\User as U;`, `const { a: b } = require('m')`).
+   */
+  aliases: Map<string, string>;
+}
+
+const IDENT = String.raw`[\p{L}_$][\p{L}\p{N}_$]*`;
+
+/**
+ * The local name an import statement binds `name` to when it renames it (`name as Alias`, and in
+ * a CommonJS destructuring `{ name: alias } = require(…)`), else null.
+ */
+function importAlias(statementText: string, name: string, commonJs: boolean): string | null {
+  const quoted = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const as = new RegExp(String.raw`(?<![\p{L}\p{N}_$])${quoted}\s+as\s+(${IDENT})`, 'u').exec(statementText);
+  if (as !== null) return as[1] === name ? null : (as[1] ?? null);
+  if (!commonJs) return null;
+  const colon = new RegExp(String.raw`[{,]\s*${quoted}\s*:\s*(${IDENT})\s*[,}=]`, 'u').exec(statementText);
+  return colon === null || colon[1] === name ? null : (colon[1] ?? null);
 }
 
 /** Attaches imported names to their statements and normalises each statement per language. */
@@ -103,6 +123,7 @@ export function resolveImports(
   }
   const imports: ExtractedImport[] = [];
   const importRefs: { name: string; start: number }[] = [];
+  const aliases = new Map<string, string>();
   const enclosingOf = createEnclosingResolver(scopes);
   let lastTopLevelRow = -1;
   for (const statement of statements) {
@@ -129,10 +150,16 @@ export function resolveImports(
         }
       }
     }
+    const commonJs = statementText.includes('require');
+    for (const name of names) {
+      if (name === '*' || name === 'self') continue;
+      const alias = importAlias(statementText, name, commonJs);
+      if (alias !== null) aliases.set(alias, name);
+    }
     imports.push({ source: normalised.source, names, line: lines.rowOf(statement.start) + 1 });
   }
   importRefs.sort((a, b) => a.start - b.start);
-  return { imports, importRefs, lastTopLevelRow };
+  return { imports, importRefs, lastTopLevelRow, aliases };
 }
 
 /**
@@ -238,6 +265,8 @@ export function resolveRefs(
   source: string,
   lines: LineIndex,
   rules: Pick<LanguageRules, 'bareCallsAreFunctions' | 'literalClasses'> = {},
+  /** Import aliases (see `ResolvedImports.aliases`): a use of an alias is a use of its name. */
+  aliases: ReadonlyMap<string, string> = new Map(),
 ): ExtractedRef[] {
   const bareCallsAreFunctions = rules.bareCallsAreFunctions === true;
   const enclosingOf = createEnclosingResolver(scopes);
@@ -255,18 +284,24 @@ export function resolveRefs(
       const start = dot === -1 ? ref.start : ref.start + dot + 1;
       const row = lines.rowOf(start);
       const enclosing = enclosingOf(ref.start);
+      const written = dot === -1 ? text : text.slice(dot + 1);
+      // A plain use of an import's alias (`new Q()`, `M.objects`) is a use of what it names; a
+      // member with the same name (`obj.Q()`) is not.
+      const aliased =
+        ref.receiverStart < 0 && dot === -1 && ref.name === undefined ? aliases.get(written) : undefined;
       const site: ExtractedRef = {
-        name: dot === -1 ? text : text.slice(dot + 1),
+        name: aliased ?? written,
         kind: ref.kind,
         line: row + 1,
         col: start - lines.rowStart(row),
         enclosing,
       };
       if (ref.receiverStart >= 0) {
-        const written = source.slice(ref.receiverStart, ref.receiverEnd);
+        const receiverText = source.slice(ref.receiverStart, ref.receiverEnd);
+        const named = receiverClass(receiverText, enclosing, rules.literalClasses);
         const receiver =
-          receiverClass(written, enclosing, rules.literalClasses) ??
-          receiverHint(written, source.slice(ref.receiverEnd, start));
+          (named === null ? null : (aliases.get(named) ?? named)) ??
+          receiverHint(receiverText, source.slice(ref.receiverEnd, start));
         if (receiver !== null) site.receiver = receiver;
       } else if (bareCallsAreFunctions && ref.kind === 'call' && dot === -1 && isBareCall(source, start)) {
         // No receiver at all: a plain function's call (see `LanguageRules.bareCallsAreFunctions`).

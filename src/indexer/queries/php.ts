@@ -39,8 +39,8 @@ export const PHP_QUERY = String.raw`
 (named_type (qualified_name (name) @reference.type))
 
 (namespace_use_declaration (namespace_use_clause (qualified_name) @import.source)) @import
-(namespace_use_declaration (namespace_use_clause (name) @import.source) .) @import
+(namespace_use_declaration (namespace_use_clause . (name) @import.source) .) @import
 (namespace_use_declaration (namespace_name) @import.source body: (namespace_use_group)) @import
-(namespace_use_group (namespace_use_clause (name) @import.name))
+(namespace_use_group (namespace_use_clause . (name) @import.name))
 (namespace_use_group (namespace_use_clause (qualified_name) @import.name))
 `;
