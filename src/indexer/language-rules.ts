@@ -79,6 +79,12 @@ export interface LanguageRules {
    * type is unknown.
    */
   readonly literalClasses?: LiteralClasses;
+  /**
+   * Properties and fields are named like classes (C#'s `Bridge.Invoke()`, `Instance.Add()`): a
+   * capitalised call receiver is kept as a hint of its type by its name (`~Bridge`), not taken for
+   * the class itself as in Java (`Backoffs.calculate()`).
+   */
+  readonly capitalisedMembers?: boolean;
   /** Callees that are keywords of the language (Elixir's `def`, `if`), never call references. */
   readonly ignoredCalls?: ReadonlySet<string>;
   /** Built-in type names (Dart's `int`, `String`), never type references: they would bloat the refs. */

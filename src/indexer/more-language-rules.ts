@@ -87,6 +87,8 @@ const C_RULES: LanguageRules = {
 const OBJC_RULES: LanguageRules = { ...C_RULES, repair: repairObjC };
 
 const CSHARP_RULES: LanguageRules = {
+  capitalisedMembers: true,
+  literalClasses: { string: 'String', array: 'Array' },
   docStyle: 'c',
   trimColon: false,
   importCallees: NONE,

@@ -233,15 +233,18 @@ export function receiverClass(
  * anything else (a call's result, an index, a literal, a capitalised name, a `::` path). Only
  * calls through `.` or `->` take one (`separator`: the text between the receiver and the name).
  */
-export function receiverHint(text: string, separator: string): string | null {
-  const sep = separator.trim();
+export function receiverHint(text: string, separator: string, capitalisedMembers = false): string | null {
+  const sep = separator.replace(/\s+/g, '');
   if (sep !== '.' && sep !== '?.' && sep !== '->' && sep !== '?->') return null;
   if (text.length > 48) return null;
   const plain = text.replace(/^[$@]{1,2}/, '').replace(/\??->|\?\./g, '.');
   if (!/^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*){0,2}$/.test(plain)) return null;
   const last = plain.slice(plain.lastIndexOf('.') + 1);
-  // A capitalised last name is a class or a constant, not a variable (`Foo.bar()`, `self.Meta`).
-  if (!/^_*[a-z]/.test(last) || SELF_RECEIVERS.has(plain)) return null;
+  // A capitalised last name is a class or a constant, not a variable (`Foo.bar()`, `self.Meta`),
+  // except where properties are named so (C#'s `this.Bridge`, `Instance`).
+  if (!(capitalisedMembers ? /^_*[A-Za-z]/ : /^_*[a-z]/).test(last) || SELF_RECEIVERS.has(plain)) return null;
+  // The parent class's method (`super.close()`, C#'s `base.Run()`): no variable's.
+  if (plain === 'super' || plain === 'base') return null;
   return `~${plain}`;
 }
 
@@ -264,7 +267,7 @@ export function resolveRefs(
   scopes: readonly Scope[],
   source: string,
   lines: LineIndex,
-  rules: Pick<LanguageRules, 'bareCallsAreFunctions' | 'literalClasses'> = {},
+  rules: Pick<LanguageRules, 'bareCallsAreFunctions' | 'literalClasses' | 'capitalisedMembers'> = {},
   /** Import aliases (see `ResolvedImports.aliases`): a use of an alias is a use of its name. */
   aliases: ReadonlyMap<string, string> = new Map(),
 ): ExtractedRef[] {
@@ -298,10 +301,14 @@ export function resolveRefs(
       };
       if (ref.receiverStart >= 0) {
         const receiverText = source.slice(ref.receiverStart, ref.receiverEnd);
-        const named = receiverClass(receiverText, enclosing, rules.literalClasses);
+        const separator = source.slice(ref.receiverEnd, start);
+        const named =
+          rules.capitalisedMembers === true && /^[A-Z]/.test(receiverText)
+            ? null
+            : receiverClass(receiverText, enclosing, rules.literalClasses);
         const receiver =
           (named === null ? null : (aliases.get(named) ?? named)) ??
-          receiverHint(receiverText, source.slice(ref.receiverEnd, start));
+          receiverHint(receiverText, separator, rules.capitalisedMembers === true);
         if (receiver !== null) site.receiver = receiver;
       } else if (bareCallsAreFunctions && ref.kind === 'call' && dot === -1 && isBareCall(source, start)) {
         // No receiver at all: a plain function's call (see `LanguageRules.bareCallsAreFunctions`).

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createExtractor } from '../../src/indexer/index.js';
 import {
   definitionRows,
   exportedNames,
@@ -87,4 +88,51 @@ describe('csharp: csharp/Order.cs', () => {
       ['System.Collections.Generic', [], 2],
     ]);
   });
+});
+
+describe('csharp: call receivers', () => {
+  // Properties and fields are named like classes in C#, so a capitalised receiver is a hint of
+  // its type by name (`Bridge.Invoke()` may be a property's), never taken for the class itself.
+  const source = [
+    'class Queue : Base {',
+    '  void Run(PluginCall call) {',
+    '    this.Add(1);',
+    '    Add(2);',
+    '    _bridge.Invoke("x");',
+    '    Bridge.Invoke("y");',
+    '    call.Resolve();',
+    '    "abc".Trim();',
+    '    this.Bridge?.Dispose();',
+    '    ReactChoreographer.Instance.Add(x);',
+    '    base.Run(call);',
+    '    _context?',
+    '      .GetModule<T>()',
+    '      .Emit(1);',
+    '    GetThing().Go();',
+    '  }',
+    '}',
+  ].join('\n');
+  for (const native of [true, false]) {
+    it(`reads receivers as the enclosing class, a literal's class or a hint (${native ? 'native' : 'queries'})`, () => {
+      const x = createExtractor({ native }).extractFile(source, 'csharp');
+      assert.deepEqual(
+        x.refs.filter((r) => r.kind === 'call').map((r) => [r.name, r.line, r.receiver ?? null]),
+        [
+          ['Add', 3, 'Queue'],
+          ['Add', 4, null],
+          ['Invoke', 5, '~_bridge'],
+          ['Invoke', 6, '~Bridge'],
+          ['Resolve', 7, '~call'],
+          ['Trim', 8, 'String'],
+          ['Dispose', 9, '~this.Bridge'],
+          ['Add', 10, '~ReactChoreographer.Instance'],
+          ['Run', 11, null],
+          ['GetModule', 13, '~_context'],
+          ['Emit', 14, null],
+          ['GetThing', 15, null],
+          ['Go', 15, null],
+        ],
+      );
+    });
+  }
 });

@@ -361,3 +361,63 @@ test('Class.method puts calls on a variable named like the class with those on t
     await own.close();
   }
 });
+
+test('C#: Class.method puts calls on a property or field named like the class first', async () => {
+  const own = openIndexStore(join(tmp.dir, 'csharp.db'));
+  const caller = (name: string, call: string) =>
+    `class ${name} {\n  ReactContext Context { get; }\n  void Send() {\n    ${call};\n  }\n}\n`;
+  try {
+    await own.writeBatch('/repo', [
+      write('a_Other.cs', 'csharp', caller('Other', 'other.GetModule()')),
+      write('b_Registered.cs', 'csharp', caller('Registered', '_registry.GetModule()')),
+      write('c_Contextual.cs', 'csharp', caller('Contextual', 'Context.GetModule()')),
+      write(
+        'd_ReactContext.cs',
+        'csharp',
+        'class ReactContext {\n  public T GetModule() { return this.GetModule(); }\n}\n',
+      ),
+      write(
+        'e_JsRegistry.cs',
+        'csharp',
+        'class JsRegistry {\n  public T GetModule() { return default; }\n}\n',
+      ),
+    ]);
+    const hits = async (symbol: string) =>
+      (await own.findReferences({ symbol, limit: 50 })).hits.map((h) => h.path.slice('/repo/'.length));
+    // `Context` (a property named like the class) and `this` first, receivers of unknown type after.
+    assert.deepEqual(await hits('ReactContext.GetModule'), [
+      'c_Contextual.cs',
+      'd_ReactContext.cs',
+      'a_Other.cs',
+      'b_Registered.cs',
+    ]);
+    assert.deepEqual(await hits('JsRegistry.GetModule'), [
+      'b_Registered.cs',
+      'a_Other.cs',
+      'c_Contextual.cs',
+    ]);
+  } finally {
+    await own.close();
+  }
+});
+
+test('a use of an import alias is found as a use of the name imported', async () => {
+  const own = openIndexStore(join(tmp.dir, 'aliases.db'));
+  try {
+    await own.writeBatch('/repo', [
+      write('queue.ts', 'typescript', 'export class Queue {}\n'),
+      write('main.ts', 'typescript', "import { Queue as Q } from './queue';\nexport const q = new Q();\n"),
+      write('app.py', 'python', 'from .models import Model as M\n\n\nclass Job(M):\n    pass\n'),
+      write('models.py', 'python', 'class Model:\n    pass\n'),
+    ]);
+    const hits = async (symbol: string) =>
+      (await own.findReferences({ symbol, limit: 50 })).hits.map(
+        (h) => `${h.path.slice('/repo/'.length)}:${h.line} ${h.kind}`,
+      );
+    assert.deepEqual(await hits('Queue'), ['main.ts:1 import', 'main.ts:2 new']);
+    assert.deepEqual(await hits('Model'), ['app.py:1 import', 'app.py:4 inherit']);
+    assert.deepEqual(await hits('Q'), []);
+  } finally {
+    await own.close();
+  }
+});
