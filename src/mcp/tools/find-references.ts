@@ -49,7 +49,7 @@ export function registerFindReferencesTool(server: McpServer, ctx: ToolContext):
     {
       title: 'Find references',
       description:
-        'Places that call, instantiate, extend, import or type-reference a symbol, each with its enclosing function, files in the defining language and source before tests first. `Class.method` drops calls on another class (this/self/a capitalised receiver) and plain function calls with no receiver (in languages whose methods need one), and puts calls on the class or a subclass first, then calls on a variable named like the class (`call.resolve()` for `PluginCall.resolve`), then other receivers of unknown type; a use of an import\'s alias counts for the name imported; `language` narrows to one language.',
+        "Places that call, instantiate, extend, import or type-reference a symbol, each with its enclosing function, files in the defining language and source before tests first. `Class.method` drops calls on another class (this/self/a capitalised receiver) and plain function calls with no receiver (in languages whose methods need one), and puts calls on the class or a subclass first, then calls on a variable named like the class (`call.resolve()` for `PluginCall.resolve`), then other receivers of unknown type; a use of an import's alias counts for the name imported; `language` narrows to one language.",
       inputSchema: {
         symbol: z.string().min(1).max(200),
         ...scopeIn('Only references under this path'),
