@@ -43,6 +43,7 @@
  * PHP's `use A\B as C;` no longer reads the alias `C` as a second import; C# calls carry their
  * receiver (a capitalised one as a hint, `~Context`: C# names properties like classes); `super`
  * and `base` are no receiver hint; a receiver and its call on different lines (`x?\n.f()`) are
- * one.
+ * one; C and C++ calls carry their receiver (`this->f()`, `sink->log()`, and the scope of
+ * `details::registry::instance()` as its class), and calls through nested scopes are read.
  */
 export const EXTRACTOR_VERSION = 10;

@@ -85,6 +85,11 @@ export interface LanguageRules {
    * the class itself as in Java (`Backoffs.calculate()`).
    */
   readonly capitalisedMembers?: boolean;
+  /**
+   * `a::b()` calls `b` of the class or namespace `a`, whatever its case (C++'s
+   * `details::registry::instance()`, `os::now()`): the scope's last name is the receiver's class.
+   */
+  readonly scopeReceivers?: boolean;
   /** Callees that are keywords of the language (Elixir's `def`, `if`), never call references. */
   readonly ignoredCalls?: ReadonlySet<string>;
   /** Built-in type names (Dart's `int`, `String`), never type references: they would bloat the refs. */

@@ -64,6 +64,7 @@ function dottedImport(sourceText: string, statementText: string): NormalisedImpo
 }
 
 const C_RULES: LanguageRules = {
+  scopeReceivers: true,
   docStyle: 'c',
   trimColon: false,
   repair: repairC,

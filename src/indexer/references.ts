@@ -225,6 +225,12 @@ export function receiverClass(
   return SCOPED_CLASS.exec(text)?.[1] ?? null;
 }
 
+/** The last name of a `::` scope (`details::registry`, `vec<T>` -> `vec`), null for anything else. */
+function scopeClass(text: string): string | null {
+  const plain = text.replace(/<[^<>]*>/g, '').replace(/\s+/g, '');
+  return /^(?:::)?(?:[A-Za-z_]\w*::)*([A-Za-z_]\w*)$/.exec(plain)?.[1] ?? null;
+}
+
 /**
  * A method call's receiver that is a variable or a field (`call`, `this.bridge`, `$request`,
  * `@app`, `self.inner`), as `~` and its plain dotted form, at most three names: the type it holds
@@ -267,7 +273,10 @@ export function resolveRefs(
   scopes: readonly Scope[],
   source: string,
   lines: LineIndex,
-  rules: Pick<LanguageRules, 'bareCallsAreFunctions' | 'literalClasses' | 'capitalisedMembers'> = {},
+  rules: Pick<
+    LanguageRules,
+    'bareCallsAreFunctions' | 'literalClasses' | 'capitalisedMembers' | 'scopeReceivers'
+  > = {},
   /** Import aliases (see `ResolvedImports.aliases`): a use of an alias is a use of its name. */
   aliases: ReadonlyMap<string, string> = new Map(),
 ): ExtractedRef[] {
@@ -303,9 +312,11 @@ export function resolveRefs(
         const receiverText = source.slice(ref.receiverStart, ref.receiverEnd);
         const separator = source.slice(ref.receiverEnd, start);
         const named =
-          rules.capitalisedMembers === true && /^[A-Z]/.test(receiverText)
-            ? null
-            : receiverClass(receiverText, enclosing, rules.literalClasses);
+          rules.scopeReceivers === true && separator.trim() === '::'
+            ? scopeClass(receiverText)
+            : rules.capitalisedMembers === true && /^[A-Z]/.test(receiverText)
+              ? null
+              : receiverClass(receiverText, enclosing, rules.literalClasses);
         const receiver =
           (named === null ? null : (aliases.get(named) ?? named)) ??
           receiverHint(receiverText, separator, rules.capitalisedMembers === true);

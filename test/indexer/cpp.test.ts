@@ -382,3 +382,40 @@ describe('cpp: a macro after the class name', () => {
     ]);
   });
 });
+
+describe('cpp: call receivers', () => {
+  const source = [
+    'namespace spdlog {',
+    'class logger {',
+    '  void flush() {',
+    '    this->flush_();',
+    '    sink->log(msg);',
+    '    details::registry::instance().drop(name);',
+    '    Registry::Instance();',
+    '    fmt::format_to<char>(buf, "x");',
+    '    helper(1);',
+    '    msg.payload.size();',
+    '  }',
+    '};',
+    '}',
+  ].join('\n');
+  for (const native of [true, false]) {
+    it(`reads this, a variable or field as a hint, and a :: scope as the class (${native ? 'native' : 'queries'})`, () => {
+      const x = createExtractor({ native }).extractFile(source, 'cpp');
+      assert.deepEqual(
+        x.refs.filter((r) => r.kind === 'call').map((r) => [r.name, r.line, r.receiver ?? null]),
+        [
+          ['flush_', 4, 'logger'],
+          ['log', 5, '~sink'],
+          // Nested scopes were not read as calls at all.
+          ['instance', 6, 'registry'],
+          ['drop', 6, null],
+          ['Instance', 7, 'Registry'],
+          ['format_to', 8, 'fmt'],
+          ['helper', 9, null],
+          ['size', 10, '~msg.payload'],
+        ],
+      );
+    });
+  }
+});

@@ -55,7 +55,7 @@ const C_COMMON = String.raw`
 (declaration declarator: (init_declarator declarator: (function_declarator declarator: (parenthesized_declarator (pointer_declarator declarator: (identifier) @name))))) @definition.variable
 
 (call_expression function: (identifier) @reference.call)
-(call_expression function: (field_expression field: (field_identifier) @reference.call))
+(call_expression function: (field_expression argument: _ @ref.receiver field: (field_identifier) @reference.call))
 (type_identifier) @reference.type
 
 (preproc_include path: (_) @import.source) @import
@@ -120,9 +120,12 @@ const CPP_REST = String.raw`
 (new_expression type: (type_identifier) @reference.new)
 (new_expression type: (template_type name: (type_identifier) @reference.new))
 (new_expression type: (qualified_identifier name: (type_identifier) @reference.new))
-(call_expression function: (qualified_identifier name: (identifier) @reference.call))
+(call_expression function: (qualified_identifier scope: _ @ref.receiver name: (identifier) @reference.call))
+(call_expression function: (qualified_identifier scope: _ @ref.receiver name: (template_function name: (identifier) @reference.call)))
+(call_expression function: (qualified_identifier name: (qualified_identifier scope: _ @ref.receiver name: (identifier) @reference.call)))
+(call_expression function: (qualified_identifier name: (qualified_identifier name: (qualified_identifier scope: _ @ref.receiver name: (identifier) @reference.call))))
 (call_expression function: (template_function name: (identifier) @reference.call))
-(call_expression function: (field_expression field: (template_method name: (field_identifier) @reference.call)))
+(call_expression function: (field_expression argument: _ @ref.receiver field: (template_method name: (field_identifier) @reference.call)))
 (using_declaration "namespace" (_) @import.source) @import
 ${C_COMMON}`;
 
