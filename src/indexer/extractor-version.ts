@@ -44,6 +44,7 @@
  * receiver (a capitalised one as a hint, `~Context`: C# names properties like classes); `super`
  * and `base` are no receiver hint; a receiver and its call on different lines (`x?\n.f()`) are
  * one; C and C++ calls carry their receiver (`this->f()`, `sink->log()`, and the scope of
- * `details::registry::instance()` as its class), and calls through nested scopes are read.
+ * `details::registry::instance()` as its class), and calls through nested scopes are read; so
+ * do Kotlin and Swift calls (`this.add()`, `call.resolve()`, `Foo.bar()`, `"x".trim()`).
  */
 export const EXTRACTOR_VERSION = 10;

@@ -162,6 +162,7 @@ function jvmStyleExported(hidden: RegExp): LanguageRules['isExported'] {
 }
 
 const KOTLIN_RULES: LanguageRules = {
+  literalClasses: { string: 'String', array: 'Array' },
   docStyle: 'block',
   trimColon: false,
   importCallees: NONE,
@@ -178,6 +179,7 @@ const KOTLIN_RULES: LanguageRules = {
 };
 
 const SWIFT_RULES: LanguageRules = {
+  literalClasses: { string: 'String', array: 'Array' },
   docStyle: 'c',
   trimColon: false,
   repair: repairSwift,

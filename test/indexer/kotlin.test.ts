@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createExtractor } from '../../src/indexer/index.js';
 import {
   definitionRows,
   exportedNames,
@@ -181,4 +182,37 @@ describe('kotlin: a primary constructor after annotation lines', () => {
       ],
     );
   });
+});
+
+describe('kotlin: call receivers', () => {
+  const source = [
+    'class A {',
+    '  fun f(call: PluginCall) {',
+    '    this.add(1)',
+    '    call.resolve()',
+    '    Foo.bar()',
+    '    a?.b()',
+    '    add(2)',
+    '    super.g()',
+    '    "x".trim()',
+    '  }',
+    '}',
+  ].join('\n');
+  for (const native of [true, false]) {
+    it(`reads this, a class, a literal or a variable as the receiver (${native ? 'native' : 'queries'})`, () => {
+      const x = createExtractor({ native }).extractFile(source, 'kotlin');
+      assert.deepEqual(
+        x.refs.filter((r) => r.kind === 'call').map((r) => [r.name, r.line, r.receiver ?? null]),
+        [
+          ['add', 3, 'A'],
+          ['resolve', 4, '~call'],
+          ['bar', 5, 'Foo'],
+          ['b', 6, '~a'],
+          ['add', 7, null],
+          ['g', 8, null],
+          ['trim', 9, 'String'],
+        ],
+      );
+    });
+  }
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createExtractor } from '../../src/indexer/index.js';
 import {
   definitionRows,
   exportedNames,
@@ -167,4 +168,37 @@ describe('swift: Swift 5.9-6 syntax and #if inside a type are repaired before pa
       ],
     );
   });
+});
+
+describe('swift: call receivers', () => {
+  const source = [
+    'class A {',
+    '  func f(call: PluginCall) {',
+    '    self.add(1)',
+    '    call.resolve()',
+    '    Foo.bar()',
+    '    a?.b()',
+    '    add(2)',
+    '    super.g()',
+    '    "x".lowercased()',
+    '  }',
+    '}',
+  ].join('\n');
+  for (const native of [true, false]) {
+    it(`reads self, a class, a literal or a variable as the receiver (${native ? 'native' : 'queries'})`, () => {
+      const x = createExtractor({ native }).extractFile(source, 'swift');
+      assert.deepEqual(
+        x.refs.filter((r) => r.kind === 'call').map((r) => [r.name, r.line, r.receiver ?? null]),
+        [
+          ['add', 3, 'A'],
+          ['resolve', 4, '~call'],
+          ['bar', 5, 'Foo'],
+          ['b', 6, '~a'],
+          ['add', 7, null],
+          ['g', 8, null],
+          ['lowercased', 9, 'String'],
+        ],
+      );
+    });
+  }
 });

@@ -27,7 +27,7 @@ export const KOTLIN_QUERY = String.raw`
 (delegation_specifier (constructor_invocation (user_type (identifier) @reference.inherit)))
 (delegation_specifier (explicit_delegation (user_type (identifier) @reference.inherit)))
 (call_expression (identifier) @reference.call)
-(call_expression (navigation_expression (identifier) @reference.call .))
+(call_expression (navigation_expression . (_) @ref.receiver (identifier) @reference.call .))
 (user_type (identifier) @reference.type)
 
 (import (qualified_identifier) @import.source) @import

@@ -27,7 +27,7 @@ export const SWIFT_QUERY = String.raw`
 (type_parameter (type_identifier) @skip)
 (inheritance_specifier inherits_from: (user_type (type_identifier) @reference.inherit))
 (call_expression (simple_identifier) @reference.call)
-(call_expression (navigation_expression suffix: (navigation_suffix suffix: (simple_identifier) @reference.call)))
+(call_expression (navigation_expression target: (_) @ref.receiver suffix: (navigation_suffix suffix: (simple_identifier) @reference.call)))
 (user_type (type_identifier) @reference.type)
 
 (import_declaration (identifier) @import.source) @import
