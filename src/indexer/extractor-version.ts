@@ -45,6 +45,7 @@
  * and `base` are no receiver hint; a receiver and its call on different lines (`x?\n.f()`) are
  * one; C and C++ calls carry their receiver (`this->f()`, `sink->log()`, and the scope of
  * `details::registry::instance()` as its class), and calls through nested scopes are read; so
- * do Kotlin and Swift calls (`this.add()`, `call.resolve()`, `Foo.bar()`, `"x".trim()`).
+ * do Kotlin and Swift calls (`this.add()`, `call.resolve()`, `Foo.bar()`, `"x".trim()`), and Lua's
+ * (`utils.split()` names the table `utils`; `self:f()` and `obj:f()` read as method calls).
  */
 export const EXTRACTOR_VERSION = 10;

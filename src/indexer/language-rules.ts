@@ -90,6 +90,12 @@ export interface LanguageRules {
    * `details::registry::instance()`, `os::now()`): the scope's last name is the receiver's class.
    */
   readonly scopeReceivers?: boolean;
+  /**
+   * Lua: `t.f()` calls the function `f` of the table `t` (a module or a class table: `utils.split`,
+   * `List.new`), whatever its case, so the table's last name is the receiver's class; `obj:f()`
+   * calls a method on an object, read like a method call elsewhere (`self`, or a hint by name).
+   */
+  readonly tableReceivers?: boolean;
   /** Callees that are keywords of the language (Elixir's `def`, `if`), never call references. */
   readonly ignoredCalls?: ReadonlySet<string>;
   /** Built-in type names (Dart's `int`, `String`), never type references: they would bloat the refs. */

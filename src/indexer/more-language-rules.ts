@@ -238,6 +238,7 @@ const BASH_RULES: LanguageRules = {
 };
 
 const LUA_RULES: LanguageRules = {
+  tableReceivers: true,
   docStyle: 'lua',
   trimColon: false,
   bareCallsAreFunctions: true,

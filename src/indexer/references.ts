@@ -225,6 +225,11 @@ export function receiverClass(
   return SCOPED_CLASS.exec(text)?.[1] ?? null;
 }
 
+/** The last name of a Lua table path (`utils`, `pl.utils` -> `utils`), null for anything else. */
+function tableClass(text: string): string | null {
+  return /^(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)$/.exec(text)?.[1] ?? null;
+}
+
 /** The last name of a `::` scope (`details::registry`, `vec<T>` -> `vec`), null for anything else. */
 function scopeClass(text: string): string | null {
   const plain = text.replace(/<[^<>]*>/g, '').replace(/\s+/g, '');
@@ -275,7 +280,7 @@ export function resolveRefs(
   lines: LineIndex,
   rules: Pick<
     LanguageRules,
-    'bareCallsAreFunctions' | 'literalClasses' | 'capitalisedMembers' | 'scopeReceivers'
+    'bareCallsAreFunctions' | 'literalClasses' | 'capitalisedMembers' | 'scopeReceivers' | 'tableReceivers'
   > = {},
   /** Import aliases (see `ResolvedImports.aliases`): a use of an alias is a use of its name. */
   aliases: ReadonlyMap<string, string> = new Map(),
@@ -310,13 +315,18 @@ export function resolveRefs(
       };
       if (ref.receiverStart >= 0) {
         const receiverText = source.slice(ref.receiverStart, ref.receiverEnd);
-        const separator = source.slice(ref.receiverEnd, start);
+        const between = source.slice(ref.receiverEnd, start);
+        const table = rules.tableReceivers === true ? between.replace(/\s+/g, '') : '';
+        // Lua's `obj:f()` is a method call like `obj.f()` elsewhere.
+        const separator = table === ':' ? '.' : between;
         const named =
-          rules.scopeReceivers === true && separator.trim() === '::'
-            ? scopeClass(receiverText)
-            : rules.capitalisedMembers === true && /^[A-Z]/.test(receiverText)
-              ? null
-              : receiverClass(receiverText, enclosing, rules.literalClasses);
+          table === '.'
+            ? tableClass(receiverText)
+            : rules.scopeReceivers === true && separator.trim() === '::'
+              ? scopeClass(receiverText)
+              : rules.capitalisedMembers === true && /^[A-Z]/.test(receiverText)
+                ? null
+                : receiverClass(receiverText, enclosing, rules.literalClasses);
         const receiver =
           (named === null ? null : (aliases.get(named) ?? named)) ??
           receiverHint(receiverText, separator, rules.capitalisedMembers === true);

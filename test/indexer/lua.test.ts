@@ -125,3 +125,38 @@ describe('lua: module-level aliases', () => {
     assert.ok(result.refs.some((r) => r.name === 'find' && r.line === 10));
   });
 });
+
+describe('lua: call receivers', () => {
+  const source = [
+    "local utils = require 'pl.utils'",
+    'local List = {}',
+    'function List:append(x)',
+    '  self:insert(x)',
+    '  utils.assert_arg(1, x)',
+    '  List.new()',
+    '  local l = List()',
+    '  l:extend(x)',
+    '  pl.utils.split(x)',
+    '  helper(x)',
+    '  obj.field:go()',
+    'end',
+  ].join('\n');
+  for (const native of [true, false]) {
+    it(`t.f() names the table, obj:f() reads like a method call (${native ? 'native' : 'queries'})`, () => {
+      const x = createExtractor({ native }).extractFile(source, 'lua');
+      assert.deepEqual(
+        x.refs.filter((r) => r.kind === 'call').map((r) => [r.name, r.line, r.receiver ?? null]),
+        [
+          ['insert', 4, 'List'],
+          ['assert_arg', 5, 'utils'],
+          ['new', 6, 'List'],
+          ['List', 7, ''],
+          ['extend', 8, '~l'],
+          ['split', 9, 'utils'],
+          ['helper', 10, ''],
+          ['go', 11, '~obj.field'],
+        ],
+      );
+    });
+  }
+});

@@ -15,8 +15,8 @@ export const LUA_QUERY = String.raw`
 
 (function_call name: (identifier) @import.require arguments: (arguments . (string content: (string_content) @import.source))) @import
 (function_call name: (identifier) @reference.call)
-(function_call name: (dot_index_expression field: (identifier) @reference.call))
-(function_call name: (method_index_expression method: (identifier) @reference.call))
+(function_call name: (dot_index_expression table: _ @ref.receiver field: (identifier) @reference.call))
+(function_call name: (method_index_expression table: _ @ref.receiver method: (identifier) @reference.call))
 `;
 
 /**
