@@ -934,18 +934,19 @@ static const int GO_FIELD_PARENTS[] = {GO_FUNCTION,  GO_METHOD,         GO_TYPE_
                                        GO_GENERIC_TYPE, GO_CALL,        GO_SELECTOR,         GO_IMPORT_SPEC,
                                        GO_VAR_SPEC};
 
-enum { GF_NAME, GF_RECEIVER, GF_TYPE, GF_FUNCTION, GF_FIELD, GF_PATH, GO_FIELD_COUNT };
-static const char *GO_FIELDS[GO_FIELD_COUNT] = {"name", "receiver", "type", "function", "field", "path"};
+enum { GF_NAME, GF_RECEIVER, GF_TYPE, GF_FUNCTION, GF_FIELD, GF_PATH, GF_OPERAND, GO_FIELD_COUNT };
+static const char *GO_FIELDS[GO_FIELD_COUNT] = {"name", "receiver", "type", "function", "field", "path", "operand"};
 
 enum {
   GC_DEF_FUNCTION, GC_NAME, GC_DEF_METHOD, GC_RECEIVER, GC_DEF_STRUCT, GC_DEF_INTERFACE, GC_DEF_TYPE, GC_DEF_FIELD,
   GC_REF_INHERIT, GC_REF_NEW, GC_REF_CALL, GC_REF_TYPE, GC_IMPORT_SOURCE, GC_IMPORT, GC_IMPORT_NAME,
-  GO_CAPTURE_COUNT
+  GC_REF_RECEIVER, GO_CAPTURE_COUNT
 };
 static const char *GO_CAPTURES[GO_CAPTURE_COUNT] = {
     "definition.function", "name",          "definition.method", "receiver",       "definition.struct",
     "definition.interface", "definition.type", "definition.field", "reference.inherit", "reference.new",
-    "reference.call",      "reference.type", "import.source",     "import",         "import.name"};
+    "reference.call",      "reference.type", "import.source",     "import",         "import.name",
+    "ref.receiver"};
 
 enum { GT_DEF_CONSTANT, GT_NAME, GT_DEF_VARIABLE, GO_TOP_CAPTURE_COUNT };
 static const char *GO_TOP_CAPTURES[GO_TOP_CAPTURE_COUNT] = {"definition.constant", "name", "definition.variable"};
@@ -1152,9 +1153,12 @@ static void go_node(const GoWalker *w, Kids *k, const Frame *path, uint32_t d, M
       if (x->field == F[GF_NAME] && g->sym == S[GO_INTERFACE_TYPE])
         match_add(m, GP_INTERFACE_METHOD, C[GC_DEF_METHOD], p->node, C[GC_NAME], x->node, true);
     } else if (ps == S[GO_SELECTOR]) {
-      /* (call_expression function: (selector_expression field: (field_identifier) @reference.call)) */
-      if (x->field == F[GF_FIELD] && p->field == F[GF_FUNCTION] && g->sym == S[GO_CALL])
-        match_add(m, GP_METHOD_CALL, C[GC_REF_CALL], x->node, 0, none, false);
+      /* (call_expression function: (selector_expression operand: (_) @ref.receiver field: (field_identifier) @reference.call)) */
+      if (x->field == F[GF_FIELD] && p->field == F[GF_FUNCTION] && g->sym == S[GO_CALL]) {
+        TSNode operand = ts_node_child_by_field_id(p->node, F[GF_OPERAND]);
+        if (!ts_node_is_null(operand) && ts_node_is_named(operand))
+          match_add(m, GP_METHOD_CALL, C[GC_REF_RECEIVER], operand, C[GC_REF_CALL], x->node, true);
+      }
     }
   } else if (xs == S[GO_STRUCT_TYPE] || xs == S[GO_INTERFACE_TYPE]) {
     /* (type_spec name: (type_identifier) @name type: (struct_type)) @definition.struct, and interface_type */

@@ -46,6 +46,7 @@
  * one; C and C++ calls carry their receiver (`this->f()`, `sink->log()`, and the scope of
  * `details::registry::instance()` as its class), and calls through nested scopes are read; so
  * do Kotlin and Swift calls (`this.add()`, `call.resolve()`, `Foo.bar()`, `"x".trim()`), and Lua's
- * (`utils.split()` names the table `utils`; `self:f()` and `obj:f()` read as method calls).
+ * (`utils.split()` names the table `utils`; `self:f()` and `obj:f()` read as method calls), and Go's
+ * (`c.Do()`, `DefaultClient.Do()`: hints by name; the tree walk emits them as the query does).
  */
 export const EXTRACTOR_VERSION = 10;

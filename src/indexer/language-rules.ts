@@ -232,6 +232,9 @@ const PYTHON_RULES: LanguageRules = {
 };
 
 const GO_RULES: LanguageRules = {
+  // A package's variables and a struct's fields are capitalised when exported (`DefaultClient.Do()`,
+  // `s.Handler.ServeHTTP()`): a hint of their type by name, like any variable.
+  capitalisedMembers: true,
   docStyle: 'line-go',
   trimColon: false,
   bareCallsAreFunctions: true,

@@ -295,10 +295,10 @@ describe('go tree walk', () => {
     // Each match comes when the walk enters the node of its last step: the receiver's types
     // (reference.type) before the method, which completes on its name.
     assert.deepEqual(walkRows(text), [
-      `16 reference.type#11:${span('List')}`,
-      `16 reference.type#11:${span('T', text.indexOf('['))}`,
+      `16 reference.type#12:${span('List')}`,
+      `16 reference.type#12:${span('T', text.indexOf('['))}`,
       `1 definition.method#3:${span('func (l *List[T]) Push(v T) {}')} receiver#2:${span('List')} name#0:${span('Push')}`,
-      `16 reference.type#11:${span('T', text.indexOf('v T'))}`,
+      `16 reference.type#12:${span('T', text.indexOf('v T'))}`,
     ]);
     assert.deepEqual(walkRows(text), matchRows(nativeExtract(queries!, text, null).tree));
   });

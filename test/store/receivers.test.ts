@@ -421,3 +421,26 @@ test('a use of an import alias is found as a use of the name imported', async ()
     await own.close();
   }
 });
+
+test('Go: Client.Do puts calls on a variable or package variable named like the class first', async () => {
+  const own = openIndexStore(join(tmp.dir, 'go.db'));
+  try {
+    await own.writeBatch('/repo', [
+      write('a_other.go', 'go', 'package p\n\nfunc other(t *Transport) {\n\tt.Do(1)\n}\n'),
+      write('b_default.go', 'go', 'package p\n\nfunc get() {\n\tDefaultClient.Do(2)\n}\n'),
+      write('c_client.go', 'go', 'package p\n\ntype Client struct{}\n\nfunc (c *Client) Do(n int) {}\n'),
+      write('d_user.go', 'go', 'package p\n\nfunc use(client *Client) {\n\tclient.Do(3)\n}\n'),
+      write(
+        'e_transport.go',
+        'go',
+        'package p\n\ntype Transport struct{}\n\nfunc (t *Transport) Do(n int) {}\n',
+      ),
+    ]);
+    const hits = (await own.findReferences({ symbol: 'Client.Do', limit: 50 })).hits.map((h) =>
+      h.path.slice('/repo/'.length),
+    );
+    assert.deepEqual(hits, ['b_default.go', 'd_user.go', 'a_other.go']);
+  } finally {
+    await own.close();
+  }
+});

@@ -33,7 +33,7 @@ export const GO_QUERY = String.raw`
 (composite_literal type: (qualified_type name: (type_identifier) @reference.new))
 (composite_literal type: (generic_type type: (type_identifier) @reference.new))
 (call_expression function: (identifier) @reference.call)
-(call_expression function: (selector_expression field: (field_identifier) @reference.call))
+(call_expression function: (selector_expression operand: (_) @ref.receiver field: (field_identifier) @reference.call))
 (type_identifier) @reference.type
 
 (import_spec path: (interpreted_string_literal) @import.source) @import
