@@ -47,6 +47,7 @@
  * `details::registry::instance()` as its class), and calls through nested scopes are read; so
  * do Kotlin and Swift calls (`this.add()`, `call.resolve()`, `Foo.bar()`, `"x".trim()`), and Lua's
  * (`utils.split()` names the table `utils`; `self:f()` and `obj:f()` read as method calls), and Go's
- * (`c.Do()`, `DefaultClient.Do()`: hints by name; the tree walk emits them as the query does).
+ * (`c.Do()`, `DefaultClient.Do()`: hints by name; the tree walk emits them as the query does) and
+ * Scala's.
  */
 export const EXTRACTOR_VERSION = 10;

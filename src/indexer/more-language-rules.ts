@@ -213,6 +213,7 @@ export function splitScalaImport(statementText: string): NormalisedImport {
 }
 
 const SCALA_RULES: LanguageRules = {
+  literalClasses: { string: 'String', array: 'Array' },
   docStyle: 'block',
   trimColon: false,
   importCallees: NONE,

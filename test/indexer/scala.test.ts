@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createExtractor } from '../../src/indexer/index.js';
 import {
   definitionRows,
   exportedNames,
@@ -89,4 +90,37 @@ describe('scala: scala/Order.scala', () => {
       ['com.example.util', ['Log', 'Metrics'], 4],
     ]);
   });
+});
+
+describe('scala: call receivers', () => {
+  const source = [
+    'class A {',
+    '  def f(call: PluginCall) = {',
+    '    this.add(1)',
+    '    call.resolve()',
+    '    Foo.bar()',
+    '    add(2)',
+    '    super.g()',
+    '    "x".trim()',
+    '    xs.map[Int](f)',
+    '  }',
+    '}',
+  ].join('\n');
+  for (const native of [true, false]) {
+    it(`reads this, an object, a literal or a variable as the receiver (${native ? 'native' : 'queries'})`, () => {
+      const x = createExtractor({ native }).extractFile(source, 'scala');
+      assert.deepEqual(
+        x.refs.filter((r) => r.kind === 'call').map((r) => [r.name, r.line, r.receiver ?? null]),
+        [
+          ['add', 3, 'A'],
+          ['resolve', 4, '~call'],
+          ['bar', 5, 'Foo'],
+          ['add', 6, null],
+          ['g', 7, null],
+          ['trim', 8, 'String'],
+          ['map', 9, '~xs'],
+        ],
+      );
+    });
+  }
 });

@@ -27,9 +27,9 @@ export const SCALA_QUERY = String.raw`
 (instance_expression (type_identifier) @reference.new)
 (instance_expression (generic_type type: (type_identifier) @reference.new))
 (call_expression function: (identifier) @reference.call)
-(call_expression function: (field_expression field: (identifier) @reference.call))
+(call_expression function: (field_expression value: _ @ref.receiver field: (identifier) @reference.call))
 (call_expression function: (generic_function function: (identifier) @reference.call))
-(call_expression function: (generic_function function: (field_expression field: (identifier) @reference.call)))
+(call_expression function: (generic_function function: (field_expression value: _ @ref.receiver field: (identifier) @reference.call)))
 (type_identifier) @reference.type
 
 (import_declaration) @import.source @import
