@@ -91,9 +91,10 @@ export interface LanguageRules {
    */
   readonly scopeReceivers?: boolean;
   /**
-   * Lua: `t.f()` calls the function `f` of the table `t` (a module or a class table: `utils.split`,
-   * `List.new`), whatever its case, so the table's last name is the receiver's class; `obj:f()`
-   * calls a method on an object, read like a method call elsewhere (`self`, or a hint by name).
+   * Lua and Elixir: `t.f()` calls the function `f` of the table or module `t` (`utils.split`,
+   * `List.new`, `MyApp.Repo.insert`), whatever its case, so its last name is the receiver's class;
+   * Lua's `obj:f()` calls a method on an object, read like a method call elsewhere (`self`, or a
+   * hint by name).
    */
   readonly tableReceivers?: boolean;
   /** Callees that are keywords of the language (Elixir's `def`, `if`), never call references. */

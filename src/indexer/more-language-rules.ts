@@ -305,6 +305,7 @@ const ELIXIR_KEYWORDS: ReadonlySet<string> = new Set([
 ]);
 
 const ELIXIR_RULES: LanguageRules = {
+  tableReceivers: true,
   docStyle: 'elixir',
   trimColon: false,
   importCallees: new Set(['alias', 'import', 'require', 'use']),

@@ -313,7 +313,8 @@ export function resolveRefs(
         col: start - lines.rowStart(row),
         enclosing,
       };
-      if (ref.receiverStart >= 0) {
+      // A ref inside its own match's receiver (Elixir's `Repo` of `Repo.insert(x)`) has none.
+      if (ref.receiverStart >= 0 && !(ref.start >= ref.receiverStart && ref.start < ref.receiverEnd)) {
         const receiverText = source.slice(ref.receiverStart, ref.receiverEnd);
         const between = source.slice(ref.receiverEnd, start);
         const table = rules.tableReceivers === true ? between.replace(/\s+/g, '') : '';

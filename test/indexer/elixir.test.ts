@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { detectLanguage } from '../../src/indexer/index.js';
+import { createExtractor, detectLanguage } from '../../src/indexer/index.js';
 import {
   chunkRows,
   definitionRows,
@@ -140,4 +140,33 @@ describe('elixir: elixir/queue.ex', () => {
       ['symbol', 'Jobs.Describe.describe', 57, 57],
     ]);
   });
+});
+
+describe('elixir: call receivers', () => {
+  const source = [
+    'defmodule A do',
+    '  def f(x) do',
+    '    Enum.map(x, &g/1)',
+    '    MyApp.Repo.insert(x)',
+    '    g(x)',
+    '  end',
+    'end',
+  ].join('\n');
+  for (const native of [true, false]) {
+    it(`a module's call names the module's last name (${native ? 'native' : 'queries'})`, () => {
+      const x = createExtractor({ native }).extractFile(source, 'elixir');
+      assert.deepEqual(
+        x.refs
+          .filter((r) => r.kind === 'call' || r.kind === 'type')
+          .map((r) => [r.name, r.kind, r.line, r.receiver ?? null]),
+        [
+          ['Enum', 'type', 3, null],
+          ['map', 'call', 3, 'Enum'],
+          ['Repo', 'type', 4, null],
+          ['insert', 'call', 4, 'Repo'],
+          ['g', 'call', 5, null],
+        ],
+      );
+    });
+  }
 });

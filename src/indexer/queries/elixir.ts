@@ -26,7 +26,7 @@ export const ELIXIR_QUERY = String.raw`
 (tuple (alias) @import.name)
 
 (struct (alias) @reference.new)
-(call target: (dot left: (alias) @reference.type right: (identifier) @reference.call))
+(call target: (dot left: (alias) @reference.type @ref.receiver right: (identifier) @reference.call))
 (call target: (dot right: (identifier) @reference.call) (arguments))
 (call target: (identifier) @reference.call)
 (binary_operator operator: "|>" right: (identifier) @reference.call)
