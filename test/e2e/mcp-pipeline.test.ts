@@ -193,6 +193,15 @@ describe('index a repository over MCP, then query it', () => {
   test('fuzzy and kind-filtered search', async () => {
     const r = await callTool<{ symbols: Sym[] }>(mcp.client, 'search_symbols', { query: 'normalize_name' });
     assert.equal(r.symbols[0]?.name, 'normalizeName', 'snake_case query finds the camelCase name');
+    // Words that name a container and a member are read as `Store.Set`.
+    const words = await callTool<{ symbols: Sym[] }>(mcp.client, 'search_symbols', { query: 'store set' });
+    assert.deepEqual([words.symbols[0]?.container, words.symbols[0]?.name.toLowerCase()], ['Store', 'set']);
+    // A question matches no name: the answer says which tool reads questions.
+    const question = await mcp.client.callTool({
+      name: 'search_symbols',
+      arguments: { query: 'where are the items kept' },
+    });
+    assert.match(JSON.stringify(question.content), /no symbols match .*call search_code/);
     const enums = await callTool<{ symbols: Sym[] }>(mcp.client, 'search_symbols', {
       query: 'Policy',
       kind: 'enum',
