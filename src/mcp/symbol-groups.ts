@@ -1,3 +1,4 @@
+import { nameKey } from '../store/identifiers.js';
 import type { IndexStore, SymbolHit, SymbolQuery } from '../store/types.js';
 
 /**
@@ -60,14 +61,32 @@ export function groupSymbolHits(hits: readonly SymbolHit[]): SymbolGroup[] {
 }
 
 /**
+ * The query to run: two to four words (`queryset filter`, `model save`) are read as a qualified
+ * name (`queryset.filter`: the last word the name, the others its container, which ranks first)
+ * when a definition of that name in such a container exists; else the query runs as given (its
+ * words joined match names like `queryset_filter`, and fuzzy ones).
+ */
+async function qualifiedIfDefined(store: Pick<IndexStore, 'searchSymbols'>, q: SymbolQuery): Promise<string> {
+  const words = q.query.trim().split(/\s+/);
+  if (words.length < 2 || words.length > 4 || !words.every((w) => /^[\p{L}\p{N}_$]+$/u.test(w)))
+    return q.query;
+  const qualified = words.join('.');
+  const top = (await store.searchSymbols({ ...q, query: qualified, limit: 1, offset: 0 })).hits[0];
+  const container = nameKey(top?.container?.split('.').at(-1) ?? '');
+  const named = top !== undefined && nameKey(top.name) === nameKey(words.at(-1)!);
+  return named && container !== '' && container === nameKey(words.at(-2)!) ? qualified : q.query;
+}
+
+/**
  * `store.searchSymbols` with one entry per group (see {@link SymbolGroup}). `offset` and `limit`
  * count groups: the ranking is read from its start each time (as the store itself does for an
  * offset), so a page never repeats a group of an earlier one.
  */
 export async function searchSymbolGroups(
   store: Pick<IndexStore, 'searchSymbols'>,
-  q: SymbolQuery,
+  query: SymbolQuery,
 ): Promise<{ groups: SymbolGroup[]; hasMore: boolean }> {
+  const q = { ...query, query: await qualifiedIfDefined(store, query) };
   const limit = Math.max(0, Math.floor(q.limit));
   const offset = Math.max(0, Math.floor(q.offset ?? 0));
   const wanted = offset + limit + 1;

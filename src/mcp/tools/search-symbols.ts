@@ -1,6 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { nameKey } from '../../store/identifiers.js';
 import type { SymbolHit } from '../../store/types.js';
 import { rootsOnce, staleChecker, type ToolContext } from '../context.js';
 import {
@@ -45,27 +44,6 @@ export function renderSymbol(
   return `${show(s.path)}:${s.line} ${s.kind} ${s.container ? `${s.container}.` : ''}${s.name}${moreLinesText(s.more_lines ?? [], s.more_files ?? 0)}${s.stale ? ' (stale)' : ''} — ${s.signature}`;
 }
 
-/**
- * The query to run: several words (`queryset filter`, `model save`) are read as a qualified name
- * (`queryset.filter`: the last word the name, the others its container) when a definition of that
- * name in such a container exists; else the query runs as given (its words joined match names
- * like `queryset_filter`, and fuzzy ones).
- */
-async function qualifiedIfDefined(
-  store: Parameters<typeof searchSymbolGroups>[0],
-  query: string,
-  filters: Omit<Parameters<typeof searchSymbolGroups>[1], 'query' | 'limit' | 'offset'>,
-): Promise<string> {
-  const words = query.trim().split(/\s+/);
-  if (words.length < 2 || words.length > 4 || !words.every((w) => /^[\p{L}\p{N}_$]+$/u.test(w))) return query;
-  const qualified = words.join('.');
-  const top = (await searchSymbolGroups(store, { query: qualified, limit: 1, offset: 0, ...filters }))
-    .groups[0]?.hit;
-  const container = nameKey(top?.container?.split('.').at(-1) ?? '');
-  const named = top !== undefined && nameKey(top.name) === nameKey(words.at(-1)!);
-  return named && container !== '' && container === nameKey(words.at(-2)!) ? qualified : query;
-}
-
 /** `search_symbols`: ranked definitions (exact, prefix, case-insensitive, fuzzy). */
 export function registerSearchSymbolsTool(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
@@ -93,16 +71,13 @@ export function registerSearchSymbolsTool(server: McpServer, ctx: ToolContext): 
           { allowedRoots: () => ctx.allowedRoots(), store: () => store },
           scopeOf(scopeArgs),
         );
-        const filters = {
+        const r = await searchSymbolGroups(store, {
+          query,
+          limit,
+          offset,
           ...(kind ? { kind } : {}),
           ...(language ? { language } : {}),
           ...(scope ? { pathPrefix: scope } : {}),
-        };
-        const r = await searchSymbolGroups(store, {
-          query: await qualifiedIfDefined(store, query, filters),
-          limit,
-          offset,
-          ...filters,
         });
         const hits = r.groups.map((g) => g.hit);
         const isStale = await staleChecker(store, hits);
