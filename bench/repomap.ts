@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createExtractor } from '../src/indexer/index.js';
-import { buildRepoMap, readWorkspacePackages } from '../src/mcp/repo-map.js';
+import { buildRepoMap, goBuildReader, readWorkspacePackages } from '../src/mcp/repo-map.js';
 import { openIndexStore } from '../src/store/index.js';
 import { indexInProcess, loadSets } from './relevance.js';
 
@@ -132,11 +132,12 @@ export async function runRepoMap(budgets: readonly number[], only?: string): Pro
       await indexInProcess(set.root, store, extractor, 1_000_000);
       const data = await store.graphData(set.root);
       const packages = readWorkspacePackages(data.files);
+      const goBuilt = goBuildReader(data.files);
       // As the tool does: paths relative to the root.
       for (const f of data.files)
         if (f.path.startsWith(`${set.root}/`)) f.path = f.path.slice(set.root.length + 1);
       for (const tokens of budgets) {
-        const map = buildRepoMap({ ...structuredClone(data), packages, maxTokens: tokens });
+        const map = buildRepoMap({ ...structuredClone(data), packages, goBuilt, maxTokens: tokens });
         const shown = map.files.map((f) => f.path);
         const coreSet = new Set(core);
         out.push({

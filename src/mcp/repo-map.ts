@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { posix } from 'node:path';
 import { classifyPath, isDeclarationFile } from '../indexer/path-class.js';
 import { lastWordOf, typeWordsOf } from '../store/identifiers.js';
@@ -24,6 +24,11 @@ type MapSymbol = GraphData['symbols'][number];
 export interface RepoMapInput extends GraphData {
   /** The scope's JavaScript/TypeScript workspace packages (see {@link readWorkspacePackages}). */
   packages?: readonly WorkspacePackage[];
+  /**
+   * Whether a Go file (by id) is built by default, by its build constraint (see
+   * {@link goBuildReader}); absent: Go build variants are told apart by file name alone.
+   */
+  goBuilt?: (fileId: number) => boolean;
   focus?: string[];
   maxTokens: number;
   /** Keep tests, fixtures, examples, benchmarks, generated and vendored files (default false). */
@@ -404,11 +409,125 @@ const GO_PLATFORMS = new Set(
   ).split(' '),
 );
 
+/** Build tags a default Go build on Linux/amd64 satisfies; any other tag (`boringcrypto`, `purego`, `ignore`) is off. */
+function goTagOn(tag: string): boolean {
+  return (
+    tag === 'linux' ||
+    tag === 'amd64' ||
+    tag === 'unix' ||
+    tag === 'gc' ||
+    tag === 'cgo' ||
+    /^go1\.\d+$/.test(tag)
+  );
+}
+
+/**
+ * Whether a `//go:build` expression (`linux && !boringcrypto`, `(darwin || linux) && cgo`) holds on
+ * a default Linux/amd64 build; true when it cannot be parsed.
+ */
+export function goBuildExpressionHolds(expr: string): boolean {
+  const tokens = expr.match(/\|\||&&|!|\(|\)|[\w.]+/g) ?? [];
+  let i = 0;
+  const or = (): boolean => {
+    let v = and();
+    while (tokens[i] === '||') {
+      i++;
+      v = and() || v;
+    }
+    return v;
+  };
+  const and = (): boolean => {
+    let v = not();
+    while (tokens[i] === '&&') {
+      i++;
+      v = not() && v;
+    }
+    return v;
+  };
+  const not = (): boolean => {
+    const t = tokens[i++];
+    if (t === '!') return !not();
+    if (t === '(') {
+      const v = or();
+      if (tokens[i++] !== ')') throw new Error('unbalanced');
+      return v;
+    }
+    if (t === undefined || !/^[\w.]+$/.test(t)) throw new Error('expected a tag');
+    return goTagOn(t);
+  };
+  try {
+    const v = or();
+    return i === tokens.length ? v : true;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Whether a Go file's header (the text before `package`) lets a default Linux/amd64 build include
+ * it: its `//go:build` line, else its `// +build` lines (a space is "or", a comma "and", each line
+ * "and"); true with neither.
+ */
+export function goHeaderBuilds(header: string): boolean {
+  let legacy = true;
+  for (const line of header.split('\n')) {
+    const t = line.trim();
+    if (t.startsWith('package ')) break;
+    const build = /^\/\/go:build\s+(.+)$/.exec(t);
+    if (build !== null) return goBuildExpressionHolds(build[1]!);
+    const plus = /^\/\/\s*\+build\s+(.+)$/.exec(t);
+    if (plus !== null)
+      legacy &&= plus[1]!
+        .trim()
+        .split(/\s+/)
+        .some((option) =>
+          option.split(',').every((term) => (term.startsWith('!') ? !goTagOn(term.slice(1)) : goTagOn(term))),
+        );
+  }
+  return legacy;
+}
+
+/**
+ * `RepoMapInput.goBuilt` for files on this disk: reads the first 4 KB of a Go file when the map
+ * asks (only files that define the same name as another file of their package), once each; a file
+ * that cannot be read counts as built. Call it before paths are made relative.
+ */
+export function goBuildReader(
+  files: readonly { id: number; path: string; language?: string | null }[],
+): (fileId: number) => boolean {
+  const paths = new Map(files.filter((f) => f.language === 'go').map((f) => [f.id, f.path]));
+  const seen = new Map<number, boolean>();
+  return (fileId) => {
+    const known = seen.get(fileId);
+    if (known !== undefined) return known;
+    const path = paths.get(fileId);
+    let built = true;
+    if (path !== undefined) {
+      try {
+        const fd = openSync(path, 'r');
+        try {
+          const buf = Buffer.alloc(4096);
+          const n = readSync(fd, buf, 0, buf.length, 0);
+          built = goHeaderBuilds(buf.subarray(0, n).toString('utf8'));
+        } finally {
+          closeSync(fd);
+        }
+      } catch {
+        built = true;
+      }
+    }
+    seen.set(fileId, built);
+    return built;
+  };
+}
+
 /**
  * How likely a Go file is the variant of a build-constrained set a reader wants: Linux or Unix
- * first, then a file without a platform suffix, then the rest.
+ * first, then a file without a platform suffix, then the rest, and last a file whose build
+ * constraint leaves it out of a default build (`//go:build boringcrypto`).
  */
-function goVariantOrder(rel: string): number {
+function goVariantOrder(rel: string, built = true): number {
+  if (!built) return 3;
   const parts = posix.basename(rel, '.go').split('_').slice(1);
   if (parts.some((p) => p === 'linux' || p === 'unix')) return 0;
   if (!parts.some((p) => GO_PLATFORMS.has(p) || p === 'other' || p === 'stub')) return 1;
@@ -421,11 +540,15 @@ function goVariantOrder(rel: string): number {
  * `filelock_plan9.go` …, chosen by file name or `//go:build` line), and a use means whichever is
  * built. cmd/go's map at 1,024 tokens showed `type lockType` in five files.
  */
-function oneGoVariant(targets: number[], files: readonly { rel: string }[]): number[] {
+function oneGoVariant(
+  targets: number[],
+  files: readonly { id: number; rel: string }[],
+  built?: (fileId: number) => boolean,
+): number[] {
   if (targets.length < 2) return targets;
   const dir = posix.dirname(files[targets[0]!]!.rel);
   if (!targets.every((t) => posix.dirname(files[t]!.rel) === dir)) return targets;
-  const order = (t: number) => goVariantOrder(files[t]!.rel);
+  const order = (t: number) => goVariantOrder(files[t]!.rel, built?.(files[t]!.id) ?? true);
   const best = [...targets].sort(
     (a, b) =>
       order(a) - order(b) ||
@@ -901,7 +1024,7 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     const top = topDefiners.get(defKey);
     const targets =
       family[from] === 'go' && found.every((t) => top?.has(t))
-        ? oneGoVariant(found, files)
+        ? oneGoVariant(found, files, input.goBuilt)
         : family[from] === 'js' && !importsName
           ? ES_MODULES.has(files[from]!.language ?? '')
             ? found.filter((t) => memberDefs.has(`${t}\u0000${defKey}`))

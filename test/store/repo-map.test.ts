@@ -6,7 +6,15 @@ import { test } from 'node:test';
 import { createExtractor } from '../../src/indexer/index.js';
 import { rulesFor } from '../../src/indexer/language-rules.js';
 import { CODE_LANGUAGE_IDS, type LanguageId } from '../../src/indexer/types.js';
-import { buildRepoMap, identifierWeight, pageRank, readWorkspacePackages } from '../../src/mcp/repo-map.js';
+import {
+  buildRepoMap,
+  goBuildExpressionHolds,
+  goBuildReader,
+  goHeaderBuilds,
+  identifierWeight,
+  pageRank,
+  readWorkspacePackages,
+} from '../../src/mcp/repo-map.js';
 import { graphRef, LITERAL_RECEIVERS } from '../../src/store/graph.js';
 import { packRefs, USE_KINDS_MASK } from '../../src/store/ref-sites.js';
 import type { GraphData } from '../../src/store/types.js';
@@ -879,4 +887,58 @@ test('repo_map: a method called on a variable means the classes named like it, n
   assert.equal(refs('pkg/defaultfilters.py', 'slugify'), 1, map.text);
   assert.equal(refs('pkg/text.py', 'wrap'), 1, map.text);
   assert.equal(refs('pkg/fields.py', 'clean'), 1, map.text);
+});
+
+test('Go build constraints: what a default Linux/amd64 build includes', () => {
+  for (const [expr, holds] of [
+    ['linux', true],
+    ['!boringcrypto', true],
+    ['boringcrypto', false],
+    ['linux && !boringcrypto', true],
+    ['(darwin || linux) && cgo', true],
+    ['windows || plan9', false],
+    ['!(linux && amd64)', false],
+    ['go1.18 && !purego', true],
+    ['unix && !ignore', true],
+    ['linux &&', true], // cannot be parsed: counted as built
+  ] as const)
+    assert.equal(goBuildExpressionHolds(expr), holds, expr);
+  assert.equal(goHeaderBuilds('// Copyright\n\n//go:build boringcrypto\n\npackage tls\n'), false);
+  assert.equal(
+    goHeaderBuilds('package tls\n\n//go:build boringcrypto\n'),
+    true,
+    'after package: no constraint',
+  );
+  assert.equal(goHeaderBuilds('// +build linux darwin\n// +build !cgo\n\npackage x\n'), false);
+  assert.equal(goHeaderBuilds('// +build linux,amd64 windows\n\npackage x\n'), true);
+  assert.equal(goHeaderBuilds('package x\n'), true);
+});
+
+test("repo_map: of a Go package's build variants without a platform suffix, the one a default build includes takes the uses", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'codeindex-gobuild-'));
+  try {
+    const variant = (tag: string) =>
+      `//go:build ${tag}\n\npackage tls\n\nfunc needFIPS() bool { return false }\n`;
+    const sources: Record<string, [LanguageId, string]> = {
+      'tls/boring.go': ['go', variant('boringcrypto')],
+      'tls/notboring.go': ['go', variant('!boringcrypto')],
+      'tls/common.go': ['go', 'package tls\n\nfunc supported() bool {\n\treturn !needFIPS()\n}\n'],
+    };
+    for (const [rel, [, text]] of Object.entries(sources)) {
+      mkdirSync(dirname(join(dir, rel)), { recursive: true });
+      writeFileSync(join(dir, rel), text);
+    }
+    const data = graph(sources);
+    const goBuilt = goBuildReader(data.files.map((f) => ({ ...f, path: join(dir, f.path) })));
+    const refs = (map: ReturnType<typeof buildRepoMap>, path: string) =>
+      map.files.find((f) => f.path === path)?.symbols.find((x) => x.name === 'needFIPS')?.refs ?? 0;
+    const map = buildRepoMap({ ...structuredClone(data), goBuilt, maxTokens: 1024 });
+    assert.equal(refs(map, 'tls/notboring.go'), 1, map.text);
+    assert.equal(refs(map, 'tls/boring.go'), 0, map.text);
+    // By file name alone, the shorter name won.
+    const byName = buildRepoMap({ ...structuredClone(data), maxTokens: 1024 });
+    assert.equal(refs(byName, 'tls/boring.go'), 1, byName.text);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
