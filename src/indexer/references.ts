@@ -152,7 +152,8 @@ export function resolveImports(
     }
     const commonJs = statementText.includes('require');
     for (const name of names) {
-      if (name === '*' || name === 'self') continue;
+      // `import { default as X }`: X is the module's default export, whatever it is named there.
+      if (name === '*' || name === 'self' || name === 'default') continue;
       const alias = importAlias(statementText, name, commonJs);
       if (alias !== null) aliases.set(alias, name);
     }

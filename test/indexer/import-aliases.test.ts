@@ -52,10 +52,13 @@ const CASES: { language: CodeLanguageId; source: string; imports: [string, strin
       'Q.create();',
       'class Mine extends Q {}',
       'util.helper();',
+      "import { default as make } from './make';",
+      'make();',
     ].join('\n'),
     imports: [
       ['./queue', ['Queue', 'Worker']],
       ['./util', ['util']],
+      ['./make', ['default']],
     ],
     refs: [
       ['Queue', 'import', 1, null],
@@ -66,6 +69,9 @@ const CASES: { language: CodeLanguageId; source: string; imports: [string, strin
       ['create', 'call', 4, 'Queue'],
       ['Queue', 'inherit', 5, null],
       ['helper', 'call', 6, '~util'],
+      ['default', 'import', 7, null],
+      // The default export keeps its local name: `default` names nothing.
+      ['make', 'call', 8, ''],
     ],
   },
   {
