@@ -292,6 +292,12 @@ export function resolveDefinitions(
  * `scopes` must be sorted by start; queries must come in non-decreasing offset order.
  */
 export function createEnclosingResolver(scopes: readonly Scope[]): (offset: number) => string | null {
+  const scopeAt = createEnclosingScopeResolver(scopes);
+  return (offset) => scopeAt(offset)?.qualified ?? null;
+}
+
+/** Like {@link createEnclosingResolver}, with the innermost scope itself. */
+export function createEnclosingScopeResolver(scopes: readonly Scope[]): (offset: number) => Scope | null {
   const stack: Scope[] = [];
   let next = 0;
   return (offset) => {
@@ -300,7 +306,7 @@ export function createEnclosingResolver(scopes: readonly Scope[]): (offset: numb
       stack.push(scope);
     }
     while (stack.length > 0 && (stack[stack.length - 1]?.end ?? 0) <= offset) stack.pop();
-    return stack[stack.length - 1]?.qualified ?? null;
+    return stack[stack.length - 1] ?? null;
   };
 }
 

@@ -97,6 +97,11 @@ export interface LanguageRules {
    * hint by name).
    */
   readonly tableReceivers?: boolean;
+  /**
+   * Go: a method names its receiver (`func (c *Client) send()`), so a call on that name inside it
+   * (`c.Do()`) is a call on the method's own type.
+   */
+  readonly namedReceivers?: boolean;
   /** Callees that are keywords of the language (Elixir's `def`, `if`), never call references. */
   readonly ignoredCalls?: ReadonlySet<string>;
   /** Built-in type names (Dart's `int`, `String`), never type references: they would bloat the refs. */
@@ -236,6 +241,7 @@ const GO_RULES: LanguageRules = {
   // A package's variables and a struct's fields are capitalised when exported (`DefaultClient.Do()`,
   // `s.Handler.ServeHTTP()`): a hint of their type by name, like any variable.
   capitalisedMembers: true,
+  namedReceivers: true,
   docStyle: 'line-go',
   trimColon: false,
   bareCallsAreFunctions: true,

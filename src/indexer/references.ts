@@ -3,7 +3,7 @@
  * and names (imported names also become `import` references), and attaches the enclosing
  * definition to every reference.
  */
-import { createEnclosingResolver, type Scope } from './definitions.js';
+import { createEnclosingResolver, createEnclosingScopeResolver, type Scope } from './definitions.js';
 import type { LanguageRules, LiteralClasses } from './language-rules.js';
 import type { LineIndex } from './line-index.js';
 import type { RawExtraction, RawRef } from './raw-captures.js';
@@ -226,6 +226,16 @@ export function receiverClass(
   return SCOPED_CLASS.exec(text)?.[1] ?? null;
 }
 
+/**
+ * The type of a Go method's own receiver when `text` is its name (`c` in `func (c *Client)
+ * send()`, `Client`), else null.
+ */
+function ownReceiverType(text: string, scope: Scope | null, source: string): string | null {
+  if (scope === null || scope.kind !== 'method' || !/^\w+$/.test(text)) return null;
+  const m = /^func\s*\(\s*(\w+)\s+\*?\s*(\w+)/.exec(source.slice(scope.start, scope.start + 200));
+  return m !== null && m[1] === text ? (m[2] ?? null) : null;
+}
+
 /** The last name of a Lua table path (`utils`, `pl.utils` -> `utils`), null for anything else. */
 function tableClass(text: string): string | null {
   return /^(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)$/.exec(text)?.[1] ?? null;
@@ -281,13 +291,19 @@ export function resolveRefs(
   lines: LineIndex,
   rules: Pick<
     LanguageRules,
-    'bareCallsAreFunctions' | 'literalClasses' | 'capitalisedMembers' | 'scopeReceivers' | 'tableReceivers'
+    | 'bareCallsAreFunctions'
+    | 'literalClasses'
+    | 'capitalisedMembers'
+    | 'scopeReceivers'
+    | 'tableReceivers'
+    | 'namedReceivers'
   > = {},
   /** Import aliases (see `ResolvedImports.aliases`): a use of an alias is a use of its name. */
   aliases: ReadonlyMap<string, string> = new Map(),
 ): ExtractedRef[] {
   const bareCallsAreFunctions = rules.bareCallsAreFunctions === true;
-  const enclosingOf = createEnclosingResolver(scopes);
+  const scopeAt = createEnclosingScopeResolver(scopes);
+  const enclosingOf = (offset: number) => scopeAt(offset)?.qualified ?? null;
   const out: ExtractedRef[] = [];
   let i = 0;
   let j = 0;
@@ -331,6 +347,9 @@ export function resolveRefs(
                 : receiverClass(receiverText, enclosing, rules.literalClasses);
         const receiver =
           (named === null ? null : (aliases.get(named) ?? named)) ??
+          (rules.namedReceivers === true
+            ? ownReceiverType(receiverText, scopeAt(ref.start), source)
+            : null) ??
           receiverHint(receiverText, separator, rules.capitalisedMembers === true);
         if (receiver !== null) site.receiver = receiver;
       } else if (bareCallsAreFunctions && ref.kind === 'call' && dot === -1 && isBareCall(source, start)) {

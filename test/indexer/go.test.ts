@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createExtractor } from '../../src/indexer/index.js';
 import {
   chunkRows,
   definitionRows,
@@ -124,4 +125,40 @@ describe('go: go/store.go (same package, called from server.go)', () => {
       ['Set', 'method', 25, 29, 'Store'],
     ]);
   });
+});
+
+describe('go: call receivers', () => {
+  const source = [
+    'package p',
+    '',
+    'func (c *Client) send() {',
+    '\tc.Do(1)',
+    '\tx.Do(2)',
+    '\tfunc() { c.Do(3) }()',
+    '\tDefaultClient.Do(4)',
+    '\thttp.Get("u")',
+    '}',
+    '',
+    'func (s Server[T]) run() { s.Do(5) }',
+    '',
+    'func free(c *Client) { c.Do(6); helper() }',
+  ].join('\n');
+  for (const native of [true, false]) {
+    it(`a method's own receiver is its type; other receivers are hints by name (${native ? 'native' : 'queries'})`, () => {
+      const x = createExtractor({ native }).extractFile(source, 'go');
+      assert.deepEqual(
+        x.refs.filter((r) => r.kind === 'call').map((r) => [r.name, r.line, r.receiver ?? null]),
+        [
+          ['Do', 4, 'Client'],
+          ['Do', 5, '~x'],
+          ['Do', 6, 'Client'],
+          ['Do', 7, '~DefaultClient'],
+          ['Get', 8, '~http'],
+          ['Do', 11, 'Server'],
+          ['Do', 13, '~c'],
+          ['helper', 13, ''],
+        ],
+      );
+    });
+  }
 });
