@@ -55,6 +55,47 @@ export interface WorkspacePackage {
   entries: string[];
 }
 
+/**
+ * A TypeScript/JavaScript path alias from a `tsconfig.json` or `jsconfig.json`'s `compilerOptions`:
+ * `"paths": { "@/*": ["./src/*"] }` (and `baseUrl`, which alone lets `components/Button` name
+ * `<baseUrl>/components/Button`). Vite and Next.js projects import their own code this way.
+ */
+export interface PathAlias {
+  /** The root (its directory name, as `ResolvableFile.rootName`) whose files the config covers. */
+  rootName: string;
+  /** `@/*`, `~/*`, `@app/config` (no `*`: that name only); `*` for a bare `baseUrl`. */
+  pattern: string;
+  /** Where a match goes, relative to the root: `src/*`. */
+  targets: string[];
+}
+
+/** What `source` means under `alias`, as root-relative paths to try; empty when it does not match. */
+function aliasTargets(alias: PathAlias, source: string): string[] {
+  const star = alias.pattern.indexOf('*');
+  let part: string;
+  if (star === -1) {
+    if (source !== alias.pattern) return [];
+    part = '';
+  } else {
+    const head = alias.pattern.slice(0, star);
+    const tail = alias.pattern.slice(star + 1);
+    if (!source.startsWith(head) || !source.endsWith(tail) || source.length < head.length + tail.length)
+      return [];
+    part = source.slice(head.length, source.length - tail.length);
+  }
+  return alias.targets.map((t) => posix.normalize(t.replace('*', part)));
+}
+
+/** Whether any alias of `rootName` (or of any root, when absent) matches `source`. */
+export function matchesPathAlias(aliases: readonly PathAlias[], source: string, rootName?: string): boolean {
+  return aliases.some(
+    (a) =>
+      a.pattern !== '*' &&
+      (rootName === undefined || a.rootName === rootName) &&
+      aliasTargets(a, source).length > 0,
+  );
+}
+
 /** Build output directories whose files mirror `src/` (`dist/index.js` is `src/index.ts`). */
 const BUILD_DIR = /^(?:\.\/)?(?:dist|build|lib|out|esm|cjs)(?:\/(?:esm|cjs|src))?\//;
 
@@ -80,6 +121,7 @@ export function workspacePackageOf(
 export function createModuleResolver(
   files: readonly ResolvableFile[],
   packages: readonly WorkspacePackage[] = [],
+  aliases: readonly PathAlias[] = [],
 ): ModuleResolver {
   // family + module key (root-relative, no extension) -> files
   const byKey = new Map<string, number[]>();
@@ -245,8 +287,18 @@ export function createModuleResolver(
           out = keyed(from.family, path);
           if (out.length === 0) out = keyed(from.family, stripExt(path));
         } else if (from.family === 'js') {
-          // A bare specifier is a package: one of the workspace's, or a dependency (nothing here).
+          // A bare specifier is a package: one of the workspace's, or a dependency (nothing here),
+          // unless a path alias of the root's tsconfig names it (`@/components/Button`).
           out = workspace(from, source);
+          for (const a of aliases) {
+            if (out.length > 0) break;
+            if (a.rootName !== from.rootName) continue;
+            for (const t of aliasTargets(a, source)) {
+              out = keyed(from.family, t);
+              if (out.length === 0) out = keyed(from.family, stripExt(t));
+              if (out.length > 0) break;
+            }
+          }
         } else {
           out = absolute(from, stripExt(source.replace(/::|\\/g, '/')).replace(/\./g, '/'));
         }

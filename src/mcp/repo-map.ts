@@ -1,10 +1,17 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { posix } from 'node:path';
+import { parse as parseJsonc } from 'jsonc-parser';
 import { classifyPath, isDeclarationFile } from '../indexer/path-class.js';
 import { lastWordOf, typeWordsOf } from '../store/identifiers.js';
 import { localDefinitions } from '../store/symbol-rank.js';
 import type { GraphData } from '../store/types.js';
-import { createModuleResolver, type WorkspacePackage, workspacePackageOf } from './module-resolve.js';
+import {
+  createModuleResolver,
+  matchesPathAlias,
+  type PathAlias,
+  type WorkspacePackage,
+  workspacePackageOf,
+} from './module-resolve.js';
 
 /**
  * Repository map: the most important files and definitions within a token budget.
@@ -24,6 +31,8 @@ type MapSymbol = GraphData['symbols'][number];
 export interface RepoMapInput extends GraphData {
   /** The scope's JavaScript/TypeScript workspace packages (see {@link readWorkspacePackages}). */
   packages?: readonly WorkspacePackage[];
+  /** The scope's TypeScript/JavaScript path aliases (see {@link readPathAliases}). */
+  aliases?: readonly PathAlias[];
   /**
    * Whether a Go file (by id) is built by default, by its build constraint (see
    * {@link goBuildReader}); absent: Go build variants are told apart by file name alone.
@@ -390,6 +399,47 @@ export function readWorkspacePackages(files: readonly { path: string; rel: strin
     add(typeof exp === 'object' && exp !== null && '.' in exp ? (exp as Record<string, unknown>)['.'] : exp);
     const dir = posix.dirname(f.rel);
     out.push({ dir: dir === '.' ? '' : dir, name: pkg.name, entries });
+  }
+  return out;
+}
+
+/** `tsconfig.json`, `tsconfig.app.json`, `jsconfig.json`: where TypeScript and JavaScript path aliases are set. */
+const TS_CONFIG = /^(?:tsconfig|jsconfig)(?:\.[\w-]+)?\.json$/;
+
+/**
+ * The path aliases of the scope's TypeScript/JavaScript configs (`compilerOptions.paths`, relative
+ * to `baseUrl` or the config's directory; a `baseUrl` alone aliases `*`), read from disk as JSON
+ * with comments; a config that cannot be read is left out. `extends` is not followed.
+ */
+export function readPathAliases(files: readonly { path: string; rel: string; root?: string }[]): PathAlias[] {
+  const out: PathAlias[] = [];
+  for (const f of files) {
+    if (!TS_CONFIG.test(posix.basename(f.rel)) || classifyPath(f.rel) !== 'source') continue;
+    let json: unknown;
+    try {
+      json = parseJsonc(readFileSync(f.path, 'utf8'), [], { allowTrailingComma: true });
+    } catch {
+      continue;
+    }
+    const options = (json as { compilerOptions?: { baseUrl?: unknown; paths?: unknown } } | undefined)
+      ?.compilerOptions;
+    if (typeof options !== 'object' || options === null) continue;
+    const dir = posix.dirname(f.rel);
+    const base = posix.normalize(
+      posix.join(dir, typeof options.baseUrl === 'string' ? options.baseUrl : '.'),
+    );
+    const rootName = rootNameOf(f);
+    const paths = options.paths;
+    if (typeof paths === 'object' && paths !== null)
+      for (const [pattern, targets] of Object.entries(paths as Record<string, unknown>)) {
+        if (!Array.isArray(targets)) continue;
+        const list = targets
+          .filter((t): t is string => typeof t === 'string')
+          .map((t) => posix.join(base, t));
+        if (list.length > 0) out.push({ rootName, pattern, targets: list });
+      }
+    if (typeof options.baseUrl === 'string')
+      out.push({ rootName, pattern: '*', targets: [posix.join(base, '*')] });
   }
   return out;
 }
@@ -824,9 +874,11 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
   // Imports: the files each import names (same family), and per file the names it imports from
   // where, so a name defined in several files resolves to the one the file imports it from.
   const packages = input.packages ?? [];
+  const aliases = input.aliases ?? [];
   const resolve = createModuleResolver(
     files.map((f, i) => ({ rel: f.rel, rootName: rootNameOf(f), family: family[i]! })),
     packages,
+    aliases,
   );
   const importTargets = new Map<number, number[][]>();
   const importedFrom = new Map<number, Map<string, number[]>>();
@@ -849,7 +901,11 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     for (const x of [parts[0], parts.at(-1), ...imp.names]) if (x !== undefined) heads.add(x);
     const targets = resolve(from, imp.source, imp.names);
     if (targets.length === 0) {
-      if (imp.names.length > 0 && isExternalModule(family[from]!, imp.source, rustModules, packages)) {
+      if (
+        imp.names.length > 0 &&
+        isExternalModule(family[from]!, imp.source, rustModules, packages) &&
+        !(family[from] === 'js' && matchesPathAlias(aliases, imp.source, rootNameOf(files[from]!)))
+      ) {
         const set = externalNames.get(from) ?? new Set<string>();
         externalNames.set(from, set);
         for (const name of imp.names) set.add(name);

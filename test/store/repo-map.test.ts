@@ -13,6 +13,7 @@ import {
   goHeaderBuilds,
   identifierWeight,
   pageRank,
+  readPathAliases,
   readWorkspacePackages,
 } from '../../src/mcp/repo-map.js';
 import { graphRef, LITERAL_RECEIVERS } from '../../src/store/graph.js';
@@ -938,6 +939,54 @@ test("repo_map: of a Go package's build variants without a platform suffix, the 
     // By file name alone, the shorter name won.
     const byName = buildRepoMap({ ...structuredClone(data), maxTokens: 1024 });
     assert.equal(refs(byName, 'tls/boring.go'), 1, byName.text);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('repo_map: an import through a tsconfig path alias (@/lib/utils) reaches the file, not a package', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'codeindex-alias-'));
+  try {
+    // JSON with comments and trailing commas, as tsconfig files are written.
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      '{\n  // paths\n  "compilerOptions": { "baseUrl": ".", "paths": { "@/*": ["./src/*"], "~lib/*": ["src/lib/*"], }, },\n}\n',
+    );
+    const sources: Record<string, [LanguageId, string]> = {
+      'src/lib/utils.ts': [
+        'typescript',
+        'export function classNames(...a: string[]) { return a.join(" "); }\nexport function formatDate(d: Date) { return String(d); }\n',
+      ],
+      'src/components/Button.tsx': [
+        'tsx',
+        'import { classNames } from "@/lib/utils";\nexport function Button() { return classNames("a"); }\n',
+      ],
+      'src/page.tsx': [
+        'tsx',
+        'import { formatDate } from "~lib/utils";\nimport { Button } from "@/components/Button";\nexport function Page() { return [Button(), formatDate(new Date())]; }\n',
+      ],
+    };
+    const data = graph(sources);
+    const aliases = readPathAliases([
+      { path: join(dir, 'tsconfig.json'), rel: 'tsconfig.json', root: '/repo/pkg' },
+    ]);
+    assert.deepEqual(
+      aliases.map((a) => [a.pattern, a.targets]),
+      [
+        ['@/*', ['src/*']],
+        ['~lib/*', ['src/lib/*']],
+        ['*', ['*']],
+      ],
+    );
+    const refs = (map: ReturnType<typeof buildRepoMap>, path: string, name: string) =>
+      map.files.find((f) => f.path === path)?.symbols.find((x) => x.name === name)?.refs ?? 0;
+    const map = buildRepoMap({ ...structuredClone(data), aliases, maxTokens: 1024 });
+    assert.equal(refs(map, 'src/lib/utils.ts', 'classNames'), 1, map.text);
+    assert.equal(refs(map, 'src/lib/utils.ts', 'formatDate'), 1, map.text);
+    assert.equal(refs(map, 'src/components/Button.tsx', 'Button'), 1, map.text);
+    // Without the aliases, `@/lib/utils` reads as a package: its names are no use of the file's.
+    const blind = buildRepoMap({ ...structuredClone(data), maxTokens: 1024 });
+    assert.equal(refs(blind, 'src/lib/utils.ts', 'classNames'), 0, blind.text);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
