@@ -1,7 +1,13 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { ToolContext } from '../context.js';
-import { buildRepoMap, goBuildReader, type RepoMap, readPathAliases, readWorkspacePackages } from '../repo-map.js';
+import {
+  buildRepoMap,
+  goBuildReader,
+  type RepoMap,
+  readPathAliases,
+  readWorkspacePackages,
+} from '../repo-map.js';
 import { runTool, toolResult } from '../results.js';
 import { queryScope, singleScope } from '../scope.js';
 import { scopeIn, scopeOf } from './schemas.js';
