@@ -151,7 +151,9 @@ export function resolveImports(
       }
     }
     const commonJs = statementText.includes('require');
-    for (const name of names) {
+    // Most statements rename nothing: no pattern is built for their names.
+    const renames = /\sas\s/.test(statementText) || (commonJs && statementText.includes(':'));
+    for (const name of renames ? names : []) {
       // `import { default as X }`: X is the module's default export, whatever it is named there.
       if (name === '*' || name === 'self' || name === 'default') continue;
       const alias = importAlias(statementText, name, commonJs);
