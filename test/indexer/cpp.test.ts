@@ -7,6 +7,7 @@ import {
   exportedNames,
   extractFixture,
   importRows,
+  itReadsReceivers,
   refRows,
   symbolNamed,
 } from './helpers.js';
@@ -399,23 +400,15 @@ describe('cpp: call receivers', () => {
     '};',
     '}',
   ].join('\n');
-  for (const native of [true, false]) {
-    it(`reads this, a variable or field as a hint, and a :: scope as the class (${native ? 'native' : 'queries'})`, () => {
-      const x = createExtractor({ native }).extractFile(source, 'cpp');
-      assert.deepEqual(
-        x.refs.filter((r) => r.kind === 'call').map((r) => [r.name, r.line, r.receiver ?? null]),
-        [
-          ['flush_', 4, 'logger'],
-          ['log', 5, '~sink'],
-          // Nested scopes were not read as calls at all.
-          ['instance', 6, 'registry'],
-          ['drop', 6, null],
-          ['Instance', 7, 'Registry'],
-          ['format_to', 8, 'fmt'],
-          ['helper', 9, null],
-          ['size', 10, '~msg.payload'],
-        ],
-      );
-    });
-  }
+  itReadsReceivers('reads this, a variable or field as a hint, and a :: scope as the class', source, 'cpp', [
+    ['flush_', 4, 'logger'],
+    ['log', 5, '~sink'],
+    // Nested scopes were not read as calls at all.
+    ['instance', 6, 'registry'],
+    ['drop', 6, null],
+    ['Instance', 7, 'Registry'],
+    ['format_to', 8, 'fmt'],
+    ['helper', 9, null],
+    ['size', 10, '~msg.payload'],
+  ]);
 });

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createExtractor } from '../../src/indexer/index.js';
 import {
   definitionRows,
   exportedNames,
   extractFixture,
   importRows,
+  itReadsReceivers,
   refRows,
   symbolNamed,
 } from './helpers.js';
@@ -112,27 +112,19 @@ describe('csharp: call receivers', () => {
     '  }',
     '}',
   ].join('\n');
-  for (const native of [true, false]) {
-    it(`reads receivers as the enclosing class, a literal's class or a hint (${native ? 'native' : 'queries'})`, () => {
-      const x = createExtractor({ native }).extractFile(source, 'csharp');
-      assert.deepEqual(
-        x.refs.filter((r) => r.kind === 'call').map((r) => [r.name, r.line, r.receiver ?? null]),
-        [
-          ['Add', 3, 'Queue'],
-          ['Add', 4, null],
-          ['Invoke', 5, '~_bridge'],
-          ['Invoke', 6, '~Bridge'],
-          ['Resolve', 7, '~call'],
-          ['Trim', 8, 'String'],
-          ['Dispose', 9, '~this.Bridge'],
-          ['Add', 10, '~ReactChoreographer.Instance'],
-          ['Run', 11, null],
-          ['GetModule', 13, '~_context'],
-          ['Emit', 14, null],
-          ['GetThing', 15, null],
-          ['Go', 15, null],
-        ],
-      );
-    });
-  }
+  itReadsReceivers("reads receivers as the enclosing class, a literal's class or a hint", source, 'csharp', [
+    ['Add', 3, 'Queue'],
+    ['Add', 4, null],
+    ['Invoke', 5, '~_bridge'],
+    ['Invoke', 6, '~Bridge'],
+    ['Resolve', 7, '~call'],
+    ['Trim', 8, 'String'],
+    ['Dispose', 9, '~this.Bridge'],
+    ['Add', 10, '~ReactChoreographer.Instance'],
+    ['Run', 11, null],
+    ['GetModule', 13, '~_context'],
+    ['Emit', 14, null],
+    ['GetThing', 15, null],
+    ['Go', 15, null],
+  ]);
 });

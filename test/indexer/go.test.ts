@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createExtractor } from '../../src/indexer/index.js';
 import {
   chunkRows,
   definitionRows,
   exportedNames,
   extractFixture,
   importRows,
+  itReadsReceivers,
   refRows,
   symbolNamed,
 } from './helpers.js';
@@ -143,22 +143,14 @@ describe('go: call receivers', () => {
     '',
     'func free(c *Client) { c.Do(6); helper() }',
   ].join('\n');
-  for (const native of [true, false]) {
-    it(`a method's own receiver is its type; other receivers are hints by name (${native ? 'native' : 'queries'})`, () => {
-      const x = createExtractor({ native }).extractFile(source, 'go');
-      assert.deepEqual(
-        x.refs.filter((r) => r.kind === 'call').map((r) => [r.name, r.line, r.receiver ?? null]),
-        [
-          ['Do', 4, 'Client'],
-          ['Do', 5, '~x'],
-          ['Do', 6, 'Client'],
-          ['Do', 7, '~DefaultClient'],
-          ['Get', 8, '~http'],
-          ['Do', 11, 'Server'],
-          ['Do', 13, '~c'],
-          ['helper', 13, ''],
-        ],
-      );
-    });
-  }
+  itReadsReceivers("a method's own receiver is its type; other receivers are hints by name", source, 'go', [
+    ['Do', 4, 'Client'],
+    ['Do', 5, '~x'],
+    ['Do', 6, 'Client'],
+    ['Do', 7, '~DefaultClient'],
+    ['Get', 8, '~http'],
+    ['Do', 11, 'Server'],
+    ['Do', 13, '~c'],
+    ['helper', 13, ''],
+  ]);
 });

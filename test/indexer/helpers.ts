@@ -2,8 +2,15 @@
  * Shared helpers for the indexer tests: fixture loading and compact projections of extraction
  * results, so expectations can be written as full literal lists.
  */
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createExtractor, detectLanguage, type FileExtraction } from '../../src/indexer/index.js';
+import { it } from 'node:test';
+import {
+  type CodeLanguageId,
+  createExtractor,
+  detectLanguage,
+  type FileExtraction,
+} from '../../src/indexer/index.js';
 
 /** Root of the multi-language fixture repository (compiled tests live in dist/test/indexer/). */
 export const FIXTURES = new URL('../../../test/fixtures/langs/', import.meta.url);
@@ -60,4 +67,25 @@ export function symbolNamed(result: FileExtraction, qualified: string) {
   );
   if (found === undefined) throw new Error(`symbol ${qualified} not found`);
   return found;
+}
+
+/**
+ * One test per extractor (native, and node-tree-sitter's queries) that the calls of `source` come
+ * out as `[name, line, receiver]` rows (receiver null when there is none).
+ */
+export function itReadsReceivers(
+  title: string,
+  source: string,
+  language: CodeLanguageId,
+  expected: [string, number, string | null][],
+): void {
+  for (const native of [true, false]) {
+    it(`${title} (${native ? 'native' : 'queries'})`, () => {
+      const x = createExtractor({ native }).extractFile(source, language);
+      assert.deepEqual(
+        x.refs.filter((r) => r.kind === 'call').map((r) => [r.name, r.line, r.receiver ?? null]),
+        expected,
+      );
+    });
+  }
 }

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createExtractor } from '../../src/indexer/index.js';
 import {
   definitionRows,
   exportedNames,
   extractFixture,
   importRows,
+  itReadsReceivers,
   refRows,
   symbolNamed,
 } from './helpers.js';
@@ -198,21 +198,13 @@ describe('kotlin: call receivers', () => {
     '  }',
     '}',
   ].join('\n');
-  for (const native of [true, false]) {
-    it(`reads this, a class, a literal or a variable as the receiver (${native ? 'native' : 'queries'})`, () => {
-      const x = createExtractor({ native }).extractFile(source, 'kotlin');
-      assert.deepEqual(
-        x.refs.filter((r) => r.kind === 'call').map((r) => [r.name, r.line, r.receiver ?? null]),
-        [
-          ['add', 3, 'A'],
-          ['resolve', 4, '~call'],
-          ['bar', 5, 'Foo'],
-          ['b', 6, '~a'],
-          ['add', 7, null],
-          ['g', 8, null],
-          ['trim', 9, 'String'],
-        ],
-      );
-    });
-  }
+  itReadsReceivers('reads this, a class, a literal or a variable as the receiver', source, 'kotlin', [
+    ['add', 3, 'A'],
+    ['resolve', 4, '~call'],
+    ['bar', 5, 'Foo'],
+    ['b', 6, '~a'],
+    ['add', 7, null],
+    ['g', 8, null],
+    ['trim', 9, 'String'],
+  ]);
 });

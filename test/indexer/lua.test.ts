@@ -6,6 +6,7 @@ import {
   exportedNames,
   extractFixture,
   importRows,
+  itReadsReceivers,
   refRows,
   symbolNamed,
 } from './helpers.js';
@@ -141,22 +142,14 @@ describe('lua: call receivers', () => {
     '  obj.field:go()',
     'end',
   ].join('\n');
-  for (const native of [true, false]) {
-    it(`t.f() names the table, obj:f() reads like a method call (${native ? 'native' : 'queries'})`, () => {
-      const x = createExtractor({ native }).extractFile(source, 'lua');
-      assert.deepEqual(
-        x.refs.filter((r) => r.kind === 'call').map((r) => [r.name, r.line, r.receiver ?? null]),
-        [
-          ['insert', 4, 'List'],
-          ['assert_arg', 5, 'utils'],
-          ['new', 6, 'List'],
-          ['List', 7, ''],
-          ['extend', 8, '~l'],
-          ['split', 9, 'utils'],
-          ['helper', 10, ''],
-          ['go', 11, '~obj.field'],
-        ],
-      );
-    });
-  }
+  itReadsReceivers('t.f() names the table, obj:f() reads like a method call', source, 'lua', [
+    ['insert', 4, 'List'],
+    ['assert_arg', 5, 'utils'],
+    ['new', 6, 'List'],
+    ['List', 7, ''],
+    ['extend', 8, '~l'],
+    ['split', 9, 'utils'],
+    ['helper', 10, ''],
+    ['go', 11, '~obj.field'],
+  ]);
 });

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createExtractor } from '../../src/indexer/index.js';
 import {
   definitionRows,
   exportedNames,
   extractFixture,
   importRows,
+  itReadsReceivers,
   refRows,
   symbolNamed,
 } from './helpers.js';
@@ -106,21 +106,13 @@ describe('scala: call receivers', () => {
     '  }',
     '}',
   ].join('\n');
-  for (const native of [true, false]) {
-    it(`reads this, an object, a literal or a variable as the receiver (${native ? 'native' : 'queries'})`, () => {
-      const x = createExtractor({ native }).extractFile(source, 'scala');
-      assert.deepEqual(
-        x.refs.filter((r) => r.kind === 'call').map((r) => [r.name, r.line, r.receiver ?? null]),
-        [
-          ['add', 3, 'A'],
-          ['resolve', 4, '~call'],
-          ['bar', 5, 'Foo'],
-          ['add', 6, null],
-          ['g', 7, null],
-          ['trim', 8, 'String'],
-          ['map', 9, '~xs'],
-        ],
-      );
-    });
-  }
+  itReadsReceivers('reads this, an object, a literal or a variable as the receiver', source, 'scala', [
+    ['add', 3, 'A'],
+    ['resolve', 4, '~call'],
+    ['bar', 5, 'Foo'],
+    ['add', 6, null],
+    ['g', 7, null],
+    ['trim', 8, 'String'],
+    ['map', 9, '~xs'],
+  ]);
 });

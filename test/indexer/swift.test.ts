@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createExtractor } from '../../src/indexer/index.js';
 import {
   definitionRows,
   exportedNames,
   extractFixture,
   importRows,
+  itReadsReceivers,
   refRows,
   symbolNamed,
 } from './helpers.js';
@@ -184,21 +184,13 @@ describe('swift: call receivers', () => {
     '  }',
     '}',
   ].join('\n');
-  for (const native of [true, false]) {
-    it(`reads self, a class, a literal or a variable as the receiver (${native ? 'native' : 'queries'})`, () => {
-      const x = createExtractor({ native }).extractFile(source, 'swift');
-      assert.deepEqual(
-        x.refs.filter((r) => r.kind === 'call').map((r) => [r.name, r.line, r.receiver ?? null]),
-        [
-          ['add', 3, 'A'],
-          ['resolve', 4, '~call'],
-          ['bar', 5, 'Foo'],
-          ['b', 6, '~a'],
-          ['add', 7, null],
-          ['g', 8, null],
-          ['lowercased', 9, 'String'],
-        ],
-      );
-    });
-  }
+  itReadsReceivers('reads self, a class, a literal or a variable as the receiver', source, 'swift', [
+    ['add', 3, 'A'],
+    ['resolve', 4, '~call'],
+    ['bar', 5, 'Foo'],
+    ['b', 6, '~a'],
+    ['add', 7, null],
+    ['g', 8, null],
+    ['lowercased', 9, 'String'],
+  ]);
 });
