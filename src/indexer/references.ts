@@ -336,7 +336,9 @@ export function resolveRefs(
       if (ref.receiverStart >= 0 && !(ref.start >= ref.receiverStart && ref.start < ref.receiverEnd)) {
         const receiverText = source.slice(ref.receiverStart, ref.receiverEnd);
         const between = source.slice(ref.receiverEnd, start);
-        const table = rules.tableReceivers === true ? between.replace(/\s+/g, '') : '';
+        // `self.f()`, `self.items.add()`: the object, not a table of functions.
+        const table =
+          rules.tableReceivers === true && !/^self\b/.test(receiverText) ? between.replace(/\s+/g, '') : '';
         // Lua's `obj:f()` is a method call like `obj.f()` elsewhere.
         const separator = table === ':' ? '.' : between;
         const named =

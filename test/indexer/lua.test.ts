@@ -140,6 +140,7 @@ describe('lua: call receivers', () => {
     '  pl.utils.split(x)',
     '  helper(x)',
     '  obj.field:go()',
+    '  self.items.add(x)',
     'end',
   ].join('\n');
   itReadsReceivers('t.f() names the table, obj:f() reads like a method call', source, 'lua', [
@@ -151,5 +152,6 @@ describe('lua: call receivers', () => {
     ['split', 9, 'utils'],
     ['helper', 10, ''],
     ['go', 11, '~obj.field'],
+    ['add', 12, '~self.items'],
   ]);
 });
