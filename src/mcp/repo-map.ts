@@ -409,7 +409,9 @@ const TS_CONFIG = /^(?:tsconfig|jsconfig)(?:\.[\w-]+)?\.json$/;
 /**
  * The path aliases of the scope's TypeScript/JavaScript configs (`compilerOptions.paths`, relative
  * to `baseUrl` or the config's directory; a `baseUrl` alone aliases `*`), read from disk as JSON
- * with comments; a config that cannot be read is left out. `extends` is not followed.
+ * with comments; a config that cannot be read is left out. Each `tsconfig*.json` of the scope is
+ * read on its own, so a base config in the tree (`tsconfig.base.json`) counts too; `extends` is
+ * not followed (a base config in `node_modules` is not read).
  */
 export function readPathAliases(files: readonly { path: string; rel: string; root?: string }[]): PathAlias[] {
   const out: PathAlias[] = [];
