@@ -416,6 +416,10 @@ const TS_CONFIG = /^(?:tsconfig|jsconfig)(?:\.[\w-]+)?\.json$/;
 export function readPathAliases(files: readonly { path: string; rel: string; root?: string }[]): PathAlias[] {
   const out: PathAlias[] = [];
   for (const f of files) {
+    if (posix.basename(f.rel) === 'package.json' && classifyPath(f.rel) === 'source') {
+      out.push(...subpathImports(f));
+      continue;
+    }
     if (!TS_CONFIG.test(posix.basename(f.rel)) || classifyPath(f.rel) !== 'source') continue;
     let json: unknown;
     try {
@@ -460,6 +464,38 @@ const GO_PLATFORMS = new Set(
     '386 amd64 amd64p32 arm armbe arm64 arm64be loong64 mips mipsle mips64 mips64le mips64p32 mips64p32le ppc ppc64 ppc64le riscv riscv64 s390 s390x sparc sparc64 wasm'
   ).split(' '),
 );
+
+/**
+ * A package's subpath imports (`"imports": { "#lib/*": "./src/lib/*.js" }`, Node's `#` specifiers)
+ * as path aliases; a conditional target (`{ "node": …, "default": … }`) gives every path it names.
+ */
+function subpathImports(f: { path: string; rel: string; root?: string }): PathAlias[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(f.path, 'utf8'));
+  } catch {
+    return [];
+  }
+  const imports = (json as { imports?: unknown } | null)?.imports;
+  if (typeof imports !== 'object' || imports === null) return [];
+  const dir = posix.dirname(f.rel);
+  const targetsOf = (v: unknown): string[] =>
+    typeof v === 'string'
+      ? [v]
+      : typeof v === 'object' && v !== null
+        ? Object.values(v as Record<string, unknown>).flatMap(targetsOf)
+        : [];
+  const out: PathAlias[] = [];
+  for (const [pattern, target] of Object.entries(imports as Record<string, unknown>)) {
+    if (!pattern.startsWith('#')) continue;
+    // A target that is a package name (`"#dep": "some-package"`) names no file here.
+    const list = targetsOf(target)
+      .filter((t) => t.startsWith('./'))
+      .map((t) => posix.join(dir, t));
+    if (list.length > 0) out.push({ rootName: rootNameOf(f), pattern, targets: [...new Set(list)] });
+  }
+  return out;
+}
 
 /** Build tags a default Go build on Linux/amd64 satisfies; any other tag (`boringcrypto`, `purego`, `ignore`) is off. */
 function goTagOn(tag: string): boolean {

@@ -991,3 +991,49 @@ test('repo_map: an import through a tsconfig path alias (@/lib/utils) reaches th
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("repo_map: a package's subpath imports (#lib/utils) reach the files they name", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'codeindex-imports-'));
+  try {
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({
+        name: 'app',
+        imports: {
+          '#lib/*': './src/lib/*.js',
+          '#config': { node: './src/config.js', default: './src/config-browser.js' },
+          '#dep': 'some-package',
+        },
+      }),
+    );
+    const sources: Record<string, [LanguageId, string]> = {
+      'src/lib/utils.ts': [
+        'typescript',
+        'export function classNames(...a: string[]) { return a.join(" "); }\n',
+      ],
+      'src/config.ts': ['typescript', 'export function loadSettings() { return {}; }\n'],
+      'src/main.ts': [
+        'typescript',
+        'import { classNames } from "#lib/utils";\nimport { loadSettings } from "#config";\nexport function main() { return [classNames("a"), loadSettings()]; }\n',
+      ],
+    };
+    const data = graph(sources);
+    const aliases = readPathAliases([
+      { path: join(dir, 'package.json'), rel: 'package.json', root: '/repo/pkg' },
+    ]);
+    assert.deepEqual(
+      aliases.map((a) => [a.pattern, a.targets]),
+      [
+        ['#lib/*', ['src/lib/*.js']],
+        ['#config', ['src/config.js', 'src/config-browser.js']],
+      ],
+    );
+    const map = buildRepoMap({ ...structuredClone(data), aliases, maxTokens: 1024 });
+    const refs = (path: string, name: string) =>
+      map.files.find((f) => f.path === path)?.symbols.find((x) => x.name === name)?.refs ?? 0;
+    assert.equal(refs('src/lib/utils.ts', 'classNames'), 1, map.text);
+    assert.equal(refs('src/config.ts', 'loadSettings'), 1, map.text);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
