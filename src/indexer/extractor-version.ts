@@ -49,6 +49,6 @@
  * (`utils.split()` names the table `utils`; `self:f()` and `obj:f()` read as method calls), and Go's
  * (`DefaultClient.Do()`: a hint by name, `c.Do()` in `func (c *Client)`: `Client`; the tree walk
  * emits them as the query does) and
- * Scala's and Elixir's (`MyApp.Repo.insert()` names `Repo`).
+ * Scala's, Dart's (`x.f()`, not a chain) and Elixir's (`MyApp.Repo.insert()` names `Repo`).
  */
 export const EXTRACTOR_VERSION = 10;

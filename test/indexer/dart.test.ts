@@ -7,6 +7,7 @@ import {
   exportedNames,
   extractFixture,
   importRows,
+  itReadsReceivers,
   refRows,
   symbolNamed,
 } from './helpers.js';
@@ -151,4 +152,27 @@ describe('dart: dart/queue.dart', () => {
       ['symbol', 'main', 67, 71],
     ]);
   });
+});
+
+describe('dart: call receivers', () => {
+  const source = [
+    'class A {',
+    '  void f(PluginCall call) {',
+    '    this.add(1);',
+    '    call.resolve();',
+    '    Foo.bar();',
+    '    add(2);',
+    '    a.b.c();',
+    '    x?.y();',
+    '  }',
+    '}',
+  ].join('\n');
+  itReadsReceivers('this, a class or a variable is the receiver; a chain has none', source, 'dart', [
+    ['add', 3, 'A'],
+    ['resolve', 4, '~call'],
+    ['bar', 5, 'Foo'],
+    ['add', 6, null],
+    ['c', 7, null],
+    ['y', 8, '~x'],
+  ]);
 });

@@ -40,6 +40,8 @@ export const DART_QUERY = String.raw`
 (const_object_expression (type_identifier) @reference.new)
 ((identifier) @reference.new.component . (selector (argument_part)))
 ((identifier) @reference.call . (selector (argument_part)))
+([(identifier) (this) (super)] @ref.receiver . (selector (unconditional_assignable_selector (identifier) @reference.call)) . (selector (argument_part)))
+([(identifier) (this)] @ref.receiver . (selector (conditional_assignable_selector (identifier) @reference.call)) . (selector (argument_part)))
 ((selector (unconditional_assignable_selector (identifier) @reference.call)) . (selector (argument_part)))
 ((selector (conditional_assignable_selector (identifier) @reference.call)) . (selector (argument_part)))
 (cascade_section (cascade_selector (identifier) @reference.call) . (argument_part))
