@@ -396,6 +396,7 @@ describe('cpp: call receivers', () => {
     '    fmt::format_to<char>(buf, "x");',
     '    helper(1);',
     '    msg.payload.size();',
+    '    ::memcpy(a, b, 1);',
     '  }',
     '};',
     '}',
@@ -410,5 +411,7 @@ describe('cpp: call receivers', () => {
     ['format_to', 8, 'fmt'],
     ['helper', 9, null],
     ['size', 10, '~msg.payload'],
+    // The global scope names no class.
+    ['memcpy', 11, null],
   ]);
 });

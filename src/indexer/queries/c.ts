@@ -124,6 +124,7 @@ const CPP_REST = String.raw`
 (call_expression function: (qualified_identifier scope: _ @ref.receiver name: (template_function name: (identifier) @reference.call)))
 (call_expression function: (qualified_identifier name: (qualified_identifier scope: _ @ref.receiver name: (identifier) @reference.call)))
 (call_expression function: (qualified_identifier name: (qualified_identifier name: (qualified_identifier scope: _ @ref.receiver name: (identifier) @reference.call))))
+(call_expression function: (qualified_identifier name: (identifier) @reference.call))
 (call_expression function: (template_function name: (identifier) @reference.call))
 (call_expression function: (field_expression argument: _ @ref.receiver field: (template_method name: (field_identifier) @reference.call)))
 (using_declaration "namespace" (_) @import.source) @import
