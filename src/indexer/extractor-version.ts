@@ -40,7 +40,7 @@
  * method call on a variable or field keeps the receiver's name as a hint (`~call`, `~this.bridge`).
  * 10: a use of an import's alias is a use of the name imported (`from m import Model as M`, `import
  * { Queue as Q }`, `use App\User as U;`, `import a.B as C`, `const { a: b } = require('m')`), and
- * PHP's `use A\B as C;` no longer reads the alias `C` as a second import; C# calls carry their
+ * PHP's `use A\B as C;` and C#'s `using C = A.B;` no longer read the alias `C` as a second import; C# calls carry their
  * receiver (a capitalised one as a hint, `~Context`: C# names properties like classes); `super`
  * and `base` are no receiver hint; a receiver and its call on different lines (`x?\n.f()`) are
  * one; C and C++ calls carry their receiver (`this->f()`, `sink->log()`, and the scope of

@@ -102,7 +102,12 @@ const CSHARP_RULES: LanguageRules = {
     if (FUNCTION_LIKE.has(parent.kind)) return false;
     return parent.exported && /\bpublic\b/.test(head);
   },
-  normaliseImport: (sourceText) => ({ source: sourceText, names: [] }),
+  // `using Json = Newtonsoft.Json.JsonConvert;` takes one type (under another name); `using
+  // System.Text;` a whole namespace.
+  normaliseImport: (sourceText, statementText) =>
+    /^\s*(?:global\s+)?using\s+\w+\s*=/.test(statementText)
+      ? { source: sourceText, names: [sourceText.slice(sourceText.lastIndexOf('.') + 1)] }
+      : { source: sourceText, names: [] },
 };
 
 /** Ruby calls that define: accessors (every symbol argument) and `alias_method` (the first). */

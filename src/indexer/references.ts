@@ -98,6 +98,12 @@ function importAlias(statementText: string, name: string, commonJs: boolean): st
   const quoted = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const as = new RegExp(String.raw`(?<![\p{L}\p{N}_$])${quoted}\s+as\s+(${IDENT})`, 'u').exec(statementText);
   if (as !== null) return as[1] === name ? null : (as[1] ?? null);
+  // C#'s `using Json = Newtonsoft.Json.JsonConvert;`.
+  const using = new RegExp(
+    String.raw`^\s*(?:global\s+)?using\s+(${IDENT})\s*=\s*[\w.]*?\b${quoted}\s*;`,
+    'u',
+  ).exec(statementText);
+  if (using !== null) return using[1] === name ? null : (using[1] ?? null);
   if (!commonJs) return null;
   const colon = new RegExp(String.raw`[{,]\s*${quoted}\s*:\s*(${IDENT})\s*[,}=]`, 'u').exec(statementText);
   return colon === null || colon[1] === name ? null : (colon[1] ?? null);
@@ -152,7 +158,9 @@ export function resolveImports(
     }
     const commonJs = statementText.includes('require');
     // Most statements rename nothing: no pattern is built for their names.
-    const renames = /\sas\s/.test(statementText) || (commonJs && statementText.includes(':'));
+    const renames =
+      /\sas\s|^\s*(?:global\s+)?using\s+\w+\s*=/.test(statementText) ||
+      (commonJs && statementText.includes(':'));
     for (const name of renames ? names : []) {
       // `import { default as X }`: X is the module's default export, whatever it is named there.
       if (name === '*' || name === 'self' || name === 'default') continue;
@@ -341,16 +349,21 @@ export function resolveRefs(
           rules.tableReceivers === true && !/^self\b/.test(receiverText) ? between.replace(/\s+/g, '') : '';
         // Lua's `obj:f()` is a method call like `obj.f()` elsewhere.
         const separator = table === ':' ? '.' : between;
+        // A receiver that is an import's alias of a class is that class (C#'s `Json.Serialize()`
+        // after `using Json = Newtonsoft.Json.JsonConvert;`, `Q.create()` after `import { Queue as
+        // Q }`); an alias of a module (`from . import helpers as h`) stays a hint by its name.
+        const aliasOf = aliases.get(receiverText);
         const named =
-          table === '.'
+          (aliasOf !== undefined && /^[A-Z]/.test(aliasOf) ? aliasOf : null) ??
+          (table === '.'
             ? tableClass(receiverText)
             : rules.scopeReceivers === true && separator.trim() === '::'
               ? scopeClass(receiverText)
               : rules.capitalisedMembers === true && /^[A-Z]/.test(receiverText)
                 ? null
-                : receiverClass(receiverText, enclosing, rules.literalClasses);
+                : receiverClass(receiverText, enclosing, rules.literalClasses));
         const receiver =
-          (named === null ? null : (aliases.get(named) ?? named)) ??
+          named ??
           (rules.namedReceivers === true
             ? ownReceiverType(receiverText, scopeAt(ref.start), source)
             : null) ??

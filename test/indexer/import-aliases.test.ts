@@ -112,6 +112,23 @@ const CASES: { language: CodeLanguageId; source: string; imports: [string, strin
     ],
   },
   {
+    language: 'csharp',
+    source: [
+      'using System.Text;',
+      'using Json = Newtonsoft.Json.JsonConvert;',
+      'class A { void F() { Json.SerializeObject(x); } }',
+    ].join('\n'),
+    // The alias is no namespace of its own (it was read as `using Json;`).
+    imports: [
+      ['System.Text', []],
+      ['Newtonsoft.Json.JsonConvert', ['JsonConvert']],
+    ],
+    refs: [
+      ['JsonConvert', 'import', 2, null],
+      ['SerializeObject', 'call', 3, 'JsonConvert'],
+    ],
+  },
+  {
     language: 'rust',
     source: ['use crate::queue::Queue as Q;', 'fn f() { let q = Q::new(); }'].join('\n'),
     imports: [['crate::queue', ['Queue']]],

@@ -44,6 +44,6 @@ export const CSHARP_QUERY = String.raw`
 (generic_name (identifier) @reference.type)
 (type_argument_list (identifier) @reference.type)
 
-(using_directive (identifier) @import.source) @import
+(using_directive !name (identifier) @import.source) @import
 (using_directive (qualified_name) @import.source) @import
 `;
