@@ -38,17 +38,17 @@
  * carry the names they bind (`const { a, b: c } = require('m')` takes `a` and `b`); Vue and
  * Svelte components are read (their script blocks, and the components their markup renders). 9: a
  * method call on a variable or field keeps the receiver's name as a hint (`~call`, `~this.bridge`).
- * 10: a use of an import's alias is a use of the name imported (`from m import Model as M`, `import
- * { Queue as Q }`, `use App\User as U;`, `import a.B as C`, `const { a: b } = require('m')`), and
- * PHP's `use A\B as C;` and C#'s `using C = A.B;` no longer read the alias `C` as a second import; C# calls carry their
- * receiver (a capitalised one as a hint, `~Context`: C# names properties like classes); `super`
- * and `base` are no receiver hint; a receiver and its call on different lines (`x?\n.f()`) are
- * one; C and C++ calls carry their receiver (`this->f()`, `sink->log()`, and the scope of
- * `details::registry::instance()` as its class), and calls through nested scopes are read; so
- * do Kotlin and Swift calls (`this.add()`, `call.resolve()`, `Foo.bar()`, `"x".trim()`), and Lua's
- * (`utils.split()` names the table `utils`; `self:f()` and `obj:f()` read as method calls), and Go's
- * (`DefaultClient.Do()`: a hint by name, `c.Do()` in `func (c *Client)`: `Client`; the tree walk
- * emits them as the query does) and
- * Scala's, Dart's (`x.f()`, not a chain) and Elixir's (`MyApp.Repo.insert()` names `Repo`).
+ * 10: a use of an import's alias is a use of the name imported (`from m import Model as M`,
+ * `import { Queue as Q }`, `use App\User as U;`, `using Json = A.JsonConvert;`, `import a.B as C`,
+ * `const { a: b } = require('m')`), and PHP's `use A\B as C;` and C#'s `using C = A.B;` no longer
+ * read the alias `C` as a second import. Calls carry their receiver in C# (a capitalised one as a
+ * hint, `~Context`: C# names properties like classes), C and C++ (`this->f()`, `sink->log()`, the
+ * scope of `details::registry::instance()` as its class; calls through nested scopes are read),
+ * Kotlin, Swift and Scala (`this.add()`, `call.resolve()`, `Foo.bar()`, `"x".trim()`), Dart (`x.f()`,
+ * not a chain), Lua (`utils.split()` names the table `utils`; `self:f()` and `obj:f()` read as
+ * method calls), Go (`DefaultClient.Do()`: a hint by name; `c.Do()` in `func (c *Client)`: `Client`;
+ * the tree walk emits them as the query does) and Elixir (`MyApp.Repo.insert()` names `Repo`).
+ * `super` and `base` are no receiver hint, and a receiver and its call on different lines
+ * (`x?\n.f()`) are one.
  */
 export const EXTRACTOR_VERSION = 10;
