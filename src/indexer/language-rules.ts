@@ -4,7 +4,7 @@
  * class is a method), and how an import statement is turned into a source and names.
  */
 
-import { MORE_RULES } from './more-language-rules.js';
+import { MORE_RULES, STRING_ARRAY_LITERALS } from './more-language-rules.js';
 import { scriptBlocksOnly, templateComponents } from './sfc.js';
 import { blank, repairTypeScript } from './syntax-repair.js';
 import type { DocStyle } from './text-scan.js';
@@ -307,7 +307,7 @@ const RUST_RULES: LanguageRules = {
 };
 
 const JAVA_RULES: LanguageRules = {
-  literalClasses: { string: 'String', array: 'Array' },
+  literalClasses: STRING_ARRAY_LITERALS,
   docStyle: 'block',
   trimColon: false,
   importCallees: NO_IMPORT_CALLEES,

@@ -6,9 +6,18 @@
 import { repairBash } from './bash-repair.js';
 import { repairC, repairObjC } from './c-repair.js';
 import { repairKotlin } from './kotlin-repair.js';
-import type { DefinitionContext, LanguageRules, NormalisedImport, ScopeKind } from './language-rules.js';
+import type {
+  DefinitionContext,
+  LanguageRules,
+  LiteralClasses,
+  NormalisedImport,
+  ScopeKind,
+} from './language-rules.js';
 import { repairSwift } from './swift-repair.js';
 import type { SymbolKind } from './types.js';
+
+/** The literal classes of Java and the languages named like it (C#, Kotlin, Swift, Scala). */
+export const STRING_ARRAY_LITERALS: LiteralClasses = { string: 'String', array: 'Array' };
 
 const NONE: ReadonlySet<string> = new Set();
 
@@ -89,7 +98,7 @@ const OBJC_RULES: LanguageRules = { ...C_RULES, repair: repairObjC };
 
 const CSHARP_RULES: LanguageRules = {
   capitalisedMembers: true,
-  literalClasses: { string: 'String', array: 'Array' },
+  literalClasses: STRING_ARRAY_LITERALS,
   docStyle: 'c',
   trimColon: false,
   importCallees: NONE,
@@ -167,7 +176,7 @@ function jvmStyleExported(hidden: RegExp): LanguageRules['isExported'] {
 }
 
 const KOTLIN_RULES: LanguageRules = {
-  literalClasses: { string: 'String', array: 'Array' },
+  literalClasses: STRING_ARRAY_LITERALS,
   docStyle: 'block',
   trimColon: false,
   importCallees: NONE,
@@ -184,7 +193,7 @@ const KOTLIN_RULES: LanguageRules = {
 };
 
 const SWIFT_RULES: LanguageRules = {
-  literalClasses: { string: 'String', array: 'Array' },
+  literalClasses: STRING_ARRAY_LITERALS,
   docStyle: 'c',
   trimColon: false,
   repair: repairSwift,
@@ -218,7 +227,7 @@ export function splitScalaImport(statementText: string): NormalisedImport {
 }
 
 const SCALA_RULES: LanguageRules = {
-  literalClasses: { string: 'String', array: 'Array' },
+  literalClasses: STRING_ARRAY_LITERALS,
   docStyle: 'block',
   trimColon: false,
   importCallees: NONE,
