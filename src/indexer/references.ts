@@ -293,27 +293,56 @@ export function isBareCall(source: string, nameStart: number): boolean {
   return !(c === '.' || c === ':' || (c === '>' && source[i - 1] === '-'));
 }
 
+/** The language rules that decide what a call's receiver says. */
+type ReceiverRules = Pick<
+  LanguageRules,
+  'literalClasses' | 'capitalisedMembers' | 'scopeReceivers' | 'tableReceivers' | 'namedReceivers'
+>;
+
+/**
+ * What a call's receiver (`text`, then `between` it and the name) says (see
+ * `ExtractedRef.receiver`): the class it names, else a hint by the name of the variable it is,
+ * else null. `scope` is the innermost definition around the call.
+ */
+function callReceiver(
+  text: string,
+  between: string,
+  scope: Scope | null,
+  source: string,
+  rules: ReceiverRules,
+  aliases: ReadonlyMap<string, string>,
+): string | null {
+  // A receiver that is an import's alias of a class is that class (C#'s `Json.Serialize()` after
+  // `using Json = Newtonsoft.Json.JsonConvert;`, `Q.create()` after `import { Queue as Q }`); an
+  // alias of a module (`from . import helpers as h`) stays a hint by its name.
+  const aliasOf = aliases.get(text);
+  if (aliasOf !== undefined && /^[A-Z]/.test(aliasOf)) return aliasOf;
+  // `self.f()`, `self.items.add()`: the object, not a table of functions.
+  const table = rules.tableReceivers === true && !/^self\b/.test(text) ? between.replace(/\s+/g, '') : '';
+  let named: string | null;
+  if (table === '.') named = tableClass(text);
+  else if (rules.scopeReceivers === true && between.trim() === '::') named = scopeClass(text);
+  else if (rules.capitalisedMembers === true && /^[A-Z]/.test(text)) named = null;
+  else named = receiverClass(text, scope?.qualified ?? null, rules.literalClasses);
+  if (named !== null) return named;
+  const own = rules.namedReceivers === true ? ownReceiverType(text, scope, source) : null;
+  if (own !== null) return own;
+  // Lua's `obj:f()` is a method call like `obj.f()` elsewhere.
+  return receiverHint(text, table === ':' ? '.' : between, rules.capitalisedMembers === true);
+}
+
 export function resolveRefs(
   refs: readonly RawRef[],
   importRefs: readonly { name: string; start: number }[],
   scopes: readonly Scope[],
   source: string,
   lines: LineIndex,
-  rules: Pick<
-    LanguageRules,
-    | 'bareCallsAreFunctions'
-    | 'literalClasses'
-    | 'capitalisedMembers'
-    | 'scopeReceivers'
-    | 'tableReceivers'
-    | 'namedReceivers'
-  > = {},
+  rules: Pick<LanguageRules, 'bareCallsAreFunctions'> & ReceiverRules = {},
   /** Import aliases (see `ResolvedImports.aliases`): a use of an alias is a use of its name. */
   aliases: ReadonlyMap<string, string> = new Map(),
 ): ExtractedRef[] {
   const bareCallsAreFunctions = rules.bareCallsAreFunctions === true;
   const scopeAt = createEnclosingScopeResolver(scopes);
-  const enclosingOf = (offset: number) => scopeAt(offset)?.qualified ?? null;
   const out: ExtractedRef[] = [];
   let i = 0;
   let j = 0;
@@ -327,7 +356,8 @@ export function resolveRefs(
       const dot = ref.name === undefined ? text.lastIndexOf('.') : -1;
       const start = dot === -1 ? ref.start : ref.start + dot + 1;
       const row = lines.rowOf(start);
-      const enclosing = enclosingOf(ref.start);
+      const scope = scopeAt(ref.start);
+      const enclosing = scope?.qualified ?? null;
       const written = dot === -1 ? text : text.slice(dot + 1);
       // A plain use of an import's alias (`new Q()`, `M.objects`) is a use of what it names; a
       // member with the same name (`obj.Q()`) is not.
@@ -342,32 +372,14 @@ export function resolveRefs(
       };
       // A ref inside its own match's receiver (Elixir's `Repo` of `Repo.insert(x)`) has none.
       if (ref.receiverStart >= 0 && !(ref.start >= ref.receiverStart && ref.start < ref.receiverEnd)) {
-        const receiverText = source.slice(ref.receiverStart, ref.receiverEnd);
-        const between = source.slice(ref.receiverEnd, start);
-        // `self.f()`, `self.items.add()`: the object, not a table of functions.
-        const table =
-          rules.tableReceivers === true && !/^self\b/.test(receiverText) ? between.replace(/\s+/g, '') : '';
-        // Lua's `obj:f()` is a method call like `obj.f()` elsewhere.
-        const separator = table === ':' ? '.' : between;
-        // A receiver that is an import's alias of a class is that class (C#'s `Json.Serialize()`
-        // after `using Json = Newtonsoft.Json.JsonConvert;`, `Q.create()` after `import { Queue as
-        // Q }`); an alias of a module (`from . import helpers as h`) stays a hint by its name.
-        const aliasOf = aliases.get(receiverText);
-        const named =
-          (aliasOf !== undefined && /^[A-Z]/.test(aliasOf) ? aliasOf : null) ??
-          (table === '.'
-            ? tableClass(receiverText)
-            : rules.scopeReceivers === true && separator.trim() === '::'
-              ? scopeClass(receiverText)
-              : rules.capitalisedMembers === true && /^[A-Z]/.test(receiverText)
-                ? null
-                : receiverClass(receiverText, enclosing, rules.literalClasses));
-        const receiver =
-          named ??
-          (rules.namedReceivers === true
-            ? ownReceiverType(receiverText, scopeAt(ref.start), source)
-            : null) ??
-          receiverHint(receiverText, separator, rules.capitalisedMembers === true);
+        const receiver = callReceiver(
+          source.slice(ref.receiverStart, ref.receiverEnd),
+          source.slice(ref.receiverEnd, start),
+          scope,
+          source,
+          rules,
+          aliases,
+        );
         if (receiver !== null) site.receiver = receiver;
       } else if (bareCallsAreFunctions && ref.kind === 'call' && dot === -1 && isBareCall(source, start)) {
         // No receiver at all: a plain function's call (see `LanguageRules.bareCallsAreFunctions`).
@@ -382,7 +394,7 @@ export function resolveRefs(
         kind: 'import',
         line: row + 1,
         col: importRef.start - lines.rowStart(row),
-        enclosing: enclosingOf(importRef.start),
+        enclosing: scopeAt(importRef.start)?.qualified ?? null,
       });
       j++;
     }
