@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createExtractor } from '../src/indexer/index.js';
-import { buildRepoMap, goBuildReader, readPathAliases, readWorkspacePackages } from '../src/mcp/repo-map.js';
+import { buildRepoMap, goBuildReader, readProjectConfig } from '../src/mcp/repo-map.js';
 import { openIndexStore } from '../src/store/index.js';
 import { indexInProcess, loadSets } from './relevance.js';
 
@@ -131,9 +131,8 @@ export async function runRepoMap(budgets: readonly number[], only?: string): Pro
       const extractor = createExtractor();
       await indexInProcess(set.root, store, extractor, 1_000_000);
       const data = await store.graphData(set.root);
-      const packages = readWorkspacePackages(data.files);
+      const { packages, aliases } = readProjectConfig(data.files);
       const goBuilt = goBuildReader(data.files);
-      const aliases = readPathAliases(data.files);
       // As the tool does: paths relative to the root.
       for (const f of data.files)
         if (f.path.startsWith(`${set.root}/`)) f.path = f.path.slice(set.root.length + 1);

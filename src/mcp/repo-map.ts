@@ -29,9 +29,9 @@ type MapSymbol = GraphData['symbols'][number];
 
 /** The reference graph of a scope (from the store) plus the map's options. */
 export interface RepoMapInput extends GraphData {
-  /** The scope's JavaScript/TypeScript workspace packages (see {@link readWorkspacePackages}). */
+  /** The scope's JavaScript/TypeScript workspace packages (see {@link readProjectConfig}). */
   packages?: readonly WorkspacePackage[];
-  /** The scope's TypeScript/JavaScript path aliases (see {@link readPathAliases}). */
+  /** The scope's TypeScript/JavaScript path aliases (see {@link readProjectConfig}). */
   aliases?: readonly PathAlias[];
   /**
    * Whether a Go file (by id) is built by default, by its build constraint (see
@@ -369,84 +369,85 @@ function rustModuleNames(files: readonly { rel: string; language: string | null 
  */
 const OWN_TYPES_SHARE = 0.3;
 
+/** `tsconfig.json`, `tsconfig.app.json`, `jsconfig.json`: where TypeScript and JavaScript path aliases are set. */
+const TS_CONFIG = /^(?:tsconfig|jsconfig)(?:\.[\w-]+)?\.json$/;
+
+/** What the scope's JavaScript/TypeScript configs say about where its imports lead. */
+export interface ProjectConfig {
+  /** Each `package.json` with a `name`, with its entry points (a monorepo's packages). */
+  packages: WorkspacePackage[];
+  /**
+   * Path aliases: a `tsconfig*.json`/`jsconfig.json`'s `compilerOptions.paths` (relative to its
+   * `baseUrl` or its directory; a `baseUrl` alone aliases `*`), and a `package.json`'s subpath
+   * `imports` (`#lib/*`).
+   */
+  aliases: PathAlias[];
+}
+
 /**
- * The JavaScript/TypeScript packages among `files`: each `package.json` with a `name`, read from
- * disk (a file that cannot be read or parsed is left out), with its entry points.
+ * The scope's `package.json` and `tsconfig*.json`/`jsconfig.json` files (source only: a fixture's
+ * or an example's names no code of this repository), each read from disk once, tsconfigs as JSON
+ * with comments; a file that cannot be read or parsed is left out. Each `tsconfig*.json` is read
+ * on its own, so a base config in the tree (`tsconfig.base.json`) counts too; `extends` is not
+ * followed (a base config in `node_modules` is not read). Call it before paths are made relative.
  */
-export function readWorkspacePackages(files: readonly { path: string; rel: string }[]): WorkspacePackage[] {
-  const out: WorkspacePackage[] = [];
+export function readProjectConfig(
+  files: readonly { path: string; rel: string; root?: string }[],
+): ProjectConfig {
+  const out: ProjectConfig = { packages: [], aliases: [] };
   for (const f of files) {
-    // A fixture's or an example's package.json names no package of this repository's code.
-    if (posix.basename(f.rel) !== 'package.json' || classifyPath(f.rel) !== 'source') continue;
+    const base = posix.basename(f.rel);
+    const isPackage = base === 'package.json';
+    if ((!isPackage && !TS_CONFIG.test(base)) || classifyPath(f.rel) !== 'source') continue;
     let json: unknown;
     try {
-      json = JSON.parse(readFileSync(f.path, 'utf8'));
+      const text = readFileSync(f.path, 'utf8');
+      json = isPackage ? JSON.parse(text) : parseJsonc(text, [], { allowTrailingComma: true });
     } catch {
       continue;
     }
     if (typeof json !== 'object' || json === null) continue;
-    const pkg = json as Record<string, unknown>;
-    if (typeof pkg.name !== 'string' || pkg.name === '') continue;
-    const entries: string[] = [];
-    const add = (v: unknown) => {
-      if (typeof v === 'string' && !entries.includes(v)) entries.push(v);
-      else if (typeof v === 'object' && v !== null)
-        for (const k of ['source', 'types', 'import', 'module', 'require', 'node', 'default'])
-          add((v as Record<string, unknown>)[k]);
-    };
-    const exp = pkg.exports;
-    for (const k of ['source', 'types', 'typings', 'module', 'main']) add(pkg[k]);
-    add(typeof exp === 'object' && exp !== null && '.' in exp ? (exp as Record<string, unknown>)['.'] : exp);
     const dir = posix.dirname(f.rel);
-    out.push({ dir: dir === '.' ? '' : dir, name: pkg.name, entries });
+    if (isPackage) {
+      const pkg = workspacePackage(json as Record<string, unknown>, dir);
+      if (pkg !== null) out.packages.push(pkg);
+      out.aliases.push(...subpathImports(json as Record<string, unknown>, dir, rootNameOf(f)));
+    } else out.aliases.push(...tsconfigPaths(json as Record<string, unknown>, dir, rootNameOf(f)));
   }
   return out;
 }
 
-/** `tsconfig.json`, `tsconfig.app.json`, `jsconfig.json`: where TypeScript and JavaScript path aliases are set. */
-const TS_CONFIG = /^(?:tsconfig|jsconfig)(?:\.[\w-]+)?\.json$/;
+/** A parsed `package.json` in `dir` as a workspace package: its name and entry points; null without a name. */
+function workspacePackage(pkg: Record<string, unknown>, dir: string): WorkspacePackage | null {
+  if (typeof pkg.name !== 'string' || pkg.name === '') return null;
+  const entries: string[] = [];
+  const add = (v: unknown) => {
+    if (typeof v === 'string' && !entries.includes(v)) entries.push(v);
+    else if (typeof v === 'object' && v !== null)
+      for (const k of ['source', 'types', 'import', 'module', 'require', 'node', 'default'])
+        add((v as Record<string, unknown>)[k]);
+  };
+  const exp = pkg.exports;
+  for (const k of ['source', 'types', 'typings', 'module', 'main']) add(pkg[k]);
+  add(typeof exp === 'object' && exp !== null && '.' in exp ? (exp as Record<string, unknown>)['.'] : exp);
+  return { dir: dir === '.' ? '' : dir, name: pkg.name, entries };
+}
 
-/**
- * The path aliases of the scope's TypeScript/JavaScript configs (`compilerOptions.paths`, relative
- * to `baseUrl` or the config's directory; a `baseUrl` alone aliases `*`), read from disk as JSON
- * with comments; a config that cannot be read is left out. Each `tsconfig*.json` of the scope is
- * read on its own, so a base config in the tree (`tsconfig.base.json`) counts too; `extends` is
- * not followed (a base config in `node_modules` is not read).
- */
-export function readPathAliases(files: readonly { path: string; rel: string; root?: string }[]): PathAlias[] {
+/** The path aliases of a parsed `tsconfig.json` in `dir` (see {@link ProjectConfig}). */
+function tsconfigPaths(json: Record<string, unknown>, dir: string, rootName: string): PathAlias[] {
+  const options = json.compilerOptions as { baseUrl?: unknown; paths?: unknown } | undefined;
+  if (typeof options !== 'object' || options === null) return [];
+  const base = posix.normalize(posix.join(dir, typeof options.baseUrl === 'string' ? options.baseUrl : '.'));
   const out: PathAlias[] = [];
-  for (const f of files) {
-    if (posix.basename(f.rel) === 'package.json' && classifyPath(f.rel) === 'source') {
-      out.push(...subpathImports(f));
-      continue;
+  const paths = options.paths;
+  if (typeof paths === 'object' && paths !== null)
+    for (const [pattern, targets] of Object.entries(paths as Record<string, unknown>)) {
+      if (!Array.isArray(targets)) continue;
+      const list = targets.filter((t): t is string => typeof t === 'string').map((t) => posix.join(base, t));
+      if (list.length > 0) out.push({ rootName, pattern, targets: list });
     }
-    if (!TS_CONFIG.test(posix.basename(f.rel)) || classifyPath(f.rel) !== 'source') continue;
-    let json: unknown;
-    try {
-      json = parseJsonc(readFileSync(f.path, 'utf8'), [], { allowTrailingComma: true });
-    } catch {
-      continue;
-    }
-    const options = (json as { compilerOptions?: { baseUrl?: unknown; paths?: unknown } } | undefined)
-      ?.compilerOptions;
-    if (typeof options !== 'object' || options === null) continue;
-    const dir = posix.dirname(f.rel);
-    const base = posix.normalize(
-      posix.join(dir, typeof options.baseUrl === 'string' ? options.baseUrl : '.'),
-    );
-    const rootName = rootNameOf(f);
-    const paths = options.paths;
-    if (typeof paths === 'object' && paths !== null)
-      for (const [pattern, targets] of Object.entries(paths as Record<string, unknown>)) {
-        if (!Array.isArray(targets)) continue;
-        const list = targets
-          .filter((t): t is string => typeof t === 'string')
-          .map((t) => posix.join(base, t));
-        if (list.length > 0) out.push({ rootName, pattern, targets: list });
-      }
-    if (typeof options.baseUrl === 'string')
-      out.push({ rootName, pattern: '*', targets: [posix.join(base, '*')] });
-  }
+  if (typeof options.baseUrl === 'string')
+    out.push({ rootName, pattern: '*', targets: [posix.join(base, '*')] });
   return out;
 }
 
@@ -466,19 +467,13 @@ const GO_PLATFORMS = new Set(
 );
 
 /**
- * A package's subpath imports (`"imports": { "#lib/*": "./src/lib/*.js" }`, Node's `#` specifiers)
- * as path aliases; a conditional target (`{ "node": …, "default": … }`) gives every path it names.
+ * A parsed `package.json`'s subpath imports (`"imports": { "#lib/*": "./src/lib/*.js" }`, Node's
+ * `#` specifiers) as path aliases; a conditional target (`{ "node": …, "default": … }`) gives every
+ * path it names.
  */
-function subpathImports(f: { path: string; rel: string; root?: string }): PathAlias[] {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(f.path, 'utf8'));
-  } catch {
-    return [];
-  }
-  const imports = (json as { imports?: unknown } | null)?.imports;
+function subpathImports(pkg: Record<string, unknown>, dir: string, rootName: string): PathAlias[] {
+  const imports = pkg.imports;
   if (typeof imports !== 'object' || imports === null) return [];
-  const dir = posix.dirname(f.rel);
   const targetsOf = (v: unknown): string[] =>
     typeof v === 'string'
       ? [v]
@@ -492,7 +487,7 @@ function subpathImports(f: { path: string; rel: string; root?: string }): PathAl
     const list = targetsOf(target)
       .filter((t) => t.startsWith('./'))
       .map((t) => posix.join(dir, t));
-    if (list.length > 0) out.push({ rootName: rootNameOf(f), pattern, targets: [...new Set(list)] });
+    if (list.length > 0) out.push({ rootName, pattern, targets: [...new Set(list)] });
   }
   return out;
 }

@@ -13,8 +13,7 @@ import {
   goHeaderBuilds,
   identifierWeight,
   pageRank,
-  readPathAliases,
-  readWorkspacePackages,
+  readProjectConfig,
 } from '../../src/mcp/repo-map.js';
 import { graphRef, LITERAL_RECEIVERS } from '../../src/store/graph.js';
 import { packRefs, USE_KINDS_MASK } from '../../src/store/ref-sites.js';
@@ -353,7 +352,7 @@ test('repo_map: a monorepo package imported by its name is the workspace package
     // A fixture's package.json does not make `lodash` a workspace package.
     write('test/fixtures/lodash/package.json', '{"name": "lodash"}');
     write('packages/worker/package.json', 'not json');
-    const packages = readWorkspacePackages(
+    const { packages } = readProjectConfig(
       [
         'packages/queue/package.json',
         'test/fixtures/lodash/package.json',
@@ -967,7 +966,7 @@ test('repo_map: an import through a tsconfig path alias (@/lib/utils) reaches th
       ],
     };
     const data = graph(sources);
-    const aliases = readPathAliases([
+    const { aliases } = readProjectConfig([
       { path: join(dir, 'tsconfig.json'), rel: 'tsconfig.json', root: '/repo/pkg' },
     ]);
     assert.deepEqual(
@@ -1018,7 +1017,7 @@ test("repo_map: a package's subpath imports (#lib/utils) reach the files they na
       ],
     };
     const data = graph(sources);
-    const aliases = readPathAliases([
+    const { aliases } = readProjectConfig([
       { path: join(dir, 'package.json'), rel: 'package.json', root: '/repo/pkg' },
     ]);
     assert.deepEqual(

@@ -1,13 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { ToolContext } from '../context.js';
-import {
-  buildRepoMap,
-  goBuildReader,
-  type RepoMap,
-  readPathAliases,
-  readWorkspacePackages,
-} from '../repo-map.js';
+import { buildRepoMap, goBuildReader, type RepoMap, readProjectConfig } from '../repo-map.js';
 import { runTool, toolResult } from '../results.js';
 import { queryScope, singleScope } from '../scope.js';
 import { scopeIn, scopeOf } from './schemas.js';
@@ -71,8 +65,7 @@ export function registerRepoMapTool(server: McpServer, ctx: ToolContext): void {
         if (hit === undefined) {
           const data = await store.graphData(scope, ctx.cfg.repoMapMaxSymbols);
           // Read before paths are made relative: a monorepo's packages import one another by name.
-          const packages = readWorkspacePackages(data.files);
-          const aliases = readPathAliases(data.files);
+          const { packages, aliases } = readProjectConfig(data.files);
           const goBuilt = goBuildReader(data.files);
           const prefix = singleScope(scope);
           // Paths relative to the scope keep the map small; `root` says what they are relative to.
