@@ -86,13 +86,10 @@ function aliasTargets(alias: PathAlias, source: string): string[] {
   return alias.targets.map((t) => posix.normalize(t.replace('*', part)));
 }
 
-/** Whether any alias of `rootName` (or of any root, when absent) matches `source`. */
-export function matchesPathAlias(aliases: readonly PathAlias[], source: string, rootName?: string): boolean {
+/** Whether a path alias of the root `rootName` (other than a bare `baseUrl`'s) matches `source`. */
+export function matchesPathAlias(aliases: readonly PathAlias[], source: string, rootName: string): boolean {
   return aliases.some(
-    (a) =>
-      a.pattern !== '*' &&
-      (rootName === undefined || a.rootName === rootName) &&
-      aliasTargets(a, source).length > 0,
+    (a) => a.pattern !== '*' && a.rootName === rootName && aliasTargets(a, source).length > 0,
   );
 }
 
