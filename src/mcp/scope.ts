@@ -67,6 +67,22 @@ export function singleScope(scope: readonly string[] | undefined): string | unde
   return scope?.length === 1 ? scope[0] : undefined;
 }
 
+/**
+ * The one directory a query's paths can be shown relative to: its scope's, or, for a query over
+ * everything the client may see (scope undefined), the one allowed root, else the one indexed root;
+ * undefined when the answer spans several.
+ */
+export async function displayRoot(
+  ctx: Pick<ToolContext, 'allowedRoots' | 'store'>,
+  scope: readonly string[] | undefined,
+): Promise<string | undefined> {
+  if (scope !== undefined) return singleScope(scope);
+  const allowed = await ctx.allowedRoots();
+  if (allowed.length === 1) return real(allowed[0] as string);
+  const indexed = await ctx.store().listRoots();
+  return indexed.length === 1 ? indexed[0]?.path : undefined;
+}
+
 /** Whether an indexed root and a scope overlap (the root holds, or lies inside, a scope entry). */
 export function rootInScope(root: string, scope: readonly string[] | undefined): boolean {
   return scope === undefined || scope.some((p) => isUnder(p, root) || isUnder(root, p));

@@ -314,6 +314,17 @@ describe('index a repository over MCP, then query it', () => {
     assert.ok(root.last_indexed_at);
   });
 
+  test('repo_map without a path shows paths relative to the one allowed root', async () => {
+    const r = await mcp.client.callTool({ name: 'repo_map', arguments: { max_tokens: 2000 } });
+    const map = r.structuredContent as { root: string | null; files: { path: string }[] };
+    assert.equal(map.root, repo);
+    assert.ok(map.files.length >= 5, JSON.stringify(map.files));
+    for (const f of map.files) assert.ok(!f.path.startsWith('/'), f.path);
+    const text = (r.content as { text: string }[])[0]!.text;
+    assert.ok(!text.includes(repo), text);
+    assert.match(text, /^ts\/models\.ts:$/m);
+  });
+
   test('re-indexing an unchanged repository parses nothing', async () => {
     const started = await callTool(mcp.client, 'index_repository', { path: repo });
     const done = await waitForTask(mcp.client, String(started.task_id));

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ToolContext } from '../context.js';
 import { buildRepoMap, goBuildReader, type RepoMap, readProjectConfig } from '../repo-map.js';
 import { runTool, toolResult } from '../results.js';
-import { queryScope, singleScope } from '../scope.js';
+import { displayRoot, queryScope } from '../scope.js';
 import { scopeIn, scopeOf } from './schemas.js';
 
 /** Maps kept per server: the same call again answers at once until a write changes a root. */
@@ -67,7 +67,7 @@ export function registerRepoMapTool(server: McpServer, ctx: ToolContext): void {
           // Read before paths are made relative: a monorepo's packages import one another by name.
           const { packages, aliases } = readProjectConfig(data.files);
           const goBuilt = goBuildReader(data.files);
-          const prefix = singleScope(scope);
+          const prefix = await displayRoot(ctx, scope);
           // Paths relative to the scope keep the map small; `root` says what they are relative to.
           if (prefix)
             for (const f of data.files)
