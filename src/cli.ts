@@ -18,6 +18,7 @@ import type { Config } from './config/schema.js';
 import { resolveCommandDirectory } from './discovery/index.js';
 import { CodeindexError, errorMessage, isCodeindexError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
+import { isUnder } from './mcp/scope.js';
 import { createCodeindexServer } from './mcp/server.js';
 import { StdioLineTransport } from './mcp/stdio-transport.js';
 import { searchSymbolGroups } from './mcp/symbol-groups.js';
@@ -260,6 +261,24 @@ async function serve(cfg: Config, log: Logger, v?: Values): Promise<number> {
       // A client that closes right after its calls stops the server under this: no warning then.
       if (!stopping) log.warn('could not register schedules', { error: errorMessage(err) });
     });
+    // Embedding a stopped server left undone (or a model change) goes on in the background.
+    const allowed = await ctx.allowedRoots().catch(() => [] as string[]);
+    const served = await ctx
+      .store()
+      .listRoots()
+      .then((rs) => rs.map((r) => r.path).filter((p) => allowed.some((a) => isUnder(a, p))))
+      .catch(() => [] as string[]);
+    if (!stopping) {
+      const { resumeEmbeddings } = await import('../workers/processors/repository.js');
+      // A client that closes right after its calls stops the server under this: no warning then.
+      const quiet: Logger = {
+        ...log,
+        warn: (msg, fields) => {
+          if (!stopping) log.warn(msg, fields);
+        },
+      };
+      await resumeEmbeddings({ cfg, log: quiet, tasks, store: ctx.store() }, served);
+    }
     if (cfg.watch) {
       const { createWatchManager } = await import('./watch/manager.js');
       watcher = createWatchManager({
@@ -269,14 +288,7 @@ async function serve(cfg: Config, log: Logger, v?: Values): Promise<number> {
         ownerId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
       });
       // Keep indexed roots fresh from the start (only those this client may touch).
-      const allowed = await ctx.allowedRoots().catch(() => [] as string[]);
-      try {
-        for (const r of await ctx.store().listRoots()) {
-          if (allowed.some((a) => r.path === a || r.path.startsWith(`${a}/`))) ctx.onRootIndexed?.(r.path);
-        }
-      } catch {
-        // Nothing indexed yet.
-      }
+      for (const r of served) ctx.onRootIndexed?.(r);
       for (const r of earlyRoots) ctx.onRootIndexed?.(r);
       earlyRoots.clear();
     }

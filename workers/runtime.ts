@@ -29,7 +29,8 @@ import { createRedis } from '../src/redis/connection.js';
 import { guardedStore } from '../src/store/guarded.js';
 import { openIndexStore, openStore } from '../src/store/index.js';
 import { startHeapTrimmer } from './native-memory.js';
-import { dispatchJob, SoftTimeLimitExceeded } from './processors/dispatch.js';
+import { dispatchJob } from './processors/dispatch.js';
+import { ContinueLater, SoftTimeLimitExceeded, WorkerShutdown } from './processors/job-stops.js';
 import { embeddingModelOf } from './processors/repository.js';
 
 /** Messages a worker process sends its supervisor over IPC. */
@@ -194,6 +195,16 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
         });
       } catch (err) {
         if (isFlowControl(err)) finishedTask = false;
+        // A stopping worker, or a processor that saved its progress and asks to go on later: the
+        // job goes back to the queue without using an attempt (else, as any error, it retries).
+        if (
+          token &&
+          (ctl.signal.reason instanceof WorkerShutdown || err instanceof ContinueLater) &&
+          (await requeue(job, token, errorMessage(ctl.signal.reason ?? err), log))
+        ) {
+          finishedTask = false;
+          throw new DelayedError();
+        }
         // An abort surfacing as some other error (e.g. from the scan) still means what it meant.
         if (
           ctl.signal.aborted &&
@@ -201,7 +212,7 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
           !(err instanceof SoftTimeLimitExceeded)
         ) {
           const r = ctl.signal.reason;
-          if (r instanceof SoftTimeLimitExceeded) throw r;
+          if (r instanceof SoftTimeLimitExceeded || r instanceof WorkerShutdown) throw r;
           throw new UnrecoverableError(`${REVOKED_MARKER} cancelled`);
         }
         if (
@@ -281,8 +292,10 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
       const abortGraceMs = Math.min(1000, Math.floor(deadlineMs / 4));
       const closing = Promise.allSettled(workers.map((w) => w.close()));
       await within(closing, deadlineMs - abortGraceMs);
-      // Past the grace period: abort what still runs; unfinished jobs' locks expire and they are retried.
-      for (const c of controllers.values()) c.abort(new Error('worker shutting down'));
+      // Past the grace period: abort what still runs; each such job goes back to the queue as it is
+      // (or, with Redis gone, its lock expires and it is retried).
+      for (const c of controllers.values())
+        c.abort(new WorkerShutdown('worker shutting down: the job goes back to the queue'));
       await within(closing, left());
       await within(
         tasks.close().catch(() => {}),
@@ -342,6 +355,18 @@ async function waitForStore(job: Job, token: string, err: Error, log: Logger): P
     return false;
   }
   log.debug('job waits for the index store', { jobId: job.id, name: job.name, delayMs, waits });
+  return true;
+}
+
+/** Puts a running job back to wait, now, without using an attempt; false when Redis would not. */
+async function requeue(job: Job, token: string, why: string, log: Logger): Promise<boolean> {
+  try {
+    await job.moveToDelayed(Date.now(), token);
+  } catch (e) {
+    log.debug('could not put a job back in the queue', { jobId: job.id, error: errorMessage(e) });
+    return false;
+  }
+  log.info('job back in the queue', { jobId: job.id, name: job.name, why });
   return true;
 }
 

@@ -9,12 +9,8 @@ import { REVOKED_MARKER } from '../../src/queue/task-state.js';
 import type { ProcessorContext } from './context.js';
 import { processEmbedChunks } from './embed.js';
 import { indexFiles } from './index-files.js';
+import { SoftTimeLimitExceeded, WorkerShutdown } from './job-stops.js';
 import { enqueueEmbeddings, processIndexRepository } from './repository.js';
-
-/** Signals a soft time limit (Celery's SoftTimeLimitExceeded): partial work is saved, then retried. */
-export class SoftTimeLimitExceeded extends Error {
-  override readonly name = 'SoftTimeLimitExceeded';
-}
 
 export interface DispatchDeps extends ProcessorContext {
   embedder: () => EmbeddingProvider;
@@ -165,10 +161,14 @@ async function pruneJobRecords(deps: DispatchDeps): Promise<number> {
   return n;
 }
 
-/** After a processor stopped early: a cancel ends REVOKED (never retried), a soft limit retries. */
+/**
+ * After a processor stopped early: a cancel ends REVOKED (never retried), a soft limit retries, and
+ * a stopping worker puts the job back (see {@link WorkerShutdown}).
+ */
 function throwIfAborted(signal: AbortSignal, notProcessed: number, total: number): void {
   if (!signal.aborted) return;
   const reason = signal.reason;
+  if (reason instanceof WorkerShutdown) throw reason;
   if (reason instanceof SoftTimeLimitExceeded) {
     throw new SoftTimeLimitExceeded(
       `soft time limit exceeded: stopped with ${notProcessed} of ${total} left; work done so far is saved`,

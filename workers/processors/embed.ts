@@ -3,6 +3,7 @@ import { EmbeddingPermanentError, EmbeddingRateLimitError } from '../../src/embe
 import type { EmbeddingProvider } from '../../src/embeddings/provider.js';
 import type { PayloadOf } from '../../src/queue/payloads.js';
 import type { ProcessorContext } from './context.js';
+import { ContinueLater, SoftTimeLimitExceeded } from './job-stops.js';
 
 /**
  * Embeds the chunks of a root that have no vector for the model yet, in provider-sized batches;
@@ -12,7 +13,8 @@ import type { ProcessorContext } from './context.js';
  * BullMQ's rate limiter (this costs no attempt); 5xx and network errors retry with backoff;
  * permanent errors (bad key, wrong dimensions) fail at once. A neural local model runs in a worker
  * thread (the job's lock renewals keep running) on each chunk's `documentText`. When the root is
- * fully covered, vectors of other models (a previous configuration) are dropped.
+ * fully covered, vectors of other models (a previous configuration) are dropped. A stopped run
+ * (worker stopping, soft time limit) is never a finished one: it runs again from where it is.
  */
 export async function processEmbedChunks(
   job: Job,
@@ -37,7 +39,14 @@ export async function processEmbedChunks(
   // the job ends only after one pass from the start finds nothing either.
   let after = 0;
   for (;;) {
-    if (signal.aborted) break;
+    if (signal.aborted) {
+      // What is embedded is saved; the job is not done. Past the soft time limit a long run (a
+      // large root) goes on later from where it is, without using an attempt; a stopping worker
+      // puts the job back, and a cancel revokes it (both in the worker runtime).
+      if (signal.reason instanceof SoftTimeLimitExceeded)
+        throw new ContinueLater(`embedded ${embedded} chunks before the soft time limit; going on later`);
+      throw signal.reason;
+    }
     let todo = await ctx.store.chunksMissingVectors(
       payload.root,
       payload.model,
@@ -89,6 +98,6 @@ export async function processEmbedChunks(
   // A model change re-embeds in the background while search uses what exists; once the root is
   // covered (by every shard's job), the old model's vectors are dead weight.
   // (It does nothing while another shard's chunks still lack vectors.)
-  if (!signal.aborted) await ctx.store.dropOtherModelVectors(payload.root, payload.model);
+  await ctx.store.dropOtherModelVectors(payload.root, payload.model);
   return { embedded, model: payload.model };
 }

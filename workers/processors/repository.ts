@@ -362,7 +362,7 @@ const MAX_EMBED_SHARDS = 8;
  * process, so one job per root would leave the other workers idle. 1 when Redis will not list
  * clients (some hosted Redis deny CLIENT LIST).
  */
-async function embedShards(ctx: ProcessorContext): Promise<number> {
+async function embedShards(ctx: Pick<ProcessorContext, 'tasks'>): Promise<number> {
   try {
     const n = await ctx.tasks.queues.embeddings.getWorkersCount();
     return Math.min(MAX_EMBED_SHARDS, Math.max(1, n));
@@ -376,7 +376,10 @@ async function embedShards(ctx: ProcessorContext): Promise<number> {
  * worker. Deduplicated per root and shard: many saves in a row make one job each, and one more
  * runs after an active one, so no chunk is left without a vector.
  */
-export async function enqueueEmbeddings(ctx: ProcessorContext, root: string): Promise<void> {
+export async function enqueueEmbeddings(
+  ctx: Pick<ProcessorContext, 'cfg' | 'log' | 'tasks'>,
+  root: string,
+): Promise<void> {
   if (ctx.cfg.embeddings.provider === 'off') return;
   const shards = await embedShards(ctx);
   const key = createHash('sha256').update(root).digest('hex').slice(0, 16);
@@ -390,6 +393,41 @@ export async function enqueueEmbeddings(ctx: ProcessorContext, root: string): Pr
       )
       .catch((err) => ctx.log.warn('could not enqueue embeddings', { error: String(err) }));
   }
+}
+
+/**
+ * Queues embedding for each of `roots` whose chunks lack vectors of the configured model while no
+ * embedding job of that root waits or runs: a server that starts again finds the work a stopped
+ * one left (all its workers gone at once, a queue emptied by hand, a model changed in the
+ * configuration). Returns the roots it queued. Never throws: this is housekeeping.
+ */
+export async function resumeEmbeddings(
+  ctx: Pick<ProcessorContext, 'cfg' | 'log' | 'tasks' | 'store'>,
+  roots: readonly string[],
+): Promise<string[]> {
+  if (ctx.cfg.embeddings.provider === 'off' || roots.length === 0) return [];
+  const model = embeddingModelOf(ctx);
+  const queued: string[] = [];
+  try {
+    const jobs = await ctx.tasks.queues.embeddings.getJobs([
+      'waiting',
+      'prioritized',
+      'active',
+      'delayed',
+      'paused',
+    ]);
+    const busy = new Set(jobs.map((j) => (j?.data as { root?: unknown } | undefined)?.root));
+    for (const root of roots) {
+      if (busy.has(root)) continue;
+      if ((await ctx.store.vectorCoverage(root, model)).pending === 0) continue;
+      await enqueueEmbeddings(ctx, root);
+      queued.push(root);
+    }
+  } catch (err) {
+    ctx.log.warn('could not check what is left to embed', { error: String(err) });
+  }
+  if (queued.length > 0) ctx.log.info('embedding resumed', { roots: queued, model });
+  return queued;
 }
 
 /**
