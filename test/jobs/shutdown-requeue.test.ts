@@ -9,6 +9,7 @@ import { resumeEmbeddings } from '../../workers/processors/repository.js';
 import {
   dumpIndexOf,
   duplicates,
+  FAST_POLICY,
   generateRepo,
   makeClient,
   makeJobsEnv,
@@ -127,4 +128,36 @@ test('an embedding run cut off by a stopping worker goes back to the queue; a lo
   // The embedding run did only what was left.
   assert.equal((info.result as { embedded: number }).embedded, cut.pending);
   assert.deepEqual(await resumeEmbeddings(ctx, [repo]), []);
+});
+
+test('an embedding run past its soft time limit goes on later from where it is, without using an attempt', async () => {
+  // 2 attempts: a run that failed an attempt at each soft limit would be dead before the end.
+  const env = makeJobsEnv(
+    { policies: { embed: { ...FAST_POLICY, attempts: 2, softTimeLimitMs: 700 } } },
+    { CODEINDEX_EMBEDDINGS: 'local', CODEINDEX_EMBEDDINGS_MODEL: 'use-lite-v1' },
+  );
+  cleanups.push(() => env.cleanup());
+  const repo = generateRepo(join(env.tmp, 'repo'), 80);
+  const c = makeClient(env);
+  cleanups.push(() => c.close());
+  const w = await spawnWorker(env, ['indexing', 'embeddings']);
+  cleanups.push(() => w.kill('SIGKILL'));
+  const id = await c.tasks.enqueue('index-repository', { root: repo });
+  assert.equal((await waitForEnd(c.tasks, id, 120_000)).info.state, 'SUCCESS');
+  const job = await waitFor('the embedding job', async () =>
+    (
+      await c.tasks.queues.embeddings.getJobs(['waiting', 'prioritized', 'active', 'delayed', 'completed'])
+    ).find((j) => j?.name === 'embed-chunks'),
+  );
+  const { info } = await waitForEnd(c.tasks, job.id!, 180_000);
+  assert.equal(info.state, 'SUCCESS', JSON.stringify(info));
+  const store = openIndexStore(indexDbPath(env.cfg), { readonly: true });
+  cleanups.push(() => store.close());
+  const coverage = await store.vectorCoverage(repo, 'use-lite-v1');
+  assert.equal(coverage.pending, 0);
+  const done = await c.tasks.queues.embeddings.getJob(job.id!);
+  // Several runs (one per soft limit), one attempt: the last run reports only its own share.
+  assert.ok((done?.attemptsStarted ?? 0) >= 3, `runs: ${done?.attemptsStarted}`);
+  assert.equal(done?.attemptsMade, 1);
+  assert.ok((info.result as { embedded: number }).embedded < coverage.embedded, JSON.stringify(info.result));
 });
