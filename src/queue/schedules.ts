@@ -13,6 +13,11 @@ export const CLEANUP_SCHEDULER_ID = 'cleanup-daily';
  */
 export async function ensureSchedules(cfg: Config, tasks: TaskClient): Promise<void> {
   const q = tasks.queues.maintenance;
+  // BullMQ 5.81 reads the queue's connection inside a promise executor nobody awaits when it
+  // first builds its job scheduler: a connection closed while it starts (a client that stops the
+  // server right after its calls) was an unhandled rejection that killed the process. Waiting for
+  // the connection here turns that into this call's error.
+  await q.waitUntilReady();
   if (!cfg.cleanupCron) {
     await q.removeJobScheduler(CLEANUP_SCHEDULER_ID);
     return;

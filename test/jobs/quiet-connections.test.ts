@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Queue } from 'bullmq';
 import { guardBullConnections } from '../../src/queue/quiet-connections.js';
+import { ensureSchedules } from '../../src/queue/schedules.js';
+import { TaskClient } from '../../src/queue/task-client.js';
+import { createRedis } from '../../src/redis/connection.js';
 import { testRedisUrl } from '../helpers/env.js';
+import { makeJobsEnv } from './helpers.js';
 
 /**
  * BullMQ's RedisConnection drops its listeners on close, and an init that was still in flight
@@ -40,4 +44,30 @@ test('a closed queue connection drops a late error instead of throwing it', asyn
   conn.on('close', () => closed++);
   conn.emit('close');
   assert.equal(closed, 1);
+});
+
+test('registering the periodic schedule on a connection that closes while it starts is an error of that call, not an unhandled rejection', async () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    for (let i = 0; i < 5; i++) {
+      const env = makeJobsEnv();
+      const conn = createRedis(env.redisUrl, 'client', { maxRetriesPerRequest: null });
+      conn.on('error', () => {});
+      const tasks = new TaskClient(env.cfg, conn, env.redisUrl);
+      // The server's start-up: schedules are registered while the queues' connection starts,
+      // and a client that closes at once stops the server under it.
+      const registering = ensureSchedules({ ...env.cfg, cleanupCron: '17 3 * * *' }, tasks);
+      // Closed once the connection is up, while BullMQ's first command on it is in flight.
+      conn.once('ready', () => conn.disconnect());
+      await assert.rejects(registering, /Connection is closed/);
+      await tasks.close();
+      await new Promise((r) => setTimeout(r, 50));
+      await env.cleanup();
+    }
+    assert.deepEqual(unhandled.map(String), []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
 });
