@@ -492,6 +492,20 @@ function subpathImports(pkg: Record<string, unknown>, dir: string, rootName: str
   return out;
 }
 
+/**
+ * The name a Go import binds when it has no alias: its path's last element, without a major
+ * version element (`.../v2`), a `go-` prefix or a `.v3`-style suffix (`gopkg.in/yaml.v3` is `yaml`).
+ */
+export function goPackageName(source: string): string {
+  const parts = source.split('/').filter((p) => p !== '');
+  let last = parts.at(-1) ?? '';
+  if (/^v\d+$/.test(last) && parts.length > 1) last = parts.at(-2)!;
+  return last
+    .replace(/^go-/, '')
+    .replace(/\.v\d+$/, '')
+    .replace(/[^\w]/g, '_');
+}
+
 /** Build tags a default Go build on Linux/amd64 satisfies; any other tag (`boringcrypto`, `purego`, `ignore`) is off. */
 function goTagOn(tag: string): boolean {
   return (
@@ -925,6 +939,9 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
   const importHeads = new Map<number, Set<string>>();
   // Per file, the files its resolved imports reach.
   const importedFilesOf = new Map<number, Set<number>>();
+  // Per Go file, the package names its imports bind (`os`, an alias `rio`), each with the files
+  // its import resolved to and the name of the directory it names (`robustio`).
+  const goPackages = new Map<number, Map<string, { targets: number[]; dir: string }>>();
   for (const imp of input.imports ?? []) {
     const from = idx.get(imp.fileId);
     if (from === undefined) continue;
@@ -933,6 +950,15 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     const parts = imp.source.split(/[./\\:]+/).filter((x) => x.length > 0);
     for (const x of [parts[0], parts.at(-1), ...imp.names]) if (x !== undefined) heads.add(x);
     const targets = resolve(from, imp.source, imp.names);
+    if (family[from] === 'go') {
+      const dir = goPackageName(imp.source);
+      const name = imp.names[0] ?? dir;
+      if (name !== '_' && name !== '.') {
+        const pkgs = goPackages.get(from) ?? new Map<string, { targets: number[]; dir: string }>();
+        goPackages.set(from, pkgs);
+        pkgs.set(name, { targets: [...(pkgs.get(name)?.targets ?? []), ...targets], dir });
+      }
+    }
     if (targets.length === 0) {
       if (
         imp.names.length > 0 &&
@@ -1027,10 +1053,9 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
    * defining it, those whose name ends in the word the receiver ends in (`call` -> `PluginCall`,
    * `this.config` -> `CapConfig`), when there are any. Capacitor's `getString` is defined by four
    * classes and every `call.getString(…)` counted for all of them; Django's `value.lower()` counted
-   * for the template filter `lower`. Not in Go, whose calls on a package look the same.
+   * for the template filter `lower`. Go's are read by `goByReceiver`.
    */
   const byReceiver = (from: number, defKey: string, found: number[], hints: readonly string[]): number[] => {
-    if (family[from] === 'go') return found;
     const imported = importedFrom.get(from);
     const heads = importHeads.get(from);
     const onModule = hints.some((h) => {
@@ -1046,6 +1071,36 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     const words = new Set(hints.flatMap(typeWordsOf));
     const named = methods.filter((t) => containersOf.get(`${t}\u0000${defKey}`)?.some((w) => words.has(w)));
     return named.length > 0 ? named : methods;
+  };
+
+  /**
+   * Go: what calls `x.F()` on a receiver can mean. `pkg.F()` on an imported package's name means
+   * that package's top-level `F`: in the files its import resolved to, else (a module path the
+   * scope's directories do not end with) in a directory of the package's name; none of the
+   * scope's for a package outside it (`os.ReadFile`, `filepath.Join`). `v.F()` on anything else is
+   * a method (or a field's func). cmd/go's map led with `robustio.ReadFile` and `RemoveAll`, which
+   * every `os.ReadFile` and `os.RemoveAll` of the tree counted for.
+   */
+  const goByReceiver = (from: number, defKey: string, definedIn: Set<number>, hints: readonly string[]) => {
+    const pkgs = goPackages.get(from);
+    const top = topDefiners.get(defKey);
+    const out = new Set<number>();
+    let onValue = false;
+    for (const h of hints) {
+      const pkg = pkgs?.get(h.split('.')[0]!);
+      if (pkg === undefined) {
+        onValue = true;
+        continue;
+      }
+      for (const t of pkg.targets.length > 0 ? pkg.targets : (top ?? []))
+        if (definedIn.has(t) && top?.has(t) && (pkg.targets.length > 0 || dirs[t]!.at(-1) === pkg.dir))
+          out.add(t);
+    }
+    if (onValue) {
+      const members = [...definedIn].filter((t) => memberDefs.has(`${t}\u0000${defKey}`));
+      for (const t of nearest(from, nonLocal(defKey, members))) out.add(t);
+    }
+    return [...out];
   };
 
   // Edges weighted by identifier quality x sqrt(uses); kept per name for the spread afterwards.
@@ -1100,7 +1155,10 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
           : nonLocal(defKey, [...definedIn]);
     const hints = hintsOf.get(key);
     if (hints !== undefined && found.length > 0) {
-      found = byReceiver(from, defKey, found, hints);
+      found =
+        family[from] === 'go'
+          ? goByReceiver(from, defKey, definedIn, hints)
+          : byReceiver(from, defKey, found, hints);
       if (found.length === 0) continue;
     }
     // `super()`, `type(x)`: no method's or field's use (Django's `BlockNode.super` took every

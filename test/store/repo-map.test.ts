@@ -1036,3 +1036,40 @@ test("repo_map: a package's subpath imports (#lib/utils) reach the files they na
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("repo_map: a Go call on an imported package's name means that package's function, and none of the scope's for a package outside it", () => {
+  const data = graph({
+    'internal/robustio/robustio.go': [
+      'go',
+      'package robustio\n\nfunc ReadFile(name string) ([]byte, error) { return nil, nil }\n\nfunc RemoveAll(path string) error { return nil }\n',
+    ],
+    'internal/par/work.go': [
+      'go',
+      'package par\n\ntype Work struct{}\n\nfunc (w *Work) Do(n int) {}\n\nfunc Run() {}\n',
+    ],
+    'tools/par/par.go': ['go', 'package par\n\nfunc Run() {}\n'],
+    'internal/work/exec.go': ['go', 'package work\n\nfunc Do(n int) {}\n'],
+    // `example.com/pkg/...` resolves (the scope is `pkg`); `cmd/go/internal/robustio` does not.
+    'internal/modfetch/fetch.go': [
+      'go',
+      'package modfetch\n\nimport (\n\t"os"\n\n\t"example.com/pkg/internal/par"\n)\n\nfunc download(w *par.Work) {\n\tos.ReadFile("go.sum")\n\tos.RemoveAll("tmp")\n\tw.Do(1)\n\tpar.Run()\n}\n',
+    ],
+    'internal/modfetch/cache.go': [
+      'go',
+      'package modfetch\n\nimport rio "cmd/go/internal/robustio"\n\nfunc clean() {\n\trio.RemoveAll("cache")\n}\n',
+    ],
+  });
+  const map = buildRepoMap({ ...data, maxTokens: 2048 });
+  const refs = (path: string, name: string) =>
+    map.files.find((f) => f.path === path)?.symbols.find((x) => x.name === name)?.refs ?? 0;
+  // `os.ReadFile`, `os.RemoveAll`: the standard library's, not robustio's.
+  assert.equal(refs('internal/robustio/robustio.go', 'ReadFile'), 0, map.text);
+  // Through the alias `rio`, of an import the scope's paths do not end with: the directory's name.
+  assert.equal(refs('internal/robustio/robustio.go', 'RemoveAll'), 1, map.text);
+  // The package the import resolved to, not another directory of the same name.
+  assert.equal(refs('internal/par/work.go', 'Run'), 1, map.text);
+  assert.equal(refs('tools/par/par.go', 'Run'), 0, map.text);
+  // `w.Do(1)` on a variable: the method, not another package's function.
+  assert.equal(refs('internal/par/work.go', 'Do'), 1, map.text);
+  assert.equal(refs('internal/work/exec.go', 'Do'), 0, map.text);
+});
