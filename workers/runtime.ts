@@ -121,6 +121,9 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
   };
 
   const controllers = new Map<string, AbortController>();
+  // Jobs that lose nothing when stopped (each batch they finish is saved, and a run goes on from
+  // there): a stopping worker puts them back at once instead of waiting for its deadline.
+  const resumable = new Set<AbortController>();
   const sub = createRedis(opts.redisUrl, 'worker');
   sub.on('error', (e) => log.debug('redis subscriber error', { error: e.message }));
   await sub.subscribe(tasks.cancelChannel);
@@ -172,6 +175,7 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
       const policy = policyFor(cfg, job.name as JobName);
       const ctl = new AbortController();
       controllers.set(job.id!, ctl);
+      if (job.name === JOBS.embedChunks) resumable.add(ctl);
       const onBullAbort = () => ctl.abort(new Error(`${REVOKED_MARKER} cancelled`));
       bullSignal?.addEventListener('abort', onBullAbort, { once: true });
       const soft = setTimeout(
@@ -229,6 +233,7 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
         clearTimeout(soft);
         bullSignal?.removeEventListener('abort', onBullAbort);
         controllers.delete(job.id!);
+        resumable.delete(ctl);
         opts.send?.({ type: 'job-end', jobId: job.id! });
         if (finishedTask) {
           tasksDone++;
@@ -291,11 +296,13 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
       const left = () => Math.max(0, end - Date.now());
       const abortGraceMs = Math.min(1000, Math.floor(deadlineMs / 4));
       const closing = Promise.allSettled(workers.map((w) => w.close()));
+      // An embedding run would only use the deadline to embed a few more batches that the next
+      // run embeds as well: `codeindex index` waited 10 s for it after its summary.
+      for (const c of resumable) c.abort(shuttingDown());
       await within(closing, deadlineMs - abortGraceMs);
       // Past the grace period: abort what still runs; each such job goes back to the queue as it is
       // (or, with Redis gone, its lock expires and it is retried).
-      for (const c of controllers.values())
-        c.abort(new WorkerShutdown('worker shutting down: the job goes back to the queue'));
+      for (const c of controllers.values()) c.abort(shuttingDown());
       await within(closing, left());
       await within(
         tasks.close().catch(() => {}),
@@ -308,6 +315,11 @@ export async function startWorkerRuntime(opts: WorkerRuntimeOptions): Promise<Wo
       await store.close();
     },
   };
+}
+
+/** The abort reason of a job its stopping worker puts back in the queue. */
+function shuttingDown(): WorkerShutdown {
+  return new WorkerShutdown('worker shutting down: the job goes back to the queue');
 }
 
 /** Waits for `p`, at most `ms`. */

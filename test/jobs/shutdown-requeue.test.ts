@@ -86,7 +86,9 @@ test('an embedding run cut off by a stopping worker goes back to the queue; a lo
   const repo = generateRepo(join(env.tmp, 'repo'), 80);
   const c = makeClient(env);
   cleanups.push(() => c.close());
-  const w1 = await spawnWorker(env, ['indexing', 'embeddings'], QUICK_STOP);
+  // A deadline long enough to embed the whole root: an embedding run is put back at once all the
+  // same (it loses nothing), instead of holding the worker's exit.
+  const w1 = await spawnWorker(env, ['indexing', 'embeddings'], { CODEINDEX_SHUTDOWN_DEADLINE_MS: '120000' });
   cleanups.push(() => w1.kill('SIGKILL'));
 
   const id = await c.tasks.enqueue('index-repository', { root: repo });
