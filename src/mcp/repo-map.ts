@@ -670,6 +670,9 @@ function looksPublic(s: MapSymbol, language: string | null): boolean {
   }
 }
 
+/** A name written like a generic's type parameter: one capital letter, maybe with a digit. */
+const TYPE_PARAMETER = /^[A-Z]\d?$/;
+
 /** Names defined in more files than this make no edges (see `buildRepoMap`). */
 const MAX_DEFINERS = 20;
 
@@ -1116,6 +1119,10 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     const cut = key.indexOf('\u0000');
     const from = Number(key.slice(0, cut));
     const defKey = key.slice(cut + 1);
+    // `A`, `T`, `K2`: a generic's type parameter, which the index does not define, so its uses
+    // went to whatever else has the name (effect's `Data.ts` showed `readonly A: unknown`, the
+    // field of a type-level record, for the `A` of thousands of `Effect<A, E, R>`).
+    if (TYPE_PARAMETER.test(defKey.slice(defKey.indexOf('\u0000') + 1))) continue;
     const definedIn = definers.get(defKey);
     if (!definedIn) {
       // A name the file binds to a whole module (`const Redis_1 = require("./Redis")`, `import *
@@ -1394,7 +1401,7 @@ function render(ctx: RenderContext, chosen: { file: number; name: string; r: num
   let truncated = false;
   for (const [i, { names }] of order) {
     const chosen = (ctx.byFile.get(i) ?? []).filter((s) => names.has(s.name) && !ctx.hidden.has(s));
-    const syms = collapseRepeats(withoutShownConstructors(chosen));
+    const syms = collapseRepeats(withoutShownConstructors(withoutNamesakeFields(chosen)));
     let file = renderFile(ctx, i, syms);
     if (file.cost > fileCap) {
       // Over its share: the file keeps its best-ranked definitions, wherever they are in it (in
@@ -1423,6 +1430,19 @@ function withoutShownConstructors(syms: readonly MapSymbol[]): MapSymbol[] {
     if (CONTAINER_KINDS.has(s.kind)) shown.add(s.container === null ? s.name : `${s.container}.${s.name}`);
   if (shown.size === 0) return [...syms];
   return syms.filter((s) => s.kind !== 'constructor' || s.container === null || !shown.has(s.container));
+}
+
+/**
+ * Drops the fields and properties named like a top-level definition shown with them: the uses of
+ * the name are the type's. effect's `Effect.ts` showed, under `interface Effect`, four
+ * `interface XUnifyIgnore { Effect?: true }` for the one name.
+ */
+function withoutNamesakeFields(syms: readonly MapSymbol[]): MapSymbol[] {
+  const top = new Set(syms.filter((s) => s.container === null).map((s) => s.name));
+  if (top.size === 0) return [...syms];
+  return syms.filter(
+    (s) => s.container === null || (s.kind !== 'field' && s.kind !== 'property') || !top.has(s.name),
+  );
 }
 
 interface RenderedFile {

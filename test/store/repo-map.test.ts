@@ -1073,3 +1073,29 @@ test("repo_map: a Go call on an imported package's name means that package's fun
   assert.equal(refs('internal/par/work.go', 'Do'), 1, map.text);
   assert.equal(refs('internal/work/exec.go', 'Do'), 0, map.text);
 });
+
+test('repo_map: a type parameter (A, T) reaches no definition, and a property named like a shown type is not shown with it', () => {
+  const data = graph({
+    'src/Effect.ts': [
+      'typescript',
+      'export interface Effect<out A, out E = never> {\n  readonly value: A\n}\n\nexport interface EffectUnifyIgnore {\n  Effect?: true\n}\n',
+    ],
+    'src/Data.ts': [
+      'typescript',
+      'export interface Record3 {\n  readonly A: unknown\n  readonly T: unknown\n}\n',
+    ],
+    'src/use.ts': [
+      'typescript',
+      'import type { Effect } from "./Effect"\n\nexport function map<A, B, T>(self: Effect<A>, f: (a: A) => B, t: T): Effect<B> {\n  return self as unknown as Effect<B>\n}\n\nexport function flat<A>(self: Effect<Effect<A>>): Effect<A> {\n  return self as unknown as Effect<A>\n}\n',
+    ],
+  });
+  const map = buildRepoMap({ ...data, maxTokens: 2048 });
+  const shown = (path: string) =>
+    map.files.find((f) => f.path === path)?.symbols.map((s) => `${s.kind} ${s.name}`);
+  const effect = shown('src/Effect.ts') ?? [];
+  assert.ok(effect.includes('interface Effect'), map.text);
+  assert.ok(!effect.some((s) => s.endsWith(' Effect') && s !== 'interface Effect'), map.text);
+  assert.ok(!map.text.includes('Effect?: true'), map.text);
+  // `A` and `T` are the functions' type parameters, not Record3's fields.
+  assert.deepEqual(shown('src/Data.ts') ?? [], [], map.text);
+});
