@@ -79,7 +79,24 @@ export function findReferences(ctx: QueryContext, q: RefQuery): RefSearchResult 
      WHERE file_id = ? AND start_line <= ? AND end_line >= ?
      ORDER BY end_line - start_line LIMIT 1`,
   );
-  const { picked, hasMore } = pageRefSites(rankRefRows(rows, defLanguages, accepted), offset, limit);
+  // The files' import-bound names, to tell a call on another module apart (see `onOtherModule`).
+  const bindings =
+    accepted === null
+      ? undefined
+      : importBindings(
+          ctx.statements
+            .get<{ file_id: number; source: string; names: string; language: string | null }>(
+              `SELECT i.file_id, i.source, i.names, f.language FROM refs rf
+               JOIN imports i ON i.file_id = rf.file_id JOIN files f ON f.id = rf.file_id
+               WHERE rf.name = ?`,
+            )
+            .all(name),
+        );
+  const { picked, hasMore } = pageRefSites(
+    rankRefRows(rows, defLanguages, accepted, bindings),
+    offset,
+    limit,
+  );
   const hits = picked.map(({ row, site }) => {
     const chunk = lineText.get(row.file_id, site[0], site[0]);
     return refHit(row, site, chunk === undefined ? null : lineOf(chunk.content, site[0] - chunk.start_line));
@@ -109,6 +126,7 @@ export function rankRefRows<R extends RefRowLike>(
   rows: readonly R[],
   defLanguages: ReadonlySet<string | null>,
   accepted: ReadonlySet<string> | null,
+  bindings?: ImportBindings,
 ): RankedRefRow<R>[] {
   // A plain call (`slugify(x)`) cannot call a method of a class that defines the name; it can call
   // a function of a module named as the qualifier (`helpers.slugify`, whose definitions have no
@@ -125,7 +143,12 @@ export function rankRefRows<R extends RefRowLike>(
         unpacked = unpackRefSites(row.sites);
         if (accepted !== null) {
           const importsTakeMembers = !NO_MEMBER_IMPORTS.has(row.language ?? '');
-          unpacked = unpacked.filter((s) => acceptedSite(s, accepted, bareAreOthers, importsTakeMembers));
+          const bound = bindings?.get(row.file_id);
+          unpacked = unpacked.filter(
+            (s) =>
+              acceptedSite(s, accepted, bareAreOthers, importsTakeMembers) &&
+              !(bound !== undefined && onOtherModule(s, bound, accepted, acceptedWords!)),
+          );
         }
       }
       return unpacked;
@@ -188,6 +211,76 @@ function acceptedSite(
   if (enclosing === null) return false;
   const parts = enclosing.split('.');
   return parts.slice(0, -1).some((p) => accepted.has(p));
+}
+
+/**
+ * Per JavaScript/TypeScript file, the names its imports bind (`import * as metricBoundaries from
+ * './metric/boundaries.js'`, `import def from`, `const x = require()`), each with the base name of
+ * the module it comes from, lowercased (`boundaries`; an `index` file's directory).
+ */
+export type ImportBindings = ReadonlyMap<number, ReadonlyMap<string, string>>;
+
+/** Languages whose import-bound names {@link importBindings} reads. */
+const MODULE_BINDING_LANGUAGES: ReadonlySet<string> = new Set([
+  'javascript',
+  'typescript',
+  'tsx',
+  'vue',
+  'svelte',
+]);
+
+/** {@link ImportBindings} from imports rows (`names` as stored: a JSON array). */
+export function importBindings(
+  rows: readonly { file_id: number; source: string; names: string; language: string | null }[],
+): ImportBindings {
+  const out = new Map<number, Map<string, string>>();
+  for (const r of rows) {
+    if (!MODULE_BINDING_LANGUAGES.has(r.language ?? '')) continue;
+    let names: unknown;
+    try {
+      names = JSON.parse(r.names);
+    } catch {
+      continue;
+    }
+    if (!Array.isArray(names)) continue;
+    const parts = r.source
+      .replace(/[?#].*$/, '')
+      .split('/')
+      .filter((p) => p !== '' && p !== '.' && p !== '..');
+    let base = (parts.at(-1) ?? '').replace(/\.(?:[cm]?[jt]sx?|vue|svelte|json)$/, '');
+    if (base === 'index' && parts.length > 1) base = parts.at(-2)!;
+    if (base === '') continue;
+    const m = out.get(r.file_id) ?? new Map<string, string>();
+    out.set(r.file_id, m);
+    for (const n of names)
+      if (typeof n === 'string' && n !== '*' && n !== 'default') m.set(n, base.toLowerCase());
+  }
+  return out;
+}
+
+/**
+ * A call on a name the file binds to another module (`metricBoundaries.exponential()` for
+ * `Schedule.exponential`): neither the name nor its module's file is named like an accepted
+ * container. A name bound to an instance (`defaultQueue.add()` for `Queue.add`) keeps its place
+ * when its last word is the container's.
+ */
+function onOtherModule(
+  site: RefSite,
+  bound: ReadonlyMap<string, string>,
+  accepted: ReadonlySet<string>,
+  acceptedWords: ReadonlySet<string>,
+): boolean {
+  const hint = site[5];
+  if (hint === undefined) return false;
+  const head = hint.split('.')[0]!;
+  const module = bound.get(head);
+  if (module === undefined) return false;
+  const lower = new Set([...accepted].map((a) => a.toLowerCase()));
+  return (
+    !lower.has(module) &&
+    !lower.has(head.toLowerCase()) &&
+    !typeWordsOf(head).some((w) => acceptedWords.has(w))
+  );
 }
 
 /** A refs row in relevance order and its sites (unpacked when first asked for). */

@@ -230,6 +230,21 @@ describe('PostgreSQL store: same answers as the SQLite store', { skip }, () => {
     ]
       .sort()
       .filter((_, i) => i % 4 === 0);
+    // `receiver.name` for calls on a variable or an import-bound module name (the receiver
+    // filter, with the files' import bindings).
+    const qualified = [
+      ...new Set(
+        [...extractTree(REAL), ...extractTree(LANGS)].flatMap(
+          (w) =>
+            w.extraction?.refs
+              .filter((r) => r.receiver?.startsWith('~'))
+              .map((r) => `${r.receiver!.slice(1).split('.')[0]}.${r.name}`) ?? [],
+        ),
+      ),
+    ]
+      .sort()
+      .filter((_, i) => i % 3 === 0);
+    assert.ok(qualified.length > 5, `qualified queries: ${qualified.length}`);
     const queries = [
       'getUserById',
       'UserService.getUserById',
@@ -237,6 +252,7 @@ describe('PostgreSQL store: same answers as the SQLite store', { skip }, () => {
       'fetchUser',
       'nothing',
       ...names,
+      ...qualified,
     ];
     let withText = 0;
     for (const symbol of queries) {

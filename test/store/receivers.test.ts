@@ -444,3 +444,39 @@ test('Go: Client.Do puts calls on a variable or package variable named like the 
     await own.close();
   }
 });
+
+test('Class.method leaves out calls on a name the file binds to another module', async () => {
+  const own = openIndexStore(join(tmp.dir, 'modules.db'));
+  try {
+    await own.writeBatch('/repo', [
+      write('Schedule.ts', 'typescript', 'export const exponential = (base: number) => base;\n'),
+      write('MetricBoundaries.ts', 'typescript', 'export const exponential = (n: number) => n;\n'),
+      write(
+        'use.ts',
+        'typescript',
+        [
+          "import * as metricBoundaries from './internal/metric/boundaries.js';",
+          "import * as schedule_ from './internal/schedule/index.js';",
+          "import { defaultSchedule } from './defaults.js';",
+          'export function f(other: any) {',
+          '  metricBoundaries.exponential(1);',
+          '  schedule_.exponential(2);',
+          '  defaultSchedule.exponential(3);',
+          '  other.exponential(4);',
+          '}',
+          '',
+        ].join('\n'),
+      ),
+    ]);
+    const lines = async (symbol: string) =>
+      (await own.findReferences({ symbol, limit: 50 })).hits.map((h) => h.line).sort();
+    // `metricBoundaries` is another module; `schedule_` is the schedule module, `defaultSchedule`
+    // a value named like the container, `other` of unknown type.
+    assert.deepEqual(await lines('Schedule.exponential'), [6, 7, 8]);
+    assert.deepEqual(await lines('MetricBoundaries.exponential'), [5, 8]);
+    // Unqualified, every call.
+    assert.deepEqual(await lines('exponential'), [5, 6, 7, 8]);
+  } finally {
+    await own.close();
+  }
+});

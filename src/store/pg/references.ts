@@ -4,6 +4,7 @@ import { paging } from '../query-context.js';
 import { REF_KIND_BIT } from '../ref-sites.js';
 import {
   containerOf,
+  importBindings,
   lineOf,
   pageRefSites,
   type RefRowLike,
@@ -53,7 +54,24 @@ export async function findReferencesPg(db: Queryable, q: RefQuery): Promise<RefS
   ]);
   const rows = allRows.filter((r) => q.language === undefined || r.language === q.language);
   const defLanguages = new Set(defRows.map((l) => l.language));
-  const { picked, hasMore } = pageRefSites(rankRefRows(rows, defLanguages, accepted), offset, limit);
+  // The files' import-bound names (see `importBindings`), for `Class.method` only.
+  const bindings =
+    accepted === null
+      ? undefined
+      : importBindings(
+          await preparedRows<{ file_id: number; source: string; names: string; language: string | null }>(
+            db,
+            `SELECT i.file_id, i.source, i.names, f.language FROM refs rf
+             JOIN imports i ON i.file_id = rf.file_id JOIN files f ON f.id = rf.file_id
+             WHERE rf.name = ?`,
+            [name],
+          ),
+        );
+  const { picked, hasMore } = pageRefSites(
+    rankRefRows(rows, defLanguages, accepted, bindings),
+    offset,
+    limit,
+  );
   const texts = await lineTexts(
     db,
     picked.map(({ row, site }) => [row.file_id, site[0]]),
