@@ -225,14 +225,37 @@ export function nameScoreParams(m: Matcher): unknown[] {
   return [m.name, len, m.name, len, m.lower, lowerLen, m.lower, lowerLen, m.key, [...m.key].length];
 }
 
+/**
+ * `LIKE` patterns (escaped with `\\`) of the paths of a module named as a qualifier's last part:
+ * `Effect.retry` means `Effect.ts`'s top-level `retry`, `helpers.slugify` `helpers.py`'s, and
+ * `Effect/index.ts` is the module `Effect` too.
+ */
+export function moduleFilePatterns(qualifier: string): string[] {
+  const mod = (qualifier.split('.').at(-1) ?? '').replace(/[\\%_]/g, (c) => `\\${c}`);
+  return [`${mod}.%`, `%/${mod}.%`, `${mod}/index.%`, `%/${mod}/index.%`];
+}
+
+/** The SQL term (`+ CASE …`) of a qualified query's container bonus, for either engine. */
+export function qualifierTerm(
+  m: Matcher,
+  like: 'LIKE' | 'ILIKE',
+  cast = '',
+): { sql: string; params: unknown[] } {
+  if (m.qualifier === null) return { sql: '', params: [] };
+  const patterns = moduleFilePatterns(m.qualifier);
+  const paths = patterns.map(() => `qf.path ${like} ?${cast} ESCAPE '\\'`).join(' OR ');
+  return {
+    // A top-level definition of a module named as the qualifier counts as that container's.
+    sql: ` + CASE WHEN lower(s.container) = ?${cast} THEN ${QUALIFIER_BONUS}
+      WHEN s.container IS NULL AND EXISTS (SELECT 1 FROM files qf WHERE qf.id = s.file_id AND (${paths}))
+      THEN ${QUALIFIER_BONUS} ELSE 0 END`,
+    params: [m.qualifier, ...patterns],
+  };
+}
+
 /** The container bonus reads the table, so it is only in the SQL of qualified queries. */
 function qualifierSql(m: Matcher): { sql: string; params: unknown[] } {
-  return m.qualifier === null
-    ? { sql: '', params: [] }
-    : {
-        sql: ` + CASE WHEN lower(s.container) = ? THEN ${QUALIFIER_BONUS} ELSE 0 END`,
-        params: [m.qualifier],
-      };
+  return qualifierTerm(m, 'LIKE');
 }
 
 const ORDER = 'ORDER BY score DESC, s.rank, length(s.name), s.name, s.id';

@@ -153,6 +153,10 @@ describe('PostgreSQL store: same answers as the SQLite store', { skip }, () => {
       'BaseService.find',
       'UserService.user',
       'UserService.usr',
+      // A module's top-level definitions (the file named as the qualifier).
+      'users.getUser',
+      'users.get_user',
+      'other.getUser',
       // Typos (tier D): a transposition, a letter too many, two edits in a long name.
       'getUsreById',
       'UsserService',

@@ -334,3 +334,16 @@ test('several path prefixes search their union; prefixes with nothing indexed ar
     (e) => isCodeindexError(e, 'NOT_INDEXED'),
   );
 });
+
+test("a qualifier that names a module ranks its top-level definitions first (Effect.retry is Effect.ts's retry)", async () => {
+  const paths = async (query: string) =>
+    (await store.searchSymbols({ query, limit: 10 })).hits.map(
+      (h) => `${h.path.slice('/repo/'.length)}:${h.line}`,
+    );
+  // Unqualified, src/other.ts's unexported variable comes after the exported functions.
+  assert.notEqual((await paths('getUser'))[0], 'src/other.ts:1');
+  assert.equal((await paths('other.getUser'))[0], 'src/other.ts:1');
+  assert.deepEqual((await paths('users.get_user')).slice(0, 1), ['py/users.py:3']);
+  // A class qualifier still means the class's member.
+  assert.equal((await paths('UserService.GetUserName'))[0], 'src/users.ts:40');
+});

@@ -13,6 +13,7 @@ import {
   nameScoreSql,
   parseQuery,
   QUALIFIER_BONUS,
+  qualifierTerm,
   SYMBOL_SCORES,
   type SymbolRow,
   subsequenceAnchor,
@@ -59,12 +60,7 @@ async function filtersOf(db: Queryable, q: SymbolQuery): Promise<Filters> {
 const NAME_SCORE = nameScoreSql(true);
 
 function qualifierSql(m: Matcher): { sql: string; params: unknown[] } {
-  return m.qualifier === null
-    ? { sql: '', params: [] }
-    : {
-        sql: ` + CASE WHEN lower(s.container) = ?::text THEN ${QUALIFIER_BONUS} ELSE 0 END`,
-        params: [m.qualifier],
-      };
+  return qualifierTerm(m, 'ILIKE', '::text');
 }
 
 /** The order of a tier's candidates, read from `symbols s` ... */
