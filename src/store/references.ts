@@ -88,7 +88,7 @@ export function findReferences(ctx: QueryContext, q: RefQuery): RefSearchResult 
             .get<{ file_id: number; source: string; names: string; language: string | null }>(
               `SELECT i.file_id, i.source, i.names, f.language FROM refs rf
                JOIN imports i ON i.file_id = rf.file_id JOIN files f ON f.id = rf.file_id
-               WHERE rf.name = ?`,
+               WHERE rf.name = ? AND f.language IN ${MODULE_BINDING_SQL}`,
             )
             .all(name),
         );
@@ -228,6 +228,9 @@ const MODULE_BINDING_LANGUAGES: ReadonlySet<string> = new Set([
   'vue',
   'svelte',
 ]);
+
+/** {@link MODULE_BINDING_LANGUAGES} as an SQL list, so other languages' imports are not read. */
+export const MODULE_BINDING_SQL = `(${[...MODULE_BINDING_LANGUAGES].map((l) => `'${l}'`).join(', ')})`;
 
 /** {@link ImportBindings} from imports rows (`names` as stored: a JSON array). */
 export function importBindings(

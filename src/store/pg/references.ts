@@ -6,6 +6,7 @@ import {
   containerOf,
   importBindings,
   lineOf,
+  MODULE_BINDING_SQL,
   pageRefSites,
   type RefRowLike,
   rankRefRows,
@@ -63,7 +64,7 @@ export async function findReferencesPg(db: Queryable, q: RefQuery): Promise<RefS
             db,
             `SELECT i.file_id, i.source, i.names, f.language FROM refs rf
              JOIN imports i ON i.file_id = rf.file_id JOIN files f ON f.id = rf.file_id
-             WHERE rf.name = ?`,
+             WHERE rf.name = ? AND f.language IN ${MODULE_BINDING_SQL}`,
             [name],
           ),
         );
