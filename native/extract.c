@@ -934,8 +934,9 @@ static const int GO_FIELD_PARENTS[] = {GO_FUNCTION,  GO_METHOD,         GO_TYPE_
                                        GO_GENERIC_TYPE, GO_CALL,        GO_SELECTOR,         GO_IMPORT_SPEC,
                                        GO_VAR_SPEC};
 
-enum { GF_NAME, GF_RECEIVER, GF_TYPE, GF_FUNCTION, GF_FIELD, GF_PATH, GF_OPERAND, GO_FIELD_COUNT };
-static const char *GO_FIELDS[GO_FIELD_COUNT] = {"name", "receiver", "type", "function", "field", "path", "operand"};
+enum { GF_NAME, GF_RECEIVER, GF_TYPE, GF_FUNCTION, GF_FIELD, GF_PATH, GF_OPERAND, GF_PACKAGE, GO_FIELD_COUNT };
+static const char *GO_FIELDS[GO_FIELD_COUNT] = {"name",  "receiver", "type",    "function",
+                                                "field", "path",     "operand", "package"};
 
 enum {
   GC_DEF_FUNCTION, GC_NAME, GC_DEF_METHOD, GC_RECEIVER, GC_DEF_STRUCT, GC_DEF_INTERFACE, GC_DEF_TYPE, GC_DEF_FIELD,
@@ -955,7 +956,7 @@ static const char *GO_TOP_CAPTURES[GO_TOP_CAPTURE_COUNT] = {"definition.constant
 enum {
   GP_FUNCTION, GP_METHOD, GP_STRUCT, GP_INTERFACE, GP_TYPE_SPEC, GP_TYPE_ALIAS, GP_FIELD, GP_INTERFACE_METHOD,
   GP_EMBEDDED, GP_INTERFACE_EMBEDDED, GP_INTERFACE_EMBEDDED_QUALIFIED, GP_NEW, GP_NEW_QUALIFIED, GP_NEW_GENERIC,
-  GP_CALL, GP_METHOD_CALL, GP_TYPE, GP_IMPORT, GP_IMPORT_NAME, GO_PATTERN_COUNT
+  GP_CALL, GP_METHOD_CALL, GP_TYPE_QUALIFIED, GP_TYPE, GP_IMPORT, GP_IMPORT_NAME, GO_PATTERN_COUNT
 };
 enum { GT_CONST, GT_VAR, GT_VAR_LIST, GO_TOP_PATTERN_COUNT };
 
@@ -988,6 +989,14 @@ static void *go_walker_new(const TSLanguage *language, const TSQuery *tree, cons
     return NULL;
   }
   return w;
+}
+
+/* A `qualified_type`'s `package: (package_identifier)`; a null node when it has none. */
+static TSNode go_package_of(const GoWalker *w, TSNode qualified) {
+  TSNode package = ts_node_child_by_field_id(qualified, w->field[GF_PACKAGE]);
+  if (!ts_node_is_null(package) && ts_node_symbol(package) == w->sym[GO_PACKAGE_IDENTIFIER]) return package;
+  TSNode none = {{0, 0, 0, 0}, NULL, NULL};
+  return none;
 }
 
 /* One match of the method pattern: the method, one of its receiver types, its name. */
@@ -1100,9 +1109,13 @@ static void go_node(const GoWalker *w, Kids *k, const Frame *path, uint32_t d, M
         if (g->sym == S[GO_INTERFACE_TYPE])
           match_add(m, GP_INTERFACE_EMBEDDED, C[GC_REF_INHERIT], x->node, 0, none, false);
       } else if (g->sym == S[GO_COMPOSITE_LITERAL] && p->field == F[GF_TYPE]) {
-        /* (composite_literal type: (qualified_type name: (type_identifier) @reference.new)) */
-        if (ps == S[GO_QUALIFIED_TYPE] && x->field == F[GF_NAME])
-          match_add(m, GP_NEW_QUALIFIED, C[GC_REF_NEW], x->node, 0, none, false);
+        /* (composite_literal type: (qualified_type package: (package_identifier) @ref.receiver
+         *  name: (type_identifier) @reference.new)) */
+        if (ps == S[GO_QUALIFIED_TYPE] && x->field == F[GF_NAME]) {
+          TSNode package = go_package_of(w, p->node);
+          if (!ts_node_is_null(package))
+            match_add(m, GP_NEW_QUALIFIED, C[GC_REF_RECEIVER], package, C[GC_REF_NEW], x->node, true);
+        }
         /* (composite_literal type: (generic_type type: (type_identifier) @reference.new)) */
         else if (ps == S[GO_GENERIC_TYPE] && x->field == F[GF_TYPE])
           match_add(m, GP_NEW_GENERIC, C[GC_REF_NEW], x->node, 0, none, false);
@@ -1117,6 +1130,12 @@ static void go_node(const GoWalker *w, Kids *k, const Frame *path, uint32_t d, M
     } else if (ps == S[GO_COMPOSITE_LITERAL]) {
       /* (composite_literal type: (type_identifier) @reference.new) */
       if (x->field == F[GF_TYPE]) match_add(m, GP_NEW, C[GC_REF_NEW], x->node, 0, none, false);
+    }
+    /* (qualified_type package: (package_identifier) @ref.receiver name: (type_identifier) @reference.type) */
+    if (ps == S[GO_QUALIFIED_TYPE] && x->field == F[GF_NAME]) {
+      TSNode package = go_package_of(w, p->node);
+      if (!ts_node_is_null(package))
+        match_add(m, GP_TYPE_QUALIFIED, C[GC_REF_RECEIVER], package, C[GC_REF_TYPE], x->node, true);
     }
     /* (type_identifier) @reference.type */
     match_add(m, GP_TYPE, C[GC_REF_TYPE], x->node, 0, none, false);

@@ -49,6 +49,7 @@
  * method calls), Go (`DefaultClient.Do()`: a hint by name; `c.Do()` in `func (c *Client)`: `Client`;
  * the tree walk emits them as the query does) and Elixir (`MyApp.Repo.insert()` names `Repo`).
  * `super` and `base` are no receiver hint, and a receiver and its call on different lines
- * (`x?\n.f()`) are one.
+ * (`x?\n.f()`) are one. 11: a Go type written with its package (`build.Context`, `&http.Client{}`)
+ * carries the package as a receiver hint (`~build`), in the queries and in the tree walk.
  */
-export const EXTRACTOR_VERSION = 10;
+export const EXTRACTOR_VERSION = 11;

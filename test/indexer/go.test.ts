@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createExtractor } from '../../src/indexer/index.js';
 import {
   chunkRows,
   definitionRows,
@@ -153,4 +154,36 @@ describe('go: call receivers', () => {
     ['Do', 13, '~c'],
     ['helper', 13, ''],
   ]);
+});
+
+describe('go: package-qualified types', () => {
+  const source = [
+    'package p',
+    '',
+    'import "go/build"',
+    '',
+    'type T struct {',
+    '\tctx build.Context',
+    '\tc   Client',
+    '}',
+    '',
+    'func f(x build.Context) *http.Client { return &http.Client{} }',
+  ].join('\n');
+  for (const native of [true, false]) {
+    it(`carry their package as the receiver hint (${native ? 'native' : 'queries'})`, () => {
+      const x = createExtractor({ native }).extractFile(source, 'go');
+      assert.deepEqual(
+        x.refs
+          .filter((r) => r.kind === 'type' || r.kind === 'new')
+          .map((r) => [r.name, r.kind, r.line, r.receiver ?? null]),
+        [
+          ['Context', 'type', 6, '~build'],
+          ['Client', 'type', 7, null],
+          ['Context', 'type', 10, '~build'],
+          ['Client', 'type', 10, '~http'],
+          ['Client', 'new', 10, '~http'],
+        ],
+      );
+    });
+  }
 });

@@ -295,10 +295,10 @@ describe('go tree walk', () => {
     // Each match comes when the walk enters the node of its last step: the receiver's types
     // (reference.type) before the method, which completes on its name.
     assert.deepEqual(walkRows(text), [
-      `16 reference.type#12:${span('List')}`,
-      `16 reference.type#12:${span('T', text.indexOf('['))}`,
+      `17 reference.type#12:${span('List')}`,
+      `17 reference.type#12:${span('T', text.indexOf('['))}`,
       `1 definition.method#3:${span('func (l *List[T]) Push(v T) {}')} receiver#2:${span('List')} name#0:${span('Push')}`,
-      `16 reference.type#12:${span('T', text.indexOf('v T'))}`,
+      `17 reference.type#12:${span('T', text.indexOf('v T'))}`,
     ]);
     assert.deepEqual(walkRows(text), matchRows(nativeExtract(queries!, text, null).tree));
   });
@@ -323,7 +323,7 @@ describe('go tree walk', () => {
       for (const p of Array.from(r.tree.patterns)) seen.add(`tree ${p}`);
       for (const p of Array.from(r.top?.patterns ?? [])) seen.add(`top ${p}`);
     }
-    assert.equal(seen.size, 19 + 3, `patterns seen: ${[...seen].sort().join(', ')}`);
+    assert.equal(seen.size, 20 + 3, `patterns seen: ${[...seen].sort().join(', ')}`);
     assert.ok(tally.matches > 1000, `matches compared: ${tally.matches}`);
     t.diagnostic(`texts ${tally.files}, matches ${tally.matches}: the same, in the same order`);
   });

@@ -1049,6 +1049,12 @@ test("repo_map: a Go call on an imported package's name means that package's fun
     ],
     'tools/par/par.go': ['go', 'package par\n\nfunc Run() {}\n'],
     'internal/work/exec.go': ['go', 'package work\n\nfunc Do(n int) {}\n'],
+    // A copy of go/build's `Context`: `build.Context` elsewhere is the standard library's.
+    'internal/modindex/build.go': ['go', 'package modindex\n\ntype Context struct{}\n'],
+    'internal/load/pkg.go': [
+      'go',
+      'package load\n\nimport "go/build"\n\nvar ctx build.Context\n\nfunc use(c build.Context) {}\n',
+    ],
     // `example.com/pkg/...` resolves (the scope is `pkg`); `cmd/go/internal/robustio` does not.
     'internal/modfetch/fetch.go': [
       'go',
@@ -1066,6 +1072,7 @@ test("repo_map: a Go call on an imported package's name means that package's fun
   assert.equal(refs('internal/robustio/robustio.go', 'ReadFile'), 0, map.text);
   // Through the alias `rio`, of an import the scope's paths do not end with: the directory's name.
   assert.equal(refs('internal/robustio/robustio.go', 'RemoveAll'), 1, map.text);
+  assert.equal(refs('internal/modindex/build.go', 'Context'), 0, map.text);
   // The package the import resolved to, not another directory of the same name.
   assert.equal(refs('internal/par/work.go', 'Run'), 1, map.text);
   assert.equal(refs('tools/par/par.go', 'Run'), 0, map.text);

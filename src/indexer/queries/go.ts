@@ -3,7 +3,8 @@
  * interfaces get their own kinds, methods carry their receiver type (`@receiver`, used as the
  * container), struct fields and interface methods are definitions, package-level `const`/`var`
  * are definitions (locals are not), embedding is inheritance and composite literals are
- * instantiations.
+ * instantiations. A package-qualified type (`build.Context`, `&http.Client{}`) carries its package
+ * as the receiver, so a use of another package's type is told from one of the scope's own.
  */
 export const GO_QUERY = String.raw`
 (function_declaration name: (identifier) @name) @definition.function
@@ -30,10 +31,11 @@ export const GO_QUERY = String.raw`
 (interface_type (type_elem (type_identifier) @reference.inherit))
 (interface_type (type_elem (qualified_type name: (type_identifier) @reference.inherit)))
 (composite_literal type: (type_identifier) @reference.new)
-(composite_literal type: (qualified_type name: (type_identifier) @reference.new))
+(composite_literal type: (qualified_type package: (package_identifier) @ref.receiver name: (type_identifier) @reference.new))
 (composite_literal type: (generic_type type: (type_identifier) @reference.new))
 (call_expression function: (identifier) @reference.call)
 (call_expression function: (selector_expression operand: (_) @ref.receiver field: (field_identifier) @reference.call))
+(qualified_type package: (package_identifier) @ref.receiver name: (type_identifier) @reference.type)
 (type_identifier) @reference.type
 
 (import_spec path: (interpreted_string_literal) @import.source) @import
