@@ -263,12 +263,16 @@ async function serve(cfg: Config, log: Logger, v?: Values): Promise<number> {
     });
     // Embedding a stopped server left undone (or a model change) goes on in the background.
     const allowed = await ctx.allowedRoots().catch(() => [] as string[]);
-    const served = await ctx
-      .store()
-      .listRoots()
-      .then((rs) => rs.map((r) => r.path).filter((p) => allowed.some((a) => isUnder(a, p))))
-      .catch(() => [] as string[]);
-    if (!stopping) {
+    let served: string[] = [];
+    try {
+      // `store()` throws when nothing is indexed yet.
+      served = (await ctx.store().listRoots())
+        .map((r) => r.path)
+        .filter((p) => allowed.some((a) => isUnder(a, p)));
+    } catch {
+      // Nothing indexed yet: nothing to resume or to watch.
+    }
+    if (!stopping && served.length > 0) {
       const { resumeEmbeddings } = await import('../workers/processors/repository.js');
       // A client that closes right after its calls stops the server under this: no warning then.
       const quiet: Logger = {
