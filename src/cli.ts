@@ -261,7 +261,7 @@ async function serve(cfg: Config, log: Logger, v?: Values): Promise<number> {
       // A client that closes right after its calls stops the server under this: no warning then.
       if (!stopping) log.warn('could not register schedules', { error: errorMessage(err) });
     });
-    // Embedding a stopped server left undone (or a model change) goes on in the background.
+    // The indexed roots this client may touch: watched, and their embedding resumed.
     const allowed = await ctx.allowedRoots().catch(() => [] as string[]);
     let served: string[] = [];
     try {
@@ -271,17 +271,6 @@ async function serve(cfg: Config, log: Logger, v?: Values): Promise<number> {
         .filter((p) => allowed.some((a) => isUnder(a, p)));
     } catch {
       // Nothing indexed yet: nothing to resume or to watch.
-    }
-    if (!stopping && served.length > 0) {
-      const { resumeEmbeddings } = await import('../workers/processors/repository.js');
-      // A client that closes right after its calls stops the server under this: no warning then.
-      const quiet: Logger = {
-        ...log,
-        warn: (msg, fields) => {
-          if (!stopping) log.warn(msg, fields);
-        },
-      };
-      await resumeEmbeddings({ cfg, log: quiet, tasks, store: ctx.store() }, served);
     }
     if (cfg.watch) {
       const { createWatchManager } = await import('./watch/manager.js');
@@ -295,6 +284,18 @@ async function serve(cfg: Config, log: Logger, v?: Values): Promise<number> {
       for (const r of served) ctx.onRootIndexed?.(r);
       for (const r of earlyRoots) ctx.onRootIndexed?.(r);
       earlyRoots.clear();
+    }
+    // After the watcher: saves are indexed whatever this takes.
+    if (!stopping && served.length > 0) {
+      const { resumeEmbeddings } = await import('../workers/processors/repository.js');
+      // A client that closes right after its calls stops the server under this: no warning then.
+      const quiet: Logger = {
+        ...log,
+        warn: (msg, fields) => {
+          if (!stopping) log.warn(msg, fields);
+        },
+      };
+      await resumeEmbeddings({ cfg, log: quiet, tasks, store: ctx.store() }, served);
     }
   };
   const transport = new StdioLineTransport({ log });
