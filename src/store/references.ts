@@ -135,6 +135,7 @@ export function rankRefRows<R extends RefRowLike>(
   // A component's script is TypeScript: a `.vue` file using a `.ts` definition is no port.
   const defined = new Set([...defLanguages].map(scriptLanguage));
   const acceptedWords = accepted === null ? null : new Set([...accepted].map(lastWordOf));
+  const acceptedLower = accepted === null ? null : new Set([...accepted].map((a) => a.toLowerCase()));
   const ranked = rows.map((row) => {
     // Unpacked on first use: without a receiver filter only the rows up to the page are read.
     let unpacked: RefSite[] | undefined;
@@ -147,7 +148,7 @@ export function rankRefRows<R extends RefRowLike>(
           unpacked = unpacked.filter(
             (s) =>
               acceptedSite(s, accepted, bareAreOthers, importsTakeMembers) &&
-              !(bound !== undefined && onOtherModule(s, bound, accepted, acceptedWords!)),
+              !(bound !== undefined && onOtherModule(s, bound, acceptedLower!, acceptedWords!)),
           );
         }
       }
@@ -264,13 +265,13 @@ export function importBindings(
 /**
  * A call on a name the file binds to another module (`metricBoundaries.exponential()` for
  * `Schedule.exponential`): neither the name nor its module's file is named like an accepted
- * container. A name bound to an instance (`defaultQueue.add()` for `Queue.add`) keeps its place
+ * container (`acceptedLower`: the accepted containers, lowercased). A name bound to an instance (`defaultQueue.add()` for `Queue.add`) keeps its place
  * when its last word is the container's.
  */
 function onOtherModule(
   site: RefSite,
   bound: ReadonlyMap<string, string>,
-  accepted: ReadonlySet<string>,
+  acceptedLower: ReadonlySet<string>,
   acceptedWords: ReadonlySet<string>,
 ): boolean {
   const hint = site[5];
@@ -278,10 +279,9 @@ function onOtherModule(
   const head = hint.split('.')[0]!;
   const module = bound.get(head);
   if (module === undefined) return false;
-  const lower = new Set([...accepted].map((a) => a.toLowerCase()));
   return (
-    !lower.has(module) &&
-    !lower.has(head.toLowerCase()) &&
+    !acceptedLower.has(module) &&
+    !acceptedLower.has(head.toLowerCase()) &&
     !typeWordsOf(head).some((w) => acceptedWords.has(w))
   );
 }
