@@ -1091,12 +1091,18 @@ static void go_node(const GoWalker *w, Kids *k, const Frame *path, uint32_t d, M
       if (ps == S[GO_POINTER_TYPE] && p->field == F[GF_TYPE] && go_embedded(w, g, gg))
         match_add(m, GP_EMBEDDED, C[GC_REF_INHERIT], x->node, 0, none, false);
       else if (ps == S[GO_QUALIFIED_TYPE] && x->field == F[GF_NAME]) {
-        /* (field_declaration_list (field_declaration !name type: (qualified_type name: (type_identifier) @reference.inherit))) */
-        if (p->field == F[GF_TYPE] && go_embedded(w, g, gg))
-          match_add(m, GP_EMBEDDED, C[GC_REF_INHERIT], x->node, 0, none, false);
-        /* (interface_type (type_elem (qualified_type name: (type_identifier) @reference.inherit))) */
-        else if (g->sym == S[GO_TYPE_ELEM] && gg->sym == S[GO_INTERFACE_TYPE])
-          match_add(m, GP_INTERFACE_EMBEDDED_QUALIFIED, C[GC_REF_INHERIT], x->node, 0, none, false);
+        TSNode package = go_package_of(w, p->node);
+        if (!ts_node_is_null(package)) {
+          /* (field_declaration_list (field_declaration !name type: (qualified_type package: (package_identifier)
+           *  @ref.receiver name: (type_identifier) @reference.inherit))) */
+          if (p->field == F[GF_TYPE] && go_embedded(w, g, gg))
+            match_add(m, GP_EMBEDDED, C[GC_REF_RECEIVER], package, C[GC_REF_INHERIT], x->node, true);
+          /* (interface_type (type_elem (qualified_type package: (package_identifier) @ref.receiver
+           *  name: (type_identifier) @reference.inherit))) */
+          else if (g->sym == S[GO_TYPE_ELEM] && gg->sym == S[GO_INTERFACE_TYPE])
+            match_add(m, GP_INTERFACE_EMBEDDED_QUALIFIED, C[GC_REF_RECEIVER], package, C[GC_REF_INHERIT],
+                      x->node, true);
+        }
       }
     }
     if (g != NULL) {

@@ -50,6 +50,7 @@
  * the tree walk emits them as the query does) and Elixir (`MyApp.Repo.insert()` names `Repo`).
  * `super` and `base` are no receiver hint, and a receiver and its call on different lines
  * (`x?\n.f()`) are one. 11: a Go type written with its package (`build.Context`, `&http.Client{}`)
- * carries the package as a receiver hint (`~build`), in the queries and in the tree walk.
+ * carries the package as a receiver hint (`~build`), in the queries and in the tree walk. 12: so do
+ * Go's embedded types of another package (`struct { sync.Mutex }`, `interface { io.Reader }`).
  */
-export const EXTRACTOR_VERSION = 11;
+export const EXTRACTOR_VERSION = 12;

@@ -87,7 +87,7 @@ export interface ExtractorOptions {
  */
 const TREE_WALKERS: Partial<Record<CodeLanguageId, { walker: TreeWalker; queries: string }>> = {
   python: { walker: 'python', queries: '3023bcb1b7fe4784944b9079f079bafd1b3e2bf733bbe56c152b2930d55d355e' },
-  go: { walker: 'go', queries: '1ef7a0c5dc9d6f99f55859db1ffe29725feb2449615b22546f8630251487b64d' },
+  go: { walker: 'go', queries: '196c28b037812d0164bc7d29a0691b944748de9bf3dde3a4d7cf3fad05134627' },
   typescript: {
     walker: 'typescript',
     queries: 'c4db8d08363f30ebc049884ba3c5e8037dd2ea09be720f254d3b4dc62dcda9c1',

@@ -163,9 +163,12 @@ describe('go: package-qualified types', () => {
     'import "go/build"',
     '',
     'type T struct {',
+    '\tsync.Mutex',
     '\tctx build.Context',
     '\tc   Client',
     '}',
+    '',
+    'type R interface { io.Reader }',
     '',
     'func f(x build.Context) *http.Client { return &http.Client{} }',
   ].join('\n');
@@ -174,14 +177,16 @@ describe('go: package-qualified types', () => {
       const x = createExtractor({ native }).extractFile(source, 'go');
       assert.deepEqual(
         x.refs
-          .filter((r) => r.kind === 'type' || r.kind === 'new')
+          .filter((r) => r.kind === 'type' || r.kind === 'new' || r.kind === 'inherit')
           .map((r) => [r.name, r.kind, r.line, r.receiver ?? null]),
         [
-          ['Context', 'type', 6, '~build'],
-          ['Client', 'type', 7, null],
-          ['Context', 'type', 10, '~build'],
-          ['Client', 'type', 10, '~http'],
-          ['Client', 'new', 10, '~http'],
+          ['Mutex', 'inherit', 6, '~sync'],
+          ['Context', 'type', 7, '~build'],
+          ['Client', 'type', 8, null],
+          ['Reader', 'inherit', 11, '~io'],
+          ['Context', 'type', 13, '~build'],
+          ['Client', 'type', 13, '~http'],
+          ['Client', 'new', 13, '~http'],
         ],
       );
     });

@@ -3,7 +3,7 @@
  * interfaces get their own kinds, methods carry their receiver type (`@receiver`, used as the
  * container), struct fields and interface methods are definitions, package-level `const`/`var`
  * are definitions (locals are not), embedding is inheritance and composite literals are
- * instantiations. A package-qualified type (`build.Context`, `&http.Client{}`) carries its package
+ * instantiations. A package-qualified type (`build.Context`, `&http.Client{}`, an embedded `sync.Mutex`) carries its package
  * as the receiver, so a use of another package's type is told from one of the scope's own.
  */
 export const GO_QUERY = String.raw`
@@ -26,10 +26,10 @@ export const GO_QUERY = String.raw`
 (field_declaration_list (field_declaration !name type: [
   (type_identifier) @reference.inherit
   (pointer_type (type_identifier) @reference.inherit)
-  (qualified_type name: (type_identifier) @reference.inherit)
+  (qualified_type package: (package_identifier) @ref.receiver name: (type_identifier) @reference.inherit)
 ]))
 (interface_type (type_elem (type_identifier) @reference.inherit))
-(interface_type (type_elem (qualified_type name: (type_identifier) @reference.inherit)))
+(interface_type (type_elem (qualified_type package: (package_identifier) @ref.receiver name: (type_identifier) @reference.inherit)))
 (composite_literal type: (type_identifier) @reference.new)
 (composite_literal type: (qualified_type package: (package_identifier) @ref.receiver name: (type_identifier) @reference.new))
 (composite_literal type: (generic_type type: (type_identifier) @reference.new))
