@@ -69,17 +69,17 @@ export function singleScope(scope: readonly string[] | undefined): string | unde
 
 /**
  * The one directory a query's paths can be shown relative to: its scope's, or, for a query over
- * everything the client may see (scope undefined), the one allowed root, else the one indexed root;
- * undefined when the answer spans several.
+ * everything the client may see (scope undefined), the one allowed root, else the one of the
+ * `indexed` roots (as the caller read them); undefined when the answer spans several.
  */
 export async function displayRoot(
-  ctx: Pick<ToolContext, 'allowedRoots' | 'store'>,
+  ctx: Pick<ToolContext, 'allowedRoots'>,
   scope: readonly string[] | undefined,
+  indexed: readonly { path: string }[],
 ): Promise<string | undefined> {
   if (scope !== undefined) return singleScope(scope);
   const allowed = await ctx.allowedRoots();
   if (allowed.length === 1) return real(allowed[0] as string);
-  const indexed = await ctx.store().listRoots();
   return indexed.length === 1 ? indexed[0]?.path : undefined;
 }
 

@@ -83,15 +83,7 @@ export function findReferences(ctx: QueryContext, q: RefQuery): RefSearchResult 
   const bindings =
     accepted === null
       ? undefined
-      : importBindings(
-          ctx.statements
-            .get<{ file_id: number; source: string; names: string; language: string | null }>(
-              `SELECT i.file_id, i.source, i.names, f.language FROM refs rf
-               JOIN imports i ON i.file_id = rf.file_id JOIN files f ON f.id = rf.file_id
-               WHERE rf.name = ? AND f.language IN ${MODULE_BINDING_SQL}`,
-            )
-            .all(name),
-        );
+      : importBindings(ctx.statements.get<ImportBindingRow>(IMPORT_BINDINGS_SQL).all(name));
   const { picked, hasMore } = pageRefSites(
     rankRefRows(rows, defLanguages, accepted, bindings),
     offset,
@@ -230,13 +222,24 @@ const MODULE_BINDING_LANGUAGES: ReadonlySet<string> = new Set([
   'svelte',
 ]);
 
-/** {@link MODULE_BINDING_LANGUAGES} as an SQL list, so other languages' imports are not read. */
-export const MODULE_BINDING_SQL = `(${[...MODULE_BINDING_LANGUAGES].map((l) => `'${l}'`).join(', ')})`;
+/** An imports row of a file with refs of the name, as {@link IMPORT_BINDINGS_SQL} reads it. */
+export interface ImportBindingRow {
+  file_id: number;
+  source: string;
+  names: string;
+  language: string | null;
+}
+
+/**
+ * The imports of the files that refer to a name (`?`), in the languages {@link importBindings}
+ * reads; the same statement on both engines.
+ */
+export const IMPORT_BINDINGS_SQL = `SELECT i.file_id, i.source, i.names, f.language FROM refs rf
+  JOIN imports i ON i.file_id = rf.file_id JOIN files f ON f.id = rf.file_id
+  WHERE rf.name = ? AND f.language IN (${[...MODULE_BINDING_LANGUAGES].map((l) => `'${l}'`).join(', ')})`;
 
 /** {@link ImportBindings} from imports rows (`names` as stored: a JSON array). */
-export function importBindings(
-  rows: readonly { file_id: number; source: string; names: string; language: string | null }[],
-): ImportBindings {
+export function importBindings(rows: readonly ImportBindingRow[]): ImportBindings {
   const out = new Map<number, Map<string, string>>();
   for (const r of rows) {
     if (!MODULE_BINDING_LANGUAGES.has(r.language ?? '')) continue;

@@ -235,7 +235,10 @@ export function moduleFilePatterns(qualifier: string): string[] {
   return [`${mod}.%`, `%/${mod}.%`, `${mod}/index.%`, `%/${mod}/index.%`];
 }
 
-/** The SQL term (`+ CASE …`) of a qualified query's container bonus, for either engine. */
+/**
+ * The SQL term (`+ CASE …`) of a qualified query's container bonus, for either engine; empty for
+ * an unqualified query (the bonus reads the table, so only qualified queries pay for it).
+ */
 export function qualifierTerm(
   m: Matcher,
   like: 'LIKE' | 'ILIKE',
@@ -251,11 +254,6 @@ export function qualifierTerm(
       THEN ${QUALIFIER_BONUS} ELSE 0 END`,
     params: [m.qualifier, ...patterns],
   };
-}
-
-/** The container bonus reads the table, so it is only in the SQL of qualified queries. */
-function qualifierSql(m: Matcher): { sql: string; params: unknown[] } {
-  return qualifierTerm(m, 'LIKE');
 }
 
 const ORDER = 'ORDER BY score DESC, s.rank, length(s.name), s.name, s.id';
@@ -281,7 +279,7 @@ export function searchSymbols(ctx: QueryContext, q: SymbolQuery): SymbolSearchRe
   if (m.name.length === 0 || limit === 0) return { hits: [], hasMore: false };
   const need = offset + limit + 1;
   const f = filtersOf(ctx, q);
-  const qual = qualifierSql(m);
+  const qual = qualifierTerm(m, 'LIKE');
   let capped = false;
 
   const exact = ctx.statements

@@ -59,7 +59,8 @@ export function registerRepoMapTool(server: McpServer, ctx: ToolContext): void {
         const store = ctx.store();
         const path = scopeOf(scopeArgs);
         const scope = await queryScope(ctx, path);
-        const versions = (await store.listRoots()).map((r) => [r.path, r.generation, r.chunksVersion]);
+        const roots = await store.listRoots();
+        const versions = roots.map((r) => [r.path, r.generation, r.chunksVersion]);
         const key = JSON.stringify([scope, max_tokens, include_tests, focus ?? [], versions]);
         let hit = cache.get(key);
         if (hit === undefined) {
@@ -67,7 +68,7 @@ export function registerRepoMapTool(server: McpServer, ctx: ToolContext): void {
           // Read before paths are made relative: a monorepo's packages import one another by name.
           const { packages, aliases } = readProjectConfig(data.files);
           const goBuilt = goBuildReader(data.files);
-          const prefix = await displayRoot(ctx, scope);
+          const prefix = await displayRoot(ctx, scope, roots);
           // Paths relative to the scope keep the map small; `root` says what they are relative to.
           if (prefix)
             for (const f of data.files)

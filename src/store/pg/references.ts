@@ -4,9 +4,10 @@ import { paging } from '../query-context.js';
 import { REF_KIND_BIT } from '../ref-sites.js';
 import {
   containerOf,
+  IMPORT_BINDINGS_SQL,
+  type ImportBindingRow,
   importBindings,
   lineOf,
-  MODULE_BINDING_SQL,
   pageRefSites,
   type RefRowLike,
   rankRefRows,
@@ -59,15 +60,7 @@ export async function findReferencesPg(db: Queryable, q: RefQuery): Promise<RefS
   const bindings =
     accepted === null
       ? undefined
-      : importBindings(
-          await preparedRows<{ file_id: number; source: string; names: string; language: string | null }>(
-            db,
-            `SELECT i.file_id, i.source, i.names, f.language FROM refs rf
-             JOIN imports i ON i.file_id = rf.file_id JOIN files f ON f.id = rf.file_id
-             WHERE rf.name = ? AND f.language IN ${MODULE_BINDING_SQL}`,
-            [name],
-          ),
-        );
+      : importBindings(await preparedRows<ImportBindingRow>(db, IMPORT_BINDINGS_SQL, [name]));
   const { picked, hasMore } = pageRefSites(
     rankRefRows(rows, defLanguages, accepted, bindings),
     offset,

@@ -7,7 +7,6 @@ import {
   MAX_SUBSEQUENCE_KEYS,
   MAX_TYPO_KEYS,
   MAX_WORD_KEYS,
-  type Matcher,
   maxTypoEdits,
   nameScoreParams,
   nameScoreSql,
@@ -59,10 +58,6 @@ async function filtersOf(db: Queryable, q: SymbolQuery): Promise<Filters> {
 /** The SQLite engine's NAME_SCORE in PostgreSQL. */
 const NAME_SCORE = nameScoreSql(true);
 
-function qualifierSql(m: Matcher): { sql: string; params: unknown[] } {
-  return qualifierTerm(m, 'ILIKE', '::text');
-}
-
 /** The order of a tier's candidates, read from `symbols s` ... */
 const ORDER = 'ORDER BY score DESC, s.rank, length(s.name), s.name, s.id';
 /** ... and of candidates read from a tier's rows. */
@@ -94,7 +89,7 @@ export async function searchSymbolsPg(db: Queryable, q: SymbolQuery): Promise<Sy
   if (m.name.length === 0 || limit === 0) return { hits: [], hasMore: false };
   const need = offset + limit + 1;
   const f = await filtersOf(db, q);
-  const qual = qualifierSql(m);
+  const qual = qualifierTerm(m, 'ILIKE', '::text');
   const scored = `SELECT s.id, s.rank, s.name, ${NAME_SCORE}${qual.sql} AS score FROM symbols s${f.join}`;
   const scoredParams = [...nameScoreParams(m), ...qual.params];
 
