@@ -72,7 +72,11 @@ export function createHttpApp(deps: HttpAppDeps): HttpApp {
 
   const metrics = createMetrics(deps);
   // One code search (its vector thread and query model) for the JSON API and every MCP session.
-  const search = deps.search ?? createCodeSearch(deps.cfg, deps.store, deps.log);
+  const search =
+    deps.search ??
+    createCodeSearch(deps.cfg, deps.store, deps.log, {
+      embeddingStalls: async (roots) => (await deps.tasks()).embeddingStalls(roots),
+    });
   const mcp = createMcpEndpoint(deps, search);
   const collect = () => collectDashboardData(deps);
   const json = express.json({ limit: '1mb' });

@@ -1,6 +1,12 @@
 import ignore from 'ignore';
 import type { Config } from '../config/schema.js';
-import { partialCoverageNote } from '../embeddings/coverage.js';
+import {
+  type EmbeddingStall,
+  noVectorsNote,
+  type PartialCoverage,
+  partialCoverage,
+  partialCoverageNote,
+} from '../embeddings/coverage.js';
 import { embeddingModelName, isSemanticModel } from '../embeddings/model.js';
 import {
   createEmbeddingProvider,
@@ -100,7 +106,24 @@ export function embeddingModel(cfg: Config): string {
  * Text (FTS5/BM25), semantic (exact cosine over the root's vectors) and hybrid (reciprocal rank
  * fusion of both) code search. Vector matrices live in a worker thread (`createVectorService`).
  */
-export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Logger) {
+export interface CodeSearchOptions {
+  /**
+   * Of the given roots (chunks still to embed), those whose embedding is not under way (see
+   * `TaskClient.embeddingStalls`): the partial-coverage note then says why and what to do. Without
+   * it (no queue at hand) the note says the rest are being embedded.
+   */
+  embeddingStalls?: (roots: readonly string[]) => Promise<EmbeddingStall[]>;
+}
+
+/** How long a search waits for the queue's answer on stalled embedding before it gives the plain note. */
+const STALL_CHECK_MS = 300;
+
+export function createCodeSearch(
+  cfg: Config,
+  store: () => IndexStore,
+  log?: Logger,
+  opts: CodeSearchOptions = {},
+) {
   let provider: EmbeddingProvider | null = null;
   const model = embeddingModel(cfg);
   // Matrices live in a worker thread: loading one never blocks this thread, and hybrid search
@@ -140,7 +163,8 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
     k: number,
   ): Promise<{
     result: Promise<{ ids: number[]; scores: Map<number, number> }>;
-    note?: string | undefined;
+    /** Settles with the note on partial coverage, if any (never rejects). */
+    note: Promise<string | undefined>;
   } | null> {
     const p = embedder();
     if (!p) return null;
@@ -163,11 +187,36 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
     }));
     // Awaited by the caller; this only keeps a failure from counting as unhandled meanwhile.
     result.catch(() => {});
-    const note = await partialCoverageNote(
+    const coverage = await partialCoverage(
       (root) => s.vectorCoverage(root, model),
       withVectors.map((r) => r.path),
     );
-    return { result, note };
+    // Asked now, so the queue's answer comes while the vectors are searched.
+    return { result, note: coverage === null ? Promise.resolve(undefined) : coverageNote(coverage) };
+  }
+
+  /**
+   * The partial-coverage note, naming the roots whose embedding stopped (a dead-lettered job, or
+   * none queued) when the queue answers within {@link STALL_CHECK_MS}; Redis away, the plain note.
+   */
+  async function coverageNote(coverage: PartialCoverage): Promise<string> {
+    return partialCoverageNote(coverage, await stallsOf(coverage.roots));
+  }
+
+  /** `opts.embeddingStalls` of `roots`, or none when it is not given, fails or is late. */
+  async function stallsOf(roots: readonly string[]): Promise<EmbeddingStall[]> {
+    if (!opts.embeddingStalls || roots.length === 0) return [];
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<EmbeddingStall[]>((resolve) => {
+      timer = setTimeout(() => resolve([]), STALL_CHECK_MS);
+    });
+    const asked = opts.embeddingStalls(roots).catch((err: unknown) => {
+      log?.debug('could not check the embedding jobs', { error: String(err) });
+      return [];
+    });
+    const stalls = await Promise.race([asked, late]);
+    clearTimeout(timer);
+    return stalls;
   }
 
   /** The main languages of the roots in scope, cached per root generation. */
@@ -245,8 +294,8 @@ export function createCodeSearch(cfg: Config, store: () => IndexStore, log?: Log
         note =
           cfg.embeddings.provider === 'off'
             ? 'embeddings are off (CODEINDEX_EMBEDDINGS=off): text results only'
-            : 'no vectors yet for this root (embedding jobs pending): text results only';
-      } else if (semantic?.note) note = semantic.note;
+            : noVectorsNote(await stallsOf(rootsInScope.map((r) => r.path)));
+      } else if (semantic !== null) note = (await semantic.note) ?? note;
       q.onCandidates?.({
         text: text === null ? null : { ids: text.ids, bm25: text.bm25 },
         semantic:

@@ -155,7 +155,11 @@ export function createCodeindexServer(opts: ServerOptions): {
     ...opts.hooks,
   };
 
-  const search = opts.shared?.search ?? createCodeSearch(cfg, getStore, log);
+  const search =
+    opts.shared?.search ??
+    createCodeSearch(cfg, getStore, log, {
+      embeddingStalls: async (roots) => (await getTasks()).embeddingStalls(roots),
+    });
   registerIndexRepositoryTool(server, ctx, taskTools);
   registerIndexFileTool(server, ctx, taskTools);
   registerTaskStatusTool(server, ctx);

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { type Job, type JobsOptions, type JobType, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config, JobPolicy } from '../config/schema.js';
+import type { EmbeddingStall } from '../embeddings/coverage.js';
 import { CodeindexError } from '../errors.js';
 import { withRedisDeadline } from '../redis/connection.js';
 import { indexMayExist, openStore } from '../store/engine.js';
@@ -509,6 +510,55 @@ export class TaskClient {
   /** Channel on which cancel requests for active jobs are published. */
   get cancelChannel(): string {
     return this.key('cancel');
+  }
+
+  /** The roots that have an embedding job waiting, running or delayed (a retry's backoff). */
+  async busyEmbeddingRoots(): Promise<Set<string>> {
+    return withRedisDeadline(this.redisUrl, async () => {
+      const jobs = await this.queues.embeddings.getJobs([
+        'waiting',
+        'prioritized',
+        'active',
+        'delayed',
+        'paused',
+      ]);
+      const out = new Set<string>();
+      for (const j of jobs) {
+        const root = (j?.data as { root?: unknown } | undefined)?.root;
+        if (typeof root === 'string') out.add(root);
+      }
+      return out;
+    });
+  }
+
+  /**
+   * Of `roots` (each with chunks still to embed), those whose embedding is not under way: no
+   * embedding job of the root waits or runs, and it is not being indexed (the end of an indexing
+   * run queues embedding). Each comes with its newest dead-lettered embedding job, if any.
+   */
+  async embeddingStalls(roots: readonly string[]): Promise<EmbeddingStall[]> {
+    if (roots.length === 0) return [];
+    const busy = await this.busyEmbeddingRoots();
+    // A root being indexed gets its embedding job when its indexing ends: not stalled.
+    const indexing = await withRedisDeadline(this.redisUrl, () =>
+      this.queues.indexing.getJobs(['active', 'waiting', 'prioritized', 'delayed'], 0, 99),
+    );
+    for (const j of indexing) {
+      const root = (j?.data as { root?: unknown } | undefined)?.root;
+      if (typeof root === 'string') busy.add(root);
+    }
+    const idle = roots.filter((r) => !busy.has(r));
+    if (idle.length === 0) return [];
+    const dead = await this.listTasks({ state: 'dead', limit: 200 });
+    return idle.map((root) => {
+      const d = dead
+        .filter(
+          (t) =>
+            t.name === JOBS.embedChunks && (t.data?.payload as { root?: unknown } | undefined)?.root === root,
+        )
+        .sort((x, y) => y.created_at.localeCompare(x.created_at))[0];
+      return { root, failed: d ? { taskId: d.task_id, error: d.error ?? 'unknown error' } : null };
+    });
   }
 
   /** Lists jobs by state across queues (Celery's inspect().active() and friends). */

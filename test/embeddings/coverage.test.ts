@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { coverageReport, formatEta, partialCoverageNote } from '../../src/embeddings/coverage.js';
+import {
+  coverageReport,
+  formatEta,
+  partialCoverage,
+  partialCoverageNote,
+} from '../../src/embeddings/coverage.js';
 
 test('coverage and ETA: the running job’s pace times what is pending', () => {
   assert.deepEqual(coverageReport({ embedded: 0, pending: 0 }, null, 0), { coverage: 1, eta_seconds: 0 });
@@ -28,6 +33,26 @@ test('the partial-coverage note sums the roots searched and is absent when all a
     ['/b', { embedded: 4, pending: 0 }],
   ]);
   const at = async (r: string) => cov.get(r)!;
-  assert.match((await partialCoverageNote(at, ['/a', '/b'])) ?? '', /cover 7 of 8 chunks \(87 %\)/);
-  assert.equal(await partialCoverageNote(at, ['/b']), undefined);
+  const partial = await partialCoverage(at, ['/a', '/b']);
+  assert.deepEqual(partial, { embedded: 7, pending: 1, roots: ['/a'] });
+  assert.equal(
+    partialCoverageNote(partial!),
+    'embeddings cover 7 of 8 chunks (87 %); the rest are still being embedded and are found by text only',
+  );
+  assert.equal(await partialCoverage(at, ['/b']), null);
+});
+
+test('the partial-coverage note names a stopped embedding and what to do, instead of promising the rest', () => {
+  const p = { embedded: 7, pending: 3, roots: ['/a', '/c'] };
+  const note = partialCoverageNote(p, [
+    { root: '/a', failed: { taskId: 'emb_1', error: 'provider answered 401:\n invalid key' } },
+    { root: '/c', failed: null },
+  ]);
+  assert.equal(
+    note,
+    'embeddings cover 7 of 10 chunks (70 %); the rest are found by text only. ' +
+      'embedding /a stopped, task emb_1 failed (provider answered 401: invalid key): fix the cause, then retry_task "emb_1"; ' +
+      'no embedding job is queued for /c: index_repository on it queues one',
+  );
+  assert.doesNotMatch(note, /still being embedded/);
 });

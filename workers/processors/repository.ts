@@ -409,14 +409,7 @@ export async function resumeEmbeddings(
   const model = embeddingModelOf(ctx);
   const queued: string[] = [];
   try {
-    const jobs = await ctx.tasks.queues.embeddings.getJobs([
-      'waiting',
-      'prioritized',
-      'active',
-      'delayed',
-      'paused',
-    ]);
-    const busy = new Set(jobs.map((j) => (j?.data as { root?: unknown } | undefined)?.root));
+    const busy = await ctx.tasks.busyEmbeddingRoots();
     for (const root of roots) {
       if (busy.has(root)) continue;
       if ((await ctx.store.vectorCoverage(root, model)).pending === 0) continue;
