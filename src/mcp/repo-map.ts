@@ -1175,6 +1175,9 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
       if (found.length === 0) continue;
     }
     // Methods of one name on several types of a package are not variants: top-level names only.
+    // A Python module's own top-level name shadows every other module's, as a JavaScript module's
+    // does: Flask's app.py and blueprints.py each declare `T_template_filter = t.TypeVar(…)`, and
+    // each one's uses led the other's map with its TypeVars.
     const top = topDefiners.get(defKey);
     const targets =
       family[from] === 'go' && found.every((t) => top?.has(t))
@@ -1183,7 +1186,9 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
           ? ES_MODULES.has(files[from]!.language ?? '')
             ? found.filter((t) => memberDefs.has(`${t}\u0000${defKey}`))
             : ownShadows(from, defKey, found).filter((t) => !onlyValue(t, defKey))
-          : found;
+          : family[from] === 'python' && !importsName
+            ? ownShadows(from, defKey, found)
+            : found;
     // A name defined in that many files (`String`, `Error`, `get`) says nothing about which one a
     // use means; its edges (uses x definers) were most of the map's time on large trees.
     if (targets.length > MAX_DEFINERS) continue;

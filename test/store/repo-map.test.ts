@@ -456,6 +456,30 @@ test("repo_map: another module's top-level name is reached through an import, no
   assert.equal(refs('lib/util.js', 'debug'), 1, map.text);
 });
 
+test("repo_map: a Python module's use of a name it defines itself means its own definition", () => {
+  // Flask's shape: app.py and blueprints.py each declare the same TypeVars and helpers.
+  const module = (cls: string) =>
+    `import typing as t\n\nT_route = t.TypeVar("T_route", bound=t.Callable)\n\n\ndef _endpoint_from_view_func(view_func):\n    return view_func.__name__\n\n\nclass ${cls}:\n    def route(self, rule) -> t.Callable[[T_route], T_route]:\n        def decorator(f: T_route) -> T_route:\n            _endpoint_from_view_func(f)\n            return f\n        return decorator\n`;
+  const sources: Record<string, [LanguageId, string]> = {
+    'flask/app.py': ['python', module('Flask')],
+    'flask/blueprints.py': ['python', module('Blueprint')],
+    // An import still reaches the other module's definition, and a plain use of a name the
+    // module does not define still counts.
+    'flask/views.py': [
+      'python',
+      'from .app import _endpoint_from_view_func\n\n\ndef as_view(f):\n    return _endpoint_from_view_func(f)\n',
+    ],
+    'flask/cli.py': ['python', 'def load(f: T_route):\n    return f\n'],
+  };
+  const map = buildRepoMap({ ...graph(sources), maxTokens: 4096 });
+  const refs = (path: string, name: string) =>
+    map.files.find((f) => f.path === path)?.symbols.find((x) => x.name === name)?.refs ?? 0;
+  assert.equal(refs('flask/app.py', '_endpoint_from_view_func'), 1, map.text);
+  assert.equal(refs('flask/blueprints.py', '_endpoint_from_view_func'), 0, map.text);
+  for (const path of ['flask/app.py', 'flask/blueprints.py'])
+    assert.equal(refs(path, 'T_route'), 1, map.text);
+});
+
 test('pageRank: out-edges lighter than minOut pass on only their share of the rank', () => {
   // Nodes 0 and 1 each point at one node: 0 with a strong edge (to 2), 1 with a weak one (to 3).
   const edges = new Map([
