@@ -17,6 +17,7 @@ export type CodeindexErrorCode =
   | 'INVALID_PAYLOAD'
   | 'FILE_SKIPPED'
   | 'FILE_FAILED'
+  | 'SYMBOL_NOT_FOUND'
   | 'EMBEDDING_PROVIDER'
   | 'SCOPE_TOO_LARGE'
   | 'INTERNAL';

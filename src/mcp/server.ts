@@ -20,6 +20,7 @@ import { registerCancelTaskTool } from './tools/cancel-task.js';
 import { registerCleanupIndicesTool } from './tools/cleanup-indices.js';
 import { registerFindReferencesTool } from './tools/find-references.js';
 import { registerGetFileOutlineTool } from './tools/get-file-outline.js';
+import { registerGetSymbolTool } from './tools/get-symbol.js';
 import { registerIndexFileTool } from './tools/index-file.js';
 import { registerIndexRepositoryTool } from './tools/index-repository.js';
 import { registerIndexStatusTool } from './tools/index-status.js';
@@ -170,6 +171,7 @@ export function createCodeindexServer(opts: ServerOptions): {
   registerCleanupIndicesTool(server, ctx, taskTools);
   registerSearchSymbolsTool(server, ctx);
   registerGetFileOutlineTool(server, ctx);
+  registerGetSymbolTool(server, ctx);
   registerFindReferencesTool(server, ctx);
   registerSearchCodeTool(server, ctx, search);
   registerIndexStatusTool(server, ctx, search);

@@ -99,14 +99,17 @@ describe('index a repository over MCP, then query it', () => {
       'cleanup_indices',
       'search_symbols',
       'get_file_outline',
+      'get_symbol',
       'find_references',
       'search_code',
       'index_status',
+      'repo_map',
     ]) {
       assert.ok(names.includes(n), `missing tool ${n}`);
     }
     for (const t of tools) assert.ok(t.outputSchema, `${t.name} has no outputSchema`);
     assert.equal(tools.find((t) => t.name === 'search_symbols')?.annotations?.readOnlyHint, true);
+    assert.equal(tools.find((t) => t.name === 'get_symbol')?.annotations?.readOnlyHint, true);
     assert.equal(tools.find((t) => t.name === 'index_repository')?.annotations?.readOnlyHint, false);
   });
 

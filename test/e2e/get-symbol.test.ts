@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  callTool,
+  callToolError,
+  copyFixture,
+  makeTestEnv,
+  startMcpClient,
+  type TestEnv,
+  waitForTask,
+} from '../helpers/env.js';
+
+type Sym = {
+  name: string;
+  kind: string;
+  path: string;
+  line: number;
+  end_line: number;
+  container: string | null;
+};
+type Got = {
+  symbol: Sym;
+  start_line: number;
+  end_line: number;
+  source: string;
+  truncated: boolean;
+  stale: boolean;
+  other_definitions: Sym[];
+};
+
+/** Lines `from`..`to` (1-based, inclusive) of a file, as get_symbol should show them. */
+function linesOf(path: string, from: number, to: number): string {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .slice(from - 1, to)
+    .join('\n');
+}
+
+/** The 1-based line of a file that starts with `prefix` (after indentation). */
+function lineStarting(path: string, prefix: string): number {
+  const i = readFileSync(path, 'utf8')
+    .split('\n')
+    .findIndex((l) => l.trimStart().startsWith(prefix));
+  assert.ok(i >= 0, `${prefix} not in ${path}`);
+  return i + 1;
+}
+
+describe('get_symbol: one definition’s source by name, over MCP', () => {
+  let env: TestEnv;
+  let repo: string;
+  let mcp: Awaited<ReturnType<typeof startMcpClient>>;
+
+  before(async () => {
+    env = makeTestEnv({ CODEINDEX_WATCH: 'off' });
+    repo = copyFixture('langs', env.tmp);
+    env.env.CODEINDEX_ROOTS = repo;
+    mcp = await startMcpClient(env.env);
+    const t = await callTool(mcp.client, 'index_repository', { path: repo });
+    assert.equal((await waitForTask(mcp.client, String(t.task_id))).state, 'SUCCESS');
+  });
+  after(async () => {
+    await mcp?.close();
+    await env?.cleanup();
+  });
+
+  test('a function with its doc comment, exactly as the file has it', async () => {
+    const file = join(repo, 'ts/models.ts');
+    const doc = lineStarting(file, '/** Normalises a display name');
+    const end = lineStarting(file, 'return name.trim()') + 1;
+    const got = await callTool<Got>(mcp.client, 'get_symbol', { symbol: 'normalizeName' });
+    assert.equal(got.symbol.path, file);
+    assert.equal(got.symbol.kind, 'function');
+    assert.equal(got.symbol.line, doc + 1);
+    assert.equal(got.start_line, doc);
+    assert.equal(got.end_line, end);
+    assert.equal(got.source, linesOf(file, doc, end));
+    assert.equal(got.truncated, false);
+    assert.equal(got.stale, false);
+    assert.deepEqual(got.other_definitions, []);
+  });
+
+  test('a qualified name reads that class’s method; decorators and comments above it come along', async () => {
+    const go = join(repo, 'go/store.go');
+    const got = await callTool<Got>(mcp.client, 'get_symbol', { symbol: 'Store.Get' });
+    assert.equal(got.symbol.path, go);
+    assert.equal(got.start_line, lineStarting(go, '// Get returns the value for key.'));
+    assert.match(got.source, /^\/\/ Get returns the value for key\.\nfunc \(s \*Store\) Get\(key string\)/);
+    assert.match(got.source, /return v, ok\n}$/);
+
+    const java = join(repo, 'java/com/example/store/Store.java');
+    const get = await callTool<Got>(mcp.client, 'get_symbol', {
+      symbol: 'get',
+      path: join(repo, 'java'),
+      max_lines: 10,
+    });
+    assert.equal(get.symbol.path, java);
+    // The class's method and the interface's declaration are both definitions of `get`.
+    const all = [get.symbol, ...get.other_definitions].map((s) => `${s.container}.${s.name}:${s.line}`);
+    assert.ok(
+      all.some((s) => s.startsWith('Store.get:')),
+      all.join(' '),
+    );
+    assert.ok(
+      all.some((s) => s.startsWith('Readable.get:')),
+      all.join(' '),
+    );
+    const method = await callTool<Got>(mcp.client, 'get_symbol', { symbol: 'Store.get', path: java });
+    assert.equal(method.symbol.container, 'Store');
+    assert.match(
+      method.source,
+      /^ {4}@Override\n {4}public V get\(String key\) \{\n {8}return items\.get\(key\);\n {4}\}$/,
+    );
+  });
+
+  test('a long class is cut at max_lines, with the way to read its members', async () => {
+    const py = join(repo, 'python/models.py');
+    const r = await mcp.client.callTool({
+      name: 'get_symbol',
+      arguments: { symbol: 'Account', max_lines: 3 },
+    });
+    assert.equal(r.isError, undefined);
+    const got = r.structuredContent as Got;
+    assert.equal(got.symbol.path, py);
+    assert.equal(got.truncated, true);
+    assert.equal(got.start_line, lineStarting(py, '@dataclass'));
+    assert.equal(got.end_line, got.start_line + 2);
+    assert.equal(got.source, '@dataclass\nclass Account:\n    """A user account."""');
+    const text = (r.content as { text: string }[])[0]?.text ?? '';
+    assert.match(
+      text,
+      /cut at max_lines 3: the definition ends at line \d+; read a member as get_symbol Account\.<member>/,
+    );
+  });
+
+  test('a name no definition has is a one-line error with the closest names', async () => {
+    const err = await callToolError(mcp.client, 'get_symbol', { symbol: 'make_acount' });
+    assert.match(err, /^SYMBOL_NOT_FOUND: no definition is named "make_acount"; closest: .*make_account/);
+    const outside = await callToolError(mcp.client, 'get_symbol', { symbol: 'x', path: '/etc' });
+    assert.match(outside, /^PATH_OUTSIDE_ROOT/);
+  });
+
+  test('a file edited since it was indexed: the definition is found where it is now', async () => {
+    const py = join(repo, 'python/models.py');
+    const before = await callTool<Got>(mcp.client, 'get_symbol', { symbol: 'make_account' });
+    writeFileSync(py, `# one\n# two\n\nimport os\n\n${readFileSync(py, 'utf8')}`);
+    const got = await callTool<Got>(mcp.client, 'get_symbol', { symbol: 'make_account' });
+    assert.equal(got.stale, true);
+    assert.equal(got.start_line, before.start_line + 5);
+    assert.equal(got.source, before.source);
+    assert.match(got.source, /^def make_account\(name: str, admin: bool = False\) -> Account:/);
+    // Gone from the file altogether: says so, and what to do.
+    writeFileSync(py, '"""Emptied."""\n');
+    const err = await callToolError(mcp.client, 'get_symbol', { symbol: 'make_account' });
+    assert.match(
+      err,
+      /changed since it was indexed and make_account is no longer where it was: call index_file/,
+    );
+  });
+});
