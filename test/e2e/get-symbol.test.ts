@@ -118,19 +118,20 @@ describe('get_symbol: one definition’s source by name, over MCP', () => {
     const py = join(repo, 'python/models.py');
     const r = await mcp.client.callTool({
       name: 'get_symbol',
-      arguments: { symbol: 'Account', max_lines: 3 },
+      arguments: { symbol: 'Account', max_lines: 2 },
     });
     assert.equal(r.isError, undefined);
     const got = r.structuredContent as Got;
     assert.equal(got.symbol.path, py);
     assert.equal(got.truncated, true);
+    // The decorator above comes on top of max_lines.
     assert.equal(got.start_line, lineStarting(py, '@dataclass'));
     assert.equal(got.end_line, got.start_line + 2);
     assert.equal(got.source, '@dataclass\nclass Account:\n    """A user account."""');
     const text = (r.content as { text: string }[])[0]?.text ?? '';
     assert.match(
       text,
-      /cut at max_lines 3: the definition ends at line \d+; read a member as get_symbol Account\.<member>/,
+      /cut at max_lines 2: the definition ends at line \d+; read a member as get_symbol Account\.<member>/,
     );
   });
 

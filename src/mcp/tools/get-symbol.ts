@@ -103,7 +103,15 @@ export function registerGetSymbolTool(server: McpServer, ctx: ToolContext): void
         kind: kindIn.optional(),
         language: languageIn.optional(),
         ...scopeIn('Only definitions under this path (a folder or a file)'),
-        max_lines: z.number().int().min(1).max(2000).default(200),
+        max_lines: z
+          .number()
+          .int()
+          .min(1)
+          .max(2000)
+          .default(200)
+          .describe(
+            'Lines of the definition shown, from its first line (its doc comment above comes on top)',
+          ),
       },
       outputSchema: {
         symbol: symbolOut,
@@ -171,7 +179,8 @@ export function registerGetSymbolTool(server: McpServer, ctx: ToolContext): void
         const startRow = Math.min(lines.length - 1, Math.max(0, best.line - 1 + offset));
         const endRow = Math.min(lines.length - 1, Math.max(startRow, best.endLine - 1 + offset));
         const from = leadingStart(lines, startRow);
-        const to = Math.min(endRow, from + max_lines - 1);
+        // The doc comment above comes on top of max_lines (it is at most LEADING_LINES long).
+        const to = Math.min(endRow, startRow + max_lines - 1);
         const width = String(to + 1).length;
         const shown = lines
           .slice(from, to + 1)
