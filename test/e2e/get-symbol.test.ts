@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { leadingStart, relocate, splitQualified } from '../../src/mcp/tools/get-symbol.js';
 import {
   callTool,
   callToolError,
@@ -159,4 +160,32 @@ describe('get_symbol: one definition’s source by name, over MCP', () => {
       /changed since it was indexed and make_account is no longer where it was: call index_file/,
     );
   });
+});
+
+test('get_symbol helpers: qualified names, leading comments, relocation', () => {
+  assert.deepEqual(splitQualified('Flask.make_response'), { name: 'make_response', qualifier: 'Flask' });
+  assert.deepEqual(splitQualified('Rack::Runtime#call'), { name: 'call', qualifier: 'Rack.Runtime' });
+  assert.deepEqual(splitQualified('App\\Http\\Kernel'), { name: 'Kernel', qualifier: 'App.Http' });
+  assert.deepEqual(splitQualified('url_for'), { name: 'url_for', qualifier: null });
+  const lines = [
+    '#include <x.h>',
+    '/**',
+    ' * Doc.',
+    ' */',
+    '[[nodiscard]]',
+    'int f();',
+    '',
+    '# comment',
+    '@decorator',
+    'def g(): pass',
+  ];
+  // A preprocessor line is not the definition's; a blank line ends the comments above it.
+  assert.equal(leadingStart(lines, 5), 1);
+  assert.equal(leadingStart(lines, 9), 7);
+  assert.equal(leadingStart(lines, 0), 0);
+  // The nearest line that starts with the signature's first line, as an offset.
+  const moved = ['x = 1', 'def g(): pass', 'y = 2', '', 'def g(): pass'];
+  assert.equal(relocate(moved, { line: 4, signature: 'def g(): pass' }), 1);
+  assert.equal(relocate(moved, { line: 2, signature: 'def g(): pass' }), 0);
+  assert.equal(relocate(moved, { line: 2, signature: 'def h(): pass' }), null);
 });

@@ -33,10 +33,18 @@ const LINE_WIDTH = 400;
 /**
  * A line that belongs to the definition below it: a comment (`//`, `/*`, `*`, `#`, `--`, `///`),
  * a decorator or annotation (`@app.route(…)`, `@Override`), or an attribute (`#[derive(…)]`,
- * `[Serializable]`). Not a preprocessor line (`#include`, `#define`, `#if`).
+ * `[Serializable]`, `[[nodiscard]]`). Not a preprocessor line (`#include`, `#define`, `#if`).
  */
 const LEADING =
-  /^\s*(?:\/\/|\/\*|\*|#(?!\s*(?:include|define|undef|if|ifdef|ifndef|elif|else|endif|pragma|import)\b)|--|@|\[[A-Z])/;
+  /^\s*(?:\/\/|\/\*|\*|#(?!\s*(?:include|define|undef|if|ifdef|ifndef|elif|else|endif|pragma|import)\b)|--|@|\[\[|\[[A-Z])/;
+
+/** Whether a definition's class or module (its container's last name, or its file's) is `qualifier`'s last name. */
+function qualifies(h: Pick<SymbolHit, 'container' | 'path'>, qualifier: string): boolean {
+  const want = (qualifier.split('.').at(-1) ?? '').toLowerCase();
+  const container = (h.container?.split('.').at(-1) ?? '').toLowerCase();
+  const file = (h.path.split('/').at(-1) ?? '').replace(/\.[^.]*$/, '').toLowerCase();
+  return want !== '' && (container === want || file === want);
+}
 
 /** The last name of a qualified query (`Flask.route`, `net::tcp::connect`, `App\Http\Kernel`) and what qualifies it. */
 export function splitQualified(query: string): { name: string; qualifier: string | null } {
@@ -129,7 +137,7 @@ export function registerGetSymbolTool(server: McpServer, ctx: ToolContext): void
         const store = rootsOnce(ctx.store());
         const asked = scopeOf(scopeArgs);
         const scope = await queryScope({ allowedRoots: () => ctx.allowedRoots(), store: () => store }, asked);
-        const { name } = splitQualified(symbol);
+        const { name, qualifier } = splitQualified(symbol);
         const there = asked === undefined ? '' : ` under ${asked}`;
         const r = await searchSymbolGroups(store, {
           query: symbol,
@@ -185,7 +193,14 @@ export function registerGetSymbolTool(server: McpServer, ctx: ToolContext): void
         const shown = lines
           .slice(from, to + 1)
           .map((l) => (l.length > LINE_WIDTH ? `${l.slice(0, LINE_WIDTH - 1)}…` : l));
-        const others = found.slice(1, 1 + OTHERS);
+        // With a qualifier, the others listed are that class's (or module's) too; the rest are counted.
+        const rest = found.slice(1);
+        const others = (
+          qualifier === null
+            ? rest
+            : rest.filter((h) => h.container === best.container || qualifies(h, qualifier))
+        ).slice(0, OTHERS);
+        const unlisted = rest.length - others.length;
         const otherStale = await staleChecker(store, others);
         const out = {
           symbol: symbolToOut(best, stale),
@@ -215,9 +230,11 @@ export function registerGetSymbolTool(server: McpServer, ctx: ToolContext): void
           );
         if (others.length > 0)
           parts.push(
-            `other definitions of ${name}${found.length - 1 > others.length ? ` (${others.length} of ${found.length - 1})` : ''}:\n${out.other_definitions
-              .map((s) => renderSymbol(s, paths.show))
-              .join('\n')}`,
+            `other definitions of ${name}:\n${out.other_definitions.map((s) => renderSymbol(s, paths.show)).join('\n')}`,
+          );
+        if (unlisted > 0)
+          parts.push(
+            `(${unlisted}${r.hasMore ? '+' : ''} more definitions named ${name}${others.length > 0 ? '' : ' elsewhere'}: search_symbols lists them)`,
           );
         if (paths.header !== null) parts.unshift(paths.header);
         return toolResult(out, parts.join('\n'));
