@@ -112,8 +112,28 @@ const TRAILING_MACRO =
  * recovers from badly in a long class (json.hpp's `basic_json` was one ERROR node from there on).
  * Not on a preprocessor line (the macros' own `#define`).
  */
-const TRY_MACRO = /^(?![ \t]*#)([^\n]*?)\b([A-Z][A-Z0-9]*_TRY)\b(?=[ \t]*(?:\{|\/\/|\r?$))/gm;
-const CATCH_MACRO = /^(?![ \t]*#)([^\n]*?)\b([A-Z][A-Z0-9]*_CATCH)(?=[ \t]*\()/gm;
+const TRY_MACRO = /^(?![ \t]*#)([^\n]*?)\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_TRY)\b(?=[ \t]*(?:\{|\/\/|\r?$))/gm;
+const CATCH_MACRO =
+  /^(?![ \t]*#)([^\n]*?)\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_CATCH)([ \t]*\((?:[^()\n]|\([^()\n]*\))*\))(?=([ \t]*(?:\/\/[^\n]*)?\r?\n?[ \t]*\{)?)/gm;
+
+/**
+ * A catch macro with no block after it is a whole catch clause (spdlog's
+ * `SPDLOG_LOGGER_CATCH(loc)`, two `catch` blocks with bodies): read as `catch(...){}`, padded, where
+ * that fits; else as `catch` before its parenthesis, like one with a block.
+ */
+function catchFor(
+  _m: string,
+  before: string,
+  name: string,
+  args: string | undefined,
+  block: string | undefined,
+): string {
+  const whole = name + (args ?? '');
+  const clause = 'catch(...){}';
+  if (args !== undefined && block === undefined && whole.length >= clause.length)
+    return before + clause + ' '.repeat(whole.length - clause.length);
+  return before + 'catch' + ' '.repeat(name.length - 'catch'.length) + (args ?? '');
+}
 
 /** `try` or `catch` in place of a macro of that meaning, padded to its length. */
 function keywordFor(keyword: string) {
@@ -215,8 +235,7 @@ export function repairC(source: string): string | null {
     if (next === out) break;
     out = next;
   }
-  if (out.includes('_TRY'))
-    out = out.replace(TRY_MACRO, keywordFor('try')).replace(CATCH_MACRO, keywordFor('catch'));
+  if (out.includes('_TRY')) out = out.replace(TRY_MACRO, keywordFor('try')).replace(CATCH_MACRO, catchFor);
   out = blankMacroLines(out);
   out = out.replace(
     MACRO_TYPE_MACRO,

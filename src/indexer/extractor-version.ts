@@ -52,5 +52,8 @@
  * (`x?\n.f()`) are one. 11: a Go type written with its package (`build.Context`, `&http.Client{}`)
  * carries the package as a receiver hint (`~build`), in the queries and in the tree walk. 12: so do
  * Go's embedded types of another package (`struct { sync.Mutex }`, `interface { io.Reader }`).
+ * 13: a C++ catch macro with no block after it is a whole catch clause (spdlog's
+ * `SPDLOG_LOGGER_CATCH(loc)` after `SPDLOG_TRY { … }`), read as `catch(...){}`: the class around it
+ * was lost (`logger`'s members read as functions of the namespace).
  */
-export const EXTRACTOR_VERSION = 12;
+export const EXTRACTOR_VERSION = 13;

@@ -320,6 +320,42 @@ describe('cpp: exceptions behind macros and a macro line above a block comment',
   });
 });
 
+describe('cpp: a catch macro that is a whole catch clause, after a try macro', () => {
+  // spdlog's logger.h: `SPDLOG_LOGGER_CATCH(loc)` expands to `catch (…) {…} catch (...) {…}`.
+  const source = [
+    'namespace spdlog {', // 1
+    'class SPDLOG_API logger', // 2
+    '{', // 3
+    'public:', // 4
+    '    void flush();', // 5
+    'private:', // 6
+    '    template<typename... Args>', // 7
+    '    void log_(source_loc loc, string_view_t fmt, Args &&... args)', // 8
+    '    {', // 9
+    '        SPDLOG_TRY', // 10
+    '        {', // 11
+    '            log_it_(log_msg, log_enabled, traceback_enabled);', // 12
+    '        }', // 13
+    '        SPDLOG_LOGGER_CATCH(loc)', // 14
+    '    }', // 15
+    '    void sink_it_(const details::log_msg &msg);', // 16
+    '};', // 17
+    '} // namespace spdlog', // 18
+    '',
+  ].join('\n');
+  const result = createExtractor().extractFile(source, 'cpp');
+
+  it('keeps the class and its members (they were read as the namespace’s functions)', () => {
+    assert.deepEqual(symbolLines(result), [
+      '1-18 namespace .spdlog',
+      '2-17 class spdlog.logger',
+      '5-5 method spdlog.logger.flush',
+      '8-15 method spdlog.logger.log_',
+      '16-16 method spdlog.logger.sink_it_',
+    ]);
+  });
+});
+
 describe('cpp: conditional lines inside a declaration, and extern "C" behind __cplusplus', () => {
   const source = [
     '#ifdef __cplusplus', // 1
