@@ -7,6 +7,7 @@ import { staleChecker } from '../mcp/context.js';
 import { decodeCursor, encodeCursor } from '../mcp/results.js';
 import { confineToRoots } from '../mcp/scope.js';
 import { searchSymbolGroups } from '../mcp/symbol-groups.js';
+import { readSymbolSource, symbolSourceOut } from '../mcp/symbol-source.js';
 import { kindIn, languageIn, priorityIn } from '../mcp/tools/schemas.js';
 import { chunkHitToOut } from '../mcp/tools/search-code.js';
 import { symbolToOut } from '../mcp/tools/search-symbols.js';
@@ -32,6 +33,13 @@ const symbolsQuery = z.object({
   path_prefix: z.string().min(1).optional(),
   limit: limit(20, 100),
   cursor: z.string().optional(),
+});
+const symbolQuery = z.object({
+  name: z.string().min(1, "name (a definition's name or qualified name) is required").max(200),
+  kind: kindIn.optional(),
+  language: languageIn.optional(),
+  path_prefix: z.string().min(1).optional(),
+  max_lines: limit(200, 2000),
 });
 const codeQuery = z.object({
   q: z.string().min(1, 'q (the text to look for) is required').max(500),
@@ -69,7 +77,7 @@ const route = (h: AsyncHandler) => h;
 /**
  * The HTTP API for editors and scripts: the same validation, path rules and errors as the MCP
  * tools (`index_repository`, `index_file`, `task_status`, `cancel_task`, `search_symbols`,
- * `search_code`), as JSON over HTTP.
+ * `get_symbol`, `search_code`), as JSON over HTTP.
  */
 export function createApiRouter(deps: HttpAppDeps, search: CodeSearch): Router {
   const r = Router();
@@ -168,6 +176,24 @@ export function createApiRouter(deps: HttpAppDeps, search: CodeSearch): Router {
         .filter((g) => prefix || roots.some((root) => isInside(root, g.hit.path)))
         .map((g) => symbolToOut(g.hit, isStale(g.hit.path), g.moreLines, g.moreFiles));
       res.json({ symbols, ...(found.hasMore ? { next_cursor: encodeCursor(offset + q.limit) } : {}) });
+    }),
+  );
+
+  r.get(
+    '/symbol',
+    route(async (req, res) => {
+      const q = parseOr400(symbolQuery, req.query, 'query string', res);
+      if (!q) return;
+      const { prefix } = await scope(q.path_prefix);
+      const found = await readSymbolSource(deps.store(), {
+        symbol: q.name,
+        kind: q.kind,
+        language: q.language,
+        scope: prefix,
+        asked: q.path_prefix,
+        maxLines: q.max_lines,
+      });
+      res.json(symbolSourceOut(found));
     }),
   );
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { leadingStart, relocate, splitQualified } from '../../src/mcp/tools/get-symbol.js';
+import { leadingStart, relocate, splitQualified } from '../../src/mcp/symbol-source.js';
 import {
   callTool,
   callToolError,

@@ -67,6 +67,27 @@ describe('HTTP API', () => {
     }
   });
 
+  test('GET /symbol reads a definition with its doc comment; an unknown name is 404 SYMBOL_NOT_FOUND', async () => {
+    const r = await http('GET', `${srv.url}/symbol?name=Greeter.greet&max_lines=2`);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const symbol = r.body.symbol as { name: string; container: string; path: string; line: number };
+    assert.equal(symbol.name, 'greet');
+    assert.equal(symbol.container, 'Greeter');
+    assert.equal(symbol.path, join(repo, 'js/util.js'));
+    assert.equal(r.body.start_line, symbol.line - 1);
+    assert.match(
+      String(r.body.source),
+      /^ {2}\/\*\* Returns a greeting for every name\. \*\/\n {2}greet\(\.\.\.names\) \{\n {4}greetCount\+\+;$/,
+    );
+    assert.equal(r.body.truncated, true);
+    const missing = await http('GET', `${srv.url}/symbol?name=NoSuchThing`);
+    assert.equal(missing.status, 404);
+    assert.equal((missing.body.error as { code: string }).code, 'SYMBOL_NOT_FOUND');
+    const bad = await http('GET', `${srv.url}/symbol?name=x&max_lines=0`);
+    assert.equal(bad.status, 400);
+    assert.match((bad.body.error as { message: string }).message, /^invalid query string: max_lines/);
+  });
+
   test('GET /search/code finds chunks by text; path_prefix outside the roots is 403', async () => {
     const r = await http('GET', `${srv.url}/search/code?q=greet&mode=text&limit=3`);
     assert.equal(r.status, 200, JSON.stringify(r.body));

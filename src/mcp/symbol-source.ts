@@ -1,0 +1,225 @@
+import { readFile } from 'node:fs/promises';
+import { CodeindexError, errorMessage } from '../errors.js';
+import type { SymbolKind } from '../indexer/types.js';
+import type { IndexStore, PathScope, SymbolHit } from '../store/types.js';
+import { staleChecker } from './context.js';
+import { searchSymbolGroups } from './symbol-groups.js';
+import { symbolToOut } from './tools/search-symbols.js';
+
+/**
+ * One definition's source, found by name: what `get_symbol` and the HTTP API's `GET /symbol`
+ * answer. The definition is the best of search_symbols' exact matches; its lines are read from
+ * disk, with the comments and decorators above it, and found again where they are now when the
+ * file changed since it was indexed.
+ */
+
+/** Candidates read to find the definitions named exactly like the query. */
+const CANDIDATES = 50;
+/** Other definitions of the name listed beside the one shown. */
+const OTHERS = 10;
+/** Lines of doc comments, decorators and attributes looked at above a definition. */
+const LEADING_LINES = 40;
+/** Kinds whose members can be read one at a time (`Class.method`). */
+const CONTAINER_KINDS: ReadonlySet<SymbolKind> = new Set([
+  'class',
+  'struct',
+  'interface',
+  'trait',
+  'enum',
+  'module',
+  'namespace',
+]);
+/** Characters of one source line shown (minified code). */
+const LINE_WIDTH = 400;
+
+/**
+ * A line that belongs to the definition below it: a comment (`//`, `/*`, `*`, `#`, `--`, `///`),
+ * a decorator or annotation (`@app.route(…)`, `@Override`), or an attribute (`#[derive(…)]`,
+ * `[Serializable]`, `[[nodiscard]]`). Not a preprocessor line (`#include`, `#define`, `#if`).
+ */
+const LEADING =
+  /^\s*(?:\/\/|\/\*|\*|#(?!\s*(?:include|define|undef|if|ifdef|ifndef|elif|else|endif|pragma|import)\b)|--|@|\[\[|\[[A-Z])/;
+
+/** Whether a definition's class or module (its container's last name, or its file's) is `qualifier`'s last name. */
+function qualifies(h: Pick<SymbolHit, 'container' | 'path'>, qualifier: string): boolean {
+  const want = (qualifier.split('.').at(-1) ?? '').toLowerCase();
+  const container = (h.container?.split('.').at(-1) ?? '').toLowerCase();
+  const file = (h.path.split('/').at(-1) ?? '').replace(/\.[^.]*$/, '').toLowerCase();
+  return want !== '' && (container === want || file === want);
+}
+
+/** The last name of a qualified query (`Flask.route`, `net::tcp::connect`, `App\Http\Kernel`) and what qualifies it. */
+export function splitQualified(query: string): { name: string; qualifier: string | null } {
+  const parts = query
+    .trim()
+    .split(/::|->|[.#\\/]/)
+    .filter((p) => p !== '');
+  const name = parts.at(-1) ?? query.trim();
+  return { name, qualifier: parts.length > 1 ? parts.slice(0, -1).join('.') : null };
+}
+
+/**
+ * The definitions the query names exactly, in search_symbols' order (a qualifier's class and its
+ * ancestors first): the same name, else the same name in another case.
+ */
+export function exactDefinitions(hits: readonly SymbolHit[], name: string): SymbolHit[] {
+  const same = hits.filter((h) => h.name === name);
+  if (same.length > 0) return same;
+  const lower = name.toLowerCase();
+  return hits.filter((h) => h.name.toLowerCase() === lower);
+}
+
+/**
+ * The first row of a definition's leading comments and decorators: from `startRow` (0-based) up
+ * over lines that are such, stopping at a blank line or anything else.
+ */
+export function leadingStart(lines: readonly string[], startRow: number): number {
+  let row = startRow;
+  while (row > 0 && startRow - row < LEADING_LINES && LEADING.test(lines[row - 1] ?? '')) row--;
+  return row;
+}
+
+/**
+ * Where a definition is now in a file changed since it was indexed: the line holding its
+ * signature's first line nearest to where it was, as an offset in lines; null when no line does.
+ */
+export function relocate(
+  lines: readonly string[],
+  hit: Pick<SymbolHit, 'line' | 'signature'>,
+): number | null {
+  const head = (hit.signature.split('\n')[0] ?? '').trim();
+  if (head === '') return null;
+  let best: number | null = null;
+  for (let i = 0; i < lines.length; i++) {
+    const text = (lines[i] ?? '').trim();
+    if (text === '' || !(text.startsWith(head) || head.startsWith(text))) continue;
+    if (text.length < Math.min(head.length, 8)) continue;
+    const offset = i + 1 - hit.line;
+    if (best === null || Math.abs(offset) < Math.abs(best)) best = offset;
+  }
+  return best;
+}
+
+/** What to read. `asked`: the path the caller named (for messages); `scope`: where to look. */
+export interface SymbolSourceQuery {
+  symbol: string;
+  kind?: SymbolKind | undefined;
+  language?: SymbolHit['language'] | undefined;
+  scope?: PathScope | undefined;
+  asked?: string | undefined;
+  maxLines: number;
+}
+
+/** A definition's source and where it is. Rows are 0-based. */
+export interface SymbolSource {
+  name: string;
+  best: SymbolHit;
+  /** First row shown (its leading comments), last row shown, and the definition's last row. */
+  from: number;
+  to: number;
+  endRow: number;
+  /** The lines shown, each cut at LINE_WIDTH characters. */
+  lines: string[];
+  /** The file changed since it was indexed; `offset`: how far the definition moved, in lines. */
+  stale: boolean;
+  offset: number;
+  others: SymbolHit[];
+  othersStale: (path: string) => boolean;
+  /** Definitions of the name not listed in `others`; `morePossible`: there may be more still. */
+  unlisted: number;
+  morePossible: boolean;
+  /** The definition's kind has members to read one at a time (`Class.method`). */
+  container: boolean;
+}
+
+/** Finds and reads a definition (see the module comment); throws SYMBOL_NOT_FOUND and the like. */
+export async function readSymbolSource(store: IndexStore, q: SymbolSourceQuery): Promise<SymbolSource> {
+  const { name, qualifier } = splitQualified(q.symbol);
+  const there = q.asked === undefined ? '' : ` under ${q.asked}`;
+  const r = await searchSymbolGroups(store, {
+    query: q.symbol,
+    limit: CANDIDATES,
+    offset: 0,
+    ...(q.kind ? { kind: q.kind } : {}),
+    ...(q.language ? { language: q.language } : {}),
+    ...(q.scope ? { pathPrefix: q.scope } : {}),
+  });
+  const found = exactDefinitions(
+    r.groups.map((g) => g.hit),
+    name,
+  );
+  const best = found[0];
+  if (best === undefined) {
+    const close = [
+      ...new Set(r.groups.map((g) => (g.hit.container ? `${g.hit.container}.` : '') + g.hit.name)),
+    ];
+    throw new CodeindexError(
+      'SYMBOL_NOT_FOUND',
+      close.length > 0
+        ? `no definition is named ${JSON.stringify(name)}${there}; closest: ${close.slice(0, 5).join(', ')} (search_symbols lists more)`
+        : `no definition is named ${JSON.stringify(name)}${there}: for words from a body or a question, call search_code`,
+    );
+  }
+  let text: string;
+  try {
+    text = await readFile(best.path, 'utf8');
+  } catch (err) {
+    throw new CodeindexError(
+      'PATH_NOT_FOUND',
+      `${best.path} (where ${name} was indexed) cannot be read here (${errorMessage(err)}): call index_file or index_repository to bring the index up to date`,
+    );
+  }
+  const lines = text.split(/\r?\n/);
+  const stale = (await staleChecker(store, [best]))(best.path);
+  let offset = 0;
+  if (stale) {
+    const moved = relocate(lines, best);
+    if (moved === null)
+      throw new CodeindexError(
+        'NOT_INDEXED',
+        `${best.path} changed since it was indexed and ${name} is no longer where it was: call index_file on it, then get_symbol again`,
+      );
+    offset = moved;
+  }
+  const startRow = Math.min(lines.length - 1, Math.max(0, best.line - 1 + offset));
+  const endRow = Math.min(lines.length - 1, Math.max(startRow, best.endLine - 1 + offset));
+  const from = leadingStart(lines, startRow);
+  // The doc comment above comes on top of maxLines (it is at most LEADING_LINES long).
+  const to = Math.min(endRow, startRow + q.maxLines - 1);
+  // With a qualifier, the others listed are that class's (or module's) too; the rest are counted.
+  const rest = found.slice(1);
+  const others = (
+    qualifier === null ? rest : rest.filter((h) => h.container === best.container || qualifies(h, qualifier))
+  ).slice(0, OTHERS);
+  return {
+    name,
+    best,
+    from,
+    to,
+    endRow,
+    lines: lines
+      .slice(from, to + 1)
+      .map((l) => (l.length > LINE_WIDTH ? `${l.slice(0, LINE_WIDTH - 1)}…` : l)),
+    stale,
+    offset,
+    others,
+    othersStale: await staleChecker(store, others),
+    unlisted: rest.length - others.length,
+    morePossible: r.hasMore,
+    container: CONTAINER_KINDS.has(best.kind),
+  };
+}
+
+/** The structured answer of `get_symbol` and `GET /symbol`. */
+export function symbolSourceOut(s: SymbolSource) {
+  return {
+    symbol: symbolToOut(s.best, s.stale),
+    start_line: s.from + 1,
+    end_line: s.to + 1,
+    source: s.lines.join('\n'),
+    truncated: s.to < s.endRow,
+    stale: s.stale,
+    other_definitions: s.others.map((h) => symbolToOut(h, s.othersStale(h.path))),
+    ...(s.unlisted > 0 ? { more_definitions: s.unlisted } : {}),
+  };
+}
