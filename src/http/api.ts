@@ -184,13 +184,14 @@ export function createApiRouter(deps: HttpAppDeps, search: CodeSearch): Router {
     route(async (req, res) => {
       const q = parseOr400(symbolQuery, req.query, 'query string', res);
       if (!q) return;
-      const { prefix } = await scope(q.path_prefix);
+      const { prefix, roots } = await scope(q.path_prefix);
       const found = await readSymbolSource(deps.store(), {
         symbol: q.name,
         kind: q.kind,
         language: q.language,
         scope: prefix,
         asked: q.path_prefix,
+        allowedRoots: roots,
         maxLines: q.max_lines,
       });
       res.json(symbolSourceOut(found));

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { resolveAllowedPath } from '../discovery/index.js';
 import { CodeindexError, errorMessage } from '../errors.js';
 import type { SymbolKind } from '../indexer/types.js';
 import type { IndexStore, PathScope, SymbolHit } from '../store/types.js';
@@ -107,6 +108,8 @@ export interface SymbolSourceQuery {
   language?: SymbolHit['language'] | undefined;
   scope?: PathScope | undefined;
   asked?: string | undefined;
+  /** The roots the caller may read: a file that became a link out of them since it was indexed is refused. */
+  allowedRoots: readonly string[];
   maxLines: number;
 }
 
@@ -160,9 +163,11 @@ export async function readSymbolSource(store: IndexStore, q: SymbolSourceQuery):
         : `no definition is named ${JSON.stringify(name)}${there}: for words from a body or a question, call search_code`,
     );
   }
+  // The file as it is now, confined like any path a caller names (a link out of the roots is refused).
+  const file = await resolveAllowedPath(best.path, q.allowedRoots, { expect: 'file' });
   let text: string;
   try {
-    text = await readFile(best.path, 'utf8');
+    text = await readFile(file.realPath, 'utf8');
   } catch (err) {
     throw new CodeindexError(
       'PATH_NOT_FOUND',

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { leadingStart, relocate, splitQualified } from '../../src/mcp/symbol-source.js';
@@ -141,6 +141,16 @@ describe('get_symbol: one definition’s source by name, over MCP', () => {
     assert.match(err, /^SYMBOL_NOT_FOUND: no definition is named "make_acount"; closest: .*make_account/);
     const outside = await callToolError(mcp.client, 'get_symbol', { symbol: 'x', path: '/etc' });
     assert.match(outside, /^PATH_OUTSIDE_ROOT/);
+  });
+
+  test('an indexed file replaced by a link out of the root is not read', async () => {
+    const file = join(repo, 'ts/models.ts');
+    const outside = join(env.tmp, 'outside-models.ts');
+    copyFileSync(file, outside);
+    rmSync(file);
+    symlinkSync(outside, file);
+    const err = await callToolError(mcp.client, 'get_symbol', { symbol: 'normalizeName' });
+    assert.match(err, /^PATH_OUTSIDE_ROOT: /);
   });
 
   test('a file edited since it was indexed: the definition is found where it is now', async () => {

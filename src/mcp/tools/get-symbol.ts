@@ -56,6 +56,7 @@ export function registerGetSymbolTool(server: McpServer, ctx: ToolContext): void
           language,
           scope,
           asked,
+          allowedRoots: await ctx.allowedRoots(),
           maxLines: max_lines,
         });
         const { best, name, from, to, offset } = src;
