@@ -35,7 +35,7 @@ const symbolsQuery = z.object({
   cursor: z.string().optional(),
 });
 const symbolQuery = z.object({
-  name: z.string().min(1, "name (a definition's name or qualified name) is required").max(200),
+  name: z.string().trim().min(1, "name (a definition's name or qualified name) is required").max(200),
   kind: kindIn.optional(),
   language: languageIn.optional(),
   path_prefix: z.string().min(1).optional(),
