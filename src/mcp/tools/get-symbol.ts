@@ -16,7 +16,12 @@ export function registerGetSymbolTool(server: McpServer, ctx: ToolContext): void
       description:
         "The source of one definition, found by its name (`make_response`) or qualified name (`Flask.make_response`, `net::connect`, `App\\Http\\Kernel`), with its doc comment and decorators, read from disk: a function or class without reading its whole file. The best match as search_symbols ranks it (a qualifier's class, then its ancestors) is shown; the other definitions of the name are listed with their paths and lines (pass one's file as `path` to read it). A class longer than max_lines is cut there: read its members by qualified name.",
       inputSchema: {
-        symbol: z.string().trim().min(1).max(200).describe('A name or a qualified name: Class.method, pkg.Func'),
+        symbol: z
+          .string()
+          .trim()
+          .min(1)
+          .max(200)
+          .describe('A name or a qualified name: Class.method, pkg.Func'),
         kind: kindIn.optional(),
         language: languageIn.optional(),
         ...scopeIn('Only definitions under this path (a folder or a file)'),
