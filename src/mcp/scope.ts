@@ -1,4 +1,4 @@
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CodeindexError } from '../errors.js';
 import type { IndexStore } from '../store/types.js';
@@ -45,6 +45,7 @@ export async function confineToRoots(
         `${abs} is outside the allowed roots (${roots.join(', ')}): add it to CODEINDEX_ROOTS or open the client in that folder`,
       );
     }
+    if (!existsSync(abs)) await mustNotBeMissing(abs, store);
     return [abs];
   }
   // Without a prefix, filtering costs a join per candidate; skip it when every indexed root is
@@ -57,6 +58,27 @@ export async function confineToRoots(
     // Not indexed yet: the query reports that.
   }
   return roots;
+}
+
+/**
+ * A scope that does not exist answered "no symbols match", and an assistant took that for the
+ * answer. It is PATH_NOT_FOUND when this host sees the indexed root it lies in (so the path is
+ * truly not there); a server on a host without the source tree (the index in PostgreSQL) cannot
+ * tell, and searches the index as asked.
+ */
+async function mustNotBeMissing(abs: string, store: () => IndexStore): Promise<void> {
+  let roots: string[];
+  try {
+    roots = (await store().listRoots()).map((r) => r.path);
+  } catch {
+    return;
+  }
+  const root = roots.filter((r) => isUnder(r, abs)).sort((a, b) => b.length - a.length)[0];
+  if (root === undefined || !existsSync(root)) return;
+  throw new CodeindexError(
+    'PATH_NOT_FOUND',
+    `${abs} does not exist: check the spelling, or pass a folder or file inside ${root}`,
+  );
 }
 
 /**

@@ -215,6 +215,26 @@ describe('bad input over MCP', () => {
     }
   });
 
+  test('a query scope that does not exist is PATH_NOT_FOUND, not an empty answer', async () => {
+    const missing = join(repo, 'srcc');
+    for (const [tool, args] of [
+      ['search_symbols', { query: 'good' }],
+      ['search_code', { query: 'good' }],
+      ['find_references', { symbol: 'good' }],
+      ['repo_map', {}],
+      ['get_symbol', { symbol: 'good' }],
+    ] as const) {
+      const msg = await callToolError(mcp.client, tool, { ...args, path: missing });
+      assert.match(msg, new RegExp(`^PATH_NOT_FOUND: ${missing} does not exist: .*inside ${repo}$`), tool);
+    }
+    // The scope that exists answers.
+    const found = await callTool<{ symbols: { name: string }[] }>(mcp.client, 'search_symbols', {
+      query: 'good',
+      path: join(repo, 'src'),
+    });
+    assert.ok(found.symbols.some((x) => x.name === 'good'));
+  });
+
   test('unknown and never-issued task ids say so', async () => {
     assert.match(
       await callToolError(mcp.client, 'task_status', { task_id: 'nope' }),
