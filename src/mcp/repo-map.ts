@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
 import { classifyPath, isDeclarationFile } from '../indexer/path-class.js';
@@ -399,6 +399,7 @@ export function readProjectConfig(
     const base = posix.basename(f.rel);
     const isPackage = base === 'package.json';
     if ((!isPackage && !TS_CONFIG.test(base)) || classifyPath(f.rel) !== 'source') continue;
+    if (!isRegularFile(f.path)) continue;
     let json: unknown;
     try {
       const text = readFileSync(f.path, 'utf8');
@@ -599,7 +600,9 @@ export function goBuildReader(
     if (known !== undefined) return known;
     const path = paths.get(fileId);
     let built = true;
-    if (path !== undefined) {
+    // A regular file only: one that became a FIFO or a device since it was indexed is not opened
+    // (opening a FIFO would block the server).
+    if (path !== undefined && isRegularFile(path)) {
       try {
         const fd = openSync(path, 'r');
         try {
@@ -616,6 +619,14 @@ export function goBuildReader(
     seen.set(fileId, built);
     return built;
   };
+}
+
+function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /**

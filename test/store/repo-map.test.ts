@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -962,6 +963,21 @@ test("repo_map: of a Go package's build variants without a platform suffix, the 
     // By file name alone, the shorter name won.
     const byName = buildRepoMap({ ...structuredClone(data), maxTokens: 1024 });
     assert.equal(refs(byName, 'tls/boring.go'), 1, byName.text);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('repo_map: a file that became a FIFO since it was indexed is not opened (the map would hang)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'codeindex-fifo-'));
+  try {
+    const go = join(dir, 'x_windows.go');
+    const config = join(dir, 'tsconfig.json');
+    execFileSync('mkfifo', [go, config]);
+    const built = goBuildReader([{ id: 1, path: go, language: 'go' }]);
+    assert.equal(built(1), true);
+    const project = readProjectConfig([{ path: config, rel: 'tsconfig.json' }]);
+    assert.deepEqual(project, { packages: [], aliases: [] });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
