@@ -93,6 +93,8 @@ export function registerGetSymbolTool(server: McpServer, ctx: ToolContext): void
             `(${src.unlisted}${src.morePossible ? '+' : ''} more definitions named ${name}${src.others.length > 0 ? '' : ' elsewhere'}: search_symbols lists them)`,
           );
         if (paths.header !== null) parts.unshift(paths.header);
+        // Roots queried recently are kept by the cleanup (only paths that are roots are recorded).
+        for (const r of scope ?? (await ctx.allowedRoots())) await store.touchQueried(r);
         return toolResult(out, parts.join('\n'));
       }),
   );
