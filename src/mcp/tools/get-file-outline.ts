@@ -65,7 +65,7 @@ export function registerGetFileOutlineTool(server: McpServer, ctx: ToolContext):
     {
       title: 'File outline',
       description:
-        "A file's definitions in source order, with containers (class -> methods), lines and signatures; a name defined several times in one container (overloads, getter and setter) is one entry with the other lines in more_lines.",
+        "A file's definitions in source order, with containers (class -> methods), lines and signatures; a name defined several times in one container (overloads, getter and setter) is one entry with the other lines in more_lines. get_symbol reads one definition's source.",
       inputSchema: { path: z.string().min(1), limit: z.number().int().min(1).max(2000).default(500) },
       outputSchema: {
         path: z.string(),

@@ -51,7 +51,7 @@ export function registerSearchSymbolsTool(server: McpServer, ctx: ToolContext): 
     {
       title: 'Search symbols',
       description:
-        'Find definitions by name: exact matches first, then prefix (shorter names first), case-insensitive and camelCase/snake_case-aware fuzzy matches (word parts, subsequences, typos of one or two letters); within each, definitions in source come before those in tests, fixtures and examples. A name defined several times in one file and container (overloads, getter and setter) is one result, with the other lines in more_lines; a namespace declared as a statement at the top of many files is one result, with the count of the other files in more_files. Filter by kind, language or path prefix.',
+        'Find definitions by name: exact matches first, then prefix (shorter names first), case-insensitive and camelCase/snake_case-aware fuzzy matches (word parts, subsequences, typos of one or two letters); within each, definitions in source come before those in tests, fixtures and examples. A name defined several times in one file and container (overloads, getter and setter) is one result, with the other lines in more_lines; a namespace declared as a statement at the top of many files is one result, with the count of the other files in more_files. Filter by kind, language or path prefix. To read the source of a result, call get_symbol with its qualified name.',
       inputSchema: {
         query: z.string().min(1).max(200),
         kind: kindIn.optional(),
