@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolveAllowedPath } from '../discovery/index.js';
 import { CodeindexError, errorMessage } from '../errors.js';
 import type { SymbolKind } from '../indexer/types.js';
+import { dottedSymbol } from '../store/identifiers.js';
 import type { IndexStore, PathScope, SymbolHit } from '../store/types.js';
 import { staleChecker } from './context.js';
 import { searchSymbolGroups } from './symbol-groups.js';
@@ -49,13 +50,14 @@ function qualifies(h: Pick<SymbolHit, 'container' | 'path'>, qualifier: string):
   return want !== '' && (container === want || file === want);
 }
 
-/** The last name of a qualified query (`Flask.route`, `net::tcp::connect`, `App\Http\Kernel`) and what qualifies it. */
+/**
+ * The last name of a qualified query (`Flask.route`, `net::tcp::connect`, `App\Http\Kernel`, and the
+ * forms `dottedSymbol` reads: `Reply.prototype.send`, `(*Server).Shutdown`) and what qualifies it.
+ */
 export function splitQualified(query: string): { name: string; qualifier: string | null } {
-  const parts = query
-    .trim()
-    .split(/::|->|[.#\\/]/)
-    .filter((p) => p !== '');
-  const name = parts.at(-1) ?? query.trim();
+  const dotted = dottedSymbol(query);
+  const parts = dotted.split(/::|->|[.#\\/]/).filter((p) => p !== '');
+  const name = parts.at(-1) ?? dotted;
   return { name, qualifier: parts.length > 1 ? parts.slice(0, -1).join('.') : null };
 }
 

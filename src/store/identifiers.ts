@@ -210,16 +210,23 @@ export function lineTerms(text: string): Set<string> {
 /** `-[EXFoo updateProps:withOldProps:]`, `+[EXFoo shared]`: Objective-C's name for a method. */
 const OBJC_METHOD = /^[-+]\s*\[\s*([A-Za-z_]\w*)(?:\s*\([^)]*\))?\s+([A-Za-z_]\w*)[\w:]*\s*\]$/;
 
+/** Go's method expression `(*Server).Shutdown` or `(Server).Shutdown`. */
+const GO_METHOD_EXPRESSION = /^\(\s*\*?\s*([A-Za-z_]\w*)\s*\)\s*\.\s*([A-Za-z_]\w*)$/;
+
 /**
  * A symbol as a user may write it, in the dotted form the searches read: Objective-C's
  * `-[EXFoo updateProps:withOldProps:]` is `EXFoo.updateProps` (a method is indexed by its
- * selector's first keyword), a bare selector `updateProps:withOldProps:` is `updateProps`.
- * Anything else is returned trimmed.
+ * selector's first keyword), a bare selector `updateProps:withOldProps:` is `updateProps`, Go's
+ * `(*Server).Shutdown` is `Server.Shutdown`, and JavaScript's `Reply.prototype.send` is
+ * `Reply.send` (the method's container is its class). Anything else is returned trimmed.
  */
 export function dottedSymbol(symbol: string): string {
   const q = symbol.trim();
   const method = OBJC_METHOD.exec(q);
   if (method !== null) return `${method[1]}.${method[2]}`;
+  const go = GO_METHOD_EXPRESSION.exec(q);
+  if (go !== null) return `${go[1]}.${go[2]}`;
+  if (q.includes('.prototype.')) return q.replaceAll('.prototype.', '.');
   // `updateProps:withOldProps:` or `EXFoo.updateProps:` (not `pkg::fn`).
   if (/^[\w.]+:(?:\w+:)*$/.test(q)) return q.slice(0, q.indexOf(':'));
   return q;

@@ -177,6 +177,8 @@ test('get_symbol helpers: qualified names, leading comments, relocation', () => 
   assert.deepEqual(splitQualified('Rack::Runtime#call'), { name: 'call', qualifier: 'Rack.Runtime' });
   assert.deepEqual(splitQualified('App\\Http\\Kernel'), { name: 'Kernel', qualifier: 'App.Http' });
   assert.deepEqual(splitQualified('url_for'), { name: 'url_for', qualifier: null });
+  assert.deepEqual(splitQualified('Reply.prototype.send'), { name: 'send', qualifier: 'Reply' });
+  assert.deepEqual(splitQualified('(*Server).Shutdown'), { name: 'Shutdown', qualifier: 'Server' });
   const lines = [
     '#include <x.h>',
     '/**',

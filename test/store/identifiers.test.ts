@@ -169,6 +169,11 @@ test('dottedSymbol: Objective-C method names as the searches read them', () => {
   assert.equal(dottedSymbol('-[NSString(EXGreeting) ex_isBlank]'), 'NSString.ex_isBlank');
   assert.equal(dottedSymbol('updateProps:withOldProps:'), 'updateProps');
   assert.equal(dottedSymbol('EXFoo.greet:'), 'EXFoo.greet');
+  // Go's method expressions and JavaScript's prototype paths name the class's method.
+  assert.equal(dottedSymbol('(*Server).Shutdown'), 'Server.Shutdown');
+  assert.equal(dottedSymbol('( Server ).Close'), 'Server.Close');
+  assert.equal(dottedSymbol('Reply.prototype.send'), 'Reply.send');
+  assert.equal(dottedSymbol('a.B.prototype.c'), 'a.B.c');
   // Everything else as written.
   assert.equal(dottedSymbol('std::vector'), 'std::vector');
   assert.equal(dottedSymbol('Queue.add'), 'Queue.add');

@@ -90,7 +90,7 @@ export function registerGetSymbolTool(server: McpServer, ctx: ToolContext): void
           );
         if (src.unlisted > 0)
           parts.push(
-            `(${src.unlisted}${src.morePossible ? '+' : ''} more definitions named ${name}${src.others.length > 0 ? '' : ' elsewhere'}: search_symbols lists them)`,
+            `(${src.unlisted}${src.morePossible ? '+' : ''} more ${src.unlisted === 1 && !src.morePossible ? 'definition' : 'definitions'} named ${name}${src.others.length > 0 ? '' : ' elsewhere'}: search_symbols lists them)`,
           );
         if (paths.header !== null) parts.unshift(paths.header);
         // Roots queried recently are kept by the cleanup (only paths that are roots are recorded).
