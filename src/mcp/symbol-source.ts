@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolveAllowedPath } from '../discovery/index.js';
-import { CodeindexError, errorMessage } from '../errors.js';
+import { CodeindexError, errorMessage, isCodeindexError } from '../errors.js';
 import type { SymbolKind } from '../indexer/types.js';
 import { dottedSymbol } from '../store/identifiers.js';
 import type { IndexStore, PathScope, SymbolHit } from '../store/types.js';
@@ -166,7 +166,16 @@ export async function readSymbolSource(store: IndexStore, q: SymbolSourceQuery):
     );
   }
   // The file as it is now, confined like any path a caller names (a link out of the roots is refused).
-  const file = await resolveAllowedPath(best.path, q.allowedRoots, { expect: 'file' });
+  const file = await resolveAllowedPath(best.path, q.allowedRoots, { expect: 'file' }).catch(
+    (err: unknown) => {
+      throw isCodeindexError(err, 'PATH_NOT_FOUND')
+        ? new CodeindexError(
+            'PATH_NOT_FOUND',
+            `${best.path}, where ${name} was indexed, is gone: call index_repository on its root (or index_file on the file) to bring the index up to date`,
+          )
+        : err;
+    },
+  );
   let text: string;
   try {
     text = await readFile(file.realPath, 'utf8');

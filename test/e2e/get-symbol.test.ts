@@ -169,6 +169,13 @@ describe('get_symbol: one definition’s source by name, over MCP', () => {
       err,
       /changed since it was indexed and make_account is no longer where it was: call index_file/,
     );
+    // Deleted: says so, not "check the spelling".
+    rmSync(py);
+    const gone = await callToolError(mcp.client, 'get_symbol', { symbol: 'make_account' });
+    assert.match(
+      gone,
+      /^PATH_NOT_FOUND: .*models\.py, where make_account was indexed, is gone: call index_repository/,
+    );
   });
 });
 
