@@ -684,6 +684,9 @@ function looksPublic(s: MapSymbol, language: string | null): boolean {
 /** A name written like a generic's type parameter: one capital letter, maybe with a digit. */
 const TYPE_PARAMETER = /^[A-Z]\d?$/;
 
+/** Definitions a `focus` name brings to the front of the map, at most (the best-ranked). */
+const MAX_FOCUSED_PAIRS = 8;
+
 /** Names defined in more files than this make no edges (see `buildRepoMap`). */
 const MAX_DEFINERS = 20;
 
@@ -1279,7 +1282,7 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
       pairRank.set(key, (pairRank.get(key) ?? 0) + (rank[i]! * OWN_TYPES_SHARE) / own.length);
     }
   }
-  const pairs = [...pairRank.entries()]
+  const ranked = [...pairRank.entries()]
     .map(([key, r]) => {
       const cut = key.indexOf('\u0000');
       return { file: Number(key.slice(0, cut)), name: key.slice(cut + 1), r, key };
@@ -1288,6 +1291,27 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
       (a, b) =>
         b.r - a.r || files[a.file]!.path.localeCompare(files[b.file]!.path) || a.name.localeCompare(b.name),
     );
+  // The definitions `focus` names come first, whatever their rank: focused on
+  // `createRouterFactory`, tRPC's map showed the files around it but not the function itself
+  // (few uses). A name defined in many places brings its best-ranked few.
+  const focusDefs = new Set(focus.map((x) => x.split(/::|[.#]/).at(-1) ?? x));
+  for (const [i, list] of byFile)
+    for (const s of list)
+      if (focusDefs.has(s.name) && !pairRank.has(`${i}\u0000${s.name}`))
+        pairRank.set(`${i}\u0000${s.name}`, 0);
+  const isFocused = (p: { name: string }) => focusDefs.has(p.name);
+  const focused = [...pairRank.keys()]
+    .filter((key) => focusDefs.has(key.slice(key.indexOf('\u0000') + 1)))
+    .map((key) => {
+      const cut = key.indexOf('\u0000');
+      return { file: Number(key.slice(0, cut)), name: key.slice(cut + 1), r: pairRank.get(key)!, key };
+    })
+    .sort(
+      (a, b) =>
+        b.r - a.r || rank[b.file]! - rank[a.file]! || files[a.file]!.path.localeCompare(files[b.file]!.path),
+    )
+    .slice(0, MAX_FOCUSED_PAIRS);
+  const pairs = [...focused, ...ranked.filter((p) => !isFocused(p))];
 
   const pinned = new Set<number>();
   for (const [i, f] of files.entries()) if (focus.some((x) => f.path.includes(x))) pinned.add(i);

@@ -172,6 +172,23 @@ test('repo_map: focus pins the named file first', () => {
   assert.equal(map.files[0]?.path, 'src/worker.ts');
 });
 
+test('repo_map: a definition focus names is shown even when nothing uses it', () => {
+  const sources: Record<string, [LanguageId, string]> = {
+    ...SOURCES,
+    'src/factory.ts': [
+      'typescript',
+      'export function createQueueFactory(prefix: string) {\n  return prefix;\n}\n',
+    ],
+  };
+  // A budget that holds about one file: without the focus, the factory is not in it.
+  const plain = buildRepoMap({ ...graph(sources), maxTokens: 40 });
+  assert.doesNotMatch(plain.text, /createQueueFactory/);
+  for (const focus of ['createQueueFactory', 'factory.createQueueFactory']) {
+    const map = buildRepoMap({ ...graph(sources), maxTokens: 40, focus: [focus] });
+    assert.match(map.text, /export function createQueueFactory\(prefix: string\)/, focus);
+  }
+});
+
 test('repo_map: a name defined in several files resolves to the file it is imported from', () => {
   const sources: Record<string, [LanguageId, string]> = {
     'src/classes/job.ts': ['typescript', 'export class JobRecord {\n  save() { return 1; }\n}\n'],
