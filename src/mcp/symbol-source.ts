@@ -33,6 +33,8 @@ const CONTAINER_KINDS: ReadonlySet<SymbolKind> = new Set([
 ]);
 /** Characters of one source line shown (minified code). */
 const LINE_WIDTH = 400;
+/** Characters of source one answer shows at most (about 15,000 tokens). */
+export const MAX_SOURCE_CHARS = 60_000;
 
 /**
  * A line that belongs to the definition below it: a comment (`//`, `/*`, `*`, `#`, `--`, `///`),
@@ -123,8 +125,10 @@ export interface SymbolSource {
   from: number;
   to: number;
   endRow: number;
-  /** The lines shown, each cut at LINE_WIDTH characters. */
+  /** The lines shown, each cut at LINE_WIDTH characters, MAX_SOURCE_CHARS in all at most. */
   lines: string[];
+  /** The lines stop before `maxLines` because the answer's character budget ran out. */
+  cutAtChars: boolean;
   /** The file changed since it was indexed; `offset`: how far the definition moved, in lines. */
   stale: boolean;
   offset: number;
@@ -201,7 +205,22 @@ export async function readSymbolSource(store: IndexStore, q: SymbolSourceQuery):
   const endRow = Math.min(lines.length - 1, Math.max(startRow, best.endLine - 1 + offset));
   const from = leadingStart(lines, startRow);
   // The doc comment above comes on top of maxLines (it is at most LEADING_LINES long).
-  const to = Math.min(endRow, startRow + q.maxLines - 1);
+  let to = Math.min(endRow, startRow + q.maxLines - 1);
+  const shown: string[] = [];
+  let chars = 0;
+  let cutAtChars = false;
+  for (let row = from; row <= to; row++) {
+    const line = lines[row] ?? '';
+    const cut = line.length > LINE_WIDTH ? `${line.slice(0, LINE_WIDTH - 1)}…` : line;
+    // A bound on the answer whatever max_lines says (2,000 long lines would be 800 KB).
+    if (chars + cut.length > MAX_SOURCE_CHARS && row > startRow) {
+      to = row - 1;
+      cutAtChars = true;
+      break;
+    }
+    shown.push(cut);
+    chars += cut.length + 1;
+  }
   // With a qualifier, the others listed are that class's (or module's) too; the rest are counted.
   const rest = found.slice(1);
   const others = (
@@ -213,9 +232,8 @@ export async function readSymbolSource(store: IndexStore, q: SymbolSourceQuery):
     from,
     to,
     endRow,
-    lines: lines
-      .slice(from, to + 1)
-      .map((l) => (l.length > LINE_WIDTH ? `${l.slice(0, LINE_WIDTH - 1)}…` : l)),
+    lines: shown,
+    cutAtChars,
     stale,
     offset,
     others,

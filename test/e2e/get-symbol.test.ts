@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { leadingStart, relocate, splitQualified } from '../../src/mcp/symbol-source.js';
+import { leadingStart, MAX_SOURCE_CHARS, relocate, splitQualified } from '../../src/mcp/symbol-source.js';
 import {
   callTool,
   callToolError,
@@ -133,6 +133,30 @@ describe('get_symbol: one definition’s source by name, over MCP', () => {
     assert.match(
       text,
       /cut at max_lines 2: the definition ends at line \d+; read a member as get_symbol Account\.<member>/,
+    );
+  });
+
+  test('a huge definition is cut at the answer’s character budget, whatever max_lines says', async () => {
+    const file = join(repo, 'python/huge.py');
+    const body = Array.from({ length: 1500 }, (_, i) => `    x${i} = "${'y'.repeat(90)}"`).join('\n');
+    writeFileSync(file, `def huge_table():\n${body}\n    return x0\n`);
+    const t = await callTool(mcp.client, 'index_file', { path: file });
+    assert.equal((await waitForTask(mcp.client, String(t.task_id))).state, 'SUCCESS');
+    const r = await mcp.client.callTool({
+      name: 'get_symbol',
+      arguments: { symbol: 'huge_table', max_lines: 2000 },
+    });
+    const got = r.structuredContent as Got;
+    assert.equal(got.truncated, true);
+    assert.ok(got.source.length <= MAX_SOURCE_CHARS, String(got.source.length));
+    assert.ok(got.source.length > MAX_SOURCE_CHARS - 200, String(got.source.length));
+    assert.equal(got.source.split('\n').length, got.end_line - got.start_line + 1);
+    const text = (r.content as { text: string }[])[0]?.text ?? '';
+    assert.match(
+      text,
+      new RegExp(
+        `cut at ${MAX_SOURCE_CHARS} characters: the definition ends at line 1502; read lines ${got.end_line + 1}-1502 from the file`,
+      ),
     );
   });
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { rootsOnce, type ToolContext } from '../context.js';
 import { rootTextPaths, runTool, toolResult } from '../results.js';
 import { queryScope } from '../scope.js';
-import { readSymbolSource, symbolSourceOut } from '../symbol-source.js';
+import { MAX_SOURCE_CHARS, readSymbolSource, symbolSourceOut } from '../symbol-source.js';
 import { kindIn, languageIn, scopeIn, scopeOf, symbolOut } from './schemas.js';
 import { renderSymbol } from './search-symbols.js';
 
@@ -78,10 +78,12 @@ export function registerGetSymbolTool(server: McpServer, ctx: ToolContext): void
         ];
         if (out.truncated)
           parts.push(
-            `(cut at max_lines ${max_lines}: the definition ends at line ${src.endRow + 1}; ${
+            `(cut at ${src.cutAtChars ? `${MAX_SOURCE_CHARS} characters` : `max_lines ${max_lines}`}: the definition ends at line ${src.endRow + 1}; ${
               src.container
-                ? `read a member as get_symbol ${best.name}.<member> (get_file_outline lists them), or raise max_lines`
-                : 'raise max_lines to read the rest'
+                ? `read a member as get_symbol ${best.name}.<member> (get_file_outline lists them)${src.cutAtChars ? '' : ', or raise max_lines'}`
+                : src.cutAtChars
+                  ? `read lines ${to + 2}-${src.endRow + 1} from the file`
+                  : 'raise max_lines to read the rest'
             })`,
           );
         if (src.others.length > 0)
