@@ -121,18 +121,12 @@ const CATCH_MACRO =
  * `SPDLOG_LOGGER_CATCH(loc)`, two `catch` blocks with bodies): read as `catch(...){}`, padded, where
  * that fits; else as `catch` before its parenthesis, like one with a block.
  */
-function catchFor(
-  _m: string,
-  before: string,
-  name: string,
-  args: string | undefined,
-  block: string | undefined,
-): string {
-  const whole = name + (args ?? '');
+function catchFor(_m: string, before: string, name: string, args: string, block: string | undefined): string {
+  const whole = name + args;
   const clause = 'catch(...){}';
-  if (args !== undefined && block === undefined && whole.length >= clause.length)
+  if (block === undefined && whole.length >= clause.length)
     return before + clause + ' '.repeat(whole.length - clause.length);
-  return before + 'catch' + ' '.repeat(name.length - 'catch'.length) + (args ?? '');
+  return `${before}catch${' '.repeat(name.length - 'catch'.length)}${args}`;
 }
 
 /** `try` or `catch` in place of a macro of that meaning, padded to its length. */

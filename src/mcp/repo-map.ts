@@ -1299,7 +1299,6 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     for (const s of list)
       if (focusDefs.has(s.name) && !pairRank.has(`${i}\u0000${s.name}`))
         pairRank.set(`${i}\u0000${s.name}`, 0);
-  const isFocused = (p: { name: string }) => focusDefs.has(p.name);
   const focused = [...pairRank.keys()]
     .filter((key) => focusDefs.has(key.slice(key.indexOf('\u0000') + 1)))
     .map((key) => {
@@ -1311,7 +1310,8 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
         b.r - a.r || rank[b.file]! - rank[a.file]! || files[a.file]!.path.localeCompare(files[b.file]!.path),
     )
     .slice(0, MAX_FOCUSED_PAIRS);
-  const pairs = [...focused, ...ranked.filter((p) => !isFocused(p))];
+  const first = new Set(focused.map((p) => p.key));
+  const pairs = [...focused, ...ranked.filter((p) => !first.has(p.key))];
 
   const pinned = new Set<number>();
   for (const [i, f] of files.entries()) if (focus.some((x) => f.path.includes(x))) pinned.add(i);

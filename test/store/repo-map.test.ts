@@ -189,6 +189,23 @@ test('repo_map: a definition focus names is shown even when nothing uses it', ()
   }
 });
 
+test('repo_map: a focus name defined in many files keeps them all in the map, its best first', () => {
+  const sources: Record<string, [LanguageId, string]> = {};
+  for (let i = 0; i < 12; i++) {
+    sources[`src/m${i}.py`] = ['python', `def helper():\n    return ${i}\n`];
+    sources[`src/u${i}.py`] = [
+      'python',
+      `from .m${i} import helper\n\n\ndef run${i}():\n    return helper()\n`,
+    ];
+  }
+  const count = (m: ReturnType<typeof buildRepoMap>) =>
+    m.files.filter((f) => f.symbols.some((x) => x.name === 'helper')).length;
+  const plain = buildRepoMap({ ...graph(sources), maxTokens: 4096 });
+  assert.equal(count(plain), 12, plain.text);
+  const map = buildRepoMap({ ...graph(sources), maxTokens: 4096, focus: ['helper'] });
+  assert.equal(count(map), 12, map.text);
+});
+
 test('repo_map: a name defined in several files resolves to the file it is imported from', () => {
   const sources: Record<string, [LanguageId, string]> = {
     'src/classes/job.ts': ['typescript', 'export class JobRecord {\n  save() { return 1; }\n}\n'],
