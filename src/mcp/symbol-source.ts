@@ -76,13 +76,33 @@ export function exactDefinitions(hits: readonly SymbolHit[], name: string): Symb
 
 /**
  * The first row of a definition's leading comments and decorators: from `startRow` (0-based) up
- * over lines that are such, stopping at a blank line or anything else.
+ * over lines that are such (and over an attribute's heredoc), stopping at a blank line or
+ * anything else.
  */
 export function leadingStart(lines: readonly string[], startRow: number): number {
   let row = startRow;
-  while (row > 0 && startRow - row < LEADING_LINES && LEADING.test(lines[row - 1] ?? '')) row--;
+  while (row > 0 && startRow - row < LEADING_LINES) {
+    const above = lines[row - 1] ?? '';
+    if (LEADING.test(above)) {
+      row--;
+      continue;
+    }
+    // The end of an attribute's heredoc (Elixir's `@doc """` … `"""`): up to where it opens.
+    if (/^\s*(?:"""|''')\s*$/.test(above)) {
+      let open = row - 2;
+      while (open >= 0 && row - open <= LEADING_LINES && !HEREDOC_OPEN.test(lines[open] ?? '')) open--;
+      if (open >= 0 && row - open <= LEADING_LINES) {
+        row = open;
+        continue;
+      }
+    }
+    break;
+  }
   return row;
 }
+
+/** An attribute that opens a heredoc: Elixir's `@doc """`, `@moduledoc ~S"""`. */
+const HEREDOC_OPEN = /^\s*@\w+\s+(?:~[A-Za-z])?(?:"""|''')\s*$/;
 
 /**
  * Where a definition is now in a file changed since it was indexed: the line holding its

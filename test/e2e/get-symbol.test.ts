@@ -226,6 +226,20 @@ test('get_symbol helpers: qualified names, leading comments, relocation', () => 
   assert.equal(leadingStart(lines, 5), 1);
   assert.equal(leadingStart(lines, 9), 7);
   assert.equal(leadingStart(lines, 0), 0);
+  // An attribute's heredoc above a definition comes along (Elixir's `@doc """`).
+  const ex = [
+    '  @typep ref :: reference()',
+    '',
+    '  @doc """',
+    '  Starts the queue.',
+    '',
+    '  """',
+    '  @spec start_link(keyword()) :: term()',
+    '  def start_link(opts), do: opts',
+  ];
+  assert.equal(leadingStart(ex, 7), 2);
+  // A lone closing quote with no attribute opening it is not.
+  assert.equal(leadingStart(['x = 1', '"""', 'def f(): pass'], 2), 2);
   // The nearest line that starts with the signature's first line, as an offset.
   const moved = ['x = 1', 'def g(): pass', 'y = 2', '', 'def g(): pass'];
   assert.equal(relocate(moved, { line: 4, signature: 'def g(): pass' }), 1);
