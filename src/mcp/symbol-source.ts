@@ -64,8 +64,8 @@ export function splitQualified(query: string): { name: string; qualifier: string
 }
 
 /**
- * The definitions the query names exactly, in search_symbols' order (a qualifier's class and its
- * ancestors first): the same name, else the same name in another case.
+ * The definitions the query names exactly, in search_symbols' order (a qualifier's class or module
+ * first): the same name, else the same name in another case.
  */
 export function exactDefinitions(hits: readonly SymbolHit[], name: string): SymbolHit[] {
   const same = hits.filter((h) => h.name === name);
@@ -159,6 +159,8 @@ export interface SymbolSource {
   morePossible: boolean;
   /** The definition's kind has members to read one at a time (`Class.method`). */
   container: boolean;
+  /** The query's qualifier, when the definition shown is not in a class or module of that name. */
+  unmatchedQualifier: string | null;
 }
 
 /** Finds and reads a definition (see the module comment); throws SYMBOL_NOT_FOUND and the like. */
@@ -242,9 +244,11 @@ export async function readSymbolSource(store: IndexStore, q: SymbolSourceQuery):
     chars += cut.length + 1;
   }
   // With a qualifier, the others listed are that class's (or module's) too; the rest are counted.
+  // When no definition is in the qualifier's class or module, the others are all listed.
   const rest = found.slice(1);
+  const matched = qualifier !== null && qualifies(best, qualifier);
   const others = (
-    qualifier === null ? rest : rest.filter((h) => h.container === best.container || qualifies(h, qualifier))
+    matched ? rest.filter((h) => h.container === best.container || qualifies(h, qualifier)) : rest
   ).slice(0, OTHERS);
   return {
     name,
@@ -261,6 +265,7 @@ export async function readSymbolSource(store: IndexStore, q: SymbolSourceQuery):
     unlisted: rest.length - others.length,
     morePossible: r.hasMore,
     container: CONTAINER_KINDS.has(best.kind),
+    unmatchedQualifier: qualifier !== null && !matched ? qualifier : null,
   };
 }
 
@@ -275,5 +280,6 @@ export function symbolSourceOut(s: SymbolSource) {
     stale: s.stale,
     other_definitions: s.others.map((h) => symbolToOut(h, s.othersStale(h.path))),
     ...(s.unlisted > 0 ? { more_definitions: s.unlisted } : {}),
+    ...(s.unmatchedQualifier !== null ? { qualifier_matched: false } : {}),
   };
 }

@@ -115,6 +115,26 @@ describe('get_symbol: one definition’s source by name, over MCP', () => {
     );
   });
 
+  test('a qualifier no class or module matches is said, and the best other definition shown', async () => {
+    const r = await mcp.client.callTool({
+      name: 'get_symbol',
+      arguments: { symbol: 'NoSuchClass.normalizeName', max_lines: 1 },
+    });
+    const got = r.structuredContent as Got & { qualifier_matched?: boolean };
+    assert.equal(got.symbol.name, 'normalizeName');
+    assert.equal(got.qualifier_matched, false);
+    const text = (r.content as { text: string }[])[0]?.text ?? '';
+    assert.match(
+      text,
+      /\(no normalizeName is defined in a class or module named NoSuchClass: this is the best other definition/,
+    );
+    const matched = await callTool<Got & { qualifier_matched?: boolean }>(mcp.client, 'get_symbol', {
+      symbol: 'Store.Get',
+      max_lines: 1,
+    });
+    assert.equal(matched.qualifier_matched, undefined);
+  });
+
   test('a long class is cut at max_lines, with the way to read its members', async () => {
     const py = join(repo, 'python/models.py');
     const r = await mcp.client.callTool({

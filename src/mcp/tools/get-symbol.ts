@@ -14,7 +14,7 @@ export function registerGetSymbolTool(server: McpServer, ctx: ToolContext): void
     {
       title: 'Read a definition',
       description:
-        "The source of one definition, found by its name (`make_response`) or qualified name (`Flask.make_response`, `net::connect`, `App\\Http\\Kernel`), with its doc comment and decorators, read from disk: a function or class without reading its whole file. The best match as search_symbols ranks it (a qualifier's class, then its ancestors) is shown; the other definitions of the name are listed with their paths and lines (pass one's file as `path` to read it). A class longer than max_lines is cut there: read its members by qualified name.",
+        "The source of one definition, found by its name (`make_response`) or qualified name (`Flask.make_response`, `net::connect`, `App\\Http\\Kernel`), with its doc comment and decorators, read from disk: a function or class without reading its whole file. The best match as search_symbols ranks it (in the qualifier's class or module first; when none is, the best other definition, said so) is shown; the other definitions of the name are listed with their paths and lines (pass one's file as `path` to read it). A class longer than max_lines is cut there: read its members by qualified name.",
       inputSchema: {
         symbol: z
           .string()
@@ -43,6 +43,10 @@ export function registerGetSymbolTool(server: McpServer, ctx: ToolContext): void
         truncated: z.boolean(),
         stale: z.boolean(),
         other_definitions: z.array(symbolOut),
+        qualifier_matched: z
+          .boolean()
+          .optional()
+          .describe('false when no definition of the name is in a class or module named as the qualifier'),
         more_definitions: z
           .number()
           .optional()
@@ -76,6 +80,12 @@ export function registerGetSymbolTool(server: McpServer, ctx: ToolContext): void
           }`,
           src.lines.map((l, i) => `${String(from + 1 + i).padStart(width)}: ${l}`).join('\n'),
         ];
+        if (src.unmatchedQualifier !== null)
+          parts.splice(
+            1,
+            0,
+            `(no ${name} is defined in a class or module named ${src.unmatchedQualifier}: this is the best other definition of ${name}, perhaps the one it inherits)`,
+          );
         if (out.truncated)
           parts.push(
             `(cut at ${src.cutAtChars ? `${MAX_SOURCE_CHARS} characters` : `max_lines ${max_lines}`}: the definition ends at line ${src.endRow + 1}; ${
