@@ -1,8 +1,4 @@
 #!/usr/bin/env node
-/**
- * `codeindex serve | worker | index <path> | search <query> | status | cleanup | stop-redis`.
- * Results go to stdout; logs, progress and errors go to stderr (stdout is the MCP protocol for serve).
- */
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -17,11 +13,17 @@ import { indexDbPath } from './config/paths.js';
 import type { Config } from './config/schema.js';
 import { resolveCommandDirectory } from './discovery/index.js';
 import { CodeindexError, errorMessage, isCodeindexError } from './errors.js';
+import type { SymbolKind } from './indexer/types.js';
 import { createLogger, type Logger } from './log.js';
 import { isUnder } from './mcp/scope.js';
 import { createCodeindexServer } from './mcp/server.js';
 import { StdioLineTransport } from './mcp/stdio-transport.js';
 import { searchSymbolGroups } from './mcp/symbol-groups.js';
+/**
+ * `codeindex serve | worker | index <path> | search <query> | status | cleanup | stop-redis`.
+ * Results go to stdout; logs, progress and errors go to stderr (stdout is the MCP protocol for serve).
+ */
+import { readSymbolSource, symbolSourceOut } from './mcp/symbol-source.js';
 import { renderSymbol, symbolToOut } from './mcp/tools/search-symbols.js';
 import { allowedRootsFile } from './queue/allowed-roots.js';
 import { connectTaskClient } from './queue/connect.js';
@@ -49,6 +51,8 @@ Usage:
                                                   index a repository, show progress, print a summary
   codeindex search <query> [--kind K] [--limit N] [--path DIR] [--json]
                                                   search symbols in the index (--path: only under DIR)
+  codeindex show <symbol> [--path DIR] [--kind K] [--max-lines N] [--json]
+                                                  print a definition's source (Class.method, pkg.Func), as get_symbol
   codeindex search --code <words> [--mode text|semantic|hybrid] [--limit N] [--path DIR] [--json]
                                                   search code by words or a question (files, best first)
   codeindex watch [path]                          watch a folder and re-index files on save (no MCP)
@@ -89,6 +93,7 @@ const OPTIONS = {
   queues: { type: 'string' },
   kind: { type: 'string' },
   limit: { type: 'string' },
+  'max-lines': { type: 'string' },
   code: { type: 'boolean' },
   mode: { type: 'string' },
   days: { type: 'string' },
@@ -172,6 +177,8 @@ async function main(argv: string[]): Promise<number> {
       return indexCommand(cfg, log, rest[0], values);
     case 'search':
       return searchCommand(cfg, rest.join(' '), values, log);
+    case 'show':
+      return showCommand(cfg, rest.join(' '), values);
     case 'status':
       return statusCommand(cfg, log, values);
     case 'cleanup':
@@ -499,15 +506,73 @@ async function searchCommand(cfg: Config, query: string, v: Values, log: Logger)
  * `search --path DIR`: the real path of DIR, to search only under it (undefined: every root of the
  * data dir); null, after saying why, when DIR does not exist.
  */
-function searchScope(v: Values): string | undefined | null {
+function searchScope(v: Values, command = 'search'): string | undefined | null {
   if (v.path === undefined) return undefined;
   try {
     return realpathSync(resolve(v.path));
   } catch {
     process.stderr.write(
-      `codeindex search: --path ${v.path} does not exist: give a folder or file of an indexed root\n`,
+      `codeindex ${command}: --path ${v.path} does not exist: give a folder or file of an indexed root\n`,
     );
     return null;
+  }
+}
+
+/** `show`: what get_symbol answers, from the local index (every indexed root may be read). */
+async function showCommand(cfg: Config, symbol: string, v: Values): Promise<number> {
+  if (!symbol.trim()) {
+    process.stderr.write('codeindex show: give a symbol name (Class.method, pkg.Func) to print\n');
+    return 2;
+  }
+  const maxLines = Number(v['max-lines'] ?? 200);
+  if (!Number.isInteger(maxLines) || maxLines < 1 || maxLines > 2000) {
+    process.stderr.write(
+      `codeindex show: --max-lines is a whole number from 1 to 2000, not ${v['max-lines']}\n`,
+    );
+    return 2;
+  }
+  const scope = searchScope(v, 'show');
+  if (scope === null) return 2;
+  let store: ReturnType<typeof openStore> | null = null;
+  try {
+    const s = openStore(cfg, { readonly: true });
+    store = s;
+    const src = await readSymbolSource(s, {
+      symbol,
+      kind: v.kind as SymbolKind | undefined,
+      scope,
+      asked: v.path,
+      allowedRoots: (await s.listRoots()).map((r) => r.path),
+      maxLines,
+    });
+    if (v.json) process.stdout.write(`${JSON.stringify(symbolSourceOut(src))}\n`);
+    else {
+      const { best, from } = src;
+      const width = String(from + src.lines.length).length;
+      process.stdout.write(
+        `${best.path}:${from + 1}-${src.to + 1} ${best.kind} ${best.container ? `${best.container}.` : ''}${best.name}\n`,
+      );
+      for (const [i, line] of src.lines.entries())
+        process.stdout.write(`${String(from + 1 + i).padStart(width)}: ${line}\n`);
+      if (src.to < src.endRow)
+        process.stderr.write(
+          `codeindex show: cut at line ${src.to + 1} of ${src.endRow + 1} (--max-lines)\n`,
+        );
+      if (src.unmatchedQualifier !== null)
+        process.stderr.write(
+          `codeindex show: no ${src.name} is defined in a class or module named ${src.unmatchedQualifier}; shown: the best other definition\n`,
+        );
+      for (const o of src.others)
+        process.stderr.write(
+          `codeindex show: also ${o.path}:${o.line} ${o.container ? `${o.container}.` : ''}${o.name}\n`,
+        );
+    }
+    return 0;
+  } catch (err) {
+    process.stderr.write(`codeindex show: ${errorMessage(err)}\n`);
+    return 1;
+  } finally {
+    await store?.close();
   }
 }
 

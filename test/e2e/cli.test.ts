@@ -156,6 +156,21 @@ describe('the command line', () => {
     const nowhere = run(['search', 'x', '--path', join(repo, 'no-such-dir')], local);
     assert.equal(nowhere.code, 2);
     assert.match(nowhere.stderr, /--path .*no-such-dir does not exist/);
+    // `show` prints a definition's source, as get_symbol answers it.
+    const shown = run(['show', 'UserRepository', '--path', join(repo, 'ts'), '--max-lines', '1'], local);
+    assert.equal(shown.code, 0, shown.stderr);
+    const sample = join(repo, 'ts/sample.ts');
+    // Its doc comment comes along (lines 25-27), on top of --max-lines.
+    assert.equal(shown.stdout.split('\n')[0], `${sample}:25-28 class UserRepository`);
+    assert.match(shown.stdout, /\n25: \/\*\*\n/);
+    assert.match(shown.stdout, /\n28: export class UserRepository implements UserSource \{\n$/);
+    assert.match(shown.stderr, /cut at line 28 of \d+ \(--max-lines\)/);
+    const asJson = run(['show', 'UserRepository', '--json', '--max-lines', '1'], local);
+    assert.equal((JSON.parse(asJson.stdout) as { start_line: number }).start_line, 25);
+    const unknown = run(['show', 'NoSuchDefinition'], local);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /^codeindex show: no definition is named "NoSuchDefinition"/);
+    assert.equal(run(['show', 'x', '--max-lines', '0'], local).code, 2);
 
     const stop = run(['stop-redis'], local);
     assert.equal(stop.code, 0);
