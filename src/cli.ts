@@ -23,7 +23,7 @@ import { searchSymbolGroups } from './mcp/symbol-groups.js';
  * `codeindex serve | worker | index <path> | search <query> | status | cleanup | stop-redis`.
  * Results go to stdout; logs, progress and errors go to stderr (stdout is the MCP protocol for serve).
  */
-import { readSymbolSource, symbolSourceOut } from './mcp/symbol-source.js';
+import { numberedLines, readSymbolSource, sourceHeading, symbolSourceOut } from './mcp/symbol-source.js';
 import { renderSymbol, symbolToOut } from './mcp/tools/search-symbols.js';
 import { allowedRootsFile } from './queue/allowed-roots.js';
 import { connectTaskClient } from './queue/connect.js';
@@ -547,13 +547,7 @@ async function showCommand(cfg: Config, symbol: string, v: Values): Promise<numb
     });
     if (v.json) process.stdout.write(`${JSON.stringify(symbolSourceOut(src))}\n`);
     else {
-      const { best, from } = src;
-      const width = String(from + src.lines.length).length;
-      process.stdout.write(
-        `${best.path}:${from + 1}-${src.to + 1} ${best.kind} ${best.container ? `${best.container}.` : ''}${best.name}\n`,
-      );
-      for (const [i, line] of src.lines.entries())
-        process.stdout.write(`${String(from + 1 + i).padStart(width)}: ${line}\n`);
+      process.stdout.write(`${[sourceHeading(src, (p) => p), ...numberedLines(src)].join('\n')}\n`);
       if (src.to < src.endRow)
         process.stderr.write(
           `codeindex show: cut at line ${src.to + 1} of ${src.endRow + 1} (--max-lines)\n`,

@@ -763,7 +763,8 @@ function rootNameOf(f: { root?: string }): string {
 /** Definitions a plain call (`name(…)`, no receiver) never means. */
 const MEMBER_KINDS: ReadonlySet<string> = new Set(['method', 'constructor', 'field', 'property']);
 
-const CONTAINER_KINDS = new Set([
+/** Definitions whose members are definitions of their own (a class's methods, a module's functions). */
+export const CONTAINER_KINDS: ReadonlySet<string> = new Set([
   'class',
   'struct',
   'interface',
@@ -1295,19 +1296,20 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
   // `createRouterFactory`, tRPC's map showed the files around it but not the function itself
   // (few uses). A name defined in many places brings its best-ranked few.
   const focusDefs = new Set(focus.map((x) => x.split(/::|[.#]/).at(-1) ?? x));
+  const candidates = new Map(ranked.filter((p) => focusDefs.has(p.name)).map((p) => [p.key, p]));
   for (const [i, list] of byFile)
-    for (const s of list)
-      if (focusDefs.has(s.name) && !pairRank.has(`${i}\u0000${s.name}`))
-        pairRank.set(`${i}\u0000${s.name}`, 0);
-  const focused = [...pairRank.keys()]
-    .filter((key) => focusDefs.has(key.slice(key.indexOf('\u0000') + 1)))
-    .map((key) => {
-      const cut = key.indexOf('\u0000');
-      return { file: Number(key.slice(0, cut)), name: key.slice(cut + 1), r: pairRank.get(key)!, key };
-    })
+    for (const s of list) {
+      const key = `${i}\u0000${s.name}`;
+      if (focusDefs.has(s.name) && !candidates.has(key))
+        candidates.set(key, { file: i, name: s.name, r: 0, key });
+    }
+  const focused = [...candidates.values()]
     .sort(
       (a, b) =>
-        b.r - a.r || rank[b.file]! - rank[a.file]! || files[a.file]!.path.localeCompare(files[b.file]!.path),
+        b.r - a.r ||
+        rank[b.file]! - rank[a.file]! ||
+        files[a.file]!.path.localeCompare(files[b.file]!.path) ||
+        a.name.localeCompare(b.name),
     )
     .slice(0, MAX_FOCUSED_PAIRS);
   const first = new Set(focused.map((p) => p.key));

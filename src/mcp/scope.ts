@@ -1,5 +1,6 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { findRootFor } from '../discovery/index.js';
 import { CodeindexError } from '../errors.js';
 import type { IndexStore } from '../store/types.js';
 import type { ToolContext } from './context.js';
@@ -73,7 +74,7 @@ async function mustNotBeMissing(abs: string, store: () => IndexStore): Promise<v
   } catch {
     return;
   }
-  const root = roots.filter((r) => isUnder(r, abs)).sort((a, b) => b.length - a.length)[0];
+  const root = findRootFor(abs, roots);
   if (root === undefined || !existsSync(root)) return;
   throw new CodeindexError(
     'PATH_NOT_FOUND',

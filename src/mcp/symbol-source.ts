@@ -5,6 +5,7 @@ import type { SymbolKind } from '../indexer/types.js';
 import { dottedSymbol } from '../store/identifiers.js';
 import type { IndexStore, PathScope, SymbolHit } from '../store/types.js';
 import { staleChecker } from './context.js';
+import { CONTAINER_KINDS } from './repo-map.js';
 import { searchSymbolGroups } from './symbol-groups.js';
 import { symbolToOut } from './tools/search-symbols.js';
 
@@ -21,16 +22,6 @@ const CANDIDATES = 50;
 const OTHERS = 10;
 /** Lines of doc comments, decorators and attributes looked at above a definition. */
 const LEADING_LINES = 40;
-/** Kinds whose members can be read one at a time (`Class.method`). */
-const CONTAINER_KINDS: ReadonlySet<SymbolKind> = new Set([
-  'class',
-  'struct',
-  'interface',
-  'trait',
-  'enum',
-  'module',
-  'namespace',
-]);
 /** Characters of one source line shown (minified code). */
 const LINE_WIDTH = 400;
 /** Characters of source one answer shows at most (about 15,000 tokens). */
@@ -153,7 +144,8 @@ export interface SymbolSource {
   stale: boolean;
   offset: number;
   others: SymbolHit[];
-  othersStale: (path: string) => boolean;
+  /** Whether the definition's file or another's listed changed since it was indexed. */
+  isStale: (path: string) => boolean;
   /** Definitions of the name not listed in `others`; `morePossible`: there may be more still. */
   unlisted: number;
   morePossible: boolean;
@@ -211,8 +203,16 @@ export async function readSymbolSource(store: IndexStore, q: SymbolSourceQuery):
       `${best.path} (where ${name} was indexed) cannot be read here (${errorMessage(err)}): call index_file or index_repository to bring the index up to date`,
     );
   }
+  // With a qualifier, the others listed are that class's (or module's) too; the rest are counted.
+  // When no definition is in the qualifier's class or module, the others are all listed.
+  const rest = found.slice(1);
+  const matched = qualifier !== null && qualifies(best, qualifier);
+  const others = (
+    matched ? rest.filter((h) => h.container === best.container || qualifies(h, qualifier)) : rest
+  ).slice(0, OTHERS);
+  const isStale = await staleChecker(store, [best, ...others]);
   const lines = text.split(/\r?\n/);
-  const stale = (await staleChecker(store, [best]))(best.path);
+  const stale = isStale(best.path);
   let offset = 0;
   if (stale) {
     const moved = relocate(lines, best);
@@ -243,13 +243,6 @@ export async function readSymbolSource(store: IndexStore, q: SymbolSourceQuery):
     shown.push(cut);
     chars += cut.length + 1;
   }
-  // With a qualifier, the others listed are that class's (or module's) too; the rest are counted.
-  // When no definition is in the qualifier's class or module, the others are all listed.
-  const rest = found.slice(1);
-  const matched = qualifier !== null && qualifies(best, qualifier);
-  const others = (
-    matched ? rest.filter((h) => h.container === best.container || qualifies(h, qualifier)) : rest
-  ).slice(0, OTHERS);
   return {
     name,
     best,
@@ -261,7 +254,7 @@ export async function readSymbolSource(store: IndexStore, q: SymbolSourceQuery):
     stale,
     offset,
     others,
-    othersStale: await staleChecker(store, others),
+    isStale,
     unlisted: rest.length - others.length,
     morePossible: r.hasMore,
     container: CONTAINER_KINDS.has(best.kind),
@@ -278,8 +271,20 @@ export function symbolSourceOut(s: SymbolSource) {
     source: s.lines.join('\n'),
     truncated: s.to < s.endRow,
     stale: s.stale,
-    other_definitions: s.others.map((h) => symbolToOut(h, s.othersStale(h.path))),
+    other_definitions: s.others.map((h) => symbolToOut(h, s.isStale(h.path))),
     ...(s.unlisted > 0 ? { more_definitions: s.unlisted } : {}),
     ...(s.unmatchedQualifier !== null ? { qualifier_matched: false } : {}),
   };
+}
+
+/** A definition's first line in a text answer: `path:from-to kind Container.name`. */
+export function sourceHeading(s: SymbolSource, show: (path: string) => string): string {
+  const { best } = s;
+  return `${show(best.path)}:${s.from + 1}-${s.to + 1} ${best.kind} ${best.container ? `${best.container}.` : ''}${best.name}`;
+}
+
+/** A definition's lines in a text answer, each after its line number. */
+export function numberedLines(s: SymbolSource): string[] {
+  const width = String(s.to + 1).length;
+  return s.lines.map((l, i) => `${String(s.from + 1 + i).padStart(width)}: ${l}`);
 }

@@ -3,7 +3,13 @@ import { z } from 'zod';
 import { rootsOnce, type ToolContext } from '../context.js';
 import { rootTextPaths, runTool, toolResult } from '../results.js';
 import { queryScope } from '../scope.js';
-import { MAX_SOURCE_CHARS, readSymbolSource, symbolSourceOut } from '../symbol-source.js';
+import {
+  MAX_SOURCE_CHARS,
+  numberedLines,
+  readSymbolSource,
+  sourceHeading,
+  symbolSourceOut,
+} from '../symbol-source.js';
 import { kindIn, languageIn, scopeIn, scopeOf, symbolOut } from './schemas.js';
 import { renderSymbol } from './search-symbols.js';
 
@@ -68,17 +74,16 @@ export function registerGetSymbolTool(server: McpServer, ctx: ToolContext): void
           allowedRoots: await ctx.allowedRoots(),
           maxLines: max_lines,
         });
-        const { best, name, from, to, offset } = src;
+        const { best, name, to, offset } = src;
         const out = symbolSourceOut(src);
         const paths = await rootTextPaths(store, [best.path, ...src.others.map((h) => h.path)]);
-        const width = String(to + 1).length;
         const parts = [
-          `${paths.show(best.path)}:${from + 1}-${to + 1} ${best.kind} ${best.container ? `${best.container}.` : ''}${best.name}${
+          `${sourceHeading(src, paths.show)}${
             src.stale
               ? ` (the file changed since it was indexed: shown where the definition is now${offset === 0 ? '' : `, ${offset > 0 ? '+' : ''}${offset} lines`})`
               : ''
           }`,
-          src.lines.map((l, i) => `${String(from + 1 + i).padStart(width)}: ${l}`).join('\n'),
+          numberedLines(src).join('\n'),
         ];
         if (src.unmatchedQualifier !== null)
           parts.splice(
