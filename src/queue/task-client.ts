@@ -84,6 +84,16 @@ export function shipsSources(cfg: Pick<Config, 'shipSources' | 'databaseUrl'>): 
 /** Deadline of one Redis round trip while shipping (a round carries up to 8 MB). */
 const SHIP_DEADLINE_MS = 30_000;
 
+/** The roots jobs work on (every job kind's payload names its root). */
+function rootsOfJobs(jobs: readonly (Job | undefined)[]): Set<string> {
+  const out = new Set<string>();
+  for (const j of jobs) {
+    const root = (j?.data as { root?: unknown } | undefined)?.root;
+    if (typeof root === 'string') out.add(root);
+  }
+  return out;
+}
+
 /** The policy that applies to a job kind. */
 export function policyFor(cfg: Config, name: JobName): JobPolicy {
   switch (name) {
@@ -522,12 +532,7 @@ export class TaskClient {
         'delayed',
         'paused',
       ]);
-      const out = new Set<string>();
-      for (const j of jobs) {
-        const root = (j?.data as { root?: unknown } | undefined)?.root;
-        if (typeof root === 'string') out.add(root);
-      }
-      return out;
+      return rootsOfJobs(jobs);
     });
   }
 
@@ -543,10 +548,7 @@ export class TaskClient {
     const indexing = await withRedisDeadline(this.redisUrl, () =>
       this.queues.indexing.getJobs(['active', 'waiting', 'prioritized', 'delayed'], 0, 99),
     );
-    for (const j of indexing) {
-      const root = (j?.data as { root?: unknown } | undefined)?.root;
-      if (typeof root === 'string') busy.add(root);
-    }
+    for (const root of rootsOfJobs(indexing)) busy.add(root);
     const idle = roots.filter((r) => !busy.has(r));
     if (idle.length === 0) return [];
     const dead = await this.listTasks({ state: 'dead', limit: 200 });
