@@ -17,7 +17,7 @@ import { createVectorService, type VectorService } from '../embeddings/vector-se
 import type { LanguageId } from '../indexer/types.js';
 import type { Logger } from '../log.js';
 import { indexLocation } from '../store/index.js';
-import { afterLicense, chunkHit, makeSnippet } from '../store/text-search.js';
+import { afterLicense, chunkHit, makeSnippet, snippetRange } from '../store/text-search.js';
 import type {
   ChunkHit,
   ChunkRecord,
@@ -355,16 +355,28 @@ export function createCodeSearch(
             ? makeSnippet(c.content, c.startLine, terms)
             : snippetOf(c.content, c.startLine),
         );
+      /** The file lines a hit's snippet shows, first and last. */
+      const shownLines = (c: ChunkRecord): [number, number] => {
+        const lines = c.content.split('\n');
+        const { from, to } = textScore.has(c.chunkId)
+          ? snippetRange(lines, terms)
+          : { from: afterLicense(lines), to: afterLicense(lines) + SNIPPET_LINES };
+        return [c.startLine + from, c.startLine + Math.min(lines.length, to) - 1];
+      };
       if (byFile) {
-        const groups = groupByFile(scored, CHUNKS_PER_FILE);
-        const page = groups.slice(q.offset, q.offset + q.limit);
+        // More candidates than are shown: a chunk whose snippet shows lines already shown (the
+        // overlap of two windows of one long definition) gives its place to the next one.
+        const groups = groupByFile(scored, CHUNKS_PER_FILE * 3);
+        const page = groups.slice(q.offset, q.offset + q.limit).map((g) => ({
+          path: g.path,
+          score: Number(g.score.toFixed(6)),
+          hits: distinctSnippets(g.chunks, (x) => shownLines(x.item), CHUNKS_PER_FILE).map((x) =>
+            hitOf(x.item, x.score),
+          ),
+        }));
         return {
-          hits: page.flatMap((g) => g.chunks.map((x) => hitOf(x.item, x.score))),
-          files: page.map((g) => ({
-            path: g.path,
-            score: Number(g.score.toFixed(6)),
-            hits: g.chunks.map((x) => hitOf(x.item, x.score)),
-          })),
+          hits: page.flatMap((g) => g.hits),
+          files: page,
           hasMore: groups.length > q.offset + q.limit || (text?.hasMore ?? false),
           mode,
           ...(note ? { note } : {}),
@@ -480,8 +492,30 @@ function scopeList(scope: PathScope | undefined): readonly string[] | undefined 
   return scope === undefined ? undefined : typeof scope === 'string' ? [scope] : scope;
 }
 
+/** Lines a snippet shows of a chunk no query word was found in (a semantic candidate). */
+const SNIPPET_LINES = 6;
+
+/**
+ * Up to `max` of `items` (best first) whose shown lines overlap none kept before them: two
+ * windows of one long definition overlap, and both can show the same lines of the overlap.
+ */
+export function distinctSnippets<T>(
+  items: readonly T[],
+  shown: (item: T) => [number, number],
+  max: number,
+): T[] {
+  const kept: { item: T; lines: [number, number] }[] = [];
+  for (const item of items) {
+    if (kept.length >= max) break;
+    const [a, b] = shown(item);
+    if (kept.some(({ lines: [c, d] }) => a <= d && c <= b)) continue;
+    kept.push({ item, lines: [a, b] });
+  }
+  return kept.map((k) => k.item);
+}
+
 /** The first lines of a chunk (after any license comment at its top), numbered, as a snippet. */
-function snippetOf(content: string, startLine: number, maxLines = 6): string {
+function snippetOf(content: string, startLine: number, maxLines = SNIPPET_LINES): string {
   const lines = content.split('\n');
   const from = afterLicense(lines);
   return lines

@@ -339,12 +339,14 @@ function bestLine(
 }
 
 /**
- * A few lines around the line that holds the most distinct query terms (the first such line),
- * each prefixed with its 1-based line number: `  42: const x = retryBackoffMax;`. When no line
- * holds one, the chunk's first lines after any license comment.
+ * The lines a snippet shows: a few around the line that holds the most distinct query terms (the
+ * first such line); when no line holds one, the chunk's first lines after any license comment.
+ * `from` and `to` index `lines` (`to` exclusive).
  */
-export function makeSnippet(content: string, startLine: number, terms: ReadonlySet<string>): string {
-  const lines = content.split('\n');
+export function snippetRange(
+  lines: readonly string[],
+  terms: ReadonlySet<string>,
+): { from: number; to: number } {
   const seen = lines.map((line) => lineTerms(line));
   // Whole words first; else words that share a stem with a term (the full-text index stems:
   // `escape` found `isEscapable`, and the snippet showed the doc comment's `/**` instead).
@@ -352,6 +354,16 @@ export function makeSnippet(content: string, startLine: number, terms: ReadonlyS
   if (best < 0) best = bestLine(seen, terms, sharesStem).best;
   const from = best < 0 ? afterLicense(lines) : Math.max(0, best - SNIPPET_CONTEXT);
   const to = Math.min(lines.length, (best < 0 ? from : best) + SNIPPET_CONTEXT + 1);
+  return { from, to };
+}
+
+/**
+ * A few lines around the line that holds the most distinct query terms ({@link snippetRange}),
+ * each prefixed with its 1-based line number: `  42: const x = retryBackoffMax;`.
+ */
+export function makeSnippet(content: string, startLine: number, terms: ReadonlySet<string>): string {
+  const lines = content.split('\n');
+  const { from, to } = snippetRange(lines, terms);
   const width = String(startLine + to - 1).length;
   const out: string[] = [];
   for (let i = from; i < to; i++) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -64,15 +64,36 @@ describe('search_code, find_references and relevance', () => {
   let env: TestEnv;
   let langs: string;
   let rel: string;
+  let windows: string;
   let mcp: Awaited<ReturnType<typeof startMcpClient>>;
 
   before(async () => {
     env = makeTestEnv();
     langs = copyFixture('langs', env.tmp);
     rel = copyFixture('relevance', env.tmp);
-    env.env.CODEINDEX_ROOTS = `${langs}:${rel}`;
+    // One 131-line function: split into windows of 60 lines that overlap by 10, and the query's
+    // words are on lines 53-57, inside the overlap of the first two.
+    windows = join(env.tmp, 'windows');
+    mkdirSync(windows);
+    const body = Array.from({ length: 127 }, (_, i) =>
+      i + 4 >= 53 && i + 4 <= 57
+        ? `    total += settle_tapir_ocelot(entries, ${i + 4})`
+        : `    total += step_${i + 4}(entries)`,
+    );
+    writeFileSync(
+      join(windows, 'ledger.py'),
+      [
+        'def reconcile_ledger(entries):',
+        '    """Walk the entries and settle them."""',
+        '    total = 0',
+        ...body,
+        '    return total',
+        '',
+      ].join('\n'),
+    );
+    env.env.CODEINDEX_ROOTS = `${langs}:${rel}:${windows}`;
     mcp = await startMcpClient(env.env);
-    for (const root of [langs, rel]) {
+    for (const root of [langs, rel, windows]) {
       const t = await callTool(mcp.client, 'index_repository', { path: root });
       assert.equal((await waitForTask(mcp.client, String(t.task_id))).state, 'SUCCESS');
     }
@@ -131,6 +152,35 @@ describe('search_code, find_references and relevance', () => {
     assert.ok(sc.results.length >= 1);
     const text = (byChunk.content as { type: string; text: string }[])[0]!.text;
     assert.match(text, /models\.ts:\d+-\d+ normalizeName/);
+  });
+
+  test('a file entry does not show the same lines twice: two overlapping windows of one definition give one hit', async () => {
+    const args = { query: 'tapir ocelot', mode: 'text', path_prefix: windows };
+    const lines = (h: Hit) => h.snippet.split('\n').map((l) => Number(l.split(':')[0]));
+    // The premise: in chunk mode both windows match, and their snippets show the same lines.
+    const chunks = await callTool<{ results: Hit[] }>(mcp.client, 'search_code', {
+      ...args,
+      group_by: 'chunk',
+    });
+    assert.deepEqual(
+      chunks.results.map((h) => [h.start_line, h.end_line]),
+      [
+        [1, 60],
+        [51, 110],
+      ],
+    );
+    assert.deepEqual(lines(chunks.results[0]!), lines(chunks.results[1]!));
+    assert.ok(lines(chunks.results[0]!).includes(53));
+    const byFile = await callTool<{ files: { path: string; results: Hit[] }[] }>(
+      mcp.client,
+      'search_code',
+      args,
+    );
+    assert.equal(byFile.files.length, 1);
+    assert.deepEqual(
+      byFile.files[0]!.results.map((h) => [h.start_line, h.end_line]),
+      [[1, 60]],
+    );
   });
 
   test('text answers print paths relative to their root, said once; the structured answer keeps them absolute', async () => {
