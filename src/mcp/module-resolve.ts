@@ -188,9 +188,11 @@ export function createModuleResolver(
     if (!path.includes('/')) return keyed(from.family, path);
     const hit = unique(bySuffix(from.family, path));
     if (hit.length > 0) return hit;
-    // `a.b.C` where C is a class of module a/b (Java, Kotlin, Python's `import a.b.func`).
-    const cut = path.lastIndexOf('/');
-    return cut > 0 ? unique(bySuffix(from.family, path.slice(0, cut))) : [];
+    // `a.b.C` where C is a class of module a/b (Java, Kotlin, Python's `import a.b.func`). A head of
+    // one word is a top-level module as above: `import collections.abc` is the standard library's,
+    // not SQLAlchemy's `orm/collections.py`.
+    const head = path.slice(0, path.lastIndexOf('/'));
+    return head.includes('/') ? unique(bySuffix(from.family, head)) : keyed(from.family, head);
   };
 
   const go = (from: ResolvableFile, source: string): number[] => {

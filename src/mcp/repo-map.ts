@@ -850,11 +850,15 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
    * declares that name at its top level (and does not import it): only a member (`x.close()`),
    * never another module's top-level definition, which its own declaration shadows. carbon's
    * components each declare `export let translateWithId = …`, and each one's uses counted for the
-   * other twenty.
+   * other twenty. And a member only when every use is a call on a variable: a plain use means the
+   * module's own (SQLAlchemy's `exc.py` declares `class DataError(DatabaseError)`, and that gave
+   * `DatabaseError`'s weight to the asyncpg dialect's nested class of the name, sixth in the map).
    */
-  const ownShadows = (from: number, key: string, found: number[]) =>
+  const ownShadows = (from: number, key: string, found: number[], onVariables: boolean) =>
     topDefiners.get(key)?.has(from) === true
-      ? found.filter((t) => memberDefs.has(`${t}\u0000${key}`))
+      ? onVariables
+        ? found.filter((t) => memberDefs.has(`${t}\u0000${key}`))
+        : []
       : found;
   // What the map never shows (see `RenderContext`), and the namespaces per file.
   const hidden = new Set<MapSymbol>();
@@ -1200,9 +1204,9 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
         : family[from] === 'js' && !importsName
           ? ES_MODULES.has(files[from]!.language ?? '')
             ? found.filter((t) => memberDefs.has(`${t}\u0000${defKey}`))
-            : ownShadows(from, defKey, found).filter((t) => !onlyValue(t, defKey))
+            : ownShadows(from, defKey, found, hints !== undefined).filter((t) => !onlyValue(t, defKey))
           : family[from] === 'python' && !importsName
-            ? ownShadows(from, defKey, found)
+            ? ownShadows(from, defKey, found, hints !== undefined)
             : found;
     // A name defined in that many files (`String`, `Error`, `get`) says nothing about which one a
     // use means; its edges (uses x definers) were most of the map's time on large trees.

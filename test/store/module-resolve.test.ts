@@ -97,7 +97,7 @@ describe('module resolution for the repository map', () => {
     const sources: Record<string, [LanguageId, string]> = {
       'sessions.py': [
         'python',
-        'from .models import Request\nfrom . import hooks\nfrom .packages.urllib import util\nimport requests.adapters\nimport json\nfrom requests.compat import x\nimport os.path\n',
+        'from .models import Request\nfrom . import hooks\nfrom .packages.urllib import util\nimport requests.adapters\nimport json\nfrom requests.compat import x\nimport os.path\nimport collections.abc\n',
       ],
       'models.py': ['python', 'class Request: pass\n'],
       'hooks.py': ['python', 'HOOKS = []\n'],
@@ -106,6 +106,7 @@ describe('module resolution for the repository map', () => {
       'packages/urllib/__init__.py': ['python', ''],
       'packages/urllib/util.py': ['python', 'def f(): pass\n'],
       'packages/json.py': ['python', 'def loads(): pass\n'],
+      'orm/collections.py': ['python', 'def append(): pass\n'],
     };
     assert.deepEqual(resolveAll('requests', sources, 'sessions.py'), {
       '.models': ['models.py'],
@@ -116,6 +117,9 @@ describe('module resolution for the repository map', () => {
       json: [],
       'requests.compat': ['compat.py'],
       'os.path': [],
+      // The standard library's `collections.abc`, not orm/collections.py: the head of a dotted
+      // name is a top-level module too.
+      'collections.abc': [],
     });
     assert.deepEqual(
       resolveAll(

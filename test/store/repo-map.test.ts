@@ -515,6 +515,27 @@ test("repo_map: a Python module's use of a name it defines itself means its own 
     assert.equal(refs(path, 'T_route'), 1, map.text);
 });
 
+test("repo_map: a plain use of a name the module defines is its own, not another module's member of the name", () => {
+  // SQLAlchemy's shape: exc.py's exception classes, and a dialect's DBAPI adapter that nests
+  // classes of the same names.
+  const sources: Record<string, [LanguageId, string]> = {
+    'pkg/exc.py': [
+      'python',
+      'class DatabaseError(Exception):\n    pass\n\n\nclass DataError(DatabaseError):\n    pass\n\n\nclass IntegrityError(DatabaseError):\n    pass\n',
+    ],
+    'pkg/dialects/asyncpg.py': [
+      'python',
+      'class AdaptDBAPI:\n    class DatabaseError(Exception):\n        pass\n\n    class DataError(DatabaseError):\n        pass\n',
+    ],
+    // A call on a variable still reaches a member of the name.
+    'pkg/engine.py': ['python', 'def handle(dbapi):\n    return dbapi.DatabaseError()\n'],
+  };
+  const map = buildRepoMap({ ...graph(sources), maxTokens: 4096 });
+  const refs = (path: string, name: string) =>
+    map.files.find((f) => f.path === path)?.symbols.find((x) => x.name === name)?.refs ?? 0;
+  assert.equal(refs('pkg/dialects/asyncpg.py', 'DatabaseError'), 1, map.text);
+});
+
 test('pageRank: out-edges lighter than minOut pass on only their share of the rank', () => {
   // Nodes 0 and 1 each point at one node: 0 with a strong edge (to 2), 1 with a weak one (to 3).
   const edges = new Map([
