@@ -23,6 +23,11 @@ export interface Scope {
   /** Row where this scope's chunk starts (doc comment included), -1 when it has no chunk. */
   chunkRow: number;
   candidate: ChunkCandidate | null;
+  /**
+   * A Rust `macro_rules!` definition: the items of its templates (see `./macro-bodies.ts`) are
+   * the items of wherever it is invoked, so they nest in `outer`, the scope around it.
+   */
+  template?: { outer: Scope | null };
 }
 
 const CHUNK_KINDS: ReadonlySet<ScopeKind> = new Set<ScopeKind>([
@@ -129,8 +134,13 @@ export function resolveDefinitions(
   const nameStarts = new Set<number>();
   const stack: Scope[] = [];
   let c = 0;
+  /** The scope a definition or container at start..end nests in (a template's: see `Scope.template`). */
+  const parentOf = (start: number, end: number): Scope | null => {
+    const enclosing = popClosed(stack, start, end);
+    return enclosing?.template === undefined ? enclosing : enclosing.template.outer;
+  };
   const openContainer = (container: RawContainer): void => {
-    const parent = popClosed(stack, container.start, container.end);
+    const parent = parentOf(container.start, container.end);
     const scope: Scope = {
       start: container.start,
       end: container.end,
@@ -153,7 +163,7 @@ export function resolveDefinitions(
     ) {
       openContainer(next);
     }
-    const parent = popClosed(stack, definition.start, definition.end);
+    const parent = parentOf(definition.start, definition.end);
     let written = source.slice(definition.nameStart, definition.nameEnd);
     let namePrefix: string | null = null;
     if (rules.qualifiedNames === true && written.includes('.')) {
@@ -250,6 +260,8 @@ export function resolveDefinitions(
       chunkRow: -1,
       candidate: null,
     };
+    if (rules.macroBodies === true && kind === 'function' && signature.startsWith('macro_rules!'))
+      scope.template = { outer: parent };
     // A namespace or module declared as a statement (PHP's and C#'s `namespace X;`, Rust's
     // `mod x;`) has no body: it stays in the header chunk with the imports around it instead of
     // being a one-line chunk that search_code would show for its path words.

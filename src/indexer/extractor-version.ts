@@ -55,5 +55,8 @@
  * 13: a C++ catch macro with no block after it is a whole catch clause (spdlog's
  * `SPDLOG_LOGGER_CATCH(loc)` after `SPDLOG_TRY { … }`), read as `catch(...){}`: the class around it
  * was lost (`logger`'s members read as functions of the namespace).
+ * 14: the templates of Rust `macro_rules!` definitions are read as items (regex's `RegexBuilder`
+ * and `RegexSet` are written inside `define_builder!` and `define_set!`), without the names their
+ * metavariables spell.
  */
-export const EXTRACTOR_VERSION = 13;
+export const EXTRACTOR_VERSION = 14;

@@ -11,7 +11,7 @@ import { resolveDefinitions } from './definitions.js';
 import { type LanguageRules, rulesFor } from './language-rules.js';
 import { loadGrammar } from './languages.js';
 import { createLineIndex } from './line-index.js';
-import { macroBodyTrees, mayHaveItemMacros } from './macro-bodies.js';
+import { keepTemplateCaptures, macroBodyTrees, mayHaveItemMacros } from './macro-bodies.js';
 import {
   createNativeRuntime,
   isNativeParseTimeout,
@@ -331,8 +331,11 @@ function extractWith(
       raw = collectCaptures(js, tree, source, undefined, deadline);
       if (runtime.rules.macroBodies) {
         // Rust items inside item-level macros (`cfg_rt! { … }`): parsed on their own, offsets intact.
-        for (const body of macroBodyTrees(js.parser, tree, source))
-          collectCaptures(js, body, source, raw, deadline);
+        for (const body of macroBodyTrees(js.parser, tree, source)) {
+          if (body.template)
+            keepTemplateCaptures(collectCaptures(js, body.tree, source, undefined, deadline), raw, source);
+          else collectCaptures(js, body.tree, source, raw, deadline);
+        }
       }
     } catch (err) {
       throw err instanceof QueryDeadlineError ? new ParseTimeoutError(parseTimeoutMs) : err;

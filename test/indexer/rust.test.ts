@@ -177,6 +177,9 @@ describe('rust: items inside item-level macros (fixtures/rust-macros/macros.rs)'
       ['Runtime', 'struct', 33, 33, null],
       ['block_on', 'method', 37, 37, 'Runtime'],
       ['drop_task', 'function', 47, 50, null],
+      ['define_builder', 'function', 53, 70, null],
+      ['RegexBuilder', 'struct', 59, 59, null],
+      ['size_limit', 'method', 62, 66, 'RegexBuilder'],
     ]);
     assert.equal(symbolNamed(result, 'JoinHandle').doc, 'A handle to a spawned task.');
     assert.equal(symbolNamed(result, 'JoinHandle').exported, true);
@@ -200,6 +203,39 @@ describe('rust: items inside item-level macros (fixtures/rust-macros/macros.rs)'
       ['Listener', 'type', 21, 'bind'],
       ['new', 'call', 21, 'bind'],
     ]);
+  });
+
+  it('reads the items a macro_rules! template defines, without the names its metavariables spell', () => {
+    // `pub mod $name { … }` is no module (the definitions above list none); what it holds is
+    // where the macro is invoked, and its repetition `$(#[$doc])*` reads as one attribute.
+    assert.equal(
+      symbolNamed(result, 'RegexBuilder.size_limit').signature,
+      'pub fn size_limit(&mut self, bytes: usize) -> &mut RegexBuilder',
+    );
+    const names = [...result.symbols.map((s) => s.name), ...result.refs.map((r) => r.name)];
+    assert.deepEqual(
+      names.filter((n) => n.includes('$')),
+      [],
+    );
+    assert.deepEqual(
+      refRows(result).filter(([, , line]) => line >= 53 && line <= 70),
+      [
+        ['Options', 'type', 59, 'RegexBuilder'],
+        ['RegexBuilder', 'type', 61, 'RegexBuilder'],
+        ['RegexBuilder', 'type', 62, 'RegexBuilder.size_limit'],
+        ['check', 'call', 64, 'RegexBuilder.size_limit'],
+      ],
+    );
+    // `use crate::$regex_mod::Regex` names no module of the crate.
+    assert.deepEqual(importRows(result), [['std::sync', ['Arc'], 2]]);
+    assert.deepEqual(
+      chunkRows(result).filter(([kind, , start]) => kind === 'symbol' && start >= 53),
+      [
+        ['symbol', 'define_builder', 53, 58],
+        ['symbol', 'RegexBuilder', 59, 59],
+        ['symbol', 'RegexBuilder.size_limit', 62, 66],
+      ],
+    );
   });
 
   it('chunks the items found in macro bodies', () => {
