@@ -20,8 +20,12 @@ import { symbolToOut } from './tools/search-symbols.js';
 const CANDIDATES = 50;
 /** Other definitions of the name listed beside the one shown. */
 const OTHERS = 10;
-/** Lines of doc comments, decorators and attributes looked at above a definition. */
-const LEADING_LINES = 40;
+/**
+ * Lines of doc comments, decorators and attributes looked at above a definition. The walk stops at
+ * a blank line first; API docs run long (Sequel's `Database#transaction` has 50 lines of options,
+ * and a cap of 40 cut its first line, "Starts a database transaction", off).
+ */
+export const LEADING_LINES = 200;
 /** Characters of one source line shown (minified code). */
 const LINE_WIDTH = 400;
 /** Characters of source one answer shows at most (about 15,000 tokens). */

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { leadingStart, MAX_SOURCE_CHARS, relocate, splitQualified } from '../../src/mcp/symbol-source.js';
+import {
+  LEADING_LINES,
+  leadingStart,
+  MAX_SOURCE_CHARS,
+  relocate,
+  splitQualified,
+} from '../../src/mcp/symbol-source.js';
 import {
   callTool,
   callToolError,
@@ -258,6 +264,13 @@ test('get_symbol helpers: qualified names, leading comments, relocation', () => 
     '  def start_link(opts), do: opts',
   ];
   assert.equal(leadingStart(ex, 7), 2);
+  // A long doc comment comes whole (Sequel's 50 lines of options), up to LEADING_LINES.
+  const doc = (n: number) => [
+    ...Array.from({ length: n }, (_, i) => `    # option ${i}`),
+    '    def transaction(opts)',
+  ];
+  assert.equal(leadingStart(doc(50), 50), 0);
+  assert.equal(leadingStart(doc(LEADING_LINES + 5), LEADING_LINES + 5), 5);
   // A lone closing quote with no attribute opening it is not.
   assert.equal(leadingStart(['x = 1', '"""', 'def f(): pass'], 2), 2);
   // The nearest line that starts with the signature's first line, as an offset.
