@@ -272,6 +272,53 @@ export function identifierWeight(
   return w;
 }
 
+/**
+ * Ruby's `Module` and `Kernel` methods that class bodies and methods call with no receiver
+ * (`attr_reader :name`, `include Enumerable`, `private`, `raise`): each means the class's own (or
+ * Ruby's), whatever file of the repository happens to define one of the name. Sequel's
+ * `SQL::Expression` overrides `attr_reader`, and the package's 790 uses of it led the map with
+ * `sql.rb`. No edges.
+ */
+const RUBY_CORE_CALLS = new Set([
+  'attr',
+  'attr_reader',
+  'attr_writer',
+  'attr_accessor',
+  'include',
+  'extend',
+  'prepend',
+  'private',
+  'protected',
+  'public',
+  'module_function',
+  'private_class_method',
+  'public_class_method',
+  'private_constant',
+  'define_method',
+  'alias_method',
+  'remove_method',
+  'undef_method',
+  'require',
+  'require_relative',
+  'autoload',
+  'raise',
+  'fail',
+  'puts',
+  'print',
+  'p',
+  'pp',
+  'warn',
+  'format',
+  'sprintf',
+  'lambda',
+  'proc',
+  'loop',
+  'catch',
+  'throw',
+  'freeze',
+  'block_given?',
+]);
+
 /** Names every Rust module sees without a `use` (the std prelude's types, traits and variants). */
 const RUST_PRELUDE = new Set([
   'Option',
@@ -1160,6 +1207,7 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     // A use of the crate's own `macro_rules!` macro (see `macros` above).
     if (macros.has(defKey) && !notMacros.has(defKey)) continue;
     const name = defKey.slice(defKey.indexOf('\u0000') + 1);
+    if (family[from] === 'ruby' && RUBY_CORE_CALLS.has(name)) continue;
     const importsName = importedFrom.get(from)?.has(name) === true;
     // Imported from outside (`use std::task::Context` in a crate that defines a `Context` too): the
     // use means the outside one.

@@ -536,6 +536,27 @@ test("repo_map: a plain use of a name the module defines is its own, not another
   assert.equal(refs('pkg/dialects/asyncpg.py', 'DatabaseError'), 1, map.text);
 });
 
+test("repo_map: Ruby's attr_reader, include and raise in a class body are Ruby's, not a file's override of the name", () => {
+  // Sequel's shape: SQL::Expression overrides attr_reader; every other class calls Ruby's.
+  const sources: Record<string, [LanguageId, string]> = {
+    'lib/sql.rb': [
+      'ruby',
+      'module SQL\n  class Expression\n    def self.attr_reader(*args)\n      super\n    end\n\n    def to_sql\n      ""\n    end\n  end\nend\n',
+    ],
+    'lib/dataset.rb': [
+      'ruby',
+      'class Dataset\n  include Enumerable\n  attr_reader :db, :opts\n\n  def sql\n    raise ArgumentError unless db\n    SQL::Expression.new.to_sql\n  end\nend\n',
+    ],
+    'lib/model.rb': ['ruby', 'class Model\n  attr_reader :values\nend\n'],
+  };
+  const map = buildRepoMap({ ...graph(sources), maxTokens: 4096 });
+  const refs = (path: string, name: string) =>
+    map.files.find((f) => f.path === path)?.symbols.find((x) => x.name === name)?.refs ?? 0;
+  assert.equal(refs('lib/sql.rb', 'attr_reader'), 0, map.text);
+  // Other uses still count.
+  assert.equal(refs('lib/sql.rb', 'to_sql'), 1, map.text);
+});
+
 test('pageRank: out-edges lighter than minOut pass on only their share of the rank', () => {
   // Nodes 0 and 1 each point at one node: 0 with a strong edge (to 2), 1 with a weak one (to 3).
   const edges = new Map([
