@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { TaskClient } from '../queue/task-client.js';
-import type { IndexedFile, IndexStore, RootRow } from '../store/types.js';
+import { type IndexedFile, type IndexStore, type RootRow, recordedMtime } from '../store/types.js';
 
 /** What every tool needs. Built by `createCodeindexServer`; tests can build their own. */
 export interface ToolContext {
@@ -85,7 +85,8 @@ export async function staleChecker(
 function isStale(st: IndexedFile | undefined, absPath: string): boolean {
   try {
     const s = statSync(absPath);
-    return !st || st.size !== s.size || st.mtimeMs !== s.mtimeMs;
+    // A file marked for extraction again (a newer extractor) is stale only if it changed too.
+    return !st || st.size !== s.size || recordedMtime(st.mtimeMs) !== s.mtimeMs;
   } catch {
     return true;
   }

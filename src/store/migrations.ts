@@ -3,6 +3,7 @@ import { CodeindexError } from '../errors.js';
 import { EXTRACTOR_VERSION } from '../indexer/extractor-version.js';
 import { isSecondaryPath } from '../indexer/path-class.js';
 import { SECONDARY_RANK } from './symbol-rank.js';
+import { MARK_EXTRACT_AGAIN } from './types.js';
 
 /** One schema step. `version` is what `PRAGMA user_version` holds after it ran. */
 export interface Migration {
@@ -295,12 +296,17 @@ export function storedExtractorVersion(db: Database.Database): number {
  * extracts it again: a fix to a language reaches indexes made before it, and files once skipped
  * as unsupported are looked at again. The old rows keep answering until then. The version only
  * moves up: an older codeindex sharing the index does not mark it again.
+ *
+ * The mark is the recorded mtime made negative ({@link MARK_EXTRACT_AGAIN}): it matches no file on
+ * disk, so every run reads and extracts the file again, while results still tell an edited file
+ * from an unchanged one ({@link recordedMtime}). A mark of -1 only (the earlier form) made every
+ * result of an upgraded index read "stale" until it was indexed again.
  */
 export function syncExtractorVersion(db: Database.Database): void {
   if (storedExtractorVersion(db) >= EXTRACTOR_VERSION) return;
   db.transaction(() => {
     if (storedExtractorVersion(db) >= EXTRACTOR_VERSION) return;
-    db.exec(`UPDATE files SET mtime_ms = -1, sha256 = CASE WHEN status = 'indexed' THEN '' ELSE sha256 END`);
+    db.exec(`UPDATE files SET ${MARK_EXTRACT_AGAIN}`);
     db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(
       EXTRACTOR_KEY,
       String(EXTRACTOR_VERSION),

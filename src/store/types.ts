@@ -57,10 +57,26 @@ export interface RootRow {
   chunksVersion: number;
 }
 
-/** A file's size and mtime as the index recorded them: what `stale` compares with the disk. */
+/**
+ * A file's size and mtime as the index recorded them: what `stale` compares with the disk. The
+ * mtime is negative for a file marked for extraction again ({@link recordedMtime}).
+ */
 export interface IndexedFile {
   size: number;
   mtimeMs: number;
+}
+
+/**
+ * The SET clause that marks files for extraction again (both engines): the recorded mtime becomes
+ * `-mtime - 1` (see {@link recordedMtime}; `syncExtractorVersion`), and an indexed file's hash is cleared, so a run that
+ * finds the same bytes still extracts them.
+ */
+export const MARK_EXTRACT_AGAIN =
+  "mtime_ms = CASE WHEN mtime_ms >= 0 THEN -mtime_ms - 1 ELSE mtime_ms END, sha256 = CASE WHEN status = 'indexed' THEN '' ELSE sha256 END";
+
+/** The mtime a file had when it was indexed, from what the index recorded (marked or not). */
+export function recordedMtime(stored: number): number {
+  return stored < 0 ? -stored - 1 : stored;
 }
 
 export interface SymbolHit {

@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { isCodeindexError } from '../../src/errors.js';
 import { EXTRACTOR_VERSION } from '../../src/indexer/extractor-version.js';
+import { staleChecker } from '../../src/mcp/context.js';
 import { openIndexStore, SCHEMA_VERSION } from '../../src/store/index.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { SECONDARY_RANK } from '../../src/store/symbol-rank.js';
+import { recordedMtime } from '../../src/store/types.js';
 import { indexed, sym, tempDir } from './helpers/fixtures.js';
 
 const tmp = tempDir();
@@ -222,10 +224,13 @@ test('an index extracted by an older extractor marks every file as changed once,
       .prepare("UPDATE meta SET value = ? WHERE key = 'extractor_version'")
       .run(String(EXTRACTOR_VERSION - 1));
     await openIndexStore(dbPath, { readonly }).close();
+    // The recorded mtime is kept, negated (-5 - 1): results tell an edited file from an unchanged one.
     assert.deepEqual(files(), [
-      { path: 'a.rb', mtime_ms: -1, sha256: '' },
-      { path: 'b.ex', mtime_ms: -1, sha256: null },
+      { path: 'a.rb', mtime_ms: -6, sha256: '' },
+      { path: 'b.ex', mtime_ms: -6, sha256: null },
     ]);
+    assert.equal(recordedMtime(-6), 5);
+    assert.equal(recordedMtime(5), 5);
     assert.equal(recorded(), String(EXTRACTOR_VERSION));
     // Re-indexed since: opening again marks nothing.
     raw.exec('UPDATE files SET mtime_ms = 7');
@@ -243,6 +248,43 @@ test('an index extracted by an older extractor marks every file as changed once,
       files().map((f) => (f as { mtime_ms: number }).mtime_ms),
       [7, 7],
     );
+    raw.close();
+  }
+});
+
+test('a file marked for extraction again by a newer extractor is not stale unless it changed on disk', async () => {
+  const repo = join(tmp.dir, 'marked-repo');
+  mkdirSync(repo);
+  const file = join(repo, 'a.rb');
+  writeFileSync(file, 'def a; end\n');
+  const dbPath = join(tmp.dir, 'marked.db');
+  await openIndexStore(dbPath).close();
+  const raw = new Database(dbPath);
+  const st = statSync(file);
+  raw
+    .prepare(
+      `INSERT INTO roots (id, path, created_at) VALUES (1, ?, 0);
+       `.trim(),
+    )
+    .run(repo);
+  raw
+    .prepare(
+      `INSERT INTO files (id, root_id, path, language, size, mtime_ms, sha256, indexed_at, status, chunk_count)
+       VALUES (1, 1, 'a.rb', 'ruby', ?, ?, 'abc', 0, 'indexed', 1)`,
+    )
+    .run(st.size, st.mtimeMs);
+  raw.prepare("UPDATE meta SET value = ? WHERE key = 'extractor_version'").run(String(EXTRACTOR_VERSION - 1));
+  const store = openIndexStore(dbPath);
+  try {
+    // Marked: the next run extracts it again (the recorded mtime matches no file) ...
+    const states = await store.getFileStates(repo);
+    assert.ok((states.get('a.rb')?.mtimeMs ?? 0) < 0);
+    // ... but results of the unchanged file are not stale.
+    assert.equal((await staleChecker(store, [file]))(file), false);
+    writeFileSync(file, 'def a; 1; end\n');
+    assert.equal((await staleChecker(store, [file]))(file), true);
+  } finally {
+    await store.close();
     raw.close();
   }
 });

@@ -3,6 +3,7 @@ import { CodeindexError } from '../../errors.js';
 import { EXTRACTOR_VERSION } from '../../indexer/extractor-version.js';
 import { isSecondaryPath } from '../../indexer/path-class.js';
 import { SECONDARY_RANK } from '../symbol-rank.js';
+import { MARK_EXTRACT_AGAIN } from '../types.js';
 
 /** One schema step, run in its own transaction: its SQL, then `run` when it has one. */
 export interface PgMigration {
@@ -351,9 +352,7 @@ async function syncExtractorVersionPg(client: PoolClient): Promise<void> {
   if (stored >= EXTRACTOR_VERSION) return;
   await client.query('BEGIN');
   try {
-    await client.query(
-      "UPDATE files SET mtime_ms = -1, sha256 = CASE WHEN status = 'indexed' THEN '' ELSE sha256 END",
-    );
+    await client.query(`UPDATE files SET ${MARK_EXTRACT_AGAIN}`);
     await client.query(
       `INSERT INTO meta (key, value) VALUES ('extractor_version', $1)
        ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
