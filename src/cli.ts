@@ -544,6 +544,7 @@ async function showCommand(cfg: Config, symbol: string, v: Values): Promise<numb
       asked: v.path,
       allowedRoots: (await s.listRoots()).map((r) => r.path),
       maxLines,
+      caller: 'cli',
     });
     if (v.json) process.stdout.write(`${JSON.stringify(symbolSourceOut(src))}\n`);
     else {

@@ -130,7 +130,25 @@ export interface SymbolSourceQuery {
   /** The roots the caller may read: a file that became a link out of them since it was indexed is refused. */
   allowedRoots: readonly string[];
   maxLines: number;
+  /** Who asks: errors name what to do next in that caller's words (MCP tools, or commands). */
+  caller?: 'mcp' | 'cli';
 }
+
+/** What an error tells the caller to do next, in MCP tools' or the command line's words. */
+const NEXT_STEP = {
+  mcp: {
+    moreNames: 'search_symbols lists more',
+    words: 'call search_code',
+    reindex: 'call index_repository on its root (or index_file on the file)',
+    readAgain: (name: string) => `call index_file on it, then get_symbol ${name} again`,
+  },
+  cli: {
+    moreNames: '`codeindex search` lists more',
+    words: 'run `codeindex search --code`',
+    reindex: 'run `codeindex index` on its root',
+    readAgain: (name: string) => `run \`codeindex index\` on its root, then \`codeindex show ${name}\` again`,
+  },
+} as const;
 
 /** A definition's source and where it is. Rows are 0-based. */
 export interface SymbolSource {
@@ -162,6 +180,7 @@ export interface SymbolSource {
 /** Finds and reads a definition (see the module comment); throws SYMBOL_NOT_FOUND and the like. */
 export async function readSymbolSource(store: IndexStore, q: SymbolSourceQuery): Promise<SymbolSource> {
   const { name, qualifier } = splitQualified(q.symbol);
+  const next = NEXT_STEP[q.caller ?? 'mcp'];
   const there = q.asked === undefined ? '' : ` under ${q.asked}`;
   const r = await searchSymbolGroups(store, {
     query: q.symbol,
@@ -183,8 +202,8 @@ export async function readSymbolSource(store: IndexStore, q: SymbolSourceQuery):
     throw new CodeindexError(
       'SYMBOL_NOT_FOUND',
       close.length > 0
-        ? `no definition is named ${JSON.stringify(name)}${there}; closest: ${close.slice(0, 5).join(', ')} (search_symbols lists more)`
-        : `no definition is named ${JSON.stringify(name)}${there}: for words from a body or a question, call search_code`,
+        ? `no definition is named ${JSON.stringify(name)}${there}; closest: ${close.slice(0, 5).join(', ')} (${next.moreNames})`
+        : `no definition is named ${JSON.stringify(name)}${there}: for words from a body or a question, ${next.words}`,
     );
   }
   // The file as it is now, confined like any path a caller names (a link out of the roots is refused).
@@ -193,7 +212,7 @@ export async function readSymbolSource(store: IndexStore, q: SymbolSourceQuery):
       throw isCodeindexError(err, 'PATH_NOT_FOUND')
         ? new CodeindexError(
             'PATH_NOT_FOUND',
-            `${best.path}, where ${name} was indexed, is gone: call index_repository on its root (or index_file on the file) to bring the index up to date`,
+            `${best.path}, where ${name} was indexed, is gone: ${next.reindex} to bring the index up to date`,
           )
         : err;
     },
@@ -204,7 +223,7 @@ export async function readSymbolSource(store: IndexStore, q: SymbolSourceQuery):
   } catch (err) {
     throw new CodeindexError(
       'PATH_NOT_FOUND',
-      `${best.path} (where ${name} was indexed) cannot be read here (${errorMessage(err)}): call index_file or index_repository to bring the index up to date`,
+      `${best.path} (where ${name} was indexed) cannot be read here (${errorMessage(err)}): ${next.reindex} to bring the index up to date`,
     );
   }
   // With a qualifier, the others listed are that class's (or module's) too; the rest are counted.
@@ -223,7 +242,7 @@ export async function readSymbolSource(store: IndexStore, q: SymbolSourceQuery):
     if (moved === null)
       throw new CodeindexError(
         'NOT_INDEXED',
-        `${best.path} changed since it was indexed and ${name} is no longer where it was: call index_file on it, then get_symbol again`,
+        `${best.path} changed since it was indexed and ${name} is no longer where it was: ${next.readAgain(q.symbol)}`,
       );
     offset = moved;
   }

@@ -170,6 +170,10 @@ describe('the command line', () => {
     const unknown = run(['show', 'NoSuchDefinition'], local);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /^codeindex show: no definition is named "NoSuchDefinition"/);
+    // What to do next, in the command line's words (not the MCP tools').
+    const close = run(['show', 'UserRepositor'], local);
+    assert.match(close.stderr, /closest: UserRepository\b.*\(`codeindex search` lists more\)/);
+    assert.doesNotMatch(close.stderr + unknown.stderr, /search_symbols|search_code/);
     assert.equal(run(['show', 'x', '--max-lines', '0'], local).code, 2);
 
     const stop = run(['stop-redis'], local);
