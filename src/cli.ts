@@ -497,7 +497,7 @@ async function searchCommand(cfg: Config, query: string, v: Values, log: Logger)
       );
     return 0;
   } catch (err) {
-    process.stderr.write(`codeindex search: ${errorMessage(err)}\n`);
+    process.stderr.write(`codeindex search: ${commandWords(errorMessage(err))}\n`);
     return 1;
   }
 }
@@ -506,6 +506,18 @@ async function searchCommand(cfg: Config, query: string, v: Values, log: Logger)
  * `search --path DIR`: the real path of DIR, to search only under it (undefined: every root of the
  * data dir); null, after saying why, when DIR does not exist.
  */
+/**
+ * An error written for MCP clients, in the command line's words: the store's "index it first
+ * (index_repository)" reads "(`codeindex index`)" here.
+ */
+function commandWords(message: string): string {
+  return message
+    .replace(/\b(?:index_repository|index_file)\b/g, '`codeindex index`')
+    .replace(/\bsearch_symbols\b/g, '`codeindex search`')
+    .replace(/\bsearch_code\b/g, '`codeindex search --code`')
+    .replace(/\bget_symbol\b/g, '`codeindex show`');
+}
+
 function searchScope(v: Values, command = 'search'): string | undefined | null {
   if (v.path === undefined) return undefined;
   try {
@@ -564,7 +576,7 @@ async function showCommand(cfg: Config, symbol: string, v: Values): Promise<numb
     }
     return 0;
   } catch (err) {
-    process.stderr.write(`codeindex show: ${errorMessage(err)}\n`);
+    process.stderr.write(`codeindex show: ${commandWords(errorMessage(err))}\n`);
     return 1;
   } finally {
     await store?.close();
@@ -617,7 +629,7 @@ async function codeSearchCommand(
     }
     return 0;
   } catch (err) {
-    process.stderr.write(`codeindex search: ${errorMessage(err)}\n`);
+    process.stderr.write(`codeindex search: ${commandWords(errorMessage(err))}\n`);
     return 1;
   } finally {
     await search?.close();

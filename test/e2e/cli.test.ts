@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Queue } from 'bullmq';
@@ -174,6 +175,10 @@ describe('the command line', () => {
     const close = run(['show', 'UserRepositor'], local);
     assert.match(close.stderr, /closest: UserRepository\b.*\(`codeindex search` lists more\)/);
     assert.doesNotMatch(close.stderr + unknown.stderr, /search_symbols|search_code/);
+    const elsewhere = mkdtempSync(join(tmpdir(), 'outside-'));
+    const outside = run(['search', 'UserRepository', '--path', elsewhere], local);
+    rmSync(elsewhere, { recursive: true });
+    assert.match(outside.stderr, /is not inside an indexed root: index it first \(`codeindex index`\)/);
     assert.equal(run(['show', 'x', '--max-lines', '0'], local).code, 2);
 
     const stop = run(['stop-redis'], local);
