@@ -3,7 +3,7 @@
  * applies the language rules (kind refinement, exported flag), and finds signatures, docs and the
  * chunk candidates. Works in one sweep over definitions sorted by start offset.
  */
-import type { ChunkCandidate } from './chunks.js';
+import { type ChunkCandidate, MAX_CHUNK_LINES } from './chunks.js';
 import { isFunctionLike, type LanguageRules, type ScopeKind } from './language-rules.js';
 import type { LineIndex } from './line-index.js';
 import type { RawContainer, RawDefinition, RawExtraction } from './raw-captures.js';
@@ -56,7 +56,13 @@ const MULTILINE_CHUNK_KINDS: ReadonlySet<ScopeKind> = new Set<ScopeKind>(['const
 /** Scopes whose direct members count as module level. */
 const MODULE_KINDS: ReadonlySet<ScopeKind> = new Set<ScopeKind>(['module', 'namespace']);
 
-/** Members of these get no chunk of their own: the whole interface or trait is one chunk. */
+/**
+ * Members of these get no chunk of their own: an interface or trait of signatures is read whole.
+ * But a member with a body (`{ … }`) of one longer than a chunk ({@link MAX_CHUNK_LINES}) gets
+ * its own, as a class's does: Laravel's `ValidatesAttributes` trait holds 2,140 lines of methods,
+ * and search showed 60-line windows of it named for the trait instead of `validateUnique`. (Long
+ * interfaces of signatures split into members lost on the question sets: bench/README.md.)
+ */
 const WHOLE_CHUNK_KINDS: ReadonlySet<ScopeKind> = new Set<ScopeKind>(['interface', 'trait']);
 
 const HEAD_CHARS = 300;
@@ -84,6 +90,12 @@ function popClosed(stack: Scope[], start: number, end: number): Scope | null {
     if (top.end <= start || (top.start === start && top.end === end)) stack.pop();
     else return top;
   }
+}
+
+/** Whether a definition ends with a block (`{ … }`): a method with a body, not a signature. */
+function hasBody(source: string, definition: RawDefinition): boolean {
+  const text = source.slice(definition.start, definition.end).trimEnd();
+  return text.endsWith('}') && text.includes('\n');
 }
 
 function docFor(
@@ -271,7 +283,11 @@ export function resolveDefinitions(
       (MULTILINE_CHUNK_KINDS.has(kind) &&
         endRow > startRow &&
         (parent === null || MODULE_KINDS.has(parent.kind)));
-    if (!insideFunction && chunked && !(parent !== null && WHOLE_CHUNK_KINDS.has(parent.kind))) {
+    const inWhole =
+      parent !== null &&
+      WHOLE_CHUNK_KINDS.has(parent.kind) &&
+      !(lines.rowOf(parent.end) - lines.rowOf(parent.start) >= MAX_CHUNK_LINES && hasBody(source, definition));
+    if (!insideFunction && chunked && !inWhole) {
       const chunkRow = Math.min(startRow, lines.rowOf(doc.start));
       scope.chunkRow = chunkRow;
       scope.candidate = {

@@ -58,5 +58,8 @@
  * 14: the templates of Rust `macro_rules!` definitions are read as items (regex's `RegexBuilder`
  * and `RegexSet` are written inside `define_builder!` and `define_set!`), without the names their
  * metavariables spell.
+ * 15: a method with a body in a trait or interface longer than a chunk gets a chunk of its own, as
+ * a class's methods do (Laravel's 2,140-line `ValidatesAttributes` trait was windows named for
+ * the trait).
  */
-export const EXTRACTOR_VERSION = 14;
+export const EXTRACTOR_VERSION = 15;

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createExtractor } from '../../src/indexer/index.js';
 import {
+  chunkRows,
   definitionRows,
   exportedNames,
   extractFixture,
@@ -78,5 +80,58 @@ describe('php: php/User.php', () => {
       ['App\\Contracts\\Repository', ['Repository'], 4],
       ['Illuminate\\Support', ['Collection', 'Str'], 5],
     ]);
+  });
+});
+
+describe('php: a long trait of methods is chunked per method; a long interface of signatures is one', () => {
+  // Laravel's shape: a `Concerns` trait of 2,000 lines of validation rules.
+  const method = (n: number) =>
+    [
+      `    public function validateRule${n}($attribute, $value)`,
+      '    {',
+      `        return $this->check${n}($attribute, $value) && $value !== null;`,
+      '    }',
+      '',
+    ].join('\n');
+  const trait = [
+    '<?php',
+    '',
+    'trait ValidatesAttributes',
+    '{',
+    ...Array.from({ length: 20 }, (_, i) => method(i)),
+    '}',
+    '',
+  ].join('\n');
+  const signature = (n: number) =>
+    [`    /** Rule ${n}. */`, `    public function rule${n}($attribute, $value);`, ''].join('\n');
+  const iface = [
+    '<?php',
+    '',
+    'interface Rules',
+    '{',
+    ...Array.from({ length: 30 }, (_, i) => signature(i)),
+    '}',
+    '',
+  ].join('\n');
+  const extractor = createExtractor();
+
+  it('gives each method of a trait longer than a chunk its own chunk', () => {
+    const symbols = chunkRows(extractor.extractFile(trait, 'php'))
+      .filter(([kind]) => kind === 'symbol')
+      .map(([, symbol]) => symbol);
+    assert.equal(symbols[0], 'ValidatesAttributes');
+    assert.deepEqual(
+      symbols.slice(1),
+      Array.from({ length: 20 }, (_, i) => `ValidatesAttributes.validateRule${i}`),
+    );
+  });
+
+  it('keeps a long interface of signatures whole (in windows named for it)', () => {
+    const symbols = new Set(
+      chunkRows(extractor.extractFile(iface, 'php'))
+        .filter(([kind]) => kind === 'symbol')
+        .map(([, symbol]) => symbol),
+    );
+    assert.deepEqual([...symbols], ['Rules']);
   });
 });
