@@ -286,7 +286,9 @@ export function resolveDefinitions(
     const inWhole =
       parent !== null &&
       WHOLE_CHUNK_KINDS.has(parent.kind) &&
-      !(lines.rowOf(parent.end) - lines.rowOf(parent.start) >= MAX_CHUNK_LINES && hasBody(source, definition));
+      !(
+        lines.rowOf(parent.end) - lines.rowOf(parent.start) >= MAX_CHUNK_LINES && hasBody(source, definition)
+      );
     if (!insideFunction && chunked && !inWhole) {
       const chunkRow = Math.min(startRow, lines.rowOf(doc.start));
       scope.chunkRow = chunkRow;
