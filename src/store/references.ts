@@ -91,7 +91,12 @@ export function findReferences(ctx: QueryContext, q: RefQuery): RefSearchResult 
   );
   const hits = picked.map(({ row, site }) => {
     const chunk = lineText.get(row.file_id, site[0], site[0]);
-    return refHit(row, site, chunk === undefined ? null : lineOf(chunk.content, site[0] - chunk.start_line));
+    return refHit(
+      row,
+      site,
+      chunk === undefined ? null : lineOf(chunk.content, site[0] - chunk.start_line),
+      accepted,
+    );
   });
   return { hits, hasMore };
 }
@@ -149,12 +154,7 @@ export function rankRefRows<R extends RefRowLike>(
     // A call on a variable named like an accepted class (`call.resolve()` for `PluginCall.resolve`)
     // counts as resolved.
     const resolvedTier =
-      accepted === null ||
-      sites().some(
-        (s) => s[4] !== null || (s[5] !== undefined && typeWordsOf(s[5]).some((w) => acceptedWords?.has(w))),
-      )
-        ? 0
-        : 1;
+      acceptedWords === null || sites().some((s) => resolvedSite(s, acceptedWords)) ? 0 : 1;
     const tier =
       (defined.size > 0 && !defined.has(scriptLanguage(row.language)) ? 4 : 0) +
       (isSecondaryPath(row.rel) ? 2 : 0) +
@@ -319,7 +319,12 @@ export function pageRefSites<R>(
 }
 
 /** A reference hit of a row's site with its line text. */
-export function refHit(row: RefRowLike, site: RefSite, text: string | null): RefHit {
+export function refHit(
+  row: RefRowLike,
+  site: RefSite,
+  text: string | null,
+  accepted: ReadonlySet<string> | null = null,
+): RefHit {
   const [line, col, kind, enclosing] = site;
   return {
     name: row.name,
@@ -330,7 +335,21 @@ export function refHit(row: RefRowLike, site: RefSite, text: string | null): Ref
     enclosing,
     text,
     indexed: { size: row.size, mtimeMs: row.mtime_ms },
+    ...(accepted !== null && !resolvedSite(site, new Set([...accepted].map(lastWordOf)))
+      ? { receiverUnknown: true as const }
+      : {}),
   };
+}
+
+/**
+ * Whether a site kept for `Class.method` resolves to the class (`acceptedWords`: the last words of
+ * it and its subclasses): a call on it, or on a variable named like it (`call.resolve()` for
+ * `PluginCall.resolve`); a plain call kept from inside the class counts too.
+ */
+function resolvedSite(site: RefSite, acceptedWords: ReadonlySet<string>): boolean {
+  if (site[4] !== null) return true;
+  const hint = site[5];
+  return hint !== undefined && typeWordsOf(hint).some((w) => acceptedWords.has(w));
 }
 
 /** Levels of subclasses followed from a class (`B extends A`, `C extends B`). */

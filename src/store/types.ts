@@ -126,6 +126,11 @@ export interface RefHit {
   text: string | null;
   /** The file as indexed (see `SymbolHit.indexed`). */
   indexed?: IndexedFile;
+  /**
+   * For `Class.method`: a call on a receiver whose type is unknown (`$items->unique()`), kept
+   * because it may be the class's, and listed after the calls that resolve to it.
+   */
+  receiverUnknown?: true;
 }
 
 export interface RefQuery {

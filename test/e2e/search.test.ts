@@ -91,6 +91,11 @@ describe('search_code, find_references and relevance', () => {
         '',
       ].join('\n'),
     );
+    // A method called only on receivers of unknown type (for find_references' note).
+    writeFileSync(
+      join(windows, 'books.py'),
+      'class Book:\n    def settle(self):\n        return 1\n\n\ndef close(entry):\n    return entry.settle()\n',
+    );
     env.env.CODEINDEX_ROOTS = `${langs}:${rel}:${windows}`;
     mcp = await startMcpClient(env.env);
     for (const root of [langs, rel, windows]) {
@@ -180,6 +185,23 @@ describe('search_code, find_references and relevance', () => {
     assert.deepEqual(
       byFile.files[0]!.results.map((h) => [h.start_line, h.end_line]),
       [[1, 60]],
+    );
+  });
+
+  test('find_references Class.method says when no use resolves to the class', async () => {
+    const r = await mcp.client.callTool({
+      name: 'find_references',
+      arguments: { symbol: 'Book.settle', path: windows },
+    });
+    const sc = r.structuredContent as { references: { line: number; receiver_unknown?: boolean }[] };
+    assert.deepEqual(
+      sc.references.map((x) => [x.line, x.receiver_unknown]),
+      [[7, true]],
+    );
+    const text = (r.content as { type: string; text: string }[])[0]!.text;
+    assert.match(
+      text,
+      /\(none of these resolves to Book\.settle: each calls settle on a receiver of unknown type\)/,
     );
   });
 

@@ -132,6 +132,24 @@ test('Class.method keeps calls on the class, its subclasses and unknown receiver
     'z_queue.py:19 call in Cache.put',
     'b_helper.py:2 call in helper',
   ]);
+  // The calls on a receiver of unknown type are marked: they may not be Queue's.
+  const marked = (
+    await store.findReferences({ symbol: 'Queue.add', limit: 50, language: 'python' })
+  ).hits.map((h) => `${h.path.slice('/repo/'.length)}:${h.line} ${h.receiverUnknown === true}`);
+  assert.deepEqual(marked, [
+    // `q.add(1)`: q's type is unknown.
+    'a_main.py:4 true',
+    'a_main.py:6 false',
+    'z_queue.py:6 false',
+    'z_queue.py:11 false',
+    'b_helper.py:2 true',
+  ]);
+  // A bare name is not narrowed, so nothing is marked.
+  assert.ok(
+    (await store.findReferences({ symbol: 'add', limit: 50 })).hits.every(
+      (h) => h.receiverUnknown === undefined,
+    ),
+  );
   // `from operator import add` imports a module's function, never a class's method.
   assert.ok(!(await sites('Queue.add', 'python')).some((x) => x.includes(' import ')));
   // A bare name is not narrowed: every call of `add`, in every language (plain calls included).

@@ -14,6 +14,7 @@ const refOut = z.object({
   enclosing: z.string().nullable(),
   text: z.string().nullable(),
   stale: z.boolean().optional(),
+  receiver_unknown: z.boolean().optional(),
 });
 
 /**
@@ -49,7 +50,7 @@ export function registerFindReferencesTool(server: McpServer, ctx: ToolContext):
     {
       title: 'Find references',
       description:
-        "Places that call, instantiate, extend, import or type-reference a symbol, each with its enclosing function, files in the defining language and source before tests first. `Class.method` drops calls on another class (this/self/a capitalised receiver) and plain function calls with no receiver (in languages whose methods need one), and puts calls on the class or a subclass first, then calls on a variable named like the class (`call.resolve()` for `PluginCall.resolve`), then other receivers of unknown type; a use of an import's alias counts for the name imported; `language` narrows to one language.",
+        "Places that call, instantiate, extend, import or type-reference a symbol, each with its enclosing function, files in the defining language and source before tests first. `Class.method` drops calls on another class (this/self/a capitalised receiver) and plain function calls with no receiver (in languages whose methods need one), and puts calls on the class or a subclass first, then calls on a variable named like the class (`call.resolve()` for `PluginCall.resolve`), then other receivers of unknown type (marked `receiver_unknown`, and said when none resolves); a use of an import's alias counts for the name imported; `language` narrows to one language.",
       inputSchema: {
         symbol: z.string().min(1).max(200),
         ...scopeIn('Only references under this path'),
@@ -90,17 +91,26 @@ export function registerFindReferencesTool(server: McpServer, ctx: ToolContext):
           enclosing: h.enclosing,
           text: h.text ? clip(h.text, 200) : null,
           ...(isStale(h.path) ? { stale: true } : {}),
+          ...(h.receiverUnknown ? { receiver_unknown: true } : {}),
         }));
         const out: Record<string, unknown> = { references };
         const paths = await rootTextPaths(
           store,
           references.map((x) => x.path),
         );
+        const mixed =
+          references.some((x) => x.receiver_unknown) && references.some((x) => !x.receiver_unknown);
         const lines = sameLineRuns(references).map(
           ({ ref: x, count }) =>
-            `${paths.show(x.path)}:${x.line} ${x.kind}${count > 1 ? ` x${count}` : ''}${x.enclosing ? ` in ${x.enclosing}` : ''}${x.stale ? ' (stale)' : ''}: ${x.text ?? ''}`,
+            `${paths.show(x.path)}:${x.line} ${x.kind}${count > 1 ? ` x${count}` : ''}${x.enclosing ? ` in ${x.enclosing}` : ''}${x.stale ? ' (stale)' : ''}${mixed && x.receiver_unknown ? ' (receiver of unknown type)' : ''}: ${x.text ?? ''}`,
         );
         if (paths.header !== null) lines.unshift(paths.header);
+        // For `Class.method`: calls whose receiver's type is unknown may not be the class's.
+        const unknown = references.filter((x) => x.receiver_unknown).length;
+        if (unknown > 0 && unknown === references.length)
+          lines.push(
+            `(none of these resolves to ${symbol}: each calls ${references[0]!.name} on a receiver of unknown type)`,
+          );
         if (r.hasMore) {
           out.next_cursor = encodeCursor(offset + limit);
           lines.push(`(more references: pass cursor "${out.next_cursor}")`);

@@ -70,7 +70,7 @@ export async function findReferencesPg(db: Queryable, q: RefQuery): Promise<RefS
     db,
     picked.map(({ row, site }) => [row.file_id, site[0]]),
   );
-  const hits = picked.map(({ row, site }, i) => refHit(row, site, texts[i] ?? null));
+  const hits = picked.map(({ row, site }, i) => refHit(row, site, texts[i] ?? null, accepted));
   return { hits, hasMore };
 }
 
