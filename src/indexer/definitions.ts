@@ -98,6 +98,23 @@ function hasBody(source: string, definition: RawDefinition): boolean {
   return text.endsWith('}') && text.includes('\n');
 }
 
+/** `res.sendFile` at the start of `res.sendFile = function sendFile(…)`: an object and a property. */
+const OBJECT_PROPERTY = /^([A-Za-z_$][\w$]*)\s*\.\s*[A-Za-z_$][\w$]*$/;
+/** Objects whose properties are a module's or the runtime's, not an object's members. */
+const NO_OWNER = new Set(['exports', 'module', 'window', 'global', 'globalThis', 'self', 'this']);
+
+/**
+ * The object a top-level `obj.name = function …` assigns a method to (`res` for express's
+ * `res.sendFile = function sendFile(…)`, `app` for `app.use`), else null: CommonJS modules build
+ * their API on an object this way, and `get_symbol res.sendFile` found no `sendFile` of `res`.
+ * `exports.x` and `module.exports.x` are a module's functions.
+ */
+function objectOwner(source: string, definition: RawDefinition): string | null {
+  if (definition.kind !== 'function' || definition.receiver !== null) return null;
+  const m = OBJECT_PROPERTY.exec(source.slice(definition.start, definition.nameEnd));
+  return m === null || NO_OWNER.has(m[1]!) ? null : m[1]!;
+}
+
 function docFor(
   definition: RawDefinition,
   declStart: number,
@@ -215,9 +232,10 @@ export function resolveDefinitions(
       Math.max(prefix.start, definition.nameStart - HEAD_CHARS),
       definition.nameStart,
     );
+    const owner = parent === null && rules.objectMembers === true ? objectOwner(source, definition) : null;
     const context = {
       name,
-      kind: definition.kind,
+      kind: owner === null ? definition.kind : ('method' as const),
       head,
       prefixWords: prefix.words,
       signature,
@@ -239,6 +257,7 @@ export function resolveDefinitions(
     const exported = rules.isExported(context);
     const container =
       definition.receiver ??
+      owner ??
       (namePrefix === null ? null : parent === null ? namePrefix : `${parent.qualified}.${namePrefix}`) ??
       parent?.qualified ??
       null;

@@ -61,5 +61,7 @@
  * 15: a method with a body in a trait or interface longer than a chunk gets a chunk of its own, as
  * a class's methods do (Laravel's 2,140-line `ValidatesAttributes` trait was windows named for
  * the trait).
+ * 16: a JavaScript function assigned to a property of an object at the top level (`res.send =
+ * function send()`, `app.use = …`) is a method of that object; `exports.x` stays a function.
  */
-export const EXTRACTOR_VERSION = 15;
+export const EXTRACTOR_VERSION = 16;

@@ -53,6 +53,11 @@ export interface LanguageRules {
   /** Items inside item-level macro bodies are parsed too (Rust: see `./macro-bodies.ts`). */
   readonly macroBodies?: boolean;
   /**
+   * A function assigned to a property of a module-level object (`res.send = function send()`) is
+   * a method of that object (JavaScript: see `objectOwner` in `./definitions.ts`).
+   */
+  readonly objectMembers?: boolean;
+  /**
    * Rewrites source the grammar cannot parse into source it can, keeping every offset (see
    * `./syntax-repair.ts`). Null: nothing to repair.
    */
@@ -164,6 +169,7 @@ function requireNames(sourceText: string, statementText: string): string[] | nul
 
 const JS_RULES: LanguageRules = {
   docStyle: 'block',
+  objectMembers: true,
   trimColon: false,
   bareCallsAreFunctions: true,
   literalClasses: { string: 'String', array: 'Array', regex: 'RegExp' },

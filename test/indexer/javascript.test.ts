@@ -135,7 +135,7 @@ describe('javascript: CommonJS exports and named function expressions', () => {
       result.symbols.map((s) => [s.name, s.kind, s.startLine, s.container, s.exported]),
       [
         ['app', 'variable', 2, null, false],
-        ['init', 'function', 3, null, false],
+        ['init', 'method', 3, 'app', false],
         ['render', 'function', 6, null, true],
         ['helper', 'function', 9, null, true],
         ['twice', 'function', 10, null, false],
