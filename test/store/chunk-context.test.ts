@@ -86,8 +86,9 @@ test('v3 -> v4 adds chunk context and marks every indexed file as changed, so th
     assert.deepEqual(db.prepare('SELECT context FROM chunks WHERE id = 7').pluck().all(), ['']);
     assert.deepEqual(db.prepare('SELECT path, mtime_ms, sha256 FROM files ORDER BY id').all(), [
       { path: 'a.py', mtime_ms: -1, sha256: '' },
-      // A v3 index records no extractor version either: skipped files are looked at again too.
-      { path: 'b.bin', mtime_ms: -1, sha256: null },
+      // A v3 index records no extractor version either: skipped files are looked at again too
+      // (their recorded mtime negated: -5 - 1).
+      { path: 'b.bin', mtime_ms: -6, sha256: null },
     ]);
   } finally {
     db.close();
