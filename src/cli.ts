@@ -503,10 +503,6 @@ async function searchCommand(cfg: Config, query: string, v: Values, log: Logger)
 }
 
 /**
- * `search --path DIR`: the real path of DIR, to search only under it (undefined: every root of the
- * data dir); null, after saying why, when DIR does not exist.
- */
-/**
  * An error written for MCP clients, in the command line's words: the store's "index it first
  * (index_repository)" reads "(`codeindex index`)" here.
  */
@@ -518,6 +514,10 @@ function commandWords(message: string): string {
     .replace(/\bget_symbol\b/g, '`codeindex show`');
 }
 
+/**
+ * `search --path DIR`: the real path of DIR, to search only under it (undefined: every root of the
+ * data dir); null, after saying why, when DIR does not exist.
+ */
 function searchScope(v: Values, command = 'search'): string | undefined | null {
   if (v.path === undefined) return undefined;
   try {
