@@ -358,9 +358,9 @@ export function createCodeSearch(
       /** The file lines a hit's snippet shows, first and last. */
       const shownLines = (c: ChunkRecord): [number, number] => {
         const lines = c.content.split('\n');
-        const { from, to } = textScore.has(c.chunkId)
-          ? snippetRange(lines, terms)
-          : { from: afterLicense(lines), to: afterLicense(lines) + SNIPPET_LINES };
+        const first = textScore.has(c.chunkId) ? null : afterLicense(lines);
+        const { from, to } =
+          first === null ? snippetRange(lines, terms) : { from: first, to: first + SNIPPET_LINES };
         return [c.startLine + from, c.startLine + Math.min(lines.length, to) - 1];
       };
       if (byFile) {

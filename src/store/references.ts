@@ -89,13 +89,14 @@ export function findReferences(ctx: QueryContext, q: RefQuery): RefSearchResult 
     offset,
     limit,
   );
+  const words = classWords(accepted);
   const hits = picked.map(({ row, site }) => {
     const chunk = lineText.get(row.file_id, site[0], site[0]);
     return refHit(
       row,
       site,
       chunk === undefined ? null : lineOf(chunk.content, site[0] - chunk.start_line),
-      accepted,
+      words,
     );
   });
   return { hits, hasMore };
@@ -131,7 +132,7 @@ export function rankRefRows<R extends RefRowLike>(
   const bareAreOthers = defLanguages.size > 0;
   // A component's script is TypeScript: a `.vue` file using a `.ts` definition is no port.
   const defined = new Set([...defLanguages].map(scriptLanguage));
-  const acceptedWords = accepted === null ? null : new Set([...accepted].map(lastWordOf));
+  const acceptedWords = classWords(accepted);
   const acceptedLower = accepted === null ? null : new Set([...accepted].map((a) => a.toLowerCase()));
   const ranked = rows.map((row) => {
     // Unpacked on first use: without a receiver filter only the rows up to the page are read.
@@ -323,7 +324,8 @@ export function refHit(
   row: RefRowLike,
   site: RefSite,
   text: string | null,
-  accepted: ReadonlySet<string> | null = null,
+  /** For `Class.method`: {@link classWords} of the accepted classes, to mark unknown receivers. */
+  acceptedWords: ReadonlySet<string> | null = null,
 ): RefHit {
   const [line, col, kind, enclosing] = site;
   return {
@@ -335,10 +337,15 @@ export function refHit(
     enclosing,
     text,
     indexed: { size: row.size, mtimeMs: row.mtime_ms },
-    ...(accepted !== null && !resolvedSite(site, new Set([...accepted].map(lastWordOf)))
+    ...(acceptedWords !== null && !resolvedSite(site, acceptedWords)
       ? { receiverUnknown: true as const }
       : {}),
   };
+}
+
+/** The last words of a `Class.method` query's accepted classes (null: no class was named). */
+export function classWords(accepted: ReadonlySet<string> | null): ReadonlySet<string> | null {
+  return accepted === null ? null : new Set([...accepted].map(lastWordOf));
 }
 
 /**

@@ -261,12 +261,7 @@ test('a file marked for extraction again by a newer extractor is not stale unles
   await openIndexStore(dbPath).close();
   const raw = new Database(dbPath);
   const st = statSync(file);
-  raw
-    .prepare(
-      `INSERT INTO roots (id, path, created_at) VALUES (1, ?, 0);
-       `.trim(),
-    )
-    .run(repo);
+  raw.prepare('INSERT INTO roots (id, path, created_at) VALUES (1, ?, 0)').run(repo);
   raw
     .prepare(
       `INSERT INTO files (id, root_id, path, language, size, mtime_ms, sha256, indexed_at, status, chunk_count)

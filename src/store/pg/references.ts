@@ -3,6 +3,7 @@ import { scopeFilter } from '../paths.js';
 import { paging } from '../query-context.js';
 import { REF_KIND_BIT } from '../ref-sites.js';
 import {
+  classWords,
   containerOf,
   IMPORT_BINDINGS_SQL,
   type ImportBindingRow,
@@ -70,7 +71,8 @@ export async function findReferencesPg(db: Queryable, q: RefQuery): Promise<RefS
     db,
     picked.map(({ row, site }) => [row.file_id, site[0]]),
   );
-  const hits = picked.map(({ row, site }, i) => refHit(row, site, texts[i] ?? null, accepted));
+  const words = classWords(accepted);
+  const hits = picked.map(({ row, site }, i) => refHit(row, site, texts[i] ?? null, words));
   return { hits, hasMore };
 }
 
