@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolveAllowedPath } from '../discovery/index.js';
 import { CodeindexError, errorMessage, isCodeindexError } from '../errors.js';
 import type { SymbolKind } from '../indexer/types.js';
-import { dottedSymbol } from '../store/identifiers.js';
+import { dottedSymbol, withoutCompanion } from '../store/identifiers.js';
 import type { IndexStore, PathScope, SymbolHit } from '../store/types.js';
 import { staleChecker } from './context.js';
 import { CONTAINER_KINDS } from './repo-map.js';
@@ -39,10 +39,14 @@ export const MAX_SOURCE_CHARS = 60_000;
 const LEADING =
   /^\s*(?:\/\/|\/\*|\*|#(?!\s*(?:include|define|undef|if|ifdef|ifndef|elif|else|endif|pragma|import)\b)|--|@|\[\[|\[[A-Z])/;
 
-/** Whether a definition's class or module (its container's last name, or its file's) is `qualifier`'s last name. */
+/**
+ * Whether a definition's class or module (its container's last name, or its file's) is
+ * `qualifier`'s last name. A Kotlin companion object's members are its class's
+ * (`TouchEvent.obtain` is `TouchEvent.Companion.obtain`).
+ */
 function qualifies(h: Pick<SymbolHit, 'container' | 'path'>, qualifier: string): boolean {
   const want = (qualifier.split('.').at(-1) ?? '').toLowerCase();
-  const container = (h.container?.split('.').at(-1) ?? '').toLowerCase();
+  const container = (withoutCompanion(h.container)?.split('.').at(-1) ?? '').toLowerCase();
   const file = (h.path.split('/').at(-1) ?? '').replace(/\.[^.]*$/, '').toLowerCase();
   return want !== '' && (container === want || file === want);
 }

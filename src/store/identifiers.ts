@@ -281,3 +281,8 @@ export function typeWordsOf(variable: string): string[] {
   const long = SHORT_NAMES[last];
   return long === undefined ? [last] : [last, long];
 }
+
+/** A container without a Kotlin companion object's trailing `.Companion` (its members are the class's). */
+export function withoutCompanion(container: string | null): string | null {
+  return container?.endsWith('.Companion') ? container.slice(0, -'.Companion'.length) : container;
+}

@@ -62,10 +62,10 @@ export function findReferences(ctx: QueryContext, q: RefQuery): RefSearchResult 
           ? `SELECT DISTINCT f.language FROM symbols s JOIN files f ON f.id = s.file_id
              WHERE s.name_key = ? AND s.name = ?`
           : `SELECT DISTINCT f.language FROM symbols s JOIN files f ON f.id = s.file_id
-             WHERE s.name_key = ? AND s.name = ? AND (s.container = ? OR s.container LIKE ?)`,
+             WHERE s.name_key = ? AND s.name = ? AND ${CONTAINER_MATCH_SQL('LIKE')}`,
       )
       .all(
-        ...(container === null ? [nameKey(name), name] : [nameKey(name), name, container, `%.${container}`]),
+        ...(container === null ? [nameKey(name), name] : [nameKey(name), name, ...containerMatch(container)]),
       )
       .map((l) => l.language),
   );
@@ -397,6 +397,17 @@ export function subclassNames(sitesOfRows: readonly string[]): string[] {
     }
   }
   return out;
+}
+
+/**
+ * SQL matching a definition's container to a class named `C` (parameters: {@link containerMatch}):
+ * `C` itself, a `….C` nested or qualified one, and their Kotlin companion objects (`C.Companion`).
+ */
+export const CONTAINER_MATCH_SQL = (like: 'LIKE' | 'ILIKE') =>
+  `(s.container = ? OR s.container ${like} ? OR s.container = ? OR s.container ${like} ?)`;
+
+export function containerMatch(container: string): string[] {
+  return [container, `%.${container}`, `${container}.Companion`, `%.${container}.Companion`];
 }
 
 /** `Queue.add` -> `Queue`, `a.b.C.m` -> `C`; null for a bare name. */

@@ -248,11 +248,12 @@ export function qualifierTerm(
   const patterns = moduleFilePatterns(m.qualifier);
   const paths = patterns.map(() => `qf.path ${like} ?${cast} ESCAPE '\\'`).join(' OR ');
   return {
-    // A top-level definition of a module named as the qualifier counts as that container's.
-    sql: ` + CASE WHEN lower(s.container) = ?${cast} THEN ${QUALIFIER_BONUS}
+    // A top-level definition of a module named as the qualifier counts as that container's, and a
+    // Kotlin companion object's member as its class's.
+    sql: ` + CASE WHEN lower(s.container) IN (?${cast}, ?${cast}) THEN ${QUALIFIER_BONUS}
       WHEN s.container IS NULL AND EXISTS (SELECT 1 FROM files qf WHERE qf.id = s.file_id AND (${paths}))
       THEN ${QUALIFIER_BONUS} ELSE 0 END`,
-    params: [m.qualifier, ...patterns],
+    params: [m.qualifier, `${m.qualifier}.companion`, ...patterns],
   };
 }
 

@@ -141,6 +141,38 @@ describe('get_symbol: one definition’s source by name, over MCP', () => {
     assert.equal(matched.qualifier_matched, undefined);
   });
 
+  test("a Kotlin companion object's member is its class's: TouchEvent.obtain is TouchEvent.Companion.obtain", async () => {
+    // In a file named for neither class, so only the container can match the qualifier.
+    const file = join(repo, 'kotlin/Events.kt');
+    writeFileSync(
+      file,
+      [
+        'class ScrollEvent {',
+        '    companion object {',
+        '        fun obtain(x: Int): ScrollEvent = ScrollEvent()',
+        '    }',
+        '}',
+        '',
+        'class TouchEvent {',
+        '    companion object {',
+        '        fun obtain(y: Int): TouchEvent = TouchEvent()',
+        '    }',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const t = await callTool(mcp.client, 'index_file', { path: file });
+    assert.equal((await waitForTask(mcp.client, String(t.task_id))).state, 'SUCCESS');
+    const got = await callTool<Got & { qualifier_matched?: boolean }>(mcp.client, 'get_symbol', {
+      symbol: 'TouchEvent.obtain',
+    });
+    assert.deepEqual(
+      [got.symbol.container, got.start_line, got.qualifier_matched],
+      ['TouchEvent.Companion', 9, undefined],
+    );
+    assert.match(got.source, /fun obtain\(y: Int\)/);
+  });
+
   test('a long class is cut at max_lines, with the way to read its members', async () => {
     const py = join(repo, 'python/models.py');
     const r = await mcp.client.callTool({

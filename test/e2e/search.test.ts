@@ -134,6 +134,18 @@ describe('search_code, find_references and relevance', () => {
     assert.ok(hit.start_line <= 24 && hit.end_line >= 24);
   });
 
+  test('exclude takes one glob as a plain string as well as a list', async () => {
+    const args = { query: 'normalize name', mode: 'text', path_prefix: langs };
+    const paths = async (extra: object) =>
+      (await callTool<{ results: Hit[] }>(mcp.client, 'search_code', { ...args, ...extra })).results.map(
+        (h) => h.path,
+      );
+    assert.ok((await paths({})).includes(join(langs, 'ts/models.ts')));
+    const one = await paths({ exclude: 'ts/**' });
+    assert.ok(one.length > 0 && !one.some((p) => p.startsWith(join(langs, 'ts/'))), one.join(' '));
+    assert.deepEqual(await paths({ exclude: ['ts/**'] }), one);
+  });
+
   test('group_by file (the default) gives one entry per file with its chunks inside; chunk mode ranks chunks', async () => {
     type Grouped = { files: { path: string; results: Hit[] }[]; results: Hit[] };
     const byFile = await callTool<Grouped>(mcp.client, 'search_code', {
@@ -343,6 +355,13 @@ describe('search_code, find_references and relevance', () => {
       focus: ['python/models.py'],
     });
     assert.equal(focused.files[0]?.path, 'python/models.py');
+    // One path or name may come as a plain string.
+    const one = await callTool<Map>(mcp.client, 'repo_map', {
+      path: langs,
+      max_tokens: 300,
+      focus: 'python/models.py',
+    });
+    assert.deepEqual(one, focused);
   });
 
   test('repo_map answers a repeated call from its cache, and a write shows in the next map', async () => {

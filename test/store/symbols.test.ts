@@ -347,3 +347,23 @@ test("a qualifier that names a module ranks its top-level definitions first (Eff
   // A class qualifier still means the class's member.
   assert.equal((await paths('UserService.GetUserName'))[0], 'src/users.ts:40');
 });
+
+test("a Kotlin companion object's member ranks as its class's (TouchEvent.obtain is TouchEvent.Companion.obtain)", async () => {
+  await store.writeBatch('/kt', [
+    indexed('a/ScrollEvent.kt', {
+      language: 'kotlin',
+      symbols: [
+        sym('obtain', 'method', { startLine: 3, container: 'ScrollEvent.Companion', exported: true }),
+      ],
+    }),
+    indexed('uimanager/events/TouchEvent.kt', {
+      language: 'kotlin',
+      symbols: [sym('obtain', 'method', { startLine: 9, container: 'TouchEvent.Companion' })],
+    }),
+  ]);
+  const first = async (query: string) =>
+    (await store.searchSymbols({ query, limit: 5, pathPrefix: ['/kt'] })).hits[0]?.container;
+  assert.equal(await first('obtain'), 'ScrollEvent.Companion');
+  assert.equal(await first('TouchEvent.obtain'), 'TouchEvent.Companion');
+  assert.equal(await first('TouchEvent.Companion.obtain'), 'TouchEvent.Companion');
+});

@@ -4,7 +4,7 @@ import type { ToolContext } from '../context.js';
 import { buildRepoMap, goBuildReader, type RepoMap, readProjectConfig } from '../repo-map.js';
 import { runTool, toolResult } from '../results.js';
 import { displayRoot, queryScope } from '../scope.js';
-import { scopeIn, scopeOf } from './schemas.js';
+import { listOf, scopeIn, scopeOf, stringList } from './schemas.js';
 
 /** Maps kept per server: the same call again answers at once until a write changes a root. */
 const CACHED_MAPS = 8;
@@ -22,9 +22,7 @@ export function registerRepoMapTool(server: McpServer, ctx: ToolContext): void {
       inputSchema: {
         ...scopeIn('Root or directory (default: the allowed root)'),
         max_tokens: z.number().int().min(64).max(16_000).default(1024),
-        focus: z
-          .array(z.string().min(1))
-          .max(20)
+        focus: stringList(z.string().min(1), 20)
           .optional()
           .describe('Paths or symbol names to centre the map on'),
         include_tests: z
@@ -54,8 +52,9 @@ export function registerRepoMapTool(server: McpServer, ctx: ToolContext): void {
       },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    async ({ max_tokens, focus, include_tests, ...scopeArgs }) =>
+    async ({ max_tokens, focus: focusArg, include_tests, ...scopeArgs }) =>
       runTool(async () => {
+        const focus = listOf(focusArg);
         const store = ctx.store();
         const path = scopeOf(scopeArgs);
         const scope = await queryScope(ctx, path);

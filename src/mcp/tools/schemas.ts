@@ -76,6 +76,19 @@ export const taskOut = z.object({
   data: z.record(z.string(), z.unknown()).optional(),
 });
 
+/**
+ * A list of strings that also takes one string (`focus: "Queue"` for `["Queue"]`): a caller that
+ * has one item often passes it bare, and a union error about arrays and string lengths would not
+ * say what to do. {@link listOf} turns the argument into the list.
+ */
+export function stringList(item: z.ZodString, max: number) {
+  return z.union([item, z.array(item).max(max)]);
+}
+
+export function listOf(v: string | string[] | undefined): string[] | undefined {
+  return typeof v === 'string' ? [v] : v;
+}
+
 export const kindIn = z.enum(SYMBOL_KINDS);
 export const languageIn = z.enum(LANGUAGE_IDS);
 export const limitIn = (def: number, max: number) => z.number().int().min(1).max(max).default(def);

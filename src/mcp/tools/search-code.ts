@@ -5,7 +5,7 @@ import type { CodeSearch } from '../code-search.js';
 import { rootsOnce, staleChecker, type ToolContext } from '../context.js';
 import { decodeCursor, encodeCursor, rootTextPaths, runTool, toolResult } from '../results.js';
 import { queryScope } from '../scope.js';
-import { languageIn, limitIn, scopeIn, scopeOf } from './schemas.js';
+import { languageIn, limitIn, listOf, scopeIn, scopeOf, stringList } from './schemas.js';
 
 const hitOut = z.object({
   path: z.string(),
@@ -45,7 +45,7 @@ export function registerSearchCodeTool(server: McpServer, ctx: ToolContext, sear
         mode: z.enum(['text', 'semantic', 'hybrid']).default('hybrid'),
         group_by: z.enum(['file', 'chunk']).default('file'),
         include_tests: z.boolean().default(false),
-        exclude: z.array(z.string().min(1).max(200)).max(20).optional(),
+        exclude: stringList(z.string().min(1).max(200), 20).optional(),
         ...scopeIn('Only results under this path'),
         language: languageIn.optional(),
         limit: limitIn(10, 50),
@@ -75,7 +75,7 @@ export function registerSearchCodeTool(server: McpServer, ctx: ToolContext, sear
           mode,
           groupBy: group_by,
           includeTests: include_tests,
-          exclude,
+          exclude: listOf(exclude),
           pathPrefix: scope,
           language,
           limit,

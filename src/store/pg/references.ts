@@ -3,7 +3,9 @@ import { scopeFilter } from '../paths.js';
 import { paging } from '../query-context.js';
 import { REF_KIND_BIT } from '../ref-sites.js';
 import {
+  CONTAINER_MATCH_SQL,
   classWords,
+  containerMatch,
   containerOf,
   IMPORT_BINDINGS_SQL,
   type ImportBindingRow,
@@ -50,8 +52,8 @@ export async function findReferencesPg(db: Queryable, q: RefQuery): Promise<RefS
       container === null
         ? 'SELECT DISTINCT f.language FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.name_key = ? AND s.name = ?'
         : `SELECT DISTINCT f.language FROM symbols s JOIN files f ON f.id = s.file_id
-           WHERE s.name_key = ? AND s.name = ? AND (s.container = ? OR s.container ILIKE ?)`,
-      container === null ? [nameKey(name), name] : [nameKey(name), name, container, `%.${container}`],
+           WHERE s.name_key = ? AND s.name = ? AND ${CONTAINER_MATCH_SQL('ILIKE')}`,
+      container === null ? [nameKey(name), name] : [nameKey(name), name, ...containerMatch(container)],
     ),
     container === null ? Promise.resolve(null) : classAndSubclasses(db, container),
   ]);
