@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolveAllowedPath } from '../discovery/index.js';
 import { CodeindexError, errorMessage, isCodeindexError } from '../errors.js';
 import type { SymbolKind } from '../indexer/types.js';
-import { dottedSymbol, withoutCompanion } from '../store/identifiers.js';
+import { dottedSymbol, qualifiedParts, withoutCompanion } from '../store/identifiers.js';
 import type { IndexStore, PathScope, SymbolHit } from '../store/types.js';
 import { staleChecker } from './context.js';
 import { CONTAINER_KINDS } from './repo-map.js';
@@ -42,13 +42,18 @@ const LEADING =
 /**
  * Whether a definition's class or module (its container's last name, or its file's) is
  * `qualifier`'s last name. A Kotlin companion object's members are its class's
- * (`TouchEvent.obtain` is `TouchEvent.Companion.obtain`).
+ * (`TouchEvent.obtain` is `TouchEvent.Companion.obtain`), and a top-level definition's namespace or
+ * package is its directory (`Monolog\Handler\StreamHandler`, Go's `prometheus.Register`).
  */
 function qualifies(h: Pick<SymbolHit, 'container' | 'path'>, qualifier: string): boolean {
   const want = (qualifier.split('.').at(-1) ?? '').toLowerCase();
+  if (want === '') return false;
   const container = (withoutCompanion(h.container)?.split('.').at(-1) ?? '').toLowerCase();
-  const file = (h.path.split('/').at(-1) ?? '').replace(/\.[^.]*$/, '').toLowerCase();
-  return want !== '' && (container === want || file === want);
+  const segments = h.path.toLowerCase().split('/');
+  const file = (segments.at(-1) ?? '').replace(/\.[^.]*$/, '');
+  return (
+    container === want || file === want || (h.container === null && segments.slice(0, -1).includes(want))
+  );
 }
 
 /**
@@ -56,9 +61,8 @@ function qualifies(h: Pick<SymbolHit, 'container' | 'path'>, qualifier: string):
  * forms `dottedSymbol` reads: `Reply.prototype.send`, `(*Server).Shutdown`) and what qualifies it.
  */
 export function splitQualified(query: string): { name: string; qualifier: string | null } {
-  const dotted = dottedSymbol(query);
-  const parts = dotted.split(/::|->|[.#\\/]/).filter((p) => p !== '');
-  const name = parts.at(-1) ?? dotted;
+  const parts = qualifiedParts(query);
+  const name = parts.at(-1) ?? dottedSymbol(query);
   return { name, qualifier: parts.length > 1 ? parts.slice(0, -1).join('.') : null };
 }
 

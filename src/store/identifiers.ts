@@ -233,6 +233,18 @@ export function dottedSymbol(symbol: string): string {
 }
 
 /**
+ * The parts of a qualified name, as every tool reads one: `Flask.route`, `net::tcp::connect`,
+ * `Rack::Runtime#call`, `App\\Http\\Kernel`, `$this->send`, and the forms {@link dottedSymbol}
+ * reads (`Reply.prototype.send`, `(*Server).Shutdown`, `-[EXFoo updateProps:]`).
+ */
+export function qualifiedParts(symbol: string): string[] {
+  return dottedSymbol(symbol)
+    .split(/::|->|[.#\\/]/)
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+}
+
+/**
  * The last word of an identifier, lower case (`PluginCall` -> `call`, `mBridge` -> `bridge`,
  * `this.config` -> `config`): code names a variable after the type it holds, by that word.
  */

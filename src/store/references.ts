@@ -1,5 +1,5 @@
 import { isSecondaryPath } from '../indexer/path-class.js';
-import { dottedSymbol, lastWordOf, nameKey, typeWordsOf } from './identifiers.js';
+import { lastWordOf, nameKey, qualifiedParts, typeWordsOf } from './identifiers.js';
 import { joinRootPath, scopeFilter } from './paths.js';
 import type { QueryContext } from './query-context.js';
 import { paging, scopeOf } from './query-context.js';
@@ -25,8 +25,7 @@ interface RefRow extends RefRowLike {
  * their last name part.
  */
 export function refName(symbol: string): string {
-  const parts = dottedSymbol(symbol).split(/\.|::|#/);
-  return (parts[parts.length - 1] ?? '').trim();
+  return qualifiedParts(symbol).at(-1) ?? '';
 }
 
 /**
@@ -412,8 +411,8 @@ export function containerMatch(container: string): string[] {
 
 /** `Queue.add` -> `Queue`, `a.b.C.m` -> `C`; null for a bare name. */
 export function containerOf(symbol: string): string | null {
-  const parts = dottedSymbol(symbol).split(/\.|::|#/);
-  return parts.length < 2 ? null : (parts[parts.length - 2] ?? '').trim() || null;
+  const parts = qualifiedParts(symbol);
+  return parts.length < 2 ? null : (parts.at(-2) ?? null);
 }
 
 /** Line `index` (0-based) of `content`, trimmed and capped; null when out of range. */

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { LanguageId, SymbolKind } from '../indexer/types.js';
-import { dottedSymbol, nameKey } from './identifiers.js';
+import { dottedSymbol, nameKey, qualifiedParts } from './identifiers.js';
 import { joinRootPath, relativeToRoot, scopeFilter } from './paths.js';
 import type { QueryContext } from './query-context.js';
 import { allRoots, paging, scopeOf } from './query-context.js';
@@ -160,9 +160,8 @@ export interface Matcher {
  * (lowercased) to prefer.
  */
 export function parseQuery(query: string): Matcher {
-  const q = dottedSymbol(query);
-  const parts = q.split(/\.|::|#/).filter((p) => p.length > 0);
-  const name = parts.length < 2 ? q : parts[parts.length - 1]!;
+  const parts = qualifiedParts(query);
+  const name = parts.at(-1) ?? dottedSymbol(query);
   const qualifier = parts.length < 2 ? null : parts.slice(0, -1).join('.').toLowerCase();
   return { name, lower: name.toLowerCase(), key: nameKey(name), qualifier };
 }
@@ -247,13 +246,28 @@ export function qualifierTerm(
   if (m.qualifier === null) return { sql: '', params: [] };
   const patterns = moduleFilePatterns(m.qualifier);
   const paths = patterns.map(() => `qf.path ${like} ?${cast} ESCAPE '\\'`).join(' OR ');
+  const last = m.qualifier.slice(m.qualifier.lastIndexOf('.') + 1);
+  const escaped = last.replace(/[\\%_]/g, (c) => `\\${c}`);
+  const suffix = `lower(s.container) LIKE ?${cast} ESCAPE '\\'`;
   return {
-    // A top-level definition of a module named as the qualifier counts as that container's, and a
-    // Kotlin companion object's member as its class's.
+    // The qualifier's class itself first (a Kotlin companion object's member is its class's); then
+    // a class of the qualifier's last name in any namespace (`Thor::Group#dispatch` for Ruby's
+    // `class Thor::Group`, indexed as `Group`); then a top-level definition of a module named as
+    // the qualifier (`Effect.retry` is `Effect.ts`'s `retry`), after a real member of the class:
+    // Go's `Registry.Register` is the method, not registry.go's function `Register`.
     sql: ` + CASE WHEN lower(s.container) IN (?${cast}, ?${cast}) THEN ${QUALIFIER_BONUS}
+      WHEN lower(s.container) IN (?${cast}, ?${cast}) OR ${suffix} OR ${suffix} THEN ${QUALIFIER_BONUS - 1}
       WHEN s.container IS NULL AND EXISTS (SELECT 1 FROM files qf WHERE qf.id = s.file_id AND (${paths}))
-      THEN ${QUALIFIER_BONUS} ELSE 0 END`,
-    params: [m.qualifier, `${m.qualifier}.companion`, ...patterns],
+      THEN ${QUALIFIER_BONUS - 2} ELSE 0 END`,
+    params: [
+      m.qualifier,
+      `${m.qualifier}.companion`,
+      last,
+      `${last}.companion`,
+      `%.${escaped}`,
+      `%.${escaped}.companion`,
+      ...patterns,
+    ],
   };
 }
 

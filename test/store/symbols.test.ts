@@ -367,3 +367,41 @@ test("a Kotlin companion object's member ranks as its class's (TouchEvent.obtain
   assert.equal(await first('TouchEvent.obtain'), 'TouchEvent.Companion');
   assert.equal(await first('TouchEvent.Companion.obtain'), 'TouchEvent.Companion');
 });
+
+test('a qualified name: the class’s own member first, then a class of its last name in any namespace, then a module file’s function', async () => {
+  await store.writeBatch('/qual', [
+    // Go's prometheus: registry.go holds both the package function and the method.
+    indexed('prometheus/registry.go', {
+      language: 'go',
+      symbols: [
+        sym('Register', 'function', { startLine: 164, exported: true }),
+        sym('Register', 'method', { startLine: 271, container: 'Registry', exported: true }),
+      ],
+    }),
+    // Ruby's `class Thor::Group` is indexed as `Group`; `Thor` has a `dispatch` of its own.
+    indexed('lib/thor.rb', {
+      language: 'ruby',
+      symbols: [sym('dispatch', 'method', { startLine: 358, container: 'Thor', exported: true })],
+    }),
+    indexed('lib/thor/group.rb', {
+      language: 'ruby',
+      symbols: [sym('dispatch', 'method', { startLine: 217, container: 'Group' })],
+    }),
+    // PHP: a class in a namespace, asked for by its namespaced name.
+    indexed('Monolog/Handler/StreamHandler.php', {
+      language: 'php',
+      symbols: [sym('StreamHandler', 'class', { startLine: 26, exported: true })],
+    }),
+  ]);
+  const first = async (query: string) => {
+    const h = (await store.searchSymbols({ query, limit: 5, pathPrefix: ['/qual'] })).hits[0];
+    return h === undefined ? null : `${h.path.slice('/qual/'.length)}:${h.line}`;
+  };
+  assert.equal(await first('Register'), 'prometheus/registry.go:164');
+  assert.equal(await first('Registry.Register'), 'prometheus/registry.go:271');
+  assert.equal(await first('(*Registry).Register'), 'prometheus/registry.go:271');
+  assert.equal(await first('Thor::Group#dispatch'), 'lib/thor/group.rb:217');
+  assert.equal(await first('Thor.dispatch'), 'lib/thor.rb:358');
+  assert.equal(await first('Monolog\\Handler\\StreamHandler'), 'Monolog/Handler/StreamHandler.php:26');
+  assert.equal(await first('\\Monolog\\Handler\\StreamHandler'), 'Monolog/Handler/StreamHandler.php:26');
+});
