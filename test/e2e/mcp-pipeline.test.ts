@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import {
   callTool,
@@ -334,5 +335,28 @@ describe('index a repository over MCP, then query it', () => {
     const s = done.result as Record<string, number>;
     assert.equal(s.files_indexed, 0);
     assert.equal(s.files_unchanged, 35);
+  });
+
+  // Last: the file it writes changes the counts the tests above check.
+  test('an outline shows a method of a type defined in another file under its type’s name, not under the definition above it', async () => {
+    const file = `${repo}/go/store_len.go`;
+    writeFileSync(
+      file,
+      'package server\n\nfunc helper() int {\n\treturn 1\n}\n\nfunc (s *Store) Len() int {\n\treturn len(s.items)\n}\n',
+    );
+    const t = await callTool(mcp.client, 'index_file', { path: file });
+    assert.equal((await waitForTask(mcp.client, String(t.task_id))).state, 'SUCCESS');
+    const r = await mcp.client.callTool({ name: 'get_file_outline', arguments: { path: file } });
+    assert.deepEqual(
+      (r.content as { text: string }[])[0]?.text.split('\n').map((l) => l.replace(/ — .*/, '')),
+      ['3-5 function helper', '7-9 method Store.Len'],
+    );
+    assert.deepEqual(
+      (r.structuredContent as { symbols: Sym[] }).symbols.map((s) => [s.container, s.name]),
+      [
+        [null, 'helper'],
+        ['Store', 'Len'],
+      ],
+    );
   });
 });

@@ -58,6 +58,26 @@ async function notInIndex(store: IndexStore, abs: string): Promise<CodeindexErro
   );
 }
 
+/**
+ * Each entry's indentation and the name to show: under its container when the file defines that
+ * container, else with the part of the container the file does not define written out (Go's `func
+ * (c *Command) Execute()` in a file without `type Command` is `Command.Execute` at the top level,
+ * not a member of the function above it; Rust's `impl Foo` of another file's `Foo` likewise).
+ */
+export function outlineHeads<S extends { name: string; container: string | null }>(
+  symbols: readonly S[],
+): { s: S; depth: number; shown: string }[] {
+  const defined = new Set(symbols.map((s) => (s.container ? `${s.container}.${s.name}` : s.name)));
+  return symbols.map((s) => {
+    if (!s.container) return { s, depth: 0, shown: s.name };
+    const parts = s.container.split('.');
+    let depth = parts.length;
+    while (depth > 0 && !defined.has(parts.slice(0, depth).join('.'))) depth--;
+    const rest = parts.slice(depth);
+    return { s, depth, shown: rest.length > 0 ? `${rest.join('.')}.${s.name}` : s.name };
+  });
+}
+
 /** `get_file_outline`: a file's definitions in source order. */
 export function registerGetFileOutlineTool(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
@@ -86,9 +106,9 @@ export function registerGetFileOutlineTool(server: McpServer, ctx: ToolContext):
         // Overloads, a getter and its setter: one entry, with the other lines (as search_symbols).
         const groups = groupSymbolHits(hits);
         const symbols = groups.slice(0, limit).map((g) => symbolToOut(g.hit, false, g.moreLines));
-        const lines = symbols.map(
-          (s) =>
-            `${s.line}-${s.end_line} ${'  '.repeat(s.container ? s.container.split('.').length : 0)}${s.kind} ${s.name}${moreLinesText(s.more_lines ?? [])} — ${s.signature}`,
+        const lines = outlineHeads(symbols).map(
+          ({ s, depth, shown }) =>
+            `${s.line}-${s.end_line} ${'  '.repeat(depth)}${s.kind} ${shown}${moreLinesText(s.more_lines ?? [])} — ${s.signature}`,
         );
         if (groups.length > limit) lines.push(`(${groups.length - limit} more symbols: raise limit)`);
         if (stale) lines.unshift('(file changed since it was indexed: outline may be stale)');
