@@ -303,7 +303,10 @@ function collectMatches(
     }
   }
 }
+/** A capitalised name, after any leading underscores (Python's private `_CountingAttr`). */
 function isCapitalisedAt(source: string, offset: number): boolean {
-  const code = source.charCodeAt(offset);
+  let at = offset;
+  while (source.charCodeAt(at) === 95) at++;
+  const code = source.charCodeAt(at);
   return code >= 65 && code <= 90;
 }

@@ -131,7 +131,7 @@ export function rankRefRows<R extends RefRowLike>(
   const bareAreOthers = defLanguages.size > 0;
   // A component's script is TypeScript: a `.vue` file using a `.ts` definition is no port.
   const defined = new Set([...defLanguages].map(scriptLanguage));
-  const acceptedWords = classWords(accepted);
+  const classes = classWords(accepted);
   const acceptedLower = accepted === null ? null : new Set([...accepted].map((a) => a.toLowerCase()));
   const ranked = rows.map((row) => {
     // Unpacked on first use: without a receiver filter only the rows up to the page are read.
@@ -145,7 +145,7 @@ export function rankRefRows<R extends RefRowLike>(
           unpacked = unpacked.filter(
             (s) =>
               acceptedSite(s, accepted, bareAreOthers, importsTakeMembers) &&
-              !(bound !== undefined && onOtherModule(s, bound, acceptedLower!, acceptedWords!)),
+              !(bound !== undefined && onOtherModule(s, bound, acceptedLower!, classes!.words)),
           );
         }
       }
@@ -154,7 +154,7 @@ export function rankRefRows<R extends RefRowLike>(
     // A call on a variable named like an accepted class (`call.resolve()` for `PluginCall.resolve`)
     // counts as resolved.
     const resolvedTier =
-      acceptedWords === null || sites().some((s) => resolvedSite(s, acceptedWords)) ? 0 : 1;
+      classes === null || sites().some((s) => resolvedSite(s, classes)) ? 0 : 1;
     const tier =
       (defined.size > 0 && !defined.has(scriptLanguage(row.language)) ? 4 : 0) +
       (isSecondaryPath(row.rel) ? 2 : 0) +
@@ -324,7 +324,7 @@ export function refHit(
   site: RefSite,
   text: string | null,
   /** For `Class.method`: {@link classWords} of the accepted classes, to mark unknown receivers. */
-  acceptedWords: ReadonlySet<string> | null = null,
+  classes: AcceptedClasses | null = null,
 ): RefHit {
   const [line, col, kind, enclosing] = site;
   return {
@@ -336,26 +336,38 @@ export function refHit(
     enclosing,
     text,
     indexed: { size: row.size, mtimeMs: row.mtime_ms },
-    ...(acceptedWords !== null && !resolvedSite(site, acceptedWords)
+    ...(classes !== null && !resolvedSite(site, classes)
       ? { receiverUnknown: true as const }
       : {}),
   };
 }
 
-/** The last words of a `Class.method` query's accepted classes (null: no class was named). */
-export function classWords(accepted: ReadonlySet<string> | null): ReadonlySet<string> | null {
-  return accepted === null ? null : new Set([...accepted].map(lastWordOf));
+/** A `Class.method` query's accepted classes (the class and its subclasses) and their last words. */
+export interface AcceptedClasses {
+  names: ReadonlySet<string>;
+  /** Last words, lower case (`PluginCall` -> `call`): what a variable of the class is named by. */
+  words: ReadonlySet<string>;
+}
+
+/** {@link AcceptedClasses} of a `Class.method` query (null: no class was named). */
+export function classWords(accepted: ReadonlySet<string> | null): AcceptedClasses | null {
+  return accepted === null ? null : { names: accepted, words: new Set([...accepted].map(lastWordOf)) };
 }
 
 /**
- * Whether a site kept for `Class.method` resolves to the class (`acceptedWords`: the last words of
- * it and its subclasses): a call on it, or on a variable named like it (`call.resolve()` for
- * `PluginCall.resolve`); a plain call kept from inside the class counts too.
+ * Whether a site kept for `Class.method` resolves to the class: a use that is not a call (a type
+ * use, an instantiation, an import names the class or its member itself); a call on it, or on a
+ * variable named like it (`call.resolve()` for `PluginCall.resolve`); a plain call kept from
+ * inside the class (`''`), or a call with no receiver written at all (Ruby's implicit `self`:
+ * `notify :seed` in `Reporter`) from inside an accepted class.
  */
-function resolvedSite(site: RefSite, acceptedWords: ReadonlySet<string>): boolean {
+function resolvedSite(site: RefSite, classes: AcceptedClasses): boolean {
+  if (site[2] !== 'call') return true;
   if (site[4] !== null) return true;
   const hint = site[5];
-  return hint !== undefined && typeWordsOf(hint).some((w) => acceptedWords.has(w));
+  if (hint !== undefined) return typeWordsOf(hint).some((w) => classes.words.has(w));
+  const enclosing = site[3];
+  return enclosing !== null && enclosing.split('.').slice(0, -1).some((p) => classes.names.has(p));
 }
 
 /** Levels of subclasses followed from a class (`B extends A`, `C extends B`). */

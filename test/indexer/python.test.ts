@@ -193,3 +193,24 @@ describe('python: module-level assignments inside if/try blocks', () => {
     ]);
   });
 });
+
+describe('python: a private class’s attribute use is a use of the class', () => {
+  const source = [
+    'class _CountingAttr:',
+    '    cls_counter = 0',
+    '',
+    'def attrib():',
+    '    _CountingAttr.cls_counter += 1',
+    '    return _helper.value + lower.value',
+    '',
+  ].join('\n');
+  for (const walk of [true, false]) {
+    it(walk ? 'with the tree walk' : 'with the queries', () => {
+      const result = createExtractor({ treeWalk: walk }).extractFile(source, 'python');
+      assert.deepEqual(
+        result.refs.filter((r) => r.kind === 'type').map((r) => [r.name, r.line]),
+        [['_CountingAttr', 5]],
+      );
+    });
+  }
+});

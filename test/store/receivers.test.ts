@@ -498,3 +498,39 @@ test('Class.method leaves out calls on a name the file binds to another module',
     await own.close();
   }
 });
+
+test('Class.method: a call with no receiver inside the class, and a use that is no call, resolve to the class', async () => {
+  const reporter = [
+    'class Reporter',
+    '  def start(seed)',
+    '    notify :seed, seed',
+    '  end',
+    '',
+    '  def notify(event, *args)',
+    '    args',
+    '  end',
+    'end',
+    '',
+    'class Wrapped < Reporter',
+    'end',
+    '',
+  ].join('\n');
+  const runner = ['class Runner', '  def run(r)', '    r.notify(:start)', '  end', 'end', ''].join('\n');
+  const local = openIndexStore(join(tmp.dir, 'ruby-implicit.db'));
+  try {
+    await local.writeBatch('/rb2', [
+      write('reporter.rb', 'ruby', reporter),
+      write('runner.rb', 'ruby', runner),
+    ]);
+    const show = async (symbol: string) =>
+      (await local.findReferences({ symbol, limit: 50 })).hits.map(
+        (h) => `${h.path.slice('/rb2/'.length)}:${h.line} ${h.kind} ${h.receiverUnknown === true}`,
+      );
+    // `notify` inside Reporter is Reporter's; `r.notify` on an unknown receiver comes after it.
+    assert.deepEqual(await show('Reporter.notify'), ['reporter.rb:3 call false', 'runner.rb:3 call true']);
+    // A subclass's `< Reporter` names the class itself.
+    assert.deepEqual(await show('Rspec::Reporter'), ['reporter.rb:11 inherit false']);
+  } finally {
+    await local.close();
+  }
+});
