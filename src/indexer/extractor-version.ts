@@ -63,5 +63,7 @@
  * the trait).
  * 16: a JavaScript function assigned to a property of an object at the top level (`res.send =
  * function send()`, `app.use = …`) is a method of that object; `exports.x` stays a function.
+ * 17: a capitalised name after leading underscores counts as capitalised (Python's private
+ * `_CountingAttr.cls_counter` is a use of `_CountingAttr`).
  */
-export const EXTRACTOR_VERSION = 16;
+export const EXTRACTOR_VERSION = 17;
