@@ -64,6 +64,8 @@
  * 16: a JavaScript function assigned to a property of an object at the top level (`res.send =
  * function send()`, `app.use = …`) is a method of that object; `exports.x` stays a function.
  * 17: a capitalised name after leading underscores counts as capitalised (Python's private
- * `_CountingAttr.cls_counter` is a use of `_CountingAttr`).
+ * `_CountingAttr.cls_counter` is a use of `_CountingAttr`); Rust's turbofish calls
+ * (`m.get_one::<u8>(id)`, `parse::<T>()`) are calls, and a capitalised path anywhere
+ * (`ErrorKind::ArgumentConflict =>`, `Policy::Lru` as a value) a use of its type.
  */
 export const EXTRACTOR_VERSION = 17;

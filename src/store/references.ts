@@ -153,8 +153,7 @@ export function rankRefRows<R extends RefRowLike>(
     };
     // A call on a variable named like an accepted class (`call.resolve()` for `PluginCall.resolve`)
     // counts as resolved.
-    const resolvedTier =
-      classes === null || sites().some((s) => resolvedSite(s, classes)) ? 0 : 1;
+    const resolvedTier = classes === null || sites().some((s) => resolvedSite(s, classes)) ? 0 : 1;
     const tier =
       (defined.size > 0 && !defined.has(scriptLanguage(row.language)) ? 4 : 0) +
       (isSecondaryPath(row.rel) ? 2 : 0) +
@@ -336,9 +335,7 @@ export function refHit(
     enclosing,
     text,
     indexed: { size: row.size, mtimeMs: row.mtime_ms },
-    ...(classes !== null && !resolvedSite(site, classes)
-      ? { receiverUnknown: true as const }
-      : {}),
+    ...(classes !== null && !resolvedSite(site, classes) ? { receiverUnknown: true as const } : {}),
   };
 }
 
@@ -367,7 +364,13 @@ function resolvedSite(site: RefSite, classes: AcceptedClasses): boolean {
   const hint = site[5];
   if (hint !== undefined) return typeWordsOf(hint).some((w) => classes.words.has(w));
   const enclosing = site[3];
-  return enclosing !== null && enclosing.split('.').slice(0, -1).some((p) => classes.names.has(p));
+  return (
+    enclosing !== null &&
+    enclosing
+      .split('.')
+      .slice(0, -1)
+      .some((p) => classes.names.has(p))
+  );
 }
 
 /** Levels of subclasses followed from a class (`B extends A`, `C extends B`). */

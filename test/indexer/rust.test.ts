@@ -109,6 +109,8 @@ describe('rust: rust/src/lib.rs', () => {
       ['Cache', 'type', 62, 'default_cache'],
       ['Cache', 'type', 63, 'default_cache'],
       ['new', 'call', 63, 'default_cache'],
+      // An enum variant as a value names its enum.
+      ['Policy', 'type', 63, 'default_cache'],
       ['assert', 'call', 70, 'tests.check'],
     ]);
   });
@@ -248,6 +250,30 @@ describe('rust: items inside item-level macros (fixtures/rust-macros/macros.rs)'
         // The unix and the other branch's `page_size`: code (`} else {`) between, two chunks.
         ['symbol', 'page_size', 27, 27],
         ['symbol', 'page_size', 29, 29],
+      ],
+    );
+  });
+});
+
+describe('rust: turbofish calls and enum variants in patterns', () => {
+  const source = [
+    'fn f(m: &ArgMatches, k: ErrorKind) -> u8 {',
+    '    let a = m.get_one::<u8>("x");',
+    '    let b = parse::<u8>(s);',
+    '    let c = Value::from_str::<u8>(s);',
+    '    match k { ErrorKind::ArgumentConflict => 1, _ => 2 }',
+    '}',
+  ].join('\n');
+  it('are references', () => {
+    const result = createExtractor().extractFile(source, 'rust');
+    assert.deepEqual(
+      result.refs.filter((r) => r.line > 1).map((r) => [r.name, r.kind, r.line, r.receiver ?? null]),
+      [
+        ['get_one', 'call', 2, '~m'],
+        ['parse', 'call', 3, ''],
+        ['Value', 'type', 4, null],
+        ['from_str', 'call', 4, 'Value'],
+        ['ErrorKind', 'type', 5, null],
       ],
     );
   });

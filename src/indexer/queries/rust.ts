@@ -38,8 +38,13 @@ export const RUST_QUERY = String.raw`
 (call_expression function: (field_expression value: (_) @ref.receiver field: (field_identifier) @reference.call))
 (call_expression function: (scoped_identifier path: (_) @ref.receiver name: (identifier) @reference.call))
 (macro_invocation macro: (identifier) @reference.call)
-; Type::function(): the path is a type when capitalised (module paths are lower case).
-(call_expression function: (scoped_identifier path: (identifier) @reference.type.component))
+; Turbofish calls: parse::<u8>(s), m.get_one::<u8>(id), Foo::bar::<T>().
+(call_expression function: (generic_function function: (identifier) @reference.call))
+(call_expression function: (generic_function function: (field_expression value: (_) @ref.receiver field: (field_identifier) @reference.call)))
+(call_expression function: (generic_function function: (scoped_identifier path: (_) @ref.receiver name: (identifier) @reference.call)))
+; Type::function(), Type::Variant (a value or a pattern): the path is a type when capitalised
+; (module paths are lower case).
+(scoped_identifier path: (identifier) @reference.type.component)
 (type_identifier) @reference.type
 
 (use_declaration argument: (_) @import.source) @import

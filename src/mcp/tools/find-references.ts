@@ -1,6 +1,9 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import type { LanguageId } from '../../indexer/types.js';
+import type { IndexStore, RefHit } from '../../store/types.js';
 import { rootsOnce, staleChecker, type ToolContext } from '../context.js';
+import { MENTION_CHUNKS, type Mention, type MentionQuery, textMentions } from '../mentions.js';
 import { clip, decodeCursor, encodeCursor, rootTextPaths, runTool, toolResult } from '../results.js';
 import { queryScope } from '../scope.js';
 import { limitIn, scopeIn, scopeOf } from './schemas.js';
@@ -43,6 +46,39 @@ export function sameLineRuns<
   return runs;
 }
 
+/**
+ * The mentions (see `textMentions`) that follow the references on a page that ends them: `hits` are
+ * the page's references from `offset`; the rest of the page (up to `limit`) is mentions, counted
+ * from the end of the references (the cursor's offset runs on through them). A name with more
+ * than a thousand references gets none.
+ */
+async function mentionsAfter(
+  store: IndexStore,
+  q: MentionQuery,
+  hits: readonly RefHit[],
+  offset: number,
+  limit: number,
+): Promise<{ page: Mention[]; hasMore: boolean; capped: boolean } | null> {
+  // A page the references fill to the end still says whether mentions follow.
+  const room = Math.max(0, limit - hits.length);
+  let all: readonly RefHit[] = hits;
+  if (offset > 0) {
+    const every = await store.findReferences({ ...q, limit: MAX_REFS_FOR_MENTIONS, offset: 0 });
+    if (every.hasMore) return null;
+    all = every.hits;
+  }
+  const seen = new Set(all.map((h) => `${h.path}:${h.line}`));
+  const { mentions, capped } = await textMentions(store, q, seen);
+  const from = Math.max(0, offset + hits.length - all.length);
+  return {
+    page: mentions.slice(from, from + room),
+    hasMore: mentions.length > from + room,
+    capped,
+  };
+}
+
+const MAX_REFS_FOR_MENTIONS = 1000;
+
 /** `find_references`: calls, instantiations, type references and imports of a name. */
 export function registerFindReferencesTool(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
@@ -50,7 +86,7 @@ export function registerFindReferencesTool(server: McpServer, ctx: ToolContext):
     {
       title: 'Find references',
       description:
-        "Places that call, instantiate, extend, import or type-reference a symbol, each with its enclosing function, files in the defining language and source before tests first. `Class.method` drops calls on another class (this/self/a capitalised receiver) and plain function calls with no receiver (in languages whose methods need one), and puts calls on the class or a subclass first, then calls on a variable named like the class (`call.resolve()` for `PluginCall.resolve`), then other receivers of unknown type (marked `receiver_unknown`, and said when none resolves); a use of an import's alias counts for the name imported; `language` narrows to one language.",
+        "Places that call, instantiate, extend, import or type-reference a symbol, each with its enclosing function, files in the defining language and source before tests first. `Class.method` drops calls on another class (this/self/a capitalised receiver) and plain function calls with no receiver (in languages whose methods need one), and puts calls on the class or a subclass first, then calls on a variable named like the class (`call.resolve()` for `PluginCall.resolve`), then other receivers of unknown type (marked `receiver_unknown`, and said when none resolves); a use of an import's alias counts for the name imported; `language` narrows to one language. After the references come mentions (kind `mention`): lines that name the symbol where no reference was recorded (a constant or enum variant used as a value, a function passed as a value, a call inside a macro's arguments), without comments, strings or its definitions.",
       inputSchema: {
         symbol: z.string().min(1).max(200),
         ...scopeIn('Only references under this path'),
@@ -74,15 +110,20 @@ export function registerFindReferencesTool(server: McpServer, ctx: ToolContext):
           { allowedRoots: () => ctx.allowedRoots(), store: () => store },
           scopeOf(scopeArgs),
         );
-        const r = await store.findReferences({
+        const q = {
           symbol,
-          limit,
-          offset,
           ...(scope ? { pathPrefix: scope } : {}),
-          ...(language ? { language } : {}),
-        });
-        const isStale = await staleChecker(store, r.hits);
-        const references = r.hits.map((h) => ({
+          ...(language ? { language: language as LanguageId } : {}),
+        };
+        const r = await store.findReferences({ ...q, limit, offset });
+        // Past the last reference: the lines that name the symbol where no reference was recorded.
+        const tail = r.hasMore ? null : await mentionsAfter(store, q, r.hits, offset, limit);
+        const hits: (RefHit | (Mention & { kind: 'mention' }))[] = [
+          ...r.hits,
+          ...(tail?.page.map((m) => ({ ...m, kind: 'mention' as const })) ?? []),
+        ];
+        const isStale = await staleChecker(store, hits);
+        const references = hits.map((h) => ({
           name: h.name,
           kind: h.kind,
           path: h.path,
@@ -91,7 +132,7 @@ export function registerFindReferencesTool(server: McpServer, ctx: ToolContext):
           enclosing: h.enclosing,
           text: h.text ? clip(h.text, 200) : null,
           ...(isStale(h.path) ? { stale: true } : {}),
-          ...(h.receiverUnknown ? { receiver_unknown: true } : {}),
+          ...('receiverUnknown' in h && h.receiverUnknown ? { receiver_unknown: true } : {}),
         }));
         const out: Record<string, unknown> = { references };
         const paths = await rootTextPaths(
@@ -107,11 +148,15 @@ export function registerFindReferencesTool(server: McpServer, ctx: ToolContext):
         if (paths.header !== null) lines.unshift(paths.header);
         // For `Class.method`: calls whose receiver's type is unknown may not be the class's.
         const unknown = references.filter((x) => x.receiver_unknown).length;
-        if (unknown > 0 && unknown === references.length)
+        if (unknown > 0 && unknown === r.hits.length)
           lines.push(
             `(none of these resolves to ${symbol}: each calls ${references[0]!.name} on a receiver of unknown type)`,
           );
-        if (r.hasMore) {
+        if (tail !== null && tail.page.length > 0)
+          lines.push(
+            `(${tail.page.length === references.length ? 'all' : `the last ${tail.page.length}`} are mentions: lines that name ${tail.page[0]!.name} where the index recorded no call, type use or import, such as a value use or a macro's argument${tail.capped ? `; read from the ${MENTION_CHUNKS} best-matching chunks, so there may be more` : ''})`,
+          );
+        if (r.hasMore || tail?.hasMore) {
           out.next_cursor = encodeCursor(offset + limit);
           lines.push(`(more references: pass cursor "${out.next_cursor}")`);
         }
