@@ -363,13 +363,11 @@ function resolvedSite(site: RefSite, classes: AcceptedClasses): boolean {
   if (site[4] !== null) return true;
   const hint = site[5];
   if (hint !== undefined) return typeWordsOf(hint).some((w) => classes.words.has(w));
-  const enclosing = site[3];
   return (
-    enclosing !== null &&
-    enclosing
-      .split('.')
+    site[3]
+      ?.split('.')
       .slice(0, -1)
-      .some((p) => classes.names.has(p))
+      .some((p) => classes.names.has(p)) ?? false
   );
 }
 
