@@ -183,6 +183,11 @@ export interface SymbolSource {
   container: boolean;
   /** The query's qualifier, when the definition shown is not in a class or module of that name. */
   unmatchedQualifier: string | null;
+  /**
+   * Lines where the file defines the name again in the same container (an overload, a getter's
+   * setter, the other branch of an `if`): not shown, but said.
+   */
+  moreLines: readonly number[];
 }
 
 /** Finds and reads a definition (see the module comment); throws SYMBOL_NOT_FOUND and the like. */
@@ -290,13 +295,14 @@ export async function readSymbolSource(store: IndexStore, q: SymbolSourceQuery):
     morePossible: r.hasMore,
     container: CONTAINER_KINDS.has(best.kind),
     unmatchedQualifier: qualifier !== null && !matched ? qualifier : null,
+    moreLines: r.groups.find((g) => g.hit === best)?.moreLines ?? [],
   };
 }
 
 /** The structured answer of `get_symbol` and `GET /symbol`. */
 export function symbolSourceOut(s: SymbolSource) {
   return {
-    symbol: symbolToOut(s.best, s.stale),
+    symbol: symbolToOut(s.best, s.stale, s.moreLines),
     start_line: s.from + 1,
     end_line: s.to + 1,
     source: s.lines.join('\n'),

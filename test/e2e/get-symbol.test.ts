@@ -259,6 +259,32 @@ describe('get_symbol: one definition’s source by name, over MCP', () => {
       /^PATH_NOT_FOUND: .*models\.py, where make_account was indexed, is gone: call index_repository/,
     );
   });
+  test('a name the file defines again in the same class (a getter and its setter) says where the other one is', async () => {
+    const file = join(repo, 'python/table.py');
+    writeFileSync(
+      file,
+      [
+        'class Table:',
+        '    @property',
+        '    def expand(self) -> bool:',
+        '        return self._expand',
+        '',
+        '    @expand.setter',
+        '    def expand(self, value: bool) -> None:',
+        '        self._expand = value',
+        '',
+      ].join('\n'),
+    );
+    const t = await callTool(mcp.client, 'index_file', { path: file });
+    assert.equal((await waitForTask(mcp.client, String(t.task_id))).state, 'SUCCESS');
+    const r = await mcp.client.callTool({ name: 'get_symbol', arguments: { symbol: 'Table.expand' } });
+    const got = r.structuredContent as Got & { symbol: Sym & { more_lines?: number[] } };
+    assert.deepEqual([got.symbol.line, got.symbol.more_lines], [3, [7]]);
+    assert.match(
+      (r.content as { text: string }[])[0]?.text ?? '',
+      /\(Table\.expand is defined again in this file at line 7: an overload, a setter or another branch's definition, not shown\)/,
+    );
+  });
 });
 
 test('get_symbol helpers: qualified names, leading comments, relocation', () => {

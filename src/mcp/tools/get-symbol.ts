@@ -101,6 +101,10 @@ export function registerGetSymbolTool(server: McpServer, ctx: ToolContext): void
                   : 'raise max_lines to read the rest'
             })`,
           );
+        if (src.moreLines.length > 0)
+          parts.push(
+            `(${best.container ? `${best.container}.` : ''}${name} is defined again in this file at line${src.moreLines.length === 1 ? '' : 's'} ${src.moreLines.join(', ')}: an overload, a setter or another branch's definition, not shown)`,
+          );
         if (src.others.length > 0)
           parts.push(
             `other definitions of ${name}:\n${out.other_definitions.map((s) => renderSymbol(s, paths.show)).join('\n')}`,
