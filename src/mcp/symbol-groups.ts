@@ -37,7 +37,16 @@ const MAX_ROWS = 8000;
  */
 function groupKey(h: SymbolHit): string {
   if (h.kind === 'namespace' && h.endLine === h.line) return `\u0000ns\u0000${h.name}`;
-  return `${h.path}\u0000${h.container ?? ''}\u0000${h.name}\u0000${h.kind}`;
+  const singleton = isSingletonMethod(h) ? '\u0000self' : '';
+  return `${h.path}\u0000${h.container ?? ''}\u0000${h.name}\u0000${h.kind}${singleton}`;
+}
+
+/**
+ * A Ruby class method (`def self.parse`): no overload of the instance method of the same name
+ * (`def parse`), which a class may define beside it, so the two are never one group.
+ */
+export function isSingletonMethod(h: Pick<SymbolHit, 'signature'>): boolean {
+  return /^\s*def\s+self\./.test(h.signature);
 }
 
 /** Adds hits to `groups` (keyed by file, container, name and kind), in the order given. */

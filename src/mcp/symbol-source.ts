@@ -6,7 +6,7 @@ import { dottedSymbol, qualifiedParts, withoutCompanion } from '../store/identif
 import type { IndexStore, PathScope, SymbolHit } from '../store/types.js';
 import { staleChecker } from './context.js';
 import { CONTAINER_KINDS } from './repo-map.js';
-import { searchSymbolGroups } from './symbol-groups.js';
+import { isSingletonMethod, searchSymbolGroups } from './symbol-groups.js';
 import { symbolToOut } from './tools/search-symbols.js';
 
 /**
@@ -207,6 +207,12 @@ export async function readSymbolSource(store: IndexStore, q: SymbolSourceQuery):
     r.groups.map((g) => g.hit),
     name,
   );
+  // `Configuration#add_setting` is Ruby's instance method, not `def self.add_setting` beside it.
+  if (q.symbol.includes('#') && found[0] !== undefined && isSingletonMethod(found[0])) {
+    const first = found[0];
+    const instance = found.findIndex((h) => h.container === first.container && !isSingletonMethod(h));
+    if (instance > 0) found.unshift(...found.splice(instance, 1));
+  }
   const best = found[0];
   if (best === undefined) {
     const close = [

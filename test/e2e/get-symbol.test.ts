@@ -285,6 +285,45 @@ describe('get_symbol: one definition’s source by name, over MCP', () => {
       /\(Table\.expand is defined again in this file at line 7: an overload, a setter or another branch's definition, not shown\)/,
     );
   });
+  test('Ruby: a class method and the instance method of the same name are two definitions; Class#name is the instance one', async () => {
+    const file = join(repo, 'ruby/option_parser.rb');
+    writeFileSync(
+      file,
+      [
+        'class OptionParser',
+        '  def self.parse(args)',
+        '    new.parse(args)',
+        '  end',
+        '',
+        '  def parse(args)',
+        '    args',
+        '  end',
+        'end',
+        '',
+      ].join('\n'),
+    );
+    const t = await callTool(mcp.client, 'index_file', { path: file });
+    assert.equal((await waitForTask(mcp.client, String(t.task_id))).state, 'SUCCESS');
+    const outline = await callTool<{ symbols: (Sym & { more_lines?: number[] })[] }>(
+      mcp.client,
+      'get_file_outline',
+      {
+        path: file,
+      },
+    );
+    assert.deepEqual(
+      outline.symbols.map((x) => [x.name, x.line, x.more_lines]),
+      [
+        ['OptionParser', 1, undefined],
+        ['parse', 2, undefined],
+        ['parse', 6, undefined],
+      ],
+    );
+    const instance = await callTool<Got>(mcp.client, 'get_symbol', { symbol: 'OptionParser#parse' });
+    assert.equal(instance.symbol.line, 6);
+    const either = await callTool<Got>(mcp.client, 'get_symbol', { symbol: 'OptionParser.parse' });
+    assert.equal(either.symbol.line, 2);
+  });
 });
 
 test('get_symbol helpers: qualified names, leading comments, relocation', () => {
