@@ -4,7 +4,7 @@
  * Chunking rule:
  * - One **header** chunk per file: from the first line to the line before the first symbol chunk
  *   (module doc, imports, leading constants), extended to the last top-level import when imports
- *   come later (Rust's `mod x;` often precedes `use`), at most {@link MAX_CHUNK_LINES} lines, trailing
+ *   come later over one-line definitions only (Rust's `mod x;` often precedes `use`), at most {@link MAX_CHUNK_LINES} lines, trailing
  *   blank lines dropped; omitted when blank.
  * - One **symbol** chunk per function, method, constructor, class, struct, interface, trait, enum,
  *   module and namespace that is not nested inside a function (nested functions stay in their
@@ -271,7 +271,13 @@ export function buildChunks(
 ): ExtractedChunk[] {
   const chunks: ExtractedChunk[] = [];
   const firstRow = candidates[0]?.startRow ?? lines.lineCount;
-  let headerEnd = Math.min(Math.max(firstRow - 1, lastImportRow), MAX_CHUNK_LINES - 1, lines.lineCount - 1);
+  // Past the first definition, the header reaches later imports only over one-line definitions
+  // (Rust's `mod x;` before its `use`s), never into a multi-line one: an import under Python's
+  // `if __name__ == "__main__":` at the end of a file stretched the header over the module's
+  // constants and functions, and a search showed their lines twice.
+  const firstBlock = candidates.find((c) => c.endRow > c.startRow)?.startRow ?? lines.lineCount;
+  const importsEnd = Math.min(lastImportRow, firstBlock - 1);
+  let headerEnd = Math.min(Math.max(firstRow - 1, importsEnd), MAX_CHUNK_LINES - 1, lines.lineCount - 1);
   while (headerEnd >= 0 && source.slice(lines.rowStart(headerEnd), lines.rowEnd(headerEnd)).trim() === '') {
     headerEnd--;
   }

@@ -66,6 +66,8 @@
  * 17: a capitalised name after leading underscores counts as capitalised (Python's private
  * `_CountingAttr.cls_counter` is a use of `_CountingAttr`); Rust's turbofish calls
  * (`m.get_one::<u8>(id)`, `parse::<T>()`) are calls, and a capitalised path anywhere
- * (`ErrorKind::ArgumentConflict =>`, `Policy::Lru` as a value) a use of its type.
+ * (`ErrorKind::ArgumentConflict =>`, `Policy::Lru` as a value) a use of its type; a file's header
+ * chunk reaches an import past its first definition only over one-line definitions (an import
+ * under `if __name__ == "__main__":` stretched it over the module's constants and functions).
  */
 export const EXTRACTOR_VERSION = 17;

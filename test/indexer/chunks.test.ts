@@ -215,6 +215,35 @@ describe('chunking', () => {
     ]);
   });
 
+  it('does not stretch the header over definitions to reach an import at the end of the file', () => {
+    const source = [
+      'from typing import Dict',
+      '',
+      'DEFAULT_STYLES: Dict[str, str] = {',
+      '    "none": "none",',
+      '    "reset": "reset",',
+      '}',
+      '',
+      'def render(name):',
+      '    return DEFAULT_STYLES[name]',
+      '',
+      'if __name__ == "__main__":',
+      '    import sys',
+      '    print(render(sys.argv[1]))',
+      '',
+    ].join('\n');
+    const rows = chunkRows(extractor.extractFile(source, 'python'));
+    assert.deepEqual(rows[0], ['header', null, 1, 1]);
+    // Every line is in one chunk at most: none of them is shown twice by a search.
+    const covered = new Map<number, number>();
+    for (const [, , from, to] of rows)
+      for (let l = from; l <= to; l++) covered.set(l, (covered.get(l) ?? 0) + 1);
+    assert.deepEqual(
+      [...covered].filter(([, n]) => n > 1),
+      [],
+    );
+  });
+
   it('keeps nested functions inside their parent chunk', () => {
     const source = ['def outer():', '    def inner():', '        return 1', '    return inner()', ''].join(
       '\n',
