@@ -592,6 +592,36 @@ test('identifier weights follow the usual repo-map heuristics', () => {
   assert.equal(identifierWeight('TryGetValue', 1, false, true), 0.1);
   assert.equal(identifierWeight('hashCode', 1, false, true), 0.1);
   assert.equal(identifierWeight('GetFrameTime', 1, false, true), 10);
+  // Rust's standard traits and collections, Ruby's reflection, JavaScript's Object and Array.
+  assert.equal(identifierWeight('is_empty', 1, false, true), 0.1);
+  assert.equal(identifierWeight('next_back', 1, false, true), 0.1);
+  assert.equal(identifierWeight('instance_exec', 1, false, true), 0.1);
+  assert.equal(identifierWeight('hasOwnProperty', 1, false, true), 0.1);
+  assert.equal(identifierWeight('get_matches', 1, false, true), 10);
+});
+
+test("repo_map: calls of Rust's standard method names on any value do not lead the map with a file that implements them", () => {
+  const caller = (i: number): [LanguageId, string] => [
+    'rust',
+    `use crate::command::Command;\npub fn check${i}(v: &Vec<u8>, s: &str, c: Command) -> bool {\n    let _ = c.get_matches();\n    v.is_empty() && s.is_empty() && v.iter_mut().next_back().is_none()\n}\n`,
+  ];
+  const map = buildRepoMap({
+    ...graph({
+      'src/styled_str.rs': [
+        'rust',
+        'pub struct StyledStr(String);\nimpl StyledStr {\n    pub fn is_empty(&self) -> bool {\n        self.0.is_empty()\n    }\n    pub fn iter_mut(&mut self) -> std::slice::IterMut<u8> {\n        todo!()\n    }\n}\npub struct Values;\nimpl DoubleEndedIterator for Values {\n    fn next_back(&mut self) -> Option<u8> {\n        None\n    }\n}\n',
+      ],
+      'src/command.rs': [
+        'rust',
+        'pub struct Command;\nimpl Command {\n    pub fn get_matches(self) -> u8 {\n        0\n    }\n}\n',
+      ],
+      'src/a.rs': caller(1),
+      'src/b.rs': caller(2),
+      'src/c.rs': caller(3),
+    }),
+    maxTokens: 4096,
+  });
+  assert.equal(map.files[0]?.path, 'src/command.rs', map.files.map((f) => f.path).join(' '));
 });
 
 test('repo_map: a file over its share keeps its best-ranked definitions, not its first lines', () => {
