@@ -270,6 +270,7 @@ export function buildChunks(
   lastImportRow: number,
 ): ExtractedChunk[] {
   const chunks: ExtractedChunk[] = [];
+  const heads: ExtractedChunk[] = [];
   const firstRow = candidates[0]?.startRow ?? lines.lineCount;
   // Past the first definition, the header reaches later imports only over one-line definitions
   // (Rust's `mod x;` before its `use`s), never into a multi-line one: an import under Python's
@@ -281,14 +282,29 @@ export function buildChunks(
   while (headerEnd >= 0 && source.slice(lines.rowStart(headerEnd), lines.rowEnd(headerEnd)).trim() === '') {
     headerEnd--;
   }
-  if (headerEnd >= 0) {
-    chunks.push(makeChunk(source, lines, 0, headerEnd, null));
+  // A license comment at the top is in no chunk (covered, as wrapper heads below are): every file
+  // of a package repeats it, and its words ("file", "distributed with this source code") matched
+  // questions about files in every file of the package.
+  // So is the opening line before it (`<?php`, a shebang).
+  const license = licenseRows(source, lines, headerEnd);
+  if (license !== null) heads.push(makeChunk(source, lines, 0, license.to, null));
+  let headerStart = license === null ? 0 : license.to + 1;
+  while (
+    license !== null &&
+    headerStart <= headerEnd &&
+    wordyRows(source, lines, headerStart, headerStart) === 0
+  )
+    headerStart++;
+  if (
+    headerEnd >= headerStart &&
+    (license === null || wordyRows(source, lines, headerStart, headerEnd) > 0)
+  ) {
+    chunks.push(makeChunk(source, lines, headerStart, headerEnd, null));
   }
   // Opening lines of wrappers (`module Rack`, `namespace App {`) with nothing else before their
   // first member: covered, so no code chunk takes them, but no chunk of their own either. Every
   // file of a Ruby library opens with one, and a one-line chunk `module Rack` matched every
   // question with the library's name in it.
-  const heads: ExtractedChunk[] = [];
   for (const candidate of mergeRepeats(source, lines, candidates)) {
     let endRow = candidate.endRow;
     if (candidate.firstChildRow !== null) {
@@ -312,4 +328,35 @@ export function buildChunks(
   if (code.length === 0) return chunks;
   // In file order (a stable sort keeps the header first and a symbol's windows in order).
   return [...chunks, ...code].sort((a, b) => a.startLine - b.startLine);
+}
+
+/** Words that make a leading comment a license notice. */
+const LICENSE_WORDS = /\b(?:copyright|licen[cs]ed?|\(c\)|spdx-license-identifier)/i;
+
+/** A line that is only a comment, or part of a block comment (`/*`, ` *`, `//`, `#`, `--`). */
+const COMMENT_ROW = /^\s*(?:\/\*|\*|\/\/|#(?!!|include|define|if|pragma|\[)|--)/;
+
+/** The first row (0-based) with a word in it, or the row count. */
+function firstWordyRow(source: string, lines: LineIndex): number {
+  for (let row = 0; row < lines.lineCount; row++) if (wordyRows(source, lines, row, row) > 0) return row;
+  return lines.lineCount;
+}
+
+/**
+ * The rows of a license notice at the top of a file (before `limit`, the header's last row): the
+ * first run of comment lines, after at most an opening line such as `<?php` or a shebang, when
+ * it names a copyright or a license. Null when there is none.
+ */
+function licenseRows(source: string, lines: LineIndex, limit: number): { from: number; to: number } | null {
+  const rowText = (row: number) => source.slice(lines.rowStart(row), lines.rowEnd(row));
+  let row = firstWordyRow(source, lines);
+  if (row <= limit && !COMMENT_ROW.test(rowText(row))) row++;
+  while (row <= limit && rowText(row).trim() === '') row++;
+  const from = row;
+  let to = -1;
+  while (row <= limit && COMMENT_ROW.test(rowText(row))) to = row++;
+  if (to < from) return null;
+  let text = '';
+  for (let r = from; r <= to; r++) text += `${rowText(r)}\n`;
+  return LICENSE_WORDS.test(text) ? { from, to } : null;
 }

@@ -68,6 +68,7 @@
  * (`m.get_one::<u8>(id)`, `parse::<T>()`) are calls, and a capitalised path anywhere
  * (`ErrorKind::ArgumentConflict =>`, `Policy::Lru` as a value) a use of its type; a file's header
  * chunk reaches an import past its first definition only over one-line definitions (an import
- * under `if __name__ == "__main__":` stretched it over the module's constants and functions).
+ * under `if __name__ == "__main__":` stretched it over the module's constants and functions), and
+ * a license notice at the top of a file is in no chunk.
  */
 export const EXTRACTOR_VERSION = 17;

@@ -244,6 +244,38 @@ describe('chunking', () => {
     );
   });
 
+  it('leaves a license notice at the top of a file out of every chunk', () => {
+    const source = [
+      '<?php declare(strict_types=1);',
+      '',
+      '/*',
+      ' * This file is part of the Monolog package.',
+      ' *',
+      ' * For the full copyright and license information, please view the LICENSE',
+      ' * file that was distributed with this source code.',
+      ' */',
+      '',
+      'namespace Monolog\\Handler;',
+      '',
+      'use Monolog\\Logger;',
+      '',
+      'class RotatingFileHandler',
+      '{',
+      '    public function getTimedFilename(): string',
+      '    {',
+      "        return 'x';",
+      '    }',
+      '}',
+      '',
+    ].join('\n');
+    const result = extractor.extractFile(source, 'php');
+    assert.deepEqual(chunkRows(result)[0], ['header', null, 10, 12]);
+    assert.ok(!result.chunks.some((c) => /copyright|Monolog package/.test(c.content)));
+    // A leading comment that is no license stays in the header.
+    const doc = extractor.extractFile('/* Rotates log files by date. */\nimport x from "y";\n', 'typescript');
+    assert.deepEqual(chunkRows(doc)[0], ['header', null, 1, 2]);
+  });
+
   it('keeps nested functions inside their parent chunk', () => {
     const source = ['def outer():', '    def inner():', '        return 1', '    return inner()', ''].join(
       '\n',
