@@ -14,6 +14,8 @@
  * - A container (class, struct, ...) whose members have chunks of their own covers only the lines
  *   before its first such member (its head, doc and leading fields), so method text is never
  *   duplicated in the class chunk.
+ * - A license notice at the top (the first comment lines, after an opening `<?php` or shebang,
+ *   when they name a copyright or a license) is in no chunk: every file of a package repeats it.
  * - One **code** chunk per stretch of lines that no header or symbol chunk covers and that has a
  *   word in it: top-level statements after the header (a script's `if __name__ == "__main__":`,
  *   `module.exports = { … }`, Go `var` blocks, test tables), fields between a class's methods,
