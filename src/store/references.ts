@@ -79,12 +79,19 @@ export function findReferences(ctx: QueryContext, q: RefQuery): RefSearchResult 
      ORDER BY end_line - start_line LIMIT 1`,
   );
   // The files' import-bound names, to tell a call on another module apart (see `onOtherModule`).
-  const bindings =
-    accepted === null
+  const importRows =
+    accepted === null ? [] : ctx.statements.get<ImportBindingRow>(IMPORT_BINDINGS_SQL).all(name);
+  const bindings = accepted === null ? undefined : importBindings(importRows);
+  const module =
+    container === null ||
+    !ctx.statements
+      .get<{ path: string }>(TOP_LEVEL_DEFINERS_SQL)
+      .all(nameKey(name), name)
+      .some((d) => isModuleFile(d.path, container.toLowerCase()))
       ? undefined
-      : importBindings(ctx.statements.get<ImportBindingRow>(IMPORT_BINDINGS_SQL).all(name));
+      : { name: container, importers: moduleImporters(importRows, container, name) };
   const { picked, hasMore } = pageRefSites(
-    rankRefRows(rows, defLanguages, accepted, bindings),
+    rankRefRows(rows, defLanguages, accepted, bindings, module),
     offset,
     limit,
   );
@@ -124,11 +131,14 @@ export function rankRefRows<R extends RefRowLike>(
   defLanguages: ReadonlySet<string | null>,
   accepted: ReadonlySet<string> | null,
   bindings?: ImportBindings,
+  /** For `module.function`: the module's name and the files that import it (see {@link moduleImporters}). */
+  module?: { name: string; importers: ReadonlySet<number> },
 ): RankedRefRow<R>[] {
   // A plain call (`slugify(x)`) cannot call a method of a class that defines the name; it can call
   // a function of a module named as the qualifier (`helpers.slugify`, whose definitions have no
   // container, so no defining language was found for it).
   const bareAreOthers = defLanguages.size > 0;
+  const moduleName = !bareAreOthers && module !== undefined ? module.name.toLowerCase() : null;
   // A component's script is TypeScript: a `.vue` file using a `.ts` definition is no port.
   const defined = new Set([...defLanguages].map(scriptLanguage));
   const classes = classWords(accepted);
@@ -142,10 +152,13 @@ export function rankRefRows<R extends RefRowLike>(
         if (accepted !== null) {
           const importsTakeMembers = !NO_MEMBER_IMPORTS.has(row.language ?? '');
           const bound = bindings?.get(row.file_id);
+          const inModule =
+            moduleName !== null && (module!.importers.has(row.file_id) || isModuleFile(row.rel, moduleName));
           unpacked = unpacked.filter(
             (s) =>
               acceptedSite(s, accepted, bareAreOthers, importsTakeMembers) &&
-              !(bound !== undefined && onOtherModule(s, bound, acceptedLower!, classes!.words)),
+              !(bound !== undefined && onOtherModule(s, bound, acceptedLower!, classes!.words)) &&
+              (moduleName === null || moduleSite(s, moduleName, inModule, bound, row.language)),
           );
         }
       }
@@ -230,12 +243,104 @@ export interface ImportBindingRow {
 }
 
 /**
- * The imports of the files that refer to a name (`?`), in the languages {@link importBindings}
- * reads; the same statement on both engines.
+ * The imports of the files that refer to a name (`?`); the same statement on both engines.
+ * {@link importBindings} reads those of the JavaScript family, {@link moduleImporters} all.
  */
 export const IMPORT_BINDINGS_SQL = `SELECT i.file_id, i.source, i.names, f.language FROM refs rf
   JOIN imports i ON i.file_id = rf.file_id JOIN files f ON f.id = rf.file_id
-  WHERE rf.name = ? AND f.language IN (${[...MODULE_BINDING_LANGUAGES].map((l) => `'${l}'`).join(', ')})`;
+  WHERE rf.name = ?`;
+
+/**
+ * The files that import `name` from a module named `module` (any language): an import whose
+ * source's last part is the module (`from rich.markup import render`, `require('./helpers')`, Go's
+ * `import "…/client_golang/prometheus"`) and that takes the name, everything (`*`, a whole module,
+ * Go's package) or names nothing in particular; or that imports the module itself by name (`from
+ * rich import markup`). `from .jupyter import JupyterMixin` does not make `print(…)` in that file
+ * `jupyter.print`.
+ */
+export function moduleImporters(
+  rows: readonly ImportBindingRow[],
+  module: string,
+  name: string,
+): Set<number> {
+  const want = module.toLowerCase();
+  const out = new Set<number>();
+  for (const r of rows) {
+    let names: string[] = [];
+    try {
+      const parsed: unknown = JSON.parse(r.names);
+      if (Array.isArray(parsed)) names = parsed.filter((n): n is string => typeof n === 'string');
+    } catch {
+      // A row whose names do not parse binds nothing in particular.
+    }
+    if (names.some((n) => n.toLowerCase() === want)) {
+      out.add(r.file_id);
+      continue;
+    }
+    const parts = r.source
+      .replace(/[?#].*$/, '')
+      .replace(/\.(?:[cm]?[jt]sx?|py|rb|php|go|rs|lua|ex|exs)$/, '')
+      .split(/[/\\.:]+/)
+      .filter((p) => p !== '');
+    const last = parts.at(-1) === 'index' || parts.at(-1) === '__init__' ? parts.at(-2) : parts.at(-1);
+    if (last?.toLowerCase() !== want) continue;
+    if (
+      r.language === 'go' ||
+      names.length === 0 ||
+      names.some((n) => n === name || n === '*' || n === 'default')
+    )
+      out.add(r.file_id);
+  }
+  return out;
+}
+
+/**
+ * The root-relative paths of the files that define a name outside any class (`?` name key, `?`
+ * name): a `module.function` query applies {@link moduleSite} only when one of them is the module.
+ */
+export const TOP_LEVEL_DEFINERS_SQL = `SELECT DISTINCT f.path FROM symbols s JOIN files f ON f.id = s.file_id
+  WHERE s.name_key = ? AND s.name = ? AND s.container IS NULL`;
+
+/**
+ * Whether a root-relative path is the module `module` (lowercased) or in it: `markup.py`,
+ * `helpers/index.js`, or any file of a directory of the name (a Go package, a Python package).
+ */
+export function isModuleFile(rel: string, module: string): boolean {
+  const parts = rel.toLowerCase().split('/');
+  return (parts.at(-1) ?? '').replace(/\.[^.]*$/, '') === module || parts.at(-2) === module;
+}
+
+/** Languages whose imports name modules, so that a file that does not import one cannot use it. */
+const MODULE_IMPORT_LANGUAGES: ReadonlySet<string> = new Set([...MODULE_BINDING_LANGUAGES, 'python', 'go']);
+
+/**
+ * For `module.function` in Python, Go and the JavaScript family: a call on a value only when the
+ * value is the module (`markup.render()`, a name the file binds to it, a value named like it);
+ * any other use only in the module itself or a file that imports the name from it (`from
+ * rich.markup import render`, then `render(…)`). `style.render()` is another class's method, and
+ * a plain `print(…)` in a file that never imports it is not `jupyter.print`.
+ */
+function moduleSite(
+  site: RefSite,
+  module: string,
+  inModule: boolean,
+  bound: ReadonlyMap<string, string> | undefined,
+  language: string | null,
+): boolean {
+  if (!MODULE_IMPORT_LANGUAGES.has(language ?? '')) return true;
+  // A receiver the extractor resolved was checked against the accepted classes already.
+  if (site[4] !== null && site[4] !== '') return true;
+  const hint = site[5];
+  if (site[2] !== 'call' || hint === undefined) return inModule;
+  // A call on a value: the module itself, or a value named like it; a module's function is no
+  // method of whatever else the value is, even inside the module (`console.print()` in jupyter.py).
+  const head = hint.split('.')[0]!;
+  return (
+    head.toLowerCase() === module ||
+    bound?.get(head) === module ||
+    typeWordsOf(head).includes(lastWordOf(module))
+  );
+}
 
 /** {@link ImportBindings} from imports rows (`names` as stored: a JSON array). */
 export function importBindings(rows: readonly ImportBindingRow[]): ImportBindings {

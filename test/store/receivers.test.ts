@@ -489,9 +489,10 @@ test('Class.method leaves out calls on a name the file binds to another module',
     const lines = async (symbol: string) =>
       (await own.findReferences({ symbol, limit: 50 })).hits.map((h) => h.line).sort();
     // `metricBoundaries` is another module; `schedule_` is the schedule module, `defaultSchedule`
-    // a value named like the container, `other` of unknown type.
-    assert.deepEqual(await lines('Schedule.exponential'), [6, 7, 8]);
-    assert.deepEqual(await lines('MetricBoundaries.exponential'), [5, 8]);
+    // a value named like the container. `Schedule.ts` is a module and `exponential` its function,
+    // which is no method of `other`, a value of unknown type.
+    assert.deepEqual(await lines('Schedule.exponential'), [6, 7]);
+    assert.deepEqual(await lines('MetricBoundaries.exponential'), [5]);
     // Unqualified, every call.
     assert.deepEqual(await lines('exponential'), [5, 6, 7, 8]);
   } finally {
@@ -530,6 +531,42 @@ test('Class.method: a call with no receiver inside the class, and a use that is 
     assert.deepEqual(await show('Reporter.notify'), ['reporter.rb:3 call false', 'runner.rb:3 call true']);
     // A subclass's `< Reporter` names the class itself.
     assert.deepEqual(await show('Rspec::Reporter'), ['reporter.rb:11 inherit false']);
+  } finally {
+    await local.close();
+  }
+});
+
+test('module.function in Python: a call on a value counts only when the value is the module; a plain call only where the name is imported', async () => {
+  const local = openIndexStore(join(tmp.dir, 'py-modules.db'));
+  try {
+    await local.writeBatch('/pkg', [
+      write('markup.py', 'python', 'def render(text):\n    return text\n'),
+      write(
+        'jupyter.py',
+        'python',
+        'class JupyterMixin:\n    pass\n\n\ndef print(*args):\n    console.print(*args)\n',
+      ),
+      write(
+        'console.py',
+        'python',
+        'from .markup import render\nfrom . import markup\n\n\ndef show(style, x):\n    render(x)\n    markup.render(x)\n    return style.render(x)\n',
+      ),
+      write('align.py', 'python', 'def align(style, x):\n    return style.render(x)\n'),
+      write('padding.py', 'python', 'from .jupyter import JupyterMixin\n\n\ndef pad(x):\n    print(x)\n'),
+    ]);
+    const sites = async (symbol: string) =>
+      (await local.findReferences({ symbol, limit: 50 })).hits.map(
+        (h) => `${h.path.slice('/pkg/'.length)}:${h.line} ${h.kind}`,
+      );
+    assert.deepEqual(await sites('markup.render'), [
+      'console.py:1 import',
+      'console.py:6 call',
+      'console.py:7 call',
+    ]);
+    // `console.print()` inside jupyter.py is Console's; padding.py imports another name of jupyter.
+    assert.deepEqual(await sites('jupyter.print'), []);
+    // Unqualified, every use.
+    assert.equal((await sites('render')).length, 5);
   } finally {
     await local.close();
   }

@@ -10,7 +10,9 @@ import {
   IMPORT_BINDINGS_SQL,
   type ImportBindingRow,
   importBindings,
+  isModuleFile,
   lineOf,
+  moduleImporters,
   pageRefSites,
   type RefRowLike,
   rankRefRows,
@@ -18,6 +20,7 @@ import {
   refName,
   SUBCLASS_DEPTH,
   subclassNames,
+  TOP_LEVEL_DEFINERS_SQL,
 } from '../references.js';
 import type { RefQuery, RefSearchResult } from '../types.js';
 import { preparedRows, type Queryable } from './context.js';
@@ -60,12 +63,18 @@ export async function findReferencesPg(db: Queryable, q: RefQuery): Promise<RefS
   const rows = allRows.filter((r) => q.language === undefined || r.language === q.language);
   const defLanguages = new Set(defRows.map((l) => l.language));
   // The files' import-bound names (see `importBindings`), for `Class.method` only.
-  const bindings =
-    accepted === null
+  const importRows =
+    accepted === null ? [] : await preparedRows<ImportBindingRow>(db, IMPORT_BINDINGS_SQL, [name]);
+  const bindings = accepted === null ? undefined : importBindings(importRows);
+  const module =
+    container === null ||
+    !(await preparedRows<{ path: string }>(db, TOP_LEVEL_DEFINERS_SQL, [nameKey(name), name])).some((d) =>
+      isModuleFile(d.path, container.toLowerCase()),
+    )
       ? undefined
-      : importBindings(await preparedRows<ImportBindingRow>(db, IMPORT_BINDINGS_SQL, [name]));
+      : { name: container, importers: moduleImporters(importRows, container, name) };
   const { picked, hasMore } = pageRefSites(
-    rankRefRows(rows, defLanguages, accepted, bindings),
+    rankRefRows(rows, defLanguages, accepted, bindings, module),
     offset,
     limit,
   );
