@@ -11,7 +11,8 @@ import type { IndexedFile, IndexStore, PathScope } from '../store/types.js';
  * argument (`isinstance(x, Text)`), or a call inside a macro's arguments (Rust's
  * `ok!(self.validate_conflicts(…))`) is none of those, and the answer was "no references" where
  * grep finds a hundred. Mentions are found through the full-text index (the chunks holding the
- * name's words), then matched as a whole word line by line; comment lines, the name's own
+ * name's words), then matched as a whole word line by line; comment lines, lines of triple-quoted
+ * strings (docstrings), the name's own
  * definitions and the lines a reference already lists are left out. For a qualified name
  * (`Parser::react`, `markup.render`) a line counts only inside that class or module (its chunks,
  * or its file) or when it names the qualifier too.
@@ -97,9 +98,14 @@ export async function textMentions(
       (c.symbol ?? '').toLowerCase().split('.').slice(0, -1).includes(lowerQualifier) ||
       (c.path.split('/').at(-1) ?? '').replace(/\.[^.]*$/, '').toLowerCase() === lowerQualifier;
     const lines = c.content.split('\n');
+    // Inside a triple-quoted string (a Python docstring, a Kotlin or Java text block).
+    let inTriple = false;
     for (let i = 0; i < lines.length; i++) {
       const text = lines[i]!;
-      if (COMMENT_LINE.test(text)) continue;
+      const triples = text.match(/"""|'''/g)?.length ?? 0;
+      const quoted = inTriple || triples > 0;
+      if (triples % 2 === 1) inTriple = !inTriple;
+      if (quoted || COMMENT_LINE.test(text)) continue;
       const code = withoutStrings(text);
       const m = word.exec(code);
       if (m === null) continue;

@@ -83,6 +83,22 @@ describe('find_references lists mentions after the references: lines that name t
     writeFileSync(join(repo, 'completions.go'), COMPLETIONS_GO);
     writeFileSync(join(repo, 'command.go'), COMMAND_GO);
     writeFileSync(join(repo, 'src/parser.rs'), PARSER_RS);
+    writeFileSync(
+      join(repo, 'pages.py'),
+      [
+        'def render_page(name):',
+        '    return name',
+        '',
+        '',
+        'def handlers():',
+        '    """The callbacks, with',
+        '    render_page first.',
+        '    """',
+        '    # render_page is the default',
+        '    return [render_page]',
+        '',
+      ].join('\n'),
+    );
     env.env.CODEINDEX_ROOTS = repo;
     mcp = await startMcpClient(env.env);
     const t = await callTool(mcp.client, 'index_repository', { path: repo });
@@ -118,6 +134,11 @@ describe('find_references lists mentions after the references: lines that name t
       text,
       /\(all are mentions: lines that name ShellCompDirectiveNoFileComp where the index recorded no call/,
     );
+  });
+
+  test('a function passed as a value is a mention; its docstring and comment lines are not', async () => {
+    const r = await callTool<Refs>(mcp.client, 'find_references', { symbol: 'render_page' });
+    assert.deepEqual(show(r), ['pages.py:10 mention']);
   });
 
   test('references first, then mentions; the cursor pages on through both without repeating a line', async () => {
