@@ -810,6 +810,15 @@ const MAX_FOCUSED_PAIRS = 8;
 /** Names defined in more files than this make no edges (see `buildRepoMap`). */
 const MAX_DEFINERS = 20;
 
+/**
+ * A Java or Kotlin annotation type (`public @interface DoNotStrip`, `annotation class ReactModule`):
+ * its uses mark code (`@DoNotStrip` on every JNI-called method of React Native's Android sources)
+ * rather than call into it, and they weigh {@link ANNOTATION_WEIGHT} of a use. React Native's map
+ * showed `DoNotStrip.java` third, ahead of every class a user meets.
+ */
+const ANNOTATION_TYPE = /@interface\b|\bannotation\s+class\b/;
+const ANNOTATION_WEIGHT = 0.1;
+
 /** The weight of an edge from a file to a module it imports (a plain one-word name used once is 1). */
 const IMPORT_WEIGHT = 1;
 
@@ -924,6 +933,8 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
   // them all its rank whatever their weight.
   const macros = new Set<string>();
   const notMacros = new Set<string>();
+  // family + name of Java and Kotlin annotation types (see ANNOTATION_WEIGHT).
+  const annotations = new Set<string>();
   // Namespaces and modules per file, by qualified name: what is declared directly in one is at a
   // module's top level too (C++'s `namespace spdlog { class logger … }`, Ruby's `module Rack`),
   // not a member. Read as members, spdlog's `logger` class counted as a one-word member name.
@@ -1005,6 +1016,7 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     }
     const key = `${family[i]}\u0000${s.name}`;
     (s.signature.startsWith('macro_rules!') ? macros : notMacros).add(key);
+    if (ANNOTATION_TYPE.test(s.signature)) annotations.add(key);
     if (atTopLevel(s)) {
       topLevel.add(key);
       const top = topDefiners.get(key) ?? new Set<number>();
@@ -1333,7 +1345,9 @@ export function buildRepoMap(input: RepoMapInput): RepoMap {
     // use means; its edges (uses x definers) were most of the map's time on large trees.
     if (targets.length > MAX_DEFINERS) continue;
     const w0 =
-      identifierWeight(name, targets.length, focusNames.has(name), !topLevel.has(defKey)) * Math.sqrt(count);
+      identifierWeight(name, targets.length, focusNames.has(name), !topLevel.has(defKey)) *
+      Math.sqrt(count) *
+      (annotations.has(defKey) ? ANNOTATION_WEIGHT : 1);
     for (const to of targets) {
       if (to === from) continue;
       const w = w0 / targets.length;

@@ -1252,3 +1252,33 @@ test('repo_map: a type parameter (A, T) reaches no definition, and a property na
   // `A` and `T` are the functions' type parameters, not Record3's fields.
   assert.deepEqual(shown('src/Data.ts') ?? [], [], map.text);
 });
+
+test('repo_map: a Java annotation type used on every method weighs a tenth of a use, far below a class the files call', () => {
+  const user = (i: number): [LanguageId, string] => [
+    'java',
+    `package app;\n\nimport app.annotations.DoNotStrip;\n\npublic class Module${i} {\n  public void a(ReactContext c) { c.getJSModule(); }\n${['b', 'c', 'd', 'e', 'f', 'g', 'h', 'k'].map((m) => `  @DoNotStrip\n  public native void ${m}();\n`).join('')}}\n`,
+  ];
+  const map = buildRepoMap({
+    ...graph({
+      'app/annotations/DoNotStrip.java': [
+        'java',
+        'package app.annotations;\n\npublic @interface DoNotStrip {}\n',
+      ],
+      'app/ReactContext.java': [
+        'java',
+        'package app;\n\npublic class ReactContext {\n  public Object getJSModule() { return null; }\n}\n',
+      ],
+      'app/Module1.java': user(1),
+      'app/Module2.java': user(2),
+      'app/Module3.java': user(3),
+    }),
+    maxTokens: 4096,
+  });
+  const rank = (path: string) => map.files.find((f) => f.path === path)?.rank ?? 0;
+  assert.equal(map.files[0]?.path, 'app/ReactContext.java', map.files.map((f) => f.path).join(' '));
+  // Eight uses of the annotation per file against one of the class and one of its method.
+  assert.ok(
+    rank('app/annotations/DoNotStrip.java') < rank('app/ReactContext.java') / 2,
+    map.files.map((f) => `${f.path} ${f.rank.toFixed(3)}`).join(', '),
+  );
+});
