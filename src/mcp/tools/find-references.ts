@@ -1,6 +1,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import { errorMessage, isCodeindexError } from '../../errors.js';
 import type { LanguageId } from '../../indexer/types.js';
+import type { Logger } from '../../log.js';
 import type { IndexStore, RefHit } from '../../store/types.js';
 import { rootsOnce, staleChecker, type ToolContext } from '../context.js';
 import { MENTION_CHUNKS, type Mention, type MentionQuery, textMentions } from '../mentions.js';
@@ -58,6 +60,7 @@ async function mentionsAfter(
   hits: readonly RefHit[],
   offset: number,
   limit: number,
+  log: Logger,
 ): Promise<{ page: Mention[]; hasMore: boolean; capped: boolean } | null> {
   // A page the references fill to the end still says whether mentions follow.
   const room = Math.max(0, limit - hits.length);
@@ -68,7 +71,16 @@ async function mentionsAfter(
     all = every.hits;
   }
   const seen = new Set(all.map((h) => `${h.path}:${h.line}`));
-  const { mentions, capped } = await textMentions(store, q, seen);
+  let found: Awaited<ReturnType<typeof textMentions>>;
+  try {
+    found = await textMentions(store, q, seen);
+  } catch (err) {
+    // The references stand on their own: a name the full-text query cannot take, say, gets none.
+    if (isCodeindexError(err, 'STORE_UNAVAILABLE')) throw err;
+    log.warn('mentions skipped', { symbol: q.symbol, error: errorMessage(err) });
+    return null;
+  }
+  const { mentions, capped } = found;
   const from = Math.max(0, offset + hits.length - all.length);
   return {
     page: mentions.slice(from, from + room),
@@ -117,7 +129,7 @@ export function registerFindReferencesTool(server: McpServer, ctx: ToolContext):
         };
         const r = await store.findReferences({ ...q, limit, offset });
         // Past the last reference: the lines that name the symbol where no reference was recorded.
-        const tail = r.hasMore ? null : await mentionsAfter(store, q, r.hits, offset, limit);
+        const tail = r.hasMore ? null : await mentionsAfter(store, q, r.hits, offset, limit, ctx.log);
         const hits: (RefHit | (Mention & { kind: 'mention' }))[] = [
           ...r.hits,
           ...(tail?.page.map((m) => ({ ...m, kind: 'mention' as const })) ?? []),
