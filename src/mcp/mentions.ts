@@ -12,8 +12,8 @@ import type { IndexedFile, IndexStore, PathScope } from '../store/types.js';
  * `ok!(self.validate_conflicts(…))`) is none of those, and the answer was "no references" where
  * grep finds a hundred. Mentions are found through the full-text index (the chunks holding the
  * name's words), then matched as a whole word line by line; comment lines, lines of triple-quoted
- * strings (docstrings), the name's own
- * definitions and the lines a reference already lists are left out. For a qualified name
+ * strings (docstrings), strings, the name's own definitions and the lines a reference already
+ * lists are left out. For a qualified name
  * (`Parser::react`, `markup.render`) a line counts only inside that class or module (its chunks,
  * or its file) or when it names the qualifier too.
  */
