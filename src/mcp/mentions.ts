@@ -1,6 +1,7 @@
+import { rulesFor } from '../indexer/language-rules.js';
 import { isSecondaryPath } from '../indexer/path-class.js';
-import type { LanguageId } from '../indexer/types.js';
-import { qualifiedParts } from '../store/identifiers.js';
+import { CODE_LANGUAGE_IDS, type CodeLanguageId, type LanguageId } from '../indexer/types.js';
+import { lastWordOf, qualifiedParts } from '../store/identifiers.js';
 import type { IndexedFile, IndexStore, PathScope } from '../store/types.js';
 
 /**
@@ -41,22 +42,62 @@ export interface MentionQuery {
 /** A line that is only a comment (`//`, `/*`, `*`, `# `, `--`, `;;`); `#define` and `#[attr]` are code. */
 const COMMENT_LINE = /^\s*(?:\/\/|\/\*|\*|#(?:\s|$)|--|;;)/;
 
+/** Languages where a single quote does not open a string (Rust's lifetimes, Scala's symbols). */
+const SINGLE_QUOTE_NOT_STRING: ReadonlySet<string> = new Set(['rust', 'scala', 'ocaml']);
+
 /**
- * A line with its double-quoted and backquoted strings blanked (same length, so columns hold): a
- * name inside a log message (`debug!("Parser::react: …")`) is no use. Single-quoted text is kept:
- * it is a string in Python, Ruby or PHP (`getattr(obj, 'render')` may well be a use), a lifetime
- * or a character in Rust.
+ * A line with its strings blanked (same length, so columns hold): a name inside a log message
+ * (`debug!("Parser::react: …")`) or an event name (`proc.on('error', …)`) is no use. Single
+ * quotes are strings too, except where they are not (`singleQuotes` false: Rust's `'a`).
  */
-export function withoutStrings(line: string): string {
-  return line.replace(/"(?:[^"\\]|\\.)*"|`(?:[^`\\]|\\.)*`/g, (s) => ' '.repeat(s.length));
+export function withoutStrings(line: string, singleQuotes = true): string {
+  const strings = singleQuotes
+    ? /"(?:[^"\\]|\\.)*"|`(?:[^`\\]|\\.)*`|'(?:[^'\\]|\\.)*'/g
+    : /"(?:[^"\\]|\\.)*"|`(?:[^`\\]|\\.)*`/g;
+  return line.replace(strings, (s) => ' '.repeat(s.length));
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** `name` as a whole word: not inside a longer identifier. */
-export function wholeWord(name: string): RegExp {
-  return new RegExp(`(?<![\\p{L}\\p{N}_$])${escapeRegExp(name)}(?![\\p{L}\\p{N}_$])`, 'u');
+/**
+ * `name` as a whole word: not inside a longer identifier (nor, in Ruby and Elixir, before the `!`
+ * or `?` that make another name: `deep_merge!` is not `deep_merge`).
+ */
+export function wholeWord(name: string, bangNames = false): RegExp {
+  return new RegExp(
+    `(?<![\\p{L}\\p{N}_$])${escapeRegExp(name)}(?![\\p{L}\\p{N}_$${bangNames ? '!?' : ''}])`,
+    'gu',
+  );
 }
+
+/** Languages whose names may end in `!` or `?`. */
+const BANG_NAMES: ReadonlySet<string> = new Set(['ruby', 'elixir']);
+
+/** The receiver written right before a match (`this.`, `Foo::`, `$x->`), or null for none. */
+function receiverBefore(code: string, at: number): string | null {
+  const m = /([\p{L}\p{N}_$]+)\s*(?:\??\.|::|->)\s*$/u.exec(code.slice(0, at));
+  if (m !== null) return m[1]!;
+  // Any other member access (`f().name`, `a[0].name`): a receiver of unknown name.
+  return /(?:\??\.|::|->)\s*$/.test(code.slice(0, at)) ? '' : null;
+}
+
+/** Receivers that are the enclosing object itself. */
+const SELF_RECEIVERS: ReadonlySet<string> = new Set([
+  'this',
+  'self',
+  'Self',
+  'static',
+  '$this',
+  'super',
+  'parent',
+]);
+
+/**
+ * A definition's head right before the name (`fun `, `def self.`, `function `), or a local's
+ * (`const error = …`): no use of it.
+ */
+const DEFINITION_HEAD =
+  /(?:^|[\s(])(?:fun|def|function\*?|func(?:\s*\([^)]*\))?|fn|sub|class|interface|struct|enum|trait|type|object|module|macro_rules!|def\s+self\.|const|let|var|val)\s*$/;
 
 /**
  * The mentions of `q.symbol` (see the module's doc), in order: source before tests and the like,
@@ -76,27 +117,51 @@ export async function textMentions(
     ...(q.pathPrefix !== undefined ? { pathPrefix: q.pathPrefix } : {}),
     ...(q.language !== undefined ? { language: q.language } : {}),
   };
-  const ranked = await store.rankText({
-    query: qualifier === null ? name : `${qualifier} ${name}`,
-    limit: MENTION_CHUNKS,
-    looseBelow: 0,
-    ...scope,
-  });
-  if (ranked.ids.length === 0) return { mentions: [], capped: false };
-  const chunks = ranked.chunks ?? (await store.chunksByIds(ranked.ids));
-  // The name's own definitions are no mention of it.
+  // The name's chunks, and for a qualified name also those naming its class or module (the
+  // first list alone can fill its cap with the name's other meanings).
+  const queries = qualifier === null ? [name] : [`${qualifier} ${name}`, name];
+  const seenChunks = new Set<number>();
+  const chunks: Awaited<ReturnType<typeof store.chunksByIds>> = [];
+  let capped = false;
+  for (const query of queries) {
+    const ranked = await store.rankText({ query, limit: MENTION_CHUNKS, looseBelow: 0, ...scope });
+    capped ||= ranked.hasMore;
+    const fresh = ranked.ids.filter((id) => !seenChunks.has(id));
+    for (const id of fresh) seenChunks.add(id);
+    if (fresh.length === 0) continue;
+    const read = ranked.chunks?.filter((c) => fresh.includes(c.chunkId)) ?? (await store.chunksByIds(fresh));
+    chunks.push(...read);
+  }
+  if (chunks.length === 0) return { mentions: [], capped: false };
+  // The name's own definitions are no mention of it (their first line may be an annotation above
+  // the name: the signature's line is left out too).
   const skip = new Set(seen);
+  const signatures = new Map<string, Set<string>>();
   const defs = await store.searchSymbols({ query: name, limit: 200, ...scope });
-  for (const d of defs.hits) if (d.name === name) skip.add(`${d.path}:${d.line}`);
-  const word = wholeWord(name);
-  const qualifierWord = qualifier === null ? null : wholeWord(qualifier);
+  for (const d of defs.hits) {
+    if (d.name !== name) continue;
+    skip.add(`${d.path}:${d.line}`);
+    const head = (d.signature.split('\n')[0] ?? '').trim();
+    if (head === '') continue;
+    const heads = signatures.get(d.path) ?? new Set<string>();
+    signatures.set(d.path, heads);
+    heads.add(head);
+  }
   const lowerQualifier = qualifier?.toLowerCase() ?? null;
+  const qualifierWord = qualifier === null ? null : lastWordOf(qualifier);
   const found = new Map<string, Mention>();
   for (const c of chunks) {
     const inQualifier =
       lowerQualifier === null ||
       (c.symbol ?? '').toLowerCase().split('.').slice(0, -1).includes(lowerQualifier) ||
       (c.path.split('/').at(-1) ?? '').replace(/\.[^.]*$/, '').toLowerCase() === lowerQualifier;
+    const word = wholeWord(name, BANG_NAMES.has(c.language));
+    const singleQuotes = !SINGLE_QUOTE_NOT_STRING.has(c.language);
+    const ownHeads = signatures.get(c.path);
+    // A bare name there is a function or a local, never the class's method (JavaScript, Python, Go…).
+    const bareIsFunction =
+      (CODE_LANGUAGE_IDS as readonly string[]).includes(c.language) &&
+      rulesFor(c.language as CodeLanguageId).bareCallsAreFunctions === true;
     const lines = c.content.split('\n');
     // Inside a triple-quoted string (a Python docstring, a Kotlin or Java text block).
     let inTriple = false;
@@ -106,18 +171,38 @@ export async function textMentions(
       const quoted = inTriple || triples > 0;
       if (triples % 2 === 1) inTriple = !inTriple;
       if (quoted || COMMENT_LINE.test(text)) continue;
-      const code = withoutStrings(text);
-      const m = word.exec(code);
-      if (m === null) continue;
-      if (!inQualifier && !qualifierWord!.test(code)) continue;
       const line = c.startLine + i;
       const key = `${c.path}:${line}`;
-      if (skip.has(key) || found.has(key)) continue;
+      if (skip.has(key) || found.has(key) || ownHeads?.has(text.trim())) continue;
+      const code = withoutStrings(text, singleQuotes);
+      let hit: number | null = null;
+      for (const m of code.matchAll(word)) {
+        const at = m.index ?? 0;
+        const after = code.slice(at + name.length);
+        // A key (`{ error: true }`, `error: x` in a literal) or a definition's head is no use.
+        if (/^\s*:(?!:)/.test(after) || DEFINITION_HEAD.test(code.slice(0, at))) continue;
+        if (lowerQualifier !== null) {
+          // `Class.method`: on the class, on itself inside the class, on a value named like the
+          // class; with no receiver, inside the class only, where a bare name can be its member.
+          const receiver = receiverBefore(code, at);
+          const ok =
+            receiver === null
+              ? inQualifier && !bareIsFunction
+              : SELF_RECEIVERS.has(receiver)
+                ? inQualifier
+                : receiver.toLowerCase() === lowerQualifier ||
+                  (receiver !== '' && lastWordOf(receiver) === qualifierWord);
+          if (!ok) continue;
+        }
+        hit = at;
+        break;
+      }
+      if (hit === null) continue;
       found.set(key, {
         name,
         path: c.path,
         line,
-        col: m.index,
+        col: hit,
         enclosing: c.kind === 'symbol' ? c.symbol : null,
         text: text.trim(),
         ...(c.indexed !== undefined ? { indexed: c.indexed } : {}),
@@ -138,5 +223,5 @@ export async function textMentions(
         a.m.line - b.m.line,
     )
     .map(({ m }) => m);
-  return { mentions, capped: ranked.hasMore };
+  return { mentions, capped };
 }

@@ -99,6 +99,43 @@ describe('find_references lists mentions after the references: lines that name t
         '',
       ].join('\n'),
     );
+    writeFileSync(
+      join(repo, 'command.js'),
+      [
+        "const { CommanderError } = require('./error.js');",
+        'class Command {',
+        '  error(message) {',
+        '    throw new CommanderError(message);',
+        '  }',
+        '  parse(proc) {',
+        "    proc.on('error', (e) => this.error(e));",
+        '    this.help({ error: true });',
+        '    const error = !!proc.error;',
+        '    const report = this.error;',
+        '    return [error, report];',
+        '  }',
+        '}',
+        'module.exports = { Command };',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(repo, 'utils.rb'),
+      [
+        'module Utils',
+        '  def self.deep_merge!(target, hash)',
+        '    target.merge!(hash)',
+        '  end',
+        '',
+        '  def self.deep_merge(source, hash)',
+        '    deep_merge!(source.dup, hash)',
+        '  end',
+        '',
+        '  MERGE = method(:deep_merge)',
+        'end',
+        '',
+      ].join('\n'),
+    );
     env.env.CODEINDEX_ROOTS = repo;
     mcp = await startMcpClient(env.env);
     const t = await callTool(mcp.client, 'index_repository', { path: repo });
@@ -164,6 +201,16 @@ describe('find_references lists mentions after the references: lines that name t
     assert.deepEqual(show(r), ['src/parser.rs:10 call', 'src/parser.rs:17 call', 'src/parser.rs:11 mention']);
   });
 
+  test('Class.method in JavaScript: a key, a string, a local and another value’s property are no mentions', async () => {
+    const r = await callTool<Refs>(mcp.client, 'find_references', { symbol: 'Command.error' });
+    assert.deepEqual(show(r), ['command.js:7 call', 'command.js:10 mention']);
+  });
+
+  test('Ruby: a name ending in ! is another name; a symbol naming the method is a mention', async () => {
+    const r = await callTool<Refs>(mcp.client, 'find_references', { symbol: 'deep_merge' });
+    assert.deepEqual(show(r), ['utils.rb:10 mention']);
+  });
+
   test('strings are blanked, same length, before a line is matched', () => {
     assert.equal(
       withoutStrings('debug!("Parser::react"); self.react()'),
@@ -173,6 +220,8 @@ describe('find_references lists mentions after the references: lines that name t
       withoutStrings('a = "x\\"react" + `react` + react'),
       `a = ${' '.repeat(10)} + ${' '.repeat(7)} + react`,
     );
-    assert.equal(withoutStrings("getattr(o, 'react')"), "getattr(o, 'react')");
+    assert.equal(withoutStrings("proc.on('error', cb)"), `proc.on(${' '.repeat(7)}, cb)`);
+    // Rust's lifetimes are no strings.
+    assert.equal(withoutStrings("fn f<'a>(x: &'a str) -> react", false), "fn f<'a>(x: &'a str) -> react");
   });
 });
