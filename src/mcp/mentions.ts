@@ -1,7 +1,9 @@
+import { dirname } from 'node:path';
 import { rulesFor } from '../indexer/language-rules.js';
 import { isSecondaryPath } from '../indexer/path-class.js';
 import { CODE_LANGUAGE_IDS, type CodeLanguageId, type LanguageId } from '../indexer/types.js';
 import { lastWordOf, qualifiedParts } from '../store/identifiers.js';
+import { isModuleFile } from '../store/references.js';
 import type { IndexedFile, IndexStore, PathScope } from '../store/types.js';
 
 /**
@@ -81,6 +83,49 @@ function receiverBefore(code: string, at: number): string | null {
   return /(?:\??\.|::|->)\s*$/.test(code.slice(0, at)) ? '' : null;
 }
 
+/** A comment at the end of a line of code, by language (after strings are blanked). */
+const TRAILING_COMMENT: Readonly<Record<string, RegExp>> = Object.fromEntries([
+  ...[
+    'c',
+    'cpp',
+    'objc',
+    'csharp',
+    'java',
+    'kotlin',
+    'scala',
+    'swift',
+    'dart',
+    'go',
+    'rust',
+    'javascript',
+    'typescript',
+    'tsx',
+    'vue',
+    'svelte',
+    'php',
+  ].map((l) => [l, /\/\/.*$/]),
+  ...['python', 'ruby', 'bash', 'elixir', 'r', 'perl'].map((l) => [l, /(?:^|\s)#.*$/]),
+  ...['lua', 'sql', 'haskell'].map((l) => [l, /--.*$/]),
+]);
+
+/** Languages without `/* … *\/` comments. */
+const NO_BLOCK_COMMENTS: ReadonlySet<string> = new Set([
+  'python',
+  'ruby',
+  'bash',
+  'elixir',
+  'r',
+  'perl',
+  'lua',
+]);
+
+/** Whether a block comment is open after `code`, given whether one was open before it. */
+function opensBlock(code: string, open: boolean): boolean {
+  let state = open;
+  for (const m of code.matchAll(/\/\*|\*\//g)) state = m[0] === '/*';
+  return state;
+}
+
 /** Receivers that are the enclosing object itself. */
 const SELF_RECEIVERS: ReadonlySet<string> = new Set([
   'this',
@@ -149,12 +194,21 @@ export async function textMentions(
   }
   const lowerQualifier = qualifier?.toLowerCase() ?? null;
   const qualifierWord = qualifier === null ? null : lastWordOf(qualifier);
+  // `module.function`: the qualifier is a module that defines the name at its top level (its file,
+  // or for Go its package: the directory of such a file). Its bare names are the function.
+  const moduleDirs = new Set<string>();
+  if (lowerQualifier !== null)
+    for (const d of defs.hits)
+      if (d.name === name && d.container === null && isModuleFile(d.path, lowerQualifier))
+        moduleDirs.add(dirname(d.path));
+  const isModule = moduleDirs.size > 0;
   const found = new Map<string, Mention>();
   for (const c of chunks) {
     const inQualifier =
       lowerQualifier === null ||
       (c.symbol ?? '').toLowerCase().split('.').slice(0, -1).includes(lowerQualifier) ||
-      (c.path.split('/').at(-1) ?? '').replace(/\.[^.]*$/, '').toLowerCase() === lowerQualifier;
+      (c.path.split('/').at(-1) ?? '').replace(/\.[^.]*$/, '').toLowerCase() === lowerQualifier ||
+      (isModule && c.language === 'go' && moduleDirs.has(dirname(c.path)));
     const word = wholeWord(name, BANG_NAMES.has(c.language));
     const singleQuotes = !SINGLE_QUOTE_NOT_STRING.has(c.language);
     const ownHeads = signatures.get(c.path);
@@ -162,19 +216,37 @@ export async function textMentions(
     const bareIsFunction =
       (CODE_LANGUAGE_IDS as readonly string[]).includes(c.language) &&
       rulesFor(c.language as CodeLanguageId).bareCallsAreFunctions === true;
+    const trailing = TRAILING_COMMENT[c.language] ?? null;
+    const blocks = !NO_BLOCK_COMMENTS.has(c.language);
     const lines = c.content.split('\n');
-    // Inside a triple-quoted string (a Python docstring, a Kotlin or Java text block).
+    // Inside a triple-quoted string (a Python docstring, a Kotlin or Java text block), or inside a
+    // block comment (`/** @throw out_of_range … */`).
     let inTriple = false;
+    let inBlock = false;
     for (let i = 0; i < lines.length; i++) {
       const text = lines[i]!;
       const triples = text.match(/"""|'''/g)?.length ?? 0;
       const quoted = inTriple || triples > 0;
       if (triples % 2 === 1) inTriple = !inTriple;
-      if (quoted || COMMENT_LINE.test(text)) continue;
+      if (quoted || COMMENT_LINE.test(text)) {
+        if (blocks) inBlock = opensBlock(text, inBlock);
+        continue;
+      }
       const line = c.startLine + i;
       const key = `${c.path}:${line}`;
+      let code = withoutStrings(text, singleQuotes);
+      if (blocks) {
+        const wasIn = inBlock;
+        inBlock = opensBlock(code, inBlock);
+        if (wasIn) {
+          const close = code.indexOf('*/');
+          if (close < 0) continue;
+          code = ' '.repeat(close + 2) + code.slice(close + 2);
+        }
+        code = code.replace(/\/\*.*?(?:\*\/|$)/g, (x) => ' '.repeat(x.length));
+      }
+      if (trailing !== null) code = code.replace(trailing, (x) => ' '.repeat(x.length));
       if (skip.has(key) || found.has(key) || ownHeads?.has(text.trim())) continue;
-      const code = withoutStrings(text, singleQuotes);
       let hit: number | null = null;
       for (const m of code.matchAll(word)) {
         const at = m.index ?? 0;
@@ -187,7 +259,7 @@ export async function textMentions(
           const receiver = receiverBefore(code, at);
           const ok =
             receiver === null
-              ? inQualifier && !bareIsFunction
+              ? inQualifier && (isModule || !bareIsFunction)
               : SELF_RECEIVERS.has(receiver)
                 ? inQualifier
                 : receiver.toLowerCase() === lowerQualifier ||

@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { isSecondaryPath } from '../indexer/path-class.js';
 import { lastWordOf, nameKey, qualifiedParts, typeWordsOf } from './identifiers.js';
 import { joinRootPath, scopeFilter } from './paths.js';
@@ -83,13 +84,14 @@ export function findReferences(ctx: QueryContext, q: RefQuery): RefSearchResult 
     accepted === null ? [] : ctx.statements.get<ImportBindingRow>(IMPORT_BINDINGS_SQL).all(name);
   const bindings = accepted === null ? undefined : importBindings(importRows);
   const module =
-    container === null ||
-    !ctx.statements
-      .get<{ path: string }>(TOP_LEVEL_DEFINERS_SQL)
-      .all(nameKey(name), name)
-      .some((d) => isModuleFile(d.path, container.toLowerCase()))
+    container === null
       ? undefined
-      : { name: container, importers: moduleImporters(importRows, container, name) };
+      : moduleOf(
+          container,
+          name,
+          ctx.statements.get<{ path: string }>(TOP_LEVEL_DEFINERS_SQL).all(nameKey(name), name),
+          importRows,
+        );
   const { picked, hasMore } = pageRefSites(
     rankRefRows(rows, defLanguages, accepted, bindings, module),
     offset,
@@ -131,8 +133,8 @@ export function rankRefRows<R extends RefRowLike>(
   defLanguages: ReadonlySet<string | null>,
   accepted: ReadonlySet<string> | null,
   bindings?: ImportBindings,
-  /** For `module.function`: the module's name and the files that import it (see {@link moduleImporters}). */
-  module?: { name: string; importers: ReadonlySet<number> },
+  /** For `module.function`: see {@link moduleOf}. */
+  module?: ModuleInfo,
 ): RankedRefRow<R>[] {
   // A plain call (`slugify(x)`) cannot call a method of a class that defines the name; it can call
   // a function of a module named as the qualifier (`helpers.slugify`, whose definitions have no
@@ -153,7 +155,10 @@ export function rankRefRows<R extends RefRowLike>(
           const importsTakeMembers = !NO_MEMBER_IMPORTS.has(row.language ?? '');
           const bound = bindings?.get(row.file_id);
           const inModule =
-            moduleName !== null && (module!.importers.has(row.file_id) || isModuleFile(row.rel, moduleName));
+            moduleName !== null &&
+            (module!.importers.has(row.file_id) ||
+              isModuleFile(row.rel, moduleName) ||
+              (row.language === 'go' && module!.goDirs.has(dirname(row.rel))));
           unpacked = unpacked.filter(
             (s) =>
               acceptedSite(s, accepted, bareAreOthers, importsTakeMembers) &&
@@ -292,6 +297,36 @@ export function moduleImporters(
       out.add(r.file_id);
   }
   return out;
+}
+
+/** A `module.function` query's module (see {@link moduleOf}). */
+export interface ModuleInfo {
+  name: string;
+  /** Files that import the name, or everything, from the module ({@link moduleImporters}). */
+  importers: ReadonlySet<number>;
+  /** Root-relative directories of the module's files: a Go package is its directory. */
+  goDirs: ReadonlySet<string>;
+}
+
+/**
+ * The module a `module.function` query names, when one of the files defining the name at its top
+ * level is that module (`markup.py`, Go's `viper/viper.go`); else undefined, and the qualifier is
+ * read as before (`str.format` on a built-in class).
+ */
+export function moduleOf(
+  module: string,
+  name: string,
+  topLevelDefiners: readonly { path: string }[],
+  importRows: readonly ImportBindingRow[],
+): ModuleInfo | undefined {
+  const lower = module.toLowerCase();
+  const files = topLevelDefiners.filter((d) => isModuleFile(d.path, lower));
+  if (files.length === 0) return undefined;
+  return {
+    name: module,
+    importers: moduleImporters(importRows, module, name),
+    goDirs: new Set(files.map((d) => dirname(d.path))),
+  };
 }
 
 /**

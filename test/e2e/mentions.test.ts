@@ -136,6 +136,21 @@ describe('find_references lists mentions after the references: lines that name t
         '',
       ].join('\n'),
     );
+    writeFileSync(
+      join(repo, 'pointer.hpp'),
+      [
+        'class out_of_range {};',
+        '',
+        '/*!',
+        '@throw out_of_range.404 if the key is missing',
+        '*/',
+        'int at(int i) {',
+        '    if (i < 0) throw out_of_range(); // out_of_range on a negative index',
+        '    return i; // not an out_of_range',
+        '}',
+        '',
+      ].join('\n'),
+    );
     env.env.CODEINDEX_ROOTS = repo;
     mcp = await startMcpClient(env.env);
     const t = await callTool(mcp.client, 'index_repository', { path: repo });
@@ -209,6 +224,22 @@ describe('find_references lists mentions after the references: lines that name t
   test('Ruby: a name ending in ! is another name; a symbol naming the method is a mention', async () => {
     const r = await callTool<Refs>(mcp.client, 'find_references', { symbol: 'deep_merge' });
     assert.deepEqual(show(r), ['utils.rb:10 mention']);
+  });
+
+  test('a block comment and a comment at the end of a line are no mentions', async () => {
+    const r = await callTool<Refs>(mcp.client, 'find_references', {
+      symbol: 'out_of_range',
+      path: join(repo, 'pointer.hpp'),
+    });
+    assert.deepEqual(
+      r.references.filter((x) => x.kind === 'mention').map((x) => x.line),
+      [],
+      JSON.stringify(r.references),
+    );
+    assert.ok(
+      r.references.some((x) => x.line === 7),
+      JSON.stringify(r.references),
+    );
   });
 
   test('strings are blanked, same length, before a line is matched', () => {

@@ -571,3 +571,33 @@ test('module.function in Python: a call on a value counts only when the value is
     await local.close();
   }
 });
+
+test('module.function in Go: the package is its directory, so its other files’ plain calls count; a method of the name does not', async () => {
+  const local = openIndexStore(join(tmp.dir, 'go-modules.db'));
+  try {
+    await local.writeBatch('/gomod', [
+      write(
+        'viper/viper.go',
+        'go',
+        'package viper\n\ntype Viper struct{}\n\nfunc (v *Viper) Get(key string) any { return nil }\n\nfunc Get(key string) any { return v.Get(key) }\n\nvar v = &Viper{}\n',
+      ),
+      write(
+        'viper/flags_test.go',
+        'go',
+        'package viper\n\nfunc TestFlags() {\n\t_ = Get("age")\n\t_ = v.Get("name")\n}\n',
+      ),
+      write(
+        'cmd/main.go',
+        'go',
+        'package main\n\nimport "github.com/spf13/viper"\n\nfunc main() {\n\t_ = viper.Get("port")\n}\n',
+      ),
+    ]);
+    const sites = async (symbol: string) =>
+      (await local.findReferences({ symbol, limit: 50 })).hits.map(
+        (h) => `${h.path.slice('/gomod/'.length)}:${h.line} ${h.kind}`,
+      );
+    assert.deepEqual(await sites('viper.Get'), ['cmd/main.go:6 call', 'viper/flags_test.go:4 call']);
+  } finally {
+    await local.close();
+  }
+});

@@ -10,9 +10,8 @@ import {
   IMPORT_BINDINGS_SQL,
   type ImportBindingRow,
   importBindings,
-  isModuleFile,
   lineOf,
-  moduleImporters,
+  moduleOf,
   pageRefSites,
   type RefRowLike,
   rankRefRows,
@@ -67,12 +66,14 @@ export async function findReferencesPg(db: Queryable, q: RefQuery): Promise<RefS
     accepted === null ? [] : await preparedRows<ImportBindingRow>(db, IMPORT_BINDINGS_SQL, [name]);
   const bindings = accepted === null ? undefined : importBindings(importRows);
   const module =
-    container === null ||
-    !(await preparedRows<{ path: string }>(db, TOP_LEVEL_DEFINERS_SQL, [nameKey(name), name])).some((d) =>
-      isModuleFile(d.path, container.toLowerCase()),
-    )
+    container === null
       ? undefined
-      : { name: container, importers: moduleImporters(importRows, container, name) };
+      : moduleOf(
+          container,
+          name,
+          await preparedRows<{ path: string }>(db, TOP_LEVEL_DEFINERS_SQL, [nameKey(name), name]),
+          importRows,
+        );
   const { picked, hasMore } = pageRefSites(
     rankRefRows(rows, defLanguages, accepted, bindings, module),
     offset,
