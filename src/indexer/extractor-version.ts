@@ -69,6 +69,7 @@
  * (`ErrorKind::ArgumentConflict =>`, `Policy::Lru` as a value) a use of its type; a file's header
  * chunk reaches an import past its first definition only over one-line definitions (an import
  * under `if __name__ == "__main__":` stretched it over the module's constants and functions), and
- * a license notice at the top of a file is in no chunk.
+ * a license notice at the top of a file is in no chunk; a C++ class template's out-of-class member
+ * (`basic_memory_buffer<T, SIZE, Allocator>::grow`) belongs to `basic_memory_buffer`.
  */
 export const EXTRACTOR_VERSION = 17;

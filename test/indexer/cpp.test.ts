@@ -149,7 +149,7 @@ describe('cpp: export and inline annotation macros', () => {
       '3-8 class spdlog.logger',
       '6-6 constructor spdlog.logger.logger',
       '7-7 method spdlog.logger.flush',
-      '11-16 method sink<Mutex>.sink',
+      '11-16 method sink.sink',
       '18-18 function spdlog.run_all',
     ]);
     // Signatures are the original text, macro included.
@@ -450,4 +450,29 @@ describe('cpp: call receivers', () => {
     // The global scope names no class.
     ['memcpy', 11, null],
   ]);
+});
+
+describe('cpp: an out-of-class member of a class template', () => {
+  it('belongs to the template, without its arguments', () => {
+    const source = [
+      'template <typename T, size_t SIZE, typename Allocator>',
+      'class basic_memory_buffer {',
+      '  void grow(size_t size);',
+      '};',
+      '',
+      'template <typename T, size_t SIZE, typename Allocator>',
+      'void basic_memory_buffer<T, SIZE, Allocator>::grow(size_t size) {',
+      '  (void)size;',
+      '}',
+      '',
+    ].join('\n');
+    const result = createExtractor().extractFile(source, 'cpp');
+    assert.deepEqual(
+      result.symbols.filter((s) => s.name === 'grow').map((s) => [s.startLine, s.container]),
+      [
+        [3, 'basic_memory_buffer'],
+        [7, 'basic_memory_buffer'],
+      ],
+    );
+  });
 });
