@@ -261,7 +261,8 @@ function collectMatches(
     let receiverText = receiver < 0 ? null : text(receiver);
     // A C++ class template's out-of-class member (`basic_memory_buffer<T, SIZE, Allocator>::grow`)
     // belongs to the template (`basic_memory_buffer`), as its in-class declaration does.
-    if (receiverText?.includes('<')) receiverText = receiverText.slice(0, receiverText.indexOf('<')).trimEnd();
+    if (receiverText?.includes('<'))
+      receiverText = receiverText.slice(0, receiverText.indexOf('<')).trimEnd();
     if (!receiverIsPath && receiverText?.includes('.')) {
       // A JavaScript receiver: `Foo.prototype` names Foo; any other dotted one (`module.exports`)
       // is no class, and the match is dropped so a plainer pattern for the same name wins.

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolveAllowedPath } from '../discovery/index.js';
 import { CodeindexError, errorMessage, isCodeindexError } from '../errors.js';
+import { isDeclarationFile } from '../indexer/path-class.js';
 import type { SymbolKind } from '../indexer/types.js';
 import { dottedSymbol, qualifiedParts, withoutCompanion } from '../store/identifiers.js';
 import type { IndexStore, PathScope, SymbolHit } from '../store/types.js';
@@ -54,6 +55,34 @@ function qualifies(h: Pick<SymbolHit, 'container' | 'path'>, qualifier: string):
   return (
     container === want || file === want || (h.container === null && segments.slice(0, -1).includes(want))
   );
+}
+
+/**
+ * The definition to show for the best match `first`: of the definitions of its name in its
+ * class (the same kind; a Ruby class method apart), the one with a body: an overloaded
+ * function's implementation after its signatures (rxjs's `switchMap` at line 85, not the
+ * signature at 8), a C++ method's out-of-class definition rather than its declaration in the
+ * class, source rather than a `.d.ts` declaration. The longest wins; the others of its file are
+ * its `moreLines`.
+ */
+async function implementationOf(
+  store: Pick<IndexStore, 'fileOutline'>,
+  first: SymbolHit,
+  found: readonly SymbolHit[],
+  firstMoreLines: readonly number[],
+): Promise<{ best: SymbolHit; moreLines: readonly number[] }> {
+  const same = (h: SymbolHit) =>
+    h.name === first.name &&
+    h.container === first.container &&
+    h.kind === first.kind &&
+    isSingletonMethod(h) === isSingletonMethod(first);
+  const pool = found.filter(same);
+  if (firstMoreLines.length > 0) pool.push(...((await store.fileOutline(first.path)) ?? []).filter(same));
+  const span = (h: SymbolHit) => (isDeclarationFile(h.path) ? -1 : h.endLine - h.line);
+  const best = pool.reduce((a, b) => (span(b) > span(a) ? b : a), first);
+  if (best === first) return { best, moreLines: firstMoreLines };
+  const lines = new Set(pool.filter((h) => h.path === best.path && h.line !== best.line).map((h) => h.line));
+  return { best, moreLines: [...lines].sort((a, b) => a - b) };
 }
 
 /**
@@ -213,8 +242,8 @@ export async function readSymbolSource(store: IndexStore, q: SymbolSourceQuery):
     const instance = found.findIndex((h) => h.container === first.container && !isSingletonMethod(h));
     if (instance > 0) found.unshift(...found.splice(instance, 1));
   }
-  const best = found[0];
-  if (best === undefined) {
+  const first = found[0];
+  if (first === undefined) {
     const close = [
       ...new Set(r.groups.map((g) => (g.hit.container ? `${g.hit.container}.` : '') + g.hit.name)),
     ];
@@ -225,6 +254,12 @@ export async function readSymbolSource(store: IndexStore, q: SymbolSourceQuery):
         : `no definition is named ${JSON.stringify(name)}${there}: for words from a body or a question, ${next.words}`,
     );
   }
+  const { best, moreLines } = await implementationOf(
+    store,
+    first,
+    found,
+    r.groups.find((g) => g.hit === first)?.moreLines ?? [],
+  );
   // The file as it is now, confined like any path a caller names (a link out of the roots is refused).
   const file = await resolveAllowedPath(best.path, q.allowedRoots, { expect: 'file' }).catch(
     (err: unknown) => {
@@ -247,7 +282,7 @@ export async function readSymbolSource(store: IndexStore, q: SymbolSourceQuery):
   }
   // With a qualifier, the others listed are that class's (or module's) too; the rest are counted.
   // When no definition is in the qualifier's class or module, the others are all listed.
-  const rest = found.slice(1);
+  const rest = found.filter((h) => !(h.path === best.path && h.line === best.line));
   const matched = qualifier !== null && qualifies(best, qualifier);
   const others = (
     matched ? rest.filter((h) => h.container === best.container || qualifies(h, qualifier)) : rest
@@ -301,7 +336,7 @@ export async function readSymbolSource(store: IndexStore, q: SymbolSourceQuery):
     morePossible: r.hasMore,
     container: CONTAINER_KINDS.has(best.kind),
     unmatchedQualifier: qualifier !== null && !matched ? qualifier : null,
-    moreLines: r.groups.find((g) => g.hit === best)?.moreLines ?? [],
+    moreLines,
   };
 }
 

@@ -324,6 +324,29 @@ describe('get_symbol: one definition’s source by name, over MCP', () => {
     const either = await callTool<Got>(mcp.client, 'get_symbol', { symbol: 'OptionParser.parse' });
     assert.equal(either.symbol.line, 2);
   });
+  test('an overloaded function shows its implementation, not its first signature', async () => {
+    const file = join(repo, 'ts/pick.ts');
+    writeFileSync(
+      file,
+      [
+        '/** Picks a value. */',
+        'export function pick(x: string): string;',
+        'export function pick(x: number): number;',
+        'export function pick(x: string | number): string | number {',
+        '  return x;',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const t = await callTool(mcp.client, 'index_file', { path: file });
+    assert.equal((await waitForTask(mcp.client, String(t.task_id))).state, 'SUCCESS');
+    const got = await callTool<Got & { symbol: Sym & { more_lines?: number[] } }>(mcp.client, 'get_symbol', {
+      symbol: 'pick',
+      path: file,
+    });
+    assert.deepEqual([got.symbol.line, got.symbol.more_lines], [4, [2, 3]]);
+    assert.match(got.source, /return x;/);
+  });
 });
 
 test('get_symbol helpers: qualified names, leading comments, relocation', () => {
