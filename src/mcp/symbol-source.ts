@@ -4,7 +4,7 @@ import { CodeindexError, errorMessage, isCodeindexError } from '../errors.js';
 import { isDeclarationFile } from '../indexer/path-class.js';
 import type { SymbolKind } from '../indexer/types.js';
 import { dottedSymbol, qualifiedParts, withoutCompanion } from '../store/identifiers.js';
-import type { IndexStore, PathScope, SymbolHit } from '../store/types.js';
+import type { IndexStore, PathScope, SymbolHit, SymbolQuery } from '../store/types.js';
 import { staleChecker } from './context.js';
 import { CONTAINER_KINDS } from './repo-map.js';
 import { isSingletonMethod, searchSymbolGroups } from './symbol-groups.js';
@@ -27,6 +27,8 @@ const OTHERS = 10;
  * and a cap of 40 cut its first line, "Starts a database transaction", off).
  */
 export const LEADING_LINES = 200;
+/** A doc comment longer than this (and than `max_lines`) is not shown, only said. */
+const DOC_LINES = 30;
 /** Characters of one source line shown (minified code). */
 const LINE_WIDTH = 400;
 /** Characters of source one answer shows at most (about 15,000 tokens). */
@@ -46,15 +48,109 @@ const LEADING =
  * (`TouchEvent.obtain` is `TouchEvent.Companion.obtain`), and a top-level definition's namespace or
  * package is its directory (`Monolog\Handler\StreamHandler`, Go's `prometheus.Register`).
  */
-function qualifies(h: Pick<SymbolHit, 'container' | 'path'>, qualifier: string): boolean {
+function qualifies(h: Pick<SymbolHit, 'container' | 'path' | 'language'>, qualifier: string): boolean {
   const want = (qualifier.split('.').at(-1) ?? '').toLowerCase();
   if (want === '') return false;
   const container = (withoutCompanion(h.container)?.split('.').at(-1) ?? '').toLowerCase();
   const segments = h.path.toLowerCase().split('/');
   const file = (segments.at(-1) ?? '').replace(/\.[^.]*$/, '');
   return (
-    container === want || file === want || (h.container === null && segments.slice(0, -1).includes(want))
+    container === want ||
+    file === want ||
+    (h.container === null && (segments.slice(0, -1).includes(want) || NAMESPACE_STATEMENTS.has(h.language)))
   );
+}
+
+/**
+ * Languages whose files declare their namespace or package by a statement (`namespace GuzzleHttp;`,
+ * `package org.apache.cordova;`), which the index keeps as no container: a qualifier of a
+ * top-level definition there is taken for its namespace.
+ */
+const NAMESPACE_STATEMENTS: ReadonlySet<string> = new Set([
+  'php',
+  'csharp',
+  'java',
+  'kotlin',
+  'scala',
+  'go',
+  'dart',
+]);
+
+/**
+ * The classes a class's signature names as its parents: `extends A implements B, C`, Python's
+ * `(A, B)`, Ruby's `< A`, and `: A, B` (Kotlin, Swift, C#, C++), each by its last name
+ * (`Foo::Bar<T>` -> `Bar`).
+ */
+export function parentNames(signature: string): string[] {
+  const head = signature.split('{')[0] ?? '';
+  const lists: string[] = [];
+  const py = /\bclass\s+[\w$]+\s*(?:\[[^\]]*\])?\s*\(([^)]*)\)/.exec(head);
+  if (py !== null) lists.push(py[1]!);
+  const rb = /\bclass\s+[\w:]+\s+<\s*([\w:]+)/.exec(head);
+  if (rb !== null) lists.push(rb[1]!);
+  for (const m of head.matchAll(
+    /\b(?:extends|implements|with)\s+(.+?)(?=\b(?:extends|implements|with)\b|$)/g,
+  ))
+    lists.push(m[1]!);
+  // `: A, B` after the name and anything but a colon (Kotlin's `private constructor()`, its
+  // parameters, C++'s template arguments), outside parentheses.
+  const colon = /\b(?:class|struct|interface|object|protocol|record)\s+[\w$]+[^:]*?:\s*([^:].*)$/.exec(
+    head.replace(/\([^()]*\)/g, ''),
+  );
+  if (colon !== null) lists.push(colon[1]!);
+  const out: string[] = [];
+  for (const list of lists) {
+    for (const raw of list
+      .replace(/<[^<>]*(?:<[^<>]*>[^<>]*)*>/g, '')
+      .replace(/\([^)]*\)/g, '')
+      .split(',')) {
+      const words = raw.replace(/\b(?:public|private|protected|virtual|internal|final|open)\b/g, '').trim();
+      const name = words
+        .split(/::|\.|\s+/)
+        .filter((w) => w !== '')
+        .at(-1);
+      if (name !== undefined && /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'object' && !out.includes(name))
+        out.push(name);
+    }
+  }
+  return out;
+}
+
+/** How many levels of parents {@link inheritedDefinition} climbs. */
+const PARENT_LEVELS = 4;
+
+/**
+ * The definition of `name` that the class `qualifier` inherits: its parents' (from their
+ * signatures, see {@link parentNames}), nearest first, then theirs. Null when none of them
+ * defines it, as far as the index knows.
+ */
+async function inheritedDefinition(
+  store: Pick<IndexStore, 'searchSymbols'>,
+  qualifier: string,
+  name: string,
+  scope: Pick<SymbolQuery, 'pathPrefix' | 'language'>,
+): Promise<{ hit: SymbolHit; parent: string } | null> {
+  const seen = new Set<string>([qualifier]);
+  let level = [qualifier];
+  for (let depth = 0; depth < PARENT_LEVELS && level.length > 0; depth++) {
+    const next: string[] = [];
+    for (const cls of level) {
+      const defs = (await store.searchSymbols({ query: cls, limit: 10, offset: 0, ...scope })).hits.filter(
+        (h) => h.name === cls && CONTAINER_KINDS.has(h.kind),
+      );
+      for (const parent of defs.flatMap((d) => parentNames(d.signature))) {
+        if (seen.has(parent)) continue;
+        seen.add(parent);
+        const hit = (
+          await store.searchSymbols({ query: `${parent}.${name}`, limit: 5, offset: 0, ...scope })
+        ).hits.find((h) => h.name === name && (h.container?.split('.').at(-1) ?? '') === parent);
+        if (hit !== undefined) return { hit, parent };
+        next.push(parent);
+      }
+    }
+    level = next;
+  }
+  return null;
 }
 
 /**
@@ -69,7 +165,8 @@ async function implementationOf(
   store: Pick<IndexStore, 'fileOutline'>,
   first: SymbolHit,
   found: readonly SymbolHit[],
-  firstMoreLines: readonly number[],
+  /** Lines where `first`'s file defines it again (null: not known, read the file's outline). */
+  firstMoreLines: readonly number[] | null,
 ): Promise<{ best: SymbolHit; moreLines: readonly number[] }> {
   const same = (h: SymbolHit) =>
     h.name === first.name &&
@@ -77,11 +174,16 @@ async function implementationOf(
     h.kind === first.kind &&
     isSingletonMethod(h) === isSingletonMethod(first);
   const pool = found.filter(same);
-  if (firstMoreLines.length > 0) pool.push(...((await store.fileOutline(first.path)) ?? []).filter(same));
+  if (firstMoreLines === null || firstMoreLines.length > 0)
+    pool.push(
+      ...((await store.fileOutline(first.path)) ?? []).filter(
+        (h) => same(h) && !pool.some((p) => p.line === h.line && p.path === h.path),
+      ),
+    );
   const span = (h: SymbolHit) => (isDeclarationFile(h.path) ? -1 : h.endLine - h.line);
   const best = pool.reduce((a, b) => (span(b) > span(a) ? b : a), first);
-  if (best === first) return { best, moreLines: firstMoreLines };
   const lines = new Set(pool.filter((h) => h.path === best.path && h.line !== best.line).map((h) => h.line));
+  if (best === first && firstMoreLines !== null) return { best, moreLines: firstMoreLines };
   return { best, moreLines: [...lines].sort((a, b) => a - b) };
 }
 
@@ -212,6 +314,10 @@ export interface SymbolSource {
   container: boolean;
   /** The query's qualifier, when the definition shown is not in a class or module of that name. */
   unmatchedQualifier: string | null;
+  /** The class the qualifier's class inherits the definition from (`Observable`), when it does. */
+  inheritedFrom: string | null;
+  /** First and last line of a doc comment too long to show (see DOC_LINES). */
+  docSkipped: [number, number] | null;
   /**
    * Lines where the file defines the name again in the same container (an overload, a getter's
    * setter, the other branch of an `if`): not shown, but said.
@@ -254,12 +360,21 @@ export async function readSymbolSource(store: IndexStore, q: SymbolSourceQuery):
         : `no definition is named ${JSON.stringify(name)}${there}: for words from a body or a question, ${next.words}`,
     );
   }
-  const { best, moreLines } = await implementationOf(
+  const own = await implementationOf(
     store,
     first,
     found,
     r.groups.find((g) => g.hit === first)?.moreLines ?? [],
   );
+  // `BehaviorSubject.subscribe`: no such method in the class, but in one it extends (`Observable`).
+  const via =
+    qualifier !== null && !qualifies(own.best, qualifier)
+      ? await inheritedDefinition(store, qualifier.split('.').at(-1) ?? qualifier, name, {
+          ...(q.language ? { language: q.language } : {}),
+          ...(q.scope ? { pathPrefix: q.scope } : {}),
+        })
+      : null;
+  const { best, moreLines } = via === null ? own : await implementationOf(store, via.hit, [via.hit], null);
   // The file as it is now, confined like any path a caller names (a link out of the roots is refused).
   const file = await resolveAllowedPath(best.path, q.allowedRoots, { expect: 'file' }).catch(
     (err: unknown) => {
@@ -282,8 +397,14 @@ export async function readSymbolSource(store: IndexStore, q: SymbolSourceQuery):
   }
   // With a qualifier, the others listed are that class's (or module's) too; the rest are counted.
   // When no definition is in the qualifier's class or module, the others are all listed.
-  const rest = found.filter((h) => !(h.path === best.path && h.line === best.line));
-  const matched = qualifier !== null && qualifies(best, qualifier);
+  const rest = found.filter(
+    (h) =>
+      !(
+        h.path === best.path &&
+        (h.line === best.line || (h.container === best.container && moreLines.includes(h.line)))
+      ),
+  );
+  const matched = qualifier !== null && (via !== null || qualifies(best, qualifier));
   const others = (
     matched ? rest.filter((h) => h.container === best.container || qualifies(h, qualifier)) : rest
   ).slice(0, OTHERS);
@@ -302,8 +423,11 @@ export async function readSymbolSource(store: IndexStore, q: SymbolSourceQuery):
   }
   const startRow = Math.min(lines.length - 1, Math.max(0, best.line - 1 + offset));
   const endRow = Math.min(lines.length - 1, Math.max(startRow, best.endLine - 1 + offset));
-  const from = leadingStart(lines, startRow);
-  // The doc comment above comes on top of maxLines (it is at most LEADING_LINES long).
+  const leading = leadingStart(lines, startRow);
+  // The doc comment above comes on top of maxLines, unless it is longer than that (and than
+  // DOC_LINES): then it is left out and its lines said (rxjs's `switchMap` has 62 lines of doc).
+  const docLong = startRow - leading > Math.max(DOC_LINES, q.maxLines);
+  const from = docLong ? startRow : leading;
   let to = Math.min(endRow, startRow + q.maxLines - 1);
   const shown: string[] = [];
   let chars = 0;
@@ -327,6 +451,7 @@ export async function readSymbolSource(store: IndexStore, q: SymbolSourceQuery):
     to,
     endRow,
     lines: shown,
+    docSkipped: docLong ? [leading + 1, startRow] : null,
     cutAtChars,
     stale,
     offset,
@@ -336,6 +461,7 @@ export async function readSymbolSource(store: IndexStore, q: SymbolSourceQuery):
     morePossible: r.hasMore,
     container: CONTAINER_KINDS.has(best.kind),
     unmatchedQualifier: qualifier !== null && !matched ? qualifier : null,
+    inheritedFrom: via?.parent ?? null,
     moreLines,
   };
 }
@@ -352,6 +478,8 @@ export function symbolSourceOut(s: SymbolSource) {
     other_definitions: s.others.map((h) => symbolToOut(h, s.isStale(h.path))),
     ...(s.unlisted > 0 ? { more_definitions: s.unlisted } : {}),
     ...(s.unmatchedQualifier !== null ? { qualifier_matched: false } : {}),
+    ...(s.inheritedFrom !== null ? { inherited_from: s.inheritedFrom } : {}),
+    ...(s.docSkipped !== null ? { doc_lines: s.docSkipped } : {}),
   };
 }
 

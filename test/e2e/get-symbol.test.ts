@@ -6,6 +6,7 @@ import {
   LEADING_LINES,
   leadingStart,
   MAX_SOURCE_CHARS,
+  parentNames,
   relocate,
   splitQualified,
 } from '../../src/mcp/symbol-source.js';
@@ -132,7 +133,7 @@ describe('get_symbol: one definition’s source by name, over MCP', () => {
     const text = (r.content as { text: string }[])[0]?.text ?? '';
     assert.match(
       text,
-      /\(no normalizeName is defined in a class or module named NoSuchClass: this is the best other definition/,
+      /\(no normalizeName is defined in a class or module named NoSuchClass, nor in a class it extends as far as the index knows: this is the best other definition/,
     );
     const matched = await callTool<Got & { qualifier_matched?: boolean }>(mcp.client, 'get_symbol', {
       symbol: 'Store.Get',
@@ -347,6 +348,61 @@ describe('get_symbol: one definition’s source by name, over MCP', () => {
     assert.deepEqual([got.symbol.line, got.symbol.more_lines], [4, [2, 3]]);
     assert.match(got.source, /return x;/);
   });
+  test('Class.method the class inherits: the nearest parent’s definition, said so; a long doc comment is said, not shown', async () => {
+    const file = join(repo, 'ts/shapes.ts');
+    const doc = [
+      '/**',
+      ...Array.from({ length: 38 }, (_, i) => ` * Line ${i + 1} of a long explanation.`),
+      ' */',
+    ];
+    writeFileSync(
+      file,
+      [
+        'export class Base {',
+        ...doc.map((l) => `  ${l}`),
+        '  run(): number {',
+        '    return 1;',
+        '  }',
+        '}',
+        'export class Mid extends Base {}',
+        'export class Leaf extends Mid implements Runnable {}',
+        '',
+      ].join('\n'),
+    );
+    const t = await callTool(mcp.client, 'index_file', { path: file });
+    assert.equal((await waitForTask(mcp.client, String(t.task_id))).state, 'SUCCESS');
+    const r = await mcp.client.callTool({
+      name: 'get_symbol',
+      arguments: { symbol: 'Leaf.run', max_lines: 5 },
+    });
+    const got = r.structuredContent as Got & {
+      inherited_from?: string;
+      doc_lines?: number[];
+      qualifier_matched?: boolean;
+    };
+    assert.deepEqual(
+      [got.symbol.container, got.inherited_from, got.qualifier_matched, got.start_line, got.doc_lines],
+      ['Base', 'Base', undefined, 42, [2, 41]],
+    );
+    const text = (r.content as { text: string }[])[0]?.text ?? '';
+    assert.match(text, /\(Base\.run: Leaf inherits it from Base\)/);
+    assert.match(text, /\(its 40-line doc comment, lines 2-41, is not shown\)/);
+  });
+});
+
+test('get_symbol helpers: a class’s parents from its signature, in each language’s syntax', () => {
+  assert.deepEqual(parentNames('export class BehaviorSubject<T> extends Subject<T>'), ['Subject']);
+  assert.deepEqual(parentNames('public class Foo extends Bar implements Baz, Qux<T>'), ['Bar', 'Baz', 'Qux']);
+  assert.deepEqual(parentNames('class Flask(Scaffold, metaclass=ABCMeta):'), ['Scaffold']);
+  assert.deepEqual(parentNames('class HiddenCommand < Command'), ['Command']);
+  assert.deepEqual(parentNames('class Group < Thor::Base'), ['Base']);
+  assert.deepEqual(parentNames('class TouchEvent private constructor() : Event<TouchEvent>()'), ['Event']);
+  assert.deepEqual(parentNames('class logger : public details::base_logger, private Noncopyable'), [
+    'base_logger',
+    'Noncopyable',
+  ]);
+  assert.deepEqual(parentNames('public sealed class JsonReader : IDisposable'), ['IDisposable']);
+  assert.deepEqual(parentNames('struct Plain'), []);
 });
 
 test('get_symbol helpers: qualified names, leading comments, relocation', () => {

@@ -8,6 +8,7 @@ import {
   numberedLines,
   readSymbolSource,
   sourceHeading,
+  splitQualified,
   symbolSourceOut,
 } from '../symbol-source.js';
 import { kindIn, languageIn, scopeIn, scopeOf, symbolOut } from './schemas.js';
@@ -52,7 +53,17 @@ export function registerGetSymbolTool(server: McpServer, ctx: ToolContext): void
         qualifier_matched: z
           .boolean()
           .optional()
-          .describe('false when no definition of the name is in a class or module named as the qualifier'),
+          .describe(
+            'false when no definition of the name is in a class or module named as the qualifier, nor in a class it extends',
+          ),
+        doc_lines: z
+          .array(z.number())
+          .optional()
+          .describe('first and last line of a doc comment above the definition too long to show'),
+        inherited_from: z
+          .string()
+          .optional()
+          .describe("the qualifier's class does not define the name itself but inherits it from this class"),
         more_definitions: z
           .number()
           .optional()
@@ -89,7 +100,19 @@ export function registerGetSymbolTool(server: McpServer, ctx: ToolContext): void
           parts.splice(
             1,
             0,
-            `(no ${name} is defined in a class or module named ${src.unmatchedQualifier}: this is the best other definition of ${name}, perhaps the one it inherits)`,
+            `(no ${name} is defined in a class or module named ${src.unmatchedQualifier}, nor in a class it extends as far as the index knows: this is the best other definition of ${name})`,
+          );
+        if (src.docSkipped !== null)
+          parts.splice(
+            1,
+            0,
+            `(its ${src.docSkipped[1] - src.docSkipped[0] + 1}-line doc comment, lines ${src.docSkipped[0]}-${src.docSkipped[1]}, is not shown)`,
+          );
+        if (src.inheritedFrom !== null)
+          parts.splice(
+            1,
+            0,
+            `(${src.best.container ? `${src.best.container}.` : ''}${name}: ${splitQualified(symbol).qualifier} inherits it from ${src.inheritedFrom})`,
           );
         if (out.truncated)
           parts.push(
