@@ -73,6 +73,15 @@ describe('get_symbol: one definition’s source by name, over MCP', () => {
     await env?.cleanup();
   });
 
+  /** Writes `lines` to `rel` under the repository and indexes that file. */
+  async function writeIndexed(rel: string, lines: readonly string[]): Promise<string> {
+    const file = join(repo, rel);
+    writeFileSync(file, lines.join('\n'));
+    const t = await callTool(mcp.client, 'index_file', { path: file });
+    assert.equal((await waitForTask(mcp.client, String(t.task_id))).state, 'SUCCESS');
+    return file;
+  }
+
   test('a function with its doc comment, exactly as the file has it', async () => {
     const file = join(repo, 'ts/models.ts');
     const doc = lineStarting(file, '/** Normalises a display name');
@@ -144,26 +153,20 @@ describe('get_symbol: one definition’s source by name, over MCP', () => {
 
   test("a Kotlin companion object's member is its class's: TouchEvent.obtain is TouchEvent.Companion.obtain", async () => {
     // In a file named for neither class, so only the container can match the qualifier.
-    const file = join(repo, 'kotlin/Events.kt');
-    writeFileSync(
-      file,
-      [
-        'class ScrollEvent {',
-        '    companion object {',
-        '        fun obtain(x: Int): ScrollEvent = ScrollEvent()',
-        '    }',
-        '}',
-        '',
-        'class TouchEvent {',
-        '    companion object {',
-        '        fun obtain(y: Int): TouchEvent = TouchEvent()',
-        '    }',
-        '}',
-        '',
-      ].join('\n'),
-    );
-    const t = await callTool(mcp.client, 'index_file', { path: file });
-    assert.equal((await waitForTask(mcp.client, String(t.task_id))).state, 'SUCCESS');
+    await writeIndexed('kotlin/Events.kt', [
+      'class ScrollEvent {',
+      '    companion object {',
+      '        fun obtain(x: Int): ScrollEvent = ScrollEvent()',
+      '    }',
+      '}',
+      '',
+      'class TouchEvent {',
+      '    companion object {',
+      '        fun obtain(y: Int): TouchEvent = TouchEvent()',
+      '    }',
+      '}',
+      '',
+    ]);
     const got = await callTool<Got & { qualifier_matched?: boolean }>(mcp.client, 'get_symbol', {
       symbol: 'TouchEvent.obtain',
     });
@@ -260,24 +263,19 @@ describe('get_symbol: one definition’s source by name, over MCP', () => {
       /^PATH_NOT_FOUND: .*models\.py, where make_account was indexed, is gone: call index_repository/,
     );
   });
+
   test('a name the file defines again in the same class (a getter and its setter) says where the other one is', async () => {
-    const file = join(repo, 'python/table.py');
-    writeFileSync(
-      file,
-      [
-        'class Table:',
-        '    @property',
-        '    def expand(self) -> bool:',
-        '        return self._expand',
-        '',
-        '    @expand.setter',
-        '    def expand(self, value: bool) -> None:',
-        '        self._expand = value',
-        '',
-      ].join('\n'),
-    );
-    const t = await callTool(mcp.client, 'index_file', { path: file });
-    assert.equal((await waitForTask(mcp.client, String(t.task_id))).state, 'SUCCESS');
+    await writeIndexed('python/table.py', [
+      'class Table:',
+      '    @property',
+      '    def expand(self) -> bool:',
+      '        return self._expand',
+      '',
+      '    @expand.setter',
+      '    def expand(self, value: bool) -> None:',
+      '        self._expand = value',
+      '',
+    ]);
     const r = await mcp.client.callTool({ name: 'get_symbol', arguments: { symbol: 'Table.expand' } });
     const got = r.structuredContent as Got & { symbol: Sym & { more_lines?: number[] } };
     assert.deepEqual([got.symbol.line, got.symbol.more_lines], [3, [7]]);
@@ -287,24 +285,18 @@ describe('get_symbol: one definition’s source by name, over MCP', () => {
     );
   });
   test('Ruby: a class method and the instance method of the same name are two definitions; Class#name is the instance one', async () => {
-    const file = join(repo, 'ruby/option_parser.rb');
-    writeFileSync(
-      file,
-      [
-        'class OptionParser',
-        '  def self.parse(args)',
-        '    new.parse(args)',
-        '  end',
-        '',
-        '  def parse(args)',
-        '    args',
-        '  end',
-        'end',
-        '',
-      ].join('\n'),
-    );
-    const t = await callTool(mcp.client, 'index_file', { path: file });
-    assert.equal((await waitForTask(mcp.client, String(t.task_id))).state, 'SUCCESS');
+    const file = await writeIndexed('ruby/option_parser.rb', [
+      'class OptionParser',
+      '  def self.parse(args)',
+      '    new.parse(args)',
+      '  end',
+      '',
+      '  def parse(args)',
+      '    args',
+      '  end',
+      'end',
+      '',
+    ]);
     const outline = await callTool<{ symbols: (Sym & { more_lines?: number[] })[] }>(
       mcp.client,
       'get_file_outline',
@@ -326,21 +318,15 @@ describe('get_symbol: one definition’s source by name, over MCP', () => {
     assert.equal(either.symbol.line, 2);
   });
   test('an overloaded function shows its implementation, not its first signature', async () => {
-    const file = join(repo, 'ts/pick.ts');
-    writeFileSync(
-      file,
-      [
-        '/** Picks a value. */',
-        'export function pick(x: string): string;',
-        'export function pick(x: number): number;',
-        'export function pick(x: string | number): string | number {',
-        '  return x;',
-        '}',
-        '',
-      ].join('\n'),
-    );
-    const t = await callTool(mcp.client, 'index_file', { path: file });
-    assert.equal((await waitForTask(mcp.client, String(t.task_id))).state, 'SUCCESS');
+    const file = await writeIndexed('ts/pick.ts', [
+      '/** Picks a value. */',
+      'export function pick(x: string): string;',
+      'export function pick(x: number): number;',
+      'export function pick(x: string | number): string | number {',
+      '  return x;',
+      '}',
+      '',
+    ]);
     const got = await callTool<Got & { symbol: Sym & { more_lines?: number[] } }>(mcp.client, 'get_symbol', {
       symbol: 'pick',
       path: file,
@@ -349,28 +335,22 @@ describe('get_symbol: one definition’s source by name, over MCP', () => {
     assert.match(got.source, /return x;/);
   });
   test('Class.method the class inherits: the nearest parent’s definition, said so; a long doc comment is said, not shown', async () => {
-    const file = join(repo, 'ts/shapes.ts');
     const doc = [
       '/**',
       ...Array.from({ length: 38 }, (_, i) => ` * Line ${i + 1} of a long explanation.`),
       ' */',
     ];
-    writeFileSync(
-      file,
-      [
-        'export class Base {',
-        ...doc.map((l) => `  ${l}`),
-        '  run(): number {',
-        '    return 1;',
-        '  }',
-        '}',
-        'export class Mid extends Base {}',
-        'export class Leaf extends Mid implements Runnable {}',
-        '',
-      ].join('\n'),
-    );
-    const t = await callTool(mcp.client, 'index_file', { path: file });
-    assert.equal((await waitForTask(mcp.client, String(t.task_id))).state, 'SUCCESS');
+    await writeIndexed('ts/shapes.ts', [
+      'export class Base {',
+      ...doc.map((l) => `  ${l}`),
+      '  run(): number {',
+      '    return 1;',
+      '  }',
+      '}',
+      'export class Mid extends Base {}',
+      'export class Leaf extends Mid implements Runnable {}',
+      '',
+    ]);
     const r = await mcp.client.callTool({
       name: 'get_symbol',
       arguments: { symbol: 'Leaf.run', max_lines: 5 },
