@@ -569,6 +569,14 @@ async function showCommand(cfg: Config, symbol: string, v: Values): Promise<numb
         process.stderr.write(
           `codeindex show: no ${src.name} is defined in a class or module named ${src.unmatchedQualifier}; shown: the best other definition\n`,
         );
+      if (src.inheritedFrom !== null)
+        process.stderr.write(`codeindex show: inherited from ${src.inheritedFrom}\n`);
+      if (src.docSkipped !== null)
+        process.stderr.write(
+          `codeindex show: its doc comment, lines ${src.docSkipped[0]}-${src.docSkipped[1]}, is not shown\n`,
+        );
+      if (src.moreLines.length > 0)
+        process.stderr.write(`codeindex show: defined again at line ${src.moreLines.join(', ')}\n`);
       for (const o of src.others)
         process.stderr.write(
           `codeindex show: also ${o.path}:${o.line} ${o.container ? `${o.container}.` : ''}${o.name}\n`,

@@ -352,7 +352,7 @@ function firstWordyRow(source: string, lines: LineIndex): number {
 function licenseRows(source: string, lines: LineIndex, limit: number): { from: number; to: number } | null {
   const rowText = (row: number) => source.slice(lines.rowStart(row), lines.rowEnd(row));
   let row = firstWordyRow(source, lines);
-  if (row <= limit && !COMMENT_ROW.test(rowText(row))) row++;
+  if (row <= limit && /^\s*(?:<\?php|#!)/.test(rowText(row))) row++;
   while (row <= limit && rowText(row).trim() === '') row++;
   const from = row;
   let to = -1;

@@ -271,9 +271,15 @@ describe('chunking', () => {
     const result = extractor.extractFile(source, 'php');
     assert.deepEqual(chunkRows(result)[0], ['header', null, 10, 12]);
     assert.ok(!result.chunks.some((c) => /copyright|Monolog package/.test(c.content)));
-    // A leading comment that is no license stays in the header.
+    // A leading comment that is no license stays in the header, and so does code before a comment
+    // that speaks of licenses.
     const doc = extractor.extractFile('/* Rotates log files by date. */\nimport x from "y";\n', 'typescript');
     assert.deepEqual(chunkRows(doc)[0], ['header', null, 1, 2]);
+    const code = extractor.extractFile(
+      'import x from "y";\n// the license key check\nexport const k = x;\n',
+      'typescript',
+    );
+    assert.deepEqual(chunkRows(code)[0], ['header', null, 1, 3]);
   });
 
   it('keeps nested functions inside their parent chunk', () => {
