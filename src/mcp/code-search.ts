@@ -35,7 +35,7 @@ import {
   readIntent,
   scoreCandidate,
 } from './rerank.js';
-import { isUnder, rootInScope } from './scope.js';
+import { isUnder, relativeTo, rootInScope } from './scope.js';
 
 export type SearchMode = 'text' | 'semantic' | 'hybrid';
 
@@ -465,13 +465,6 @@ async function rankTextPast(
     if (!wide.hasMore) break;
   }
   return { ...text, ids, bm25 };
-}
-
-/** A path relative to the deepest root that holds it, `/`-separated (the path itself if none). */
-function relativeTo(roots: readonly RootRow[], path: string): string {
-  let best = '';
-  for (const r of roots) if (isUnder(r.path, path) && r.path.length > best.length) best = r.path;
-  return (best === '' ? path : path.slice(best.length)).replace(/\\/g, '/').replace(/^\/+/, '');
 }
 
 /** A matcher for gitignore-style globs (`tests/**`, `*.pb.go`), tried on root-relative paths. */

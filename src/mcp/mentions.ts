@@ -3,8 +3,10 @@ import { rulesFor } from '../indexer/language-rules.js';
 import { isSecondaryPath } from '../indexer/path-class.js';
 import { CODE_LANGUAGE_IDS, type CodeLanguageId, type LanguageId } from '../indexer/types.js';
 import { lastWordOf, qualifiedParts } from '../store/identifiers.js';
+import { fileStem } from '../store/paths.js';
 import { isModuleFile } from '../store/references.js';
 import type { IndexedFile, IndexStore, PathScope } from '../store/types.js';
+import { relativeTo } from './scope.js';
 
 /**
  * Lines that name a symbol where the index recorded no reference to it: `find_references` lists
@@ -172,9 +174,10 @@ export async function textMentions(
     const ranked = await store.rankText({ query, limit: MENTION_CHUNKS, looseBelow: 0, ...scope });
     capped ||= ranked.hasMore;
     const fresh = ranked.ids.filter((id) => !seenChunks.has(id));
-    for (const id of fresh) seenChunks.add(id);
     if (fresh.length === 0) continue;
-    const read = ranked.chunks?.filter((c) => fresh.includes(c.chunkId)) ?? (await store.chunksByIds(fresh));
+    const freshIds = new Set(fresh);
+    for (const id of fresh) seenChunks.add(id);
+    const read = ranked.chunks?.filter((c) => freshIds.has(c.chunkId)) ?? (await store.chunksByIds(fresh));
     chunks.push(...read);
   }
   if (chunks.length === 0) return { mentions: [], capped: false };
@@ -207,7 +210,7 @@ export async function textMentions(
     const inQualifier =
       lowerQualifier === null ||
       (c.symbol ?? '').toLowerCase().split('.').slice(0, -1).includes(lowerQualifier) ||
-      (c.path.split('/').at(-1) ?? '').replace(/\.[^.]*$/, '').toLowerCase() === lowerQualifier ||
+      fileStem(c.path).toLowerCase() === lowerQualifier ||
       (isModule && c.language === 'go' && moduleDirs.has(dirname(c.path)));
     const word = wholeWord(name, BANG_NAMES.has(c.language));
     const singleQuotes = !SINGLE_QUOTE_NOT_STRING.has(c.language);
@@ -281,13 +284,9 @@ export async function textMentions(
       });
     }
   }
-  const roots = (await store.listRoots()).map((r) => r.path);
-  const rel = (p: string) => {
-    const root = roots.find((r) => p.startsWith(`${r}/`));
-    return root === undefined ? p : p.slice(root.length + 1);
-  };
+  const roots = await store.listRoots();
   const mentions = [...found.values()]
-    .map((m) => ({ m, secondary: isSecondaryPath(rel(m.path)) }))
+    .map((m) => ({ m, secondary: isSecondaryPath(relativeTo(roots, m.path)) }))
     .sort(
       (a, b) =>
         Number(a.secondary) - Number(b.secondary) ||

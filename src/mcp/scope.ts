@@ -2,7 +2,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { findRootFor } from '../discovery/index.js';
 import { CodeindexError } from '../errors.js';
-import type { IndexStore } from '../store/types.js';
+import type { IndexStore, RootRow } from '../store/types.js';
 import type { ToolContext } from './context.js';
 
 function real(p: string): string {
@@ -16,6 +16,13 @@ function real(p: string): string {
 /** True when `path` is `dir` or lies below it. */
 export function isUnder(dir: string, path: string): boolean {
   return path === dir || path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
+}
+
+/** A path relative to the deepest root that holds it, `/`-separated (the path itself if none). */
+export function relativeTo(roots: readonly Pick<RootRow, 'path'>[], path: string): string {
+  let best = '';
+  for (const r of roots) if (isUnder(r.path, path) && r.path.length > best.length) best = r.path;
+  return (best === '' ? path : path.slice(best.length)).replace(/\\/g, '/').replace(/^\/+/, '');
 }
 
 /**

@@ -4,6 +4,7 @@ import { CodeindexError, errorMessage, isCodeindexError } from '../errors.js';
 import { isDeclarationFile } from '../indexer/path-class.js';
 import type { SymbolKind } from '../indexer/types.js';
 import { dottedSymbol, qualifiedParts, withoutCompanion } from '../store/identifiers.js';
+import { fileStem } from '../store/paths.js';
 import type { IndexStore, PathScope, SymbolHit, SymbolQuery } from '../store/types.js';
 import { staleChecker } from './context.js';
 import { CONTAINER_KINDS } from './repo-map.js';
@@ -53,7 +54,7 @@ function qualifies(h: Pick<SymbolHit, 'container' | 'path' | 'language'>, qualif
   if (want === '') return false;
   const container = (withoutCompanion(h.container)?.split('.').at(-1) ?? '').toLowerCase();
   const segments = h.path.toLowerCase().split('/');
-  const file = (segments.at(-1) ?? '').replace(/\.[^.]*$/, '');
+  const file = fileStem(h.path).toLowerCase();
   return (
     container === want ||
     file === want ||

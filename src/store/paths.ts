@@ -43,6 +43,11 @@ export function checkRelPath(relPath: string): string {
   return relPath;
 }
 
+/** A path's file name without its extension (`src/markup.py` -> `markup`). */
+export function fileStem(path: string): string {
+  return (path.split('/').at(-1) ?? '').replace(/\.[^.]*$/, '');
+}
+
 /** Absolute path of a file row. */
 export function joinRootPath(root: string, rel: string): string {
   return root.endsWith('/') ? root + rel : `${root}/${rel}`;

@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import { isSecondaryPath } from '../indexer/path-class.js';
 import { lastWordOf, nameKey, qualifiedParts, typeWordsOf } from './identifiers.js';
-import { joinRootPath, scopeFilter } from './paths.js';
+import { fileStem, joinRootPath, scopeFilter } from './paths.js';
 import type { QueryContext } from './query-context.js';
 import { paging, scopeOf } from './query-context.js';
 import { REF_KIND_BIT, type RefSite, unpackRefSites } from './ref-sites.js';
@@ -341,8 +341,8 @@ export const TOP_LEVEL_DEFINERS_SQL = `SELECT DISTINCT f.path FROM symbols s JOI
  * `helpers/index.js`, or any file of a directory of the name (a Go package, a Python package).
  */
 export function isModuleFile(rel: string, module: string): boolean {
-  const parts = rel.toLowerCase().split('/');
-  return (parts.at(-1) ?? '').replace(/\.[^.]*$/, '') === module || parts.at(-2) === module;
+  const lower = rel.toLowerCase();
+  return fileStem(lower) === module || lower.split('/').at(-2) === module;
 }
 
 /** Languages whose imports name modules, so that a file that does not import one cannot use it. */
