@@ -224,13 +224,18 @@ export function nameScoreParams(m: Matcher): unknown[] {
   return [m.name, len, m.name, len, m.lower, lowerLen, m.lower, lowerLen, m.key, [...m.key].length];
 }
 
+/** Text for a `LIKE … ESCAPE '\\'` pattern: its `\\`, `%` and `_` match themselves. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
 /**
  * `LIKE` patterns (escaped with `\\`) of the paths of a module named as a qualifier's last part:
  * `Effect.retry` means `Effect.ts`'s top-level `retry`, `helpers.slugify` `helpers.py`'s, and
  * `Effect/index.ts` is the module `Effect` too.
  */
 export function moduleFilePatterns(qualifier: string): string[] {
-  const mod = (qualifier.split('.').at(-1) ?? '').replace(/[\\%_]/g, (c) => `\\${c}`);
+  const mod = escapeLike(qualifier.split('.').at(-1) ?? '');
   return [`${mod}.%`, `%/${mod}.%`, `${mod}/index.%`, `%/${mod}/index.%`];
 }
 
@@ -247,7 +252,7 @@ export function qualifierTerm(
   const patterns = moduleFilePatterns(m.qualifier);
   const paths = patterns.map(() => `qf.path ${like} ?${cast} ESCAPE '\\'`).join(' OR ');
   const last = m.qualifier.slice(m.qualifier.lastIndexOf('.') + 1);
-  const escaped = last.replace(/[\\%_]/g, (c) => `\\${c}`);
+  const escaped = escapeLike(last);
   const suffix = `lower(s.container) LIKE ?${cast} ESCAPE '\\'`;
   return {
     // The qualifier's class itself first (a Kotlin companion object's member is its class's); then
