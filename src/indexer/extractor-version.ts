@@ -71,5 +71,8 @@
  * under `if __name__ == "__main__":` stretched it over the module's constants and functions), and
  * a license notice at the top of a file is in no chunk; a C++ class template's out-of-class member
  * (`basic_memory_buffer<T, SIZE, Allocator>::grow`) belongs to `basic_memory_buffer`.
+ * 18: a `#` comment run one blank line above a Ruby or shell definition, at its indentation, is
+ * its doc (Rack writes most class and method docs that way): the definition's chunk starts there
+ * instead of the comment being a chunk of its own.
  */
-export const EXTRACTOR_VERSION = 17;
+export const EXTRACTOR_VERSION = 18;

@@ -145,14 +145,44 @@ function blockDocBefore(source: string, declStart: number, anyBlock = false): Do
  * languages, `#` in Ruby and shell, `--` or `---` in Lua.
  */
 function lineDocBefore(source: string, declStart: number, style: LineStyle): DocComment | null {
-  let lineStart = source.lastIndexOf('\n', declStart - 1) + 1;
+  const lineStart = source.lastIndexOf('\n', declStart - 1) + 1;
   // Something other than blanks before the declaration on its line: not a declaration that can
   // carry a doc comment of its own (e.g. the second of several on one line).
   for (let i = lineStart; i < declStart; i++) {
     if (!isBlank(source.charCodeAt(i))) return null;
   }
+  const doc = commentRunAbove(source, lineStart, style);
+  return doc === null && style === 'hash' ? separatedHashDoc(source, lineStart, declStart - lineStart) : doc;
+}
+
+/** A Ruby magic comment or a tool's directive: no documentation. */
+const HASH_DIRECTIVE =
+  /^#\s*(-\*-|(frozen_string_literal|encoding|coding|warn_indent|shareable_constant_value|typed)\s*:|rubocop:|:nodoc:)/;
+
+/**
+ * A `#` run that ends one blank line above the declaration's line (`lineStart`), as Rack and many
+ * Ruby code bases write a class's or method's doc. It counts when every line of the run has the
+ * declaration's indentation, the run does not open the file (a header or license) and holds no
+ * magic comment or directive (`# frozen_string_literal: true` above `module Rack`).
+ */
+function separatedHashDoc(source: string, lineStart: number, indent: number): DocComment | null {
+  if (lineStart < 2) return null;
+  const blankStart = source.lastIndexOf('\n', lineStart - 2) + 1;
+  if (source.slice(blankStart, lineStart - 1).trim() !== '' || blankStart === 0) return null;
+  const doc = commentRunAbove(source, blankStart, 'hash');
+  if (doc === null || doc.start === 0) return null;
+  for (const line of source.slice(doc.start, blankStart - 1).split('\n')) {
+    const body = line.trimStart();
+    if (line.length - body.length !== indent || HASH_DIRECTIVE.test(body)) return null;
+  }
+  return doc;
+}
+
+/** The run of comment lines of `style` that ends right above the line starting at `lineStart`. */
+function commentRunAbove(source: string, below: number, style: LineStyle): DocComment | null {
   const lines: string[] = [];
   let docStart = -1;
+  let lineStart = below;
   while (lineStart > 0) {
     const prevStart = source.lastIndexOf('\n', lineStart - 2) + 1;
     const line = source.slice(prevStart, lineStart - 1).trim();

@@ -107,3 +107,61 @@ describe('ruby: accessors and aliases', () => {
     );
   });
 });
+
+describe('ruby: a doc comment one blank line above its definition', () => {
+  const source = [
+    '# frozen_string_literal: true',
+    '',
+    'module Rack',
+    '  # Sets the Content-Length header on responses that do not specify one.',
+    '',
+    '  class ContentLength',
+    '    # Generate a new session id.',
+    '    # The size is set by the :sidbits option.',
+    '',
+    '    def generate_sid',
+    '      1',
+    '    end',
+    '',
+    '  # Helpers below.',
+    '',
+    '    def call(env)',
+    '      env',
+    '    end',
+    '',
+    '    # :nodoc:',
+    '',
+    '    def hidden; end',
+    '',
+    '    # Two blank lines away.',
+    '',
+    '',
+    '    def far; end',
+    '  end',
+    'end',
+    '',
+  ].join('\n');
+  const result = createExtractor().extractFile(source, 'ruby');
+
+  it('is the doc when it has the definition indentation and is no magic comment', () => {
+    assert.equal(
+      symbolNamed(result, 'Rack.ContentLength').doc,
+      'Sets the Content-Length header on responses that do not specify one.',
+    );
+    assert.equal(
+      symbolNamed(result, 'Rack.ContentLength.generate_sid').doc,
+      'Generate a new session id.\nThe size is set by the :sidbits option.',
+    );
+    assert.equal(symbolNamed(result, 'Rack').doc, null);
+    assert.equal(symbolNamed(result, 'Rack.ContentLength.call').doc, null);
+    assert.equal(symbolNamed(result, 'Rack.ContentLength.hidden').doc, null);
+    assert.equal(symbolNamed(result, 'Rack.ContentLength.far').doc, null);
+  });
+
+  it('starts the definition chunk, so the comment is no chunk of its own', () => {
+    const sid = result.chunks.find((c) => c.symbol === 'Rack.ContentLength.generate_sid');
+    assert.equal(sid?.startLine, 7);
+    assert.ok(!result.chunks.some((c) => c.startLine === 7 && c.symbol === null));
+    assert.ok(!result.chunks.some((c) => c.symbol === null && c.content.includes('Generate a new')));
+  });
+});
