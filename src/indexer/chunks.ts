@@ -165,6 +165,9 @@ const DECORATOR_LINE = /^\s*(?:@(?!(?:interface|protocol|synthesize|dynamic)\b|p
  * Objective-C's `@end`).
  */
 const END_LINE = /^\s*@?end\b[\s;,)}\]]*$/;
+/** A line that only sets member visibility: Ruby's `private`, C++'s `public:`, Qt's `signals:`. */
+const VISIBILITY_LINE =
+  /^\s*(?:(?:private|protected|public|internal|module_function)\s*(?:slots\s*)?:?|signals\s*:|Q_SIGNALS\s*:)\s*$/;
 /** A line that is only a macro's name: `NS_ASSUME_NONNULL_END`, `G_END_DECLS`. */
 const MACRO_NAME_LINE = /^\s*[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\s*;?\s*$/;
 
@@ -184,15 +187,19 @@ function pushUncovered(
   let next = 0;
   const gap = (from: number, to: number): void => {
     // Trim blank rows at both ends. A stretch is worth a chunk when one of its lines has a word
-    // and is not a decorator, a block's `end` or a bare macro name: `}`, `@Injectable()`, Ruby's
-    // `end` between two classes and `NS_ASSUME_NONNULL_END` are not.
+    // and is not a decorator, a block's `end`, a visibility label or a bare macro name: `}`,
+    // `@Injectable()`, Ruby's `end` between two classes, `private:` and `NS_ASSUME_NONNULL_END` are not.
     while (from <= to && text(from).trim() === '') from++;
     while (to >= from && text(to).trim() === '') to--;
     let worth = false;
     for (let row = from; row <= to && !worth; row++) {
       const line = text(row);
       worth =
-        WORDY.test(line) && !DECORATOR_LINE.test(line) && !END_LINE.test(line) && !MACRO_NAME_LINE.test(line);
+        WORDY.test(line) &&
+        !DECORATOR_LINE.test(line) &&
+        !END_LINE.test(line) &&
+        !VISIBILITY_LINE.test(line) &&
+        !MACRO_NAME_LINE.test(line);
     }
     if (worth) pushWindows(out, source, lines, from, to, null, 'code');
   };

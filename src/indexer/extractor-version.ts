@@ -73,6 +73,7 @@
  * (`basic_memory_buffer<T, SIZE, Allocator>::grow`) belongs to `basic_memory_buffer`.
  * 18: a `#` comment run one blank line above a Ruby or shell definition, at its indentation, is
  * its doc (Rack writes most class and method docs that way): the definition's chunk starts there
- * instead of the comment being a chunk of its own.
+ * instead of the comment being a chunk of its own; a visibility label alone between members
+ * (Ruby's `private`, C++'s `public:`) is no chunk.
  */
 export const EXTRACTOR_VERSION = 18;

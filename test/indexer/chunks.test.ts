@@ -168,6 +168,44 @@ describe('chunking', () => {
       ['symbol', 'Rack', 1, 3],
       ['symbol', 'Rack.Runtime', 4, 5],
     ]);
+    // A visibility label alone between members (`private`, `public:`) is no chunk either.
+    const visibility = [
+      'class Lock',
+      '  def call(env)',
+      '    env',
+      '  end',
+      '',
+      '  private',
+      '',
+      '  def unlock',
+      '    nil',
+      '  end',
+      'end',
+      '',
+    ];
+    assert.deepEqual(chunkRows(extractor.extractFile(visibility.join('\n'), 'ruby')), [
+      ['symbol', 'Lock', 1, 1],
+      ['symbol', 'Lock.call', 2, 4],
+      ['symbol', 'Lock.unlock', 8, 10],
+    ]);
+    // A label between two members is no chunk; a stretch with more than a label stays whole.
+    const cpp = [
+      'class Pool {',
+      '  void shrink() { n--; }',
+      ' public:',
+      '  void grow() { n++; }',
+      '',
+      ' private:',
+      '  int n;',
+      '};',
+      '',
+    ];
+    assert.deepEqual(chunkRows(extractor.extractFile(cpp.join('\n'), 'cpp')), [
+      ['symbol', 'Pool', 1, 1],
+      ['symbol', 'Pool.shrink', 2, 2],
+      ['symbol', 'Pool.grow', 4, 4],
+      ['code', null, 6, 8],
+    ]);
   });
 
   it('makes one chunk of overload signatures and their implementation, and of a getter and setter', () => {
