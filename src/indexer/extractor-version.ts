@@ -74,6 +74,8 @@
  * 18: a `#` comment run one blank line above a Ruby or shell definition, at its indentation, is
  * its doc (Rack writes most class and method docs that way): the definition's chunk starts there
  * instead of the comment being a chunk of its own; a visibility label alone between members
- * (Ruby's `private`, C++'s `public:`) is no chunk.
+ * (Ruby's `private`, C++'s `public:`) is no chunk; a C++ definition's doc comment is looked for
+ * above its `template <…>` header and attribute macros, which start its chunk (nlohmann/json:
+ * documented definitions 323 -> 476 of 1,162, chunks 1,943 -> 1,458).
  */
 export const EXTRACTOR_VERSION = 18;

@@ -276,6 +276,43 @@ function dedent(lines: string[]): string[] {
  */
 const ATTRIBUTE_MACRO_LINE = /^[ \t]*[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+[ \t]*(?:\(.*\))?[ \t]*\r?$/;
 
+/** Characters a C++ `template <…>` header may span (long default arguments, several lines). */
+const MAX_TEMPLATE_HEADER = 2000;
+
+/**
+ * Where a C++ definition's text starts when `template <…>` headers come before it (on the lines
+ * above or on its own line): at the first header's `template`; else `declStart`. The doc comment
+ * is above the header, and the parser's definition node starts after it, so without this every
+ * templated class and function lost its doc and left its header in a chunk of its own.
+ */
+function aboveTemplateHeader(source: string, declStart: number): number {
+  let start = declStart;
+  for (;;) {
+    let i = start;
+    while (i > 0 && /\s/.test(source[i - 1]!)) i--;
+    if (source[i - 1] !== '>') return start;
+    // Back to the `<` that opens the list; brackets inside parentheses (`enable_if_t<(N > 0)>`)
+    // do not count, and a `;`, `{` or `}` means this `>` ends no template header.
+    let angles = 0;
+    let parens = 0;
+    let j = i - 1;
+    for (; j >= 0 && i - j < MAX_TEMPLATE_HEADER; j--) {
+      const ch = source[j];
+      if (ch === ')') parens++;
+      else if (ch === '(') parens--;
+      else if (ch === ';' || ch === '{' || ch === '}') return start;
+      else if (parens === 0 && ch === '>') angles++;
+      else if (parens === 0 && ch === '<' && --angles === 0) break;
+    }
+    if (angles !== 0 || j < 0) return start;
+    let k = j;
+    while (k > 0 && isBlank(source.charCodeAt(k - 1))) k--;
+    if (k < 8 || source.slice(k - 8, k) !== 'template' || (k > 8 && isWordChar(source.charCodeAt(k - 9))))
+      return start;
+    start = k - 8;
+  }
+}
+
 /**
  * Where a C-family declaration's doc comment is looked for: above the attribute macro lines
  * between the two (`/// Greets.` then `NS_SWIFT_NAME(Greeting)` then `@protocol EXGreeting`).
@@ -303,8 +340,16 @@ export function docCommentBefore(source: string, declStart: number, style: DocSt
   if (style === 'elixir') return elixirDocBefore(source, declStart);
   if (style === 'docstring') return null;
   if (style === 'c') {
-    const start = aboveAttributeMacros(source, declStart);
-    return blockDocBefore(source, start, true) ?? lineDocBefore(source, start, style);
+    // `template <…>` headers and attribute macros in either order (`template <typename T>` then
+    // `JSON_HEDLEY_NON_NULL(1)` then the function).
+    let start = declStart;
+    for (let above = declStart; ; start = above) {
+      above = aboveAttributeMacros(source, aboveTemplateHeader(source, start));
+      if (above === start) break;
+    }
+    const doc = blockDocBefore(source, start, true) ?? lineDocBefore(source, start, style);
+    // No doc, but a `template <…>` header or attribute macros: they start the definition's text.
+    return doc ?? (start < declStart ? { text: '', start } : null);
   }
   return lineDocBefore(source, declStart, style);
 }

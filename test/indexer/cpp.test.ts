@@ -476,3 +476,59 @@ describe('cpp: an out-of-class member of a class template', () => {
     );
   });
 });
+
+describe('cpp: the doc comment above a template header', () => {
+  const source = [
+    '#include <vector>', // 1
+    '', // 2
+    '/*!', // 3
+    '@brief serialization to CBOR', // 4
+    '*/', // 5
+    'template<typename BasicJsonType, typename CharType,', // 6
+    '         typename = decltype(std::declval<CharType>())>', // 7
+    'class binary_writer', // 8
+    '{', // 9
+    '  public:', // 10
+    '    /// writes a value', // 11
+    '    template<typename T> void write(const T& v) { out.push_back(v); }', // 12
+    '', // 13
+    '    /// parses', // 14
+    '    template<typename SAX>', // 15
+    '    JSON_HEDLEY_NON_NULL(2)', // 16
+    '    bool sax_parse(SAX* sax) { return sax != nullptr; }', // 17
+    '', // 18
+    '    std::vector<int> out;', // 19
+    '};', // 20
+    '', // 21
+    'template<typename T>', // 22
+    'T plain(T x) { return x; }', // 23
+    '',
+  ].join('\n');
+  const result = createExtractor().extractFile(source, 'cpp');
+
+  it('is the doc of the class or function, over the header and attribute macros', () => {
+    assert.equal(symbolNamed(result, 'binary_writer').doc, '@brief serialization to CBOR');
+    assert.equal(symbolNamed(result, 'binary_writer.write').doc, 'writes a value');
+    assert.equal(symbolNamed(result, 'binary_writer.sax_parse').doc, 'parses');
+    assert.equal(symbolNamed(result, 'plain').doc, null);
+  });
+
+  it('starts the definition chunk, so no chunk ends in a template header', () => {
+    assert.deepEqual(
+      result.chunks.filter((c) => c.symbol !== null).map((c) => [c.symbol, c.startLine, c.endLine]),
+      [
+        ['binary_writer', 3, 10],
+        ['binary_writer.write', 11, 12],
+        ['binary_writer.sax_parse', 14, 17],
+        ['plain', 22, 23],
+      ],
+    );
+    assert.deepEqual(
+      result.chunks.filter((c) => c.symbol === null).map((c) => [c.kind, c.startLine, c.endLine]),
+      [
+        ['header', 1, 1],
+        ['code', 19, 20],
+      ],
+    );
+  });
+});
