@@ -8,7 +8,8 @@
  *   blank lines dropped; omitted when blank.
  * - One **symbol** chunk per function, method, constructor, class, struct, interface, trait, enum,
  *   module and namespace that is not nested inside a function (nested functions stay in their
- *   parent's chunk). A chunk starts at the symbol's doc comment when it has one. Definitions in a
+ *   parent's chunk). A chunk starts at the symbol's doc comment when it has one, and above that at
+ *   the comment, decorator and attribute lines right over it (see {@link leadingRow}). Definitions in a
  *   row with the same qualified name and only blank, comment or decorator lines between them
  *   (overload signatures and their implementation, a getter and its setter) are one chunk.
  * - A container (class, struct, ...) whose members have chunks of their own covers only the lines
@@ -37,6 +38,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { LineIndex } from './line-index.js';
+import type { DocStyle } from './text-scan.js';
 import type { ExtractedChunk } from './types.js';
 
 /** Longest chunk, in lines, before a range is split into windows. */
@@ -160,6 +162,88 @@ const WORDY = /[\p{L}\p{N}_]/u;
 // Objective-C's `@interface X ()`, `@property (nonatomic) BOOL shown;`, `@synthesize` lines are
 // declarations (Python's bare `@property` stays a decorator).
 const DECORATOR_LINE = /^\s*(?:@(?!(?:interface|protocol|synthesize|dynamic)\b|property\s*[(\w])|#\[|#!\[)/;
+/** Comment lines by doc style: `#` (Ruby, Python, shell, Elixir), `--` (Lua), else `//` and `/* *\/`. */
+const COMMENT_LINES: Record<DocStyle, RegExp> = {
+  hash: /^#(?!\[)/,
+  docstring: /^#(?!\[)/,
+  elixir: /^#/,
+  lua: /^--/,
+  block: /^(?:\/\/|\/\*|\*)/,
+  c: /^(?:\/\/|\/\*|\*)/,
+  'line-go': /^(?:\/\/|\/\*|\*)/,
+  'line-rust': /^(?:\/\/|\/\*|\*)/,
+};
+/** Rows looked back for the `@` line that opens a decorator spanning several lines. */
+const DECORATOR_SPAN_ROWS = 12;
+
+/**
+ * The row where a definition's text starts once the comment, decorator and attribute lines right
+ * above `row` (no blank line between) are taken in: `// escape strings for JSON` above a
+ * function, Python's `@property` or `@app.route(\n  "/login",\n)`, Rust's `#[derive(Clone)]`.
+ * Doc comments are found with the definition; these are the lines no doc style claims, which
+ * otherwise ended the previous chunk or made a chunk of their own. Lines stay with what is above
+ * when they are indented differently (the end of the previous body), when they would reach the
+ * file's first line (a header or license) or go above `floor` (the container's first line).
+ */
+export function leadingRow(
+  source: string,
+  lines: LineIndex,
+  row: number,
+  style: DocStyle,
+  floor: number,
+): number {
+  const text = (r: number) => source.slice(lines.rowStart(r), lines.rowEnd(r));
+  const indent = (r: number) => {
+    const t = text(r);
+    return t.length - t.trimStart().length;
+  };
+  const own = indent(row);
+  const comment = COMMENT_LINES[style];
+  let start = row;
+  for (let r = row - 1; r > floor; r--) {
+    const line = text(r).trim();
+    if (line === '') break;
+    const level = indent(r);
+    if (
+      (comment.test(line) && (level === own || (level > own && line.startsWith('*')))) ||
+      (level === own && DECORATOR_LINE.test(text(r)))
+    ) {
+      start = r;
+      continue;
+    }
+    // The last lines of a decorator that spans several (`@app.route(` … `)`).
+    const opener = decoratorOpening(text, r, own, Math.max(floor + 1, r - DECORATOR_SPAN_ROWS), start);
+    if (opener === -1) break;
+    start = opener;
+    r = opener;
+  }
+  return start <= 0 ? row : start;
+}
+
+/** The row of the `@` line at indentation `own` whose brackets close right before `end`, else -1. */
+function decoratorOpening(
+  text: (r: number) => string,
+  from: number,
+  own: number,
+  limit: number,
+  end: number,
+): number {
+  for (let r = from; r >= limit; r--) {
+    const t = text(r);
+    if (!t.trimStart().startsWith('@') || t.length - t.trimStart().length !== own) continue;
+    let depth = 0;
+    for (let k = r; k < end; k++) {
+      for (const ch of text(k)) {
+        if (ch === '(' || ch === '[' || ch === '{') depth++;
+        else if (ch === ')' || ch === ']' || ch === '}') depth--;
+      }
+      if (depth < 0) return -1;
+    }
+    return depth === 0 ? r : -1;
+  }
+  return -1;
+}
+
 /**
  * A line that only closes blocks with a keyword (Ruby's, Lua's and Elixir's `end`, `end)`,
  * Objective-C's `@end`).

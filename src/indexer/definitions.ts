@@ -3,7 +3,7 @@
  * applies the language rules (kind refinement, exported flag), and finds signatures, docs and the
  * chunk candidates. Works in one sweep over definitions sorted by start offset.
  */
-import { type ChunkCandidate, MAX_CHUNK_LINES } from './chunks.js';
+import { type ChunkCandidate, leadingRow, MAX_CHUNK_LINES } from './chunks.js';
 import { isFunctionLike, type LanguageRules, type ScopeKind } from './language-rules.js';
 import type { LineIndex } from './line-index.js';
 import type { RawContainer, RawDefinition, RawExtraction } from './raw-captures.js';
@@ -309,7 +309,13 @@ export function resolveDefinitions(
         lines.rowOf(parent.end) - lines.rowOf(parent.start) >= MAX_CHUNK_LINES && hasBody(source, definition)
       );
     if (!insideFunction && chunked && !inWhole) {
-      const chunkRow = Math.min(startRow, lines.rowOf(doc.start));
+      const chunkRow = leadingRow(
+        source,
+        lines,
+        Math.min(startRow, lines.rowOf(doc.start)),
+        rules.docStyle,
+        parent === null ? -1 : lines.rowOf(parent.start),
+      );
       scope.chunkRow = chunkRow;
       scope.candidate = {
         symbol: scope.qualified,

@@ -76,6 +76,9 @@
  * instead of the comment being a chunk of its own; a visibility label alone between members
  * (Ruby's `private`, C++'s `public:`) is no chunk; a C++ definition's doc comment is looked for
  * above its `template <…>` header and attribute macros, which start its chunk (nlohmann/json:
- * documented definitions 323 -> 476 of 1,162, chunks 1,943 -> 1,458).
+ * documented definitions 323 -> 476 of 1,162, chunks 1,943 -> 1,458); the comment, decorator
+ * and attribute lines right above a definition open its chunk (Python's `@app.route(…)`, Rust's
+ * `#[derive(Clone)]`, a `// what this does` line), where they ended the previous chunk, made a
+ * chunk of their own or were in none.
  */
 export const EXTRACTOR_VERSION = 18;

@@ -248,8 +248,8 @@ describe('chunking', () => {
       '',
     ];
     assert.deepEqual(chunkRows(extractor.extractFile(py.join('\n'), 'python')), [
-      ['symbol', 'Job', 1, 2],
-      ['symbol', 'Job.merge', 3, 8],
+      ['symbol', 'Job', 1, 1],
+      ['symbol', 'Job.merge', 2, 8],
     ]);
   });
 
@@ -366,7 +366,7 @@ describe('chunking', () => {
     for (let i = 1; i <= 200; i++) assert.ok(text.includes(`step${i}();`), `step${i}`);
   });
 
-  it('chunks top-level code between and after definitions, but not brackets, blanks or decorators', () => {
+  it('chunks top-level code between and after definitions, but not brackets or blanks; decorators open their definition', () => {
     const source = [
       'import os', // 1
       '', // 2
@@ -391,8 +391,8 @@ describe('chunking', () => {
       ['header', null, 1, 1],
       ['symbol', 'first', 3, 4],
       ['code', null, 6, 6],
-      ['symbol', 'Box', 8, 11],
-      ['symbol', 'Box.make', 12, 13],
+      ['symbol', 'Box', 8, 10],
+      ['symbol', 'Box.make', 11, 13],
       ['code', null, 15, 16],
     ]);
     assert.equal(result.chunks[5]?.content, 'if __name__ == "__main__":\n    first()');
@@ -424,7 +424,7 @@ describe('chunking', () => {
       ['header', null, 1, 3],
       ['symbol', 'map', 5, 7],
       ['symbol', 'Service', 9, 9],
-      ['symbol', 'Other', 12, 12],
+      ['symbol', 'Other', 11, 12],
     ]);
   });
 
@@ -435,13 +435,13 @@ describe('chunking', () => {
     assert.equal(result.chunks[0]?.content.length, MAX_CHUNK_CHARS);
   });
 
-  it("makes no code chunk of a decorator between members (Python's bare @property), but of Objective-C's @property lines", () => {
+  it("makes no code chunk of a decorator between members (Python's bare @property opens its method's), but of Objective-C's @property lines", () => {
     const python =
       'class A:\n    def a(self):\n        return 1\n\n    @property\n    def name(self):\n        return 1\n';
     assert.deepEqual(chunkRows(extractor.extractFile(python, 'python')), [
       ['symbol', 'A', 1, 1],
       ['symbol', 'A.a', 2, 3],
-      ['symbol', 'A.name', 6, 7],
+      ['symbol', 'A.name', 5, 7],
     ]);
     const objc =
       '@interface A : NSObject\n- (void)a;\n@end\n\n@interface A ()\n@property (nonatomic) BOOL shown;\n@end\n';
@@ -450,5 +450,67 @@ describe('chunking', () => {
       ['symbol', 'A.a', 2, 2],
       ['code', null, 3, 7],
     ]);
+  });
+});
+
+describe('chunking: the lines right above a definition', () => {
+  const extractor = createExtractor();
+  it('opens its chunk with comments, decorators (one over several lines) and attributes no doc style claims', () => {
+    const python = [
+      'import flask', // 1
+      '', // 2
+      'def helper():', // 3
+      '    return 1', // 4
+      '    # a note at the end of the body', // 5
+      '# the login page', // 6
+      '@app.route(', // 7
+      '    "/login",', // 8
+      '    methods=["POST"],', // 9
+      ')', // 10
+      '@login_required', // 11
+      'def login():', // 12
+      '    pass', // 13
+      '',
+    ];
+    assert.deepEqual(chunkRows(extractor.extractFile(python.join('\n'), 'python')), [
+      ['header', null, 1, 1],
+      ['symbol', 'helper', 3, 5],
+      ['symbol', 'login', 6, 13],
+    ]);
+    const rust = [
+      'use std::fmt;', // 1
+      '', // 2
+      '// Safety: the pointer is valid.', // 3
+      '#[cold]', // 4
+      'fn construct() {}', // 5
+      '', // 6
+      '#[derive(Clone)]', // 7
+      'pub struct Dedup;', // 8
+      '',
+    ];
+    assert.deepEqual(chunkRows(extractor.extractFile(rust.join('\n'), 'rust')), [
+      ['header', null, 1, 1],
+      ['symbol', 'construct', 3, 5],
+      ['symbol', 'Dedup', 7, 8],
+    ]);
+    const js = [
+      'const a = 1;',
+      '',
+      '// escape strings for JSON',
+      'function asString(s) {',
+      '  return s;',
+      '}',
+      '',
+    ];
+    assert.deepEqual(chunkRows(extractor.extractFile(js.join('\n'), 'javascript')), [
+      ['header', null, 1, 1],
+      ['symbol', 'asString', 3, 6],
+    ]);
+  });
+
+  it('leaves a file’s first comment (a header or license) out of the first definition', () => {
+    const js = ['// Copyright the authors. MIT license.', 'function a() {', '  return 1;', '}', ''];
+    const chunks = extractor.extractFile(js.join('\n'), 'javascript').chunks;
+    assert.ok(chunks.every((c) => !(c.symbol === 'a' && c.startLine === 1)));
   });
 });
