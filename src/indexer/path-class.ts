@@ -178,7 +178,10 @@ export function isSecondaryPath(relativePath: string): boolean {
   return classifyPath(relativePath) !== 'source';
 }
 
-/** A TypeScript declaration file (`.d.ts`, `.d.mts`, `.d.cts`): names and types, no logic. */
+/**
+ * A declaration file: TypeScript's `.d.ts` (`.d.mts`, `.d.cts`) or a Python stub (`.pyi`), names
+ * and types with no logic, beside the code they describe.
+ */
 export function isDeclarationFile(path: string): boolean {
-  return /\.d\.[cm]?ts$/.test(path);
+  return /\.(?:d\.[cm]?ts|pyi)$/.test(path);
 }

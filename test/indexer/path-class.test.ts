@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifyPath, isSecondaryPath, type PathClass } from '../../src/indexer/path-class.js';
+import {
+  classifyPath,
+  isDeclarationFile,
+  isSecondaryPath,
+  type PathClass,
+} from '../../src/indexer/path-class.js';
 
 const CASES: ReadonlyArray<readonly [string, PathClass]> = [
   // source
@@ -71,5 +76,20 @@ describe('classifyPath', () => {
     assert.equal(isSecondaryPath('src/server.go'), false);
     assert.equal(isSecondaryPath('src/server_test.go'), true);
     assert.equal(isSecondaryPath('docs/index.md'), true);
+  });
+});
+
+describe('isDeclarationFile', () => {
+  it('is true for TypeScript declarations and Python stubs, not for their code', () => {
+    assert.deepEqual(
+      [
+        'lib/index.d.ts',
+        'lib/index.d.mts',
+        'src/attr/__init__.pyi',
+        'src/attr/__init__.py',
+        'src/index.ts',
+      ].map(isDeclarationFile),
+      [true, true, true, false, false],
+    );
   });
 });
