@@ -79,6 +79,7 @@
  * documented definitions 323 -> 476 of 1,162, chunks 1,943 -> 1,458); the comment, decorator
  * and attribute lines right above a definition open its chunk (Python's `@app.route(…)`, Rust's
  * `#[derive(Clone)]`, a `// what this does` line), where they ended the previous chunk, made a
- * chunk of their own or were in none.
+ * chunk of their own or were in none; a one-line chunk joins the chunk before it (see
+ * `mergeSmall` in `./chunks.ts`), and code between a class's members carries the class's name.
  */
 export const EXTRACTOR_VERSION = 18;

@@ -136,7 +136,9 @@ export interface ExtractedChunk {
   /**
    * What the chunk is part of, when its text does not say it: a symbol chunk's qualified name,
    * and for the second and later windows of a long definition also its signature and doc.
-   * Searched with the chunk and embedded with it; empty for header and code chunks.
+   * A code chunk inside a definition (fields between a class's methods) carries that definition's
+   * qualified name. Searched with the chunk and embedded with it; empty for the header and for
+   * code at the top level.
    */
   context: string;
   /** sha256 hex of `content` and `context`; vectors are keyed by it. */

@@ -201,8 +201,8 @@ describe('chunking', () => {
       '',
     ];
     assert.deepEqual(chunkRows(extractor.extractFile(cpp.join('\n'), 'cpp')), [
-      ['symbol', 'Pool', 1, 1],
-      ['symbol', 'Pool.shrink', 2, 2],
+      // The one-line method joins its class's head.
+      ['symbol', 'Pool', 1, 2],
       ['symbol', 'Pool.grow', 4, 4],
       ['code', null, 6, 8],
     ]);
@@ -233,8 +233,8 @@ describe('chunking', () => {
       ['header', null, 1, 1],
       ['symbol', 'merge', 3, 8],
       ['symbol', 'Emitter', 10, 10],
-      ['symbol', 'Emitter.on', 11, 15],
-      ['symbol', 'Emitter.off', 16, 16],
+      // The one-line `off` joins the chunk before it.
+      ['symbol', 'Emitter.on', 11, 16],
     ]);
     const py = [
       'class Job:',
@@ -389,13 +389,13 @@ describe('chunking', () => {
     const result = extractor.extractFile(source, 'python');
     assert.deepEqual(chunkRows(result), [
       ['header', null, 1, 1],
-      ['symbol', 'first', 3, 4],
-      ['code', null, 6, 6],
+      // The one-line statement joins the function before it.
+      ['symbol', 'first', 3, 6],
       ['symbol', 'Box', 8, 10],
       ['symbol', 'Box.make', 11, 13],
       ['code', null, 15, 16],
     ]);
-    assert.equal(result.chunks[5]?.content, 'if __name__ == "__main__":\n    first()');
+    assert.equal(result.chunks[4]?.content, 'if __name__ == "__main__":\n    first()');
     const go = extractor.extractFile('package p\n\nfunc f() {\n}\n\n)\n}\n', 'go');
     assert.deepEqual(chunkRows(go), [
       ['header', null, 1, 1],
@@ -422,8 +422,8 @@ describe('chunking', () => {
     const result = extractor.extractFile(source, 'typescript');
     assert.deepEqual(chunkRows(result), [
       ['header', null, 1, 3],
-      ['symbol', 'map', 5, 7],
-      ['symbol', 'Service', 9, 9],
+      // The one-line class joins the constant before it; the decorated one is two lines.
+      ['symbol', 'map', 5, 9],
       ['symbol', 'Other', 11, 12],
     ]);
   });
@@ -446,8 +446,7 @@ describe('chunking', () => {
     const objc =
       '@interface A : NSObject\n- (void)a;\n@end\n\n@interface A ()\n@property (nonatomic) BOOL shown;\n@end\n';
     assert.deepEqual(chunkRows(extractor.extractFile(objc, 'objc')), [
-      ['symbol', 'A', 1, 1],
-      ['symbol', 'A.a', 2, 2],
+      ['symbol', 'A', 1, 2],
       ['code', null, 3, 7],
     ]);
   });
@@ -512,5 +511,93 @@ describe('chunking: the lines right above a definition', () => {
     const js = ['// Copyright the authors. MIT license.', 'function a() {', '  return 1;', '}', ''];
     const chunks = extractor.extractFile(js.join('\n'), 'javascript').chunks;
     assert.ok(chunks.every((c) => !(c.symbol === 'a' && c.startLine === 1)));
+  });
+});
+
+describe('chunking: one-line definitions', () => {
+  const extractor = createExtractor();
+  it('join the chunk before them: a run is named for its container, a longer definition keeps its name', () => {
+    const kotlin = [
+      'package x', // 1
+      '', // 2
+      'class GoneEvent(viewId: Int) : Event<GoneEvent>(viewId) {', // 3
+      '  override fun getEventName(): String = EVENT_NAME', // 4
+      '  override fun canCoalesce(): Boolean = false', // 5
+      '  override fun getCoalescingKey(): Short = 0', // 6
+      '', // 7
+      '  override fun dispatch(emitter: RCTEventEmitter) {', // 8
+      '    emitter.receiveEvent(viewTag, eventName, data)', // 9
+      '  }', // 10
+      '  fun tag(): Int = viewTag', // 11
+      '}', // 12
+      '',
+    ];
+    const chunks = extractor.extractFile(kotlin.join('\n'), 'kotlin').chunks;
+    assert.deepEqual(
+      chunks.map((c) => [c.kind, c.symbol, c.startLine, c.endLine]),
+      [
+        ['header', null, 1, 1],
+        ['symbol', 'GoneEvent', 3, 6],
+        ['symbol', 'GoneEvent.dispatch', 8, 11],
+      ],
+    );
+    assert.ok(chunks[2]?.content.includes('fun tag()'));
+    const js = [
+      "'use strict'",
+      '',
+      "const nullTime = () => ''",
+      'const epochTime = () => Date.now()',
+      'module.exports = { nullTime, epochTime }',
+      '',
+    ];
+    assert.deepEqual(chunkRows(extractor.extractFile(js.join('\n'), 'javascript')), [
+      ['header', null, 1, 1],
+      ['symbol', 'nullTime', 3, 5],
+    ]);
+  });
+
+  it('keep a container’s one-line head, and a definition is not folded into unnamed code', () => {
+    const ts = [
+      'export class Queue {',
+      '  size(): number { return 1; }',
+      '}',
+      'console.log(1);',
+      'export function f() { return 2; }',
+      '',
+    ];
+    assert.deepEqual(chunkRows(extractor.extractFile(ts.join('\n'), 'typescript')), [
+      ['symbol', 'Queue', 1, 2],
+      ['code', null, 3, 4],
+      ['symbol', 'f', 5, 5],
+    ]);
+  });
+});
+
+describe('chunking: code between a class’s members', () => {
+  it('carries the class’s qualified name as its context', () => {
+    const ruby = [
+      'module Faraday',
+      '  class Connection',
+      '    def get(url)',
+      '      run(:get, url)',
+      '    end',
+      '',
+      '    METHODS = Set.new %i[get post put]',
+      '    extend Forwardable',
+      '',
+      '    def post(url)',
+      '      run(:post, url)',
+      '    end',
+      '  end',
+      'end',
+      '',
+    ];
+    const code = createExtractor()
+      .extractFile(ruby.join('\n'), 'ruby')
+      .chunks.filter((c) => c.kind === 'code');
+    assert.deepEqual(
+      code.map((c) => [c.startLine, c.endLine, c.context]),
+      [[7, 8, 'Faraday.Connection']],
+    );
   });
 });

@@ -126,18 +126,12 @@ describe('elixir: elixir/queue.ex', () => {
       ['symbol', 'Jobs.Queue', 1, 10],
       ['symbol', 'Jobs.Queue.start_link', 11, 17],
       ['symbol', 'Jobs.Queue.push', 19, 24],
-      ['symbol', 'Jobs.Queue.retry', 26, 27],
-      ['symbol', 'Jobs.Queue.size', 29, 29],
+      ['symbol', 'Jobs.Queue.retry', 26, 29],
       ['symbol', 'Jobs.Queue.handle_call', 31, 34],
-      ['symbol', 'Jobs.Queue.log_result', 36, 39],
-      ['symbol', 'Jobs.Queue.debug', 41, 41],
-      ['symbol', 'Jobs.Queue.is_job', 43, 43],
-      ['symbol', 'Jobs.Queue.Stats', 45, 46],
-      ['symbol', 'Jobs.Queue.Stats.new', 47, 47],
-      // The `end`s (48-49, 58) make no chunk.
+      ['symbol', 'Jobs.Queue.log_result', 36, 43],
+      ['symbol', 'Jobs.Queue.Stats', 45, 47],
       ['symbol', 'Jobs.Describe', 51, 54],
-      ['symbol', 'Jobs.Describe', 56, 56],
-      ['symbol', 'Jobs.Describe.describe', 57, 57],
+      ['symbol', 'Jobs.Describe', 56, 57],
     ]);
   });
 });

@@ -103,8 +103,7 @@ describe('go: go/server.go', () => {
   it('chunks interfaces whole and methods separately', () => {
     assert.deepEqual(chunkRows(result), [
       ['header', null, 1, 22],
-      ['symbol', 'Getter', 24, 27],
-      ['code', null, 29, 29],
+      ['symbol', 'Getter', 24, 29],
       ['symbol', 'Server', 31, 36],
       ['symbol', 'New', 38, 41],
       ['symbol', 'Server.ServeHTTP', 43, 52],

@@ -111,8 +111,7 @@ describe('java: Store.java', () => {
       ['symbol', 'Store.put', 27, 39],
       ['symbol', 'Store.version', 41, 43],
       ['symbol', 'Store.Change', 45, 49],
-      ['symbol', 'Readable', 52, 55],
-      ['symbol', 'Entry', 57, 57],
+      ['symbol', 'Readable', 52, 57],
     ]);
   });
 });

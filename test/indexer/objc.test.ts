@@ -115,14 +115,11 @@ describe('objc: objc/EXGreeter.m', () => {
       ['header', null, 1, 5],
       ['symbol', 'EXGreetingStyle', 7, 10],
       ['symbol', 'EXGreeting', 12, 16],
-      ['symbol', 'EXGreeter', 18, 21],
-      ['symbol', 'EXGreeter.sharedGreeter', 22, 22],
+      ['symbol', 'EXGreeter', 18, 22],
       ['symbol', 'EXGreeter.greetAll', 23, 24],
-      // The class extension's property is searchable.
       ['code', null, 25, 31],
       ['symbol', 'NSString.ex_isBlank', 32, 32],
       ['symbol', 'EXJoin', 37, 37],
-      // `@implementation EXGreeter` alone on its line is no chunk of its own.
       ['symbol', 'EXGreeter.sharedGreeter', 41, 45],
       ['symbol', 'EXGreeter.greet', 47, 51],
       ['symbol', 'EXGreeter.greetAll', 53, 60],

@@ -121,7 +121,7 @@ describe('python: python/service.py', () => {
       ['symbol', 'AccountService', 27, 31],
       ['symbol', 'AccountService.__init__', 32, 33],
       ['symbol', 'AccountService.register', 35, 47],
-      ['symbol', 'AccountService._normalize', 50, 51],
+      ['symbol', 'AccountService._normalize', 49, 51],
       ['symbol', 'export_path', 54, 60],
     ]);
   });

@@ -127,11 +127,10 @@ describe('rust: rust/src/lib.rs', () => {
     assert.deepEqual(chunkRows(result), [
       // `pub mod store;` has no body: it stays in the header, which runs on to the constants.
       ['header', null, 1, 11],
-      ['symbol', 'Policy', 13, 18],
-      ['code', null, 20, 20],
+      // The one-line `impl` heads join the type before them.
+      ['symbol', 'Policy', 13, 20],
       ['symbol', 'Lookup', 22, 30],
-      ['symbol', 'Cache', 32, 36],
-      ['code', null, 38, 38],
+      ['symbol', 'Cache', 32, 38],
       ['symbol', 'Cache.new', 39, 41],
       ['symbol', 'Cache.record_hit', 43, 45],
       ['code', null, 46, 48],
@@ -234,8 +233,8 @@ describe('rust: items inside item-level macros (fixtures/rust-macros/macros.rs)'
       chunkRows(result).filter(([kind, , start]) => kind === 'symbol' && start >= 52),
       [
         // The comment above the macro opens its chunk.
-        ['symbol', 'define_builder', 52, 58],
-        ['symbol', 'RegexBuilder', 59, 59],
+        // The one-line struct and the `impl` head after it join the macro's chunk.
+        ['symbol', 'define_builder', 52, 61],
         ['symbol', 'RegexBuilder.size_limit', 62, 66],
       ],
     );
@@ -245,12 +244,13 @@ describe('rust: items inside item-level macros (fixtures/rust-macros/macros.rs)'
     assert.deepEqual(
       chunkRows(result).filter(([kind, , start]) => kind === 'symbol' && start >= 8 && start <= 31),
       [
-        ['symbol', 'JoinHandle', 9, 12],
+        // The one-line `impl` head joins the struct.
+        ['symbol', 'JoinHandle', 9, 14],
         ['symbol', 'JoinHandle.abort', 15, 17],
         ['symbol', 'bind', 21, 21],
-        // The unix and the other branch's `page_size`: code (`} else {`) between, two chunks.
-        ['symbol', 'page_size', 27, 27],
-        ['symbol', 'page_size', 29, 29],
+        // The other branch's `page_size`, the `} else {` between and the one-line struct after
+        // them join the unix one's chunk.
+        ['symbol', 'page_size', 27, 33],
       ],
     );
   });

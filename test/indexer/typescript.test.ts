@@ -147,17 +147,13 @@ describe('typescript: ts/sample.ts', () => {
   it('chunks the file without duplicating members inside their class', () => {
     assert.deepEqual(chunkRows(result), [
       ['header', null, 1, 10],
-      ['symbol', 'UserSource', 12, 16],
-      ['code', null, 18, 18],
+      ['symbol', 'UserSource', 12, 18],
       ['symbol', 'CacheMode', 20, 23],
-      ['symbol', 'UserRepository', 25, 32],
-      ['symbol', 'UserRepository.constructor', 33, 33],
+      ['symbol', 'UserRepository', 25, 33],
       ['symbol', 'UserRepository.load', 35, 39],
       ['symbol', 'UserRepository.save', 41, 45],
       ['symbol', 'UserRepository.onChange', 47, 49],
-      ['symbol', 'createRepository', 52, 57],
-      ['symbol', 'describeState', 59, 59],
-      // `export namespace Internal {` alone: no chunk.
+      ['symbol', 'createRepository', 52, 59],
       ['symbol', 'Internal.reset', 62, 64],
     ]);
     const header = result.chunks[0];
