@@ -94,6 +94,22 @@ const MAX_POOL = 400;
  * 0.5: 0.866 / 0.867 / 0.913. 0.35 is best on all three and beats text alone on each.
  */
 export const SEMANTIC_WEIGHT = 0.35;
+/** The page `search_code` returns when no limit is given. */
+export const DEFAULT_PAGE = 10;
+
+/**
+ * Candidates read from each half for a page: wider than the page, since they are re-ranked (file
+ * role, path and name evidence, fusion) and, grouped by file, several chunks of one file share a
+ * slot. Never narrower than for the default page, so a smaller `limit` returns the first files of
+ * the default answer rather than another ranking (a file's second and third chunks add to its
+ * score only when they are in the pool: pino's `lib/proto.js` was absent at limit 3 and second at
+ * limit 10).
+ */
+export function poolSize(offset: number, limit: number, byFile: boolean): number {
+  const perSlot = byFile ? 6 : 3;
+  return Math.min(MAX_POOL, Math.max(MIN_POOL, (offset + limit + 1) * perSlot, (DEFAULT_PAGE + 1) * perSlot));
+}
+
 /** Chunks shown per file when grouped by file. */
 const CHUNKS_PER_FILE = 3;
 
@@ -243,10 +259,10 @@ export function createCodeSearch(
     async search(q: CodeSearchQuery): Promise<CodeSearchResult> {
       const s = store();
       const byFile = (q.groupBy ?? 'chunk') === 'file';
-      const want = q.offset + q.limit + 1;
-      // Candidates are re-ranked (file role, path and name evidence, fusion), so the pool is wider
-      // than the page; grouped by file, several chunks of one file share a slot.
-      const pool = Math.min(MAX_POOL, Math.max(MIN_POOL, want * (byFile ? 6 : 3)));
+      const pool = poolSize(q.offset, q.limit, byFile);
+      // Source candidates the text half reads down to (see `rankTextPast`), at least those of the
+      // default page, as the pool.
+      const want = Math.max(q.offset + q.limit, DEFAULT_PAGE) + 1;
       // The hashed bag of words only echoes the text half's words and demoted its right answers,
       // so hybrid is text alone under it.
       const hashed = !isSemanticModel(model);

@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { ChunkHit } from '../../store/types.js';
-import type { CodeSearch } from '../code-search.js';
+import { type CodeSearch, DEFAULT_PAGE } from '../code-search.js';
 import { rootsOnce, staleChecker, type ToolContext } from '../context.js';
 import { decodeCursor, encodeCursor, rootTextPaths, runTool, toolResult } from '../results.js';
 import { queryScope } from '../scope.js';
@@ -48,7 +48,7 @@ export function registerSearchCodeTool(server: McpServer, ctx: ToolContext, sear
         exclude: stringList(z.string().min(1).max(200), 20).optional(),
         ...scopeIn('Only results under this path'),
         language: languageIn.optional(),
-        limit: limitIn(10, 50),
+        limit: limitIn(DEFAULT_PAGE, 50),
         cursor: z.string().optional(),
       },
       outputSchema: {
