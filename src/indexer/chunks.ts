@@ -62,6 +62,12 @@ export interface ChunkCandidate {
   firstChildRow: number | null;
   signature: string;
   doc: string | null;
+  /**
+   * The head of the trait implementation the definition is in (Rust's `impl Display for Error`),
+   * searched with its chunk: the container's name alone does not tell `Display`'s `fmt` from
+   * `Debug`'s.
+   */
+  implHead?: string;
 }
 
 function makeChunk(
@@ -139,13 +145,14 @@ function pushWindows(
   for (let row = startRow + 1; row <= Math.min(endRow, startRow + MAX_CHUNK_LINES) && bodyIndent < 0; row++) {
     bodyIndent = indentOf(source, lines, row);
   }
-  const firstContext = symbol ?? container ?? '';
+  const named = symbol !== null && candidate?.implHead ? `${symbol} (${candidate.implHead})` : symbol;
+  const firstContext = named ?? container ?? '';
   let laterContext: string | undefined;
   for (let from = startRow; ; ) {
     const to = windowEnd(source, lines, from, endRow, bodyIndent);
     let context = firstContext;
     if (from > startRow && candidate !== undefined) {
-      laterContext ??= [symbol, candidate.signature, candidate.doc?.slice(0, CONTEXT_DOC_CHARS)]
+      laterContext ??= [named, candidate.signature, candidate.doc?.slice(0, CONTEXT_DOC_CHARS)]
         .filter((part) => part)
         .join('\n');
       context = laterContext;

@@ -132,6 +132,15 @@ function docFor(
   return doc === null ? { text: null, start: declStart } : { text: doc.text || null, start: doc.start };
 }
 
+/** Rust's `impl<T> Display for Error<T>` (up to its `{` or `where`) at `start`, else null. */
+const TRAIT_IMPL_HEAD = /^(?:unsafe\s+)?impl\b[^{;]*?\bfor\b[^{;]*?(?=\s*(?:\{|\bwhere\b))/;
+
+/** The head of the trait implementation starting at `start` (whitespace collapsed), else null. */
+function traitImplHead(source: string, start: number): string | null {
+  const m = TRAIT_IMPL_HEAD.exec(source.slice(start, start + 300));
+  return m === null ? null : m[0].replace(/\s+/g, ' ').trim();
+}
+
 /** Symbols of one file plus what references and chunking need from the same sweep. */
 export interface ResolvedDefinitions {
   symbols: ExtractedSymbol[];
@@ -325,6 +334,8 @@ export function resolveDefinitions(
         signature,
         doc: doc.text,
       };
+      const implHead = parent === null ? null : traitImplHead(source, parent.start);
+      if (implHead !== null) scope.candidate.implHead = implHead;
       candidates.push(scope.candidate);
       // The nearest chunked ancestor stops its chunk where this member's chunk begins.
       for (let i = stack.length - 1; i >= 0; i--) {

@@ -80,6 +80,7 @@
  * and attribute lines right above a definition open its chunk (Python's `@app.route(…)`, Rust's
  * `#[derive(Clone)]`, a `// what this does` line), where they ended the previous chunk, made a
  * chunk of their own or were in none; a one-line chunk joins the chunk before it (see
- * `mergeSmall` in `./chunks.ts`), and code between a class's members carries the class's name.
+ * `mergeSmall` in `./chunks.ts`), and code between a class's members carries the class's name;
+ * a method of a Rust trait implementation carries the `impl Trait for Type` head in its context.
  */
 export const EXTRACTOR_VERSION = 18;

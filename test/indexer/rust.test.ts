@@ -279,3 +279,44 @@ describe('rust: turbofish calls and enum variants in patterns', () => {
     );
   });
 });
+
+describe('rust: methods of a trait implementation', () => {
+  const source = [
+    'pub struct Error { msg: String }',
+    '',
+    'impl fmt::Display for Error {',
+    '    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {',
+    '        write!(f, "{}", self.msg)',
+    '    }',
+    '}',
+    '',
+    'impl<T> From<T> for Error',
+    'where',
+    '    T: std::error::Error,',
+    '{',
+    '    fn from(e: T) -> Self {',
+    '        Error { msg: e.to_string() }',
+    '    }',
+    '}',
+    '',
+    'impl Error {',
+    '    pub fn new() -> Self {',
+    '        Error { msg: String::new() }',
+    '    }',
+    '}',
+    '',
+  ].join('\n');
+  const chunks = createExtractor().extractFile(source, 'rust').chunks;
+
+  it('carry the trait in their chunk’s context, which the container’s name alone does not tell', () => {
+    assert.deepEqual(
+      chunks.filter((c) => c.kind === 'symbol').map((c) => [c.symbol, c.context]),
+      [
+        ['Error', 'Error'],
+        ['Error.fmt', 'Error.fmt (impl fmt::Display for Error)'],
+        ['Error.from', 'Error.from (impl<T> From<T> for Error)'],
+        ['Error.new', 'Error.new'],
+      ],
+    );
+  });
+});
