@@ -68,6 +68,8 @@ export interface ChunkCandidate {
    * `Debug`'s.
    */
   implHead?: string;
+  /** Row of the definition's own first line (after its doc and the lines above it). */
+  defRow?: number;
 }
 
 function makeChunk(
@@ -115,10 +117,13 @@ function windowEnd(
   from: number,
   endRow: number,
   bodyIndent: number,
+  notBefore: number,
 ): number {
   const limit = from + MAX_CHUNK_LINES - 1;
   if (limit >= endRow) return endRow;
-  const earliest = Math.max(from + CHUNK_OVERLAP_LINES + 1, limit - WINDOW_SLACK_LINES);
+  // Not before the definition's own line: a window of only its doc comment says what it is for
+  // but not what it is.
+  const earliest = Math.max(from + CHUNK_OVERLAP_LINES + 1, limit - WINDOW_SLACK_LINES, notBefore);
   let blank = -1;
   for (let row = limit; row >= earliest; row--) {
     const next = indentOf(source, lines, row + 1);
@@ -127,6 +132,9 @@ function windowEnd(
   }
   return blank === -1 ? limit : blank;
 }
+
+/** A line that closes a block: `}`, `});`, `end`. */
+const CLOSING_LINE = /^\s*(?:[)\]}]|end\b)/;
 
 /** Appends the windows covering rows `startRow..endRow` (inclusive). */
 function pushWindows(
@@ -140,16 +148,18 @@ function pushWindows(
   candidate?: ChunkCandidate,
   container?: string,
 ): void {
-  // The body's level: the indentation of the first non-blank row after the range's first.
+  // The body's level: the indentation of the first non-blank row after the definition's first
+  // (not after its doc comment's, whose inner lines are indented by one).
+  const defRow = Math.min(Math.max(candidate?.defRow ?? startRow, startRow), endRow);
   let bodyIndent = -1;
-  for (let row = startRow + 1; row <= Math.min(endRow, startRow + MAX_CHUNK_LINES) && bodyIndent < 0; row++) {
+  for (let row = defRow + 1; row <= Math.min(endRow, defRow + MAX_CHUNK_LINES) && bodyIndent < 0; row++) {
     bodyIndent = indentOf(source, lines, row);
   }
   const named = symbol !== null && candidate?.implHead ? `${symbol} (${candidate.implHead})` : symbol;
   const firstContext = named ?? container ?? '';
   let laterContext: string | undefined;
   for (let from = startRow; ; ) {
-    const to = windowEnd(source, lines, from, endRow, bodyIndent);
+    const to = windowEnd(source, lines, from, endRow, bodyIndent, defRow);
     let context = firstContext;
     if (from > startRow && candidate !== undefined) {
       laterContext ??= [named, candidate.signature, candidate.doc?.slice(0, CONTEXT_DOC_CHARS)]
@@ -159,7 +169,16 @@ function pushWindows(
     }
     out.push(makeChunk(source, lines, from, to, symbol, kind, context));
     if (to >= endRow) break;
+    // The next window overlaps this one, starting where a statement at the body's level does
+    // within the overlap (a member's doc comment, not its middle), else at the overlap's start.
     from = to + 1 - CHUNK_OVERLAP_LINES;
+    for (let row = from; row <= to; row++) {
+      const line = source.slice(lines.rowStart(row), lines.rowEnd(row));
+      if (bodyIndent >= 0 && indentOf(source, lines, row) === bodyIndent && !CLOSING_LINE.test(line)) {
+        from = row;
+        break;
+      }
+    }
   }
 }
 

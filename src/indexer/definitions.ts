@@ -333,6 +333,7 @@ export function resolveDefinitions(
         firstChildRow: null,
         signature,
         doc: doc.text,
+        defRow: startRow,
       };
       const implHead = parent === null ? null : traitImplHead(source, parent.start);
       if (implHead !== null) scope.candidate.implHead = implHead;

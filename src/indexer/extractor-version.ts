@@ -81,6 +81,9 @@
  * `#[derive(Clone)]`, a `// what this does` line), where they ended the previous chunk, made a
  * chunk of their own or were in none; a one-line chunk joins the chunk before it (see
  * `mergeSmall` in `./chunks.ts`), and code between a class's members carries the class's name;
- * a method of a Rust trait implementation carries the `impl Trait for Type` head in its context.
+ * a method of a Rust trait implementation carries the `impl Trait for Type` head in its context;
+ * a window of a long definition starts where a statement at its body's level does within the
+ * overlap (not inside a member's doc comment), and the first reaches the definition's own line
+ * after a long doc comment.
  */
 export const EXTRACTOR_VERSION = 18;

@@ -601,3 +601,50 @@ describe('chunking: code between a class’s members', () => {
     );
   });
 });
+
+describe('chunking: windows of a long definition', () => {
+  const extractor = createExtractor();
+  it('start where a member does within the overlap, not inside its doc comment', () => {
+    const members = Array.from({ length: 40 }, (_, i) => [
+      '  /**',
+      `   * Option number ${i}, with a doc comment of its own.`,
+      '   */',
+      `  option${i}?: number;`,
+    ]).flat();
+    const source = ['export interface LoggerOptions {', ...members, '}', ''].join('\n');
+    const lines = source.split('\n');
+    const windows = extractor.extractFile(source, 'typescript').chunks;
+    assert.ok(windows.length >= 3);
+    for (const w of windows.slice(1)) {
+      assert.match(
+        lines[w.startLine - 1] ?? '',
+        /^ {2}(\/\*\*|option)/,
+        `window starting at line ${w.startLine}`,
+      );
+      assert.ok(w.startLine <= windows[windows.indexOf(w) - 1]!.endLine, 'windows still overlap');
+    }
+  });
+
+  it('whose doc comment is long still show the definition’s own line in the first window', () => {
+    const doc = Array.from({ length: 45 }, (_, i) => `  # Line ${i} of the options a request is made with.`);
+    const methods = Array.from({ length: 8 }, (_, i) => [
+      `    def opt${i}`,
+      `      @opt${i} ||= ${i}`,
+      '    end',
+      '',
+    ]).flat();
+    const source = [
+      'module Faraday',
+      ...doc,
+      '  class Env < Options',
+      '    attr_accessor :method, :url',
+      ...Array.from({ length: 20 }, (_, i) => `    MEMBER_${i} = ${i}`),
+      ...methods,
+      '  end',
+      'end',
+      '',
+    ].join('\n');
+    const env = extractor.extractFile(source, 'ruby').chunks.find((c) => c.symbol === 'Faraday.Env');
+    assert.ok(env?.content.includes('class Env < Options'), env?.content.slice(-200));
+  });
+});
