@@ -367,7 +367,7 @@ function mergeRepeats(
   lines: LineIndex,
   candidates: readonly ChunkCandidate[],
 ): ChunkCandidate[] {
-  const out: ChunkCandidate[] = [];
+  const out: (ChunkCandidate & { longest: number })[] = [];
   const adjacent = (from: number, to: number): boolean => {
     for (let row = from; row < to; row++) {
       if (!BETWEEN_OVERLOADS.test(source.slice(lines.rowStart(row), lines.rowEnd(row)))) return false;
@@ -383,9 +383,18 @@ function mergeRepeats(
       c.firstChildRow === null &&
       adjacent(last.endRow + 1, c.startRow)
     ) {
-      out[out.length - 1] = { ...last, endRow: Math.max(last.endRow, c.endRow) };
+      // Later windows are described by the longest of them (the implementation after its
+      // overload signatures; Java's 70-line `startPhotoPickerIntent` after its 4-line overload).
+      const longest = c.endRow - (c.defRow ?? c.startRow) > last.longest ? c : null;
+      out[out.length - 1] = {
+        ...last,
+        endRow: Math.max(last.endRow, c.endRow),
+        ...(longest === null
+          ? {}
+          : { signature: c.signature, doc: c.doc ?? last.doc, longest: c.endRow - (c.defRow ?? c.startRow) }),
+      };
     } else {
-      out.push(c);
+      out.push({ ...c, longest: c.endRow - (c.defRow ?? c.startRow) });
     }
   }
   return out;

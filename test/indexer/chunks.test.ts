@@ -648,3 +648,29 @@ describe('chunking: windows of a long definition', () => {
     assert.ok(env?.content.includes('class Env < Options'), env?.content.slice(-200));
   });
 });
+
+describe('chunking: overloads in one chunk', () => {
+  it('describe its later windows by the longest of them', () => {
+    const body = Array.from({ length: 70 }, (_, i) => `    int v${i} = ${i};`);
+    const source = [
+      'class Picker {',
+      '  public void startPhotoPickerIntent(String acceptType, Callback callback) {',
+      '    startPhotoPickerIntent(new String[] { acceptType }, false, callback);',
+      '  }',
+      '',
+      '  public boolean startPhotoPickerIntent(String[] acceptTypes, boolean allowMultiple, Callback callback) {',
+      ...body,
+      '    return true;',
+      '  }',
+      '}',
+      '',
+    ].join('\n');
+    const windows = createExtractor()
+      .extractFile(source, 'java')
+      .chunks.filter((c) => c.symbol === 'Picker.startPhotoPickerIntent');
+    assert.ok(windows.length >= 2);
+    assert.equal(windows[0]?.startLine, 2);
+    for (const w of windows.slice(1))
+      assert.match(w.context, /\npublic boolean startPhotoPickerIntent\(String\[\] acceptTypes/);
+  });
+});
