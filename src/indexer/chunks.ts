@@ -337,10 +337,11 @@ function pushUncovered(
 /**
  * A wrapper's opening line that says nothing but its name: `module Rack`, `namespace App.Http {`,
  * `export namespace Internal {`, `defmodule Jobs do` (not `defimpl Describe, for: Job do`),
- * Objective-C's `@implementation EXFoo`.
+ * Objective-C's `@implementation EXFoo`, and a class opened only as a namespace for its members
+ * (Ruby's `class Thor`, `export class Queue {`; not `class Env < Options`).
  */
 const BARE_WRAPPER_HEAD =
-  /^\s*(?:(?:(?:export|declare|pub(?:\([\w:]+\))?)\s+)*(?:module|namespace|mod|defmodule)\s+[\w.:\\]+\s*(?:\{|do)?|@implementation\s+\w+)\s*$/;
+  /^\s*(?:(?:(?:export|declare|pub(?:\([\w:]+\))?)\s+)*(?:module|namespace|mod|defmodule)\s+[\w.:\\]+\s*(?:\{|do)?|@implementation\s+\w+|(?:(?:export|default|public|final|abstract|open|internal|sealed|static|partial)\s+)*class\s+[\w.:]+\s*[{:]?)\s*$/;
 
 /** Rows from `from` to `to` (inclusive) with a word in them. */
 function wordyRows(source: string, lines: LineIndex, from: number, to: number): number {

@@ -84,6 +84,7 @@
  * a method of a Rust trait implementation carries the `impl Trait for Type` head in its context;
  * a window of a long definition starts where a statement at its body's level does within the
  * overlap (not inside a member's doc comment), and the first reaches the definition's own line
- * after a long doc comment.
+ * after a long doc comment; a class whose head line says only its name (`class Thor`) gets no
+ * chunk of its own when its members have theirs, as `module Rack` did not.
  */
 export const EXTRACTOR_VERSION = 18;

@@ -59,7 +59,7 @@ describe('chunking', () => {
   it('gives every symbol chunk its qualified name, and later windows the signature and doc', () => {
     const body = Array.from({ length: 90 }, (_, i) => `        x${i} = self.step(${i})`);
     const source = [
-      'class Scheduler:',
+      'class Scheduler(Base):',
       '    def run_due(self, now):',
       '        """Runs every periodic task whose time has come."""',
       ...body,
@@ -143,7 +143,7 @@ describe('chunking', () => {
     ]);
     const ruby = [
       'module Rack',
-      '  class Runtime',
+      '  class Runtime < Base',
       '    def call(env)',
       '      env',
       '    end',
@@ -154,6 +154,20 @@ describe('chunking', () => {
     assert.deepEqual(chunkRows(extractor.extractFile(ruby.join('\n'), 'ruby')), [
       ['symbol', 'Rack.Runtime', 2, 2],
       ['symbol', 'Rack.Runtime.call', 3, 5],
+    ]);
+    // A class opened only as a namespace for its members (`class Actions`, `class Foo:`) neither.
+    const bare = [
+      'module Thor',
+      '  class Actions',
+      '    def copy(x)',
+      '      x',
+      '    end',
+      '  end',
+      'end',
+      '',
+    ];
+    assert.deepEqual(chunkRows(extractor.extractFile(bare.join('\n'), 'ruby')), [
+      ['symbol', 'Thor.Actions.copy', 3, 5],
     ]);
     const documented = [
       '# The Rack namespace.',
@@ -184,7 +198,6 @@ describe('chunking', () => {
       '',
     ];
     assert.deepEqual(chunkRows(extractor.extractFile(visibility.join('\n'), 'ruby')), [
-      ['symbol', 'Lock', 1, 1],
       ['symbol', 'Lock.call', 2, 4],
       ['symbol', 'Lock.unlock', 8, 10],
     ]);
@@ -201,8 +214,8 @@ describe('chunking', () => {
       '',
     ];
     assert.deepEqual(chunkRows(extractor.extractFile(cpp.join('\n'), 'cpp')), [
-      // The one-line method joins its class's head.
-      ['symbol', 'Pool', 1, 2],
+      // `class Pool {` says only the name: no chunk.
+      ['symbol', 'Pool.shrink', 2, 2],
       ['symbol', 'Pool.grow', 4, 4],
       ['code', null, 6, 8],
     ]);
@@ -232,7 +245,6 @@ describe('chunking', () => {
     assert.deepEqual(chunkRows(extractor.extractFile(ts, 'typescript')), [
       ['header', null, 1, 1],
       ['symbol', 'merge', 3, 8],
-      ['symbol', 'Emitter', 10, 10],
       // The one-line `off` joins the chunk before it.
       ['symbol', 'Emitter.on', 11, 16],
     ]);
@@ -248,7 +260,6 @@ describe('chunking', () => {
       '',
     ];
     assert.deepEqual(chunkRows(extractor.extractFile(py.join('\n'), 'python')), [
-      ['symbol', 'Job', 1, 1],
       ['symbol', 'Job.merge', 2, 8],
     ]);
   });
@@ -439,7 +450,6 @@ describe('chunking', () => {
     const python =
       'class A:\n    def a(self):\n        return 1\n\n    @property\n    def name(self):\n        return 1\n';
     assert.deepEqual(chunkRows(extractor.extractFile(python, 'python')), [
-      ['symbol', 'A', 1, 1],
       ['symbol', 'A.a', 2, 3],
       ['symbol', 'A.name', 5, 7],
     ]);
@@ -558,7 +568,7 @@ describe('chunking: one-line definitions', () => {
 
   it('keep a container’s one-line head, and a definition is not folded into unnamed code', () => {
     const ts = [
-      'export class Queue {',
+      'export class Queue extends Base {',
       '  size(): number { return 1; }',
       '}',
       'console.log(1);',
