@@ -343,6 +343,22 @@ function pushUncovered(
 const BARE_WRAPPER_HEAD =
   /^\s*(?:(?:(?:export|declare|pub(?:\([\w:]+\))?)\s+)*(?:module|namespace|mod|defmodule)\s+[\w.:\\]+\s*(?:\{|do)?|@implementation\s+\w+|(?:(?:export|default|public|final|abstract|open|internal|sealed|static|partial)\s+)*class\s+[\w.:]+\s*[{:]?)\s*$/;
 
+/**
+ * A line that only instructs a tool: a magic comment, a shebang, `'use strict'`, `<?php`,
+ * `declare(strict_types=1);`, `// @ts-nocheck`, `/* eslint-disable *\/`.
+ */
+const DIRECTIVE_LINE =
+  /^\s*(?:#\s*(?:-\*-.*-\*-|(?:frozen_string_literal|encoding|coding|warn_indent|shareable_constant_value|typed)\s*:.*)|#!.*|['"]use (?:strict|client|server)['"];?|<\?php|declare\s*\(\s*strict_types\s*=\s*1\s*\)\s*;|\/\/\s*@ts-(?:nocheck|check)|\/\*\s*eslint-disable\s*\*\/)\s*$/;
+
+/** True when every row from `from` to `to` with a word in it is a {@link DIRECTIVE_LINE}. */
+function onlyDirectives(source: string, lines: LineIndex, from: number, to: number): boolean {
+  for (let row = from; row <= to; row++) {
+    const line = source.slice(lines.rowStart(row), lines.rowEnd(row));
+    if (WORDY.test(line) && !DIRECTIVE_LINE.test(line)) return false;
+  }
+  return true;
+}
+
 /** Rows from `from` to `to` (inclusive) with a word in them. */
 function wordyRows(source: string, lines: LineIndex, from: number, to: number): number {
   let n = 0;
@@ -442,7 +458,10 @@ export function buildChunks(
     headerEnd >= headerStart &&
     (license === null || wordyRows(source, lines, headerStart, headerEnd) > 0)
   ) {
-    chunks.push(makeChunk(source, lines, headerStart, headerEnd, null));
+    const header = makeChunk(source, lines, headerStart, headerEnd, null);
+    // Covered but no chunk when it holds only directives (`# frozen_string_literal: true` opens
+    // every file of a Ruby library, `'use strict'` of a CommonJS one).
+    (onlyDirectives(source, lines, headerStart, headerEnd) ? heads : chunks).push(header);
   }
   // Opening lines of wrappers (`module Rack`, `namespace App {`) with nothing else before their
   // first member: covered, so no code chunk takes them, but no chunk of their own either. Every

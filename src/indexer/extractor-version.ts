@@ -85,6 +85,7 @@
  * a window of a long definition starts where a statement at its body's level does within the
  * overlap (not inside a member's doc comment), and the first reaches the definition's own line
  * after a long doc comment; a class whose head line says only its name (`class Thor`) gets no
- * chunk of its own when its members have theirs, as `module Rack` did not.
+ * chunk of its own when its members have theirs, as `module Rack` did not; a header of only
+ * directives (`# frozen_string_literal: true`, `'use strict'`, `<?php`) is no chunk.
  */
 export const EXTRACTOR_VERSION = 18;

@@ -137,8 +137,8 @@ describe('chunking', () => {
     // opens every file of a Ruby library), nor do the `end`s that close blocks; a head with more
     // to say keeps its chunk.
     const block = ['<?php', 'namespace App\\Http {', '  class Legacy {}', '}', ''];
+    // `<?php` alone is no header.
     assert.deepEqual(chunkRows(extractor.extractFile(block.join('\n'), 'php')), [
-      ['header', null, 1, 1],
       ['symbol', 'App\\Http.Legacy', 3, 3],
     ]);
     const ruby = [
@@ -560,8 +560,8 @@ describe('chunking: one-line definitions', () => {
       'module.exports = { nullTime, epochTime }',
       '',
     ];
+    // `'use strict'` alone is no header.
     assert.deepEqual(chunkRows(extractor.extractFile(js.join('\n'), 'javascript')), [
-      ['header', null, 1, 1],
       ['symbol', 'nullTime', 3, 5],
     ]);
   });

@@ -158,6 +158,13 @@ describe('ruby: a doc comment one blank line above its definition', () => {
     assert.equal(symbolNamed(result, 'Rack.ContentLength.far').doc, null);
   });
 
+  it('leaves a header of only a magic comment out of the chunks', () => {
+    assert.deepEqual(
+      result.chunks.filter((c) => c.content.includes('frozen_string_literal')),
+      [],
+    );
+  });
+
   it('starts the definition chunk, so the comment is no chunk of its own', () => {
     const sid = result.chunks.find((c) => c.symbol === 'Rack.ContentLength.generate_sid');
     assert.equal(sid?.startLine, 7);
