@@ -38,7 +38,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { LineIndex } from './line-index.js';
-import type { DocStyle } from './text-scan.js';
+import { type DocStyle, RUBY_MAGIC_COMMENT } from './text-scan.js';
 import type { ExtractedChunk } from './types.js';
 
 /** Longest chunk, in lines, before a range is split into windows. */
@@ -220,17 +220,13 @@ export function leadingRow(
   floor: number,
 ): number {
   const text = (r: number) => source.slice(lines.rowStart(r), lines.rowEnd(r));
-  const indent = (r: number) => {
-    const t = text(r);
-    return t.length - t.trimStart().length;
-  };
-  const own = indent(row);
+  const own = indentOf(source, lines, row);
   const comment = COMMENT_LINES[style];
   let start = row;
   for (let r = row - 1; r > floor; r--) {
     const line = text(r).trim();
     if (line === '') break;
-    const level = indent(r);
+    const level = indentOf(source, lines, r);
     if (
       (comment.test(line) && (level === own || (level > own && line.startsWith('*')))) ||
       (level === own && DECORATOR_LINE.test(text(r)))
@@ -239,7 +235,14 @@ export function leadingRow(
       continue;
     }
     // The last lines of a decorator that spans several (`@app.route(` … `)`).
-    const opener = decoratorOpening(text, r, own, Math.max(floor + 1, r - DECORATOR_SPAN_ROWS), start);
+    const opener = decoratorOpening(
+      source,
+      lines,
+      r,
+      own,
+      Math.max(floor + 1, r - DECORATOR_SPAN_ROWS),
+      start,
+    );
     if (opener === -1) break;
     start = opener;
     r = opener;
@@ -252,15 +255,16 @@ export function leadingRow(
  * `end` closes them (a decorator call over several lines), else -1.
  */
 function decoratorOpening(
-  text: (r: number) => string,
+  source: string,
+  lines: LineIndex,
   from: number,
   own: number,
   limit: number,
   end: number,
 ): number {
+  const text = (r: number) => source.slice(lines.rowStart(r), lines.rowEnd(r));
   for (let r = from; r >= limit; r--) {
-    const t = text(r);
-    if (!DECORATOR_LINE.test(t) || t.length - t.trimStart().length !== own) continue;
+    if (!DECORATOR_LINE.test(text(r)) || indentOf(source, lines, r) !== own) continue;
     let depth = 0;
     for (let k = r; k < end; k++) {
       for (const ch of text(k)) {
@@ -303,6 +307,9 @@ function pushUncovered(
   const ranges = chunks.map((c) => [c.startLine - 1, c.endLine - 1] as const).sort((a, b) => a[0] - b[0]);
   const text = (row: number) => source.slice(lines.rowStart(row), lines.rowEnd(row));
   let next = 0;
+  // Candidates that start before the current stretch, innermost last (gaps come in row order).
+  const open: ChunkCandidate[] = [];
+  let nextCandidate = 0;
   const gap = (from: number, to: number): void => {
     // Trim blank rows at both ends. A stretch is worth a chunk when one of its lines has a word
     // and is not a decorator, a block's `end`, a visibility label or a bare macro name: `}`,
@@ -320,11 +327,18 @@ function pushUncovered(
         !MACRO_NAME_LINE.test(line);
     }
     if (!worth) return;
-    let inside: ChunkCandidate | undefined;
-    for (const c of candidates) {
-      if (c.startRow > from) break;
-      if (c.startRow < from && c.endRow >= to) inside = c;
+    for (
+      let c = candidates[nextCandidate];
+      c !== undefined && c.startRow < from;
+      c = candidates[++nextCandidate]
+    ) {
+      // One that ended before this candidate starts encloses no later stretch.
+      while (open.length > 0 && open[open.length - 1]!.endRow < c.startRow) open.pop();
+      open.push(c);
     }
+    let inside: ChunkCandidate | undefined;
+    for (let i = open.length - 1; i >= 0 && inside === undefined; i--)
+      if (open[i]!.endRow >= to) inside = open[i];
     pushWindows(out, source, lines, from, to, null, 'code', undefined, inside?.symbol);
   };
   for (const [start, end] of ranges) {
@@ -347,8 +361,9 @@ const BARE_WRAPPER_HEAD =
  * A line that only instructs a tool: a magic comment, a shebang, `'use strict'`, `<?php`,
  * `declare(strict_types=1);`, `// @ts-nocheck`, `/* eslint-disable *\/`.
  */
-const DIRECTIVE_LINE =
-  /^\s*(?:#\s*(?:-\*-.*-\*-|(?:frozen_string_literal|encoding|coding|warn_indent|shareable_constant_value|typed)\s*:.*)|#!.*|['"]use (?:strict|client|server)['"];?|<\?php|declare\s*\(\s*strict_types\s*=\s*1\s*\)\s*;|\/\/\s*@ts-(?:nocheck|check)|\/\*\s*eslint-disable\s*\*\/)\s*$/;
+const DIRECTIVE_LINE = new RegExp(
+  String.raw`^\s*(?:#\s*(?:-\*-.*-\*-|${RUBY_MAGIC_COMMENT}.*)|#!.*|['"]use (?:strict|client|server)['"];?|<\?php|declare\s*\(\s*strict_types\s*=\s*1\s*\)\s*;|\/\/\s*@ts-(?:nocheck|check)|\/\*\s*eslint-disable\s*\*\/)\s*$`,
+);
 
 /** True when every row from `from` to `to` with a word in it is a {@link DIRECTIVE_LINE}. */
 function onlyDirectives(source: string, lines: LineIndex, from: number, to: number): boolean {

@@ -133,11 +133,15 @@ function docFor(
 }
 
 /** Rust's `impl<T> Display for Error<T>` (up to its `{` or `where`) at `start`, else null. */
-const TRAIT_IMPL_HEAD = /^(?:unsafe\s+)?impl\b[^{;]*?\bfor\b[^{;]*?(?=\s*(?:\{|\bwhere\b))/;
+const TRAIT_IMPL_HEAD = /(?:unsafe\s+)?impl\b[^{;]*?\bfor\b[^{;]*?(?=\s*(?:\{|\bwhere\b))/y;
 
-/** The head of the trait implementation starting at `start` (whitespace collapsed), else null. */
+/**
+ * The head of the trait implementation starting at `start` (whitespace collapsed), else null.
+ * Matched in place (sticky): no copy of the source for each member of every class.
+ */
 function traitImplHead(source: string, start: number): string | null {
-  const m = TRAIT_IMPL_HEAD.exec(source.slice(start, start + 300));
+  TRAIT_IMPL_HEAD.lastIndex = start;
+  const m = TRAIT_IMPL_HEAD.exec(source);
   return m === null ? null : m[0].replace(/\s+/g, ' ').trim();
 }
 

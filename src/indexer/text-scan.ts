@@ -155,9 +155,14 @@ function lineDocBefore(source: string, declStart: number, style: LineStyle): Doc
   return doc === null && style === 'hash' ? separatedHashDoc(source, lineStart, declStart - lineStart) : doc;
 }
 
+/**
+ * The words of a Ruby magic comment after its `#` (`frozen_string_literal: true`), as a regular
+ * expression's source: neither documentation nor a chunk's text.
+ */
+export const RUBY_MAGIC_COMMENT = String.raw`(?:frozen_string_literal|encoding|coding|warn_indent|shareable_constant_value|typed)\s*:`;
+
 /** A Ruby magic comment or a tool's directive: no documentation. */
-const HASH_DIRECTIVE =
-  /^#\s*(-\*-|(frozen_string_literal|encoding|coding|warn_indent|shareable_constant_value|typed)\s*:|rubocop:|:nodoc:)/;
+const HASH_DIRECTIVE = new RegExp(String.raw`^#\s*(-\*-|${RUBY_MAGIC_COMMENT}|rubocop:|:nodoc:)`);
 
 /**
  * A `#` run that ends one blank line above the declaration's line (`lineStart`), as Rack and many

@@ -106,8 +106,16 @@ export const DEFAULT_PAGE = 10;
  * limit 10).
  */
 export function poolSize(offset: number, limit: number, byFile: boolean): number {
-  const perSlot = byFile ? 6 : 3;
-  return Math.min(MAX_POOL, Math.max(MIN_POOL, (offset + limit + 1) * perSlot, (DEFAULT_PAGE + 1) * perSlot));
+  return Math.min(MAX_POOL, Math.max(MIN_POOL, wantedOf(offset, limit) * (byFile ? 6 : 3)));
+}
+
+/**
+ * Slots a search fills: its page and one (to tell whether there are more), at least those of the
+ * default page; the pool and the source candidates the text half reads down to (`rankTextPast`)
+ * are sized from it.
+ */
+function wantedOf(offset: number, limit: number): number {
+  return Math.max(offset + limit, DEFAULT_PAGE) + 1;
 }
 
 /** Chunks shown per file when grouped by file. */
@@ -260,9 +268,7 @@ export function createCodeSearch(
       const s = store();
       const byFile = (q.groupBy ?? 'chunk') === 'file';
       const pool = poolSize(q.offset, q.limit, byFile);
-      // Source candidates the text half reads down to (see `rankTextPast`), at least those of the
-      // default page, as the pool.
-      const want = Math.max(q.offset + q.limit, DEFAULT_PAGE) + 1;
+      const want = wantedOf(q.offset, q.limit);
       // The hashed bag of words only echoes the text half's words and demoted its right answers,
       // so hybrid is text alone under it.
       const hashed = !isSemanticModel(model);
