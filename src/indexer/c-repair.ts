@@ -216,9 +216,41 @@ const DECLARATOR_MACRO =
 const MACRO_TYPE_MACRO =
   /^([ \t]*)([A-Z][A-Z0-9_]*[A-Z0-9])([ \t]+(?:const[ \t]+)?[A-Za-z_]\w*[ \t*&]+)([A-Z][A-Z0-9_]*[A-Z0-9])(?=(?:[ \t]+|[ \t]*\r?\n[ \t]*)[A-Za-z_]\w*[ \t]*\()/gm;
 
+/**
+ * A comma expression in `decltype(…)`, the trailing return type of SFINAE templates
+ * (`-> decltype(::nlohmann::to_json(j, val), void())`): the grammar takes one expression there,
+ * and recovers badly: nlohmann/json's `adl_serializer` lost its struct and its `to_json`, and
+ * `void()` read as a method named `void`. Each comma at the parentheses' own level (not inside a
+ * call's arguments or a template's `<…>`) is read as `+`, which keeps it one expression.
+ */
+function decltypeCommas(text: string): string {
+  const at = /\bdecltype[ \t]*\(/g;
+  let out: string[] | null = null;
+  for (let m = at.exec(text); m !== null; m = at.exec(text)) {
+    let depth = 1;
+    let angle = 0;
+    let i = m.index + m[0].length;
+    for (; i < text.length && depth > 0; i++) {
+      const ch = text[i];
+      if (ch === '(' || ch === '[' || ch === '{') depth++;
+      else if (ch === ')' || ch === ']' || ch === '}') depth--;
+      else if (depth === 1 && ch === '<' && /\w/.test(text[i - 1] ?? '')) angle++;
+      else if (depth === 1 && ch === '>' && angle > 0) angle--;
+      else if (ch === ';') break;
+      else if (ch === ',' && depth === 1 && angle === 0) {
+        out ??= text.split('');
+        out[i] = '+';
+      }
+    }
+    at.lastIndex = i;
+  }
+  return out === null ? text : out.join('');
+}
+
 /** The repaired text, or null when it has none of these problems. */
 export function repairC(source: string): string | null {
   let out = source;
+  if (source.includes('decltype')) out = decltypeCommas(out);
   if (source.includes('/*') && source.includes('define')) {
     out = out.replace(CONTINUED_DEFINE, (macro) => macro.replace(BLOCK_COMMENT, blank));
   }

@@ -145,6 +145,51 @@ function traitImplHead(source: string, start: number): string | null {
   return m === null ? null : m[0].replace(/\s+/g, ' ').trim();
 }
 
+/** The names an `impl<…>` head declares as type parameters (lifetimes left out). */
+function implTypeParameters(head: string): { names: Set<string>; end: number } | null {
+  const open = head.indexOf('<');
+  if (
+    open < 0 ||
+    head
+      .slice(0, open)
+      .trim()
+      .replace(/^unsafe\s+/, '') !== 'impl'
+  )
+    return null;
+  const names = new Set<string>();
+  let depth = 0;
+  let from = open + 1;
+  for (let i = open; i < head.length; i++) {
+    const ch = head[i];
+    if (ch === '<' || ch === '(' || ch === '[') depth++;
+    else if (ch === '>' && head[i - 1] !== '-') depth--;
+    else if (ch === ')' || ch === ']') depth--;
+    if ((ch === ',' && depth === 1) || depth === 0) {
+      const param = /^\s*(?:const\s+)?([A-Za-z_]\w*)/.exec(head.slice(from, i));
+      if (param?.[1] !== undefined) names.add(param[1]);
+      from = i + 1;
+      if (depth === 0) return { names, end: i + 1 };
+    }
+  }
+  return null;
+}
+
+/**
+ * A blanket implementation (`impl<F: FnMut(T) -> U> Predicate<T> for F`) implements its trait for
+ * a type parameter: its methods belong to the trait (`Predicate.call`), not to a type named `F`.
+ */
+function blanketImplTrait(source: string, container: RawContainer): string | null {
+  const head = traitImplHead(source, container.start);
+  if (head === null) return null;
+  const params = implTypeParameters(head);
+  if (params === null || !params.names.has(container.name)) return null;
+  const trait =
+    /^\s*(?:!\s*)?((?:[A-Za-z_]\w*::)*)([A-Za-z_]\w*)[^]*?\bfor\s+&?\s*(?:mut\s+)?([A-Za-z_]\w*)\s*$/.exec(
+      head.slice(params.end),
+    );
+  return trait?.[2] !== undefined && trait[3] === container.name ? trait[2] : null;
+}
+
 /** Symbols of one file plus what references and chunking need from the same sweep. */
 export interface ResolvedDefinitions {
   symbols: ExtractedSymbol[];
@@ -183,11 +228,12 @@ export function resolveDefinitions(
   };
   const openContainer = (container: RawContainer): void => {
     const parent = parentOf(container.start, container.end);
+    const name = blanketImplTrait(source, container) ?? container.name;
     const scope: Scope = {
       start: container.start,
       end: container.end,
       kind: 'impl',
-      qualified: parent === null ? container.name : `${parent.qualified}.${container.name}`,
+      qualified: parent === null ? name : `${parent.qualified}.${name}`,
       exported: false,
       insideFunction: parent !== null && (parent.insideFunction || isFunctionLike(parent.kind)),
       symbolIndex: -1,

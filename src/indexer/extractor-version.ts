@@ -87,5 +87,9 @@
  * after a long doc comment; a class whose head line says only its name (`class Thor`) gets no
  * chunk of its own when its members have theirs, as `module Rack` did not; a header of only
  * directives (`# frozen_string_literal: true`, `'use strict'`, `<?php`) is no chunk.
+ * 19: the methods of a Rust blanket implementation (`impl<F: FnMut(T)> Predicate for F`) belong to
+ * the trait (`Predicate.call`), not to a type named after the type parameter (`F.call`); a comma
+ * expression in a C++ `decltype(…)` (`-> decltype(to_json(j, v), void())`) no longer breaks the
+ * parse (nlohmann/json's `adl_serializer` lost its struct and a member, and gained a `void`).
  */
-export const EXTRACTOR_VERSION = 18;
+export const EXTRACTOR_VERSION = 19;

@@ -532,3 +532,52 @@ describe('cpp: the doc comment above a template header', () => {
     );
   });
 });
+
+describe('cpp: a comma expression in decltype (SFINAE trailing return types)', () => {
+  const source = [
+    '#pragma once',
+    'NLOHMANN_JSON_NAMESPACE_BEGIN',
+    '',
+    '/// @sa https://json.nlohmann.me/api/adl_serializer/',
+    'template<typename ValueType, typename>',
+    'struct adl_serializer',
+    '{',
+    '    /// @brief convert a JSON value to any value type',
+    '    template<typename BasicJsonType, typename TargetType = ValueType>',
+    '    static auto from_json(BasicJsonType && j, TargetType& val) noexcept(',
+    '        noexcept(::nlohmann::from_json(std::forward<BasicJsonType>(j), val)))',
+    '    -> decltype(::nlohmann::from_json(std::forward<BasicJsonType>(j), val), void())',
+    '    {',
+    '        ::nlohmann::from_json(std::forward<BasicJsonType>(j), val);',
+    '    }',
+    '',
+    '    /// @brief convert any value type to a JSON value',
+    '    template<typename BasicJsonType, typename TargetType = ValueType>',
+    '    static auto to_json(BasicJsonType& j, TargetType && val) noexcept(',
+    '        noexcept(::nlohmann::to_json(j, std::forward<TargetType>(val))))',
+    '    -> decltype(::nlohmann::to_json(j, std::forward<TargetType>(val)), void())',
+    '    {',
+    '        ::nlohmann::to_json(j, std::forward<TargetType>(val));',
+    '    }',
+    '};',
+    '',
+    'NLOHMANN_JSON_NAMESPACE_END',
+    '',
+  ].join('\n');
+  const result = createExtractor().extractFile(source, 'cpp');
+
+  it('keeps the struct and both members, and names no function `void`', () => {
+    assert.deepEqual(
+      result.symbols.map((s) => [s.kind, s.container, s.name, s.startLine, s.endLine]),
+      [
+        ['struct', null, 'adl_serializer', 6, 25],
+        ['method', 'adl_serializer', 'from_json', 10, 15],
+        ['method', 'adl_serializer', 'to_json', 19, 24],
+      ],
+    );
+    assert.equal(
+      symbolNamed(result, 'adl_serializer.to_json').doc,
+      '@brief convert any value type to a JSON value',
+    );
+  });
+});

@@ -320,3 +320,43 @@ describe('rust: methods of a trait implementation', () => {
     );
   });
 });
+
+describe('rust: methods of a blanket implementation', () => {
+  const source = [
+    'pub trait CoalescePredicate<Item, T> {',
+    '    fn coalesce_pair(&mut self, t: T, item: Item) -> Result<T, (T, T)>;',
+    '}',
+    '',
+    'impl<F, Item, T> CoalescePredicate<Item, T> for F',
+    'where',
+    '    F: FnMut(T, Item) -> Result<T, (T, T)>,',
+    '{',
+    '    fn coalesce_pair(&mut self, t: T, item: Item) -> Result<T, (T, T)> {',
+    '        self(t, item)',
+    '    }',
+    '}',
+    '',
+    'impl<G: FnMut(u8) -> u8, const N: usize> fmt::Debug for G {',
+    '    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {',
+    '        Ok(())',
+    '    }',
+    '}',
+    '',
+    'impl<T> From<T> for Wrapper<T> {',
+    '    fn from(t: T) -> Self {',
+    '        Wrapper(t)',
+    '    }',
+    '}',
+    '',
+  ].join('\n');
+  const result = createExtractor().extractFile(source, 'rust');
+
+  it('belong to the trait, not to a type named after the type parameter', () => {
+    assert.deepEqual(
+      result.symbols
+        .filter((s) => s.kind === 'method' || s.kind === 'function')
+        .map((s) => `${s.container}.${s.name}`),
+      ['CoalescePredicate.coalesce_pair', 'CoalescePredicate.coalesce_pair', 'Debug.fmt', 'Wrapper.from'],
+    );
+  });
+});
