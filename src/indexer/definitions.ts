@@ -184,7 +184,7 @@ function blanketImplTrait(source: string, container: RawContainer): string | nul
   const params = implTypeParameters(head);
   if (params === null || !params.names.has(container.name)) return null;
   const trait =
-    /^\s*(?:!\s*)?((?:[A-Za-z_]\w*::)*)([A-Za-z_]\w*)[^]*?\bfor\s+&?\s*(?:mut\s+)?([A-Za-z_]\w*)\s*$/.exec(
+    /^\s*(?:!\s*)?((?:[A-Za-z_]\w*::)*)([A-Za-z_]\w*)[\s\S]*?\bfor\s+&?\s*(?:mut\s+)?([A-Za-z_]\w*)\s*$/.exec(
       head.slice(params.end),
     );
   return trait?.[2] !== undefined && trait[3] === container.name ? trait[2] : null;
