@@ -435,16 +435,18 @@ function mergeRepeats(
 /**
  * Builds the header chunk, the symbol chunks and the code chunks between them. `candidates` must
  * be sorted by start row; the result is in file order (by start line), header first.
- * `lastImportRow` is the 0-based last row of the last top-level import, or -1.
+ * `lastImportRow` is the 0-based last row of the last top-level import, or -1. `covered` are
+ * row ranges (0-based, inclusive) that no code chunk takes (Rust's `impl` heads).
  */
 export function buildChunks(
   source: string,
   lines: LineIndex,
   candidates: readonly ChunkCandidate[],
   lastImportRow: number,
+  covered: ReadonlyArray<readonly [number, number]> = [],
 ): ExtractedChunk[] {
   const chunks: ExtractedChunk[] = [];
-  const heads: ExtractedChunk[] = [];
+  const heads: ExtractedChunk[] = covered.map(([from, to]) => makeChunk(source, lines, from, to, null));
   const firstRow = candidates[0]?.startRow ?? lines.lineCount;
   // Past the first definition, the header reaches later imports only over one-line definitions
   // (Rust's `mod x;` before its `use`s), never into a multi-line one: an import under Python's

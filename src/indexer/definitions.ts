@@ -190,6 +190,46 @@ function blanketImplTrait(source: string, container: RawContainer): string | nul
   return trait?.[2] !== undefined && trait[3] === container.name ? trait[2] : null;
 }
 
+/** Offset of the `{` that opens the body of the block starting at `start` (brackets skipped), or -1. */
+function bodyOpen(source: string, start: number, end: number): number {
+  let depth = 0;
+  for (let i = start; i < end; i++) {
+    const ch = source[i];
+    if (ch === '(' || ch === '[' || ch === '<') depth++;
+    else if (ch === ')' || ch === ']' || (ch === '>' && source[i - 1] !== '-')) depth--;
+    else if (ch === '{' && depth <= 0) return i;
+    else if (ch === ';') return -1;
+  }
+  return -1;
+}
+
+/**
+ * Rows of the heads of Rust `impl` blocks whose members have chunks of their own (0-based, from
+ * the `impl` line to the one with its `{`): covered, so no code chunk takes them. The head is in
+ * every member's context already (`Error.fmt (impl fmt::Display for Error)`), and alone it made
+ * unnamed chunks of `}` + `impl Error {`, or of a `where` clause's bounds.
+ */
+export function implHeadRows(
+  source: string,
+  lines: LineIndex,
+  scopes: readonly Scope[],
+  candidates: readonly ChunkCandidate[],
+): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let c = 0;
+  for (const scope of scopes) {
+    if (scope.kind !== 'impl') continue;
+    const open = bodyOpen(source, scope.start, scope.end);
+    if (open < 0) continue;
+    const from = lines.rowOf(scope.start);
+    const to = lines.rowOf(open);
+    while (c < candidates.length && candidates[c]!.startRow <= to) c++;
+    const member = candidates[c];
+    if (member !== undefined && member.startRow <= lines.rowOf(scope.end)) out.push([from, to]);
+  }
+  return out;
+}
+
 /** Symbols of one file plus what references and chunking need from the same sweep. */
 export interface ResolvedDefinitions {
   symbols: ExtractedSymbol[];

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import Parser from 'tree-sitter';
 import { createCaptureRoleCache } from './capture-names.js';
 import { buildChunks } from './chunks.js';
-import { resolveDefinitions } from './definitions.js';
+import { implHeadRows, resolveDefinitions } from './definitions.js';
 import { type LanguageRules, rulesFor } from './language-rules.js';
 import { loadGrammar } from './languages.js';
 import { createLineIndex } from './line-index.js';
@@ -367,7 +367,13 @@ function extractWith(
     symbols,
     refs: resolveRefs(refs, importRefs, scopes, source, lines, runtime.rules, aliases),
     imports,
-    chunks: buildChunks(source, lines, candidates, lastTopLevelRow),
+    chunks: buildChunks(
+      source,
+      lines,
+      candidates,
+      lastTopLevelRow,
+      language === 'rust' ? implHeadRows(source, lines, scopes, candidates) : undefined,
+    ),
   };
   if (timings !== undefined) {
     timings.parse += parseMs;

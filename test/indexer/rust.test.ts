@@ -127,15 +127,13 @@ describe('rust: rust/src/lib.rs', () => {
     assert.deepEqual(chunkRows(result), [
       // `pub mod store;` has no body: it stays in the header, which runs on to the constants.
       ['header', null, 1, 11],
-      // The one-line `impl` heads join the type before them.
+      // The `impl` heads are in no chunk: their methods' contexts carry them.
       ['symbol', 'Policy', 13, 20],
       ['symbol', 'Lookup', 22, 30],
-      ['symbol', 'Cache', 32, 38],
+      ['symbol', 'Cache', 32, 36],
       ['symbol', 'Cache.new', 39, 41],
       ['symbol', 'Cache.record_hit', 43, 45],
-      ['code', null, 46, 48],
       ['symbol', 'Cache.lookup', 49, 52],
-      ['code', null, 53, 55],
       ['symbol', 'Cache.fmt', 56, 58],
       ['symbol', 'default_cache', 61, 64],
       ['symbol', 'tests', 66, 68],
@@ -233,8 +231,9 @@ describe('rust: items inside item-level macros (fixtures/rust-macros/macros.rs)'
       chunkRows(result).filter(([kind, , start]) => kind === 'symbol' && start >= 52),
       [
         // The comment above the macro opens its chunk.
-        // The one-line struct and the `impl` head after it join the macro's chunk.
-        ['symbol', 'define_builder', 52, 61],
+        // The `impl` head is in no chunk; the one-line struct is its own (it is no member of the macro).
+        ['symbol', 'define_builder', 52, 58],
+        ['symbol', 'RegexBuilder', 59, 59],
         ['symbol', 'RegexBuilder.size_limit', 62, 66],
       ],
     );
@@ -244,8 +243,8 @@ describe('rust: items inside item-level macros (fixtures/rust-macros/macros.rs)'
     assert.deepEqual(
       chunkRows(result).filter(([kind, , start]) => kind === 'symbol' && start >= 8 && start <= 31),
       [
-        // The one-line `impl` head joins the struct.
-        ['symbol', 'JoinHandle', 9, 14],
+        // The `impl` head is in no chunk.
+        ['symbol', 'JoinHandle', 9, 12],
         ['symbol', 'JoinHandle.abort', 15, 17],
         ['symbol', 'bind', 21, 21],
         // The other branch's `page_size`, the `} else {` between and the one-line struct after
@@ -316,6 +315,18 @@ describe('rust: methods of a trait implementation', () => {
         ['Error.fmt', 'Error.fmt (impl fmt::Display for Error)'],
         ['Error.from', 'Error.from (impl<T> From<T> for Error)'],
         ['Error.new', 'Error.new'],
+      ],
+    );
+  });
+
+  it('leave the impl heads (a where clause, `} impl Error {`) in no chunk of their own', () => {
+    assert.deepEqual(
+      chunks.map((c) => [c.kind, c.symbol, c.startLine, c.endLine]),
+      [
+        ['symbol', 'Error', 1, 1],
+        ['symbol', 'Error.fmt', 4, 6],
+        ['symbol', 'Error.from', 13, 15],
+        ['symbol', 'Error.new', 19, 21],
       ],
     );
   });
