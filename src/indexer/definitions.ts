@@ -302,12 +302,16 @@ export function resolveDefinitions(
     const name = rules.definitionName === undefined ? written : rules.definitionName(written);
     nameStarts.add(definition.nameStart);
     // `app.init = function init() {}`, `const f = function f() {}`: the named function
-    // expression is the definition it is assigned to, not a second symbol inside it.
+    // expression is the definition it is assigned to, not a second symbol inside it; so is one
+    // of another name that is the whole value (express's `Layer.prototype.handle_request =
+    // function handle(…) {…};` made a second symbol `handle` over the same lines).
     if (
       parent !== null &&
       isFunctionLike(parent.kind) &&
       definition.kind === 'function' &&
-      (parent.qualified === name || parent.qualified.endsWith(`.${name}`)) &&
+      (parent.qualified === name ||
+        parent.qualified.endsWith(`.${name}`) ||
+        /^[\s;)]*$/.test(source.slice(definition.end, parent.end))) &&
       lines.rowOf(definition.start) === lines.rowOf(parent.start)
     ) {
       continue;

@@ -90,6 +90,11 @@
  * 19: the methods of a Rust blanket implementation (`impl<F: FnMut(T)> Predicate for F`) belong to
  * the trait (`Predicate.call`), not to a type named after the type parameter (`F.call`); a comma
  * expression in a C++ `decltype(…)` (`-> decltype(to_json(j, v), void())`) no longer breaks the
- * parse (nlohmann/json's `adl_serializer` lost its struct and a member, and gained a `void`).
+ * parse (nlohmann/json's `adl_serializer` lost its struct and a member, and gained a `void`);
+ * Rust `impl` heads are in no chunk when their methods have chunks; a `/**` comment one blank line
+ * above a definition at its indentation is its doc (express and koa write every JSDoc so), unless
+ * it opens the file or is an overview (`@module`, a copyright); a named function expression that
+ * is the whole value of an assignment (`Layer.prototype.handle_request = function handle(…)`) is
+ * no second symbol.
  */
 export const EXTRACTOR_VERSION = 19;

@@ -117,7 +117,7 @@ export function stripBlockComment(raw: string): string | null {
 
 /**
  * The `/** ... *\/` comment that ends right before `declStart`, with at most one line break
- * between: a blank line separates a file's header comment from its first declaration.
+ * between, or one blank line for a `/**` comment that {@link separatedBlockDoc} accepts.
  */
 function blockDocBefore(source: string, declStart: number, anyBlock = false): DocComment | null {
   let i = declStart;
@@ -128,15 +128,35 @@ function blockDocBefore(source: string, declStart: number, anyBlock = false): Do
     if (c === 32 || c === 9 || c === 10 || c === 13) i--;
     else break;
   }
-  if (newlines > 1) return null;
+  if (newlines > 2) return null;
   if (i < 4 || source.charCodeAt(i - 1) !== 47 || source.charCodeAt(i - 2) !== 42) return null;
   const open = source.lastIndexOf('/*', i - 2);
   // `/**/` is an empty comment, and `/*` without a second star is not documentation (except in C,
   // where plain block comments document most declarations).
   if (open === -1 || open + 4 >= i) return null;
   if (!anyBlock && source.charCodeAt(open + 2) !== 42) return null;
+  if (newlines === 2 && !separatedBlockDoc(source, open, i, declStart)) return null;
   const text = stripBlockComment(source.slice(open, i));
   return text === null ? null : { text, start: open };
+}
+
+/** What a file's or module's overview says of itself: no one declaration's doc. */
+const OVERVIEW_TAG =
+  /@(?:license|preserve|file|fileoverview|overview|module|packageDocumentation)\b|\bcopyright\b/i;
+
+/**
+ * A `/**` comment (`open`..`end`) one blank line above the declaration: express, koa and much
+ * CommonJS code write every JSDoc that way, and the doc made a chunk of its own while the function
+ * had none. It counts when it starts its line at the declaration's indentation, does not open the
+ * file (a header or license) and is no overview (`@file`, `@module`, a copyright).
+ */
+function separatedBlockDoc(source: string, open: number, end: number, declStart: number): boolean {
+  if (source.charCodeAt(open + 2) !== 42) return false;
+  const openLine = source.lastIndexOf('\n', open - 1) + 1;
+  if (source.slice(openLine, open).trim() !== '' || source.slice(0, openLine).trim() === '') return false;
+  const declLine = source.lastIndexOf('\n', declStart - 1) + 1;
+  if (open - openLine !== declStart - declLine) return false;
+  return !OVERVIEW_TAG.test(source.slice(open, end));
 }
 
 /**

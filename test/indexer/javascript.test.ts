@@ -156,6 +156,92 @@ describe('javascript: CommonJS exports and named function expressions', () => {
   });
 });
 
+describe('javascript: express-style JSDoc one blank line above, and a named function expression of another name', () => {
+  const source = [
+    '/*!',
+    ' * lib',
+    ' * MIT Licensed',
+    ' */',
+    '',
+    "'use strict';",
+    '',
+    '/**',
+    ' * Module dependencies.',
+    ' * @private',
+    ' */',
+    '',
+    "var pathRegexp = require('path-to-regexp');",
+    '',
+    '/**',
+    ' * Check if this route matches `path`, if so',
+    ' * populate `.params`.',
+    ' *',
+    ' * @param {String} path',
+    ' * @api private',
+    ' */',
+    '',
+    'Layer.prototype.match = function match(path) {',
+    '  return pathRegexp(path);',
+    '};',
+    '',
+    '/**',
+    ' * Handle the request for the layer.',
+    ' */',
+    '',
+    'Layer.prototype.handle_request = function handle(req, res, next) {',
+    '  var fn = this.handle;',
+    '  fn(req, res, next);',
+    '};',
+    '',
+    '/**',
+    ' * @module layer',
+    ' */',
+    '',
+    'function decode_param(val) {',
+    '  return decodeURIComponent(val);',
+    '}',
+    '',
+    '/**',
+    ' * Two blank lines away.',
+    ' */',
+    '',
+    '',
+    'function far() {}',
+  ].join('\n');
+  const result = createExtractor().extractFile(source, 'javascript');
+
+  it('is the doc of the definition below it, which it opens the chunk of; an overview is not', () => {
+    assert.equal(
+      symbolNamed(result, 'Layer.match').doc,
+      'Check if this route matches `path`, if so\npopulate `.params`.\n\n@param {String} path\n@api private',
+    );
+    assert.equal(symbolNamed(result, 'Layer.handle_request').doc, 'Handle the request for the layer.');
+    assert.equal(symbolNamed(result, 'decode_param').doc, null);
+    assert.equal(symbolNamed(result, 'far').doc, null);
+    assert.deepEqual(
+      result.chunks.filter((c) => c.kind === 'symbol').map((c) => [c.symbol, c.startLine, c.endLine]),
+      [
+        ['Layer.match', 15, 25],
+        ['Layer.handle_request', 27, 34],
+        ['decode_param', 40, 42],
+        ['far', 49, 49],
+      ],
+    );
+  });
+
+  it('names the method once: `function handle` is the value assigned, no second symbol', () => {
+    assert.deepEqual(
+      result.symbols.filter((s) => s.kind !== 'variable').map((s) => [s.container, s.name, s.startLine]),
+      [
+        ['Layer', 'match', 23],
+        ['Layer', 'handle_request', 31],
+        [null, 'decode_param', 40],
+        [null, 'far', 49],
+      ],
+    );
+  });
+});
+
 describe('javascript: CommonJS require() bindings', () => {
   const source = [
     "const { Linter, Fixer: Applied } = require('./linter');",
