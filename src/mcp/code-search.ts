@@ -28,6 +28,7 @@ import type {
   TextQuery,
 } from '../store/types.js';
 import {
+  dropCopies,
   groupByFile,
   mainLanguagesOf,
   normaliseOrdered,
@@ -369,6 +370,12 @@ export function createCodeSearch(
         );
         if (score > 0) scored.push({ item: c, path: c.path, score: Number(score.toFixed(6)) });
       }
+      const distinct = dropCopies(scored, (c) => ({
+        content: c.content,
+        name: c.context || (c.symbol ?? ''),
+        language: c.language,
+        size: c.indexed?.size ?? Number.MAX_SAFE_INTEGER,
+      }));
       const hitOf = (c: ChunkRecord, score: number): ChunkHit =>
         chunkHit(
           c,
@@ -388,7 +395,7 @@ export function createCodeSearch(
       if (byFile) {
         // More candidates than are shown: a chunk whose snippet shows lines already shown (the
         // overlap of two windows of one long definition) gives its place to the next one.
-        const groups = groupByFile(scored, CHUNKS_PER_FILE * 3);
+        const groups = groupByFile(distinct, CHUNKS_PER_FILE * 3);
         const page = groups.slice(q.offset, q.offset + q.limit).map((g) => ({
           path: g.path,
           score: Number(g.score.toFixed(6)),
@@ -404,10 +411,10 @@ export function createCodeSearch(
           ...(note ? { note } : {}),
         };
       }
-      scored.sort((a, b) => b.score - a.score);
+      distinct.sort((a, b) => b.score - a.score);
       return {
-        hits: scored.slice(q.offset, q.offset + q.limit).map((x) => hitOf(x.item, x.score)),
-        hasMore: scored.length > q.offset + q.limit || (text?.hasMore ?? false),
+        hits: distinct.slice(q.offset, q.offset + q.limit).map((x) => hitOf(x.item, x.score)),
+        hasMore: distinct.length > q.offset + q.limit || (text?.hasMore ?? false),
         mode,
         ...(note ? { note } : {}),
       };

@@ -179,7 +179,7 @@ export interface FileGroup<T> {
  * `perFile` chunks.
  */
 export function groupByFile<T>(
-  scored: readonly { item: T; path: string; score: number }[],
+  scored: readonly { item: T; path: string; score: number; copy?: true }[],
   perFile: number,
 ): FileGroup<T>[] {
   const byPath = new Map<string, FileGroup<T> & { seen: number }>();
@@ -190,11 +190,147 @@ export function groupByFile<T>(
       byPath.set(s.path, g);
     }
     // The score counts the file's best three chunks whatever `perFile` keeps.
-    const n = g.seen++;
+    // A copy of a smaller file's code (see `dropCopies`) counts only as a file's best chunk.
+    const n = s.copy && g.seen > 0 ? 3 : g.seen++;
     g.score += n === 0 ? s.score : n < 3 ? s.score * NEXT_CHUNK_SHARE : 0;
     if (g.chunks.length < perFile) g.chunks.push({ item: s.item, score: s.score });
   }
   return [...byPath.values()].map(({ seen: _seen, ...g }) => g).sort((a, b) => b.score - a.score);
+}
+
+/** Fewest non-blank lines for two chunks of the same text to count as one code's copies. */
+const COPY_MIN_LINES = 5;
+
+/** Share of words two chunks of one definition name must share to be copies (Jaccard). */
+const COPY_SIMILARITY = 0.8;
+
+/** A chunk's text with each line trimmed and blank lines dropped: re-indented copies compare equal. */
+function copyKey(content: string): string | null {
+  const lines = content
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  return lines.length < COPY_MIN_LINES ? null : lines.join('\n');
+}
+
+function wordSet(content: string): Set<string> {
+  return new Set(content.match(/[A-Za-z_$][\w$]*/g) ?? []);
+}
+
+function similar(a: Set<string>, b: Set<string>): boolean {
+  let shared = 0;
+  for (const w of a) if (b.has(w)) shared++;
+  return shared >= COPY_SIMILARITY * (a.size + b.size - shared);
+}
+
+interface CopyItem {
+  content: string;
+  /** The chunk's definition with its container (its context, else its symbol); '' for none. */
+  name: string;
+  language: string;
+  size: number;
+}
+
+/**
+ * Drops the candidates of bundles: files that hold copies of the code of several other, smaller
+ * files. A package that ships its modules and bundles of them (zod's `lib/types.js` and
+ * `locales/en.js` beside `index.mjs` and `index.umd.js`, which hold every module) had each answer
+ * three times, and the bundles won the file ranking on chunks of several modules at once.
+ *
+ * Copies are chunks of the same definition name (or none) and the same text (indentation aside),
+ * or of the same name and language sharing 80 % of their words (a bundler's output beside the
+ * compiler's); chunks of fewer than five lines are never copies (a forward declaration, a getter).
+ * A file is a bundle when its copies come from at least two different smaller files; copy-pasted
+ * siblings (spdlog's `hourly_file_sink.h` from `daily_file_sink.h`) copy one file, and both stay.
+ * Of copies that are all in bundles, the one in the smallest file stays, with their best score.
+ * A copy kept in a file bigger than another copy's is marked `copy`: `groupByFile` counts it only
+ * as its file's best chunk (zod's bundles, when the candidates hold copies of one module only,
+ * still added that module's next chunks to their own score).
+ */
+export function dropCopies<T>(
+  scored: readonly { item: T; path: string; score: number }[],
+  view: (item: T) => CopyItem,
+): { item: T; path: string; score: number; copy?: true }[] {
+  type Entry = { item: T; path: string; score: number; size: number };
+  const groups: Entry[][] = [];
+  const groupOf: (number | null)[] = [];
+  const byText = new Map<string, number>();
+  const byName = new Map<string, { group: number; words: Set<string> }[]>();
+  for (const s of scored) {
+    const c = view(s.item);
+    const key = copyKey(c.content);
+    if (key === null) {
+      groupOf.push(null);
+      continue;
+    }
+    const entry = { ...s, size: c.size };
+    const textKey = `${c.name}\0${key}`;
+    const nameKey = c.name === '' ? null : `${c.language}\0${c.name}`;
+    const words = nameKey === null ? null : wordSet(c.content);
+    let g = byText.get(textKey);
+    if (g === undefined && nameKey !== null && words !== null)
+      g = byName.get(nameKey)?.find((o) => similar(o.words, words))?.group;
+    if (g === undefined) {
+      g = groups.push([]) - 1;
+      byText.set(textKey, g);
+      if (nameKey !== null && words !== null) {
+        const list = byName.get(nameKey) ?? [];
+        list.push({ group: g, words });
+        byName.set(nameKey, list);
+      }
+    }
+    groups[g]!.push(entry);
+    groupOf.push(g);
+  }
+  // For each file, the smallest other file of each group it has a copy in, when smaller than it.
+  const sources = new Map<string, Set<string>>();
+  for (const members of groups) {
+    const paths = new Set(members.map((m) => m.path));
+    if (paths.size < 2) continue;
+    for (const m of members) {
+      let smallest: Entry | null = null;
+      for (const o of members)
+        if (o.path !== m.path && (smallest === null || o.size < smallest.size)) smallest = o;
+      if (smallest === null || smallest.size >= m.size) continue;
+      const set = sources.get(m.path) ?? new Set<string>();
+      set.add(smallest.path);
+      sources.set(m.path, set);
+    }
+  }
+  const bundle = (path: string): boolean => (sources.get(path)?.size ?? 0) >= 2;
+  const keep = new Set<Entry>();
+  const best = new Map<Entry, number>();
+  for (const members of groups) {
+    const own = members.filter((m) => !bundle(m.path));
+    if (own.length > 0) {
+      for (const m of own) keep.add(m);
+      continue;
+    }
+    let smallest = members[0]!;
+    for (const m of members) if (m.size < smallest.size) smallest = m;
+    keep.add(smallest);
+    best.set(smallest, Math.max(...members.map((m) => m.score)));
+  }
+  const out: { item: T; path: string; score: number; copy?: true }[] = [];
+  for (const [i, s] of scored.entries()) {
+    const g = groupOf[i];
+    if (g === null || g === undefined) {
+      out.push(s);
+      continue;
+    }
+    const members = groups[g]!;
+    const entry = members.find((m) => m.item === s.item);
+    if (entry === undefined || !keep.has(entry)) continue;
+    // A kept copy of code a smaller file holds too adds nothing to its file beyond its best chunk.
+    const copy = members.some((m) => m.path !== s.path && m.size < entry.size);
+    out.push({
+      item: s.item,
+      path: s.path,
+      score: best.get(entry) ?? s.score,
+      ...(copy ? { copy: true } : {}),
+    });
+  }
+  return out;
 }
 
 /** Single-file components and the languages their script blocks and stores are written in. */

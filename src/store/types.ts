@@ -279,6 +279,8 @@ export interface ChunkRecord {
   kind: 'header' | 'symbol' | 'code';
   content: string;
   hash: string;
+  /** See `ExtractedChunk.context` (the definition's qualified name and container); '' for none. */
+  context?: string;
   /** The file as indexed (see `SymbolHit.indexed`). */
   indexed?: IndexedFile;
 }

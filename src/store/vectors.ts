@@ -236,6 +236,7 @@ interface ChunkDbRow {
   kind: 'header' | 'symbol' | 'code';
   content: string;
   hash: string;
+  context: string | null;
   language: LanguageId;
   rel: string;
   root: string;
@@ -248,7 +249,7 @@ export function chunksByIds(ctx: QueryContext, ids: readonly number[]): ChunkRec
   if (ids.length === 0) return [];
   const rows = ctx.statements
     .get<ChunkDbRow>(
-      `SELECT c.id, c.start_line, c.end_line, c.symbol, c.kind, c.content, c.hash, f.language,
+      `SELECT c.id, c.start_line, c.end_line, c.symbol, c.kind, c.content, c.hash, c.context, f.language,
               f.path AS rel, r.path AS root, f.size, f.mtime_ms
        FROM ${CHUNKS_OF_ROOT} WHERE c.id IN (SELECT value FROM json_each(?))`,
     )
@@ -268,6 +269,7 @@ export function chunksByIds(ctx: QueryContext, ids: readonly number[]): ChunkRec
       kind: r.kind,
       content: r.content,
       hash: r.hash,
+      context: r.context ?? '',
       indexed: { size: r.size, mtimeMs: r.mtime_ms },
     });
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { groupByFile, mainLanguagesOf } from '../../src/mcp/rerank.js';
+import { dropCopies, groupByFile, mainLanguagesOf } from '../../src/mcp/rerank.js';
 
 test('groupByFile scores a file by its best three chunks whatever number of chunks it keeps', () => {
   const chunks = [
@@ -37,4 +37,77 @@ test("main languages: a quarter of the most common; a web app's components and i
   ]);
   // Without components, JavaScript beside TypeScript stays what it was.
   assert.deepEqual([...mainLanguagesOf({ typescript: 200, javascript: 20 })], ['typescript']);
+});
+
+test('dropCopies: a bundle of several modules gives way to them; copy-pasted siblings both stay', () => {
+  const body = (name: string, extra = '') =>
+    [
+      `${name}(input) {`,
+      '  const ctx = this.context(input);',
+      '  if (!ctx.valid) return INVALID;',
+      `  return ok(ctx.data${extra});`,
+      '}',
+    ].join('\n');
+  type Item = { id: string; path: string; content: string; name: string; size: number };
+  const item = (id: string, path: string, size: number, name: string, content: string): Item => ({
+    id,
+    path,
+    size,
+    name,
+    content,
+  });
+  const items = [
+    // The bundle (biggest) holds both modules' code, one copy re-indented.
+    item('b1', 'index.mjs', 9000, 'ZodObject._parse', body('_parse').replace(/^/gm, '    ')),
+    item('b2', 'index.mjs', 9000, 'errorMap', body('errorMap')),
+    item('b3', 'index.mjs', 9000, 'ZodString.min', body('min', ', minimum, inclusive')),
+    item('m1', 'types.js', 5000, 'ZodObject._parse', body('_parse')),
+    item('m2', 'locales/en.js', 800, 'errorMap', body('errorMap')),
+    item('m3', 'types.js', 5000, 'ZodString.min', body('min', ', minimum, inclusive, exact')),
+    // Siblings: the same code under other names, and the same name with the same text in two files only.
+    item('s1', 'daily_sink.h', 300, 'daily_sink.rotate', body('rotate')),
+    item('s2', 'hourly_sink.h', 200, 'hourly_sink.rotate', body('rotate')),
+    item('t1', 'tcp.h', 400, 'init_sockets', body('init_sockets')),
+    item('t2', 'udp.h', 300, 'init_sockets', body('init_sockets')),
+    item('x', 'short.js', 100, 'ZodObject._parse', 'x\ny'),
+  ];
+  const scored = items.map((it, i) => ({ item: it, path: it.path, score: 1 - i / 100 }));
+  const out = dropCopies(scored, (it) => ({
+    content: it.content,
+    name: it.name,
+    language: 'javascript',
+    size: it.size,
+  }));
+  assert.deepEqual(
+    out.map((o) => [o.item.id, Number(o.score.toFixed(2)), o.copy ?? false]),
+    [
+      // The bundle's copies are gone; each module keeps its chunk.
+      ['m1', 0.97, false],
+      ['m2', 0.96, false],
+      ['m3', 0.95, false],
+      ['s1', 0.94, false],
+      ['s2', 0.93, false],
+      // Copies of one smaller file: the bigger file keeps its chunk, which only counts as its best.
+      ['t1', 0.92, true],
+      ['t2', 0.91, false],
+      ['x', 0.9, false],
+    ],
+  );
+  const files = groupByFile(
+    [
+      { item: 1, path: 'tcp.h', score: 0.9 },
+      { item: 2, path: 'tcp.h', score: 0.8, copy: true as const },
+      { item: 3, path: 'tcp.h', score: 0.8, copy: true as const },
+      { item: 4, path: 'udp.h', score: 0.85 },
+      { item: 5, path: 'udp.h', score: 0.8 },
+    ],
+    3,
+  );
+  assert.deepEqual(
+    files.map((f) => [f.path, Number(f.score.toFixed(2)), f.chunks.length]),
+    [
+      ['udp.h', 1.09, 2],
+      ['tcp.h', 0.9, 3],
+    ],
+  );
 });

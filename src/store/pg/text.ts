@@ -386,6 +386,7 @@ interface ChunkDbRow {
   kind: ChunkRecord['kind'];
   content: string;
   hash: string;
+  context: string | null;
   language: ChunkRecord['language'];
   rel: string;
   root: string;
@@ -394,7 +395,7 @@ interface ChunkDbRow {
 }
 
 /** The columns of a chunk record (`chunkRecordOf`), over {@link CHUNK_JOIN}. */
-const CHUNK_COLUMNS = `c.id, c.start_line, c.end_line, c.symbol, c.kind, c.content, c.hash, f.language,
+const CHUNK_COLUMNS = `c.id, c.start_line, c.end_line, c.symbol, c.kind, c.content, c.hash, c.context, f.language,
   f.path AS rel, r.path AS root, f.size, f.mtime_ms`;
 const CHUNK_JOIN = 'chunks c JOIN files f ON f.id = c.file_id JOIN roots r ON r.id = f.root_id';
 
@@ -409,6 +410,7 @@ function chunkRecordOf(r: ChunkDbRow): ChunkRecord {
     kind: r.kind,
     content: r.content,
     hash: r.hash,
+    context: r.context ?? '',
     indexed: { size: r.size, mtimeMs: r.mtime_ms },
   };
 }
