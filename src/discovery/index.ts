@@ -11,6 +11,7 @@ export {
   type AllowedPath,
   findRootFor,
   isInside,
+  outsideRootsError,
   type PathExpectation,
   resolveAllowedPath,
   resolveCommandDirectory,

@@ -127,8 +127,23 @@ async function realpathOfMissing(abs: string): Promise<string> {
   }
 }
 
-function outsideRootsError(absPath: string, allowedRoots: readonly string[], via: string): CodeindexError {
+/**
+ * `PATH_OUTSIDE_ROOT` for `absPath`, the caller's `input` resolved. A relative input says what it
+ * was resolved against: `pkg/models.py` came back as `/cwd/pkg/models.py is outside …`, and the
+ * caller could not tell that the server's working directory, not its project, was the base.
+ */
+export function outsideRootsError(
+  input: string,
+  absPath: string,
+  allowedRoots: readonly string[],
+  via = '',
+): CodeindexError {
   const list = allowedRoots.length > 0 ? allowedRoots.join(', ') : 'none configured';
+  if (!path.isAbsolute(expandHome(input)))
+    return new CodeindexError(
+      'PATH_OUTSIDE_ROOT',
+      `${absPath}${via} is outside the allowed roots (${list}): the relative path ${input} was resolved against the server's working directory ${process.cwd()}; pass an absolute path`,
+    );
   return new CodeindexError(
     'PATH_OUTSIDE_ROOT',
     `${absPath}${via} is outside the allowed roots (${list}): add it to CODEINDEX_ROOTS or open the client in that folder`,
@@ -159,7 +174,8 @@ export async function resolveAllowedPath(
   } catch (err) {
     const code = errnoCode(err);
     const canonical = await realpathOfMissing(absPath);
-    if (longestRealRoot(canonical, roots) === undefined) throw outsideRootsError(absPath, allowedRoots, '');
+    if (longestRealRoot(canonical, roots) === undefined)
+      throw outsideRootsError(input, absPath, allowedRoots);
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       const isLink = await lstat(absPath).then(
         (s) => s.isSymbolicLink(),
@@ -190,7 +206,7 @@ export async function resolveAllowedPath(
   const root = longestRealRoot(realPath, roots);
   if (root === undefined) {
     const via = realPath === absPath ? '' : ` (which resolves to ${realPath})`;
-    throw outsideRootsError(absPath, allowedRoots, via);
+    throw outsideRootsError(input, absPath, allowedRoots, via);
   }
 
   if (opts.expect !== 'any') {

@@ -1,6 +1,6 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { findRootFor } from '../discovery/index.js';
+import { findRootFor, outsideRootsError } from '../discovery/index.js';
 import { CodeindexError } from '../errors.js';
 import type { IndexStore, RootRow } from '../store/types.js';
 import type { ToolContext } from './context.js';
@@ -47,12 +47,7 @@ export async function confineToRoots(
   const roots = allowedRoots.map(real);
   if (pathPrefix) {
     const abs = real(resolve(pathPrefix));
-    if (!roots.some((r) => isUnder(r, abs))) {
-      throw new CodeindexError(
-        'PATH_OUTSIDE_ROOT',
-        `${abs} is outside the allowed roots (${roots.join(', ')}): add it to CODEINDEX_ROOTS or open the client in that folder`,
-      );
-    }
+    if (!roots.some((r) => isUnder(r, abs))) throw outsideRootsError(pathPrefix, abs, roots);
     if (!existsSync(abs)) await mustNotBeMissing(abs, store);
     return [abs];
   }

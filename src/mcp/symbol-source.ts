@@ -389,7 +389,8 @@ export async function readSymbolSource(store: IndexStore, q: SymbolSourceQuery):
   );
   let text: string;
   try {
-    text = await readFile(file.realPath, 'utf8');
+    // Without the BOM, as the indexer read it: it is no part of the first definition's source.
+    text = (await readFile(file.realPath, 'utf8')).replace(/^\uFEFF/, '');
   } catch (err) {
     throw new CodeindexError(
       'PATH_NOT_FOUND',

@@ -194,7 +194,7 @@ describe('bad input over MCP', () => {
       assert.deepEqual(b.structuredContent, a.structuredContent, name);
       assert.match(
         await callToolError(mcp.client, name, { ...args, path: src, path_prefix: repo }),
-        /^INVALID_PAYLOAD: path and path_prefix name the same scope: give one/,
+        /^INVALID_PAYLOAD: path and path_prefix disagree \(.*\): they are two names for the one scope, give one$/,
         name,
       );
     }

@@ -8,7 +8,7 @@ import { checkJobSignature, identityOf } from '../../src/queue/signing.js';
 import { REVOKED_MARKER } from '../../src/queue/task-state.js';
 import type { ProcessorContext } from './context.js';
 import { processEmbedChunks } from './embed.js';
-import { indexFiles } from './index-files.js';
+import { fileOutcome, indexFiles } from './index-files.js';
 import { SoftTimeLimitExceeded, WorkerShutdown } from './job-stops.js';
 import { enqueueEmbeddings, processIndexRepository } from './repository.js';
 
@@ -90,13 +90,16 @@ export async function dispatchJob(
     }
     case JOBS.indexFile: {
       const d = parsed.data as { root: string; path: string; shipped: boolean };
+      // An explicit re-index reads the file whatever its size and mtime say (shipped ones were
+      // just read by the producer): a skip or failure recorded before is decided anew.
       const res = await indexFiles(d.root, [d.path], filesDeps(deps), {
         force: false,
+        reread: true,
         signal,
         ...(d.shipped ? { shipped: deps.tasks.sourceBlobs() } : {}),
       });
       if (res.chunks > 0) await enqueueEmbeddings(deps, d.root);
-      return res;
+      return { ...res, outcome: fileOutcome(res) };
     }
     case JOBS.removeFiles: {
       const d = parsed.data as { root: string; paths: string[]; dirs: string[] };

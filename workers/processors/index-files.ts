@@ -66,6 +66,34 @@ export function addFilesResult(a: FilesResult, b: Partial<FilesResult>): FilesRe
   return a;
 }
 
+/** A skip reason as `index_file`'s outcome says it (`skipped: binary file`). */
+const SKIP_OUTCOME: Record<SkipReason, string> = {
+  too_large: 'larger than CODEINDEX_MAX_FILE_BYTES',
+  binary: 'binary file',
+  invalid_utf8: 'not valid UTF-8',
+  empty: 'empty file',
+  unsupported_language: 'no language codeindex reads',
+  symlink_outside_root: 'symlink to a path outside the root',
+  dangling_symlink: 'symlink to a path that does not exist',
+  ignored: 'ignored',
+  unreadable: 'unreadable',
+  minified: 'minified code',
+};
+
+/**
+ * What indexing one file did, in words: `indexed: 3 symbols`, `unchanged: …`, `skipped: binary
+ * file`, `failed: <error>` or `removed: …`. An `index_file` task's result carries it, so the
+ * caller reads the outcome instead of working it out from the counters.
+ */
+export function fileOutcome(res: FilesResult): string {
+  if (res.failed > 0) return `failed: ${res.failedFiles[0]?.error ?? 'unknown error'}`;
+  const reason = Object.keys(res.skipped)[0] as SkipReason | undefined;
+  if (reason !== undefined) return `skipped: ${SKIP_OUTCOME[reason]}`;
+  if (res.indexed > 0) return `indexed: ${res.symbols} symbols`;
+  if (res.removed > 0) return 'removed: the file is gone, so its entries were dropped from the index';
+  return 'unchanged: the index holds this content already';
+}
+
 export interface IndexFilesDeps {
   store: IndexStore;
   extractor: Extractor;
@@ -93,6 +121,11 @@ export async function indexFiles(
     onProgress?: (done: number) => void;
     /** The producer shipped the files: read them from Redis, never from this host's disk. */
     shipped?: SourceBlobs;
+    /**
+     * Read every file again, whatever its size and mtime (an explicit `index_file`): content
+     * already indexed is still `unchanged` (by its hash), but a skip or a failure is decided anew.
+     */
+    reread?: boolean;
   },
 ): Promise<FilesResult> {
   const res = emptyFilesResult();
@@ -125,7 +158,7 @@ export async function indexFiles(
             res,
             opts.shipped,
           )
-        : indexOne(realRoot, rel, `${root}/${rel}`, prev, deps, opts.force, res);
+        : indexOne(realRoot, rel, `${root}/${rel}`, prev, deps, opts.force, res, opts.reread);
       if (write === 'removed') removals.push(rel);
       else if (write) writes.push(write);
     } catch (err) {
@@ -220,6 +253,7 @@ function indexOne(
   deps: IndexFilesDeps,
   force: boolean,
   res: FilesResult,
+  reread = false,
 ): FileWrite | 'removed' | null {
   let lst: ReturnType<typeof lstatSync>;
   try {
@@ -239,10 +273,12 @@ function indexOne(
   }
   if (real !== realRoot && !real.startsWith(`${realRoot}/`))
     return skip(res, rel, 'symlink_outside_root', lst.size, lst.mtimeMs);
+  // Only an indexed file is taken as unchanged by size and mtime: a skip can be stale with both
+  // the same (a file too large under the cap of its run, which has been raised since).
   if (
     !force &&
-    prev &&
-    prev.status !== 'failed' &&
+    !reread &&
+    prev?.status === 'indexed' &&
     prev.size === lst.size &&
     prev.mtimeMs === lst.mtimeMs &&
     !lst.isSymbolicLink()

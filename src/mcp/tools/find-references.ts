@@ -1,14 +1,13 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { errorMessage, isCodeindexError } from '../../errors.js';
-import type { LanguageId } from '../../indexer/types.js';
 import type { Logger } from '../../log.js';
 import type { IndexStore, RefHit } from '../../store/types.js';
 import { rootsOnce, staleChecker, type ToolContext } from '../context.js';
 import { MENTION_CHUNKS, type Mention, type MentionQuery, textMentions } from '../mentions.js';
 import { clip, decodeCursor, encodeCursor, rootTextPaths, runTool, toolResult } from '../results.js';
 import { queryScope } from '../scope.js';
-import { limitIn, scopeIn, scopeOf } from './schemas.js';
+import { languageIn, limitIn, scopeIn, scopeOf } from './schemas.js';
 
 const refOut = z.object({
   name: z.string(),
@@ -102,10 +101,9 @@ export function registerFindReferencesTool(server: McpServer, ctx: ToolContext):
       inputSchema: {
         symbol: z.string().min(1).max(200),
         ...scopeIn('Only references under this path'),
-        language: z
-          .string()
-          .min(1)
-          .max(40)
+        // The same enum as search_symbols and search_code: a misspelt language ("pyhton") is
+        // refused with the valid ones instead of answering "no references".
+        language: languageIn
           .optional()
           .describe('Only references in files of this language (typescript, python, go, ...)'),
         limit: limitIn(30, 200),
@@ -125,7 +123,7 @@ export function registerFindReferencesTool(server: McpServer, ctx: ToolContext):
         const q = {
           symbol,
           ...(scope ? { pathPrefix: scope } : {}),
-          ...(language ? { language: language as LanguageId } : {}),
+          ...(language ? { language } : {}),
         };
         const r = await store.findReferences({ ...q, limit, offset });
         // Past the last reference: the lines that name the symbol where no reference was recorded.

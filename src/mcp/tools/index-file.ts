@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { resolveAllowedPath } from '../../discovery/index.js';
+import { findRootFor, resolveAllowedPath, toRelative } from '../../discovery/index.js';
+import { isCodeindexError } from '../../errors.js';
 import { JOBS } from '../../queue/names.js';
 import type { TaskInfo } from '../../queue/task-client.js';
 import type { ToolContext } from '../context.js';
@@ -22,11 +23,14 @@ const fileResult = z
     skipped: z.record(z.string(), z.number()),
     symbols: z.number(),
     failedFiles: z.array(z.object({ path: z.string(), error: z.string() })),
+    /** The worker's words for it (`skipped: binary file`); older workers leave it out. */
+    outcome: z.string(),
   })
   .partial();
 
 /** One line on what happened to the file. */
 function describeOutcome(path: string, r: z.infer<typeof fileResult>): string {
+  if (r.outcome) return `${path}: ${r.outcome}`;
   if (r.failed) return `${path}: failed (${r.failedFiles?.[0]?.error ?? 'parse error'})`;
   const skipped = Object.keys(r.skipped ?? {})[0];
   if (skipped) return `${path}: skipped (${skipped})`;
@@ -44,14 +48,34 @@ function fileOutcome(info: TaskInfo, path: string) {
   );
 }
 
+/**
+ * The root a file is indexed under: the deepest indexed root that holds it, else its allowed root.
+ * With an allowed root above the project (`CODEINDEX_ROOTS=~/src`, the project `~/src/app`
+ * indexed), the file went into a new root `~/src` of its own, and the project's entry, the one
+ * every query answers from, stayed as it was.
+ */
+async function indexedRootOf(ctx: ToolContext, realPath: string, allowedRoot: string): Promise<string> {
+  let indexed: string[];
+  try {
+    indexed = (await ctx.store().listRoots()).map((r) => r.path);
+  } catch (err) {
+    // No index yet (or none reachable): the file starts its allowed root's.
+    if (isCodeindexError(err, 'NOT_INDEXED') || isCodeindexError(err, 'STORE_UNAVAILABLE'))
+      return allowedRoot;
+    throw err;
+  }
+  return findRootFor(realPath, indexed) ?? allowedRoot;
+}
+
 /** `index_file`: (re)index one file, ahead of bulk work by default. */
 export function registerIndexFileTool(server: McpServer, ctx: ToolContext, taskTools?: TaskTools): void {
   const enqueue = async (path: string, priority: z.infer<typeof priorityIn>, resultTtlSeconds?: number) => {
     const p = await resolveAllowedPath(path, await ctx.allowedRoots(), { expect: 'file' });
+    const root = await indexedRootOf(ctx, p.realPath, p.root);
     const tasks = await ctx.tasks();
     const taskId = await tasks.enqueue(
       JOBS.indexFile,
-      { root: p.root, path: p.relPath },
+      { root, path: toRelative(root, p.realPath) },
       { priority, ...(resultTtlSeconds ? { resultTtlSeconds } : {}) },
     );
     return { taskId, realPath: p.realPath };
@@ -71,7 +95,7 @@ export function registerIndexFileTool(server: McpServer, ctx: ToolContext, taskT
     {
       title: 'Index one file',
       description:
-        'Queue a re-index of one source file (high priority by default, so it runs before bulk jobs). Returns a task_id for task_status. Also runs as an MCP task; its result is the file outcome.',
+        'Queue a re-index of one source file (high priority by default, so it runs before bulk jobs): the file is read again even when its size and mtime did not change. Returns a task_id for task_status, whose result says the outcome (`indexed: 3 symbols`, `unchanged: …`, `skipped: binary file`, `failed: …`). Also runs as an MCP task; its result is the file outcome.',
       inputSchema,
       outputSchema: taskOut.pick({ task_id: true, state: true, result: true }).extend({ path: z.string() })
         .shape,

@@ -1,5 +1,7 @@
+import { statSync } from 'node:fs';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import { findRootFor } from '../../discovery/index.js';
 import { coverageReport, formatEta } from '../../embeddings/coverage.js';
 import { CodeindexError } from '../../errors.js';
 import type { RootFailures } from '../../queue/task-client.js';
@@ -7,7 +9,7 @@ import type { IndexStore, RootStatus } from '../../store/types.js';
 import type { CodeSearch } from '../code-search.js';
 import type { ToolContext } from '../context.js';
 import { runTool, toolResult } from '../results.js';
-import { queryScope, rootInScope } from '../scope.js';
+import { isUnder, queryScope, rootInScope } from '../scope.js';
 
 const rootOut = z.object({
   root: z.string(),
@@ -88,6 +90,33 @@ export async function describeRootStatus(store: IndexStore, s: RootStatus, model
   };
 }
 
+/**
+ * The status `index_status {path}` shows: the indexed root that holds `abs` (the deepest, when
+ * roots nest), with a line saying so when `abs` is below it; else the roots inside `abs` (a folder
+ * above them). A subfolder or a file of a root answered `roots: []` without a word, as if nothing
+ * were indexed; a path no root covers is `NOT_INDEXED`.
+ */
+async function statusOfPath(
+  store: IndexStore,
+  abs: string,
+): Promise<{ statuses: RootStatus[]; lead: string | null }> {
+  const indexed = (await store.listRoots()).map((r) => r.path);
+  const root = findRootFor(abs, indexed);
+  if (root !== undefined)
+    return {
+      statuses: await store.rootStatus(root),
+      lead: root === abs ? null : `(${abs} lies in the indexed root ${root})`,
+    };
+  const below = indexed.filter((r) => isUnder(abs, r));
+  if (below.length > 0)
+    return { statuses: (await store.rootStatus()).filter((s) => below.includes(s.root)), lead: null };
+  const isFile = statSync(abs, { throwIfNoEntry: false })?.isFile() === true;
+  throw new CodeindexError(
+    'NOT_INDEXED',
+    `${abs} is not indexed: call ${isFile ? 'index_repository on its folder, or index_file on it' : 'index_repository on it'}`,
+  );
+}
+
 /** `index_status`: what is indexed, what was skipped and why, and what is pending. */
 export function registerIndexStatusTool(server: McpServer, ctx: ToolContext, search: CodeSearch): void {
   server.registerTool(
@@ -96,7 +125,12 @@ export function registerIndexStatusTool(server: McpServer, ctx: ToolContext, sea
       title: 'Index status',
       description:
         'Indexed roots with file, symbol, reference and chunk counts, skipped files by reason, failed files, last indexed time, embedding coverage and pending jobs.',
-      inputSchema: { path: z.string().optional().describe('A root (default: all indexed roots)') },
+      inputSchema: {
+        path: z
+          .string()
+          .optional()
+          .describe('A root, or a folder or file in one: its root (default: all indexed roots)'),
+      },
       outputSchema: {
         roots: z.array(rootOut),
         pending_jobs: z.number().nullable(),
@@ -115,9 +149,13 @@ export function registerIndexStatusTool(server: McpServer, ctx: ToolContext, sea
           );
         // Only roots this client may see: a path names one of them; without one, all it may see.
         const scope = await queryScope(ctx, path);
-        const statuses = (await store.rootStatus(path ? scope?.[0] : undefined)).filter(
-          (s) => path !== undefined || rootInScope(s.root, scope),
-        );
+        const { statuses, lead } =
+          path !== undefined && scope?.[0] !== undefined
+            ? await statusOfPath(store, scope[0])
+            : {
+                statuses: (await store.rootStatus()).filter((s) => rootInScope(s.root, scope)),
+                lead: null,
+              };
         const model = ctx.cfg.embeddings.provider === 'off' ? null : search.model;
         const roots: (Awaited<ReturnType<typeof describeRootStatus>> & {
           incomplete?: RootFailures;
@@ -208,6 +246,7 @@ export function registerIndexStatusTool(server: McpServer, ctx: ToolContext, sea
                 : ''
             }`,
         );
+        if (lead !== null) lines.unshift(lead);
         if (pending !== null) lines.push(`pending jobs: ${pending}`);
         if (note) lines.push(note);
         const out: Record<string, unknown> = { roots, pending_jobs: pending };

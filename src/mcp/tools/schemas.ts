@@ -112,7 +112,7 @@ export function scopeOf(args: {
   if (path !== undefined && path_prefix !== undefined && path !== path_prefix)
     throw new CodeindexError(
       'INVALID_PAYLOAD',
-      `path and path_prefix name the same scope: give one (got ${JSON.stringify(path)} and ${JSON.stringify(path_prefix)})`,
+      `path and path_prefix disagree (${JSON.stringify(path)} and ${JSON.stringify(path_prefix)}): they are two names for the one scope, give one`,
     );
   return path ?? path_prefix;
 }

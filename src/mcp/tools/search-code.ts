@@ -110,11 +110,14 @@ export function registerSearchCodeTool(server: McpServer, ctx: ToolContext, sear
         }
         if (paths.header !== null) parts.unshift(paths.header);
         if (r.note) parts.unshift(`(${r.note})`);
+        // Said in every mode: with a note alone (hybrid, embeddings off) the answer never said
+        // that nothing matched.
+        if (results.length === 0) parts.unshift(`no code matches "${query}"`);
         if (r.hasMore) {
           out.next_cursor = encodeCursor(offset + limit);
           parts.push(`(more results: pass cursor "${out.next_cursor}")`);
         }
-        return toolResult(out, parts.join('\n\n') || `no code matches "${query}"`);
+        return toolResult(out, parts.join('\n\n'));
       }),
   );
 }
