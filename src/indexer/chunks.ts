@@ -289,6 +289,17 @@ const VISIBILITY_LINE =
   /^\s*(?:(?:private|protected|public|internal|module_function)\s*(?:slots\s*)?:?|signals\s*:|Q_SIGNALS\s*:)\s*$/;
 /** A line that is only a macro's name: `NS_ASSUME_NONNULL_END`, `G_END_DECLS`. */
 const MACRO_NAME_LINE = /^\s*[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\s*;?\s*$/;
+/**
+ * A comment that only marks a section: `// Subrouter -----`, `# ==== Helpers ====`,
+ * `/* ------ *\/`. gorilla/mux has a dozen; each was a chunk of its own that added its one or two
+ * words to its file's score.
+ */
+const BANNER_LINE =
+  /^\s*(?:\/\/+|#+|--+|\/\*+|\*+)\s*(?=[^\n]*[-=*#~_+]{4})[-=*#~_+\s]*(?:[^\s-=*#~_+]+[-=*#~_+\s]*){0,4}(?:\*\/)?\s*$/;
+/** A comment line of a rule only (`// ------`), above or below a banner's label. */
+const RULE_LINE = /^\s*(?:\/\/+|#+|--+|\/\*+|\*+)\s*[-=*#~_+/]{4,}\s*(?:\*\/)?\s*$/;
+/** A comment of at most four words: a banner's label between two rules (`// Route factories`). */
+const LABEL_LINE = /^\s*(?:\/\/+|#+|--+|\/\*+|\*+)\s*(?:[^\s]+\s*){1,4}(?:\*\/)?\s*$/;
 
 /**
  * Adds code chunks for the stretches of rows that no chunk in `chunks` covers. The decorators
@@ -312,8 +323,9 @@ function pushUncovered(
   let nextCandidate = 0;
   const gap = (from: number, to: number): void => {
     // Trim blank rows at both ends. A stretch is worth a chunk when one of its lines has a word
-    // and is not a decorator, a block's `end`, a visibility label or a bare macro name: `}`,
-    // `@Injectable()`, Ruby's `end` between two classes, `private:` and `NS_ASSUME_NONNULL_END` are not.
+    // and is not a decorator, a block's `end`, a visibility label, a bare macro name or a section
+    // banner: `}`, `@Injectable()`, Ruby's `end` between two classes, `private:`,
+    // `NS_ASSUME_NONNULL_END` and `// Helpers -----` are not.
     while (from <= to && text(from).trim() === '') from++;
     while (to >= from && text(to).trim() === '') to--;
     let worth = false;
@@ -324,7 +336,12 @@ function pushUncovered(
         !DECORATOR_LINE.test(line) &&
         !END_LINE.test(line) &&
         !VISIBILITY_LINE.test(line) &&
-        !MACRO_NAME_LINE.test(line);
+        !MACRO_NAME_LINE.test(line) &&
+        !BANNER_LINE.test(line) &&
+        !(
+          LABEL_LINE.test(line) &&
+          (RULE_LINE.test(text(Math.max(row - 1, 0))) || RULE_LINE.test(text(Math.min(row + 1, to))))
+        );
     }
     if (!worth) return;
     for (

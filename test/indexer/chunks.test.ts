@@ -684,3 +684,48 @@ describe('chunking: overloads in one chunk', () => {
       assert.match(w.context, /\npublic boolean startPhotoPickerIntent\(String\[\] acceptTypes/);
   });
 });
+
+describe('chunking: section banners', () => {
+  it('make no chunk of their own; a comment with more words than a label does', () => {
+    const source = [
+      'package mux',
+      '',
+      'func NewRouter() *Router {',
+      '\treturn &Router{}',
+      '}',
+      '',
+      '// ----------------------------------------------------------------------------',
+      '// Route factories',
+      '// ----------------------------------------------------------------------------',
+      '',
+      'func (r *Router) NewRoute() *Route {',
+      '\treturn &Route{}',
+      '}',
+      '',
+      '// Subrouter -----',
+      '',
+      'func (r *Route) Subrouter() *Router {',
+      '\treturn &Router{}',
+      '}',
+      '',
+      '// The matchers below run in the order they were added, and the -- first one wins.',
+      '',
+      'func (r *Route) Match() bool {',
+      '\treturn true',
+      '}',
+      '',
+    ].join('\n');
+    const chunks = extractor.extractFile(source, 'go').chunks;
+    assert.deepEqual(
+      chunks.map((c) => [c.kind, c.symbol, c.startLine, c.endLine]),
+      [
+        ['header', null, 1, 1],
+        ['symbol', 'NewRouter', 3, 5],
+        ['symbol', 'Router.NewRoute', 11, 13],
+        ['symbol', 'Route.Subrouter', 17, 19],
+        ['code', null, 21, 21],
+        ['symbol', 'Route.Match', 23, 25],
+      ],
+    );
+  });
+});
