@@ -29,9 +29,8 @@ import { allowedRootsFile } from './queue/allowed-roots.js';
 import { connectTaskClient } from './queue/connect.js';
 import { JOBS } from './queue/names.js';
 import { formatCount, formatEta, formatRate } from './queue/progress-rate.js';
-import { ensureSchedules } from './queue/schedules.js';
+import { keepSchedules } from './queue/schedules.js';
 import { shipsSources, type TaskInfo, type TaskProgress } from './queue/task-client.js';
-import { withRedisDeadline } from './redis/connection.js';
 import { resolveRedisUrl, stopEmbeddedRedis } from './redis/embedded.js';
 import { integrityProblems, quarantineIndex, rootsOfDamaged } from './store/corruption.js';
 import { openStore } from './store/index.js';
@@ -264,7 +263,8 @@ async function serve(cfg: Config, log: Logger, v?: Values): Promise<number> {
     const url = await getRedisUrl();
     pool = await startLocalPool(cfg, url, log);
     const tasks = await ctx.tasks();
-    await withRedisDeadline(url, () => ensureSchedules(cfg, tasks), 10_000).catch((err) => {
+    // Registered again whenever Redis comes back (it may come back empty).
+    await keepSchedules(cfg, tasks, log).registered.catch((err) => {
       // A client that closes right after its calls stops the server under this: no warning then.
       if (!stopping) log.warn('could not register schedules', { error: errorMessage(err) });
     });

@@ -1,9 +1,10 @@
 import { realpathSync } from 'node:fs';
 import { type Request, type Response, Router } from 'express';
 import { z } from 'zod';
-import { isInside, resolveAllowedPath } from '../discovery/index.js';
+import { isInside, resolveAllowedPath, toRelative } from '../discovery/index.js';
 import type { CodeSearch } from '../mcp/code-search.js';
 import { staleChecker } from '../mcp/context.js';
+import { indexedRootOf } from '../mcp/indexed-root.js';
 import { decodeCursor, encodeCursor } from '../mcp/results.js';
 import { confineToRoots } from '../mcp/scope.js';
 import { searchSymbolGroups } from '../mcp/symbol-groups.js';
@@ -120,17 +121,19 @@ export function createApiRouter(deps: HttpAppDeps, search: CodeSearch): Router {
       const body = parseOr400(indexFileBody, req.body, 'body', res);
       if (!body) return;
       const p = await resolveAllowedPath(body.path, await deps.allowedRoots(), { expect: 'file' });
+      // Into the indexed project that holds the file, not a new root of the allowed one above it.
+      const root = await indexedRootOf(deps.store, p.realPath, p.root);
       const tasks = await deps.tasks();
       const taskId = await tasks.enqueue(
         JOBS.indexFile,
-        { root: p.root, path: p.relPath },
+        { root, path: toRelative(root, p.realPath) },
         { priority: body.priority },
       );
       const statusUrl = `/tasks/${encodeURIComponent(taskId)}`;
       res
         .status(202)
         .location(statusUrl)
-        .json({ task_id: taskId, status_url: statusUrl, state: 'PENDING', path: p.realPath });
+        .json({ task_id: taskId, status_url: statusUrl, state: 'PENDING', path: p.realPath, root });
     }),
   );
 

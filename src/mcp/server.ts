@@ -13,6 +13,7 @@ import type { ToolContext } from './context.js';
 import { queryStore } from './query-store.js';
 import { TaskEventRelay } from './tasks/events.js';
 import { notifyTaskEnds } from './tasks/notify.js';
+import { checkTaskRequestParams } from './tasks/protocol-params.js';
 import { routeTaskToolCalls } from './tasks/route.js';
 import { QueueTaskStore } from './tasks/store.js';
 import type { TaskTools } from './tasks/tools.js';
@@ -177,6 +178,7 @@ export function createCodeindexServer(opts: ServerOptions): {
   registerIndexStatusTool(server, ctx, search);
   registerRepoMapTool(server, ctx);
   routeTaskToolCalls(server, taskTools, taskStore);
+  checkTaskRequestParams(server);
   const stopTaskNotifications = notifyTaskEnds(server, taskStore, taskEvents, log);
 
   return {

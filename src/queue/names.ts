@@ -43,6 +43,20 @@ export function queueOfTaskId(taskId: string): QueueName | null {
   return null;
 }
 
+// A random UUID's hex: its version digit is 4 and its variant digit one of 8, 9, a, b.
+const ISSUED_SHAPE = new RegExp(
+  `^(dl_)?(${QUEUES.map((q) => TASK_ID_PREFIX[q]).join('|')})[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}(b\\d+)?$`,
+);
+
+/**
+ * Whether a task id has the shape of those this system issues: a queue's prefix and a random
+ * UUID's 32 hex digits (`newTaskId`), a repository's batch (`<id>b<n>`), a dead letter
+ * (`dl_<id>`). Such an id with no record in Redis was issued and then lost, not mistyped.
+ */
+export function hasIssuedShape(taskId: string): boolean {
+  return ISSUED_SHAPE.test(taskId);
+}
+
 /** BullMQ priorities: lower runs first, 0 means none. */
 export const PRIORITY = { high: 1, normal: 5, low: 10 } as const;
 export type PriorityName = keyof typeof PRIORITY;

@@ -1,4 +1,6 @@
 import type { Config } from '../config/schema.js';
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../log.js';
 import { JOBS } from './names.js';
 import { signJobData } from './signing.js';
 import type { TaskClient } from './task-client.js';
@@ -45,4 +47,33 @@ export async function ensureSchedules(cfg: Config, tasks: TaskClient): Promise<v
     { pattern: cfg.cleanupCron },
     { name: JOBS.cleanup, data, opts },
   );
+}
+
+/**
+ * Registers the schedules now, and again whenever the connection is ready after a reconnect: a
+ * Redis restarted without persistence comes back empty, and the periodic tasks' next runs would
+ * stay gone until the server restarted. Upserting by id makes the registration idempotent, so a
+ * Redis that kept its data keeps one schedule and one next run. Returns what stops it.
+ */
+export function keepSchedules(
+  cfg: Config,
+  tasks: TaskClient,
+  log: Pick<Logger, 'info' | 'warn'>,
+  deadlineMs = 10_000,
+): { registered: Promise<void>; stop(): void } {
+  const register = () => tasks.withDeadline(() => ensureSchedules(cfg, tasks), deadlineMs);
+  let first = true;
+  const onReady = () => {
+    // The first `ready` may be the connection's first connect, which `registered` covers.
+    if (first) return;
+    register().then(
+      () => log.info('schedules registered again after Redis reconnected'),
+      (err: unknown) => log.warn('could not register schedules again', { error: errorMessage(err) }),
+    );
+  };
+  tasks.connection.on('ready', onReady);
+  const registered = register().finally(() => {
+    first = false;
+  });
+  return { registered, stop: () => tasks.connection.off('ready', onReady) };
 }

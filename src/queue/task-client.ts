@@ -11,6 +11,7 @@ import { registerAllowedRoot } from './allowed-roots.js';
 import { BACKOFF_TYPE } from './backoff.js';
 import {
   DEAD_LETTER_QUEUE,
+  hasIssuedShape,
   JOBS,
   type JobName,
   PRIORITY,
@@ -173,6 +174,11 @@ export class TaskClient {
     this.deadLetter = make(DEAD_LETTER_QUEUE);
   }
 
+  /** `withRedisDeadline` on this client's connection: fails at once while it is known to be down. */
+  withDeadline<T>(op: () => Promise<T>, ms?: number): Promise<T> {
+    return withRedisDeadline(this.redisUrl, op, ms, this.connection);
+  }
+
   private key(...parts: string[]): string {
     return [this.cfg.queuePrefix, 'ci', ...parts].join(':');
   }
@@ -185,7 +191,7 @@ export class TaskClient {
   /** The shipped sources in Redis, as workers read them. */
   sourceBlobs(): SourceBlobs {
     return new SourceBlobs(this.connection, this.cfg.queuePrefix, this.cfg.blobTtlSeconds, (op) =>
-      withRedisDeadline(this.redisUrl, op, SHIP_DEADLINE_MS),
+      this.withDeadline(op, SHIP_DEADLINE_MS),
     );
   }
 
@@ -289,7 +295,7 @@ export class TaskClient {
       ...jobOptionsFor(this.cfg, name, { ...opts, ...(priority ? { priority } : {}) }),
       jobId: id,
     };
-    return withRedisDeadline(this.redisUrl, async () => {
+    return this.withDeadline(async () => {
       // The id is ours, so "issued" is recorded in the same round trip as the add.
       const [job] = await Promise.all([
         this.queues[queue].add(name, data, jobOpts),
@@ -332,6 +338,13 @@ export class TaskClient {
         `task ${taskId} finished and its record expired (results are kept ${this.cfg.resultTtlSeconds}s): check index_status for the index itself`,
       );
     }
+    // Our ids are random: one of their shape was issued, and its record (kept 30 days) is gone.
+    if (hasIssuedShape(taskId)) {
+      throw new CodeindexError(
+        'TASK_NOT_FOUND',
+        `no record of task ${taskId} in Redis: it is over ${ISSUED_TTL_SECONDS / 86400} days old, or Redis lost its data (restarted without persistence?): call index_repository or index_file again`,
+      );
+    }
     throw new CodeindexError(
       'TASK_NOT_FOUND',
       `no task ${taskId} was ever issued here: use a task_id returned by index_repository or index_file, or call list_tasks`,
@@ -340,7 +353,7 @@ export class TaskClient {
 
   /** A task's Celery-style state, progress, result and error. */
   async getTask(taskId: string, opts: { withData?: boolean } = {}): Promise<TaskInfo> {
-    return withRedisDeadline(this.redisUrl, async () => {
+    return this.withDeadline(async () => {
       let found: Awaited<ReturnType<TaskClient['findJob']>>;
       try {
         found = await this.findJob(taskId);
@@ -442,7 +455,7 @@ export class TaskClient {
    * its signal and ends REVOKED; a repository job's children are cancelled with it.
    */
   async cancel(taskId: string): Promise<{ task_id: string; state: TaskState; detail: string }> {
-    return withRedisDeadline(this.redisUrl, async () => {
+    return this.withDeadline(async () => {
       let found: Awaited<ReturnType<TaskClient['findJob']>>;
       try {
         found = await this.findJob(taskId);
@@ -524,7 +537,7 @@ export class TaskClient {
 
   /** The roots that have an embedding job waiting, running or delayed (a retry's backoff). */
   async busyEmbeddingRoots(): Promise<Set<string>> {
-    return withRedisDeadline(this.redisUrl, async () => {
+    return this.withDeadline(async () => {
       const jobs = await this.queues.embeddings.getJobs([
         'waiting',
         'prioritized',
@@ -545,7 +558,7 @@ export class TaskClient {
     if (roots.length === 0) return [];
     const busy = await this.busyEmbeddingRoots();
     // A root being indexed gets its embedding job when its indexing ends: not stalled.
-    const indexing = await withRedisDeadline(this.redisUrl, () =>
+    const indexing = await this.withDeadline(() =>
       this.queues.indexing.getJobs(['active', 'waiting', 'prioritized', 'delayed'], 0, 99),
     );
     for (const root of rootsOfJobs(indexing)) busy.add(root);
@@ -565,7 +578,7 @@ export class TaskClient {
 
   /** Lists jobs by state across queues (Celery's inspect().active() and friends). */
   async listTasks(opts: { state?: ListState; queue?: QueueName; limit: number }): Promise<TaskInfo[]> {
-    return withRedisDeadline(this.redisUrl, async () => {
+    return this.withDeadline(async () => {
       const out: TaskInfo[] = [];
       if (opts.state === 'dead') {
         const jobs = await this.deadLetter.getJobs(
@@ -616,7 +629,7 @@ export class TaskClient {
 
   /** Re-enqueues a dead-lettered (or failed) task as a new task; returns the new id. */
   async retryTask(taskId: string): Promise<{ task_id: string; retried_from: string }> {
-    return withRedisDeadline(this.redisUrl, async () => {
+    return this.withDeadline(async () => {
       const dead = await this.deadLetter.getJob(taskId.startsWith('dl_') ? taskId : `dl_${taskId}`);
       if (dead) {
         const rec = dead.data as DeadLetterRecord;
@@ -651,7 +664,7 @@ export class TaskClient {
 
   /** Job counts per queue and state, connected workers, and completed/failed per minute. */
   async stats(): Promise<QueueStats> {
-    return withRedisDeadline(this.redisUrl, async () => {
+    return this.withDeadline(async () => {
       const queues: QueueStats['queues'] = [];
       for (const q of [...QUEUES, DEAD_LETTER_QUEUE] as const) {
         const queue = q === DEAD_LETTER_QUEUE ? this.deadLetter : this.queues[q];

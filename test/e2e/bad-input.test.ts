@@ -286,7 +286,7 @@ describe('bad input over MCP', () => {
       const msg = await callToolError(down.client, 'index_repository', { path: repo });
       assert.match(
         msg,
-        /^REDIS_UNAVAILABLE: Redis at redis:\/\/127\.0\.0\.1:\d+\/? is unreachable.*REDIS_URL/,
+        /^REDIS_UNAVAILABLE: cannot connect to Redis at redis:\/\/127\.0\.0\.1:\d+\/? \(connection refused\): start redis-server or set REDIS_URL/,
       );
       assert.match(
         await callToolError(down.client, 'task_status', { task_id: 'idx_0' }),

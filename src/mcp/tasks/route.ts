@@ -1,34 +1,23 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
+  type CallToolRequest,
   CallToolRequestSchema,
   ErrorCode,
   ListToolsRequestSchema,
   McpError,
-  type Request,
-  type Result,
   type ServerNotification,
   type ServerRequest,
+  type ServerResult,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { CodeindexError, errorMessage } from '../../errors.js';
+import { installedHandler, sentOnce } from './protocol-params.js';
 import type { QueueTaskStore } from './store.js';
 import type { TaskTools } from './tools.js';
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
-type RawHandler = (request: Request, extra: Extra) => Promise<Result>;
-
-/**
- * The handler the SDK installed for `method`. The SDK keeps them in a private map with no getter;
- * we wrap two of them (see `routeTaskToolCalls`) and fail loudly if that map ever moves.
- */
-function installedHandler(server: McpServer, method: string): RawHandler {
-  const map = (server.server as unknown as { _requestHandlers?: Map<string, RawHandler> })._requestHandlers;
-  const handler = map?.get(method);
-  if (!handler) throw new Error(`the MCP SDK has no ${method} handler to wrap: check its version`);
-  return handler;
-}
 
 /**
  * Routes task-augmented `tools/call` requests of the job tools to their `start`, and advertises
@@ -54,7 +43,7 @@ export function routeTaskToolCalls(server: McpServer, tools: TaskTools, store: Q
     };
   });
 
-  server.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+  const callTool = async (request: CallToolRequest, extra: Extra): Promise<ServerResult> => {
     const { name, arguments: args, task } = request.params;
     if (!task) return (await plainCall(request, extra)) as never;
     const tool = tools.get(name);
@@ -93,5 +82,10 @@ export function routeTaskToolCalls(server: McpServer, tools: TaskTools, store: Q
       extra.sessionId,
     );
     return { task: created } as never;
-  });
+  };
+  server.server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
+    callTool(request, extra).catch((err: unknown) => {
+      throw sentOnce(err);
+    }),
+  );
 }

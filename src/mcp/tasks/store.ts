@@ -7,7 +7,6 @@ import type { CallToolResult, Request, RequestId, Result, Task } from '@modelcon
 import type { Config } from '../../config/schema.js';
 import { CodeindexError, isCodeindexError } from '../../errors.js';
 import type { TaskClient, TaskInfo } from '../../queue/task-client.js';
-import { withRedisDeadline } from '../../redis/connection.js';
 import { type ProtocolTaskRecord, ProtocolTaskRecords } from './records.js';
 import { toProtocolTask } from './status.js';
 import type { TaskTools } from './tools.js';
@@ -46,7 +45,7 @@ export interface AdoptedTask {
  * answers for any task, also after the one that created it restarted.
  */
 export class QueueTaskStore implements TaskStore {
-  private recordsPromise: Promise<{ records: ProtocolTaskRecords; redisUrl: string }> | null = null;
+  private recordsPromise: Promise<{ records: ProtocolTaskRecords; tasks: TaskClient }> | null = null;
 
   constructor(private readonly deps: QueueTaskStoreDeps) {}
 
@@ -75,16 +74,16 @@ export class QueueTaskStore implements TaskStore {
         this.deps.cfg.queuePrefix,
         this.deps.cfg.resultTtlSeconds * 1000,
       ),
-      redisUrl: t.redisUrl,
+      tasks: t,
     }));
-    let r: { records: ProtocolTaskRecords; redisUrl: string };
+    let r: { records: ProtocolTaskRecords; tasks: TaskClient };
     try {
       r = await this.recordsPromise;
     } catch (err) {
       this.recordsPromise = null;
       throw err;
     }
-    return withRedisDeadline(r.redisUrl, () => op(r.records));
+    return r.tasks.withDeadline(() => op(r.records));
   }
 
   /** The record when the task exists and belongs to the caller; null otherwise (the same answer). */

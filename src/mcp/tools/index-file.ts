@@ -1,10 +1,10 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { findRootFor, resolveAllowedPath, toRelative } from '../../discovery/index.js';
-import { isCodeindexError } from '../../errors.js';
+import { resolveAllowedPath, toRelative } from '../../discovery/index.js';
 import { JOBS } from '../../queue/names.js';
 import type { TaskInfo } from '../../queue/task-client.js';
 import type { ToolContext } from '../context.js';
+import { indexedRootOf } from '../indexed-root.js';
 import { runTool, toolResult } from '../results.js';
 import type { TaskTools } from '../tasks/tools.js';
 import { priorityIn, strictArgs, taskOut } from './schemas.js';
@@ -48,30 +48,11 @@ function fileOutcome(info: TaskInfo, path: string) {
   );
 }
 
-/**
- * The root a file is indexed under: the deepest indexed root that holds it, else its allowed root.
- * With an allowed root above the project (`CODEINDEX_ROOTS=~/src`, the project `~/src/app`
- * indexed), the file went into a new root `~/src` of its own, and the project's entry, the one
- * every query answers from, stayed as it was.
- */
-async function indexedRootOf(ctx: ToolContext, realPath: string, allowedRoot: string): Promise<string> {
-  let indexed: string[];
-  try {
-    indexed = (await ctx.store().listRoots()).map((r) => r.path);
-  } catch (err) {
-    // No index yet (or none reachable): the file starts its allowed root's.
-    if (isCodeindexError(err, 'NOT_INDEXED') || isCodeindexError(err, 'STORE_UNAVAILABLE'))
-      return allowedRoot;
-    throw err;
-  }
-  return findRootFor(realPath, indexed) ?? allowedRoot;
-}
-
 /** `index_file`: (re)index one file, ahead of bulk work by default. */
 export function registerIndexFileTool(server: McpServer, ctx: ToolContext, taskTools?: TaskTools): void {
   const enqueue = async (path: string, priority: z.infer<typeof priorityIn>, resultTtlSeconds?: number) => {
     const p = await resolveAllowedPath(path, await ctx.allowedRoots(), { expect: 'file' });
-    const root = await indexedRootOf(ctx, p.realPath, p.root);
+    const root = await indexedRootOf(ctx.store, p.realPath, p.root);
     const tasks = await ctx.tasks();
     const taskId = await tasks.enqueue(
       JOBS.indexFile,
