@@ -472,6 +472,16 @@ export function buildChunks(
   const firstBlock = candidates.find((c) => c.endRow > c.startRow)?.startRow ?? lines.lineCount;
   const importsEnd = Math.min(lastImportRow, firstBlock - 1);
   let headerEnd = Math.min(Math.max(firstRow - 1, importsEnd), MAX_CHUNK_LINES - 1, lines.lineCount - 1);
+  // Cut by the size cap: end at a blank line, so the code chunk after it does not open in the
+  // middle of a comment or statement (express's headers of requires and JSDoc left ` * @private */`).
+  if (headerEnd === MAX_CHUNK_LINES - 1 && headerEnd < Math.max(firstRow - 1, importsEnd)) {
+    for (let row = headerEnd; row > headerEnd - CHUNK_OVERLAP_LINES * 3 && row > 0; row--) {
+      if (source.slice(lines.rowStart(row), lines.rowEnd(row)).trim() === '') {
+        headerEnd = row - 1;
+        break;
+      }
+    }
+  }
   while (headerEnd >= 0 && source.slice(lines.rowStart(headerEnd), lines.rowEnd(headerEnd)).trim() === '') {
     headerEnd--;
   }

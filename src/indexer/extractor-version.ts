@@ -95,6 +95,7 @@
  * above a definition at its indentation is its doc (express and koa write every JSDoc so), unless
  * it opens the file or is an overview (`@module`, a copyright); a named function expression that
  * is the whole value of an assignment (`Layer.prototype.handle_request = function handle(…)`) is
- * no second symbol.
+ * no second symbol; a section banner (`// Subrouter -----`) makes no chunk of its own; a header
+ * cut by the size cap ends at a blank line.
  */
 export const EXTRACTOR_VERSION = 19;

@@ -128,7 +128,8 @@ const BENCH_FILES: readonly RegExp[] = [
   /benchmarks?\.(java|kt|cs)$/,
 ];
 const EXAMPLE_FILES: readonly RegExp[] = [/^example_.*\.\w+$/, /\.example\.\w+$/];
-const DOCS_FILES: readonly RegExp[] = [/\.(md|mdx|rst|adoc|asciidoc|txt|rdoc)$/];
+/** Prose files, and Go's `doc.go`: by convention a package's comment and its `package` line only. */
+const DOCS_FILES: readonly RegExp[] = [/\.(md|mdx|rst|adoc|asciidoc|txt|rdoc)$/, /^doc\.go$/];
 
 function matchesAny(name: string, patterns: readonly RegExp[]): boolean {
   return patterns.some((re) => re.test(name));

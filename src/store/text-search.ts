@@ -93,6 +93,15 @@ export function parseTextQuery(input: string): ParsedTextQuery {
       quoted === undefined &&
       (STOP_WORDS.has(raw.toLowerCase()) || (parts.every((p) => p.length < 2) && !/\p{Lu}/u.test(raw)));
     if (!meaningless && loose.length < MAX_GROUPS) loose.push(group);
+    // A hyphenated word ("case-insensitive", "top-level") is a phrase in the AND query; the
+    // fallback also takes its words one by one, as the code may write them apart ("considering
+    // case", "insensitive") or joined (`caseInsensitive`).
+    if (quoted === undefined && /\p{L}-\p{L}/u.test(raw) && words.length > 1)
+      for (const w of words) {
+        const lower = w.toLowerCase();
+        if (loose.length >= MAX_GROUPS || STOP_WORDS.has(lower) || lower.length < 2) continue;
+        loose.push({ parts: splitIdentifier(w), whole: [lower], star: false });
+      }
     if (orNext) all[all.length - 1]!.push(group);
     else if (all.length < MAX_GROUPS) all.push([group]);
     orNext = false;

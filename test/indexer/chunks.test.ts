@@ -729,3 +729,29 @@ describe('chunking: section banners', () => {
     );
   });
 });
+
+describe('chunking: a header cut by the size cap', () => {
+  it('ends at a blank line, so the code after it does not open inside a comment', () => {
+    const source = [
+      "'use strict';",
+      ...Array.from({ length: 45 }, (_, i) => `var dep${i} = require('dep${i}');`),
+      '',
+      ...Array.from({ length: 20 }, (_, i) => `// note ${i} on what the module does`),
+      '',
+      'function handle(req) {',
+      '  return dep0(req);',
+      '}',
+      '',
+    ].join('\n');
+    assert.deepEqual(
+      extractor
+        .extractFile(source, 'javascript')
+        .chunks.map((c) => [c.kind, c.symbol, c.startLine, c.endLine]),
+      [
+        ['header', null, 1, 46],
+        ['code', null, 48, 67],
+        ['symbol', 'handle', 69, 71],
+      ],
+    );
+  });
+});

@@ -62,6 +62,8 @@ const CASES: ReadonlyArray<readonly [string, PathClass]> = [
   // docs
   ['docs/conf.py', 'docs'],
   ['README.md', 'docs'],
+  ['src/encoding/json/doc.go', 'docs'],
+  ['src/encoding/json/docs.go', 'source'],
   ['doc/guide/intro.rst', 'docs'],
 ];
 

@@ -164,6 +164,19 @@ test('the OR fallback leaves out stop words and lowercase single letters, not a 
   assert.equal(parseTextQuery('stack trace -v').all.length, 3);
 });
 
+test('the OR fallback takes a hyphenated word as its phrase and as its words one by one', () => {
+  const q = parseTextQuery('compare names case-insensitive for a top-level sort');
+  assert.deepEqual(
+    q.any.map((g) => g.parts.join(' ')),
+    ['compare', 'names', 'case insensitive', 'case', 'insensitive', 'top level', 'top', 'level', 'sort'],
+  );
+  // The AND query keeps the phrase.
+  assert.deepEqual(
+    q.all.map((c) => c.map((g) => g.parts.join(' '))),
+    [['compare'], ['names'], ['case insensitive'], ['for'], ['a'], ['top level'], ['sort']],
+  );
+});
+
 test('hostile queries never throw', async () => {
   const hostile = [
     '',
