@@ -213,10 +213,12 @@ function copyKey(content: string): string | null {
   return lines.length < COPY_MIN_LINES ? null : lines.join('\n');
 }
 
+/** The identifiers and words of a chunk, for comparing two near copies. */
 function wordSet(content: string): Set<string> {
   return new Set(content.match(/[A-Za-z_$][\w$]*/g) ?? []);
 }
 
+/** Whether two word sets share at least {@link COPY_SIMILARITY} of their union. */
 function similar(a: Set<string>, b: Set<string>): boolean {
   let shared = 0;
   for (const w of a) if (b.has(w)) shared++;
