@@ -137,6 +137,10 @@ function windowEnd(
 const CLOSING_LINE = /^\s*(?:[)\]}]|end\b)/;
 
 /** Appends the windows covering rows `startRow..endRow` (inclusive). */
+/** Rows (and characters) a window may take past its size to spare a last window of them alone. */
+const TAIL_ROWS = 3;
+const TAIL_CHARS = 240;
+
 function pushWindows(
   out: ExtractedChunk[],
   source: string,
@@ -159,7 +163,15 @@ function pushWindows(
   const firstContext = named ?? container ?? '';
   let laterContext: string | undefined;
   for (let from = startRow; ; ) {
-    const to = windowEnd(source, lines, from, endRow, bodyIndent, defRow);
+    let to = windowEnd(source, lines, from, endRow, bodyIndent, defRow);
+    // A last window would repeat the overlap for a line or three (regex's `Regex.replace`, 105
+    // lines of doc: a window 507-512 whose one new line was `}`): this one takes them instead.
+    if (
+      to < endRow &&
+      endRow - to <= TAIL_ROWS &&
+      lines.rowEnd(endRow) - lines.rowStart(to + 1) <= TAIL_CHARS
+    )
+      to = endRow;
     let context = firstContext;
     if (from > startRow && candidate !== undefined) {
       laterContext ??= [named, candidate.signature, candidate.doc?.slice(0, CONTEXT_DOC_CHARS)]

@@ -96,6 +96,7 @@
  * it opens the file or is an overview (`@module`, a copyright); a named function expression that
  * is the whole value of an assignment (`Layer.prototype.handle_request = function handle(…)`) is
  * no second symbol; a section banner (`// Subrouter -----`) makes no chunk of its own; a header
- * cut by the size cap ends at a blank line.
+ * cut by the size cap ends at a blank line; a long definition's last window takes up to three
+ * rows past its size rather than leaving them to a window of their own.
  */
 export const EXTRACTOR_VERSION = 19;

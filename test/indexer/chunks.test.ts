@@ -755,3 +755,28 @@ describe('chunking: a header cut by the size cap', () => {
     );
   });
 });
+
+describe('chunking: the last rows of a long definition', () => {
+  it('join the window before them when a window of their own would add three rows or fewer', () => {
+    const body = (n: number) => Array.from({ length: n }, (_, i) => `    total += ${i}`);
+    const source = [
+      'def near():',
+      ...body(MAX_CHUNK_LINES),
+      '    return total',
+      '',
+      'def far():',
+      ...body(MAX_CHUNK_LINES + 5),
+      '    return total',
+      '',
+    ].join('\n');
+    const rows = extractor
+      .extractFile(source, 'python')
+      .chunks.filter((c) => c.kind === 'symbol')
+      .map((c) => [c.symbol, c.startLine, c.endLine]);
+    const farStart = MAX_CHUNK_LINES + 4;
+    assert.deepEqual(rows[0], ['near', 1, MAX_CHUNK_LINES + 2]);
+    // Six rows past the window are a window of their own, overlapping the one before.
+    assert.equal(rows.filter(([s]) => s === 'far').length, 2);
+    assert.equal(rows[1]?.[1], farStart);
+  });
+});
