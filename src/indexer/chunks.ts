@@ -306,12 +306,18 @@ const MACRO_NAME_LINE = /^\s*[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\s*;?\s*$/;
  * `/* ------ *\/`. gorilla/mux has a dozen; each was a chunk of its own that added its one or two
  * words to its file's score.
  */
-const BANNER_LINE =
-  /^\s*(?:\/\/+|#+|--+|\/\*+|\*+)\s*(?=[^\n]*[-=*#~_+]{4})[-=*#~_+\s]*(?:[^\s-=*#~_+]+[-=*#~_+\s]*){0,4}(?:\*\/)?\s*$/;
+const BANNER_LINE = commentLine(
+  String.raw`(?=[^\n]*[-=*#~_+]{4})[-=*#~_+\s]*(?:[^\s-=*#~_+]+[-=*#~_+\s]*){0,4}`,
+);
 /** A comment line of a rule only (`// ------`), above or below a banner's label. */
-const RULE_LINE = /^\s*(?:\/\/+|#+|--+|\/\*+|\*+)\s*[-=*#~_+/]{4,}\s*(?:\*\/)?\s*$/;
+const RULE_LINE = commentLine(String.raw`[-=*#~_+/]{4,}`);
 /** A comment of at most four words: a banner's label between two rules (`// Route factories`). */
-const LABEL_LINE = /^\s*(?:\/\/+|#+|--+|\/\*+|\*+)\s*(?:[^\s]+\s*){1,4}(?:\*\/)?\s*$/;
+const LABEL_LINE = commentLine(String.raw`(?:[^\s]+\s*){1,4}`);
+
+/** A line that is one comment (`//`, `#`, `--`, `/* … *\/` or a block's `*` line) whose text matches `body`. */
+function commentLine(body: string): RegExp {
+  return new RegExp(String.raw`^\s*(?:\/\/+|#+|--+|\/\*+|\*+)\s*${body}\s*(?:\*\/)?\s*$`);
+}
 
 /**
  * Adds code chunks for the stretches of rows that no chunk in `chunks` covers. The decorators

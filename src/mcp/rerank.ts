@@ -255,14 +255,15 @@ export function dropCopies<T>(
 ): { item: T; path: string; score: number; copy?: true }[] {
   type Entry = { item: T; path: string; score: number; size: number };
   const groups: Entry[][] = [];
-  const groupOf: (number | null)[] = [];
+  /** Per candidate: its entry and group, null for a chunk too short to be a copy. */
+  const entries: ({ entry: Entry; group: number } | null)[] = [];
   const byText = new Map<string, number>();
   const byName = new Map<string, { group: number; words: Set<string> }[]>();
   for (const s of scored) {
     const c = view(s.item);
     const key = copyKey(c.content);
     if (key === null) {
-      groupOf.push(null);
+      entries.push(null);
       continue;
     }
     const entry = { ...s, size: c.size };
@@ -282,7 +283,7 @@ export function dropCopies<T>(
       }
     }
     groups[g]!.push(entry);
-    groupOf.push(g);
+    entries.push({ entry, group: g });
   }
   // For each file, the smallest other file of each group it has a copy in, when smaller than it.
   const sources = new Map<string, Set<string>>();
@@ -315,14 +316,14 @@ export function dropCopies<T>(
   }
   const out: { item: T; path: string; score: number; copy?: true }[] = [];
   for (const [i, s] of scored.entries()) {
-    const g = groupOf[i];
-    if (g === null || g === undefined) {
+    const e = entries[i];
+    if (e === null || e === undefined) {
       out.push(s);
       continue;
     }
-    const members = groups[g]!;
-    const entry = members.find((m) => m.item === s.item);
-    if (entry === undefined || !keep.has(entry)) continue;
+    const { entry } = e;
+    if (!keep.has(entry)) continue;
+    const members = groups[e.group]!;
     // A kept copy of code a smaller file holds too adds nothing to its file beyond its best chunk.
     const copy = members.some((m) => m.path !== s.path && m.size < entry.size);
     out.push({

@@ -5,7 +5,7 @@ import { readSourceFileSync, scanRepository } from '../discovery/index.js';
 import { CodeindexError } from '../errors.js';
 import { isCandidateSource } from '../indexer/index.js';
 import type { FileState, IndexStore } from '../store/types.js';
-import { skippedForSize } from './size-skips.js';
+import { sameAsRecorded, skippedForSize } from './size-skips.js';
 import type { ManifestRef, ShippedSource, SourceBlobs, SourceManifest } from './source-blobs.js';
 
 /** What shipping did, for logs, task results and the benchmark's bytes-per-source-byte figure. */
@@ -53,27 +53,19 @@ export class SourceShipper {
       isSupported: isCandidateSource,
     });
     const prev = await this.states(root);
-    const sameStat = (f: { path: string; size: number; mtimeMs: number }) => {
-      const p = prev.get(f.path);
-      return p !== undefined && p.status !== 'failed' && p.size === f.size && p.mtimeMs === f.mtimeMs;
-    };
     // Skipped for size by an earlier run, listed by this walk: the cap was raised since.
     const store = this.store();
     const nowFits =
       force || store === null
         ? new Set<string>()
-        : await skippedForSize(
-            store,
-            root,
-            scan.files
-              .filter((f) => sameStat(f) && prev.get(f.path)?.status === 'skipped')
-              .map((f) => f.path),
-          ).catch((err: unknown) => {
+        : await skippedForSize(store, root, scan.files, prev).catch((err: unknown) => {
             // As `states`: without the index, every file is shipped as it is.
             if (err instanceof CodeindexError && err.code === 'STORE_UNAVAILABLE') return new Set<string>();
             throw err;
           });
-    const changed = scan.files.filter((f) => force || !sameStat(f) || nowFits.has(f.path)).map((f) => f.path);
+    const changed = scan.files
+      .filter((f) => force || !sameAsRecorded(f, prev) || nowFits.has(f.path))
+      .map((f) => f.path);
     const stats = await this.shipFiles(root, changed, force, prev);
     const shipped = new Set(changed);
     const manifest: SourceManifest = {

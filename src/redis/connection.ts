@@ -58,15 +58,9 @@ const CONNECT_ERROR_CODES = new Map<string, string>([
   ['EPIPE', 'connection reset'],
 ]);
 /** Of those, the ones that mean a connect failed (not a reset, which the next connect may mend). */
-const FAILED_CONNECT = new Set([
-  'ECONNREFUSED',
-  'ENOENT',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
+const FAILED_CONNECT = new Set(
+  [...CONNECT_ERROR_CODES.keys()].filter((code) => code !== 'ECONNRESET' && code !== 'EPIPE'),
+);
 
 function recentError(url: string): SeenError | null {
   const e = lastErrors.get(url);

@@ -6,7 +6,7 @@ import { isCandidateSource } from '../../src/indexer/index.js';
 import { JOBS, QUEUE_OF } from '../../src/queue/names.js';
 import type { PayloadOf } from '../../src/queue/payloads.js';
 import { identityOf, resignJobData, signJobData } from '../../src/queue/signing.js';
-import { skippedForSize } from '../../src/queue/size-skips.js';
+import { sameAsRecorded, skippedForSize } from '../../src/queue/size-skips.js';
 import type { ManifestRef, SourceManifest } from '../../src/queue/source-blobs.js';
 import { jobOptionsFor, type RootFailures } from '../../src/queue/task-client.js';
 import type { FileWrite, SkipReason } from '../../src/store/types.js';
@@ -87,24 +87,19 @@ export async function processIndexRepository(
   const toIndex: { path: string; size: number }[] = [];
   let unchanged = 0;
   const files = scan.files as { path: string; size: number; mtimeMs: number; shipped?: boolean }[];
-  const sameStat = (f: (typeof files)[number]) => {
-    const p = prev.get(f.path);
-    return p !== undefined && p.status !== 'failed' && p.size === f.size && p.mtimeMs === f.mtimeMs;
-  };
   // Skipped for size by an earlier run, listed by this walk: the cap was raised since.
   const nowFits = payload.force
     ? new Set<string>()
     : await skippedForSize(
         ctx.store,
         payload.root,
-        files
-          .filter((f) => f.shipped === undefined && sameStat(f) && prev.get(f.path)?.status === 'skipped')
-          .map((f) => f.path),
+        files.filter((f) => f.shipped === undefined),
+        prev,
       );
   for (const f of files) {
     seen.add(f.path);
     // A shipped scan says itself which files changed (the producer compared them and shipped those).
-    const same = f.shipped === undefined ? sameStat(f) && !nowFits.has(f.path) : !f.shipped;
+    const same = f.shipped === undefined ? sameAsRecorded(f, prev) && !nowFits.has(f.path) : !f.shipped;
     if (!payload.force && same) unchanged++;
     else toIndex.push(f);
   }
