@@ -283,6 +283,74 @@ export async function runRelevanceSet(
 }
 
 /**
+ * `--shared`: every set's corpus indexed into ONE data dir, as a user's default data dir holds all
+ * the projects they work on, and each set's questions asked in text mode scoped to its own root
+ * (what that project's server does). Ranking must not depend on which other repositories share
+ * the data dir: compare with the sets indexed alone.
+ */
+export async function runSharedRelevance(
+  sets: readonly RelevanceSet[],
+  verbose = false,
+): Promise<RelevanceResult[]> {
+  const home = mkdtempSync(join(tmpdir(), 'codeindex-relevance-'));
+  try {
+    const cfg = loadConfig({}, { ...process.env, CODEINDEX_HOME: home, CODEINDEX_EMBEDDINGS: 'off' });
+    const store = openIndexStore(indexDbPath(cfg));
+    const extractor = createExtractor();
+    const indexed = [];
+    for (const set of sets) indexed.push(await indexInProcess(set.root, store, extractor, cfg.maxFileBytes));
+    const search = createCodeSearch(cfg, () => store);
+    const results: RelevanceResult[] = [];
+    for (const [k, set] of sets.entries()) {
+      const { docs, chunks } = indexed[k]!;
+      const prefix = set.root.endsWith('/') ? set.root : `${set.root}/`;
+      const rankings: string[][] = [];
+      for (const x of set.questions) {
+        const r = await search.search({
+          query: x.q,
+          mode: 'text',
+          groupBy: 'file',
+          limit: 10,
+          offset: 0,
+          pathPrefix: set.root,
+        });
+        rankings.push((r.files ?? []).map((f) => f.path.slice(prefix.length)));
+      }
+      const answers = set.questions.map((x) => x.files);
+      if (verbose)
+        for (const [i, x] of set.questions.entries()) {
+          const rank = rankings[i]!.slice(0, 10).findIndex((p) => x.files.includes(p)) + 1;
+          process.stderr.write(
+            `${set.name} | shared text ${rank} | ${x.q} | top 3: ${rankings[i]!.slice(0, 3).join(', ')}\n`,
+          );
+        }
+      const bm25 = wholeFileBm25(docs);
+      results.push({
+        set: set.name,
+        heldOut: set.heldOut,
+        files: docs.length,
+        chunks,
+        scores: {
+          text: scoreRankings(rankings, answers),
+          semantic: null,
+          hybrid: null,
+          bm25_files: scoreRankings(
+            set.questions.map((x) => bm25(x.q)),
+            answers,
+          ),
+        },
+        weightScores: {},
+      });
+    }
+    await search.close();
+    await store.close();
+    return results;
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+/**
  * `--dump DIR`: each question's raw text and semantic candidates (as hybrid search gets them, before
  * fusion) with their chunks' paths, languages and names, in DIR/<set>.json, so fusion and
  * re-ranking variants can be compared offline on the same candidates.

@@ -19,7 +19,7 @@ import { type MemoryResult, measureMemory } from './memory.js';
 import { measureQueries, type QueryKind, type QueryResult } from './query.js';
 import { measureQueue, type QueueResult } from './queue.js';
 import { runRecall } from './recall-report.js';
-import { loadSets, relevanceTable, runRelevanceSet, weightTable } from './relevance.js';
+import { loadSets, relevanceTable, runRelevanceSet, runSharedRelevance, weightTable } from './relevance.js';
 import { repoMapTable, runRepoMap } from './repomap.js';
 import { measureScale, scaleTables } from './scale.js';
 import { ensureScaleCorpus, type ScaleTree } from './scale-corpus.js';
@@ -301,7 +301,7 @@ async function runTextLatencyBench(rest: readonly string[]): Promise<number> {
   return 0;
 }
 
-/** `relevance [--semantic] [--set name[,name...]] [--tuning (held-out sets left out)] [--verbose (per question, on stderr)] [--weights 0.1,0.3 (hybrid with each semantic share)] [--dump DIR (each question's raw candidates, for offline fusion experiments)]`: MRR by file per question set (bench/relevance.ts). */
+/** `relevance [--semantic] [--set name[,name...]] [--tuning (held-out sets left out)] [--shared (all sets in one data dir, text only, each asked in its own root)] [--verbose (per question, on stderr)] [--weights 0.1,0.3 (hybrid with each semantic share)] [--dump DIR (each question's raw candidates, for offline fusion experiments)]`: MRR by file per question set (bench/relevance.ts). */
 async function runRelevance(rest: readonly string[]): Promise<number> {
   const i = rest.indexOf('--set');
   const only = i >= 0 ? new Set((rest[i + 1] ?? '').split(',')) : undefined;
@@ -313,10 +313,11 @@ async function runRelevance(rest: readonly string[]): Promise<number> {
           .map(Number)
           .filter((x) => x >= 0 && x <= 1)
       : [];
-  const results = [];
-  for (const set of loadSets()) {
-    if (only !== undefined && !only.has(set.name)) continue;
-    if (rest.includes('--tuning') && set.heldOut) continue;
+  const sets = loadSets().filter(
+    (set) => (only === undefined || only.has(set.name)) && !(rest.includes('--tuning') && set.heldOut),
+  );
+  const results = rest.includes('--shared') ? await runSharedRelevance(sets, rest.includes('--verbose')) : [];
+  for (const set of rest.includes('--shared') ? [] : sets) {
     results.push(
       await runRelevanceSet(
         set,

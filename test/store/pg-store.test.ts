@@ -607,6 +607,21 @@ describe('PostgreSQL store: same answers as the SQLite store', { skip }, () => {
     );
     for (const s of [lite, pg]) await s.writeBatch(root, many);
     assert.deepEqual(await paths(), []);
+    // Common in that root, rare in another that a query is scoped to: counted in the scope, it stays.
+    const other = '/repo/rare-here';
+    for (const s of [lite, pg])
+      await s.writeBatch(other, [indexed('two.ts', { chunks: [chunk('let glimmerword = 2;', 1, null)] })]);
+    const [a, b] = await both((s) => s.searchText({ ...q, pathPrefix: other }));
+    assert.deepEqual(
+      a.hits.map((h) => h.path),
+      [`${other}/two.ts`],
+    );
+    assert.deepEqual(
+      b.hits.map((h) => h.path),
+      [`${other}/two.ts`],
+    );
+    assert.deepEqual(await paths(), []);
+    for (const s of [lite, pg]) assert.equal(await s.removeRoot(other), true);
     for (const s of [lite, pg]) assert.equal(await s.removeRoot(root), true);
   });
 

@@ -286,6 +286,23 @@ test('the OR fallback leaves out words that 2,000 or more chunks hold, and only 
       .filter((p, i, all) => all.indexOf(p) === i);
   // "widget" is dropped from the OR: only the chunks with the rarer words come back.
   assert.deepEqual((await paths('widget frobnicate sprocket')).sort(), ['frob.ts', 'sprocket.ts']);
+  // Common in another repository of the data dir, rare in the one asked about: counted in the
+  // query's scope, so it stays (and the whole index still leaves it out).
+  await db.writeBatch('/small', [
+    indexed('gadget.ts', { chunks: [chunk('const widget = makeGadget();', 1, null)] }),
+    indexed('frob.ts', { chunks: [chunk('function frobnicate(x) { return x; }', 1, 'frobnicate')] }),
+  ]);
+  const scoped = async (query: string, extra: object = {}) =>
+    (await db.searchText({ query, limit: 20, pathPrefix: '/small', ...extra })).hits
+      .map((h) => h.path)
+      .sort();
+  assert.deepEqual(await scoped('widget frobnicate sprocket'), ['/small/frob.ts', '/small/gadget.ts']);
+  assert.deepEqual(await scoped('widget frobnicate sprocket', { language: 'typescript' }), [
+    '/small/frob.ts',
+    '/small/gadget.ts',
+  ]);
+  assert.ok(!(await paths('widget frobnicate sprocket')).includes('gadget.ts'));
+  await db.removeRoot('/small');
   // Below the threshold a word stays in the OR.
   await db.removeFiles('/big', ['widgets.ts']);
   await db.writeBatch('/big', [indexed('widgets.ts', { chunks: many.slice(0, 5) })]);

@@ -143,11 +143,15 @@ async function rankFromLists(
   };
 }
 
+/** The tables a text query reads and its language and scope conditions (`where` is empty or starts with AND). */
+interface TextFilter {
+  from: string;
+  where: string;
+  params: unknown[];
+}
+
 /** The language and path conditions of a text query, and the FROM they need. */
-function textFilter(
-  roots: readonly RootRef[],
-  q: TextQuery,
-): { from: string; where: string; params: unknown[] } {
+function textFilter(roots: readonly RootRef[], q: TextQuery): TextFilter {
   const where: string[] = [];
   const params: unknown[] = [];
   if (q.language !== undefined) {
@@ -225,7 +229,7 @@ async function rankInOneMessage(
     const known = cache !== null && anyGroups.every((g) => cache.rare.has(g));
     any = known
       ? anyGroups.filter((g) => cache.rare.get(g) === true)
-      : await rareGroupsOneMessage(pool, anyGroups, cache);
+      : await rareGroupsOneMessage(pool, anyGroups, cache, { from, where, params });
   }
   // As rankMatches: the fallback when at most min(limit, looseBelow) AND matches are on this page.
   const fallbackBelow = offset + Math.min(limit, q.looseBelow ?? limit);
@@ -255,23 +259,50 @@ async function rareGroupsOneMessage(
   pool: pg.Pool,
   groups: readonly string[],
   cache: RareCache | null,
+  filter: TextFilter,
 ): Promise<string[]> {
-  const unknown = [...new Set(groups.filter((g) => cache?.rare.get(g) === undefined))];
+  return rareOf(groups, cache, filter, (sql) => readInOneMessage<{ g: string; n: number }>(pool, sql));
+}
+
+/**
+ * The statement counting each group's chunks up to COMMON_WORD_CHUNKS; a group common in the whole
+ * index is counted again in the query's scope and language when it has one (see SQLite's
+ * `rareGroups`: a data dir holds every project its user indexed). Values are inlined.
+ */
+function rareCountStatement(groups: readonly string[], filter: TextFilter): string {
+  const whole = `(SELECT count(*) FROM (
+      SELECT 1 FROM chunks WHERE document @@ to_tsquery('codeindex', q.g) LIMIT ${COMMON_WORD_CHUNKS}
+    ) AS x)::int`;
+  const scoped =
+    filter.where === ''
+      ? 'n'
+      : `CASE WHEN n < ${COMMON_WORD_CHUNKS} THEN n ELSE (SELECT count(*) FROM (
+          SELECT 1 FROM ${filter.from} WHERE c.document @@ to_tsquery('codeindex', t.g)${inlined(filter.where, filter.params)}
+          LIMIT ${COMMON_WORD_CHUNKS}) AS y)::int END`;
+  return `SELECT t.g, ${scoped} AS n FROM (
+      SELECT q.g, q.i, ${whole} AS n
+      FROM (VALUES ${groups.map((g, i) => `(${inlined('?', [g])}, ${i})`).join(', ')}) AS q(g, i)
+    ) AS t ORDER BY t.i`;
+}
+
+/** The rare groups of `groups`, counting those `cache` does not know for this filter with `read`. */
+async function rareOf(
+  groups: readonly string[],
+  cache: RareCache | null,
+  filter: TextFilter,
+  read: (sql: string) => Promise<{ g: string; n: number }[]>,
+): Promise<string[]> {
+  // The same word is rare in one scope and common in the whole index.
+  const scope = filter.where === '' ? '' : `${filter.where}\u0000${JSON.stringify(filter.params)}\u0000`;
+  const unknown = [...new Set(groups.filter((g) => cache?.rare.get(scope + g) === undefined))];
   const counted = new Map<string, boolean>();
   if (unknown.length > 0) {
-    const rows = await readInOneMessage<{ g: string; n: number }>(
-      pool,
-      `SELECT q.g, (SELECT count(*) FROM (
-         SELECT 1 FROM chunks WHERE document @@ to_tsquery('codeindex', q.g) LIMIT ${COMMON_WORD_CHUNKS}
-       ) AS x)::int AS n
-       FROM (VALUES ${unknown.map((g, i) => `(${inlined('?', [g])}, ${i})`).join(', ')}) AS q(g, i) ORDER BY q.i`,
-    );
-    for (const r of rows) {
-      counted.set(r.g, r.n < COMMON_WORD_CHUNKS);
-      cache?.rare.set(r.g, r.n < COMMON_WORD_CHUNKS);
+    for (const r of await read(rareCountStatement(unknown, filter))) {
+      counted.set(r.g, Number(r.n) < COMMON_WORD_CHUNKS);
+      cache?.rare.set(scope + r.g, Number(r.n) < COMMON_WORD_CHUNKS);
     }
   }
-  return groups.filter((g) => counted.get(g) ?? cache?.rare.get(g) === true);
+  return groups.filter((g) => counted.get(g) ?? cache?.rare.get(scope + g) === true);
 }
 
 /** Whether each OR-fallback group is rare (see `rareGroups`), while the index's chunks are unchanged. */
@@ -318,7 +349,7 @@ async function rankMatches(
   let ranked = await run(match, limit + 1, offset);
   const any =
     anyGroups.length > 0 && ranked.length <= Math.min(limit, q.looseBelow ?? limit)
-      ? await rareGroups(db, anyGroups, cache)
+      ? await rareGroups(db, anyGroups, cache, { from, where, params })
       : [];
   if (any.length > 0) {
     const all = offset === 0 ? ranked : await run(match, offset + limit + 1, 0);
@@ -334,32 +365,17 @@ async function rankMatches(
 }
 
 /**
- * The groups that are in fewer than COMMON_WORD_CHUNKS chunks (counting stops there), in one
- * statement for the groups `cache` does not know (counting a common word reads up to 2,000 rows:
- * ~6 ms for a query's few words on Django).
+ * The groups that are in fewer than COMMON_WORD_CHUNKS chunks of the query's scope (counting stops
+ * there), in one statement for the groups `cache` does not know (counting a common word reads up to
+ * 2,000 rows: ~6 ms for a query's few words on Django).
  */
 async function rareGroups(
   db: Queryable,
   groups: readonly string[],
   cache: RareCache | null,
+  filter: TextFilter,
 ): Promise<string[]> {
-  const unknown = [...new Set(groups.filter((g) => cache?.rare.get(g) === undefined))];
-  const counted = new Map<string, boolean>();
-  if (unknown.length > 0) {
-    const rows = await rowsOf<{ g: string; n: number }>(
-      db,
-      `SELECT q.g, (SELECT count(*) FROM (
-         SELECT 1 FROM chunks WHERE document @@ to_tsquery('codeindex', q.g) LIMIT ${COMMON_WORD_CHUNKS}
-       ) AS x) AS n
-       FROM unnest(?::text[]) WITH ORDINALITY AS q(g, i) ORDER BY q.i`,
-      [unknown],
-    );
-    for (const r of rows) {
-      counted.set(r.g, r.n < COMMON_WORD_CHUNKS);
-      cache?.rare.set(r.g, r.n < COMMON_WORD_CHUNKS);
-    }
-  }
-  return groups.filter((g) => counted.get(g) ?? cache?.rare.get(g) === true);
+  return rareOf(groups, cache, filter, (sql) => rowsOf<{ g: string; n: number }>(db, sql, []));
 }
 
 /** Full-text search: the ranked page with each chunk's snippet (as `searchText` of SQLite). */
