@@ -2,6 +2,7 @@ import { lineTerms, splitIdentifier } from './identifiers.js';
 import { scopeFilter } from './paths.js';
 import type { QueryContext } from './query-context.js';
 import { paging, scopeOf } from './query-context.js';
+import { type Phrase, RESCORE_POOL, rankInRoots, statsRootsOf } from './scope-bm25.js';
 import { rankFromTop } from './text-top.js';
 import type { ChunkHit, ChunkRecord, TextQuery, TextSearchResult } from './types.js';
 import { chunksByIds } from './vectors.js';
@@ -28,6 +29,10 @@ export interface CompiledTextQuery {
   terms: Set<string>;
   /** The one word of a query that is a single plain word (no phrase, prefix or OR), else null. */
   single: string | null;
+  /** The phrases of `match` as FTS5 sums them in its bm25 (null when a group is a prefix). */
+  matchPhrases: Phrase[] | null;
+  /** Each of `anyGroups`' phrases (null for a prefix group). */
+  anyPhrases: (Phrase[] | null)[];
 }
 
 /** One group of a text query: a quoted phrase or a whitespace-separated term, as words. */
@@ -110,6 +115,12 @@ export function parseTextQuery(input: string): ParsedTextQuery {
   return { all, any: fallback ? loose : [], terms };
 }
 
+/** The phrases of one group as {@link fts5Group} writes them (null for a prefix). */
+function groupPhrases(g: TextGroup): Phrase[] | null {
+  if (g.star) return null;
+  return g.parts.join(' ') === g.whole.join(' ') ? [g.parts] : [g.parts, g.whole];
+}
+
 /** One group in FTS5 syntax: a quoted phrase of its parts, or of its whole words. */
 function fts5Group(g: TextGroup): string {
   const star = g.star ? '*' : '';
@@ -127,12 +138,15 @@ export function compileTextQuery(input: string): CompiledTextQuery {
   const { all, any, terms } = parseTextQuery(input);
   const exprs = all.map((clause) => clause.map(fts5Group).reduce((acc, e) => `(${acc} OR ${e})`));
   const anyGroups = any.map(fts5Group);
+  const matchPhrases = all.flat().map(groupPhrases);
   return {
     match: exprs.length === 0 ? null : exprs.join(' AND '),
     any: anyGroups.length === 0 ? null : anyGroups.join(' OR '),
     anyGroups,
     terms,
     single: singleWord(all),
+    matchPhrases: matchPhrases.some((p) => p === null) ? null : (matchPhrases as Phrase[][]).flat(),
+    anyPhrases: any.map(groupPhrases),
   };
 }
 
@@ -191,7 +205,7 @@ export interface RankedText {
 /** The ranking half of `searchText`: chunk ids only, no chunk is read. */
 export function rankText(ctx: QueryContext, q: TextQuery): RankedText {
   const { limit, offset } = paging(q.limit, q.offset);
-  const { match, anyGroups, terms, single } = compileTextQuery(q.query);
+  const { match, anyGroups, terms, single, matchPhrases, anyPhrases } = compileTextQuery(q.query);
   if (match === null || limit === 0) return { ranked: [], hasMore: false, terms };
   const where: string[] = [];
   const params: unknown[] = [];
@@ -230,16 +244,30 @@ export function rankText(ctx: QueryContext, q: TextQuery): RankedText {
       throw err;
     }
   };
-  let ranked = run(match, limit + 1, offset);
+  // Scoped to some of the index's roots: ranked with their statistics (see scope-bm25.ts).
+  const statsRoots = statsRootsOf(ctx, scope);
+  const page = (expr: string, phrases: readonly Phrase[] | null, n: number, skip: number): RankedId[] => {
+    if (statsRoots === null || phrases === null) return run(expr, n, skip);
+    const pool = run(expr, Math.max(n + skip, RESCORE_POOL), 0);
+    return (rankInRoots(ctx, statsRoots, phrases, pool) ?? pool).slice(skip, skip + n);
+  };
+  let ranked = page(match, matchPhrases, limit + 1, offset);
   const any =
     anyGroups.length > 0 && ranked.length <= Math.min(limit, q.looseBelow ?? limit)
       ? rareGroups(ctx, anyGroups, { where, params })
       : [];
   if (any.length > 0) {
     // Chunks holding every word come first; then chunks holding some of them, best BM25 first.
-    const all = offset === 0 ? ranked : run(match, offset + limit + 1, 0);
+    const all = offset === 0 ? ranked : page(match, matchPhrases, offset + limit + 1, 0);
     const seen = new Set(all.map((r) => r.id));
-    const more = run(any.join(' OR '), offset + limit + 1, 0).filter((r) => !seen.has(r.id));
+    const phrasesOf = new Map(anyGroups.map((g, i) => [g, anyPhrases[i] ?? null]));
+    const anyPhrasesKept = any.map((g) => phrasesOf.get(g) ?? null);
+    const more = page(
+      any.join(' OR '),
+      anyPhrasesKept.some((p) => p === null) ? null : (anyPhrasesKept as Phrase[][]).flat(),
+      offset + limit + 1,
+      0,
+    ).filter((r) => !seen.has(r.id));
     ranked = [...all, ...more].slice(offset, offset + limit + 1);
   }
   return { ranked: ranked.slice(0, limit), hasMore: ranked.length > limit, terms };

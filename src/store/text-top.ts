@@ -45,11 +45,11 @@ const META_KEY = 'text_top';
  */
 export const CHUNK_FLOOR_KEY = 'chunk_id_floor';
 /** FTS5's bm25 constants and this index's column weights (see `BM25` in text-search.ts). */
-const K1 = 1.2;
-const B = 0.75;
-const WEIGHTS: Record<string, number> = { content: 1.0, parts: 0.6 };
+export const K1 = 1.2;
+export const B = 0.75;
+export const WEIGHTS: Record<string, number> = { content: 1.0, parts: 0.6 };
 /** `chunks_fts`'s tokenizer (migrations.ts): the fresh chunks and the query word go through it too. */
-const TOKENIZER = 'porter unicode61 remove_diacritics 2';
+export const TOKENIZER = 'porter unicode61 remove_diacritics 2';
 /**
  * The upkeep keeps the lists of the last build while at most this many chunks were written since
  * and the number of chunks moved by at most REBUILD_DRIFT: a small re-index does not pay for a
@@ -131,7 +131,7 @@ function readVarint(buf: Uint8Array, at: number): [number, number] {
 }
 
 /** Every varint of a blob (FTS5's averages record and docsize rows are such lists). */
-function varints(buf: Uint8Array): number[] {
+export function varints(buf: Uint8Array): number[] {
   const out: number[] = [];
   let i = 0;
   while (i < buf.length) {
@@ -143,7 +143,7 @@ function varints(buf: Uint8Array): number[] {
 }
 
 /** FTS5's IDF for a word in `df` of `rows` rows. */
-function idfOf(rows: number, df: number): number {
+export function idfOf(rows: number, df: number): number {
   const idf = Math.log((rows - df + 0.5) / (df + 0.5));
   return idf <= 0 ? 1e-6 : idf;
 }
@@ -170,7 +170,7 @@ export function chunkIdFloor(db: Database.Database): number {
 }
 
 /** The FTS term the index's tokenizer makes of one word, for every word given (null: not one term). */
-function tokenize(db: Database.Database, words: readonly string[]): (string | null)[] {
+export function tokenize(db: Database.Database, words: readonly string[]): (string | null)[] {
   db.exec(
     `CREATE VIRTUAL TABLE IF NOT EXISTS temp.text_top_tok USING fts5(x, content = '', contentless_delete = 1, tokenize = '${TOKENIZER}');
      CREATE VIRTUAL TABLE IF NOT EXISTS temp.text_top_tok_v USING fts5vocab(temp, text_top_tok, instance);`,

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import Database from 'better-sqlite3';
+import type { IndexStore } from '../../src/store/index.js';
+import { openIndexStore } from '../../src/store/index.js';
+import type { QueryContext } from '../../src/store/query-context.js';
+import { rankInRoots } from '../../src/store/scope-bm25.js';
+import { createStatementCache } from '../../src/store/statement-cache.js';
+import { compileTextQuery } from '../../src/store/text-search.js';
+import { chunk, indexed, tempDir } from './helpers/fixtures.js';
+import { extractTree, FIXTURES_DIR } from './helpers/pg-corpus.js';
+
+const tmp = tempDir('codeindex-scope-bm25-');
+const REAL = join(FIXTURES_DIR, 'relevance');
+const QUESTIONS = (
+  JSON.parse(readFileSync(join(REAL, 'queries.json'), 'utf8')) as { query?: string; q?: string }[]
+).map((x) => x.query ?? x.q ?? '');
+
+let store: IndexStore;
+let dbPath: string;
+
+before(async () => {
+  dbPath = join(tmp.dir, 'one.db');
+  store = openIndexStore(dbPath);
+  await store.writeBatch(REAL, extractTree(REAL));
+});
+after(async () => {
+  await store.close();
+  tmp.cleanup();
+});
+
+/** A query context on its own connection, as a server's query side has it. */
+function context(path: string): { ctx: QueryContext; close: () => void } {
+  const db = new Database(path, { readonly: true });
+  return { ctx: { db, statements: createStatementCache(db), now: Date.now }, close: () => db.close() };
+}
+
+test("with every root's statistics it scores exactly as FTS5's bm25 (phrases, camelCase parts, both columns)", async () => {
+  assert.ok(QUESTIONS.length >= 10);
+  const { ctx, close } = context(dbPath);
+  try {
+    const rootIds = ctx.db.prepare('SELECT id FROM roots').pluck().all() as number[];
+    let compared = 0;
+    for (const query of [...QUESTIONS, 'retryBackoff max delay', '"connection pool" timeout', 'user cache']) {
+      const { any, anyPhrases, match, matchPhrases } = compileTextQuery(query);
+      // The OR fallback's expression: every chunk holding some word, ranked by FTS5.
+      for (const [expr, phrases] of [
+        [match, matchPhrases],
+        [any, anyPhrases.every((p) => p !== null) ? anyPhrases.flat() : null],
+      ] as const) {
+        if (expr === null || phrases === null || phrases.length < 2) continue;
+        const fts = ctx.db
+          .prepare<[string], { id: number; rank: number }>(
+            'SELECT rowid AS id, bm25(chunks_fts, 1.0, 0.6) AS rank FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank, rowid LIMIT 50',
+          )
+          .all(expr);
+        if (fts.length < 2) continue;
+        const ours = rankInRoots(ctx, rootIds, phrases, fts);
+        assert.ok(ours !== null, query);
+        const want = new Map(fts.map((r) => [r.id, r.rank]));
+        for (const r of ours) {
+          const w = want.get(r.id)!;
+          assert.ok(
+            Math.abs(r.rank - w) <= 1e-9 * Math.max(1, Math.abs(w)),
+            `${query}: chunk ${r.id} ${r.rank} != ${w}`,
+          );
+        }
+        compared++;
+      }
+    }
+    assert.ok(compared >= 10, `compared ${compared} expressions`);
+  } finally {
+    close();
+  }
+});
+
+test('a query scoped to one root ranks as if that root were indexed alone, whatever else the data dir holds', async () => {
+  // "route" is rare in /app and common in /framework; "parser" is common in /app.
+  const app = [
+    indexed('a.ts', { chunks: [chunk('parser parser parser value', 1, null)] }),
+    indexed('b.ts', { chunks: [chunk('route value value value', 1, null)] }),
+    ...Array.from({ length: 20 }, (_, i) =>
+      indexed(`f${i}.ts`, {
+        chunks: [chunk(i < 8 ? 'parser filler words now' : 'filler words here now', 1, null)],
+      }),
+    ),
+  ];
+  const framework = Array.from({ length: 400 }, (_, i) =>
+    indexed(`r${i}.ts`, { chunks: [chunk('route value other text', 1, null)] }),
+  );
+  const alone = openIndexStore(join(tmp.dir, 'alone.db'));
+  const shared = openIndexStore(join(tmp.dir, 'shared.db'));
+  try {
+    await alone.writeBatch('/app', app);
+    await shared.writeBatch('/app', app);
+    await shared.writeBatch('/framework', framework);
+    const top = async (s: IndexStore, extra: object) =>
+      (await s.searchText({ query: 'route parser', limit: 3, ...extra })).hits.map((h) => h.path);
+    // Alone, the rare word decides; over the whole shared index, the other root's statistics do.
+    assert.deepEqual((await top(alone, {}))[0], '/app/b.ts');
+    const whole = (await shared.searchText({ query: 'route parser', limit: 50 })).hits.map((h) => h.path);
+    assert.ok(
+      whole.indexOf('/app/a.ts') >= 0 && whole.indexOf('/app/a.ts') < whole.indexOf('/app/b.ts'),
+      whole.join(),
+    );
+    // Scoped to /app, it ranks as /app alone does.
+    assert.deepEqual(await top(shared, { pathPrefix: '/app' }), await top(alone, {}));
+    assert.deepEqual(await top(shared, { pathPrefix: ['/app'] }), await top(alone, {}));
+    // A path inside the root narrows the results, not the statistics.
+    assert.deepEqual(await top(shared, { pathPrefix: '/app/b.ts' }), ['/app/b.ts']);
+  } finally {
+    await alone.close();
+    await shared.close();
+  }
+});
