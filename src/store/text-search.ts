@@ -249,7 +249,14 @@ export function rankText(ctx: QueryContext, q: TextQuery): RankedText {
   const page = (expr: string, phrases: readonly Phrase[] | null, n: number, skip: number): RankedId[] => {
     if (statsRoots === null || phrases === null) return run(expr, n, skip);
     const pool = run(expr, Math.max(n + skip, RESCORE_POOL), 0);
-    return (rankInRoots(ctx, statsRoots, phrases, pool) ?? pool).slice(skip, skip + n);
+    let inRoots: RankedId[] | null = null;
+    try {
+      inRoots = rankInRoots(ctx, statsRoots, phrases, pool);
+    } catch (err) {
+      // Only words reach FTS5 here; like `run`, an FTS5 error is a safety net: FTS5's ranking stays.
+      if (!(err instanceof Error && /fts5/i.test(err.message))) throw err;
+    }
+    return (inRoots ?? pool).slice(skip, skip + n);
   };
   let ranked = page(match, matchPhrases, limit + 1, offset);
   const any =

@@ -110,6 +110,31 @@ test('a query scoped to one root ranks as if that root were indexed alone, whate
     assert.deepEqual(await top(shared, { pathPrefix: ['/app'] }), await top(alone, {}));
     // A path inside the root narrows the results, not the statistics.
     assert.deepEqual(await top(shared, { pathPrefix: '/app/b.ts' }), ['/app/b.ts']);
+    // Pages of a scoped ranking join up; odd input finds nothing rather than throwing.
+    const all = (await shared.searchText({ query: 'parser filler value', limit: 30, pathPrefix: '/app' }))
+      .hits;
+    assert.ok(all.length > 10);
+    const pages = [];
+    for (let offset = 0; offset < all.length; offset += 4)
+      pages.push(
+        ...(await shared.searchText({ query: 'parser filler value', limit: 4, offset, pathPrefix: '/app' }))
+          .hits,
+      );
+    assert.deepEqual(
+      pages.map((h) => h.chunkId),
+      all.map((h) => h.chunkId),
+    );
+    for (const q of [
+      '"route parser',
+      'route* parser',
+      'NEAR(route parser)',
+      '😀 route ＡＢＣ parser',
+      'a'.repeat(3000),
+    ])
+      await assert.doesNotReject(
+        () => shared.searchText({ query: q, limit: 5, pathPrefix: '/app' }),
+        q.slice(0, 20),
+      );
   } finally {
     await alone.close();
     await shared.close();
