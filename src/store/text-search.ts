@@ -2,7 +2,7 @@ import { lineTerms, splitIdentifier } from './identifiers.js';
 import { scopeFilter } from './paths.js';
 import type { QueryContext } from './query-context.js';
 import { paging, scopeOf } from './query-context.js';
-import { type Phrase, RESCORE_POOL, rankInRoots, statsRootsOf } from './scope-bm25.js';
+import { type IdRun, idRunsOf, type Phrase, RESCORE_POOL, rankInRoots, statsRootsOf } from './scope-bm25.js';
 import { rankFromTop } from './text-top.js';
 import type { ChunkHit, ChunkRecord, TextQuery, TextSearchResult } from './types.js';
 import { chunksByIds } from './vectors.js';
@@ -227,25 +227,31 @@ export function rankText(ctx: QueryContext, q: TextQuery): RankedText {
       return { ranked: page.slice(0, limit), hasMore: page.length > limit, terms };
     }
   }
+  const joined = (range: string) => `SELECT c.id, ${BM25} AS rank
+         FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid
+           JOIN files f ON f.id = c.file_id JOIN roots r ON r.id = f.root_id
+         WHERE chunks_fts MATCH ?${range}${where.map((w) => ` AND ${w}`).join('')}
+         ORDER BY rank LIMIT ? OFFSET ?`;
   const sql =
     where.length === 0
       ? `SELECT rowid AS id, ${BM25} AS rank FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ? OFFSET ?`
-      : `SELECT c.id, ${BM25} AS rank
-         FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid
-           JOIN files f ON f.id = c.file_id JOIN roots r ON r.id = f.root_id
-         WHERE chunks_fts MATCH ?${where.map((w) => ` AND ${w}`).join('')}
-         ORDER BY rank LIMIT ? OFFSET ?`;
+      : joined('');
+  // Scoped to some of the index's roots: ranked with their statistics (see scope-bm25.ts), and
+  // read from their runs of chunk ids when they are a small part of the index.
+  const statsRoots = statsRootsOf(ctx, scope);
+  const runs = statsRoots === null ? null : idRunsOf(ctx, statsRoots);
   const run = (expr: string, n: number, skip: number): RankedId[] => {
     try {
-      return ctx.statements.get<RankedId>(sql).all(expr, ...params, n, skip);
+      if (runs === null) return ctx.statements.get<RankedId>(sql).all(expr, ...params, n, skip);
+      const inRun = ctx.statements.get<RankedId>(joined(' AND chunks_fts.rowid BETWEEN ? AND ?'));
+      const all = runs.flatMap((r) => inRun.all(expr, r.lo, r.hi, ...params, n + skip, 0));
+      return all.sort((a, b) => a.rank - b.rank || a.id - b.id).slice(skip, skip + n);
     } catch (err) {
       // compileTextQuery emits only quoted words, so this is a safety net, not a code path.
       if (err instanceof Error && /fts5/i.test(err.message)) return [];
       throw err;
     }
   };
-  // Scoped to some of the index's roots: ranked with their statistics (see scope-bm25.ts).
-  const statsRoots = statsRootsOf(ctx, scope);
   const page = (expr: string, phrases: readonly Phrase[] | null, n: number, skip: number): RankedId[] => {
     if (statsRoots === null || phrases === null) return run(expr, n, skip);
     const pool = run(expr, Math.max(n + skip, RESCORE_POOL), 0);
@@ -261,7 +267,7 @@ export function rankText(ctx: QueryContext, q: TextQuery): RankedText {
   let ranked = page(match, matchPhrases, limit + 1, offset);
   const any =
     anyGroups.length > 0 && ranked.length <= Math.min(limit, q.looseBelow ?? limit)
-      ? rareGroups(ctx, anyGroups, { where, params })
+      ? rareGroups(ctx, anyGroups, { where, params }, runs)
       : [];
   if (any.length > 0) {
     // Chunks holding every word come first; then chunks holding some of them, best BM25 first.
@@ -301,25 +307,31 @@ function rareGroups(
   ctx: QueryContext,
   groups: readonly string[],
   filter: { where: readonly string[]; params: readonly unknown[] },
+  runs: readonly IdRun[] | null,
 ): string[] {
   const count = ctx.statements.get<{ n: number }>(
     'SELECT count(*) AS n FROM (SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)',
   );
-  const inScope =
-    filter.where.length === 0
-      ? null
-      : ctx.statements.get<{ n: number }>(
-          `SELECT count(*) AS n FROM (SELECT c.id FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid
-             JOIN files f ON f.id = c.file_id JOIN roots r ON r.id = f.root_id
-           WHERE chunks_fts MATCH ?${filter.where.map((w) => ` AND ${w}`).join('')} LIMIT ?)`,
-        );
+  const inScope = (range: string) =>
+    ctx.statements.get<{ n: number }>(
+      `SELECT count(*) AS n FROM (SELECT c.id FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid
+         JOIN files f ON f.id = c.file_id JOIN roots r ON r.id = f.root_id
+       WHERE chunks_fts MATCH ?${range}${filter.where.map((w) => ` AND ${w}`).join('')} LIMIT ?)`,
+    );
+  const scopedCount = (g: string): number => {
+    if (runs === null) return inScope('').get(g, ...filter.params, COMMON_WORD_CHUNKS)?.n ?? 0;
+    const inRun = inScope(' AND chunks_fts.rowid BETWEEN ? AND ?');
+    let n = 0;
+    for (const r of runs) {
+      n += inRun.get(g, r.lo, r.hi, ...filter.params, COMMON_WORD_CHUNKS - n)?.n ?? 0;
+      if (n >= COMMON_WORD_CHUNKS) break;
+    }
+    return n;
+  };
   return groups.filter((g) => {
     try {
       if ((count.get(g, COMMON_WORD_CHUNKS)?.n ?? 0) < COMMON_WORD_CHUNKS) return true;
-      return (
-        inScope !== null &&
-        (inScope.get(g, ...filter.params, COMMON_WORD_CHUNKS)?.n ?? 0) < COMMON_WORD_CHUNKS
-      );
+      return filter.where.length > 0 && scopedCount(g) < COMMON_WORD_CHUNKS;
     } catch {
       return false;
     }

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import type { IndexStore } from '../../src/store/index.js';
 import { openIndexStore } from '../../src/store/index.js';
 import type { QueryContext } from '../../src/store/query-context.js';
-import { rankInRoots } from '../../src/store/scope-bm25.js';
+import { idRunsOf, rankInRoots } from '../../src/store/scope-bm25.js';
 import { createStatementCache } from '../../src/store/statement-cache.js';
 import { compileTextQuery } from '../../src/store/text-search.js';
 import { chunk, indexed, tempDir } from './helpers/fixtures.js';
@@ -138,5 +138,70 @@ test('a query scoped to one root ranks as if that root were indexed alone, whate
   } finally {
     await alone.close();
     await shared.close();
+  }
+});
+
+test("a small root's chunk ids are read as runs that hold no other root's chunk", async () => {
+  const path = join(tmp.dir, 'runs.db');
+  const s = openIndexStore(path);
+  const files = (prefix: string, n: number, word: string) =>
+    Array.from({ length: n }, (_, i) =>
+      indexed(`${prefix}${i}.ts`, { chunks: [chunk(`${word} shared ${i}`, 1, null)] }),
+    );
+  try {
+    await s.writeBatch('/big', files('a', 300, 'alpha'));
+    await s.writeBatch('/small', files('b', 20, 'beta'));
+    await s.writeBatch('/big', files('c', 300, 'gamma'));
+    // A save in /small: its chunks are written again, after /big's.
+    await s.writeBatch('/small', files('b', 3, 'beta saved'));
+    const { ctx, close } = context(path);
+    try {
+      const id = (root: string) =>
+        ctx.db.prepare('SELECT id FROM roots WHERE path = ?').pluck().get(root) as number;
+      const runs = idRunsOf(ctx, [id('/small')]);
+      assert.ok(runs !== null && runs.length === 2, JSON.stringify(runs));
+      const owner = ctx.db
+        .prepare(
+          'SELECT c.id, r.path FROM chunks c JOIN files f ON f.id = c.file_id JOIN roots r ON r.id = f.root_id',
+        )
+        .all() as { id: number; path: string }[];
+      for (const c of owner) {
+        const inside = runs.some((r) => c.id >= r.lo && c.id <= r.hi);
+        assert.equal(inside, c.path === '/small', `chunk ${c.id} of ${c.path}`);
+      }
+      // The roots holding most of the index are not cut into runs.
+      assert.equal(idRunsOf(ctx, [id('/big')]), null);
+    } finally {
+      close();
+    }
+    // Scoped search reads the runs: every /small chunk with the word, none of /big's.
+    const hits = await s.searchText({ query: 'shared', limit: 50, pathPrefix: '/small' });
+    assert.equal(hits.hits.length, 20);
+    assert.ok(hits.hits.every((h) => h.path.startsWith('/small/')));
+    assert.deepEqual(
+      (await s.searchText({ query: 'beta shared', limit: 50, pathPrefix: '/small' })).hits
+        .map((h) => h.path)
+        .sort(),
+      Array.from({ length: 20 }, (_, i) => `/small/b${i}.ts`).sort(),
+    );
+    // Saves in turn in both roots, more than MAX_RUNS times: no runs, the same answers.
+    for (let k = 0; k < 10; k++) {
+      await s.writeBatch('/big', [
+        indexed(`a${k}.ts`, { chunks: [chunk(`alpha shared edited ${k}`, 1, null)] }),
+      ]);
+      await s.writeBatch('/small', [
+        indexed(`b${k}.ts`, { chunks: [chunk(`beta shared edited ${k}`, 1, null)] }),
+      ]);
+    }
+    const { ctx: ctx2, close: close2 } = context(path);
+    try {
+      const small = ctx2.db.prepare("SELECT id FROM roots WHERE path = '/small'").pluck().get() as number;
+      assert.equal(idRunsOf(ctx2, [small]), null);
+    } finally {
+      close2();
+    }
+    assert.equal((await s.searchText({ query: 'shared', limit: 50, pathPrefix: '/small' })).hits.length, 20);
+  } finally {
+    await s.close();
   }
 });
