@@ -40,6 +40,8 @@ interface Cache {
   version: string;
   /** Chunks in the roots (key: root ids). */
   rows: Map<string, number>;
+  /** The roots' average chunk length in terms (key: root ids). */
+  avgdl: Map<string, number>;
   /** Chunks in the roots holding each phrase (key: root ids, then the phrase). */
   df: Map<string, number>;
   /** The index's term for a word (null: not one term). */
@@ -63,12 +65,13 @@ function cacheOf(ctx: QueryContext): Cache {
   const version = versionOf(ctx);
   let c = caches.get(ctx.db);
   if (c === undefined) {
-    c = { version, rows: new Map(), df: new Map(), terms: new Map(), runs: new Map() };
+    c = { version, rows: new Map(), avgdl: new Map(), df: new Map(), terms: new Map(), runs: new Map() };
     caches.set(ctx.db, c);
   } else if (c.version !== version || c.df.size > CACHE_MAX) {
     // Another connection committed, or this one wrote: the counts are stale.
     c.version = version;
     c.rows.clear();
+    c.avgdl.clear();
     c.df.clear();
     c.runs.clear();
   }
@@ -207,7 +210,7 @@ export function rankInRoots(
     }
     return idfOf(rows, df);
   });
-  const avgdl = averageLength(ctx);
+  const avgdl = runs === null ? averageLength(ctx) : runsAverageLength(ctx, cache, rootsKey, runs);
   const docs = tokensOf(
     ctx,
     cache,
@@ -239,6 +242,25 @@ function occurrences(col: Column, phrase: readonly string[]): number {
     if (k === phrase.length) n++;
   }
   return n;
+}
+
+/** The average length in terms of the chunks in `runs` (all columns), from FTS5's docsize rows. */
+function runsAverageLength(ctx: QueryContext, cache: Cache, key: string, runs: readonly IdRun[]): number {
+  const known = cache.avgdl.get(key);
+  if (known !== undefined) return known;
+  const sizes = ctx.statements.get<{ sz: Uint8Array }>(
+    'SELECT sz FROM chunks_fts_docsize WHERE id BETWEEN ? AND ?',
+  );
+  let rows = 0;
+  let total = 0;
+  for (const r of runs)
+    for (const { sz } of sizes.iterate(r.lo, r.hi)) {
+      rows++;
+      for (const n of varints(sz)) total += n;
+    }
+  const avg = rows === 0 || total === 0 ? averageLength(ctx) : total / rows;
+  cache.avgdl.set(key, avg);
+  return avg;
 }
 
 /** The whole index's average chunk length in tokens (all columns), from FTS5's averages record. */

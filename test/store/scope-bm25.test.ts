@@ -88,7 +88,7 @@ test('a query scoped to one root ranks as if that root were indexed alone, whate
     ),
   ];
   const framework = Array.from({ length: 400 }, (_, i) =>
-    indexed(`r${i}.ts`, { chunks: [chunk('route value other text', 1, null)] }),
+    indexed(`r${i}.ts`, { chunks: [chunk('route value other text and some more words here', 1, null)] }),
   );
   const alone = openIndexStore(join(tmp.dir, 'alone.db'));
   const shared = openIndexStore(join(tmp.dir, 'shared.db'));
@@ -105,8 +105,24 @@ test('a query scoped to one root ranks as if that root were indexed alone, whate
       whole.indexOf('/app/a.ts') >= 0 && whole.indexOf('/app/a.ts') < whole.indexOf('/app/b.ts'),
       whole.join(),
     );
-    // Scoped to /app, it ranks as /app alone does.
+    // Scoped to /app, it ranks as /app alone does, with the same scores (chunks, IDF and average
+    // length all counted in /app).
     assert.deepEqual(await top(shared, { pathPrefix: '/app' }), await top(alone, {}));
+    const scores = async (s: IndexStore, extra: object) =>
+      (await s.searchText({ query: 'route parser value', limit: 10, ...extra })).hits.map((h) => [
+        h.path,
+        h.score,
+      ]);
+    const [a, b] = [await scores(alone, {}), await scores(shared, { pathPrefix: '/app' })];
+    assert.equal(a.length, 10);
+    assert.deepEqual(
+      b.map(([p]) => p),
+      a.map(([p]) => p),
+    );
+    b.forEach(([, x], i) => {
+      const y = a[i]![1] as number;
+      assert.ok(Math.abs((x as number) - y) <= 1e-9 * Math.abs(y), `${x} != ${y}`);
+    });
     assert.deepEqual(await top(shared, { pathPrefix: ['/app'] }), await top(alone, {}));
     // A path inside the root narrows the results, not the statistics.
     assert.deepEqual(await top(shared, { pathPrefix: '/app/b.ts' }), ['/app/b.ts']);
