@@ -16,9 +16,9 @@ import { B, idfOf, K1, tokenize, varints, WEIGHTS } from './text-top.js';
  * (a project's server is scoped to its own) takes its candidates from FTS5 as before, a pool of
  * at least {@link RESCORE_POOL}, and ranks them again with the same formula, weights and
  * tokenizer, but each phrase's IDF counted over the chunks of the roots in scope. A path prefix
- * inside a root narrows the results, not the statistics. The average chunk length stays the
- * whole index's (it differs little between repositories, and counting it per root reads every
- * chunk's size).
+ * inside a root narrows the results, not the statistics. The average chunk length is the roots'
+ * own when they are read as runs of chunk ids (see {@link idRunsOf}: then they are a small part of
+ * the index and their sizes are few to read), else the whole index's.
  */
 
 /** Candidates ranked again at least: the pool FTS5's own ranking fills. */
