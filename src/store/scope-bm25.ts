@@ -89,11 +89,17 @@ function versionOf(ctx: QueryContext): string {
 const MAX_RUNS = 8;
 /** A scope holding more than this share of the index's chunks is not worth cutting into runs. */
 const MAX_RUNS_SHARE = 0.5;
+/**
+ * Nor one of more chunks than this: its ids are read again after every write to the data dir
+ * (about 50 ms per 100,000), and its own matches are most of what a query reads anyway.
+ */
+const MAX_RUNS_CHUNKS = 100_000;
 
 /**
  * The chunk ids of the roots as a few runs that hold no other root's chunk, or null when that is
- * more than MAX_RUNS runs or the roots hold most of the index. FTS5 reads a word's matches in id
- * order and seeks to a rowid range, so a query over a small repository beside a large one reads
+ * more than MAX_RUNS runs, or the roots hold most of the index or more than MAX_RUNS_CHUNKS
+ * chunks. FTS5 reads a word's matches in id order and seeks to a rowid range, so a query over a
+ * small repository beside a large one reads
  * that repository's matches only, instead of joining every match of the word to its file (a word
  * in 40,000 chunks of Go's standard library cost tens of ms in a question about a 700-chunk
  * repository). Chunk ids are handed out in write order, so a repository indexed in one run is one
@@ -120,7 +126,7 @@ function computeRuns(ctx: QueryContext, rootIds: readonly number[]): IdRun[] | n
         'SELECT coalesce(sum(chunk_count), 0) AS n FROM files WHERE root_id IN (SELECT value FROM json_each(?))',
       )
       .get(json)?.n ?? 0;
-  if (mine === 0 || mine > total * MAX_RUNS_SHARE) return null;
+  if (mine === 0 || mine > total * MAX_RUNS_SHARE || mine > MAX_RUNS_CHUNKS) return null;
   const ids = ctx.statements
     .get<{ id: number }>(
       `SELECT c.id FROM files f JOIN chunks c ON c.file_id = f.id
