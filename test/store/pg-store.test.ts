@@ -625,6 +625,34 @@ describe('PostgreSQL store: same answers as the SQLite store', { skip }, () => {
     for (const s of [lite, pg]) assert.equal(await s.removeRoot(root), true);
   });
 
+  it('a small root written in several runs, between writes of another root, is searched whole in its scope', async () => {
+    const small = '/repo/runs-small';
+    const big = '/repo/runs-big';
+    const files = (prefix: string, n: number, text: string) =>
+      Array.from({ length: n }, (_, i) =>
+        indexed(`${prefix}${i}.ts`, { chunks: [chunk(`${text} ${prefix}${i} quillword`, 1, null)] }),
+      );
+    for (const s of [lite, pg]) {
+      await s.writeBatch(small, files('a', 5, 'first'));
+      await s.writeBatch(big, files('b', 40, 'other'));
+      await s.writeBatch(small, files('c', 5, 'second'));
+      await s.writeBatch(big, files('d', 40, 'other'));
+      await s.writeBatch(small, files('a', 2, 'edited'));
+    }
+    for (const query of ['quillword', 'quillword second', 'edited quillword nosuchword']) {
+      const [a, b] = await both((s) => s.searchText({ query, limit: 50, pathPrefix: small }));
+      const paths = (r: typeof a) => r.hits.map((h) => h.path).sort();
+      assert.deepEqual(paths(b), paths(a), query);
+      assert.ok(a.hits.length > 0 && a.hits.every((h) => h.path.startsWith(`${small}/`)), query);
+    }
+    const [a] = await both((s) => s.searchText({ query: 'quillword', limit: 50, pathPrefix: small }));
+    assert.equal(a.hits.length, 10);
+    for (const s of [lite, pg]) {
+      assert.equal(await s.removeRoot(small), true);
+      assert.equal(await s.removeRoot(big), true);
+    }
+  });
+
   it('optimize runs; cleanup removes the same roots and files (last: it removes the synthetic roots)', async () => {
     // The upkeep after an indexing run asks for no VACUUM (SQLite's rewrites the file); PostgreSQL's
     // plain VACUUM blocks nothing and sets the visibility map that index-only scans need, so it runs.

@@ -148,6 +148,8 @@ interface TextFilter {
   from: string;
   where: string;
   params: unknown[];
+  /** The roots a scope that leaves some out holds (null: every root, no scope). */
+  scopeRoots: number[] | null;
 }
 
 /** The language and path conditions of a text query, and the FROM they need. */
@@ -159,19 +161,68 @@ function textFilter(roots: readonly RootRef[], q: TextQuery): TextFilter {
     params.push(q.language);
   }
   const scope = q.pathPrefix === undefined ? null : scopeInRoots(roots, q.pathPrefix);
+  let scopeRoots: number[] | null = null;
   // A scope of every whole root (a single-root server's allowed roots) filters nothing: no join.
   if (scope !== null && !coversEveryRoot(scope, roots)) {
     const f = scopeFilter(scope);
     where.push(f.sql);
     params.push(...f.params);
+    scopeRoots = [...new Set(scope.map((e) => e.rootId))].sort((a, b) => a - b);
   }
   return where.length === 0
-    ? { from: 'chunks c', where: '', params }
+    ? { from: 'chunks c', where: '', params, scopeRoots }
     : {
         from: 'chunks c JOIN files f ON f.id = c.file_id JOIN roots r ON r.id = f.root_id',
         where: where.map((w) => ` AND ${w}`).join(''),
         params,
+        scopeRoots,
       };
+}
+
+/** Runs a scope may be cut into at most (as SQLite's `idRunsOf`). */
+const MAX_RUNS = 8;
+/** A scope of more chunks than this, or of more than half the index's, is not cut into runs. */
+const MAX_RUNS_CHUNKS = 100_000;
+
+/**
+ * `filter` with the scope's runs of chunk ids as a condition, when its roots are a small part of
+ * the index (as SQLite's `idRunsOf`: ids follow write order, so a repository indexed at once is
+ * one run). The GIN scan of a word common in a large root beside the small one then meets the
+ * primary key's ranges instead of reading and joining every match. Remembered while no root's
+ * chunks change.
+ */
+async function withRuns(db: Queryable, filter: TextFilter, cache: RareCache | null): Promise<TextFilter> {
+  if (filter.scopeRoots === null) return filter;
+  const key = filter.scopeRoots.join(',');
+  let clause = cache?.runs.get(key);
+  if (clause === undefined) {
+    const ids = filter.scopeRoots;
+    const [sizes] = await rowsOf<{ mine: number; total: number }>(
+      db,
+      `SELECT coalesce(sum(chunk_count) FILTER (WHERE root_id = ANY(?::bigint[])), 0)::float8 AS mine,
+              coalesce(sum(chunk_count), 0)::float8 AS total FROM files`,
+      [ids],
+    );
+    clause = '';
+    const mine = sizes?.mine ?? 0;
+    if (mine > 0 && mine <= (sizes?.total ?? 0) / 2 && mine <= MAX_RUNS_CHUNKS) {
+      // A run ends where another chunk (another root's) lies between two of the scope's ids.
+      const runs = await rowsOf<{ lo: string; hi: string }>(
+        db,
+        `WITH s AS (SELECT c.id, lag(c.id) OVER (ORDER BY c.id) AS prev
+                    FROM chunks c JOIN files f ON f.id = c.file_id WHERE f.root_id = ANY(?::bigint[])),
+              b AS (SELECT id, sum(CASE WHEN prev IS NOT NULL AND id > prev + 1
+                      AND EXISTS (SELECT 1 FROM chunks x WHERE x.id > s.prev AND x.id < s.id) THEN 1 ELSE 0 END)
+                      OVER (ORDER BY id) AS run FROM s)
+         SELECT min(id)::text AS lo, max(id)::text AS hi FROM b GROUP BY run ORDER BY 1 LIMIT ${MAX_RUNS + 1}`,
+        [ids],
+      );
+      if (runs.length > 0 && runs.length <= MAX_RUNS)
+        clause = ` AND (${runs.map((r) => `c.id BETWEEN ${Number(r.lo)} AND ${Number(r.hi)}`).join(' OR ')})`;
+    }
+    cache?.runs.set(key, clause);
+  }
+  return clause === '' ? filter : { ...filter, where: `${clause}${filter.where}` };
 }
 
 /**
@@ -216,7 +267,8 @@ async function rankInOneMessage(
   limit: number,
   offset: number,
 ): Promise<RankedText> {
-  const { from, where, params } = textFilter(roots, q);
+  const filter = await withRuns(pool, textFilter(roots, q), cache);
+  const { from, where, params } = filter;
   const n = offset + limit + 1;
   const ranking = (expr: string, gate: string) =>
     inlined(
@@ -229,7 +281,7 @@ async function rankInOneMessage(
     const known = cache !== null && anyGroups.every((g) => cache.rare.has(g));
     any = known
       ? anyGroups.filter((g) => cache.rare.get(g) === true)
-      : await rareGroupsOneMessage(pool, anyGroups, cache, { from, where, params });
+      : await rareGroupsOneMessage(pool, anyGroups, cache, filter);
   }
   // As rankMatches: the fallback when at most min(limit, looseBelow) AND matches are on this page.
   const fallbackBelow = offset + Math.min(limit, q.looseBelow ?? limit);
@@ -310,6 +362,8 @@ interface RareCache {
   /** Every root's id and chunks version: any write of chunks, a new or a removed root changes it. */
   signature: string;
   rare: Map<string, boolean>;
+  /** Each scope's runs of chunk ids as an SQL condition ('' for none; see `withRuns`). */
+  runs: Map<string, string>;
 }
 
 /** Groups remembered per pool (a server asks about the same common words again and again). */
@@ -321,7 +375,7 @@ function rareCacheOf(pool: Queryable, roots: readonly RootRef[]): RareCache | nu
   const signature = roots.map((r) => `${r.id}:${r.chunks_version}`).join(',');
   let cache = rareCaches.get(pool);
   if (cache === undefined || cache.signature !== signature || cache.rare.size > RARE_CACHE_GROUPS) {
-    cache = { signature, rare: new Map() };
+    cache = { signature, rare: new Map(), runs: new Map() };
     rareCaches.set(pool, cache);
   }
   return cache;
@@ -338,7 +392,8 @@ async function rankMatches(
   limit: number,
   offset: number,
 ): Promise<RankedText> {
-  const { from, where, params } = textFilter(roots, q);
+  const filter = await withRuns(db, textFilter(roots, q), cache);
+  const { from, where, params } = filter;
   const run = async (expr: string, n: number, skip: number): Promise<RankedRow[]> =>
     rowsOf<RankedRow>(
       db,
@@ -349,7 +404,7 @@ async function rankMatches(
   let ranked = await run(match, limit + 1, offset);
   const any =
     anyGroups.length > 0 && ranked.length <= Math.min(limit, q.looseBelow ?? limit)
-      ? await rareGroups(db, anyGroups, cache, { from, where, params })
+      ? await rareGroups(db, anyGroups, cache, filter)
       : [];
   if (any.length > 0) {
     const all = offset === 0 ? ranked : await run(match, offset + limit + 1, 0);
