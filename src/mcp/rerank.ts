@@ -129,7 +129,24 @@ export function scoreCandidate(c: Candidate, intent: RankIntent): number {
   score += Math.min(PATH_BONUS_CAP, PATH_WORD_BONUS * pathWords) * score;
   if (c.symbol)
     score += Math.min(SYMBOL_BONUS_CAP, SYMBOL_WORD_BONUS * overlap(intent.words, c.symbol)) * score;
-  return score * priorOf(c, intent);
+  let prior = priorOf(c, intent);
+  if (prior >= 1 && !intent.wanted.has('test') && isInlineTest(c)) prior *= CLASS_PRIOR.test;
+  return score * prior;
+}
+
+/**
+ * Rust's inline test module (`#[cfg(test)] mod tests { … }` or `mod test`), its head and its
+ * members; not a method named `test`.
+ */
+const RUST_TEST_MODULE = /(?:^|\.)tests(?:\.|$)|(?:^|\.)test\.|^test$/;
+
+/**
+ * A chunk of a test module inside a source file: Rust keeps its unit tests in the file they test
+ * (`mod tests`), so the file is source but those chunks are tests, and they are demoted as a test
+ * file's are. Other languages' members named `test` (`RegExp.test`) are not modules of tests.
+ */
+export function isInlineTest(c: Pick<Candidate, 'language' | 'symbol'>): boolean {
+  return c.language === 'rust' && c.symbol !== null && RUST_TEST_MODULE.test(c.symbol);
 }
 
 /**

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dropCopies, groupByFile, mainLanguagesOf } from '../../src/mcp/rerank.js';
+import {
+  dropCopies,
+  groupByFile,
+  isInlineTest,
+  mainLanguagesOf,
+  readIntent,
+  scoreCandidate,
+} from '../../src/mcp/rerank.js';
 
 test('groupByFile scores a file by its best three chunks whatever number of chunks it keeps', () => {
   const chunks = [
@@ -110,4 +117,29 @@ test('dropCopies: a bundle of several modules gives way to them; copy-pasted sib
       ['tcp.h', 0.9, 3],
     ],
   );
+});
+
+test("Rust's inline test modules rank as tests unless the query asks for tests", () => {
+  const intent = (query: string) =>
+    readIntent(query, { includeTests: false, mainLanguages: new Set(['rust']), semanticWeight: 0 });
+  const chunk = (symbol: string | null) => ({
+    id: 1,
+    relativePath: 'src/pool.rs',
+    path: '/r/src/pool.rs',
+    language: 'rust' as const,
+    symbol,
+    text: 1,
+    semantic: 0,
+  });
+  const plain = intent('drop the oldest idle connection');
+  const source = scoreCandidate(chunk('ConnectionPool.remove_oldest'), plain);
+  for (const symbol of ['tests', 'tests.pool_connections_limit', 'test.read_exact', 'pool.tests.limit'])
+    assert.ok(scoreCandidate(chunk(symbol), plain) < source * 0.5, symbol);
+  // A method named `test` is no test module.
+  assert.equal(scoreCandidate(chunk('Matcher.test'), plain), scoreCandidate(chunk('Matcher.probe'), plain));
+  // Asked for, tests keep their score.
+  const asked = intent('unit tests for the connection pool');
+  assert.ok(scoreCandidate(chunk('tests.limit'), asked) >= scoreCandidate(chunk('helpers.limit'), asked));
+  // Other languages keep theirs.
+  assert.equal(isInlineTest({ language: 'python', symbol: 'tests.helper' }), false);
 });
