@@ -102,6 +102,7 @@
  * signatures were chunks of their own, its last members a code chunk); a named function
  * expression of the same name anywhere in a constant's or variable's value (`export const flow =
  * Object.assign(function flow(…) {…})`, `forwardRef(function Input(…) {…})`) is no second symbol,
- * and its body is a function's (mobx's `flow` was a one-line chunk over `flow.flow`).
+ * and its body is a function's (mobx's `flow` was a one-line chunk over `flow.flow`); an object
+ * literal's opening line alone (`const arrayTraps = {`) is no chunk when its members have theirs.
  */
 export const EXTRACTOR_VERSION = 20;
