@@ -386,11 +386,12 @@ function pushUncovered(
 /**
  * A wrapper's opening line that says nothing but its name: `module Rack`, `namespace App.Http {`,
  * `export namespace Internal {`, `defmodule Jobs do` (not `defimpl Describe, for: Job do`),
- * Objective-C's `@implementation EXFoo`, and a class opened only as a namespace for its members
- * (Ruby's `class Thor`, `export class Queue {`; not `class Env < Options`).
+ * Objective-C's `@implementation EXFoo`, a class opened only as a namespace for its members
+ * (Ruby's `class Thor`, `export class Queue {`; not `class Env < Options`) and an object literal
+ * of members opened on a line of its own (mobx's `const arrayTraps = {` before `get` and `set`).
  */
 const BARE_WRAPPER_HEAD =
-  /^\s*(?:(?:(?:export|declare|pub(?:\([\w:]+\))?)\s+)*(?:module|namespace|mod|defmodule)\s+[\w.:\\]+\s*(?:\{|do)?|@implementation\s+\w+|(?:(?:export|default|public|final|abstract|open|internal|sealed|static|partial)\s+)*class\s+[\w.:]+\s*[{:]?)\s*$/;
+  /^\s*(?:(?:(?:export|declare|pub(?:\([\w:]+\))?)\s+)*(?:module|namespace|mod|defmodule)\s+[\w.:\\]+\s*(?:\{|do)?|@implementation\s+\w+|(?:(?:export|default|public|final|abstract|open|internal|sealed|static|partial)\s+)*class\s+[\w.:]+\s*[{:]?|(?:export\s+)?(?:const|let|var)\s+[\w$]+(?:\s*:\s*[\w$.<>]+)?\s*=\s*\{)\s*$/;
 
 /**
  * A line that only instructs a tool: a magic comment, a shebang, `'use strict'`, `<?php`,

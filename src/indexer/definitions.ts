@@ -57,13 +57,18 @@ const MULTILINE_CHUNK_KINDS: ReadonlySet<ScopeKind> = new Set<ScopeKind>(['const
 const MODULE_KINDS: ReadonlySet<ScopeKind> = new Set<ScopeKind>(['module', 'namespace']);
 
 /**
- * Members of these get no chunk of their own: an interface or trait of signatures is read whole.
+ * Members of these get no chunk of their own: an interface or trait of signatures is read whole,
+ * and so is a type alias of an object type (mobx's `type Annotation = { make_(…): MakeResult;
+ * extend_(…) … }` was a head, two signatures and a code chunk of the last members).
  * But a member with a body (`{ … }`) of one longer than a chunk ({@link MAX_CHUNK_LINES}) gets
  * its own, as a class's does: Laravel's `ValidatesAttributes` trait holds 2,140 lines of methods,
  * and search showed 60-line windows of it named for the trait instead of `validateUnique`. (Long
  * interfaces of signatures split into members lost on the question sets: bench/README.md.)
  */
-const WHOLE_CHUNK_KINDS: ReadonlySet<ScopeKind> = new Set<ScopeKind>(['interface', 'trait']);
+const WHOLE_CHUNK_KINDS: ReadonlySet<ScopeKind> = new Set<ScopeKind>(['interface', 'trait', 'type']);
+
+/** Kinds whose value may wrap a named function expression of their own name. */
+const VALUE_KINDS: ReadonlySet<ScopeKind> = new Set<ScopeKind>(['constant', 'variable']);
 
 const HEAD_CHARS = 300;
 
@@ -305,15 +310,34 @@ export function resolveDefinitions(
     // expression is the definition it is assigned to, not a second symbol inside it; so is one
     // of another name that is the whole value (express's `Layer.prototype.handle_request =
     // function handle(…) {…};` made a second symbol `handle` over the same lines).
+    const sameName = parent !== null && (parent.qualified === name || parent.qualified.endsWith(`.${name}`));
     if (
       parent !== null &&
       isFunctionLike(parent.kind) &&
       definition.kind === 'function' &&
-      (parent.qualified === name ||
-        parent.qualified.endsWith(`.${name}`) ||
-        /^[\s;)]*$/.test(source.slice(definition.end, parent.end))) &&
+      (sameName || /^[\s;)]*$/.test(source.slice(definition.end, parent.end))) &&
       lines.rowOf(definition.start) === lines.rowOf(parent.start)
     ) {
+      continue;
+    }
+    // So is one of the same name anywhere in a constant's or variable's value (`export const flow
+    // = Object.assign(function flow(…) {…}, …)`, `const Input = forwardRef(function Input(…) {…})`):
+    // mobx's `flow` was a one-line chunk `flow` over the 100 lines of `flow.flow`. Its body stays a
+    // function's (a scope that is no symbol): what it nests are locals, not members of the constant.
+    if (parent !== null && VALUE_KINDS.has(parent.kind) && definition.kind === 'function' && sameName) {
+      const body: Scope = {
+        start: definition.start,
+        end: definition.end,
+        kind: 'function',
+        qualified: parent.qualified,
+        exported: parent.exported,
+        insideFunction: parent.insideFunction,
+        symbolIndex: -1,
+        chunkRow: -1,
+        candidate: null,
+      };
+      stack.push(body);
+      scopes.push(body);
       continue;
     }
     const prefix = keywordPrefix(source, definition.start);

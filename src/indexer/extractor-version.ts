@@ -98,5 +98,11 @@
  * no second symbol; a section banner (`// Subrouter -----`) makes no chunk of its own; a header
  * cut by the size cap ends at a blank line; a long definition's last window takes up to three
  * rows past its size rather than leaving them to a window of their own.
+ * 20: a TypeScript type alias of an object type is read whole, as an interface (its method
+ * signatures were chunks of their own, its last members a code chunk); a named function
+ * expression of the same name anywhere in a constant's or variable's value (`export const flow =
+ * Object.assign(function flow(…) {…})`, `forwardRef(function Input(…) {…})`) is no second symbol,
+ * and its body is a function's (mobx's `flow` was a one-line chunk over `flow.flow`); an object
+ * literal's opening line alone (`const arrayTraps = {`) is no chunk when its members have theirs.
  */
-export const EXTRACTOR_VERSION = 19;
+export const EXTRACTOR_VERSION = 20;

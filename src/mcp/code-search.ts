@@ -365,6 +365,7 @@ export function createCodeSearch(
             symbol: c.symbol,
             text: textScore.get(c.chunkId) ?? 0,
             semantic: semScore.get(c.chunkId) ?? 0,
+            content: c.content,
           },
           intent,
         );

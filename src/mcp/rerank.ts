@@ -20,6 +20,8 @@ export interface Candidate {
   symbol: string | null;
   text: number;
   semantic: number;
+  /** The chunk's text, read only for chunks without a definition (see {@link isCommentOnly}). */
+  content?: string;
 }
 
 /** What the query and the filters ask for, read once per search. */
@@ -129,7 +131,56 @@ export function scoreCandidate(c: Candidate, intent: RankIntent): number {
   score += Math.min(PATH_BONUS_CAP, PATH_WORD_BONUS * pathWords) * score;
   if (c.symbol)
     score += Math.min(SYMBOL_BONUS_CAP, SYMBOL_WORD_BONUS * overlap(intent.words, c.symbol)) * score;
-  return score * priorOf(c, intent);
+  let prior = priorOf(c, intent);
+  if (prior >= 1 && !intent.wanted.has('test') && isInlineTest(c)) prior *= CLASS_PRIOR.test;
+  if (
+    c.symbol === null &&
+    c.content !== undefined &&
+    !intent.wanted.has('docs') &&
+    classifyPath(c.relativePath) !== 'docs' &&
+    isCommentOnly(c.content)
+  )
+    prior *= CLASS_PRIOR.docs;
+  return score * prior;
+}
+
+/** A comment line: `//`, `///`, `//!`, `/*`, ` *`, `#` (not `#[…]` or a C directive), `--`, a docstring's quotes. */
+const COMMENT_LINE = /^\s*(?:\/\/|\/\*|\*|#(?!\[|!\[|include|define|if|pragma)|--|"""|''')/;
+/** A line with a letter or digit in it. */
+const WORDY_LINE = /[\p{L}\p{N}]/u;
+/** Fewest lines with words for a chunk of comments to count as prose. */
+const PROSE_MIN_LINES = 3;
+
+/**
+ * A chunk of comment lines only (three or more with words): a module's or crate's documentation
+ * past its header (ureq's and serde_json's `//!` guides in `lib.rs`, 300 lines in windows), a
+ * commented-out block, a long note between definitions. It is documentation inside a source
+ * file, and ranks as a documentation file's chunks do: after the code, unless the query asks for
+ * docs. A definition's own doc is in its chunk, which is never such a chunk.
+ */
+export function isCommentOnly(content: string): boolean {
+  let wordy = 0;
+  for (const line of content.split('\n')) {
+    if (!WORDY_LINE.test(line)) continue;
+    if (!COMMENT_LINE.test(line)) return false;
+    wordy++;
+  }
+  return wordy >= PROSE_MIN_LINES;
+}
+
+/**
+ * Rust's inline test module (`#[cfg(test)] mod tests { … }` or `mod test`), its head and its
+ * members; not a method named `test`.
+ */
+const RUST_TEST_MODULE = /(?:^|\.)tests(?:\.|$)|(?:^|\.)test\.|^test$/;
+
+/**
+ * A chunk of a test module inside a source file: Rust keeps its unit tests in the file they test
+ * (`mod tests`), so the file is source but those chunks are tests, and they are demoted as a test
+ * file's are. Other languages' members named `test` (`RegExp.test`) are not modules of tests.
+ */
+export function isInlineTest(c: Pick<Candidate, 'language' | 'symbol'>): boolean {
+  return c.language === 'rust' && c.symbol !== null && RUST_TEST_MODULE.test(c.symbol);
 }
 
 /**

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dropCopies, groupByFile, mainLanguagesOf } from '../../src/mcp/rerank.js';
+import {
+  dropCopies,
+  groupByFile,
+  isCommentOnly,
+  isInlineTest,
+  mainLanguagesOf,
+  readIntent,
+  scoreCandidate,
+} from '../../src/mcp/rerank.js';
 
 test('groupByFile scores a file by its best three chunks whatever number of chunks it keeps', () => {
   const chunks = [
@@ -110,4 +118,72 @@ test('dropCopies: a bundle of several modules gives way to them; copy-pasted sib
       ['tcp.h', 0.9, 3],
     ],
   );
+});
+
+test("Rust's inline test modules rank as tests unless the query asks for tests", () => {
+  const intent = (query: string) =>
+    readIntent(query, { includeTests: false, mainLanguages: new Set(['rust']), semanticWeight: 0 });
+  const chunk = (symbol: string | null) => ({
+    id: 1,
+    relativePath: 'src/pool.rs',
+    path: '/r/src/pool.rs',
+    language: 'rust' as const,
+    symbol,
+    text: 1,
+    semantic: 0,
+  });
+  const plain = intent('drop the oldest idle connection');
+  const source = scoreCandidate(chunk('ConnectionPool.remove_oldest'), plain);
+  for (const symbol of ['tests', 'tests.pool_connections_limit', 'test.read_exact', 'pool.tests.limit'])
+    assert.ok(scoreCandidate(chunk(symbol), plain) < source * 0.5, symbol);
+  // A method named `test` is no test module.
+  assert.equal(scoreCandidate(chunk('Matcher.test'), plain), scoreCandidate(chunk('Matcher.probe'), plain));
+  // Asked for, tests keep their score.
+  const asked = intent('unit tests for the connection pool');
+  assert.ok(scoreCandidate(chunk('tests.limit'), asked) >= scoreCandidate(chunk('helpers.limit'), asked));
+  // Other languages keep theirs.
+  assert.equal(isInlineTest({ language: 'python', symbol: 'tests.helper' }), false);
+});
+
+test('a chunk of comments only ranks as documentation: after code, unless the query asks for docs', () => {
+  const guide = [
+    '//! # Timeouts',
+    '//!',
+    '//! Set a timeout on the agent',
+    '//! or on a request.',
+    '//! ```',
+  ].join('\n');
+  const code = [
+    '// the timeout of a request',
+    'fn timeout(&self) -> Duration {',
+    '    self.timeout',
+    '}',
+  ].join('\n');
+  assert.equal(isCommentOnly(guide), true);
+  assert.equal(isCommentOnly(code), false);
+  // Two lines of comments are a note, not a guide; attributes and C directives are code.
+  assert.equal(isCommentOnly('// one\n// two'), false);
+  assert.equal(isCommentOnly('#[cfg(test)]\n#[allow(dead_code)]\n#[derive(Debug)]'), false);
+  assert.equal(isCommentOnly('# a\n# Python note\n# on three lines'), true);
+  const intent = (query: string) =>
+    readIntent(query, { includeTests: false, mainLanguages: new Set(['rust']), semanticWeight: 0 });
+  const chunk = (content: string, symbol: string | null = null, relativePath = 'src/lib.rs') => ({
+    id: 1,
+    relativePath,
+    path: `/r/${relativePath}`,
+    language: 'rust' as const,
+    symbol,
+    text: 1,
+    semantic: 0,
+    content,
+  });
+  const plain = intent('set a request timeout');
+  assert.ok(scoreCandidate(chunk(guide), plain) < 0.6 * scoreCandidate(chunk(code), plain));
+  // A definition's chunk (its doc included) and chunks asked for keep their score.
+  assert.equal(scoreCandidate(chunk(guide, 'Agent'), plain), scoreCandidate(chunk(code, 'Agent'), plain));
+  const docs = intent('the docs on request timeouts');
+  assert.equal(scoreCandidate(chunk(guide), docs), scoreCandidate(chunk(code), docs));
+  // A documentation file is demoted once, by its class.
+  const page = scoreCandidate(chunk(guide, null, 'docs/guide.rs'), plain);
+  assert.equal(page, scoreCandidate(chunk(code, null, 'docs/guide.rs'), plain));
 });

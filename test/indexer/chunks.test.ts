@@ -169,6 +169,23 @@ describe('chunking', () => {
     assert.deepEqual(chunkRows(extractor.extractFile(bare.join('\n'), 'ruby')), [
       ['symbol', 'Thor.Actions.copy', 3, 5],
     ]);
+    // Nor does an object literal of methods opened on a line of its own (`const arrayTraps = {`).
+    const traps = [
+      'const arrayTraps = {',
+      '    get(target, name) {',
+      '        return target[name]',
+      '    },',
+      '    set(target, name, value): boolean {',
+      '        target[name] = value',
+      '        return true',
+      '    }',
+      '}',
+      '',
+    ];
+    assert.deepEqual(chunkRows(extractor.extractFile(traps.join('\n'), 'typescript')), [
+      ['symbol', 'arrayTraps.get', 2, 4],
+      ['symbol', 'arrayTraps.set', 5, 8],
+    ]);
     const documented = [
       '# The Rack namespace.',
       'module Rack',

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createExtractor } from '../../src/indexer/index.js';
 import {
   chunkRows,
   definitionRows,
@@ -184,5 +185,60 @@ describe('typescript: cross-file use of ts/models.ts', () => {
       symbolNamed(models, 'normalizeName').doc,
       'Normalises a display name: trims it and cuts it to {@link MAX_NAME_LENGTH}.',
     );
+  });
+});
+
+describe('typescript: object types and wrapped function expressions', () => {
+  const source = [
+    'export type Annotation = {', // 1
+    '    annotationType_: string',
+    '    make_(',
+    '        adm: Administration,',
+    '        key: PropertyKey',
+    '    ): MakeResult',
+    '    extend_(',
+    '        adm: Administration,',
+    '        key: PropertyKey',
+    '    ): boolean | null',
+    '    options_?: any',
+    '}',
+    '',
+    'export const flow: Flow = Object.assign(', // 14
+    '    function flow(generator) {',
+    '        function onFulfilled(value) {',
+    '            return next(value)',
+    '        }',
+    '        function next(ret) {',
+    '            return ret.done ? ret.value : Promise.resolve(ret.value).then(onFulfilled)',
+    '        }',
+    '        return next(generator.next())',
+    '    },',
+    '    flowAnnotation',
+    ')',
+    '',
+    'export const Input = forwardRef(function Input(props, ref) {', // 27
+    '    return render(props, ref)',
+    '})',
+  ].join('\n');
+  const result = createExtractor().extractFile(source, 'typescript');
+
+  it('reads a type alias of an object type whole, as an interface', () => {
+    const chunks = result.chunks.map((c) => [c.symbol, c.startLine, c.endLine]);
+    assert.deepEqual(chunks[0], ['Annotation', 1, 12]);
+    assert.ok(!chunks.some(([symbol]) => symbol === 'Annotation.make_' || symbol === 'Annotation.extend_'));
+    // Its members are still symbols.
+    assert.equal(symbolNamed(result, 'Annotation.make_').kind, 'method');
+  });
+
+  it('names a function expression wrapped in a value of its own name once; what it nests stays in its chunk', () => {
+    assert.deepEqual(
+      result.chunks.filter((c) => c.startLine >= 14).map((c) => [c.symbol, c.startLine, c.endLine]),
+      [
+        ['flow', 14, 25],
+        ['Input', 27, 29],
+      ],
+    );
+    const names = result.symbols.map((s) => (s.container === null ? s.name : `${s.container}.${s.name}`));
+    assert.ok(!names.includes('flow.flow') && !names.includes('Input.Input'));
   });
 });
