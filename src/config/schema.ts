@@ -32,6 +32,22 @@ export const jobPolicySchema = z.object({
 });
 export type JobPolicy = z.infer<typeof jobPolicySchema>;
 
+/**
+ * A kind's policy in the file: each field omitted keeps that kind's default, so
+ * `{"policies": {"batch": {"attempts": 5}}}` changes the attempts only. (Every field was required,
+ * and one left out stopped the process with "expected number, received NaN".)
+ */
+const policyWithDefaults = (def: JobPolicy) =>
+  z
+    .object({
+      attempts: positiveInt.default(def.attempts),
+      backoffMs: nonNegativeInt.default(def.backoffMs),
+      backoffMaxMs: nonNegativeInt.default(def.backoffMaxMs),
+      softTimeLimitMs: positiveInt.default(def.softTimeLimitMs),
+      hardTimeLimitMs: positiveInt.default(def.hardTimeLimitMs),
+    })
+    .default(def);
+
 const MIN = 60_000;
 const defaultPolicy = (over: Partial<JobPolicy> = {}): JobPolicy => ({
   attempts: 3,
@@ -133,11 +149,11 @@ export const configSchema = z.object({
     .default({ embeddings: '600/m' }),
   policies: z
     .object({
-      repository: jobPolicySchema.default(defaultPolicy({ attempts: 2 })),
-      batch: jobPolicySchema.default(defaultPolicy()),
-      file: jobPolicySchema.default(defaultPolicy({ softTimeLimitMs: 2 * MIN, hardTimeLimitMs: 5 * MIN })),
-      embed: jobPolicySchema.default(defaultPolicy({ attempts: 8, backoffMs: 2000, backoffMaxMs: 5 * MIN })),
-      maintenance: jobPolicySchema.default(defaultPolicy({ attempts: 2 })),
+      repository: policyWithDefaults(defaultPolicy({ attempts: 2 })),
+      batch: policyWithDefaults(defaultPolicy()),
+      file: policyWithDefaults(defaultPolicy({ softTimeLimitMs: 2 * MIN, hardTimeLimitMs: 5 * MIN })),
+      embed: policyWithDefaults(defaultPolicy({ attempts: 8, backoffMs: 2000, backoffMaxMs: 5 * MIN })),
+      maintenance: policyWithDefaults(defaultPolicy({ attempts: 2 })),
     })
     .default({
       repository: defaultPolicy({ attempts: 2 }),
