@@ -13,7 +13,7 @@ import { indexDbPath } from './config/paths.js';
 import type { Config } from './config/schema.js';
 import { resolveCommandDirectory } from './discovery/index.js';
 import { CodeindexError, errorMessage, isCodeindexError } from './errors.js';
-import type { SymbolKind } from './indexer/types.js';
+import { SYMBOL_KINDS, type SymbolKind } from './indexer/types.js';
 import { createLogger, type Logger } from './log.js';
 import { isUnder } from './mcp/scope.js';
 import { createCodeindexServer } from './mcp/server.js';
@@ -29,7 +29,7 @@ import { allowedRootsFile } from './queue/allowed-roots.js';
 import { connectTaskClient } from './queue/connect.js';
 import { JOBS } from './queue/names.js';
 import { formatCount, formatEta, formatRate } from './queue/progress-rate.js';
-import { keepSchedules } from './queue/schedules.js';
+import { checkCleanupCron, keepSchedules } from './queue/schedules.js';
 import { shipsSources, type TaskInfo, type TaskProgress } from './queue/task-client.js';
 import { resolveRedisUrl, stopEmbeddedRedis } from './redis/embedded.js';
 import { integrityProblems, quarantineIndex, rootsOfDamaged } from './store/corruption.js';
@@ -115,6 +115,20 @@ const OPTIONS = {
   http: { type: 'string' },
 } as const;
 
+/** How many words each command takes after its name (search and show join theirs into one query). */
+const POSITIONALS_TAKEN: Readonly<Record<string, number>> = {
+  serve: 0,
+  worker: 0,
+  index: 1,
+  watch: 1,
+  status: 0,
+  cleanup: 0,
+  dashboard: 0,
+  doctor: 0,
+  'migrate-store': 0,
+  'stop-redis': 0,
+};
+
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
 function flagsOf(v: Values): ConfigFlags {
@@ -151,6 +165,15 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return command || values.help ? 0 : 2;
   }
+  // A word a command does not take was dropped without a word: `codeindex index a b` indexed `a`
+  // only, and `codeindex status --json` typed as `status json` printed text.
+  const most = Object.hasOwn(POSITIONALS_TAKEN, command) ? POSITIONALS_TAKEN[command] : undefined;
+  if (most !== undefined && rest.length > most) {
+    process.stderr.write(
+      `codeindex ${command}: unexpected argument ${rest[most]}: ${command} takes ${most === 0 ? 'no arguments' : 'one path'}; see codeindex --help\n`,
+    );
+    return 2;
+  }
   const envCheck = checkEnv(process.env);
   for (const w of envCheck.warnings) process.stderr.write(`${w}\n`);
   if (envCheck.fatal) {
@@ -160,6 +183,7 @@ async function main(argv: string[]): Promise<number> {
   let cfg: Config;
   try {
     cfg = loadConfig(flagsOf(values));
+    checkCleanupCron(cfg);
   } catch (err) {
     process.stderr.write(`codeindex: ${errorMessage(err)}\n`);
     return 2;
@@ -475,12 +499,17 @@ async function searchCommand(cfg: Config, query: string, v: Values, log: Logger)
   const scope = searchScope(v);
   if (scope === null) return 2;
   if (v.code) return codeSearchCommand(cfg, query, v, log, scope);
+  // As search_symbols: a limit of 1-100 and a known kind. `Number('abc')` is NaN, and a NaN
+  // limit never filled its page: the command searched forever.
+  const limit = wholeNumberFlag(v, 'limit', 20, 1, 100, 'search');
+  const kind = kindFlag(v, 'search');
+  if (limit === null || kind === null) return 2;
   try {
     const store = openStore(cfg, { readonly: true });
     const r = await searchSymbolGroups(store, {
       query,
-      limit: Number(v.limit ?? 20),
-      ...(v.kind ? { kind: v.kind as never } : {}),
+      limit,
+      ...(kind ? { kind } : {}),
       ...(scope ? { pathPrefix: scope } : {}),
     });
     await store.close();
@@ -515,6 +544,35 @@ function commandWords(message: string): string {
 }
 
 /**
+ * A whole-number flag within `min..max` (`def` when absent); null, after saying what it takes,
+ * when it is not one.
+ */
+function wholeNumberFlag(
+  v: Values,
+  name: 'limit' | 'days',
+  def: number,
+  min: number,
+  max: number,
+  command: string,
+): number | null {
+  const raw = v[name];
+  if (raw === undefined) return def;
+  const n = /^\s*\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
+  if (Number.isInteger(n) && n >= min && n <= max) return n;
+  const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
+  process.stderr.write(`codeindex ${command}: --${name} is a whole number ${range}, not ${raw}\n`);
+  return null;
+}
+
+/** `--kind`: one of the symbol kinds (undefined when absent); null, after naming them, when not. */
+function kindFlag(v: Values, command: string): SymbolKind | undefined | null {
+  if (v.kind === undefined) return undefined;
+  if ((SYMBOL_KINDS as readonly string[]).includes(v.kind)) return v.kind as SymbolKind;
+  process.stderr.write(`codeindex ${command}: --kind is one of ${SYMBOL_KINDS.join(', ')}, not ${v.kind}\n`);
+  return null;
+}
+
+/**
  * `search --path DIR`: the real path of DIR, to search only under it (undefined: every root of the
  * data dir); null, after saying why, when DIR does not exist.
  */
@@ -545,13 +603,15 @@ async function showCommand(cfg: Config, symbol: string, v: Values): Promise<numb
   }
   const scope = searchScope(v, 'show');
   if (scope === null) return 2;
+  const kind = kindFlag(v, 'show');
+  if (kind === null) return 2;
   let store: ReturnType<typeof openStore> | null = null;
   try {
     const s = openStore(cfg, { readonly: true });
     store = s;
     const src = await readSymbolSource(s, {
       symbol,
-      kind: v.kind as SymbolKind | undefined,
+      kind,
       scope,
       asked: v.path,
       allowedRoots: (await s.listRoots()).map((r) => r.path),
@@ -786,9 +846,11 @@ async function doctorCommand(cfg: Config, log: Logger, v: Values): Promise<numbe
 }
 
 async function cleanupCommand(cfg: Config, v: Values): Promise<number> {
+  const days = wholeNumberFlag(v, 'days', cfg.cleanupDays, 0, Number.MAX_SAFE_INTEGER, 'cleanup');
+  if (days === null) return 2;
   try {
     const store = openStore(cfg);
-    const r = await store.cleanup({ days: Number(v.days ?? cfg.cleanupDays), dryRun: Boolean(v['dry-run']) });
+    const r = await store.cleanup({ days, dryRun: Boolean(v['dry-run']) });
     await store.close();
     process.stdout.write(`${JSON.stringify(r)}\n`);
     return 0;

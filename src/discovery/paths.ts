@@ -242,6 +242,9 @@ export async function resolveCommandDirectory(
   pathArg: string,
   configuredRoots: readonly string[],
 ): Promise<string> {
-  const roots = configuredRoots.length > 0 ? configuredRoots : [path.resolve(expandHome(pathArg))];
+  // No roots configured: any directory, so the file system's root is the allowed root. (The path
+  // itself was, and a path that does not exist was then "outside the allowed roots (itself)".)
+  const roots =
+    configuredRoots.length > 0 ? configuredRoots : [path.parse(path.resolve(expandHome(pathArg))).root];
   return (await resolveAllowedPath(pathArg, roots, { expect: 'directory' })).realPath;
 }

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { loadConfig } from '../../src/config/load.js';
+import { CLI, makeTestEnv, type TestEnv } from '../helpers/env.js';
+
+function run(args: string[], env: Record<string, string>, timeout = 120_000) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', timeout, input: '' });
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** One line on stderr, nothing on stdout, exit 2. */
+function assertUsageError(r: ReturnType<typeof run>, pattern: RegExp, what: string): void {
+  assert.equal(r.signal, null, `${what}: killed by ${r.signal} (it hung)`);
+  assert.equal(r.code, 2, `${what}: exit ${r.code}: ${r.stderr}`);
+  assert.match(r.stderr, pattern, what);
+  assert.equal(r.stderr.trim().split('\n').length, 1, `${what}: ${r.stderr}`);
+  assert.equal(r.stdout, '', what);
+}
+
+/** Defects a failure drill found in the config file and the command line. */
+describe('drill fixes: config file and command line', () => {
+  let env: TestEnv;
+  let repo: string;
+  const configFile = (name: string, body: unknown) => {
+    const p = join(env.tmp, name);
+    writeFileSync(p, typeof body === 'string' ? body : JSON.stringify(body));
+    return p;
+  };
+
+  before(() => {
+    env = makeTestEnv({ CODEINDEX_EMBEDDINGS: 'off', CODEINDEX_WATCH: 'false' });
+    repo = join(env.tmp, 'repo');
+    mkdirSync(repo, { recursive: true });
+    writeFileSync(join(repo, 'shapes.py'), 'def area_of_circle(r):\n    return 3.14 * r * r\n');
+  });
+  after(async () => {
+    await env?.cleanup();
+  });
+
+  test('a config file key no setting reads stops with exit 2, naming the closest setting', () => {
+    // The schema dropped unknown keys: `batch_size` left the default in force without a word.
+    for (const [body, pattern] of [
+      [{ batch_size: 5 }, /unknown setting batch_size; did you mean batchSize\?/],
+      [
+        { embeddings: { provder: 'off' } },
+        /unknown setting embeddings\.provder; did you mean embeddings\.provider\?/,
+      ],
+      [
+        { policies: { batch: { atempts: 2 } } },
+        /unknown setting policies\.batch\.atempts; did you mean policies\.batch\.attempts\?/,
+      ],
+    ] as const) {
+      const file = configFile('unknown.json', body);
+      assertUsageError(run(['status', '--config', file], env.env), pattern, JSON.stringify(body));
+    }
+    // `$schema` and other `$` keys are for editors, not settings.
+    const ok = run(
+      ['status', '--config', configFile('schema.json', { $schema: 'x', batchSize: 5 })],
+      env.env,
+    );
+    assert.equal(ok.code, 0, ok.stderr);
+  });
+
+  test('a policy in the config file may give some fields: the others keep that kind’s defaults', () => {
+    // Every field was required: `{"attempts": 5}` alone stopped the CLI with "received NaN".
+    const file = configFile('policy.json', { policies: { batch: { attempts: 5 } } });
+    const r = run(['status', '--config', file], env.env);
+    assert.equal(r.code, 0, r.stderr);
+    const cfg = loadConfig({ config: file }, { CODEINDEX_HOME: env.home });
+    assert.equal(cfg.policies.batch.attempts, 5);
+    assert.equal(cfg.policies.batch.backoffMs, 1000);
+    assert.equal(cfg.policies.batch.hardTimeLimitMs, 30 * 60_000);
+    assert.equal(cfg.policies.embed.attempts, 8);
+  });
+
+  test('a number setting that is not one says what it got', () => {
+    const r = run(['status', '--config', configFile('nan.json', { batchSize: 'lots' })], env.env);
+    assertUsageError(
+      r,
+      /^codeindex: invalid setting batchSize \(CODEINDEX_BATCH_SIZE\): expected a number, got "lots"$/m,
+      'nan',
+    );
+  });
+
+  test('a cleanup cron BullMQ cannot schedule stops every command at start with exit 2', () => {
+    // It was a warning in serve's log; the server ran on without its periodic cleanup.
+    for (const cron of ['every day', '61 * * * *']) {
+      for (const args of [['status'], ['serve', '--workers', '0']]) {
+        const r = run(args, { ...env.env, CODEINDEX_CLEANUP_CRON: cron }, 30_000);
+        assertUsageError(
+          r,
+          /invalid setting cleanupCron \(CODEINDEX_CLEANUP_CRON\): ".*" is not a cron pattern .*; use five fields/,
+          `${args[0]} ${cron}`,
+        );
+      }
+    }
+  });
+
+  test('search and show check --limit and --kind as the MCP tools do; search no longer hangs on --limit abc', () => {
+    const indexed = run(['index', repo, '--json'], env.env);
+    assert.equal(indexed.code, 0, indexed.stderr);
+    const found = run(['search', 'area_of_circle', '--limit', '1', '--kind', 'function'], env.env);
+    assert.equal(found.code, 0, found.stderr);
+    assert.match(found.stdout, /shapes\.py:1 function area_of_circle/);
+    for (const [args, pattern] of [
+      // `Number('abc')` is NaN: the search never filled its page and ran until killed.
+      [['search', 'area_of_circle', '--limit', 'abc'], /--limit is a whole number from 1 to 100, not abc/],
+      // A limit of 0 said "no symbol matches".
+      [['search', 'area_of_circle', '--limit', '0'], /--limit is a whole number from 1 to 100, not 0/],
+      [['search', 'area_of_circle', '--limit', '5000'], /--limit is a whole number from 1 to 100, not 5000/],
+      // An unknown kind matched nothing and said "no symbol matches".
+      [['search', 'area_of_circle', '--kind', 'fn'], /--kind is one of function, method, .*, not fn/],
+      [['show', 'area_of_circle', '--kind', 'fn'], /codeindex show: --kind is one of function, .*, not fn/],
+      [
+        ['cleanup', '--days', 'soon', '--dry-run'],
+        /codeindex cleanup: --days is a whole number 0 or more, not soon/,
+      ],
+    ] as const) {
+      assertUsageError(run([...args], env.env, 30_000), pattern, args.join(' '));
+    }
+  });
+
+  test('an argument a command does not take is refused, not dropped', () => {
+    for (const [args, pattern] of [
+      [['status', 'json'], /codeindex status: unexpected argument json: status takes no arguments/],
+      [
+        ['index', repo, join(env.tmp, 'other')],
+        /codeindex index: unexpected argument .*other: index takes one path/,
+      ],
+      [['stop-redis', 'now'], /unexpected argument now/],
+    ] as const) {
+      assertUsageError(run([...args], env.env, 30_000), pattern, args.join(' '));
+    }
+  });
+
+  test('index of a folder that does not exist says so (it said "outside the allowed roots (itself)")', () => {
+    const missing = join(env.tmp, 'no-such-folder');
+    const r = run(['index', missing], env.env, 30_000);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(
+      r.stderr.trim(),
+      `codeindex index: ${missing} does not exist: check the spelling, or pass an absolute path (relative paths resolve against ${process.cwd()})`,
+    );
+    assert.doesNotMatch(r.stderr, /outside the allowed roots/);
+  });
+});
