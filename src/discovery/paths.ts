@@ -85,6 +85,13 @@ function errnoCode(err: unknown): string | undefined {
     : undefined;
 }
 
+async function exists(p: string): Promise<boolean> {
+  return lstat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
 /** Real paths of the roots that exist (missing roots are dropped). */
 async function realRoots(allowedRoots: readonly string[]): Promise<string[]> {
   const out: string[] = [];
@@ -174,8 +181,21 @@ export async function resolveAllowedPath(
   } catch (err) {
     const code = errnoCode(err);
     const canonical = await realpathOfMissing(absPath);
-    if (longestRealRoot(canonical, roots) === undefined)
+    if (longestRealRoot(canonical, roots) === undefined) {
+      // Inside a configured root that does not exist itself: that root, not the path, is the news
+      // (it read "X is outside the allowed roots (…, X)").
+      const missingRoot = findRootFor(
+        absPath,
+        allowedRoots.map((r) => path.resolve(expandHome(r))),
+      );
+      if (missingRoot !== undefined && !(await exists(missingRoot)))
+        throw new CodeindexError(
+          'PATH_NOT_FOUND',
+          `${absPath} does not exist: the allowed root ${missingRoot} does not exist either; create it, or fix CODEINDEX_ROOTS`,
+          { cause: err },
+        );
       throw outsideRootsError(input, absPath, allowedRoots);
+    }
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       const isLink = await lstat(absPath).then(
         (s) => s.isSymbolicLink(),
