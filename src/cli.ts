@@ -194,6 +194,7 @@ async function main(argv: string[]): Promise<number> {
       return serve(cfg, log, values);
     case 'worker': {
       const { runWorkerProcess } = await import('../workers/worker.js');
+      if (cfg.redisUrl) void sayWhileRedisAway(cfg.redisUrl, log);
       return runWorkerProcess(values.queues, cfg);
     }
     case 'index':
@@ -235,6 +236,36 @@ async function main(argv: string[]): Promise<number> {
     default:
       process.stderr.write(`codeindex: unknown command ${command}; see codeindex --help\n`);
       return 2;
+  }
+}
+
+/**
+ * `worker` waits for Redis however long it is away (an operator may start workers first), but it
+ * waited without a word: a wrong REDIS_URL looked like an idle worker. One line says what it waits
+ * for, and one more when Redis answers.
+ */
+async function sayWhileRedisAway(url: string, log: Logger): Promise<void> {
+  const { createRedis, withRedisDeadline } = await import('./redis/connection.js');
+  const conn = createRedis(url, 'client', { retryStrategy: () => 1000 });
+  conn.on('error', () => {});
+  let warned = false;
+  try {
+    for (;;) {
+      try {
+        await withRedisDeadline(url, () => conn.ping(), 5000, conn);
+        if (warned) log.warn('Redis answers: the worker takes jobs');
+        return;
+      } catch (err) {
+        if (!warned) {
+          const why = errorMessage(err).replace(/; query tools still answer from the index$/, '');
+          log.warn(`waiting for Redis: ${why}`);
+          warned = true;
+        }
+        await new Promise((r) => setTimeout(r, 1000).unref());
+      }
+    }
+  } finally {
+    conn.disconnect();
   }
 }
 

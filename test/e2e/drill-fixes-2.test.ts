@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../../src/config/load.js';
-import { CLI, makeTestEnv, type TestEnv } from '../helpers/env.js';
+import { CLI, deletePrefix, freePort, makeTestEnv, type TestEnv } from '../helpers/env.js';
 
 function run(args: string[], env: Record<string, string>, timeout = 120_000) {
   const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', timeout, input: '' });
@@ -145,5 +146,63 @@ describe('drill fixes: config file and command line', () => {
       `codeindex index: ${missing} does not exist: check the spelling, or pass an absolute path (relative paths resolve against ${process.cwd()})`,
     );
     assert.doesNotMatch(r.stderr, /outside the allowed roots/);
+  });
+});
+
+describe('drill fixes: a worker started while Redis is away', () => {
+  test('says once what it waits for, then that Redis answers; SIGTERM stops it', async (t) => {
+    const env = makeTestEnv({ CODEINDEX_EMBEDDINGS: 'off' });
+    const port = await freePort();
+    const url = `redis://127.0.0.1:${port}`;
+    const worker = spawn(process.execPath, [CLI, 'worker', '--queues', 'indexing'], {
+      env: { ...env.env, REDIS_URL: url, CODEINDEX_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    let stdout = '';
+    worker.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    worker.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    let redis: ReturnType<typeof spawn> | null = null;
+    t.after(async () => {
+      if (worker.exitCode === null) worker.kill('SIGKILL');
+      if (redis && redis.exitCode === null) {
+        const r = redis;
+        await new Promise((resolve) => {
+          r.once('exit', resolve);
+          r.kill('SIGTERM');
+        });
+      }
+      await deletePrefix(url, env.prefix).catch(() => {});
+      await env.cleanup();
+    });
+    const waitFor = async (pattern: RegExp, what: string) => {
+      for (let i = 0; i < 300 && !pattern.test(stderr); i++) await sleep(100);
+      assert.match(stderr, pattern, what);
+    };
+    // It waited without a word: a wrong REDIS_URL looked like an idle worker.
+    await waitFor(
+      new RegExp(
+        `WARN .*waiting for Redis: cannot connect to Redis at redis://127\\.0\\.0\\.1:${port}/? \\(connection refused\\): start redis-server or set REDIS_URL$`,
+        'm',
+      ),
+      'the waiting line',
+    );
+    assert.equal(stderr.match(/waiting for Redis/g)?.length, 1, stderr);
+    redis = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    );
+    await waitFor(/Redis answers: the worker takes jobs/, 'the line when Redis answers');
+    worker.kill('SIGTERM');
+    const code = await new Promise((resolve) => worker.once('exit', (c) => resolve(c)));
+    assert.equal(code, 0, stderr);
+    assert.equal(stdout, '');
   });
 });
