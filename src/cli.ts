@@ -27,7 +27,7 @@ import { numberedLines, readSymbolSource, sourceHeading, symbolSourceOut } from 
 import { renderSymbol, symbolToOut } from './mcp/tools/search-symbols.js';
 import { allowedRootsFile } from './queue/allowed-roots.js';
 import { connectTaskClient } from './queue/connect.js';
-import { JOBS } from './queue/names.js';
+import { JOBS, QUEUES } from './queue/names.js';
 import { formatCount, formatEta, formatRate } from './queue/progress-rate.js';
 import { checkCleanupCron, keepSchedules } from './queue/schedules.js';
 import { shipsSources, type TaskInfo, type TaskProgress } from './queue/task-client.js';
@@ -193,7 +193,17 @@ async function main(argv: string[]): Promise<number> {
     case 'serve':
       return serve(cfg, log, values);
     case 'worker': {
-      const { runWorkerProcess } = await import('../workers/worker.js');
+      const { parseQueues, runWorkerProcess } = await import('../workers/worker.js');
+      // Checked before anything starts: an unknown queue name was a stack trace and exit 1.
+      try {
+        if (parseQueues(values.queues).length === 0)
+          throw new Error(`no queue named in --queues ${values.queues}`);
+      } catch (err) {
+        process.stderr.write(
+          `codeindex worker: ${errorMessage(err).replace(/: use .*$/, '')}: use --queues with one or more of ${QUEUES.join(', ')}\n`,
+        );
+        return 2;
+      }
       if (cfg.redisUrl) void sayWhileRedisAway(cfg.redisUrl, log);
       return runWorkerProcess(values.queues, cfg);
     }

@@ -124,7 +124,7 @@ describe('drill fixes: config file and command line', () => {
     }
   });
 
-  test('an argument a command does not take is refused, not dropped', () => {
+  test('an argument a command does not take, or a queue that does not exist, is refused', () => {
     for (const [args, pattern] of [
       [['status', 'json'], /codeindex status: unexpected argument json: status takes no arguments/],
       [
@@ -132,6 +132,12 @@ describe('drill fixes: config file and command line', () => {
         /codeindex index: unexpected argument .*other: index takes one path/,
       ],
       [['stop-redis', 'now'], /unexpected argument now/],
+      // A stack trace and exit 1 before.
+      [
+        ['worker', '--queues', 'indexing,indexin'],
+        /^codeindex worker: unknown queue indexin: use --queues with one or more of indexing, embeddings, maintenance$/m,
+      ],
+      [['worker', '--queues', ','], /codeindex worker: no queue named in --queues ,/],
     ] as const) {
       assertUsageError(run([...args], env.env, 30_000), pattern, args.join(' '));
     }
