@@ -172,6 +172,13 @@ export async function resolveAllowedPath(
   allowedRoots: readonly string[],
   opts: { expect: PathExpectation },
 ): Promise<AllowedPath> {
+  // No file name holds a NUL byte; fs refused it with ERR_INVALID_ARG_VALUE, which read as a
+  // permission problem ("cannot be accessed (ERR_INVALID_ARG_VALUE): check its permissions").
+  if (input.includes('\0'))
+    throw new CodeindexError(
+      'INVALID_PAYLOAD',
+      `path ${JSON.stringify(input)} contains a NUL byte, which no file name holds: pass the path without it`,
+    );
   const absPath = path.resolve(expandHome(input));
   const roots = await realRoots(allowedRoots);
 

@@ -122,6 +122,14 @@ describe('resolveAllowedPath', () => {
     );
   });
 
+  it('refuses a path with a NUL byte as such, not as a permission problem', async () => {
+    await rejects(
+      resolveAllowedPath(`${path.join(rootA, 'src/x.ts')}\0.py`, [rootA], { expect: 'file' }),
+      'INVALID_PAYLOAD',
+      /contains a NUL byte, which no file name holds: pass the path without it$/,
+    );
+  });
+
   it('accepts a symlink that stays inside the root', async () => {
     const got = await resolveAllowedPath(path.join(rootA, 'link-in.ts'), [rootA], { expect: 'file' });
     assert.equal(got.relPath, 'src/x.ts');
