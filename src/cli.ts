@@ -115,6 +115,21 @@ const OPTIONS = {
   http: { type: 'string' },
 } as const;
 
+/**
+ * node's parseArgs errors in one line that says what to do. Its "argument is ambiguous." kept the
+ * fix on lines we dropped (a value that starts with a dash goes after `=`), and its unknown option
+ * message ran on about positionals.
+ */
+function parseArgsMessage(err: unknown): string {
+  const msg = errorMessage(err);
+  const ambiguous = /^Option '(--[\w-]+)' argument is ambiguous/.exec(msg);
+  if (ambiguous)
+    return `${ambiguous[1]} got a value that starts with a dash: write it as ${ambiguous[1]}=VALUE`;
+  const unknown = /^Unknown option '([^']+)'/.exec(msg);
+  if (unknown) return `unknown option ${unknown[1]}`;
+  return msg.split('\n')[0]!.replace(/\.$/, '');
+}
+
 /** How many words each command takes after its name (search and show join theirs into one query). */
 const POSITIONALS_TAKEN: Readonly<Record<string, number>> = {
   serve: 0,
@@ -152,7 +167,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {
-    process.stderr.write(`codeindex: ${errorMessage(err)}; see codeindex --help\n`);
+    process.stderr.write(`codeindex: ${parseArgsMessage(err)}; see codeindex --help\n`);
     return 2;
   }
   const { values, positionals } = parsed;

@@ -132,6 +132,12 @@ describe('drill fixes: config file and command line', () => {
         /codeindex index: unexpected argument .*other: index takes one path/,
       ],
       [['stop-redis', 'now'], /unexpected argument now/],
+      // node's own words were cut at their first line: "Option '--workers' argument is ambiguous.".
+      [
+        ['index', repo, '--workers', '-1'],
+        /^codeindex: --workers got a value that starts with a dash: write it as --workers=VALUE; see codeindex --help$/m,
+      ],
+      [['status', '--jsno'], /^codeindex: unknown option --jsno; see codeindex --help$/m],
       // A stack trace and exit 1 before.
       [
         ['worker', '--queues', 'indexing,indexin'],
