@@ -121,7 +121,7 @@ function fromFile(path: string): Raw {
       `cannot read config file ${path}: ${(err as Error).message}; fix the JSON or drop --config`,
     );
   }
-  const unknown = unknownKeys(parsed as Raw, configSchema);
+  const unknown = unknownKeys(parsed as Raw, configSchema) ?? unfitValue(parsed as Raw, configSchema);
   if (unknown) throw new CodeindexError('CONFIG_INVALID', `config file ${path}: ${unknown}`);
   return parsed as Raw;
 }
@@ -155,6 +155,39 @@ function unknownKeys(obj: Raw, schema: z.ZodType, at = ''): string | undefined {
     }
     if (value && typeof value === 'object' && !Array.isArray(value)) {
       const inner = unknownKeys(value as Raw, sub, `${at}${key}.`);
+      if (inner) return inner;
+    }
+  }
+  return undefined;
+}
+
+/** Whether a schema (inside its defaults and optionals) coerces its input to a number. */
+function coercesToNumber(schema: z.ZodType): boolean {
+  let s: z.ZodType = schema;
+  while (s instanceof z.ZodDefault || s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType;
+  return s instanceof z.ZodNumber && (s._zod.def as { coerce?: boolean }).coerce === true;
+}
+
+/**
+ * The first value of a config file that the schema would take for something else: `null` anywhere
+ * (`"workers": null` was coerced to 0 workers, so indexing waited for workers that never came), and
+ * for a number, `true`, `false` or `""` (1, 0 and 0). Environment variables are text and stay so.
+ */
+function unfitValue(obj: Raw, schema: z.ZodType, at = ''): string | undefined {
+  const shape = objectShape(schema);
+  if (!shape) return undefined;
+  for (const [key, value] of Object.entries(obj)) {
+    const sub = shape[key];
+    if (sub === undefined) continue;
+    if (value === null)
+      return `invalid setting ${at}${key}: null is no value; leave the key out for the default`;
+    if (
+      coercesToNumber(sub) &&
+      (typeof value === 'boolean' || (typeof value === 'string' && value.trim() === ''))
+    )
+      return `invalid setting ${at}${key}: expected a number, got ${JSON.stringify(value)}`;
+    if (typeof value === 'object' && !Array.isArray(value)) {
+      const inner = unfitValue(value as Raw, sub, `${at}${key}.`);
       if (inner) return inner;
     }
   }

@@ -12,15 +12,19 @@ export const REPO_MAP_MAX_SYMBOLS = 250_000;
 
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().min(0);
-const bool = z.union([
-  z.boolean(),
-  z
-    .string()
-    .trim()
-    .toLowerCase()
-    .pipe(z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off']))
-    .transform((v) => ['1', 'true', 'yes', 'on'].includes(v)),
-]);
+const bool = z.union(
+  [
+    z.boolean(),
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off']))
+      .transform((v) => ['1', 'true', 'yes', 'on'].includes(v)),
+  ],
+  // The union's own message was "Invalid input", which said nothing of what it takes.
+  { error: 'use true or false (or 1/0, yes/no, on/off)' },
+);
 
 /** Per job-kind retry and time-limit policy. Milliseconds. */
 export const jobPolicySchema = z.object({
@@ -68,7 +72,15 @@ export function defaultHome(env: NodeJS.ProcessEnv): string {
 export const configSchema = z.object({
   home: z.string().min(1),
   /** Unset: embedded private redis-server, then 127.0.0.1:6379. */
-  redisUrl: z.string().url().optional(),
+  redisUrl: z
+    .string()
+    .url()
+    // ioredis reads any other scheme as a socket path: http://host:6379 was "no socket at that path".
+    .regex(
+      /^(rediss?|unix):\/\//i,
+      'use redis://host:port, rediss://host:port for TLS, or unix:///path/to.sock',
+    )
+    .optional(),
   /**
    * The index in PostgreSQL (`postgres://user@host:5432/db`) instead of the SQLite file under
    * `home`: one index for many processes and hosts.

@@ -86,6 +86,40 @@ describe('drill fixes: config file and command line', () => {
     );
   });
 
+  test('a value the schema would take for another stops with exit 2, saying what it takes', () => {
+    for (const [body, pattern] of [
+      // Coerced to 0 workers: indexing waited for workers that never came.
+      [
+        { workers: null },
+        /config file .*: invalid setting workers: null is no value; leave the key out for the default$/m,
+      ],
+      [{ workers: '' }, /invalid setting workers: expected a number, got ""$/m],
+      [
+        { policies: { batch: { attempts: true } } },
+        /invalid setting policies\.batch\.attempts: expected a number, got true$/m,
+      ],
+    ] as const) {
+      const file = configFile('value.json', body);
+      assertUsageError(run(['status', '--config', file], env.env, 30_000), pattern, JSON.stringify(body));
+    }
+    for (const [name, value, pattern] of [
+      // "Invalid input".
+      [
+        'CODEINDEX_WATCH',
+        'maybe',
+        /invalid setting watch \(CODEINDEX_WATCH\): use true or false \(or 1\/0, yes\/no, on\/off\)$/m,
+      ],
+      // ioredis took it for a socket path: "no socket at that path".
+      [
+        'REDIS_URL',
+        'http://127.0.0.1:6379',
+        /invalid setting redisUrl \(REDIS_URL\): use redis:\/\/host:port, rediss:\/\/host:port for TLS, or unix:\/\/\/path\/to\.sock$/m,
+      ],
+    ] as const) {
+      assertUsageError(run(['status'], { ...env.env, [name]: value }, 30_000), pattern, `${name}=${value}`);
+    }
+  });
+
   test('a cleanup cron BullMQ cannot schedule stops every command at start with exit 2', () => {
     // It was a warning in serve's log; the server ran on without its periodic cleanup.
     for (const cron of ['every day', '61 * * * *']) {
