@@ -4,8 +4,22 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { loadConfig } from '../../src/config/load.js';
-import { CLI, deletePrefix, freePort, makeTestEnv, type TestEnv } from '../helpers/env.js';
+import {
+  CLI,
+  callTool,
+  callToolError,
+  deletePrefix,
+  freePort,
+  makeTestEnv,
+  REPO_ROOT,
+  type TestEnv,
+  waitForTask,
+} from '../helpers/env.js';
 
 function run(args: string[], env: Record<string, string>, timeout = 120_000) {
   const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', timeout, input: '' });
@@ -250,5 +264,51 @@ describe('drill fixes: a worker started while Redis is away', () => {
     const code = await new Promise((resolve) => worker.once('exit', (c) => resolve(c)));
     assert.equal(code, 0, stderr);
     assert.equal(stdout, '');
+  });
+});
+
+describe('drill fixes: client roots that are not all local folders', () => {
+  test('a root that is not a file:// URI is left out; the others stay allowed', async (t) => {
+    const env = makeTestEnv({ CODEINDEX_EMBEDDINGS: 'off', CODEINDEX_WATCH: 'false' });
+    const repo = join(env.tmp, 'repo');
+    mkdirSync(repo, { recursive: true });
+    writeFileSync(join(repo, 'shapes.py'), 'def area_of_square(s):\n    return s * s\n');
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, 'serve'],
+      env: env.env,
+      cwd: REPO_ROOT,
+      stderr: 'pipe',
+    });
+    let stderr = '';
+    transport.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const client = new Client({ name: 'remote-editor', version: '0.0.0' }, { capabilities: { roots: {} } });
+    // A remote editor's workspace beside a local folder, and a file URL of another host.
+    client.setRequestHandler(ListRootsRequestSchema, async () => ({
+      roots: [
+        { uri: 'vscode-remote://ssh-remote+box/home/me/project', name: 'remote' },
+        { uri: 'file://otherhost/srv/project' },
+        { uri: pathToFileURL(repo).href, name: 'repo' },
+      ],
+    }));
+    t.after(async () => {
+      await client.close().catch(() => {});
+      await env.cleanup();
+    });
+    await client.connect(transport);
+    // The whole list was refused by the SDK's schema: every root was lost, the working directory
+    // taken instead, and the local folder was "outside the allowed roots".
+    const started = await callTool(client, 'index_repository', { path: repo });
+    assert.equal((await waitForTask(client, String(started.task_id))).state, 'SUCCESS');
+    const found = await callTool<{ symbols: { name: string }[] }>(client, 'search_symbols', {
+      query: 'area_of_square',
+    });
+    assert.equal(found.symbols[0]?.name, 'area_of_square');
+    const outside = await callToolError(client, 'index_repository', { path: REPO_ROOT });
+    assert.match(outside, /^PATH_OUTSIDE_ROOT: /);
+    assert.match(stderr, /client roots that are not local file:\/\/ URIs are left out/);
+    assert.doesNotMatch(stderr, /roots\/list failed/);
   });
 });
