@@ -481,6 +481,13 @@ async function indexCommand(
   const pool = await startLocalPool(cfg, url, log);
   const progress = createProgressReporter();
   let exit = 0;
+  // The first Ctrl-C (or SIGTERM) stops the run cleanly; a second one is node's: exit at once.
+  let interrupted = false;
+  const onInterrupt = () => {
+    interrupted = true;
+  };
+  process.once('SIGINT', onInterrupt);
+  process.once('SIGTERM', onInterrupt);
   try {
     const taskId = await tasks.enqueue(JOBS.indexRepository, {
       root,
@@ -489,10 +496,20 @@ async function indexCommand(
     });
     process.stderr.write(`task ${taskId}: indexing ${root} with ${describePool(cfg, pool)}\n`);
     let info = await tasks.getTask(taskId);
-    while (!['SUCCESS', 'FAILURE', 'REVOKED'].includes(info.state)) {
+    while (!['SUCCESS', 'FAILURE', 'REVOKED'].includes(info.state) && !interrupted) {
       progress.update(info.state, info.progress);
       await new Promise((r) => setTimeout(r, 200));
       info = await tasks.getTask(taskId);
+    }
+    if (interrupted && !['SUCCESS', 'FAILURE', 'REVOKED'].includes(info.state)) {
+      // Ctrl-C left the task queued without a word, to run at full force whenever a worker next
+      // started (a later `serve`, say). It is the user's stop: the task is cancelled, and said so.
+      progress.done();
+      await tasks.cancel(taskId).catch(() => {});
+      process.stderr.write(
+        `codeindex index: interrupted: task ${taskId} cancelled; what it indexed stays (run codeindex index again to finish)\n`,
+      );
+      return 130;
     }
     progress.done(info.state, info.progress);
     // A run that left batches unindexed ends FAILURE with what it did index as its result.
@@ -541,6 +558,8 @@ async function indexCommand(
     progress.done();
     await pool?.stop(10_000);
     await close();
+    process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onInterrupt);
   }
   return exit;
 }

@@ -17,6 +17,7 @@ import {
   freePort,
   makeTestEnv,
   REPO_ROOT,
+  startMcpClient,
   type TestEnv,
   waitForTask,
 } from '../helpers/env.js';
@@ -310,5 +311,47 @@ describe('drill fixes: client roots that are not all local folders', () => {
     assert.match(outside, /^PATH_OUTSIDE_ROOT: /);
     assert.match(stderr, /client roots that are not local file:\/\/ URIs are left out/);
     assert.doesNotMatch(stderr, /roots\/list failed/);
+  });
+});
+
+describe('drill fixes: codeindex index interrupted', () => {
+  test('Ctrl-C cancels the task and says so, instead of leaving it queued for the next worker', async (t) => {
+    const env = makeTestEnv({ CODEINDEX_EMBEDDINGS: 'off', CODEINDEX_BATCH_SIZE: '50' });
+    const repo = join(env.tmp, 'many');
+    for (let i = 0; i < 2000; i++) {
+      const dir = join(repo, `p${i % 20}`);
+      if (i < 20) mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, `m${i}.py`), `def fn_${i}(x):\n    return x + ${i}\n`);
+    }
+    const cli = spawn(process.execPath, [CLI, 'index', repo], {
+      env: env.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    cli.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    let mcp: Awaited<ReturnType<typeof startMcpClient>> | null = null;
+    t.after(async () => {
+      if (cli.exitCode === null) cli.kill('SIGKILL');
+      await mcp?.close();
+      await env.cleanup();
+    });
+    for (let i = 0; i < 300 && !/task (idx_\w+): indexing/.test(stderr); i++) await sleep(50);
+    const taskId = /task (idx_\w+): indexing/.exec(stderr)?.[1];
+    assert.ok(taskId, stderr);
+    cli.kill('SIGINT');
+    const code = await new Promise((resolve) => cli.once('exit', (c, sig) => resolve(c ?? sig)));
+    assert.equal(code, 130, stderr);
+    assert.match(
+      stderr,
+      new RegExp(
+        `codeindex index: interrupted: task ${taskId} cancelled; what it indexed stays \\(run codeindex index again to finish\\)`,
+      ),
+    );
+    // It stayed PENDING, to run in full whenever a worker next started (a later serve).
+    mcp = await startMcpClient({ ...env.env, CODEINDEX_WORKERS: '0' });
+    const status = await callTool<{ state: string }>(mcp.client, 'task_status', { task_id: taskId });
+    assert.equal(status.state, 'REVOKED');
   });
 });
