@@ -13,7 +13,7 @@ import { indexDbPath } from './config/paths.js';
 import type { Config } from './config/schema.js';
 import { resolveCommandDirectory } from './discovery/index.js';
 import { CodeindexError, errorMessage, isCodeindexError } from './errors.js';
-import type { SymbolKind } from './indexer/types.js';
+import { SYMBOL_KINDS, type SymbolKind } from './indexer/types.js';
 import { createLogger, type Logger } from './log.js';
 import { isUnder } from './mcp/scope.js';
 import { createCodeindexServer } from './mcp/server.js';
@@ -27,9 +27,9 @@ import { numberedLines, readSymbolSource, sourceHeading, symbolSourceOut } from 
 import { renderSymbol, symbolToOut } from './mcp/tools/search-symbols.js';
 import { allowedRootsFile } from './queue/allowed-roots.js';
 import { connectTaskClient } from './queue/connect.js';
-import { JOBS } from './queue/names.js';
+import { JOBS, QUEUES } from './queue/names.js';
 import { formatCount, formatEta, formatRate } from './queue/progress-rate.js';
-import { keepSchedules } from './queue/schedules.js';
+import { checkCleanupCron, keepSchedules } from './queue/schedules.js';
 import { shipsSources, type TaskInfo, type TaskProgress } from './queue/task-client.js';
 import { resolveRedisUrl, stopEmbeddedRedis } from './redis/embedded.js';
 import { integrityProblems, quarantineIndex, rootsOfDamaged } from './store/corruption.js';
@@ -115,6 +115,35 @@ const OPTIONS = {
   http: { type: 'string' },
 } as const;
 
+/**
+ * node's parseArgs errors in one line that says what to do. Its "argument is ambiguous." kept the
+ * fix on lines we dropped (a value that starts with a dash goes after `=`), and its unknown option
+ * message ran on about positionals.
+ */
+function parseArgsMessage(err: unknown): string {
+  const msg = errorMessage(err);
+  const ambiguous = /^Option '(--[\w-]+)' argument is ambiguous/.exec(msg);
+  if (ambiguous)
+    return `${ambiguous[1]} got a value that starts with a dash: write it as ${ambiguous[1]}=VALUE`;
+  const unknown = /^Unknown option '([^']+)'/.exec(msg);
+  if (unknown) return `unknown option ${unknown[1]}`;
+  return msg.split('\n')[0]!.replace(/\.$/, '');
+}
+
+/** How many words each command takes after its name (search and show join theirs into one query). */
+const POSITIONALS_TAKEN: Readonly<Record<string, number>> = {
+  serve: 0,
+  worker: 0,
+  index: 1,
+  watch: 1,
+  status: 0,
+  cleanup: 0,
+  dashboard: 0,
+  doctor: 0,
+  'migrate-store': 0,
+  'stop-redis': 0,
+};
+
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
 function flagsOf(v: Values): ConfigFlags {
@@ -138,7 +167,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (err) {
-    process.stderr.write(`codeindex: ${errorMessage(err)}; see codeindex --help\n`);
+    process.stderr.write(`codeindex: ${parseArgsMessage(err)}; see codeindex --help\n`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -151,6 +180,15 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return command || values.help ? 0 : 2;
   }
+  // A word a command does not take was dropped without a word: `codeindex index a b` indexed `a`
+  // only, and `codeindex status --json` typed as `status json` printed text.
+  const most = Object.hasOwn(POSITIONALS_TAKEN, command) ? POSITIONALS_TAKEN[command] : undefined;
+  if (most !== undefined && rest.length > most) {
+    process.stderr.write(
+      `codeindex ${command}: unexpected argument ${rest[most]}: ${command} takes ${most === 0 ? 'no arguments' : 'one path'}; see codeindex --help\n`,
+    );
+    return 2;
+  }
   const envCheck = checkEnv(process.env);
   for (const w of envCheck.warnings) process.stderr.write(`${w}\n`);
   if (envCheck.fatal) {
@@ -160,6 +198,7 @@ async function main(argv: string[]): Promise<number> {
   let cfg: Config;
   try {
     cfg = loadConfig(flagsOf(values));
+    checkCleanupCron(cfg);
   } catch (err) {
     process.stderr.write(`codeindex: ${errorMessage(err)}\n`);
     return 2;
@@ -169,7 +208,18 @@ async function main(argv: string[]): Promise<number> {
     case 'serve':
       return serve(cfg, log, values);
     case 'worker': {
-      const { runWorkerProcess } = await import('../workers/worker.js');
+      const { parseQueues, runWorkerProcess } = await import('../workers/worker.js');
+      // Checked before anything starts: an unknown queue name was a stack trace and exit 1.
+      try {
+        if (parseQueues(values.queues).length === 0)
+          throw new Error(`no queue named in --queues ${values.queues}`);
+      } catch (err) {
+        process.stderr.write(
+          `codeindex worker: ${errorMessage(err).replace(/: use .*$/, '')}: use --queues with one or more of ${QUEUES.join(', ')}\n`,
+        );
+        return 2;
+      }
+      if (cfg.redisUrl) void sayWhileRedisAway(cfg.redisUrl, log);
       return runWorkerProcess(values.queues, cfg);
     }
     case 'index':
@@ -211,6 +261,36 @@ async function main(argv: string[]): Promise<number> {
     default:
       process.stderr.write(`codeindex: unknown command ${command}; see codeindex --help\n`);
       return 2;
+  }
+}
+
+/**
+ * `worker` waits for Redis however long it is away (an operator may start workers first), but it
+ * waited without a word: a wrong REDIS_URL looked like an idle worker. One line says what it waits
+ * for, and one more when Redis answers.
+ */
+async function sayWhileRedisAway(url: string, log: Logger): Promise<void> {
+  const { createRedis, withRedisDeadline } = await import('./redis/connection.js');
+  const conn = createRedis(url, 'client', { retryStrategy: () => 1000 });
+  conn.on('error', () => {});
+  let warned = false;
+  try {
+    for (;;) {
+      try {
+        await withRedisDeadline(url, () => conn.ping(), 5000, conn);
+        if (warned) log.warn('Redis answers: the worker takes jobs');
+        return;
+      } catch (err) {
+        if (!warned) {
+          const why = errorMessage(err).replace(/; query tools still answer from the index$/, '');
+          log.warn(`waiting for Redis: ${why}`);
+          warned = true;
+        }
+        await new Promise((r) => setTimeout(r, 1000).unref());
+      }
+    }
+  } finally {
+    conn.disconnect();
   }
 }
 
@@ -401,6 +481,13 @@ async function indexCommand(
   const pool = await startLocalPool(cfg, url, log);
   const progress = createProgressReporter();
   let exit = 0;
+  // The first Ctrl-C (or SIGTERM) stops the run cleanly; a second one is node's: exit at once.
+  let interrupted = false;
+  const onInterrupt = () => {
+    interrupted = true;
+  };
+  process.once('SIGINT', onInterrupt);
+  process.once('SIGTERM', onInterrupt);
   try {
     const taskId = await tasks.enqueue(JOBS.indexRepository, {
       root,
@@ -409,10 +496,20 @@ async function indexCommand(
     });
     process.stderr.write(`task ${taskId}: indexing ${root} with ${describePool(cfg, pool)}\n`);
     let info = await tasks.getTask(taskId);
-    while (!['SUCCESS', 'FAILURE', 'REVOKED'].includes(info.state)) {
+    while (!['SUCCESS', 'FAILURE', 'REVOKED'].includes(info.state) && !interrupted) {
       progress.update(info.state, info.progress);
       await new Promise((r) => setTimeout(r, 200));
       info = await tasks.getTask(taskId);
+    }
+    if (interrupted && !['SUCCESS', 'FAILURE', 'REVOKED'].includes(info.state)) {
+      // Ctrl-C left the task queued without a word, to run at full force whenever a worker next
+      // started (a later `serve`, say). It is the user's stop: the task is cancelled, and said so.
+      progress.done();
+      await tasks.cancel(taskId).catch(() => {});
+      process.stderr.write(
+        `codeindex index: interrupted: task ${taskId} cancelled; what it indexed stays (run codeindex index again to finish)\n`,
+      );
+      return 130;
     }
     progress.done(info.state, info.progress);
     // A run that left batches unindexed ends FAILURE with what it did index as its result.
@@ -461,6 +558,8 @@ async function indexCommand(
     progress.done();
     await pool?.stop(10_000);
     await close();
+    process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onInterrupt);
   }
   return exit;
 }
@@ -475,12 +574,17 @@ async function searchCommand(cfg: Config, query: string, v: Values, log: Logger)
   const scope = searchScope(v);
   if (scope === null) return 2;
   if (v.code) return codeSearchCommand(cfg, query, v, log, scope);
+  // As search_symbols: a limit of 1-100 and a known kind. `Number('abc')` is NaN, and a NaN
+  // limit never filled its page: the command searched forever.
+  const limit = wholeNumberFlag(v, 'limit', 20, 1, 100, 'search');
+  const kind = kindFlag(v, 'search');
+  if (limit === null || kind === null) return 2;
   try {
     const store = openStore(cfg, { readonly: true });
     const r = await searchSymbolGroups(store, {
       query,
-      limit: Number(v.limit ?? 20),
-      ...(v.kind ? { kind: v.kind as never } : {}),
+      limit,
+      ...(kind ? { kind } : {}),
       ...(scope ? { pathPrefix: scope } : {}),
     });
     await store.close();
@@ -515,6 +619,35 @@ function commandWords(message: string): string {
 }
 
 /**
+ * A whole-number flag within `min..max` (`def` when absent); null, after saying what it takes,
+ * when it is not one.
+ */
+function wholeNumberFlag(
+  v: Values,
+  name: 'limit' | 'days',
+  def: number,
+  min: number,
+  max: number,
+  command: string,
+): number | null {
+  const raw = v[name];
+  if (raw === undefined) return def;
+  const n = /^\s*\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
+  if (Number.isInteger(n) && n >= min && n <= max) return n;
+  const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
+  process.stderr.write(`codeindex ${command}: --${name} is a whole number ${range}, not ${raw}\n`);
+  return null;
+}
+
+/** `--kind`: one of the symbol kinds (undefined when absent); null, after naming them, when not. */
+function kindFlag(v: Values, command: string): SymbolKind | undefined | null {
+  if (v.kind === undefined) return undefined;
+  if ((SYMBOL_KINDS as readonly string[]).includes(v.kind)) return v.kind as SymbolKind;
+  process.stderr.write(`codeindex ${command}: --kind is one of ${SYMBOL_KINDS.join(', ')}, not ${v.kind}\n`);
+  return null;
+}
+
+/**
  * `search --path DIR`: the real path of DIR, to search only under it (undefined: every root of the
  * data dir); null, after saying why, when DIR does not exist.
  */
@@ -545,13 +678,15 @@ async function showCommand(cfg: Config, symbol: string, v: Values): Promise<numb
   }
   const scope = searchScope(v, 'show');
   if (scope === null) return 2;
+  const kind = kindFlag(v, 'show');
+  if (kind === null) return 2;
   let store: ReturnType<typeof openStore> | null = null;
   try {
     const s = openStore(cfg, { readonly: true });
     store = s;
     const src = await readSymbolSource(s, {
       symbol,
-      kind: v.kind as SymbolKind | undefined,
+      kind,
       scope,
       asked: v.path,
       allowedRoots: (await s.listRoots()).map((r) => r.path),
@@ -786,9 +921,11 @@ async function doctorCommand(cfg: Config, log: Logger, v: Values): Promise<numbe
 }
 
 async function cleanupCommand(cfg: Config, v: Values): Promise<number> {
+  const days = wholeNumberFlag(v, 'days', cfg.cleanupDays, 0, Number.MAX_SAFE_INTEGER, 'cleanup');
+  if (days === null) return 2;
   try {
     const store = openStore(cfg);
-    const r = await store.cleanup({ days: Number(v.days ?? cfg.cleanupDays), dryRun: Boolean(v['dry-run']) });
+    const r = await store.cleanup({ days, dryRun: Boolean(v['dry-run']) });
     await store.close();
     process.stdout.write(`${JSON.stringify(r)}\n`);
     return 0;

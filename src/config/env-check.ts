@@ -1,3 +1,4 @@
+import { editDistance } from './closest.js';
 import { ENV_VARS } from './load.js';
 
 /** Variables read outside the settings table (paths, tokens, process plumbing). */
@@ -22,25 +23,11 @@ export interface EnvCheck {
   fatal?: string;
 }
 
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length]!;
-}
-
 /** The known variable closest to `name`: fewest edits, ties broken by a shared word. */
 function closest(name: string, known: string[]): string {
   const words = new Set(name.split('_').filter((w) => w && w !== 'CODEINDEX'));
   const score = (k: string) =>
-    distance(name, k) - 4 * k.split('_').filter((w) => w !== 'CODEINDEX' && words.has(w)).length;
+    editDistance(name, k) - 4 * k.split('_').filter((w) => w !== 'CODEINDEX' && words.has(w)).length;
   return known.reduce((best, k) => (score(k) < score(best) ? k : best));
 }
 

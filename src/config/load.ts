@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { delimiter, resolve } from 'node:path';
 import { z } from 'zod';
 import { CodeindexError } from '../errors.js';
+import { editDistance } from './closest.js';
 import { type Config, configSchema, defaultHome } from './schema.js';
 
 /** Flags that map onto settings; everything is optional. */
@@ -109,17 +110,99 @@ function fromEnv(env: NodeJS.ProcessEnv): Raw {
 }
 
 function fromFile(path: string): Raw {
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
       throw new Error('not an object');
-    return parsed as Raw;
   } catch (err) {
     throw new CodeindexError(
       'CONFIG_INVALID',
       `cannot read config file ${path}: ${(err as Error).message}; fix the JSON or drop --config`,
     );
   }
+  const unknown = unknownKeys(parsed as Raw, configSchema) ?? unfitValue(parsed as Raw, configSchema);
+  if (unknown) throw new CodeindexError('CONFIG_INVALID', `config file ${path}: ${unknown}`);
+  return parsed as Raw;
+}
+
+/** The object schema inside `schema`'s defaults and optionals, if it is one. */
+function objectShape(schema: z.ZodType): Record<string, z.ZodType> | undefined {
+  let s: z.ZodType = schema;
+  while (s instanceof z.ZodDefault || s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType;
+  return s instanceof z.ZodObject ? (s.shape as Record<string, z.ZodType>) : undefined;
+}
+
+/**
+ * The first key of a config file that no setting reads, said with the closest known one (the
+ * schema drops unknown keys, so `"batch_size": 50` left the default in force without a word).
+ * Keys starting with `$` (`$schema`, `$comment`) are left alone.
+ */
+function unknownKeys(obj: Raw, schema: z.ZodType, at = ''): string | undefined {
+  const shape = objectShape(schema);
+  if (!shape) return undefined;
+  const known = Object.keys(shape);
+  for (const [key, value] of Object.entries(obj)) {
+    if (key.startsWith('$')) continue;
+    const sub = shape[key];
+    if (sub === undefined) {
+      const guess = known.reduce((best, k) =>
+        editDistance(key.toLowerCase(), k.toLowerCase()) < editDistance(key.toLowerCase(), best.toLowerCase())
+          ? k
+          : best,
+      );
+      return `unknown setting ${at}${key}; did you mean ${at}${guess}?`;
+    }
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      const inner = unknownKeys(value as Raw, sub, `${at}${key}.`);
+      if (inner) return inner;
+    }
+  }
+  return undefined;
+}
+
+/** Whether a schema (inside its defaults and optionals) coerces its input to a number. */
+function coercesToNumber(schema: z.ZodType): boolean {
+  let s: z.ZodType = schema;
+  while (s instanceof z.ZodDefault || s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType;
+  return s instanceof z.ZodNumber && (s._zod.def as { coerce?: boolean }).coerce === true;
+}
+
+/**
+ * The first value of a config file that the schema would take for something else: `null` anywhere
+ * (`"workers": null` was coerced to 0 workers, so indexing waited for workers that never came), and
+ * for a number, `true`, `false` or `""` (1, 0 and 0). Environment variables are text and stay so.
+ */
+function unfitValue(obj: Raw, schema: z.ZodType, at = ''): string | undefined {
+  const shape = objectShape(schema);
+  if (!shape) return undefined;
+  for (const [key, value] of Object.entries(obj)) {
+    const sub = shape[key];
+    if (sub === undefined) continue;
+    if (value === null)
+      return `invalid setting ${at}${key}: null is no value; leave the key out for the default`;
+    if (
+      coercesToNumber(sub) &&
+      (typeof value === 'boolean' || (typeof value === 'string' && value.trim() === ''))
+    )
+      return `invalid setting ${at}${key}: expected a number, got ${JSON.stringify(value)}`;
+    if (typeof value === 'object' && !Array.isArray(value)) {
+      const inner = unfitValue(value as Raw, sub, `${at}${key}.`);
+      if (inner) return inner;
+    }
+  }
+  return undefined;
+}
+
+/** What a setting's zod issue says, with the value given when a number was expected. */
+function issueMessage(issue: z.core.$ZodIssue, raw: Raw): string {
+  if (issue.code === 'invalid_type' && issue.expected === 'number') {
+    let value: unknown = raw;
+    for (const p of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[p];
+    // `z.coerce` turned the text into NaN: "received NaN" did not say what was wrong with it.
+    if (value !== undefined) return `expected a number, got ${JSON.stringify(value)}`;
+  }
+  return issue.message;
 }
 
 /**
@@ -153,7 +236,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     const envName = Object.entries(ENV_VARS).find(([, k]) => k === where)?.[0];
     throw new CodeindexError(
       'CONFIG_INVALID',
-      `invalid setting ${where}${envName ? ` (${envName})` : ''}: ${issue?.message ?? 'invalid'}`,
+      `invalid setting ${where}${envName ? ` (${envName})` : ''}: ${issue ? issueMessage(issue, raw) : 'invalid'}`,
     );
   }
   const cfg = result.data;

@@ -12,15 +12,19 @@ export const REPO_MAP_MAX_SYMBOLS = 250_000;
 
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().min(0);
-const bool = z.union([
-  z.boolean(),
-  z
-    .string()
-    .trim()
-    .toLowerCase()
-    .pipe(z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off']))
-    .transform((v) => ['1', 'true', 'yes', 'on'].includes(v)),
-]);
+const bool = z.union(
+  [
+    z.boolean(),
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off']))
+      .transform((v) => ['1', 'true', 'yes', 'on'].includes(v)),
+  ],
+  // The union's own message was "Invalid input", which said nothing of what it takes.
+  { error: 'use true or false (or 1/0, yes/no, on/off)' },
+);
 
 /** Per job-kind retry and time-limit policy. Milliseconds. */
 export const jobPolicySchema = z.object({
@@ -31,6 +35,22 @@ export const jobPolicySchema = z.object({
   hardTimeLimitMs: positiveInt,
 });
 export type JobPolicy = z.infer<typeof jobPolicySchema>;
+
+/**
+ * A kind's policy in the file: each field omitted keeps that kind's default, so
+ * `{"policies": {"batch": {"attempts": 5}}}` changes the attempts only. (Every field was required,
+ * and one left out stopped the process with "expected number, received NaN".)
+ */
+const policyWithDefaults = (def: JobPolicy) =>
+  z
+    .object({
+      attempts: positiveInt.default(def.attempts),
+      backoffMs: nonNegativeInt.default(def.backoffMs),
+      backoffMaxMs: nonNegativeInt.default(def.backoffMaxMs),
+      softTimeLimitMs: positiveInt.default(def.softTimeLimitMs),
+      hardTimeLimitMs: positiveInt.default(def.hardTimeLimitMs),
+    })
+    .default(def);
 
 const MIN = 60_000;
 const defaultPolicy = (over: Partial<JobPolicy> = {}): JobPolicy => ({
@@ -52,7 +72,15 @@ export function defaultHome(env: NodeJS.ProcessEnv): string {
 export const configSchema = z.object({
   home: z.string().min(1),
   /** Unset: embedded private redis-server, then 127.0.0.1:6379. */
-  redisUrl: z.string().url().optional(),
+  redisUrl: z
+    .string()
+    .url()
+    // ioredis reads any other scheme as a socket path: http://host:6379 was "no socket at that path".
+    .regex(
+      /^(rediss?|unix):\/\//i,
+      'use redis://host:port, rediss://host:port for TLS, or unix:///path/to.sock',
+    )
+    .optional(),
   /**
    * The index in PostgreSQL (`postgres://user@host:5432/db`) instead of the SQLite file under
    * `home`: one index for many processes and hosts.
@@ -133,11 +161,11 @@ export const configSchema = z.object({
     .default({ embeddings: '600/m' }),
   policies: z
     .object({
-      repository: jobPolicySchema.default(defaultPolicy({ attempts: 2 })),
-      batch: jobPolicySchema.default(defaultPolicy()),
-      file: jobPolicySchema.default(defaultPolicy({ softTimeLimitMs: 2 * MIN, hardTimeLimitMs: 5 * MIN })),
-      embed: jobPolicySchema.default(defaultPolicy({ attempts: 8, backoffMs: 2000, backoffMaxMs: 5 * MIN })),
-      maintenance: jobPolicySchema.default(defaultPolicy({ attempts: 2 })),
+      repository: policyWithDefaults(defaultPolicy({ attempts: 2 })),
+      batch: policyWithDefaults(defaultPolicy()),
+      file: policyWithDefaults(defaultPolicy({ softTimeLimitMs: 2 * MIN, hardTimeLimitMs: 5 * MIN })),
+      embed: policyWithDefaults(defaultPolicy({ attempts: 8, backoffMs: 2000, backoffMaxMs: 5 * MIN })),
+      maintenance: policyWithDefaults(defaultPolicy({ attempts: 2 })),
     })
     .default({
       repository: defaultPolicy({ attempts: 2 }),

@@ -85,6 +85,13 @@ function errnoCode(err: unknown): string | undefined {
     : undefined;
 }
 
+async function exists(p: string): Promise<boolean> {
+  return lstat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
 /** Real paths of the roots that exist (missing roots are dropped). */
 async function realRoots(allowedRoots: readonly string[]): Promise<string[]> {
   const out: string[] = [];
@@ -165,6 +172,13 @@ export async function resolveAllowedPath(
   allowedRoots: readonly string[],
   opts: { expect: PathExpectation },
 ): Promise<AllowedPath> {
+  // No file name holds a NUL byte; fs refused it with ERR_INVALID_ARG_VALUE, which read as a
+  // permission problem ("cannot be accessed (ERR_INVALID_ARG_VALUE): check its permissions").
+  if (input.includes('\0'))
+    throw new CodeindexError(
+      'INVALID_PAYLOAD',
+      `path ${JSON.stringify(input)} contains a NUL byte, which no file name holds: pass the path without it`,
+    );
   const absPath = path.resolve(expandHome(input));
   const roots = await realRoots(allowedRoots);
 
@@ -174,8 +188,21 @@ export async function resolveAllowedPath(
   } catch (err) {
     const code = errnoCode(err);
     const canonical = await realpathOfMissing(absPath);
-    if (longestRealRoot(canonical, roots) === undefined)
+    if (longestRealRoot(canonical, roots) === undefined) {
+      // Inside a configured root that does not exist itself: that root, not the path, is the news
+      // (it read "X is outside the allowed roots (…, X)").
+      const missingRoot = findRootFor(
+        absPath,
+        allowedRoots.map((r) => path.resolve(expandHome(r))),
+      );
+      if (missingRoot !== undefined && !(await exists(missingRoot)))
+        throw new CodeindexError(
+          'PATH_NOT_FOUND',
+          `${absPath} does not exist: the allowed root ${missingRoot} does not exist either; create it, or fix CODEINDEX_ROOTS`,
+          { cause: err },
+        );
       throw outsideRootsError(input, absPath, allowedRoots);
+    }
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       const isLink = await lstat(absPath).then(
         (s) => s.isSymbolicLink(),
@@ -242,6 +269,9 @@ export async function resolveCommandDirectory(
   pathArg: string,
   configuredRoots: readonly string[],
 ): Promise<string> {
-  const roots = configuredRoots.length > 0 ? configuredRoots : [path.resolve(expandHome(pathArg))];
+  // No roots configured: any directory, so the file system's root is the allowed root. (The path
+  // itself was, and a path that does not exist was then "outside the allowed roots (itself)".)
+  const roots =
+    configuredRoots.length > 0 ? configuredRoots : [path.parse(path.resolve(expandHome(pathArg))).root];
   return (await resolveAllowedPath(pathArg, roots, { expect: 'directory' })).realPath;
 }

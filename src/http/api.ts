@@ -9,7 +9,7 @@ import { decodeCursor, encodeCursor } from '../mcp/results.js';
 import { confineToRoots } from '../mcp/scope.js';
 import { searchSymbolGroups } from '../mcp/symbol-groups.js';
 import { readSymbolSource, symbolSourceOut } from '../mcp/symbol-source.js';
-import { kindIn, languageIn, priorityIn } from '../mcp/tools/schemas.js';
+import { kindIn, languageIn, priorityIn, scopeOf } from '../mcp/tools/schemas.js';
 import { chunkHitToOut } from '../mcp/tools/search-code.js';
 import { symbolToOut } from '../mcp/tools/search-symbols.js';
 import { JOBS } from '../queue/names.js';
@@ -27,34 +27,53 @@ const indexFileBody = z.strictObject({
 });
 const taskIdParam = z.string().min(1).max(200);
 const limit = (def: number, max: number) => z.coerce.number().int().min(1).max(max).default(def);
-const symbolsQuery = z.object({
+const symbolsQuery = z.strictObject({
   q: z.string().min(1, 'q (the name to look for) is required').max(200),
   kind: kindIn.optional(),
   language: languageIn.optional(),
   path_prefix: z.string().min(1).optional(),
+  path: z.string().min(1).optional(),
   limit: limit(20, 100),
   cursor: z.string().optional(),
 });
-const symbolQuery = z.object({
+const symbolQuery = z.strictObject({
   name: z.string().trim().min(1, "name (a definition's name or qualified name) is required").max(200),
   kind: kindIn.optional(),
   language: languageIn.optional(),
   path_prefix: z.string().min(1).optional(),
+  path: z.string().min(1).optional(),
   max_lines: limit(200, 2000),
 });
-const codeQuery = z.object({
+const codeQuery = z.strictObject({
   q: z.string().min(1, 'q (the text to look for) is required').max(500),
   mode: z.enum(['text', 'semantic', 'hybrid']).default('hybrid'),
   language: languageIn.optional(),
   path_prefix: z.string().min(1).optional(),
+  path: z.string().min(1).optional(),
   limit: limit(10, 50),
   cursor: z.string().optional(),
 });
 
-/** Parses with zod and answers 400 with the first issue, or returns the data. */
+/**
+ * Parses with zod and answers 400 with the first issue, or returns the data. The query strings are
+ * strict as the MCP tools' arguments are: a parameter no route reads (`path=` before it was taken,
+ * `limt=5`) was dropped without a word, and the search ran over every root or with the default.
+ */
 function parseOr400<T>(schema: z.ZodType<T>, input: unknown, what: string, res: Response): T | undefined {
   const r = schema.safeParse(input ?? {});
   if (r.success) return r.data;
+  const unknown = r.error.issues.find((i) => i.code === 'unrecognized_keys');
+  if (unknown && unknown.code === 'unrecognized_keys' && schema instanceof z.ZodObject) {
+    const known = Object.keys(schema.shape as object);
+    const s = unknown.keys.length > 1 ? 's' : '';
+    sendError(
+      res,
+      400,
+      'INVALID_PAYLOAD',
+      `unknown ${what === 'body' ? 'field' : 'parameter'}${s} ${unknown.keys.join(', ')}: this route takes ${known.join(', ')}`,
+    );
+    return undefined;
+  }
   const hint =
     what === 'body' && (input === undefined || typeof input !== 'object')
       ? ' (send JSON with Content-Type: application/json)'
@@ -162,7 +181,7 @@ export function createApiRouter(deps: HttpAppDeps, search: CodeSearch): Router {
       if (!q) return;
       const store = deps.store();
       const offset = decodeCursor(q.cursor);
-      const { prefix, roots } = await scope(q.path_prefix);
+      const { prefix, roots } = await scope(scopeOf(q));
       const found = await searchSymbolGroups(store, {
         query: q.q,
         limit: q.limit,
@@ -187,13 +206,14 @@ export function createApiRouter(deps: HttpAppDeps, search: CodeSearch): Router {
     route(async (req, res) => {
       const q = parseOr400(symbolQuery, req.query, 'query string', res);
       if (!q) return;
-      const { prefix, roots } = await scope(q.path_prefix);
+      const asked = scopeOf(q);
+      const { prefix, roots } = await scope(asked);
       const found = await readSymbolSource(deps.store(), {
         symbol: q.name,
         kind: q.kind,
         language: q.language,
         scope: prefix,
-        asked: q.path_prefix,
+        asked,
         allowedRoots: roots,
         maxLines: q.max_lines,
       });
@@ -208,7 +228,7 @@ export function createApiRouter(deps: HttpAppDeps, search: CodeSearch): Router {
       if (!q) return;
       const store = deps.store();
       const offset = decodeCursor(q.cursor);
-      const { prefix, roots } = await scope(q.path_prefix);
+      const { prefix, roots } = await scope(scopeOf(q));
       const found = await search.search({
         query: q.q,
         mode: q.mode,

@@ -133,10 +133,23 @@ export function createCodeindexServer(opts: ServerOptions): {
   const refreshRoots = async (): Promise<void> => {
     if (!server.server.getClientCapabilities()?.roots) return;
     try {
-      const r = await server.server.listRoots(undefined, { timeout: 5000 });
-      clientRoots = r.roots.filter((x) => x.uri.startsWith('file://')).map((x) => fileURLToPath(x.uri));
+      // Read leniently, each root on its own: the SDK's schema refused the whole list for one root
+      // that is not a file:// URI (a remote editor's `vscode-remote://…`), and every root was lost.
+      const r = await server.server.request({ method: 'roots/list' }, lenientRootsResult, { timeout: 5000 });
+      const local: string[] = [];
+      const skipped: string[] = [];
+      for (const { uri } of r.roots) {
+        const path = localPathOf(uri);
+        if (path === null) skipped.push(uri);
+        else local.push(path);
+      }
+      if (skipped.length > 0)
+        log.warn('client roots that are not local file:// URIs are left out', { roots: skipped.slice(0, 5) });
+      clientRoots = local;
     } catch (err) {
-      log.warn('roots/list failed; using configured roots', { error: (err as Error).message });
+      log.warn('roots/list failed; using configured roots', {
+        error: ((err as Error).message ?? String(err)).split('\n')[0],
+      });
       clientRoots = [];
     }
   };
@@ -203,4 +216,19 @@ export function createCodeindexServer(opts: ServerOptions): {
 /** A plain object of Zod schemas (what tools declare), not a Zod schema itself. */
 function isRawShape(v: unknown): v is z.ZodRawShape {
   return typeof v === 'object' && v !== null && !(v instanceof z.ZodType);
+}
+
+/** `roots/list` answers as sent: any URI, so that one odd root does not lose the others. */
+const lenientRootsResult = z.object({
+  roots: z.array(z.looseObject({ uri: z.string() })),
+});
+
+/** The local path of a `file://` root URI; null for any other scheme or a file URL of another host. */
+function localPathOf(uri: string): string | null {
+  if (!uri.startsWith('file://')) return null;
+  try {
+    return fileURLToPath(uri);
+  } catch {
+    return null;
+  }
 }

@@ -1,5 +1,6 @@
+import { getNextMillis } from 'bullmq';
 import type { Config } from '../config/schema.js';
-import { errorMessage } from '../errors.js';
+import { CodeindexError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { JOBS } from './names.js';
 import { signJobData } from './signing.js';
@@ -8,6 +9,23 @@ import { jobOptionsFor } from './task-client.js';
 
 /** The id of the periodic cleanup schedule; upserting by id keeps one schedule however many servers start. */
 export const CLEANUP_SCHEDULER_ID = 'cleanup-daily';
+
+/**
+ * Throws `CONFIG_INVALID` when `cleanupCron` is not a pattern BullMQ can schedule. Checked at start:
+ * the scheduler only met it when registering, so a typo left a server running with a warning in
+ * its log and no periodic cleanup.
+ */
+export function checkCleanupCron(cfg: Pick<Config, 'cleanupCron'>): void {
+  if (!cfg.cleanupCron) return;
+  try {
+    getNextMillis(Date.now(), { pattern: cfg.cleanupCron });
+  } catch (err) {
+    throw new CodeindexError(
+      'CONFIG_INVALID',
+      `invalid setting cleanupCron (CODEINDEX_CLEANUP_CRON): ${JSON.stringify(cfg.cleanupCron)} is not a cron pattern (${errorMessage(err)}); use five fields such as "17 3 * * *", or an empty value to turn the periodic cleanup off`,
+    );
+  }
+}
 
 /**
  * Celery beat: registers the periodic cleanup (`cleanupCron`) as a BullMQ job scheduler.

@@ -96,9 +96,9 @@ export async function withRedisDeadline<T>(
 ): Promise<T> {
   const down = conn === undefined ? undefined : knownDown(conn);
   if (down !== undefined) throw cannotConnect(url, down);
-  let timer: NodeJS.Timeout | undefined;
+  let stopDeadline: () => void = () => {};
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+    stopDeadline = afterFreeLoopTime(ms, () => {
       const recent = recentError(url);
       if (recent !== null && AUTH_ERROR.test(recent.message)) reject(redisAuthFailed(url, recent.message));
       else if (recent !== null && CONNECT_ERROR_CODES.has(recent.code ?? ''))
@@ -110,7 +110,7 @@ export async function withRedisDeadline<T>(
             `no answer within ${ms} ms${recent === null ? '' : `; last error: ${recent.message}`}`,
           ),
         );
-    }, ms);
+    });
   });
   try {
     return await Promise.race([op(), deadline]);
@@ -132,8 +132,38 @@ export async function withRedisDeadline<T>(
     }
     throw err;
   } finally {
-    clearTimeout(timer);
+    stopDeadline();
   }
+}
+
+/** How often the deadline looks at the clock; a later look counts as at most two steps. */
+const DEADLINE_STEP_MS = 100;
+
+/**
+ * Calls `expire` once the event loop has been free for `ms` (a wall-clock deadline blamed Redis for
+ * a loop held by synchronous work: a server answering many tool calls at once, each a SQLite query,
+ * said "Redis is unreachable (no answer within 10000 ms)" of a Redis that had answered at once, and
+ * the answer sat unread in the socket). A step that comes late counts as two steps at most, and
+ * `expire` runs after the I/O phase, so an answer that came meanwhile is read first. Returns what
+ * cancels it.
+ */
+function afterFreeLoopTime(ms: number, expire: () => void): () => void {
+  let waited = 0;
+  let last = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  let immediate: NodeJS.Immediate | undefined;
+  const step = () => {
+    const now = Date.now();
+    waited += Math.min(now - last, 2 * DEADLINE_STEP_MS);
+    last = now;
+    if (waited >= ms) immediate = setImmediate(expire);
+    else timer = setTimeout(step, Math.min(DEADLINE_STEP_MS, ms - waited));
+  };
+  timer = setTimeout(step, Math.min(DEADLINE_STEP_MS, ms));
+  return () => {
+    clearTimeout(timer);
+    if (immediate) clearImmediate(immediate);
+  };
 }
 
 /** The failed connect a fail-fast connection is down with, or undefined when it may answer. */

@@ -149,6 +149,15 @@ export async function startEmbeddedRedis(
     return url;
   }
   if (!hasRedisServer()) return null;
+  // A unix socket path holds at most 107 bytes (Linux; 103 on macOS): redis-server would start
+  // and exit at once, and the answer, after 5 s, was "did not start: see redis.log".
+  const most = process.platform === 'linux' ? 107 : 103;
+  const length = Buffer.byteLength(p.socket);
+  if (length > most)
+    throw new CodeindexError(
+      'REDIS_UNAVAILABLE',
+      `cannot start the private redis-server: its socket path ${p.socket} is ${length} bytes, and a unix socket path holds at most ${most}; set CODEINDEX_HOME to a shorter path, or set REDIS_URL to an existing Redis`,
+    );
   return withStartLock(p.lockFile, async () => {
     if (existsSync(p.socket) && (await pingOnce({ path: p.socket }))) {
       ensureGuard(p, idleSeconds, opts.guardCheckMs, log);

@@ -32,7 +32,8 @@ const QUIET_CODES = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM']);
  *
  * The same events as chokidar's `all` (add, change, unlink, addDir, unlinkDir, with the file's
  * stats for `add` and `change`), `ready` once the initial walk is done, `error` for a failed watch
- * (ENOSPC/EMFILE when the kernel's watch budget is spent). New directories are walked and watched
+ * (ENOSPC/EMFILE when the kernel's watch budget is spent), `rootGone` once when the root itself is
+ * deleted or renamed (the watcher is closed then). New directories are walked and watched
  * as they appear, their files reported as `add`. Symbolic links are reported as files and never
  * followed. The walk holds the event loop at most `sliceMs` at a time.
  */
@@ -140,11 +141,14 @@ export class DirWatcher extends EventEmitter {
     if (this.closed) return;
     const watched = this.dirs.get(dir);
     if (!watched) return;
-    if (name === null || name === undefined) {
-      this.rescan(dir, watched);
-      return;
+    if (name === null || name === undefined) this.rescan(dir, watched);
+    else this.check(dir, watched, String(name));
+    // The root itself deleted or renamed: its watch is dead (a directory made again at its path is
+    // not watched), so say so once and stop, instead of looking like a watcher with nothing to do.
+    if (dir === this.root && !this.closed && !isDirectoryAt(this.root)) {
+      void this.close();
+      this.emit('rootGone');
     }
-    this.check(dir, watched, String(name));
   }
 
   /** One entry of a watched directory changed: compares what is there with what was. */
@@ -216,6 +220,15 @@ export class DirWatcher extends EventEmitter {
         this.dirs.delete(d);
       }
     }
+  }
+}
+
+/** A directory at `abs`, through links. */
+export function isDirectoryAt(abs: string): boolean {
+  try {
+    return statSync(abs).isDirectory();
+  } catch {
+    return false;
   }
 }
 

@@ -160,7 +160,7 @@ export function createWatchManager(deps: WatchManagerDeps, opts: WatchManagerOpt
       if (!e.watcher) return e.holder ? { watching: false, leaseHolder: e.holder } : { watching: false };
       void e.producer.refresh().catch(() => {});
       const n: WatchNotes = {
-        watching: true,
+        watching: !e.watcher.gone,
         mode: e.watcher.mode,
         pendingChanges: e.watcher.pendingChanges + e.producer.pendingFiles,
       };

@@ -8,7 +8,7 @@ import { isCandidateSource } from '../indexer/index.js';
 import type { Logger } from '../log.js';
 import type { FileState } from '../store/types.js';
 import { ChangeCoalescer, type ChangePlan } from './coalescer.js';
-import { DirWatcher } from './dir-watcher.js';
+import { DirWatcher, isDirectoryAt } from './dir-watcher.js';
 
 /** What the root watcher needs of a tree watcher (chokidar's or `DirWatcher`). */
 interface TreeWatcher {
@@ -90,6 +90,8 @@ export class RootWatcher {
   private rulesTimer: NodeJS.Timeout | null = null;
   private readonly sweepTimers = new Set<NodeJS.Timeout>();
   private reconcileTimer: NodeJS.Timeout | null = null;
+  /** While the root is gone: the check for its return. */
+  private rootBackTimer: NodeJS.Timeout | null = null;
   /** New directories waiting to be listed; a sweep covers its subdirectories too. */
   private readonly pendingSweeps = new Set<string>();
   /** When each path last had an add/change event (for the sweep: those are already queued). */
@@ -154,6 +156,8 @@ export class RootWatcher {
     this.sweepTimers.clear();
     if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
     this.reconcileTimer = null;
+    if (this.rootBackTimer) clearInterval(this.rootBackTimer);
+    this.rootBackTimer = null;
     // Hand over what we already saw: the next holder would otherwise only find it by catch-up.
     await this.coalescer.flushNow().catch(() => {});
     this.coalescer.close();
@@ -180,6 +184,36 @@ export class RootWatcher {
       return;
     }
     this.opts.log.debug('watch error', { root: this.root, error: errorMessage(err) });
+  }
+
+  /** Whether the root is gone (deleted or renamed) and waited for. */
+  get gone(): boolean {
+    return this.rootBackTimer !== null;
+  }
+
+  /**
+   * The root was deleted or renamed. Its watch is dead, and a directory made again at its path
+   * would not be watched: saves there were never indexed while index_status said "watching". Says
+   * so (in the log and in `warning`), checks every poll interval whether the root is back, and
+   * watches it again then (the catch-up queues what it holds).
+   */
+  private rootGone(): void {
+    if (this.closed || this.rootBackTimer) return;
+    const old = this.fsw;
+    this.fsw = null;
+    this.releaseWaiters();
+    void old?.close().catch(() => {});
+    this.warning = `${this.root} is gone (deleted or renamed): not watched until a directory is back at that path, then watched again and what changed is indexed`;
+    this.opts.log.warn(`stopped watching: ${this.warning}`);
+    this.rootBackTimer = setInterval(() => {
+      if (this.closed || !isDirectoryAt(this.root)) return;
+      if (this.rootBackTimer) clearInterval(this.rootBackTimer);
+      this.rootBackTimer = null;
+      this.warning = undefined;
+      this.opts.log.info('watching again: the root is back', { root: this.root });
+      void this.reopen();
+    }, this.timing.pollIntervalMs);
+    this.rootBackTimer.unref?.();
   }
 
   private async reopen(): Promise<void> {
@@ -232,6 +266,10 @@ export class RootWatcher {
     fsw.on('error', (err) => {
       if (live()) this.handleError(err);
     });
+    if (fsw instanceof DirWatcher)
+      fsw.on('rootGone', () => {
+        if (live()) this.rootGone();
+      });
     await new Promise<void>((resolve) => {
       const done = () => {
         this.readyWaiters.delete(done);

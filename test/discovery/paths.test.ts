@@ -105,6 +105,31 @@ describe('resolveAllowedPath', () => {
     );
   });
 
+  it('says a configured root does not exist, instead of calling the path outside the roots', async () => {
+    // It read "X is outside the allowed roots (…, X)": the missing root was dropped from the roots.
+    const gone = path.join(base, 'gone');
+    for (const p of [gone, path.join(gone, 'src', 'x.ts')]) {
+      await rejects(
+        resolveAllowedPath(p, [rootA, gone], { expect: 'any' }),
+        'PATH_NOT_FOUND',
+        `${p} does not exist: the allowed root ${gone} does not exist either; create it, or fix CODEINDEX_ROOTS`,
+      );
+    }
+    // A path outside every root is still outside, whatever exists.
+    await rejects(
+      resolveAllowedPath(path.join(base, 'elsewhere'), [gone], { expect: 'any' }),
+      'PATH_OUTSIDE_ROOT',
+    );
+  });
+
+  it('refuses a path with a NUL byte as such, not as a permission problem', async () => {
+    await rejects(
+      resolveAllowedPath(`${path.join(rootA, 'src/x.ts')}\0.py`, [rootA], { expect: 'file' }),
+      'INVALID_PAYLOAD',
+      /contains a NUL byte, which no file name holds: pass the path without it$/,
+    );
+  });
+
   it('accepts a symlink that stays inside the root', async () => {
     const got = await resolveAllowedPath(path.join(rootA, 'link-in.ts'), [rootA], { expect: 'file' });
     assert.equal(got.relPath, 'src/x.ts');

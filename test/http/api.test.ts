@@ -103,6 +103,49 @@ describe('HTTP API', () => {
     assert.match((badMode.body.error as { message: string }).message, /mode/);
   });
 
+  test('query strings take path as path_prefix, and refuse a parameter no route reads', async () => {
+    // `path` was dropped without a word: the search ran over every root, as if unscoped.
+    const all = await http('GET', `${srv.url}/search/code?q=greet&mode=text&limit=50`);
+    const allPaths = (all.body.results as { path: string }[]).map((x) => x.path);
+    assert.ok(
+      allPaths.some((p) => !p.startsWith(join(repo, 'js'))),
+      JSON.stringify(allPaths),
+    );
+    for (const route of ['search/code?q=greet&mode=text', 'search/symbols?q=greet', 'symbol?name=greet']) {
+      const scoped = await http('GET', `${srv.url}/${route}&path=${encodeURIComponent(join(repo, 'js'))}`);
+      assert.equal(scoped.status, 200, `${route}: ${JSON.stringify(scoped.body)}`);
+      const paths = [
+        ...((scoped.body.results ?? scoped.body.symbols ?? []) as { path: string }[]),
+        ...(scoped.body.symbol ? [scoped.body.symbol as { path: string }] : []),
+      ].map((x) => x.path);
+      assert.ok(paths.length > 0, route);
+      assert.ok(
+        paths.every((p) => p.startsWith(join(repo, 'js'))),
+        `${route}: ${JSON.stringify(paths)}`,
+      );
+      const outside = await http('GET', `${srv.url}/${route}&path=/etc`);
+      assert.equal(outside.status, 403, `${route}: ${JSON.stringify(outside.body)}`);
+    }
+    const disagree = await http(
+      'GET',
+      `${srv.url}/search/symbols?q=greet&path=${encodeURIComponent(join(repo, 'js'))}&path_prefix=${encodeURIComponent(repo)}`,
+    );
+    assert.equal(disagree.status, 400);
+    assert.match((disagree.body.error as { message: string }).message, /path and path_prefix disagree/);
+    for (const [route, known] of [
+      ['search/symbols?q=greet&limt=5', /limit/],
+      ['search/code?q=greet&query=greet', /\bq\b/],
+      ['symbol?name=greet&maxLines=3', /max_lines/],
+    ] as const) {
+      const r = await http('GET', `${srv.url}/${route}`);
+      assert.equal(r.status, 400, `${route}: ${JSON.stringify(r.body)}`);
+      const e = r.body.error as { code: string; message: string };
+      assert.equal(e.code, 'INVALID_PAYLOAD');
+      assert.match(e.message, /^unknown parameter (limt|query|maxLines): this route takes /);
+      assert.match(e.message, known);
+    }
+  });
+
   test('bad bodies are 400 with a message that names the problem', async () => {
     const cases: [unknown, RegExp][] = [
       [{}, /path/],

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -46,6 +46,55 @@ describe('RootWatcher (real chokidar, in process)', () => {
       5000,
     );
     await w.close();
+  });
+
+  test('a root deleted or renamed is reported gone, and watched again once a directory is back', async () => {
+    // Its watch died with it, and saves in a directory made again at its path were never indexed,
+    // while index_status said "watching".
+    const base = mkdtempSync(join(tmpdir(), 'ci-watch-'));
+    dirs.push(base);
+    const root = join(base, 'proj');
+    put(root, 'src/a.ts', 'export const a = 1;\n');
+    const plans: ChangePlan[] = [];
+    const warnings: string[] = [];
+    const w = new RootWatcher({
+      root,
+      extraExcludes: [],
+      batchSize: 200,
+      log: { ...log, warn: (m: string) => warnings.push(m), child: () => log },
+      timing: { pollIntervalMs: 100 },
+      submit: async (p) => void plans.push(p),
+      indexedFiles: async () => new Map(),
+    });
+    const queued = (rel: string) => plans.some((p) => [...p.files, ...p.batches.flat()].includes(rel));
+    await w.start();
+    try {
+      for (const [how, goAway] of [
+        ['deleted', () => rmSync(root, { recursive: true, force: true })],
+        ['renamed', () => renameSync(root, `${root}-old`)],
+      ] as const) {
+        goAway();
+        await eventually(`the ${how} root reported gone`, async () => w.gone);
+        assert.match(
+          w.warning ?? '',
+          /is gone \(deleted or renamed\): not watched until a directory is back/,
+        );
+        assert.equal(warnings.filter((m) => m.includes('is gone')).length, how === 'deleted' ? 1 : 2);
+        put(root, `back-${how}/b.ts`, 'export const b = 1;\n');
+        await eventually(`the ${how} root watched again`, async () => !w.gone);
+        assert.equal(w.warning, undefined);
+        // What the directory holds when it comes back is caught up, and later saves are seen.
+        await eventually(`back-${how}/b.ts queued`, async () => queued(`back-${how}/b.ts`), 5000);
+        put(root, `back-${how}/c.ts`, 'export const c = 1;\n');
+        await eventually(
+          `a save after the ${how} root came back`,
+          async () => queued(`back-${how}/c.ts`),
+          5000,
+        );
+      }
+    } finally {
+      await w.close();
+    }
   });
 
   test('the watch limit (ENOSPC) switches the root to polling, which still sees saves', async () => {
