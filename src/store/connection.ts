@@ -40,8 +40,13 @@ const WRITER_JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
  * foreign keys for the cascades, and a busy timeout so concurrent writers queue instead of failing.
  */
 export function openWritable(dbPath: string, busyTimeoutMs: number): Database.Database {
-  mkdirSync(dirname(dbPath), { recursive: true });
-  const db = new Database(dbPath);
+  let db: Database.Database;
+  try {
+    mkdirSync(dirname(dbPath), { recursive: true });
+    db = new Database(dbPath);
+  } catch (err) {
+    throw unopenable(dbPath, err, 'write');
+  }
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
     // Only takes effect on a new, empty database, and only before it switches to WAL.
@@ -54,8 +59,33 @@ export function openWritable(dbPath: string, busyTimeoutMs: number): Database.Da
     return db;
   } catch (err) {
     db.close();
-    throw err;
+    throw unopenable(dbPath, err, 'write');
   }
+}
+
+/**
+ * SQLite's and the file system's ways of saying a file or its directory cannot be opened or
+ * written (EEXIST: a file stands where a directory of the path should be).
+ */
+const UNOPENABLE = /^(?:SQLITE_(?:CANTOPEN|READONLY|PERM|AUTH)\w*|EACCES|EPERM|EROFS|ENOTDIR|EEXIST)$/;
+
+/**
+ * A permission problem opening the index as one line saying what to do (a data dir on a read-only
+ * mount, or owned by another user, said only "attempt to write a readonly database" or "unable to
+ * open database file"); any other error as it is.
+ */
+function unopenable(dbPath: string, err: unknown, mode: 'read' | 'write'): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !UNOPENABLE.test(code)) return err;
+  const why = err instanceof Error ? err.message : String(err);
+  const need =
+    mode === 'write'
+      ? `this user must be able to write ${dirname(dbPath)}`
+      : `SQLite writes ${dbPath}-shm and -wal beside it even to read, so this user must be able to write ${dirname(dbPath)}`;
+  return new CodeindexError(
+    'STORE_UNAVAILABLE',
+    `cannot ${mode} the index at ${dbPath} (${why}): ${need}, or set CODEINDEX_HOME to a data dir it can write`,
+  );
 }
 
 /**
@@ -69,14 +99,19 @@ export function openReadonly(dbPath: string, busyTimeoutMs: number): Database.Da
       `no index at ${dbPath} yet: index a repository first (index_repository)`,
     );
   }
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  let db: Database.Database;
+  try {
+    db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  } catch (err) {
+    throw unopenable(dbPath, err, 'read');
+  }
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
     tune(db, READER_CACHE_KIB);
     return db;
   } catch (err) {
     db.close();
-    throw err;
+    throw unopenable(dbPath, err, 'read');
   }
 }
 

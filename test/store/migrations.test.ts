@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -337,4 +337,45 @@ test('v7 -> v8: symbols of tests and examples move after the source definitions 
   const after = again.prepare('SELECT max(rank) AS m FROM symbols').get() as { m: number };
   assert.ok(after.m < 2 * SECONDARY_RANK, String(after.m));
   again.close();
+});
+
+test('a data dir the index cannot be opened in says so in one line, with what to do', async () => {
+  const notADir = join(tmp.dir, 'a-file');
+  writeFileSync(notADir, 'x');
+  const path = join(notADir, 'index.db');
+  assert.throws(
+    () => openIndexStore(path),
+    (err: unknown) =>
+      isCodeindexError(err) &&
+      err.code === 'STORE_UNAVAILABLE' &&
+      err.message.startsWith(`cannot write the index at ${path} (`) &&
+      err.message.endsWith('or set CODEINDEX_HOME to a data dir it can write') &&
+      !err.message.includes('\n'),
+  );
+  // A data dir this user may not write (root may write any): reading needs the -shm file too.
+  if (process.getuid?.() !== 0) {
+    const dir = join(tmp.dir, 'read-only');
+    mkdirSync(dir);
+    const db = join(dir, 'index.db');
+    await openIndexStore(db).close();
+    chmodSync(dir, 0o555);
+    try {
+      assert.throws(
+        () => openIndexStore(db, { readonly: true }).searchSymbols({ query: 'x', limit: 1 }),
+        (err: unknown) =>
+          isCodeindexError(err) &&
+          err.code === 'STORE_UNAVAILABLE' &&
+          /cannot read the index/.test(err.message),
+      );
+    } finally {
+      chmodSync(dir, 0o755);
+    }
+  }
+  // Another error (a file that is not a database) is not dressed up as a permission problem.
+  const garbage = join(tmp.dir, 'garbage.db');
+  writeFileSync(garbage, 'not a database at all, just text that is long enough to be read'.repeat(20));
+  assert.throws(
+    () => openIndexStore(garbage),
+    (err: unknown) => !(isCodeindexError(err) && err.code === 'STORE_UNAVAILABLE'),
+  );
 });
