@@ -11,6 +11,7 @@ import {
   pgSchemaVersion,
 } from '../../src/store/pg/migrations.js';
 import { chunkDocument } from '../../src/store/pg/search-text.js';
+import { openPgStore } from '../../src/store/pg/store.js';
 import { SECONDARY_RANK } from '../../src/store/symbol-rank.js';
 import { createTestDatabase, type TestDatabase } from './helpers/pg.js';
 
@@ -30,6 +31,26 @@ describe('PostgreSQL schema and migrations', {
   after(async () => {
     await Promise.all(pools.map((p) => p.end()));
     await db?.drop();
+  });
+
+  it('a login PostgreSQL refuses (an unknown role) is STORE_UNAVAILABLE in one line, as an unreachable server is', async () => {
+    const url = new URL(db!.url);
+    url.username = 'codeindex_no_such_role';
+    url.password = '';
+    const store = openPgStore(url.toString());
+    try {
+      await assert.rejects(
+        () => store.searchSymbols({ query: 'x', limit: 1 }),
+        (err: unknown) =>
+          isCodeindexError(err) &&
+          err.code === 'STORE_UNAVAILABLE' &&
+          /codeindex_no_such_role/.test(err.message) &&
+          /fix CODEINDEX_DATABASE_URL/.test(err.message) &&
+          !err.message.includes('\n'),
+      );
+    } finally {
+      await store.close();
+    }
   });
 
   it('two processes migrating a new database together: one applies every step, the other waits and finds nothing to do', async () => {

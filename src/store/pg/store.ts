@@ -293,10 +293,14 @@ const UNREACHABLE = new Set([
   '3D000',
 ]);
 
-/** Whether an error from `pg` means PostgreSQL is unreachable rather than the query being wrong. */
+/**
+ * Whether an error from `pg` means PostgreSQL is unreachable or refuses this login (class 28: an
+ * unknown role, a wrong password) rather than the query being wrong.
+ */
 export function isUnreachable(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && (UNREACHABLE.has(code) || code.startsWith('08'))) return true;
+  if (typeof code === 'string' && (UNREACHABLE.has(code) || code.startsWith('08') || code.startsWith('28')))
+    return true;
   const message = err instanceof Error ? err.message : '';
   // "is not queryable": a statement on a client whose connection broke earlier (a transaction
   // whose connection the server terminated between two of its statements).
