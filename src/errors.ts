@@ -38,8 +38,17 @@ export function isCodeindexError(err: unknown, code?: CodeindexErrorCode): err i
   return err instanceof CodeindexError && (code === undefined || err.code === code);
 }
 
-/** One line for a log or a tool result, whatever was thrown. */
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+
+/**
+ * One line for a log or a tool result, whatever was thrown. Our own messages are one line by
+ * design: a control character in one comes from a value in it (a file name with a newline) and is
+ * written as its escape, so nothing after it is lost. Other errors keep their first line (a
+ * library's multi-line dump).
+ */
 export function errorMessage(err: unknown): string {
+  if (err instanceof CodeindexError)
+    return err.message.replace(CONTROL, (c) => JSON.stringify(c).slice(1, -1));
   if (err instanceof Error) return err.message.split('\n')[0] ?? err.name;
   return String(err).split('\n')[0] ?? 'unknown error';
 }

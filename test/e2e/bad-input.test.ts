@@ -131,6 +131,12 @@ describe('bad input over MCP', () => {
       await callToolError(mcp.client, 'index_file', { path: join(repo, 'src/dangling.py') }),
       /^PATH_NOT_FOUND: /,
     );
+    // A path with a newline in it still makes a one-line error: the newline is written as \n.
+    const odd = await callToolError(mcp.client, 'get_file_outline', {
+      path: join(repo, 'src/two\nlines.py'),
+    });
+    assert.match(odd, /^PATH_NOT_FOUND: .*two\\nlines\.py/);
+    assert.ok(!odd.includes('\n'), odd);
   });
 
   test('index_file of a binary file ends with a skip reason, not a crash', async () => {
