@@ -100,6 +100,8 @@ describe('cancel', () => {
     assert.match(r.detail, /\d+ child jobs cancelled/);
     const { info } = await waitForEnd(c.tasks, id, 20_000);
     assert.equal(info.state, 'REVOKED', JSON.stringify(info));
+    // It ran: its end must not read as if it never started.
+    assert.doesNotMatch(JSON.stringify(info), /before it ran/);
 
     const batches = await waitFor('every batch to settle', async () => {
       const jobs = await c.tasks.queues.indexing.getJobs(['waiting', 'prioritized', 'active', 'delayed']);

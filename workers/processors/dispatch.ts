@@ -56,7 +56,15 @@ export async function dispatchJob(
     );
   }
   if (await deps.tasks.isRevoked(job.id, job.parent?.id)) {
-    throw new UnrecoverableError(`${REVOKED_MARKER} cancelled before it ran`);
+    // A repository run cancelled while its batches ran comes back here to finish, and a batch of
+    // it lands here before it starts: "before it ran" read as if the task had never started.
+    const why =
+      job.parent !== undefined
+        ? 'cancelled while its task ran'
+        : typeof job.progress === 'object' && job.progress !== null
+          ? 'cancelled while it ran'
+          : 'cancelled before it ran';
+    throw new UnrecoverableError(`${REVOKED_MARKER} ${why}`);
   }
   // Secret or not, a worker reads only under roots this installation allows. A job whose files
   // were shipped reads nothing from this host's disk (the same path here may be another tree).
