@@ -358,15 +358,17 @@ export class TaskClient {
       try {
         found = await this.findJob(taskId);
       } catch (err) {
-        // A task cancelled before it started was removed; it still reads REVOKED.
+        // A task cancelled before it started was removed; it still reads REVOKED, with the name
+        // and creation time the cancel kept.
         if (err instanceof RevokedTask) {
+          const kept = await this.revokedRecord(taskId);
           return {
             task_id: taskId,
-            name: '',
+            name: kept.name,
             queue: queueOfTaskId(taskId) ?? 'indexing',
             state: 'REVOKED',
             attempts: 0,
-            created_at: '',
+            created_at: kept.created_at,
           };
         }
         throw err;
@@ -474,7 +476,9 @@ export class TaskClient {
           detail: `already finished (${info.state}); nothing to cancel`,
         };
       }
-      await this.connection.set(this.key('revoked', taskId), '1', 'EX', 24 * 3600);
+      // What the task was, for its record once a waiting job is removed.
+      const record = JSON.stringify({ name: job.name, created_at: new Date(job.timestamp).toISOString() });
+      await this.connection.set(this.key('revoked', taskId), record, 'EX', 24 * 3600);
       let cancelledChildren = 0;
       if (job.name === JOBS.indexRepository) cancelledChildren = await this.cancelChildren(job);
       if (bullState === 'active') {
@@ -500,6 +504,22 @@ export class TaskClient {
       }
       return { task_id: taskId, state: 'REVOKED', detail: 'removed before it started' };
     });
+  }
+
+  /** The name and creation time `cancel` kept for a task (empty for one that kept none). */
+  private async revokedRecord(taskId: string): Promise<{ name: string; created_at: string }> {
+    try {
+      const v = JSON.parse((await this.connection.get(this.key('revoked', taskId))) ?? '{}') as {
+        name?: unknown;
+        created_at?: unknown;
+      };
+      return {
+        name: typeof v.name === 'string' ? v.name : '',
+        created_at: typeof v.created_at === 'string' ? v.created_at : '',
+      };
+    } catch {
+      return { name: '', created_at: '' };
+    }
   }
 
   private async cancelChildren(parent: Job): Promise<number> {

@@ -29,7 +29,11 @@ describe('cancel', () => {
     const r = await c.tasks.cancel(id);
     assert.equal(r.state, 'REVOKED');
     assert.equal(await c.tasks.queues.maintenance.getJob(id), undefined, 'the job is gone from the queue');
-    assert.equal((await c.tasks.getTask(id)).state, 'REVOKED');
+    const gone = await c.tasks.getTask(id);
+    assert.equal(gone.state, 'REVOKED');
+    // Its record still says what it was and when it was queued.
+    assert.equal(gone.name, 'test-sleep');
+    assert.ok(Math.abs(Date.parse(gone.created_at) - Date.now()) < 60_000, gone.created_at);
     // Cancelling again is harmless.
     assert.equal((await c.tasks.cancel(id)).state, 'REVOKED');
     const w = await spawnWorker(env, ['maintenance']);
