@@ -13,6 +13,7 @@ export const DEFAULT_MAX_LINE_BYTES = 10 * 1024 * 1024;
 /** JSON-RPC 2.0 error codes for input that never became a request. */
 const PARSE_ERROR = -32700;
 const INVALID_REQUEST = -32600;
+const INVALID_PARAMS = -32602;
 
 /** How much of a dropped line's start and end is kept to find its `id`. */
 const EDGE_BYTES = 512;
@@ -84,11 +85,20 @@ export class StdioLineTransport implements Transport {
     this.onclose?.();
   }
 
+  /** Resolves at the output's next 'drain', one listener for every send waiting on it. */
+  private drained: Promise<void> | null = null;
+
   send(message: JSONRPCMessage): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.output.write(`${JSON.stringify(message)}\n`)) resolve();
-      else this.output.once('drain', resolve);
+    if (this.output.write(`${JSON.stringify(message)}\n`)) return Promise.resolve();
+    // Hundreds of answers can wait on one drain (as many tool calls at once): a listener each
+    // made node warn of a listener leak.
+    this.drained ??= new Promise((resolve) => {
+      this.output.once('drain', () => {
+        this.drained = null;
+        resolve();
+      });
     });
+    return this.drained;
   }
 
   private readonly onInputError = (err: Error): void => {
@@ -170,12 +180,19 @@ export class StdioLineTransport implements Transport {
       return;
     }
     const parsed = JSONRPCMessageSchema.safeParse(value);
+    const obj = value !== null && typeof value === 'object' && !Array.isArray(value) ? value : null;
+    const id = obj !== null && 'id' in obj && isRequestId(obj.id) ? obj.id : undefined;
+    // A request whose envelope is right and whose params are not: -32602 saying which (the SDK
+    // answered a tools/call with array arguments -32603 and a dump of its schema check).
+    const wrong = obj !== null && id !== undefined ? wrongParams(obj) : null;
+    if (wrong !== null) {
+      this.reject(INVALID_PARAMS, wrong, id);
+      return;
+    }
     if (parsed.success) {
       this.onmessage?.(parsed.data);
       return;
     }
-    const obj = value !== null && typeof value === 'object' && !Array.isArray(value) ? value : null;
-    const id = obj !== null && 'id' in obj && isRequestId(obj.id) ? obj.id : undefined;
     // A malformed response has nobody to answer: only request-like messages get an error back.
     const looksLikeResponse = obj !== null && ('result' in obj || 'error' in obj) && !('method' in obj);
     this.reject(
@@ -194,6 +211,32 @@ export class StdioLineTransport implements Transport {
     this.log.warn(`rejected a message on stdin (id ${JSON.stringify(id)}): ${message}`);
     void this.send({ jsonrpc: '2.0', id, error: { code, message } } as JSONRPCMessage).catch(() => {});
   }
+}
+
+/**
+ * What is wrong with the params of a request whose envelope is right (`jsonrpc` "2.0", a string
+ * `method`), for the mistakes a client makes: params that are not an object, a progress token
+ * that is neither a string nor an integer, tool arguments that are not an object. Null otherwise.
+ */
+function wrongParams(obj: object): string | null {
+  const m = obj as { jsonrpc?: unknown; method?: unknown; params?: unknown };
+  if (m.jsonrpc !== '2.0' || typeof m.method !== 'string' || m.params === undefined) return null;
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (!isObject(m.params)) return `params of ${m.method} must be a JSON object`;
+  const meta = m.params._meta;
+  if (meta !== undefined) {
+    if (!isObject(meta)) return `params._meta of ${m.method} must be a JSON object`;
+    if (meta.progressToken !== undefined && !isRequestId(meta.progressToken))
+      return `params._meta.progressToken of ${m.method} must be a string or an integer`;
+  }
+  if (m.method === 'tools/call') {
+    if (typeof m.params.name !== 'string')
+      return 'tools/call needs params.name, the name of a tool (see tools/list)';
+    if (m.params.arguments !== undefined && !isObject(m.params.arguments))
+      return `tools/call ${m.params.name}: params.arguments must be a JSON object of the tool's parameters`;
+  }
+  return null;
 }
 
 function isRequestId(v: unknown): v is RequestId {

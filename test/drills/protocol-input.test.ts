@@ -137,4 +137,44 @@ describe('drill: oversized and malformed input on stdin', () => {
     await stillServes(5);
     assert.ok(!replies.some((x) => x.id === undefined), 'no reply without an id');
   });
+
+  test('a request with wrong params gets -32602 saying which, in one line', async () => {
+    const cases: [number, unknown, RegExp][] = [
+      [
+        31,
+        { method: 'tools/call', params: { name: 'search_symbols', arguments: ['q'] } },
+        /arguments must be a JSON object/,
+      ],
+      [32, { method: 'tools/call', params: { arguments: {} } }, /needs params\.name/],
+      [
+        33,
+        { method: 'tools/list', params: { _meta: { progressToken: { a: 1 } } } },
+        /progressToken .*string or an integer/,
+      ],
+      [34, { method: 'tools/list', params: 'all' }, /params of tools\/list must be a JSON object/],
+    ];
+    for (const [id, body] of cases)
+      await write(`${JSON.stringify({ jsonrpc: '2.0', id, ...(body as object) })}\n`);
+    for (const [id, , message] of cases) {
+      const r = await reply(id);
+      assert.equal(r.error?.code, -32602, JSON.stringify(r));
+      assert.match(r.error?.message ?? '', message);
+      assert.ok(!(r.error?.message ?? '').includes('\n'));
+    }
+    await stillServes(35);
+  });
+
+  test('hundreds of answers waiting on a full stdout are all written, with no listener-leak warning', async () => {
+    proc.stdout.pause();
+    const ids = Array.from({ length: 300 }, (_, i) => 1000 + i);
+    await write(
+      ids.map((id) => `${JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/list' })}\n`).join(''),
+    );
+    // Long enough for the answers to fill the pipe and wait on its drain.
+    await new Promise((r) => setTimeout(r, 1500));
+    proc.stdout.resume();
+    await waitFor('every answer', async () => ids.every((id) => replies.some((r) => r.id === id)), 30_000);
+    assert.doesNotMatch(stderr, /MaxListenersExceeded/);
+    await stillServes(36);
+  });
 });
