@@ -77,7 +77,14 @@ async function mustNotBeMissing(abs: string, store: () => IndexStore): Promise<v
     return;
   }
   const root = findRootFor(abs, roots);
-  if (root === undefined || !existsSync(root)) return;
+  // Not on disk and in no indexed root: nothing to answer from (it said NOT_INDEXED, as if
+  // indexing it could help).
+  if (root === undefined)
+    throw new CodeindexError(
+      'PATH_NOT_FOUND',
+      `${abs} does not exist and no indexed root holds it: check the path`,
+    );
+  if (!existsSync(root)) return;
   throw new CodeindexError(
     'PATH_NOT_FOUND',
     `${abs} does not exist: check the spelling, or pass a folder or file inside ${root}`,

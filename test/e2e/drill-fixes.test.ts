@@ -112,6 +112,16 @@ describe('drill fixes over MCP', () => {
       await callToolError(mcp.client, 'index_status', { path: join(allowed, 'other') }),
       `NOT_INDEXED: ${join(allowed, 'other')} is not indexed: call index_repository on it`,
     );
+    // A path that does not exist, in no indexed root, is not something to index.
+    for (const tool of ['index_status', 'repo_map', 'search_code'])
+      assert.match(
+        await callToolError(mcp.client, tool, {
+          path: join(allowed, 'nope'),
+          ...(tool === 'search_code' ? { query: 'x' } : {}),
+        }),
+        /^PATH_NOT_FOUND: .*nope does not exist and no indexed root holds it/,
+        tool,
+      );
     // A folder above the root shows the root it holds.
     const above = await callTool<{ roots: { root: string }[] }>(mcp.client, 'index_status', {
       path: allowed,
