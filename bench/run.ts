@@ -287,11 +287,11 @@ async function runRepoMapBench(rest: readonly string[]): Promise<number> {
   return 0;
 }
 
-/** `text-latency [--runs 4]`: full-text search p50/p95 in-process, SQLite and PostgreSQL (bench/text-latency.ts). */
+/** `text-latency [--runs 4] [--beside-go]`: full-text search p50/p95 in-process, SQLite and PostgreSQL (bench/text-latency.ts). */
 async function runTextLatencyBench(rest: readonly string[]): Promise<number> {
   const r = rest.indexOf('--runs');
   const runs = Math.max(2, r >= 0 ? Number(rest[r + 1]) || 4 : 4);
-  const result = await runTextLatency(runs);
+  const result = await runTextLatency(runs, rest.includes('--beside-go'));
   process.stdout.write(`${textLatencyTable(result)}\n`);
   mkdirSync(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
   writeFileSync(

@@ -30,7 +30,12 @@ export type Phrase = readonly string[];
 /** The roots whose statistics a scoped query ranks with, or null when that is the whole index. */
 export function statsRootsOf(ctx: QueryContext, scope: readonly ScopeEntry[] | null): number[] | null {
   if (scope === null) return null;
-  const ids = [...new Set(scope.map((e) => e.rootId))].sort((a, b) => a - b);
+  // An entry that its own exclusions empty (the folder of a root inside another, asked of the
+  // outer one) holds no chunk: its root's statistics are not the scope's.
+  const holding = scope.filter(
+    (e) => e.rel === null || !(e.exclude ?? []).some((x) => e.rel === x || e.rel!.startsWith(`${x}/`)),
+  );
+  const ids = [...new Set(holding.map((e) => e.rootId))].sort((a, b) => a - b);
   const all = allRoots(ctx);
   return all.every((r) => ids.includes(r.id)) ? null : ids;
 }

@@ -6,7 +6,8 @@ import Database from 'better-sqlite3';
 import type { IndexStore } from '../../src/store/index.js';
 import { openIndexStore } from '../../src/store/index.js';
 import type { QueryContext } from '../../src/store/query-context.js';
-import { idRunsOf, rankInRoots } from '../../src/store/scope-bm25.js';
+import { scopeOf } from '../../src/store/query-context.js';
+import { idRunsOf, rankInRoots, statsRootsOf } from '../../src/store/scope-bm25.js';
 import { createStatementCache } from '../../src/store/statement-cache.js';
 import { compileTextQuery } from '../../src/store/text-search.js';
 import { chunk, indexed, tempDir } from './helpers/fixtures.js';
@@ -217,6 +218,31 @@ test("a small root's chunk ids are read as runs that hold no other root's chunk"
       close2();
     }
     assert.equal((await s.searchText({ query: 'shared', limit: 50, pathPrefix: '/small' })).hits.length, 20);
+  } finally {
+    await s.close();
+  }
+});
+
+test("a root inside another is its own scope: the outer root's statistics are not counted", async () => {
+  const path = join(tmp.dir, 'nested.db');
+  const s = openIndexStore(path);
+  try {
+    await s.writeBatch('/outer', [indexed('a.ts', { chunks: [chunk('outer words', 1, null)] })]);
+    await s.writeBatch('/outer/inner', [indexed('b.ts', { chunks: [chunk('inner words', 1, null)] })]);
+    await s.writeBatch('/other', [indexed('c.ts', { chunks: [chunk('other words', 1, null)] })]);
+    const { ctx, close } = context(path);
+    try {
+      const id = (root: string) =>
+        ctx.db.prepare('SELECT id FROM roots WHERE path = ?').pluck().get(root) as number;
+      assert.deepEqual(statsRootsOf(ctx, scopeOf(ctx, '/outer/inner')), [id('/outer/inner')]);
+      assert.deepEqual(
+        statsRootsOf(ctx, scopeOf(ctx, '/outer')),
+        [id('/outer'), id('/outer/inner')].sort((a, b) => a - b),
+      );
+      assert.equal(statsRootsOf(ctx, scopeOf(ctx, undefined)), null);
+    } finally {
+      close();
+    }
   } finally {
     await s.close();
   }
