@@ -85,7 +85,7 @@ function cacheOf(ctx: QueryContext): Cache {
 }
 
 function versionOf(ctx: QueryContext): string {
-  const v = ctx.statements.get<{ v: number }>('PRAGMA data_version').get()?.v ?? 0;
+  const v = ctx.statements.get<{ data_version: number }>('PRAGMA data_version').get()?.data_version ?? 0;
   const t = ctx.statements.get<{ t: number }>('SELECT total_changes() AS t').get()?.t ?? 0;
   return `${v}:${t}`;
 }
@@ -174,6 +174,7 @@ export function rankInRoots(
 ): { id: number; rank: number }[] | null {
   if (ranked.length < 2 || phrases.length < 2) return [...ranked];
   const cache = cacheOf(ctx);
+  const started = cache.version;
   const words = [...new Set(phrases.flat())];
   const unknown = words.filter((w) => !cache.terms.has(w));
   if (unknown.length > 0) {
@@ -228,7 +229,10 @@ export function rankInRoots(
     ranked.map((r) => r.id),
     new Set(termPhrases.flat()),
   );
-  cache.version = versionOf(ctx);
+  // This connection's own writes (the tokenizer's in-memory table) leave the counts right; a
+  // commit by another process meanwhile does not: then the next query counts again.
+  const now = versionOf(ctx);
+  if (now.split(':')[0] === started.split(':')[0]) cache.version = now;
   const out = ranked.map((r) => {
     const doc = docs.get(r.id);
     if (doc === undefined) return { id: r.id, rank: 0 };

@@ -9,7 +9,7 @@ import type { QueryContext } from '../../src/store/query-context.js';
 import { scopeOf } from '../../src/store/query-context.js';
 import { idRunsOf, rankInRoots, statsRootsOf } from '../../src/store/scope-bm25.js';
 import { createStatementCache } from '../../src/store/statement-cache.js';
-import { compileTextQuery } from '../../src/store/text-search.js';
+import { compileTextQuery, rankText } from '../../src/store/text-search.js';
 import { chunk, indexed, tempDir } from './helpers/fixtures.js';
 import { extractTree, FIXTURES_DIR } from './helpers/pg-corpus.js';
 
@@ -240,6 +240,35 @@ test("a root inside another is its own scope: the outer root's statistics are no
         [id('/outer'), id('/outer/inner')].sort((a, b) => a - b),
       );
       assert.equal(statsRootsOf(ctx, scopeOf(ctx, undefined)), null);
+    } finally {
+      close();
+    }
+  } finally {
+    await s.close();
+  }
+});
+
+test('a write by another connection is seen by the next scoped query (runs and counts are not kept past it)', async () => {
+  const path = join(tmp.dir, 'two-connections.db');
+  const s = openIndexStore(path);
+  try {
+    await s.writeBatch(
+      '/big',
+      Array.from({ length: 50 }, (_, i) => indexed(`a${i}.ts`, { chunks: [chunk(`alpha ${i}`, 1, null)] })),
+    );
+    await s.writeBatch('/small', [indexed('b.ts', { chunks: [chunk('zephyr quokka', 1, null)] })]);
+    const { ctx, close } = context(path);
+    try {
+      const ask = () =>
+        rankText(ctx, { query: 'zephyr quokka nothing', limit: 10, pathPrefix: '/small' }).ranked.length;
+      assert.equal(ask(), 1);
+      assert.equal(ask(), 1);
+      // A save in /small from the writer's connection: new ids after /big's, a run of their own.
+      await s.writeBatch('/small', [indexed('c.ts', { chunks: [chunk('zephyr again', 1, null)] })]);
+      assert.equal(ask(), 2);
+      await s.writeBatch('/big', [indexed('a1.ts', { chunks: [chunk('alpha zephyr', 1, null)] })]);
+      await s.writeBatch('/small', [indexed('d.ts', { chunks: [chunk('quokka again', 1, null)] })]);
+      assert.equal(ask(), 3);
     } finally {
       close();
     }
