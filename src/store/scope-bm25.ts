@@ -3,7 +3,7 @@ import { chunkSearchParts } from './identifiers.js';
 import type { ScopeEntry } from './paths.js';
 import type { QueryContext } from './query-context.js';
 import { allRoots } from './query-context.js';
-import { B, idfOf, K1, tokenize, varints, WEIGHTS } from './text-top.js';
+import { B, ftsAverages, idfOf, K1, tokenize, varints, WEIGHTS } from './text-top.js';
 
 /**
  * BM25 with the statistics of the repositories a query is scoped to.
@@ -27,15 +27,21 @@ export const RESCORE_POOL = 100;
 /** One phrase of an FTS5 expression: its words, as the query wrote them. */
 export type Phrase = readonly string[];
 
-/** The roots whose statistics a scoped query ranks with, or null when that is the whole index. */
-export function statsRootsOf(ctx: QueryContext, scope: readonly ScopeEntry[] | null): number[] | null {
-  if (scope === null) return null;
-  // An entry that its own exclusions empty (the folder of a root inside another, asked of the
-  // outer one) holds no chunk: its root's statistics are not the scope's.
+/**
+ * The roots a scope's chunks lie in. An entry that its own exclusions empty (the folder of a root
+ * inside another, asked of the outer one) holds no chunk, so its root is not one of them.
+ */
+export function scopeRootIds(scope: readonly ScopeEntry[]): number[] {
   const holding = scope.filter(
     (e) => e.rel === null || !(e.exclude ?? []).some((x) => e.rel === x || e.rel!.startsWith(`${x}/`)),
   );
-  const ids = [...new Set(holding.map((e) => e.rootId))].sort((a, b) => a - b);
+  return [...new Set(holding.map((e) => e.rootId))].sort((a, b) => a - b);
+}
+
+/** The roots whose statistics a scoped query ranks with, or null when that is the whole index. */
+export function statsRootsOf(ctx: QueryContext, scope: readonly ScopeEntry[] | null): number[] | null {
+  if (scope === null) return null;
+  const ids = scopeRootIds(scope);
   const all = allRoots(ctx);
   return all.every((r) => ids.includes(r.id)) ? null : ids;
 }
@@ -45,7 +51,7 @@ interface Cache {
   version: string;
   /** Chunks in the roots (key: root ids). */
   rows: Map<string, number>;
-  /** The roots' average chunk length in terms (key: root ids). */
+  /** The roots' average chunk length in terms (key: root ids; '' for the whole index). */
   avgdl: Map<string, number>;
   /** Chunks in the roots holding each phrase (key: root ids, then the phrase). */
   df: Map<string, number>;
@@ -91,14 +97,14 @@ function versionOf(ctx: QueryContext): string {
 }
 
 /** Runs a scope may be cut into at most; with more, queries filter every match instead. */
-const MAX_RUNS = 8;
+export const MAX_RUNS = 8;
 /** A scope holding more than this share of the index's chunks is not worth cutting into runs. */
-const MAX_RUNS_SHARE = 0.5;
+export const MAX_RUNS_SHARE = 0.5;
 /**
  * Nor one of more chunks than this: its ids are read again after every write to the data dir
  * (about 50 ms per 100,000), and its own matches are most of what a query reads anyway.
  */
-const MAX_RUNS_CHUNKS = 100_000;
+export const MAX_RUNS_CHUNKS = 100_000;
 
 /**
  * The chunk ids of the roots as a few runs that hold no other root's chunk, or null when that is
@@ -222,7 +228,7 @@ export function rankInRoots(
     }
     return idfOf(rows, df);
   });
-  const avgdl = runs === null ? averageLength(ctx) : runsAverageLength(ctx, cache, rootsKey, runs);
+  const avgdl = runs === null ? averageLength(ctx, cache) : runsAverageLength(ctx, cache, rootsKey, runs);
   const docs = tokensOf(
     ctx,
     cache,
@@ -273,19 +279,19 @@ function runsAverageLength(ctx: QueryContext, cache: Cache, key: string, runs: r
       rows++;
       for (const n of varints(sz)) total += n;
     }
-  const avg = rows === 0 || total === 0 ? averageLength(ctx) : total / rows;
+  const avg = rows === 0 || total === 0 ? averageLength(ctx, cache) : total / rows;
   cache.avgdl.set(key, avg);
   return avg;
 }
 
-/** The whole index's average chunk length in tokens (all columns), from FTS5's averages record. */
-function averageLength(ctx: QueryContext): number {
-  const block = ctx.statements
-    .get<{ block: Uint8Array }>('SELECT block FROM chunks_fts_data WHERE id = 1')
-    .get()?.block;
-  const [rows = 0, ...totals] = block === undefined ? [] : varints(block);
-  const avg = rows === 0 ? 0 : totals.reduce((a, b) => a + b, 0) / rows;
-  return avg > 0 ? avg : 1;
+/** The whole index's average chunk length in terms (all columns; 1 for an empty index). */
+function averageLength(ctx: QueryContext, cache: Cache): number {
+  let avg = cache.avgdl.get('');
+  if (avg === undefined) {
+    avg = ftsAverages(ctx.db).avgdl || 1;
+    cache.avgdl.set('', avg);
+  }
+  return avg;
 }
 
 /** unicode61's token characters (its default categories: L* N* Co); everything else separates. */

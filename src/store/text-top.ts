@@ -142,6 +142,18 @@ export function varints(buf: Uint8Array): number[] {
   return out;
 }
 
+/**
+ * `chunks_fts`'s rows and their average length in terms (all columns), from FTS5's averages record
+ * (avgdl 0 for an empty index).
+ */
+export function ftsAverages(db: Database.Database): { rows: number; avgdl: number } {
+  const block = db.prepare('SELECT block FROM chunks_fts_data WHERE id = 1').pluck().get() as
+    | Uint8Array
+    | undefined;
+  const [rows = 0, ...totals] = block === undefined ? [] : varints(block);
+  return { rows, avgdl: rows === 0 ? 0 : totals.reduce((a, b) => a + b, 0) / rows };
+}
+
 /** FTS5's IDF for a word in `df` of `rows` rows. */
 export function idfOf(rows: number, df: number): number {
   const idf = Math.log((rows - df + 0.5) / (df + 0.5));
@@ -210,13 +222,7 @@ export async function buildTextTop(db: Database.Database, opts: TextTopOptions =
       db.prepare('DELETE FROM meta WHERE key = ?').run(META_KEY);
     }).immediate();
   };
-  const averages = (): number[] => {
-    const avg = db.prepare('SELECT block FROM chunks_fts_data WHERE id = 1').pluck().get() as
-      | Uint8Array
-      | undefined;
-    return avg === undefined ? [] : varints(avg);
-  };
-  const rowsNow = averages()[0] ?? 0;
+  const rowsNow = ftsAverages(db).rows;
   if (minDf <= 0 || rowsNow < minDf) {
     clear();
     return { terms: 0, watermark: 0, reused: false, ms: performance.now() - t0 };
@@ -242,12 +248,11 @@ export async function buildTextTop(db: Database.Database, opts: TextTopOptions =
       return w;
     })
     .immediate();
-  const [rows = 0, ...totals] = averages();
+  const { rows, avgdl } = ftsAverages(db);
   if (rows === 0) {
     clear();
     return { terms: 0, watermark, reused: false, ms: performance.now() - t0 };
   }
-  const avgdl = totals.reduce((a, b) => a + b, 0) / rows;
 
   // The common words: the vocabulary in pages (term order), yielding between pages.
   db.exec('CREATE VIRTUAL TABLE IF NOT EXISTS temp.text_top_vocab USING fts5vocab(main, chunks_fts, row)');

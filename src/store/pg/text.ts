@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { joinRootPath, type ScopeEntry, scopeFilter } from '../paths.js';
 import { paging, scopeInRoots } from '../query-context.js';
+import { MAX_RUNS, MAX_RUNS_CHUNKS, MAX_RUNS_SHARE, scopeRootIds } from '../scope-bm25.js';
 import type { RankedText } from '../text-search.js';
 import { chunkHit, makeSnippet, parseTextQuery, singleWord, type TextGroup } from '../text-search.js';
 import type { ChunkRecord, TextQuery, TextSearchResult } from '../types.js';
@@ -167,7 +168,7 @@ function textFilter(roots: readonly RootRef[], q: TextQuery): TextFilter {
     const f = scopeFilter(scope);
     where.push(f.sql);
     params.push(...f.params);
-    scopeRoots = [...new Set(scope.map((e) => e.rootId))].sort((a, b) => a - b);
+    scopeRoots = scopeRootIds(scope);
   }
   return where.length === 0
     ? { from: 'chunks c', where: '', params, scopeRoots }
@@ -179,17 +180,12 @@ function textFilter(roots: readonly RootRef[], q: TextQuery): TextFilter {
       };
 }
 
-/** Runs a scope may be cut into at most (as SQLite's `idRunsOf`). */
-const MAX_RUNS = 8;
-/** A scope of more chunks than this, or of more than half the index's, is not cut into runs. */
-const MAX_RUNS_CHUNKS = 100_000;
-
 /**
  * `filter` with the scope's runs of chunk ids as a condition, when its roots are a small part of
- * the index (as SQLite's `idRunsOf`: ids follow write order, so a repository indexed at once is
- * one run). The GIN scan of a word common in a large root beside the small one then meets the
- * primary key's ranges instead of reading and joining every match. Remembered while no root's
- * chunks change.
+ * the index (the bounds and the rule of SQLite's `idRunsOf`: ids follow write order, so a
+ * repository indexed at once is one run). The GIN scan of a word common in a large root beside the
+ * small one then meets the primary key's ranges instead of reading and joining every match.
+ * Remembered while no root's chunks change.
  */
 async function withRuns(db: Queryable, filter: TextFilter, cache: RareCache | null): Promise<TextFilter> {
   if (filter.scopeRoots === null) return filter;
@@ -205,7 +201,7 @@ async function withRuns(db: Queryable, filter: TextFilter, cache: RareCache | nu
     );
     clause = '';
     const mine = sizes?.mine ?? 0;
-    if (mine > 0 && mine <= (sizes?.total ?? 0) / 2 && mine <= MAX_RUNS_CHUNKS) {
+    if (mine > 0 && mine <= (sizes?.total ?? 0) * MAX_RUNS_SHARE && mine <= MAX_RUNS_CHUNKS) {
       // A run ends where another chunk (another root's) lies between two of the scope's ids.
       const runs = await rowsOf<{ lo: string; hi: string }>(
         db,
